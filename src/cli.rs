@@ -1,0 +1,227 @@
+//! The command line: clap structures for the raw arguments, and dispatch to [`crate::commands`].
+//!
+//! Exit codes (contract): 0 success, 1 the scenario has errors, 2 usage or I/O errors.
+//! stdout carries only the requested output; progress and logs go to stderr.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "pipesim",
+    version,
+    about = "Simulate AI-ops pipelines from declarative .pipesim scenarios",
+    long_about = "pipesim checks and runs .pipesim scenarios: resources, pipeline templates, \
+                  datasets, arrival processes, policies and experiments, simulated in a \
+                  reproducible discrete-event engine."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Parse, resolve and type-check scenarios; print every diagnostic
+    Check(CheckArgs),
+    /// Run every sweep point and replication of a scenario and save a run directory
+    Run(RunArgs),
+    /// Write a self-contained HTML dashboard of a saved run
+    Report(ReportArgs),
+    /// Send a saved run to InfluxDB
+    Export(ExportArgs),
+    /// Compare two runs metric by metric, with confidence intervals and Welch's t-test
+    Compare(CompareArgs),
+    /// Join the run directories of shards into one run, identical to an unsharded run
+    Merge(MergeArgs),
+    /// Fit distributions to a recorded trace and write a .pipesim module
+    Fit(FitArgs),
+    /// Print the pipelines' step DAGs in Graphviz DOT
+    Graph(GraphArgs),
+    /// Format scenarios in the canonical layout
+    Fmt(FmtArgs),
+    /// Run the language server on stdio (for editors)
+    Lsp,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiagnosticFormat {
+    /// Human-readable reports (graphical on a terminal, plain when piped)
+    Human,
+    /// One JSON array of diagnostics on stdout
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Scenario files to check
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
+    pub format: DiagnosticFormat,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RunFormat {
+    /// A summary table per experiment
+    Table,
+    /// summary.json, alone on stdout
+    Json,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TraceMode {
+    /// Keep full traces of the first replication of each sweep point
+    First,
+    /// Keep full traces of every replication
+    All,
+    /// Keep no traces
+    None,
+}
+
+/// Where to send trace points (shared by `run` and `export`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct InfluxArgs {
+    /// InfluxDB base URL, e.g. http://127.0.0.1:8086
+    #[arg(long, value_name = "URL")]
+    pub influx: Option<String>,
+    /// Organisation (v2 API; the token comes from INFLUX_TOKEN)
+    #[arg(long, value_name = "ORG", requires = "influx")]
+    pub influx_org: Option<String>,
+    /// Bucket (v2 API)
+    #[arg(long, value_name = "BUCKET", requires = "influx")]
+    pub influx_bucket: Option<String>,
+    /// Database (v1 API; optional INFLUX_USERNAME and INFLUX_PASSWORD)
+    #[arg(long, value_name = "DB", requires = "influx", conflicts_with_all = ["influx_org", "influx_bucket"])]
+    pub influx_db: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The scenario to run
+    pub file: PathBuf,
+    /// Override an attribute: PATH=VALUE, e.g. gpu.capacity=16 (repeatable)
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Replications per sweep point (overrides the experiment block)
+    #[arg(long, value_name = "N")]
+    pub replications: Option<u32>,
+    /// Base seed (overrides scenario.seed)
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Run directory to write (default runs/<scenario>-<UTC timestamp>)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Output format on stdout
+    #[arg(long, value_enum, default_value_t = RunFormat::Table)]
+    pub format: RunFormat,
+    /// Worker threads (default: all cores)
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Which replications keep full traces
+    #[arg(long, value_enum, default_value_t = TraceMode::First)]
+    pub trace: TraceMode,
+    #[command(flatten)]
+    pub influx: InfluxArgs,
+    /// Run only the K-th of N slices of the (point, replication) work list, K in 1..=N
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// A run directory written by `pipesim run`
+    pub run_dir: PathBuf,
+    /// The HTML file to write (default RUN_DIR/report.html)
+    #[arg(short = 'o', long = "output", value_name = "FILE.html")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// A run directory written by `pipesim run`
+    pub run_dir: PathBuf,
+    #[command(flatten)]
+    pub influx: InfluxArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// The baseline run directory
+    pub run_a: PathBuf,
+    /// The run directory compared against it
+    pub run_b: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = RunFormat::Table)]
+    pub format: RunFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Run directories of the shards
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// The merged run directory to write
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct FitArgs {
+    /// A recorded trace (CSV with a header row)
+    pub trace: PathBuf,
+    /// The column of submit times
+    #[arg(long, value_name = "NAME", default_value = "timestamp")]
+    pub time_column: String,
+    /// Columns of durations (seconds) to fit, repeatable
+    #[arg(long = "duration-column", value_name = "NAME")]
+    pub duration_columns: Vec<String>,
+    /// Where to write the module (default: stdout)
+    #[arg(short = 'o', long = "output", value_name = "FILE.pipesim")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct GraphArgs {
+    /// The scenario
+    pub file: PathBuf,
+    /// Only this pipeline
+    #[arg(long, value_name = "NAME")]
+    pub pipeline: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct FmtArgs {
+    /// Files to format in place
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Change nothing; exit 1 and name the files that would change
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// How a command ended, mapped to the process exit code.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Exit {
+    Success = 0,
+    ScenarioErrors = 1,
+    UsageOrIo = 2,
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Exit {
+    use crate::commands;
+    match cli.command {
+        Command::Check(args) => commands::check::main(&args),
+        Command::Run(args) => commands::run::main(&args),
+        Command::Report(args) => commands::report::main(&args),
+        Command::Export(args) => commands::export::main(&args),
+        Command::Compare(args) => commands::compare::main(&args),
+        Command::Merge(args) => commands::merge::main(&args),
+        Command::Fit(args) => commands::fit::main(&args),
+        Command::Graph(args) => commands::graph::main(&args),
+        Command::Fmt(args) => commands::fmt::main(&args),
+        Command::Lsp => commands::lsp::main(),
+    }
+}

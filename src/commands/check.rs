@@ -1,0 +1,37 @@
+//! `pipesim check FILE...`: every diagnostic of every file, then exit 0 (no errors) or 1.
+
+use crate::cli::{CheckArgs, DiagnosticFormat, Exit};
+use crate::diagnostic;
+use crate::frontend;
+
+pub fn main(args: &CheckArgs) -> Exit {
+    let mut any_errors = false;
+    let mut json = Vec::new();
+    for file in &args.files {
+        let checked = frontend::check_file(file, &[]);
+        let diagnostics = &checked.diagnostics().0;
+        any_errors |= checked.has_errors();
+        match args.format {
+            DiagnosticFormat::Human => {
+                frontend::print_diagnostics(&checked.sources, diagnostics);
+                if diagnostics.is_empty() {
+                    eprintln!("{}: ok", file.display());
+                }
+            }
+            DiagnosticFormat::Json => {
+                json.extend(diagnostic::to_json(&checked.sources, diagnostics));
+            }
+        }
+    }
+    if args.format == DiagnosticFormat::Json {
+        match serde_json::to_string_pretty(&json) {
+            Ok(text) => println!("{text}"),
+            Err(e) => return super::fail(e),
+        }
+    }
+    if any_errors {
+        Exit::ScenarioErrors
+    } else {
+        Exit::Success
+    }
+}

@@ -1,0 +1,8 @@
+//! `pipesim export`.
+
+use crate::cli::{ExportArgs, Exit};
+
+pub fn main(args: &ExportArgs) -> Exit {
+    let _ = args;
+    super::fail("`pipesim export` is not implemented yet")
+}

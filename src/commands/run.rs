@@ -1,0 +1,8 @@
+//! `pipesim run`.
+
+use crate::cli::{RunArgs, Exit};
+
+pub fn main(args: &RunArgs) -> Exit {
+    let _ = args;
+    super::fail("`pipesim run` is not implemented yet")
+}

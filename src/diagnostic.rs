@@ -1,0 +1,377 @@
+//! Diagnostics: what pipesim tells a user about a mistake in a scenario, and how it is shown.
+//!
+//! A [`Diagnostic`] is plain data (severity, stable code, message, labelled spans, help) so that
+//! every phase can produce many of them and keep going; rendering happens once, at the edge,
+//! through miette (graphical on a terminal, plain text when piped, colourless in tests) or as
+//! the JSON of the command-line contract.
+//!
+//! Style of messages: lower case, names in backticks, no final full stop; the message says what
+//! was expected and what was found, the help says how to fix it.
+
+use crate::source::{FileId, SourceMap, Span};
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A span with a short text shown under it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Label {
+    pub span: Span,
+    pub text: String,
+    /// The primary label is where the mistake is; others explain (e.g. "first declared here").
+    pub primary: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable code such as `E0201`, listed in [`crate::analysis::codes`] or the syntax module.
+    pub code: &'static str,
+    pub message: String,
+    pub labels: Vec<Label>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    /// Adds the primary label: where the mistake is.
+    pub fn primary(mut self, span: Span, text: impl Into<String>) -> Diagnostic {
+        self.labels.push(Label {
+            span,
+            text: text.into(),
+            primary: true,
+        });
+        self
+    }
+
+    /// Adds a secondary label: a place that explains the mistake.
+    pub fn secondary(mut self, span: Span, text: impl Into<String>) -> Diagnostic {
+        self.labels.push(Label {
+            span,
+            text: text.into(),
+            primary: false,
+        });
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// The first primary label's span, or the first label's.
+    pub fn primary_span(&self) -> Option<Span> {
+        self.labels
+            .iter()
+            .find(|l| l.primary)
+            .or(self.labels.first())
+            .map(|l| l.span)
+    }
+}
+
+/// Diagnostics collected by a phase; phases push and keep going rather than stopping at the
+/// first mistake.
+#[derive(Clone, Debug, Default)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.0.push(d);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.0.extend(other.0);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Sorts by file, position, then severity, and removes exact duplicates, so output is
+    /// stable whatever order the phases found them in.
+    pub fn sort(&mut self) {
+        self.0.sort_by_key(|d| {
+            let span = d.primary_span();
+            (
+                span.map(|s| (s.file, s.start, s.end)),
+                d.severity,
+                d.code,
+                d.message.clone(),
+            )
+        });
+        self.0.dedup();
+    }
+}
+
+/// How diagnostics are drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// Unicode boxes and colours, for a terminal.
+    Fancy,
+    /// Unicode boxes without colour: what snapshot tests record.
+    Colourless,
+    /// ASCII only, no colour, for pipes and logs.
+    Plain,
+}
+
+/// Renders diagnostics as miette reports, one after the other.
+pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic], style: Style, width: usize) -> String {
+    use miette::{GraphicalReportHandler, GraphicalTheme};
+    let theme = match style {
+        Style::Fancy => GraphicalTheme::unicode(),
+        Style::Colourless => GraphicalTheme::unicode_nocolor(),
+        Style::Plain => GraphicalTheme::none(),
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(width)
+        .with_links(false);
+    let mut out = String::new();
+    for d in diagnostics {
+        let report = MietteReport::new(sources, d);
+        if handler.render_report(&mut out, &report).is_err() {
+            // Rendering into a String cannot fail for I/O reasons; fall back to the message.
+            out.push_str(&d.message);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// One line summing up a check: "2 errors, 1 warning".
+pub fn summary_line(diagnostics: &[Diagnostic]) -> String {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+}
+
+/// The JSON form of the command-line contract: one object per diagnostic.
+#[derive(serde::Serialize)]
+pub struct JsonDiagnostic {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub end_line: Option<usize>,
+    pub end_column: Option<usize>,
+    pub help: Option<String>,
+}
+
+pub fn to_json(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Vec<JsonDiagnostic> {
+    diagnostics
+        .iter()
+        .map(|d| {
+            let span = d.primary_span();
+            let file = span.map(|s| sources.get(s.file));
+            let start = span.zip(file).map(|(s, f)| f.line_column(s.start as usize));
+            let end = span.zip(file).map(|(s, f)| f.line_column(s.end as usize));
+            JsonDiagnostic {
+                severity: d.severity,
+                code: d.code,
+                message: d.message.clone(),
+                file: file.map(|f| f.name.clone()),
+                line: start.map(|p| p.0),
+                column: start.map(|p| p.1),
+                end_line: end.map(|p| p.0),
+                end_column: end.map(|p| p.1),
+                help: d.help.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Adapts a [`Diagnostic`] to miette. miette draws labels from one source per report, so
+/// labels in other files (an earlier declaration in an imported module) become related
+/// reports, each with its own source.
+struct MietteReport {
+    severity: Severity,
+    code: &'static str,
+    message: String,
+    help: Option<String>,
+    source: Option<miette::NamedSource<String>>,
+    labels: Vec<miette::LabeledSpan>,
+    related: Vec<MietteReport>,
+}
+
+impl MietteReport {
+    fn new(sources: &SourceMap, d: &Diagnostic) -> MietteReport {
+        let main_file = d.primary_span().map(|s| s.file);
+        let mut related = Vec::new();
+        let mut other_files: Vec<FileId> = d
+            .labels
+            .iter()
+            .map(|l| l.span.file)
+            .filter(|f| Some(*f) != main_file)
+            .collect();
+        other_files.dedup();
+        for file in other_files {
+            related.push(MietteReport {
+                severity: d.severity,
+                code: "",
+                message: format!("see also `{}`", sources.get(file).name),
+                help: None,
+                source: Some(named_source(sources, file)),
+                labels: labels_in(sources, d, file),
+                related: Vec::new(),
+            });
+        }
+        MietteReport {
+            severity: d.severity,
+            code: d.code,
+            message: d.message.clone(),
+            help: d.help.clone(),
+            source: main_file.map(|f| named_source(sources, f)),
+            labels: main_file.map(|f| labels_in(sources, d, f)).unwrap_or_default(),
+            related,
+        }
+    }
+}
+
+fn named_source(sources: &SourceMap, file: FileId) -> miette::NamedSource<String> {
+    let f = sources.get(file);
+    miette::NamedSource::new(f.name.clone(), f.text.clone())
+}
+
+fn labels_in(sources: &SourceMap, d: &Diagnostic, file: FileId) -> Vec<miette::LabeledSpan> {
+    let text_len = sources.get(file).text.len();
+    d.labels
+        .iter()
+        .filter(|l| l.span.file == file)
+        .map(|l| {
+            let start = (l.span.start as usize).min(text_len);
+            let len = (l.span.end as usize).min(text_len).saturating_sub(start);
+            let text = (!l.text.is_empty()).then(|| l.text.clone());
+            if l.primary {
+                miette::LabeledSpan::new_primary_with_span(text, (start, len))
+            } else {
+                miette::LabeledSpan::new_with_span(text, (start, len))
+            }
+        })
+        .collect()
+}
+
+impl fmt::Debug for MietteReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for MietteReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for MietteReport {}
+
+impl miette::Diagnostic for MietteReport {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        (!self.code.is_empty()).then(|| Box::new(self.code) as Box<dyn fmt::Display>)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(
+                self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+            ))
+        }
+    }
+}
+
+/// "Did you mean" for a misspelt name: the closest candidate within a small edit distance.
+pub fn suggest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(wrong, c), c))
+        .filter(|(distance, c)| {
+            *distance > 0 && *distance <= (wrong.chars().count().max(c.chars().count()) / 3).max(1)
+        })
+        .min_by_key(|(distance, c)| (*distance, *c))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Origin;
+
+    #[test]
+    fn suggest_finds_close_names_only() {
+        assert_eq!(suggest("gpuu", ["gpu", "cpu", "storage"]), Some("gpu"));
+        assert_eq!(suggest("stroage", ["gpu", "storage"]), Some("storage"));
+        assert_eq!(suggest("network", ["gpu", "cpu"]), None);
+        assert_eq!(suggest("gpu", ["gpu"]), None);
+    }
+
+    #[test]
+    fn renders_labels_code_and_help_without_colour() {
+        let mut map = SourceMap::new();
+        let file = map.add("a.pipesim", Origin::Inline, "resource gpu { capacity = 2s }\n".into());
+        let d = Diagnostic::error("E0001", "expected a number, found a duration (s)")
+            .primary(Span::new(file, 26, 28), "this is a duration")
+            .help("write a plain number of slots, such as `capacity = 2`");
+        let text = render(&map, &[d], Style::Colourless, 80);
+        assert!(text.contains("E0001"), "{text}");
+        assert!(text.contains("this is a duration"), "{text}");
+        assert!(text.contains("help: write a plain number"), "{text}");
+        assert!(text.contains("a.pipesim:1:27"), "{text}");
+    }
+}

@@ -1,0 +1,101 @@
+//! The front end as one call: load a scenario with its imports, check it, lower it. Used by
+//! `check`, `run`, `graph`, the language server and the tests, so they all see the same
+//! diagnostics.
+
+use crate::analysis::{self, Analysis, Override};
+use crate::diagnostic::{self, Diagnostic, Diagnostics, Style};
+use crate::loader::{self, Program};
+use crate::source::{Origin, SourceMap};
+use std::io::IsTerminal;
+use std::path::Path;
+
+/// Everything the front end produced for one entry file.
+pub struct Checked {
+    pub sources: SourceMap,
+    pub program: Program,
+    pub analysis: Analysis,
+}
+
+impl Checked {
+    /// Loader and analysis diagnostics together, sorted.
+    pub fn diagnostics(&self) -> &Diagnostics {
+        &self.analysis.diagnostics
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.analysis.diagnostics.has_errors()
+    }
+}
+
+/// Loads, checks and lowers `entry` with `overrides` (each `PATH=VALUE`, as on the command line).
+pub fn check_file(entry: &Path, overrides: &[String]) -> Checked {
+    let mut sources = SourceMap::new();
+    let (program, mut diagnostics) = loader::load(entry, &mut sources);
+    let mut parsed = Vec::new();
+    for text in overrides {
+        match parse_override(&mut sources, text) {
+            Ok(o) => parsed.push(o),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    let mut analysis = if program.modules.is_empty() {
+        Analysis::default()
+    } else {
+        analysis::analyze(&sources, &program, &parsed)
+    };
+    diagnostics.extend(std::mem::take(&mut analysis.diagnostics));
+    diagnostics.sort();
+    if diagnostics.has_errors() {
+        analysis.scenario = None;
+    }
+    analysis.diagnostics = diagnostics;
+    Checked {
+        sources,
+        program,
+        analysis,
+    }
+}
+
+/// Parses `PATH=VALUE` from `--set`; the value is an expression of the language, so
+/// `--set gpu.capacity=16`, `--set gpu.policy=sjf` and `--set scenario.horizon=7d` all work.
+pub fn parse_override(sources: &mut SourceMap, text: &str) -> Result<Override, Diagnostic> {
+    let file = sources.add(format!("--set {text}"), Origin::Inline, text.to_string());
+    let Some((path, value)) = text.split_once('=') else {
+        return Err(Diagnostic::error(
+            "E0010",
+            format!("expected `PATH=VALUE` after `--set`, found `{text}`"),
+        )
+        .help("write the attribute's path, `=`, and its value, such as `--set gpu.capacity=16`"));
+    };
+    let value_offset = path.len() + 1;
+    let expr_file = sources.add(
+        format!("--set {text}"),
+        Origin::Inline,
+        format!("{}{}", " ".repeat(value_offset), value),
+    );
+    let _ = file;
+    match crate::syntax::parse_expr(expr_file, sources.get(expr_file).text.clone().as_str()) {
+        Ok(value) => Ok(Override {
+            path: path.trim().to_string(),
+            value,
+        }),
+        Err(mut errors) if !errors.is_empty() => Err(errors.swap_remove(0)),
+        Err(_) => Err(Diagnostic::error(
+            "E0010",
+            format!("`--set {text}` has no value after `=`"),
+        )
+        .help("give a value, such as `--set gpu.capacity=16`")),
+    }
+}
+
+/// How `check` and `run` print diagnostics.
+pub fn print_diagnostics(sources: &SourceMap, diagnostics: &[Diagnostic]) {
+    if diagnostics.is_empty() {
+        return;
+    }
+    let terminal = std::io::stderr().is_terminal();
+    let style = if terminal { Style::Fancy } else { Style::Plain };
+    let width = if terminal { 100 } else { 100 };
+    eprint!("{}", diagnostic::render(sources, diagnostics, style, width));
+    eprintln!("{}", diagnostic::summary_line(diagnostics));
+}

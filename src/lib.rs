@@ -1,0 +1,19 @@
+//! pipesim: a declarative scenario language and a discrete-event simulator for AI-ops
+//! pipelines. See ARCHITECTURE.md for the map of modules and how data flows through them.
+//!
+//! text → [`syntax`] (pest) → [`syntax::ast`] → [`loader`] (imports) → [`analysis`] → [`ir`]
+//! → [`sim`] (one replication) → [`experiment`] (replications, sweeps) → [`output`]
+
+pub mod analysis;
+pub mod cli;
+pub mod commands;
+pub mod diagnostic;
+pub mod experiment;
+pub mod frontend;
+pub mod ir;
+pub mod loader;
+pub mod output;
+pub mod sim;
+pub mod source;
+pub mod stats;
+pub mod syntax;

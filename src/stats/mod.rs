@@ -1,0 +1,1 @@
+//! Statistics over replications: means, Student-t confidence intervals, Welch's t-test.
