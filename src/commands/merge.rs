@@ -1,6 +1,6 @@
 //! `pipesim merge`.
 
-use crate::cli::{MergeArgs, Exit};
+use crate::cli::{Exit, MergeArgs};
 
 pub fn main(args: &MergeArgs) -> Exit {
     let _ = args;

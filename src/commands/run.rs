@@ -1,6 +1,6 @@
 //! `pipesim run`.
 
-use crate::cli::{RunArgs, Exit};
+use crate::cli::{Exit, RunArgs};
 
 pub fn main(args: &RunArgs) -> Exit {
     let _ = args;
