@@ -11,4 +11,4 @@ fi
 if [ "${1:-}" = "--lint" ]; then
   cargo clippy --all-targets --locked -- -D warnings
 fi
-cargo test --locked --all-targets
+cargo test --locked
