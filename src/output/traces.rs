@@ -502,3 +502,192 @@ pub fn concatenate_runs(run_dirs: &[&Path], traces_dir: &Path) -> Result<(), Str
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn constant(x: f64) -> ir::Expr {
+        ir::Expr::Const(ir::Value::Num(x))
+    }
+
+    fn scenario() -> ir::Scenario {
+        let step = |name: &str, kind| ir::Step {
+            name: name.to_string(),
+            kind,
+            after: Vec::new(),
+            when: None,
+            on: None,
+            units: constant(1.0),
+            duration: constant(1.0),
+            reads: None,
+            writes: None,
+            accuracy: None,
+            pass: None,
+            size_factor: None,
+            accuracy_loss: None,
+        };
+        ir::Scenario {
+            name: "s".into(),
+            start_unix: 0,
+            start_rfc3339: "1970-01-01T00:00:00Z".into(),
+            horizon: 10.0,
+            warmup: 0.0,
+            seed: 1,
+            drain: false,
+            resources: vec![
+                ir::Resource {
+                    name: "gpu".into(),
+                    kind: ir::ResourceKind::Link(ir::Link { bandwidth: 1.0 }),
+                },
+                ir::Resource {
+                    name: "storage".into(),
+                    kind: ir::ResourceKind::Link(ir::Link { bandwidth: 1.0 }),
+                },
+            ],
+            pipelines: vec![ir::Pipeline {
+                name: "aiops.edge".into(),
+                vars: Vec::new(),
+                priority_var: None,
+                deadline_var: None,
+                steps: vec![
+                    step("preprocess", ir::StepKind::Preprocess),
+                    step("fit", ir::StepKind::Train),
+                ],
+                model: None,
+            }],
+            profiles: Vec::new(),
+            arrivals: vec![ir::Arrivals {
+                name: "triggers".into(),
+                process: ir::ArrivalProcess::Replay { times: Vec::new() },
+                profile: None,
+                pipeline: constant(0.0),
+                growth: 1.0,
+                start: 0.0,
+                stop: None,
+            }],
+            monitors: Vec::new(),
+            experiment: ir::Experiment {
+                replications: 1,
+                confidence: 0.95,
+                metrics: Vec::new(),
+            },
+            labels: Vec::new(),
+        }
+    }
+
+    fn emit(sink: &mut CsvSink, replication: u32, arrival: f64) {
+        sink.arrival(&ArrivalRow {
+            replication,
+            time: arrival,
+            source: 0,
+            pipeline_id: 0,
+            template: 0,
+        });
+        sink.arrival(&ArrivalRow {
+            replication,
+            time: arrival + 1.0,
+            source: u32::MAX,
+            pipeline_id: 1,
+            template: 0,
+        });
+        sink.step(&StepRow {
+            replication,
+            pipeline_id: 0,
+            template: 0,
+            step: 1,
+            kind: ir::StepKind::Train,
+            resource: Some(0),
+            units: 2,
+            ready: arrival,
+            start: arrival + 0.5,
+            end: arrival + 2.25,
+            wait: 0.5,
+            service: 1.75,
+            bytes: 2e9,
+        });
+        sink.pipeline(&PipelineRow {
+            replication,
+            id: 1,
+            template: 0,
+            arrival: arrival + 1.0,
+            start: f64::NAN,
+            end: f64::NAN,
+            wait: 0.0,
+            makespan: f64::NAN,
+            outcome: Outcome::Unfinished,
+        });
+    }
+
+    #[test]
+    fn parts_are_joined_in_work_list_order_with_names_and_headers() {
+        let root = tempfile::tempdir().unwrap();
+        let parts_dir = root.path().join("parts");
+        std::fs::create_dir(&parts_dir).unwrap();
+        let factory = PartFiles {
+            parts_dir: parts_dir.clone(),
+            mode: TraceMode::First,
+        };
+        let scenario = scenario();
+        let item = |point, replication| WorkItem { point, replication };
+        // Replication 1 is not traced under `first`.
+        assert!(factory.open(1, item(0, 1), &scenario).unwrap().is_none());
+        // Open the later position first, as a parallel run may.
+        let mut second = factory.open(2, item(1, 0), &scenario).unwrap().unwrap();
+        let mut first = factory.open(0, item(0, 0), &scenario).unwrap().unwrap();
+        emit(&mut second, 0, 100.0);
+        emit(&mut first, 0, 10.0);
+        factory.close(second).unwrap();
+        factory.close(first).unwrap();
+
+        let run_a = root.path().join("a");
+        let traces = run_a.join(DIR_NAME);
+        concatenate_parts(&parts_dir, &traces, &[0, 2]).unwrap();
+        assert!(!parts_dir.exists());
+        let read = |name: &str| std::fs::read_to_string(traces.join(name)).unwrap();
+        assert_eq!(
+            read("arrivals.csv"),
+            "point,replication,time,source,pipeline_id,template\n\
+             0,0,10,triggers,0,aiops.edge\n\
+             0,0,11,retrain,1,aiops.edge\n\
+             1,0,100,triggers,0,aiops.edge\n\
+             1,0,101,retrain,1,aiops.edge\n"
+        );
+        assert_eq!(
+            read("steps.csv"),
+            "point,replication,pipeline_id,template,step,kind,resource,units,ready,start,end,wait,service,bytes\n\
+             0,0,0,aiops.edge,fit,train,gpu,2,10,10.5,12.25,0.5,1.75,2000000000\n\
+             1,0,0,aiops.edge,fit,train,gpu,2,100,100.5,102.25,0.5,1.75,2000000000\n"
+        );
+        // Undefined times are empty fields.
+        assert_eq!(
+            read("pipelines.csv").lines().nth(1),
+            Some("0,0,1,aiops.edge,11,,,0,,unfinished")
+        );
+        // Files without rows still have their header.
+        assert_eq!(
+            read("models.csv"),
+            "point,replication,time,model,template,version,event,accuracy,pipeline_id\n"
+        );
+
+        // Joining run directories keeps one header.
+        let run_b = root.path().join("b");
+        copy_dir(&traces, &run_b.join(DIR_NAME));
+        let joined = root.path().join("joined");
+        concatenate_runs(&[&run_a, &run_b], &joined).unwrap();
+        let arrivals = std::fs::read_to_string(joined.join("arrivals.csv")).unwrap();
+        assert_eq!(
+            arrivals.lines().filter(|l| l.starts_with("point,")).count(),
+            1
+        );
+        assert_eq!(arrivals.lines().count(), 1 + 4 + 4);
+    }
+
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
