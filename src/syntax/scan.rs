@@ -98,7 +98,11 @@ pub fn scan(file: FileId, text: &str) -> Scan {
                 i += 1;
             }
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                let end = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                let mut end = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                // The `\r` of a CRLF line ending is not part of the comment.
+                if end > i + 2 && bytes[end - 1] == b'\r' {
+                    end -= 1;
+                }
                 out.comments.push((i, end));
                 i = end;
             }
