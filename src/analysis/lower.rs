@@ -445,6 +445,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
+        self.report_unused_overrides();
         let scenario = ir::Scenario {
             name: header.name,
             start_unix: header.start_unix,
@@ -462,6 +463,22 @@ impl<'a> Analyzer<'a> {
             labels: self.labels.clone(),
         };
         (scenario, scenario_item.is_some(), sweeps)
+    }
+
+    /// An override whose path is valid but that no lowering read changes nothing: say so
+    /// rather than run a sweep point identical to another.
+    fn report_unused_overrides(&mut self) {
+        for i in 0..self.overrides.len() {
+            if self.override_used[i] || self.override_rejected[i] {
+                continue;
+            }
+            let (path, span) = (self.overrides[i].path.clone(), self.overrides[i].value.span);
+            self.diags.push(
+                Diagnostic::error(codes::UNKNOWN_PATH, format!("`{path}` changes nothing in this scenario"))
+                    .primary(span, "never used")
+                    .help("the attribute is not read: its block (`autoscale`, `model`) is missing, or its declaration is replaced by the scenario's own (resources bind by name)"),
+            );
+        }
     }
 
     /// Gives each module the prefix the entry file uses for it (`aiops.`), breadth first.
@@ -1151,7 +1168,14 @@ impl<'a> Analyzer<'a> {
             sweeps: false,
         };
         let entries = self.entries(&decl.body, &rules);
-        let prefix = self.attr_prefix(module, decl);
+        // A library resource replaced by the scenario's is checked but never used, so no
+        // override can reach it.
+        let shadowed = !self.resource_decls.contains(&(module, item));
+        let prefix = if shadowed {
+            None
+        } else {
+            self.attr_prefix(module, decl)
+        };
         let prefix = prefix.as_deref();
         let scope = Scope::module(module);
         let name_span = decl.name.as_ref().map(|n| n.span).unwrap_or(decl.kind_span);

@@ -477,3 +477,45 @@ fn graph_prints_the_step_dags_in_dot() {
     let (code, _, _) = pipesim(&["graph", "tests/fixtures/check/err/E0603_step_cycle.pipesim"]);
     assert_eq!(code, 1);
 }
+
+/// Every prefix of every corpus file (cut at every few bytes, so most cuts land mid-token)
+/// checks without a panic: truncated and broken text is the most common bad input.
+#[test]
+fn truncated_scenarios_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = pipesim_files(OK_DIR);
+    files.extend(pipesim_files(ERR_DIR).into_iter().step_by(4));
+    let mut checked_count = 0;
+    for file in files {
+        let text = std::fs::read(&file).unwrap();
+        let path = dir.path().join("cut.pipesim");
+        for end in (0..text.len()).step_by(23) {
+            std::fs::write(&path, &text[..end]).unwrap();
+            let checked = frontend::check_file(&path, &[]);
+            // Rendering must not panic either.
+            let _ = diagnostic::render(
+                &checked.sources,
+                &checked.diagnostics().0,
+                Style::Colourless,
+                80,
+            );
+            checked_count += 1;
+        }
+    }
+    assert!(checked_count > 250);
+}
+
+#[test]
+fn an_override_that_changes_nothing_is_reported() {
+    let path = Path::new(OK_DIR).join("language_example.pipesim");
+    // std/aiops's own `gpu` is replaced by the scenario's, so setting it would do nothing.
+    let checked = frontend::check_file(&path, &["aiops.gpu.capacity=2".to_string()]);
+    let diagnostics = &checked.diagnostics().0;
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0].code, "E0801");
+    assert!(
+        diagnostics[0].message.contains("changes nothing"),
+        "{}",
+        diagnostics[0].message
+    );
+}
