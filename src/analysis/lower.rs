@@ -678,11 +678,16 @@ impl<'a> Analyzer<'a> {
     ) -> Option<ast::Expr> {
         if let Some(prefix) = prefix {
             let path = format!("{prefix}.{name}");
-            let found = (0..self.overrides.len())
-                .find(|i| !self.override_rejected[*i] && self.overrides[*i].path == path);
-            if let Some(i) = found {
-                self.override_used[i] = true;
-                return Some(self.overrides[i].value.clone());
+            // The last override of a path wins: a sweep point's value comes after the
+            // command line's `--set`, and is what the point's params report.
+            let matching: Vec<usize> = (0..self.overrides.len())
+                .filter(|i| !self.override_rejected[*i] && self.overrides[*i].path == path)
+                .collect();
+            if let Some(&last) = matching.last() {
+                for i in &matching {
+                    self.override_used[*i] = true;
+                }
+                return Some(self.overrides[last].value.clone());
             }
         }
         entries.get(name).map(|a| a.value.clone())

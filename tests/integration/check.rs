@@ -519,3 +519,20 @@ fn an_override_that_changes_nothing_is_reported() {
         diagnostics[0].message
     );
 }
+
+#[test]
+fn the_last_override_of_a_path_wins() {
+    // A sweep point's overrides follow the command line's, and must win.
+    let path = Path::new(OK_DIR).join("language_example.pipesim");
+    let sets = ["gpu.capacity=4", "gpu.capacity=16"].map(String::from);
+    let checked = frontend::check_file(&path, &sets);
+    assert!(
+        checked.diagnostics().is_empty(),
+        "{:?}",
+        checked.diagnostics()
+    );
+    match &checked.analysis.scenario.as_ref().unwrap().resources[1].kind {
+        pipesim::ir::ResourceKind::Pool(pool) => assert_eq!(pool.capacity, 16),
+        other => panic!("gpu is a pool: {other:?}"),
+    }
+}
