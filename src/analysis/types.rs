@@ -484,7 +484,12 @@ impl Analyzer<'_> {
                         }
                         true
                     }
-                    (Ty::Labels(_), Ty::Labels(_)) => true,
+                    (Ty::Labels(x), Ty::Labels(y)) => {
+                        if x.is_disjoint(y) {
+                            self.constant_comparison(op, lhs, rhs, x, y);
+                        }
+                        true
+                    }
                     (x, y) => x == y && matches!(x, Ty::Bool | Ty::Pool | Ty::Link | Ty::Pipeline),
                 };
                 if !comparable {
@@ -506,6 +511,58 @@ impl Analyzer<'_> {
                 make(Ty::Bool, a, b)
             }
         }
+    }
+
+    /// Warns about `==`/`!=` between labels that can never be equal (`framework == pytorch`
+    /// when no choice of `framework` produces `pytorch`): almost always a mistake.
+    fn constant_comparison(
+        &mut self,
+        op: ast::BinaryOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        x: &BTreeSet<ir::LabelId>,
+        y: &BTreeSet<ir::LabelId>,
+    ) {
+        // Name the side that is a single label as the one that is never taken.
+        let (single, other, other_expr) = if y.len() == 1 {
+            (y, x, lhs)
+        } else {
+            (x, y, rhs)
+        };
+        let name = |this: &Self, set: &BTreeSet<ir::LabelId>| {
+            set.iter()
+                .map(|l| format!("`{}`", this.label_name(*l)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let (never, values) = (name(self, single), name(self, other));
+        let always = if op == ast::BinaryOp::Eq {
+            "false"
+        } else {
+            "true"
+        };
+        let subject = self.text(other_expr.span);
+        let candidates: Vec<String> = other
+            .iter()
+            .map(|l| self.label_name(*l).to_string())
+            .collect();
+        let single_name = single
+            .iter()
+            .next()
+            .map(|l| self.label_name(*l).to_string())
+            .unwrap_or_default();
+        let help = match did_you_mean(&single_name, candidates.iter().map(String::as_str)) {
+            Some(h) => h,
+            None => format!("`{subject}` is one of {values}"),
+        };
+        self.diags.push(
+            Diagnostic::warning(
+                codes::CONSTANT_COMPARISON,
+                format!("`{subject}` is never {never}, so this comparison is always {always}"),
+            )
+            .primary(lhs.span.to(rhs.span), format!("always {always}"))
+            .help(help),
+        );
     }
 
     /// The common numeric type of two operands of `+`, `-` or a comparison.
@@ -620,6 +677,8 @@ impl Analyzer<'_> {
                         .primary(path.span, "not defined");
                 if let Some(help) = did_you_mean(&dotted, candidates.iter().map(String::as_str)) {
                     d = d.help(help);
+                } else if path.parts.len() == 1 {
+                    d = d.help("a name is a declaration, an attribute of this pipeline or its data set, an import alias, or a label that some `choice` produces");
                 } else if path.parts.len() > 1
                     && self.is_dataset_name(scope.module, &path.parts[0].name)
                 {
@@ -627,6 +686,8 @@ impl Analyzer<'_> {
                         "a dataset's attributes are visible in a pipeline with `data = {}`",
                         path.parts[0].name
                     ));
+                } else {
+                    d = d.help("a qualified name is `ALIAS.NAME` for an import, or `DATASET.ATTRIBUTE` in a pipeline with that `data`");
                 }
                 self.diags.push(d);
                 Typed::error()
