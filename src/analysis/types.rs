@@ -124,6 +124,8 @@ pub struct Scope {
     pub later: Vec<(String, Span)>,
     /// In a monitor's `when`: `model.accuracy`, `model.age`, `model.version`.
     pub model: bool,
+    /// The pipeline's `data` is wrong (reported): unknown qualified names are its attributes.
+    pub data_broken: bool,
 }
 
 impl Scope {
@@ -648,6 +650,9 @@ impl Analyzer<'_> {
             }
             Ok(Target::Decl { module, item, kind }) => self.decl_value(module, item, kind, path),
             Err(not_found) => {
+                if scope.data_broken && path.parts.len() > 1 {
+                    return Typed::error();
+                }
                 if path.parts.len() == 1 {
                     if let Some(id) = self.known_label(&dotted) {
                         return Typed {
