@@ -48,6 +48,8 @@ pub struct Plan {
     /// Name and seed, as summary.json reports them (the base scenario's).
     pub scenario_name: String,
     pub seed: u64,
+    /// `scenario.start` (RFC 3339), for the manifest.
+    pub start_rfc3339: String,
     /// The experiment's chosen metrics, what the console table shows first.
     pub metrics: Vec<String>,
 }
@@ -216,6 +218,7 @@ pub fn plan(
         confidence: base.experiment.confidence,
         scenario_name: base.name.clone(),
         seed: base.seed,
+        start_rfc3339: base.start_rfc3339.clone(),
         metrics: base.experiment.metrics.clone(),
     })
 }

@@ -44,6 +44,9 @@ pub struct Manifest {
     /// The command line, as given.
     pub command: Vec<String>,
     pub scenario: String,
+    /// The scenario's calendar start (`scenario.start`, RFC 3339): trace times are seconds
+    /// after it (the InfluxDB sink timestamps points with it).
+    pub start: String,
     pub seed: u64,
     pub confidence: f64,
     /// Replications per point.
