@@ -498,3 +498,43 @@ fn console_table_and_summary_for_a_fixed_seed() {
         ".jobs" => "[threads]",
     });
 }
+
+/// The Slurm script's array-task branch (what each task of the job array runs) writes shards
+/// that merge into the unsharded run. Slurm itself is not here; the submission branch only
+/// calls `sbatch`.
+#[test]
+fn the_slurm_array_tasks_shard_the_run() {
+    let sandbox = Sandbox::new();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/slurm/pipesim-array.sbatch");
+    for task in 1..=3 {
+        let output = Command::new("bash")
+            .arg(&script)
+            .current_dir(sandbox.dir.path())
+            .env("PIPESIM", env!("CARGO_BIN_EXE_pipesim"))
+            .env("SCENARIO", "tiny.pipesim")
+            .env("SHARDS", "3")
+            .env("RUN", "runs/tiny")
+            .env("PIPESIM_ARGS", "--seed 5")
+            .env("SLURM_ARRAY_TASK_ID", task.to_string())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "task {task}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    sandbox.ok(&[
+        "merge",
+        "runs/tiny.shards/shard-1",
+        "runs/tiny.shards/shard-2",
+        "runs/tiny.shards/shard-3",
+        "--out",
+        "merged",
+    ]);
+    sandbox.ok(&["run", "tiny.pipesim", "--seed", "5", "--out", "whole"]);
+    assert_eq!(
+        sandbox.read("merged/summary.json"),
+        sandbox.read("whole/summary.json")
+    );
+}
