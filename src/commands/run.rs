@@ -44,6 +44,10 @@ pub fn main(args: &RunArgs) -> Exit {
     }
     let checked = frontend::check_file(&args.file, &overrides);
     frontend::print_diagnostics(&checked.sources, &checked.diagnostics().0);
+    if checked.program.modules.is_empty() {
+        // The entry file could not be read: an I/O error, as `check` reports it.
+        return Exit::UsageOrIo;
+    }
     if checked.has_errors() {
         return Exit::ScenarioErrors;
     }

@@ -369,6 +369,16 @@ fn an_invalid_scenario_runs_nothing() {
 }
 
 #[test]
+fn a_missing_file_is_an_io_error() {
+    let sandbox = Sandbox::new();
+    let output = sandbox.pipesim(&["run", "missing.pipesim"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot read `missing.pipesim`"), "{stderr}");
+    assert!(!sandbox.path("runs").exists());
+}
+
+#[test]
 fn a_module_without_a_scenario_has_nothing_to_run() {
     let sandbox = Sandbox::new();
     sandbox.write(
