@@ -343,6 +343,7 @@ fn compare_tells_a_real_difference_from_noise() {
         .find(|l| l.starts_with("pipeline.wait.mean "))
         .unwrap_or_else(|| panic!("no wait row in\n{table}"));
     assert!(wait_line.ends_with("B better"), "{wait_line}");
+    insta::assert_snapshot!("compare_table", table);
 }
 
 #[test]
