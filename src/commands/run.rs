@@ -38,6 +38,13 @@ pub fn main(args: &RunArgs) -> Exit {
         );
     }
 
+    // Seeds go through the language's numbers (f64): larger ones would be rounded silently.
+    const LARGEST_EXACT_SEED: u64 = 1 << 53;
+    if args.seed.is_some_and(|seed| seed > LARGEST_EXACT_SEED) {
+        return super::fail(format!(
+            "`--seed` must be at most {LARGEST_EXACT_SEED}, so that it is kept exactly"
+        ));
+    }
     let mut overrides = args.set.clone();
     if let Some(seed) = args.seed {
         overrides.push(format!("scenario.seed={seed}"));
