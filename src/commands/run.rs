@@ -85,16 +85,11 @@ pub fn main(args: &RunArgs) -> Exit {
         Ok(run) => run,
         Err(message) => return super::fail(message),
     };
-    let entry = checked
-        .program
-        .modules
-        .first()
-        .map(|m| m.file)
-        .unwrap_or(crate::source::FileId(0));
-    let (entry_copy, inputs) = match manifest::copy_sources(&checked.sources, entry, &run) {
-        Ok(copied) => copied,
-        Err(message) => return super::fail(message),
-    };
+    let (entry_copy, inputs) =
+        match manifest::copy_sources(&checked.sources, &checked.program, &run) {
+            Ok(copied) => copied,
+            Err(message) => return super::fail(message),
+        };
 
     let results = if args.trace == TraceMode::None {
         experiment::run(&plan, items, args.jobs, &NoTraces)
