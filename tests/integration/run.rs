@@ -403,6 +403,15 @@ fn usage_errors_exit_2_before_running() {
             vec!["run", "tiny.pipesim", "--replications", "0"],
             "--replications 0",
         ),
+        (
+            vec!["run", "tiny.pipesim", "--seed", "9007199254740993"],
+            "`--seed` must be at most",
+        ),
+        // InfluxDB options that name no database are refused before anything runs.
+        (
+            vec!["run", "tiny.pipesim", "--influx", "http://127.0.0.1:9"],
+            "--influx-db",
+        ),
     ] {
         let output = sandbox.pipesim(&args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
