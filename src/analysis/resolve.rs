@@ -184,7 +184,15 @@ impl Resolver<'_> {
     /// The entry file's resource called `name`, if it declares one.
     fn entry_resource(&self, name: &str) -> Option<(Symbol, Span)> {
         match self.symbols[0].names.get(name) {
-            Some(found @ (Symbol::Decl { kind: DeclKind::Resource, .. }, _)) => Some(*found),
+            Some(
+                found @ (
+                    Symbol::Decl {
+                        kind: DeclKind::Resource,
+                        ..
+                    },
+                    _,
+                ),
+            ) => Some(*found),
             _ => None,
         }
     }
@@ -195,7 +203,13 @@ impl Resolver<'_> {
         if module != 0 {
             let own_is_resource_or_absent = matches!(
                 own,
-                None | Some((Symbol::Decl { kind: DeclKind::Resource, .. }, _))
+                None | Some((
+                    Symbol::Decl {
+                        kind: DeclKind::Resource,
+                        ..
+                    },
+                    _
+                ))
             );
             if own_is_resource_or_absent {
                 if let Some((symbol, _)) = self.entry_resource(name) {
@@ -209,22 +223,23 @@ impl Resolver<'_> {
     /// Resolves all of `parts` as a declaration path written in `module`
     /// (`gpu`, `aiops.edge`, `aiops.profiles.weekly`).
     pub fn resolve(&self, module: usize, parts: &[ast::Ident]) -> Result<Target, NotFound> {
-        self.resolve_prefix(module, parts).and_then(|(target, used)| {
-            if used == parts.len() {
-                Ok(target)
-            } else {
-                let (module, candidates) = match target {
-                    Target::Module(m) => (m, self.symbols[m].order.clone()),
-                    _ => (module, Vec::new()),
-                };
-                let _ = module;
-                Err(NotFound {
-                    part: parts[used].clone(),
-                    candidates,
-                    prefix: dotted(&parts[..used]),
-                })
-            }
-        })
+        self.resolve_prefix(module, parts)
+            .and_then(|(target, used)| {
+                if used == parts.len() {
+                    Ok(target)
+                } else {
+                    let (module, candidates) = match target {
+                        Target::Module(m) => (m, self.symbols[m].order.clone()),
+                        _ => (module, Vec::new()),
+                    };
+                    let _ = module;
+                    Err(NotFound {
+                        part: parts[used].clone(),
+                        candidates,
+                        prefix: dotted(&parts[..used]),
+                    })
+                }
+            })
     }
 
     /// Resolves the longest prefix of `parts` that names a declaration or module; returns it
@@ -306,6 +321,9 @@ pub fn dotted(parts: &[ast::Ident]) -> String {
 }
 
 /// "did you mean `x`?" for `wrong` among `candidates`, as a help text.
-pub fn did_you_mean<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    wrong: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     suggest(wrong, candidates).map(|s| format!("did you mean `{s}`?"))
 }

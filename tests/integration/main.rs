@@ -1,5 +1,7 @@
 //! The integration tests: one binary, one module per area.
+mod check;
 mod engine;
+mod fmt;
 mod influx;
 mod run;
 mod syntax;
