@@ -188,6 +188,9 @@ pub struct Analyzer<'a> {
     pub diags: Diagnostics,
     pub overrides: Vec<Override>,
     pub override_used: Vec<bool>,
+    /// Overrides already reported as naming nothing valid: not applied, so that a wrong
+    /// `--set` gives one diagnostic.
+    pub override_rejected: Vec<bool>,
     pub labels: Vec<String>,
     pub label_ids: HashMap<String, ir::LabelId>,
     /// Every identifier some `choice` can produce.
@@ -206,6 +209,8 @@ pub struct Analyzer<'a> {
     /// `scenario.start` and `horizon`, for trace replay.
     pub start_unix: i64,
     pub horizon: f64,
+    /// The horizon as written, for messages.
+    horizon_text: Option<String>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -223,6 +228,7 @@ impl<'a> Analyzer<'a> {
             diags,
             overrides: overrides.to_vec(),
             override_used: vec![false; overrides.len()],
+            override_rejected: vec![false; overrides.len()],
             labels: Vec::new(),
             label_ids: HashMap::new(),
             known_labels: BTreeSet::new(),
@@ -237,6 +243,7 @@ impl<'a> Analyzer<'a> {
             datasets: HashMap::new(),
             start_unix: 0,
             horizon: 0.0,
+            horizon_text: None,
         }
     }
 
@@ -258,6 +265,11 @@ impl<'a> Analyzer<'a> {
             ast::Item::Decl(d) => Some(d),
             ast::Item::Import(_) => None,
         }
+    }
+
+    /// The source text of a span, for quoting a value as the user wrote it.
+    pub fn text(&self, span: Span) -> String {
+        self.sources.get(span.file).slice(span).trim().to_string()
     }
 
     pub fn label_name(&self, id: ir::LabelId) -> &str {
@@ -649,7 +661,9 @@ impl<'a> Analyzer<'a> {
     ) -> Option<ast::Expr> {
         if let Some(prefix) = prefix {
             let path = format!("{prefix}.{name}");
-            if let Some(i) = self.overrides.iter().position(|o| o.path == path) {
+            let found = (0..self.overrides.len())
+                .find(|i| !self.override_rejected[*i] && self.overrides[*i].path == path);
+            if let Some(i) = found {
                 self.override_used[i] = true;
                 return Some(self.overrides[i].value.clone());
             }
@@ -719,6 +733,9 @@ impl<'a> Analyzer<'a> {
                     } else {
                         let help = match did_you_mean(&nb.name.name, rules.blocks.iter().copied()) {
                             Some(h) => h,
+                            None if nb.name.name == "autoscale" => {
+                                "only pools (`kind = pool`) autoscale".to_string()
+                            }
                             None if rules.blocks.is_empty() => {
                                 format!("{} has no nested blocks", rules.owner)
                             }
@@ -731,10 +748,7 @@ impl<'a> Analyzer<'a> {
                         self.diags.push(
                             Diagnostic::error(
                                 codes::MISPLACED_ENTRY,
-                                format!(
-                                    "a `{}` block is not allowed in {}",
-                                    nb.name.name, rules.owner
-                                ),
+                                format!("`{}` is not allowed in {}", nb.name.name, rules.owner),
                             )
                             .primary(nb.name.span, "not allowed here")
                             .help(help),
@@ -1027,11 +1041,12 @@ impl<'a> Analyzer<'a> {
                     if v <= 0.0 {
                         self.out_of_range(
                             e.span,
-                            format!("`horizon` must be positive, found {}s", show(v)),
+                            format!("`horizon` must be positive, found {}", self.text(e.span)),
                             "simulate for some time, such as `horizon = 30d`".into(),
                         );
                     } else {
                         header.horizon = v;
+                        self.horizon_text = Some(self.text(e.span));
                     }
                 }
             }
@@ -1051,8 +1066,9 @@ impl<'a> Analyzer<'a> {
                     self.out_of_range(
                         e.span,
                         format!(
-                            "`warmup` must be at least 0s and shorter than the horizon, found {}s",
-                            show(v)
+                            "`warmup` ({}) must be shorter than the horizon ({})",
+                            self.text(e.span),
+                            self.horizon_text.clone().unwrap_or_else(|| "0s".into())
                         ),
                         "the warm-up is the start of the horizon that statistics ignore".into(),
                     );
@@ -1160,7 +1176,10 @@ impl<'a> Analyzer<'a> {
                         if v <= 0.0 {
                             self.out_of_range(
                                 e.span,
-                                format!("`bandwidth` must be positive, found {}B/s", show(v)),
+                                format!(
+                                    "`bandwidth` must be positive, found {}",
+                                    self.text(e.span)
+                                ),
                                 "write a bandwidth such as `1.25GB/s` or `10Gbps`".into(),
                             );
                             return None;
@@ -2218,7 +2237,10 @@ impl<'a> Analyzer<'a> {
                         if v <= 0.0 {
                             self.out_of_range(
                                 e.span,
-                                format!("`interarrival` must be positive, found {}s", show(v)),
+                                format!(
+                                    "`interarrival` must be positive, found {}",
+                                    self.text(e.span)
+                                ),
                                 "write a duration or a distribution of durations".into(),
                             );
                             ok = false;

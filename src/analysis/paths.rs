@@ -313,17 +313,21 @@ impl Analyzer<'_> {
         for i in 0..self.overrides.len() {
             let (path, span) = (self.overrides[i].path.clone(), self.overrides[i].value.span);
             match self.resolve_attr_path(&path) {
-                Err(e) => self.diags.push(
-                    Diagnostic::error(
-                        codes::UNKNOWN_PATH,
-                        format!("`--set {path}`: {}", e.message),
-                    )
-                    .primary(span, "value for this path")
-                    .help(e.help),
-                ),
+                Err(e) => {
+                    self.override_rejected[i] = true;
+                    self.diags.push(
+                        Diagnostic::error(
+                            codes::UNKNOWN_PATH,
+                            format!("`--set {path}`: {}", e.message),
+                        )
+                        .primary(span, "value for this path")
+                        .help(e.help),
+                    );
+                }
                 Ok(target) => {
                     if let Some(written) = &target.written {
                         if !is_literal(written) || !overridable(target.attr_type) {
+                            self.override_rejected[i] = true;
                             self.diags.push(
                                 Diagnostic::error(codes::NOT_LITERAL, format!("`--set {path}`: the attribute is not a literal"))
                                     .primary(span, "value for this path")
@@ -472,6 +476,8 @@ impl Analyzer<'_> {
             (_, ast::ExprKind::Path(p)) => serde_json::Value::String(p.dotted()),
             (Ty::Bool, ast::ExprKind::Bool(b)) => serde_json::Value::Bool(*b),
             _ => match const_num(&typed.ir) {
+                // Whole numbers print as integers (`4`, not `4.0`) in `summary.json`.
+                Some(v) if v.fract() == 0.0 && v.abs() < 9e15 => serde_json::Value::from(v as i64),
                 Some(v) => serde_json::Number::from_f64(v)
                     .map(serde_json::Value::Number)
                     .unwrap_or(serde_json::Value::Null),
