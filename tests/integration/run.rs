@@ -553,8 +553,6 @@ fn the_slurm_array_tasks_shard_the_run() {
         "merged",
     ]);
     sandbox.ok(&["run", "tiny.pipesim", "--seed", "5", "--out", "whole"]);
-    assert_eq!(
-        sandbox.read("merged/summary.json"),
-        sandbox.read("whole/summary.json")
-    );
+    // With the default `--trace first`, replication 0 of point 1 lies in the second shard.
+    assert_same_results(&sandbox, "whole", "merged");
 }
