@@ -2,9 +2,10 @@
 //! both means with their confidence intervals, the difference `B - A` with its interval,
 //! Welch's t-test and a plain verdict.
 //!
-//! Points are matched by their params; two runs without a common point but with as many
-//! points (e.g. two single-point runs made with different `--set`s, whose params are both
-//! empty... or sweeps over different paths) are paired in order, with a note. The confidence
+//! Points are matched by their params (two runs without sweeps, such as two files or two
+//! `--set`s, have one point each with empty params, so they match); runs that share no point
+//! but have as many points (sweeps over different paths) are paired in order, with a note.
+//! The confidence
 //! level is run A's; the test is significant when p < 1 - confidence. Which way is better
 //! depends on the metric: lower waits, makespans, queues, costs, stale fractions, rejected
 //! and unfinished counts; higher completions, accuracies and throughputs; for other metrics
