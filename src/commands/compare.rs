@@ -5,11 +5,10 @@
 //! Points are matched by their params (two runs without sweeps, such as two files or two
 //! `--set`s, have one point each with empty params, so they match); runs that share no point
 //! but have as many points (sweeps over different paths) are paired in order, with a note.
-//! The confidence
-//! level is run A's; the test is significant when p < 1 - confidence. Which way is better
-//! depends on the metric: lower waits, makespans, queues, costs, stale fractions, rejected
-//! and unfinished counts; higher completions, accuracies and throughputs; for other metrics
-//! the verdict only says which run is higher. The values come from each run's raw
+//! The confidence level is run A's; the test is significant when p < 1 - confidence. Which
+//! way is better depends on the metric: lower waits, makespans, queues, costs, stale
+//! fractions, rejected and unfinished counts; higher completions, accuracies and throughputs;
+//! for other metrics the verdict only says which run is higher. The values come from each run's raw
 //! `replications.jsonl`, so the test uses every replication, not just the summary.
 
 use crate::cli::{CompareArgs, Exit, RunFormat};
