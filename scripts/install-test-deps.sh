@@ -3,6 +3,7 @@
 #   influxdb          (Debian's InfluxDB 1.x, /usr/bin/influxd)  - tests/integration/influx.rs, v1 API
 #   victoria-metrics  (accepts the InfluxDB v2 write API)        - tests/integration/influx.rs, v2 API
 #   chromium          (headless screenshots of the HTML report)  - tests/integration/report.rs
+#   python3           (the strict HTML checker tests/integration/check_html.py), if absent
 # Idempotent: packages already installed are left alone. The tests never use the system
 # services these packages may register; they start their own servers on loopback ports with
 # data in a temporary directory and stop them when done.
@@ -15,6 +16,11 @@ for package in $packages; do
         missing="$missing $package"
     fi
 done
+
+# Any python3 will do (a pyenv one included); install Debian's only when there is none.
+if ! command -v python3 >/dev/null 2>&1; then
+    missing="$missing python3"
+fi
 
 if [ -z "$missing" ]; then
     echo "install-test-deps: all of $packages already installed"

@@ -2,3 +2,4 @@
 //! table, and the other sinks. With `cli`, the only places that do I/O.
 
 pub mod influx;
+pub mod report;

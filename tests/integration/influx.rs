@@ -210,20 +210,20 @@ fn start_victoria_metrics(data_dir: &Path) -> Server {
 // A small run directory in the contract format, written by the test as real files.
 
 /// One trace row: column values as written, plus what the test expects back.
-struct Row {
-    values: Vec<String>,
+pub(crate) struct Row {
+    pub(crate) values: Vec<String>,
     /// Exact nanoseconds from the scenario start of the row's timestamp.
     offset_ns: i64,
 }
 
-struct Trace {
-    file: &'static str,
-    measurement: &'static str,
-    header: &'static [&'static str],
+pub(crate) struct Trace {
+    pub(crate) file: &'static str,
+    pub(crate) measurement: &'static str,
+    pub(crate) header: &'static [&'static str],
     tags: &'static [&'static str],
     integers: &'static [&'static str],
     strings: &'static [&'static str],
-    rows: Vec<Row>,
+    pub(crate) rows: Vec<Row>,
 }
 
 /// Seconds with nanosecond digits, exactly as a CSV writer would print them.
@@ -238,24 +238,24 @@ fn float(value: f64) -> String {
     format!("{value}")
 }
 
-/// A tiny deterministic generator, so the run is varied but reproducible.
+/// A tiny deterministic generator (SplitMix64), so the run is varied but reproducible.
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
     }
     fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        ((self.next() as u128 * n as u128) >> 64) as u64
     }
 }
 
 /// Builds the traces of a run with `points` sweep points, `replications` replications and
 /// `pipelines` pipelines each, with rows that share series and timestamps on purpose.
-fn make_traces(points: u32, replications: u32, pipelines: u32) -> Vec<Trace> {
+pub(crate) fn make_traces(points: u32, replications: u32, pipelines: u32) -> Vec<Trace> {
     let mut rng = Lcg(42);
     let templates = ["classic", "edge"];
     let mut arrivals = Vec::new();
@@ -267,7 +267,7 @@ fn make_traces(points: u32, replications: u32, pipelines: u32) -> Vec<Trace> {
     for point in 0..points {
         for replication in 0..replications {
             let mut time_ns: i64 = 0;
-            let mut busy = 0i64;
+            let mut cpu_events = Vec::new();
             let mut pipeline_ends = Vec::new();
             for id in 0..pipelines {
                 // Every fifth pipeline arrives together with the one before it.
@@ -350,33 +350,9 @@ fn make_traces(points: u32, replications: u32, pipelines: u32) -> Vec<Trace> {
                     ],
                     offset_ns: time_ns + wait_ns / 2,
                 });
-                // A grab and a release at the same instant: two rows, one series, one time.
-                busy += 1;
-                resources.push(Row {
-                    values: vec![
-                        pr[0].clone(),
-                        pr[1].clone(),
-                        seconds(start),
-                        "cpu".into(),
-                        busy.to_string(),
-                        "64".into(),
-                        (id % 4).to_string(),
-                    ],
-                    offset_ns: start,
-                });
-                busy -= 1;
-                resources.push(Row {
-                    values: vec![
-                        pr[0].clone(),
-                        pr[1].clone(),
-                        seconds(start),
-                        "cpu".into(),
-                        busy.to_string(),
-                        "64".into(),
-                        (id % 3).to_string(),
-                    ],
-                    offset_ns: start,
-                });
+                // The cpu slot is taken at `start` and given back at `end`.
+                cpu_events.push((start, 1i64, id));
+                cpu_events.push((end, -1i64, id));
                 let outcome = match id % 7 {
                     3 => "rejected",
                     6 => "unfinished",
@@ -436,6 +412,30 @@ fn make_traces(points: u32, replications: u32, pipelines: u32) -> Vec<Trace> {
             }
             // The engine emits unfinished pipelines when the run stops, after the others.
             pipeline_rows.extend(pipeline_ends);
+            // The pool's state after each change, in time order; a grab is written as two rows
+            // at the same instant (the queue shrinks, then the slot is taken), as the engine
+            // does when one event changes both: one series, one time, two points to keep.
+            cpu_events.sort();
+            let mut busy = 0i64;
+            for (time, delta, id) in cpu_events {
+                let row = |busy: i64, queue: u32| Row {
+                    values: vec![
+                        point.to_string(),
+                        replication.to_string(),
+                        seconds(time),
+                        "cpu".into(),
+                        busy.to_string(),
+                        "64".into(),
+                        queue.to_string(),
+                    ],
+                    offset_ns: time,
+                };
+                if delta > 0 {
+                    resources.push(row(busy, id % 3));
+                }
+                busy += delta;
+                resources.push(row(busy, id % 4));
+            }
         }
     }
     // The engine writes rows when they happen (steps, transfers and pipelines when they end,
@@ -579,12 +579,22 @@ fn make_traces(points: u32, replications: u32, pipelines: u32) -> Vec<Trace> {
 
 /// Writes a run directory named `name` under `root`.
 fn write_run(root: &Path, name: &str, traces: &[Trace]) -> PathBuf {
+    write_run_with_points(root, name, traces, "[]")
+}
+
+/// Writes a run directory with the given summary.json `points` array.
+pub(crate) fn write_run_with_points(
+    root: &Path,
+    name: &str,
+    traces: &[Trace],
+    points: &str,
+) -> PathBuf {
     let dir = root.join(name);
     std::fs::create_dir_all(dir.join("traces")).unwrap();
     std::fs::write(
         dir.join("summary.json"),
         format!(
-            r#"{{"pipesim": "0.1.0", "scenario": "growth", "seed": 7, "start": "{START}", "points": []}}"#
+            r#"{{"pipesim": "0.1.0", "scenario": "growth", "seed": 7, "start": "{START}", "points": {points}}}"#
         ),
     )
     .unwrap();
@@ -1168,9 +1178,10 @@ fn the_v2_api_through_influxdb2_reaches_victoria_metrics() {
         );
         for (actual, expected) in actual_samples.iter().zip(&expected_samples) {
             assert_eq!(key(actual), key(expected), "{}", trace.measurement);
-            // VictoriaMetrics stores a float as a decimal mantissa of at most 15 digits and
-            // an exponent, so 0.8805000000000001 comes back as 0.8805: relative 1e-14 at most.
-            let tolerance = 1e-14 * expected.3.abs().max(f64::MIN_POSITIVE);
+            // VictoriaMetrics stores a float as a decimal mantissa and exponent: it comes back
+            // within about 12 significant digits (0.8805000000000001 as 0.8805, 699.593512121
+            // as 699.5935121209), so compare to a relative 1e-12.
+            let tolerance = 1e-12 * expected.3.abs().max(f64::MIN_POSITIVE);
             assert!(
                 (actual.3 - expected.3).abs() <= tolerance,
                 "{}: {actual:?} != {expected:?}",
