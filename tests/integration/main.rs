@@ -2,3 +2,4 @@
 mod engine;
 mod influx;
 mod report;
+mod syntax;
