@@ -31,9 +31,16 @@ pub fn write_report(run_dir: &Path, output: Option<&Path>) -> Result<PathBuf, St
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut temporary = tempfile::Builder::new()
-        .prefix(".report-")
-        .suffix(".html.tmp")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".report-").suffix(".html.tmp");
+    // A temporary file is private (0600); a report is a document to share, like any other
+    // file the user writes (the umask still applies).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut temporary = builder
         .tempfile_in(&parent)
         .map_err(|e| format!("cannot write in `{}`: {e}", parent.display()))?;
     std::io::Write::write_all(&mut temporary, html.as_bytes())
@@ -78,6 +85,23 @@ pub fn duration(seconds: f64) -> String {
         (seconds / 86400.0, "d")
     };
     format!("{} {unit}", significant(value))
+}
+
+/// A size in decimal units: `512 B`, `38.1 MB`, `84.3 GB`.
+pub fn bytes(value: f64) -> String {
+    let a = value.abs();
+    let (scaled, unit) = if a >= 1e12 {
+        (value / 1e12, "TB")
+    } else if a >= 1e9 {
+        (value / 1e9, "GB")
+    } else if a >= 1e6 {
+        (value / 1e6, "MB")
+    } else if a >= 1e3 {
+        (value / 1e3, "kB")
+    } else {
+        (value, "B")
+    };
+    format!("{} {unit}", significant(scaled))
 }
 
 /// Three significant digits, without float noise.
@@ -601,6 +625,8 @@ fn metric_value(name: &str, value: f64) -> String {
     let is_time = name.contains(".wait") || name.contains(".makespan") || name.contains(".service");
     if is_time && !name.ends_with(".count") {
         duration(value)
+    } else if last == "bytes" {
+        bytes(value)
     } else if last == "utilization" || last == "fraction" {
         format!("{} %", significant(100.0 * value))
     } else {
@@ -694,8 +720,20 @@ fn outcomes_panel(id: &str, traces: &PointTraces) -> String {
     html
 }
 
-/// Metrics drawn against the swept parameter, when present.
+/// Metrics drawn against the swept parameter, when present: the experiment's chosen
+/// `metrics`, or else the pipeline and utilisation headlines.
 fn sweep_metrics(data: &RunData) -> Vec<String> {
+    if !data.chosen_metrics.is_empty() {
+        let mut names = data.chosen_metrics.clone();
+        names.retain(|n| {
+            data.points
+                .iter()
+                .any(|p| p.metrics.iter().any(|m| &m.name == n))
+        });
+        if !names.is_empty() {
+            return names;
+        }
+    }
     let mut names: Vec<String> = [
         "pipeline.wait.mean",
         "pipeline.wait.p95",
@@ -808,6 +846,8 @@ fn sweep_section(data: &RunData) -> Result<String, String> {
             (div, format!("{metric} ({unit})"))
         } else if metric.ends_with(".utilization") {
             (0.01, format!("{metric} (%)"))
+        } else if metric.ends_with(".bytes") {
+            (1e9, format!("{metric} (GB)"))
         } else if metric.ends_with(".completed") {
             (1.0, format!("{metric} (pipelines)"))
         } else {
@@ -857,6 +897,13 @@ mod tests {
         assert_eq!(duration(3.0 * 3600.0), "3 h");
         assert_eq!(duration(5.0 * 86400.0), "5 d");
         assert_eq!(duration(f64::NAN), "–");
+    }
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(bytes(512.0), "512 B");
+        assert_eq!(bytes(84_272_916_141.0), "84.3 GB");
+        assert_eq!(bytes(38_094_960.0), "38.1 MB");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! `check_html.py`), every panel is looked for by id with its chart's axis descriptions, the
 //! step statistics are compared with the traces and snapshot, and headless Chromium renders it.
 
-use crate::influx::{make_traces, write_run_with_points, Trace};
+use crate::influx::{make_traces, write_run_with_points, Trace, TINY_SCENARIO};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -322,4 +322,49 @@ fn chromium_renders_the_report() {
         "the screenshot is suspiciously small: {} bytes",
         png.len()
     );
+}
+
+#[test]
+fn the_report_of_a_real_run_has_every_panel_of_every_point() {
+    let temp = tempfile::tempdir().unwrap();
+    let scenario = temp.path().join("tiny.pipesim");
+    std::fs::write(&scenario, TINY_SCENARIO).unwrap();
+    let run_dir = temp.path().join("run");
+    let (code, stderr) = pipesim(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        run_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr) = pipesim(&["report", run_dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let verdict = check_html(&run_dir.join("report.html"));
+    for point in 0..2 {
+        for panel in PANELS {
+            let id = format!("point-{point}-{panel}");
+            assert!(
+                verdict["ids"].as_array().unwrap().iter().any(|i| i == &id),
+                "{id} missing"
+            );
+        }
+        for panel in [
+            "utilization",
+            "queue",
+            "arrivals",
+            "links",
+            "wait-over-time",
+        ] {
+            let id = format!("point-{point}-{panel}");
+            let found = texts(&verdict, &id);
+            assert!(
+                found
+                    .iter()
+                    .any(|t| t == "simulated time (hours)" || t == "arrival time (hours)"),
+                "{id}: {found:?}"
+            );
+        }
+    }
+    let sweep = texts(&verdict, "sweep-pipeline-wait-mean");
+    assert!(sweep.iter().any(|t| t == "gpu.capacity"), "{sweep:?}");
 }

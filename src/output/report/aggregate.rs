@@ -286,6 +286,8 @@ pub struct RunData {
     pub seed: Option<u64>,
     pub start: Option<String>,
     pub points: Vec<PointSummary>,
+    /// The experiment's `metrics` (manifest.json), shown first and drawn against the sweep.
+    pub chosen_metrics: Vec<String>,
     pub traces: BTreeMap<u32, PointTraces>,
     pub missing_files: Vec<String>,
 }
@@ -437,6 +439,15 @@ pub fn read_run(run_dir: &Path) -> Result<RunData, String> {
             .or_else(|| text(&manifest, "start"))
             .or_else(|| manifest.get("scenario").and_then(|s| text(s, "start"))),
         points,
+        chosen_metrics: manifest
+            .get("metrics")
+            .and_then(|m| m.as_array())
+            .map(|m| {
+                m.iter()
+                    .filter_map(|n| n.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
         traces: BTreeMap::new(),
         missing_files: Vec::new(),
     };
