@@ -4,7 +4,7 @@
 //!
 //! | measurement | file            | tags (besides `scenario`, `run`, `point`, `replication`) | timestamp |
 //! |-------------|-----------------|----------------------------------------------|-----------|
-//! | `pipeline`  | pipelines.csv   | `template`                                   | `end` (`arrival` when unfinished) |
+//! | `pipeline`  | pipelines.csv   | `template`, `outcome`                        | `end` (`arrival` when unfinished) |
 //! | `step`      | steps.csv       | `template`, `step`, `kind`, `resource`       | `end` |
 //! | `resource`  | resources.csv   | `resource`                                   | `time` |
 //! | `link`      | links.csv       | `link`, `template`, `step`, `direction`      | `end` |
@@ -12,9 +12,12 @@
 //! | `arrival`   | arrivals.csv    | `template`, `source`                         | `time` |
 //!
 //! Every other column is a field: integers (ids, units, slot counts, versions) as integer fields,
-//! `outcome` and `event` as string fields, the rest as float fields (seconds from the scenario
-//! start, bytes, accuracy). Empty, NaN and infinite values are left out; a row with no field
-//! left is skipped and counted.
+//! a model's `event` as a string field, the rest as float fields (seconds from the scenario
+//! start, bytes, accuracy). Empty, NaN and infinite values are left out, and so is an id of
+//! `u64::MAX` (the engine's "none"); a row with no field left is skipped and counted.
+//! `outcome` is a tag rather than a string field: dashboards group by it, and it keeps the
+//! unfinished pipelines (timestamped at arrival, written when the run stops, so out of time
+//! order) in series of their own.
 //!
 //! Invariants:
 //! - Timestamps are the scenario's calendar `start` plus the row's seconds, computed exactly in
@@ -23,7 +26,9 @@
 //!   key would silently replace the first. Rows are timestamped at the moment the engine emitted
 //!   them (a step or transfer when it ends, a pipeline when it ends), so within a series they come
 //!   in time order, and a row whose timestamp equals the previous one of its series is moved
-//!   1 ns later (then 2 ns, ...). No row is lost; the shift is far below any simulated duration.
+//!   1 ns later (then 2 ns, ...). Unfinished pipelines, the one exception to time order, are
+//!   counted per exact timestamp instead. No row is lost; the shift is far below any simulated
+//!   duration.
 //! - Lines are rendered by `influxdb2`'s `DataPoint` for both APIs, after making every string
 //!   safe for it: line protocol cannot carry control characters or (portably: InfluxDB 1.x keeps
 //!   escaping backslashes, 2.x and VictoriaMetrics remove them) backslashes in tag values, so
@@ -66,9 +71,9 @@ const SPECS: &[MeasurementSpec] = &[
     MeasurementSpec {
         measurement: "pipeline",
         file: "pipelines.csv",
-        tags: &["template"],
+        tags: &["template", "outcome"],
         integers: &["id"],
-        strings: &["outcome"],
+        strings: &[],
         time: &["end", "arrival"],
     },
     MeasurementSpec {
@@ -567,6 +572,10 @@ fn safe_string_field(value: &str) -> String {
     value.replace('\\', "\\\\")
 }
 
+/// `u64::MAX` as the traces write it: an id column's "none" (a model's drop or stale event
+/// involves no pipeline). The field is left out; it does not fit InfluxDB's signed integers.
+const NO_ID: &str = "18446744073709551615";
+
 fn is_missing(text: &str) -> bool {
     let t = text.trim();
     t.is_empty()
@@ -595,6 +604,8 @@ struct PointMaker<'a> {
     time_columns: Vec<usize>,
     /// Per series: (last row timestamp, last timestamp given), for the 1 ns shifts.
     last_in_series: HashMap<String, (i128, i128)>,
+    /// Per series and fallback time: the next free timestamp (see [`PointMaker::make`]).
+    unordered_in_series: HashMap<(String, i128), i128>,
     shifted_rows: u64,
 }
 
@@ -653,6 +664,7 @@ impl<'a> PointMaker<'a> {
             roles,
             time_columns,
             last_in_series: HashMap::new(),
+            unordered_in_series: HashMap::new(),
             shifted_rows: 0,
         })
     }
@@ -698,7 +710,8 @@ impl<'a> PointMaker<'a> {
                     }
                 }
                 ColumnRole::Integer => {
-                    if is_missing(value) {
+                    // u64::MAX is the engine's "none" (a model event no pipeline caused).
+                    if is_missing(value) || value.trim() == NO_ID {
                         continue;
                     }
                     let trimmed = value.trim();
@@ -752,8 +765,9 @@ impl<'a> PointMaker<'a> {
         let seconds = self
             .time_columns
             .iter()
-            .find_map(|&c| record.get(c).and_then(seconds_text_to_nanos));
-        let Some(offset_ns) = seconds else {
+            .enumerate()
+            .find_map(|(i, &c)| Some((i, record.get(c).and_then(seconds_text_to_nanos)?)));
+        let Some((time_column, offset_ns)) = seconds else {
             return Err(error(format!(
                 "no time: `{}` is empty or not a number",
                 self.spec.time.join("` and `")
@@ -763,14 +777,31 @@ impl<'a> PointMaker<'a> {
             return Ok(None);
         }
         let row_ns = self.info.start_ns + offset_ns;
-        let given_ns = match self.last_in_series.get(&series_key) {
-            Some(&(last_row, last_given)) if row_ns >= last_row && row_ns <= last_given => {
-                self.shifted_rows += 1;
-                last_given + 1
-            }
-            _ => row_ns,
+        let given_ns = if time_column == 0 {
+            // Rows timestamped when they were emitted come in time order within a series.
+            let given = match self.last_in_series.get(&series_key) {
+                Some(&(last_row, last_given)) if row_ns >= last_row && row_ns <= last_given => {
+                    last_given + 1
+                }
+                _ => row_ns,
+            };
+            self.last_in_series.insert(series_key, (row_ns, given));
+            given
+        } else {
+            // A fallback time (an unfinished pipeline's arrival) is in no order: count exactly.
+            // These rows are few (only what is in flight when a replication stops) and, with
+            // `outcome` a tag, in series of their own.
+            let next = self
+                .unordered_in_series
+                .entry((series_key, row_ns))
+                .or_insert(row_ns);
+            let given = *next;
+            *next += 1;
+            given
         };
-        self.last_in_series.insert(series_key, (row_ns, given_ns));
+        if given_ns != row_ns {
+            self.shifted_rows += 1;
+        }
         let timestamp = i64::try_from(given_ns).map_err(|_| {
             error("the time is outside the years 1677 to 2262 that InfluxDB can store".into())
         })?;
@@ -911,9 +942,21 @@ pub fn send_run_with(
         (reading, sent)
     });
     let (reading, sent) = outcome;
-    reading?;
     let result =
         sent.map_err(|_| InfluxError::Usage("the InfluxDB sender thread panicked".into()))?;
+    if let Err(mut error) = reading {
+        // Rows before the bad one may have been sent already: say so, since exporting again
+        // after fixing the file is then the way to complete the run (points repeat harmlessly).
+        let sent: u64 = result.sent.iter().sum();
+        if let InfluxError::Trace { message, .. } = &mut error {
+            if sent > 0 {
+                message.push_str(&format!(
+                    " ({sent} points of earlier rows were sent; export again once it is fixed)"
+                ));
+            }
+        }
+        return Err(error);
+    }
     for (i, m) in MEASUREMENTS.iter().enumerate() {
         report.sent.insert(m.to_string(), result.sent[i]);
         report.not_sent.insert(m.to_string(), result.not_sent[i]);
@@ -1369,10 +1412,24 @@ mod tests {
         assert_eq!(
             line,
             format!(
-                "pipeline,point=1,replication=0,run=growth-1,scenario=growth,template=classic arrival=100.5,id=7i,outcome=\"unfinished\",wait=0 {}\n",
+                "pipeline,outcome=unfinished,point=1,replication=0,run=growth-1,scenario=growth,template=classic arrival=100.5,id=7i,wait=0 {}\n",
                 1_551_657_600_000_000_000i64 + 100_500_000_000
             )
         );
+        let no_pipeline = csv::StringRecord::from(vec![
+            "1",
+            "0",
+            "18446744073709551615",
+            "classic",
+            "1",
+            "1",
+            "2",
+            "0",
+            "1",
+            "completed",
+        ]);
+        let line = render(maker.make(&no_pipeline, path).unwrap().unwrap());
+        assert!(!line.contains("id="), "{line}");
         let bad = csv::StringRecord::from(vec![
             "1",
             "0",

@@ -206,8 +206,17 @@ pub fn error_bar_chart(
         for (i, (name, points)) in series.iter().enumerate() {
             let style = ShapeStyle::from(color(i)).stroke_width(2);
             let finite: Vec<_> = points.iter().filter(|p| p.1.is_finite()).copied().collect();
+            // Categories (policies, labels) have no order: no line between them.
+            let joined = if categories.is_none() {
+                finite.len()
+            } else {
+                0
+            };
             chart
-                .draw_series(LineSeries::new(finite.iter().map(|p| (p.0, p.1)), style))
+                .draw_series(LineSeries::new(
+                    finite.iter().take(joined).map(|p| (p.0, p.1)),
+                    style,
+                ))
                 .map_err(error)?
                 .label(name.as_str())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
