@@ -130,6 +130,11 @@ impl Drop for Server {
 
 /// InfluxDB 1.x with every directory inside `data_dir`.
 fn start_influxdb(data_dir: &Path, port: u16) -> Server {
+    start_influxdb_with(data_dir, port, false)
+}
+
+/// InfluxDB 1.x, requiring user names and passwords when `auth`.
+fn start_influxdb_with(data_dir: &Path, port: u16, auth: bool) -> Server {
     let binary = require_binary("/usr/bin/influxd");
     let config = data_dir.join("influxdb.conf");
     let root = data_dir.display();
@@ -143,7 +148,7 @@ fn start_influxdb(data_dir: &Path, port: u16) -> Server {
              [data]\n  dir = \"{root}/data\"\n  wal-dir = \"{root}/wal\"\n  query-log-enabled = false\n\
              [monitor]\n  store-enabled = false\n\
              [continuous_queries]\n  enabled = false\n\
-             [http]\n  bind-address = \"127.0.0.1:{port}\"\n  log-enabled = false\n"
+             [http]\n  bind-address = \"127.0.0.1:{port}\"\n  log-enabled = false\n  auth-enabled = {auth}\n"
         ),
     )
     .unwrap();
@@ -1318,4 +1323,65 @@ fn pipesim_run_with_influx_sends_every_trace_row() {
             assert_eq!(a, e, "{}", trace.measurement);
         }
     }
+}
+
+#[test]
+fn influxdb_1_credentials_come_from_the_environment() {
+    let temp = tempfile::tempdir().unwrap();
+    let server = start_influxdb_with(temp.path(), free_port(), true);
+    // With authentication on, the first user may be created without credentials.
+    let query = |q: &str, credentials: &str| {
+        http(
+            "POST",
+            &format!("{}/query?{credentials}q={}", server.url(), url_encode(q)),
+            None,
+        )
+        .unwrap()
+    };
+    let (status, text) = query(
+        "CREATE USER admin WITH PASSWORD 's3cret p,w' WITH ALL PRIVILEGES",
+        "",
+    );
+    assert_eq!(status, 200, "{text}");
+    let (status, text) = query("CREATE DATABASE pipesim", "u=admin&p=s3cret%20p%2Cw&");
+    assert_eq!(status, 200, "{text}");
+    let traces = make_traces(1, 1, 5);
+    let run_dir = write_run(temp.path(), "secured", &traces);
+    let run = run_dir.to_str().unwrap();
+    let url = server.url();
+
+    let (code, stderr) = pipesim(
+        &["export", run, "--influx", &url, "--influx-db", "pipesim"],
+        &[],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("401"), "{stderr}");
+    assert!(
+        stderr.contains("INFLUX_USERNAME and INFLUX_PASSWORD"),
+        "{stderr}"
+    );
+
+    let (code, stderr) = pipesim(
+        &["export", run, "--influx", &url, "--influx-db", "pipesim"],
+        &[
+            ("INFLUX_USERNAME", "admin"),
+            ("INFLUX_PASSWORD", "s3cret p,w"),
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        !stderr.contains("s3cret"),
+        "the password is never printed: {stderr}"
+    );
+    let (status, text) = query(
+        "SELECT COUNT(\"busy\") FROM \"resource\"",
+        "u=admin&p=s3cret%20p%2Cw&db=pipesim&",
+    );
+    assert_eq!(status, 200, "{text}");
+    let resources = traces.iter().find(|t| t.measurement == "resource").unwrap();
+    let answer: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        answer["results"][0]["series"][0]["values"][0][1],
+        Value::from(resources.rows.len())
+    );
 }
