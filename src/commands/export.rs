@@ -23,16 +23,10 @@ pub fn main(args: &ExportArgs) -> Exit {
         Exit::Success
     } else {
         super::fail(format!(
-            "{} points were not sent ({}); the run directory is unchanged: run `{}` again \
-             when the server is back",
+            "{} points were not sent ({}); the run directory is unchanged: once the server is \
+             back (or the problem above is fixed), run `{}` again",
             report.total_not_sent(),
-            report
-                .not_sent
-                .iter()
-                .filter(|(_, n)| **n > 0)
-                .map(|(m, n)| format!("{m} {n}"))
-                .collect::<Vec<_>>()
-                .join(", "),
+            influx::format_counts(&report.not_sent),
             SendReport::export_command(&args.run_dir, &args.influx)
         ))
     }

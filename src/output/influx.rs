@@ -206,7 +206,8 @@ impl SendReport {
     }
 }
 
-fn format_counts(counts: &BTreeMap<String, u64>) -> String {
+/// `pipeline 10, step 40` in the order of [`MEASUREMENTS`], leaving out zeros (`none` if all are).
+pub fn format_counts(counts: &BTreeMap<String, u64>) -> String {
     let parts: Vec<String> = MEASUREMENTS
         .iter()
         .filter_map(|m| {
@@ -1218,7 +1219,11 @@ fn classify_transport(error: &reqwest::Error) -> Attempt {
     let mut message = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
-        message = format!("{message}: {cause}");
+        // hyper's messages often repeat their cause's; keep each cause once.
+        let cause_text = cause.to_string();
+        if !message.contains(&cause_text) {
+            message = format!("{message}: {cause_text}");
+        }
         source = cause.source();
     }
     if error.is_builder() || error.is_redirect() {
