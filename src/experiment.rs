@@ -24,8 +24,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::io::IsTerminal;
 use std::ops::Range;
-use std::sync::Once;
-use std::time::{Duration, Instant};
+use std::sync::mpsc;
+use std::time::Duration;
 
 /// The JSON form of a point's coordinates: sweep path → value (numbers in base units, labels
 /// and policies as strings), in sweep order. Empty without sweeps.
@@ -293,12 +293,11 @@ pub fn run<F: TraceFactory>(
 }
 
 /// A progress bar on stderr that appears only once a run has taken more than a second, and
-/// never when stderr is not a terminal (logs and tests stay clean).
+/// never when stderr is not a terminal (logs and tests stay clean). A watcher thread shows it
+/// after the delay, so it appears even while the first replications are still running.
 struct Progress {
     bar: ProgressBar,
-    started: Instant,
-    shown: Once,
-    terminal: bool,
+    watcher: Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)>,
 }
 
 impl Progress {
@@ -311,23 +310,29 @@ impl Progress {
         ) {
             bar.set_style(style);
         }
-        Progress {
-            bar,
-            started: Instant::now(),
-            shown: Once::new(),
-            terminal: std::io::stderr().is_terminal(),
-        }
+        let watcher = std::io::stderr().is_terminal().then(|| {
+            let (stop, stopped) = mpsc::channel::<()>();
+            let shown = bar.clone();
+            let handle = std::thread::spawn(move || {
+                if let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(Self::DELAY) {
+                    shown.set_draw_target(ProgressDrawTarget::stderr());
+                    shown.enable_steady_tick(Duration::from_millis(200));
+                }
+            });
+            (stop, handle)
+        });
+        Progress { bar, watcher }
     }
 
     fn advance(&self) {
-        if self.terminal && self.started.elapsed() > Self::DELAY {
-            self.shown
-                .call_once(|| self.bar.set_draw_target(ProgressDrawTarget::stderr()));
-        }
         self.bar.inc(1);
     }
 
-    fn finish(&self) {
+    fn finish(mut self) {
+        if let Some((stop, handle)) = self.watcher.take() {
+            let _ = stop.send(());
+            let _ = handle.join();
+        }
         self.bar.finish_and_clear();
     }
 }

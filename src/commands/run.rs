@@ -38,12 +38,23 @@ pub fn main(args: &RunArgs) -> Exit {
         );
     }
 
+    // Seeds go through the language's numbers (f64): larger ones would be rounded silently.
+    const LARGEST_EXACT_SEED: u64 = 1 << 53;
+    if args.seed.is_some_and(|seed| seed > LARGEST_EXACT_SEED) {
+        return super::fail(format!(
+            "`--seed` must be at most {LARGEST_EXACT_SEED}, so that it is kept exactly"
+        ));
+    }
     let mut overrides = args.set.clone();
     if let Some(seed) = args.seed {
         overrides.push(format!("scenario.seed={seed}"));
     }
     let checked = frontend::check_file(&args.file, &overrides);
     frontend::print_diagnostics(&checked.sources, &checked.diagnostics().0);
+    if checked.program.modules.is_empty() {
+        // The entry file could not be read: an I/O error, as `check` reports it.
+        return Exit::UsageOrIo;
+    }
     if checked.has_errors() {
         return Exit::ScenarioErrors;
     }
@@ -74,16 +85,11 @@ pub fn main(args: &RunArgs) -> Exit {
         Ok(run) => run,
         Err(message) => return super::fail(message),
     };
-    let entry = checked
-        .program
-        .modules
-        .first()
-        .map(|m| m.file)
-        .unwrap_or(crate::source::FileId(0));
-    let (entry_copy, inputs) = match manifest::copy_sources(&checked.sources, entry, &run) {
-        Ok(copied) => copied,
-        Err(message) => return super::fail(message),
-    };
+    let (entry_copy, inputs) =
+        match manifest::copy_sources(&checked.sources, &checked.program, &run) {
+            Ok(copied) => copied,
+            Err(message) => return super::fail(message),
+        };
 
     let results = if args.trace == TraceMode::None {
         experiment::run(&plan, items, args.jobs, &NoTraces)
