@@ -1385,3 +1385,91 @@ fn influxdb_1_credentials_come_from_the_environment() {
         Value::from(resources.rows.len())
     );
 }
+
+/// A scripted HTTP peer (`flaky_server.py`): answers each write with the next status given.
+fn start_flaky_server(dir: &Path, statuses: &[u16]) -> (Server, PathBuf) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/integration/flaky_server.py");
+    let port = free_port();
+    let requests = dir.join("requests.jsonl");
+    let log = dir.join("flaky.log");
+    let child = Command::new("python3")
+        .arg(script)
+        .arg(port.to_string())
+        .arg(&requests)
+        .args(statuses.iter().map(|s| s.to_string()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("python3 is needed: run `scripts/install-test-deps.sh`");
+    let mut server = Server {
+        child: Some(child),
+        port,
+        log,
+    };
+    server.wait_ready("/ping");
+    (server, requests)
+}
+
+fn logged_requests(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn server_errors_and_429_are_retried_and_other_refusals_are_not() {
+    let temp = tempfile::tempdir().unwrap();
+    let traces = make_traces(1, 1, 6);
+    let total: u64 = traces.iter().map(|t| t.rows.len() as u64).sum();
+    let run_dir = write_run(temp.path(), "flaky", &traces);
+    let options = || SendOptions {
+        batch_lines: 100_000,
+        retries: 2,
+        first_backoff: Duration::from_millis(10),
+        ..SendOptions::default()
+    };
+
+    // 503, then 429, then accepted: one batch, three attempts, everything sent.
+    let dir = temp.path().join("retried");
+    std::fs::create_dir(&dir).unwrap();
+    let (server, requests) = start_flaky_server(&dir, &[503, 429, 204]);
+    let report =
+        influx::send_run_with(&run_dir, &v1_destination(&server.url(), "db"), options()).unwrap();
+    assert!(report.complete(), "{report}");
+    assert_eq!(report.total_sent(), total);
+    let log = logged_requests(&requests);
+    let statuses: Vec<i64> = log.iter().map(|r| r["status"].as_i64().unwrap()).collect();
+    assert_eq!(statuses, vec![503, 429, 204]);
+    assert!(log.iter().all(|r| r["lines"] == Value::from(total)));
+    assert_eq!(log[0]["path"], "/write?db=db&precision=ns");
+
+    // 400: final at once, with the server's words.
+    let dir = temp.path().join("refused");
+    std::fs::create_dir(&dir).unwrap();
+    let (server, requests) = start_flaky_server(&dir, &[400]);
+    let report =
+        influx::send_run_with(&run_dir, &v1_destination(&server.url(), "db"), options()).unwrap();
+    let failure = report.failure.clone().unwrap();
+    assert!(
+        failure.contains("400 Bad Request: scripted 400"),
+        "{failure}"
+    );
+    assert_eq!(logged_requests(&requests).len(), 1, "a 400 is not retried");
+    assert_eq!(report.total_not_sent(), total);
+
+    // 500 for ever: the first try and two retries, then the report.
+    let dir = temp.path().join("down");
+    std::fs::create_dir(&dir).unwrap();
+    let (server, requests) = start_flaky_server(&dir, &[500]);
+    let report =
+        influx::send_run_with(&run_dir, &v1_destination(&server.url(), "db"), options()).unwrap();
+    let failure = report.failure.clone().unwrap();
+    assert!(
+        failure.contains("scripted 500") && failure.contains("gave up after 3 attempts"),
+        "{failure}"
+    );
+    assert_eq!(logged_requests(&requests).len(), 3);
+}
