@@ -1017,3 +1017,53 @@ fn edf_and_fair_share_order_the_queue() {
     // After the first job, the round robin continues from template 1.
     assert_eq!(order, vec![0, 1, 0, 1, 0, 0]);
 }
+
+#[test]
+fn sudden_drops_lower_accuracy_at_sampled_times() {
+    // Trained to 0.9 at t = 10; drops of 0.1 every 100 s: 0.8 at 110, 0.7 at 210, 0.6 at 310.
+    let mut s = scenario(400.0, 0.0);
+    s.resources.push(pool("gpu", 1, ir::Policy::Fifo));
+    let mut train = step("train", Some(0), c(10.0), vec![]);
+    train.kind = ir::StepKind::Train;
+    train.accuracy = Some(c(0.9));
+    let mut p = pipeline("model", vec![train]);
+    p.model = Some(ir::ModelSpec {
+        drift: ir::Drift::Sudden {
+            time_to_drop: c(100.0),
+            drop: 0.1,
+        },
+    });
+    s.pipelines.push(p);
+    s.arrivals.push(replay(vec![0.0], 0));
+    let (result, rows) = run_traced(&s, 0);
+    let expected = (0.9 * 100.0 + 0.8 * 100.0 + 0.7 * 100.0 + 0.6 * 90.0) / 390.0;
+    assert!((metric(&result, "model.accuracy.mean") - expected).abs() < 1e-9);
+    let drops: Vec<f64> = rows
+        .models
+        .iter()
+        .filter(|m| m.event == pipesim::sim::trace::ModelEvent::Dropped)
+        .map(|m| m.time)
+        .collect();
+    assert_eq!(drops, vec![110.0, 210.0, 310.0]);
+}
+
+#[test]
+fn growth_multiplies_the_rate_within_the_start_stop_window() {
+    // Poisson at 1 per 10 s, growth 2, window [1000, 21000): 4000 arrivals expected.
+    let mut s = scenario(50_000.0, 0.0);
+    s.resources.push(pool("cpu", 100, ir::Policy::Fifo));
+    s.pipelines
+        .push(pipeline("job", vec![step("work", Some(0), c(1.0), vec![])]));
+    let mut triggers = arrivals(exponential(10.0), 0);
+    triggers.growth = 2.0;
+    triggers.start = 1_000.0;
+    triggers.stop = Some(21_000.0);
+    s.arrivals.push(triggers);
+    let (result, rows) = run_traced(&s, 0);
+    let arrived = metric(&result, "pipeline.arrived");
+    assert!((arrived - 4000.0).abs() < 4.0 * 4000f64.sqrt(), "{arrived}");
+    assert!(rows
+        .arrivals
+        .iter()
+        .all(|a| a.time > 1_000.0 && a.time <= 21_000.0));
+}
