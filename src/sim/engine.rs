@@ -888,7 +888,8 @@ impl<'a> Simulation<'a> {
             Some(ir::Drift::None) | None => DriftState::None,
         };
         let model_index = if model_index == NONE {
-            self.models.push(Model::new(template, accuracy, now, drift));
+            self.models
+                .push(Model::new(template, accuracy, now, drift, id));
             (self.models.len() - 1) as u32
         } else {
             let model = &mut self.models[model_index as usize];
@@ -905,7 +906,7 @@ impl<'a> Simulation<'a> {
                     pipeline_id: id,
                 });
             }
-            model.redeploy(now, accuracy);
+            model.redeploy(now, accuracy, id);
             model_index
         };
         let version = self.models[model_index as usize].version;
@@ -976,7 +977,7 @@ impl<'a> Simulation<'a> {
                 version,
                 event: ModelEvent::Dropped,
                 accuracy: model.accuracy(now),
-                pipeline_id: u64::MAX,
+                pipeline_id: model.deployed_by,
             });
         }
         if let (true, Some(stream)) = (more_drops, &mut model.drop_stream) {
@@ -1038,7 +1039,7 @@ impl<'a> Simulation<'a> {
                         version: model.version,
                         event: ModelEvent::Stale,
                         accuracy: view.accuracy,
-                        pipeline_id: u64::MAX,
+                        pipeline_id: model.deployed_by,
                     });
                 }
             }
