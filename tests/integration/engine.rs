@@ -1067,3 +1067,99 @@ fn growth_multiplies_the_rate_within_the_start_stop_window() {
         .iter()
         .all(|a| a.time > 1_000.0 && a.time <= 21_000.0));
 }
+
+#[test]
+fn nonpreemptive_priority_waits_follow_cobham() {
+    // Two classes, each Poisson at 0.3/s with exponential(1 s) service, one server. Cobham:
+    // W0 = sum(λ E[S²]) / 2 = 0.6; high W = W0 / (1 - ρ_high) and
+    // low W = W0 / ((1 - ρ_high)(1 - ρ_high - ρ_low)).
+    let mut s = scenario(40_000.0, 4_000.0);
+    s.drain = true;
+    s.resources.push(pool("server", 1, ir::Policy::Priority));
+    for (name, priority) in [("low", 0.0), ("high", 1.0)] {
+        let mut p = pipeline(name, vec![step("work", Some(0), exponential(1.0), vec![])]);
+        p.vars = vec![ir::InstanceVar {
+            name: "priority".into(),
+            expr: c(priority),
+        }];
+        p.priority_var = Some(0);
+        s.pipelines.push(p);
+    }
+    s.arrivals.push(arrivals(exponential(1.0 / 0.3), 0));
+    s.arrivals.push(arrivals(exponential(1.0 / 0.3), 1));
+    let results: Vec<_> = (0..20).map(|r| run(&s, r)).collect();
+    let collect = |name: &str| -> Vec<f64> { results.iter().map(|r| metric(r, name)).collect() };
+    assert_covers(
+        "high priority wait",
+        &collect("step.high.work.wait.mean"),
+        0.6 / 0.7,
+    );
+    assert_covers(
+        "low priority wait",
+        &collect("step.low.work.wait.mean"),
+        0.6 / (0.7 * 0.4),
+    );
+}
+
+#[test]
+fn metric_names_follow_the_contract_order() {
+    let mut s = scenario(10.0, 0.0);
+    s.resources.push(pool("cpu", 1, ir::Policy::Fifo));
+    s.resources.push(link("storage", 1e9));
+    s.resources.push(pool("gpu", 1, ir::Policy::Fifo));
+    s.pipelines.push(pipeline(
+        "classic",
+        vec![
+            step("preprocess", Some(0), c(1.0), vec![]),
+            step("train", Some(2), c(1.0), vec![0]),
+        ],
+    ));
+    s.pipelines.push(pipeline(
+        "edge",
+        vec![step("task", Some(0), c(1.0), vec![])],
+    ));
+    let names: Vec<String> = run(&s, 0).metrics.into_iter().map(|(n, _)| n).collect();
+    let expected = [
+        "pipeline.arrived",
+        "pipeline.completed",
+        "pipeline.rejected",
+        "pipeline.unfinished",
+        "pipeline.wait.mean",
+        "pipeline.wait.p50",
+        "pipeline.wait.p95",
+        "pipeline.wait.p99",
+        "pipeline.wait.max",
+        "pipeline.makespan.mean",
+        "pipeline.makespan.p50",
+        "pipeline.makespan.p95",
+        "pipeline.makespan.p99",
+        "pipeline.makespan.max",
+        "step.classic.preprocess.count",
+        "step.classic.preprocess.wait.mean",
+        "step.classic.preprocess.wait.p95",
+        "step.classic.preprocess.service.mean",
+        "step.classic.train.count",
+        "step.classic.train.wait.mean",
+        "step.classic.train.wait.p95",
+        "step.classic.train.service.mean",
+        "step.edge.task.count",
+        "step.edge.task.wait.mean",
+        "step.edge.task.wait.p95",
+        "step.edge.task.service.mean",
+        "resource.cpu.utilization",
+        "resource.cpu.queue.mean",
+        "resource.cpu.queue.max",
+        "resource.cpu.capacity.mean",
+        "resource.gpu.utilization",
+        "resource.gpu.queue.mean",
+        "resource.gpu.queue.max",
+        "resource.gpu.capacity.mean",
+        "link.storage.bytes",
+        "link.storage.utilization",
+        "model.accuracy.mean",
+        "model.stale.fraction",
+        "model.retrains",
+        "cost.total",
+    ];
+    assert_eq!(names, expected);
+}
