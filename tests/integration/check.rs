@@ -733,3 +733,27 @@ fn experiment_metric_names_are_exactly_the_ones_a_run_produces() {
             .collect();
     assert_eq!(produced, accepted);
 }
+
+#[test]
+fn documentation_scenarios_check_without_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocks = super::syntax::documentation_blocks();
+    assert!(!blocks.is_empty());
+    for (index, (name, text)) in blocks.iter().enumerate() {
+        let path = dir.path().join(format!("block{index}.pipesim"));
+        std::fs::write(&path, text).unwrap();
+        let checked = frontend::check_file(&path, &[]);
+        let errors: Vec<_> = checked
+            .diagnostics()
+            .0
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect();
+        let report = diagnostic::render(&checked.sources, &errors, Style::Colourless, 100);
+        assert!(
+            errors.is_empty(),
+            "the block at {name} has errors:\n{report}"
+        );
+    }
+}
