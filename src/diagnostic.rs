@@ -144,7 +144,12 @@ pub enum Style {
 }
 
 /// Renders diagnostics as miette reports, one after the other.
-pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic], style: Style, width: usize) -> String {
+pub fn render(
+    sources: &SourceMap,
+    diagnostics: &[Diagnostic],
+    style: Style,
+    width: usize,
+) -> String {
     use miette::{GraphicalReportHandler, GraphicalTheme};
     let theme = match style {
         Style::Fancy => GraphicalTheme::unicode(),
@@ -171,7 +176,11 @@ pub fn summary_line(diagnostics: &[Diagnostic]) -> String {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+    format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
 }
 
 /// The JSON form of the command-line contract: one object per diagnostic.
@@ -241,8 +250,12 @@ impl MietteReport {
                 code: "",
                 message: format!("see also `{}`", sources.get(file).name),
                 help: None,
-                source: Some(named_source(sources, file)),
-                labels: labels_in(sources, d, file),
+                source: drawable(sources, d, file).then(|| named_source(sources, file)),
+                labels: if drawable(sources, d, file) {
+                    labels_in(sources, d, file)
+                } else {
+                    Vec::new()
+                },
                 related: Vec::new(),
             });
         }
@@ -251,11 +264,27 @@ impl MietteReport {
             code: d.code,
             message: d.message.clone(),
             help: d.help.clone(),
-            source: main_file.map(|f| named_source(sources, f)),
-            labels: main_file.map(|f| labels_in(sources, d, f)).unwrap_or_default(),
+            source: main_file
+                .filter(|f| drawable(sources, d, *f))
+                .map(|f| named_source(sources, f)),
+            labels: main_file
+                .filter(|f| drawable(sources, d, *f))
+                .map(|f| labels_in(sources, d, f))
+                .unwrap_or_default(),
             related,
         }
     }
+}
+
+/// Whether miette can draw the labels in `file`: it panics on a label beyond column 65535 of
+/// a line (an overflowing format width), and such a snippet would be unreadable anyway, so
+/// the report then goes without it.
+fn drawable(sources: &SourceMap, d: &Diagnostic, file: FileId) -> bool {
+    let source = sources.get(file);
+    d.labels
+        .iter()
+        .filter(|l| l.span.file == file)
+        .all(|l| source.line_column(l.span.end as usize).1 < 10_000)
 }
 
 fn named_source(sources: &SourceMap, file: FileId) -> miette::NamedSource<String> {
@@ -364,7 +393,11 @@ mod tests {
     #[test]
     fn renders_labels_code_and_help_without_colour() {
         let mut map = SourceMap::new();
-        let file = map.add("a.pipesim", Origin::Inline, "resource gpu { capacity = 2s }\n".into());
+        let file = map.add(
+            "a.pipesim",
+            Origin::Inline,
+            "resource gpu { capacity = 2s }\n".into(),
+        );
         let d = Diagnostic::error("E0001", "expected a number, found a duration (s)")
             .primary(Span::new(file, 26, 28), "this is a duration")
             .help("write a plain number of slots, such as `capacity = 2`");
