@@ -1,4 +1,5 @@
 //! The integration tests: one binary, one module per area.
+mod content;
 mod engine;
 mod fit;
 mod syntax;
