@@ -1271,8 +1271,11 @@ fn format_duration(seconds: f64) -> String {
         format!("{}min", format_significant(seconds / 60.0, 4))
     } else if seconds >= 0.1 {
         format!("{}s", format_significant(seconds, 4))
-    } else {
+    } else if seconds >= 1e-3 {
         format!("{}ms", format_significant(seconds * 1000.0, 4))
+    } else {
+        // Exponent notation is a valid number in a quantity (`9.66e-6s`).
+        format!("{seconds:.3e}s")
     }
 }
 

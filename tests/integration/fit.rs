@@ -471,3 +471,101 @@ fn fit_writes_to_stdout_without_output() {
     assert!(stdout.contains("profile weekly {"));
     assert_eq!(profile_matrix(&stdout).len(), 7);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Round trips through the engine: arrivals that pipesim simulates from known parameters are
+// fitted back. This checks the fit against the engine's own sampler and its profile-time
+// semantics, which the fitted module must reproduce.
+
+/// Runs `scenario` (one replication) and returns the path of its `arrivals.csv` trace.
+fn simulated_arrivals(dir: &Path, scenario: &str) -> PathBuf {
+    std::fs::write(dir.join("synthetic.pipesim"), scenario).unwrap();
+    let output = pipesim(
+        &[
+            "run",
+            "synthetic.pipesim",
+            "--replications",
+            "1",
+            "--trace",
+            "all",
+            "--out",
+            "run",
+        ],
+        dir,
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    dir.join("run/traces/arrivals.csv")
+}
+
+#[test]
+fn fit_recovers_the_exponweib_the_engine_sampled() {
+    let dir = tempfile::tempdir().unwrap();
+    let arrivals = simulated_arrivals(
+        dir.path(),
+        "scenario synthetic { horizon = 21d  seed = 5 }\n\
+         resource cpu { kind = pool  capacity = 100 }\n\
+         pipeline job { task { on = cpu  duration = 1s } }\n\
+         arrivals triggers {\n\
+           interarrival = exponweib(a = 1.8, c = 0.7, scale = 60s)\n\
+           pipeline     = job\n\
+         }\n",
+    );
+    let trace = fit::read_trace(&arrivals, "time", &[]).unwrap();
+    let options = FitOptions {
+        profile: false,
+        ..FitOptions::default()
+    };
+    let fitted = fit::fit_trace(&trace, &options).unwrap();
+    let ia = &fitted.interarrival;
+    assert!(ia.n > 10_000, "only {} interarrivals", ia.n);
+    let errors = ia.standard_errors.expect("standard errors");
+    assert_within("a", ia.dist.a, 1.8, errors[0]);
+    assert_within("c", ia.dist.c, 0.7, errors[1]);
+    assert_within("scale", ia.dist.scale, 60.0, errors[2]);
+}
+
+#[test]
+fn fit_recovers_the_weekly_profile_the_engine_followed() {
+    // Poisson arrivals at 60 an hour on average, twice as many per hour on weekdays as on
+    // weekends: normalised, weekdays get 2 x 7/12 and weekends 7/12 of the mean rate.
+    let dir = tempfile::tempdir().unwrap();
+    let arrivals = simulated_arrivals(
+        dir.path(),
+        "scenario synthetic { horizon = 28d  seed = 6 }\n\
+         resource cpu { kind = pool  capacity = 100 }\n\
+         pipeline job { task { on = cpu  duration = 1s } }\n\
+         profile business {\n\
+           hours = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n\
+           days  = [2, 2, 2, 2, 2, 1, 1]\n\
+         }\n\
+         arrivals triggers {\n\
+           rate     = 60/h\n\
+           profile  = business\n\
+           pipeline = job\n\
+         }\n",
+    );
+    let trace = fit::read_trace(&arrivals, "time", &[]).unwrap();
+    let profile = fit::weekly_profile(&trace.times, trace.time_kind);
+    let (weekday, weekend) = profile.weekday_weekend_means();
+    let (weekday_truth, weekend_truth) = (14.0 / 12.0, 7.0 / 12.0);
+    // Delta-method errors as in `weekly_profile_recovers_a_weekday_effect`: 4 weeks of
+    // weekdays at 70/h (33,600 arrivals) and of weekends at 35/h (6,720 arrivals).
+    let (e_d, e_e) = (1.0 / 33_600.0f64.sqrt(), 1.0 / 6_720.0f64.sqrt());
+    let combined = (e_d * e_d + e_e * e_e).sqrt();
+    assert_within(
+        "weekday multiplier",
+        weekday,
+        weekday_truth,
+        weekday_truth * combined / 6.0,
+    );
+    assert_within(
+        "weekend multiplier",
+        weekend,
+        weekend_truth,
+        weekend_truth * combined * 5.0 / 6.0,
+    );
+}
