@@ -175,6 +175,12 @@ pub fn read_trace_from(
         .headers()
         .map_err(|e| error(format!("cannot read the header row of `{name}`: {e}")))?
         .clone();
+    if headers.iter().all(|h| h.trim().is_empty()) {
+        return Err(error(format!(
+            "`{name}` is empty: expected a header row naming the columns, such as \
+             `timestamp,duration`"
+        )));
+    }
     let find = |column: &str| -> Result<usize, FitError> {
         headers
             .iter()
@@ -1403,7 +1409,7 @@ pub fn render_module(
     }
     let _ = writeln!(
         w,
-        "//   Kolmogorov-Smirnov D = {} (5% critical value {}, which big samples exceed)",
+        "//   Kolmogorov-Smirnov D = {} (5% critical value {}; many observations reveal small misfits)",
         format_significant(ia.ks, 3),
         format_significant(ks_critical_5_percent(ia.n), 3),
     );
