@@ -10,6 +10,7 @@ pub mod commands;
 pub mod diagnostic;
 pub mod experiment;
 pub mod fit;
+pub mod format;
 pub mod frontend;
 pub mod ir;
 pub mod loader;

@@ -2,4 +2,5 @@
 mod content;
 mod engine;
 mod fit;
+mod fmt;
 mod syntax;
