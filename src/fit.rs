@@ -1529,17 +1529,38 @@ pub fn render_module(
         }
         let _ = writeln!(w, "profile {} {{", options.profile_name);
         let _ = writeln!(w, "  matrix = [");
-        let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+        let days = [
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+        ];
         for (day, name) in days.iter().enumerate() {
             let row: Vec<String> = profile.multipliers[day * 24..(day + 1) * 24]
                 .iter()
                 .map(|m| format!("{m:.3}"))
                 .collect();
-            let separator = if day < 6 { "," } else { "" };
-            let _ = writeln!(w, "    [{}]{separator} // {name}", row.join(", "));
+            let _ = writeln!(w, "    // {name}");
+            let _ = writeln!(w, "    [{}],", row.join(", "));
         }
         let _ = writeln!(w, "  ]");
         let _ = writeln!(w, "}}");
     }
-    out
+    canonical(out)
+}
+
+/// `text` in the layout of `pipesim fmt`, so that formatting the written module (by hand or
+/// on save in an editor) changes nothing. The text is generated, so it always parses; if it
+/// ever did not, it is returned as is and `check` will say why.
+fn canonical(text: String) -> String {
+    let mut sources = crate::source::SourceMap::new();
+    let id = sources.add(
+        "fitted.pipesim",
+        crate::source::Origin::Inline,
+        text.clone(),
+    );
+    crate::format::format_source(id, &text).unwrap_or(text)
 }

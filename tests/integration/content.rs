@@ -238,3 +238,22 @@ fn expand_snippet_fills_defaults_and_choices() {
         "p = choice { a: 1 }"
     );
 }
+
+#[test]
+fn scenarios_and_stdlib_are_in_the_canonical_layout() {
+    // Users open these files first; formatting them on save must not rewrite them.
+    let mut files = pipesim_files("scenarios");
+    files.extend(pipesim_files("stdlib"));
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut sources = SourceMap::new();
+        let id = sources.add(path.display().to_string(), Origin::Inline, text.clone());
+        let formatted = pipesim::format::format_source(id, &text).expect("parses");
+        assert!(
+            formatted == text,
+            "{} is not in the canonical layout: run `pipesim fmt scenarios/*.pipesim \
+             stdlib/*.pipesim`",
+            path.display()
+        );
+    }
+}

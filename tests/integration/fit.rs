@@ -350,20 +350,33 @@ fn philly_trace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/data/philly/jobs.csv")
 }
 
-/// The profile matrix of a module written by `pipesim fit`: 7 rows of 24 numbers.
+/// The profile matrix of a module written by `pipesim fit`: 7 rows of 24 numbers, however
+/// the rows are laid out over lines.
 fn profile_matrix(module: &str) -> Vec<Vec<f64>> {
-    module
+    let start = module.find("matrix = [").expect("a matrix") + "matrix = [".len();
+    let body: String = module[start..]
         .lines()
-        .map(str::trim)
-        .filter(|line| line.starts_with('['))
-        .map(|line| {
-            let inner = &line[1..line.find(']').expect("row closes")];
-            inner
+        .map(|line| line.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut rows = Vec::new();
+    let mut rest = body.as_str();
+    while let Some(open) = rest.find('[') {
+        let close = rest.find(']').expect("brackets close");
+        if close < open {
+            break; // the matrix's own closing bracket
+        }
+        rows.push(
+            rest[open + 1..close]
                 .split(',')
-                .map(|v| v.trim().parse::<f64>().expect("a number"))
-                .collect()
-        })
-        .collect()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| v.parse::<f64>().expect("a number"))
+                .collect(),
+        );
+        rest = &rest[close + 1..];
+    }
+    rows
 }
 
 #[test]
@@ -404,6 +417,14 @@ fn fitting_the_philly_trace_writes_a_module_that_checks_clean_and_shows_the_week
     assert!(
         weekday / weekend > 1.5,
         "weekday mean {weekday} vs weekend mean {weekend}"
+    );
+
+    // Written in the canonical layout: formatting it (say, on save) changes nothing.
+    let fmt = pipesim(&["fmt", "--check", "philly_fit.pipesim"], dir.path());
+    assert!(
+        fmt.status.success(),
+        "the fitted module is not formatted:\n{}",
+        String::from_utf8_lossy(&fmt.stderr)
     );
 
     let check = pipesim(&["check", "philly_fit.pipesim"], dir.path());
