@@ -31,9 +31,9 @@
 //!   exactly recorded data this is the usual statistic.
 //! - The optimiser is Nelder–Mead over log-parameters inside a box, restarted from its own
 //!   optimum until it stops improving. The exponentiated Weibull's likelihood can increase all
-//!   the way to a limit of the family (`a → ∞`, `c → 0`) on bursty data; the box stops it
-//!   there and the fit reports which bound it reached, rather than returning absurd numbers
-//!   silently.
+//!   the way to a limit of the family (`a → ∞`, `c → 0` on very bursty data; `c → ∞` on
+//!   nearly periodic data); the box stops it there and the fit reports which bound it
+//!   reached, rather than returning absurd numbers silently.
 
 use chrono::{DateTime, NaiveDateTime};
 use std::fmt;
@@ -44,6 +44,9 @@ use std::path::Path;
 const HOUR: f64 = 3600.0;
 const DAY: f64 = 86_400.0;
 const WEEK: f64 = 7.0 * DAY;
+/// Times further than this from 0 (seconds) are refused: 31,000 years, beyond any trace, and
+/// small enough that an hour still changes an `f64` time.
+const MAX_TIME: f64 = 1e12;
 /// 1970-01-01 was a Thursday: adding 3 days makes day 0 of the count a Monday.
 const EPOCH_WEEKDAY_OFFSET: f64 = 3.0 * DAY;
 
@@ -252,6 +255,12 @@ pub fn read_trace_from(
             }
             Some(_) => {}
         }
+        if seconds.abs() > MAX_TIME {
+            return Err(error(format!(
+                "line {line} of `{name}`: `{cell}` in column `{time_column}` is too far from \
+                 0 to be a time in seconds (more than 10^12 s, 31,000 years)"
+            )));
+        }
         resolution = resolution.min(cell_resolution);
         times.push(seconds);
         for ((column, values), &column_index) in durations.iter_mut().zip(&duration_indices) {
@@ -341,14 +350,31 @@ pub fn weekly_profile(times: &[f64], kind: TimeKind) -> WeeklyProfile {
     }
     let mut exposure = vec![0.0; 168];
     if let (Some(&first), Some(&last)) = (times.first(), times.last()) {
-        // Walk the span hour by hour (clock hours), crediting each with the part covered.
+        // Credit each clock hour with the part of it the span covers: hour by hour to the
+        // first week boundary, whole weeks at once, then hour by hour again (so the work is
+        // bounded by two weeks of hours however long the trace).
         let mut t = first;
-        while t < last {
-            let hour_end = t - week_offset(t, kind) % HOUR + HOUR;
-            let end = hour_end.min(last);
-            exposure[hour_of_week(t, kind)] += (end - t) / HOUR;
-            t = end;
+        let walk_until = |t: &mut f64, stop: f64, exposure: &mut [f64]| {
+            while *t < stop {
+                let hour_end = *t - week_offset(*t, kind) % HOUR + HOUR;
+                let end = hour_end.min(stop);
+                if end <= *t {
+                    break; // times so large that an hour no longer changes them
+                }
+                exposure[hour_of_week(*t, kind)] += (end - *t) / HOUR;
+                *t = end;
+            }
+        };
+        let first_week_end = first - week_offset(first, kind) + WEEK;
+        walk_until(&mut t, first_week_end.min(last), &mut exposure);
+        let whole_weeks = ((last - t) / WEEK).floor().max(0.0);
+        if whole_weeks > 0.0 {
+            for e in &mut exposure {
+                *e += whole_weeks;
+            }
+            t += whole_weeks * WEEK;
         }
+        walk_until(&mut t, last, &mut exposure);
     }
     let mut rates: Vec<Option<f64>> = counts
         .iter()
@@ -1435,7 +1461,8 @@ pub fn render_module(
         let _ = writeln!(
             w,
             "//   note: the likelihood still rises at the search box's edge ({} at a bound): the\n\
-             //   data are burstier than the family; read these values as a limit, not an estimate",
+             //   data are more bursty or more regular than the family allows; read these values as\n\
+             //   a limit, not an estimate",
             ia.at_bound.join(", ")
         );
     }
