@@ -590,3 +590,32 @@ fn fit_recovers_the_weekly_profile_the_engine_followed() {
         weekend_truth * combined * 5.0 / 6.0,
     );
 }
+
+#[test]
+fn profile_exposure_counts_each_weekday_hour_the_span_covers() {
+    // From Monday 00:00 through 52 whole weeks and 5.5 more hours: Monday's first five hours
+    // are covered 53 times, the sixth 52.5 times, every other hour of the week 52 times.
+    let week = 7.0 * 86_400.0;
+    let last = 52.0 * week + 5.5 * 3600.0;
+    let profile = fit::weekly_profile(&[0.0, 1000.0, last], TimeKind::Seconds);
+    for (hour, &exposure) in profile.exposure.iter().enumerate() {
+        let expected = match hour {
+            0..=4 => 53.0,
+            5 => 52.5,
+            _ => 52.0,
+        };
+        assert!(
+            (exposure - expected).abs() < 1e-9,
+            "hour {hour}: exposure {exposure}, expected {expected}"
+        );
+    }
+    assert_eq!(profile.counts[0], 2);
+    assert_eq!(profile.counts[5], 1);
+}
+
+#[test]
+fn fit_refuses_times_too_large_to_be_seconds() {
+    let csv = "t\n0\n1e13\n5\n7\n";
+    let error = fit::read_trace_from(csv.as_bytes(), "huge.csv", "t", &[]).unwrap_err();
+    assert!(error.0.contains("line 3 of `huge.csv`"), "{error}");
+}
