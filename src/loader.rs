@@ -61,12 +61,18 @@ pub fn load(entry: &Path, sources: &mut SourceMap) -> (Program, Diagnostics) {
                 .add(name, Origin::Disk { shown, canonical }, text);
             loader.load_module(file);
         }
-        Err(problem) => loader
-            .diagnostics
-            .push(problem.diagnostic(&entry.display().to_string()).help(match problem {
-                ReadProblem::NotUtf8 => "save the file as UTF-8",
-                _ => "check the path: it must name a `.pipesim` file",
-            })),
+        Err(problem) => {
+            loader
+                .diagnostics
+                .push(
+                    problem
+                        .diagnostic(&entry.display().to_string())
+                        .help(match problem {
+                            ReadProblem::NotUtf8 => "save the file as UTF-8",
+                            _ => "check the path: it must name a `.pipesim` file",
+                        }),
+                )
+        }
     }
     (loader.program, loader.diagnostics)
 }
@@ -89,19 +95,22 @@ enum ReadProblem {
 impl ReadProblem {
     fn diagnostic(&self, shown: &str) -> Diagnostic {
         match self {
-            ReadProblem::NotFound => {
-                Diagnostic::error(codes::READ_FAILED, format!("cannot read `{shown}`: no such file"))
-            }
+            ReadProblem::NotFound => Diagnostic::error(
+                codes::READ_FAILED,
+                format!("cannot read `{shown}`: no such file"),
+            ),
             ReadProblem::Directory => Diagnostic::error(
                 codes::READ_FAILED,
                 format!("cannot read `{shown}`: it is a directory"),
             ),
-            ReadProblem::NotUtf8 => {
-                Diagnostic::error(codes::NOT_UTF8, format!("`{shown}` is not valid UTF-8 text"))
-            }
-            ReadProblem::Other(reason) => {
-                Diagnostic::error(codes::READ_FAILED, format!("cannot read `{shown}`: {reason}"))
-            }
+            ReadProblem::NotUtf8 => Diagnostic::error(
+                codes::NOT_UTF8,
+                format!("`{shown}` is not valid UTF-8 text"),
+            ),
+            ReadProblem::Other(reason) => Diagnostic::error(
+                codes::READ_FAILED,
+                format!("cannot read `{shown}`: {reason}"),
+            ),
         }
     }
 }
@@ -136,8 +145,10 @@ fn join_clean(base: &Path, relative: &str) -> PathBuf {
         match component {
             std::path::Component::CurDir => {}
             std::path::Component::ParentDir => {
-                let last_is_normal =
-                    matches!(out.components().next_back(), Some(std::path::Component::Normal(_)));
+                let last_is_normal = matches!(
+                    out.components().next_back(),
+                    Some(std::path::Component::Normal(_))
+                );
                 if last_is_normal {
                     out.pop();
                 } else {
@@ -194,7 +205,10 @@ impl Loader<'_> {
                 self.diagnostics.push(
                     Diagnostic::error(
                         codes::READ_FAILED,
-                        format!("the standard library cannot import the file `{}`", import.path),
+                        format!(
+                            "the standard library cannot import the file `{}`",
+                            import.path
+                        ),
                     )
                     .primary(span, "not a `std/` module"),
                 );
@@ -251,7 +265,9 @@ impl Loader<'_> {
                 .collect::<Vec<_>>()
                 .join(", ");
             d = match suggest(path, available.iter().copied()) {
-                Some(s) => d.help(format!("did you mean `{s}`? the standard library has {list}")),
+                Some(s) => d.help(format!(
+                    "did you mean `{s}`? the standard library has {list}"
+                )),
                 None => d.help(format!("the standard library has {list}")),
             };
             self.diagnostics.push(d);

@@ -1,4 +1,5 @@
 //! The integration tests: one binary, one module per area.
+mod check;
 mod content;
 mod engine;
 mod fit;
