@@ -12,9 +12,21 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 struct Entry<E> {
+    /// `(ordered bits of the time) << 64 | sequence`: one integer comparison orders entries
+    /// by time, then by insertion.
+    key: u128,
     time: f64,
-    sequence: u64,
     event: E,
+}
+
+/// Maps an `f64` to a `u64` with the same order (for all non-NaN values).
+fn ordered_bits(time: f64) -> u64 {
+    let bits = time.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | (1 << 63)
+    }
 }
 
 impl<E> PartialEq for Entry<E> {
@@ -34,10 +46,7 @@ impl<E> PartialOrd for Entry<E> {
 impl<E> Ord for Entry<E> {
     /// Reversed, so that the max-heap `BinaryHeap` pops the earliest (time, sequence) first.
     fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .time
-            .total_cmp(&self.time)
-            .then_with(|| other.sequence.cmp(&self.sequence))
+        other.key.cmp(&self.key)
     }
 }
 
@@ -69,8 +78,8 @@ impl<E> Calendar<E> {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
         self.heap.push(Entry {
+            key: (u128::from(ordered_bits(time)) << 64) | u128::from(sequence),
             time,
-            sequence,
             event,
         });
     }
@@ -117,6 +126,14 @@ mod tests {
                 (2.0, "d")
             ]
         );
+    }
+
+    #[test]
+    fn ordered_bits_preserve_the_order_of_times() {
+        let times = [-5.0, -0.5, 0.0, 1e-300, 0.5, 1.0, 3.0e9];
+        for pair in times.windows(2) {
+            assert!(ordered_bits(pair[0]) < ordered_bits(pair[1]), "{pair:?}");
+        }
     }
 
     #[test]

@@ -590,11 +590,13 @@ impl<'a> Simulation<'a> {
             );
         }
         self.started = started;
-        let mut actions = std::mem::take(&mut self.scale_actions);
-        actions.clear();
-        self.pools[pool as usize].autoscale_update(now, &mut actions);
-        self.schedule_scale_actions(pool, &mut actions);
-        self.scale_actions = actions;
+        if self.pools[pool as usize].autoscale.is_some() {
+            let mut actions = std::mem::take(&mut self.scale_actions);
+            actions.clear();
+            self.pools[pool as usize].autoscale_update(now, &mut actions);
+            self.schedule_scale_actions(pool, &mut actions);
+            self.scale_actions = actions;
+        }
         self.emit_resource(pool);
     }
 

@@ -49,7 +49,7 @@ pub fn eval(expr: &Expr, context: &Context<'_>, rng: &mut Stream) -> Value {
             }),
             None => Value::Num(f64::NAN),
         },
-        Expr::Neg(inner) => Value::Num(-num(inner, context, rng)),
+        Expr::Neg(_) => Value::Num(num(expr, context, rng)),
         Expr::Not(inner) => Value::Bool(!boolean(inner, context, rng)),
         Expr::Binary(op, left, right) => binary(*op, left, right, context, rng),
         Expr::If(condition, then, otherwise) => {
@@ -83,11 +83,64 @@ pub fn eval(expr: &Expr, context: &Context<'_>, rng: &mut Stream) -> Value {
     }
 }
 
-/// The value of a numeric expression (NaN if it is not a number).
+/// The value of a numeric expression (NaN if it is not a number). Arithmetic, matches,
+/// conditionals and distributions are evaluated here directly, without building a
+/// [`Value`] per node; the order of evaluation (and so of draws) is the same as [`eval`]'s.
 pub fn num(expr: &Expr, context: &Context<'_>, rng: &mut Stream) -> f64 {
     match expr {
-        // Fast paths for the two most common leaves.
         Expr::Const(Value::Num(x)) => *x,
+        Expr::Var(VarRef::Instance(slot)) => match context.vars.get(*slot as usize) {
+            Some(Value::Num(x)) => *x,
+            Some(Value::Bool(b)) => f64::from(u8::from(*b)),
+            _ => f64::NAN,
+        },
+        Expr::Neg(inner) => -num(inner, context, rng),
+        Expr::Binary(BinaryOp::Add, left, right) => {
+            let l = num(left, context, rng);
+            l + num(right, context, rng)
+        }
+        Expr::Binary(BinaryOp::Sub, left, right) => {
+            let l = num(left, context, rng);
+            l - num(right, context, rng)
+        }
+        Expr::Binary(BinaryOp::Mul, left, right) => {
+            let l = num(left, context, rng);
+            l * num(right, context, rng)
+        }
+        Expr::Binary(BinaryOp::Div, left, right) => {
+            let l = num(left, context, rng);
+            l / num(right, context, rng)
+        }
+        Expr::If(condition, then, otherwise) => {
+            if boolean(condition, context, rng) {
+                num(then, context, rng)
+            } else {
+                num(otherwise, context, rng)
+            }
+        }
+        Expr::Match {
+            scrutinee,
+            arms,
+            default,
+        } => {
+            if let Value::Label(label) = eval(scrutinee, context, rng) {
+                for (labels, arm) in arms {
+                    if labels.contains(&label) {
+                        return num(arm, context, rng);
+                    }
+                }
+            }
+            match default {
+                Some(arm) => num(arm, context, rng),
+                None => f64::NAN,
+            }
+        }
+        Expr::Func(func, args) => function(*func, args, context, rng),
+        Expr::Dist(distribution) => match sample(distribution, context, rng) {
+            Value::Num(x) => x,
+            Value::Bool(b) => f64::from(u8::from(b)),
+            _ => f64::NAN,
+        },
         _ => match eval(expr, context, rng) {
             Value::Num(x) => x,
             Value::Bool(b) => f64::from(u8::from(b)),
@@ -268,7 +321,10 @@ pub fn exponweib_inverse_cdf(a: f64, c: f64, scale: f64, u: f64) -> f64 {
     if !valid {
         return f64::NAN;
     }
-    scale * (-(1.0 - u.powf(1.0 / a)).ln()).powf(1.0 / c)
+    // u^(1/a) and y^(1/c) as exp(ln(.)/.), cheaper than powf; -ln(1 - v) via ln_1p.
+    let v = (u.ln() / a).exp();
+    let y = -(-v).ln_1p();
+    scale * (y.ln() / c).exp()
 }
 
 fn triangular(min: f64, mode: f64, max: f64, u: f64) -> f64 {

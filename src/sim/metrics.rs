@@ -92,16 +92,33 @@ fn ratio(numerator: f64, denominator: f64) -> f64 {
     }
 }
 
+/// The nearest-rank percentiles `ps` (ascending) of `values`, found by selection rather
+/// than a full sort (the values are left partially ordered). Same result as sorting.
+fn select_percentiles<const N: usize>(values: &mut [f64], ps: [f64; N]) -> [f64; N] {
+    let mut out = [f64::NAN; N];
+    let n = values.len();
+    if n == 0 {
+        return out;
+    }
+    // Select from the highest rank down, each time within the part below the last pick.
+    let mut upper = n;
+    for (index, p) in ps.iter().enumerate().rev() {
+        let rank = ((p * n as f64).ceil() as usize).clamp(1, n) - 1;
+        let rank = rank.min(upper.saturating_sub(1));
+        let (_, value, _) = values[..upper].select_nth_unstable_by(rank, f64::total_cmp);
+        out[index] = *value;
+        upper = rank + 1;
+    }
+    out
+}
+
 fn summary(out: &mut Vec<(String, f64)>, prefix: &str, values: &mut [f64]) {
-    values.sort_unstable_by(f64::total_cmp);
     out.push((format!("{prefix}.mean"), mean(values)));
-    out.push((format!("{prefix}.p50"), percentile(values, 0.50)));
-    out.push((format!("{prefix}.p95"), percentile(values, 0.95)));
-    out.push((format!("{prefix}.p99"), percentile(values, 0.99)));
-    out.push((
-        format!("{prefix}.max"),
-        values.last().copied().unwrap_or(f64::NAN),
-    ));
+    let [p50, p95, p99, max] = select_percentiles(values, [0.50, 0.95, 0.99, 1.0]);
+    out.push((format!("{prefix}.p50"), p50));
+    out.push((format!("{prefix}.p95"), p95));
+    out.push((format!("{prefix}.p99"), p99));
+    out.push((format!("{prefix}.max"), max));
 }
 
 /// Everything the final list needs besides the collector.
@@ -136,11 +153,11 @@ impl Collector {
         for ((template, step_names), steps) in totals.templates.iter().zip(&mut self.steps) {
             for (step_name, step) in step_names.iter().zip(steps.iter_mut()) {
                 let prefix = format!("step.{template}.{step_name}");
-                step.waits.sort_unstable_by(f64::total_cmp);
                 let count = step.waits.len();
                 out.push((format!("{prefix}.count"), count as f64));
                 out.push((format!("{prefix}.wait.mean"), mean(&step.waits)));
-                out.push((format!("{prefix}.wait.p95"), percentile(&step.waits, 0.95)));
+                let [p95] = select_percentiles(&mut step.waits, [0.95]);
+                out.push((format!("{prefix}.wait.p95"), p95));
                 out.push((
                     format!("{prefix}.service.mean"),
                     ratio(step.service_sum, count as f64),
@@ -199,5 +216,23 @@ mod tests {
         assert_eq!(percentile(&values, 0.99), 20.0);
         assert_eq!(percentile(&[4.0], 0.5), 4.0);
         assert!(percentile(&[], 0.5).is_nan());
+    }
+
+    #[test]
+    fn selection_gives_the_same_percentiles_as_sorting() {
+        let mut state = 12345u64;
+        let mut values: Vec<f64> = (0..1001)
+            .map(|_| {
+                state = crate::sim::rng::mix(state);
+                (state % 10_000) as f64 / 7.0
+            })
+            .collect();
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        let ps = [0.5, 0.95, 0.99, 1.0];
+        let selected = select_percentiles(&mut values, ps);
+        for (p, value) in ps.iter().zip(selected) {
+            assert_eq!(value, percentile(&sorted, *p), "p = {p}");
+        }
     }
 }

@@ -254,7 +254,9 @@ impl PoolState {
     pub fn enqueue(&mut self, now: f64, request: Request) {
         self.advance(now);
         self.queue.push(request);
-        self.advance(now);
+        if now >= self.window_start && now <= self.window_end {
+            self.stats.queue_max = self.stats.queue_max.max(self.queue.len() as u32);
+        }
     }
 
     /// Grants waiting requests in policy order while the head fits; appends them to `started`.
@@ -288,6 +290,9 @@ impl PoolState {
     /// Updates the autoscaler after any change of queue, busy or capacity, and says which
     /// checks the engine must schedule.
     pub fn autoscale_update(&mut self, now: f64, actions: &mut Vec<ScaleAction>) {
+        if self.autoscale.is_none() {
+            return;
+        }
         let queue_len = self.queue.len() as f64;
         let (capacity, busy) = (self.capacity, self.busy);
         let queue_empty = self.queue.len() == 0;
