@@ -619,3 +619,39 @@ fn fit_refuses_times_too_large_to_be_seconds() {
     let error = fit::read_trace_from(csv.as_bytes(), "huge.csv", "t", &[]).unwrap_err();
     assert!(error.0.contains("line 3 of `huge.csv`"), "{error}");
 }
+
+#[test]
+fn the_written_module_reads_as_documented() {
+    // Two weeks of date-times with a weekday effect, rounded to whole seconds, and a duration
+    // column: the module a user gets, whole (fixed seed, so the numbers are stable).
+    let mut rng = rng(11);
+    let mut csv = String::from("submitted,runtime\n");
+    let start = 1_546_819_200.0; // 2019-01-07 00:00:00 UTC, a Monday
+    let normal = rand_distr::Normal::new((300.0f64).ln(), 0.8).unwrap();
+    for t in weekly_poisson(2, 20.0, 2.0, 12) {
+        let when = chrono::DateTime::from_timestamp((start + t).floor() as i64, 0).unwrap();
+        let runtime = rand_distr::Distribution::sample(&normal, &mut rng).exp();
+        csv.push_str(&format!(
+            "{},{runtime:.1}\n",
+            when.format("%Y-%m-%d %H:%M:%S")
+        ));
+    }
+    let trace = fit::read_trace_from(
+        csv.as_bytes(),
+        "two_weeks.csv",
+        "submitted",
+        &["runtime".to_string()],
+    )
+    .unwrap();
+    let options = FitOptions {
+        import_path: "two_weeks.pipesim".to_string(),
+        ..FitOptions::default()
+    };
+    let fitted = fit::fit_trace(&trace, &options).unwrap();
+    insta::assert_snapshot!(fit::render_module(
+        "two_weeks.csv",
+        &trace,
+        &fitted,
+        &options
+    ));
+}
