@@ -187,9 +187,9 @@ pub fn read_trace_from(
     let find = |column: &str| -> Result<usize, FitError> {
         headers
             .iter()
-            .position(|h| h.trim() == column)
+            .position(|h| header_name(h) == column)
             .ok_or_else(|| {
-                let names: Vec<&str> = headers.iter().map(str::trim).collect();
+                let names: Vec<&str> = headers.iter().map(header_name).collect();
                 let mut message = format!("`{name}` has no column `{column}`");
                 if let Some(best) = closest(column, &names) {
                     let _ = write!(message, ": did you mean `{best}`?");
@@ -290,6 +290,12 @@ pub fn read_trace_from(
         durations,
         rows,
     })
+}
+
+/// A header cell as a column name: without surrounding spaces or the byte order mark that
+/// spreadsheet programs put before the first one.
+fn header_name(cell: &str) -> &str {
+    cell.trim_start_matches('\u{feff}').trim()
 }
 
 /// The name in `candidates` closest to `name`, if any is close enough to suggest.

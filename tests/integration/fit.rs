@@ -655,3 +655,18 @@ fn the_written_module_reads_as_documented() {
         &options
     ));
 }
+
+#[test]
+fn a_spreadsheet_csv_with_a_byte_order_mark_and_crlf_lines_reads() {
+    let csv =
+        "\u{feff}timestamp,duration\r\n2019-01-07 10:00:00,5\r\n2019-01-07 10:00:07,6\r\n\r\n";
+    let trace = fit::read_trace_from(
+        csv.as_bytes(),
+        "excel.csv",
+        "timestamp",
+        &["duration".into()],
+    )
+    .unwrap();
+    assert_eq!(trace.times, vec![1_546_855_200.0, 1_546_855_207.0]);
+    assert_eq!(trace.durations[0].1, vec![5.0, 6.0]);
+}
