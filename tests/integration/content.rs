@@ -257,3 +257,33 @@ fn scenarios_and_stdlib_are_in_the_canonical_layout() {
         );
     }
 }
+
+#[test]
+fn shipped_data_carries_its_licenses_and_attribution() {
+    // Data nobody on this project wrote ships with its licenses and a README that credits it.
+    for entry in std::fs::read_dir(root().join("scenarios/data")).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names.iter().any(|n| n == "README.md"),
+            "{} has no README.md",
+            dir.display()
+        );
+        assert!(
+            names.iter().any(|n| n.starts_with("LICENSE")),
+            "{} has no LICENSE file",
+            dir.display()
+        );
+    }
+    let readme = std::fs::read_to_string(root().join("scenarios/data/philly/README.md")).unwrap();
+    assert!(
+        readme.contains("Jeon") && readme.contains("CC BY 4.0")
+            || readme.contains("Creative Commons")
+    );
+}
