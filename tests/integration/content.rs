@@ -283,7 +283,7 @@ fn shipped_data_carries_its_licenses_and_attribution() {
     }
     let readme = std::fs::read_to_string(root().join("scenarios/data/philly/README.md")).unwrap();
     assert!(
-        readme.contains("Jeon") && readme.contains("Creative Commons Attribution 4.0"),
+        readme.contains("Jeon") && readme.contains("LICENSE-CC-BY-4.0.txt"),
         "the Philly README must credit Jeon et al. and name the CC BY 4.0 license"
     );
 }
