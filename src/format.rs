@@ -1,27 +1,31 @@
 //! The canonical layout of a `.pipesim` file (`pipesim fmt`), printed from the syntax tree
 //! and the comments.
 //!
-//! The layout: two spaces of indentation; one attribute per line with the `=` of consecutive
-//! attributes aligned (a blank line or another kind of entry starts a new group), and the
-//! `=>` of the arms of a broken `match` too; a block of
-//! at most three attributes whose values fit on one line is written on one line when it fits
-//! in [`WIDTH`] columns, with two spaces between its attributes, and consecutive one-line
-//! declarations of one kind align their `{`; expressions on one line when they fit, otherwise `match`,
-//! `choice`, lists and calls break one element per line (lists of plain values fill lines)
-//! with trailing commas, and a long chain of operators breaks before each operator; operators with one space around them and parentheses only where
-//! precedence needs them; blank lines between entries and declarations kept, several
-//! collapsed to one.
+//! The layout:
+//! - two spaces of indentation; blank lines between entries and declarations are kept,
+//!   several collapsed to one;
+//! - one attribute per line, the `=` of consecutive attributes (and sweeps) aligned; a blank
+//!   line or another kind of entry starts a new group;
+//! - a block of at most three attributes whose values fit on one line is written on one line
+//!   when it fits in [`WIDTH`] columns, two spaces between attributes
+//!   (`resource cpu { kind = pool  capacity = 64 }`); consecutive one-line declarations of
+//!   one kind align their `{`;
+//! - an expression stays on one line when it fits; otherwise `match`, `choice`, lists and
+//!   calls break one element per line with trailing commas (a `match` aligns its `=>`, a list
+//!   of plain values fills lines), and a chain of operators breaks before each operator;
+//! - one space around binary operators, parentheses only where precedence needs them.
 //!
-//! What is kept as written: number literals (`50_000`, `1.0`, `1e-3`) and units. Analysis
-//! knows units only by their canonical spelling (`min`, `GB/s`), so renaming a unit would
-//! change what the file means; the formatter leaves that to `check`'s "did you mean".
+//! Kept as written: number literals (`50_000`, `1.0`, `1e-3`) and units. Analysis knows units
+//! only by their canonical spelling (`min`, `GB/s`), so renaming a unit would change what the
+//! file means; the formatter leaves misspelt units to `check`'s "did you mean".
 //!
 //! Invariants: formatting is meaning-preserving (the formatted text parses to the same tree,
-//! spans aside) and idempotent (formatting formatted text changes nothing); every comment is
-//! kept, in order. A comment is printed where it was written when that is before an entry
-//! or a declaration, after one on the same line, or around the elements of a broken `match`,
-//! `choice`, list or call; a comment anywhere else inside an expression moves to its own line
-//! after the entry that holds it.
+//! spans aside) and idempotent (formatting formatted text changes nothing), and every comment
+//! is kept. A comment stays where it was written when that is before an entry or declaration,
+//! after one on the same line, after an opening `{`, or around the elements of a broken
+//! `match`, `choice`, list or call. A comment anywhere else (inside a step or declaration
+//! header, between operands) moves to its own line before the next entry: where it lands
+//! depends only on the tree, so formatting stays idempotent.
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};

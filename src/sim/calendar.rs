@@ -15,8 +15,16 @@ struct Entry<E> {
     /// `(ordered bits of the time) << 64 | sequence`: one integer comparison orders entries
     /// by time, then by insertion.
     key: u128,
-    time: f64,
     event: E,
+}
+
+/// Inverse of [`ordered_bits`].
+fn time_of(bits: u64) -> f64 {
+    if bits >> 63 == 1 {
+        f64::from_bits(bits & !(1 << 63))
+    } else {
+        f64::from_bits(!bits)
+    }
 }
 
 /// Maps an `f64` to a `u64` with the same order (for all non-NaN values).
@@ -79,19 +87,22 @@ impl<E> Calendar<E> {
         self.next_sequence += 1;
         self.heap.push(Entry {
             key: (u128::from(ordered_bits(time)) << 64) | u128::from(sequence),
-            time,
             event,
         });
     }
 
     /// The time of the next event, if any.
     pub fn peek_time(&self) -> Option<f64> {
-        self.heap.peek().map(|entry| entry.time)
+        self.heap
+            .peek()
+            .map(|entry| time_of((entry.key >> 64) as u64))
     }
 
     /// Removes and returns the next event in (time, sequence) order.
     pub fn pop(&mut self) -> Option<(f64, E)> {
-        self.heap.pop().map(|entry| (entry.time, entry.event))
+        self.heap
+            .pop()
+            .map(|entry| (time_of((entry.key >> 64) as u64), entry.event))
     }
 
     pub fn len(&self) -> usize {
@@ -133,6 +144,9 @@ mod tests {
         let times = [-5.0, -0.5, 0.0, 1e-300, 0.5, 1.0, 3.0e9];
         for pair in times.windows(2) {
             assert!(ordered_bits(pair[0]) < ordered_bits(pair[1]), "{pair:?}");
+        }
+        for time in times {
+            assert_eq!(time_of(ordered_bits(time)).to_bits(), time.to_bits());
         }
     }
 

@@ -309,7 +309,12 @@ impl<'a> Simulation<'a> {
         for pool in 0..self.pools.len() {
             self.emit_resource(pool as u32);
         }
-        let horizon = scenario.horizon;
+        // A NaN horizon (never produced by analysis) would never stop the loop.
+        let horizon = if scenario.horizon.is_nan() {
+            0.0
+        } else {
+            scenario.horizon
+        };
         while let Some((time, event)) = self.calendar.pop() {
             if time >= horizon {
                 if !scenario.drain {
@@ -381,7 +386,9 @@ impl<'a> Simulation<'a> {
     fn schedule_next_arrival(&mut self, stream: u32) {
         let arrivals = &self.scenario.arrivals[stream as usize];
         if let Some(time) = self.streams[stream as usize].next_time(arrivals) {
-            self.calendar.schedule(time, Event::Arrival { stream });
+            // Replayed times are sorted by analysis; never let one run the clock backwards.
+            self.calendar
+                .schedule(time.max(self.now), Event::Arrival { stream });
         }
     }
 
@@ -881,7 +888,8 @@ impl<'a> Simulation<'a> {
             Some(ir::Drift::None) | None => DriftState::None,
         };
         let model_index = if model_index == NONE {
-            self.models.push(Model::new(template, accuracy, now, drift));
+            self.models
+                .push(Model::new(template, accuracy, now, drift, id));
             (self.models.len() - 1) as u32
         } else {
             let model = &mut self.models[model_index as usize];
@@ -898,7 +906,7 @@ impl<'a> Simulation<'a> {
                     pipeline_id: id,
                 });
             }
-            model.redeploy(now, accuracy);
+            model.redeploy(now, accuracy, id);
             model_index
         };
         let version = self.models[model_index as usize].version;
@@ -958,6 +966,8 @@ impl<'a> Simulation<'a> {
         };
         model.account(now, from, to, &mut self.model_totals);
         model.drop_accuracy(now, *drop);
+        // Drops stop once they can change nothing, so a zero time to drop cannot loop forever.
+        let more_drops = *drop > 0.0 && model.accuracy(now) > 0.0;
         if self.tracing {
             self.sink.model(&ModelRow {
                 replication: self.replication,
@@ -967,10 +977,10 @@ impl<'a> Simulation<'a> {
                 version,
                 event: ModelEvent::Dropped,
                 accuracy: model.accuracy(now),
-                pipeline_id: u64::MAX,
+                pipeline_id: model.deployed_by,
             });
         }
-        if let Some(stream) = &mut model.drop_stream {
+        if let (true, Some(stream)) = (more_drops, &mut model.drop_stream) {
             let delay =
                 eval::non_negative(eval::num(time_to_drop, &Context::instance(&[]), stream));
             self.calendar.schedule(
@@ -1029,7 +1039,7 @@ impl<'a> Simulation<'a> {
                         version: model.version,
                         event: ModelEvent::Stale,
                         accuracy: view.accuracy,
-                        pipeline_id: u64::MAX,
+                        pipeline_id: model.deployed_by,
                     });
                 }
             }

@@ -31,6 +31,8 @@ pub struct Model {
     pub template: u32,
     pub version: u32,
     pub deployed_at: f64,
+    /// The pipeline instance that deployed the current version (for trace rows).
+    pub deployed_by: u64,
     /// Accuracy at `reference_time`.
     reference_accuracy: f64,
     reference_time: f64,
@@ -59,11 +61,18 @@ fn linear_area(a: f64, rate: f64, dt: f64) -> f64 {
 }
 
 impl Model {
-    pub fn new(template: u32, accuracy: f64, now: f64, drift: DriftState) -> Self {
+    pub fn new(
+        template: u32,
+        accuracy: f64,
+        now: f64,
+        drift: DriftState,
+        deployed_by: u64,
+    ) -> Self {
         Model {
             template,
             version: 1,
             deployed_at: now,
+            deployed_by,
             reference_accuracy: accuracy,
             reference_time: now,
             drift,
@@ -116,9 +125,10 @@ impl Model {
     }
 
     /// A new version goes live at `now` (call [`Model::account`] first).
-    pub fn redeploy(&mut self, now: f64, accuracy: f64) {
+    pub fn redeploy(&mut self, now: f64, accuracy: f64, deployed_by: u64) {
         self.version += 1;
         self.deployed_at = now;
+        self.deployed_by = deployed_by;
         self.reference_accuracy = accuracy;
         self.reference_time = now;
         self.stale = false;
@@ -134,7 +144,7 @@ mod tests {
     #[test]
     fn linear_drift_integrates_exactly_with_the_clamp() {
         // 0.9 falling at 0.1/s reaches 0 at 9 s; over [0, 20] the area is 0.9 * 9 / 2.
-        let mut model = Model::new(0, 0.9, 0.0, DriftState::Linear(0.1));
+        let mut model = Model::new(0, 0.9, 0.0, DriftState::Linear(0.1), 0);
         let mut totals = ModelTotals::default();
         model.account(20.0, 0.0, 100.0, &mut totals);
         assert!((totals.accuracy_area - 4.05).abs() < 1e-12);
@@ -144,8 +154,8 @@ mod tests {
 
     #[test]
     fn accounting_respects_the_window_and_splits_cleanly() {
-        let mut whole = Model::new(0, 0.8, 0.0, DriftState::Linear(0.01));
-        let mut split = Model::new(0, 0.8, 0.0, DriftState::Linear(0.01));
+        let mut whole = Model::new(0, 0.8, 0.0, DriftState::Linear(0.01), 0);
+        let mut split = Model::new(0, 0.8, 0.0, DriftState::Linear(0.01), 0);
         let mut totals_whole = ModelTotals::default();
         let mut totals_split = ModelTotals::default();
         whole.account(30.0, 5.0, 25.0, &mut totals_whole);

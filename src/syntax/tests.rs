@@ -961,3 +961,19 @@ fn a_declaration_may_hold_lines_that_look_like_declarations() {
         .collect();
     assert_eq!(names, ["monitor", "profile", "experiment"]);
 }
+
+#[test]
+fn the_whole_file_rule_agrees_with_the_item_loop() {
+    use super::parser::{PipesimParser, Rule};
+    use pest::Parser as _;
+    // `file` documents what a file is; the parser reads `next_item` in a loop instead.
+    let every_construct = include_str!("../../tests/fixtures/syntax/ok/every_construct.pipesim");
+    for text in [EXAMPLE, every_construct, "", "// only a comment\n"] {
+        assert!(PipesimParser::parse(Rule::file, text).is_ok());
+        assert!(parse_file(FileId(0), text).1.is_empty());
+    }
+    for text in ["resource a {", "resource a { x = 1 } }", "x = 1"] {
+        assert!(PipesimParser::parse(Rule::file, text).is_err());
+        assert!(!parse_file(FileId(0), text).1.is_empty());
+    }
+}

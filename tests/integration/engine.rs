@@ -816,3 +816,350 @@ fn deployed_models_drift_and_monitors_retrain_them() {
         ]
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios written in the language, through the front end
+
+/// Checks and lowers `text` (written to a temporary file), failing on any diagnostic.
+fn lower(text: &str, overrides: &[&str]) -> ir::Scenario {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("scenario.pipesim");
+    std::fs::write(&path, text).unwrap();
+    let overrides: Vec<String> = overrides.iter().map(|o| o.to_string()).collect();
+    let checked = pipesim::frontend::check_file(&path, &overrides);
+    assert!(
+        !checked.has_errors(),
+        "diagnostics: {:?}",
+        checked.diagnostics().0
+    );
+    checked.analysis.lowered.expect("a scenario")
+}
+
+const MM1_TEXT: &str = r#"
+// M/M/1: lambda = 0.5/s, mu = 1/s.
+scenario mm1 {
+  horizon = 20000s
+  warmup  = 2000s
+  seed    = 11
+  drain   = true
+}
+resource server { kind = pool  capacity = 1 }
+pipeline job {
+  task work { on = server  duration = exponential(mean = 1s) }
+}
+arrivals poisson {
+  rate     = 1800/h
+  pipeline = job
+}
+"#;
+
+#[test]
+fn mm1_written_in_the_language_matches_theory() {
+    let s = lower(MM1_TEXT, &[]);
+    let results: Vec<_> = (0..20).map(|r| run(&s, r)).collect();
+    let collect = |name: &str| -> Vec<f64> { results.iter().map(|r| metric(r, name)).collect() };
+    assert_covers("M/M/1 mean wait", &collect("pipeline.wait.mean"), 1.0);
+    assert_covers("M/M/1 makespan", &collect("pipeline.makespan.mean"), 2.0);
+    assert_covers(
+        "M/M/1 utilization",
+        &collect("resource.server.utilization"),
+        0.5,
+    );
+    assert_covers(
+        "M/M/1 queue length",
+        &collect("resource.server.queue.mean"),
+        0.5,
+    );
+}
+
+#[test]
+fn a_set_override_changes_capacity_but_not_the_sampled_workload() {
+    let one = lower(MM1_TEXT, &[]);
+    let two = lower(MM1_TEXT, &["server.capacity=2"]);
+    let (one_result, one_rows) = run_traced(&one, 0);
+    let (two_result, two_rows) = run_traced(&two, 0);
+    assert_eq!(
+        format!("{:?}", one_rows.arrivals),
+        format!("{:?}", two_rows.arrivals)
+    );
+    let services = |rows: &Rows| {
+        let mut services: Vec<_> = rows
+            .steps
+            .iter()
+            .map(|r| (r.pipeline_id, r.service.to_bits()))
+            .collect();
+        services.sort();
+        services
+    };
+    // With drain, every pipeline finishes in both runs: the same durations, less waiting.
+    assert_eq!(services(&one_rows), services(&two_rows));
+    assert!(metric(&two_result, "pipeline.wait.mean") < metric(&one_result, "pipeline.wait.mean"));
+}
+
+#[test]
+fn model_drift_and_monitor_written_in_the_language() {
+    // The same story as `deployed_models_drift_and_monitors_retrain_them`, in text: one
+    // trigger at t = 10 s (the window closes at 15 s), training 100 s to accuracy 0.9, drift
+    // 0.1% per second, a monitor every 50 s retraining below 0.8.
+    let s = lower(
+        r#"
+scenario drift { horizon = 410s  seed = 3 }
+resource gpu { kind = pool  capacity = 1 }
+pipeline model_run {
+  train { on = gpu  duration = 100s  accuracy = 0.9 }
+  model { drift = 0.1%/s }
+}
+arrivals once { interarrival = 10s  stop = 15s  pipeline = model_run }
+monitor stale { every = 50s  when = model.accuracy < 0.8  retrain = true }
+"#,
+        &[],
+    );
+    let (result, rows) = run_traced(&s, 0);
+    // Deployed at 110; below 0.8 at 210; the check at 250 sees 0.76 and retrains; version 2
+    // is live at 350 with 0.9 and reaches 0.84 at 410.
+    assert_eq!(metric(&result, "model.retrains"), 1.0);
+    let version_one = (0.9 + 0.66) / 2.0 * 240.0;
+    let version_two = (0.9 + 0.84) / 2.0 * 60.0;
+    let expected = (version_one + version_two) / 300.0;
+    assert!(
+        (metric(&result, "model.accuracy.mean") - expected).abs() < 1e-9,
+        "{} vs {expected}",
+        metric(&result, "model.accuracy.mean")
+    );
+    let deployed: Vec<_> = rows
+        .models
+        .iter()
+        .filter(|m| m.event == pipesim::sim::trace::ModelEvent::Deployed)
+        .map(|m| (m.time, m.version))
+        .collect();
+    assert_eq!(deployed, vec![(110.0, 1), (350.0, 2)]);
+}
+
+#[test]
+fn autoscale_adds_slots_while_the_queue_stays_long_and_releases_idle_ones() {
+    // Five 100 s jobs at t = 0 on one slot; autoscale to at most 3 when the queue stays above
+    // 0 for 10 s, slots arrive 5 s after the decision, and are released after 50 s idle.
+    let mut s = scenario(300.0, 0.0);
+    s.resources.push(ir::Resource {
+        name: "gpu".into(),
+        kind: ir::ResourceKind::Pool(ir::Pool {
+            capacity: 1,
+            policy: ir::Policy::Fifo,
+            cost_per_slot_hour: 3.6,
+            autoscale: Some(ir::Autoscale {
+                min: 1,
+                max: 3,
+                step: 1,
+                when_queue_above: 0.0,
+                sustain: 10.0,
+                idle_release: 50.0,
+                provision: 5.0,
+            }),
+        }),
+    });
+    s.pipelines.push(pipeline(
+        "job",
+        vec![step("work", Some(0), c(100.0), vec![])],
+    ));
+    s.arrivals.push(replay(vec![0.0; 5], 0));
+    let (result, rows) = run_traced(&s, 0);
+    let starts: Vec<f64> = rows.steps.iter().map(|r| r.start).collect();
+    assert_eq!(starts, vec![0.0, 15.0, 25.0, 100.0, 115.0]);
+    // Capacity over time: 1 until 15, 2 until 25, 3 until 175 (the third slot idle since
+    // 125), 2 until 250 (idle since 200), then 1 (the minimum).
+    let capacity_changes: Vec<(f64, u32)> = rows
+        .resources
+        .windows(2)
+        .filter(|pair| pair[0].capacity != pair[1].capacity)
+        .map(|pair| (pair[1].time, pair[1].capacity))
+        .collect();
+    assert_eq!(
+        capacity_changes,
+        vec![(15.0, 2), (25.0, 3), (175.0, 2), (250.0, 1)]
+    );
+    let slot_seconds = 15.0 + 2.0 * 10.0 + 3.0 * 150.0 + 2.0 * 75.0 + 50.0;
+    assert!((metric(&result, "resource.gpu.capacity.mean") - slot_seconds / 300.0).abs() < 1e-12);
+    assert!((metric(&result, "resource.gpu.utilization") - 500.0 / slot_seconds).abs() < 1e-12);
+    assert!((metric(&result, "cost.total") - slot_seconds / 3600.0 * 3.6).abs() < 1e-12);
+}
+
+#[test]
+fn edf_and_fair_share_order_the_queue() {
+    // One slot busy until 10 with pipeline 0. EDF: the later arrival with the earlier
+    // deadline goes first. Fair share: templates alternate although one arrived in a burst.
+    let mut s = scenario(1_000.0, 0.0);
+    s.resources.push(pool("cpu", 1, ir::Policy::Edf));
+    for (name, deadline) in [("relaxed", 1_000.0), ("urgent", 50.0)] {
+        let mut p = pipeline(name, vec![step("work", Some(0), c(10.0), vec![])]);
+        p.vars = vec![ir::InstanceVar {
+            name: "deadline".into(),
+            expr: c(deadline),
+        }];
+        p.deadline_var = Some(0);
+        s.pipelines.push(p);
+    }
+    s.arrivals.push(replay(vec![0.0, 1.0], 0));
+    s.arrivals.push(replay(vec![2.0], 1));
+    let (_, rows) = run_traced(&s, 0);
+    let order: Vec<u32> = rows.steps.iter().map(|r| r.template).collect();
+    assert_eq!(order, vec![0, 1, 0]);
+
+    let mut fair = s.clone();
+    if let ir::ResourceKind::Pool(pool) = &mut fair.resources[0].kind {
+        pool.policy = ir::Policy::FairShare;
+    }
+    fair.arrivals = vec![
+        replay(vec![0.0, 1.0, 1.0, 1.0], 0),
+        replay(vec![2.0, 2.0], 1),
+    ];
+    let (_, rows) = run_traced(&fair, 0);
+    let order: Vec<u32> = rows.steps.iter().map(|r| r.template).collect();
+    // After the first job, the round robin continues from template 1.
+    assert_eq!(order, vec![0, 1, 0, 1, 0, 0]);
+}
+
+#[test]
+fn sudden_drops_lower_accuracy_at_sampled_times() {
+    // Trained to 0.9 at t = 10; drops of 0.1 every 100 s: 0.8 at 110, 0.7 at 210, 0.6 at 310.
+    let mut s = scenario(400.0, 0.0);
+    s.resources.push(pool("gpu", 1, ir::Policy::Fifo));
+    let mut train = step("train", Some(0), c(10.0), vec![]);
+    train.kind = ir::StepKind::Train;
+    train.accuracy = Some(c(0.9));
+    let mut p = pipeline("model", vec![train]);
+    p.model = Some(ir::ModelSpec {
+        drift: ir::Drift::Sudden {
+            time_to_drop: c(100.0),
+            drop: 0.1,
+        },
+    });
+    s.pipelines.push(p);
+    s.arrivals.push(replay(vec![0.0], 0));
+    let (result, rows) = run_traced(&s, 0);
+    let expected = (0.9 * 100.0 + 0.8 * 100.0 + 0.7 * 100.0 + 0.6 * 90.0) / 390.0;
+    assert!((metric(&result, "model.accuracy.mean") - expected).abs() < 1e-9);
+    let drops: Vec<f64> = rows
+        .models
+        .iter()
+        .filter(|m| m.event == pipesim::sim::trace::ModelEvent::Dropped)
+        .map(|m| m.time)
+        .collect();
+    assert_eq!(drops, vec![110.0, 210.0, 310.0]);
+}
+
+#[test]
+fn growth_multiplies_the_rate_within_the_start_stop_window() {
+    // Poisson at 1 per 10 s, growth 2, window [1000, 21000): 4000 arrivals expected.
+    let mut s = scenario(50_000.0, 0.0);
+    s.resources.push(pool("cpu", 100, ir::Policy::Fifo));
+    s.pipelines
+        .push(pipeline("job", vec![step("work", Some(0), c(1.0), vec![])]));
+    let mut triggers = arrivals(exponential(10.0), 0);
+    triggers.growth = 2.0;
+    triggers.start = 1_000.0;
+    triggers.stop = Some(21_000.0);
+    s.arrivals.push(triggers);
+    let (result, rows) = run_traced(&s, 0);
+    let arrived = metric(&result, "pipeline.arrived");
+    assert!((arrived - 4000.0).abs() < 4.0 * 4000f64.sqrt(), "{arrived}");
+    assert!(rows
+        .arrivals
+        .iter()
+        .all(|a| a.time > 1_000.0 && a.time <= 21_000.0));
+}
+
+#[test]
+fn nonpreemptive_priority_waits_follow_cobham() {
+    // Two classes, each Poisson at 0.3/s with exponential(1 s) service, one server. Cobham:
+    // W0 = sum(λ E[S²]) / 2 = 0.6; high W = W0 / (1 - ρ_high) and
+    // low W = W0 / ((1 - ρ_high)(1 - ρ_high - ρ_low)).
+    let mut s = scenario(40_000.0, 4_000.0);
+    s.drain = true;
+    s.resources.push(pool("server", 1, ir::Policy::Priority));
+    for (name, priority) in [("low", 0.0), ("high", 1.0)] {
+        let mut p = pipeline(name, vec![step("work", Some(0), exponential(1.0), vec![])]);
+        p.vars = vec![ir::InstanceVar {
+            name: "priority".into(),
+            expr: c(priority),
+        }];
+        p.priority_var = Some(0);
+        s.pipelines.push(p);
+    }
+    s.arrivals.push(arrivals(exponential(1.0 / 0.3), 0));
+    s.arrivals.push(arrivals(exponential(1.0 / 0.3), 1));
+    let results: Vec<_> = (0..20).map(|r| run(&s, r)).collect();
+    let collect = |name: &str| -> Vec<f64> { results.iter().map(|r| metric(r, name)).collect() };
+    assert_covers(
+        "high priority wait",
+        &collect("step.high.work.wait.mean"),
+        0.6 / 0.7,
+    );
+    assert_covers(
+        "low priority wait",
+        &collect("step.low.work.wait.mean"),
+        0.6 / (0.7 * 0.4),
+    );
+}
+
+#[test]
+fn metric_names_follow_the_contract_order() {
+    let mut s = scenario(10.0, 0.0);
+    s.resources.push(pool("cpu", 1, ir::Policy::Fifo));
+    s.resources.push(link("storage", 1e9));
+    s.resources.push(pool("gpu", 1, ir::Policy::Fifo));
+    s.pipelines.push(pipeline(
+        "classic",
+        vec![
+            step("preprocess", Some(0), c(1.0), vec![]),
+            step("train", Some(2), c(1.0), vec![0]),
+        ],
+    ));
+    s.pipelines.push(pipeline(
+        "edge",
+        vec![step("task", Some(0), c(1.0), vec![])],
+    ));
+    let names: Vec<String> = run(&s, 0).metrics.into_iter().map(|(n, _)| n).collect();
+    let expected = [
+        "pipeline.arrived",
+        "pipeline.completed",
+        "pipeline.rejected",
+        "pipeline.unfinished",
+        "pipeline.wait.mean",
+        "pipeline.wait.p50",
+        "pipeline.wait.p95",
+        "pipeline.wait.p99",
+        "pipeline.wait.max",
+        "pipeline.makespan.mean",
+        "pipeline.makespan.p50",
+        "pipeline.makespan.p95",
+        "pipeline.makespan.p99",
+        "pipeline.makespan.max",
+        "step.classic.preprocess.count",
+        "step.classic.preprocess.wait.mean",
+        "step.classic.preprocess.wait.p95",
+        "step.classic.preprocess.service.mean",
+        "step.classic.train.count",
+        "step.classic.train.wait.mean",
+        "step.classic.train.wait.p95",
+        "step.classic.train.service.mean",
+        "step.edge.task.count",
+        "step.edge.task.wait.mean",
+        "step.edge.task.wait.p95",
+        "step.edge.task.service.mean",
+        "resource.cpu.utilization",
+        "resource.cpu.queue.mean",
+        "resource.cpu.queue.max",
+        "resource.cpu.capacity.mean",
+        "resource.gpu.utilization",
+        "resource.gpu.queue.mean",
+        "resource.gpu.queue.max",
+        "resource.gpu.capacity.mean",
+        "link.storage.bytes",
+        "link.storage.utilization",
+        "model.accuracy.mean",
+        "model.stale.fraction",
+        "model.retrains",
+        "cost.total",
+    ];
+    assert_eq!(names, expected);
+}

@@ -4,4 +4,7 @@ mod content;
 mod engine;
 mod fit;
 mod fmt;
+mod influx;
+mod report;
+mod run;
 mod syntax;
