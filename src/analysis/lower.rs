@@ -179,6 +179,10 @@ pub struct BlockRules<'r> {
 pub struct LoweredDataset {
     /// Attribute name, type and lowered expression, in order (slots 0..n).
     pub vars: Vec<(String, Ty, ir::Expr)>,
+    /// False when an attribute has an error (already reported): pipelines using the data set
+    /// still see every attribute (erroneous ones as [`Ty::Error`]), so they report nothing
+    /// more, but are not lowered.
+    pub ok: bool,
 }
 
 pub struct Analyzer<'a> {
@@ -211,6 +215,8 @@ pub struct Analyzer<'a> {
     pub horizon: f64,
     /// The horizon as written, for messages.
     horizon_text: Option<String>,
+    /// `scenario.start` was wrong (reported): trace times cannot be placed on the calendar.
+    pub start_broken: bool,
 }
 
 impl<'a> Analyzer<'a> {
@@ -244,6 +250,7 @@ impl<'a> Analyzer<'a> {
             start_unix: 0,
             horizon: 0.0,
             horizon_text: None,
+            start_broken: false,
         }
     }
 
@@ -445,6 +452,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
+        self.report_unused_overrides();
         let scenario = ir::Scenario {
             name: header.name,
             start_unix: header.start_unix,
@@ -462,6 +470,22 @@ impl<'a> Analyzer<'a> {
             labels: self.labels.clone(),
         };
         (scenario, scenario_item.is_some(), sweeps)
+    }
+
+    /// An override whose path is valid but that no lowering read changes nothing: say so
+    /// rather than run a sweep point identical to another.
+    fn report_unused_overrides(&mut self) {
+        for i in 0..self.overrides.len() {
+            if self.override_used[i] || self.override_rejected[i] {
+                continue;
+            }
+            let (path, span) = (self.overrides[i].path.clone(), self.overrides[i].value.span);
+            self.diags.push(
+                Diagnostic::error(codes::UNKNOWN_PATH, format!("`{path}` changes nothing in this scenario"))
+                    .primary(span, "never used")
+                    .help("the attribute is not read: its block (`autoscale`, `model`) is missing, or its declaration is replaced by the scenario's own (resources bind by name)"),
+            );
+        }
     }
 
     /// Gives each module the prefix the entry file uses for it (`aiops.`), breadth first.
@@ -661,11 +685,16 @@ impl<'a> Analyzer<'a> {
     ) -> Option<ast::Expr> {
         if let Some(prefix) = prefix {
             let path = format!("{prefix}.{name}");
-            let found = (0..self.overrides.len())
-                .find(|i| !self.override_rejected[*i] && self.overrides[*i].path == path);
-            if let Some(i) = found {
-                self.override_used[i] = true;
-                return Some(self.overrides[i].value.clone());
+            // The last override of a path wins: a sweep point's value comes after the
+            // command line's `--set`, and is what the point's params report.
+            let matching: Vec<usize> = (0..self.overrides.len())
+                .filter(|i| !self.override_rejected[*i] && self.overrides[*i].path == path)
+                .collect();
+            if let Some(&last) = matching.last() {
+                for i in &matching {
+                    self.override_used[*i] = true;
+                }
+                return Some(self.overrides[last].value.clone());
             }
         }
         entries.get(name).map(|a| a.value.clone())
@@ -1018,16 +1047,21 @@ impl<'a> Analyzer<'a> {
                         header.start_unix = t.timestamp();
                         header.start_rfc3339 = s.clone();
                     }
-                    Err(err) => self.diags.push(
-                        Diagnostic::error(
-                            codes::BAD_DATE_TIME,
-                            format!("`start` is not an RFC 3339 date-time: {err}"),
-                        )
-                        .primary(e.span, "not a date-time")
-                        .help(format!(
+                    Err(err) => {
+                        if module == 0 {
+                            self.start_broken = true;
+                        }
+                        self.diags.push(
+                            Diagnostic::error(
+                                codes::BAD_DATE_TIME,
+                                format!("`start` is not an RFC 3339 date-time: {err}"),
+                            )
+                            .primary(e.span, "not a date-time")
+                            .help(format!(
                             "write a date, `T`, a time and a zone, such as `\"{DEFAULT_START}\"`"
                         )),
-                    ),
+                        );
+                    }
                 },
                 _ => {
                     let t = self.expr(&e, &scope);
@@ -1151,7 +1185,14 @@ impl<'a> Analyzer<'a> {
             sweeps: false,
         };
         let entries = self.entries(&decl.body, &rules);
-        let prefix = self.attr_prefix(module, decl);
+        // A library resource replaced by the scenario's is checked but never used, so no
+        // override can reach it.
+        let shadowed = !self.resource_decls.contains(&(module, item));
+        let prefix = if shadowed {
+            None
+        } else {
+            self.attr_prefix(module, decl)
+        };
         let prefix = prefix.as_deref();
         let scope = Scope::module(module);
         let name_span = decl.name.as_ref().map(|n| n.span).unwrap_or(decl.kind_span);
@@ -1581,7 +1622,7 @@ impl<'a> Analyzer<'a> {
             });
             vars.push((attr.name.name.clone(), typed.ty, typed.ir));
         }
-        let lowered = ok.then(|| Rc::new(LoweredDataset { vars }));
+        let lowered = Some(Rc::new(LoweredDataset { vars, ok }));
         self.datasets.insert((module, item), lowered.clone());
         lowered
     }
@@ -1646,6 +1687,7 @@ impl<'a> Analyzer<'a> {
                     };
                     match self.dataset(m, i) {
                         Some(ds) => {
+                            ok &= ds.ok;
                             for (attr, ty, expr) in &ds.vars {
                                 let slot = vars.len() as u32;
                                 let var_name = format!("{qualifier}.{attr}");
@@ -1665,6 +1707,9 @@ impl<'a> Analyzer<'a> {
                 }
                 _ => {
                     self.expect(&typed, Expect::Dataset, e.span, "data");
+                    // Without its data set, the pipeline's `D.attr` names cannot resolve:
+                    // stay silent about them rather than repeat the mistake.
+                    scope.data_broken = true;
                     ok = false;
                 }
             }

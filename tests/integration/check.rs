@@ -476,4 +476,238 @@ fn graph_prints_the_step_dags_in_dot() {
     assert!(stderr.contains("did you mean `classic`?"), "{stderr}");
     let (code, _, _) = pipesim(&["graph", "tests/fixtures/check/err/E0603_step_cycle.pipesim"]);
     assert_eq!(code, 1);
+    // A module without a scenario can be drawn too.
+    let (code, stdout, stderr) = pipesim(&["graph", "stdlib/aiops.pipesim"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("\"ensemble.preprocess\" -> \"ensemble.network\";"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\"ensemble.forest\" -> \"ensemble.validate\";"),
+        "{stdout}"
+    );
+}
+
+/// Every prefix of every corpus file (cut at every few bytes, so most cuts land mid-token)
+/// checks without a panic: truncated and broken text is the most common bad input.
+#[test]
+fn truncated_scenarios_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = pipesim_files(OK_DIR);
+    files.extend(pipesim_files(ERR_DIR).into_iter().step_by(4));
+    let mut checked_count = 0;
+    for file in files {
+        let text = std::fs::read(&file).unwrap();
+        let path = dir.path().join("cut.pipesim");
+        for end in (0..text.len()).step_by(23) {
+            std::fs::write(&path, &text[..end]).unwrap();
+            let checked = frontend::check_file(&path, &[]);
+            // Rendering must not panic either.
+            let _ = diagnostic::render(
+                &checked.sources,
+                &checked.diagnostics().0,
+                Style::Colourless,
+                80,
+            );
+            checked_count += 1;
+        }
+    }
+    assert!(checked_count > 250);
+}
+
+#[test]
+fn an_override_that_changes_nothing_is_reported() {
+    let path = Path::new(OK_DIR).join("language_example.pipesim");
+    // std/aiops's own `gpu` is replaced by the scenario's, so setting it would do nothing.
+    let checked = frontend::check_file(&path, &["aiops.gpu.capacity=2".to_string()]);
+    let diagnostics = &checked.diagnostics().0;
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0].code, "E0801");
+    assert!(
+        diagnostics[0].message.contains("changes nothing"),
+        "{}",
+        diagnostics[0].message
+    );
+}
+
+#[test]
+fn the_last_override_of_a_path_wins() {
+    // A sweep point's overrides follow the command line's, and must win.
+    let path = Path::new(OK_DIR).join("language_example.pipesim");
+    let sets = ["gpu.capacity=4", "gpu.capacity=16"].map(String::from);
+    let checked = frontend::check_file(&path, &sets);
+    assert!(
+        checked.diagnostics().is_empty(),
+        "{:?}",
+        checked.diagnostics()
+    );
+    match &checked.analysis.scenario.as_ref().unwrap().resources[1].kind {
+        pipesim::ir::ResourceKind::Pool(pool) => assert_eq!(pool.capacity, 16),
+        other => panic!("gpu is a pool: {other:?}"),
+    }
+}
+
+#[test]
+fn every_construct_lowers_with_base_units_and_defaults() {
+    use pipesim::ir::{ArrivalProcess, Distribution, Drift, Expr, ResourceKind, Value};
+    let checked = frontend::check_file(&Path::new(OK_DIR).join("every_construct.pipesim"), &[]);
+    let s = checked.analysis.scenario.as_ref().expect("lowered");
+    assert_eq!(
+        (s.horizon, s.warmup, s.seed, s.drain),
+        (1209600.0, 43200.0, 42, true)
+    );
+    let resource = |name: &str| {
+        s.resources
+            .iter()
+            .position(|r| r.name == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    match &s.resources[resource("cpu")].kind {
+        ResourceKind::Pool(pool) => {
+            assert_eq!(pool.policy, pipesim::ir::Policy::FairShare);
+            assert_eq!(pool.cost_per_slot_hour, 0.2);
+            let a = pool.autoscale.as_ref().expect("autoscale");
+            assert_eq!((a.min, a.max, a.step), (8, 64, 4));
+            assert_eq!(
+                (a.when_queue_above, a.sustain, a.idle_release, a.provision),
+                (10.0, 300.0, 1800.0, 90.0)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    match &s.resources[resource("network")].kind {
+        ResourceKind::Link(link) => assert_eq!(link.bandwidth, 1e8, "800Mbps is 100 MB/s"),
+        other => panic!("{other:?}"),
+    }
+    // The library's `gpu` binds to the scenario's; its `scratch` link is its own.
+    assert!(s.resources.iter().all(|r| r.name != "templates.gpu"));
+    let scratch = resource("templates.scratch");
+    let finetune = s
+        .pipelines
+        .iter()
+        .find(|p| p.name == "templates.finetune")
+        .expect("finetune");
+    assert!(
+        finetune.steps[0].on.is_none(),
+        "a pure transfer has no pool"
+    );
+    assert_eq!(
+        finetune.steps[0].reads.as_ref().map(|t| t.link),
+        Some(scratch as u32)
+    );
+    assert!(
+        matches!(finetune.steps[1].on, Some(Expr::Const(Value::Resource(id))) if id as usize == resource("gpu"))
+    );
+
+    let vision = s.pipelines.iter().find(|p| p.name == "vision").unwrap();
+    assert!(vision.deadline_var.is_some());
+    match vision.model.as_ref().map(|m| &m.drift) {
+        Some(Drift::Linear { per_second }) => assert!((per_second - 0.004 / 86400.0).abs() < 1e-18),
+        other => panic!("{other:?}"),
+    }
+    let validate = vision
+        .steps
+        .iter()
+        .find(|st| st.name == "validate")
+        .unwrap();
+    assert_eq!(validate.after, [2, 3], "fan-in after train and shadow");
+    let nightly = s.pipelines.iter().find(|p| p.name == "nightly").unwrap();
+    assert!(
+        matches!(nightly.model.as_ref().map(|m| &m.drift), Some(Drift::Sudden { drop, .. }) if *drop == 0.1)
+    );
+
+    let arrivals = |name: &str| s.arrivals.iter().find(|a| a.name == name).unwrap();
+    let users = arrivals("users");
+    assert_eq!(
+        (users.growth, users.start, users.stop),
+        (1.2, 86400.0, Some(13.0 * 86400.0))
+    );
+    match &arrivals("cron").process {
+        ArrivalProcess::Interarrival(Expr::Dist(d)) => {
+            assert!(
+                matches!(**d, Distribution::Exponential { mean: Expr::Const(Value::Num(m)) } if m == 86400.0)
+            )
+        }
+        other => panic!("`rate = 1/d` is an exponential interarrival: {other:?}"),
+    }
+    match &arrivals("replay").process {
+        // Seconds stay seconds; date-times (with or without a zone) are placed from the start.
+        ArrivalProcess::Replay { times } => {
+            assert_eq!(times, &[3600.0, 32400.0, 34200.0, 126000.0])
+        }
+        other => panic!("{other:?}"),
+    }
+    let handmade = s.profiles.iter().find(|p| p.name == "handmade").unwrap();
+    // Weekdays 1, weekends 0.5: the mean is 6/7, so weekdays become 7/6.
+    assert!((handmade.hourly[0] - 7.0 / 6.0).abs() < 1e-12);
+    assert!((handmade.hourly[167] - 7.0 / 12.0).abs() < 1e-12);
+
+    let stale = s.monitors.iter().find(|m| m.name == "stale").unwrap();
+    assert_eq!(
+        (stale.every, stale.retrain, stale.pipelines.len()),
+        (3600.0, true, 2)
+    );
+    let watch = s.monitors.iter().find(|m| m.name == "watch_all").unwrap();
+    assert!(!watch.retrain && watch.pipelines.is_empty());
+    assert_eq!(
+        (s.experiment.replications, s.experiment.confidence),
+        (5, 0.9)
+    );
+    assert_eq!(s.experiment.metrics.len(), 7);
+    let axis = |path: &str| {
+        checked
+            .analysis
+            .sweeps
+            .iter()
+            .find(|a| a.path == path)
+            .unwrap()
+    };
+    let json = |path: &str| {
+        axis(path)
+            .values
+            .iter()
+            .map(|v| v.1.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(json("gpu.policy"), ["fifo", "sjf", "priority"]);
+    assert_eq!(json("scenario.horizon"), [604800, 1209600]);
+    assert_eq!(json("vision.deadline"), [14400, 28800]);
+}
+
+#[test]
+fn independent_mistakes_are_all_reported_once_without_cascades() {
+    let checked = frontend::check_file(
+        Path::new("tests/fixtures/check/multi/eight_mistakes.pipesim"),
+        &[],
+    );
+    let found: Vec<(&str, usize)> = checked
+        .diagnostics()
+        .0
+        .iter()
+        .map(|d| {
+            let span = d.primary_span().expect("a span");
+            (
+                d.code,
+                checked
+                    .sources
+                    .get(span.file)
+                    .line_column(span.start as usize)
+                    .0,
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("E0310", 3),
+            ("E0311", 7),
+            ("E0208", 8),
+            ("E0501", 11),
+            ("E0202", 19),
+            ("E0602", 23),
+            ("E0202", 30),
+            ("E0202", 36),
+        ]
+    );
 }
