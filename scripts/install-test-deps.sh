@@ -4,6 +4,7 @@
 #   victoria-metrics  (accepts the InfluxDB v2 write API)        - tests/integration/influx.rs, v2 API
 #   chromium          (headless screenshots of the HTML report)  - tests/integration/report.rs
 #   python3           (the strict HTML checker tests/integration/check_html.py), if absent
+#   vim, npm          (editors/vim/test.sh, editors/vscode/test.sh), if absent
 # Idempotent: packages already installed are left alone. The tests never use the system
 # services these packages may register; they start their own servers on loopback ports with
 # data in a temporary directory and stop them when done.
@@ -20,6 +21,13 @@ done
 # Any python3 will do (a pyenv one included); install Debian's only when there is none.
 if ! command -v python3 >/dev/null 2>&1; then
     missing="$missing python3"
+fi
+# Vim checks editors/vim's syntax file; npm fetches the TextMate grammar test tool.
+if ! command -v vim >/dev/null 2>&1; then
+    missing="$missing vim"
+fi
+if ! command -v npm >/dev/null 2>&1; then
+    missing="$missing npm"
 fi
 
 if [ -z "$missing" ]; then
