@@ -374,6 +374,13 @@ fn check_exits_0_for_a_clean_scenario() {
         "stdout carries only requested output: {stdout}"
     );
     assert!(stderr.contains("ok"), "{stderr}");
+    // Warnings alone do not fail a check.
+    let (code, _, stderr) = pipesim(&[
+        "check",
+        "tests/fixtures/check/err/W0501_negative_samples.pipesim",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("0 errors, 1 warning"), "{stderr}");
 }
 
 #[test]
