@@ -5,6 +5,7 @@ mod engine;
 mod fit;
 mod fmt;
 mod influx;
+mod models;
 mod report;
 mod run;
 mod syntax;
