@@ -4,7 +4,6 @@
 use crate::cli::{Exit, FitArgs};
 use crate::fit::{self, FitOptions};
 use std::io::Write;
-use std::path::Path;
 
 pub fn main(args: &FitArgs) -> Exit {
     let trace = match fit::read_trace(&args.trace, &args.time_column, &args.duration_columns) {
@@ -40,7 +39,7 @@ pub fn main(args: &FitArgs) -> Exit {
             }
         }
         Some(path) => {
-            if let Err(e) = write_atomically(path, &module) {
+            if let Err(e) = crate::output::write_atomically(path, module.as_bytes()) {
                 return super::fail(format!("cannot write `{}`: {e}", path.display()));
             }
             eprintln!("wrote {}", path.display());
@@ -49,15 +48,3 @@ pub fn main(args: &FitArgs) -> Exit {
     Exit::Success
 }
 
-/// Writes `text` to a temporary file beside `path`, then renames it into place, so a reader
-/// never sees half a module.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let mut temporary = tempfile::NamedTempFile::new_in(directory)?;
-    temporary.write_all(text.as_bytes())?;
-    temporary.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}

@@ -79,7 +79,7 @@ fn format_path(path: &Path, check: bool) -> Result<Outcome, String> {
         return Ok(Outcome::Unchanged);
     }
     if !check {
-        write_atomically(path, &formatted)
+        crate::output::write_atomically(path, formatted.as_bytes())
             .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
         eprintln!("formatted {}", path.display());
     }
@@ -106,21 +106,3 @@ fn stdin_to_stdout(check: bool) -> Result<Outcome, String> {
     })
 }
 
-/// Writes `text` to a temporary file in `path`'s directory, then renames it over `path`,
-/// keeping the original's permissions.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let mut temporary = tempfile::NamedTempFile::new_in(directory)?;
-    temporary.write_all(text.as_bytes())?;
-    temporary.as_file().sync_all()?;
-    if let Ok(metadata) = std::fs::metadata(path) {
-        temporary
-            .as_file()
-            .set_permissions(metadata.permissions())?;
-    }
-    temporary.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}

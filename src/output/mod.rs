@@ -40,3 +40,32 @@ pub fn read_json(path: &std::path::Path) -> Result<serde_json::Value, String> {
         .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("`{}` is not valid JSON: {e}", path.display()))
 }
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it into place, so a reader
+/// never sees half a file and a failure leaves any previous version whole. An existing file
+/// keeps its permissions; a new one gets the ordinary 0666 minus the umask (a temporary file
+/// alone would be private, 0600, which is wrong for a report or a module meant to be shared).
+pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => std::path::Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".pipesim-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut temporary = builder.tempfile_in(directory)?;
+    temporary.write_all(bytes)?;
+    temporary.as_file().sync_all()?;
+    if let Ok(metadata) = std::fs::metadata(path) {
+        temporary
+            .as_file()
+            .set_permissions(metadata.permissions())?;
+    }
+    temporary.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}

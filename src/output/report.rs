@@ -27,27 +27,8 @@ pub fn write_report(run_dir: &Path, output: Option<&Path>) -> Result<PathBuf, St
     let target = output
         .map(Path::to_path_buf)
         .unwrap_or_else(|| run_dir.join("report.html"));
-    let parent = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".report-").suffix(".html.tmp");
-    // A temporary file is private (0600); a report is a document to share, like any other
-    // file the user writes (the umask still applies).
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    let mut temporary = builder
-        .tempfile_in(&parent)
-        .map_err(|e| format!("cannot write in `{}`: {e}", parent.display()))?;
-    std::io::Write::write_all(&mut temporary, html.as_bytes())
-        .map_err(|e| format!("cannot write `{}`: {e}", temporary.path().display()))?;
-    temporary
-        .persist(&target)
-        .map_err(|e| format!("cannot write `{}`: {}", target.display(), e.error))?;
+    super::write_atomically(&target, html.as_bytes())
+        .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
     Ok(target)
 }
 
