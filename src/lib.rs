@@ -12,6 +12,7 @@ pub mod experiment;
 pub mod frontend;
 pub mod ir;
 pub mod loader;
+pub mod lsp;
 pub mod output;
 pub mod sim;
 pub mod source;

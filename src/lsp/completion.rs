@@ -1,0 +1,513 @@
+//! Completion: what may be written at the cursor. Top-level keywords between declarations;
+//! the attributes (and steps, nested blocks) valid in the block the cursor is in; after `=`,
+//! declared names, distributions with snippets of their named parameters, functions, and the
+//! values an attribute takes (`policy =` lists policies); units after a number; the steps of
+//! the pipeline after `after`; members after `alias.` or `dataset.`.
+
+use super::docs::{self, BlockContext, Entry};
+use super::document::{self, Document};
+use super::hover::enclosing_callee;
+use super::navigate::Context;
+use super::scan::{BlockKind, TokenKind};
+use crate::syntax::ast::DeclKind;
+use lsp_types::{
+    CompletionItem, CompletionItemKind, CompletionTextEdit, Documentation, InsertTextFormat,
+    MarkupContent, MarkupKind, TextEdit,
+};
+
+/// What the client can take.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    pub snippets: bool,
+}
+
+/// Tokens after which an expression (a value) is expected.
+const VALUE_PRECEDERS: &[&str] = &[
+    "=", "+", "-", "*", "/", "<", "<=", ">", ">=", "==", "!=", "&&", "||", "!", "(", ",", "[",
+    "=>", ":", "|", "from", "to", "if", "then", "else", "when", "match",
+];
+
+pub fn complete(context: &Context, offset: usize, options: Options) -> Vec<CompletionItem> {
+    let doc = context.doc;
+    let outline = &doc.outline;
+    let text = &doc.text;
+    let mut out = Completions {
+        items: Vec::new(),
+        options,
+    };
+    if inside_comment(doc, offset) {
+        return Vec::new();
+    }
+    let last = outline.token_before(offset);
+    if let Some(i) = outline.token_at(offset) {
+        let t = outline.tokens[i];
+        if t.kind == TokenKind::Str
+            && t.start < offset
+            && (offset < t.end || !text[t.start..t.end].ends_with('"') || t.end == t.start + 1)
+        {
+            if i > 0 && outline.text(text, i - 1) == "import" {
+                for path in ["std/aiops", "std/profiles"] {
+                    out.push(item(
+                        path,
+                        CompletionItemKind::MODULE,
+                        "standard library module",
+                        None,
+                    ));
+                }
+            }
+            return out.items;
+        }
+    }
+    let prefix = last.filter(|&i| {
+        let t = outline.tokens[i];
+        t.end == offset && matches!(t.kind, TokenKind::Ident | TokenKind::Number)
+    });
+    if let Some(i) = prefix {
+        let t = outline.tokens[i];
+        if t.kind == TokenKind::Number {
+            units(doc, t.unit_start, offset, &mut out);
+            return out.items;
+        }
+    }
+    let before = match prefix {
+        Some(i) => i.checked_sub(1),
+        None => last,
+    };
+    let before_text = before.map(|i| outline.text(text, i));
+
+    // `alias.` / `dataset.`: members.
+    if before_text == Some(".") {
+        if let Some(owner) = before.and_then(|i| i.checked_sub(1)) {
+            members(context, owner, &mut out);
+        }
+        return out.items;
+    }
+    let entry_block = outline.entry_block_at(offset);
+    if let Some(pipeline) = after_list(doc, before, offset, entry_block) {
+        for (_, step) in outline.steps(pipeline) {
+            if let Some(name) = step.step_name() {
+                out.push(item(&name.text, CompletionItemKind::FUNCTION, "step", None));
+            }
+        }
+        return out.items;
+    }
+    let Some(block) = entry_block else {
+        top_level(&mut out);
+        return out.items;
+    };
+    let block_info = &outline.blocks[block];
+    let in_expression_braces = outline
+        .block_at(offset)
+        .is_some_and(|b| outline.blocks[b].kind == BlockKind::Expr);
+    // Inside a distribution's parentheses, before a name: its parameters.
+    if matches!(before_text, Some("(" | ",")) {
+        let after_paren = before.map_or(0, |i| i + 1);
+        if let Some(callee) = enclosing_callee(context, after_paren) {
+            if let Some(distribution) = docs::distribution(&callee) {
+                let mut seen = Vec::new();
+                for param in distribution.forms.iter().flat_map(|f| f.iter()) {
+                    if !seen.contains(&param.name) {
+                        seen.push(param.name);
+                        let insert = format!("{} = ", param.name);
+                        out.push(
+                            item(param.name, CompletionItemKind::FIELD, param.doc, None).insert(
+                                &insert,
+                                &insert,
+                                out.options,
+                            ),
+                        );
+                    }
+                }
+                return out.items;
+            }
+        }
+    }
+    let value_position =
+        in_expression_braces || before_text.is_some_and(|b| VALUE_PRECEDERS.contains(&b));
+    if value_position {
+        let assigned = outline
+            .attrs_of(block)
+            .filter(|a| a.name.start < offset)
+            .last()
+            .map(|a| a.name.text.clone());
+        let attribute = match before_text {
+            Some("from" | "to") => Some("from".to_string()),
+            _ => assigned,
+        };
+        values(context, block, attribute.as_deref(), offset, &mut out);
+        return out.items;
+    }
+    if let Some(ctx) = block_info.context() {
+        for attribute in docs::attributes(ctx) {
+            let insert = format!("{} = ", attribute.name);
+            let snippet = format!("{} = $0", attribute.name);
+            out.push(
+                item(
+                    attribute.name,
+                    CompletionItemKind::PROPERTY,
+                    attribute.doc,
+                    Some(ctx),
+                )
+                .insert(&insert, &snippet, out.options),
+            );
+        }
+        for sub in docs::sub_blocks(ctx) {
+            let (plain, snippet) = if sub.name == "sweep" {
+                ("sweep ".to_string(), "sweep ${1:path} = [$0]".to_string())
+            } else {
+                (
+                    format!("{} {{\n}}", sub.name),
+                    format!("{} {{\n\t$0\n}}", sub.name),
+                )
+            };
+            out.push(
+                item(sub.name, CompletionItemKind::KEYWORD, sub.doc, None).insert(
+                    &plain,
+                    &snippet,
+                    out.options,
+                ),
+            );
+        }
+    }
+    out.items
+}
+
+struct Completions {
+    items: Vec<CompletionItem>,
+    options: Options,
+}
+
+impl Completions {
+    fn push(&mut self, item: CompletionItem) {
+        if !self.items.iter().any(|i| i.label == item.label) {
+            let mut item = item;
+            // Keep the order the items were added in: the most likely first.
+            item.sort_text = Some(format!("{:04}", self.items.len()));
+            self.items.push(item);
+        }
+    }
+}
+
+fn item(
+    label: &str,
+    kind: CompletionItemKind,
+    doc: &str,
+    context: Option<BlockContext>,
+) -> CompletionItem {
+    let detail = context.map(docs::context_name);
+    CompletionItem {
+        label: label.to_string(),
+        kind: Some(kind),
+        detail,
+        documentation: (!doc.is_empty()).then(|| {
+            Documentation::MarkupContent(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: doc.to_string(),
+            })
+        }),
+        ..CompletionItem::default()
+    }
+}
+
+trait Insert {
+    fn insert(self, plain: &str, snippet: &str, options: Options) -> Self;
+}
+
+impl Insert for CompletionItem {
+    fn insert(mut self, plain: &str, snippet: &str, options: Options) -> CompletionItem {
+        if options.snippets {
+            self.insert_text = Some(snippet.to_string());
+            self.insert_text_format = Some(InsertTextFormat::SNIPPET);
+        } else {
+            self.insert_text = Some(plain.to_string());
+            self.insert_text_format = Some(InsertTextFormat::PLAIN_TEXT);
+        }
+        self
+    }
+}
+
+fn inside_comment(doc: &Document, offset: usize) -> bool {
+    doc.outline.comments.iter().any(|c| {
+        let line_comment = doc.text[c.start..].starts_with("//");
+        c.start < offset && (offset < c.end || (line_comment && offset == c.end))
+    })
+}
+
+fn top_level(out: &mut Completions) {
+    for keyword in docs::TOP_LEVEL_KEYWORDS {
+        let (plain, snippet) = match keyword.name {
+            "import" => (
+                "import \"\" as ".to_string(),
+                "import \"${1:std/aiops}\" as ${2:name}".to_string(),
+            ),
+            "experiment" => (
+                "experiment {\n}".to_string(),
+                "experiment {\n\t$0\n}".to_string(),
+            ),
+            name => (
+                format!("{name} "),
+                format!("{name} ${{1:name}} {{\n\t$0\n}}"),
+            ),
+        };
+        out.push(
+            item(keyword.name, CompletionItemKind::KEYWORD, keyword.doc, None).insert(
+                &plain,
+                &snippet,
+                out.options,
+            ),
+        );
+    }
+}
+
+/// Units after the digits of a number; the edit replaces whatever unit is already typed.
+fn units(doc: &Document, unit_start: usize, offset: usize, out: &mut Completions) {
+    let range = doc.range(unit_start, offset);
+    for unit in docs::COMPLETION_UNITS {
+        let meaning = docs::explain_unit(unit).unwrap_or_default();
+        let mut completion = item(unit, CompletionItemKind::UNIT, &meaning, None);
+        completion.detail = Some(meaning);
+        completion.text_edit = Some(CompletionTextEdit::Edit(TextEdit::new(
+            range,
+            unit.to_string(),
+        )));
+        out.push(completion);
+    }
+}
+
+/// When the cursor is in a step header's `after` list (`validate after train, |`), the
+/// pipeline whose steps it may name.
+fn after_list(
+    doc: &Document,
+    before: Option<usize>,
+    offset: usize,
+    block: Option<usize>,
+) -> Option<usize> {
+    let outline = &doc.outline;
+    let block = block?;
+    if outline.blocks[block].kind != BlockKind::Decl(DeclKind::Pipeline) {
+        return None;
+    }
+    let line_start = doc.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let mut k = before?;
+    loop {
+        let t = outline.tokens[k];
+        if t.start < line_start {
+            return None;
+        }
+        match outline.text(&doc.text, k) {
+            "after" => return Some(block),
+            "," => {}
+            _ if t.kind == TokenKind::Ident => {}
+            _ => return None,
+        }
+        k = k.checked_sub(1)?;
+    }
+}
+
+/// `owner.`: the members of what `owner` names.
+fn members(context: &Context, owner: usize, out: &mut Completions) {
+    let doc = context.doc;
+    let outline = &doc.outline;
+    if outline.tokens[owner].kind != TokenKind::Ident {
+        return;
+    }
+    let Some((parts, at)) = outline.path_at(&doc.text, owner) else {
+        return;
+    };
+    let owner_name = parts[..=at]
+        .iter()
+        .map(|p| p.text.as_str())
+        .collect::<Vec<_>>()
+        .join(".");
+    if owner_name == "model" {
+        for builtin in docs::BUILTIN_PATHS {
+            if let Some(member) = builtin.name.strip_prefix("model.") {
+                out.push(item(member, CompletionItemKind::FIELD, builtin.doc, None));
+            }
+        }
+        return;
+    }
+    if parts.len() == 1 {
+        if let Some(path) = outline
+            .imports
+            .iter()
+            .find(|i| i.alias.as_ref().is_some_and(|a| a.text == owner_name))
+            .and_then(|i| i.path.as_ref())
+        {
+            if let Some(module) = document::load_import(doc, &path.text, context.open) {
+                declared_names(&module, None, out);
+            }
+            return;
+        }
+    }
+    let Some(resolved) = context.resolve_at(outline.tokens[owner].start) else {
+        return;
+    };
+    let module = &resolved.doc;
+    let block = match resolved.symbol {
+        super::navigate::Symbol::Decl(b) | super::navigate::Symbol::Step(b) => b,
+        _ => return,
+    };
+    for (_, step) in module.outline.steps(block) {
+        if let Some(name) = step.step_name() {
+            out.push(item(&name.text, CompletionItemKind::FUNCTION, "step", None));
+        }
+    }
+    for attr in module.outline.attrs_of(block) {
+        let line = module.line_at(attr.name.start).trim().to_string();
+        out.push(item(
+            &attr.name.text,
+            CompletionItemKind::FIELD,
+            &format!("`{line}`"),
+            None,
+        ));
+    }
+}
+
+/// Declarations of a module, optionally only of one kind.
+fn declared_names(doc: &Document, only: Option<&[DeclKind]>, out: &mut Completions) {
+    for (_, decl) in doc.outline.decls() {
+        let BlockKind::Decl(kind) = decl.kind else {
+            continue;
+        };
+        if only.is_some_and(|kinds| !kinds.contains(&kind)) {
+            continue;
+        }
+        if let Some(name) = &decl.name {
+            let line = doc.line_at(decl.start).trim().to_string();
+            let mut completion = item(
+                &name.text,
+                decl_item_kind(kind),
+                &format!("```pipesim\n{line}\n```"),
+                None,
+            );
+            completion.detail = Some(kind.keyword().to_string());
+            out.push(completion);
+        }
+    }
+}
+
+fn decl_item_kind(kind: DeclKind) -> CompletionItemKind {
+    match kind {
+        DeclKind::Scenario | DeclKind::Experiment => CompletionItemKind::MODULE,
+        DeclKind::Resource => CompletionItemKind::VARIABLE,
+        DeclKind::Dataset => CompletionItemKind::STRUCT,
+        DeclKind::Pipeline => CompletionItemKind::CLASS,
+        DeclKind::Profile => CompletionItemKind::VALUE,
+        DeclKind::Arrivals | DeclKind::Monitor => CompletionItemKind::EVENT,
+    }
+}
+
+fn entries(entries: &[Entry], kind: CompletionItemKind, out: &mut Completions) {
+    for entry in entries {
+        out.push(item(entry.name, kind, entry.doc, None));
+    }
+}
+
+/// A value after `=` (or an operator): what the attribute takes first, then any expression.
+fn values(
+    context: &Context,
+    block: usize,
+    attribute: Option<&str>,
+    offset: usize,
+    out: &mut Completions,
+) {
+    let doc = context.doc;
+    let outline = &doc.outline;
+    let booleans = [
+        Entry {
+            name: "true",
+            doc: "",
+        },
+        Entry {
+            name: "false",
+            doc: "",
+        },
+    ];
+    match attribute {
+        Some("policy") => entries(docs::POLICIES, CompletionItemKind::ENUM_MEMBER, out),
+        Some("kind") if outline.blocks[block].kind == BlockKind::Decl(DeclKind::Resource) => {
+            entries(docs::RESOURCE_KINDS, CompletionItemKind::ENUM_MEMBER, out)
+        }
+        Some("on" | "from") => declared_names(doc, Some(&[DeclKind::Resource]), out),
+        Some("data") => declared_names(doc, Some(&[DeclKind::Dataset]), out),
+        Some("profile") => declared_names(doc, Some(&[DeclKind::Profile]), out),
+        Some("pipeline") => declared_names(doc, Some(&[DeclKind::Pipeline]), out),
+        Some("retrain" | "drain") => entries(&booleans, CompletionItemKind::KEYWORD, out),
+        _ => {}
+    }
+    // Bare names of the enclosing declaration (pipeline user attributes, earlier dataset ones).
+    if let Some(decl) = outline.decl_at(offset) {
+        for attr in outline.attrs_of(decl) {
+            if attr.name.start < offset
+                || outline.blocks[decl].kind == BlockKind::Decl(DeclKind::Pipeline)
+            {
+                let line = doc.line_at(attr.name.start).trim().to_string();
+                out.push(item(
+                    &attr.name.text,
+                    CompletionItemKind::FIELD,
+                    &format!("`{line}`"),
+                    None,
+                ));
+            }
+        }
+    }
+    declared_names(doc, None, out);
+    for import in &outline.imports {
+        if let Some(alias) = &import.alias {
+            let path = import.path.as_ref().map_or("", |p| p.text.as_str());
+            out.push(item(
+                &alias.text,
+                CompletionItemKind::MODULE,
+                &format!("`import \"{path}\"`"),
+                None,
+            ));
+        }
+    }
+    for distribution in docs::DISTRIBUTIONS {
+        for (form, signature) in distribution.forms.iter().zip(distribution.signatures()) {
+            let snippet_args: Vec<String> = form
+                .iter()
+                .enumerate()
+                .map(|(i, p)| format!("{} = ${{{}}}", p.name, i + 1))
+                .collect();
+            let (plain, snippet) = if distribution.name == "empirical" {
+                (
+                    "empirical(\"\", column = \"\")".to_string(),
+                    "empirical(\"${1:file.csv}\", column = \"${2}\")".to_string(),
+                )
+            } else {
+                let plain_args: Vec<String> =
+                    form.iter().map(|p| format!("{} = ", p.name)).collect();
+                (
+                    format!("{}({})", distribution.name, plain_args.join(", ")),
+                    format!("{}({})", distribution.name, snippet_args.join(", ")),
+                )
+            };
+            let mut completion = item(
+                &signature,
+                CompletionItemKind::FUNCTION,
+                &distribution.markdown(),
+                None,
+            )
+            .insert(&plain, &snippet, out.options);
+            completion.filter_text = Some(distribution.name.to_string());
+            completion.detail = Some("distribution".to_string());
+            out.push(completion);
+        }
+    }
+    for (name, signature, doc) in docs::FUNCTIONS {
+        let mut completion = item(signature, CompletionItemKind::FUNCTION, doc, None).insert(
+            &format!("{name}("),
+            &format!("{name}($0)"),
+            out.options,
+        );
+        completion.filter_text = Some(name.to_string());
+        out.push(completion);
+    }
+    let expression_keywords: Vec<Entry> = ["choice", "match", "if", "true", "false"]
+        .into_iter()
+        .filter_map(docs::keyword)
+        .collect();
+    entries(&expression_keywords, CompletionItemKind::KEYWORD, out);
+}

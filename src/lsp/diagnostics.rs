@@ -1,0 +1,129 @@
+//! Diagnostics as the user types: the open document's text goes through the same front end as
+//! `pipesim check` (loader and analysis; imports read from disk relative to the document), and
+//! each diagnostic is published with its code, message, severity, range and secondary labels.
+//!
+//! Diagnostics located in imported files are published to those files, so the editor shows
+//! them where the mistake is; the server remembers which files it published to for each open
+//! document so it can clear them when they are fixed.
+
+use super::document::{self, Document};
+use super::position::LineIndex;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::frontend::{self, Checked};
+use crate::source::{FileId, Origin};
+use lsp_types::{
+    DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Range, Url,
+};
+use std::collections::{BTreeMap, HashMap};
+
+/// Runs the front end on the document's text.
+pub fn check(doc: &Document) -> Option<Checked> {
+    let path = doc.path.as_deref()?;
+    // TODO(loader): check the in-memory text once the loader can take it.
+    Some(frontend::check_file(path, &[]))
+}
+
+/// The diagnostics of a check, grouped by the file they are in. The document itself is always
+/// present (with an empty list when it is clean).
+pub fn by_file(doc: &Document, checked: &Checked) -> BTreeMap<Url, Vec<lsp_types::Diagnostic>> {
+    let entry = checked.program.modules.first().map(|m| m.file);
+    let mut files = Files {
+        doc,
+        checked,
+        entry,
+        cache: HashMap::new(),
+    };
+    let mut out: BTreeMap<Url, Vec<lsp_types::Diagnostic>> = BTreeMap::new();
+    out.insert(doc.uri.clone(), Vec::new());
+    for diagnostic in &checked.diagnostics().0 {
+        let (uri, range) = match diagnostic.primary_span() {
+            Some(span) => match files.location(span.file, span.start as usize, span.end as usize) {
+                Some(location) => (location.uri, location.range),
+                None => (doc.uri.clone(), Range::default()),
+            },
+            None => (doc.uri.clone(), Range::default()),
+        };
+        let converted = convert(diagnostic, range, &mut files);
+        out.entry(uri).or_default().push(converted);
+    }
+    out
+}
+
+fn convert(diagnostic: &Diagnostic, range: Range, files: &mut Files) -> lsp_types::Diagnostic {
+    let mut message = diagnostic.message.clone();
+    let primary = diagnostic.labels.iter().find(|l| l.primary);
+    if let Some(label) = primary.filter(|l| !l.text.is_empty()) {
+        message.push_str(&format!("\n{}", label.text));
+    }
+    if let Some(help) = &diagnostic.help {
+        message.push_str(&format!("\nhelp: {help}"));
+    }
+    let primary_span = diagnostic.primary_span();
+    let related: Vec<DiagnosticRelatedInformation> = diagnostic
+        .labels
+        .iter()
+        .filter(|l| Some(l.span) != primary_span || !l.primary)
+        .filter(|l| !(l.primary && Some(l.span) == primary_span))
+        .filter_map(|l| {
+            let location =
+                files.location(l.span.file, l.span.start as usize, l.span.end as usize)?;
+            Some(DiagnosticRelatedInformation {
+                location,
+                message: if l.text.is_empty() {
+                    "see here".to_string()
+                } else {
+                    l.text.clone()
+                },
+            })
+        })
+        .collect();
+    lsp_types::Diagnostic {
+        range,
+        severity: Some(match diagnostic.severity {
+            Severity::Error => DiagnosticSeverity::ERROR,
+            Severity::Warning => DiagnosticSeverity::WARNING,
+        }),
+        code: Some(NumberOrString::String(diagnostic.code.to_string())),
+        source: Some("pipesim".to_string()),
+        message,
+        related_information: (!related.is_empty()).then_some(related),
+        ..lsp_types::Diagnostic::default()
+    }
+}
+
+/// Maps the source map's files to URIs and ranges.
+struct Files<'a> {
+    doc: &'a Document,
+    checked: &'a Checked,
+    entry: Option<FileId>,
+    cache: HashMap<FileId, Option<(Url, LineIndex)>>,
+}
+
+impl Files<'_> {
+    fn location(&mut self, file: FileId, start: usize, end: usize) -> Option<Location> {
+        let source = self.checked.sources.get(file);
+        let (doc, entry) = (self.doc, self.entry);
+        let (uri, index) = self
+            .cache
+            .entry(file)
+            .or_insert_with(|| {
+                let uri = if Some(file) == entry {
+                    doc.uri.clone()
+                } else {
+                    match &source.origin {
+                        Origin::Disk { canonical, .. } => Url::from_file_path(canonical).ok()?,
+                        Origin::Stdlib(path) => {
+                            Url::from_file_path(document::materialise_stdlib(path)?).ok()?
+                        }
+                        Origin::Inline => return None,
+                    }
+                };
+                Some((uri, LineIndex::new(&source.text)))
+            })
+            .as_ref()?;
+        Some(Location::new(
+            uri.clone(),
+            index.range(&source.text, start, end),
+        ))
+    }
+}

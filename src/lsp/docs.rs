@@ -1,0 +1,703 @@
+//! What the language server knows about the language: keywords, the attributes each kind of
+//! block accepts, distributions with their named parameters, functions, units and policies,
+//! each with a short explanation taken from the language reference (LANGUAGE.md sections 2-5).
+//!
+//! Invariant: hover and completion both read these tables and nothing else, so what completion
+//! offers is exactly what hover explains.
+
+use crate::syntax::ast::{DeclKind, StepKind};
+
+/// A documented word: a keyword, an attribute, a policy.
+#[derive(Clone, Copy, Debug)]
+pub struct Entry {
+    pub name: &'static str,
+    pub doc: &'static str,
+}
+
+const fn e(name: &'static str, doc: &'static str) -> Entry {
+    Entry { name, doc }
+}
+
+/// Keywords that start a top-level item, in the order a file usually has them.
+pub const TOP_LEVEL_KEYWORDS: &[Entry] = &[
+    e("import", "`import \"PATH\" as NAME` makes another module's declarations usable as `NAME.decl`. `std/...` names a module of the standard library shipped inside pipesim; any other path is relative to the importing file."),
+    e("scenario", "`scenario NAME { ... }`: the simulated period: `start`, `horizon` (required), `warmup`, `seed`, `drain`. A file without a scenario is a module."),
+    e("resource", "`resource NAME { ... }`: shared infrastructure. `kind = pool` has `capacity` identical slots (CPU cores, GPUs) ordered by a `policy`; `kind = link` has a shared `bandwidth` (storage, network)."),
+    e("dataset", "`dataset NAME { ... }`: attributes sampled once per pipeline instance, in the order written; `size` is the asset's size in bytes by convention."),
+    e("pipeline", "`pipeline NAME { ... }`: a pipeline template: `data`, `priority`, `deadline`, user attributes (sampled per instance), then its steps (`preprocess`, `train`, `validate`, `compress`, `task`)."),
+    e("profile", "`profile NAME { hours = [24 numbers]  days = [7 numbers] }` or `{ matrix = [[24 numbers] x 7] }`: a rate multiplier by hour of day and weekday, normalised to a mean of 1 over the week."),
+    e("arrivals", "`arrivals NAME { ... }`: how pipelines are triggered: `interarrival` or `rate`, `profile`, `pipeline`, `growth`, `start`/`stop`; or a replayed `trace`."),
+    e("monitor", "`monitor NAME { every = 1h  when = model.accuracy < 0.8  retrain = true }`: checks every deployed model periodically and retrains those that match."),
+    e("experiment", "`experiment { ... }`: `replications`, `confidence`, `sweep PATH = [values]` (each a cartesian factor) and the `metrics` shown first."),
+];
+
+/// Step keywords inside a pipeline.
+pub const STEP_KEYWORDS: &[Entry] = &[
+    e("preprocess", "`preprocess [NAME] [after A, B] [when COND] { ... }`: a data preparation step (`on`, `units`, `duration`, `reads`, `writes`)."),
+    e("train", "`train [NAME] [after A, B] [when COND] { ... }`: a training step; its `accuracy` (0..1) is the trained model's quality."),
+    e("validate", "`validate [NAME] [after A, B] [when COND] { ... }`: a validation step; `pass` is the probability the model passes (a failed pipeline ends as `rejected`)."),
+    e("compress", "`compress [NAME] [after A, B] [when COND] { ... }`: a model compression step: `size_factor` and `accuracy_loss`."),
+    e("task", "`task [NAME] [after A, B] [when COND] { ... }`: a generic step."),
+];
+
+/// Other keywords and literals.
+pub const OTHER_KEYWORDS: &[Entry] = &[
+    e("as", "`import \"PATH\" as NAME`: the name the imported module's declarations are used under."),
+    e("after", "`STEP [NAME] after A, B { ... }`: the step starts when the named steps are done (any DAG; a cycle is an error). Without `after` a step follows the step written before it."),
+    e("when", "`STEP [NAME] when CONDITION { ... }`: the step runs only when the condition holds; a skipped step counts as done for its dependants. In a `monitor`, the condition that triggers a retrain."),
+    e("from", "`reads = SIZE from LINK`: a transfer over a link before the step starts."),
+    e("to", "`writes = SIZE to LINK`: a transfer over a link after the step ends."),
+    e("if", "`if COND then A else B`: a conditional expression."),
+    e("then", "`if COND then A else B`: the value when the condition holds."),
+    e("else", "`if COND then A else B`: the value when the condition does not hold."),
+    e("match", "`match EXPR { a => X, b | c => Y, _ => Z }` over labels; exhaustiveness is checked against the labels the expression can produce."),
+    e("choice", "`choice { label: weight, ... }`: a categorical random label (weights are relative and positive); in `arrivals.pipeline`, `choice { template: weight, ... }` picks a pipeline template."),
+    e("sweep", "`sweep PATH = [values]` in an `experiment`: runs every value (a cartesian factor with other sweeps). PATH names an attribute whose value is a literal, such as `gpu.capacity`."),
+    e("true", "The boolean true."),
+    e("false", "The boolean false."),
+];
+
+/// Nested blocks: `autoscale { }` in a resource, `model { }` in a pipeline.
+pub const NESTED_BLOCKS: &[Entry] = &[
+    e("autoscale", "`autoscale { min max step when_queue_above for idle_release provision }` on a pool: slots are added while the queue stays above the threshold, with a provisioning delay, and released after being idle."),
+    e("model", "`model { drift = ... }` in a pipeline: the deployed model's accuracy drifts, as a rate (`0.4%/d`) or as a time to a sudden drop of `drop`."),
+];
+
+/// Scheduling policies of a pool (`policy = ...`).
+pub const POLICIES: &[Entry] = &[
+    e("fifo", "first in, first out (the default)"),
+    e(
+        "sjf",
+        "shortest job first: the shortest sampled duration runs first",
+    ),
+    e(
+        "priority",
+        "higher pipeline `priority` first, FIFO among equals",
+    ),
+    e(
+        "edf",
+        "earliest deadline first: the earliest pipeline `deadline` runs first",
+    ),
+    e("fair_share", "round robin over pipeline templates"),
+];
+
+/// Resource kinds (`kind = ...`).
+pub const RESOURCE_KINDS: &[Entry] = &[
+    e("pool", "`capacity` identical slots (CPU cores, GPUs, nodes); a step takes `units` slots for its duration"),
+    e("link", "a shared `bandwidth`; transfers that overlap share it equally (processor sharing)"),
+];
+
+/// Where the cursor is: which kind of block, for the attribute table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockContext {
+    Decl(DeclKind),
+    Step(StepKind),
+    Autoscale,
+    Model,
+}
+
+const SCENARIO_ATTRS: &[Entry] = &[
+    e("start", "the calendar date-time of simulated time 0, RFC 3339 (default `\"2019-01-07T00:00:00Z\"`, a Monday); profiles and trace replay need it"),
+    e("horizon", "how long to simulate (a duration, required)"),
+    e("warmup", "a duration (default `0s`): pipelines arriving before it are simulated but not counted, and resource statistics start after it"),
+    e("seed", "the random seed (default 1); the same file, seed and version give identical results"),
+    e("drain", "`true` lets work already started finish after the horizon, without new arrivals (default `false`)"),
+];
+
+const RESOURCE_ATTRS: &[Entry] = &[
+    e("kind", "`pool` (identical slots) or `link` (a shared bandwidth)"),
+    e("capacity", "the number of identical slots of a pool"),
+    e("policy", "the order of the waiting steps on a pool: `fifo` (default), `sjf`, `priority`, `edf`, `fair_share`"),
+    e("cost", "the price per slot-hour, reported as `cost.total`"),
+    e("bandwidth", "the shared bandwidth of a link, such as `1.25GB/s` or `10Gbps`"),
+];
+
+const AUTOSCALE_ATTRS: &[Entry] = &[
+    e("min", "the smallest capacity"),
+    e("max", "the largest capacity"),
+    e("step", "slots added or released at a time"),
+    e(
+        "when_queue_above",
+        "slots are added while the queue stays above this length",
+    ),
+    e(
+        "for",
+        "how long the queue must stay above the threshold before slots are added",
+    ),
+    e(
+        "idle_release",
+        "how long a slot stays idle before it is released",
+    ),
+    e("provision", "the delay before an added slot is usable"),
+];
+
+const DATASET_ATTRS: &[Entry] = &[e(
+    "size",
+    "the asset's size in bytes (by convention); other attributes are free, sampled per pipeline instance in the order written",
+)];
+
+const PIPELINE_ATTRS: &[Entry] = &[
+    e(
+        "data",
+        "the dataset whose attributes each instance samples first (used as `DATASET.attr`)",
+    ),
+    e(
+        "priority",
+        "a number (default 0); the `priority` policy runs higher priorities first",
+    ),
+    e(
+        "deadline",
+        "a duration after arrival; the `edf` policy runs the earliest deadline first",
+    ),
+];
+
+const STEP_ATTRS: &[Entry] = &[
+    e(
+        "on",
+        "the pool the step runs on (required, except for pure transfers)",
+    ),
+    e(
+        "units",
+        "how many slots of the pool the step takes (default 1)",
+    ),
+    e(
+        "duration",
+        "how long the step holds its slots, sampled per execution",
+    ),
+    e(
+        "reads",
+        "`SIZE from LINK`: transferred before the step starts",
+    ),
+    e("writes", "`SIZE to LINK`: transferred after the step ends"),
+];
+
+const TRAIN_ATTRS: &[Entry] = &[e("accuracy", "the trained model's quality, 0..1")];
+const VALIDATE_ATTRS: &[Entry] = &[e(
+    "pass",
+    "the probability the model passes; a failed pipeline ends as `rejected` without deploying",
+)];
+const COMPRESS_ATTRS: &[Entry] = &[
+    e(
+        "size_factor",
+        "the compressed model's size relative to the original",
+    ),
+    e(
+        "accuracy_loss",
+        "the accuracy the compression costs, such as `0.5%`",
+    ),
+];
+
+const PROFILE_ATTRS: &[Entry] = &[
+    e("hours", "24 multipliers, one per hour of the day"),
+    e("days", "7 multipliers, one per weekday, Monday first"),
+    e(
+        "matrix",
+        "7 lists of 24 multipliers (weekday by hour), instead of `hours` and `days`",
+    ),
+];
+
+const ARRIVALS_ATTRS: &[Entry] = &[
+    e("interarrival", "the distribution of the time between arrivals, such as `exponweib(a = 1.8, c = 0.7, scale = 110s)`"),
+    e("rate", "a Poisson arrival rate, such as `120/h`"),
+    e("profile", "a `profile` modulating the rate by hour of day and weekday"),
+    e("pipeline", "the template each arrival runs, or a `choice { template: weight, ... }`"),
+    e("growth", "multiplies the rate (default 1), for projected user growth"),
+    e("start", "when arrivals begin, within the horizon"),
+    e("stop", "when arrivals end, within the horizon"),
+    e("trace", "a CSV file of recorded arrivals to replay, relative to this file"),
+    e("time_column", "the trace's column holding arrival times (seconds, or date-times placed on the calendar from `scenario.start`)"),
+];
+
+const MONITOR_ATTRS: &[Entry] = &[
+    e("every", "how often deployed models are checked"),
+    e(
+        "when",
+        "the condition on `model.accuracy` that triggers the monitor",
+    ),
+    e(
+        "retrain",
+        "`true` runs the model's own pipeline again (one at a time per model)",
+    ),
+];
+
+const MODEL_ATTRS: &[Entry] = &[
+    e("drift", "accuracy lost per day (`0.4%/d`), or a distribution of the time to a sudden drop (`exponential(mean = 20d)`)"),
+    e("drop", "the accuracy lost at a sudden drop (default `10%`)"),
+];
+
+const EXPERIMENT_ATTRS: &[Entry] = &[
+    e("replications", "how many independent replications of each sweep point (default 1)"),
+    e("confidence", "the confidence level of the reported intervals (default 0.95)"),
+    e("metrics", "metric names as strings, shown first in the console table, such as `[\"pipeline.wait.p95\"]`"),
+];
+
+/// The attributes a block accepts, in the order they are usually written.
+pub fn attributes(context: BlockContext) -> Vec<Entry> {
+    let tables: &[&[Entry]] = match context {
+        BlockContext::Decl(DeclKind::Scenario) => &[SCENARIO_ATTRS],
+        BlockContext::Decl(DeclKind::Resource) => &[RESOURCE_ATTRS],
+        BlockContext::Decl(DeclKind::Dataset) => &[DATASET_ATTRS],
+        BlockContext::Decl(DeclKind::Pipeline) => &[PIPELINE_ATTRS],
+        BlockContext::Decl(DeclKind::Profile) => &[PROFILE_ATTRS],
+        BlockContext::Decl(DeclKind::Arrivals) => &[ARRIVALS_ATTRS],
+        BlockContext::Decl(DeclKind::Monitor) => &[MONITOR_ATTRS],
+        BlockContext::Decl(DeclKind::Experiment) => &[EXPERIMENT_ATTRS],
+        BlockContext::Step(StepKind::Train) => &[STEP_ATTRS, TRAIN_ATTRS],
+        BlockContext::Step(StepKind::Validate) => &[STEP_ATTRS, VALIDATE_ATTRS],
+        BlockContext::Step(StepKind::Compress) => &[STEP_ATTRS, COMPRESS_ATTRS],
+        BlockContext::Step(StepKind::Preprocess | StepKind::Task) => &[STEP_ATTRS],
+        BlockContext::Autoscale => &[AUTOSCALE_ATTRS],
+        BlockContext::Model => &[MODEL_ATTRS],
+    };
+    tables.iter().flat_map(|t| t.iter().copied()).collect()
+}
+
+/// The nested blocks and steps a block may contain, besides attributes.
+pub fn sub_blocks(context: BlockContext) -> Vec<Entry> {
+    match context {
+        BlockContext::Decl(DeclKind::Resource) => keyword("autoscale").into_iter().collect(),
+        BlockContext::Decl(DeclKind::Pipeline) => STEP_KEYWORDS
+            .iter()
+            .copied()
+            .chain(keyword("model"))
+            .collect(),
+        BlockContext::Decl(DeclKind::Experiment) => keyword("sweep").into_iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A human name for a block context: "a `train` step", "a `resource`".
+pub fn context_name(context: BlockContext) -> String {
+    match context {
+        BlockContext::Decl(kind) => format!("`{}`", kind.keyword()),
+        BlockContext::Step(kind) => format!("a `{}` step", kind.keyword()),
+        BlockContext::Autoscale => "`autoscale`".to_string(),
+        BlockContext::Model => "`model`".to_string(),
+    }
+}
+
+pub fn attribute(context: BlockContext, name: &str) -> Option<Entry> {
+    attributes(context).into_iter().find(|a| a.name == name)
+}
+
+/// Any keyword, step keyword or nested block name.
+pub fn keyword(name: &str) -> Option<Entry> {
+    TOP_LEVEL_KEYWORDS
+        .iter()
+        .chain(STEP_KEYWORDS)
+        .chain(OTHER_KEYWORDS)
+        .chain(NESTED_BLOCKS)
+        .find(|k| k.name == name)
+        .copied()
+}
+
+pub fn decl_kind(keyword: &str) -> Option<DeclKind> {
+    use DeclKind::*;
+    [
+        Scenario, Resource, Dataset, Pipeline, Profile, Arrivals, Monitor, Experiment,
+    ]
+    .into_iter()
+    .find(|k| k.keyword() == keyword)
+}
+
+pub fn step_kind(keyword: &str) -> Option<StepKind> {
+    use StepKind::*;
+    [Preprocess, Train, Validate, Compress, Task]
+        .into_iter()
+        .find(|k| k.keyword() == keyword)
+}
+
+/// One named parameter of a distribution.
+#[derive(Clone, Copy, Debug)]
+pub struct Param {
+    pub name: &'static str,
+    pub doc: &'static str,
+}
+
+const fn p(name: &'static str, doc: &'static str) -> Param {
+    Param { name, doc }
+}
+
+/// A distribution: its meaning and each accepted set of named parameters.
+#[derive(Clone, Copy, Debug)]
+pub struct Distribution {
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub forms: &'static [&'static [Param]],
+}
+
+pub const DISTRIBUTIONS: &[Distribution] = &[
+    Distribution {
+        name: "exponential",
+        doc: "the exponential distribution (memoryless waiting times)",
+        forms: &[
+            &[p("mean", "the mean")],
+            &[p("rate", "the rate, such as `12/h`")],
+        ],
+    },
+    Distribution {
+        name: "normal",
+        doc: "the normal distribution; a duration, size or count sampled below zero is clamped to zero",
+        forms: &[&[p("mean", "the mean"), p("sd", "the standard deviation")]],
+    },
+    Distribution {
+        name: "lognormal",
+        doc: "the log-normal distribution",
+        forms: &[
+            &[p("median", "the median"), p("sigma", "the standard deviation of the logarithm")],
+            &[
+                p("mu", "the mean of the logarithm, in log space of the value in base units (seconds, bytes)"),
+                p("sigma", "the standard deviation of the logarithm"),
+            ],
+        ],
+    },
+    Distribution {
+        name: "uniform",
+        doc: "the continuous uniform distribution",
+        forms: &[&[p("min", "the smallest value"), p("max", "the largest value")]],
+    },
+    Distribution {
+        name: "triangular",
+        doc: "the triangular distribution",
+        forms: &[&[
+            p("min", "the smallest value"),
+            p("mode", "the most likely value"),
+            p("max", "the largest value"),
+        ]],
+    },
+    Distribution {
+        name: "gamma",
+        doc: "the gamma distribution",
+        forms: &[&[p("shape", "the shape k"), p("scale", "the scale θ (the mean is k·θ)")]],
+    },
+    Distribution {
+        name: "erlang",
+        doc: "the Erlang distribution: the sum of `k` exponential phases",
+        forms: &[&[p("k", "the number of phases"), p("mean", "the mean of the sum")]],
+    },
+    Distribution {
+        name: "weibull",
+        doc: "the Weibull distribution",
+        forms: &[&[p("shape", "the shape k"), p("scale", "the scale λ")]],
+    },
+    Distribution {
+        name: "exponweib",
+        doc: "the exponentiated Weibull distribution, as the paper fits interarrival times: CDF (1 - exp(-(x/scale)^c))^a, with scipy's parameter names",
+        forms: &[&[
+            p("a", "the exponentiation parameter a"),
+            p("c", "the Weibull shape c"),
+            p("scale", "the scale"),
+        ]],
+    },
+    Distribution {
+        name: "bernoulli",
+        doc: "a random boolean, true with probability `p`",
+        forms: &[&[p("p", "the probability of true")]],
+    },
+    Distribution {
+        name: "poisson",
+        doc: "the Poisson distribution: a random count",
+        forms: &[&[p("mean", "the mean count")]],
+    },
+    Distribution {
+        name: "empirical",
+        doc: "resamples observed values from a CSV file (the path is relative to the file that names it): `empirical(\"file.csv\", column = \"name\")`",
+        forms: &[&[p("column", "the CSV column holding the values")]],
+    },
+];
+
+pub fn distribution(name: &str) -> Option<&'static Distribution> {
+    DISTRIBUTIONS.iter().find(|d| d.name == name)
+}
+
+impl Distribution {
+    /// `normal(mean, sd)`, one line per form.
+    pub fn signatures(&self) -> Vec<String> {
+        self.forms
+            .iter()
+            .map(|form| {
+                let params: Vec<String> = form.iter().map(|p| format!("{} = …", p.name)).collect();
+                if self.name == "empirical" {
+                    format!("empirical(\"file.csv\", {})", params.join(", "))
+                } else {
+                    format!("{}({})", self.name, params.join(", "))
+                }
+            })
+            .collect()
+    }
+
+    pub fn param(&self, name: &str) -> Option<Param> {
+        self.forms
+            .iter()
+            .flat_map(|f| f.iter())
+            .find(|p| p.name == name)
+            .copied()
+    }
+
+    /// Markdown for hover.
+    pub fn markdown(&self) -> String {
+        let mut text = format!(
+            "```pipesim\n{}\n```\n{}",
+            self.signatures().join("\n"),
+            self.doc
+        );
+        let mut seen = Vec::new();
+        for param in self.forms.iter().flat_map(|f| f.iter()) {
+            if !seen.contains(&param.name) {
+                seen.push(param.name);
+                text.push_str(&format!("\n- `{}`: {}", param.name, param.doc));
+            }
+        }
+        text.push_str(
+            "\n\nParameters are named, never positional. Each evaluation samples afresh.",
+        );
+        text
+    }
+}
+
+/// Functions (`min`, `round`, ...): name, signature, meaning.
+pub const FUNCTIONS: &[(&str, &str, &str)] = &[
+    ("min", "min(a, b, ...)", "the smallest of its arguments"),
+    ("max", "max(a, b, ...)", "the largest of its arguments"),
+    ("round", "round(x)", "`x` rounded to the nearest integer"),
+    ("floor", "floor(x)", "the largest integer not above `x`"),
+    ("ceil", "ceil(x)", "the smallest integer not below `x`"),
+    ("abs", "abs(x)", "the absolute value of `x`"),
+    (
+        "clamp",
+        "clamp(x, lo, hi)",
+        "`x` limited to the range `lo`..`hi`",
+    ),
+    ("sqrt", "sqrt(x)", "the square root of `x`"),
+    ("ln", "ln(x)", "the natural logarithm of `x`"),
+];
+
+pub fn function(name: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    FUNCTIONS.iter().find(|f| f.0 == name).copied()
+}
+
+/// A unit part: its name and, in base units, its factor (seconds or bytes).
+#[derive(Clone, Copy, Debug)]
+pub struct Unit {
+    pub name: &'static str,
+    pub meaning: &'static str,
+    pub dimension: Dimension,
+    pub factor: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dimension {
+    Time,
+    Size,
+    /// Bits per second: a bandwidth on its own.
+    Bandwidth,
+    /// `%`: dimensionless, 0.01.
+    Percent,
+}
+
+const fn u(name: &'static str, meaning: &'static str, dimension: Dimension, factor: f64) -> Unit {
+    Unit {
+        name,
+        meaning,
+        dimension,
+        factor,
+    }
+}
+
+pub const UNITS: &[Unit] = &[
+    u("ms", "milliseconds", Dimension::Time, 0.001),
+    u("s", "seconds", Dimension::Time, 1.0),
+    u("min", "minutes", Dimension::Time, 60.0),
+    u("h", "hours", Dimension::Time, 3600.0),
+    u("d", "days", Dimension::Time, 86400.0),
+    u("w", "weeks", Dimension::Time, 604800.0),
+    u("B", "bytes", Dimension::Size, 1.0),
+    u("KB", "kilobytes (1000 B)", Dimension::Size, 1e3),
+    u("MB", "megabytes (1000² B)", Dimension::Size, 1e6),
+    u("GB", "gigabytes (1000³ B)", Dimension::Size, 1e9),
+    u("TB", "terabytes (1000⁴ B)", Dimension::Size, 1e12),
+    u("PB", "petabytes (1000⁵ B)", Dimension::Size, 1e15),
+    u("KiB", "kibibytes (1024 B)", Dimension::Size, 1024.0),
+    u("MiB", "mebibytes (1024² B)", Dimension::Size, 1048576.0),
+    u("GiB", "gibibytes (1024³ B)", Dimension::Size, 1073741824.0),
+    u(
+        "TiB",
+        "tebibytes (1024⁴ B)",
+        Dimension::Size,
+        1099511627776.0,
+    ),
+    u(
+        "Kbps",
+        "kilobits per second (1000 bit/s = 125 B/s)",
+        Dimension::Bandwidth,
+        125.0,
+    ),
+    u(
+        "Mbps",
+        "megabits per second (125000 B/s)",
+        Dimension::Bandwidth,
+        125e3,
+    ),
+    u(
+        "Gbps",
+        "gigabits per second (125000000 B/s)",
+        Dimension::Bandwidth,
+        125e6,
+    ),
+    u("%", "percent (0.01)", Dimension::Percent, 0.01),
+];
+
+/// Units offered after a number: the simple ones and the usual compounds.
+pub const COMPLETION_UNITS: &[&str] = &[
+    "s", "ms", "min", "h", "d", "w", "B", "KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "%", "MB/s",
+    "GB/s", "s/GB", "s/MB", "/h", "/d", "/min", "%/d", "Mbps", "Gbps",
+];
+
+pub fn unit(name: &str) -> Option<Unit> {
+    UNITS.iter().find(|u| u.name == name).copied()
+}
+
+/// Explains a unit as written after a number (`GB/s`, `/h`, `%/d`), or says why it is not one.
+pub fn explain_unit(unit_text: &str) -> Result<String, String> {
+    if unit_text == "m" {
+        return Err("`m` is not a unit: write `min` for minutes".to_string());
+    }
+    let (numerator, denominator) = match unit_text.split_once('/') {
+        Some((n, d)) => (n, Some(d)),
+        None => (unit_text, None),
+    };
+    let part = |text: &str| unit(text).ok_or_else(|| format!("`{text}` is not a unit"));
+    match (numerator, denominator) {
+        ("", Some(d)) => {
+            let d = part(d)?;
+            Ok(format!("a frequency: per {}", singular(d.meaning)))
+        }
+        (n, None) => {
+            let n = part(n)?;
+            let what = match n.dimension {
+                Dimension::Time => "a duration",
+                Dimension::Size => "a size",
+                Dimension::Bandwidth => "a bandwidth",
+                Dimension::Percent => "a fraction",
+            };
+            Ok(format!("{what} in {}", n.meaning))
+        }
+        (n, Some(d)) => {
+            let (nu, du) = (part(n)?, part(d)?);
+            let what = match (nu.dimension, du.dimension) {
+                (Dimension::Size, Dimension::Time) => "a bandwidth",
+                (Dimension::Time, Dimension::Size) => "a time per size",
+                (Dimension::Percent, Dimension::Time) => "a fraction per time",
+                _ => "a ratio",
+            };
+            Ok(format!(
+                "{what}: {} per {}",
+                nu.meaning,
+                singular(du.meaning)
+            ))
+        }
+    }
+}
+
+/// The value of `value UNIT` in base units (seconds, bytes, bytes per second...), when known.
+pub fn base_value(value: f64, unit_text: &str) -> Option<(f64, String)> {
+    let (numerator, denominator) = match unit_text.split_once('/') {
+        Some((n, d)) => (n, Some(d)),
+        None => (unit_text, None),
+    };
+    let base_name = |u: &Unit| match u.dimension {
+        Dimension::Time => "s",
+        Dimension::Size => "B",
+        Dimension::Bandwidth => "B/s",
+        Dimension::Percent => "",
+    };
+    let (mut factor, mut name) = if numerator.is_empty() {
+        (1.0, String::new())
+    } else {
+        let n = unit(numerator)?;
+        (n.factor, base_name(&n).to_string())
+    };
+    if let Some(d) = denominator {
+        let d = unit(d)?;
+        factor /= d.factor;
+        name = format!("{name}/{}", base_name(&d));
+    }
+    Some((value * factor, name))
+}
+
+fn singular(meaning: &str) -> String {
+    let word = meaning.split(' ').next().unwrap_or(meaning);
+    word.strip_suffix('s').unwrap_or(word).to_string()
+}
+
+/// Built-in names usable in expressions without a declaration.
+pub const BUILTIN_PATHS: &[Entry] = &[e(
+    "model.accuracy",
+    "in a `monitor`: the current accuracy of the deployed model being checked",
+)];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_block_kind_has_attributes_and_each_is_documented() {
+        use DeclKind::*;
+        let contexts = [
+            Scenario, Resource, Dataset, Pipeline, Profile, Arrivals, Monitor, Experiment,
+        ]
+        .map(BlockContext::Decl)
+        .into_iter()
+        .chain(
+            [
+                StepKind::Preprocess,
+                StepKind::Train,
+                StepKind::Validate,
+                StepKind::Compress,
+                StepKind::Task,
+            ]
+            .map(BlockContext::Step),
+        )
+        .chain([BlockContext::Autoscale, BlockContext::Model]);
+        for context in contexts {
+            let attributes = attributes(context);
+            assert!(!attributes.is_empty(), "{context:?}");
+            for a in attributes {
+                assert!(!a.doc.is_empty(), "{context:?} {}", a.name);
+            }
+        }
+        assert!(attribute(BlockContext::Step(StepKind::Train), "accuracy").is_some());
+        assert!(attribute(BlockContext::Step(StepKind::Preprocess), "accuracy").is_none());
+    }
+
+    #[test]
+    fn units_explain_themselves_and_convert_to_base_units() {
+        assert_eq!(
+            explain_unit("GB/s").unwrap(),
+            "a bandwidth: gigabytes (1000³ B) per second"
+        );
+        assert_eq!(explain_unit("/h").unwrap(), "a frequency: per hour");
+        assert!(explain_unit("m").unwrap_err().contains("min"));
+        assert_eq!(base_value(30.0, "min"), Some((1800.0, "s".to_string())));
+        assert_eq!(base_value(1.25, "GB/s"), Some((1.25e9, "B/s".to_string())));
+        assert_eq!(base_value(10.0, "Gbps"), Some((1.25e9, "B/s".to_string())));
+        assert_eq!(
+            base_value(120.0, "/h"),
+            Some((120.0 / 3600.0, "/s".to_string()))
+        );
+        assert_eq!(base_value(1.0, "parsecs"), None);
+    }
+
+    #[test]
+    fn distribution_signatures_name_every_parameter() {
+        let lognormal = distribution("lognormal").unwrap();
+        assert_eq!(
+            lognormal.signatures(),
+            [
+                "lognormal(median = …, sigma = …)",
+                "lognormal(mu = …, sigma = …)"
+            ]
+        );
+        assert!(lognormal.markdown().contains("`mu`"));
+    }
+}

@@ -1,0 +1,340 @@
+//! `pipesim lsp`: the real binary driven over JSON-RPC on stdio, with Content-Length framing,
+//! the way an editor drives it. Every read has a timeout so a hang fails the test instead of
+//! blocking CI.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+struct Client {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    messages: Receiver<Value>,
+    /// Notifications received while waiting for something else.
+    backlog: Vec<Value>,
+    next_id: i64,
+}
+
+impl Client {
+    fn start(cache: &Path) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pipesim"))
+            .arg("lsp")
+            .env("XDG_CACHE_HOME", cache)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start `pipesim lsp`");
+        let stdout = child.stdout.take().unwrap();
+        let (sender, messages) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            while let Some(message) = read_message(&mut reader) {
+                if sender.send(message).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        Client {
+            child,
+            stdin,
+            messages,
+            backlog: Vec::new(),
+            next_id: 1,
+        }
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Sends a request and returns its response's `result` (panics on an error response).
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let response = self.request_raw(method, params);
+        assert!(
+            response.get("error").is_none(),
+            "{method} failed: {response}"
+        );
+        response["result"].clone()
+    }
+
+    fn request_raw(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let message = self.receive(deadline, method);
+            if message.get("id") == Some(&json!(id)) && message.get("method").is_none() {
+                return message;
+            }
+            self.backlog.push(message);
+        }
+    }
+
+    /// The next `publishDiagnostics` for `uri`.
+    fn diagnostics_for(&mut self, uri: &str) -> Vec<Value> {
+        let matches = |m: &Value| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+        };
+        if let Some(i) = self.backlog.iter().position(matches) {
+            let m = self.backlog.remove(i);
+            return m["params"]["diagnostics"].as_array().unwrap().clone();
+        }
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let message = self.receive(deadline, "publishDiagnostics");
+            if matches(&message) {
+                return message["params"]["diagnostics"].as_array().unwrap().clone();
+            }
+            self.backlog.push(message);
+        }
+    }
+
+    fn receive(&mut self, deadline: Instant, waiting_for: &str) -> Value {
+        let left = deadline.saturating_duration_since(Instant::now());
+        self.messages
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("no answer to `{waiting_for}` within {TIMEOUT:?}"))
+    }
+
+    /// Closes stdin after `exit` and waits for the process, with a timeout.
+    fn wait_exit(&mut self) -> i32 {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code().expect("exit code");
+            }
+            assert!(Instant::now() < deadline, "`pipesim lsp` did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        // Never leave a server behind when a test fails half way.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads one Content-Length framed message; None at the end of the stream.
+fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(value) = line.strip_prefix("Content-Length: ") {
+            length = value.parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+fn initialize(client: &mut Client, root: &Path) -> Value {
+    let root_uri = url(root);
+    let result = client.request(
+        "initialize",
+        json!({
+            "processId": null,
+            "rootUri": root_uri,
+            "capabilities": {
+                "textDocument": {"completion": {"completionItem": {"snippetSupport": true}}}
+            }
+        }),
+    );
+    client.notify("initialized", json!({}));
+    result
+}
+
+fn url(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+fn open(client: &mut Client, uri: &str, text: &str) {
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "pipesim", "version": 1, "text": text}}),
+    );
+}
+
+/// The LSP position (line, UTF-16 column) of the `nth` occurrence of `needle`, plus `shift`
+/// characters.
+fn position_of(text: &str, needle: &str, shift: usize) -> Value {
+    let offset = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("`{needle}` not in text"));
+    let before = &text[..offset];
+    let line = before.matches('\n').count();
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column: usize = text[line_start..offset]
+        .chars()
+        .map(char::len_utf16)
+        .sum::<usize>()
+        + shift;
+    json!({"line": line, "character": column})
+}
+
+fn at(uri: &str, position: Value) -> Value {
+    json!({"textDocument": {"uri": uri}, "position": position})
+}
+
+fn shutdown_and_exit(client: &mut Client) {
+    let result = client.request("shutdown", Value::Null);
+    assert_eq!(result, Value::Null);
+    client.notify("exit", Value::Null);
+    assert_eq!(client.wait_exit(), 0, "exit after shutdown must be 0");
+}
+
+const SCENARIO: &str = "// Résumé: a small platform 𝜇.
+resource gpu { kind = pool  capacity = 8   policy = sjf }
+resource cpu { kind = pool  capacity = 4 }
+
+dataset asset {
+  size = lognormal(median = 2GB, sigma = 1.0)
+}
+
+pipeline classic {
+  data = asset
+  train {
+    on       = gpu
+    duration = exponential(mean = 4min)
+  }
+  validate after train { on = cpu  duration = 30s  pass = 0.95 }
+}
+";
+
+#[test]
+fn editor_session_hover_definition_completion_symbols() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("platform.pipesim");
+    std::fs::write(&path, SCENARIO).unwrap();
+    let uri = url(&path);
+    let mut client = Client::start(&dir.path().join("cache"));
+    let init = initialize(&mut client, dir.path());
+    let capabilities = &init["capabilities"];
+    assert_eq!(capabilities["textDocumentSync"], 1, "full document sync");
+    assert_eq!(capabilities["hoverProvider"], true);
+    open(&mut client, &uri, SCENARIO);
+
+    // Hover on a distribution name explains it with its named parameters.
+    let hover = client.request(
+        "textDocument/hover",
+        at(&uri, position_of(SCENARIO, "exponential", 3)),
+    );
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("exponential(mean = …)"), "{value}");
+    assert!(value.contains("exponential(rate = …)"), "{value}");
+
+    // Hover on a use of a resource shows its declaration.
+    let hover = client.request(
+        "textDocument/hover",
+        at(&uri, position_of(SCENARIO, "on       = gpu", 12)),
+    );
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("resource `gpu`"), "{value}");
+    assert!(
+        value.contains("resource gpu { kind = pool  capacity = 8   policy = sjf }"),
+        "{value}"
+    );
+
+    // Go to definition: from that use to the declaration's name (line 1, after `resource `).
+    let definition = client.request(
+        "textDocument/definition",
+        at(&uri, position_of(SCENARIO, "on       = gpu", 12)),
+    );
+    assert_eq!(definition["uri"], uri.as_str());
+    assert_eq!(
+        definition["range"]["start"],
+        json!({"line": 1, "character": 9})
+    );
+    assert_eq!(
+        definition["range"]["end"],
+        json!({"line": 1, "character": 12})
+    );
+
+    // Completion inside a resource block lists the resource attributes, `capacity` among them.
+    let inside_resource = position_of(
+        SCENARIO,
+        "resource cpu { kind = pool  capacity = 4",
+        "resource cpu { kind = pool  capacity = 4 ".len(),
+    );
+    let completion = client.request("textDocument/completion", at(&uri, inside_resource));
+    let labels: Vec<&str> = completion
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert!(labels.contains(&"capacity"), "{labels:?}");
+    assert!(labels.contains(&"policy"), "{labels:?}");
+    assert!(
+        !labels.contains(&"duration"),
+        "a step attribute is not a resource's: {labels:?}"
+    );
+
+    // Document symbols: the declarations, and the pipeline's steps under it.
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let names: Vec<&str> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["gpu", "cpu", "asset", "classic"]);
+    let steps: Vec<&str> = symbols[3]["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["train", "validate"]);
+
+    shutdown_and_exit(&mut client);
+}
+
+#[test]
+fn exit_without_shutdown_is_code_1_and_requests_after_shutdown_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut client = Client::start(dir.path());
+    initialize(&mut client, dir.path());
+    client.notify("exit", Value::Null);
+    assert_eq!(client.wait_exit(), 1);
+
+    let mut client = Client::start(dir.path());
+    initialize(&mut client, dir.path());
+    client.request("shutdown", Value::Null);
+    let refused = client.request_raw(
+        "textDocument/hover",
+        at("file:///x.pipesim", json!({"line": 0, "character": 0})),
+    );
+    assert_eq!(refused["error"]["code"], -32600, "{refused}");
+    client.notify("exit", Value::Null);
+    assert_eq!(client.wait_exit(), 0);
+}
