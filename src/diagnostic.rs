@@ -144,7 +144,12 @@ pub enum Style {
 }
 
 /// Renders diagnostics as miette reports, one after the other.
-pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic], style: Style, width: usize) -> String {
+pub fn render(
+    sources: &SourceMap,
+    diagnostics: &[Diagnostic],
+    style: Style,
+    width: usize,
+) -> String {
     use miette::{GraphicalReportHandler, GraphicalTheme};
     let theme = match style {
         Style::Fancy => GraphicalTheme::unicode(),
@@ -171,7 +176,11 @@ pub fn summary_line(diagnostics: &[Diagnostic]) -> String {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+    format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
 }
 
 /// The JSON form of the command-line contract: one object per diagnostic.
@@ -252,7 +261,9 @@ impl MietteReport {
             message: d.message.clone(),
             help: d.help.clone(),
             source: main_file.map(|f| named_source(sources, f)),
-            labels: main_file.map(|f| labels_in(sources, d, f)).unwrap_or_default(),
+            labels: main_file
+                .map(|f| labels_in(sources, d, f))
+                .unwrap_or_default(),
             related,
         }
     }
@@ -364,7 +375,11 @@ mod tests {
     #[test]
     fn renders_labels_code_and_help_without_colour() {
         let mut map = SourceMap::new();
-        let file = map.add("a.pipesim", Origin::Inline, "resource gpu { capacity = 2s }\n".into());
+        let file = map.add(
+            "a.pipesim",
+            Origin::Inline,
+            "resource gpu { capacity = 2s }\n".into(),
+        );
         let d = Diagnostic::error("E0001", "expected a number, found a duration (s)")
             .primary(Span::new(file, 26, 28), "this is a duration")
             .help("write a plain number of slots, such as `capacity = 2`");

@@ -80,11 +80,10 @@ pub fn parse_override(sources: &mut SourceMap, text: &str) -> Result<Override, D
             value,
         }),
         Err(mut errors) if !errors.is_empty() => Err(errors.swap_remove(0)),
-        Err(_) => Err(Diagnostic::error(
-            "E0010",
-            format!("`--set {text}` has no value after `=`"),
-        )
-        .help("give a value, such as `--set gpu.capacity=16`")),
+        Err(_) => Err(
+            Diagnostic::error("E0010", format!("`--set {text}` has no value after `=`"))
+                .help("give a value, such as `--set gpu.capacity=16`"),
+        ),
     }
 }
 

@@ -183,9 +183,14 @@ pub struct ModelSpec {
 pub enum Drift {
     None,
     /// Accuracy lost per second, linearly (`drift = 0.4%/d` is 0.004/86400).
-    Linear { per_second: f64 },
+    Linear {
+        per_second: f64,
+    },
     /// Time to a sudden drop (sampled afresh after each drop) and the accuracy lost then.
-    Sudden { time_to_drop: Expr, drop: f64 },
+    Sudden {
+        time_to_drop: Expr,
+        drop: f64,
+    },
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -332,18 +337,49 @@ pub enum Func {
 /// mu = ln m, `erlang(k, mean)` → gamma(k, mean/k)).
 #[derive(Clone, Debug, Serialize)]
 pub enum Distribution {
-    Exponential { mean: Expr },
-    Normal { mean: Expr, sd: Expr },
-    LogNormal { mu: Expr, sigma: Expr },
-    Uniform { min: Expr, max: Expr },
-    Triangular { min: Expr, mode: Expr, max: Expr },
-    Gamma { shape: Expr, scale: Expr },
-    Weibull { shape: Expr, scale: Expr },
+    Exponential {
+        mean: Expr,
+    },
+    Normal {
+        mean: Expr,
+        sd: Expr,
+    },
+    LogNormal {
+        mu: Expr,
+        sigma: Expr,
+    },
+    Uniform {
+        min: Expr,
+        max: Expr,
+    },
+    Triangular {
+        min: Expr,
+        mode: Expr,
+        max: Expr,
+    },
+    Gamma {
+        shape: Expr,
+        scale: Expr,
+    },
+    Weibull {
+        shape: Expr,
+        scale: Expr,
+    },
     /// CDF (1 - exp(-(x/scale)^c))^a, scipy's `exponweib`; sampled by inverse CDF.
-    ExpWeib { a: Expr, c: Expr, scale: Expr },
+    ExpWeib {
+        a: Expr,
+        c: Expr,
+        scale: Expr,
+    },
     /// Yields a boolean.
-    Bernoulli { p: Expr },
-    Poisson { mean: Expr },
+    Bernoulli {
+        p: Expr,
+    },
+    Poisson {
+        mean: Expr,
+    },
     /// Resamples observed values (already in base units), uniformly.
-    Empirical { values: Vec<f64> },
+    Empirical {
+        values: Vec<f64>,
+    },
 }

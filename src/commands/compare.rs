@@ -1,8 +1,449 @@
-//! `pipesim compare`.
+//! `pipesim compare RUN_A RUN_B`: for every metric of every sweep point the two runs share,
+//! both means with their confidence intervals, the difference `B - A` with its interval,
+//! Welch's t-test and a plain verdict.
+//!
+//! Points are matched by their params; two runs without a common point but with as many
+//! points (e.g. two single-point runs made with different `--set`s, whose params are both
+//! empty... or sweeps over different paths) are paired in order, with a note. The confidence
+//! level is run A's; the test is significant when p < 1 - confidence. Which way is better
+//! depends on the metric: lower waits, makespans, queues, costs, stale fractions, rejected
+//! and unfinished counts; higher completions, accuracies and throughputs; for other metrics
+//! the verdict only says which run is higher. The values come from each run's raw
+//! `replications.jsonl`, so the test uses every replication, not just the summary.
 
-use crate::cli::{CompareArgs, Exit};
+use crate::cli::{CompareArgs, Exit, RunFormat};
+use crate::experiment::Params;
+use crate::output::manifest::Manifest;
+use crate::output::records::{self, Record};
+use crate::output::table;
+use crate::stats::{self, Estimate, WelchTest};
+use serde_json::{json, Value};
+use std::path::Path;
 
 pub fn main(args: &CompareArgs) -> Exit {
-    let _ = args;
-    super::fail("`pipesim compare` is not implemented yet")
+    let comparison = match compare(&args.run_a, &args.run_b) {
+        Ok(c) => c,
+        Err(message) => return super::fail(message),
+    };
+    for note in &comparison.notes {
+        eprintln!("note: {note}");
+    }
+    match args.format {
+        RunFormat::Json => print!("{}", crate::output::json_text(&comparison.to_json())),
+        RunFormat::Table => print!("{}", comparison.to_table()),
+    }
+    Exit::Success
+}
+
+/// Whether a lower or a higher value of a metric is better.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Better {
+    Lower,
+    Higher,
+    /// Neither: utilisation, counts of arrivals, service times.
+    Neither,
+}
+
+impl Better {
+    pub fn of(metric: &str) -> Better {
+        let lower = metric.contains(".wait.")
+            || metric.contains(".makespan.")
+            || metric.contains(".queue.")
+            || metric.starts_with("cost.")
+            || metric.ends_with("stale.fraction")
+            || metric == "pipeline.rejected"
+            || metric == "pipeline.unfinished";
+        let higher = metric == "pipeline.completed"
+            || metric.contains("accuracy")
+            || metric.contains("throughput");
+        if lower {
+            Better::Lower
+        } else if higher {
+            Better::Higher
+        } else {
+            Better::Neither
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    BBetter,
+    ABetter,
+    BHigher,
+    BLower,
+    NoSignificantDifference,
+    /// Fewer than two finite values on a side.
+    NotTestable,
+}
+
+impl Verdict {
+    fn decide(metric: &str, test: Option<&WelchTest>, confidence: f64) -> Verdict {
+        let Some(test) = test.filter(|t| t.p_value.is_finite()) else {
+            return Verdict::NotTestable;
+        };
+        if test.p_value >= significance_level(confidence) || test.difference == 0.0 {
+            return Verdict::NoSignificantDifference;
+        }
+        let b_higher = test.difference > 0.0;
+        match (Better::of(metric), b_higher) {
+            (Better::Lower, true) | (Better::Higher, false) => Verdict::ABetter,
+            (Better::Lower, false) | (Better::Higher, true) => Verdict::BBetter,
+            (Better::Neither, true) => Verdict::BHigher,
+            (Better::Neither, false) => Verdict::BLower,
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Verdict::BBetter => "b_better",
+            Verdict::ABetter => "a_better",
+            Verdict::BHigher => "b_higher",
+            Verdict::BLower => "b_lower",
+            Verdict::NoSignificantDifference => "no_significant_difference",
+            Verdict::NotTestable => "not_testable",
+        }
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            Verdict::BBetter => "B better",
+            Verdict::ABetter => "A better",
+            Verdict::BHigher => "B higher",
+            Verdict::BLower => "B lower",
+            Verdict::NoSignificantDifference => "no significant difference",
+            Verdict::NotTestable => "too few replications to test",
+        }
+    }
+}
+
+struct MetricComparison {
+    name: String,
+    a: Estimate,
+    b: Estimate,
+    test: Option<WelchTest>,
+    verdict: Verdict,
+}
+
+struct PointComparison {
+    params_a: Params,
+    params_b: Params,
+    metrics: Vec<MetricComparison>,
+}
+
+pub struct Comparison {
+    run_a: String,
+    run_b: String,
+    confidence: f64,
+    points: Vec<PointComparison>,
+    notes: Vec<String>,
+}
+
+/// The replications' values of each metric of one point, in the order met.
+fn point_values(records: &[Record], point: usize) -> Vec<(String, Vec<f64>)> {
+    let mut of_point: Vec<&Record> = records.iter().filter(|r| r.item.point == point).collect();
+    of_point.sort_by_key(|r| r.item);
+    let mut metrics: Vec<(String, Vec<f64>)> = Vec::new();
+    for record in &of_point {
+        for (name, _) in &record.metrics {
+            if !metrics.iter().any(|(n, _)| n == name) {
+                metrics.push((name.clone(), Vec::new()));
+            }
+        }
+    }
+    for (name, values) in &mut metrics {
+        values.extend(of_point.iter().map(|r| {
+            r.metrics
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(f64::NAN, |(_, v)| *v)
+        }));
+    }
+    metrics
+}
+
+fn compare(run_a: &Path, run_b: &Path) -> Result<Comparison, String> {
+    let (manifest_a, manifest_b) = (Manifest::read(run_a)?, Manifest::read(run_b)?);
+    let (records_a, records_b) = (records::read(run_a)?, records::read(run_b)?);
+    let mut notes = Vec::new();
+    for (dir, manifest) in [(run_a, &manifest_a), (run_b, &manifest_b)] {
+        if manifest.shard.is_some() {
+            notes.push(format!(
+                "`{}` is one shard of a run; merge the shards with `pipesim merge` to compare whole runs",
+                dir.display()
+            ));
+        }
+    }
+    let confidence = manifest_a.confidence;
+    if manifest_b.confidence != confidence {
+        notes.push(format!(
+            "the runs use different confidence levels ({} and {}); intervals and the test use A's",
+            manifest_a.confidence, manifest_b.confidence
+        ));
+    }
+    let has_records =
+        |records: &[Record], point: usize| records.iter().any(|r| r.item.point == point);
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for (index_a, params) in manifest_a.points.iter().enumerate() {
+        if let Some(index_b) = manifest_b.points.iter().position(|p| p == params) {
+            pairs.push((index_a, index_b));
+        }
+    }
+    if pairs.is_empty() && manifest_a.points.len() == manifest_b.points.len() {
+        notes.push(
+            "the runs share no sweep point with the same params; points are paired in order"
+                .to_string(),
+        );
+        pairs = (0..manifest_a.points.len()).map(|i| (i, i)).collect();
+    } else {
+        let unmatched = manifest_a.points.len() - pairs.len();
+        if unmatched > 0 {
+            notes.push(format!(
+                "{unmatched} sweep point{} of A {} no match in B and {} left out",
+                if unmatched == 1 { "" } else { "s" },
+                if unmatched == 1 { "has" } else { "have" },
+                if unmatched == 1 { "is" } else { "are" },
+            ));
+        }
+    }
+    pairs.retain(|&(a, b)| has_records(&records_a, a) && has_records(&records_b, b));
+    if pairs.is_empty() {
+        return Err(format!(
+            "`{}` and `{}` have no sweep point in common to compare",
+            run_a.display(),
+            run_b.display()
+        ));
+    }
+    let points = pairs
+        .into_iter()
+        .map(|(index_a, index_b)| {
+            let values_b = point_values(&records_b, index_b);
+            let metrics = point_values(&records_a, index_a)
+                .into_iter()
+                .filter_map(|(name, values_a)| {
+                    let (_, values_b) = values_b.iter().find(|(n, _)| *n == name)?;
+                    let test = stats::welch_test(&values_a, values_b, confidence);
+                    Some(MetricComparison {
+                        verdict: Verdict::decide(&name, test.as_ref(), confidence),
+                        a: stats::estimate(&values_a, confidence),
+                        b: stats::estimate(values_b, confidence),
+                        test,
+                        name,
+                    })
+                })
+                .collect();
+            PointComparison {
+                params_a: manifest_a.points[index_a].clone(),
+                params_b: manifest_b.points[index_b].clone(),
+                metrics,
+            }
+        })
+        .collect();
+    Ok(Comparison {
+        run_a: run_a.display().to_string(),
+        run_b: run_b.display().to_string(),
+        confidence,
+        points,
+        notes,
+    })
+}
+
+fn estimate_json(e: &Estimate) -> Value {
+    json!({"mean": e.mean, "ci": e.ci, "n": e.n})
+}
+
+fn format_p(p: f64) -> String {
+    if p < 0.001 {
+        "<0.001".to_string()
+    } else {
+        format!("{p:.3}")
+    }
+}
+
+fn describe_params(params: &Params) -> String {
+    params
+        .iter()
+        .map(|(k, v)| format!("{k}={}", table::format_param(v)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Comparison {
+    pub fn to_json(&self) -> Value {
+        let points: Vec<Value> = self
+            .points
+            .iter()
+            .map(|p| {
+                let metrics: serde_json::Map<String, Value> = p
+                    .metrics
+                    .iter()
+                    .map(|m| {
+                        let value = json!({
+                            "a": estimate_json(&m.a),
+                            "b": estimate_json(&m.b),
+                            "difference": m.test.map(|t| t.difference),
+                            "ci": m.test.map(|t| t.ci),
+                            "t": m.test.map(|t| t.t),
+                            "df": m.test.map(|t| t.degrees_of_freedom),
+                            "p": m.test.map(|t| t.p_value),
+                            "verdict": m.verdict.code(),
+                        });
+                        (m.name.clone(), value)
+                    })
+                    .collect();
+                let mut point = json!({"params": p.params_a});
+                if p.params_b != p.params_a {
+                    point["params_b"] = json!(p.params_b);
+                }
+                point["metrics"] = Value::Object(metrics);
+                point
+            })
+            .collect();
+        json!({
+            "a": self.run_a,
+            "b": self.run_b,
+            "confidence": self.confidence,
+            "points": points,
+        })
+    }
+
+    pub fn to_table(&self) -> String {
+        let mut out = format!(
+            "A = {}\nB = {}\nmeans ± {}% confidence half-widths; B - A with Welch's t-test, significant when p < {}\n",
+            self.run_a,
+            self.run_b,
+            table::format_percent(self.confidence),
+            format_p_threshold(significance_level(self.confidence)),
+        );
+        let headers: Vec<String> = ["metric", "A", "B", "B - A", "p", "verdict"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for point in &self.points {
+            out.push('\n');
+            if !point.params_a.is_empty() || !point.params_b.is_empty() {
+                if point.params_a == point.params_b {
+                    out.push_str(&format!("point {}\n", describe_params(&point.params_a)));
+                } else {
+                    out.push_str(&format!(
+                        "point A {} / B {}\n",
+                        describe_params(&point.params_a),
+                        describe_params(&point.params_b)
+                    ));
+                }
+            }
+            let rows: Vec<Vec<String>> = point
+                .metrics
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.name.clone(),
+                        table::format_estimate(&m.name, &m.a),
+                        table::format_estimate(&m.name, &m.b),
+                        m.test.map_or("-".to_string(), |t| {
+                            table::format_value(&m.name, Some(t.difference), Some(t.ci))
+                        }),
+                        m.test.map_or("-".to_string(), |t| format_p(t.p_value)),
+                        m.verdict.text().to_string(),
+                    ]
+                })
+                .collect();
+            // Names and verdicts are text (left), the numbers right-aligned.
+            let last = headers.len() - 1;
+            out.push_str(&table::render_aligned(&headers, &rows, |column| {
+                column == 0 || column == last
+            }));
+        }
+        out
+    }
+}
+
+/// `1 - confidence`, rounded to nine decimals so that 0.95 gives exactly 0.05 (the float
+/// subtraction gives 0.050000000000000044, which would count p = 0.05 as significant).
+fn significance_level(confidence: f64) -> f64 {
+    ((1.0 - confidence) * 1e9).round() / 1e9
+}
+
+fn format_p_threshold(alpha: f64) -> String {
+    let text = format!("{alpha:.4}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn test_with(difference: f64, p_value: f64) -> WelchTest {
+        WelchTest {
+            difference,
+            ci: 1.0,
+            t: 0.0,
+            degrees_of_freedom: 10.0,
+            p_value,
+        }
+    }
+
+    #[test]
+    fn verdicts_follow_the_direction_of_the_metric() {
+        let lower_b = test_with(-5.0, 0.001);
+        let higher_b = test_with(5.0, 0.001);
+        assert_eq!(
+            Verdict::decide("pipeline.wait.mean", Some(&lower_b), 0.95),
+            Verdict::BBetter
+        );
+        assert_eq!(
+            Verdict::decide("pipeline.wait.mean", Some(&higher_b), 0.95),
+            Verdict::ABetter
+        );
+        assert_eq!(
+            Verdict::decide("pipeline.completed", Some(&higher_b), 0.95),
+            Verdict::BBetter
+        );
+        assert_eq!(
+            Verdict::decide("model.stale.fraction", Some(&higher_b), 0.95),
+            Verdict::ABetter
+        );
+        assert_eq!(
+            Verdict::decide("model.accuracy.mean", Some(&lower_b), 0.95),
+            Verdict::ABetter
+        );
+        assert_eq!(
+            Verdict::decide("resource.gpu.utilization", Some(&higher_b), 0.95),
+            Verdict::BHigher
+        );
+        assert_eq!(
+            Verdict::decide("cost.total", Some(&lower_b), 0.95),
+            Verdict::BBetter
+        );
+    }
+
+    #[test]
+    fn significance_uses_one_minus_confidence() {
+        let t = test_with(-5.0, 0.03);
+        assert_eq!(
+            Verdict::decide("pipeline.wait.mean", Some(&t), 0.95),
+            Verdict::BBetter
+        );
+        assert_eq!(
+            Verdict::decide("pipeline.wait.mean", Some(&t), 0.99),
+            Verdict::NoSignificantDifference
+        );
+        let exactly = test_with(-5.0, 0.05);
+        assert_eq!(
+            Verdict::decide("pipeline.wait.mean", Some(&exactly), 0.95),
+            Verdict::NoSignificantDifference
+        );
+        assert_eq!(
+            Verdict::decide("pipeline.wait.mean", None, 0.95),
+            Verdict::NotTestable
+        );
+    }
+
+    #[test]
+    fn thresholds_and_p_values_print_plainly() {
+        assert_eq!(format_p_threshold(significance_level(0.95)), "0.05");
+        assert_eq!(format_p_threshold(significance_level(0.99)), "0.01");
+        assert_eq!(format_p(0.0004), "<0.001");
+        assert_eq!(format_p(0.2346), "0.235");
+    }
 }

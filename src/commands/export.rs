@@ -1,6 +1,6 @@
 //! `pipesim export`.
 
-use crate::cli::{ExportArgs, Exit};
+use crate::cli::{Exit, ExportArgs};
 
 pub fn main(args: &ExportArgs) -> Exit {
     let _ = args;

@@ -1,6 +1,6 @@
 //! `pipesim fit`.
 
-use crate::cli::{FitArgs, Exit};
+use crate::cli::{Exit, FitArgs};
 
 pub fn main(args: &FitArgs) -> Exit {
     let _ = args;

@@ -1,6 +1,6 @@
 //! `pipesim fmt`.
 
-use crate::cli::{FmtArgs, Exit};
+use crate::cli::{Exit, FmtArgs};
 
 pub fn main(args: &FmtArgs) -> Exit {
     let _ = args;

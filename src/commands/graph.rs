@@ -1,6 +1,6 @@
 //! `pipesim graph`.
 
-use crate::cli::{GraphArgs, Exit};
+use crate::cli::{Exit, GraphArgs};
 
 pub fn main(args: &GraphArgs) -> Exit {
     let _ = args;

@@ -1,6 +1,6 @@
 //! `pipesim report`.
 
-use crate::cli::{ReportArgs, Exit};
+use crate::cli::{Exit, ReportArgs};
 
 pub fn main(args: &ReportArgs) -> Exit {
     let _ = args;

@@ -1,8 +1,225 @@
-//! `pipesim run`.
+//! `pipesim run FILE`: check the scenario (the same diagnostics as `check`; on an error nothing
+//! runs and the exit code is 1), run every sweep point and replication, save the run
+//! directory, print its path on stderr and the summary on stdout (a table, or summary.json
+//! alone with `--format json`).
+//!
+//! `--seed N` is an override of `scenario.seed` (applied like `--set scenario.seed=N`, after
+//! the `--set`s); `--replications N` replaces the experiment's count. `--shard K/N` runs the
+//! K-th contiguous slice of the (point, replication) work list and writes a shard directory
+//! that `pipesim merge` joins with the others.
 
-use crate::cli::{RunArgs, Exit};
+use crate::cli::{Exit, InfluxArgs, RunArgs, RunFormat, TraceMode};
+use crate::experiment::{self, NoTraces, Plan, PlanError, Shard};
+use crate::frontend;
+use crate::output::manifest::{self, Manifest, ShardInfo};
+use crate::output::records::{self, Record};
+use crate::output::run_dir::{self, RunDir};
+use crate::output::summary::{self, Summary};
+use crate::output::{table, traces};
+use std::path::Path;
+use std::time::Instant;
 
 pub fn main(args: &RunArgs) -> Exit {
-    let _ = args;
-    super::fail("`pipesim run` is not implemented yet")
+    let started = Instant::now();
+    let started_utc = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let shard = match args.shard.as_deref().map(Shard::parse).transpose() {
+        Ok(shard) => shard,
+        Err(message) => return super::fail(message),
+    };
+    if args.jobs == Some(0) {
+        return super::fail(
+            "`--jobs 0` runs nothing; give at least 1, or leave it out to use every core",
+        );
+    }
+
+    let mut overrides = args.set.clone();
+    if let Some(seed) = args.seed {
+        overrides.push(format!("scenario.seed={seed}"));
+    }
+    let checked = frontend::check_file(&args.file, &overrides);
+    frontend::print_diagnostics(&checked.sources, &checked.diagnostics().0);
+    if checked.has_errors() {
+        return Exit::ScenarioErrors;
+    }
+    if checked.analysis.scenario.is_none() {
+        return super::fail(format!(
+            "`{}` has no `scenario` block, so there is nothing to run (it is a module: import it from a file that declares a scenario)",
+            args.file.display()
+        ));
+    }
+    let plan = match experiment::plan(&checked, &overrides, args.replications) {
+        Ok(plan) => plan,
+        Err(PlanError::Diagnostics(sources, diagnostics)) => {
+            frontend::print_diagnostics(&sources, &diagnostics.0);
+            return Exit::ScenarioErrors;
+        }
+        Err(PlanError::Message(message)) => return super::fail(message),
+    };
+
+    let all_items = plan.work_list();
+    let range = shard.map_or(0..all_items.len(), |s| s.range(all_items.len()));
+    let items = &all_items[range.clone()];
+
+    let final_path = args
+        .out
+        .clone()
+        .unwrap_or_else(|| run_dir::default_path(&plan.scenario_name));
+    let run = match RunDir::create(&final_path) {
+        Ok(run) => run,
+        Err(message) => return super::fail(message),
+    };
+    let entry = checked
+        .program
+        .modules
+        .first()
+        .map(|m| m.file)
+        .unwrap_or(crate::source::FileId(0));
+    let (entry_copy, inputs) = match manifest::copy_sources(&checked.sources, entry, &run) {
+        Ok(copied) => copied,
+        Err(message) => return super::fail(message),
+    };
+
+    let results = if args.trace == TraceMode::None {
+        experiment::run(&plan, items, args.jobs, &NoTraces)
+    } else {
+        let parts_dir = run.path().join(traces::DIR_NAME).join(".parts");
+        if let Err(e) = std::fs::create_dir_all(&parts_dir) {
+            return super::fail(format!("cannot create `{}`: {e}", parts_dir.display()));
+        }
+        let factory = traces::PartFiles {
+            parts_dir: parts_dir.clone(),
+            mode: args.trace,
+        };
+        experiment::run(&plan, items, args.jobs, &factory).and_then(|results| {
+            let traced: Vec<usize> = items
+                .iter()
+                .enumerate()
+                .filter(|(_, item)| traces::is_traced(args.trace, **item))
+                .map(|(position, _)| position)
+                .collect();
+            traces::concatenate_parts(&parts_dir, &run.path().join(traces::DIR_NAME), &traced)
+                .map_err(|e| format!("cannot write traces: {e}"))?;
+            Ok(results)
+        })
+    };
+    let results = match results {
+        Ok(results) => results,
+        Err(message) => return super::fail(message),
+    };
+
+    let records: Vec<Record> = items
+        .iter()
+        .zip(results)
+        .map(|(&item, result)| {
+            Record {
+                item,
+                metrics: result.metrics,
+            }
+            .normalised()
+        })
+        .collect();
+    let summary = summarize(&plan, &records);
+    let jobs = args.jobs.unwrap_or_else(rayon::current_num_threads);
+    let manifest = Manifest {
+        pipesim: env!("CARGO_PKG_VERSION").to_string(),
+        command: std::env::args().collect(),
+        scenario: plan.scenario_name.clone(),
+        seed: plan.seed,
+        confidence: plan.confidence,
+        replications: plan.replications,
+        points: plan.points.iter().map(|p| p.params.clone()).collect(),
+        overrides: overrides.clone(),
+        metrics: plan.metrics.clone(),
+        trace: traces::mode_name(args.trace).to_string(),
+        work_items: all_items.len(),
+        shard: shard.map(|s| ShardInfo {
+            index: s.index,
+            count: s.count,
+            first_item: range.start,
+            end_item: range.end,
+        }),
+        entry: entry_copy,
+        inputs,
+        merged_from: Vec::new(),
+        started_utc,
+        wall_seconds: started.elapsed().as_secs_f64(),
+        jobs,
+    };
+    let final_path = match finish_run_dir(run, &records, &summary, &manifest) {
+        Ok(path) => path,
+        Err(message) => return super::fail(message),
+    };
+    match shard {
+        Some(shard) => eprintln!(
+            "shard {shard} ({} of {} replications) saved to {}",
+            items.len(),
+            all_items.len(),
+            final_path.display()
+        ),
+        None => eprintln!("run saved to {}", final_path.display()),
+    }
+
+    print_summary(args.format, &summary, &plan);
+
+    if args.influx.influx.is_some() {
+        if let Err(message) = send_to_influx(&final_path, &args.influx) {
+            return super::fail(format!(
+                "{message}; the run is saved in `{}`, send it later with `pipesim export`",
+                final_path.display()
+            ));
+        }
+    }
+    Exit::Success
+}
+
+/// The summary of `records`, computed as `pipesim merge` computes it.
+pub fn summarize(plan: &Plan, records: &[Record]) -> Summary {
+    let points: Vec<_> = plan.points.iter().map(|p| p.params.clone()).collect();
+    summary::summarize(
+        &plan.scenario_name,
+        plan.seed,
+        plan.confidence,
+        &points,
+        records,
+    )
+}
+
+/// Writes the records, summary and manifest, and renames the directory into place.
+pub fn finish_run_dir(
+    run: RunDir,
+    records: &[Record],
+    summary: &Summary,
+    manifest: &Manifest,
+) -> Result<std::path::PathBuf, String> {
+    let records_path = run.path().join(records::FILE_NAME);
+    records::write(&records_path, records)
+        .map_err(|e| format!("cannot write `{}`: {e}", records_path.display()))?;
+    run.write(summary::FILE_NAME, summary.to_text())?;
+    run.write(manifest::FILE_NAME, manifest.to_text())?;
+    run.commit()
+}
+
+/// The run's summary on stdout, as `--format` asks.
+fn print_summary(format: RunFormat, summary: &Summary, plan: &Plan) {
+    match format {
+        RunFormat::Json => print!("{}", summary.to_text()),
+        RunFormat::Table => {
+            let (columns, missing) = table::run_columns(summary, &plan.metrics);
+            for name in missing {
+                eprintln!("warning: metric `{name}` of `experiment.metrics` was not measured");
+            }
+            print!(
+                "{}",
+                table::run_table(summary, &columns, plan.replications, plan.confidence)
+            );
+        }
+    }
+}
+
+/// Sends the finished run directory to InfluxDB.
+// TODO(lead, on merging branch `influx`): replace the body with
+// `crate::output::influx::send_run(run_dir, influx)` (mapping its error to a String).
+fn send_to_influx(run_dir: &Path, influx: &InfluxArgs) -> Result<(), String> {
+    let _ = (run_dir, influx);
+    Err("InfluxDB support is not built in yet".to_string())
 }

@@ -1,2 +1,40 @@
-//! Outputs: the run directory (summary, manifest, scenario copies, CSV traces), the console
-//! table, and the other sinks. With `cli`, the only places that do I/O.
+//! Outputs: the run directory (summary, manifest, raw replication values, scenario copies,
+//! CSV traces), the console tables, and the other sinks. With `cli`, the only places that do
+//! I/O.
+//!
+//! A run directory (LANGUAGE.md section 7, a contract) holds:
+//! - `summary.json`: per sweep point, mean, confidence half-width and count of every metric
+//!   ([`summary`]).
+//! - `replications.jsonl`: every replication's raw metric values, one JSON object a line, in
+//!   work-list order ([`records`]). The summary is computed from these records, by the same
+//!   code, in a run and in `pipesim merge`, which is why a merged run's summary is the
+//!   unsharded run's, byte for byte.
+//! - `manifest.json`: how the run was made ([`manifest`]).
+//! - `scenario/`: the files that were run ([`manifest::copy_sources`]).
+//! - `traces/`: CSV event traces ([`traces`]).
+//!
+//! Invariant: a run directory is written under a temporary name beside its final one and
+//! renamed into place when complete ([`run_dir::RunDir`]), so a crash or an error never leaves
+//! a half-written run where a reader looks for one.
+
+pub mod manifest;
+pub mod records;
+pub mod run_dir;
+pub mod summary;
+pub mod table;
+pub mod traces;
+
+/// Writes `value` as pretty JSON with a final newline. NaN and infinities are `null`
+/// (serde_json's own rule); keys keep their insertion order.
+pub fn json_text(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".to_string());
+    text.push('\n');
+    text
+}
+
+/// Reads and parses a JSON file, with the file named in the error.
+pub fn read_json(path: &std::path::Path) -> Result<serde_json::Value, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("`{}` is not valid JSON: {e}", path.display()))
+}

@@ -1,1 +1,183 @@
-//! Statistics over replications: means, Student-t confidence intervals, Welch's t-test.
+//! Statistics over replications: means, Student-t confidence intervals, Welch's t-test and
+//! exact percentiles.
+//!
+//! Invariants:
+//! - Pure functions of their inputs, summing in the order given, so the same values in the
+//!   same order give the same bits (a merged run's summary equals the unsharded run's).
+//! - Values that are not finite (NaN where a metric is undefined in a replication, such as a
+//!   mean wait over no pipelines) are left out; `n` counts the values that were used.
+//! - A confidence half-width needs at least two values: with `n < 2` it is `None` (written
+//!   as `null` in `summary.json`), never a made-up zero.
+
+mod welch;
+
+pub use welch::{welch_test, WelchTest};
+
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// Mean and confidence half-width of one metric at one sweep point.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Estimate {
+    /// `None` when no replication gave a finite value.
+    pub mean: Option<f64>,
+    /// Student-t half-width at the experiment's confidence; `None` when `n < 2`.
+    pub ci: Option<f64>,
+    /// Replications that gave a finite value.
+    pub n: usize,
+}
+
+/// The finite values of `values`, in order.
+pub fn finite(values: &[f64]) -> Vec<f64> {
+    values.iter().copied().filter(|v| v.is_finite()).collect()
+}
+
+/// Arithmetic mean, summed in order; `None` for no values.
+pub fn mean(values: &[f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    Some(values.iter().sum::<f64>() / values.len() as f64)
+}
+
+/// Unbiased sample variance (divisor `n - 1`); `None` for fewer than two values.
+pub fn sample_variance(values: &[f64]) -> Option<f64> {
+    if values.len() < 2 {
+        return None;
+    }
+    let mean = mean(values)?;
+    let sum_of_squares: f64 = values.iter().map(|v| (v - mean) * (v - mean)).sum();
+    Some(sum_of_squares / (values.len() - 1) as f64)
+}
+
+/// The two-sided Student-t critical value: the `(1 + confidence) / 2` quantile with
+/// `degrees_of_freedom`. `confidence` must be in (0, 1) and the degrees of freedom positive.
+pub fn t_critical(confidence: f64, degrees_of_freedom: f64) -> f64 {
+    match StudentsT::new(0.0, 1.0, degrees_of_freedom) {
+        Ok(t) if confidence > 0.0 && confidence < 1.0 => t.inverse_cdf((1.0 + confidence) / 2.0),
+        _ => f64::NAN,
+    }
+}
+
+/// Mean and Student-t confidence half-width of the finite values of `values`.
+pub fn estimate(values: &[f64], confidence: f64) -> Estimate {
+    let values = finite(values);
+    let n = values.len();
+    let ci = sample_variance(&values).map(|variance| {
+        let standard_error = (variance / n as f64).sqrt();
+        if standard_error == 0.0 {
+            // Every replication gave the same value: the interval is the point.
+            0.0
+        } else {
+            t_critical(confidence, (n - 1) as f64) * standard_error
+        }
+    });
+    Estimate {
+        mean: mean(&values),
+        ci,
+        n,
+    }
+}
+
+/// The `q`-th percentile (0..=100) of ascending `sorted` values, interpolating linearly between
+/// the two nearest ranks (numpy's default, "linear"); `None` for no values.
+pub fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (q.clamp(0.0, 100.0) / 100.0) * (sorted.len() - 1) as f64;
+    let lower = rank.floor() as usize;
+    let upper = rank.ceil() as usize;
+    let fraction = rank - lower as f64;
+    Some(sorted[lower] + (sorted[upper] - sorted[lower]) * fraction)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Reference numbers computed with Python 3.11, numpy and scipy 1.17.1:
+    //   a = [12.1, 14.3, 11.8, 13.9, 12.7, 15.2, 13.3, 12.9]
+    //   np.mean(a)                                                  -> 13.275
+    //   stats.t.ppf((1 + c) / 2, 7) * np.std(a, ddof=1) / sqrt(8)
+    //     c = 0.95 -> 0.957130514638773
+    //     c = 0.99 -> 1.4164881575187716
+    //     c = 0.90 -> 0.7668698289345328
+    const A: [f64; 8] = [12.1, 14.3, 11.8, 13.9, 12.7, 15.2, 13.3, 12.9];
+
+    fn close(actual: f64, expected: f64, relative: f64) -> bool {
+        (actual - expected).abs() <= relative * expected.abs()
+    }
+
+    #[test]
+    fn confidence_half_width_matches_scipy() {
+        for (confidence, expected) in [
+            (0.95, 0.957130514638773),
+            (0.99, 1.4164881575187716),
+            (0.90, 0.7668698289345328),
+        ] {
+            let e = estimate(&A, confidence);
+            assert!(close(e.mean.unwrap(), 13.275, 1e-12), "{e:?}");
+            assert!(close(e.ci.unwrap(), expected, 1e-9), "{confidence}: {e:?}");
+            assert_eq!(e.n, 8);
+        }
+    }
+
+    #[test]
+    fn t_critical_matches_scipy() {
+        // stats.t.ppf(0.975, 1), stats.t.ppf(0.975, 4), stats.t.ppf(0.995, 30)
+        assert!(close(t_critical(0.95, 1.0), 12.706204736174694, 1e-9));
+        assert!(close(t_critical(0.95, 4.0), 2.7764451051977934, 1e-9));
+        assert!(close(t_critical(0.99, 30.0), 2.7499956535672254, 1e-9));
+    }
+
+    #[test]
+    fn undefined_values_are_left_out_and_counted() {
+        let e = estimate(&[f64::NAN, 2.0, 4.0, f64::INFINITY], 0.95);
+        assert_eq!(e.n, 2);
+        assert_eq!(e.mean, Some(3.0));
+        // Two values: t(0.975, 1) * sd / sqrt(2) = 12.7062... * sqrt(2) / sqrt(2).
+        assert!(close(e.ci.unwrap(), 12.706204736174694, 1e-9));
+    }
+
+    #[test]
+    fn one_value_has_a_mean_but_no_interval() {
+        assert_eq!(
+            estimate(&[5.0], 0.95),
+            Estimate {
+                mean: Some(5.0),
+                ci: None,
+                n: 1
+            }
+        );
+        assert_eq!(
+            estimate(&[f64::NAN], 0.95),
+            Estimate {
+                mean: None,
+                ci: None,
+                n: 0
+            }
+        );
+    }
+
+    #[test]
+    fn identical_values_give_a_zero_width_interval() {
+        assert_eq!(estimate(&[7.0, 7.0, 7.0], 0.95).ci, Some(0.0));
+    }
+
+    #[test]
+    fn percentiles_interpolate_like_numpy() {
+        // np.percentile(range(1, 11), [0, 50, 95, 99, 100])
+        let sorted: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(percentile(&sorted, 0.0), Some(1.0));
+        assert_eq!(percentile(&sorted, 50.0), Some(5.5));
+        assert!(close(
+            percentile(&sorted, 95.0).unwrap(),
+            9.549999999999999,
+            1e-12
+        ));
+        assert!(close(percentile(&sorted, 99.0).unwrap(), 9.91, 1e-12));
+        assert_eq!(percentile(&sorted, 100.0), Some(10.0));
+        assert_eq!(percentile(&[3.0], 95.0), Some(3.0));
+        assert_eq!(percentile(&[], 95.0), None);
+    }
+}

@@ -237,7 +237,10 @@ pub enum ExprKind {
         arms: Vec<MatchArm>,
     },
     /// `name(args)`: a function (`min`, `round`) or a distribution (`normal(mean = .., sd = ..)`).
-    Call { callee: Ident, args: Vec<Arg> },
+    Call {
+        callee: Ident,
+        args: Vec<Arg>,
+    },
     /// `choice { key: weight, ... }`
     Choice(Vec<ChoiceEntry>),
     /// `SIZE from LINK` (in `reads`) or `SIZE to LINK` (in `writes`).

@@ -1,0 +1,166 @@
+//! Writing a run directory safely: everything goes into `DIR.tmp-PID` beside the final
+//! directory, which is renamed into place only when complete.
+//!
+//! Invariants: a reader never sees a half-written run under the final name; an existing run
+//! is never overwritten (an empty directory may be replaced); a [`RunDir`] dropped without
+//! [`RunDir::commit`] (an error or a panic) removes its temporary directory.
+
+use std::path::{Path, PathBuf};
+
+pub struct RunDir {
+    final_path: PathBuf,
+    temporary: PathBuf,
+    committed: bool,
+}
+
+impl RunDir {
+    /// Prepares to write the run directory `final_path`.
+    pub fn create(final_path: &Path) -> Result<RunDir, String> {
+        if final_path.exists() {
+            let empty_dir = final_path.is_dir()
+                && std::fs::read_dir(final_path)
+                    .map(|mut entries| entries.next().is_none())
+                    .unwrap_or(false);
+            if !empty_dir {
+                return Err(format!(
+                    "`{}` already exists; choose another `--out` directory or remove it",
+                    final_path.display()
+                ));
+            }
+        }
+        let parent = match final_path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent)
+            .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+        let name = final_path
+            .file_name()
+            .ok_or_else(|| format!("`{}` is not a directory name", final_path.display()))?
+            .to_string_lossy()
+            .into_owned();
+        let temporary = parent.join(format!("{name}.tmp-{}", std::process::id()));
+        if temporary.exists() {
+            // Left by an earlier process with the same id that crashed: never a finished run.
+            let _ = std::fs::remove_dir_all(&temporary);
+        }
+        std::fs::create_dir(&temporary)
+            .map_err(|e| format!("cannot create `{}`: {e}", temporary.display()))?;
+        Ok(RunDir {
+            final_path: final_path.to_path_buf(),
+            temporary,
+            committed: false,
+        })
+    }
+
+    /// Where to write files now.
+    pub fn path(&self) -> &Path {
+        &self.temporary
+    }
+
+    /// Where the run will be once committed.
+    pub fn final_path(&self) -> &Path {
+        &self.final_path
+    }
+
+    /// Writes a file at `relative` inside the directory, creating folders as needed.
+    pub fn write(
+        &self,
+        relative: impl AsRef<Path>,
+        contents: impl AsRef<[u8]>,
+    ) -> Result<(), String> {
+        let path = self.temporary.join(relative.as_ref());
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+        }
+        std::fs::write(&path, contents)
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+    }
+
+    /// Renames the finished directory into place.
+    pub fn commit(mut self) -> Result<PathBuf, String> {
+        if self.final_path.is_dir() {
+            // Only an empty directory gets here (checked in `create`); rename needs it gone.
+            let _ = std::fs::remove_dir(&self.final_path);
+        }
+        std::fs::rename(&self.temporary, &self.final_path).map_err(|e| {
+            format!(
+                "cannot move the finished run from `{}` to `{}`: {e}",
+                self.temporary.display(),
+                self.final_path.display()
+            )
+        })?;
+        self.committed = true;
+        Ok(self.final_path.clone())
+    }
+}
+
+impl Drop for RunDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.temporary);
+        }
+    }
+}
+
+/// `runs/<scenario>-<UTC timestamp>`, with `-2`, `-3`... if that exists already.
+pub fn default_path(scenario: &str) -> PathBuf {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let base = PathBuf::from("runs").join(format!("{scenario}-{stamp}"));
+    let mut candidate = base.clone();
+    let mut counter = 2;
+    while candidate.exists() {
+        candidate = PathBuf::from(format!("{}-{counter}", base.display()));
+        counter += 1;
+    }
+    candidate
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_appears_until_commit() {
+        let root = tempfile::tempdir().unwrap();
+        let target = root.path().join("run");
+        let run = RunDir::create(&target).unwrap();
+        run.write("traces/x.csv", "a\n").unwrap();
+        assert!(!target.exists());
+        let written = run.commit().unwrap();
+        assert_eq!(written, target);
+        assert_eq!(
+            std::fs::read_to_string(target.join("traces/x.csv")).unwrap(),
+            "a\n"
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(root.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "the temporary directory is gone");
+    }
+
+    #[test]
+    fn an_abandoned_run_leaves_nothing() {
+        let root = tempfile::tempdir().unwrap();
+        let run = RunDir::create(&root.path().join("run")).unwrap();
+        run.write("summary.json", "{").unwrap();
+        drop(run);
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn an_existing_run_is_not_overwritten_but_an_empty_directory_is_filled() {
+        let root = tempfile::tempdir().unwrap();
+        let full = root.path().join("full");
+        std::fs::create_dir(&full).unwrap();
+        std::fs::write(full.join("summary.json"), "{}").unwrap();
+        let message = RunDir::create(&full).err().unwrap();
+        assert!(message.contains("already exists"), "{message}");
+
+        let empty = root.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        let run = RunDir::create(&empty).unwrap();
+        run.write("summary.json", "{}").unwrap();
+        run.commit().unwrap();
+        assert!(empty.join("summary.json").exists());
+    }
+}

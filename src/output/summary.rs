@@ -1,0 +1,229 @@
+//! `summary.json` (a contract, LANGUAGE.md section 7):
+//!
+//! ```text
+//! {"pipesim": VERSION, "scenario": NAME, "seed": N,
+//!  "points": [{"params": {PATH: VALUE}, "replications": N,
+//!              "metrics": {NAME: {"mean": X, "ci": HALF_WIDTH, "n": N}}}]}
+//! ```
+//!
+//! Points are in sweep order; metrics in the engine's order (first appearance over the point's
+//! replications in replication order). `mean` is `null` when no replication gave a finite
+//! value; `ci` is the Student-t half-width at the experiment's confidence, `null` when fewer
+//! than two replications gave a finite value; `n` counts those replications.
+//!
+//! Invariant: computed only from [`Record`]s sorted by work item, so a run and a merge of its
+//! shards write the same bytes.
+
+use super::records::Record;
+use crate::experiment::Params;
+use crate::stats::{self, Estimate};
+use serde_json::{json, Value};
+
+pub const FILE_NAME: &str = "summary.json";
+
+/// One sweep point's results.
+#[derive(Clone, Debug)]
+pub struct PointSummary {
+    /// The point's index in the sweep.
+    pub point: usize,
+    pub params: Params,
+    /// Replications summarised.
+    pub replications: usize,
+    pub metrics: Vec<(String, Estimate)>,
+}
+
+impl PointSummary {
+    pub fn metric(&self, name: &str) -> Option<&Estimate> {
+        self.metrics.iter().find(|(n, _)| n == name).map(|(_, e)| e)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Summary {
+    pub version: String,
+    pub scenario: String,
+    pub seed: u64,
+    pub points: Vec<PointSummary>,
+}
+
+/// Summarises `records` (any order) of a run over `points`. A point without records (another
+/// shard's) is left out.
+pub fn summarize(
+    scenario: &str,
+    seed: u64,
+    confidence: f64,
+    points: &[Params],
+    records: &[Record],
+) -> Summary {
+    let mut sorted: Vec<&Record> = records.iter().collect();
+    sorted.sort_by_key(|r| r.item);
+    let mut summaries = Vec::new();
+    for (point, params) in points.iter().enumerate() {
+        let of_point: Vec<&Record> = sorted
+            .iter()
+            .copied()
+            .filter(|r| r.item.point == point)
+            .collect();
+        if of_point.is_empty() {
+            continue;
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for record in &of_point {
+            for (name, _) in &record.metrics {
+                if !names.contains(&name.as_str()) {
+                    names.push(name);
+                }
+            }
+        }
+        let metrics = names
+            .iter()
+            .map(|&name| {
+                let values: Vec<f64> = of_point
+                    .iter()
+                    .map(|r| {
+                        r.metrics
+                            .iter()
+                            .find(|(n, _)| n == name)
+                            .map_or(f64::NAN, |(_, v)| *v)
+                    })
+                    .collect();
+                (name.to_string(), stats::estimate(&values, confidence))
+            })
+            .collect();
+        summaries.push(PointSummary {
+            point,
+            params: params.clone(),
+            replications: of_point.len(),
+            metrics,
+        });
+    }
+    Summary {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: scenario.to_string(),
+        seed,
+        points: summaries,
+    }
+}
+
+impl Summary {
+    pub fn to_json(&self) -> Value {
+        let points: Vec<Value> = self
+            .points
+            .iter()
+            .map(|p| {
+                let metrics: serde_json::Map<String, Value> = p
+                    .metrics
+                    .iter()
+                    .map(|(name, e)| (name.clone(), json!({"mean": e.mean, "ci": e.ci, "n": e.n})))
+                    .collect();
+                json!({
+                    "params": p.params,
+                    "replications": p.replications,
+                    "metrics": metrics,
+                })
+            })
+            .collect();
+        json!({
+            "pipesim": self.version,
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "points": points,
+        })
+    }
+
+    /// The text of `summary.json`.
+    pub fn to_text(&self) -> String {
+        super::json_text(&self.to_json())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::WorkItem;
+
+    fn record(point: usize, replication: u32, metrics: &[(&str, f64)]) -> Record {
+        Record {
+            item: WorkItem { point, replication },
+            metrics: metrics.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
+        }
+    }
+
+    #[test]
+    fn summary_has_the_contract_shape() {
+        let mut params = Params::new();
+        params.insert("gpu.capacity".into(), json!(4));
+        let records = vec![
+            record(
+                0,
+                1,
+                &[("pipeline.wait.mean", 3.0), ("pipeline.arrived", 10.0)],
+            ),
+            record(
+                0,
+                0,
+                &[("pipeline.wait.mean", 1.0), ("pipeline.arrived", 12.0)],
+            ),
+            record(
+                0,
+                2,
+                &[("pipeline.wait.mean", f64::NAN), ("pipeline.arrived", 11.0)],
+            ),
+        ];
+        let summary = summarize("growth", 7, 0.95, &[params], &records);
+        let value = summary.to_json();
+        // Mean 2 and half-width t(0.975, 1) * sd / sqrt(2) with sd = sqrt(2): 12.706204736174694
+        // (scipy: stats.t.ppf(0.975, 1)).
+        let ci = value["points"][0]["metrics"]["pipeline.wait.mean"]["ci"]
+            .as_f64()
+            .unwrap();
+        assert!((ci - 12.706204736174694).abs() < 1e-9, "{ci}");
+        let mut expected = value.clone();
+        expected["points"][0]["metrics"]["pipeline.wait.mean"]["ci"] = json!(null);
+        assert_eq!(
+            expected,
+            json!({
+                "pipesim": env!("CARGO_PKG_VERSION"),
+                "scenario": "growth",
+                "seed": 7,
+                "points": [{
+                    "params": {"gpu.capacity": 4},
+                    "replications": 3,
+                    "metrics": {
+                        "pipeline.wait.mean": {"mean": 2.0, "ci": null, "n": 2},
+                        "pipeline.arrived": {"mean": 11.0, "ci": value["points"][0]["metrics"]["pipeline.arrived"]["ci"], "n": 3},
+                    }
+                }]
+            })
+        );
+        let keys: Vec<_> = value.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(keys, ["pipesim", "scenario", "seed", "points"]);
+    }
+
+    #[test]
+    fn record_order_does_not_change_the_text() {
+        let points = vec![Params::new(), Params::new()];
+        let records = vec![
+            record(0, 0, &[("m", 0.1)]),
+            record(0, 1, &[("m", 0.2)]),
+            record(0, 2, &[("m", 0.3)]),
+            record(1, 0, &[("m", 1e-9)]),
+            record(1, 1, &[("m", 7.0)]),
+        ];
+        let mut reversed = records.clone();
+        reversed.reverse();
+        assert_eq!(
+            summarize("s", 1, 0.9, &points, &records).to_text(),
+            summarize("s", 1, 0.9, &points, &reversed).to_text()
+        );
+    }
+
+    #[test]
+    fn points_without_records_are_left_out() {
+        let points = vec![Params::new(), Params::new()];
+        let summary = summarize("s", 1, 0.95, &points, &[record(1, 0, &[("m", 1.0)])]);
+        assert_eq!(summary.points.len(), 1);
+        assert_eq!(summary.points[0].point, 1);
+        assert_eq!(summary.points[0].metric("m").unwrap().ci, None);
+    }
+}

@@ -1,0 +1,319 @@
+//! Console tables: numbers with units readable at a glance (`12.3 min ± 0.4`, `83.1% ± 1.2`,
+//! `4.20 GB ± 0.31`), and plain aligned columns that survive copy and paste.
+//!
+//! A metric's unit comes from its name (LANGUAGE.md section 7): waits, makespans and service
+//! times are seconds, utilisations and fractions are shown as percentages, link bytes as
+//! sizes; everything else is a plain number. The interval is written in the mean's unit.
+
+use super::summary::Summary;
+use crate::stats::Estimate;
+use serde_json::Value;
+
+/// How a metric's values are shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    Seconds,
+    /// A fraction shown as a percentage.
+    Fraction,
+    Bytes,
+    Plain,
+}
+
+impl Unit {
+    pub fn of(metric: &str) -> Unit {
+        let fraction = metric.ends_with(".utilization")
+            || metric.ends_with(".fraction")
+            || metric.starts_with("model.accuracy");
+        let seconds = metric.contains(".wait.")
+            || metric.contains(".makespan.")
+            || metric.ends_with(".service.mean");
+        if fraction {
+            Unit::Fraction
+        } else if seconds {
+            Unit::Seconds
+        } else if metric.starts_with("link.") && metric.ends_with(".bytes") {
+            Unit::Bytes
+        } else {
+            Unit::Plain
+        }
+    }
+
+    /// The divisor and suffix that show `magnitude` best.
+    fn scale(self, magnitude: f64) -> (f64, &'static str) {
+        let magnitude = magnitude.abs();
+        match self {
+            Unit::Seconds => [(86400.0, " d"), (3600.0, " h"), (60.0, " min")]
+                .into_iter()
+                .find(|(size, _)| magnitude >= *size)
+                .unwrap_or((1.0, " s")),
+            Unit::Bytes => [
+                (1e15, " PB"),
+                (1e12, " TB"),
+                (1e9, " GB"),
+                (1e6, " MB"),
+                (1e3, " KB"),
+            ]
+            .into_iter()
+            .find(|(size, _)| magnitude >= *size)
+            .unwrap_or((1.0, " B")),
+            Unit::Fraction => (0.01, "%"),
+            Unit::Plain => (1.0, ""),
+        }
+    }
+}
+
+/// Decimals that give about three significant digits for `x`.
+fn decimals(x: f64) -> usize {
+    let x = x.abs();
+    if x >= 100.0 || x == 0.0 {
+        0
+    } else if x >= 10.0 {
+        1
+    } else if x >= 1.0 {
+        2
+    } else {
+        3
+    }
+}
+
+/// `value ± half_width` in the unit of `metric`; `-` when the value is undefined.
+pub fn format_value(metric: &str, value: Option<f64>, half_width: Option<f64>) -> String {
+    let Some(value) = value.filter(|v| v.is_finite()) else {
+        return "-".to_string();
+    };
+    let (divisor, suffix) = Unit::of(metric).scale(value);
+    let scaled = value / divisor;
+    let places = decimals(scaled);
+    let mut text = format!("{scaled:.places$}{suffix}");
+    if let Some(half_width) = half_width.filter(|h| h.is_finite()) {
+        text.push_str(&format!(" ± {:.places$}", half_width / divisor));
+    }
+    text
+}
+
+pub fn format_estimate(metric: &str, estimate: &Estimate) -> String {
+    format_value(metric, estimate.mean, estimate.ci)
+}
+
+/// A sweep value as a table cell: labels bare, numbers in their shortest form.
+pub fn format_param(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Lays out `rows` under `headers`; the first `left` columns are left-aligned, the others
+/// right-aligned (numbers).
+pub fn render(headers: &[String], rows: &[Vec<String>], left: usize) -> String {
+    render_aligned(headers, rows, |column| column < left)
+}
+
+/// Lays out `rows` under `headers`; columns for which `is_left` holds are left-aligned, the
+/// others right-aligned.
+pub fn render_aligned(
+    headers: &[String],
+    rows: &[Vec<String>],
+    is_left: impl Fn(usize) -> bool,
+) -> String {
+    let columns = headers.len();
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate().take(columns) {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut text = String::new();
+        for (i, cell) in cells.iter().enumerate().take(columns) {
+            if i > 0 {
+                text.push_str("  ");
+            }
+            let pad = widths[i] - cell.chars().count();
+            if is_left(i) {
+                text.push_str(cell);
+                text.push_str(&" ".repeat(pad));
+            } else {
+                text.push_str(&" ".repeat(pad));
+                text.push_str(cell);
+            }
+        }
+        text.trim_end().to_string() + "\n"
+    };
+    let mut out = line(headers);
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    out.push_str(&line(&rule));
+    for row in rows {
+        out.push_str(&line(row));
+    }
+    out
+}
+
+/// The metric columns of the run table: the experiment's chosen metrics first, then a
+/// default set (pipelines completed, wait mean and p95, makespan mean, every resource's
+/// utilisation), each once and only if measured. Also returns chosen metrics that no point
+/// measured, for a warning.
+pub fn run_columns(summary: &Summary, chosen: &[String]) -> (Vec<String>, Vec<String>) {
+    let measured = |name: &str| summary.points.iter().any(|p| p.metric(name).is_some());
+    let mut columns: Vec<String> = Vec::new();
+    let mut missing = Vec::new();
+    for name in chosen {
+        if measured(name) {
+            if !columns.contains(name) {
+                columns.push(name.clone());
+            }
+        } else {
+            missing.push(name.clone());
+        }
+    }
+    let mut defaults: Vec<String> = [
+        "pipeline.completed",
+        "pipeline.wait.mean",
+        "pipeline.wait.p95",
+        "pipeline.makespan.mean",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    if let Some(first) = summary.points.first() {
+        defaults.extend(
+            first
+                .metrics
+                .iter()
+                .map(|(name, _)| name)
+                .filter(|name| name.starts_with("resource.") && name.ends_with(".utilization"))
+                .cloned(),
+        );
+    }
+    for name in defaults {
+        if measured(&name) && !columns.contains(&name) {
+            columns.push(name);
+        }
+    }
+    (columns, missing)
+}
+
+/// The console table of a run: a title line, then one row per sweep point with its params and
+/// the metric `columns`, means ± confidence half-widths.
+pub fn run_table(
+    summary: &Summary,
+    columns: &[String],
+    replications: u32,
+    confidence: f64,
+) -> String {
+    let params: Vec<String> = summary
+        .points
+        .first()
+        .map(|p| p.params.keys().cloned().collect())
+        .unwrap_or_default();
+    let points = summary.points.len();
+    let mut out = format!(
+        "{}: {} point{} × {} replication{}, mean ± {}% confidence half-width\n\n",
+        summary.scenario,
+        points,
+        if points == 1 { "" } else { "s" },
+        replications,
+        if replications == 1 { "" } else { "s" },
+        format_percent(confidence),
+    );
+    let headers: Vec<String> = params.iter().chain(columns).cloned().collect();
+    let rows: Vec<Vec<String>> = summary
+        .points
+        .iter()
+        .map(|p| {
+            let mut row: Vec<String> = params
+                .iter()
+                .map(|k| p.params.get(k).map(format_param).unwrap_or_default())
+                .collect();
+            row.extend(columns.iter().map(|name| match p.metric(name) {
+                Some(e) => format_estimate(name, e),
+                None => "-".to_string(),
+            }));
+            row
+        })
+        .collect();
+    out.push_str(&render(&headers, &rows, params.len()));
+    out
+}
+
+/// `0.95` as `95`, `0.999` as `99.9`.
+pub fn format_percent(fraction: f64) -> String {
+    let percent = (fraction * 1000.0).round() / 10.0;
+    if percent.fract() == 0.0 {
+        format!("{percent:.0}")
+    } else {
+        format!("{percent}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_shown_in_readable_units() {
+        assert_eq!(
+            format_value("pipeline.wait.mean", Some(738.0), Some(24.0)),
+            "12.3 min ± 0.4"
+        );
+        assert_eq!(
+            format_value("pipeline.makespan.p95", Some(5400.0), Some(360.0)),
+            "1.50 h ± 0.10"
+        );
+        assert_eq!(
+            format_value("pipeline.wait.mean", Some(42.0), None),
+            "42.0 s"
+        );
+        assert_eq!(
+            format_value(
+                "step.classic.train.service.mean",
+                Some(2.0 * 86400.0),
+                Some(0.0)
+            ),
+            "2.00 d ± 0.00"
+        );
+        assert_eq!(
+            format_value("resource.gpu.utilization", Some(0.8312), Some(0.012)),
+            "83.1% ± 1.2"
+        );
+        assert_eq!(
+            format_value("link.storage.bytes", Some(4.2e9), Some(3.1e8)),
+            "4.20 GB ± 0.31"
+        );
+        assert_eq!(
+            format_value("pipeline.completed", Some(412.35), Some(12.2)),
+            "412 ± 12"
+        );
+        assert_eq!(format_value("pipeline.wait.mean", None, None), "-");
+        assert_eq!(
+            format_value("pipeline.wait.mean", Some(f64::NAN), None),
+            "-"
+        );
+        assert_eq!(format_value("cost.total", Some(0.0), Some(0.0)), "0 ± 0");
+    }
+
+    #[test]
+    fn columns_line_up() {
+        let text = render(
+            &["gpu.capacity".into(), "wait".into()],
+            &[
+                vec!["4".into(), "12.3 min ± 0.4".into()],
+                vec!["16".into(), "1.0 s".into()],
+            ],
+            1,
+        );
+        assert_eq!(
+            text,
+            "gpu.capacity            wait\n\
+             ------------  --------------\n\
+             4             12.3 min ± 0.4\n\
+             16                     1.0 s\n"
+        );
+    }
+
+    #[test]
+    fn confidence_as_percent() {
+        assert_eq!(format_percent(0.95), "95");
+        assert_eq!(format_percent(0.999), "99.9");
+    }
+}

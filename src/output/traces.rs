@@ -1,0 +1,693 @@
+//! CSV traces (`traces/*.csv`, LANGUAGE.md section 7): one row per event, a header row, names
+//! instead of ids, times in seconds from the scenario start, sizes in bytes. An undefined
+//! number (NaN: a pipeline that never started) is an empty field, which pandas reads as NaN
+//! and DuckDB as NULL.
+//!
+//! Invariants:
+//! - Rows are streamed to disk as the engine emits them, never held whole in memory.
+//! - Each traced replication writes its own part files (the replications run in parallel);
+//!   [`concatenate_parts`] joins them in work-list order at the end, so the bytes do not
+//!   depend on the number of threads. Shards' traces joined in shard order are the unsharded
+//!   run's traces, because shards are contiguous slices of the work list.
+
+use crate::cli::TraceMode;
+use crate::experiment::{TraceFactory, WorkItem};
+use crate::ir;
+use crate::sim::trace::{
+    ArrivalRow, Direction, LinkRow, ModelEvent, ModelRow, Outcome, PipelineRow, ResourceRow,
+    StepRow, TraceSink,
+};
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// The trace files and their columns, in the order of the `TraceKind` indices below.
+pub const FILES: [(&str, &[&str]); 6] = [
+    (
+        "pipelines",
+        &[
+            "point",
+            "replication",
+            "id",
+            "template",
+            "arrival",
+            "start",
+            "end",
+            "wait",
+            "makespan",
+            "outcome",
+        ],
+    ),
+    (
+        "steps",
+        &[
+            "point",
+            "replication",
+            "pipeline_id",
+            "template",
+            "step",
+            "kind",
+            "resource",
+            "units",
+            "ready",
+            "start",
+            "end",
+            "wait",
+            "service",
+            "bytes",
+        ],
+    ),
+    (
+        "resources",
+        &[
+            "point",
+            "replication",
+            "time",
+            "resource",
+            "busy",
+            "capacity",
+            "queue",
+        ],
+    ),
+    (
+        "links",
+        &[
+            "point",
+            "replication",
+            "link",
+            "pipeline_id",
+            "template",
+            "step",
+            "direction",
+            "start",
+            "end",
+            "bytes",
+        ],
+    ),
+    (
+        "models",
+        &[
+            "point",
+            "replication",
+            "time",
+            "model",
+            "template",
+            "version",
+            "event",
+            "accuracy",
+            "pipeline_id",
+        ],
+    ),
+    (
+        "arrivals",
+        &[
+            "point",
+            "replication",
+            "time",
+            "source",
+            "pipeline_id",
+            "template",
+        ],
+    ),
+];
+
+const PIPELINES: usize = 0;
+const STEPS: usize = 1;
+const RESOURCES: usize = 2;
+const LINKS: usize = 3;
+const MODELS: usize = 4;
+const ARRIVALS: usize = 5;
+
+/// The folder of a run directory that holds the traces.
+pub const DIR_NAME: &str = "traces";
+
+/// Whether `item` keeps a full trace under `mode`.
+pub fn is_traced(mode: TraceMode, item: WorkItem) -> bool {
+    match mode {
+        TraceMode::First => item.replication == 0,
+        TraceMode::All => true,
+        TraceMode::None => false,
+    }
+}
+
+/// The name `--trace` was given as, for the manifest.
+pub fn mode_name(mode: TraceMode) -> &'static str {
+    match mode {
+        TraceMode::First => "first",
+        TraceMode::All => "all",
+        TraceMode::None => "none",
+    }
+}
+
+/// Opens a part file per trace file for each traced replication, in `parts_dir`.
+pub struct PartFiles {
+    pub parts_dir: PathBuf,
+    pub mode: TraceMode,
+}
+
+impl PartFiles {
+    fn part_path(&self, kind: usize, position: usize) -> PathBuf {
+        part_path(&self.parts_dir, kind, position)
+    }
+}
+
+fn part_path(parts_dir: &Path, kind: usize, position: usize) -> PathBuf {
+    parts_dir.join(format!("{}.{position:09}.csv", FILES[kind].0))
+}
+
+impl TraceFactory for PartFiles {
+    type Sink = CsvSink;
+
+    fn open(
+        &self,
+        position: usize,
+        item: WorkItem,
+        scenario: &ir::Scenario,
+    ) -> std::io::Result<Option<CsvSink>> {
+        if !is_traced(self.mode, item) {
+            return Ok(None);
+        }
+        let mut writers = Vec::with_capacity(FILES.len());
+        for kind in 0..FILES.len() {
+            let file = File::create(self.part_path(kind, position))?;
+            writers.push(
+                csv::WriterBuilder::new()
+                    .has_headers(false)
+                    .from_writer(BufWriter::new(file)),
+            );
+        }
+        Ok(Some(CsvSink {
+            names: Names::of(scenario),
+            point: item.point.to_string(),
+            replication: item.replication.to_string(),
+            writers,
+            field: String::new(),
+            error: None,
+        }))
+    }
+
+    fn close(&self, sink: CsvSink) -> std::io::Result<()> {
+        sink.finish()
+    }
+}
+
+/// The names trace rows' ids stand for, looked up once per replication.
+struct Names {
+    pipelines: Vec<String>,
+    steps: Vec<Vec<String>>,
+    resources: Vec<String>,
+    arrivals: Vec<String>,
+}
+
+impl Names {
+    fn of(scenario: &ir::Scenario) -> Names {
+        Names {
+            pipelines: scenario.pipelines.iter().map(|p| p.name.clone()).collect(),
+            steps: scenario
+                .pipelines
+                .iter()
+                .map(|p| p.steps.iter().map(|s| s.name.clone()).collect())
+                .collect(),
+            resources: scenario.resources.iter().map(|r| r.name.clone()).collect(),
+            arrivals: scenario.arrivals.iter().map(|a| a.name.clone()).collect(),
+        }
+    }
+
+    fn pipeline(&self, id: ir::PipelineId) -> &str {
+        self.pipelines.get(id as usize).map_or("?", String::as_str)
+    }
+
+    fn step(&self, template: ir::PipelineId, step: ir::StepIdx) -> &str {
+        self.steps
+            .get(template as usize)
+            .and_then(|s| s.get(step as usize))
+            .map_or("?", String::as_str)
+    }
+
+    fn resource(&self, id: ir::ResourceId) -> &str {
+        self.resources.get(id as usize).map_or("?", String::as_str)
+    }
+
+    fn source(&self, source: u32) -> &str {
+        if source == u32::MAX {
+            // A monitor's retraining run, not an `arrivals` declaration.
+            return "retrain";
+        }
+        self.arrivals
+            .get(source as usize)
+            .map_or("?", String::as_str)
+    }
+}
+
+/// Streams one replication's rows into its part files.
+pub struct CsvSink {
+    names: Names,
+    point: String,
+    replication: String,
+    writers: Vec<csv::Writer<BufWriter<File>>>,
+    /// Reused buffer for formatting numbers.
+    field: String,
+    /// The first write error; the engine's sink methods cannot return one.
+    error: Option<csv::Error>,
+}
+
+/// One field of a row.
+enum Field<'a> {
+    Text(&'a str),
+    Number(f64),
+    Integer(u64),
+}
+
+impl CsvSink {
+    fn row(&mut self, kind: usize, fields: &[Field<'_>]) {
+        if self.error.is_some() {
+            return;
+        }
+        let writer = &mut self.writers[kind];
+        let mut result = writer
+            .write_field(&self.point)
+            .and_then(|()| writer.write_field(&self.replication));
+        for field in fields {
+            if result.is_err() {
+                break;
+            }
+            self.field.clear();
+            let text: &str = match field {
+                Field::Text(text) => text,
+                Field::Number(x) => {
+                    if !x.is_nan() {
+                        // Display of f64 is the shortest text that reads back to the same value.
+                        let _ = write!(self.field, "{x}");
+                    }
+                    &self.field
+                }
+                Field::Integer(n) => {
+                    let _ = write!(self.field, "{n}");
+                    &self.field
+                }
+            };
+            result = writer.write_field(text);
+        }
+        if let Err(e) = result.and_then(|()| writer.write_record(None::<&[u8]>)) {
+            self.error = Some(e);
+        }
+    }
+
+    fn finish(mut self) -> std::io::Result<()> {
+        if let Some(e) = self.error.take() {
+            return Err(std::io::Error::other(e));
+        }
+        for writer in &mut self.writers {
+            writer.flush()?;
+        }
+        Ok(())
+    }
+}
+
+fn outcome_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Completed => "completed",
+        Outcome::Rejected => "rejected",
+        Outcome::Unfinished => "unfinished",
+    }
+}
+
+fn step_kind_name(kind: ir::StepKind) -> &'static str {
+    match kind {
+        ir::StepKind::Preprocess => "preprocess",
+        ir::StepKind::Train => "train",
+        ir::StepKind::Validate => "validate",
+        ir::StepKind::Compress => "compress",
+        ir::StepKind::Task => "task",
+    }
+}
+
+fn model_event_name(event: ModelEvent) -> &'static str {
+    match event {
+        ModelEvent::Deployed => "deployed",
+        ModelEvent::Dropped => "dropped",
+        ModelEvent::Stale => "stale",
+        ModelEvent::Retrain => "retrain",
+        ModelEvent::Replaced => "replaced",
+    }
+}
+
+impl TraceSink for CsvSink {
+    fn pipeline(&mut self, row: &PipelineRow) {
+        let template = self.names.pipeline(row.template).to_string();
+        self.row(
+            PIPELINES,
+            &[
+                Field::Integer(row.id),
+                Field::Text(&template),
+                Field::Number(row.arrival),
+                Field::Number(row.start),
+                Field::Number(row.end),
+                Field::Number(row.wait),
+                Field::Number(row.makespan),
+                Field::Text(outcome_name(row.outcome)),
+            ],
+        );
+    }
+
+    fn step(&mut self, row: &StepRow) {
+        let template = self.names.pipeline(row.template).to_string();
+        let step = self.names.step(row.template, row.step).to_string();
+        let resource = row
+            .resource
+            .map(|r| self.names.resource(r).to_string())
+            .unwrap_or_default();
+        self.row(
+            STEPS,
+            &[
+                Field::Integer(row.pipeline_id),
+                Field::Text(&template),
+                Field::Text(&step),
+                Field::Text(step_kind_name(row.kind)),
+                Field::Text(&resource),
+                Field::Integer(row.units.into()),
+                Field::Number(row.ready),
+                Field::Number(row.start),
+                Field::Number(row.end),
+                Field::Number(row.wait),
+                Field::Number(row.service),
+                Field::Number(row.bytes),
+            ],
+        );
+    }
+
+    fn resource(&mut self, row: &ResourceRow) {
+        let resource = self.names.resource(row.resource).to_string();
+        self.row(
+            RESOURCES,
+            &[
+                Field::Number(row.time),
+                Field::Text(&resource),
+                Field::Integer(row.busy.into()),
+                Field::Integer(row.capacity.into()),
+                Field::Integer(row.queue.into()),
+            ],
+        );
+    }
+
+    fn link(&mut self, row: &LinkRow) {
+        let link = self.names.resource(row.link).to_string();
+        let template = self.names.pipeline(row.template).to_string();
+        let step = self.names.step(row.template, row.step).to_string();
+        self.row(
+            LINKS,
+            &[
+                Field::Text(&link),
+                Field::Integer(row.pipeline_id),
+                Field::Text(&template),
+                Field::Text(&step),
+                Field::Text(match row.direction {
+                    Direction::Read => "read",
+                    Direction::Write => "write",
+                }),
+                Field::Number(row.start),
+                Field::Number(row.end),
+                Field::Number(row.bytes),
+            ],
+        );
+    }
+
+    fn model(&mut self, row: &ModelRow) {
+        let template = self.names.pipeline(row.template).to_string();
+        self.row(
+            MODELS,
+            &[
+                Field::Number(row.time),
+                Field::Integer(row.model),
+                Field::Text(&template),
+                Field::Integer(row.version.into()),
+                Field::Text(model_event_name(row.event)),
+                Field::Number(row.accuracy),
+                Field::Integer(row.pipeline_id),
+            ],
+        );
+    }
+
+    fn arrival(&mut self, row: &ArrivalRow) {
+        let source = self.names.source(row.source).to_string();
+        let template = self.names.pipeline(row.template).to_string();
+        self.row(
+            ARRIVALS,
+            &[
+                Field::Number(row.time),
+                Field::Text(&source),
+                Field::Integer(row.pipeline_id),
+                Field::Text(&template),
+            ],
+        );
+    }
+}
+
+fn header_line(columns: &[&str]) -> String {
+    let mut line = columns.join(",");
+    line.push('\n');
+    line
+}
+
+/// Joins the part files of the traced `positions` (ascending) into `traces_dir/*.csv`, each
+/// with its header row, and removes `parts_dir`.
+pub fn concatenate_parts(
+    parts_dir: &Path,
+    traces_dir: &Path,
+    positions: &[usize],
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(traces_dir)?;
+    for (kind, (name, columns)) in FILES.iter().enumerate() {
+        let mut out = BufWriter::new(File::create(traces_dir.join(format!("{name}.csv")))?);
+        out.write_all(header_line(columns).as_bytes())?;
+        for &position in positions {
+            let path = part_path(parts_dir, kind, position);
+            std::io::copy(&mut File::open(&path)?, &mut out)?;
+            std::fs::remove_file(&path)?;
+        }
+        out.flush()?;
+    }
+    std::fs::remove_dir_all(parts_dir)
+}
+
+/// Joins the traces of shard run directories, in shard order, into `traces_dir`: each file's
+/// header once, then every shard's rows.
+pub fn concatenate_runs(run_dirs: &[&Path], traces_dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(traces_dir)
+        .map_err(|e| format!("cannot create `{}`: {e}", traces_dir.display()))?;
+    for (name, columns) in FILES {
+        let file_name = format!("{name}.csv");
+        let target = traces_dir.join(&file_name);
+        let write_error = |e: std::io::Error| format!("cannot write `{}`: {e}", target.display());
+        let mut out = BufWriter::new(File::create(&target).map_err(write_error)?);
+        let header = header_line(columns);
+        out.write_all(header.as_bytes()).map_err(write_error)?;
+        for dir in run_dirs {
+            let source = dir.join(DIR_NAME).join(&file_name);
+            let read_error = |e: std::io::Error| format!("cannot read `{}`: {e}", source.display());
+            let mut input = std::io::BufReader::new(File::open(&source).map_err(read_error)?);
+            let mut first_line = Vec::new();
+            std::io::BufRead::read_until(&mut input, b'\n', &mut first_line).map_err(read_error)?;
+            if first_line != header.as_bytes() {
+                return Err(format!(
+                    "`{}` does not start with the header pipesim writes; was it edited?",
+                    source.display()
+                ));
+            }
+            // The rest streams through; a shard's trace may be larger than memory.
+            std::io::copy(&mut input, &mut out).map_err(read_error)?;
+        }
+        out.flush().map_err(write_error)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn constant(x: f64) -> ir::Expr {
+        ir::Expr::Const(ir::Value::Num(x))
+    }
+
+    fn scenario() -> ir::Scenario {
+        let step = |name: &str, kind| ir::Step {
+            name: name.to_string(),
+            kind,
+            after: Vec::new(),
+            when: None,
+            on: None,
+            units: constant(1.0),
+            duration: constant(1.0),
+            reads: None,
+            writes: None,
+            accuracy: None,
+            pass: None,
+            size_factor: None,
+            accuracy_loss: None,
+        };
+        ir::Scenario {
+            name: "s".into(),
+            start_unix: 0,
+            start_rfc3339: "1970-01-01T00:00:00Z".into(),
+            horizon: 10.0,
+            warmup: 0.0,
+            seed: 1,
+            drain: false,
+            resources: vec![
+                ir::Resource {
+                    name: "gpu".into(),
+                    kind: ir::ResourceKind::Link(ir::Link { bandwidth: 1.0 }),
+                },
+                ir::Resource {
+                    name: "storage".into(),
+                    kind: ir::ResourceKind::Link(ir::Link { bandwidth: 1.0 }),
+                },
+            ],
+            pipelines: vec![ir::Pipeline {
+                name: "aiops.edge".into(),
+                vars: Vec::new(),
+                priority_var: None,
+                deadline_var: None,
+                steps: vec![
+                    step("preprocess", ir::StepKind::Preprocess),
+                    step("fit", ir::StepKind::Train),
+                ],
+                model: None,
+            }],
+            profiles: Vec::new(),
+            arrivals: vec![ir::Arrivals {
+                name: "triggers".into(),
+                process: ir::ArrivalProcess::Replay { times: Vec::new() },
+                profile: None,
+                pipeline: constant(0.0),
+                growth: 1.0,
+                start: 0.0,
+                stop: None,
+            }],
+            monitors: Vec::new(),
+            experiment: ir::Experiment {
+                replications: 1,
+                confidence: 0.95,
+                metrics: Vec::new(),
+            },
+            labels: Vec::new(),
+        }
+    }
+
+    fn emit(sink: &mut CsvSink, replication: u32, arrival: f64) {
+        sink.arrival(&ArrivalRow {
+            replication,
+            time: arrival,
+            source: 0,
+            pipeline_id: 0,
+            template: 0,
+        });
+        sink.arrival(&ArrivalRow {
+            replication,
+            time: arrival + 1.0,
+            source: u32::MAX,
+            pipeline_id: 1,
+            template: 0,
+        });
+        sink.step(&StepRow {
+            replication,
+            pipeline_id: 0,
+            template: 0,
+            step: 1,
+            kind: ir::StepKind::Train,
+            resource: Some(0),
+            units: 2,
+            ready: arrival,
+            start: arrival + 0.5,
+            end: arrival + 2.25,
+            wait: 0.5,
+            service: 1.75,
+            bytes: 2e9,
+        });
+        sink.pipeline(&PipelineRow {
+            replication,
+            id: 1,
+            template: 0,
+            arrival: arrival + 1.0,
+            start: f64::NAN,
+            end: f64::NAN,
+            wait: 0.0,
+            makespan: f64::NAN,
+            outcome: Outcome::Unfinished,
+        });
+    }
+
+    #[test]
+    fn parts_are_joined_in_work_list_order_with_names_and_headers() {
+        let root = tempfile::tempdir().unwrap();
+        let parts_dir = root.path().join("parts");
+        std::fs::create_dir(&parts_dir).unwrap();
+        let factory = PartFiles {
+            parts_dir: parts_dir.clone(),
+            mode: TraceMode::First,
+        };
+        let scenario = scenario();
+        let item = |point, replication| WorkItem { point, replication };
+        // Replication 1 is not traced under `first`.
+        assert!(factory.open(1, item(0, 1), &scenario).unwrap().is_none());
+        // Open the later position first, as a parallel run may.
+        let mut second = factory.open(2, item(1, 0), &scenario).unwrap().unwrap();
+        let mut first = factory.open(0, item(0, 0), &scenario).unwrap().unwrap();
+        emit(&mut second, 0, 100.0);
+        emit(&mut first, 0, 10.0);
+        factory.close(second).unwrap();
+        factory.close(first).unwrap();
+
+        let run_a = root.path().join("a");
+        let traces = run_a.join(DIR_NAME);
+        concatenate_parts(&parts_dir, &traces, &[0, 2]).unwrap();
+        assert!(!parts_dir.exists());
+        let read = |name: &str| std::fs::read_to_string(traces.join(name)).unwrap();
+        assert_eq!(
+            read("arrivals.csv"),
+            "point,replication,time,source,pipeline_id,template\n\
+             0,0,10,triggers,0,aiops.edge\n\
+             0,0,11,retrain,1,aiops.edge\n\
+             1,0,100,triggers,0,aiops.edge\n\
+             1,0,101,retrain,1,aiops.edge\n"
+        );
+        assert_eq!(
+            read("steps.csv"),
+            "point,replication,pipeline_id,template,step,kind,resource,units,ready,start,end,wait,service,bytes\n\
+             0,0,0,aiops.edge,fit,train,gpu,2,10,10.5,12.25,0.5,1.75,2000000000\n\
+             1,0,0,aiops.edge,fit,train,gpu,2,100,100.5,102.25,0.5,1.75,2000000000\n"
+        );
+        // Undefined times are empty fields.
+        assert_eq!(
+            read("pipelines.csv").lines().nth(1),
+            Some("0,0,1,aiops.edge,11,,,0,,unfinished")
+        );
+        // Files without rows still have their header.
+        assert_eq!(
+            read("models.csv"),
+            "point,replication,time,model,template,version,event,accuracy,pipeline_id\n"
+        );
+
+        // Joining run directories keeps one header.
+        let run_b = root.path().join("b");
+        copy_dir(&traces, &run_b.join(DIR_NAME));
+        let joined = root.path().join("joined");
+        concatenate_runs(&[&run_a, &run_b], &joined).unwrap();
+        let arrivals = std::fs::read_to_string(joined.join("arrivals.csv")).unwrap();
+        assert_eq!(
+            arrivals.lines().filter(|l| l.starts_with("point,")).count(),
+            1
+        );
+        assert_eq!(arrivals.lines().count(), 1 + 4 + 4);
+    }
+
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
