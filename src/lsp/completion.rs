@@ -327,7 +327,7 @@ fn members(context: &Context, owner: usize, out: &mut Completions) {
         }
         return;
     }
-    if parts.len() == 1 {
+    if at == 0 {
         if let Some(path) = outline
             .imports
             .iter()

@@ -20,6 +20,8 @@ pub mod navigate;
 pub mod position;
 pub mod scan;
 pub mod symbols;
+#[cfg(test)]
+mod tests;
 
 use document::Document;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};

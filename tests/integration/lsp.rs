@@ -239,6 +239,8 @@ fn editor_session_hover_definition_completion_symbols() {
     assert_eq!(capabilities["textDocumentSync"], 1, "full document sync");
     assert_eq!(capabilities["hoverProvider"], true);
     open(&mut client, &uri, SCENARIO);
+    let diagnostics = client.diagnostics_for(&uri);
+    assert_eq!(diagnostics, Vec::<Value>::new(), "the scenario checks clean");
 
     // Hover on a distribution name explains it with its named parameters.
     let hover = client.request(

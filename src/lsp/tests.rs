@@ -1,0 +1,377 @@
+//! The editor features on real text: the language reference's example, a module imported from
+//! disk, and every truncation of them (the server must never panic while the user types).
+
+use super::completion::{self, Options};
+use super::document::Document;
+use super::hover;
+use super::navigate::{Context, Symbol};
+use lsp_types::{CompletionItem, HoverContents, Url};
+use std::collections::HashMap;
+
+const SCENARIO: &str = r#"// One month of the platform under projected growth.
+import "lib" as lib
+
+scenario growth {
+  horizon = 30d
+  seed    = 7
+}
+
+resource cpu     { kind = pool  capacity = 64 }
+// The GPU cluster.
+resource gpu     { kind = pool  capacity = 8   policy = sjf }
+resource storage { kind = link  bandwidth = 1.25GB/s }
+
+dataset asset {
+  instances  = round(lognormal(median = 50000, sigma = 1.5))
+  size       = instances * 8B
+}
+
+pipeline classic {
+  data      = asset
+  framework = choice { tensorflow: 0.45, sklearn: 0.55 }
+
+  preprocess {
+    on       = cpu
+    reads    = asset.size from storage
+    duration = 12s + asset.size * 0.8s/GB + normal(mean = 0s, sd = 5s)
+  }
+  train {
+    on       = match framework { tensorflow => gpu, _ => cpu }
+    duration = lognormal(median = 25min, sigma = 0.9)
+  }
+  validate after train { on = cpu  duration = exponential(mean = 90s)  pass = 0.95 }
+}
+
+monitor stale { every = 1h  when = model.accuracy < 0.8  retrain = true }
+
+arrivals triggers {
+  interarrival = exponweib(a = 1.8, c = 0.7, scale = 110s)
+  pipeline     = choice { classic: 0.6, lib.edge: 0.4 }
+}
+
+experiment {
+  replications = 20
+  sweep gpu.capacity = [4, 8, 16]
+}
+"#;
+
+const LIBRARY: &str = "// A small library.\n\n// Runs at the edge.\npipeline edge {\n  train { on = gpu  duration = 1min }\n}\n";
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    doc: Document,
+    open: HashMap<Url, Document>,
+}
+
+fn fixture(text: &str) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lib.pipesim"), LIBRARY).unwrap();
+    let path = dir.path().join("main.pipesim");
+    let uri = Url::from_file_path(&path).unwrap();
+    Fixture {
+        _dir: dir,
+        doc: Document::new(uri, text.to_string(), 1),
+        open: HashMap::new(),
+    }
+}
+
+impl Fixture {
+    fn context(&self) -> Context<'_> {
+        Context {
+            doc: &self.doc,
+            open: &self.open,
+        }
+    }
+
+    /// The offset of `needle` (which must occur once) plus `shift` bytes.
+    fn offset(&self, needle: &str, shift: usize) -> usize {
+        let text = &self.doc.text;
+        let first = text.find(needle).unwrap_or_else(|| panic!("no `{needle}`"));
+        assert_eq!(
+            text.rfind(needle),
+            Some(first),
+            "`{needle}` occurs more than once"
+        );
+        first + shift
+    }
+
+    fn hover(&self, needle: &str, shift: usize) -> String {
+        let hover = hover::hover(&self.context(), self.offset(needle, shift))
+            .unwrap_or_else(|| panic!("no hover at `{needle}`+{shift}"));
+        match hover.contents {
+            HoverContents::Markup(markup) => markup.value,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn complete_at(&self, offset: usize) -> Vec<CompletionItem> {
+        completion::complete(&self.context(), offset, Options { snippets: true })
+    }
+
+    fn labels_at(&self, offset: usize) -> Vec<String> {
+        self.complete_at(offset)
+            .into_iter()
+            .map(|i| i.label)
+            .collect()
+    }
+
+    /// The text a definition at `needle`+`shift` points at, and whether it is in this file.
+    fn definition(&self, needle: &str, shift: usize) -> (String, bool) {
+        let resolved = self
+            .context()
+            .resolve_at(self.offset(needle, shift))
+            .unwrap_or_else(|| panic!("`{needle}` does not resolve"));
+        let location = resolved
+            .module_location()
+            .or_else(|| resolved.location())
+            .unwrap();
+        let target = &resolved.doc;
+        let start = target.offset(location.range.start);
+        let end = target.offset(location.range.end);
+        (
+            target.text[start..end].to_string(),
+            location.uri == self.doc.uri,
+        )
+    }
+}
+
+/// The example with the text at the cursor cut out, for completion while typing.
+fn typing(before_cursor: &str, after_cursor: &str) -> (Fixture, usize) {
+    let text = format!("{before_cursor}{after_cursor}");
+    (fixture(&text), before_cursor.len())
+}
+
+#[test]
+fn hover_explains_language_words_by_context() {
+    let f = fixture(SCENARIO);
+    assert!(f
+        .hover("capacity = 64", 2)
+        .contains("the number of identical slots of a pool"));
+    let policy = f.hover("policy = sjf", 10);
+    assert!(
+        policy.starts_with("policy `sjf`: shortest job first"),
+        "{policy}"
+    );
+    let unit = f.hover("25min", 3);
+    assert!(
+        unit.contains("a duration in minutes") && unit.contains("1500 s"),
+        "{unit}"
+    );
+    let bandwidth = f.hover("1.25GB/s", 0);
+    assert!(
+        bandwidth.contains("a bandwidth") && bandwidth.contains("1250000000 B/s"),
+        "{bandwidth}"
+    );
+    let parameter = f.hover("median = 50000", 1);
+    assert!(
+        parameter.starts_with("`median`: the median (a parameter of `lognormal`)"),
+        "{parameter}"
+    );
+    let function = f.hover("round(", 1);
+    assert!(function.contains("round(x)"), "{function}");
+    let distribution = f.hover("exponweib", 2);
+    assert!(
+        distribution.contains("exponweib(a = …, c = …, scale = …)")
+            && distribution.contains("`scale`"),
+        "{distribution}"
+    );
+    // `when` is a monitor attribute here, a step-header keyword elsewhere.
+    assert!(f.hover("when = model", 0).contains("in `monitor`"));
+    assert!(f
+        .hover("after train", 1)
+        .contains("the step starts when the named steps are done"));
+    // `pass` is documented for a validate step.
+    assert!(f.hover("pass = 0.95", 0).contains("a `validate` step"));
+    assert!(f
+        .hover("framework = choice", 0)
+        .contains("user attribute of the pipeline"));
+    assert!(f.hover("model.accuracy", 7).contains("deployed model"));
+    assert!(f.hover("choice { tensorflow", 0).contains("categorical"));
+}
+
+#[test]
+fn hover_on_a_name_shows_its_declaration_and_comment() {
+    let f = fixture(SCENARIO);
+    let gpu = f.hover("tensorflow => gpu", 15);
+    assert!(gpu.starts_with("resource `gpu`"), "{gpu}");
+    assert!(
+        gpu.contains("resource gpu     { kind = pool  capacity = 8   policy = sjf }"),
+        "{gpu}"
+    );
+    assert!(gpu.contains("The GPU cluster."), "{gpu}");
+    let edge = f.hover("lib.edge", 5);
+    assert!(
+        edge.starts_with("pipeline `edge`")
+            && edge.contains("Runs at the edge.")
+            && edge.contains("declared in `lib.pipesim`"),
+        "{edge}"
+    );
+    let module = f.hover("lib.edge", 1);
+    assert!(
+        module.contains("A small library.") && module.contains("declares `edge`"),
+        "{module}"
+    );
+    let size = f.hover("reads    = asset.size", 18);
+    assert!(size.starts_with("attribute `size` of `asset`"), "{size}");
+}
+
+#[test]
+fn definition_finds_declarations_steps_members_and_modules() {
+    let f = fixture(SCENARIO);
+    assert_eq!(
+        f.definition("on       = cpu", 12),
+        ("cpu".to_string(), true)
+    );
+    assert_eq!(
+        f.definition("data      = asset", 13),
+        ("asset".to_string(), true)
+    );
+    assert_eq!(f.definition("after train", 7), ("train".to_string(), true));
+    assert_eq!(
+        f.definition("reads    = asset.size", 18),
+        ("size".to_string(), true)
+    );
+    assert_eq!(
+        f.definition("match framework", 7),
+        ("framework".to_string(), true)
+    );
+    assert_eq!(
+        f.definition("sweep gpu.capacity", 12),
+        ("capacity".to_string(), true)
+    );
+    assert_eq!(
+        f.definition("classic: 0.6", 1),
+        ("classic".to_string(), true)
+    );
+    // An imported name: the declaration in the module's file.
+    assert_eq!(f.definition("lib.edge", 5), ("edge".to_string(), false));
+    // The import path: the module file itself (an empty range at its start).
+    let resolved = f.context().resolve_at(f.offset("\"lib\"", 2)).unwrap();
+    let location = resolved.module_location().unwrap();
+    assert!(
+        location.uri.path().ends_with("/lib.pipesim"),
+        "{location:?}"
+    );
+    assert!(matches!(resolved.symbol, Symbol::Import(0)));
+}
+
+#[test]
+fn completion_offers_what_fits_the_cursor() {
+    // Between declarations: top-level keywords.
+    let f = fixture(SCENARIO);
+    let top = f.labels_at(f.offset("\ndataset asset", 0));
+    assert!(
+        top.contains(&"pipeline".to_string()) && top.contains(&"import".to_string()),
+        "{top:?}"
+    );
+    assert!(!top.contains(&"capacity".to_string()));
+
+    // In a resource, a pool's attributes; in a train step, `accuracy` but not `pass`.
+    let resource = f.labels_at(f.offset("capacity = 64 }", 14));
+    assert!(
+        resource.contains(&"capacity".to_string()) && resource.contains(&"autoscale".to_string()),
+        "{resource:?}"
+    );
+    let train = f.labels_at(f.offset("    duration = lognormal(median = 25min", 0));
+    assert!(
+        train.contains(&"accuracy".to_string()) && !train.contains(&"pass".to_string()),
+        "{train:?}"
+    );
+    // In a pipeline, between steps: step keywords and pipeline attributes.
+    let pipeline = f.labels_at(f.offset("  train {", 0));
+    assert!(
+        pipeline.contains(&"compress".to_string()) && pipeline.contains(&"deadline".to_string()),
+        "{pipeline:?}"
+    );
+
+    // After `policy =`: the policies first.
+    let (f, cursor) = typing("resource r { kind = pool  policy = ", " }\n");
+    let policies = f.labels_at(cursor);
+    assert_eq!(
+        &policies[..5],
+        ["fifo", "sjf", "priority", "edf", "fair_share"]
+    );
+
+    // After `on =` in a step: resources first, then other values such as distributions.
+    let (f, cursor) = typing(
+        "resource gpu { kind = pool }\npipeline p { train { on = ",
+        " } }\n",
+    );
+    let values = f.labels_at(cursor);
+    assert_eq!(values[0], "gpu");
+    assert!(
+        values.contains(&"normal(mean = …, sd = …)".to_string()),
+        "{values:?}"
+    );
+    let normal = f
+        .complete_at(cursor)
+        .into_iter()
+        .find(|i| i.label.starts_with("normal("))
+        .unwrap();
+    assert_eq!(
+        normal.insert_text.as_deref(),
+        Some("normal(mean = ${1}, sd = ${2})")
+    );
+
+    // Units right after a number replace what is typed of the unit.
+    let (f, cursor) = typing("scenario s { horizon = 30mi", " }\n");
+    let units = f.complete_at(cursor);
+    let minutes = units
+        .iter()
+        .find(|i| i.label == "min")
+        .expect("`min` offered");
+    let Some(lsp_types::CompletionTextEdit::Edit(edit)) = &minutes.text_edit else {
+        panic!()
+    };
+    assert_eq!(
+        (edit.range.start.character, edit.range.end.character),
+        (25, 27)
+    );
+
+    // Named parameters inside a distribution's parentheses.
+    let (f, cursor) = typing("dataset d { x = lognormal(", ") }\n");
+    assert_eq!(f.labels_at(cursor), ["median", "sigma", "mu"]);
+
+    // `after`: the pipeline's steps.
+    let (f, cursor) = typing(
+        "pipeline p {\n  preprocess { }\n  train { }\n  validate after ",
+        "\n}\n",
+    );
+    assert_eq!(f.labels_at(cursor), ["preprocess", "train"]);
+
+    // Members: a dataset's attributes; an imported module's declarations.
+    let f = fixture(SCENARIO);
+    let members = f.labels_at(f.offset("reads    = asset.size", 17));
+    assert_eq!(members, ["instances", "size"]);
+    let module = f.labels_at(f.offset("lib.edge", 4));
+    assert_eq!(module, ["edge"]);
+
+    // Nothing inside a comment.
+    assert!(f.labels_at(f.offset("One month", 3)).is_empty());
+}
+
+#[test]
+fn features_never_panic_on_any_prefix_or_offset() {
+    let text = format!("{SCENARIO}/* unclosed é𝜇 \"\n{LIBRARY}");
+    let boundaries: Vec<usize> = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([text.len()])
+        .collect();
+    for (n, &cut) in boundaries.iter().enumerate() {
+        if n % 23 != 0 && cut != text.len() {
+            continue;
+        }
+        let f = fixture(&text[..cut]);
+        for &offset in boundaries.iter().filter(|&&b| b <= cut).step_by(3) {
+            let context = f.context();
+            let _ = hover::hover(&context, offset);
+            let _ = completion::complete(&context, offset, Options::default());
+            if let Some(resolved) = context.resolve_at(offset) {
+                let _ = resolved.location();
+                let _ = resolved.markdown(&f.doc.uri);
+            }
+        }
+        let _ = super::symbols::document_symbols(&f.doc);
+    }
+}
