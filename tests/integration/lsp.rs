@@ -240,7 +240,11 @@ fn editor_session_hover_definition_completion_symbols() {
     assert_eq!(capabilities["hoverProvider"], true);
     open(&mut client, &uri, SCENARIO);
     let diagnostics = client.diagnostics_for(&uri);
-    assert_eq!(diagnostics, Vec::<Value>::new(), "the scenario checks clean");
+    assert_eq!(
+        diagnostics,
+        Vec::<Value>::new(),
+        "the scenario checks clean"
+    );
 
     // Hover on a distribution name explains it with its named parameters.
     let hover = client.request(
@@ -339,4 +343,44 @@ fn exit_without_shutdown_is_code_1_and_requests_after_shutdown_are_refused() {
     assert_eq!(refused["error"]["code"], -32600, "{refused}");
     client.notify("exit", Value::Null);
     assert_eq!(client.wait_exit(), 0);
+}
+
+#[test]
+fn definition_of_a_standard_library_name_opens_a_read_only_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let text = "import \"std/aiops\" as aiops\n\narrivals triggers {\n  rate     = 12/h\n  pipeline = aiops.edge\n}\n";
+    let path = dir.path().join("growth.pipesim");
+    std::fs::write(&path, text).unwrap();
+    let uri = url(&path);
+    let mut client = Client::start(&cache);
+    initialize(&mut client, dir.path());
+    open(&mut client, &uri, text);
+
+    let definition = client.request(
+        "textDocument/definition",
+        at(&uri, position_of(text, "aiops.edge", 7)),
+    );
+    let copy = cache.join("pipesim").join("std").join("aiops.pipesim");
+    assert_eq!(definition["uri"], url(&copy));
+    let copied = std::fs::read_to_string(&copy).unwrap();
+    assert!(std::fs::metadata(&copy).unwrap().permissions().readonly());
+    // The range is the name in `pipeline edge {` of the copy.
+    let line = definition["range"]["start"]["line"].as_u64().unwrap() as usize;
+    let column = definition["range"]["start"]["character"].as_u64().unwrap() as usize;
+    assert_eq!(copied.lines().nth(line).unwrap(), "pipeline edge {");
+    assert_eq!(column, "pipeline ".len());
+
+    // The import path goes to the module's file.
+    let definition = client.request(
+        "textDocument/definition",
+        at(&uri, position_of(text, "std/aiops", 2)),
+    );
+    assert_eq!(definition["uri"], url(&copy));
+    assert_eq!(
+        definition["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
+
+    shutdown_and_exit(&mut client);
 }
