@@ -250,8 +250,12 @@ impl MietteReport {
                 code: "",
                 message: format!("see also `{}`", sources.get(file).name),
                 help: None,
-                source: Some(named_source(sources, file)),
-                labels: labels_in(sources, d, file),
+                source: drawable(sources, d, file).then(|| named_source(sources, file)),
+                labels: if drawable(sources, d, file) {
+                    labels_in(sources, d, file)
+                } else {
+                    Vec::new()
+                },
                 related: Vec::new(),
             });
         }
@@ -260,13 +264,27 @@ impl MietteReport {
             code: d.code,
             message: d.message.clone(),
             help: d.help.clone(),
-            source: main_file.map(|f| named_source(sources, f)),
+            source: main_file
+                .filter(|f| drawable(sources, d, *f))
+                .map(|f| named_source(sources, f)),
             labels: main_file
+                .filter(|f| drawable(sources, d, *f))
                 .map(|f| labels_in(sources, d, f))
                 .unwrap_or_default(),
             related,
         }
     }
+}
+
+/// Whether miette can draw the labels in `file`: it panics on a label beyond column 65535 of
+/// a line (an overflowing format width), and such a snippet would be unreadable anyway, so
+/// the report then goes without it.
+fn drawable(sources: &SourceMap, d: &Diagnostic, file: FileId) -> bool {
+    let source = sources.get(file);
+    d.labels
+        .iter()
+        .filter(|l| l.span.file == file)
+        .all(|l| source.line_column(l.span.end as usize).1 < 10_000)
 }
 
 fn named_source(sources: &SourceMap, file: FileId) -> miette::NamedSource<String> {

@@ -1,0 +1,435 @@
+//! Turns pest's errors ("expected rule_x, rule_y") into diagnostics a user can act on: the
+//! expected rules in words, what was found instead, a label on it, and a help line.
+//!
+//! Some errors have a cause pest cannot see, recognised here from the shape of the error and
+//! the lexical scan: a block never closed (pest only sees the next declaration where it
+//! wanted a `}`), a stray closing bracket, a second value after an attribute's value, nesting
+//! too deep for pest's stack.
+
+use super::codes;
+use super::parser::Rule;
+use super::scan::{closer_of, Scan, ITEM_KEYWORDS};
+use crate::diagnostic::Diagnostic;
+use crate::source::{FileId, Span};
+use pest::error::{ErrorVariant, InputLocation};
+
+/// What was being parsed, for the words used at the end of the input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    File,
+    Expression,
+}
+
+pub fn too_deep(file: FileId, start: usize, end: usize) -> Diagnostic {
+    Diagnostic::error(codes::TOO_DEEP, "nesting is too deep")
+        .primary(Span::new(file, start, end), "too deeply nested from here on")
+        .help(format!(
+            "pipesim reads up to {} levels of brackets and {} levels of nested expressions; split the expression into attributes",
+            super::scan::MAX_NESTING,
+            super::lower::MAX_DEPTH
+        ))
+}
+
+/// Converts the error of parsing `text[start..]` (pest positions are relative to `start`);
+/// `segment_end` is where the failed item's declaration ends at the latest (the next line
+/// that starts a declaration, or the end of the file).
+pub fn convert(
+    file: FileId,
+    text: &str,
+    scan: &Scan,
+    start: usize,
+    segment_end: usize,
+    error: &pest::error::Error<Rule>,
+    context: Context,
+) -> Diagnostic {
+    let position = start
+        + match error.location {
+            InputLocation::Pos(p) => p,
+            InputLocation::Span((p, _)) => p,
+        };
+    let position = position.min(text.len());
+    let positives: &[Rule] = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives,
+        // pest's only custom errors here are its call and stack limits.
+        ErrorVariant::CustomError { .. } => {
+            let end = next_boundary(text, position);
+            return too_deep(file, position, end);
+        }
+    };
+    let (found, found_len) = describe_found(text, position, context);
+    let found_span = Span::new(file, position, position + found_len);
+
+    if context == Context::File {
+        let unclosed = scan.unclosed_in(start, segment_end);
+        let last_end = scan.last_token_end(text, start, segment_end);
+        if let Some(opener) = unclosed.last() {
+            if position >= last_end {
+                let closer = closer_of(opener.byte) as char;
+                let opener_char = opener.byte as char;
+                let at_next_declaration = segment_end < text.len() && position >= segment_end;
+                let help = if at_next_declaration {
+                    format!("add `{closer}` to close it before the next declaration")
+                } else {
+                    format!("add `{closer}` to close it")
+                };
+                return Diagnostic::error(codes::UNCLOSED, format!("missing `{closer}`"))
+                    .primary(
+                        Span::new(file, last_end, last_end),
+                        format!("expected `{closer}` after this"),
+                    )
+                    .secondary(
+                        Span::new(file, opener.offset, opener.offset + 1),
+                        format!("this `{opener_char}` is never closed"),
+                    )
+                    .help(help);
+            }
+        }
+    }
+
+    let found_byte = text.as_bytes().get(position).copied();
+    if let Some(closer @ (b'}' | b')' | b']')) = found_byte {
+        let expected_closer = match closer {
+            b'}' => Rule::rbrace,
+            b')' => Rule::rparen,
+            _ => Rule::rbracket,
+        };
+        let open = scan.unclosed_in(start, position);
+        let matches_innermost = open.last().map(|o| closer_of(o.byte)) == Some(closer);
+        if !positives.contains(&expected_closer) && !matches_innermost {
+            let closer = closer as char;
+            let mut diagnostic =
+                Diagnostic::error(codes::UNMATCHED_CLOSER, format!("unexpected `{closer}`"));
+            diagnostic = match open.last() {
+                Some(opener) => {
+                    let opener_char = opener.byte as char;
+                    let expected = closer_of(opener.byte) as char;
+                    diagnostic
+                        .primary(found_span, format!("this `{closer}` does not match"))
+                        .secondary(
+                            Span::new(file, opener.offset, opener.offset + 1),
+                            format!("the innermost open bracket is this `{opener_char}`"),
+                        )
+                        .help(format!("close the `{opener_char}` with `{expected}` first, or remove this `{closer}`"))
+                }
+                None => diagnostic
+                    .primary(found_span, format!("this `{closer}` closes nothing"))
+                    .help(format!(
+                        "remove this `{closer}`, or add the `{}` it was meant to close",
+                        closer_of_to_opener(closer)
+                    )),
+            };
+            return diagnostic;
+        }
+    }
+
+    let expected = Expected::from_rules(positives);
+    if expected.block_entry
+        && expected.rbrace
+        && matches!(found_byte, Some(b'0'..=b'9' | b'"' | b'(' | b'[' | b'.'))
+    {
+        return Diagnostic::error(
+            codes::VALUE_AFTER_VALUE,
+            format!("expected an operator or the next attribute, found {found}"),
+        )
+        .primary(found_span, "this is not part of the value before it")
+        .help("an attribute holds one expression: join the parts with an operator such as `+` or `*`, or start a new attribute with `name = `");
+    }
+
+    let words = expected.words(context);
+    let message = if words.is_empty() {
+        format!("unexpected {found}")
+    } else {
+        format!("expected {words}, found {found}")
+    };
+    let label = if words.is_empty() {
+        "unexpected here".to_string()
+    } else {
+        format!("expected {words}")
+    };
+    let mut diagnostic = Diagnostic::error(codes::UNEXPECTED, message).primary(found_span, label);
+    let found_word = &text[position..position + found_len];
+    let keyword = expected
+        .declaration
+        .then(|| crate::diagnostic::suggest(found_word, ITEM_KEYWORDS.iter().copied()))
+        .flatten();
+    if let Some(keyword) = keyword {
+        diagnostic = diagnostic.help(format!("did you mean `{keyword}`?"));
+    } else if let Some(help) = expected.help() {
+        diagnostic = diagnostic.help(help);
+    }
+    diagnostic
+}
+
+fn closer_of_to_opener(closer: char) -> char {
+    match closer {
+        '}' => '{',
+        ')' => '(',
+        _ => '[',
+    }
+}
+
+fn next_boundary(text: &str, position: usize) -> usize {
+    let mut end = (position + 1).min(text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    end
+}
+
+/// Describes the token at `position` for "found ...", and its length in bytes.
+fn describe_found(text: &str, position: usize, context: Context) -> (String, usize) {
+    let rest = &text[position..];
+    let Some(first) = rest.chars().next() else {
+        let end = match context {
+            Context::File => "end of file",
+            Context::Expression => "end of input",
+        };
+        return (end.to_string(), 0);
+    };
+    let len = if first.is_ascii_alphabetic() || first == '_' {
+        rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len())
+    } else if first.is_ascii_digit() {
+        rest.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '%' | '/')))
+            .unwrap_or(rest.len())
+    } else if first == '"' {
+        return ("a string".to_string(), 1);
+    } else {
+        const TWO_CHAR: &[&str] = &["==", "!=", "<=", ">=", "&&", "||", "=>"];
+        if TWO_CHAR.iter().any(|op| rest.starts_with(op)) {
+            2
+        } else {
+            first.len_utf8()
+        }
+    };
+    let token = &rest[..len];
+    let shown: String = token.chars().take(40).collect();
+    let ellipsis = if shown.len() < token.len() { "…" } else { "" };
+    (format!("`{shown}{ellipsis}`"), len)
+}
+
+/// The expected rules, grouped into what a user thinks in.
+#[derive(Debug, Default)]
+struct Expected {
+    declaration: bool,
+    end: bool,
+    block_entry: bool,
+    expression: bool,
+    operator: bool,
+    name: bool,
+    rbrace: bool,
+    /// Single tokens, in the order first seen, e.g. "`=`".
+    tokens: Vec<&'static str>,
+}
+
+impl Expected {
+    fn from_rules(rules: &[Rule]) -> Expected {
+        let mut expected = Expected::default();
+        for rule in rules {
+            match rule {
+                Rule::decl | Rule::import | Rule::item | Rule::decl_kind | Rule::kw_import => {
+                    expected.declaration = true
+                }
+                Rule::EOI => expected.end = true,
+                Rule::next_item | Rule::file => {
+                    expected.declaration = true;
+                    expected.end = true;
+                }
+                Rule::attr | Rule::nested_block | Rule::step | Rule::sweep | Rule::entry => {
+                    expected.block_entry = true
+                }
+                Rule::expr
+                | Rule::or_expr
+                | Rule::and_expr
+                | Rule::cmp_expr
+                | Rule::sum_expr
+                | Rule::product
+                | Rule::unary
+                | Rule::atom
+                | Rule::quantity
+                | Rule::number
+                | Rule::string
+                | Rule::boolean
+                | Rule::list
+                | Rule::paren
+                | Rule::if_expr
+                | Rule::match_expr
+                | Rule::choice_expr
+                | Rule::call
+                | Rule::name
+                | Rule::op_neg
+                | Rule::op_not
+                | Rule::lone_expr => expected.expression = true,
+                Rule::op_or
+                | Rule::op_and
+                | Rule::op_eq
+                | Rule::op_ne
+                | Rule::op_le
+                | Rule::op_lt
+                | Rule::op_ge
+                | Rule::op_gt
+                | Rule::op_add
+                | Rule::op_sub
+                | Rule::op_mul
+                | Rule::op_div
+                | Rule::cmp_op
+                | Rule::transfer
+                | Rule::kw_from
+                | Rule::kw_to => expected.operator = true,
+                Rule::ident | Rule::path | Rule::step_name | Rule::arg_name => expected.name = true,
+                Rule::rbrace => {
+                    expected.rbrace = true;
+                    expected.push("`}`");
+                }
+                other => {
+                    if let Some(token) = token_words(*other) {
+                        expected.push(token);
+                    }
+                }
+            }
+        }
+        // An entry of a block can start with a name, `sweep` or a step keyword; where `}` may
+        // also come, say "an attribute" rather than listing the ways an entry starts.
+        let entry_tokens = ["`sweep`", "a step"];
+        if expected.rbrace
+            && (expected.name || expected.tokens.iter().any(|t| entry_tokens.contains(t)))
+        {
+            expected.block_entry = true;
+            expected.name = false;
+            expected.tokens.retain(|t| !entry_tokens.contains(t));
+        }
+        // `;` is optional between entries: mentioning it adds nothing.
+        if expected.block_entry {
+            expected.tokens.retain(|t| *t != "`;`");
+        }
+        expected
+            .tokens
+            .sort_by_key(|t| TOKEN_ORDER.iter().position(|o| o == t));
+        expected
+    }
+
+    fn push(&mut self, token: &'static str) {
+        if !self.tokens.contains(&token) {
+            self.tokens.push(token);
+        }
+    }
+
+    /// "`=`, `{` or an expression"
+    fn words(&self, context: Context) -> String {
+        let mut parts: Vec<&str> = Vec::new();
+        if self.declaration {
+            parts.push("a declaration");
+        }
+        if self.expression {
+            parts.push("an expression");
+        }
+        if self.name {
+            parts.push("a name");
+        }
+        if self.operator {
+            parts.push("an operator");
+        }
+        if self.block_entry {
+            parts.push("an attribute");
+        }
+        parts.extend(self.tokens.iter().copied());
+        if self.end {
+            parts.push(match context {
+                Context::File => "end of file",
+                Context::Expression => "end of input",
+            });
+        }
+        match parts.len() {
+            0 => String::new(),
+            1 => parts[0].to_string(),
+            n => format!("{} or {}", parts[..n - 1].join(", "), parts[n - 1]),
+        }
+    }
+
+    fn help(&self) -> Option<&'static str> {
+        if self.declaration {
+            Some("a file holds `import \"PATH\" as NAME` lines and declarations such as `resource NAME { ... }`: `scenario`, `resource`, `dataset`, `pipeline`, `profile`, `arrivals`, `monitor`, `experiment`")
+        } else if self.tokens.contains(&"`=`") && self.tokens.contains(&"`{`") {
+            Some("write `name = value` for an attribute, or `name { ... }` for a nested block")
+        } else if self.expression && !self.operator {
+            Some("a value is a number, a quantity such as `30s`, a name, a string, a list `[...]`, a call such as `normal(mean = 0s, sd = 5s)`, or an `if`, `match` or `choice` expression")
+        } else if self.tokens.contains(&"`=>`") {
+            Some("a match arm is written `label => value`, or `a | b => value`, or `_ => value`")
+        } else if self.tokens.contains(&"`:`") {
+            Some("a choice entry is written `label: weight`")
+        } else if self.tokens.contains(&"`as`") {
+            Some("an import is written `import \"PATH\" as NAME`")
+        } else if self.tokens.contains(&"`then`") || self.tokens.contains(&"`else`") {
+            Some("a conditional is written `if CONDITION then VALUE else VALUE`")
+        } else {
+            None
+        }
+    }
+}
+
+/// The order in which single tokens are listed: the most telling first, closing brackets last.
+const TOKEN_ORDER: &[&str] = &[
+    "a label",
+    "a choice entry",
+    "an argument",
+    "a step",
+    "a unit",
+    "a string",
+    "`=`",
+    "`=>`",
+    "`:`",
+    "`|`",
+    "`_`",
+    "`as`",
+    "`sweep`",
+    "`after`",
+    "`when`",
+    "`if`",
+    "`then`",
+    "`else`",
+    "`match`",
+    "`choice`",
+    "`{`",
+    "`(`",
+    "`[`",
+    "`,`",
+    "`;`",
+    "`)`",
+    "`]`",
+    "`}`",
+];
+
+/// Words for single-token rules; `None` for rules handled as groups.
+fn token_words(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::lbrace | Rule::block => "`{`",
+        Rule::rbrace => "`}`",
+        Rule::lparen => "`(`",
+        Rule::rparen => "`)`",
+        Rule::lbracket => "`[`",
+        Rule::rbracket => "`]`",
+        Rule::comma => "`,`",
+        Rule::colon => "`:`",
+        Rule::semicolon => "`;`",
+        Rule::assign => "`=`",
+        Rule::fat_arrow => "`=>`",
+        Rule::pipe => "`|`",
+        Rule::wildcard => "`_`",
+        Rule::pattern | Rule::match_arm => "a label",
+        Rule::choice_entry => "a choice entry",
+        Rule::arg => "an argument",
+        Rule::kw_as => "`as`",
+        Rule::kw_sweep => "`sweep`",
+        Rule::kw_after | Rule::after_clause => "`after`",
+        Rule::kw_when | Rule::when_clause => "`when`",
+        Rule::kw_if => "`if`",
+        Rule::kw_then => "`then`",
+        Rule::kw_else => "`else`",
+        Rule::kw_match => "`match`",
+        Rule::kw_choice => "`choice`",
+        Rule::step_kind => "a step",
+        Rule::unit => "a unit",
+        Rule::string_inner => "a string",
+        _ => return None,
+    })
+}
