@@ -452,6 +452,18 @@ fn values(
             }
         }
     }
+    if let Some(decl) = outline.decl_at(offset) {
+        for label in outline.labels(&doc.text, decl) {
+            let line = doc.line_at(label.start).trim().to_string();
+            let about = format!("a label of `{line}`");
+            out.push(item(
+                &label.text,
+                CompletionItemKind::ENUM_MEMBER,
+                &about,
+                None,
+            ));
+        }
+    }
     declared_names(doc, None, out);
     for import in &outline.imports {
         if let Some(alias) = &import.alias {

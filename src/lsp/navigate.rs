@@ -22,6 +22,8 @@ pub enum Symbol {
     Attr(usize),
     /// An import statement (an index in `Outline::imports`).
     Import(usize),
+    /// A label: where a `choice` of the enclosing declaration first names it.
+    Label(super::scan::Name),
 }
 
 /// A symbol and the document it is in (the open one, or an imported module).
@@ -143,11 +145,18 @@ impl Context<'_> {
             return member(doc, decl, &parts[1..]);
         }
         let enclosing = outline.decl_at(offset?)?;
-        let attr = outline
+        if let Some(attr) = outline
             .attrs
             .iter()
-            .position(|a| a.block == enclosing && a.name.text == first)?;
-        found(Symbol::Attr(attr))
+            .position(|a| a.block == enclosing && a.name.text == first)
+        {
+            return found(Symbol::Attr(attr));
+        }
+        let label = outline
+            .labels(&doc.text, enclosing)
+            .into_iter()
+            .find(|l| l.text == first)?;
+        found(Symbol::Label(label))
     }
 }
 
@@ -197,6 +206,7 @@ impl Resolved {
                 let import = &outline.imports[*i];
                 (import.start, import.end)
             }
+            Symbol::Label(name) => (name.start, name.end),
         };
         Some(Location::new(
             self.doc.uri.clone(),
@@ -263,6 +273,10 @@ impl Resolved {
                 let alias = import.alias.as_ref().map_or("?", |a| a.text.as_str());
                 (format!("module `{alias}`"), import.start)
             }
+            Symbol::Label(name) => (
+                format!("label `{}`, produced by this `choice`", name.text),
+                name.start,
+            ),
         };
         let mut text = format!("{title}\n\n```pipesim\n{}\n```", doc.line_at(start).trim());
         let comments = doc.comments_above(start);

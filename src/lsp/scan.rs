@@ -537,6 +537,31 @@ impl Outline {
         self.attrs.iter().filter(move |a| a.block == block)
     }
 
+    /// The labels the `choice { key: weight }` expressions inside block `root` can produce:
+    /// each key's first occurrence.
+    pub fn labels(&self, text: &str, root: usize) -> Vec<Name> {
+        let mut labels: Vec<Name> = Vec::new();
+        for (b, block) in self.blocks.iter().enumerate() {
+            if block.kind != BlockKind::Expr || self.root(b) != root {
+                continue;
+            }
+            let first = self.tokens.partition_point(|t| t.start <= block.open);
+            for k in first..self.tokens.len() {
+                if self.tokens[k].start >= block.end {
+                    break;
+                }
+                let is_key = self.is_ident(k) && self.is(text, k + 1, ":");
+                if is_key && self.block_at(self.tokens[k].start) == Some(b) {
+                    let name = self.name(text, k);
+                    if !labels.iter().any(|l| l.text == name.text) {
+                        labels.push(name);
+                    }
+                }
+            }
+        }
+        labels
+    }
+
     /// The innermost block whose braces contain `offset`.
     pub fn block_at(&self, offset: usize) -> Option<usize> {
         // Blocks are pushed in order of their `{`, so the last one containing the offset is the
