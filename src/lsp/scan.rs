@@ -550,7 +550,10 @@ impl Outline {
                 if self.tokens[k].start >= block.end {
                     break;
                 }
-                let is_key = self.is_ident(k) && self.is(text, k + 1, ":");
+                // A qualified key (`aiops.edge: 0.25`) names a template, not a label.
+                let is_key = self.is_ident(k)
+                    && self.is(text, k + 1, ":")
+                    && !(k > 0 && self.is(text, k - 1, "."));
                 if is_key && self.block_at(self.tokens[k].start) == Some(b) {
                     let name = self.name(text, k);
                     if !labels.iter().any(|l| l.text == name.text) {
