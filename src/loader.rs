@@ -2,11 +2,23 @@
 //! and resolves `import` paths: `std/...` from the standard library embedded in the binary,
 //! anything else relative to the importing file. Reports missing files and import cycles at
 //! the `import` that causes them.
+//!
+//! Invariants: a file reached twice (by two imports, or two spellings of one path) is loaded
+//! and parsed once and both imports point at the same [`Module`]; module 0 is the entry file;
+//! an import that closes a cycle is reported and left unresolved (`None`), so later phases
+//! never loop. Loading never panics: unreadable, non-UTF-8 or missing files are diagnostics.
 
-use crate::diagnostic::Diagnostics;
-use crate::source::{FileId, SourceMap};
-use crate::syntax::ast;
-use std::path::Path;
+use crate::analysis::codes;
+use crate::diagnostic::{suggest, Diagnostic, Diagnostics};
+use crate::source::{FileId, Origin, SourceMap, Span};
+use crate::syntax::{self, ast};
+use std::path::{Path, PathBuf};
+
+/// The standard library: import path and text, embedded in the binary.
+pub const STDLIB: &[(&str, &str)] = &[
+    ("std/aiops", include_str!("../stdlib/aiops.pipesim")),
+    ("std/profiles", include_str!("../stdlib/profiles.pipesim")),
+];
 
 /// A parsed file and what its imports refer to.
 #[derive(Clone, Debug)]
@@ -24,9 +36,257 @@ pub struct Program {
     pub modules: Vec<Module>,
 }
 
+impl Program {
+    /// The module parsed from `file`, if any.
+    pub fn module_of(&self, file: FileId) -> Option<usize> {
+        self.modules.iter().position(|m| m.file == file)
+    }
+}
+
 /// Loads `entry` and its imports. I/O errors on the entry itself are diagnostics too (with no
-/// span), so the caller decides the exit code in one place.
+/// span), so the caller decides the exit code in one place; the program then has no modules.
 pub fn load(entry: &Path, sources: &mut SourceMap) -> (Program, Diagnostics) {
-    let _ = (entry, sources);
-    (Program::default(), Diagnostics::default())
+    let mut loader = Loader {
+        sources,
+        program: Program::default(),
+        diagnostics: Diagnostics::default(),
+        stack: Vec::new(),
+    };
+    match read_disk(entry) {
+        Ok((canonical, text)) => {
+            let shown = entry.to_path_buf();
+            let name = display_path(&shown);
+            let file = loader
+                .sources
+                .add(name, Origin::Disk { shown, canonical }, text);
+            loader.load_module(file);
+        }
+        Err(problem) => loader
+            .diagnostics
+            .push(problem.diagnostic(&entry.display().to_string()).help(match problem {
+                ReadProblem::NotUtf8 => "save the file as UTF-8",
+                _ => "check the path: it must name a `.pipesim` file",
+            })),
+    }
+    (loader.program, loader.diagnostics)
+}
+
+struct Loader<'a> {
+    sources: &'a mut SourceMap,
+    program: Program,
+    diagnostics: Diagnostics,
+    /// Modules being loaded, outermost first: an import of one of these closes a cycle.
+    stack: Vec<usize>,
+}
+
+enum ReadProblem {
+    NotFound,
+    Directory,
+    NotUtf8,
+    Other(String),
+}
+
+impl ReadProblem {
+    fn diagnostic(&self, shown: &str) -> Diagnostic {
+        match self {
+            ReadProblem::NotFound => {
+                Diagnostic::error(codes::READ_FAILED, format!("cannot read `{shown}`: no such file"))
+            }
+            ReadProblem::Directory => Diagnostic::error(
+                codes::READ_FAILED,
+                format!("cannot read `{shown}`: it is a directory"),
+            ),
+            ReadProblem::NotUtf8 => {
+                Diagnostic::error(codes::NOT_UTF8, format!("`{shown}` is not valid UTF-8 text"))
+            }
+            ReadProblem::Other(reason) => {
+                Diagnostic::error(codes::READ_FAILED, format!("cannot read `{shown}`: {reason}"))
+            }
+        }
+    }
+}
+
+fn read_disk(path: &Path) -> Result<(PathBuf, String), ReadProblem> {
+    let canonical = std::fs::canonicalize(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => ReadProblem::NotFound,
+        _ => ReadProblem::Other(e.to_string().to_lowercase()),
+    })?;
+    if canonical.is_dir() {
+        return Err(ReadProblem::Directory);
+    }
+    let bytes = std::fs::read(&canonical).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => ReadProblem::NotFound,
+        _ => ReadProblem::Other(e.to_string().to_lowercase()),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| ReadProblem::NotUtf8)?;
+    Ok((canonical, text))
+}
+
+/// A path as shown in messages: forward slashes, without a leading `./`.
+fn display_path(path: &Path) -> String {
+    let text = path.display().to_string().replace('\\', "/");
+    text.strip_prefix("./").map(str::to_string).unwrap_or(text)
+}
+
+/// Joins `relative` to `base`, removing `.` and resolving `..` textually, so that messages
+/// show `dir/other.pipesim` rather than `dir/./sub/../other.pipesim`.
+fn join_clean(base: &Path, relative: &str) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in base.join(relative).components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                let last_is_normal =
+                    matches!(out.components().next_back(), Some(std::path::Component::Normal(_)));
+                if last_is_normal {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+impl Loader<'_> {
+    /// Parses `file` as a new module, then loads its imports depth first.
+    fn load_module(&mut self, file: FileId) -> usize {
+        let text = self.sources.get(file).text.clone();
+        let (ast, syntax_errors) = syntax::parse_file(file, &text);
+        for d in syntax_errors {
+            self.diagnostics.push(d);
+        }
+        let index = self.program.modules.len();
+        let imports: Vec<ast::Import> = ast
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                ast::Item::Import(import) => Some(import.clone()),
+                ast::Item::Decl(_) => None,
+            })
+            .collect();
+        self.program.modules.push(Module {
+            file,
+            ast,
+            imports: Vec::new(),
+        });
+        self.stack.push(index);
+        for import in imports {
+            let target = self.load_import(file, &import);
+            self.program.modules[index]
+                .imports
+                .push((import.alias.clone(), target));
+        }
+        self.stack.pop();
+        index
+    }
+
+    fn load_import(&mut self, importer: FileId, import: &ast::Import) -> Option<usize> {
+        let span = import.path_span;
+        if import.path.starts_with("std/") {
+            return self.load_stdlib(import, span);
+        }
+        let base = match &self.sources.get(importer).origin {
+            Origin::Disk { shown, .. } => shown.parent().map(Path::to_path_buf).unwrap_or_default(),
+            Origin::Stdlib(_) => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        codes::READ_FAILED,
+                        format!("the standard library cannot import the file `{}`", import.path),
+                    )
+                    .primary(span, "not a `std/` module"),
+                );
+                return None;
+            }
+            Origin::Inline => PathBuf::new(),
+        };
+        let shown = join_clean(&base, &import.path);
+        let name = display_path(&shown);
+        let canonical = std::fs::canonicalize(&shown).ok();
+        if let Some(existing) = canonical.as_deref().and_then(|c| self.sources.find_disk(c)) {
+            return self.existing(existing, span);
+        }
+        match read_disk(&shown) {
+            Ok((canonical, text)) => {
+                let file = self
+                    .sources
+                    .add(name, Origin::Disk { shown, canonical }, text);
+                Some(self.load_module(file))
+            }
+            Err(problem) => {
+                let label = match problem {
+                    ReadProblem::NotFound => "no such file",
+                    ReadProblem::Directory => "a directory, not a file",
+                    ReadProblem::NotUtf8 => "not UTF-8 text",
+                    ReadProblem::Other(_) => "cannot be read",
+                };
+                let help = match problem {
+                    ReadProblem::NotFound | ReadProblem::Directory => format!(
+                        "import paths are relative to the importing file; this one names `{name}`"
+                    ),
+                    ReadProblem::NotUtf8 => "save the file as UTF-8".to_string(),
+                    ReadProblem::Other(_) => "check the file's permissions".to_string(),
+                };
+                self.diagnostics
+                    .push(problem.diagnostic(&name).primary(span, label).help(help));
+                None
+            }
+        }
+    }
+
+    fn load_stdlib(&mut self, import: &ast::Import, span: Span) -> Option<usize> {
+        let path = import.path.trim_end_matches(".pipesim");
+        let Some((std_path, text)) = STDLIB.iter().find(|(p, _)| *p == path) else {
+            let available: Vec<&str> = STDLIB.iter().map(|(p, _)| *p).collect();
+            let mut d = Diagnostic::error(
+                codes::UNKNOWN_STD_MODULE,
+                format!("the standard library has no module `{}`", import.path),
+            )
+            .primary(span, "unknown module");
+            let list = available
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            d = match suggest(path, available.iter().copied()) {
+                Some(s) => d.help(format!("did you mean `{s}`? the standard library has {list}")),
+                None => d.help(format!("the standard library has {list}")),
+            };
+            self.diagnostics.push(d);
+            return None;
+        };
+        if let Some(existing) = self.sources.find_stdlib(std_path) {
+            return self.existing(existing, span);
+        }
+        let file = self.sources.add(
+            format!("{std_path}.pipesim"),
+            Origin::Stdlib(std_path.to_string()),
+            text.to_string(),
+        );
+        Some(self.load_module(file))
+    }
+
+    /// An import of a file already loaded: the same module, unless that closes a cycle.
+    fn existing(&mut self, file: FileId, span: Span) -> Option<usize> {
+        let module = self.program.module_of(file)?;
+        if let Some(position) = self.stack.iter().position(|m| *m == module) {
+            let mut names: Vec<String> = self.stack[position..]
+                .iter()
+                .map(|m| self.sources.get(self.program.modules[*m].file).name.clone())
+                .collect();
+            names.push(self.sources.get(file).name.clone());
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::IMPORT_CYCLE,
+                    format!("import cycle: {}", names.join(" -> ")),
+                )
+                .primary(span, "this import closes the cycle")
+                .help("move what both files need into a third module that neither imports back"),
+            );
+            return None;
+        }
+        Some(module)
+    }
 }

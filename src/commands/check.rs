@@ -1,4 +1,5 @@
-//! `pipesim check FILE...`: every diagnostic of every file, then exit 0 (no errors) or 1.
+//! `pipesim check FILE...`: every diagnostic of every file, then exit 0 (no errors), 1 (a
+//! scenario has errors) or 2 (a file could not be read at all).
 
 use crate::cli::{CheckArgs, DiagnosticFormat, Exit};
 use crate::diagnostic;
@@ -6,11 +7,15 @@ use crate::frontend;
 
 pub fn main(args: &CheckArgs) -> Exit {
     let mut any_errors = false;
+    let mut unreadable = false;
     let mut json = Vec::new();
     for file in &args.files {
         let checked = frontend::check_file(file, &[]);
         let diagnostics = &checked.diagnostics().0;
         any_errors |= checked.has_errors();
+        // The loader yields no module only when the entry file itself cannot be read: an
+        // I/O error (exit 2), not a mistake in a scenario.
+        unreadable |= checked.program.modules.is_empty();
         match args.format {
             DiagnosticFormat::Human => {
                 frontend::print_diagnostics(&checked.sources, diagnostics);
@@ -29,7 +34,9 @@ pub fn main(args: &CheckArgs) -> Exit {
             Err(e) => return super::fail(e),
         }
     }
-    if any_errors {
+    if unreadable {
+        Exit::UsageOrIo
+    } else if any_errors {
         Exit::ScenarioErrors
     } else {
         Exit::Success

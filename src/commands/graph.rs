@@ -1,8 +1,141 @@
-//! `pipesim graph`.
+//! `pipesim graph FILE [--pipeline NAME]`: the pipelines' step DAGs in Graphviz DOT on stdout.
+//!
+//! One cluster per pipeline template; each node is a step labelled with its name, its kind
+//! and the resources it uses; an edge `A -> B` means `B` runs after `A`; conditional steps
+//! (with `when`) are dashed. Works on modules too (files without a `scenario`).
 
 use crate::cli::{Exit, GraphArgs};
+use crate::diagnostic::suggest;
+use crate::frontend;
+use crate::ir;
 
 pub fn main(args: &GraphArgs) -> Exit {
-    let _ = args;
-    super::fail("`pipesim graph` is not implemented yet")
+    let checked = frontend::check_file(&args.file, &[]);
+    let diagnostics = &checked.diagnostics().0;
+    if checked.program.modules.is_empty() {
+        frontend::print_diagnostics(&checked.sources, diagnostics);
+        return Exit::UsageOrIo;
+    }
+    if checked.has_errors() {
+        frontend::print_diagnostics(&checked.sources, diagnostics);
+        return Exit::ScenarioErrors;
+    }
+    let Some(scenario) = &checked.analysis.lowered else {
+        return super::fail("the scenario could not be lowered");
+    };
+    if let Some(only) = &args.pipeline {
+        if !scenario.pipelines.iter().any(|p| &p.name == only) {
+            let names: Vec<&str> = scenario.pipelines.iter().map(|p| p.name.as_str()).collect();
+            let hint = match suggest(only, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("the pipelines are `{}`", names.join("`, `")),
+            };
+            return super::fail(format!("no pipeline `{only}` in `{}`: {hint}", args.file.display()));
+        }
+    }
+    print!("{}", dot(scenario, args.pipeline.as_deref()));
+    Exit::Success
+}
+
+/// The DOT text for the pipelines of `scenario` (all, or only the one called `only`).
+pub fn dot(scenario: &ir::Scenario, only: Option<&str>) -> String {
+    let mut out = String::new();
+    out.push_str("digraph pipesim {\n");
+    out.push_str("  rankdir=LR;\n");
+    out.push_str("  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n");
+    for pipeline in &scenario.pipelines {
+        if only.is_some_and(|o| o != pipeline.name) {
+            continue;
+        }
+        let id = |step: &ir::Step| quote(&format!("{}.{}", pipeline.name, step.name));
+        out.push_str(&format!("  subgraph {} {{\n", quote(&format!("cluster_{}", pipeline.name))));
+        out.push_str(&format!("    label={};\n", quote(&pipeline.name)));
+        for step in &pipeline.steps {
+            let mut label = format!("{}\\n{}", escape(&step.name), kind_name(step.kind));
+            let pools = step.on.as_ref().map(|e| resource_names(scenario, e)).unwrap_or_default();
+            if !pools.is_empty() {
+                label.push_str(&format!(" on {}", escape(&pools.join(" | "))));
+            }
+            if let Some(t) = &step.reads {
+                label.push_str(&format!("\\nreads from {}", escape(&resource_name(scenario, t.link))));
+            }
+            if let Some(t) = &step.writes {
+                label.push_str(&format!("\\nwrites to {}", escape(&resource_name(scenario, t.link))));
+            }
+            let style = if step.when.is_some() { ", style=\"rounded,dashed\"" } else { "" };
+            out.push_str(&format!("    {} [label=\"{label}\"{style}];\n", id(step)));
+        }
+        out.push_str("  }\n");
+        for step in &pipeline.steps {
+            for before in &step.after {
+                if let Some(b) = pipeline.steps.get(*before as usize) {
+                    out.push_str(&format!("  {} -> {};\n", id(b), id(step)));
+                }
+            }
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+fn kind_name(kind: ir::StepKind) -> &'static str {
+    match kind {
+        ir::StepKind::Preprocess => "preprocess",
+        ir::StepKind::Train => "train",
+        ir::StepKind::Validate => "validate",
+        ir::StepKind::Compress => "compress",
+        ir::StepKind::Task => "task",
+    }
+}
+
+fn resource_name(scenario: &ir::Scenario, id: ir::ResourceId) -> String {
+    scenario
+        .resources
+        .get(id as usize)
+        .map(|r| r.name.clone())
+        .unwrap_or_else(|| format!("#{id}"))
+}
+
+/// The resources an `on` expression can yield, in order of appearance.
+fn resource_names(scenario: &ir::Scenario, e: &ir::Expr) -> Vec<String> {
+    fn walk(e: &ir::Expr, out: &mut Vec<ir::ResourceId>) {
+        match e {
+            ir::Expr::Const(ir::Value::Resource(id)) => {
+                if !out.contains(id) {
+                    out.push(*id);
+                }
+            }
+            ir::Expr::If(_, a, b) => {
+                walk(a, out);
+                walk(b, out);
+            }
+            ir::Expr::Match { arms, default, .. } => {
+                arms.iter().for_each(|(_, body)| walk(body, out));
+                if let Some(d) = default {
+                    walk(d, out);
+                }
+            }
+            ir::Expr::Choice(options) => {
+                for (value, _) in options {
+                    if let ir::Value::Resource(id) = value {
+                        if !out.contains(id) {
+                            out.push(*id);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut ids = Vec::new();
+    walk(e, &mut ids);
+    ids.into_iter().map(|id| resource_name(scenario, id)).collect()
+}
+
+fn escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+fn quote(text: &str) -> String {
+    format!("\"{}\"", escape(text))
 }

@@ -1,0 +1,2186 @@
+//! Declarations to [`ir`]: the attributes each kind of declaration knows, which are required,
+//! their defaults (LANGUAGE.md section 5), the checks that need a whole declaration (a pool
+//! needs a capacity, a step an `on`), and the assembly of one [`ir::Scenario`].
+//!
+//! Invariants:
+//! - Ids are given before anything is lowered, so references can point forward: resources of
+//!   the entry file first (in source order), then those of imported modules that the entry
+//!   does not shadow; pipelines and profiles of the entry first, then of each module.
+//! - Only the entry file's `scenario`, `arrivals`, `monitor` and `experiment` blocks are
+//!   lowered; those of imported modules are checked and otherwise ignored (a module provides
+//!   declarations, it does not run).
+//! - An attribute's value is taken from an [`Override`] when one names it, else from the
+//!   source, else from its default; all three go through the same checks.
+
+use super::codes;
+use super::consts::{const_num, show};
+use super::dag::{self, StepNode};
+use super::distributions::negative_probability;
+use super::resolve::{self, did_you_mean, ModuleSymbols, Resolver, Target};
+use super::types::{Expect, Scope, Ty, Typed, Var};
+use super::units::Dim;
+use super::{Override, SweepAxis};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::ir;
+use crate::loader::Program;
+use crate::source::{SourceMap, Span};
+use crate::syntax::ast::{self, DeclKind};
+use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResKind {
+    Pool,
+    Link,
+}
+
+/// A resource as references see it before it is lowered.
+#[derive(Clone, Debug)]
+pub struct ResourceInfo {
+    pub name: String,
+    pub kind: Option<ResKind>,
+}
+
+pub const POLICIES: &[&str] = &["fifo", "sjf", "priority", "edf", "fair_share"];
+pub const RESOURCE_KINDS: &[&str] = &["pool", "link"];
+
+/// The default start: a Monday.
+pub const DEFAULT_START: &str = "2019-01-07T00:00:00Z";
+
+/// How an attribute's value is checked.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum AttrType {
+    Expect(Expect),
+    /// One identifier among these.
+    Keyword(&'static [&'static str]),
+    /// `SIZE from LINK` / `SIZE to LINK`.
+    Transfer(ast::TransferDirection),
+    /// A list (of numbers, strings or pipelines).
+    List,
+    /// `model.drift`: a rate of accuracy loss or a duration.
+    Drift,
+    /// A user attribute: any value; its type is what is written.
+    User,
+}
+
+const NUMBER: AttrType = AttrType::Expect(Expect::Dim(Dim::NONE));
+const DURATION: AttrType = AttrType::Expect(Expect::Dim(Dim::TIME));
+
+pub const SCENARIO_ATTRS: &[(&str, AttrType)] = &[
+    ("start", AttrType::Expect(Expect::Str)),
+    ("horizon", DURATION),
+    ("warmup", DURATION),
+    ("seed", NUMBER),
+    ("drain", AttrType::Expect(Expect::Bool)),
+];
+pub const POOL_ATTRS: &[(&str, AttrType)] = &[
+    ("kind", AttrType::Keyword(RESOURCE_KINDS)),
+    ("capacity", NUMBER),
+    ("policy", AttrType::Keyword(POLICIES)),
+    ("cost", NUMBER),
+];
+pub const LINK_ATTRS: &[(&str, AttrType)] = &[
+    ("kind", AttrType::Keyword(RESOURCE_KINDS)),
+    ("bandwidth", AttrType::Expect(Expect::Dim(Dim::BANDWIDTH))),
+];
+pub const AUTOSCALE_ATTRS: &[(&str, AttrType)] = &[
+    ("min", NUMBER),
+    ("max", NUMBER),
+    ("step", NUMBER),
+    ("when_queue_above", NUMBER),
+    ("for", DURATION),
+    ("idle_release", DURATION),
+    ("provision", DURATION),
+];
+pub const PIPELINE_ATTRS: &[(&str, AttrType)] = &[
+    ("data", AttrType::Expect(Expect::Dataset)),
+    ("priority", NUMBER),
+    ("deadline", DURATION),
+];
+pub const STEP_ATTRS: &[(&str, AttrType)] = &[
+    ("on", AttrType::Expect(Expect::Pool)),
+    ("units", NUMBER),
+    ("duration", DURATION),
+    ("reads", AttrType::Transfer(ast::TransferDirection::From)),
+    ("writes", AttrType::Transfer(ast::TransferDirection::To)),
+    ("accuracy", NUMBER),
+    ("pass", NUMBER),
+    ("size_factor", NUMBER),
+    ("accuracy_loss", NUMBER),
+];
+pub const MODEL_ATTRS: &[(&str, AttrType)] = &[("drift", AttrType::Drift), ("drop", NUMBER)];
+pub const ARRIVALS_ATTRS: &[(&str, AttrType)] = &[
+    ("interarrival", DURATION),
+    ("rate", AttrType::Expect(Expect::Dim(Dim::FREQUENCY))),
+    ("trace", AttrType::Expect(Expect::Str)),
+    ("time_column", AttrType::Expect(Expect::Str)),
+    ("profile", AttrType::Expect(Expect::Profile)),
+    ("pipeline", AttrType::Expect(Expect::Pipeline)),
+    ("growth", NUMBER),
+    ("start", DURATION),
+    ("stop", DURATION),
+];
+pub const MONITOR_ATTRS: &[(&str, AttrType)] = &[
+    ("every", DURATION),
+    ("when", AttrType::Expect(Expect::Bool)),
+    ("retrain", AttrType::Expect(Expect::Bool)),
+    ("pipelines", AttrType::List),
+];
+pub const EXPERIMENT_ATTRS: &[(&str, AttrType)] = &[
+    ("replications", NUMBER),
+    ("confidence", NUMBER),
+    ("metrics", AttrType::List),
+];
+pub const PROFILE_ATTRS: &[(&str, AttrType)] = &[
+    ("hours", AttrType::List),
+    ("days", AttrType::List),
+    ("matrix", AttrType::List),
+];
+
+/// Which step kinds an attribute belongs to (all kinds when absent from this list).
+pub fn step_attr_kinds(attr: &str) -> Option<ast::StepKind> {
+    match attr {
+        "accuracy" => Some(ast::StepKind::Train),
+        "pass" => Some(ast::StepKind::Validate),
+        "size_factor" | "accuracy_loss" => Some(ast::StepKind::Compress),
+        _ => None,
+    }
+}
+
+/// The entries of a block sorted by what they are, after unknown and duplicate attributes
+/// and misplaced entries have been reported.
+pub struct Entries<'b> {
+    pub attrs: Vec<&'b ast::Attr>,
+    pub blocks: Vec<&'b ast::NestedBlock>,
+    pub steps: Vec<&'b ast::Step>,
+    pub sweeps: Vec<&'b ast::Sweep>,
+}
+
+impl<'b> Entries<'b> {
+    pub fn get(&self, name: &str) -> Option<&'b ast::Attr> {
+        self.attrs.iter().copied().find(|a| a.name.name == name)
+    }
+}
+
+/// What a block allows.
+pub struct BlockRules<'r> {
+    /// What the block is, for messages: "resource `gpu`", "a `train` step".
+    pub owner: String,
+    pub attrs: &'r [&'r str],
+    /// Attributes that exist elsewhere, with why they do not apply here.
+    pub inapplicable: &'r [(&'r str, String)],
+    /// Any other attribute name is a user attribute.
+    pub user_attrs: bool,
+    pub blocks: &'r [&'r str],
+    pub steps: bool,
+    pub sweeps: bool,
+}
+
+pub struct LoweredDataset {
+    /// Attribute name, type and lowered expression, in order (slots 0..n).
+    pub vars: Vec<(String, Ty, ir::Expr)>,
+}
+
+pub struct Analyzer<'a> {
+    pub sources: &'a SourceMap,
+    pub program: &'a Program,
+    pub symbols: Vec<ModuleSymbols>,
+    pub diags: Diagnostics,
+    pub overrides: Vec<Override>,
+    pub override_used: Vec<bool>,
+    pub labels: Vec<String>,
+    pub label_ids: HashMap<String, ir::LabelId>,
+    /// Every identifier some `choice` can produce.
+    pub known_labels: BTreeSet<String>,
+    pub resource_ids: HashMap<(usize, usize), ir::ResourceId>,
+    pub resources: Vec<ResourceInfo>,
+    /// Module and item of the declaration lowered for each resource id.
+    resource_decls: Vec<(usize, usize)>,
+    pub pipeline_ids: HashMap<(usize, usize), ir::PipelineId>,
+    pipeline_decls: Vec<(usize, usize, String)>,
+    pub profile_ids: HashMap<(usize, usize), ir::ProfileId>,
+    profile_decls: Vec<(usize, usize, String)>,
+    /// `prefix.` of each module's declarations as the entry file names them (`aiops.`).
+    pub module_prefix: Vec<Option<String>>,
+    datasets: HashMap<(usize, usize), Option<Rc<LoweredDataset>>>,
+    /// `scenario.start` and `horizon`, for trace replay.
+    pub start_unix: i64,
+    pub horizon: f64,
+}
+
+impl<'a> Analyzer<'a> {
+    pub fn new(sources: &'a SourceMap, program: &'a Program, overrides: &[Override]) -> Analyzer<'a> {
+        let mut diags = Diagnostics::default();
+        let symbols = resolve::build_symbols(program, &mut diags);
+        Analyzer {
+            sources,
+            program,
+            symbols,
+            diags,
+            overrides: overrides.to_vec(),
+            override_used: vec![false; overrides.len()],
+            labels: Vec::new(),
+            label_ids: HashMap::new(),
+            known_labels: BTreeSet::new(),
+            resource_ids: HashMap::new(),
+            resources: Vec::new(),
+            resource_decls: Vec::new(),
+            pipeline_ids: HashMap::new(),
+            pipeline_decls: Vec::new(),
+            profile_ids: HashMap::new(),
+            profile_decls: Vec::new(),
+            module_prefix: Vec::new(),
+            datasets: HashMap::new(),
+            start_unix: 0,
+            horizon: 0.0,
+        }
+    }
+
+    pub fn finish(self) -> Diagnostics {
+        self.diags
+    }
+
+    pub fn resolver(&self) -> Resolver<'_> {
+        Resolver {
+            program: self.program,
+            symbols: &self.symbols,
+        }
+    }
+
+    /// The declaration at `item` of `module`, borrowed from the program (not from `self`).
+    pub fn decl_of(&self, module: usize, item: usize) -> Option<&'a ast::Decl> {
+        let program: &'a Program = self.program;
+        match program.modules.get(module)?.ast.items.get(item)? {
+            ast::Item::Decl(d) => Some(d),
+            ast::Item::Import(_) => None,
+        }
+    }
+
+    pub fn label_name(&self, id: ir::LabelId) -> &str {
+        self.labels.get(id as usize).map(String::as_str).unwrap_or("?")
+    }
+
+    pub fn intern_label(&mut self, name: &str) -> ir::LabelId {
+        if let Some(id) = self.label_ids.get(name) {
+            return *id;
+        }
+        let id = self.labels.len() as ir::LabelId;
+        self.labels.push(name.to_string());
+        self.label_ids.insert(name.to_string(), id);
+        id
+    }
+
+    /// The label called `name`, if some `choice` can produce it.
+    pub fn known_label(&mut self, name: &str) -> Option<ir::LabelId> {
+        self.known_labels
+            .contains(name)
+            .then(|| self.intern_label(name))
+    }
+
+    fn decls(&self, module: usize) -> impl Iterator<Item = (usize, &'a ast::Decl)> {
+        let program: &'a Program = self.program;
+        program.modules[module]
+            .ast
+            .items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| match item {
+                ast::Item::Decl(d) => Some((i, d)),
+                ast::Item::Import(_) => None,
+            })
+    }
+
+    fn decl_name(decl: &ast::Decl) -> String {
+        decl.name
+            .as_ref()
+            .map(|n| n.name.clone())
+            .unwrap_or_else(|| decl.kind.keyword().to_string())
+    }
+
+    /// Lowers everything; returns the scenario, whether the entry has a `scenario` block, and
+    /// the sweep axes.
+    pub fn run(&mut self) -> (ir::Scenario, bool, Vec<SweepAxis>) {
+        self.compute_prefixes();
+        self.collect_labels();
+        self.assign_ids();
+        self.check_override_paths();
+        let n_modules = self.program.modules.len();
+
+        // Scenario header first: traces need its start and horizon.
+        let scenario_item = self.symbols[0].scenario;
+        let header = self.lower_scenario(scenario_item);
+        for module in 1..n_modules {
+            if let Some(item) = self.symbols[module].scenario {
+                self.check_foreign_scenario(module, item);
+            }
+        }
+
+        let mut resources: Vec<Option<ir::Resource>> = vec![None; self.resources.len()];
+        let mut profiles: Vec<Option<ir::Profile>> = vec![None; self.profile_decls.len()];
+        let mut pipelines: Vec<Option<ir::Pipeline>> = vec![None; self.pipeline_decls.len()];
+        for module in 0..n_modules {
+            let decls: Vec<(usize, &ast::Decl)> = self.decls(module).collect();
+            for (item, decl) in decls {
+                match decl.kind {
+                    DeclKind::Resource => {
+                        let lowered = self.lower_resource(module, item, decl);
+                        if let Some(id) = self.resource_decls.iter().position(|d| *d == (module, item)) {
+                            resources[id] = lowered;
+                        }
+                    }
+                    DeclKind::Profile => {
+                        let lowered = self.lower_profile(module, item, decl);
+                        if let Some(&id) = self.profile_ids.get(&(module, item)) {
+                            profiles[id as usize] = lowered;
+                        }
+                    }
+                    DeclKind::Dataset => {
+                        self.dataset(module, item);
+                    }
+                    DeclKind::Pipeline => {
+                        let lowered = self.lower_pipeline(module, item, decl);
+                        if let Some(&id) = self.pipeline_ids.get(&(module, item)) {
+                            pipelines[id as usize] = lowered;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut arrivals = Vec::new();
+        let mut monitors = Vec::new();
+        for module in 0..n_modules {
+            let decls: Vec<(usize, &ast::Decl)> = self.decls(module).collect();
+            for (_, decl) in decls {
+                match decl.kind {
+                    DeclKind::Arrivals => {
+                        if let Some(a) = self.lower_arrivals(module, decl) {
+                            if module == 0 {
+                                arrivals.push(a);
+                            }
+                        }
+                    }
+                    DeclKind::Monitor => {
+                        if let Some(m) = self.lower_monitor(module, decl, &pipelines) {
+                            if module == 0 {
+                                monitors.push(m);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let resources: Vec<ir::Resource> = resources
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                r.unwrap_or_else(|| ir::Resource {
+                    name: self.resources[i].name.clone(),
+                    kind: ir::ResourceKind::Link(ir::Link { bandwidth: 1.0 }),
+                })
+            })
+            .collect();
+        let pipelines: Vec<ir::Pipeline> = pipelines
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                p.unwrap_or_else(|| ir::Pipeline {
+                    name: self.pipeline_decls[i].2.clone(),
+                    vars: Vec::new(),
+                    priority_var: None,
+                    deadline_var: None,
+                    steps: Vec::new(),
+                    model: None,
+                })
+            })
+            .collect();
+        let profiles: Vec<ir::Profile> = profiles
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                p.unwrap_or_else(|| ir::Profile {
+                    name: self.profile_decls[i].2.clone(),
+                    hourly: vec![1.0; 168],
+                })
+            })
+            .collect();
+        let mut experiment = ir::Experiment {
+            replications: 1,
+            confidence: 0.95,
+            metrics: Vec::new(),
+        };
+        let mut sweeps = Vec::new();
+        for module in 0..n_modules {
+            if let Some(item) = self.symbols[module].experiment {
+                if let Some(decl) = self.decl_of(module, item) {
+                    let (e, s) = self.lower_experiment(module, decl, &resources, &pipelines);
+                    if module == 0 {
+                        experiment = e;
+                        sweeps = s;
+                    }
+                }
+            }
+        }
+        let scenario = ir::Scenario {
+            name: header.name,
+            start_unix: header.start_unix,
+            start_rfc3339: header.start_rfc3339,
+            horizon: header.horizon,
+            warmup: header.warmup,
+            seed: header.seed,
+            drain: header.drain,
+            resources,
+            pipelines,
+            profiles,
+            arrivals,
+            monitors,
+            experiment,
+            labels: self.labels.clone(),
+        };
+        (scenario, scenario_item.is_some(), sweeps)
+    }
+
+    /// Gives each module the prefix the entry file uses for it (`aiops.`), breadth first.
+    fn compute_prefixes(&mut self) {
+        let n = self.program.modules.len();
+        let mut prefix: Vec<Option<String>> = vec![None; n];
+        prefix[0] = Some(String::new());
+        let mut queue = std::collections::VecDeque::from([0usize]);
+        while let Some(m) = queue.pop_front() {
+            let base = prefix[m].clone().unwrap_or_default();
+            for (alias, target) in &self.program.modules[m].imports {
+                if let Some(t) = target {
+                    if prefix[*t].is_none() {
+                        prefix[*t] = Some(format!("{base}{}.", alias.name));
+                        queue.push_back(*t);
+                    }
+                }
+            }
+        }
+        self.module_prefix = prefix;
+    }
+
+    fn qualified(&self, module: usize, name: &str) -> String {
+        format!(
+            "{}{name}",
+            self.module_prefix
+                .get(module)
+                .cloned()
+                .flatten()
+                .unwrap_or_default()
+        )
+    }
+
+    /// Every identifier a `choice` produces (except choices of pipelines in `arrivals`).
+    fn collect_labels(&mut self) {
+        fn walk(e: &ast::Expr, out: &mut BTreeSet<String>) {
+            match &e.kind {
+                ast::ExprKind::Choice(entries) => {
+                    for entry in entries {
+                        if entry.key.parts.len() == 1 {
+                            out.insert(entry.key.dotted());
+                        }
+                        walk(&entry.weight, out);
+                    }
+                }
+                ast::ExprKind::List(items) => items.iter().for_each(|i| walk(i, out)),
+                ast::ExprKind::Unary { operand, .. } => walk(operand, out),
+                ast::ExprKind::Binary { lhs, rhs, .. } => {
+                    walk(lhs, out);
+                    walk(rhs, out);
+                }
+                ast::ExprKind::If { cond, then, otherwise } => {
+                    walk(cond, out);
+                    walk(then, out);
+                    walk(otherwise, out);
+                }
+                ast::ExprKind::Match { scrutinee, arms } => {
+                    walk(scrutinee, out);
+                    arms.iter().for_each(|a| walk(&a.body, out));
+                }
+                ast::ExprKind::Call { args, .. } => args.iter().for_each(|a| walk(&a.value, out)),
+                ast::ExprKind::Transfer { size, .. } => walk(size, out),
+                _ => {}
+            }
+        }
+        fn block(b: &ast::Block, arrivals: bool, out: &mut BTreeSet<String>) {
+            for entry in &b.entries {
+                match entry {
+                    ast::Entry::Attr(a) => {
+                        if !(arrivals && a.name.name == "pipeline") {
+                            walk(&a.value, out);
+                        }
+                    }
+                    ast::Entry::Block(nb) => block(&nb.body, false, out),
+                    ast::Entry::Step(s) => {
+                        if let Some(w) = &s.when {
+                            walk(w, out);
+                        }
+                        block(&s.body, false, out);
+                    }
+                    ast::Entry::Sweep(_) => {}
+                }
+            }
+        }
+        let mut out = BTreeSet::new();
+        for module in &self.program.modules {
+            for item in &module.ast.items {
+                if let ast::Item::Decl(d) = item {
+                    block(&d.body, d.kind == DeclKind::Arrivals, &mut out);
+                }
+            }
+        }
+        for o in &self.overrides {
+            walk(&o.value, &mut out);
+        }
+        self.known_labels = out;
+    }
+
+    /// The written `kind = pool|link` of a resource (or its override).
+    fn resource_kind(&self, module: usize, decl: &ast::Decl) -> Option<ResKind> {
+        let prefix = self.attr_prefix(module, decl);
+        let overridden = prefix.as_ref().and_then(|p| {
+            self.overrides
+                .iter()
+                .find(|o| o.path == format!("{p}.kind"))
+                .map(|o| &o.value)
+        });
+        let written = decl.body.entries.iter().find_map(|e| match e {
+            ast::Entry::Attr(a) if a.name.name == "kind" => Some(&a.value),
+            _ => None,
+        });
+        match &overridden.or(written)?.kind {
+            ast::ExprKind::Path(p) if p.dotted() == "pool" => Some(ResKind::Pool),
+            ast::ExprKind::Path(p) if p.dotted() == "link" => Some(ResKind::Link),
+            _ => None,
+        }
+    }
+
+    fn assign_ids(&mut self) {
+        let n = self.program.modules.len();
+        for module in 0..n {
+            let decls: Vec<(usize, &ast::Decl)> = self.decls(module).collect();
+            for (item, decl) in decls {
+                let Some(name) = &decl.name else { continue };
+                // A second declaration of a name is reported and not given an id.
+                if !matches!(self.symbols[module].names.get(&name.name), Some((resolve::Symbol::Decl { item: i, .. }, _)) if *i == item)
+                {
+                    continue;
+                }
+                let qualified = self.qualified(module, &name.name);
+                match decl.kind {
+                    DeclKind::Resource => {
+                        let shadowing = (module != 0)
+                            .then(|| self.resolver().lookup(module, &name.name))
+                            .flatten()
+                            .filter(|(m, _)| *m == 0);
+                        if let Some((_, resolve::Symbol::Decl { item: entry_item, .. })) = shadowing {
+                            if let Some(&id) = self.resource_ids.get(&(0, entry_item)) {
+                                self.resource_ids.insert((module, item), id);
+                                continue;
+                            }
+                        }
+                        let id = self.resources.len() as ir::ResourceId;
+                        let kind = self.resource_kind(module, decl);
+                        self.resources.push(ResourceInfo { name: qualified, kind });
+                        self.resource_decls.push((module, item));
+                        self.resource_ids.insert((module, item), id);
+                    }
+                    DeclKind::Pipeline => {
+                        let id = self.pipeline_decls.len() as ir::PipelineId;
+                        self.pipeline_decls.push((module, item, qualified));
+                        self.pipeline_ids.insert((module, item), id);
+                    }
+                    DeclKind::Profile => {
+                        let id = self.profile_decls.len() as ir::ProfileId;
+                        self.profile_decls.push((module, item, qualified));
+                        self.profile_ids.insert((module, item), id);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// The override path prefix of a declaration (`gpu`, `aiops.edge`, `scenario`), or None
+    /// when the entry file cannot name it.
+    pub fn attr_prefix(&self, module: usize, decl: &ast::Decl) -> Option<String> {
+        if decl.kind == DeclKind::Scenario {
+            return (module == 0).then(|| "scenario".to_string());
+        }
+        if decl.kind == DeclKind::Experiment {
+            return (module == 0).then(|| "experiment".to_string());
+        }
+        let prefix = self.module_prefix.get(module).cloned().flatten()?;
+        decl.name.as_ref().map(|n| format!("{prefix}{}", n.name))
+    }
+
+    /// The value of attribute `name`: an override of `prefix.name`, or the written one.
+    pub fn value<'e>(&mut self, prefix: Option<&str>, entries: &Entries<'e>, name: &str) -> Option<ast::Expr> {
+        if let Some(prefix) = prefix {
+            let path = format!("{prefix}.{name}");
+            if let Some(i) = self.overrides.iter().position(|o| o.path == path) {
+                self.override_used[i] = true;
+                return Some(self.overrides[i].value.clone());
+            }
+        }
+        entries.get(name).map(|a| a.value.clone())
+    }
+
+    /// Sorts a block's entries, reporting unknown, duplicate and misplaced ones.
+    pub fn entries<'b>(&mut self, block: &'b ast::Block, rules: &BlockRules) -> Entries<'b> {
+        let mut out = Entries {
+            attrs: Vec::new(),
+            blocks: Vec::new(),
+            steps: Vec::new(),
+            sweeps: Vec::new(),
+        };
+        for entry in &block.entries {
+            match entry {
+                ast::Entry::Attr(attr) => {
+                    let name = attr.name.name.as_str();
+                    if let Some(first) = out.get(name) {
+                        self.diags.push(
+                            Diagnostic::error(codes::DUPLICATE_ATTRIBUTE, format!("`{name}` is set twice in {}", rules.owner))
+                                .primary(attr.name.span, "set again here")
+                                .secondary(first.name.span, "first set here")
+                                .help("keep one of them"),
+                        );
+                        continue;
+                    }
+                    if rules.attrs.contains(&name) || (rules.user_attrs && !rules.inapplicable.iter().any(|(n, _)| *n == name)) {
+                        out.attrs.push(attr);
+                        continue;
+                    }
+                    if let Some((_, why)) = rules.inapplicable.iter().find(|(n, _)| *n == name) {
+                        self.diags.push(
+                            Diagnostic::error(codes::INAPPLICABLE_ATTRIBUTE, format!("`{name}` does not apply to {}", rules.owner))
+                                .primary(attr.name.span, "not applicable here")
+                                .help(why.clone()),
+                        );
+                        continue;
+                    }
+                    let known: Vec<&str> = rules.attrs.to_vec();
+                    let help = match did_you_mean(name, known.iter().copied()) {
+                        Some(h) => h,
+                        None if known.is_empty() => format!("{} takes no attributes", rules.owner),
+                        None => format!("{} takes `{}`", rules.owner, known.join("`, `")),
+                    };
+                    self.diags.push(
+                        Diagnostic::error(codes::UNKNOWN_ATTRIBUTE, format!("unknown attribute `{name}` in {}", rules.owner))
+                            .primary(attr.name.span, "unknown attribute")
+                            .help(help),
+                    );
+                }
+                ast::Entry::Block(nb) => {
+                    if rules.blocks.contains(&nb.name.name.as_str()) {
+                        out.blocks.push(nb);
+                    } else {
+                        let help = match did_you_mean(&nb.name.name, rules.blocks.iter().copied()) {
+                            Some(h) => h,
+                            None if rules.blocks.is_empty() => format!("{} has no nested blocks", rules.owner),
+                            None => format!("{} can hold `{}` blocks", rules.owner, rules.blocks.join("`, `")),
+                        };
+                        self.diags.push(
+                            Diagnostic::error(codes::MISPLACED_ENTRY, format!("a `{}` block is not allowed in {}", nb.name.name, rules.owner))
+                                .primary(nb.name.span, "not allowed here")
+                                .help(help),
+                        );
+                    }
+                }
+                ast::Entry::Step(step) => {
+                    if rules.steps {
+                        out.steps.push(step);
+                    } else {
+                        self.diags.push(
+                            Diagnostic::error(codes::MISPLACED_ENTRY, format!("a `{}` step is not allowed in {}", step.kind.keyword(), rules.owner))
+                                .primary(step.kind_span, "steps belong in a pipeline")
+                                .help("move the step into a `pipeline` block"),
+                        );
+                    }
+                }
+                ast::Entry::Sweep(sweep) => {
+                    if rules.sweeps {
+                        out.sweeps.push(sweep);
+                    } else {
+                        self.diags.push(
+                            Diagnostic::error(codes::MISPLACED_ENTRY, format!("`sweep` is not allowed in {}", rules.owner))
+                                .primary(sweep.span, "sweeps belong in the experiment")
+                                .help("move the sweep into the `experiment` block"),
+                        );
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    pub fn missing(&mut self, span: Span, owner: &str, attr: &str, help: String) {
+        self.diags.push(
+            Diagnostic::error(codes::MISSING_ATTRIBUTE, format!("{owner} needs `{attr}`"))
+                .primary(span, format!("no `{attr}`"))
+                .help(help),
+        );
+    }
+
+    pub fn out_of_range(&mut self, span: Span, message: String, help: String) {
+        self.diags.push(
+            Diagnostic::error(codes::OUT_OF_RANGE, message)
+                .primary(span, "out of range")
+                .help(help),
+        );
+    }
+
+    /// Checks and lowers an attribute value that must be a constant of `expect`.
+    pub fn constant(&mut self, e: &ast::Expr, expect: Expect, what: &str, scope: &Scope) -> Option<f64> {
+        let typed = self.expr(e, scope);
+        if !self.expect(&typed, expect, e.span, what) || typed.ty == Ty::Error {
+            return None;
+        }
+        match const_num(&typed.ir) {
+            Some(v) => Some(v),
+            None => {
+                self.diags.push(
+                    Diagnostic::error(codes::NOT_CONSTANT, format!("`{what}` must be a constant"))
+                        .primary(e.span, "random or computed per instance")
+                        .help(format!("write a fixed value for `{what}`; randomness belongs in pipeline, dataset and step attributes")),
+                );
+                None
+            }
+        }
+    }
+
+    /// A constant boolean attribute.
+    pub fn constant_bool(&mut self, e: &ast::Expr, what: &str, scope: &Scope) -> Option<bool> {
+        let typed = self.expr(e, scope);
+        if !self.expect(&typed, Expect::Bool, e.span, what) || typed.ty == Ty::Error {
+            return None;
+        }
+        match super::consts::const_value(&typed.ir) {
+            Some(ir::Value::Bool(b)) => Some(b),
+            _ => {
+                self.diags.push(
+                    Diagnostic::error(codes::NOT_CONSTANT, format!("`{what}` must be a constant"))
+                        .primary(e.span, "random or computed")
+                        .help("write `true` or `false`"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A constant whole number ≥ `min`.
+    pub fn whole(&mut self, e: &ast::Expr, what: &str, min: f64, scope: &Scope) -> Option<f64> {
+        let v = self.constant(e, Expect::Dim(Dim::NONE), what, scope)?;
+        if v.fract() != 0.0 || v < min || v > u32::MAX as f64 {
+            self.out_of_range(
+                e.span,
+                format!("`{what}` must be a whole number of at least {}, found {}", show(min), show(v)),
+                format!("write a whole number such as `{}`", show(min.max(1.0))),
+            );
+            return None;
+        }
+        Some(v)
+    }
+
+    /// A keyword attribute (`policy = sjf`).
+    pub fn keyword(&mut self, e: &ast::Expr, what: &str, allowed: &[&str]) -> Option<usize> {
+        let ast::ExprKind::Path(p) = &e.kind else {
+            self.diags.push(
+                Diagnostic::error(codes::TYPE_MISMATCH, format!("expected one of `{}` for `{what}`", allowed.join("`, `")))
+                    .primary(e.span, "not a keyword")
+                    .help(format!("write one of `{}`", allowed.join("`, `"))),
+            );
+            return None;
+        };
+        let name = p.dotted();
+        if let Some(i) = allowed.iter().position(|a| *a == name) {
+            return Some(i);
+        }
+        let help = match did_you_mean(&name, allowed.iter().copied()) {
+            Some(h) => format!("{h} `{what}` is one of `{}`", allowed.join("`, `")),
+            None => format!("`{what}` is one of `{}`", allowed.join("`, `")),
+        };
+        self.diags.push(
+            Diagnostic::error(codes::UNKNOWN_KEYWORD, format!("unknown {what} `{name}`"))
+                .primary(e.span, format!("not a {what}"))
+                .help(help),
+        );
+        None
+    }
+
+    /// Warns when a duration, size or count is a distribution that often samples below zero.
+    pub fn warn_negative(&mut self, e: &ir::Expr, span: Span, what: &str) {
+        let mut worst: Option<(f64, &'static str)> = None;
+        fn visit(e: &ir::Expr, worst: &mut Option<(f64, &'static str)>) {
+            match e {
+                ir::Expr::Dist(d) => {
+                    if let Some(p) = negative_probability(d) {
+                        let name = match **d {
+                            ir::Distribution::Normal { .. } => "normal",
+                            ir::Distribution::Uniform { .. } => "uniform",
+                            ir::Distribution::Triangular { .. } => "triangular",
+                            _ => "empirical",
+                        };
+                        if worst.is_none_or(|(w, _)| p > w) {
+                            *worst = Some((p, name));
+                        }
+                    }
+                }
+                ir::Expr::If(_, a, b) => {
+                    visit(a, worst);
+                    visit(b, worst);
+                }
+                ir::Expr::Match { arms, default, .. } => {
+                    arms.iter().for_each(|(_, body)| visit(body, worst));
+                    if let Some(d) = default {
+                        visit(d, worst);
+                    }
+                }
+                _ => {}
+            }
+        }
+        visit(e, &mut worst);
+        if let Some((p, name)) = worst {
+            if p > 0.01 {
+                let percent = if p * 100.0 >= 1.0 { format!("{:.0}%", p * 100.0) } else { format!("{:.1}%", p * 100.0) };
+                let help = match name {
+                    "normal" => "a normal whose mean is under 2.33 standard deviations goes below zero more than 1% of the time: use `lognormal` or `gamma`, or a larger mean",
+                    _ => "use a distribution that stays positive, such as `lognormal`, `gamma` or `uniform` with `min >= 0`",
+                };
+                self.diags.push(
+                    Diagnostic::warning(
+                        codes::NEGATIVE_SAMPLES,
+                        format!("`{what}` is below zero in about {percent} of samples, which are clamped to zero"),
+                    )
+                    .primary(span, format!("this {name} distribution goes negative"))
+                    .help(help),
+                );
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Scenario
+
+    fn check_foreign_scenario(&mut self, module: usize, item: usize) {
+        if let Some(decl) = self.decl_of(module, item) {
+            let decl: &ast::Decl = decl;
+            // Checked like the entry's, so a module is clean on its own; not lowered.
+            let program: &'a Program = self.program;
+            let _ = program;
+            let decl = decl.clone();
+            let saved = (self.start_unix, self.horizon);
+            self.scenario_header(module, Some(&decl));
+            (self.start_unix, self.horizon) = saved;
+        }
+    }
+
+    fn lower_scenario(&mut self, item: Option<usize>) -> Header {
+        let decl = item.and_then(|i| self.decl_of(0, i).cloned());
+        self.scenario_header(0, decl.as_ref())
+    }
+
+    fn scenario_header(&mut self, module: usize, decl: Option<&ast::Decl>) -> Header {
+        let file_stem = {
+            let name = &self.sources.get(self.program.modules[0].file).name;
+            std::path::Path::new(name)
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_else(|| "scenario".into())
+        };
+        let mut header = Header {
+            name: file_stem,
+            start_unix: default_start_unix(),
+            start_rfc3339: DEFAULT_START.to_string(),
+            horizon: 0.0,
+            warmup: 0.0,
+            seed: 1,
+            drain: false,
+        };
+        let Some(decl) = decl else {
+            self.start_unix = header.start_unix;
+            return header;
+        };
+        if let Some(n) = &decl.name {
+            header.name = n.name.clone();
+        }
+        let rules = BlockRules {
+            owner: format!("scenario `{}`", Self::decl_name(decl)),
+            attrs: &SCENARIO_ATTRS.iter().map(|a| a.0).collect::<Vec<_>>(),
+            inapplicable: &[],
+            user_attrs: false,
+            blocks: &[],
+            steps: false,
+            sweeps: false,
+        };
+        let entries = self.entries(&decl.body, &rules);
+        let prefix = (module == 0).then_some("scenario");
+        let scope = Scope::module(module);
+        if let Some(e) = self.value(prefix, &entries, "start") {
+            match &e.kind {
+                ast::ExprKind::Str(s) => match chrono::DateTime::parse_from_rfc3339(s) {
+                    Ok(t) => {
+                        header.start_unix = t.timestamp();
+                        header.start_rfc3339 = s.clone();
+                    }
+                    Err(err) => self.diags.push(
+                        Diagnostic::error(codes::BAD_DATE_TIME, format!("`start` is not an RFC 3339 date-time: {err}"))
+                            .primary(e.span, "not a date-time")
+                            .help(format!("write a date, `T`, a time and a zone, such as `\"{DEFAULT_START}\"`")),
+                    ),
+                },
+                _ => {
+                    let t = self.expr(&e, &scope);
+                    self.expect(&t, Expect::Str, e.span, "start");
+                }
+            }
+        }
+        match self.value(prefix, &entries, "horizon") {
+            Some(e) => {
+                if let Some(v) = self.constant(&e, Expect::Dim(Dim::TIME), "horizon", &scope) {
+                    if v <= 0.0 {
+                        self.out_of_range(e.span, format!("`horizon` must be positive, found {}s", show(v)), "simulate for some time, such as `horizon = 30d`".into());
+                    } else {
+                        header.horizon = v;
+                    }
+                }
+            }
+            None => {
+                let span = decl.name.as_ref().map(|n| n.span).unwrap_or(decl.kind_span);
+                self.missing(span, &rules.owner, "horizon", "say how long to simulate, such as `horizon = 30d`".into());
+            }
+        }
+        if let Some(e) = self.value(prefix, &entries, "warmup") {
+            if let Some(v) = self.constant(&e, Expect::Dim(Dim::TIME), "warmup", &scope) {
+                if v < 0.0 || (header.horizon > 0.0 && v >= header.horizon) {
+                    self.out_of_range(
+                        e.span,
+                        format!("`warmup` must be at least 0s and shorter than the horizon, found {}s", show(v)),
+                        "the warm-up is the start of the horizon that statistics ignore".into(),
+                    );
+                } else {
+                    header.warmup = v;
+                }
+            }
+        }
+        if let Some(e) = self.value(prefix, &entries, "seed") {
+            if let Some(v) = self.whole(&e, "seed", 0.0, &scope) {
+                header.seed = v as u64;
+            }
+        }
+        if let Some(e) = self.value(prefix, &entries, "drain") {
+            if let Some(b) = self.constant_bool(&e, "drain", &scope) {
+                header.drain = b;
+            }
+        }
+        self.start_unix = header.start_unix;
+        self.horizon = header.horizon;
+        header
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Resources
+
+    fn lower_resource(&mut self, module: usize, item: usize, decl: &ast::Decl) -> Option<ir::Resource> {
+        let name = Self::decl_name(decl);
+        let owner = format!("resource `{name}`");
+        let kind = self.resource_ids.get(&(module, item)).and_then(|id| self.resources[*id as usize].kind);
+        let kind = match self.resource_decls.iter().position(|d| *d == (module, item)) {
+            Some(_) => kind,
+            None => self.resource_kind(module, decl),
+        };
+        let pool_only: Vec<(&str, String)> = ["capacity", "policy", "cost"]
+            .iter()
+            .map(|a| (*a, format!("`{a}` is an attribute of pools (`kind = pool`); a link has `bandwidth`")))
+            .collect();
+        let link_only = vec![("bandwidth", "`bandwidth` is an attribute of links (`kind = link`); a pool has `capacity`".to_string())];
+        let all: Vec<&str> = POOL_ATTRS.iter().chain(LINK_ATTRS).map(|a| a.0).collect();
+        let (attrs, inapplicable, blocks): (Vec<&str>, Vec<(&str, String)>, &[&str]) = match kind {
+            Some(ResKind::Pool) => (POOL_ATTRS.iter().map(|a| a.0).collect(), link_only, &["autoscale"]),
+            Some(ResKind::Link) => (LINK_ATTRS.iter().map(|a| a.0).collect(), pool_only, &[]),
+            None => (all, Vec::new(), &["autoscale"]),
+        };
+        let rules = BlockRules {
+            owner: owner.clone(),
+            attrs: &attrs,
+            inapplicable: &inapplicable,
+            user_attrs: false,
+            blocks,
+            steps: false,
+            sweeps: false,
+        };
+        let entries = self.entries(&decl.body, &rules);
+        let prefix = self.attr_prefix(module, decl);
+        let prefix = prefix.as_deref();
+        let scope = Scope::module(module);
+        let name_span = decl.name.as_ref().map(|n| n.span).unwrap_or(decl.kind_span);
+        match self.value(prefix, &entries, "kind") {
+            Some(e) => {
+                self.keyword(&e, "resource kind", RESOURCE_KINDS);
+            }
+            None => self.missing(name_span, &owner, "kind", "write `kind = pool` for slots (CPUs, GPUs) or `kind = link` for a shared bandwidth".into()),
+        }
+        let kind = kind?;
+        let lowered_name = self.resource_ids.get(&(module, item)).map(|id| self.resources[*id as usize].name.clone()).unwrap_or(name);
+        match kind {
+            ResKind::Link => {
+                let bandwidth = match self.value(prefix, &entries, "bandwidth") {
+                    Some(e) => {
+                        let v = self.constant(&e, Expect::Dim(Dim::BANDWIDTH), "bandwidth", &scope)?;
+                        if v <= 0.0 {
+                            self.out_of_range(e.span, format!("`bandwidth` must be positive, found {}B/s", show(v)), "write a bandwidth such as `1.25GB/s` or `10Gbps`".into());
+                            return None;
+                        }
+                        v
+                    }
+                    None => {
+                        self.missing(name_span, &owner, "bandwidth", "a link needs its shared bandwidth, such as `bandwidth = 1.25GB/s`".into());
+                        return None;
+                    }
+                };
+                Some(ir::Resource {
+                    name: lowered_name,
+                    kind: ir::ResourceKind::Link(ir::Link { bandwidth }),
+                })
+            }
+            ResKind::Pool => {
+                let capacity = match self.value(prefix, &entries, "capacity") {
+                    Some(e) => self.whole(&e, "capacity", 1.0, &scope),
+                    None => {
+                        self.missing(name_span, &owner, "capacity", "a pool needs its number of slots, such as `capacity = 8`".into());
+                        None
+                    }
+                };
+                let policy = match self.value(prefix, &entries, "policy") {
+                    Some(e) => self.keyword(&e, "policy", POLICIES).map(|i| match i {
+                        0 => ir::Policy::Fifo,
+                        1 => ir::Policy::Sjf,
+                        2 => ir::Policy::Priority,
+                        3 => ir::Policy::Edf,
+                        _ => ir::Policy::FairShare,
+                    }),
+                    None => Some(ir::Policy::Fifo),
+                };
+                let cost = match self.value(prefix, &entries, "cost") {
+                    Some(e) => self.constant(&e, Expect::Dim(Dim::NONE), "cost", &scope).and_then(|v| {
+                        if v < 0.0 {
+                            self.out_of_range(e.span, format!("`cost` must not be negative, found {}", show(v)), "`cost` is the price per slot-hour".into());
+                            None
+                        } else {
+                            Some(v)
+                        }
+                    }),
+                    None => Some(0.0),
+                };
+                let autoscale = match entries.blocks.first() {
+                    Some(block) => {
+                        let block_prefix = prefix.map(|p| format!("{p}.autoscale"));
+                        Some(self.lower_autoscale(module, block, block_prefix.as_deref(), capacity))
+                    }
+                    None => None,
+                };
+                for extra in entries.blocks.iter().skip(1) {
+                    self.diags.push(
+                        Diagnostic::error(codes::DUPLICATE_ATTRIBUTE, format!("`autoscale` is set twice in {owner}"))
+                            .primary(extra.name.span, "set again here")
+                            .secondary(entries.blocks[0].name.span, "first set here")
+                            .help("keep one `autoscale` block"),
+                    );
+                }
+                let autoscale = match autoscale {
+                    Some(None) => return None,
+                    Some(Some(a)) => Some(a),
+                    None => None,
+                };
+                Some(ir::Resource {
+                    name: lowered_name,
+                    kind: ir::ResourceKind::Pool(ir::Pool {
+                        capacity: capacity? as u32,
+                        policy: policy?,
+                        cost_per_slot_hour: cost?,
+                        autoscale,
+                    }),
+                })
+            }
+        }
+    }
+
+    fn lower_autoscale(&mut self, module: usize, block: &ast::NestedBlock, prefix: Option<&str>, capacity: Option<f64>) -> Option<ir::Autoscale> {
+        let rules = BlockRules {
+            owner: "`autoscale`".into(),
+            attrs: &AUTOSCALE_ATTRS.iter().map(|a| a.0).collect::<Vec<_>>(),
+            inapplicable: &[],
+            user_attrs: false,
+            blocks: &[],
+            steps: false,
+            sweeps: false,
+        };
+        let entries = self.entries(&block.body, &rules);
+        let scope = Scope::module(module);
+        let mut ok = true;
+        let whole = |this: &mut Self, name: &str, min: f64, default: Option<f64>| -> Option<f64> {
+            match this.value(prefix, &entries, name) {
+                Some(e) => this.whole(&e, name, min, &scope),
+                None => match default {
+                    Some(d) => Some(d),
+                    None => {
+                        this.missing(block.name.span, "`autoscale`", name, format!("write `{name} = N`"));
+                        None
+                    }
+                },
+            }
+        };
+        let min = whole(self, "min", 1.0, capacity);
+        let max = whole(self, "max", 1.0, None);
+        let step = whole(self, "step", 1.0, Some(1.0));
+        let duration = |this: &mut Self, name: &str, default: f64| -> Option<f64> {
+            match this.value(prefix, &entries, name) {
+                Some(e) => {
+                    let v = this.constant(&e, Expect::Dim(Dim::TIME), name, &scope)?;
+                    if v < 0.0 {
+                        this.out_of_range(e.span, format!("`{name}` must not be negative"), "write a duration such as `5min`".into());
+                        return None;
+                    }
+                    Some(v)
+                }
+                None => Some(default),
+            }
+        };
+        let sustain = duration(self, "for", 60.0);
+        let idle_release = duration(self, "idle_release", 600.0);
+        let provision = duration(self, "provision", 0.0);
+        let threshold = match self.value(prefix, &entries, "when_queue_above") {
+            Some(e) => self.constant(&e, Expect::Dim(Dim::NONE), "when_queue_above", &scope),
+            None => Some(0.0),
+        };
+        if let (Some(lo), Some(hi)) = (min, max) {
+            if lo > hi {
+                self.out_of_range(block.name.span, format!("`autoscale` has `min` {} above `max` {}", show(lo), show(hi)), "`min` must not exceed `max`".into());
+                ok = false;
+            } else if let Some(c) = capacity {
+                if c < lo || c > hi {
+                    self.out_of_range(block.name.span, format!("the pool's `capacity` {} is outside `autoscale` {}..{}", show(c), show(lo), show(hi)), "the starting capacity must lie between `min` and `max`".into());
+                    ok = false;
+                }
+            }
+        }
+        if !ok {
+            return None;
+        }
+        Some(ir::Autoscale {
+            min: min? as u32,
+            max: max? as u32,
+            step: step? as u32,
+            when_queue_above: threshold?,
+            sustain: sustain?,
+            idle_release: idle_release?,
+            provision: provision?,
+        })
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Profiles
+
+    fn lower_profile(&mut self, module: usize, _item: usize, decl: &ast::Decl) -> Option<ir::Profile> {
+        let name = Self::decl_name(decl);
+        let owner = format!("profile `{name}`");
+        let rules = BlockRules {
+            owner: owner.clone(),
+            attrs: &PROFILE_ATTRS.iter().map(|a| a.0).collect::<Vec<_>>(),
+            inapplicable: &[],
+            user_attrs: false,
+            blocks: &[],
+            steps: false,
+            sweeps: false,
+        };
+        let entries = self.entries(&decl.body, &rules);
+        let prefix = self.attr_prefix(module, decl);
+        let scope = Scope::module(module);
+        let hours = self.value(prefix.as_deref(), &entries, "hours");
+        let days = self.value(prefix.as_deref(), &entries, "days");
+        let matrix = self.value(prefix.as_deref(), &entries, "matrix");
+        let name_span = decl.name.as_ref().map(|n| n.span).unwrap_or(decl.kind_span);
+        let mut hourly = Vec::with_capacity(168);
+        if let Some(m) = &matrix {
+            if let Some(other) = hours.as_ref().or(days.as_ref()) {
+                self.diags.push(
+                    Diagnostic::error(codes::PROFILE_SHAPE, format!("{owner} has both `matrix` and `hours`/`days`"))
+                        .primary(other.span, "remove this")
+                        .secondary(m.span, "or this")
+                        .help("a profile is either `hours` and `days`, or a 7x24 `matrix`"),
+                );
+                return None;
+            }
+            let rows = self.list_items(m, "matrix", 7, "7 rows, one per day from Monday")?;
+            let mut ok = true;
+            for row in rows {
+                match self.numbers(&row, "matrix", 24, "24 numbers, one per hour", &scope) {
+                    Some(values) => hourly.extend(values),
+                    None => ok = false,
+                }
+            }
+            if !ok {
+                return None;
+            }
+        } else {
+            if hours.is_none() && days.is_none() {
+                self.diags.push(
+                    Diagnostic::error(codes::PROFILE_SHAPE, format!("{owner} has no `hours`, `days` or `matrix`"))
+                        .primary(name_span, "empty profile")
+                        .help("write `hours = [24 numbers]` and `days = [7 numbers, Monday first]`, or `matrix = [[24 numbers] x 7]`"),
+                );
+                return None;
+            }
+            let h = match &hours {
+                Some(e) => self.numbers(e, "hours", 24, "24 numbers, one per hour from midnight", &scope),
+                None => Some(vec![1.0; 24]),
+            };
+            let d = match &days {
+                Some(e) => self.numbers(e, "days", 7, "7 numbers, Monday first", &scope),
+                None => Some(vec![1.0; 7]),
+            };
+            let (h, d) = (h?, d?);
+            for day in &d {
+                for hour in &h {
+                    hourly.push(day * hour);
+                }
+            }
+        }
+        let mean = hourly.iter().sum::<f64>() / hourly.len().max(1) as f64;
+        if !(mean > 0.0) {
+            return None;
+        }
+        Some(ir::Profile {
+            name: self.qualified(module, &name),
+            hourly: hourly.into_iter().map(|v| v / mean).collect(),
+        })
+    }
+
+    fn list_items(&mut self, e: &ast::Expr, what: &str, len: usize, shape: &str) -> Option<Vec<ast::Expr>> {
+        let ast::ExprKind::List(items) = &e.kind else {
+            self.diags.push(
+                Diagnostic::error(codes::PROFILE_SHAPE, format!("`{what}` must be a list of {shape}"))
+                    .primary(e.span, "not a list")
+                    .help(format!("write `{what} = [...]` with {shape}")),
+            );
+            return None;
+        };
+        if items.len() != len {
+            self.diags.push(
+                Diagnostic::error(codes::PROFILE_SHAPE, format!("`{what}` must have {shape}, found {}", items.len()))
+                    .primary(e.span, format!("{} entries", items.len()))
+                    .help(format!("write exactly {shape}")),
+            );
+            return None;
+        }
+        Some(items.clone())
+    }
+
+    fn numbers(&mut self, e: &ast::Expr, what: &str, len: usize, shape: &str, scope: &Scope) -> Option<Vec<f64>> {
+        let items = self.list_items(e, what, len, shape)?;
+        let mut out = Vec::new();
+        let mut ok = true;
+        for item in &items {
+            match self.constant(item, Expect::Dim(Dim::NONE), what, scope) {
+                Some(v) if v > 0.0 => out.push(v),
+                Some(v) => {
+                    self.diags.push(
+                        Diagnostic::error(codes::PROFILE_VALUE, format!("profile entries must be positive, found {}", show(v)))
+                            .primary(item.span, "not positive")
+                            .help("use a small positive multiplier, such as `0.05`, for quiet hours"),
+                    );
+                    ok = false;
+                }
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Datasets and pipelines
+
+    /// A data set's attributes, lowered once (slots 0..n, which are also their slots in any
+    /// pipeline that uses the data set, since data attributes come first).
+    fn dataset(&mut self, module: usize, item: usize) -> Option<Rc<LoweredDataset>> {
+        if let Some(done) = self.datasets.get(&(module, item)) {
+            return done.clone();
+        }
+        self.datasets.insert((module, item), None);
+        let decl = self.decl_of(module, item)?.clone();
+        let name = Self::decl_name(&decl);
+        let rules = BlockRules {
+            owner: format!("dataset `{name}`"),
+            attrs: &[],
+            inapplicable: &[],
+            user_attrs: true,
+            blocks: &[],
+            steps: false,
+            sweeps: false,
+        };
+        let entries = self.entries(&decl.body, &rules);
+        let prefix = self.attr_prefix(module, &decl);
+        let mut scope = Scope::module(module);
+        let mut vars = Vec::new();
+        let mut ok = true;
+        for (i, attr) in entries.attrs.iter().enumerate() {
+            scope.later = entries.attrs[i + 1..].iter().map(|a| (a.name.name.clone(), a.name.span)).collect();
+            let e = self.value(prefix.as_deref(), &entries, &attr.name.name).unwrap_or_else(|| attr.value.clone());
+            let typed = self.expr(&e, &scope);
+            ok &= self.user_value(&typed, e.span, &attr.name.name);
+            scope.vars.push(Var {
+                name: attr.name.name.clone(),
+                ty: typed.ty.clone(),
+                slot: i as u32,
+            });
+            vars.push((attr.name.name.clone(), typed.ty, typed.ir));
+        }
+        let lowered = ok.then(|| Rc::new(LoweredDataset { vars }));
+        self.datasets.insert((module, item), lowered.clone());
+        lowered
+    }
+
+    /// An instance attribute must hold a value (not a list, string, transfer or reference to a
+    /// profile or data set).
+    fn user_value(&mut self, typed: &Typed, span: Span, what: &str) -> bool {
+        if matches!(typed.ty, Ty::Error) {
+            return false;
+        }
+        if Self::accepts_value(&typed.ty) {
+            return true;
+        }
+        self.expect(typed, Expect::Value, span, what)
+    }
+
+    fn accepts_value(ty: &Ty) -> bool {
+        matches!(ty, Ty::Num(_) | Ty::AnyNum | Ty::Bool | Ty::Labels(_) | Ty::Pool | Ty::Link | Ty::Pipeline)
+    }
+
+    fn lower_pipeline(&mut self, module: usize, item: usize, decl: &ast::Decl) -> Option<ir::Pipeline> {
+        let name = Self::decl_name(decl);
+        let owner = format!("pipeline `{name}`");
+        let known: Vec<&str> = PIPELINE_ATTRS.iter().map(|a| a.0).collect();
+        let step_attrs: Vec<(&str, String)> = STEP_ATTRS
+            .iter()
+            .filter(|(a, _)| !matches!(*a, "accuracy" | "pass" | "size_factor" | "accuracy_loss" | "units"))
+            .map(|(a, _)| (*a, format!("`{a}` is a step attribute: put it inside a step such as `train {{ {a} = ... }}`")))
+            .collect();
+        let rules = BlockRules {
+            owner: owner.clone(),
+            attrs: &known,
+            inapplicable: &step_attrs,
+            user_attrs: true,
+            blocks: &["model"],
+            steps: true,
+            sweeps: false,
+        };
+        let entries = self.entries(&decl.body, &rules);
+        let prefix = self.attr_prefix(module, decl);
+        let prefix = prefix.as_deref();
+        let mut ok = true;
+        let mut scope = Scope::module(module);
+        let mut vars: Vec<ir::InstanceVar> = Vec::new();
+
+        // The data set's attributes come first.
+        if let Some(e) = self.value(prefix, &entries, "data") {
+            let typed = self.expr(&e, &scope);
+            match typed.ty {
+                Ty::Dataset(m, i) => {
+                    let qualifier = match &e.kind {
+                        ast::ExprKind::Path(p) => p.dotted(),
+                        _ => String::new(),
+                    };
+                    match self.dataset(m, i) {
+                        Some(ds) => {
+                            for (attr, ty, expr) in &ds.vars {
+                                let slot = vars.len() as u32;
+                                let var_name = format!("{qualifier}.{attr}");
+                                scope.vars.push(Var { name: var_name.clone(), ty: ty.clone(), slot });
+                                vars.push(ir::InstanceVar { name: var_name, expr: expr.clone() });
+                            }
+                        }
+                        None => ok = false,
+                    }
+                }
+                _ => {
+                    self.expect(&typed, Expect::Dataset, e.span, "data");
+                    ok = false;
+                }
+            }
+        }
+        let own: Vec<&ast::Attr> = entries.attrs.iter().copied().filter(|a| a.name.name != "data").collect();
+        let mut priority_var = None;
+        let mut deadline_var = None;
+        for (i, attr) in own.iter().enumerate() {
+            let attr_name = attr.name.name.as_str();
+            scope.later = own[i + 1..].iter().map(|a| (a.name.name.clone(), a.name.span)).collect();
+            let e = self.value(prefix, &entries, attr_name).unwrap_or_else(|| attr.value.clone());
+            let typed = self.expr(&e, &scope);
+            let good = match attr_name {
+                "priority" => self.expect(&typed, Expect::Dim(Dim::NONE), e.span, "priority"),
+                "deadline" => self.expect(&typed, Expect::Dim(Dim::TIME), e.span, "deadline"),
+                _ => self.user_value(&typed, e.span, attr_name),
+            };
+            ok &= good && typed.ty != Ty::Error;
+            let slot = vars.len() as u32;
+            match attr_name {
+                "priority" => priority_var = Some(slot),
+                "deadline" => deadline_var = Some(slot),
+                _ => {}
+            }
+            scope.vars.push(Var { name: attr_name.to_string(), ty: typed.ty.clone(), slot });
+            vars.push(ir::InstanceVar { name: attr_name.to_string(), expr: typed.ir });
+        }
+        // `priority` and `deadline` given only by an override.
+        for (attr_name, expect) in [("priority", Dim::NONE), ("deadline", Dim::TIME)] {
+            if entries.get(attr_name).is_some() {
+                continue;
+            }
+            if let Some(e) = self.value(prefix, &entries, attr_name) {
+                let typed = self.expr(&e, &scope);
+                ok &= self.expect(&typed, Expect::Dim(expect), e.span, attr_name);
+                let slot = vars.len() as u32;
+                if attr_name == "priority" {
+                    priority_var = Some(slot);
+                } else {
+                    deadline_var = Some(slot);
+                }
+                vars.push(ir::InstanceVar { name: attr_name.to_string(), expr: typed.ir });
+            }
+        }
+        scope.later.clear();
+
+        let steps = self.lower_steps(&name, prefix, &entries.steps, &scope);
+        let model = match entries.blocks.first() {
+            Some(block) => {
+                let model_prefix = prefix.map(|p| format!("{p}.model"));
+                self.lower_model(block, model_prefix.as_deref(), &scope)
+            }
+            None => Some(None),
+        };
+        for extra in entries.blocks.iter().skip(1) {
+            self.diags.push(
+                Diagnostic::error(codes::DUPLICATE_ATTRIBUTE, format!("`model` is set twice in {owner}"))
+                    .primary(extra.name.span, "set again here")
+                    .secondary(entries.blocks[0].name.span, "first set here")
+                    .help("keep one `model` block"),
+            );
+        }
+        if entries.steps.is_empty() {
+            let span = decl.name.as_ref().map(|n| n.span).unwrap_or(decl.kind_span);
+            self.missing(span, &owner, "a step", "add at least one step, such as `train { on = gpu  duration = 10min }`".into());
+            ok = false;
+        }
+        let _ = item;
+        if !ok {
+            return None;
+        }
+        Some(ir::Pipeline {
+            name: self.qualified(module, &name),
+            vars,
+            priority_var,
+            deadline_var,
+            steps: steps?,
+            model: model?,
+        })
+    }
+
+    fn lower_steps(&mut self, pipeline: &str, prefix: Option<&str>, steps: &[&ast::Step], scope: &Scope) -> Option<Vec<ir::Step>> {
+        let mut ok = true;
+        let mut names: Vec<(String, Span)> = Vec::new();
+        for step in steps {
+            let name = step.name().to_string();
+            if let Some((_, first)) = names.iter().find(|(n, _)| *n == name) {
+                let help = if step.name.is_none() {
+                    format!("give the steps names, such as `{} {}_2 {{ ... }}`", step.kind.keyword(), step.kind.keyword())
+                } else {
+                    "rename one of them".to_string()
+                };
+                self.diags.push(
+                    Diagnostic::error(codes::DUPLICATE_STEP, format!("pipeline `{pipeline}` has two steps called `{name}`"))
+                        .primary(step.name_span(), "second step")
+                        .secondary(*first, "first step")
+                        .help(help),
+                );
+                ok = false;
+            }
+            names.push((name, step.name_span()));
+        }
+        let mut nodes = Vec::new();
+        let mut lowered = Vec::new();
+        for (index, step) in steps.iter().enumerate() {
+            let mut after = Vec::new();
+            if step.after.is_empty() {
+                if index > 0 {
+                    after.push((index - 1, step.kind_span));
+                }
+            } else {
+                for a in &step.after {
+                    match names.iter().position(|(n, _)| *n == a.name) {
+                        Some(i) => after.push((i, a.span)),
+                        None => {
+                            let help = match did_you_mean(&a.name, names.iter().map(|(n, _)| n.as_str())) {
+                                Some(h) => h,
+                                None => format!(
+                                    "the steps of `{pipeline}` are {}",
+                                    names.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                                ),
+                            };
+                            self.diags.push(
+                                Diagnostic::error(codes::UNKNOWN_STEP, format!("pipeline `{pipeline}` has no step `{}`", a.name))
+                                    .primary(a.span, "unknown step")
+                                    .help(help),
+                            );
+                            ok = false;
+                        }
+                    }
+                }
+            }
+            nodes.push(StepNode { name: step.name().to_string(), after: after.clone() });
+            let step_prefix = prefix.map(|p| format!("{p}.{}", step.name()));
+            match self.lower_step(step, step_prefix.as_deref(), after.iter().map(|(i, _)| *i as u32).collect(), scope) {
+                Some(s) => lowered.push(s),
+                None => ok = false,
+            }
+        }
+        ok &= dag::check_acyclic(pipeline, &nodes, &mut self.diags);
+        ok.then_some(lowered)
+    }
+
+    fn lower_step(&mut self, step: &ast::Step, prefix: Option<&str>, after: Vec<u32>, scope: &Scope) -> Option<ir::Step> {
+        let keyword = step.kind.keyword();
+        let owner = if step.name.is_some() {
+            format!("the `{keyword}` step `{}`", step.name())
+        } else {
+            format!("the `{keyword}` step")
+        };
+        let mut attrs = Vec::new();
+        let mut inapplicable = Vec::new();
+        for (a, _) in STEP_ATTRS {
+            match step_attr_kinds(a) {
+                Some(k) if k != step.kind => inapplicable.push((*a, format!("`{a}` is an attribute of `{}` steps", k.keyword()))),
+                _ => attrs.push(*a),
+            }
+        }
+        let rules = BlockRules {
+            owner: owner.clone(),
+            attrs: &attrs,
+            inapplicable: &inapplicable,
+            user_attrs: false,
+            blocks: &[],
+            steps: false,
+            sweeps: false,
+        };
+        let entries = self.entries(&step.body, &rules);
+        let mut ok = true;
+        let when = match &step.when {
+            Some(w) => {
+                let t = self.expr(w, scope);
+                ok &= self.expect(&t, Expect::Bool, w.span, "when");
+                Some(t.ir)
+            }
+            None => None,
+        };
+        let on = match self.value(prefix, &entries, "on") {
+            Some(e) => {
+                let t = self.expr(&e, scope);
+                ok &= self.expect(&t, Expect::Pool, e.span, "on") && t.ty != Ty::Error;
+                Some(t.ir)
+            }
+            None => None,
+        };
+        let reads = self.transfer(prefix, &entries, "reads", ast::TransferDirection::From, scope, &mut ok);
+        let writes = self.transfer(prefix, &entries, "writes", ast::TransferDirection::To, scope, &mut ok);
+        if on.is_none() && reads.is_none() && writes.is_none() && entries.get("reads").is_none() && entries.get("writes").is_none() {
+            self.missing(step.name_span(), &owner, "on", "say which pool runs the step, such as `on = gpu`; only a pure transfer (`reads` or `writes` alone) runs without a pool".into());
+            ok = false;
+        }
+        let units = match self.value(prefix, &entries, "units") {
+            Some(e) => {
+                let t = self.expr(&e, scope);
+                ok &= self.expect(&t, Expect::Dim(Dim::NONE), e.span, "units");
+                if let Some(v) = const_num(&t.ir) {
+                    if v < 1.0 {
+                        self.out_of_range(e.span, format!("`units` must be at least 1, found {}", show(v)), "a step takes at least one slot".into());
+                        ok = false;
+                    }
+                }
+                self.warn_negative(&t.ir, e.span, "units");
+                t.ir
+            }
+            None => super::consts::num(1.0),
+        };
+        let duration = match self.value(prefix, &entries, "duration") {
+            Some(e) => {
+                let t = self.expr(&e, scope);
+                ok &= self.expect(&t, Expect::Dim(Dim::TIME), e.span, "duration");
+                self.warn_negative(&t.ir, e.span, "duration");
+                t.ir
+            }
+            None => {
+                if entries.get("on").is_some() || on.is_some() {
+                    self.missing(step.name_span(), &owner, "duration", "say how long the step runs, such as `duration = exponential(mean = 90s)`".into());
+                    ok = false;
+                }
+                super::consts::num(0.0)
+            }
+        };
+        let mut fraction = |this: &mut Self, name: &str, max: Option<f64>| -> Option<ir::Expr> {
+            let e = this.value(prefix, &entries, name)?;
+            let t = this.expr(&e, scope);
+            ok &= this.expect(&t, Expect::Dim(Dim::NONE), e.span, name);
+            if let Some(v) = const_num(&t.ir) {
+                let bad = v < 0.0 || max.is_some_and(|m| v > m);
+                if bad {
+                    let range = match max {
+                        Some(m) => format!("between 0 and {}", show(m)),
+                        None => "at least 0".into(),
+                    };
+                    this.out_of_range(e.span, format!("`{name}` must be {range}, found {}", show(v)), format!("`{name}` is a fraction, such as `0.95` or `5%`"));
+                    ok = false;
+                }
+            }
+            Some(t.ir)
+        };
+        let accuracy = fraction(self, "accuracy", Some(1.0));
+        let pass = fraction(self, "pass", Some(1.0));
+        let size_factor = fraction(self, "size_factor", None);
+        let accuracy_loss = fraction(self, "accuracy_loss", Some(1.0));
+        if !ok {
+            return None;
+        }
+        Some(ir::Step {
+            name: step.name().to_string(),
+            kind: match step.kind {
+                ast::StepKind::Preprocess => ir::StepKind::Preprocess,
+                ast::StepKind::Train => ir::StepKind::Train,
+                ast::StepKind::Validate => ir::StepKind::Validate,
+                ast::StepKind::Compress => ir::StepKind::Compress,
+                ast::StepKind::Task => ir::StepKind::Task,
+            },
+            after,
+            when,
+            on,
+            units,
+            duration,
+            reads,
+            writes,
+            accuracy,
+            pass,
+            size_factor,
+            accuracy_loss,
+        })
+    }
+
+    fn transfer(
+        &mut self,
+        prefix: Option<&str>,
+        entries: &Entries,
+        name: &str,
+        direction: ast::TransferDirection,
+        scope: &Scope,
+        ok: &mut bool,
+    ) -> Option<ir::Transfer> {
+        let e = self.value(prefix, entries, name)?;
+        let word = match direction {
+            ast::TransferDirection::From => "from",
+            ast::TransferDirection::To => "to",
+        };
+        let ast::ExprKind::Transfer { size, direction: written, link } = &e.kind else {
+            let t = self.expr(&e, scope);
+            if t.ty != Ty::Error {
+                let found = self.describe(&t.ty);
+                self.diags.push(
+                    Diagnostic::error(codes::TYPE_MISMATCH, format!("expected `SIZE {word} LINK`, found {found}"))
+                        .primary(e.span, format!("this is {found}"))
+                        .help(format!("write the size and the link, such as `{name} = asset.size {word} storage`")),
+                );
+            }
+            *ok = false;
+            return None;
+        };
+        if *written != direction {
+            let other = if word == "from" { "to" } else { "from" };
+            self.diags.push(
+                Diagnostic::error(codes::TYPE_MISMATCH, format!("`{name}` transfers {word} a link, found `{other}`"))
+                    .primary(e.span, format!("`{other}` here"))
+                    .help(format!("write `{name} = SIZE {word} LINK`")),
+            );
+            *ok = false;
+            return None;
+        }
+        let bytes = self.expr(size, scope);
+        *ok &= self.expect(&bytes, Expect::Dim(Dim::SIZE), size.span, name);
+        self.warn_negative(&bytes.ir, size.span, name);
+        let link_typed = self.expr(
+            &ast::Expr {
+                kind: ast::ExprKind::Path(link.clone()),
+                span: link.span,
+            },
+            scope,
+        );
+        *ok &= self.expect(&link_typed, Expect::Link, link.span, name);
+        match link_typed.ir {
+            ir::Expr::Const(ir::Value::Resource(id)) if *ok => Some(ir::Transfer { bytes: bytes.ir, link: id }),
+            _ => {
+                *ok = false;
+                None
+            }
+        }
+    }
+
+    /// `model { drift = RATE | DISTRIBUTION, drop = X }`. Returns None on errors.
+    fn lower_model(&mut self, block: &ast::NestedBlock, prefix: Option<&str>, scope: &Scope) -> Option<Option<ir::ModelSpec>> {
+        let rules = BlockRules {
+            owner: "`model`".into(),
+            attrs: &MODEL_ATTRS.iter().map(|a| a.0).collect::<Vec<_>>(),
+            inapplicable: &[],
+            user_attrs: false,
+            blocks: &[],
+            steps: false,
+            sweeps: false,
+        };
+        let entries = self.entries(&block.body, &rules);
+        let scope = Scope::module(scope.module);
+        let drop = match self.value(prefix, &entries, "drop") {
+            Some(e) => {
+                let v = self.constant(&e, Expect::Dim(Dim::NONE), "drop", &scope)?;
+                if !(0.0..=1.0).contains(&v) {
+                    self.out_of_range(e.span, format!("`drop` must be between 0 and 1, found {}", show(v)), "`drop` is the accuracy lost at once, such as `10%`".into());
+                    return None;
+                }
+                Some((v, e.span))
+            }
+            None => None,
+        };
+        let drift = match self.value(prefix, &entries, "drift") {
+            None => ir::Drift::None,
+            Some(e) => {
+                let t = self.expr(&e, &scope);
+                match t.ty {
+                    Ty::Error => return None,
+                    Ty::Num(Dim::FREQUENCY) => {
+                        let Some(rate) = const_num(&t.ir) else {
+                            self.diags.push(
+                                Diagnostic::error(codes::NOT_CONSTANT, "a linear `drift` must be a constant rate")
+                                    .primary(e.span, "random")
+                                    .help("write a rate such as `drift = 0.4%/d`, or a time to a sudden drop such as `drift = exponential(mean = 20d)`"),
+                            );
+                            return None;
+                        };
+                        if let Some((_, span)) = drop {
+                            self.diags.push(
+                                Diagnostic::error(codes::INAPPLICABLE_ATTRIBUTE, "`drop` does not apply to a linear drift")
+                                    .primary(span, "not applicable here")
+                                    .help("`drop` is the accuracy lost at each sudden drop, with `drift = DURATION`"),
+                            );
+                            return None;
+                        }
+                        if rate < 0.0 {
+                            self.out_of_range(e.span, "`drift` must not be negative".into(), "a drift is accuracy lost per time, such as `0.4%/d`".into());
+                            return None;
+                        }
+                        ir::Drift::Linear { per_second: rate }
+                    }
+                    Ty::Num(Dim::TIME) | Ty::AnyNum => {
+                        self.warn_negative(&t.ir, e.span, "drift");
+                        ir::Drift::Sudden {
+                            time_to_drop: t.ir,
+                            drop: drop.map(|d| d.0).unwrap_or(0.1),
+                        }
+                    }
+                    ref other => {
+                        let found = self.describe(other);
+                        self.diags.push(
+                            Diagnostic::error(codes::TYPE_MISMATCH, format!("expected a frequency or a duration for `drift`, found {found}"))
+                                .primary(e.span, format!("this is {found}"))
+                                .help("write accuracy lost per time, such as `drift = 0.4%/d`, or the time to a sudden drop, such as `drift = exponential(mean = 20d)`"),
+                        );
+                        return None;
+                    }
+                }
+            }
+        };
+        Some(Some(ir::ModelSpec { drift }))
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Arrivals and monitors
+
+    fn lower_arrivals(&mut self, module: usize, decl: &ast::Decl) -> Option<ir::Arrivals> {
+        let name = Self::decl_name(decl);
+        let owner = format!("arrivals `{name}`");
+        let rules = BlockRules {
+            owner: owner.clone(),
+            attrs: &ARRIVALS_ATTRS.iter().map(|a| a.0).collect::<Vec<_>>(),
+            inapplicable: &[],
+            user_attrs: false,
+            blocks: &[],
+            steps: false,
+            sweeps: false,
+        };
+        let entries = self.entries(&decl.body, &rules);
+        let prefix = self.attr_prefix(module, decl);
+        let prefix = prefix.as_deref();
+        let scope = Scope::module(module);
+        let name_span = decl.name.as_ref().map(|n| n.span).unwrap_or(decl.kind_span);
+        let mut ok = true;
+        let sources: Vec<(&str, ast::Expr)> = ["interarrival", "rate", "trace"]
+            .into_iter()
+            .filter_map(|s| self.value(prefix, &entries, s).map(|e| (s, e)))
+            .collect();
+        let process = match sources.as_slice() {
+            [] => {
+                self.diags.push(
+                    Diagnostic::error(codes::ARRIVAL_SOURCE, format!("{owner} needs one of `interarrival`, `rate` and `trace`"))
+                        .primary(name_span, "no arrivals")
+                        .help("write `interarrival = exponential(mean = 2min)`, `rate = 30/h` or `trace = \"jobs.csv\"`"),
+                );
+                None
+            }
+            [(kind, e)] => match *kind {
+                "interarrival" => {
+                    let t = self.expr(e, &scope);
+                    ok &= self.expect(&t, Expect::Dim(Dim::TIME), e.span, "interarrival");
+                    if let Some(v) = const_num(&t.ir) {
+                        if v <= 0.0 {
+                            self.out_of_range(e.span, format!("`interarrival` must be positive, found {}s", show(v)), "write a duration or a distribution of durations".into());
+                            ok = false;
+                        }
+                    }
+                    self.warn_negative(&t.ir, e.span, "interarrival");
+                    Some(ir::ArrivalProcess::Interarrival(t.ir))
+                }
+                "rate" => {
+                    let t = self.expr(e, &scope);
+                    ok &= self.expect(&t, Expect::Dim(Dim::FREQUENCY), e.span, "rate");
+                    match const_num(&t.ir) {
+                        Some(v) if v <= 0.0 => {
+                            self.out_of_range(e.span, "`rate` must be positive".into(), "write a frequency such as `120/h`".into());
+                            ok = false;
+                            None
+                        }
+                        Some(v) => Some(ir::ArrivalProcess::Interarrival(ir::Expr::Dist(Box::new(ir::Distribution::Exponential {
+                            mean: super::consts::num(1.0 / v),
+                        })))),
+                        None => Some(ir::ArrivalProcess::Interarrival(ir::Expr::Dist(Box::new(ir::Distribution::Exponential {
+                            mean: ir::Expr::Binary(ir::BinaryOp::Div, Box::new(super::consts::num(1.0)), Box::new(t.ir)),
+                        })))),
+                    }
+                }
+                _ => self.replay(module, prefix, &entries, e, name_span),
+            },
+            [(first, first_e), (second, second_e), ..] => {
+                self.diags.push(
+                    Diagnostic::error(codes::ARRIVAL_SOURCE, format!("{owner} has both `{first}` and `{second}`"))
+                        .primary(second_e.span, format!("`{second}` here"))
+                        .secondary(first_e.span, format!("`{first}` here"))
+                        .help("keep exactly one of `interarrival`, `rate` and `trace`"),
+                );
+                None
+            }
+        };
+        if sources.iter().all(|(k, _)| *k != "trace") {
+            if let Some(attr) = entries.get("time_column") {
+                self.diags.push(
+                    Diagnostic::error(codes::INAPPLICABLE_ATTRIBUTE, "`time_column` only applies with `trace`")
+                        .primary(attr.name.span, "not applicable here")
+                        .help("remove it, or replay a recorded trace with `trace = \"jobs.csv\"`"),
+                );
+                ok = false;
+            }
+        }
+        let profile = match self.value(prefix, &entries, "profile") {
+            Some(e) => {
+                let t = self.expr(&e, &scope);
+                ok &= self.expect(&t, Expect::Profile, e.span, "profile");
+                match t.ty {
+                    Ty::Profile(id) => Some(id),
+                    _ => None,
+                }
+            }
+            None => None,
+        };
+        let pipeline = match self.value(prefix, &entries, "pipeline") {
+            Some(e) => self.pipeline_value(&e, &scope),
+            None => {
+                self.missing(name_span, &owner, "pipeline", "say which pipeline each arrival starts, such as `pipeline = classic` or `pipeline = choice { classic: 0.7, edge: 0.3 }`".into());
+                None
+            }
+        };
+        let growth = match self.value(prefix, &entries, "growth") {
+            Some(e) => self.constant(&e, Expect::Dim(Dim::NONE), "growth", &scope).and_then(|v| {
+                if v <= 0.0 {
+                    self.out_of_range(e.span, format!("`growth` must be positive, found {}", show(v)), "`growth` multiplies the arrival rate: `1.5` is 50% more arrivals".into());
+                    None
+                } else {
+                    Some(v)
+                }
+            }),
+            None => Some(1.0),
+        };
+        let window = |this: &mut Self, what: &str| -> Option<Option<f64>> {
+            match this.value(prefix, &entries, what) {
+                Some(e) => {
+                    let v = this.constant(&e, Expect::Dim(Dim::TIME), what, &scope)?;
+                    if v < 0.0 {
+                        this.out_of_range(e.span, format!("`{what}` must not be negative"), format!("`{what}` is a time from the scenario start"));
+                        return None;
+                    }
+                    Some(Some(v))
+                }
+                None => Some(None),
+            }
+        };
+        let start = window(self, "start");
+        let stop = window(self, "stop");
+        if let (Some(Some(a)), Some(Some(b))) = (start, stop) {
+            if b <= a {
+                if let Some(e) = self.value(prefix, &entries, "stop") {
+                    self.out_of_range(e.span, format!("`stop` ({}s) must come after `start` ({}s)", show(b), show(a)), "arrivals happen between `start` and `stop`".into());
+                }
+                ok = false;
+            }
+        }
+        if !ok {
+            return None;
+        }
+        Some(ir::Arrivals {
+            name: self.qualified(module, &name),
+            process: process?,
+            profile,
+            pipeline: pipeline?,
+            growth: growth?,
+            start: start?.unwrap_or(0.0),
+            stop: stop?,
+        })
+    }
+
+    /// `arrivals.pipeline`: a template, or a `choice` of templates.
+    fn pipeline_value(&mut self, e: &ast::Expr, scope: &Scope) -> Option<ir::Expr> {
+        let ast::ExprKind::Choice(entries) = &e.kind else {
+            let t = self.expr(e, scope);
+            return (self.expect(&t, Expect::Pipeline, e.span, "pipeline") && t.ty != Ty::Error).then_some(t.ir);
+        };
+        let mut ok = true;
+        let mut options = Vec::new();
+        let mut seen: Vec<(String, Span)> = Vec::new();
+        for entry in entries {
+            let weight = self.choice_weight(&entry.weight, scope);
+            let name = entry.key.dotted();
+            if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+                self.diags.push(
+                    Diagnostic::error(codes::DUPLICATE_CHOICE_KEY, format!("`{name}` appears twice in this `choice`"))
+                        .primary(entry.key.span, "second time")
+                        .secondary(*first, "first time")
+                        .help("add the weights together into one entry"),
+                );
+                ok = false;
+                continue;
+            }
+            seen.push((name.clone(), entry.key.span));
+            let resolved = self.resolver().resolve(scope.module, &entry.key.parts);
+            match resolved {
+                Ok(Target::Decl { module, item, kind: DeclKind::Pipeline }) => match self.pipeline_ids.get(&(module, item)) {
+                    Some(&id) => options.push((ir::Value::Pipeline(id), weight)),
+                    None => ok = false,
+                },
+                Ok(Target::Broken) => ok = false,
+                Ok(Target::Decl { kind, .. }) => {
+                    self.diags.push(
+                        Diagnostic::error(codes::BAD_CHOICE_KEY, format!("`{name}` is a {}, not a pipeline", kind.keyword()))
+                            .primary(entry.key.span, "not a pipeline")
+                            .help("`arrivals.pipeline` chooses among pipeline templates"),
+                    );
+                    ok = false;
+                }
+                Ok(Target::Module(_)) => {
+                    self.diags.push(
+                        Diagnostic::error(codes::BAD_CHOICE_KEY, format!("`{name}` is a module, not a pipeline"))
+                            .primary(entry.key.span, "not a pipeline")
+                            .help(format!("name one of its pipelines, such as `{name}.NAME`")),
+                    );
+                    ok = false;
+                }
+                Err(nf) => {
+                    let mut candidates: Vec<String> = Vec::new();
+                    for (m, _) in self.program.modules.iter().enumerate() {
+                        let prefix = match self.module_prefix.get(m).cloned().flatten() {
+                            Some(p) if scope.module == 0 => p,
+                            _ if m == scope.module => String::new(),
+                            _ => continue,
+                        };
+                        for (n, (sym, _)) in &self.symbols[m].names {
+                            if matches!(sym, resolve::Symbol::Decl { kind: DeclKind::Pipeline, .. }) {
+                                candidates.push(format!("{prefix}{n}"));
+                            }
+                        }
+                    }
+                    candidates.sort();
+                    let _ = nf;
+                    let mut d = Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown pipeline `{name}`"))
+                        .primary(entry.key.span, "not defined");
+                    if let Some(h) = did_you_mean(&name, candidates.iter().map(String::as_str)) {
+                        d = d.help(h);
+                    } else if !candidates.is_empty() {
+                        d = d.help(format!("the pipelines are {}", candidates.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")));
+                    }
+                    self.diags.push(d);
+                    ok = false;
+                }
+            }
+        }
+        (ok && !options.is_empty()).then_some(ir::Expr::Choice(options))
+    }
+
+    fn lower_monitor(&mut self, module: usize, decl: &ast::Decl, pipelines: &[Option<ir::Pipeline>]) -> Option<ir::Monitor> {
+        let name = Self::decl_name(decl);
+        let owner = format!("monitor `{name}`");
+        let rules = BlockRules {
+            owner: owner.clone(),
+            attrs: &MONITOR_ATTRS.iter().map(|a| a.0).collect::<Vec<_>>(),
+            inapplicable: &[],
+            user_attrs: false,
+            blocks: &[],
+            steps: false,
+            sweeps: false,
+        };
+        let entries = self.entries(&decl.body, &rules);
+        let prefix = self.attr_prefix(module, decl);
+        let prefix = prefix.as_deref();
+        let scope = Scope::module(module);
+        let name_span = decl.name.as_ref().map(|n| n.span).unwrap_or(decl.kind_span);
+        let every = match self.value(prefix, &entries, "every") {
+            Some(e) => self.constant(&e, Expect::Dim(Dim::TIME), "every", &scope).and_then(|v| {
+                if v <= 0.0 {
+                    self.out_of_range(e.span, "`every` must be positive".into(), "write how often to check, such as `every = 1h`".into());
+                    None
+                } else {
+                    Some(v)
+                }
+            }),
+            None => {
+                self.missing(name_span, &owner, "every", "say how often the monitor checks, such as `every = 1h`".into());
+                None
+            }
+        };
+        let when = match self.value(prefix, &entries, "when") {
+            Some(e) => {
+                let model_scope = Scope { model: true, ..Scope::module(module) };
+                let t = self.expr(&e, &model_scope);
+                (self.expect(&t, Expect::Bool, e.span, "when") && t.ty != Ty::Error).then_some(t.ir)
+            }
+            None => {
+                self.missing(name_span, &owner, "when", "say when a model is stale, such as `when = model.accuracy < 0.8`".into());
+                None
+            }
+        };
+        let retrain = match self.value(prefix, &entries, "retrain") {
+            Some(e) => self.constant_bool(&e, "retrain", &scope),
+            None => Some(false),
+        };
+        let watched = match self.value(prefix, &entries, "pipelines") {
+            Some(e) => match &e.kind {
+                ast::ExprKind::List(items) => {
+                    let mut ids = Vec::new();
+                    let mut ok = true;
+                    for item in items {
+                        let t = self.expr(item, &scope);
+                        if self.expect(&t, Expect::Pipeline, item.span, "pipelines") {
+                            match t.ir {
+                                ir::Expr::Const(ir::Value::Pipeline(id)) => {
+                                    let has_model = pipelines.get(id as usize).and_then(|p| p.as_ref()).map(|p| p.model.is_some());
+                                    let _ = has_model;
+                                    ids.push(id);
+                                }
+                                _ => ok = false,
+                            }
+                        } else {
+                            ok = false;
+                        }
+                    }
+                    ok.then_some(ids)
+                }
+                _ => {
+                    let t = self.expr(&e, &scope);
+                    if t.ty != Ty::Error {
+                        self.diags.push(
+                            Diagnostic::error(codes::TYPE_MISMATCH, format!("expected a list of pipelines, found {}", self.describe(&t.ty)))
+                                .primary(e.span, "not a list")
+                                .help("write `pipelines = [classic, aiops.edge]`"),
+                        );
+                    }
+                    None
+                }
+            },
+            None => Some(Vec::new()),
+        };
+        Some(ir::Monitor {
+            name: self.qualified(module, &name),
+            every: every?,
+            when: when?,
+            retrain: retrain?,
+            pipelines: watched?,
+        })
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Experiment
+
+    fn lower_experiment(&mut self, module: usize, decl: &ast::Decl, resources: &[ir::Resource], pipelines: &[ir::Pipeline]) -> (ir::Experiment, Vec<SweepAxis>) {
+        let rules = BlockRules {
+            owner: "the `experiment`".into(),
+            attrs: &EXPERIMENT_ATTRS.iter().map(|a| a.0).collect::<Vec<_>>(),
+            inapplicable: &[],
+            user_attrs: false,
+            blocks: &[],
+            steps: false,
+            sweeps: true,
+        };
+        let entries = self.entries(&decl.body, &rules);
+        let prefix = (module == 0).then_some("experiment");
+        let scope = Scope::module(module);
+        let mut experiment = ir::Experiment {
+            replications: 1,
+            confidence: 0.95,
+            metrics: Vec::new(),
+        };
+        if let Some(e) = self.value(prefix, &entries, "replications") {
+            if let Some(v) = self.whole(&e, "replications", 1.0, &scope) {
+                experiment.replications = v as u32;
+            }
+        }
+        if let Some(e) = self.value(prefix, &entries, "confidence") {
+            if let Some(v) = self.constant(&e, Expect::Dim(Dim::NONE), "confidence", &scope) {
+                if v <= 0.0 || v >= 1.0 {
+                    self.out_of_range(e.span, format!("`confidence` must be between 0 and 1, found {}", show(v)), "write a confidence level such as `0.95` or `99%`".into());
+                } else {
+                    experiment.confidence = v;
+                }
+            }
+        }
+        if let Some(e) = self.value(prefix, &entries, "metrics") {
+            experiment.metrics = self.metrics(&e, resources, pipelines);
+        }
+        let sweeps = if module == 0 { self.sweeps(&entries.sweeps) } else { Vec::new() };
+        (experiment, sweeps)
+    }
+}
+
+struct Header {
+    name: String,
+    start_unix: i64,
+    start_rfc3339: String,
+    horizon: f64,
+    warmup: f64,
+    seed: u64,
+    drain: bool,
+}
+
+pub fn default_start_unix() -> i64 {
+    chrono::DateTime::parse_from_rfc3339(DEFAULT_START)
+        .map(|t| t.timestamp())
+        .unwrap_or(1546819200)
+}

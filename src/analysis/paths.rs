@@ -1,0 +1,444 @@
+//! Attribute paths (`gpu.capacity`, `classic.train.units`, `scenario.horizon`,
+//! `aiops.edge.train.units`) as written in `sweep` lines and `--set`, the sweep axes, and the
+//! experiment's metric names.
+//!
+//! Invariant: a path is valid when it names an attribute the declaration knows (written or
+//! left at its default) and, when written, its value is a literal; sweep values are checked
+//! against the attribute's type here, so a sweep that `check` accepts can be run.
+
+use super::codes;
+use super::consts::const_num;
+use super::lower::{
+    Analyzer, AttrType, ResKind, ARRIVALS_ATTRS, AUTOSCALE_ATTRS, EXPERIMENT_ATTRS, LINK_ATTRS, MODEL_ATTRS,
+    MONITOR_ATTRS, PIPELINE_ATTRS, POOL_ATTRS, SCENARIO_ATTRS, STEP_ATTRS,
+};
+use super::resolve::{did_you_mean, Symbol};
+use super::types::{Expect, Scope, Ty};
+use super::units::Dim;
+use super::SweepAxis;
+use crate::diagnostic::Diagnostic;
+use crate::ir;
+use crate::source::Span;
+use crate::syntax::ast::{self, DeclKind};
+
+/// What a path names.
+pub struct PathTarget {
+    pub attr_type: AttrType,
+    /// The written value, if the attribute is written.
+    pub written: Option<ast::Expr>,
+}
+
+/// Why a path names nothing: the message and a help.
+pub struct PathError {
+    pub message: String,
+    pub help: String,
+}
+
+fn attr_names(table: &[(&str, AttrType)]) -> Vec<String> {
+    table.iter().map(|(n, _)| n.to_string()).collect()
+}
+
+fn find_attr<'b>(block: &'b ast::Block, name: &str) -> Option<&'b ast::Expr> {
+    block.entries.iter().find_map(|e| match e {
+        ast::Entry::Attr(a) if a.name.name == name => Some(&a.value),
+        _ => None,
+    })
+}
+
+fn find_block<'b>(block: &'b ast::Block, name: &str) -> Option<&'b ast::Block> {
+    block.entries.iter().find_map(|e| match e {
+        ast::Entry::Block(b) if b.name.name == name => Some(&b.body),
+        _ => None,
+    })
+}
+
+/// A value as a literal: numbers, quantities, booleans, strings, names, negated numbers.
+pub fn is_literal(e: &ast::Expr) -> bool {
+    match &e.kind {
+        ast::ExprKind::Number(_)
+        | ast::ExprKind::Quantity { .. }
+        | ast::ExprKind::Bool(_)
+        | ast::ExprKind::Str(_)
+        | ast::ExprKind::Path(_) => true,
+        ast::ExprKind::Unary { op: ast::UnaryOp::Neg, operand } => {
+            matches!(operand.kind, ast::ExprKind::Number(_) | ast::ExprKind::Quantity { .. })
+        }
+        _ => false,
+    }
+}
+
+impl Analyzer<'_> {
+    /// Resolves a path relative to the entry file.
+    pub fn resolve_attr_path(&self, path: &str) -> Result<PathTarget, PathError> {
+        let parts: Vec<&str> = path.split('.').map(str::trim).collect();
+        let in_table = |table: &[(&str, AttrType)], name: &str, owner: &str, written: Option<&ast::Expr>| {
+            match table.iter().find(|(n, _)| *n == name) {
+                Some((_, t)) => Ok(PathTarget { attr_type: *t, written: written.cloned() }),
+                None => {
+                    let names = attr_names(table);
+                    let help = did_you_mean(name, names.iter().map(String::as_str))
+                        .unwrap_or_else(|| format!("{owner} has `{}`", names.join("`, `")));
+                    Err(PathError { message: format!("{owner} has no attribute `{name}`"), help })
+                }
+            }
+        };
+        let usage = "a path is `DECLARATION.ATTRIBUTE`, such as `gpu.capacity`, `scenario.horizon` or `classic.train.units`";
+        if parts.len() < 2 || parts.iter().any(|p| p.is_empty()) {
+            return Err(PathError { message: format!("`{path}` does not name an attribute"), help: usage.into() });
+        }
+        if parts[0] == "scenario" || parts[0] == "experiment" {
+            let (table, item) = if parts[0] == "scenario" {
+                (&SCENARIO_ATTRS[..], self.symbols[0].scenario)
+            } else {
+                (&EXPERIMENT_ATTRS[..2], self.symbols[0].experiment)
+            };
+            let Some(item) = item else {
+                return Err(PathError { message: format!("the file has no `{}` block", parts[0]), help: format!("add a `{}` block", parts[0]) });
+            };
+            if parts.len() != 2 {
+                return Err(PathError { message: format!("`{path}` does not name an attribute"), help: usage.into() });
+            }
+            let decl = self.decl_of(0, item).ok_or_else(|| PathError { message: "broken".into(), help: String::new() })?;
+            return in_table(table, parts[1], &format!("`{}`", parts[0]), find_attr(&decl.body, parts[1]));
+        }
+        let mut module = 0;
+        let mut i = 0;
+        let (decl_module, decl_item) = loop {
+            let candidates = &self.symbols[module].order;
+            match self.symbols[module].names.get(parts[i]) {
+                Some((Symbol::Decl { item, .. }, _)) => break (module, *item),
+                Some((Symbol::Import(Some(m)), _)) if i + 1 < parts.len() => {
+                    module = *m;
+                    i += 1;
+                }
+                Some((Symbol::Import(_), _)) => {
+                    return Err(PathError { message: format!("`{}` is an import, not an attribute", parts[..=i].join(".")), help: usage.into() })
+                }
+                None => {
+                    let prefix = parts[..i].iter().map(|p| format!("{p}.")).collect::<String>();
+                    let mut all: Vec<String> = candidates.iter().map(|c| format!("{prefix}{c}")).collect();
+                    if i == 0 {
+                        all.push("scenario".into());
+                        all.push("experiment".into());
+                    }
+                    let wrong = parts[..=i].join(".");
+                    let help = did_you_mean(&wrong, all.iter().map(String::as_str)).unwrap_or_else(|| usage.into());
+                    return Err(PathError { message: format!("no declaration `{wrong}`"), help });
+                }
+            }
+        };
+        let decl = self.decl_of(decl_module, decl_item).ok_or_else(|| PathError { message: "broken".into(), help: String::new() })?;
+        let rest = &parts[i + 1..];
+        let owner = format!("{} `{}`", decl.kind.keyword(), parts[..=i].join("."));
+        let no_attr = |owner: &str| PathError { message: format!("`{path}` does not name an attribute of {owner}"), help: usage.into() };
+        match (decl.kind, rest) {
+            (DeclKind::Resource, [attr]) => {
+                let table: Vec<(&str, AttrType)> = match self.resources.iter().zip(0..).find_map(|(_, id)| {
+                    (self.resource_ids.get(&(decl_module, decl_item)) == Some(&id)).then(|| self.resources[id as usize].kind)
+                }) {
+                    Some(Some(ResKind::Link)) => LINK_ATTRS.to_vec(),
+                    Some(Some(ResKind::Pool)) => POOL_ATTRS.to_vec(),
+                    _ => POOL_ATTRS.iter().chain(LINK_ATTRS).copied().collect(),
+                };
+                in_table(&table, attr, &owner, find_attr(&decl.body, attr))
+            }
+            (DeclKind::Resource, ["autoscale", attr]) => {
+                let block = find_block(&decl.body, "autoscale");
+                in_table(AUTOSCALE_ATTRS, attr, "`autoscale`", block.and_then(|b| find_attr(b, attr)))
+            }
+            (DeclKind::Pipeline, [attr]) => {
+                if let Some(written) = find_attr(&decl.body, attr) {
+                    let attr_type = PIPELINE_ATTRS.iter().find(|(n, _)| n == attr).map(|(_, t)| *t).unwrap_or(AttrType::User);
+                    return Ok(PathTarget { attr_type, written: Some(written.clone()) });
+                }
+                let mut names: Vec<String> = attr_names(PIPELINE_ATTRS);
+                names.extend(decl.body.entries.iter().filter_map(|e| match e {
+                    ast::Entry::Attr(a) => Some(a.name.name.clone()),
+                    ast::Entry::Step(s) => Some(s.name().to_string()),
+                    _ => None,
+                }));
+                match PIPELINE_ATTRS.iter().find(|(n, _)| n == attr) {
+                    Some((_, t)) => Ok(PathTarget { attr_type: *t, written: None }),
+                    None => Err(PathError {
+                        message: format!("{owner} has no attribute `{attr}`"),
+                        help: did_you_mean(attr, names.iter().map(String::as_str)).unwrap_or_else(|| usage.into()),
+                    }),
+                }
+            }
+            (DeclKind::Pipeline, ["model", attr]) => {
+                let block = find_block(&decl.body, "model");
+                in_table(MODEL_ATTRS, attr, "`model`", block.and_then(|b| find_attr(b, attr)))
+            }
+            (DeclKind::Pipeline, [step_name, attr]) => {
+                let steps: Vec<&ast::Step> = decl.body.entries.iter().filter_map(|e| match e {
+                    ast::Entry::Step(s) => Some(s),
+                    _ => None,
+                }).collect();
+                let Some(step) = steps.iter().find(|s| s.name() == *step_name) else {
+                    let names: Vec<&str> = steps.iter().map(|s| s.name()).collect();
+                    return Err(PathError {
+                        message: format!("{owner} has no step `{step_name}`"),
+                        help: did_you_mean(step_name, names.iter().copied())
+                            .unwrap_or_else(|| format!("its steps are `{}`", names.join("`, `"))),
+                    });
+                };
+                let table: Vec<(&str, AttrType)> = STEP_ATTRS
+                    .iter()
+                    .filter(|(n, _)| super::lower::step_attr_kinds(n).is_none_or(|k| k == step.kind))
+                    .copied()
+                    .collect();
+                in_table(&table, attr, &format!("step `{step_name}`"), find_attr(&step.body, attr))
+            }
+            (DeclKind::Dataset, [attr]) => match find_attr(&decl.body, attr) {
+                Some(written) => Ok(PathTarget { attr_type: AttrType::User, written: Some(written.clone()) }),
+                None => {
+                    let names: Vec<String> = decl.body.entries.iter().filter_map(|e| match e {
+                        ast::Entry::Attr(a) => Some(a.name.name.clone()),
+                        _ => None,
+                    }).collect();
+                    Err(PathError {
+                        message: format!("{owner} has no attribute `{attr}`"),
+                        help: did_you_mean(attr, names.iter().map(String::as_str)).unwrap_or_else(|| usage.into()),
+                    })
+                }
+            },
+            (DeclKind::Arrivals, [attr]) => in_table(ARRIVALS_ATTRS, attr, &owner, find_attr(&decl.body, attr)),
+            (DeclKind::Monitor, [attr]) => in_table(MONITOR_ATTRS, attr, &owner, find_attr(&decl.body, attr)),
+            _ => Err(no_attr(&owner)),
+        }
+    }
+
+    /// Reports `--set` paths that name nothing or a non-literal attribute.
+    pub fn check_override_paths(&mut self) {
+        for i in 0..self.overrides.len() {
+            let (path, span) = (self.overrides[i].path.clone(), self.overrides[i].value.span);
+            match self.resolve_attr_path(&path) {
+                Err(e) => self.diags.push(
+                    Diagnostic::error(codes::UNKNOWN_PATH, format!("`--set {path}`: {}", e.message))
+                        .primary(span, "value for this path")
+                        .help(e.help),
+                ),
+                Ok(target) => {
+                    if let Some(written) = &target.written {
+                        if !is_literal(written) || !overridable(target.attr_type) {
+                            self.diags.push(
+                                Diagnostic::error(codes::NOT_LITERAL, format!("`--set {path}`: the attribute is not a literal"))
+                                    .primary(span, "value for this path")
+                                    .secondary(written.span, "written as an expression here")
+                                    .help("only attributes whose value is a literal (a number, a quantity, a name) can be overridden"),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The experiment's `sweep` lines: paths checked, values checked against the attribute's
+    /// type, and converted to JSON for `summary.json`.
+    pub fn sweeps(&mut self, sweeps: &[&ast::Sweep]) -> Vec<SweepAxis> {
+        let mut axes: Vec<SweepAxis> = Vec::new();
+        let mut seen: Vec<(String, Span)> = Vec::new();
+        for sweep in sweeps {
+            let path = sweep.path.dotted();
+            if let Some((_, first)) = seen.iter().find(|(p, _)| *p == path) {
+                self.diags.push(
+                    Diagnostic::error(codes::BAD_SWEEP, format!("`{path}` is swept twice"))
+                        .primary(sweep.path.span, "second sweep")
+                        .secondary(*first, "first sweep")
+                        .help("put all the values in one list"),
+                );
+                continue;
+            }
+            seen.push((path.clone(), sweep.path.span));
+            let target = match self.resolve_attr_path(&path) {
+                Ok(t) => t,
+                Err(e) => {
+                    self.diags.push(
+                        Diagnostic::error(codes::UNKNOWN_PATH, format!("cannot sweep `{path}`: {}", e.message))
+                            .primary(sweep.path.span, "unknown path")
+                            .help(e.help),
+                    );
+                    continue;
+                }
+            };
+            if let Some(written) = &target.written {
+                if !is_literal(written) || !overridable(target.attr_type) {
+                    self.diags.push(
+                        Diagnostic::error(codes::NOT_LITERAL, format!("cannot sweep `{path}`: its value is not a literal"))
+                            .primary(sweep.path.span, "swept here")
+                            .secondary(written.span, "written as an expression here")
+                            .help("a sweep replaces a literal value (a number, a quantity, a name); write the attribute as a literal"),
+                    );
+                    continue;
+                }
+            } else if !overridable(target.attr_type) {
+                self.diags.push(
+                    Diagnostic::error(codes::NOT_LITERAL, format!("cannot sweep `{path}`"))
+                        .primary(sweep.path.span, "not a literal attribute")
+                        .help("a sweep replaces a literal value (a number, a quantity, a name)"),
+                );
+                continue;
+            }
+            let ast::ExprKind::List(values) = &sweep.values.kind else {
+                self.diags.push(
+                    Diagnostic::error(codes::BAD_SWEEP, format!("the values of `sweep {path}` must be a list"))
+                        .primary(sweep.values.span, "not a list")
+                        .help(format!("write `sweep {path} = [a, b, c]`")),
+                );
+                continue;
+            };
+            if values.is_empty() {
+                self.diags.push(
+                    Diagnostic::error(codes::BAD_SWEEP, format!("`sweep {path}` has no values"))
+                        .primary(sweep.values.span, "empty list")
+                        .help(format!("write `sweep {path} = [a, b, c]`")),
+                );
+                continue;
+            }
+            let mut axis = SweepAxis { path: path.clone(), values: Vec::new() };
+            let mut ok = true;
+            for value in values {
+                match self.sweep_value(value, &target, &path) {
+                    Some(json) => axis.values.push((value.clone(), json)),
+                    None => ok = false,
+                }
+            }
+            if ok {
+                axes.push(axis);
+            }
+        }
+        axes
+    }
+
+    fn sweep_value(&mut self, value: &ast::Expr, target: &PathTarget, path: &str) -> Option<serde_json::Value> {
+        let attr = path.rsplit('.').next().unwrap_or(path);
+        if !is_literal(value) {
+            self.diags.push(
+                Diagnostic::error(codes::BAD_SWEEP, format!("the values of `sweep {path}` must be literals"))
+                    .primary(value.span, "not a literal")
+                    .help("write each value as a number, a quantity or a name"),
+            );
+            return None;
+        }
+        let scope = Scope::module(0);
+        let expect = match target.attr_type {
+            AttrType::Keyword(allowed) => {
+                let i = self.keyword(value, attr, allowed)?;
+                return Some(serde_json::Value::String(allowed[i].to_string()));
+            }
+            AttrType::Expect(e) => Some(e),
+            AttrType::User => {
+                let written = target.written.as_ref().map(|w| self.expr(w, &scope).ty);
+                match written {
+                    Some(Ty::Num(d)) => Some(Expect::Dim(d)),
+                    Some(Ty::Bool) => Some(Expect::Bool),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let typed = self.expr(value, &scope);
+        if typed.ty == Ty::Error {
+            return None;
+        }
+        if let Some(expect) = expect {
+            if !self.expect(&typed, expect, value.span, attr) {
+                return None;
+            }
+        }
+        Some(match (&typed.ty, &value.kind) {
+            (Ty::Str(s), _) => serde_json::Value::String(s.clone()),
+            (_, ast::ExprKind::Path(p)) => serde_json::Value::String(p.dotted()),
+            (Ty::Bool, ast::ExprKind::Bool(b)) => serde_json::Value::Bool(*b),
+            _ => match const_num(&typed.ir) {
+                Some(v) => serde_json::Number::from_f64(v).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null),
+                None => serde_json::Value::Null,
+            },
+        })
+    }
+
+    /// `metrics = ["pipeline.wait.p95", ...]`, checked against the names a run produces.
+    pub fn metrics(&mut self, e: &ast::Expr, resources: &[ir::Resource], pipelines: &[ir::Pipeline]) -> Vec<String> {
+        let ast::ExprKind::List(items) = &e.kind else {
+            self.diags.push(
+                Diagnostic::error(codes::TYPE_MISMATCH, "expected a list of metric names for `metrics`")
+                    .primary(e.span, "not a list")
+                    .help("write `metrics = [\"pipeline.wait.p95\", \"resource.gpu.utilization\"]`"),
+            );
+            return Vec::new();
+        };
+        let known = metric_names(resources, pipelines);
+        let mut out = Vec::new();
+        for item in items {
+            let ast::ExprKind::Str(name) = &item.kind else {
+                let t = self.expr(item, &Scope::module(0));
+                self.expect(&t, Expect::Str, item.span, "metrics");
+                continue;
+            };
+            if known.iter().any(|k| k == name) {
+                out.push(name.clone());
+                continue;
+            }
+            let help = did_you_mean(name, known.iter().map(String::as_str)).unwrap_or_else(|| {
+                "metric names are `pipeline.*`, `step.PIPELINE.STEP.*`, `resource.NAME.*`, `link.NAME.*`, `model.*` and `cost.total`".into()
+            });
+            self.diags.push(
+                Diagnostic::error(codes::UNKNOWN_METRIC, format!("unknown metric `{name}`"))
+                    .primary(item.span, "not a metric of this scenario")
+                    .help(help),
+            );
+        }
+        out
+    }
+}
+
+/// Whether a sweep or `--set` can replace this kind of attribute.
+fn overridable(t: AttrType) -> bool {
+    match t {
+        AttrType::Expect(Expect::Dim(_) | Expect::Bool | Expect::Str | Expect::Pool | Expect::Link | Expect::Pipeline | Expect::Value) => true,
+        AttrType::Keyword(_) | AttrType::User => true,
+        AttrType::Expect(Expect::Profile | Expect::Dataset) => true,
+        AttrType::Transfer(_) | AttrType::List | AttrType::Drift => false,
+    }
+}
+
+/// Every metric name a run of this scenario produces (LANGUAGE.md section 7).
+pub fn metric_names(resources: &[ir::Resource], pipelines: &[ir::Pipeline]) -> Vec<String> {
+    let mut names: Vec<String> = ["arrived", "completed", "rejected", "unfinished"]
+        .iter()
+        .map(|m| format!("pipeline.{m}"))
+        .collect();
+    for what in ["wait", "makespan"] {
+        for stat in ["mean", "p50", "p95", "p99", "max"] {
+            names.push(format!("pipeline.{what}.{stat}"));
+        }
+    }
+    for p in pipelines {
+        for s in &p.steps {
+            for stat in ["count", "wait.mean", "wait.p95", "service.mean"] {
+                names.push(format!("step.{}.{}.{stat}", p.name, s.name));
+            }
+        }
+    }
+    for r in resources {
+        match r.kind {
+            ir::ResourceKind::Pool(_) => {
+                for stat in ["utilization", "queue.mean", "queue.max", "capacity.mean"] {
+                    names.push(format!("resource.{}.{stat}", r.name));
+                }
+            }
+            ir::ResourceKind::Link(_) => {
+                for stat in ["bytes", "utilization"] {
+                    names.push(format!("link.{}.{stat}", r.name));
+                }
+            }
+        }
+    }
+    for m in ["accuracy.mean", "stale.fraction", "retrains"] {
+        names.push(format!("model.{m}"));
+    }
+    names.push("cost.total".into());
+    let _ = Dim::NONE;
+    names
+}

@@ -1,0 +1,311 @@
+//! Names and scopes: the namespace of each module (declarations and import aliases share it),
+//! and what a possibly qualified name refers to.
+//!
+//! Binding rule for resources (a decision of the project lead): a bare name written in an
+//! imported module that the entry file declares as a resource binds to the entry file's
+//! resource, so library pipelines run on the scenario's `gpu`; every other name resolves in
+//! the module where it is written (its own declarations, then its import aliases).
+
+use super::codes;
+use crate::diagnostic::{suggest, Diagnostic, Diagnostics};
+use crate::loader::Program;
+use crate::source::Span;
+use crate::syntax::ast::{self, DeclKind};
+use std::collections::HashMap;
+
+/// What a top-level name of a module is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Symbol {
+    /// A declaration: its index in the module's `ast.items`, and its kind.
+    Decl { item: usize, kind: DeclKind },
+    /// An import alias, with the imported module (None if it failed to load).
+    Import(Option<usize>),
+}
+
+/// The namespace of one module.
+#[derive(Clone, Debug, Default)]
+pub struct ModuleSymbols {
+    /// Name → symbol and the span of the name where it is declared.
+    pub names: HashMap<String, (Symbol, Span)>,
+    /// Names in declaration order, for "did you mean" and stable iteration.
+    pub order: Vec<String>,
+    /// Item index of the (first) `scenario` block.
+    pub scenario: Option<usize>,
+    /// Item index of the (first) `experiment` block.
+    pub experiment: Option<usize>,
+}
+
+/// Builds every module's namespace, reporting duplicates, missing names and repeated
+/// `scenario`/`experiment` blocks.
+pub fn build_symbols(program: &Program, diagnostics: &mut Diagnostics) -> Vec<ModuleSymbols> {
+    let mut all = Vec::new();
+    for module in &program.modules {
+        let mut symbols = ModuleSymbols::default();
+        let mut import_index = 0;
+        for (item_index, item) in module.ast.items.iter().enumerate() {
+            let (name, symbol) = match item {
+                ast::Item::Import(import) => {
+                    let target = module
+                        .imports
+                        .get(import_index)
+                        .and_then(|(_, target)| *target);
+                    import_index += 1;
+                    (Some(&import.alias), Symbol::Import(target))
+                }
+                ast::Item::Decl(decl) => {
+                    let singleton = match decl.kind {
+                        DeclKind::Scenario => Some(&mut symbols.scenario),
+                        DeclKind::Experiment => Some(&mut symbols.experiment),
+                        _ => None,
+                    };
+                    if let Some(slot) = singleton {
+                        match slot {
+                            Some(first) => {
+                                let first_span = match &module.ast.items[*first] {
+                                    ast::Item::Decl(d) => d.kind_span,
+                                    ast::Item::Import(i) => i.span,
+                                };
+                                diagnostics.push(
+                                    Diagnostic::error(
+                                        codes::DUPLICATE_SINGLETON,
+                                        format!(
+                                            "a file has at most one `{}` block",
+                                            decl.kind.keyword()
+                                        ),
+                                    )
+                                    .primary(decl.kind_span, "second block")
+                                    .secondary(first_span, "first block here")
+                                    .help(format!(
+                                        "merge the attributes into the first `{}` block",
+                                        decl.kind.keyword()
+                                    )),
+                                );
+                            }
+                            None => *slot = Some(item_index),
+                        }
+                    }
+                    if decl.name.is_none() && decl.kind != DeclKind::Experiment {
+                        diagnostics.push(
+                            Diagnostic::error(
+                                codes::MISSING_NAME,
+                                format!("a `{}` needs a name", decl.kind.keyword()),
+                            )
+                            .primary(decl.kind_span, "no name after this keyword")
+                            .help(format!(
+                                "write a name after the keyword, such as `{} {} {{ ... }}`",
+                                decl.kind.keyword(),
+                                example_name(decl.kind)
+                            )),
+                        );
+                    }
+                    (
+                        decl.name.as_ref(),
+                        Symbol::Decl {
+                            item: item_index,
+                            kind: decl.kind,
+                        },
+                    )
+                }
+            };
+            let Some(name) = name else { continue };
+            if let Some((first, first_span)) = symbols.names.get(&name.name) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        codes::DUPLICATE_NAME,
+                        format!("`{}` is declared twice", name.name),
+                    )
+                    .primary(name.span, format!("second {}", describe_symbol(&symbol)))
+                    .secondary(*first_span, format!("first {} here", describe_symbol(first)))
+                    .help("all top-level declarations and imports of a file share one namespace: rename one of them"),
+                );
+                continue;
+            }
+            symbols.names.insert(name.name.clone(), (symbol, name.span));
+            symbols.order.push(name.name.clone());
+        }
+        all.push(symbols);
+    }
+    all
+}
+
+fn example_name(kind: DeclKind) -> &'static str {
+    match kind {
+        DeclKind::Scenario => "baseline",
+        DeclKind::Resource => "gpu",
+        DeclKind::Dataset => "asset",
+        DeclKind::Pipeline => "classic",
+        DeclKind::Profile => "weekly",
+        DeclKind::Arrivals => "triggers",
+        DeclKind::Monitor => "stale",
+        DeclKind::Experiment => "main",
+    }
+}
+
+pub fn describe_symbol(symbol: &Symbol) -> String {
+    match symbol {
+        Symbol::Decl { kind, .. } => kind.keyword().to_string(),
+        Symbol::Import(_) => "import".to_string(),
+    }
+}
+
+/// The result of resolving a declaration path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A declaration: module and item index.
+    Decl {
+        module: usize,
+        item: usize,
+        kind: DeclKind,
+    },
+    /// An import alias used alone.
+    Module(usize),
+    /// Behind an import that failed to load: already reported, stay silent.
+    Broken,
+}
+
+/// Why a path did not resolve.
+#[derive(Clone, Debug)]
+pub struct NotFound {
+    /// The part that is unknown.
+    pub part: ast::Ident,
+    /// Names that would have been valid there.
+    pub candidates: Vec<String>,
+    /// Parts consumed before the failing one (`aiops` in `aiops.edgee`).
+    pub prefix: String,
+}
+
+/// Looks up names across modules.
+pub struct Resolver<'a> {
+    pub program: &'a Program,
+    pub symbols: &'a [ModuleSymbols],
+}
+
+impl Resolver<'_> {
+    /// The entry file's resource called `name`, if it declares one.
+    fn entry_resource(&self, name: &str) -> Option<(Symbol, Span)> {
+        match self.symbols[0].names.get(name) {
+            Some(found @ (Symbol::Decl { kind: DeclKind::Resource, .. }, _)) => Some(*found),
+            _ => None,
+        }
+    }
+
+    /// The symbol a bare name written in `module` refers to, with the module it lives in.
+    pub fn lookup(&self, module: usize, name: &str) -> Option<(usize, Symbol)> {
+        let own = self.symbols[module].names.get(name).copied();
+        if module != 0 {
+            let own_is_resource_or_absent = matches!(
+                own,
+                None | Some((Symbol::Decl { kind: DeclKind::Resource, .. }, _))
+            );
+            if own_is_resource_or_absent {
+                if let Some((symbol, _)) = self.entry_resource(name) {
+                    return Some((0, symbol));
+                }
+            }
+        }
+        own.map(|(symbol, _)| (module, symbol))
+    }
+
+    /// Resolves all of `parts` as a declaration path written in `module`
+    /// (`gpu`, `aiops.edge`, `aiops.profiles.weekly`).
+    pub fn resolve(&self, module: usize, parts: &[ast::Ident]) -> Result<Target, NotFound> {
+        self.resolve_prefix(module, parts).and_then(|(target, used)| {
+            if used == parts.len() {
+                Ok(target)
+            } else {
+                let (module, candidates) = match target {
+                    Target::Module(m) => (m, self.symbols[m].order.clone()),
+                    _ => (module, Vec::new()),
+                };
+                let _ = module;
+                Err(NotFound {
+                    part: parts[used].clone(),
+                    candidates,
+                    prefix: dotted(&parts[..used]),
+                })
+            }
+        })
+    }
+
+    /// Resolves the longest prefix of `parts` that names a declaration or module; returns it
+    /// and how many parts it used. A declaration stops the walk (the rest may be attributes).
+    pub fn resolve_prefix(
+        &self,
+        module: usize,
+        parts: &[ast::Ident],
+    ) -> Result<(Target, usize), NotFound> {
+        let Some(first) = parts.first() else {
+            return Ok((Target::Broken, 0));
+        };
+        let Some((found_in, symbol)) = self.lookup(module, &first.name) else {
+            return Err(NotFound {
+                part: first.clone(),
+                candidates: self.symbols[module].order.clone(),
+                prefix: String::new(),
+            });
+        };
+        let mut target = match symbol {
+            Symbol::Decl { item, kind } => {
+                return Ok((
+                    Target::Decl {
+                        module: found_in,
+                        item,
+                        kind,
+                    },
+                    1,
+                ))
+            }
+            Symbol::Import(None) => return Ok((Target::Broken, parts.len())),
+            Symbol::Import(Some(m)) => Target::Module(m),
+        };
+        let mut used = 1;
+        while let (Target::Module(m), Some(part)) = (target, parts.get(used)) {
+            match self.symbols[m].names.get(&part.name) {
+                Some((Symbol::Decl { item, kind }, _)) => {
+                    return Ok((
+                        Target::Decl {
+                            module: m,
+                            item: *item,
+                            kind: *kind,
+                        },
+                        used + 1,
+                    ))
+                }
+                Some((Symbol::Import(None), _)) => return Ok((Target::Broken, parts.len())),
+                Some((Symbol::Import(Some(next)), _)) => {
+                    target = Target::Module(*next);
+                    used += 1;
+                }
+                None => {
+                    return Err(NotFound {
+                        part: part.clone(),
+                        candidates: self.symbols[m].order.clone(),
+                        prefix: dotted(&parts[..used]),
+                    })
+                }
+            }
+        }
+        Ok((target, used))
+    }
+
+    /// The declaration at `item` of `module`.
+    pub fn decl(&self, module: usize, item: usize) -> Option<&ast::Decl> {
+        match self.program.modules.get(module)?.ast.items.get(item)? {
+            ast::Item::Decl(d) => Some(d),
+            ast::Item::Import(_) => None,
+        }
+    }
+}
+
+pub fn dotted(parts: &[ast::Ident]) -> String {
+    parts
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// "did you mean `x`?" for `wrong` among `candidates`, as a help text.
+pub fn did_you_mean<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    suggest(wrong, candidates).map(|s| format!("did you mean `{s}`?"))
+}

@@ -1,0 +1,917 @@
+//! Expression types, and the checking and lowering of expressions to [`ir::Expr`].
+//!
+//! Each expression is checked and lowered in one walk ([`Analyzer::expr`]), giving a
+//! [`Typed`]: its type and its IR. A mistake is reported where it is found and its
+//! expression gets [`Ty::Error`], which every check accepts without a word, so one mistake
+//! gives one diagnostic.
+
+use super::codes;
+use super::lower::Analyzer;
+use super::resolve::{did_you_mean, Target};
+use super::units::{self, Dim};
+use crate::diagnostic::Diagnostic;
+use crate::ir;
+use crate::source::Span;
+use crate::syntax::ast::{self, DeclKind};
+use std::collections::BTreeSet;
+
+/// The type of an expression.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Ty {
+    /// A mistake already reported: accepted everywhere, reported nowhere.
+    Error,
+    /// A number with a dimension (`Dim::NONE` for a plain number).
+    Num(Dim),
+    /// A number whose dimension is not known (`lognormal(mu = ..)`, `empirical(..)`): values
+    /// in base units, accepted wherever a number of any dimension is.
+    AnyNum,
+    Bool,
+    /// A label that is one of these (interned ids).
+    Labels(BTreeSet<ir::LabelId>),
+    Pool,
+    Link,
+    Pipeline,
+    Profile(ir::ProfileId),
+    /// A data set: module and item index of its declaration.
+    Dataset(usize, usize),
+    Str(String),
+    List,
+    Transfer,
+}
+
+impl Ty {
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, Ty::Num(_) | Ty::AnyNum)
+    }
+
+    pub fn dim(&self) -> Option<Dim> {
+        match self {
+            Ty::Num(d) => Some(*d),
+            _ => None,
+        }
+    }
+}
+
+/// What an attribute or parameter expects.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Expect {
+    Dim(Dim),
+    Bool,
+    Pool,
+    Link,
+    Pipeline,
+    Profile,
+    Dataset,
+    Str,
+    /// Any value an instance attribute can hold (number, quantity, boolean, label, resource).
+    Value,
+}
+
+impl Expect {
+    pub fn describe(self) -> String {
+        match self {
+            Expect::Dim(d) => d.name().to_string(),
+            Expect::Bool => "a boolean".into(),
+            Expect::Pool => "a pool resource".into(),
+            Expect::Link => "a link resource".into(),
+            Expect::Pipeline => "a pipeline".into(),
+            Expect::Profile => "a profile".into(),
+            Expect::Dataset => "a dataset".into(),
+            Expect::Str => "a string".into(),
+            Expect::Value => "a value".into(),
+        }
+    }
+}
+
+/// An expression's type and its lowered form.
+#[derive(Clone, Debug)]
+pub struct Typed {
+    pub ty: Ty,
+    pub ir: ir::Expr,
+}
+
+impl Typed {
+    pub fn error() -> Typed {
+        Typed {
+            ty: Ty::Error,
+            ir: ir::Expr::Const(ir::Value::Num(0.0)),
+        }
+    }
+
+    pub fn num(value: f64, dim: Dim) -> Typed {
+        Typed {
+            ty: Ty::Num(dim),
+            ir: ir::Expr::Const(ir::Value::Num(value)),
+        }
+    }
+}
+
+/// An instance variable visible to an expression.
+#[derive(Clone, Debug)]
+pub struct Var {
+    /// As referred to: `framework`, `asset.size`.
+    pub name: String,
+    pub ty: Ty,
+    pub slot: u32,
+}
+
+/// What names an expression can see besides top-level declarations and labels.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    pub module: usize,
+    pub vars: Vec<Var>,
+    /// Attributes of the same block written after this one (for "defined after" errors).
+    pub later: Vec<(String, Span)>,
+    /// In a monitor's `when`: `model.accuracy`, `model.age`, `model.version`.
+    pub model: bool,
+}
+
+impl Scope {
+    pub fn module(module: usize) -> Scope {
+        Scope {
+            module,
+            ..Scope::default()
+        }
+    }
+}
+
+pub const MODEL_PROPERTIES: &[&str] = &["accuracy", "age", "version"];
+
+impl Analyzer<'_> {
+    /// Describes a type for messages: "a duration (s)", "a label (`sklearn`, `tensorflow`)".
+    pub fn describe(&self, ty: &Ty) -> String {
+        match ty {
+            Ty::Error => "an erroneous value".into(),
+            Ty::Num(d) => d.describe(),
+            Ty::AnyNum => "a number".into(),
+            Ty::Bool => "a boolean".into(),
+            Ty::Labels(set) => {
+                let names: Vec<String> = set
+                    .iter()
+                    .take(4)
+                    .map(|id| format!("`{}`", self.label_name(*id)))
+                    .collect();
+                let more = if set.len() > 4 { ", ..." } else { "" };
+                format!("a label ({}{more})", names.join(", "))
+            }
+            Ty::Pool => "a pool resource".into(),
+            Ty::Link => "a link resource".into(),
+            Ty::Pipeline => "a pipeline".into(),
+            Ty::Profile(_) => "a profile".into(),
+            Ty::Dataset(..) => "a dataset".into(),
+            Ty::Str(_) => "a string".into(),
+            Ty::List => "a list".into(),
+            Ty::Transfer => "a transfer".into(),
+        }
+    }
+
+    /// Whether a value of type `ty` is acceptable where `expect` is wanted.
+    fn accepts(expect: Expect, ty: &Ty) -> bool {
+        match (expect, ty) {
+            (_, Ty::Error) => true,
+            (Expect::Dim(_), Ty::AnyNum) => true,
+            (Expect::Dim(want), Ty::Num(got)) => want == *got,
+            (Expect::Bool, Ty::Bool) => true,
+            (Expect::Pool, Ty::Pool) => true,
+            (Expect::Link, Ty::Link) => true,
+            (Expect::Pipeline, Ty::Pipeline) => true,
+            (Expect::Profile, Ty::Profile(_)) => true,
+            (Expect::Dataset, Ty::Dataset(..)) => true,
+            (Expect::Str, Ty::Str(_)) => true,
+            (Expect::Value, t) => matches!(
+                t,
+                Ty::Num(_) | Ty::AnyNum | Ty::Bool | Ty::Labels(_) | Ty::Pool | Ty::Link | Ty::Pipeline
+            ),
+            _ => false,
+        }
+    }
+
+    /// Checks `typed` against `expect`, reporting "expected X, found Y" at `span`. `what`
+    /// names the place (`capacity`, `the argument of sqrt`), for the help.
+    pub fn expect(&mut self, typed: &Typed, expect: Expect, span: Span, what: &str) -> bool {
+        if Self::accepts(expect, &typed.ty) {
+            return true;
+        }
+        let found = self.describe(&typed.ty);
+        let mut d = Diagnostic::error(
+            codes::TYPE_MISMATCH,
+            format!("expected {}, found {found}", expect.describe()),
+        )
+        .primary(span, format!("this is {found}"));
+        let help = match (expect, &typed.ty) {
+            (Expect::Dim(want), Ty::Num(Dim::NONE)) => Some(format!(
+                "`{what}` is {}: add a unit, such as `{}`",
+                want.name(),
+                want.example()
+            )),
+            (Expect::Dim(Dim::NONE), Ty::Num(_)) => {
+                Some(format!("`{what}` is a plain number: remove the unit"))
+            }
+            (Expect::Dim(want), Ty::Num(_)) => Some(format!(
+                "`{what}` is {}, such as `{}`",
+                want.describe(),
+                want.example()
+            )),
+            (Expect::Pool, Ty::Link) => Some(format!(
+                "`{what}` needs a resource with `kind = pool`; links carry transfers (`reads = SIZE from LINK`)"
+            )),
+            (Expect::Link, Ty::Pool) => Some(format!(
+                "`{what}` needs a resource with `kind = link`; pools run steps (`on = POOL`)"
+            )),
+            (Expect::Bool, Ty::Labels(_)) => {
+                Some("compare the label with `==`, such as `framework == tensorflow`".to_string())
+            }
+            _ => None,
+        };
+        if let Some(help) = help {
+            d = d.help(help);
+        }
+        self.diags.push(d);
+        false
+    }
+
+    /// The common type of two branches (`if`, `match` arms), or None if they differ.
+    pub fn unify(a: &Ty, b: &Ty) -> Option<Ty> {
+        Some(match (a, b) {
+            (Ty::Error, t) | (t, Ty::Error) => t.clone(),
+            (Ty::AnyNum, Ty::Num(d)) | (Ty::Num(d), Ty::AnyNum) => Ty::Num(*d),
+            (Ty::Labels(x), Ty::Labels(y)) => Ty::Labels(x.union(y).copied().collect()),
+            (x, y) if x == y => x.clone(),
+            (Ty::Profile(_), Ty::Profile(_)) => a.clone(),
+            _ => return None,
+        })
+    }
+
+    /// Checks and lowers an expression.
+    pub fn expr(&mut self, e: &ast::Expr, scope: &Scope) -> Typed {
+        match &e.kind {
+            ast::ExprKind::Number(value) => Typed::num(*value, Dim::NONE),
+            ast::ExprKind::Quantity {
+                value,
+                unit,
+                unit_span,
+            } => match units::parse_unit(unit) {
+                Ok(u) => Typed::num(value * u.factor, u.dim),
+                Err(error) => {
+                    let label = if error.unknown == unit.as_str() {
+                        "unknown unit".to_string()
+                    } else {
+                        format!("`{}` is not a unit", error.unknown)
+                    };
+                    self.diags.push(
+                        Diagnostic::error(
+                            codes::UNKNOWN_UNIT,
+                            format!("unknown unit `{unit}`"),
+                        )
+                        .primary(*unit_span, label)
+                        .help(error.help),
+                    );
+                    Typed::error()
+                }
+            },
+            ast::ExprKind::Bool(b) => Typed {
+                ty: Ty::Bool,
+                ir: ir::Expr::Const(ir::Value::Bool(*b)),
+            },
+            ast::ExprKind::Str(s) => Typed {
+                ty: Ty::Str(s.clone()),
+                ir: ir::Expr::Const(ir::Value::Num(0.0)),
+            },
+            ast::ExprKind::Path(path) => self.path_expr(path, scope),
+            ast::ExprKind::List(items) => {
+                for item in items {
+                    self.expr(item, scope);
+                }
+                Typed {
+                    ty: Ty::List,
+                    ir: ir::Expr::Const(ir::Value::Num(0.0)),
+                }
+            }
+            ast::ExprKind::Unary { op, operand } => {
+                let inner = self.expr(operand, scope);
+                match op {
+                    ast::UnaryOp::Neg => {
+                        if inner.ty.is_numeric() {
+                            Typed {
+                                ir: negate(inner.ir),
+                                ty: inner.ty,
+                            }
+                        } else {
+                            self.bad_operand(&inner.ty, "-", operand.span, "numbers and quantities");
+                            Typed::error()
+                        }
+                    }
+                    ast::UnaryOp::Not => {
+                        if matches!(inner.ty, Ty::Bool | Ty::Error) {
+                            Typed {
+                                ir: ir::Expr::Not(Box::new(inner.ir)),
+                                ty: inner.ty,
+                            }
+                        } else {
+                            self.bad_operand(&inner.ty, "!", operand.span, "booleans");
+                            Typed::error()
+                        }
+                    }
+                }
+            }
+            ast::ExprKind::Binary {
+                op,
+                op_span,
+                lhs,
+                rhs,
+            } => self.binary(*op, *op_span, lhs, rhs, scope),
+            ast::ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let c = self.expr(cond, scope);
+                self.expect(&c, Expect::Bool, cond.span, "if");
+                let a = self.expr(then, scope);
+                let b = self.expr(otherwise, scope);
+                let ty = match Self::unify(&a.ty, &b.ty) {
+                    Some(t) => t,
+                    None => {
+                        let (da, db) = (self.describe(&a.ty), self.describe(&b.ty));
+                        self.diags.push(
+                            Diagnostic::error(
+                                codes::BRANCH_MISMATCH,
+                                format!("`if` branches differ: {da} and {db}"),
+                            )
+                            .primary(otherwise.span, format!("this is {db}"))
+                            .secondary(then.span, format!("this is {da}"))
+                            .help("both branches must give the same type and unit"),
+                        );
+                        Ty::Error
+                    }
+                };
+                Typed {
+                    ty,
+                    ir: ir::Expr::If(Box::new(c.ir), Box::new(a.ir), Box::new(b.ir)),
+                }
+            }
+            ast::ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms, e.span, scope),
+            ast::ExprKind::Call { callee, args } => self.call(callee, args, e.span, scope),
+            ast::ExprKind::Choice(entries) => self.label_choice(entries, scope),
+            ast::ExprKind::Transfer { size, .. } => {
+                self.expr(size, scope);
+                Typed {
+                    ty: Ty::Transfer,
+                    ir: ir::Expr::Const(ir::Value::Num(0.0)),
+                }
+            }
+        }
+    }
+
+    fn bad_operand(&mut self, ty: &Ty, op: &str, span: Span, accepted: &str) {
+        if *ty == Ty::Error {
+            return;
+        }
+        let found = self.describe(ty);
+        self.diags.push(
+            Diagnostic::error(
+                codes::BAD_OPERAND,
+                format!("`{op}` cannot be applied to {found}"),
+            )
+            .primary(span, format!("this is {found}"))
+            .help(format!("`{op}` takes {accepted}")),
+        );
+    }
+
+    fn binary(
+        &mut self,
+        op: ast::BinaryOp,
+        op_span: Span,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        scope: &Scope,
+    ) -> Typed {
+        use ast::BinaryOp as B;
+        let a = self.expr(lhs, scope);
+        let b = self.expr(rhs, scope);
+        let ir_op = match op {
+            B::Add => ir::BinaryOp::Add,
+            B::Sub => ir::BinaryOp::Sub,
+            B::Mul => ir::BinaryOp::Mul,
+            B::Div => ir::BinaryOp::Div,
+            B::Lt => ir::BinaryOp::Lt,
+            B::Le => ir::BinaryOp::Le,
+            B::Gt => ir::BinaryOp::Gt,
+            B::Ge => ir::BinaryOp::Ge,
+            B::Eq => ir::BinaryOp::Eq,
+            B::Ne => ir::BinaryOp::Ne,
+            B::And => ir::BinaryOp::And,
+            B::Or => ir::BinaryOp::Or,
+        };
+        let make = |ty: Ty, a: Typed, b: Typed| Typed {
+            ty,
+            ir: fold(ir::Expr::Binary(ir_op, Box::new(a.ir), Box::new(b.ir))),
+        };
+        if a.ty == Ty::Error || b.ty == Ty::Error {
+            let ty = match op {
+                B::Lt | B::Le | B::Gt | B::Ge | B::Eq | B::Ne | B::And | B::Or => Ty::Bool,
+                _ => Ty::Error,
+            };
+            return make(ty, a, b);
+        }
+        let symbol = op.symbol();
+        match op {
+            B::And | B::Or => {
+                let mut ok = true;
+                for (t, span) in [(&a.ty, lhs.span), (&b.ty, rhs.span)] {
+                    if *t != Ty::Bool {
+                        self.bad_operand(t, symbol, span, "booleans");
+                        ok = false;
+                    }
+                }
+                make(if ok { Ty::Bool } else { Ty::Error }, a, b)
+            }
+            B::Mul | B::Div => {
+                for (t, span) in [(&a.ty, lhs.span), (&b.ty, rhs.span)] {
+                    if !t.is_numeric() {
+                        self.bad_operand(t, symbol, span, "numbers and quantities");
+                        return Typed::error();
+                    }
+                }
+                let ty = match (&a.ty, &b.ty) {
+                    (Ty::Num(x), Ty::Num(y)) => Ty::Num(if op == B::Mul { x.mul(*y) } else { x.div(*y) }),
+                    _ => Ty::AnyNum,
+                };
+                make(ty, a, b)
+            }
+            B::Add | B::Sub | B::Lt | B::Le | B::Gt | B::Ge => {
+                for (t, span) in [(&a.ty, lhs.span), (&b.ty, rhs.span)] {
+                    if !t.is_numeric() {
+                        self.bad_operand(t, symbol, span, "numbers and quantities");
+                        return Typed::error();
+                    }
+                }
+                let Some(common) = self.same_dimension(&a.ty, &b.ty, symbol, op_span, lhs.span, rhs.span) else {
+                    return Typed::error();
+                };
+                let ty = if matches!(op, B::Add | B::Sub) { common } else { Ty::Bool };
+                make(ty, a, b)
+            }
+            B::Eq | B::Ne => {
+                let comparable = match (&a.ty, &b.ty) {
+                    (x, y) if x.is_numeric() && y.is_numeric() => {
+                        if self
+                            .same_dimension(&a.ty, &b.ty, symbol, op_span, lhs.span, rhs.span)
+                            .is_none()
+                        {
+                            return Typed { ty: Ty::Bool, ..Typed::error() };
+                        }
+                        true
+                    }
+                    (Ty::Labels(_), Ty::Labels(_)) => true,
+                    (x, y) => x == y && matches!(x, Ty::Bool | Ty::Pool | Ty::Link | Ty::Pipeline),
+                };
+                if !comparable {
+                    let (da, db) = (self.describe(&a.ty), self.describe(&b.ty));
+                    self.diags.push(
+                        Diagnostic::error(
+                            codes::BAD_OPERAND,
+                            format!("`{symbol}` cannot compare {da} with {db}"),
+                        )
+                        .primary(rhs.span, format!("this is {db}"))
+                        .secondary(lhs.span, format!("this is {da}"))
+                        .help("compare values of the same type"),
+                    );
+                    return Typed { ty: Ty::Bool, ..Typed::error() };
+                }
+                make(Ty::Bool, a, b)
+            }
+        }
+    }
+
+    /// The common numeric type of two operands of `+`, `-` or a comparison.
+    fn same_dimension(
+        &mut self,
+        a: &Ty,
+        b: &Ty,
+        symbol: &str,
+        op_span: Span,
+        lhs: Span,
+        rhs: Span,
+    ) -> Option<Ty> {
+        match (a, b) {
+            (Ty::Num(x), Ty::Num(y)) if x != y => {
+                let (dx, dy) = (x.describe(), y.describe());
+                let help = if x.is_number() || y.is_number() {
+                    format!(
+                        "give the plain number a unit, such as `{}`",
+                        if x.is_number() { y.example() } else { x.example() }
+                    )
+                } else {
+                    "convert one side, for instance multiply a size by a time per size (`0.8s/GB`) to get a duration".to_string()
+                };
+                self.diags.push(
+                    Diagnostic::error(
+                        codes::DIMENSION_MISMATCH,
+                        format!("`{symbol}` needs the same dimension on both sides, found {dx} and {dy}"),
+                    )
+                    .primary(op_span, "different dimensions")
+                    .secondary(lhs, format!("{dx}"))
+                    .secondary(rhs, format!("{dy}"))
+                    .help(help),
+                );
+                None
+            }
+            _ => Self::unify(a, b),
+        }
+    }
+
+    /// A name used as a value.
+    fn path_expr(&mut self, path: &ast::Path, scope: &Scope) -> Typed {
+        let dotted = path.dotted();
+        if let Some(var) = scope.vars.iter().rev().find(|v| v.name == dotted) {
+            return Typed {
+                ty: var.ty.clone(),
+                ir: ir::Expr::Var(ir::VarRef::Instance(var.slot)),
+            };
+        }
+        if scope.model && path.parts.len() >= 2 && path.parts[0].name == "model" {
+            return self.model_property(path);
+        }
+        if let Some((_, later_span)) = scope.later.iter().find(|(n, _)| *n == dotted) {
+            self.diags.push(
+                Diagnostic::error(
+                    codes::USED_BEFORE_DEFINED,
+                    format!("`{dotted}` is used before it is defined"),
+                )
+                .primary(path.span, "used here")
+                .secondary(*later_span, "defined later here")
+                .help("attributes are sampled in the order written: move this one after the one it uses"),
+            );
+            return Typed::error();
+        }
+        let resolver = self.resolver();
+        match resolver.resolve(scope.module, &path.parts) {
+            Ok(Target::Broken) => Typed::error(),
+            Ok(Target::Module(_)) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        codes::NOT_A_VALUE,
+                        format!("`{dotted}` is an imported module, not a value"),
+                    )
+                    .primary(path.span, "a module")
+                    .help(format!("name one of its declarations, such as `{dotted}.NAME`")),
+                );
+                Typed::error()
+            }
+            Ok(Target::Decl { module, item, kind }) => self.decl_value(module, item, kind, path),
+            Err(not_found) => {
+                if path.parts.len() == 1 {
+                    if let Some(id) = self.known_label(&dotted) {
+                        return Typed {
+                            ty: Ty::Labels(BTreeSet::from([id])),
+                            ir: ir::Expr::Const(ir::Value::Label(id)),
+                        };
+                    }
+                }
+                let mut candidates: Vec<String> = scope.vars.iter().map(|v| v.name.clone()).collect();
+                if not_found.prefix.is_empty() {
+                    candidates.extend(self.symbols[scope.module].order.iter().cloned());
+                    candidates.extend(self.known_labels.iter().cloned());
+                } else {
+                    candidates.extend(
+                        not_found
+                            .candidates
+                            .iter()
+                            .map(|c| format!("{}.{c}", not_found.prefix)),
+                    );
+                }
+                if scope.model {
+                    candidates.extend(MODEL_PROPERTIES.iter().map(|p| format!("model.{p}")));
+                }
+                let mut d = Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown name `{dotted}`"))
+                    .primary(path.span, "not defined");
+                if let Some(help) = did_you_mean(&dotted, candidates.iter().map(String::as_str)) {
+                    d = d.help(help);
+                } else if path.parts.len() > 1 && self.is_dataset_name(scope.module, &path.parts[0].name) {
+                    d = d.help(format!(
+                        "a dataset's attributes are visible in a pipeline with `data = {}`",
+                        path.parts[0].name
+                    ));
+                }
+                self.diags.push(d);
+                Typed::error()
+            }
+        }
+    }
+
+    fn is_dataset_name(&self, module: usize, name: &str) -> bool {
+        matches!(
+            self.resolver().lookup(module, name),
+            Some((_, super::resolve::Symbol::Decl { kind: DeclKind::Dataset, .. }))
+        )
+    }
+
+    fn model_property(&mut self, path: &ast::Path) -> Typed {
+        let property = &path.parts[1];
+        let (var, ty) = match property.name.as_str() {
+            "accuracy" if path.parts.len() == 2 => (ir::ModelVar::Accuracy, Ty::Num(Dim::NONE)),
+            "age" if path.parts.len() == 2 => (ir::ModelVar::Age, Ty::Num(Dim::TIME)),
+            "version" if path.parts.len() == 2 => (ir::ModelVar::Version, Ty::Num(Dim::NONE)),
+            _ => {
+                let mut d = Diagnostic::error(
+                    codes::UNKNOWN_MODEL_PROPERTY,
+                    format!("a model has no property `{}`", path.dotted()["model.".len()..].to_string()),
+                )
+                .primary(path.span, "unknown property");
+                d = d.help(match did_you_mean(&property.name, MODEL_PROPERTIES.iter().copied()) {
+                    Some(h) => format!("{h} a monitor can read `model.accuracy`, `model.age` and `model.version`"),
+                    None => "a monitor can read `model.accuracy`, `model.age` and `model.version`".to_string(),
+                });
+                self.diags.push(d);
+                return Typed::error();
+            }
+        };
+        Typed {
+            ty,
+            ir: ir::Expr::Var(ir::VarRef::Model(var)),
+        }
+    }
+
+    fn decl_value(&mut self, module: usize, item: usize, kind: DeclKind, path: &ast::Path) -> Typed {
+        let placeholder = ir::Expr::Const(ir::Value::Num(0.0));
+        match kind {
+            DeclKind::Resource => match self.resource_ids.get(&(module, item)) {
+                Some(&id) => match self.resources[id as usize].kind {
+                    Some(super::lower::ResKind::Pool) => Typed {
+                        ty: Ty::Pool,
+                        ir: ir::Expr::Const(ir::Value::Resource(id)),
+                    },
+                    Some(super::lower::ResKind::Link) => Typed {
+                        ty: Ty::Link,
+                        ir: ir::Expr::Const(ir::Value::Resource(id)),
+                    },
+                    None => Typed::error(),
+                },
+                None => Typed::error(),
+            },
+            DeclKind::Pipeline => match self.pipeline_ids.get(&(module, item)) {
+                Some(&id) => Typed {
+                    ty: Ty::Pipeline,
+                    ir: ir::Expr::Const(ir::Value::Pipeline(id)),
+                },
+                None => Typed::error(),
+            },
+            DeclKind::Profile => match self.profile_ids.get(&(module, item)) {
+                Some(&id) => Typed {
+                    ty: Ty::Profile(id),
+                    ir: placeholder,
+                },
+                None => Typed::error(),
+            },
+            DeclKind::Dataset => Typed {
+                ty: Ty::Dataset(module, item),
+                ir: placeholder,
+            },
+            DeclKind::Scenario | DeclKind::Arrivals | DeclKind::Monitor | DeclKind::Experiment => {
+                self.diags.push(
+                    Diagnostic::error(
+                        codes::NOT_A_VALUE,
+                        format!("`{}` is {} `{}`, not a value", path.dotted(), article(kind), kind.keyword()),
+                    )
+                    .primary(path.span, format!("names {} `{}`", article(kind), kind.keyword()))
+                    .help("expressions can use numbers, labels, instance attributes, resources and pipelines"),
+                );
+                Typed::error()
+            }
+        }
+    }
+
+    /// `match EXPR { a => X, b | c => Y, _ => Z }`, with exhaustiveness over the labels the
+    /// scrutinee can produce and warnings for arms that can never be taken.
+    fn match_expr(&mut self, scrutinee: &ast::Expr, arms: &[ast::MatchArm], span: Span, scope: &Scope) -> Typed {
+        let subject = self.expr(scrutinee, scope);
+        let possible: Option<BTreeSet<ir::LabelId>> = match &subject.ty {
+            Ty::Labels(set) => Some(set.clone()),
+            Ty::Error => None,
+            other => {
+                let found = self.describe(other);
+                self.diags.push(
+                    Diagnostic::error(codes::MATCH_NOT_LABEL, format!("`match` needs a label, found {found}"))
+                        .primary(scrutinee.span, format!("this is {found}"))
+                        .help("match over an attribute that a `choice` produces, or use `if COND then A else B`"),
+                );
+                None
+            }
+        };
+        let mut covered: BTreeSet<ir::LabelId> = BTreeSet::new();
+        let mut wildcard_seen = false;
+        let mut lowered_arms = Vec::new();
+        let mut default = None;
+        let mut result_ty: Option<Ty> = None;
+        let mut first_arm_span = None;
+        for arm in arms {
+            let mut arm_labels = Vec::new();
+            let mut arm_reachable = false;
+            for pattern in &arm.patterns {
+                match pattern {
+                    ast::Pattern::Wildcard(p_span) => {
+                        let useless = wildcard_seen
+                            || possible.as_ref().is_some_and(|p| p.is_subset(&covered));
+                        if useless && possible.is_some() {
+                            self.unreachable(*p_span, "`_` can never match: every label is covered above".to_string(), None);
+                        } else {
+                            arm_reachable = true;
+                        }
+                        wildcard_seen = true;
+                    }
+                    ast::Pattern::Name(p) => {
+                        let name = p.dotted();
+                        let id = self.known_label(&name);
+                        let Some(possible) = &possible else {
+                            if let Some(id) = id {
+                                arm_labels.push(id);
+                            }
+                            arm_reachable = true;
+                            continue;
+                        };
+                        match id {
+                            Some(id) if possible.contains(&id) && !covered.contains(&id) && !wildcard_seen => {
+                                covered.insert(id);
+                                arm_labels.push(id);
+                                arm_reachable = true;
+                            }
+                            Some(id) if possible.contains(&id) => {
+                                let why = if wildcard_seen { "`_` above already matches it" } else { "an arm above already matches it" };
+                                self.unreachable(p.span, format!("`{name}` can never match here: {why}"), None);
+                                let _ = id;
+                            }
+                            _ => {
+                                let names: Vec<String> = possible.iter().map(|l| self.label_name(*l).to_string()).collect();
+                                let help = did_you_mean(&name, names.iter().map(String::as_str));
+                                let listed = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+                                self.unreachable(
+                                    p.span,
+                                    format!("`{name}` can never match: the matched value is one of {listed}"),
+                                    help,
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+            let body = self.expr(&arm.body, scope);
+            match &result_ty {
+                None => {
+                    result_ty = Some(body.ty.clone());
+                    first_arm_span = Some(arm.body.span);
+                }
+                Some(t) => match Self::unify(t, &body.ty) {
+                    Some(u) => result_ty = Some(u),
+                    None => {
+                        let (dt, db) = (self.describe(t), self.describe(&body.ty));
+                        let mut d = Diagnostic::error(
+                            codes::BRANCH_MISMATCH,
+                            format!("`match` arms differ: {dt} and {db}"),
+                        )
+                        .primary(arm.body.span, format!("this is {db}"));
+                        if let Some(first) = first_arm_span {
+                            d = d.secondary(first, format!("this is {dt}"));
+                        }
+                        self.diags.push(d.help("every arm must give the same type and unit"));
+                        result_ty = Some(Ty::Error);
+                    }
+                },
+            }
+            let is_wildcard_arm = arm.patterns.iter().any(|p| matches!(p, ast::Pattern::Wildcard(_)));
+            if is_wildcard_arm && default.is_none() {
+                default = Some(Box::new(body.ir.clone()));
+            }
+            if !arm_labels.is_empty() && arm_reachable {
+                lowered_arms.push((arm_labels, body.ir));
+            }
+        }
+        if let Some(possible) = &possible {
+            if !wildcard_seen {
+                let missing: Vec<String> = possible
+                    .difference(&covered)
+                    .map(|l| format!("`{}`", self.label_name(*l)))
+                    .collect();
+                if !missing.is_empty() {
+                    let plural = if missing.len() == 1 { "" } else { "s" };
+                    self.diags.push(
+                        Diagnostic::error(
+                            codes::NON_EXHAUSTIVE_MATCH,
+                            format!("`match` does not cover label{plural} {}", missing.join(", ")),
+                        )
+                        .primary(scrutinee.span, format!("can also be {}", missing.join(", ")))
+                        .secondary(span, "in this match")
+                        .help(format!(
+                            "add an arm for {}, or a `_ => ...` arm for the rest",
+                            missing.join(", ")
+                        )),
+                    );
+                }
+            }
+        }
+        Typed {
+            ty: result_ty.unwrap_or(Ty::Error),
+            ir: ir::Expr::Match {
+                scrutinee: Box::new(subject.ir),
+                arms: lowered_arms,
+                default,
+            },
+        }
+    }
+
+    fn unreachable(&mut self, span: Span, message: String, help: Option<String>) {
+        let mut d = Diagnostic::warning(codes::UNREACHABLE_ARM, message).primary(span, "unreachable");
+        d = d.help(help.unwrap_or_else(|| "remove this pattern".to_string()));
+        self.diags.push(d);
+    }
+
+    /// `choice { label: weight, ... }` producing a label.
+    fn label_choice(&mut self, entries: &[ast::ChoiceEntry], scope: &Scope) -> Typed {
+        let mut seen: Vec<(String, Span)> = Vec::new();
+        let mut set = BTreeSet::new();
+        let mut options = Vec::new();
+        let mut ok = true;
+        for entry in entries {
+            let name = entry.key.dotted();
+            let weight = self.choice_weight(&entry.weight, scope);
+            if entry.key.parts.len() != 1 {
+                self.diags.push(
+                    Diagnostic::error(codes::BAD_CHOICE_KEY, format!("`{name}` is not a plain label"))
+                        .primary(entry.key.span, "a qualified name")
+                        .help("the options of a `choice` are plain identifiers, such as `tensorflow`; a choice of pipelines is only allowed in `arrivals.pipeline`"),
+                );
+                ok = false;
+                continue;
+            }
+            if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+                self.diags.push(
+                    Diagnostic::error(codes::DUPLICATE_CHOICE_KEY, format!("`{name}` appears twice in this `choice`"))
+                        .primary(entry.key.span, "second time")
+                        .secondary(*first, "first time")
+                        .help("add the weights together into one entry"),
+                );
+                continue;
+            }
+            seen.push((name.clone(), entry.key.span));
+            let id = self.intern_label(&name);
+            set.insert(id);
+            options.push((ir::Value::Label(id), weight));
+        }
+        if !ok || set.is_empty() {
+            return Typed::error();
+        }
+        Typed {
+            ty: Ty::Labels(set),
+            ir: ir::Expr::Choice(options),
+        }
+    }
+
+    /// A `choice` weight: a number, positive when constant.
+    pub fn choice_weight(&mut self, weight: &ast::Expr, scope: &Scope) -> ir::Expr {
+        let w = self.expr(weight, scope);
+        if !self.expect(&w, Expect::Dim(Dim::NONE), weight.span, "weight") {
+            return w.ir;
+        }
+        if let Some(value) = super::consts::const_num(&w.ir) {
+            if value.is_nan() || value <= 0.0 {
+                self.diags.push(
+                    Diagnostic::error(codes::BAD_CHOICE_WEIGHT, format!("a `choice` weight must be positive, found {}", super::consts::show(value)))
+                        .primary(weight.span, "not positive")
+                        .help("weights are relative: remove an option that should never be chosen"),
+                );
+            }
+        }
+        w.ir
+    }
+}
+
+fn article(kind: DeclKind) -> &'static str {
+    match kind {
+        DeclKind::Arrivals | DeclKind::Experiment => "an",
+        _ => "a",
+    }
+}
+
+fn negate(e: ir::Expr) -> ir::Expr {
+    match e {
+        ir::Expr::Const(ir::Value::Num(v)) => ir::Expr::Const(ir::Value::Num(-v)),
+        other => ir::Expr::Neg(Box::new(other)),
+    }
+}
+
+/// Folds arithmetic on two constants, so `12s + 3s` lowers to one constant.
+fn fold(e: ir::Expr) -> ir::Expr {
+    if let ir::Expr::Binary(op, a, b) = &e {
+        if let (ir::Expr::Const(ir::Value::Num(x)), ir::Expr::Const(ir::Value::Num(y))) = (&**a, &**b) {
+            let value = match op {
+                ir::BinaryOp::Add => x + y,
+                ir::BinaryOp::Sub => x - y,
+                ir::BinaryOp::Mul => x * y,
+                ir::BinaryOp::Div if *y != 0.0 => x / y,
+                _ => return e,
+            };
+            return ir::Expr::Const(ir::Value::Num(value));
+        }
+    }
+    e
+}

@@ -1,0 +1,312 @@
+//! Units and dimensions: the unit table, conversion to base units, and dimension arithmetic.
+//!
+//! A dimension is a pair of integer powers of time and bytes: a duration is time^1, a size
+//! bytes^1, a bandwidth bytes^1 time^-1, a time per size time^1 bytes^-1, a frequency time^-1.
+//! Invariant: every quantity leaves this module in base units (seconds, bytes, bytes per
+//! second, seconds per byte, per second); `%` is the number 0.01.
+
+use std::fmt;
+
+/// Powers of time and bytes. `Dim::NONE` is a plain number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Dim {
+    pub time: i8,
+    pub bytes: i8,
+}
+
+impl Dim {
+    pub const NONE: Dim = Dim { time: 0, bytes: 0 };
+    pub const TIME: Dim = Dim { time: 1, bytes: 0 };
+    pub const SIZE: Dim = Dim { time: 0, bytes: 1 };
+    pub const BANDWIDTH: Dim = Dim { time: -1, bytes: 1 };
+    pub const TIME_PER_SIZE: Dim = Dim { time: 1, bytes: -1 };
+    pub const FREQUENCY: Dim = Dim { time: -1, bytes: 0 };
+
+    pub fn mul(self, other: Dim) -> Dim {
+        Dim {
+            time: self.time.saturating_add(other.time),
+            bytes: self.bytes.saturating_add(other.bytes),
+        }
+    }
+
+    pub fn div(self, other: Dim) -> Dim {
+        Dim {
+            time: self.time.saturating_sub(other.time),
+            bytes: self.bytes.saturating_sub(other.bytes),
+        }
+    }
+
+    pub fn inverse(self) -> Dim {
+        Dim::NONE.div(self)
+    }
+
+    /// The square root, when both powers are even.
+    pub fn sqrt(self) -> Option<Dim> {
+        (self.time % 2 == 0 && self.bytes % 2 == 0).then_some(Dim {
+            time: self.time / 2,
+            bytes: self.bytes / 2,
+        })
+    }
+
+    pub fn is_number(self) -> bool {
+        self == Dim::NONE
+    }
+
+    /// The base unit, such as `s`, `B/s` or `s^2`.
+    pub fn base_unit(self) -> String {
+        let power = |symbol: &str, p: i8| match p {
+            1 => symbol.to_string(),
+            _ => format!("{symbol}^{p}"),
+        };
+        match (self.time, self.bytes) {
+            (0, 0) => String::new(),
+            (t, 0) if t < 0 => format!("/{}", power("s", -t)),
+            (0, b) if b < 0 => format!("/{}", power("B", -b)),
+            (t, b) if t < 0 && b > 0 => format!("{}/{}", power("B", b), power("s", -t)),
+            (t, b) if b < 0 && t > 0 => format!("{}/{}", power("s", t), power("B", -b)),
+            (t, 0) => power("s", t),
+            (0, b) => power("B", b),
+            (t, b) => format!("{}*{}", power("s", t), power("B", b)),
+        }
+    }
+
+    /// What a user calls this dimension: "a duration (s)", "a number".
+    pub fn describe(self) -> String {
+        let name = match self {
+            Dim::NONE => return "a number".to_string(),
+            Dim::TIME => "a duration",
+            Dim::SIZE => "a size",
+            Dim::BANDWIDTH => "a bandwidth",
+            Dim::TIME_PER_SIZE => "a time per size",
+            Dim::FREQUENCY => "a frequency",
+            _ => "a quantity",
+        };
+        format!("{name} ({})", self.base_unit())
+    }
+
+    /// The name without the unit, for "expected a duration".
+    pub fn name(self) -> &'static str {
+        match self {
+            Dim::NONE => "a number",
+            Dim::TIME => "a duration",
+            Dim::SIZE => "a size",
+            Dim::BANDWIDTH => "a bandwidth",
+            Dim::TIME_PER_SIZE => "a time per size",
+            Dim::FREQUENCY => "a frequency",
+            _ => "a quantity",
+        }
+    }
+
+    /// An example of a value of this dimension, for help texts.
+    pub fn example(self) -> &'static str {
+        match self {
+            Dim::NONE => "2",
+            Dim::TIME => "30s",
+            Dim::SIZE => "4GB",
+            Dim::BANDWIDTH => "1.25GB/s",
+            Dim::TIME_PER_SIZE => "0.8s/GB",
+            Dim::FREQUENCY => "120/h",
+            _ => "1",
+        }
+    }
+}
+
+impl fmt::Display for Dim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+/// A unit's meaning: multiply the written number by `factor` to get base units.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct UnitValue {
+    pub factor: f64,
+    pub dim: Dim,
+}
+
+const TIME_UNITS: &[(&str, f64)] = &[
+    ("ms", 0.001),
+    ("s", 1.0),
+    ("min", 60.0),
+    ("h", 3600.0),
+    ("d", 86400.0),
+    ("w", 604800.0),
+];
+
+const SIZE_UNITS: &[(&str, f64)] = &[
+    ("B", 1.0),
+    ("KB", 1e3),
+    ("MB", 1e6),
+    ("GB", 1e9),
+    ("TB", 1e12),
+    ("PB", 1e15),
+    ("KiB", 1024.0),
+    ("MiB", 1048576.0),
+    ("GiB", 1073741824.0),
+    ("TiB", 1099511627776.0),
+];
+
+const BIT_RATE_UNITS: &[(&str, f64)] = &[
+    ("bps", 1.0 / 8.0),
+    ("Kbps", 1e3 / 8.0),
+    ("Mbps", 1e6 / 8.0),
+    ("Gbps", 1e9 / 8.0),
+    ("Tbps", 1e12 / 8.0),
+];
+
+/// Why a unit was not understood, with what to suggest.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnitError {
+    /// The part of the unit that is unknown (`m` in `GB/m`).
+    pub unknown: String,
+    pub help: String,
+}
+
+/// Every unit a user can write alone, for "did you mean".
+pub fn all_simple_units() -> impl Iterator<Item = &'static str> {
+    TIME_UNITS
+        .iter()
+        .chain(SIZE_UNITS)
+        .chain(BIT_RATE_UNITS)
+        .map(|(name, _)| *name)
+        .chain(["%"])
+}
+
+fn simple(unit: &str) -> Option<UnitValue> {
+    if unit == "%" {
+        return Some(UnitValue {
+            factor: 0.01,
+            dim: Dim::NONE,
+        });
+    }
+    let find = |table: &[(&str, f64)], dim: Dim| {
+        table
+            .iter()
+            .find(|(name, _)| *name == unit)
+            .map(|(_, factor)| UnitValue {
+                factor: *factor,
+                dim,
+            })
+    };
+    find(TIME_UNITS, Dim::TIME)
+        .or_else(|| find(SIZE_UNITS, Dim::SIZE))
+        .or_else(|| find(BIT_RATE_UNITS, Dim::BANDWIDTH))
+}
+
+fn unknown(part: &str) -> UnitError {
+    let help = if part == "m" {
+        "minutes are written `min` (`m` is not a unit, to avoid confusion with metres and months)"
+            .to_string()
+    } else if part == "sec" || part == "secs" {
+        "seconds are written `s`".to_string()
+    } else {
+        match crate::diagnostic::suggest(part, all_simple_units()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!(
+                "units are time ({}), size ({}), bits per second ({}) and `%`",
+                TIME_UNITS.iter().map(|u| u.0).collect::<Vec<_>>().join(" "),
+                SIZE_UNITS.iter().map(|u| u.0).collect::<Vec<_>>().join(" "),
+                BIT_RATE_UNITS.iter().map(|u| u.0).collect::<Vec<_>>().join(" "),
+            ),
+        }
+    };
+    UnitError {
+        unknown: part.to_string(),
+        help,
+    }
+}
+
+/// The meaning of a unit as written after a number: `s`, `GB/s`, `s/GB`, `/h`, `%/d`, `Gbps`.
+pub fn parse_unit(unit: &str) -> Result<UnitValue, UnitError> {
+    match unit.split_once('/') {
+        None => simple(unit).ok_or_else(|| unknown(unit)),
+        Some((numerator, denominator)) => {
+            let top = if numerator.is_empty() {
+                Ok(UnitValue {
+                    factor: 1.0,
+                    dim: Dim::NONE,
+                })
+            } else {
+                simple(numerator).ok_or_else(|| unknown(numerator))
+            };
+            let bottom = simple(denominator)
+                .filter(|u| u.dim == Dim::TIME || u.dim == Dim::SIZE)
+                .ok_or_else(|| unknown(denominator));
+            let (top, bottom) = (top?, bottom?);
+            Ok(UnitValue {
+                factor: top.factor / bottom.factor,
+                dim: top.dim.div(bottom.dim),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-12 * b.abs().max(1.0)
+    }
+
+    #[test]
+    fn simple_units_convert_to_base_units() {
+        assert_eq!(parse_unit("min").unwrap().factor, 60.0);
+        assert_eq!(parse_unit("d").unwrap().dim, Dim::TIME);
+        assert_eq!(parse_unit("GiB").unwrap().factor, 1073741824.0);
+        assert_eq!(parse_unit("KB").unwrap().factor, 1000.0);
+        assert_eq!(parse_unit("%").unwrap(), UnitValue { factor: 0.01, dim: Dim::NONE });
+    }
+
+    #[test]
+    fn compound_units_divide_factors_and_dimensions() {
+        let bandwidth = parse_unit("GB/s").unwrap();
+        assert_eq!(bandwidth.dim, Dim::BANDWIDTH);
+        assert!(close(bandwidth.factor, 1e9));
+        let per_size = parse_unit("s/GB").unwrap();
+        assert_eq!(per_size.dim, Dim::TIME_PER_SIZE);
+        assert!(close(per_size.factor, 1e-9));
+        let frequency = parse_unit("/h").unwrap();
+        assert_eq!(frequency.dim, Dim::FREQUENCY);
+        assert!(close(frequency.factor, 1.0 / 3600.0));
+        let drift = parse_unit("%/d").unwrap();
+        assert_eq!(drift.dim, Dim::FREQUENCY);
+        assert!(close(drift.factor, 0.01 / 86400.0));
+    }
+
+    #[test]
+    fn bits_per_second_are_eighths_of_bytes() {
+        let gbps = parse_unit("Gbps").unwrap();
+        assert_eq!(gbps.dim, Dim::BANDWIDTH);
+        assert!(close(gbps.factor, 1.25e8));
+    }
+
+    #[test]
+    fn m_is_rejected_with_help_about_min() {
+        let error = parse_unit("m").unwrap_err();
+        assert_eq!(error.unknown, "m");
+        assert!(error.help.contains("`min`"), "{}", error.help);
+        let error = parse_unit("GB/m").unwrap_err();
+        assert_eq!(error.unknown, "m");
+    }
+
+    #[test]
+    fn unknown_units_suggest_close_ones() {
+        assert_eq!(parse_unit("GBB").unwrap_err().help, "did you mean `GB`?");
+        assert!(parse_unit("s/%").is_err());
+    }
+
+    #[test]
+    fn dimension_arithmetic() {
+        // size * time-per-size = duration, as in `asset.size * 0.8s/GB`.
+        assert_eq!(Dim::SIZE.mul(Dim::TIME_PER_SIZE), Dim::TIME);
+        assert_eq!(Dim::SIZE.div(Dim::BANDWIDTH), Dim::TIME);
+        assert_eq!(Dim::TIME.inverse(), Dim::FREQUENCY);
+        assert_eq!(Dim::TIME.mul(Dim::TIME).sqrt(), Some(Dim::TIME));
+        assert_eq!(Dim::TIME.sqrt(), None);
+        assert_eq!(Dim::SIZE.describe(), "a size (B)");
+        assert_eq!(Dim::TIME.mul(Dim::TIME).describe(), "a quantity (s^2)");
+        assert_eq!(Dim::BANDWIDTH.describe(), "a bandwidth (B/s)");
+        assert_eq!(Dim::FREQUENCY.describe(), "a frequency (/s)");
+    }
+}
