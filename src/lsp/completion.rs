@@ -46,7 +46,7 @@ pub fn complete(context: &Context, offset: usize, options: Options) -> Vec<Compl
             && (offset < t.end || !text[t.start..t.end].ends_with('"') || t.end == t.start + 1)
         {
             if i > 0 && outline.text(text, i - 1) == "import" {
-                for path in ["std/aiops", "std/profiles"] {
+                for (path, _) in crate::loader::STDLIB {
                     out.push(item(
                         path,
                         CompletionItemKind::MODULE,

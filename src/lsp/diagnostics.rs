@@ -19,8 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 /// Runs the front end on the document's text.
 pub fn check(doc: &Document) -> Option<Checked> {
     let path = doc.path.as_deref()?;
-    // TODO(loader): check the in-memory text once the loader can take it.
-    Some(frontend::check_file(path, &[]))
+    Some(frontend::check_text(path, doc.text.clone(), &[]))
 }
 
 /// The diagnostics of a check, grouped by the file they are in. The document itself is always

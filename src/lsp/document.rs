@@ -85,12 +85,10 @@ impl Document {
 
 /// The embedded text of a standard-library module, by import path (`std/aiops`).
 pub fn stdlib_text(import_path: &str) -> Option<&'static str> {
-    // TODO(loader): use the loader's table of embedded modules once it has one.
-    match import_path {
-        "std/aiops" => Some(include_str!("../../stdlib/aiops.pipesim")),
-        "std/profiles" => Some(include_str!("../../stdlib/profiles.pipesim")),
-        _ => None,
-    }
+    crate::loader::STDLIB
+        .iter()
+        .find(|(path, _)| *path == import_path)
+        .map(|(_, text)| *text)
 }
 
 /// Where a standard-library module is written so an editor can open it: a read-only copy under

@@ -384,3 +384,42 @@ fn definition_of_a_standard_library_name_opens_a_read_only_copy() {
 
     shutdown_and_exit(&mut client);
 }
+
+#[test]
+fn diagnostics_follow_the_unsaved_text_with_utf16_ranges() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("typo.pipesim");
+    // On disk the file is clean: the server must check the editor's text, not the file.
+    let clean = "resource gpu { kind = pool  capacity = 8 }\n";
+    std::fs::write(&path, clean).unwrap();
+    let uri = url(&path);
+    let typo = "// Résumé 𝜇\nresource gpu { kind = pool  capacity = 8 }\npipeline p {\n  train { /* é𝜇 */ on = gpuu  duration = 5min }\n}\n";
+    let mut client = Client::start(dir.path());
+    initialize(&mut client, dir.path());
+    open(&mut client, &uri, typo);
+
+    let diagnostics = client.diagnostics_for(&uri);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    let d = &diagnostics[0];
+    assert_eq!(d["code"], "E0202");
+    assert_eq!(d["severity"], 1, "an error");
+    assert_eq!(d["source"], "pipesim");
+    // `gpuu` starts after 24 characters, one of which (`𝜇`) is two UTF-16 code units.
+    assert_eq!(
+        d["range"],
+        json!({"start": {"line": 3, "character": 25}, "end": {"line": 3, "character": 29}})
+    );
+    let message = d["message"].as_str().unwrap();
+    assert!(message.starts_with("unknown name `gpuu`"), "{message}");
+    assert!(message.contains("help: did you mean `gpu`?"), "{message}");
+
+    // Fixing the typo clears the diagnostic.
+    let fixed = typo.replace("gpuu", "gpu");
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]}),
+    );
+    assert_eq!(client.diagnostics_for(&uri), Vec::<Value>::new());
+
+    shutdown_and_exit(&mut client);
+}
