@@ -126,3 +126,48 @@ impl Files<'_> {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lsp_types::Position;
+
+    #[test]
+    fn diagnostics_go_to_their_files_with_secondary_labels_as_related_information() {
+        let dir = tempfile::tempdir().unwrap();
+        let library = "resource cpu { kind = pool  capacity = 1 }\npipeline q { train { on = nope  duration = 1s } }\n";
+        std::fs::write(dir.path().join("lib.pipesim"), library).unwrap();
+        let text = "import \"lib.pipesim\" as lib\nresource gpu { kind = pool  capacity = 8 }\nresource gpu { kind = pool  capacity = 2 }\n";
+        let path = dir.path().join("main.pipesim");
+        let uri = Url::from_file_path(&path).unwrap();
+        // Never written to disk: the text is the editor's.
+        let doc = Document::new(uri.clone(), text.to_string(), 3);
+        let checked = check(&doc).unwrap();
+        let files = by_file(&doc, &checked);
+
+        let here = &files[&uri];
+        assert_eq!(here.len(), 1, "{here:?}");
+        let twice = &here[0];
+        assert_eq!(
+            twice.code,
+            Some(NumberOrString::String("E0201".to_string()))
+        );
+        assert_eq!(twice.range.start, Position::new(2, 9));
+        assert!(twice.message.contains("\nhelp: "), "{}", twice.message);
+        let related = twice.related_information.as_ref().unwrap();
+        assert_eq!(related.len(), 1);
+        assert_eq!(related[0].location.uri, uri);
+        assert_eq!(related[0].location.range.start, Position::new(1, 9));
+
+        let library_uri =
+            Url::from_file_path(std::fs::canonicalize(dir.path().join("lib.pipesim")).unwrap())
+                .unwrap();
+        let there = &files[&library_uri];
+        assert_eq!(there.len(), 1, "{there:?}");
+        assert_eq!(
+            there[0].code,
+            Some(NumberOrString::String("E0202".to_string()))
+        );
+        assert_eq!(there[0].range.start, Position::new(1, 26));
+    }
+}

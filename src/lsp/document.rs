@@ -127,18 +127,14 @@ fn cache_dir() -> PathBuf {
     std::env::temp_dir()
 }
 
-/// The file an import path names, relative to the importing document (`.pipesim` may be left
-/// out); `std/...` gives the materialised standard-library copy.
+/// The file an import path names, relative to the importing document as the loader resolves
+/// it; `std/...` gives the materialised standard-library copy.
 pub fn import_target(importer: &Document, import_path: &str) -> Option<PathBuf> {
     if import_path.starts_with("std/") {
         return materialise_stdlib(import_path);
     }
-    let base = importer.path.as_deref()?.parent()?;
-    let candidates = [
-        base.join(import_path),
-        base.join(format!("{import_path}.pipesim")),
-    ];
-    candidates.into_iter().find(|p| p.is_file())
+    let path = importer.path.as_deref()?.parent()?.join(import_path);
+    path.is_file().then_some(path)
 }
 
 /// The module an import names, read for navigation: the open document when the editor has it

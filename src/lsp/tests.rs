@@ -9,7 +9,7 @@ use lsp_types::{CompletionItem, HoverContents, Url};
 use std::collections::HashMap;
 
 const SCENARIO: &str = r#"// One month of the platform under projected growth.
-import "lib" as lib
+import "lib.pipesim" as lib
 
 scenario growth {
   horizon = 30d
@@ -246,7 +246,10 @@ fn definition_finds_declarations_steps_members_and_modules() {
     // An imported name: the declaration in the module's file.
     assert_eq!(f.definition("lib.edge", 5), ("edge".to_string(), false));
     // The import path: the module file itself (an empty range at its start).
-    let resolved = f.context().resolve_at(f.offset("\"lib\"", 2)).unwrap();
+    let resolved = f
+        .context()
+        .resolve_at(f.offset("\"lib.pipesim\"", 2))
+        .unwrap();
     let location = resolved.module_location().unwrap();
     assert!(
         location.uri.path().ends_with("/lib.pipesim"),
