@@ -18,8 +18,17 @@ use std::collections::{BTreeMap, HashMap};
 
 /// Runs the front end on the document's text.
 pub fn check(doc: &Document) -> Option<Checked> {
-    let path = doc.path.as_deref()?;
-    Some(frontend::check_text(path, doc.text.clone(), &[]))
+    let path = match &doc.path {
+        Some(path) => path.clone(),
+        // A buffer never saved (`untitled:Untitled-1`): check it as if it were a file in the
+        // working directory, so relative imports resolve from there.
+        None => {
+            let name = doc.uri.path().rsplit('/').next().unwrap_or_default();
+            let name = if name.is_empty() { "untitled" } else { name };
+            std::env::current_dir().ok()?.join(name)
+        }
+    };
+    Some(frontend::check_text(&path, doc.text.clone(), &[]))
 }
 
 /// The diagnostics of a check, grouped by the file they are in. The document itself is always
@@ -169,5 +178,23 @@ mod tests {
             Some(NumberOrString::String("E0202".to_string()))
         );
         assert_eq!(there[0].range.start, Position::new(1, 26));
+    }
+
+    #[test]
+    fn a_buffer_never_saved_is_checked_too() {
+        let uri = Url::parse("untitled:Untitled-1").unwrap();
+        let doc = Document::new(
+            uri.clone(),
+            "resource gpu { kind = pool  capacity = 2s }\n".to_string(),
+            1,
+        );
+        let checked = check(&doc).unwrap();
+        let files = by_file(&doc, &checked);
+        assert_eq!(files.len(), 1);
+        let codes: Vec<_> = files[&uri].iter().map(|d| d.code.clone()).collect();
+        assert!(
+            codes.contains(&Some(NumberOrString::String("E0301".to_string()))),
+            "{codes:?}"
+        );
     }
 }
