@@ -5,6 +5,7 @@
 //! Invariant: hover and completion both read these tables and nothing else, so what completion
 //! offers is exactly what hover explains.
 
+use crate::analysis::units;
 use crate::syntax::ast::{DeclKind, StepKind};
 
 /// A documented word: a keyword, an attribute, a policy.
@@ -217,6 +218,10 @@ const MONITOR_ATTRS: &[Entry] = &[
     e(
         "retrain",
         "`true` runs the model's own pipeline again (one at a time per model)",
+    ),
+    e(
+        "pipelines",
+        "a list of the pipeline templates whose models are watched (default: every template that declares a `model`)",
     ),
 ];
 
@@ -476,75 +481,32 @@ pub fn function(name: &str) -> Option<(&'static str, &'static str, &'static str)
     FUNCTIONS.iter().find(|f| f.0 == name).copied()
 }
 
-/// A unit part: its name and, in base units, its factor (seconds or bytes).
-#[derive(Clone, Copy, Debug)]
-pub struct Unit {
-    pub name: &'static str,
-    pub meaning: &'static str,
-    pub dimension: Dimension,
-    pub factor: f64,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Dimension {
-    Time,
-    Size,
-    /// Bits per second: a bandwidth on its own.
-    Bandwidth,
-    /// `%`: dimensionless, 0.01.
-    Percent,
-}
-
-const fn u(name: &'static str, meaning: &'static str, dimension: Dimension, factor: f64) -> Unit {
-    Unit {
-        name,
-        meaning,
-        dimension,
-        factor,
-    }
-}
-
-pub const UNITS: &[Unit] = &[
-    u("ms", "milliseconds", Dimension::Time, 0.001),
-    u("s", "seconds", Dimension::Time, 1.0),
-    u("min", "minutes", Dimension::Time, 60.0),
-    u("h", "hours", Dimension::Time, 3600.0),
-    u("d", "days", Dimension::Time, 86400.0),
-    u("w", "weeks", Dimension::Time, 604800.0),
-    u("B", "bytes", Dimension::Size, 1.0),
-    u("KB", "kilobytes (1000 B)", Dimension::Size, 1e3),
-    u("MB", "megabytes (1000² B)", Dimension::Size, 1e6),
-    u("GB", "gigabytes (1000³ B)", Dimension::Size, 1e9),
-    u("TB", "terabytes (1000⁴ B)", Dimension::Size, 1e12),
-    u("PB", "petabytes (1000⁵ B)", Dimension::Size, 1e15),
-    u("KiB", "kibibytes (1024 B)", Dimension::Size, 1024.0),
-    u("MiB", "mebibytes (1024² B)", Dimension::Size, 1048576.0),
-    u("GiB", "gibibytes (1024³ B)", Dimension::Size, 1073741824.0),
-    u(
-        "TiB",
-        "tebibytes (1024⁴ B)",
-        Dimension::Size,
-        1099511627776.0,
-    ),
-    u(
-        "Kbps",
-        "kilobits per second (1000 bit/s = 125 B/s)",
-        Dimension::Bandwidth,
-        125.0,
-    ),
-    u(
-        "Mbps",
-        "megabits per second (125000 B/s)",
-        Dimension::Bandwidth,
-        125e3,
-    ),
-    u(
-        "Gbps",
-        "gigabits per second (125000000 B/s)",
-        Dimension::Bandwidth,
-        125e6,
-    ),
-    u("%", "percent (0.01)", Dimension::Percent, 0.01),
+/// The unit words a user may write alone, with what each means. What a unit *is* (its
+/// dimension and factor) comes from analysis ([`units::parse_unit`]), so hover can never
+/// disagree with `check`.
+pub const UNITS: &[Entry] = &[
+    e("ms", "milliseconds"),
+    e("s", "seconds"),
+    e("min", "minutes"),
+    e("h", "hours"),
+    e("d", "days"),
+    e("w", "weeks"),
+    e("B", "bytes"),
+    e("KB", "kilobytes (1000 B)"),
+    e("MB", "megabytes (1000² B)"),
+    e("GB", "gigabytes (1000³ B)"),
+    e("TB", "terabytes (1000⁴ B)"),
+    e("PB", "petabytes (1000⁵ B)"),
+    e("KiB", "kibibytes (1024 B)"),
+    e("MiB", "mebibytes (1024² B)"),
+    e("GiB", "gibibytes (1024³ B)"),
+    e("TiB", "tebibytes (1024⁴ B)"),
+    e("bps", "bits per second (1/8 B/s)"),
+    e("Kbps", "kilobits per second (125 B/s)"),
+    e("Mbps", "megabits per second (125000 B/s)"),
+    e("Gbps", "gigabits per second (125000000 B/s)"),
+    e("Tbps", "terabits per second (125000000000 B/s)"),
+    e("%", "percent (0.01)"),
 ];
 
 /// Units offered after a number: the simple ones and the usual compounds.
@@ -553,76 +515,34 @@ pub const COMPLETION_UNITS: &[&str] = &[
     "GB/s", "s/GB", "s/MB", "/h", "/d", "/min", "%/d", "Mbps", "Gbps",
 ];
 
-pub fn unit(name: &str) -> Option<Unit> {
-    UNITS.iter().find(|u| u.name == name).copied()
+fn unit_words(unit: &str) -> &str {
+    UNITS
+        .iter()
+        .find(|u| u.name == unit)
+        .map_or(unit, |u| u.doc)
 }
 
 /// Explains a unit as written after a number (`GB/s`, `/h`, `%/d`), or says why it is not one.
 pub fn explain_unit(unit_text: &str) -> Result<String, String> {
-    if unit_text == "m" {
-        return Err("`m` is not a unit: write `min` for minutes".to_string());
-    }
-    let (numerator, denominator) = match unit_text.split_once('/') {
-        Some((n, d)) => (n, Some(d)),
-        None => (unit_text, None),
+    let value = units::parse_unit(unit_text)
+        .map_err(|e| format!("`{}` is not a unit: {}", e.unknown, e.help))?;
+    let words = match unit_text.split_once('/') {
+        None => format!("in {}", unit_words(unit_text)),
+        Some(("", per)) => format!("per {}", singular(unit_words(per))),
+        Some((amount, per)) => format!(
+            "in {} per {}",
+            unit_words(amount),
+            singular(unit_words(per))
+        ),
     };
-    let part = |text: &str| unit(text).ok_or_else(|| format!("`{text}` is not a unit"));
-    match (numerator, denominator) {
-        ("", Some(d)) => {
-            let d = part(d)?;
-            Ok(format!("a frequency: per {}", singular(d.meaning)))
-        }
-        (n, None) => {
-            let n = part(n)?;
-            let what = match n.dimension {
-                Dimension::Time => "a duration",
-                Dimension::Size => "a size",
-                Dimension::Bandwidth => "a bandwidth",
-                Dimension::Percent => "a fraction",
-            };
-            Ok(format!("{what} in {}", n.meaning))
-        }
-        (n, Some(d)) => {
-            let (nu, du) = (part(n)?, part(d)?);
-            let what = match (nu.dimension, du.dimension) {
-                (Dimension::Size, Dimension::Time) => "a bandwidth",
-                (Dimension::Time, Dimension::Size) => "a time per size",
-                (Dimension::Percent, Dimension::Time) => "a fraction per time",
-                _ => "a ratio",
-            };
-            Ok(format!(
-                "{what}: {} per {}",
-                nu.meaning,
-                singular(du.meaning)
-            ))
-        }
-    }
+    Ok(format!("{} {words}", value.dim.name()))
 }
 
-/// The value of `value UNIT` in base units (seconds, bytes, bytes per second...), when known.
+/// The value of `value UNIT` in base units (seconds, bytes, bytes per second...), when the
+/// unit is one: the number and the base unit's name.
 pub fn base_value(value: f64, unit_text: &str) -> Option<(f64, String)> {
-    let (numerator, denominator) = match unit_text.split_once('/') {
-        Some((n, d)) => (n, Some(d)),
-        None => (unit_text, None),
-    };
-    let base_name = |u: &Unit| match u.dimension {
-        Dimension::Time => "s",
-        Dimension::Size => "B",
-        Dimension::Bandwidth => "B/s",
-        Dimension::Percent => "",
-    };
-    let (mut factor, mut name) = if numerator.is_empty() {
-        (1.0, String::new())
-    } else {
-        let n = unit(numerator)?;
-        (n.factor, base_name(&n).to_string())
-    };
-    if let Some(d) = denominator {
-        let d = unit(d)?;
-        factor /= d.factor;
-        name = format!("{name}/{}", base_name(&d));
-    }
-    Some((value * factor, name))
+    let unit = units::parse_unit(unit_text).ok()?;
+    Some((value * unit.factor, unit.dim.base_unit()))
 }
 
 fn singular(meaning: &str) -> String {
@@ -631,10 +551,20 @@ fn singular(meaning: &str) -> String {
 }
 
 /// Built-in names usable in expressions without a declaration.
-pub const BUILTIN_PATHS: &[Entry] = &[e(
-    "model.accuracy",
-    "in a `monitor`: the current accuracy of the deployed model being checked",
-)];
+pub const BUILTIN_PATHS: &[Entry] = &[
+    e(
+        "model.accuracy",
+        "in a `monitor`: the current accuracy of the deployed model being checked",
+    ),
+    e(
+        "model.age",
+        "in a `monitor`: the time since the model's version was deployed (a duration)",
+    ),
+    e(
+        "model.version",
+        "in a `monitor`: 1 for the first deployed version of the model, then 2, 3...",
+    ),
+];
 
 #[cfg(test)]
 mod tests {
@@ -670,13 +600,83 @@ mod tests {
         assert!(attribute(BlockContext::Step(StepKind::Preprocess), "accuracy").is_none());
     }
 
+    /// The tables document exactly what analysis accepts: a new attribute, distribution
+    /// parameter or policy in analysis fails here until hover and completion know it.
+    #[test]
+    fn tables_agree_with_what_analysis_accepts() {
+        use crate::analysis::{distributions, lower, types};
+        use std::collections::BTreeSet;
+        fn names(table: &[(&'static str, lower::AttrType)]) -> BTreeSet<&'static str> {
+            table.iter().map(|(n, _)| *n).collect()
+        }
+        fn ours(context: BlockContext) -> BTreeSet<&'static str> {
+            attributes(context).iter().map(|a| a.name).collect()
+        }
+        use DeclKind::*;
+        let resource: BTreeSet<_> = names(lower::POOL_ATTRS)
+            .union(&names(lower::LINK_ATTRS))
+            .copied()
+            .collect();
+        let expected = [
+            (BlockContext::Decl(Scenario), names(lower::SCENARIO_ATTRS)),
+            (BlockContext::Decl(Resource), resource),
+            (BlockContext::Decl(Pipeline), names(lower::PIPELINE_ATTRS)),
+            (BlockContext::Decl(Profile), names(lower::PROFILE_ATTRS)),
+            (BlockContext::Decl(Arrivals), names(lower::ARRIVALS_ATTRS)),
+            (BlockContext::Decl(Monitor), names(lower::MONITOR_ATTRS)),
+            (
+                BlockContext::Decl(Experiment),
+                names(lower::EXPERIMENT_ATTRS),
+            ),
+            (BlockContext::Autoscale, names(lower::AUTOSCALE_ATTRS)),
+            (BlockContext::Model, names(lower::MODEL_ATTRS)),
+        ];
+        for (context, accepted) in expected {
+            assert_eq!(ours(context), accepted, "{context:?}");
+        }
+        for kind in [
+            StepKind::Preprocess,
+            StepKind::Train,
+            StepKind::Validate,
+            StepKind::Compress,
+            StepKind::Task,
+        ] {
+            let accepted: BTreeSet<_> = names(lower::STEP_ATTRS)
+                .into_iter()
+                .filter(|a| lower::step_attr_kinds(a).is_none_or(|k| k == kind))
+                .collect();
+            assert_eq!(ours(BlockContext::Step(kind)), accepted, "{kind:?}");
+        }
+        for (name, params, _) in distributions::DISTRIBUTIONS {
+            let ours = distribution(name).unwrap_or_else(|| panic!("`{name}` is not documented"));
+            let our_params: BTreeSet<_> = ours
+                .forms
+                .iter()
+                .flat_map(|f| f.iter().map(|p| p.name))
+                .collect();
+            assert_eq!(our_params, params.iter().copied().collect(), "{name}");
+        }
+        assert_eq!(DISTRIBUTIONS.len(), distributions::DISTRIBUTIONS.len());
+        let functions: Vec<&str> = FUNCTIONS.iter().map(|f| f.0).collect();
+        assert_eq!(functions, distributions::FUNCTIONS);
+        let policies: Vec<&str> = POLICIES.iter().map(|p| p.name).collect();
+        assert_eq!(policies, lower::POLICIES);
+        let kinds: Vec<&str> = RESOURCE_KINDS.iter().map(|k| k.name).collect();
+        assert_eq!(kinds, lower::RESOURCE_KINDS);
+        let properties: Vec<&str> = BUILTIN_PATHS
+            .iter()
+            .filter_map(|b| b.name.strip_prefix("model."))
+            .collect();
+        assert_eq!(properties, types::MODEL_PROPERTIES);
+    }
+
     #[test]
     fn units_explain_themselves_and_convert_to_base_units() {
         assert_eq!(
             explain_unit("GB/s").unwrap(),
-            "a bandwidth: gigabytes (1000³ B) per second"
+            "a bandwidth in gigabytes (1000³ B) per second"
         );
-        assert_eq!(explain_unit("/h").unwrap(), "a frequency: per hour");
+        assert_eq!(explain_unit("/h").unwrap(), "a frequency per hour");
         assert!(explain_unit("m").unwrap_err().contains("min"));
         assert_eq!(base_value(30.0, "min"), Some((1800.0, "s".to_string())));
         assert_eq!(base_value(1.25, "GB/s"), Some((1.25e9, "B/s".to_string())));
@@ -686,6 +686,26 @@ mod tests {
             Some((120.0 / 3600.0, "/s".to_string()))
         );
         assert_eq!(base_value(1.0, "parsecs"), None);
+        assert_eq!(
+            explain_unit("5%").unwrap_err(),
+            "`5%` is not a unit: did you mean `%`?"
+        );
+    }
+
+    #[test]
+    fn every_unit_analysis_knows_is_explained_and_every_offered_unit_is_valid() {
+        let ours: Vec<&str> = UNITS.iter().map(|u| u.name).collect();
+        let theirs: Vec<&str> = units::all_simple_units().collect();
+        assert_eq!(ours.len(), theirs.len());
+        for unit in theirs {
+            assert!(ours.contains(&unit), "`{unit}` has no explanation");
+        }
+        for unit in COMPLETION_UNITS {
+            assert!(
+                explain_unit(unit).is_ok(),
+                "`{unit}` is offered but is not a unit"
+            );
+        }
     }
 
     #[test]
