@@ -138,7 +138,21 @@ pub fn complete(context: &Context, offset: usize, options: Options) -> Vec<Compl
         return out.items;
     }
     if let Some(ctx) = block_info.context() {
+        // Attributes already written are not offered again (a duplicate is an error), nor
+        // those of the other kind of resource.
+        let prefix_start = prefix.map(|i| outline.tokens[i].start);
+        let written: Vec<&str> = outline
+            .attrs_of(block)
+            .filter(|a| Some(a.name.start) != prefix_start)
+            .map(|a| a.name.text.as_str())
+            .collect();
+        let resource_kind = resource_kind(doc, block);
         for attribute in docs::attributes(ctx) {
+            if written.contains(&attribute.name)
+                || !fits_resource_kind(resource_kind, attribute.name)
+            {
+                continue;
+            }
             let insert = format!("{} = ", attribute.name);
             let snippet = format!("{} = $0", attribute.name);
             out.push(
@@ -152,6 +166,10 @@ pub fn complete(context: &Context, offset: usize, options: Options) -> Vec<Compl
             );
         }
         for sub in docs::sub_blocks(ctx) {
+            if sub.name == "autoscale" && resource_kind == Some("link") {
+                // Autoscaling adds slots: a link has none.
+                continue;
+            }
             let (plain, snippet) = if sub.name == "sweep" {
                 ("sweep ".to_string(), "sweep ${1:path} = [$0]".to_string())
             } else {
@@ -170,6 +188,31 @@ pub fn complete(context: &Context, offset: usize, options: Options) -> Vec<Compl
         }
     }
     out.items
+}
+
+/// The value of a resource block's `kind = ...`, if written.
+fn resource_kind(doc: &Document, block: usize) -> Option<&str> {
+    let outline = &doc.outline;
+    if outline.blocks[block].kind != BlockKind::Decl(DeclKind::Resource) {
+        return None;
+    }
+    let kind = outline.attrs_of(block).find(|a| a.name.text == "kind")?;
+    let at = outline
+        .tokens
+        .partition_point(|t| t.start < kind.name.start);
+    let value = at + 2;
+    (value < outline.tokens.len() && outline.tokens[value].kind == TokenKind::Ident)
+        .then(|| outline.text(&doc.text, value))
+}
+
+fn fits_resource_kind(kind: Option<&str>, attribute: &str) -> bool {
+    use crate::analysis::lower::{LINK_ATTRS, POOL_ATTRS};
+    let in_table = |table: &[(&str, _)]| table.iter().any(|(name, _)| *name == attribute);
+    match kind {
+        Some("pool") => in_table(POOL_ATTRS),
+        Some("link") => in_table(LINK_ATTRS),
+        _ => true,
+    }
 }
 
 struct Completions {

@@ -271,10 +271,8 @@ fn completion_offers_what_fits_the_cursor() {
 
     // In a resource, a pool's attributes; in a train step, `accuracy` but not `pass`.
     let resource = f.labels_at(f.offset("capacity = 64 }", 14));
-    assert!(
-        resource.contains(&"capacity".to_string()) && resource.contains(&"autoscale".to_string()),
-        "{resource:?}"
-    );
+    // `kind` and `capacity` are written already; a pool has no `bandwidth`.
+    assert_eq!(resource, ["policy", "cost", "autoscale"]);
     let train = f.labels_at(f.offset("    duration = lognormal(median = 25min", 0));
     assert!(
         train.contains(&"accuracy".to_string()) && !train.contains(&"pass".to_string()),
@@ -286,6 +284,11 @@ fn completion_offers_what_fits_the_cursor() {
         pipeline.contains(&"compress".to_string()) && pipeline.contains(&"deadline".to_string()),
         "{pipeline:?}"
     );
+
+    let link = f.labels_at(f.offset("bandwidth = 1.25GB/s }", 21));
+    assert!(link.is_empty(), "{link:?}");
+    let (f, cursor) = typing("resource r { kind = link\n  ", "\n}\n");
+    assert_eq!(f.labels_at(cursor), ["bandwidth"]);
 
     // After `policy =`: the policies first.
     let (f, cursor) = typing("resource r { kind = pool  policy = ", " }\n");
