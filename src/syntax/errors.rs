@@ -60,13 +60,13 @@ pub fn convert(
     let found_span = Span::new(file, position, position + found_len);
 
     if context == Context::File {
-        let unclosed = scan.unclosed_in(start, segment_end);
         let last_end = scan.last_token_end(text, start, segment_end);
-        if let Some(opener) = unclosed.last() {
+        if let Some((opener, insert_at)) = scan.unclosed_opener(text, start, segment_end) {
             if position >= last_end {
                 let closer = closer_of(opener.byte) as char;
                 let opener_char = opener.byte as char;
-                let at_next_declaration = segment_end < text.len() && position >= segment_end;
+                let at_next_declaration =
+                    segment_end < text.len() && position >= segment_end && insert_at == last_end;
                 let help = if at_next_declaration {
                     format!("add `{closer}` to close it before the next declaration")
                 } else {
@@ -74,7 +74,7 @@ pub fn convert(
                 };
                 return Diagnostic::error(codes::UNCLOSED, format!("missing `{closer}`"))
                     .primary(
-                        Span::new(file, last_end, last_end),
+                        Span::new(file, insert_at, insert_at),
                         format!("expected `{closer}` after this"),
                     )
                     .secondary(

@@ -98,7 +98,11 @@ pub fn scan(file: FileId, text: &str) -> Scan {
                 i += 1;
             }
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                let end = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                let mut end = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                // The `\r` of a CRLF line ending is not part of the comment.
+                if end > i + 2 && bytes[end - 1] == b'\r' {
+                    end -= 1;
+                }
                 out.comments.push((i, end));
                 i = end;
             }
@@ -278,6 +282,55 @@ impl Scan {
         stack
     }
 
+    /// The bracket most likely left unclosed in `[start, end)`, and where its closing bracket
+    /// most likely belongs (the end of the last token before it).
+    ///
+    /// Brackets are matched as usual, with one heuristic from indentation: a closer that
+    /// starts its line belongs to the open bracket whose line is indented the same, so the
+    /// brackets opened after that one and still open are the unclosed ones. Without it a
+    /// missing `}` of a step would be blamed on its pipeline.
+    pub fn unclosed_opener(
+        &self,
+        text: &str,
+        start: usize,
+        end: usize,
+    ) -> Option<(Bracket, usize)> {
+        let mut stack: Vec<Bracket> = Vec::new();
+        for bracket in self
+            .brackets
+            .iter()
+            .filter(|b| b.offset >= start && b.offset < end)
+        {
+            match bracket.byte {
+                b'{' | b'(' | b'[' => stack.push(*bracket),
+                closer => {
+                    let Some(top) = stack.last() else { continue };
+                    if top.byte != opener_of(closer) {
+                        continue;
+                    }
+                    if let Some(column) = leading_column(text, bracket.offset) {
+                        let same_indent = stack.iter().rposition(|b| {
+                            b.byte == opener_of(closer) && line_indent(text, b.offset) == column
+                        });
+                        if let Some(index) = same_indent {
+                            if index + 1 < stack.len() {
+                                let unclosed = stack[index + 1];
+                                return Some((
+                                    unclosed,
+                                    self.last_token_end(text, start, bracket.offset),
+                                ));
+                            }
+                        }
+                    }
+                    stack.pop();
+                }
+            }
+        }
+        stack
+            .last()
+            .map(|b| (*b, self.last_token_end(text, start, end)))
+    }
+
     /// The end of the last token before `end` (skipping whitespace and comments), at or
     /// after `start`.
     pub fn last_token_end(&self, text: &str, start: usize, end: usize) -> usize {
@@ -313,4 +366,22 @@ pub fn closer_of(opener: u8) -> u8 {
         b'(' => b')',
         _ => b']',
     }
+}
+
+/// The column of `offset` if it is the first non-blank byte of its line.
+fn leading_column(text: &str, offset: usize) -> Option<usize> {
+    let line_start = text[..offset].rfind('\n').map_or(0, |n| n + 1);
+    text[line_start..offset]
+        .bytes()
+        .all(|b| b == b' ' || b == b'\t')
+        .then_some(offset - line_start)
+}
+
+/// The indentation of the line holding `offset`.
+fn line_indent(text: &str, offset: usize) -> usize {
+    let line_start = text[..offset].rfind('\n').map_or(0, |n| n + 1);
+    text[line_start..]
+        .bytes()
+        .take_while(|b| *b == b' ' || *b == b'\t')
+        .count()
 }

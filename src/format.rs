@@ -1,0 +1,1122 @@
+//! The canonical layout of a `.pipesim` file (`pipesim fmt`), printed from the syntax tree
+//! and the comments.
+//!
+//! The layout: two spaces of indentation; one attribute per line with the `=` of consecutive
+//! attributes aligned (a blank line or another kind of entry starts a new group), and the
+//! `=>` of the arms of a broken `match` too; a block of
+//! at most three attributes whose values fit on one line is written on one line when it fits
+//! in [`WIDTH`] columns, with two spaces between its attributes, and consecutive one-line
+//! declarations of one kind align their `{`; expressions on one line when they fit, otherwise `match`,
+//! `choice`, lists and calls break one element per line (lists of plain values fill lines)
+//! with trailing commas, and a long chain of operators breaks before each operator; operators with one space around them and parentheses only where
+//! precedence needs them; blank lines between entries and declarations kept, several
+//! collapsed to one.
+//!
+//! What is kept as written: number literals (`50_000`, `1.0`, `1e-3`) and units. Analysis
+//! knows units only by their canonical spelling (`min`, `GB/s`), so renaming a unit would
+//! change what the file means; the formatter leaves that to `check`'s "did you mean".
+//!
+//! Invariants: formatting is meaning-preserving (the formatted text parses to the same tree,
+//! spans aside) and idempotent (formatting formatted text changes nothing); every comment is
+//! kept, in order. A comment is printed where it was written when that is before an entry
+//! or a declaration, after one on the same line, or around the elements of a broken `match`,
+//! `choice`, list or call; a comment anywhere else inside an expression moves to its own line
+//! after the entry that holds it.
+
+use crate::diagnostic::Diagnostic;
+use crate::source::{FileId, Span};
+use crate::syntax::{
+    self,
+    ast::{
+        self, BinaryOp, Block, Decl, Entry, Expr, ExprKind, Item, Pattern, TransferDirection,
+        UnaryOp,
+    },
+};
+
+/// The column limit the layout aims for.
+pub const WIDTH: usize = 100;
+
+/// A block this short (and on one line within [`WIDTH`]) is written on one line.
+const MAX_ONE_LINE_ENTRIES: usize = 3;
+
+/// Parses and formats `text`. Syntax errors are returned instead (a file that does not parse
+/// cannot be formatted safely).
+pub fn format_source(file: FileId, text: &str) -> Result<String, Vec<Diagnostic>> {
+    let (tree, diagnostics) = syntax::parse_file(file, text);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(diagnostics);
+    }
+    Ok(format_file(&tree, text))
+}
+
+/// Formats a parsed file; `text` is the text it was parsed from (for number literals and
+/// the placement of comments).
+pub fn format_file(file: &ast::File, text: &str) -> String {
+    let mut printer = Printer {
+        text,
+        comments: &file.comments,
+        emitted: vec![false; file.comments.len()],
+        out: String::new(),
+        last_end: 0,
+        at_block_start: true,
+    };
+    printer.items(&file.items);
+    let trimmed_len = printer.out.trim_end().len();
+    printer.out.truncate(trimmed_len);
+    if !printer.out.is_empty() {
+        printer.out.push('\n');
+    }
+    printer.out
+}
+
+/// Sets every span in the tree to the empty span at the start of file 0, so that two trees
+/// can be compared for what they say, wherever it was written.
+pub fn erase_spans(file: &mut ast::File) {
+    let zero = Span::new(FileId(0), 0, 0);
+    for comment in &mut file.comments {
+        comment.span = zero;
+    }
+    for item in &mut file.items {
+        match item {
+            Item::Import(import) => {
+                import.path_span = zero;
+                import.alias.span = zero;
+                import.span = zero;
+            }
+            Item::Decl(decl) => {
+                decl.kind_span = zero;
+                decl.span = zero;
+                if let Some(name) = &mut decl.name {
+                    name.span = zero;
+                }
+                erase_block(&mut decl.body, zero);
+            }
+        }
+    }
+}
+
+fn erase_path(path: &mut ast::Path, zero: Span) {
+    path.span = zero;
+    for part in &mut path.parts {
+        part.span = zero;
+    }
+}
+
+fn erase_block(block: &mut Block, zero: Span) {
+    block.span = zero;
+    for entry in &mut block.entries {
+        match entry {
+            Entry::Attr(attr) => {
+                attr.span = zero;
+                attr.name.span = zero;
+                erase_expr(&mut attr.value, zero);
+            }
+            Entry::Block(nested) => {
+                nested.span = zero;
+                nested.name.span = zero;
+                erase_block(&mut nested.body, zero);
+            }
+            Entry::Step(step) => {
+                step.span = zero;
+                step.kind_span = zero;
+                if let Some(name) = &mut step.name {
+                    name.span = zero;
+                }
+                for after in &mut step.after {
+                    after.span = zero;
+                }
+                if let Some(when) = &mut step.when {
+                    erase_expr(when, zero);
+                }
+                erase_block(&mut step.body, zero);
+            }
+            Entry::Sweep(sweep) => {
+                sweep.span = zero;
+                erase_path(&mut sweep.path, zero);
+                erase_expr(&mut sweep.values, zero);
+            }
+        }
+    }
+}
+
+fn erase_expr(expr: &mut Expr, zero: Span) {
+    expr.span = zero;
+    match &mut expr.kind {
+        ExprKind::Number(_) | ExprKind::Bool(_) | ExprKind::Str(_) => {}
+        ExprKind::Quantity { unit_span, .. } => *unit_span = zero,
+        ExprKind::Path(path) => erase_path(path, zero),
+        ExprKind::List(items) => items.iter_mut().for_each(|e| erase_expr(e, zero)),
+        ExprKind::Unary { operand, .. } => erase_expr(operand, zero),
+        ExprKind::Binary {
+            op_span, lhs, rhs, ..
+        } => {
+            *op_span = zero;
+            erase_expr(lhs, zero);
+            erase_expr(rhs, zero);
+        }
+        ExprKind::If {
+            cond,
+            then,
+            otherwise,
+        } => {
+            erase_expr(cond, zero);
+            erase_expr(then, zero);
+            erase_expr(otherwise, zero);
+        }
+        ExprKind::Match { scrutinee, arms } => {
+            erase_expr(scrutinee, zero);
+            for arm in arms {
+                arm.span = zero;
+                for pattern in &mut arm.patterns {
+                    match pattern {
+                        Pattern::Name(path) => erase_path(path, zero),
+                        Pattern::Wildcard(span) => *span = zero,
+                    }
+                }
+                erase_expr(&mut arm.body, zero);
+            }
+        }
+        ExprKind::Call { callee, args } => {
+            callee.span = zero;
+            for arg in args {
+                arg.span = zero;
+                if let Some(name) = &mut arg.name {
+                    name.span = zero;
+                }
+                erase_expr(&mut arg.value, zero);
+            }
+        }
+        ExprKind::Choice(entries) => {
+            for entry in entries {
+                entry.span = zero;
+                erase_path(&mut entry.key, zero);
+                erase_expr(&mut entry.weight, zero);
+            }
+        }
+        ExprKind::Transfer { size, link, .. } => {
+            erase_expr(size, zero);
+            erase_path(link, zero);
+        }
+    }
+}
+
+struct Printer<'a> {
+    text: &'a str,
+    comments: &'a [ast::Comment],
+    /// Which comments are already printed.
+    emitted: Vec<bool>,
+    out: String,
+    /// The end, in the original text, of the last thing printed: a blank line between it and
+    /// the next one is kept.
+    last_end: usize,
+    /// Just after a `{` or at the start of the file, where no blank line is printed.
+    at_block_start: bool,
+}
+
+/// One element of a broken `match`, `choice`, list or call: its span in the original (for
+/// comments) and its text.
+struct Element {
+    span: Span,
+    text: String,
+}
+
+fn width(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// The column after `text` is printed starting at `column`.
+fn column_after(column: usize, text: &str) -> usize {
+    match text.rfind('\n') {
+        Some(newline) => width(&text[newline + 1..]),
+        None => column + width(text),
+    }
+}
+
+fn indentation(level: usize) -> String {
+    "  ".repeat(level)
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// Binding strength: higher binds tighter.
+fn precedence(expr: &Expr) -> u8 {
+    match &expr.kind {
+        ExprKind::Binary { op, .. } => binary_precedence(*op),
+        ExprKind::Unary { .. } => 6,
+        ExprKind::If { .. } | ExprKind::Transfer { .. } => 0,
+        _ => 7,
+    }
+}
+
+fn binary_precedence(op: BinaryOp) -> u8 {
+    match op {
+        BinaryOp::Or => 1,
+        BinaryOp::And => 2,
+        BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge | BinaryOp::Eq | BinaryOp::Ne => {
+            3
+        }
+        BinaryOp::Add | BinaryOp::Sub => 4,
+        BinaryOp::Mul | BinaryOp::Div => 5,
+    }
+}
+
+fn unary_symbol(op: UnaryOp) -> &'static str {
+    match op {
+        UnaryOp::Neg => "-",
+        UnaryOp::Not => "!",
+    }
+}
+
+fn is_plain_value(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Number(_)
+        | ExprKind::Quantity { .. }
+        | ExprKind::Bool(_)
+        | ExprKind::Str(_)
+        | ExprKind::Path(_) => true,
+        ExprKind::Unary { operand, .. } => is_plain_value(operand),
+        _ => false,
+    }
+}
+
+impl<'a> Printer<'a> {
+    // --- comments and blank lines ----------------------------------------------------------
+
+    fn has_comment_in(&self, span: Span) -> bool {
+        self.comments
+            .iter()
+            .any(|c| c.span.start >= span.start && c.span.start < span.end)
+    }
+
+    fn comment_text(&self, index: usize) -> &'a str {
+        let text = self.comments[index].text.as_str();
+        if text.starts_with("//") {
+            text.trim_end()
+        } else {
+            text
+        }
+    }
+
+    /// Prints a blank line if the original had one between the last thing printed and
+    /// `start`.
+    fn blank_line_before(&mut self, start: usize) {
+        if self.at_block_start {
+            return;
+        }
+        let gap = self.text.get(self.last_end..start).unwrap_or("");
+        if has_blank_line(gap) {
+            self.out.push('\n');
+        }
+    }
+
+    /// Prints, each on its own line, the comments not yet printed that start before `before`.
+    fn leading_comments(&mut self, before: usize, level: usize) {
+        for index in 0..self.comments.len() {
+            let start = self.comments[index].span.start as usize;
+            if self.emitted[index] || start >= before {
+                continue;
+            }
+            self.emitted[index] = true;
+            self.blank_line_before(start);
+            self.out.push_str(&indentation(level));
+            self.out.push_str(self.comment_text(index));
+            self.out.push('\n');
+            self.last_end = self.last_end.max(self.comments[index].span.end as usize);
+            self.at_block_start = false;
+        }
+    }
+
+    /// The comments that follow `after` on the same line of the original, each preceded by
+    /// two spaces; they are marked printed.
+    fn trailing_comments(&mut self, after: usize) -> String {
+        let mut out = String::new();
+        let mut position = after;
+        for index in 0..self.comments.len() {
+            let span = self.comments[index].span;
+            let start = span.start as usize;
+            if self.emitted[index] || start < position {
+                continue;
+            }
+            let gap = self.text.get(position..start).unwrap_or("\n");
+            // Only a separator may stand between the element and its comment.
+            if gap.contains('\n')
+                || !gap
+                    .chars()
+                    .all(|c| c.is_whitespace() || c == ',' || c == ';')
+            {
+                break;
+            }
+            self.emitted[index] = true;
+            out.push_str("  ");
+            out.push_str(self.comment_text(index));
+            position = span.end as usize;
+            self.last_end = self.last_end.max(position);
+            if self.comment_text(index).contains('\n') {
+                break;
+            }
+        }
+        out
+    }
+
+    // --- items -----------------------------------------------------------------------------
+
+    fn items(&mut self, items: &[Item]) {
+        // One-line declarations that follow each other align their `{`.
+        let one_line: Vec<Option<String>> = items
+            .iter()
+            .map(|item| match item {
+                Item::Decl(decl) => self.one_line_body(width(&decl_header(decl)), &decl.body, 0),
+                Item::Import(_) => None,
+            })
+            .collect();
+        let mut header_width = vec![0; items.len()];
+        let mut run_start = 0;
+        for index in 0..=items.len() {
+            let same_kind = index > 0
+                && index < items.len()
+                && matches!(
+                    (&items[index - 1], &items[index]),
+                    (Item::Decl(a), Item::Decl(b)) if a.kind == b.kind
+                );
+            let continues = index < items.len()
+                && one_line[index].is_some()
+                && index > run_start
+                && one_line[index - 1].is_some()
+                && same_kind
+                && !self.breaks_group(item_span(&items[index - 1]), item_span(&items[index]));
+            if !continues {
+                let widest = (run_start..index)
+                    .filter_map(|i| match &items[i] {
+                        Item::Decl(decl) => Some(width(&decl_header(decl))),
+                        Item::Import(_) => None,
+                    })
+                    .max()
+                    .unwrap_or(0);
+                for slot in &mut header_width[run_start..index] {
+                    *slot = widest;
+                }
+                run_start = index;
+            }
+        }
+
+        for (index, item) in items.iter().enumerate() {
+            let span = item_span(item);
+            self.leading_comments(span.start as usize, 0);
+            self.blank_line_before(span.start as usize);
+            match item {
+                Item::Import(import) => {
+                    self.out.push_str(&format!(
+                        "import {} as {}",
+                        escape(&import.path),
+                        import.alias.name
+                    ));
+                }
+                Item::Decl(decl) => {
+                    let header = decl_header(decl);
+                    match &one_line[index] {
+                        Some(body) => {
+                            let padded = format!("{header:width$}", width = header_width[index]);
+                            self.out.push_str(&padded);
+                            self.out.push(' ');
+                            self.out.push_str(body);
+                        }
+                        None => self.block(&header, &decl.body, 0),
+                    }
+                }
+            }
+            let trailing = self.trailing_comments(span.end as usize);
+            self.out.push_str(&trailing);
+            self.out.push('\n');
+            self.last_end = self.last_end.max(span.end as usize);
+            self.at_block_start = false;
+        }
+        self.leading_comments(usize::MAX, 0);
+    }
+
+    /// Whether a blank line stands between two entries or declarations: it ends an alignment
+    /// group.
+    fn breaks_group(&self, previous: Span, next: Span) -> bool {
+        let gap = self
+            .text
+            .get(previous.end as usize..next.start as usize)
+            .unwrap_or("");
+        has_blank_line(gap)
+    }
+
+    // --- blocks ----------------------------------------------------------------------------
+
+    /// The block on one line, `{ a = 1  b = 2 }`, if it is short and simple enough and fits
+    /// after a header `header_width` wide on a line indented `level` times.
+    fn one_line_body(&self, header_width: usize, block: &Block, level: usize) -> Option<String> {
+        if block.entries.len() > MAX_ONE_LINE_ENTRIES || self.has_comment_in(block.span) {
+            return None;
+        }
+        let mut parts = Vec::new();
+        for entry in &block.entries {
+            let Entry::Attr(attr) = entry else {
+                return None;
+            };
+            parts.push(format!("{} = {}", attr.name.name, self.flat(&attr.value)));
+        }
+        let body = if parts.is_empty() {
+            "{}".to_string()
+        } else {
+            format!("{{ {} }}", parts.join("  "))
+        };
+        (2 * level + header_width + 1 + width(&body) <= WIDTH).then_some(body)
+    }
+
+    /// Prints `header { entries }` starting at the current position (already indented), up
+    /// to its closing brace.
+    fn block(&mut self, header: &str, block: &Block, level: usize) {
+        if let Some(body) = self.one_line_body(width(header), block, level) {
+            self.out.push_str(header);
+            self.out.push(' ');
+            self.out.push_str(&body);
+            return;
+        }
+        self.out.push_str(header);
+        self.out.push_str(" {");
+        let open = block.span.start as usize + 1;
+        let trailing = self.trailing_comments(open);
+        self.out.push_str(&trailing);
+        self.out.push('\n');
+        self.last_end = self.last_end.max(open);
+        self.at_block_start = true;
+        self.entries(&block.entries, level + 1);
+        let close = (block.span.end as usize).saturating_sub(1);
+        self.leading_comments(close, level + 1);
+        self.out.push_str(&indentation(level));
+        self.out.push('}');
+        self.last_end = self.last_end.max(block.span.end as usize);
+    }
+
+    fn entries(&mut self, entries: &[Entry], level: usize) {
+        // Alignment groups: consecutive attributes (or sweeps) with no blank line or comment
+        // between them.
+        let key_width = |entry: &Entry| match entry {
+            Entry::Attr(attr) => Some((0, width(&attr.name.name))),
+            Entry::Sweep(sweep) => Some((1, width(&sweep.path.dotted()))),
+            _ => None,
+        };
+        let mut pad = vec![0; entries.len()];
+        let mut run_start = 0;
+        for index in 0..=entries.len() {
+            let continues = index < entries.len()
+                && index > run_start
+                && key_width(&entries[index]).map(|k| k.0)
+                    == key_width(&entries[index - 1]).map(|k| k.0)
+                && key_width(&entries[index]).is_some()
+                && !self.breaks_group(entry_span(&entries[index - 1]), entry_span(&entries[index]));
+            if !continues {
+                let widest = entries[run_start..index]
+                    .iter()
+                    .filter_map(|e| key_width(e).map(|k| k.1))
+                    .max()
+                    .unwrap_or(0);
+                for slot in &mut pad[run_start..index] {
+                    *slot = widest;
+                }
+                run_start = index;
+            }
+        }
+
+        for (index, entry) in entries.iter().enumerate() {
+            let span = entry_span(entry);
+            self.leading_comments(span.start as usize, level);
+            self.blank_line_before(span.start as usize);
+            self.at_block_start = false;
+            let indent = indentation(level);
+            self.out.push_str(&indent);
+            match entry {
+                Entry::Attr(attr) => {
+                    let head = format!("{:width$} = ", attr.name.name, width = pad[index]);
+                    let value = self.expr(&attr.value, level, width(&indent) + width(&head));
+                    self.out.push_str(&head);
+                    self.out.push_str(&value);
+                }
+                Entry::Sweep(sweep) => {
+                    let head = format!(
+                        "sweep {:width$} = ",
+                        sweep.path.dotted(),
+                        width = pad[index]
+                    );
+                    let value = self.expr(&sweep.values, level, width(&indent) + width(&head));
+                    self.out.push_str(&head);
+                    self.out.push_str(&value);
+                }
+                Entry::Block(nested) => self.block(&nested.name.name, &nested.body, level),
+                Entry::Step(step) => {
+                    let mut header = step.kind.keyword().to_string();
+                    if let Some(name) = &step.name {
+                        header.push(' ');
+                        header.push_str(&name.name);
+                    }
+                    if !step.after.is_empty() {
+                        let after: Vec<&str> = step.after.iter().map(|a| a.name.as_str()).collect();
+                        header.push_str(" after ");
+                        header.push_str(&after.join(", "));
+                    }
+                    if let Some(when) = &step.when {
+                        header.push_str(" when ");
+                        header.push_str(&self.flat(when));
+                    }
+                    self.block(&header, &step.body, level);
+                }
+            }
+            let trailing = self.trailing_comments(span.end as usize);
+            self.out.push_str(&trailing);
+            self.out.push('\n');
+            self.last_end = self.last_end.max(span.end as usize);
+        }
+    }
+
+    // --- expressions -----------------------------------------------------------------------
+
+    /// The expression on one line, whatever its length (comments inside are not printed).
+    fn flat(&self, expr: &Expr) -> String {
+        match &expr.kind {
+            ExprKind::Number(_) => self.literal(expr.span),
+            ExprKind::Quantity {
+                unit, unit_span, ..
+            } => {
+                let number = self.literal(Span {
+                    end: unit_span.start,
+                    ..expr.span
+                });
+                format!("{number}{unit}")
+            }
+            ExprKind::Bool(value) => value.to_string(),
+            ExprKind::Str(text) => escape(text),
+            ExprKind::Path(path) => path.dotted(),
+            ExprKind::List(items) => {
+                let items: Vec<String> = items.iter().map(|e| self.flat(e)).collect();
+                format!("[{}]", items.join(", "))
+            }
+            ExprKind::Unary { op, operand } => {
+                let inner = self.flat(operand);
+                if precedence(operand) <= 6 {
+                    format!("{}({inner})", unary_symbol(*op))
+                } else {
+                    format!("{}{inner}", unary_symbol(*op))
+                }
+            }
+            ExprKind::Binary { op, lhs, rhs, .. } => {
+                let (left, right) = self.operands(*op, lhs, rhs);
+                format!(
+                    "{} {} {}",
+                    wrap(self.flat(lhs), left),
+                    op.symbol(),
+                    wrap(self.flat(rhs), right)
+                )
+            }
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => format!(
+                "if {} then {} else {}",
+                wrap(self.flat(cond), matches!(cond.kind, ExprKind::If { .. })),
+                wrap(self.flat(then), matches!(then.kind, ExprKind::If { .. })),
+                self.flat(otherwise)
+            ),
+            ExprKind::Match { scrutinee, arms } => {
+                let arms: Vec<String> = arms
+                    .iter()
+                    .map(|arm| format!("{} => {}", patterns(&arm.patterns), self.flat(&arm.body)))
+                    .collect();
+                if arms.is_empty() {
+                    format!("match {} {{}}", self.flat(scrutinee))
+                } else {
+                    format!("match {} {{ {} }}", self.flat(scrutinee), arms.join(", "))
+                }
+            }
+            ExprKind::Call { callee, args } => {
+                let args: Vec<String> = args.iter().map(|a| self.arg(a)).collect();
+                format!("{}({})", callee.name, args.join(", "))
+            }
+            ExprKind::Choice(entries) => {
+                let entries: Vec<String> = entries
+                    .iter()
+                    .map(|c| format!("{}: {}", c.key.dotted(), self.flat(&c.weight)))
+                    .collect();
+                if entries.is_empty() {
+                    "choice {}".to_string()
+                } else {
+                    format!("choice {{ {} }}", entries.join(", "))
+                }
+            }
+            ExprKind::Transfer {
+                size,
+                direction,
+                link,
+            } => format!(
+                "{} {} {}",
+                self.flat(size),
+                direction_word(*direction),
+                link.dotted()
+            ),
+        }
+    }
+
+    fn arg(&self, arg: &ast::Arg) -> String {
+        match &arg.name {
+            Some(name) => format!("{} = {}", name.name, self.flat(&arg.value)),
+            None => self.flat(&arg.value),
+        }
+    }
+
+    /// A literal as written (numbers keep `_`, exponents and trailing zeros).
+    fn literal(&self, span: Span) -> String {
+        self.text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
+            .to_string()
+    }
+
+    /// Whether the operands of `op` need parentheses: equal precedence groups to the left,
+    /// so only a right operand of equal precedence does.
+    fn operands(&self, op: BinaryOp, lhs: &Expr, rhs: &Expr) -> (bool, bool) {
+        let own = binary_precedence(op);
+        (precedence(lhs) < own, precedence(rhs) <= own)
+    }
+
+    /// The expression starting at `column` on a line indented `level` times: on one line if it
+    /// fits and holds no comment, otherwise broken.
+    fn expr(&mut self, expr: &Expr, level: usize, column: usize) -> String {
+        let flat = self.flat(expr);
+        let fits = column + width(&flat) <= WIDTH;
+        if fits && !self.places_comments(expr) {
+            return flat;
+        }
+        match &expr.kind {
+            ExprKind::Match { scrutinee, arms } => {
+                let head = format!("match {} {{", self.flat(scrutinee));
+                // The arrows of the arms line up.
+                let pattern_width = arms
+                    .iter()
+                    .map(|arm| width(&patterns(&arm.patterns)))
+                    .max()
+                    .unwrap_or(0);
+                let elements = arms
+                    .iter()
+                    .map(|arm| {
+                        let pats = format!(
+                            "{:width$} => ",
+                            patterns(&arm.patterns),
+                            width = pattern_width
+                        );
+                        let body = self.expr(&arm.body, level + 1, 2 * (level + 1) + width(&pats));
+                        Element {
+                            span: arm.span,
+                            text: format!("{pats}{body}"),
+                        }
+                    })
+                    .collect();
+                self.broken(&head, elements, "}", expr.span, level)
+            }
+            ExprKind::Choice(entries) => {
+                let elements = entries
+                    .iter()
+                    .map(|entry| {
+                        let key = format!("{}: ", entry.key.dotted());
+                        let weight =
+                            self.expr(&entry.weight, level + 1, 2 * (level + 1) + width(&key));
+                        Element {
+                            span: entry.span,
+                            text: format!("{key}{weight}"),
+                        }
+                    })
+                    .collect();
+                self.broken("choice {", elements, "}", expr.span, level)
+            }
+            ExprKind::Call { callee, args } => {
+                let elements = args
+                    .iter()
+                    .map(|arg| {
+                        let name = arg
+                            .name
+                            .as_ref()
+                            .map(|n| format!("{} = ", n.name))
+                            .unwrap_or_default();
+                        let value =
+                            self.expr(&arg.value, level + 1, 2 * (level + 1) + width(&name));
+                        Element {
+                            span: arg.span,
+                            text: format!("{name}{value}"),
+                        }
+                    })
+                    .collect();
+                self.broken(
+                    &format!("{}(", callee.name),
+                    elements,
+                    ")",
+                    expr.span,
+                    level,
+                )
+            }
+            ExprKind::List(items) => {
+                if items.iter().all(is_plain_value) {
+                    return self.filled_list(items, expr.span, level);
+                }
+                let elements = items
+                    .iter()
+                    .map(|item| Element {
+                        span: item.span,
+                        text: self.expr(item, level + 1, 2 * (level + 1)),
+                    })
+                    .collect();
+                self.broken("[", elements, "]", expr.span, level)
+            }
+            ExprKind::Binary { op, .. } if !fits => self.broken_chain(expr, *op, level, column),
+            ExprKind::Binary { op, lhs, rhs, .. } => {
+                let (left, right) = self.operands(*op, lhs, rhs);
+                let lhs_text = self.operand(lhs, left, level, column);
+                let middle = format!(" {} ", op.symbol());
+                let rhs_column = column_after(column, &lhs_text) + width(&middle);
+                let rhs_text = self.operand(rhs, right, level, rhs_column);
+                format!("{lhs_text}{middle}{rhs_text}")
+            }
+            ExprKind::Unary { op, operand } => {
+                let parenthesised = precedence(operand) <= 6;
+                let inner = self.operand(operand, parenthesised, level, column + 1);
+                format!("{}{inner}", unary_symbol(*op))
+            }
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let cond_text = self.operand(
+                    cond,
+                    matches!(cond.kind, ExprKind::If { .. }),
+                    level,
+                    column + 3,
+                );
+                let then_column = column_after(column + 3, &cond_text) + 6;
+                let then_text = self.operand(
+                    then,
+                    matches!(then.kind, ExprKind::If { .. }),
+                    level,
+                    then_column,
+                );
+                let else_column = column_after(then_column, &then_text) + 6;
+                let else_text = self.expr(otherwise, level, else_column);
+                format!("if {cond_text} then {then_text} else {else_text}")
+            }
+            ExprKind::Transfer {
+                size,
+                direction,
+                link,
+            } => {
+                let size_text = self.expr(size, level, column);
+                format!(
+                    "{size_text} {} {}",
+                    direction_word(*direction),
+                    link.dotted()
+                )
+            }
+            _ => flat,
+        }
+    }
+
+    /// A chain of operators of one precedence too long for its line, broken before each
+    /// operator: `a\n  + b\n  - c`.
+    fn broken_chain(&mut self, expr: &Expr, op: BinaryOp, level: usize, column: usize) -> String {
+        let own = binary_precedence(op);
+        let mut operators = Vec::new();
+        let mut operands = Vec::new();
+        let mut current = expr;
+        while let ExprKind::Binary { op, lhs, rhs, .. } = &current.kind {
+            if binary_precedence(*op) != own {
+                break;
+            }
+            operators.push(*op);
+            operands.push(rhs.as_ref());
+            current = lhs;
+        }
+        operators.reverse();
+        operands.reverse();
+        let mut out = self.operand(current, precedence(current) < own, level, column);
+        let inner = indentation(level + 1);
+        for (op, operand) in operators.into_iter().zip(operands) {
+            out.push('\n');
+            out.push_str(&inner);
+            out.push_str(op.symbol());
+            out.push(' ');
+            let operand_column = width(&inner) + op.symbol().len() + 1;
+            let text = self.operand(
+                operand,
+                precedence(operand) <= own,
+                level + 1,
+                operand_column,
+            );
+            out.push_str(&text);
+        }
+        out
+    }
+
+    /// Whether the broken form of `expr` would print a comment that its one-line form drops:
+    /// a comment between the elements of a `match`, `choice`, list or call in it. (Comments
+    /// elsewhere in an expression move after the entry either way, so they decide nothing:
+    /// that keeps formatting idempotent.)
+    fn places_comments(&self, expr: &Expr) -> bool {
+        let between = |elements: &[Span]| {
+            self.comments.iter().any(|c| {
+                let start = c.span.start;
+                start >= expr.span.start
+                    && start < expr.span.end
+                    && !elements.iter().any(|e| start >= e.start && start < e.end)
+            })
+        };
+        match &expr.kind {
+            ExprKind::Number(_)
+            | ExprKind::Quantity { .. }
+            | ExprKind::Bool(_)
+            | ExprKind::Str(_)
+            | ExprKind::Path(_) => false,
+            ExprKind::List(items) => {
+                let spans: Vec<Span> = items.iter().map(|e| e.span).collect();
+                between(&spans) || items.iter().any(|e| self.places_comments(e))
+            }
+            ExprKind::Match { arms, .. } => {
+                let spans: Vec<Span> = arms.iter().map(|a| a.span).collect();
+                between(&spans) || arms.iter().any(|a| self.places_comments(&a.body))
+            }
+            ExprKind::Choice(entries) => {
+                let spans: Vec<Span> = entries.iter().map(|c| c.span).collect();
+                between(&spans) || entries.iter().any(|c| self.places_comments(&c.weight))
+            }
+            ExprKind::Call { args, .. } => {
+                let spans: Vec<Span> = args.iter().map(|a| a.span).collect();
+                between(&spans) || args.iter().any(|a| self.places_comments(&a.value))
+            }
+            ExprKind::Unary { operand, .. } => self.places_comments(operand),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                self.places_comments(lhs) || self.places_comments(rhs)
+            }
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                self.places_comments(cond)
+                    || self.places_comments(then)
+                    || self.places_comments(otherwise)
+            }
+            ExprKind::Transfer { size, .. } => self.places_comments(size),
+        }
+    }
+
+    fn operand(&mut self, expr: &Expr, parenthesised: bool, level: usize, column: usize) -> String {
+        if parenthesised {
+            format!("({})", self.expr(expr, level, column + 1))
+        } else {
+            self.expr(expr, level, column)
+        }
+    }
+
+    /// `head` then one element per line, each followed by a comma and its trailing comments,
+    /// with the comments before each element on their own lines, then `close`.
+    fn broken(
+        &mut self,
+        head: &str,
+        elements: Vec<Element>,
+        close: &str,
+        span: Span,
+        level: usize,
+    ) -> String {
+        let inner = indentation(level + 1);
+        let mut out = String::from(head);
+        let head_end = elements
+            .first()
+            .map_or(span.end as usize, |e| e.span.start as usize);
+        // A comment on the opening line stays there.
+        let opening = self.trailing_comments_before(span.start as usize + 1, head_end);
+        out.push_str(&opening);
+        out.push('\n');
+        for element in &elements {
+            for comment in self.comments_before(element.span.start as usize, span) {
+                out.push_str(&inner);
+                out.push_str(&comment);
+                out.push('\n');
+            }
+            out.push_str(&inner);
+            out.push_str(&element.text);
+            out.push(',');
+            let trailing = self.trailing_comments(element.span.end as usize);
+            out.push_str(&trailing);
+            out.push('\n');
+        }
+        for comment in self.comments_before(span.end as usize, span) {
+            out.push_str(&inner);
+            out.push_str(&comment);
+            out.push('\n');
+        }
+        out.push_str(&indentation(level));
+        out.push_str(close);
+        out
+    }
+
+    /// Comments on the line of `after`, before `limit`, marked printed.
+    fn trailing_comments_before(&mut self, after: usize, limit: usize) -> String {
+        let first_line_end = self.text[after.min(self.text.len())..]
+            .find('\n')
+            .map_or(self.text.len(), |n| after + n)
+            .min(limit);
+        let mut out = String::new();
+        for index in 0..self.comments.len() {
+            let span = self.comments[index].span;
+            if !self.emitted[index]
+                && span.start as usize >= after
+                && (span.start as usize) < first_line_end
+            {
+                self.emitted[index] = true;
+                out.push_str("  ");
+                out.push_str(self.comment_text(index));
+            }
+        }
+        out
+    }
+
+    /// The comments not yet printed inside `within` that start before `before`, marked
+    /// printed.
+    fn comments_before(&mut self, before: usize, within: Span) -> Vec<String> {
+        let mut out = Vec::new();
+        for index in 0..self.comments.len() {
+            let start = self.comments[index].span.start;
+            if !self.emitted[index] && start >= within.start && (start as usize) < before {
+                self.emitted[index] = true;
+                out.push(self.comment_text(index).to_string());
+            }
+        }
+        out
+    }
+
+    /// A list of plain values, as many per line as fit. A comment before a value goes on its
+    /// own line, a comment after one ends its line.
+    fn filled_list(&mut self, items: &[Expr], span: Span, level: usize) -> String {
+        let inner = indentation(level + 1);
+        let mut out = String::from("[");
+        out.push_str(
+            &self.trailing_comments_before(
+                span.start as usize + 1,
+                items
+                    .first()
+                    .map_or(span.end as usize, |e| e.span.start as usize),
+            ),
+        );
+        out.push('\n');
+        let mut line = String::new();
+        let flush = |out: &mut String, line: &mut String| {
+            if !line.is_empty() {
+                out.push_str(&inner);
+                out.push_str(line);
+                out.push('\n');
+                line.clear();
+            }
+        };
+        for item in items {
+            let leading = self.comments_before(item.span.start as usize, span);
+            if !leading.is_empty() {
+                flush(&mut out, &mut line);
+                for comment in leading {
+                    out.push_str(&inner);
+                    out.push_str(&comment);
+                    out.push('\n');
+                }
+            }
+            let text = format!("{},", self.flat(item));
+            if !line.is_empty() && width(&inner) + width(&line) + 1 + width(&text) > WIDTH {
+                flush(&mut out, &mut line);
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&text);
+            let trailing = self.trailing_comments(item.span.end as usize);
+            if !trailing.is_empty() {
+                line.push_str(&trailing);
+                flush(&mut out, &mut line);
+            }
+        }
+        flush(&mut out, &mut line);
+        for comment in self.comments_before(span.end as usize, span) {
+            out.push_str(&inner);
+            out.push_str(&comment);
+            out.push('\n');
+        }
+        out.push_str(&indentation(level));
+        out.push(']');
+        out
+    }
+}
+
+/// Whether the text between two things holds a line with nothing on it.
+fn has_blank_line(gap: &str) -> bool {
+    let lines: Vec<&str> = gap.split('\n').collect();
+    lines.len() > 2
+        && lines[1..lines.len() - 1]
+            .iter()
+            .any(|l| l.trim().is_empty())
+}
+
+fn wrap(text: String, parenthesised: bool) -> String {
+    if parenthesised {
+        format!("({text})")
+    } else {
+        text
+    }
+}
+
+fn patterns(patterns: &[Pattern]) -> String {
+    patterns
+        .iter()
+        .map(|p| match p {
+            Pattern::Name(path) => path.dotted(),
+            Pattern::Wildcard(_) => "_".to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+fn direction_word(direction: TransferDirection) -> &'static str {
+    match direction {
+        TransferDirection::From => "from",
+        TransferDirection::To => "to",
+    }
+}
+
+fn decl_header(decl: &Decl) -> String {
+    match &decl.name {
+        Some(name) => format!("{} {}", decl.kind.keyword(), name.name),
+        None => decl.kind.keyword().to_string(),
+    }
+}
+
+fn item_span(item: &Item) -> Span {
+    match item {
+        Item::Import(import) => import.span,
+        Item::Decl(decl) => decl.span,
+    }
+}
+
+fn entry_span(entry: &Entry) -> Span {
+    match entry {
+        Entry::Attr(attr) => attr.span,
+        Entry::Block(nested) => nested.span,
+        Entry::Step(step) => step.span,
+        Entry::Sweep(sweep) => sweep.span,
+    }
+}
