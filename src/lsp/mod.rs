@@ -15,6 +15,7 @@ pub mod completion;
 pub mod diagnostics;
 pub mod docs;
 pub mod document;
+pub mod formatting;
 pub mod hover;
 pub mod navigate;
 pub mod position;
@@ -54,6 +55,7 @@ pub fn capabilities() -> ServerCapabilities {
             ..CompletionOptions::default()
         }),
         document_symbol_provider: Some(OneOf::Left(true)),
+        document_formatting_provider: Some(OneOf::Left(true)),
         ..ServerCapabilities::default()
     }
 }
@@ -213,6 +215,10 @@ impl Server<'_> {
                     ))
                 })
             }
+            req::Formatting::METHOD => self.handle::<req::Formatting>(request, |s, p| {
+                let doc = s.documents.get(&p.text_document.uri)?;
+                formatting::format(doc)
+            }),
             method => Response::new_err(
                 id,
                 ErrorCode::MethodNotFound as i32,

@@ -212,6 +212,7 @@ fn shutdown_and_exit(client: &mut Client) {
 const SCENARIO: &str = "// Résumé: a small platform 𝜇.
 resource gpu { kind = pool  capacity = 8   policy = sjf }
 resource cpu { kind = pool  capacity = 4 }
+resource spare { kind = pool }
 
 dataset asset {
   size = lognormal(median = 2GB, sigma = 1.0)
@@ -239,11 +240,13 @@ fn editor_session_hover_definition_completion_symbols() {
     assert_eq!(capabilities["textDocumentSync"], 1, "full document sync");
     assert_eq!(capabilities["hoverProvider"], true);
     open(&mut client, &uri, SCENARIO);
+    // The file has one mistake: the pool `spare` has no capacity yet.
     let diagnostics = client.diagnostics_for(&uri);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["code"], "E0208");
     assert_eq!(
-        diagnostics,
-        Vec::<Value>::new(),
-        "the scenario checks clean"
+        diagnostics[0]["range"],
+        json!({"start": {"line": 3, "character": 9}, "end": {"line": 3, "character": 14}})
     );
 
     // Hover on a distribution name explains it with its named parameters.
@@ -282,12 +285,8 @@ fn editor_session_hover_definition_completion_symbols() {
         json!({"line": 1, "character": 12})
     );
 
-    // Completion inside a resource block lists the resource attributes, `capacity` among them.
-    let inside_resource = position_of(
-        SCENARIO,
-        "resource cpu { kind = pool  capacity = 4",
-        "resource cpu { kind = pool  capacity = 4 ".len(),
-    );
+    // Completion inside a resource block lists a pool's attributes, `capacity` among them.
+    let inside_resource = position_of(SCENARIO, "resource spare { kind = pool }", 29);
     let completion = client.request("textDocument/completion", at(&uri, inside_resource));
     let labels: Vec<&str> = completion
         .as_array()
@@ -313,8 +312,8 @@ fn editor_session_hover_definition_completion_symbols() {
         .iter()
         .map(|s| s["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["gpu", "cpu", "asset", "classic"]);
-    let steps: Vec<&str> = symbols[3]["children"]
+    assert_eq!(names, ["gpu", "cpu", "spare", "asset", "classic"]);
+    let steps: Vec<&str> = symbols[4]["children"]
         .as_array()
         .unwrap()
         .iter()
@@ -420,6 +419,69 @@ fn diagnostics_follow_the_unsaved_text_with_utf16_ranges() {
         json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]}),
     );
     assert_eq!(client.diagnostics_for(&uri), Vec::<Value>::new());
+
+    shutdown_and_exit(&mut client);
+}
+
+/// The byte offset of an LSP position (UTF-16 column) in `text`.
+fn offset_of(text: &str, position: &Value) -> usize {
+    let line = position["line"].as_u64().unwrap() as usize;
+    let character = position["character"].as_u64().unwrap() as usize;
+    let line_start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+    let mut units = 0;
+    for (i, c) in text[line_start..].char_indices() {
+        if units >= character || c == '\n' {
+            return line_start + i;
+        }
+        units += c.len_utf16();
+    }
+    text.len()
+}
+
+#[test]
+fn formatting_gives_the_same_text_as_pipesim_fmt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("messy.pipesim");
+    let messy = "// déjà vu 𝜇\nresource gpu {kind=pool capacity=8   policy=sjf}\n\n\n\ndataset asset { size = lognormal(median=2GB,sigma=1.0) }\n";
+    std::fs::write(&path, messy).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_pipesim"))
+        .args(["fmt", "-"])
+        .stdin(std::fs::File::open(&path).unwrap())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let expected = String::from_utf8(output.stdout).unwrap();
+    assert_ne!(expected, messy, "the example must need formatting");
+
+    let uri = url(&path);
+    let mut client = Client::start(dir.path());
+    let init = initialize(&mut client, dir.path());
+    assert_eq!(init["capabilities"]["documentFormattingProvider"], true);
+    open(&mut client, &uri, messy);
+    let edits = client.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    let mut formatted = messy.to_string();
+    let mut edits = edits.as_array().unwrap().clone();
+    // Apply from the end so earlier offsets stay valid.
+    edits.sort_by_key(|e| std::cmp::Reverse(offset_of(messy, &e["range"]["start"])));
+    for edit in edits {
+        let start = offset_of(messy, &edit["range"]["start"]);
+        let end = offset_of(messy, &edit["range"]["end"]);
+        formatted.replace_range(start..end, edit["newText"].as_str().unwrap());
+    }
+    assert_eq!(formatted, expected);
+
+    // A document with a syntax error gets no edits rather than a mangled file.
+    let broken = dir.path().join("broken.pipesim");
+    let broken_uri = url(&broken);
+    open(&mut client, &broken_uri, "resource gpu { capacity = }\n");
+    let edits = client.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": broken_uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    assert_eq!(edits, Value::Null);
 
     shutdown_and_exit(&mut client);
 }
