@@ -36,6 +36,10 @@ use lsp_types::{
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+/// A request that panics, so a test can check a panic becomes an error response.
+#[cfg(test)]
+const TEST_PANIC: &str = "pipesim/testPanic";
+
 /// How the session ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ending {
@@ -219,6 +223,8 @@ impl Server<'_> {
                 let doc = s.documents.get(&p.text_document.uri)?;
                 formatting::format(doc)
             }),
+            #[cfg(test)]
+            TEST_PANIC => panic!("a deliberate panic, for the test of panic handling"),
             method => Response::new_err(
                 id,
                 ErrorCode::MethodNotFound as i32,

@@ -379,5 +379,43 @@ fn features_never_panic_on_any_prefix_or_offset() {
             }
         }
         let _ = super::symbols::document_symbols(&f.doc);
+        let _ = super::formatting::format(&f.doc);
+        // The front end too: what the server publishes while the user types.
+        let checked = super::diagnostics::check(&f.doc).unwrap();
+        let _ = super::diagnostics::by_file(&f.doc, &checked);
     }
+}
+
+/// A panic inside a handler becomes an error response, and the server keeps serving.
+#[test]
+fn a_panicking_request_is_an_internal_error_not_a_dead_server() {
+    use lsp_server::{Connection, Message, Notification, Request, RequestId};
+    let (server, client) = Connection::memory();
+    let thread = std::thread::spawn(move || super::serve(&server));
+    let send = |message: Message| client.sender.send(message).unwrap();
+    let receive = || {
+        client
+            .receiver
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("an answer")
+    };
+    let params = serde_json::json!({"processId": null, "rootUri": null, "capabilities": {}});
+    send(Request::new(RequestId::from(1), "initialize".to_string(), params).into());
+    assert!(matches!(receive(), Message::Response(r) if r.error.is_none()));
+    send(Notification::new("initialized".to_string(), serde_json::json!({})).into());
+
+    send(Request::new(RequestId::from(2), super::TEST_PANIC.to_string(), ()).into());
+    let Message::Response(response) = receive() else {
+        panic!("expected a response")
+    };
+    let error = response.error.expect("an error response");
+    assert_eq!(error.code, lsp_server::ErrorCode::InternalError as i32);
+    assert!(error.message.contains("deliberate"), "{}", error.message);
+
+    send(Request::new(RequestId::from(3), "shutdown".to_string(), ()).into());
+    assert!(
+        matches!(receive(), Message::Response(r) if r.id == RequestId::from(3) && r.error.is_none())
+    );
+    send(Notification::new("exit".to_string(), ()).into());
+    assert_eq!(thread.join().unwrap(), Ok(super::Ending::Clean));
 }
