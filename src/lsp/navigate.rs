@@ -279,7 +279,14 @@ impl Resolved {
             ),
         };
         let mut text = format!("{title}\n\n```pipesim\n{}\n```", doc.line_at(start).trim());
-        let comments = doc.comments_above(start);
+        // An import's explanation is its module's opening comment (below), not the comment
+        // above the import, which is usually the importing file's own header.
+        let is_import = matches!(self.symbol, Symbol::Import(_));
+        let comments = if is_import {
+            Vec::new()
+        } else {
+            doc.comments_above(start)
+        };
         if !comments.is_empty() {
             text.push_str(&format!("\n\n{}", comments.join("\n")));
         }
@@ -293,6 +300,8 @@ impl Resolved {
                     .text
                     .lines()
                     .map_while(|l| l.trim().strip_prefix("//").map(|c| c.trim().to_string()))
+                    // The first paragraph: up to an empty comment line.
+                    .take_while(|l| !l.is_empty())
                     .collect();
                 if !lead.is_empty() {
                     text.push_str(&format!("\n\n{}", lead.join("\n")));
