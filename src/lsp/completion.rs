@@ -40,19 +40,14 @@ pub fn complete(context: &Context, offset: usize, options: Options) -> Vec<Compl
     }
     let last = outline.token_before(offset);
     if let Some(i) = outline.token_at(offset) {
-        let t = outline.tokens[i];
-        if t.kind == TokenKind::Str
-            && t.start < offset
-            && (offset < t.end || !text[t.start..t.end].ends_with('"') || t.end == t.start + 1)
-        {
+        if inside_string(doc, i, offset) {
             if i > 0 && outline.text(text, i - 1) == "import" {
-                for (path, _) in crate::loader::STDLIB {
-                    out.push(item(
-                        path,
-                        CompletionItemKind::MODULE,
-                        "standard library module",
-                        None,
-                    ));
+                // Replace what is typed of the path: editors split words at `/` and `.`.
+                let typed = doc.range(outline.tokens[i].start + 1, offset);
+                import_paths(doc, &mut out);
+                for completion in &mut out.items {
+                    let edit = TextEdit::new(typed, completion.label.clone());
+                    completion.text_edit = Some(CompletionTextEdit::Edit(edit));
                 }
             }
             return out.items;
@@ -274,6 +269,51 @@ fn inside_comment(doc: &Document, offset: usize) -> bool {
         let line_comment = doc.text[c.start..].starts_with("//");
         c.start < offset && (offset < c.end || (line_comment && offset == c.end))
     })
+}
+
+/// Whether `offset` is inside string token `index` (after its opening quote, and before its
+/// closing one if it has one).
+fn inside_string(doc: &Document, index: usize, offset: usize) -> bool {
+    let t = doc.outline.tokens[index];
+    if t.kind != TokenKind::Str || offset <= t.start {
+        return false;
+    }
+    let literal = &doc.text[t.start..t.end];
+    let closed = literal.len() >= 2 && literal.ends_with('"');
+    offset < t.end || !closed
+}
+
+/// What an import may name: the standard library, and the other `.pipesim` files beside the
+/// document.
+fn import_paths(doc: &Document, out: &mut Completions) {
+    for (path, _) in crate::loader::STDLIB {
+        out.push(item(
+            path,
+            CompletionItemKind::MODULE,
+            "standard library module",
+            None,
+        ));
+    }
+    let Some(dir) = doc.path.as_deref().and_then(|p| p.parent()) else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<String> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".pipesim"))
+        .filter(|name| doc.path.as_deref().and_then(|p| p.file_name()) != Some(name.as_ref()))
+        .collect();
+    files.sort();
+    for file in files {
+        out.push(item(
+            &file,
+            CompletionItemKind::FILE,
+            "a module beside this file",
+            None,
+        ));
+    }
 }
 
 fn top_level(out: &mut Completions) {

@@ -352,6 +352,20 @@ fn completion_offers_what_fits_the_cursor() {
     let module = f.labels_at(f.offset("lib.edge", 4));
     assert_eq!(module, ["edge"]);
 
+    // An import path: the standard library and the modules beside the file.
+    let import = f.labels_at(f.offset("\"lib.pipesim\"", 1));
+    assert_eq!(import, ["std/aiops", "std/profiles", "lib.pipesim"]);
+    let (g, cursor) = typing("import \"std/ai", "\" as aiops\n");
+    let std = g.complete_at(cursor);
+    let Some(lsp_types::CompletionTextEdit::Edit(edit)) = &std[0].text_edit else {
+        panic!("{std:?}")
+    };
+    assert_eq!(
+        (edit.range.start.character, edit.range.end.character),
+        (8, 14)
+    );
+    assert_eq!(edit.new_text, "std/aiops");
+
     // Nothing inside a comment.
     assert!(f.labels_at(f.offset("One month", 3)).is_empty());
 }
