@@ -111,7 +111,6 @@ pub fn print_diagnostics(sources: &SourceMap, diagnostics: &[Diagnostic]) {
     }
     let terminal = std::io::stderr().is_terminal();
     let style = if terminal { Style::Fancy } else { Style::Plain };
-    let width = if terminal { 100 } else { 100 };
-    eprint!("{}", diagnostic::render(sources, diagnostics, style, width));
+    eprint!("{}", diagnostic::render(sources, diagnostics, style, 100));
     eprintln!("{}", diagnostic::summary_line(diagnostics));
 }
