@@ -1,9 +1,11 @@
 //! What the language server knows about the language: keywords, the attributes each kind of
 //! block accepts, distributions with their named parameters, functions, units and policies,
-//! each with a short explanation taken from the language reference (LANGUAGE.md sections 2-5).
+//! each with a short explanation taken from the language reference (`docs/LANGUAGE.md`,
+//! sections 2-5).
 //!
-//! Invariant: hover and completion both read these tables and nothing else, so what completion
-//! offers is exactly what hover explains.
+//! Invariants: hover and completion both read these tables, so what completion offers is
+//! exactly what hover explains; and the tables list exactly what analysis accepts (a test
+//! compares them with analysis's own tables, and units are interpreted by analysis's parser).
 
 use crate::analysis::units;
 use crate::syntax::ast::{DeclKind, StepKind};
