@@ -161,3 +161,37 @@ pub fn file_uri(path: &Path) -> Option<Url> {
     let absolute = std::path::absolute(path).ok()?;
     Url::from_file_path(absolute).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ranged_change_edits_at_utf16_positions_and_rescans() {
+        let uri = Url::parse("file:///d.pipesim").unwrap();
+        let mut doc = Document::new(uri, "// 𝜇\nresource gpu { }\n".to_string(), 1);
+        // Replace `gpu` (line 1, columns 9-12) with `tpu`; then insert after the `𝜇` (column 5).
+        doc.apply_change(
+            Some(Range::new(Position::new(1, 9), Position::new(1, 12))),
+            "tpu",
+        );
+        doc.apply_change(
+            Some(Range::new(Position::new(0, 5), Position::new(0, 5))),
+            "!",
+        );
+        assert_eq!(doc.text, "// 𝜇!\nresource tpu { }\n");
+        assert!(doc.outline.decl("tpu").is_some());
+        doc.apply_change(None, "dataset d { }\n");
+        assert!(doc.outline.decl("d").is_some() && doc.outline.decl("tpu").is_none());
+    }
+
+    #[test]
+    fn comments_above_stop_at_a_blank_line() {
+        let uri = Url::parse("file:///d.pipesim").unwrap();
+        let text = "// header\n\n// The GPUs.\n// Eight of them.\nresource gpu { }\n";
+        let doc = Document::new(uri, text.to_string(), 1);
+        let at = text.find("resource").unwrap();
+        assert_eq!(doc.comments_above(at), ["The GPUs.", "Eight of them."]);
+        assert_eq!(doc.line_at(at + 3), "resource gpu { }");
+    }
+}
