@@ -380,14 +380,13 @@ impl Outline {
         }
     }
 
-    /// `KIND NAME {` with `KIND` at the start of its line.
+    /// `KIND NAME {` (or `experiment {`) with `KIND` at the start of its line.
     fn starts_declaration(&self, text: &str, i: usize) -> bool {
         let start = self.tokens[i].start;
         let at_line_start = text[..start].ends_with('\n');
-        at_line_start
-            && docs::decl_kind(self.text(text, i)).is_some()
-            && self.is_ident(i + 1)
-            && self.is(text, i + 2, "{")
+        let named = self.is_ident(i + 1) && self.is(text, i + 2, "{");
+        let experiment = self.text(text, i) == "experiment" && self.is(text, i + 1, "{");
+        at_line_start && docs::decl_kind(self.text(text, i)).is_some() && (named || experiment)
     }
 
     fn import_at(&self, text: &str, i: usize) -> ImportInfo {
@@ -776,21 +775,28 @@ pipeline classic {
 
     #[test]
     fn unclosed_blocks_and_odd_text_do_not_confuse_the_scan() {
-        let text = "resource gpu { capacity = 8 \u{e9}\u{1d707} \"open\npipeline p {\n  train {\n    on = ";
+        let text = "resource gpu { capacity = 8 \u{e9}\u{1d707} \"open\npipeline p {\n  train {\n    on = \nexperiment {\n  ";
         let outline = Outline::scan(text);
         assert_eq!(
             names(&outline),
             [
                 "Decl(Resource) gpu",
                 "Decl(Pipeline) p",
-                "Step(Train) train"
+                "Step(Train) train",
+                "Decl(Experiment) "
             ]
         );
         assert!(outline.blocks.iter().all(|b| !b.closed));
         // The resource ends where the next declaration starts.
         assert_eq!(outline.blocks[0].end, text.find("pipeline").unwrap());
-        let block = outline.entry_block_at(text.len()).unwrap();
+        let train = text.find("on = ").unwrap() + 5;
+        let block = outline.entry_block_at(train).unwrap();
         assert_eq!(outline.blocks[block].kind, BlockKind::Step(StepKind::Train));
+        let block = outline.entry_block_at(text.len()).unwrap();
+        assert_eq!(
+            outline.blocks[block].kind,
+            BlockKind::Decl(DeclKind::Experiment)
+        );
         for t in &outline.tokens {
             assert!(text.is_char_boundary(t.start) && text.is_char_boundary(t.end));
         }
