@@ -470,6 +470,22 @@ fn declared_names(doc: &Document, only: Option<&[DeclKind]>, out: &mut Completio
     }
 }
 
+/// The resources of one kind (and those whose kind is not written yet).
+fn resources(doc: &Document, kind: &str, out: &mut Completions) {
+    let mut matching = Completions {
+        items: Vec::new(),
+        options: out.options,
+    };
+    declared_names(doc, Some(&[DeclKind::Resource]), &mut matching);
+    for completion in matching.items {
+        let block = doc.outline.decl(&completion.label).map(|(b, _)| b);
+        let written = block.and_then(|b| resource_kind(doc, b));
+        if written.is_none_or(|k| k == kind) {
+            out.push(completion);
+        }
+    }
+}
+
 fn decl_item_kind(kind: DeclKind) -> CompletionItemKind {
     match kind {
         DeclKind::Scenario | DeclKind::Experiment => CompletionItemKind::MODULE,
@@ -512,7 +528,9 @@ fn values(
         Some("kind") if outline.blocks[block].kind == BlockKind::Decl(DeclKind::Resource) => {
             entries(docs::RESOURCE_KINDS, CompletionItemKind::ENUM_MEMBER, out)
         }
-        Some("on" | "from") => declared_names(doc, Some(&[DeclKind::Resource]), out),
+        // A step runs `on` a pool and transfers `from`/`to` a link.
+        Some("on") => resources(doc, "pool", out),
+        Some("from") => resources(doc, "link", out),
         Some("data") => declared_names(doc, Some(&[DeclKind::Dataset]), out),
         Some("profile") => declared_names(doc, Some(&[DeclKind::Profile]), out),
         Some("pipeline") => declared_names(doc, Some(&[DeclKind::Pipeline]), out),

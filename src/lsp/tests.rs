@@ -319,6 +319,14 @@ fn completion_offers_what_fits_the_cursor() {
         Some("normal(mean = ${1}, sd = ${2})")
     );
 
+    // `on` takes a pool, `from` a link.
+    let f = fixture(SCENARIO);
+    let on = f.labels_at(f.offset("    on       = cpu", 15));
+    assert_eq!(&on[..2], ["cpu", "gpu"]);
+    assert!(on.iter().position(|l| l == "storage") > Some(2), "{on:?}");
+    let from = f.labels_at(f.offset("from storage", 5));
+    assert_eq!(from[0], "storage");
+
     // Units right after a number replace what is typed of the unit.
     let (f, cursor) = typing("scenario s { horizon = 30mi", " }\n");
     let units = f.complete_at(cursor);
