@@ -61,12 +61,18 @@ pub fn load(entry: &Path, sources: &mut SourceMap) -> (Program, Diagnostics) {
                 .add(name, Origin::Disk { shown, canonical }, text);
             loader.load_module(file);
         }
-        Err(problem) => loader
-            .diagnostics
-            .push(problem.diagnostic(&entry.display().to_string()).help(match problem {
-                ReadProblem::NotUtf8 => "save the file as UTF-8",
-                _ => "check the path: it must name a `.pipesim` file",
-            })),
+        Err(problem) => {
+            loader
+                .diagnostics
+                .push(
+                    problem
+                        .diagnostic(&entry.display().to_string())
+                        .help(match problem {
+                            ReadProblem::NotUtf8 => "save the file as UTF-8",
+                            _ => "check the path: it must name a `.pipesim` file",
+                        }),
+                )
+        }
     }
     (loader.program, loader.diagnostics)
 }
@@ -109,19 +115,22 @@ enum ReadProblem {
 impl ReadProblem {
     fn diagnostic(&self, shown: &str) -> Diagnostic {
         match self {
-            ReadProblem::NotFound => {
-                Diagnostic::error(codes::READ_FAILED, format!("cannot read `{shown}`: no such file"))
-            }
+            ReadProblem::NotFound => Diagnostic::error(
+                codes::READ_FAILED,
+                format!("cannot read `{shown}`: no such file"),
+            ),
             ReadProblem::Directory => Diagnostic::error(
                 codes::READ_FAILED,
                 format!("cannot read `{shown}`: it is a directory"),
             ),
-            ReadProblem::NotUtf8 => {
-                Diagnostic::error(codes::NOT_UTF8, format!("`{shown}` is not valid UTF-8 text"))
-            }
-            ReadProblem::Other(reason) => {
-                Diagnostic::error(codes::READ_FAILED, format!("cannot read `{shown}`: {reason}"))
-            }
+            ReadProblem::NotUtf8 => Diagnostic::error(
+                codes::NOT_UTF8,
+                format!("`{shown}` is not valid UTF-8 text"),
+            ),
+            ReadProblem::Other(reason) => Diagnostic::error(
+                codes::READ_FAILED,
+                format!("cannot read `{shown}`: {reason}"),
+            ),
         }
     }
 }
@@ -156,8 +165,10 @@ fn join_clean(base: &Path, relative: &str) -> PathBuf {
         match component {
             std::path::Component::CurDir => {}
             std::path::Component::ParentDir => {
-                let last_is_normal =
-                    matches!(out.components().next_back(), Some(std::path::Component::Normal(_)));
+                let last_is_normal = matches!(
+                    out.components().next_back(),
+                    Some(std::path::Component::Normal(_))
+                );
                 if last_is_normal {
                     out.pop();
                 } else {
@@ -214,7 +225,10 @@ impl Loader<'_> {
                 self.diagnostics.push(
                     Diagnostic::error(
                         codes::READ_FAILED,
-                        format!("the standard library cannot import the file `{}`", import.path),
+                        format!(
+                            "the standard library cannot import the file `{}`",
+                            import.path
+                        ),
                     )
                     .primary(span, "not a `std/` module"),
                 );
@@ -271,7 +285,9 @@ impl Loader<'_> {
                 .collect::<Vec<_>>()
                 .join(", ");
             d = match suggest(path, available.iter().copied()) {
-                Some(s) => d.help(format!("did you mean `{s}`? the standard library has {list}")),
+                Some(s) => d.help(format!(
+                    "did you mean `{s}`? the standard library has {list}"
+                )),
                 None => d.help(format!("the standard library has {list}")),
             };
             self.diagnostics.push(d);
@@ -308,5 +324,88 @@ impl Loader<'_> {
             return None;
         }
         Some(module)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_file_reached_twice_is_loaded_once() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "lib.pipesim",
+            "resource cpu { kind = pool  capacity = 1 }\n",
+        );
+        write(
+            dir.path(),
+            "sub/mid.pipesim",
+            "import \"../lib.pipesim\" as lib\n",
+        );
+        let entry = write(
+            dir.path(),
+            "main.pipesim",
+            "import \"lib.pipesim\" as a\nimport \"./sub/../lib.pipesim\" as b\nimport \"sub/mid.pipesim\" as mid\n\
+             import \"std/aiops\" as x\nimport \"std/aiops\" as y\n",
+        );
+        let mut sources = SourceMap::new();
+        let (program, diagnostics) = load(&entry, &mut sources);
+        assert!(diagnostics.is_empty(), "{:?}", diagnostics.0);
+        // main, lib, mid, std/aiops: each once.
+        assert_eq!(program.modules.len(), 4);
+        let targets: Vec<Option<usize>> =
+            program.modules[0].imports.iter().map(|(_, t)| *t).collect();
+        assert_eq!(targets[0], targets[1], "two spellings of one file");
+        assert_eq!(targets[3], targets[4], "the same standard library module");
+        let mid = targets[2].unwrap();
+        assert_eq!(
+            program.modules[mid].imports[0].1, targets[0],
+            "relative to the importing file"
+        );
+    }
+
+    #[test]
+    fn unreadable_entries_are_diagnostics_without_modules() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sources = SourceMap::new();
+        let (program, diagnostics) = load(&dir.path().join("missing.pipesim"), &mut sources);
+        assert!(program.modules.is_empty());
+        assert_eq!(diagnostics.0[0].code, codes::READ_FAILED);
+        let (program, diagnostics) = load(dir.path(), &mut sources);
+        assert!(program.modules.is_empty());
+        assert!(diagnostics.0[0].message.contains("directory"));
+        let latin1 = dir.path().join("latin1.pipesim");
+        std::fs::write(&latin1, b"// caf\xe9\n").unwrap();
+        let (program, diagnostics) = load(&latin1, &mut sources);
+        assert!(program.modules.is_empty());
+        assert_eq!(diagnostics.0[0].code, codes::NOT_UTF8);
+    }
+
+    #[test]
+    fn a_cycle_is_reported_once_and_left_unresolved() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "b.pipesim", "import \"a.pipesim\" as a\n");
+        let entry = write(dir.path(), "a.pipesim", "import \"b.pipesim\" as b\n");
+        let mut sources = SourceMap::new();
+        let (program, diagnostics) = load(&entry, &mut sources);
+        assert_eq!(program.modules.len(), 2);
+        assert_eq!(diagnostics.0.len(), 1);
+        assert_eq!(diagnostics.0[0].code, codes::IMPORT_CYCLE);
+        let message = &diagnostics.0[0].message;
+        let a = entry.display().to_string();
+        let b = dir.path().join("b.pipesim").display().to_string();
+        assert_eq!(message, &format!("import cycle: {a} -> {b} -> {a}"));
+        assert_eq!(program.modules[1].imports[0].1, None);
     }
 }

@@ -9,67 +9,199 @@ pub const CODES: &[(&str, &str)] = &[
     // Loading and imports.
     (READ_FAILED, "a scenario or imported file cannot be read"),
     (NOT_UTF8, "a file is not valid UTF-8"),
-    (UNKNOWN_STD_MODULE, "an import names a standard library module that does not exist"),
+    (
+        UNKNOWN_STD_MODULE,
+        "an import names a standard library module that does not exist",
+    ),
     (IMPORT_CYCLE, "files import each other in a cycle"),
     // Names and declarations.
-    (DUPLICATE_NAME, "two top-level declarations or imports share a name"),
-    (UNKNOWN_NAME, "a name that no declaration, attribute, label or import defines"),
+    (
+        DUPLICATE_NAME,
+        "two top-level declarations or imports share a name",
+    ),
+    (
+        UNKNOWN_NAME,
+        "a name that no declaration, attribute, label or import defines",
+    ),
     (MISSING_NAME, "a declaration that needs a name has none"),
-    (USED_BEFORE_DEFINED, "an attribute uses another that is defined after it"),
-    (DUPLICATE_SINGLETON, "more than one `scenario` or `experiment` in a file"),
-    (UNKNOWN_ATTRIBUTE, "an attribute that the declaration does not know"),
-    (DUPLICATE_ATTRIBUTE, "an attribute written twice in one block"),
+    (
+        USED_BEFORE_DEFINED,
+        "an attribute uses another that is defined after it",
+    ),
+    (
+        DUPLICATE_SINGLETON,
+        "more than one `scenario` or `experiment` in a file",
+    ),
+    (
+        UNKNOWN_ATTRIBUTE,
+        "an attribute that the declaration does not know",
+    ),
+    (
+        DUPLICATE_ATTRIBUTE,
+        "an attribute written twice in one block",
+    ),
     (MISSING_ATTRIBUTE, "a required attribute is missing"),
-    (MISPLACED_ENTRY, "a block, step or sweep where it is not allowed"),
-    (INAPPLICABLE_ATTRIBUTE, "an attribute that does not apply to this kind of declaration or step"),
-    (NOT_A_VALUE, "a module, scenario, arrivals, monitor or experiment used as a value"),
+    (
+        MISPLACED_ENTRY,
+        "a block, step or sweep where it is not allowed",
+    ),
+    (
+        INAPPLICABLE_ATTRIBUTE,
+        "an attribute that does not apply to this kind of declaration or step",
+    ),
+    (
+        NOT_A_VALUE,
+        "a module, scenario, arrivals, monitor or experiment used as a value",
+    ),
     // Types and units.
-    (TYPE_MISMATCH, "a value of the wrong type or dimension for where it is used"),
-    (DIMENSION_MISMATCH, "`+`, `-` or a comparison between different dimensions"),
-    (BAD_OPERAND, "an operator or function applied to a value it does not accept"),
+    (
+        TYPE_MISMATCH,
+        "a value of the wrong type or dimension for where it is used",
+    ),
+    (
+        DIMENSION_MISMATCH,
+        "`+`, `-` or a comparison between different dimensions",
+    ),
+    (
+        BAD_OPERAND,
+        "an operator or function applied to a value it does not accept",
+    ),
     (UNKNOWN_UNIT, "a unit that pipesim does not know"),
-    (UNKNOWN_FUNCTION, "a call to a function or distribution that does not exist"),
-    (BAD_ARGUMENTS, "a function called with the wrong number or kind of arguments"),
-    (BRANCH_MISMATCH, "`if` branches or `match` arms of different types"),
-    (NOT_CONSTANT, "an attribute that must be a constant is random or depends on an instance"),
-    (OUT_OF_RANGE, "a constant outside the range the attribute accepts"),
-    (BAD_DATE_TIME, "`scenario.start` is not an RFC 3339 date-time"),
-    (UNKNOWN_KEYWORD, "an unknown policy, resource kind or other keyword value"),
+    (
+        UNKNOWN_FUNCTION,
+        "a call to a function or distribution that does not exist",
+    ),
+    (
+        BAD_ARGUMENTS,
+        "a function called with the wrong number or kind of arguments",
+    ),
+    (
+        BRANCH_MISMATCH,
+        "`if` branches or `match` arms of different types",
+    ),
+    (
+        NOT_CONSTANT,
+        "an attribute that must be a constant is random or depends on an instance",
+    ),
+    (
+        OUT_OF_RANGE,
+        "a constant outside the range the attribute accepts",
+    ),
+    (
+        BAD_DATE_TIME,
+        "`scenario.start` is not an RFC 3339 date-time",
+    ),
+    (
+        UNKNOWN_KEYWORD,
+        "an unknown policy, resource kind or other keyword value",
+    ),
     // Match and choice.
-    (NON_EXHAUSTIVE_MATCH, "a `match` that does not cover every label its subject can produce"),
-    (MATCH_NOT_LABEL, "a `match` over something that is not a label"),
-    (BAD_CHOICE_WEIGHT, "a `choice` weight that is not a positive number"),
-    (DUPLICATE_CHOICE_KEY, "a `choice` that names the same label or pipeline twice"),
-    (BAD_CHOICE_KEY, "a `choice` key that is not a plain label or a pipeline"),
+    (
+        NON_EXHAUSTIVE_MATCH,
+        "a `match` that does not cover every label its subject can produce",
+    ),
+    (
+        MATCH_NOT_LABEL,
+        "a `match` over something that is not a label",
+    ),
+    (
+        BAD_CHOICE_WEIGHT,
+        "a `choice` weight that is not a positive number",
+    ),
+    (
+        DUPLICATE_CHOICE_KEY,
+        "a `choice` that names the same label or pipeline twice",
+    ),
+    (
+        BAD_CHOICE_KEY,
+        "a `choice` key that is not a plain label or a pipeline",
+    ),
     // Distributions.
-    (UNKNOWN_PARAMETER, "a distribution parameter that the distribution does not have"),
-    (MISSING_PARAMETER, "a distribution parameter that is required is missing"),
-    (POSITIONAL_PARAMETER, "a distribution parameter given without its name"),
-    (CONFLICTING_PARAMETERS, "alternative distribution parameters given together"),
-    (INVALID_PARAMETER, "a constant distribution parameter outside its valid range"),
+    (
+        UNKNOWN_PARAMETER,
+        "a distribution parameter that the distribution does not have",
+    ),
+    (
+        MISSING_PARAMETER,
+        "a distribution parameter that is required is missing",
+    ),
+    (
+        POSITIONAL_PARAMETER,
+        "a distribution parameter given without its name",
+    ),
+    (
+        CONFLICTING_PARAMETERS,
+        "alternative distribution parameters given together",
+    ),
+    (
+        INVALID_PARAMETER,
+        "a constant distribution parameter outside its valid range",
+    ),
     (DUPLICATE_PARAMETER, "a distribution parameter given twice"),
-    (DATA_FILE, "a data file (empirical values or trace) cannot be read or has no such column"),
-    (NON_NUMERIC_DATA, "a data file column holds a value that is not a number or a date-time"),
+    (
+        DATA_FILE,
+        "a data file (empirical values or trace) cannot be read or has no such column",
+    ),
+    (
+        NON_NUMERIC_DATA,
+        "a data file column holds a value that is not a number or a date-time",
+    ),
     // Pipelines and steps.
     (DUPLICATE_STEP, "two steps of one pipeline share a name"),
-    (UNKNOWN_STEP, "`after` names a step that the pipeline does not have"),
+    (
+        UNKNOWN_STEP,
+        "`after` names a step that the pipeline does not have",
+    ),
     (STEP_CYCLE, "steps that wait for each other in a cycle"),
     // Profiles and arrivals.
-    (PROFILE_SHAPE, "a profile without 24 hours and 7 days, or a 7x24 matrix"),
-    (PROFILE_VALUE, "a profile entry that is not a positive number"),
-    (ARRIVAL_SOURCE, "`arrivals` without exactly one of `interarrival`, `rate` and `trace`"),
-    (TRACE_EMPTY, "a replayed trace with no rows inside the scenario's horizon"),
+    (
+        PROFILE_SHAPE,
+        "a profile without 24 hours and 7 days, or a 7x24 matrix",
+    ),
+    (
+        PROFILE_VALUE,
+        "a profile entry that is not a positive number",
+    ),
+    (
+        ARRIVAL_SOURCE,
+        "`arrivals` without exactly one of `interarrival`, `rate` and `trace`",
+    ),
+    (
+        TRACE_EMPTY,
+        "a replayed trace with no rows inside the scenario's horizon",
+    ),
     // Experiments and overrides.
-    (UNKNOWN_PATH, "a sweep or `--set` path that names no attribute"),
-    (NOT_LITERAL, "a sweep or `--set` path whose attribute is not a literal"),
-    (BAD_SWEEP, "a sweep whose values are not a non-empty list, or a path swept twice"),
-    (UNKNOWN_METRIC, "an experiment metric name that pipesim does not produce"),
+    (
+        UNKNOWN_PATH,
+        "a sweep or `--set` path that names no attribute",
+    ),
+    (
+        NOT_LITERAL,
+        "a sweep or `--set` path whose attribute is not a literal",
+    ),
+    (
+        BAD_SWEEP,
+        "a sweep whose values are not a non-empty list, or a path swept twice",
+    ),
+    (
+        UNKNOWN_METRIC,
+        "an experiment metric name that pipesim does not produce",
+    ),
     // Models and monitors.
-    (UNKNOWN_MODEL_PROPERTY, "`model.X` in a monitor where X is not `accuracy`, `age` or `version`"),
+    (
+        UNKNOWN_MODEL_PROPERTY,
+        "`model.X` in a monitor where X is not `accuracy`, `age` or `version`",
+    ),
     // Warnings.
     (UNREACHABLE_ARM, "a `match` arm that can never be taken"),
-    (NEGATIVE_SAMPLES, "a duration, size or count distribution often sampled below zero"),
-    (TRACE_ROWS_DROPPED, "trace rows outside the scenario's horizon, which are ignored"),
+    (
+        NEGATIVE_SAMPLES,
+        "a duration, size or count distribution often sampled below zero",
+    ),
+    (
+        TRACE_ROWS_DROPPED,
+        "trace rows outside the scenario's horizon, which are ignored",
+    ),
 ];
 
 pub const READ_FAILED: &str = "E0101";

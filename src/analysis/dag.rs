@@ -39,17 +39,24 @@ pub fn check_acyclic(pipeline: &str, steps: &[StepNode], diagnostics: &mut Diagn
             continue;
         }
         acyclic = false;
-        let start = *component.iter().min_by_key(|n| n.index()).unwrap_or(&component[0]);
+        let start = *component
+            .iter()
+            .min_by_key(|n| n.index())
+            .unwrap_or(&component[0]);
         let cycle = shortest_cycle(&graph, &component, start);
-        let names: Vec<&str> = cycle.iter().map(|n| steps[graph[*n]].name.as_str()).collect();
+        let names: Vec<&str> = cycle
+            .iter()
+            .map(|n| steps[graph[*n]].name.as_str())
+            .collect();
         // The edge that closes the cycle: from the last step back to the first.
         let last = *cycle.get(cycle.len().saturating_sub(2)).unwrap_or(&start);
-        let closing = graph
-            .find_edge(last, start)
-            .map(|e| graph[e]);
+        let closing = graph.find_edge(last, start).map(|e| graph[e]);
         let mut d = Diagnostic::error(
             codes::STEP_CYCLE,
-            format!("the steps of `{pipeline}` wait for each other in a cycle: {}", names.join(" -> ")),
+            format!(
+                "the steps of `{pipeline}` wait for each other in a cycle: {}",
+                names.join(" -> ")
+            ),
         );
         if let Some(span) = closing {
             d = d.primary(span, "this `after` closes the cycle");
@@ -67,7 +74,11 @@ pub fn check_acyclic(pipeline: &str, steps: &[StepNode], diagnostics: &mut Diagn
 }
 
 /// The shortest cycle through `start` within `component`, as nodes from `start` back to it.
-fn shortest_cycle(graph: &DiGraph<usize, Span>, component: &[NodeIndex], start: NodeIndex) -> Vec<NodeIndex> {
+fn shortest_cycle(
+    graph: &DiGraph<usize, Span>,
+    component: &[NodeIndex],
+    start: NodeIndex,
+) -> Vec<NodeIndex> {
     let mut previous: Vec<Option<NodeIndex>> = vec![None; graph.node_count()];
     let mut queue = VecDeque::from([start]);
     let mut seen = vec![false; graph.node_count()];
@@ -117,7 +128,12 @@ mod tests {
     #[test]
     fn a_chain_and_a_fan_in_are_acyclic() {
         let mut d = Diagnostics::default();
-        let steps = [node("a", &[]), node("b", &[0]), node("c", &[0]), node("d", &[1, 2])];
+        let steps = [
+            node("a", &[]),
+            node("b", &[0]),
+            node("c", &[0]),
+            node("d", &[1, 2]),
+        ];
         assert!(check_acyclic("p", &steps, &mut d));
         assert!(d.is_empty());
     }
@@ -126,19 +142,36 @@ mod tests {
     fn a_cycle_is_printed_in_running_order() {
         let mut d = Diagnostics::default();
         // preprocess; train after validate; validate after train.
-        let steps = [node("preprocess", &[]), node("train", &[2]), node("validate", &[1])];
+        let steps = [
+            node("preprocess", &[]),
+            node("train", &[2]),
+            node("validate", &[1]),
+        ];
         assert!(!check_acyclic("p", &steps, &mut d));
         assert_eq!(d.0.len(), 1);
-        assert!(d.0[0].message.ends_with("train -> validate -> train"), "{}", d.0[0].message);
+        assert!(
+            d.0[0].message.ends_with("train -> validate -> train"),
+            "{}",
+            d.0[0].message
+        );
     }
 
     #[test]
     fn a_three_step_cycle_and_a_self_loop() {
         let mut d = Diagnostics::default();
-        let steps = [node("a", &[2]), node("b", &[0]), node("c", &[1]), node("d", &[3])];
+        let steps = [
+            node("a", &[2]),
+            node("b", &[0]),
+            node("c", &[1]),
+            node("d", &[3]),
+        ];
         assert!(!check_acyclic("p", &steps, &mut d));
         assert_eq!(d.0.len(), 2);
-        assert!(d.0[0].message.ends_with("a -> b -> c -> a"), "{}", d.0[0].message);
+        assert!(
+            d.0[0].message.ends_with("a -> b -> c -> a"),
+            "{}",
+            d.0[0].message
+        );
         assert!(d.0[1].message.ends_with("d -> d"), "{}", d.0[1].message);
     }
 }

@@ -27,8 +27,11 @@ impl Analyzer<'_> {
             Origin::Disk { shown, .. } => shown.parent().map(PathBuf::from).unwrap_or_default(),
             Origin::Stdlib(_) => {
                 self.diags.push(
-                    Diagnostic::error(codes::DATA_FILE, format!("the standard library cannot read `{path}`"))
-                        .primary(span, "no files beside the standard library"),
+                    Diagnostic::error(
+                        codes::DATA_FILE,
+                        format!("the standard library cannot read `{path}`"),
+                    )
+                    .primary(span, "no files beside the standard library"),
                 );
                 return None;
             }
@@ -106,9 +109,12 @@ impl Analyzer<'_> {
             None => format!("the columns are {listed}"),
         };
         self.diags.push(
-            Diagnostic::error(codes::DATA_FILE, format!("`{}` has no column `{column}`", table.name))
-                .primary(span, "no such column")
-                .help(help),
+            Diagnostic::error(
+                codes::DATA_FILE,
+                format!("`{}` has no column `{column}`", table.name),
+            )
+            .primary(span, "no such column")
+            .help(help),
         );
         None
     }
@@ -143,7 +149,12 @@ impl Analyzer<'_> {
                 return None;
             }
             None => {
-                let listed = table.headers.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", ");
+                let listed = table
+                    .headers
+                    .iter()
+                    .map(|h| format!("`{h}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 self.missing(
                     name_span,
                     "a replayed trace",
@@ -188,24 +199,51 @@ impl Analyzer<'_> {
         }
         times.sort_by(|a, b| a.total_cmp(b));
         let total = times.len();
-        let first = times.first().copied();
+        let (first, last) = (times.first().copied(), times.last().copied());
         let horizon = self.horizon;
+        let before = times.iter().filter(|t| **t < 0.0).count();
         times.retain(|t| *t >= 0.0 && (horizon <= 0.0 || *t <= horizon));
         let dropped = total - times.len();
-        let suggestion = match (calendar, first) {
-            (true, Some(first)) => chrono::DateTime::from_timestamp(self.start_unix + first.floor() as i64, 0)
-                .map(|t| format!("; `start = \"{}\"` matches the trace's first row", t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))),
+        // Rows before the start suggest a different start; rows only after the horizon, a
+        // longer horizon.
+        let suggestion = match (calendar, first, last) {
+            (true, Some(first), _) if before > 0 || times.is_empty() => {
+                chrono::DateTime::from_timestamp(self.start_unix + first.floor() as i64, 0).map(
+                    |t| {
+                        format!(
+                            "; `start = \"{}\"` matches the trace's first row",
+                            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                        )
+                    },
+                )
+            }
+            (_, _, Some(last)) if before == 0 && last > horizon => Some(format!(
+                "; `horizon = {}d` covers every row",
+                (last / 86400.0).ceil()
+            )),
             _ => None,
         }
         .unwrap_or_default();
+        let rows = |n: usize| {
+            if n == 1 {
+                "1 row".to_string()
+            } else {
+                format!("{n} rows")
+            }
+        };
         if times.is_empty() {
             self.diags.push(
                 Diagnostic::error(
                     codes::TRACE_EMPTY,
-                    format!("no row of `{}` falls inside the scenario's horizon", table.name),
+                    format!(
+                        "no row of `{}` falls inside the scenario's horizon",
+                        table.name
+                    ),
                 )
-                .primary(trace.span, format!("{total} rows, all outside"))
-                .help(format!("rows must lie between `scenario.start` and `start + horizon`{suggestion}")),
+                .primary(trace.span, format!("{}, all outside", rows(total)))
+                .help(format!(
+                    "rows must lie between `scenario.start` and `start + horizon`{suggestion}"
+                )),
             );
             return None;
         }
@@ -215,7 +253,7 @@ impl Analyzer<'_> {
                     codes::TRACE_ROWS_DROPPED,
                     format!("{dropped} of {total} rows of `{}` fall outside the scenario's horizon and are ignored", table.name),
                 )
-                .primary(trace.span, format!("{dropped} rows ignored"))
+                .primary(trace.span, format!("{} ignored", rows(dropped)))
                 .help(format!("rows must lie between `scenario.start` and `start + horizon`{suggestion}")),
             );
         }
@@ -228,7 +266,11 @@ pub fn parse_date_time(text: &str) -> Option<i64> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
         return Some(t.timestamp());
     }
-    for format in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M"] {
+    for format in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(t) = chrono::NaiveDateTime::parse_from_str(text, format) {
             return Some(t.and_utc().timestamp());
         }
@@ -245,7 +287,10 @@ mod tests {
         assert_eq!(parse_date_time("2019-01-07T00:00:00Z"), Some(1546819200));
         assert_eq!(parse_date_time("2019-01-07 00:00:00"), Some(1546819200));
         assert_eq!(parse_date_time("2019-01-07 01:00:00.5"), Some(1546822800));
-        assert_eq!(parse_date_time("2019-01-07T02:00:00+01:00"), Some(1546822800));
+        assert_eq!(
+            parse_date_time("2019-01-07T02:00:00+01:00"),
+            Some(1546822800)
+        );
         assert_eq!(parse_date_time("yesterday"), None);
     }
 }

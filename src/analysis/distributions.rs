@@ -18,22 +18,52 @@ use crate::ir::{self, Distribution, Expr, Func};
 use crate::source::Span;
 use crate::syntax::ast;
 
-pub const FUNCTIONS: &[&str] = &["min", "max", "round", "floor", "ceil", "abs", "clamp", "sqrt", "ln"];
+pub const FUNCTIONS: &[&str] = &[
+    "min", "max", "round", "floor", "ceil", "abs", "clamp", "sqrt", "ln",
+];
 
 /// Each distribution with its parameters and its usual form (for help texts).
 pub const DISTRIBUTIONS: &[(&str, &[&str], &str)] = &[
-    ("exponential", &["mean", "rate"], "exponential(mean = 90s)` or `exponential(rate = 120/h)"),
+    (
+        "exponential",
+        &["mean", "rate"],
+        "exponential(mean = 90s)` or `exponential(rate = 120/h)",
+    ),
     ("normal", &["mean", "sd"], "normal(mean = 10s, sd = 2s)"),
-    ("lognormal", &["median", "mu", "sigma"], "lognormal(median = 5min, sigma = 0.8)` or `lognormal(mu = 5.7, sigma = 0.8)"),
+    (
+        "lognormal",
+        &["median", "mu", "sigma"],
+        "lognormal(median = 5min, sigma = 0.8)` or `lognormal(mu = 5.7, sigma = 0.8)",
+    ),
     ("uniform", &["min", "max"], "uniform(min = 1s, max = 5s)"),
-    ("triangular", &["min", "mode", "max"], "triangular(min = 1s, mode = 2s, max = 5s)"),
-    ("gamma", &["shape", "scale"], "gamma(shape = 2, scale = 30s)"),
+    (
+        "triangular",
+        &["min", "mode", "max"],
+        "triangular(min = 1s, mode = 2s, max = 5s)",
+    ),
+    (
+        "gamma",
+        &["shape", "scale"],
+        "gamma(shape = 2, scale = 30s)",
+    ),
     ("erlang", &["k", "mean"], "erlang(k = 3, mean = 90s)"),
-    ("weibull", &["shape", "scale"], "weibull(shape = 1.5, scale = 30s)"),
-    ("exponweib", &["a", "c", "scale"], "exponweib(a = 1.8, c = 0.7, scale = 110s)"),
+    (
+        "weibull",
+        &["shape", "scale"],
+        "weibull(shape = 1.5, scale = 30s)",
+    ),
+    (
+        "exponweib",
+        &["a", "c", "scale"],
+        "exponweib(a = 1.8, c = 0.7, scale = 110s)",
+    ),
     ("bernoulli", &["p"], "bernoulli(p = 0.95)"),
     ("poisson", &["mean"], "poisson(mean = 4)"),
-    ("empirical", &["column"], "empirical(\"file.csv\", column = \"name\")"),
+    (
+        "empirical",
+        &["column"],
+        "empirical(\"file.csv\", column = \"name\")",
+    ),
 ];
 
 type Params = Vec<(String, Typed, Span)>;
@@ -44,7 +74,13 @@ fn get<'p>(params: &'p Params, name: &str) -> Option<&'p (String, Typed, Span)> 
 
 impl Analyzer<'_> {
     /// `name(args)`: a function or a distribution.
-    pub fn call(&mut self, callee: &ast::Ident, args: &[ast::Arg], span: Span, scope: &Scope) -> Typed {
+    pub fn call(
+        &mut self,
+        callee: &ast::Ident,
+        args: &[ast::Arg],
+        span: Span,
+        scope: &Scope,
+    ) -> Typed {
         let name = callee.name.as_str();
         if FUNCTIONS.contains(&name) {
             return self.function(callee, args, span, scope);
@@ -55,30 +91,52 @@ impl Analyzer<'_> {
         for arg in args {
             self.expr(&arg.value, scope);
         }
-        let all = FUNCTIONS.iter().chain(DISTRIBUTIONS.iter().map(|(n, _, _)| n)).copied();
+        let all = FUNCTIONS
+            .iter()
+            .chain(DISTRIBUTIONS.iter().map(|(n, _, _)| n))
+            .copied();
         let help = did_you_mean(name, all).unwrap_or_else(|| {
             format!(
                 "the functions are {}; the distributions are {}",
                 FUNCTIONS.join(", "),
-                DISTRIBUTIONS.iter().map(|d| d.0).collect::<Vec<_>>().join(", ")
+                DISTRIBUTIONS
+                    .iter()
+                    .map(|d| d.0)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         });
         self.diags.push(
-            Diagnostic::error(codes::UNKNOWN_FUNCTION, format!("unknown function `{name}`"))
-                .primary(callee.span, "not a function or distribution")
-                .help(help),
+            Diagnostic::error(
+                codes::UNKNOWN_FUNCTION,
+                format!("unknown function `{name}`"),
+            )
+            .primary(callee.span, "not a function or distribution")
+            .help(help),
         );
         Typed::error()
     }
 
-    fn function(&mut self, callee: &ast::Ident, args: &[ast::Arg], span: Span, scope: &Scope) -> Typed {
+    fn function(
+        &mut self,
+        callee: &ast::Ident,
+        args: &[ast::Arg],
+        span: Span,
+        scope: &Scope,
+    ) -> Typed {
         let name = callee.name.as_str();
-        let typed: Vec<(Typed, Span)> = args.iter().map(|a| (self.expr(&a.value, scope), a.value.span)).collect();
+        let typed: Vec<(Typed, Span)> = args
+            .iter()
+            .map(|a| (self.expr(&a.value, scope), a.value.span))
+            .collect();
         if let Some(named) = args.iter().find_map(|a| a.name.as_ref()) {
             self.diags.push(
-                Diagnostic::error(codes::BAD_ARGUMENTS, format!("`{name}` takes plain arguments, not named ones"))
-                    .primary(named.span, "named argument")
-                    .help(format!("write `{name}({})`", function_usage(name))),
+                Diagnostic::error(
+                    codes::BAD_ARGUMENTS,
+                    format!("`{name}` takes plain arguments, not named ones"),
+                )
+                .primary(named.span, "named argument")
+                .help(format!("write `{name}({})`", function_usage(name))),
             );
             return Typed::error();
         }
@@ -112,9 +170,12 @@ impl Analyzer<'_> {
             if !t.ty.is_numeric() {
                 let found = self.describe(&t.ty);
                 self.diags.push(
-                    Diagnostic::error(codes::BAD_OPERAND, format!("`{name}` takes numbers, found {found}"))
-                        .primary(*arg_span, format!("this is {found}"))
-                        .help(format!("write `{name}({})`", function_usage(name))),
+                    Diagnostic::error(
+                        codes::BAD_OPERAND,
+                        format!("`{name}` takes numbers, found {found}"),
+                    )
+                    .primary(*arg_span, format!("this is {found}"))
+                    .help(format!("write `{name}({})`", function_usage(name))),
                 );
                 return Typed::error();
             }
@@ -135,7 +196,9 @@ impl Analyzer<'_> {
                     if let Some((_, s)) = &first {
                         d = d.secondary(*s, format!("this is {df}"));
                     }
-                    self.diags.push(d.help("give every argument the same unit, such as `max(0s, x)` for durations"));
+                    self.diags.push(d.help(
+                        "give every argument the same unit, such as `max(0s, x)` for durations",
+                    ));
                     return Typed::error();
                 }
             }
@@ -156,18 +219,24 @@ impl Analyzer<'_> {
                 Some(half) => Ty::Num(half),
                 None => {
                     self.diags.push(
-                        Diagnostic::error(codes::BAD_OPERAND, format!("`sqrt` of {} has no unit", d.describe()))
-                            .primary(typed[0].1, "odd powers of its units")
-                            .help("take the square root of a plain number or of a squared quantity"),
+                        Diagnostic::error(
+                            codes::BAD_OPERAND,
+                            format!("`sqrt` of {} has no unit", d.describe()),
+                        )
+                        .primary(typed[0].1, "odd powers of its units")
+                        .help("take the square root of a plain number or of a squared quantity"),
                     );
                     return Typed::error();
                 }
             },
             (Func::Ln, Ty::Num(d)) if !d.is_number() => {
                 self.diags.push(
-                    Diagnostic::error(codes::BAD_OPERAND, format!("`ln` needs a plain number, found {}", d.describe()))
-                        .primary(typed[0].1, "has a unit")
-                        .help("divide by a unit first, such as `ln(size / 1GB)`"),
+                    Diagnostic::error(
+                        codes::BAD_OPERAND,
+                        format!("`ln` needs a plain number, found {}", d.describe()),
+                    )
+                    .primary(typed[0].1, "has a unit")
+                    .help("divide by a unit first, such as `ln(size / 1GB)`"),
                 );
                 return Typed::error();
             }
@@ -201,21 +270,29 @@ impl Analyzer<'_> {
             if !allowed.contains(&param.name.as_str()) {
                 let help = did_you_mean(&param.name, allowed.iter().copied())
                     .map(|h| format!("{h} `{name}` takes `{}`", allowed.join("`, `")))
-                    .unwrap_or_else(|| format!("`{name}` takes `{}`: write `{usage}`", allowed.join("`, `")));
+                    .unwrap_or_else(|| {
+                        format!("`{name}` takes `{}`: write `{usage}`", allowed.join("`, `"))
+                    });
                 self.diags.push(
-                    Diagnostic::error(codes::UNKNOWN_PARAMETER, format!("`{name}` has no parameter `{}`", param.name))
-                        .primary(param.span, "unknown parameter")
-                        .help(help),
+                    Diagnostic::error(
+                        codes::UNKNOWN_PARAMETER,
+                        format!("`{name}` has no parameter `{}`", param.name),
+                    )
+                    .primary(param.span, "unknown parameter")
+                    .help(help),
                 );
                 broken = true;
                 continue;
             }
             if let Some((_, _, first)) = get(&params, &param.name) {
                 self.diags.push(
-                    Diagnostic::error(codes::DUPLICATE_PARAMETER, format!("`{}` is given twice", param.name))
-                        .primary(param.span, "second time")
-                        .secondary(*first, "first time")
-                        .help("remove one of them"),
+                    Diagnostic::error(
+                        codes::DUPLICATE_PARAMETER,
+                        format!("`{}` is given twice", param.name),
+                    )
+                    .primary(param.span, "second time")
+                    .secondary(*first, "first time")
+                    .help("remove one of them"),
                 );
                 broken = true;
                 continue;
@@ -228,9 +305,12 @@ impl Analyzer<'_> {
         for arg in &positional {
             self.expr(&arg.value, scope);
             self.diags.push(
-                Diagnostic::error(codes::POSITIONAL_PARAMETER, format!("the parameters of `{name}` are named"))
-                    .primary(arg.value.span, "parameter without a name")
-                    .help(format!("write `{usage}`")),
+                Diagnostic::error(
+                    codes::POSITIONAL_PARAMETER,
+                    format!("the parameters of `{name}` are named"),
+                )
+                .primary(arg.value.span, "parameter without a name")
+                .help(format!("write `{usage}`")),
             );
             broken = true;
         }
@@ -240,14 +320,24 @@ impl Analyzer<'_> {
             "lognormal" => &["median", "mu"],
             _ => &[],
         };
-        let required: Vec<&str> = allowed.iter().copied().filter(|p| !alternatives.contains(p)).collect();
+        let required: Vec<&str> = allowed
+            .iter()
+            .copied()
+            .filter(|p| !alternatives.contains(p))
+            .collect();
         if !alternatives.is_empty() {
-            let given: Vec<&(String, Typed, Span)> = params.iter().filter(|(n, _, _)| alternatives.contains(&n.as_str())).collect();
+            let given: Vec<&(String, Typed, Span)> = params
+                .iter()
+                .filter(|(n, _, _)| alternatives.contains(&n.as_str()))
+                .collect();
             if given.len() > 1 {
                 self.diags.push(
                     Diagnostic::error(
                         codes::CONFLICTING_PARAMETERS,
-                        format!("`{name}` takes one of `{}`, not both", alternatives.join("` and `")),
+                        format!(
+                            "`{name}` takes one of `{}`, not both",
+                            alternatives.join("` and `")
+                        ),
                     )
                     .primary(given[1].2, "second alternative")
                     .secondary(given[0].2, "first alternative")
@@ -266,7 +356,11 @@ impl Analyzer<'_> {
                 broken = true;
             }
         }
-        let missing: Vec<&str> = required.iter().copied().filter(|p| get(&params, p).is_none()).collect();
+        let missing: Vec<&str> = required
+            .iter()
+            .copied()
+            .filter(|p| get(&params, p).is_none())
+            .collect();
         if !missing.is_empty() && !broken {
             self.diags.push(
                 Diagnostic::error(
@@ -321,10 +415,15 @@ impl Analyzer<'_> {
                     self.diags.push(
                         Diagnostic::error(
                             codes::TYPE_MISMATCH,
-                            format!("expected {} like `{first}`, found {found}", want_here.name()),
+                            format!(
+                                "expected {} like `{first}`, found {found}",
+                                want_here.name()
+                            ),
                         )
                         .primary(*pspan, format!("this is {found}"))
-                        .help(format!("give `{param}` the same unit as `{first}`, such as `{usage}`")),
+                        .help(format!(
+                            "give `{param}` the same unit as `{first}`, such as `{usage}`"
+                        )),
                     );
                     ok = false;
                 }
@@ -356,7 +455,12 @@ impl Analyzer<'_> {
             if let Some((e, s)) = p(param) {
                 if let Some(v) = const_num(&e) {
                     if v <= 0.0 {
-                        self.invalid_parameter(name, s, format!("`{param}` must be positive, found {}", show(v)), usage);
+                        self.invalid_parameter(
+                            name,
+                            s,
+                            format!("`{param}` must be positive, found {}", show(v)),
+                            usage,
+                        );
                         ok = false;
                     }
                 }
@@ -366,7 +470,12 @@ impl Analyzer<'_> {
             if let Some((e, s)) = p("k") {
                 if let Some(v) = const_num(&e) {
                     if v > 0.0 && v.fract() != 0.0 {
-                        self.invalid_parameter(name, s, format!("`k` must be a whole number, found {}", show(v)), usage);
+                        self.invalid_parameter(
+                            name,
+                            s,
+                            format!("`k` must be a whole number, found {}", show(v)),
+                            usage,
+                        );
                         ok = false;
                     }
                 }
@@ -376,7 +485,12 @@ impl Analyzer<'_> {
             if let Some((e, s)) = p("p") {
                 if let Some(v) = const_num(&e) {
                     if !(0.0..=1.0).contains(&v) {
-                        self.invalid_parameter(name, s, format!("`p` is a probability between 0 and 1, found {}", show(v)), usage);
+                        self.invalid_parameter(
+                            name,
+                            s,
+                            format!("`p` is a probability between 0 and 1, found {}", show(v)),
+                            usage,
+                        );
                         ok = false;
                     }
                 }
@@ -386,7 +500,12 @@ impl Analyzer<'_> {
             if let Some((e, s)) = p("mean") {
                 if let Some(v) = const_num(&e) {
                     if v < 0.0 {
-                        self.invalid_parameter(name, s, format!("`mean` must not be negative, found {}", show(v)), usage);
+                        self.invalid_parameter(
+                            name,
+                            s,
+                            format!("`mean` must not be negative, found {}", show(v)),
+                            usage,
+                        );
                         ok = false;
                     }
                 }
@@ -397,13 +516,30 @@ impl Analyzer<'_> {
             if let (Some((lo, _)), Some((hi, hs))) = (&lo, &hi) {
                 if let (Some(a), Some(b)) = (const_num(lo), const_num(hi)) {
                     if a >= b {
-                        self.invalid_parameter(name, *hs, format!("`max` must be greater than `min`, found {} <= {}", show(b), show(a)), usage);
+                        self.invalid_parameter(
+                            name,
+                            *hs,
+                            format!(
+                                "`max` must be greater than `min`, found {} <= {}",
+                                show(b),
+                                show(a)
+                            ),
+                            usage,
+                        );
                         ok = false;
                     } else if name == "triangular" {
                         if let Some((mode, ms)) = p("mode") {
                             if let Some(m) = const_num(&mode) {
                                 if m < a || m > b {
-                                    self.invalid_parameter(name, ms, format!("`mode` must lie between `min` and `max`, found {}", show(m)), usage);
+                                    self.invalid_parameter(
+                                        name,
+                                        ms,
+                                        format!(
+                                            "`mode` must lie between `min` and `max`, found {}",
+                                            show(m)
+                                        ),
+                                        usage,
+                                    );
                                     ok = false;
                                 }
                             }
@@ -422,7 +558,10 @@ impl Analyzer<'_> {
                     None => reciprocal(pe("rate")),
                 },
             },
-            "normal" => Distribution::Normal { mean: pe("mean"), sd: pe("sd") },
+            "normal" => Distribution::Normal {
+                mean: pe("mean"),
+                sd: pe("sd"),
+            },
             "lognormal" => Distribution::LogNormal {
                 mu: match p("mu") {
                     Some((mu, _)) => mu,
@@ -430,15 +569,32 @@ impl Analyzer<'_> {
                 },
                 sigma: pe("sigma"),
             },
-            "uniform" => Distribution::Uniform { min: pe("min"), max: pe("max") },
-            "triangular" => Distribution::Triangular { min: pe("min"), mode: pe("mode"), max: pe("max") },
-            "gamma" => Distribution::Gamma { shape: pe("shape"), scale: pe("scale") },
+            "uniform" => Distribution::Uniform {
+                min: pe("min"),
+                max: pe("max"),
+            },
+            "triangular" => Distribution::Triangular {
+                min: pe("min"),
+                mode: pe("mode"),
+                max: pe("max"),
+            },
+            "gamma" => Distribution::Gamma {
+                shape: pe("shape"),
+                scale: pe("scale"),
+            },
             "erlang" => Distribution::Gamma {
                 shape: pe("k"),
                 scale: divide(pe("mean"), pe("k")),
             },
-            "weibull" => Distribution::Weibull { shape: pe("shape"), scale: pe("scale") },
-            "exponweib" => Distribution::ExpWeib { a: pe("a"), c: pe("c"), scale: pe("scale") },
+            "weibull" => Distribution::Weibull {
+                shape: pe("shape"),
+                scale: pe("scale"),
+            },
+            "exponweib" => Distribution::ExpWeib {
+                a: pe("a"),
+                c: pe("c"),
+                scale: pe("scale"),
+            },
             "bernoulli" => Distribution::Bernoulli { p: pe("p") },
             _ => Distribution::Poisson { mean: pe("mean") },
         };
@@ -450,9 +606,12 @@ impl Analyzer<'_> {
 
     fn invalid_parameter(&mut self, name: &str, span: Span, message: String, usage: &str) {
         self.diags.push(
-            Diagnostic::error(codes::INVALID_PARAMETER, format!("invalid `{name}`: {message}"))
-                .primary(span, "out of range")
-                .help(format!("for example `{usage}`")),
+            Diagnostic::error(
+                codes::INVALID_PARAMETER,
+                format!("invalid `{name}`: {message}"),
+            )
+            .primary(span, "out of range")
+            .help(format!("for example `{usage}`")),
         );
     }
 
@@ -480,18 +639,24 @@ impl Analyzer<'_> {
             [] => {
                 if !broken {
                     self.diags.push(
-                        Diagnostic::error(codes::MISSING_PARAMETER, "`empirical` needs the file to read")
-                            .primary(callee.span, "no file")
-                            .help(format!("write `{usage}`")),
+                        Diagnostic::error(
+                            codes::MISSING_PARAMETER,
+                            "`empirical` needs the file to read",
+                        )
+                        .primary(callee.span, "no file")
+                        .help(format!("write `{usage}`")),
                     );
                 }
                 None
             }
             [_, extra, ..] => {
                 self.diags.push(
-                    Diagnostic::error(codes::POSITIONAL_PARAMETER, "`empirical` takes one file and a named `column`")
-                        .primary(extra.value.span, "extra argument")
-                        .help(format!("write `{usage}`")),
+                    Diagnostic::error(
+                        codes::POSITIONAL_PARAMETER,
+                        "`empirical` takes one file and a named `column`",
+                    )
+                    .primary(extra.value.span, "extra argument")
+                    .help(format!("write `{usage}`")),
                 );
                 None
             }
@@ -593,7 +758,8 @@ pub fn negative_probability(d: &Distribution) -> Option<f64> {
     match d {
         Distribution::Normal { mean, sd } => {
             let (mean, sd) = (const_num(mean)?, const_num(sd)?);
-            (sd > 0.0).then(|| 0.5 * statrs::function::erf::erfc(mean / sd / std::f64::consts::SQRT_2))
+            (sd > 0.0)
+                .then(|| 0.5 * statrs::function::erf::erfc(mean / sd / std::f64::consts::SQRT_2))
         }
         Distribution::Uniform { min, max } => {
             let (lo, hi) = (const_num(min)?, const_num(max)?);

@@ -188,6 +188,9 @@ pub struct Analyzer<'a> {
     pub diags: Diagnostics,
     pub overrides: Vec<Override>,
     pub override_used: Vec<bool>,
+    /// Overrides already reported as naming nothing valid: not applied, so that a wrong
+    /// `--set` gives one diagnostic.
+    pub override_rejected: Vec<bool>,
     pub labels: Vec<String>,
     pub label_ids: HashMap<String, ir::LabelId>,
     /// Every identifier some `choice` can produce.
@@ -206,10 +209,16 @@ pub struct Analyzer<'a> {
     /// `scenario.start` and `horizon`, for trace replay.
     pub start_unix: i64,
     pub horizon: f64,
+    /// The horizon as written, for messages.
+    horizon_text: Option<String>,
 }
 
 impl<'a> Analyzer<'a> {
-    pub fn new(sources: &'a SourceMap, program: &'a Program, overrides: &[Override]) -> Analyzer<'a> {
+    pub fn new(
+        sources: &'a SourceMap,
+        program: &'a Program,
+        overrides: &[Override],
+    ) -> Analyzer<'a> {
         let mut diags = Diagnostics::default();
         let symbols = resolve::build_symbols(program, &mut diags);
         Analyzer {
@@ -219,6 +228,7 @@ impl<'a> Analyzer<'a> {
             diags,
             overrides: overrides.to_vec(),
             override_used: vec![false; overrides.len()],
+            override_rejected: vec![false; overrides.len()],
             labels: Vec::new(),
             label_ids: HashMap::new(),
             known_labels: BTreeSet::new(),
@@ -233,6 +243,7 @@ impl<'a> Analyzer<'a> {
             datasets: HashMap::new(),
             start_unix: 0,
             horizon: 0.0,
+            horizon_text: None,
         }
     }
 
@@ -256,8 +267,16 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    /// The source text of a span, for quoting a value as the user wrote it.
+    pub fn text(&self, span: Span) -> String {
+        self.sources.get(span.file).slice(span).trim().to_string()
+    }
+
     pub fn label_name(&self, id: ir::LabelId) -> &str {
-        self.labels.get(id as usize).map(String::as_str).unwrap_or("?")
+        self.labels
+            .get(id as usize)
+            .map(String::as_str)
+            .unwrap_or("?")
     }
 
     pub fn intern_label(&mut self, name: &str) -> ir::LabelId {
@@ -324,7 +343,11 @@ impl<'a> Analyzer<'a> {
                 match decl.kind {
                     DeclKind::Resource => {
                         let lowered = self.lower_resource(module, item, decl);
-                        if let Some(id) = self.resource_decls.iter().position(|d| *d == (module, item)) {
+                        if let Some(id) = self
+                            .resource_decls
+                            .iter()
+                            .position(|d| *d == (module, item))
+                        {
                             resources[id] = lowered;
                         }
                     }
@@ -422,6 +445,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
+        self.report_unused_overrides();
         let scenario = ir::Scenario {
             name: header.name,
             start_unix: header.start_unix,
@@ -439,6 +463,22 @@ impl<'a> Analyzer<'a> {
             labels: self.labels.clone(),
         };
         (scenario, scenario_item.is_some(), sweeps)
+    }
+
+    /// An override whose path is valid but that no lowering read changes nothing: say so
+    /// rather than run a sweep point identical to another.
+    fn report_unused_overrides(&mut self) {
+        for i in 0..self.overrides.len() {
+            if self.override_used[i] || self.override_rejected[i] {
+                continue;
+            }
+            let (path, span) = (self.overrides[i].path.clone(), self.overrides[i].value.span);
+            self.diags.push(
+                Diagnostic::error(codes::UNKNOWN_PATH, format!("`{path}` changes nothing in this scenario"))
+                    .primary(span, "never used")
+                    .help("the attribute is not read: its block (`autoscale`, `model`) is missing, or its declaration is replaced by the scenario's own (resources bind by name)"),
+            );
+        }
     }
 
     /// Gives each module the prefix the entry file uses for it (`aiops.`), breadth first.
@@ -490,7 +530,11 @@ impl<'a> Analyzer<'a> {
                     walk(lhs, out);
                     walk(rhs, out);
                 }
-                ast::ExprKind::If { cond, then, otherwise } => {
+                ast::ExprKind::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
                     walk(cond, out);
                     walk(then, out);
                     walk(otherwise, out);
@@ -575,7 +619,13 @@ impl<'a> Analyzer<'a> {
                             .then(|| self.resolver().lookup(module, &name.name))
                             .flatten()
                             .filter(|(m, _)| *m == 0);
-                        if let Some((_, resolve::Symbol::Decl { item: entry_item, .. })) = shadowing {
+                        if let Some((
+                            _,
+                            resolve::Symbol::Decl {
+                                item: entry_item, ..
+                            },
+                        )) = shadowing
+                        {
                             if let Some(&id) = self.resource_ids.get(&(0, entry_item)) {
                                 self.resource_ids.insert((module, item), id);
                                 continue;
@@ -583,7 +633,10 @@ impl<'a> Analyzer<'a> {
                         }
                         let id = self.resources.len() as ir::ResourceId;
                         let kind = self.resource_kind(module, decl);
-                        self.resources.push(ResourceInfo { name: qualified, kind });
+                        self.resources.push(ResourceInfo {
+                            name: qualified,
+                            kind,
+                        });
                         self.resource_decls.push((module, item));
                         self.resource_ids.insert((module, item), id);
                     }
@@ -617,12 +670,24 @@ impl<'a> Analyzer<'a> {
     }
 
     /// The value of attribute `name`: an override of `prefix.name`, or the written one.
-    pub fn value<'e>(&mut self, prefix: Option<&str>, entries: &Entries<'e>, name: &str) -> Option<ast::Expr> {
+    pub fn value<'e>(
+        &mut self,
+        prefix: Option<&str>,
+        entries: &Entries<'e>,
+        name: &str,
+    ) -> Option<ast::Expr> {
         if let Some(prefix) = prefix {
             let path = format!("{prefix}.{name}");
-            if let Some(i) = self.overrides.iter().position(|o| o.path == path) {
-                self.override_used[i] = true;
-                return Some(self.overrides[i].value.clone());
+            // The last override of a path wins: a sweep point's value comes after the
+            // command line's `--set`, and is what the point's params report.
+            let matching: Vec<usize> = (0..self.overrides.len())
+                .filter(|i| !self.override_rejected[*i] && self.overrides[*i].path == path)
+                .collect();
+            if let Some(&last) = matching.last() {
+                for i in &matching {
+                    self.override_used[*i] = true;
+                }
+                return Some(self.overrides[last].value.clone());
             }
         }
         entries.get(name).map(|a| a.value.clone())
@@ -642,22 +707,30 @@ impl<'a> Analyzer<'a> {
                     let name = attr.name.name.as_str();
                     if let Some(first) = out.get(name) {
                         self.diags.push(
-                            Diagnostic::error(codes::DUPLICATE_ATTRIBUTE, format!("`{name}` is set twice in {}", rules.owner))
-                                .primary(attr.name.span, "set again here")
-                                .secondary(first.name.span, "first set here")
-                                .help("keep one of them"),
+                            Diagnostic::error(
+                                codes::DUPLICATE_ATTRIBUTE,
+                                format!("`{name}` is set twice in {}", rules.owner),
+                            )
+                            .primary(attr.name.span, "set again here")
+                            .secondary(first.name.span, "first set here")
+                            .help("keep one of them"),
                         );
                         continue;
                     }
-                    if rules.attrs.contains(&name) || (rules.user_attrs && !rules.inapplicable.iter().any(|(n, _)| *n == name)) {
+                    if rules.attrs.contains(&name)
+                        || (rules.user_attrs && !rules.inapplicable.iter().any(|(n, _)| *n == name))
+                    {
                         out.attrs.push(attr);
                         continue;
                     }
                     if let Some((_, why)) = rules.inapplicable.iter().find(|(n, _)| *n == name) {
                         self.diags.push(
-                            Diagnostic::error(codes::INAPPLICABLE_ATTRIBUTE, format!("`{name}` does not apply to {}", rules.owner))
-                                .primary(attr.name.span, "not applicable here")
-                                .help(why.clone()),
+                            Diagnostic::error(
+                                codes::INAPPLICABLE_ATTRIBUTE,
+                                format!("`{name}` does not apply to {}", rules.owner),
+                            )
+                            .primary(attr.name.span, "not applicable here")
+                            .help(why.clone()),
                         );
                         continue;
                     }
@@ -668,9 +741,12 @@ impl<'a> Analyzer<'a> {
                         None => format!("{} takes `{}`", rules.owner, known.join("`, `")),
                     };
                     self.diags.push(
-                        Diagnostic::error(codes::UNKNOWN_ATTRIBUTE, format!("unknown attribute `{name}` in {}", rules.owner))
-                            .primary(attr.name.span, "unknown attribute")
-                            .help(help),
+                        Diagnostic::error(
+                            codes::UNKNOWN_ATTRIBUTE,
+                            format!("unknown attribute `{name}` in {}", rules.owner),
+                        )
+                        .primary(attr.name.span, "unknown attribute")
+                        .help(help),
                     );
                 }
                 ast::Entry::Block(nb) => {
@@ -679,13 +755,25 @@ impl<'a> Analyzer<'a> {
                     } else {
                         let help = match did_you_mean(&nb.name.name, rules.blocks.iter().copied()) {
                             Some(h) => h,
-                            None if rules.blocks.is_empty() => format!("{} has no nested blocks", rules.owner),
-                            None => format!("{} can hold `{}` blocks", rules.owner, rules.blocks.join("`, `")),
+                            None if nb.name.name == "autoscale" => {
+                                "only pools (`kind = pool`) autoscale".to_string()
+                            }
+                            None if rules.blocks.is_empty() => {
+                                format!("{} has no nested blocks", rules.owner)
+                            }
+                            None => format!(
+                                "{} can hold `{}` blocks",
+                                rules.owner,
+                                rules.blocks.join("`, `")
+                            ),
                         };
                         self.diags.push(
-                            Diagnostic::error(codes::MISPLACED_ENTRY, format!("a `{}` block is not allowed in {}", nb.name.name, rules.owner))
-                                .primary(nb.name.span, "not allowed here")
-                                .help(help),
+                            Diagnostic::error(
+                                codes::MISPLACED_ENTRY,
+                                format!("`{}` is not allowed in {}", nb.name.name, rules.owner),
+                            )
+                            .primary(nb.name.span, "not allowed here")
+                            .help(help),
                         );
                     }
                 }
@@ -694,9 +782,16 @@ impl<'a> Analyzer<'a> {
                         out.steps.push(step);
                     } else {
                         self.diags.push(
-                            Diagnostic::error(codes::MISPLACED_ENTRY, format!("a `{}` step is not allowed in {}", step.kind.keyword(), rules.owner))
-                                .primary(step.kind_span, "steps belong in a pipeline")
-                                .help("move the step into a `pipeline` block"),
+                            Diagnostic::error(
+                                codes::MISPLACED_ENTRY,
+                                format!(
+                                    "a `{}` step is not allowed in {}",
+                                    step.kind.keyword(),
+                                    rules.owner
+                                ),
+                            )
+                            .primary(step.kind_span, "steps belong in a pipeline")
+                            .help("move the step into a `pipeline` block"),
                         );
                     }
                 }
@@ -705,9 +800,12 @@ impl<'a> Analyzer<'a> {
                         out.sweeps.push(sweep);
                     } else {
                         self.diags.push(
-                            Diagnostic::error(codes::MISPLACED_ENTRY, format!("`sweep` is not allowed in {}", rules.owner))
-                                .primary(sweep.span, "sweeps belong in the experiment")
-                                .help("move the sweep into the `experiment` block"),
+                            Diagnostic::error(
+                                codes::MISPLACED_ENTRY,
+                                format!("`sweep` is not allowed in {}", rules.owner),
+                            )
+                            .primary(sweep.span, "sweeps belong in the experiment")
+                            .help("move the sweep into the `experiment` block"),
                         );
                     }
                 }
@@ -733,7 +831,13 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Checks and lowers an attribute value that must be a constant of `expect`.
-    pub fn constant(&mut self, e: &ast::Expr, expect: Expect, what: &str, scope: &Scope) -> Option<f64> {
+    pub fn constant(
+        &mut self,
+        e: &ast::Expr,
+        expect: Expect,
+        what: &str,
+        scope: &Scope,
+    ) -> Option<f64> {
         let typed = self.expr(e, scope);
         if !self.expect(&typed, expect, e.span, what) || typed.ty == Ty::Error {
             return None;
@@ -776,7 +880,11 @@ impl<'a> Analyzer<'a> {
         if v.fract() != 0.0 || v < min || v > u32::MAX as f64 {
             self.out_of_range(
                 e.span,
-                format!("`{what}` must be a whole number of at least {}, found {}", show(min), show(v)),
+                format!(
+                    "`{what}` must be a whole number of at least {}, found {}",
+                    show(min),
+                    show(v)
+                ),
                 format!("write a whole number such as `{}`", show(min.max(1.0))),
             );
             return None;
@@ -788,9 +896,12 @@ impl<'a> Analyzer<'a> {
     pub fn keyword(&mut self, e: &ast::Expr, what: &str, allowed: &[&str]) -> Option<usize> {
         let ast::ExprKind::Path(p) = &e.kind else {
             self.diags.push(
-                Diagnostic::error(codes::TYPE_MISMATCH, format!("expected one of `{}` for `{what}`", allowed.join("`, `")))
-                    .primary(e.span, "not a keyword")
-                    .help(format!("write one of `{}`", allowed.join("`, `"))),
+                Diagnostic::error(
+                    codes::TYPE_MISMATCH,
+                    format!("expected one of `{}` for `{what}`", allowed.join("`, `")),
+                )
+                .primary(e.span, "not a keyword")
+                .help(format!("write one of `{}`", allowed.join("`, `"))),
             );
             return None;
         };
@@ -844,7 +955,11 @@ impl<'a> Analyzer<'a> {
         visit(e, &mut worst);
         if let Some((p, name)) = worst {
             if p > 0.01 {
-                let percent = if p * 100.0 >= 1.0 { format!("{:.0}%", p * 100.0) } else { format!("{:.1}%", p * 100.0) };
+                let percent = if p * 100.0 >= 1.0 {
+                    format!("{:.0}%", p * 100.0)
+                } else {
+                    format!("{:.1}%", p * 100.0)
+                };
                 let help = match name {
                     "normal" => "a normal whose mean is under 2.33 standard deviations goes below zero more than 1% of the time: use `lognormal` or `gamma`, or a larger mean",
                     _ => "use a distribution that stays positive, such as `lognormal`, `gamma` or `uniform` with `min >= 0`",
@@ -926,9 +1041,14 @@ impl<'a> Analyzer<'a> {
                         header.start_rfc3339 = s.clone();
                     }
                     Err(err) => self.diags.push(
-                        Diagnostic::error(codes::BAD_DATE_TIME, format!("`start` is not an RFC 3339 date-time: {err}"))
-                            .primary(e.span, "not a date-time")
-                            .help(format!("write a date, `T`, a time and a zone, such as `\"{DEFAULT_START}\"`")),
+                        Diagnostic::error(
+                            codes::BAD_DATE_TIME,
+                            format!("`start` is not an RFC 3339 date-time: {err}"),
+                        )
+                        .primary(e.span, "not a date-time")
+                        .help(format!(
+                            "write a date, `T`, a time and a zone, such as `\"{DEFAULT_START}\"`"
+                        )),
                     ),
                 },
                 _ => {
@@ -941,15 +1061,25 @@ impl<'a> Analyzer<'a> {
             Some(e) => {
                 if let Some(v) = self.constant(&e, Expect::Dim(Dim::TIME), "horizon", &scope) {
                     if v <= 0.0 {
-                        self.out_of_range(e.span, format!("`horizon` must be positive, found {}s", show(v)), "simulate for some time, such as `horizon = 30d`".into());
+                        self.out_of_range(
+                            e.span,
+                            format!("`horizon` must be positive, found {}", self.text(e.span)),
+                            "simulate for some time, such as `horizon = 30d`".into(),
+                        );
                     } else {
                         header.horizon = v;
+                        self.horizon_text = Some(self.text(e.span));
                     }
                 }
             }
             None => {
                 let span = decl.name.as_ref().map(|n| n.span).unwrap_or(decl.kind_span);
-                self.missing(span, &rules.owner, "horizon", "say how long to simulate, such as `horizon = 30d`".into());
+                self.missing(
+                    span,
+                    &rules.owner,
+                    "horizon",
+                    "say how long to simulate, such as `horizon = 30d`".into(),
+                );
             }
         }
         if let Some(e) = self.value(prefix, &entries, "warmup") {
@@ -957,7 +1087,11 @@ impl<'a> Analyzer<'a> {
                 if v < 0.0 || (header.horizon > 0.0 && v >= header.horizon) {
                     self.out_of_range(
                         e.span,
-                        format!("`warmup` must be at least 0s and shorter than the horizon, found {}s", show(v)),
+                        format!(
+                            "`warmup` ({}) must be shorter than the horizon ({})",
+                            self.text(e.span),
+                            self.horizon_text.clone().unwrap_or_else(|| "0s".into())
+                        ),
                         "the warm-up is the start of the horizon that statistics ignore".into(),
                     );
                 } else {
@@ -983,22 +1117,49 @@ impl<'a> Analyzer<'a> {
     // -----------------------------------------------------------------------------------------
     // Resources
 
-    fn lower_resource(&mut self, module: usize, item: usize, decl: &ast::Decl) -> Option<ir::Resource> {
+    fn lower_resource(
+        &mut self,
+        module: usize,
+        item: usize,
+        decl: &ast::Decl,
+    ) -> Option<ir::Resource> {
         let name = Self::decl_name(decl);
         let owner = format!("resource `{name}`");
-        let kind = self.resource_ids.get(&(module, item)).and_then(|id| self.resources[*id as usize].kind);
-        let kind = match self.resource_decls.iter().position(|d| *d == (module, item)) {
+        let kind = self
+            .resource_ids
+            .get(&(module, item))
+            .and_then(|id| self.resources[*id as usize].kind);
+        let kind = match self
+            .resource_decls
+            .iter()
+            .position(|d| *d == (module, item))
+        {
             Some(_) => kind,
             None => self.resource_kind(module, decl),
         };
         let pool_only: Vec<(&str, String)> = ["capacity", "policy", "cost"]
             .iter()
-            .map(|a| (*a, format!("`{a}` is an attribute of pools (`kind = pool`); a link has `bandwidth`")))
+            .map(|a| {
+                (
+                    *a,
+                    format!(
+                        "`{a}` is an attribute of pools (`kind = pool`); a link has `bandwidth`"
+                    ),
+                )
+            })
             .collect();
-        let link_only = vec![("bandwidth", "`bandwidth` is an attribute of links (`kind = link`); a pool has `capacity`".to_string())];
+        let link_only = vec![(
+            "bandwidth",
+            "`bandwidth` is an attribute of links (`kind = link`); a pool has `capacity`"
+                .to_string(),
+        )];
         let all: Vec<&str> = POOL_ATTRS.iter().chain(LINK_ATTRS).map(|a| a.0).collect();
         let (attrs, inapplicable, blocks): (Vec<&str>, Vec<(&str, String)>, &[&str]) = match kind {
-            Some(ResKind::Pool) => (POOL_ATTRS.iter().map(|a| a.0).collect(), link_only, &["autoscale"]),
+            Some(ResKind::Pool) => (
+                POOL_ATTRS.iter().map(|a| a.0).collect(),
+                link_only,
+                &["autoscale"],
+            ),
             Some(ResKind::Link) => (LINK_ATTRS.iter().map(|a| a.0).collect(), pool_only, &[]),
             None => (all, Vec::new(), &["autoscale"]),
         };
@@ -1012,7 +1173,14 @@ impl<'a> Analyzer<'a> {
             sweeps: false,
         };
         let entries = self.entries(&decl.body, &rules);
-        let prefix = self.attr_prefix(module, decl);
+        // A library resource replaced by the scenario's is checked but never used, so no
+        // override can reach it.
+        let shadowed = !self.resource_decls.contains(&(module, item));
+        let prefix = if shadowed {
+            None
+        } else {
+            self.attr_prefix(module, decl)
+        };
         let prefix = prefix.as_deref();
         let scope = Scope::module(module);
         let name_span = decl.name.as_ref().map(|n| n.span).unwrap_or(decl.kind_span);
@@ -1023,20 +1191,38 @@ impl<'a> Analyzer<'a> {
             None => self.missing(name_span, &owner, "kind", "write `kind = pool` for slots (CPUs, GPUs) or `kind = link` for a shared bandwidth".into()),
         }
         let kind = kind?;
-        let lowered_name = self.resource_ids.get(&(module, item)).map(|id| self.resources[*id as usize].name.clone()).unwrap_or(name);
+        let lowered_name = self
+            .resource_ids
+            .get(&(module, item))
+            .map(|id| self.resources[*id as usize].name.clone())
+            .unwrap_or(name);
         match kind {
             ResKind::Link => {
                 let bandwidth = match self.value(prefix, &entries, "bandwidth") {
                     Some(e) => {
-                        let v = self.constant(&e, Expect::Dim(Dim::BANDWIDTH), "bandwidth", &scope)?;
+                        let v =
+                            self.constant(&e, Expect::Dim(Dim::BANDWIDTH), "bandwidth", &scope)?;
                         if v <= 0.0 {
-                            self.out_of_range(e.span, format!("`bandwidth` must be positive, found {}B/s", show(v)), "write a bandwidth such as `1.25GB/s` or `10Gbps`".into());
+                            self.out_of_range(
+                                e.span,
+                                format!(
+                                    "`bandwidth` must be positive, found {}",
+                                    self.text(e.span)
+                                ),
+                                "write a bandwidth such as `1.25GB/s` or `10Gbps`".into(),
+                            );
                             return None;
                         }
                         v
                     }
                     None => {
-                        self.missing(name_span, &owner, "bandwidth", "a link needs its shared bandwidth, such as `bandwidth = 1.25GB/s`".into());
+                        self.missing(
+                            name_span,
+                            &owner,
+                            "bandwidth",
+                            "a link needs its shared bandwidth, such as `bandwidth = 1.25GB/s`"
+                                .into(),
+                        );
                         return None;
                     }
                 };
@@ -1049,7 +1235,12 @@ impl<'a> Analyzer<'a> {
                 let capacity = match self.value(prefix, &entries, "capacity") {
                     Some(e) => self.whole(&e, "capacity", 1.0, &scope),
                     None => {
-                        self.missing(name_span, &owner, "capacity", "a pool needs its number of slots, such as `capacity = 8`".into());
+                        self.missing(
+                            name_span,
+                            &owner,
+                            "capacity",
+                            "a pool needs its number of slots, such as `capacity = 8`".into(),
+                        );
                         None
                     }
                 };
@@ -1064,14 +1255,20 @@ impl<'a> Analyzer<'a> {
                     None => Some(ir::Policy::Fifo),
                 };
                 let cost = match self.value(prefix, &entries, "cost") {
-                    Some(e) => self.constant(&e, Expect::Dim(Dim::NONE), "cost", &scope).and_then(|v| {
-                        if v < 0.0 {
-                            self.out_of_range(e.span, format!("`cost` must not be negative, found {}", show(v)), "`cost` is the price per slot-hour".into());
-                            None
-                        } else {
-                            Some(v)
-                        }
-                    }),
+                    Some(e) => self
+                        .constant(&e, Expect::Dim(Dim::NONE), "cost", &scope)
+                        .and_then(|v| {
+                            if v < 0.0 {
+                                self.out_of_range(
+                                    e.span,
+                                    format!("`cost` must not be negative, found {}", show(v)),
+                                    "`cost` is the price per slot-hour".into(),
+                                );
+                                None
+                            } else {
+                                Some(v)
+                            }
+                        }),
                     None => Some(0.0),
                 };
                 let autoscale = match entries.blocks.first() {
@@ -1083,10 +1280,13 @@ impl<'a> Analyzer<'a> {
                 };
                 for extra in entries.blocks.iter().skip(1) {
                     self.diags.push(
-                        Diagnostic::error(codes::DUPLICATE_ATTRIBUTE, format!("`autoscale` is set twice in {owner}"))
-                            .primary(extra.name.span, "set again here")
-                            .secondary(entries.blocks[0].name.span, "first set here")
-                            .help("keep one `autoscale` block"),
+                        Diagnostic::error(
+                            codes::DUPLICATE_ATTRIBUTE,
+                            format!("`autoscale` is set twice in {owner}"),
+                        )
+                        .primary(extra.name.span, "set again here")
+                        .secondary(entries.blocks[0].name.span, "first set here")
+                        .help("keep one `autoscale` block"),
                     );
                 }
                 let autoscale = match autoscale {
@@ -1107,7 +1307,13 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn lower_autoscale(&mut self, module: usize, block: &ast::NestedBlock, prefix: Option<&str>, capacity: Option<f64>) -> Option<ir::Autoscale> {
+    fn lower_autoscale(
+        &mut self,
+        module: usize,
+        block: &ast::NestedBlock,
+        prefix: Option<&str>,
+        capacity: Option<f64>,
+    ) -> Option<ir::Autoscale> {
         let rules = BlockRules {
             owner: "`autoscale`".into(),
             attrs: &AUTOSCALE_ATTRS.iter().map(|a| a.0).collect::<Vec<_>>(),
@@ -1126,7 +1332,12 @@ impl<'a> Analyzer<'a> {
                 None => match default {
                     Some(d) => Some(d),
                     None => {
-                        this.missing(block.name.span, "`autoscale`", name, format!("write `{name} = N`"));
+                        this.missing(
+                            block.name.span,
+                            "`autoscale`",
+                            name,
+                            format!("write `{name} = N`"),
+                        );
                         None
                     }
                 },
@@ -1140,7 +1351,11 @@ impl<'a> Analyzer<'a> {
                 Some(e) => {
                     let v = this.constant(&e, Expect::Dim(Dim::TIME), name, &scope)?;
                     if v < 0.0 {
-                        this.out_of_range(e.span, format!("`{name}` must not be negative"), "write a duration such as `5min`".into());
+                        this.out_of_range(
+                            e.span,
+                            format!("`{name}` must not be negative"),
+                            "write a duration such as `5min`".into(),
+                        );
                         return None;
                     }
                     Some(v)
@@ -1157,11 +1372,28 @@ impl<'a> Analyzer<'a> {
         };
         if let (Some(lo), Some(hi)) = (min, max) {
             if lo > hi {
-                self.out_of_range(block.name.span, format!("`autoscale` has `min` {} above `max` {}", show(lo), show(hi)), "`min` must not exceed `max`".into());
+                self.out_of_range(
+                    block.name.span,
+                    format!(
+                        "`autoscale` has `min` {} above `max` {}",
+                        show(lo),
+                        show(hi)
+                    ),
+                    "`min` must not exceed `max`".into(),
+                );
                 ok = false;
             } else if let Some(c) = capacity {
                 if c < lo || c > hi {
-                    self.out_of_range(block.name.span, format!("the pool's `capacity` {} is outside `autoscale` {}..{}", show(c), show(lo), show(hi)), "the starting capacity must lie between `min` and `max`".into());
+                    self.out_of_range(
+                        block.name.span,
+                        format!(
+                            "the pool's `capacity` {} is outside `autoscale` {}..{}",
+                            show(c),
+                            show(lo),
+                            show(hi)
+                        ),
+                        "the starting capacity must lie between `min` and `max`".into(),
+                    );
                     ok = false;
                 }
             }
@@ -1183,7 +1415,12 @@ impl<'a> Analyzer<'a> {
     // -----------------------------------------------------------------------------------------
     // Profiles
 
-    fn lower_profile(&mut self, module: usize, _item: usize, decl: &ast::Decl) -> Option<ir::Profile> {
+    fn lower_profile(
+        &mut self,
+        module: usize,
+        _item: usize,
+        decl: &ast::Decl,
+    ) -> Option<ir::Profile> {
         let name = Self::decl_name(decl);
         let owner = format!("profile `{name}`");
         let rules = BlockRules {
@@ -1206,10 +1443,13 @@ impl<'a> Analyzer<'a> {
         if let Some(m) = &matrix {
             if let Some(other) = hours.as_ref().or(days.as_ref()) {
                 self.diags.push(
-                    Diagnostic::error(codes::PROFILE_SHAPE, format!("{owner} has both `matrix` and `hours`/`days`"))
-                        .primary(other.span, "remove this")
-                        .secondary(m.span, "or this")
-                        .help("a profile is either `hours` and `days`, or a 7x24 `matrix`"),
+                    Diagnostic::error(
+                        codes::PROFILE_SHAPE,
+                        format!("{owner} has both `matrix` and `hours`/`days`"),
+                    )
+                    .primary(other.span, "remove this")
+                    .secondary(m.span, "or this")
+                    .help("a profile is either `hours` and `days`, or a 7x24 `matrix`"),
                 );
                 return None;
             }
@@ -1234,7 +1474,13 @@ impl<'a> Analyzer<'a> {
                 return None;
             }
             let h = match &hours {
-                Some(e) => self.numbers(e, "hours", 24, "24 numbers, one per hour from midnight", &scope),
+                Some(e) => self.numbers(
+                    e,
+                    "hours",
+                    24,
+                    "24 numbers, one per hour from midnight",
+                    &scope,
+                ),
                 None => Some(vec![1.0; 24]),
             };
             let d = match &days {
@@ -1249,7 +1495,7 @@ impl<'a> Analyzer<'a> {
             }
         }
         let mean = hourly.iter().sum::<f64>() / hourly.len().max(1) as f64;
-        if !(mean > 0.0) {
+        if mean.is_nan() || mean <= 0.0 {
             return None;
         }
         Some(ir::Profile {
@@ -1258,27 +1504,46 @@ impl<'a> Analyzer<'a> {
         })
     }
 
-    fn list_items(&mut self, e: &ast::Expr, what: &str, len: usize, shape: &str) -> Option<Vec<ast::Expr>> {
+    fn list_items(
+        &mut self,
+        e: &ast::Expr,
+        what: &str,
+        len: usize,
+        shape: &str,
+    ) -> Option<Vec<ast::Expr>> {
         let ast::ExprKind::List(items) = &e.kind else {
             self.diags.push(
-                Diagnostic::error(codes::PROFILE_SHAPE, format!("`{what}` must be a list of {shape}"))
-                    .primary(e.span, "not a list")
-                    .help(format!("write `{what} = [...]` with {shape}")),
+                Diagnostic::error(
+                    codes::PROFILE_SHAPE,
+                    format!("`{what}` must be a list of {shape}"),
+                )
+                .primary(e.span, "not a list")
+                .help(format!("write `{what} = [...]` with {shape}")),
             );
             return None;
         };
         if items.len() != len {
             self.diags.push(
-                Diagnostic::error(codes::PROFILE_SHAPE, format!("`{what}` must have {shape}, found {}", items.len()))
-                    .primary(e.span, format!("{} entries", items.len()))
-                    .help(format!("write exactly {shape}")),
+                Diagnostic::error(
+                    codes::PROFILE_SHAPE,
+                    format!("`{what}` must have {shape}, found {}", items.len()),
+                )
+                .primary(e.span, format!("{} entries", items.len()))
+                .help(format!("write exactly {shape}")),
             );
             return None;
         }
         Some(items.clone())
     }
 
-    fn numbers(&mut self, e: &ast::Expr, what: &str, len: usize, shape: &str, scope: &Scope) -> Option<Vec<f64>> {
+    fn numbers(
+        &mut self,
+        e: &ast::Expr,
+        what: &str,
+        len: usize,
+        shape: &str,
+        scope: &Scope,
+    ) -> Option<Vec<f64>> {
         let items = self.list_items(e, what, len, shape)?;
         let mut out = Vec::new();
         let mut ok = true;
@@ -1287,9 +1552,12 @@ impl<'a> Analyzer<'a> {
                 Some(v) if v > 0.0 => out.push(v),
                 Some(v) => {
                     self.diags.push(
-                        Diagnostic::error(codes::PROFILE_VALUE, format!("profile entries must be positive, found {}", show(v)))
-                            .primary(item.span, "not positive")
-                            .help("use a small positive multiplier, such as `0.05`, for quiet hours"),
+                        Diagnostic::error(
+                            codes::PROFILE_VALUE,
+                            format!("profile entries must be positive, found {}", show(v)),
+                        )
+                        .primary(item.span, "not positive")
+                        .help("use a small positive multiplier, such as `0.05`, for quiet hours"),
                     );
                     ok = false;
                 }
@@ -1326,8 +1594,13 @@ impl<'a> Analyzer<'a> {
         let mut vars = Vec::new();
         let mut ok = true;
         for (i, attr) in entries.attrs.iter().enumerate() {
-            scope.later = entries.attrs[i + 1..].iter().map(|a| (a.name.name.clone(), a.name.span)).collect();
-            let e = self.value(prefix.as_deref(), &entries, &attr.name.name).unwrap_or_else(|| attr.value.clone());
+            scope.later = entries.attrs[i + 1..]
+                .iter()
+                .map(|a| (a.name.name.clone(), a.name.span))
+                .collect();
+            let e = self
+                .value(prefix.as_deref(), &entries, &attr.name.name)
+                .unwrap_or_else(|| attr.value.clone());
             let typed = self.expr(&e, &scope);
             ok &= self.user_value(&typed, e.span, &attr.name.name);
             scope.vars.push(Var {
@@ -1355,10 +1628,18 @@ impl<'a> Analyzer<'a> {
     }
 
     fn accepts_value(ty: &Ty) -> bool {
-        matches!(ty, Ty::Num(_) | Ty::AnyNum | Ty::Bool | Ty::Labels(_) | Ty::Pool | Ty::Link | Ty::Pipeline)
+        matches!(
+            ty,
+            Ty::Num(_) | Ty::AnyNum | Ty::Bool | Ty::Labels(_) | Ty::Pool | Ty::Link | Ty::Pipeline
+        )
     }
 
-    fn lower_pipeline(&mut self, module: usize, item: usize, decl: &ast::Decl) -> Option<ir::Pipeline> {
+    fn lower_pipeline(
+        &mut self,
+        module: usize,
+        item: usize,
+        decl: &ast::Decl,
+    ) -> Option<ir::Pipeline> {
         let name = Self::decl_name(decl);
         let owner = format!("pipeline `{name}`");
         let known: Vec<&str> = PIPELINE_ATTRS.iter().map(|a| a.0).collect();
@@ -1397,8 +1678,15 @@ impl<'a> Analyzer<'a> {
                             for (attr, ty, expr) in &ds.vars {
                                 let slot = vars.len() as u32;
                                 let var_name = format!("{qualifier}.{attr}");
-                                scope.vars.push(Var { name: var_name.clone(), ty: ty.clone(), slot });
-                                vars.push(ir::InstanceVar { name: var_name, expr: expr.clone() });
+                                scope.vars.push(Var {
+                                    name: var_name.clone(),
+                                    ty: ty.clone(),
+                                    slot,
+                                });
+                                vars.push(ir::InstanceVar {
+                                    name: var_name,
+                                    expr: expr.clone(),
+                                });
                             }
                         }
                         None => ok = false,
@@ -1410,13 +1698,23 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
-        let own: Vec<&ast::Attr> = entries.attrs.iter().copied().filter(|a| a.name.name != "data").collect();
+        let own: Vec<&ast::Attr> = entries
+            .attrs
+            .iter()
+            .copied()
+            .filter(|a| a.name.name != "data")
+            .collect();
         let mut priority_var = None;
         let mut deadline_var = None;
         for (i, attr) in own.iter().enumerate() {
             let attr_name = attr.name.name.as_str();
-            scope.later = own[i + 1..].iter().map(|a| (a.name.name.clone(), a.name.span)).collect();
-            let e = self.value(prefix, &entries, attr_name).unwrap_or_else(|| attr.value.clone());
+            scope.later = own[i + 1..]
+                .iter()
+                .map(|a| (a.name.name.clone(), a.name.span))
+                .collect();
+            let e = self
+                .value(prefix, &entries, attr_name)
+                .unwrap_or_else(|| attr.value.clone());
             let typed = self.expr(&e, &scope);
             let good = match attr_name {
                 "priority" => self.expect(&typed, Expect::Dim(Dim::NONE), e.span, "priority"),
@@ -1430,8 +1728,15 @@ impl<'a> Analyzer<'a> {
                 "deadline" => deadline_var = Some(slot),
                 _ => {}
             }
-            scope.vars.push(Var { name: attr_name.to_string(), ty: typed.ty.clone(), slot });
-            vars.push(ir::InstanceVar { name: attr_name.to_string(), expr: typed.ir });
+            scope.vars.push(Var {
+                name: attr_name.to_string(),
+                ty: typed.ty.clone(),
+                slot,
+            });
+            vars.push(ir::InstanceVar {
+                name: attr_name.to_string(),
+                expr: typed.ir,
+            });
         }
         // `priority` and `deadline` given only by an override.
         for (attr_name, expect) in [("priority", Dim::NONE), ("deadline", Dim::TIME)] {
@@ -1447,7 +1752,10 @@ impl<'a> Analyzer<'a> {
                 } else {
                     deadline_var = Some(slot);
                 }
-                vars.push(ir::InstanceVar { name: attr_name.to_string(), expr: typed.ir });
+                vars.push(ir::InstanceVar {
+                    name: attr_name.to_string(),
+                    expr: typed.ir,
+                });
             }
         }
         scope.later.clear();
@@ -1462,15 +1770,23 @@ impl<'a> Analyzer<'a> {
         };
         for extra in entries.blocks.iter().skip(1) {
             self.diags.push(
-                Diagnostic::error(codes::DUPLICATE_ATTRIBUTE, format!("`model` is set twice in {owner}"))
-                    .primary(extra.name.span, "set again here")
-                    .secondary(entries.blocks[0].name.span, "first set here")
-                    .help("keep one `model` block"),
+                Diagnostic::error(
+                    codes::DUPLICATE_ATTRIBUTE,
+                    format!("`model` is set twice in {owner}"),
+                )
+                .primary(extra.name.span, "set again here")
+                .secondary(entries.blocks[0].name.span, "first set here")
+                .help("keep one `model` block"),
             );
         }
         if entries.steps.is_empty() {
             let span = decl.name.as_ref().map(|n| n.span).unwrap_or(decl.kind_span);
-            self.missing(span, &owner, "a step", "add at least one step, such as `train { on = gpu  duration = 10min }`".into());
+            self.missing(
+                span,
+                &owner,
+                "a step",
+                "add at least one step, such as `train { on = gpu  duration = 10min }`".into(),
+            );
             ok = false;
         }
         let _ = item;
@@ -1487,22 +1803,35 @@ impl<'a> Analyzer<'a> {
         })
     }
 
-    fn lower_steps(&mut self, pipeline: &str, prefix: Option<&str>, steps: &[&ast::Step], scope: &Scope) -> Option<Vec<ir::Step>> {
+    fn lower_steps(
+        &mut self,
+        pipeline: &str,
+        prefix: Option<&str>,
+        steps: &[&ast::Step],
+        scope: &Scope,
+    ) -> Option<Vec<ir::Step>> {
         let mut ok = true;
         let mut names: Vec<(String, Span)> = Vec::new();
         for step in steps {
             let name = step.name().to_string();
             if let Some((_, first)) = names.iter().find(|(n, _)| *n == name) {
                 let help = if step.name.is_none() {
-                    format!("give the steps names, such as `{} {}_2 {{ ... }}`", step.kind.keyword(), step.kind.keyword())
+                    format!(
+                        "give the steps names, such as `{} {}_2 {{ ... }}`",
+                        step.kind.keyword(),
+                        step.kind.keyword()
+                    )
                 } else {
                     "rename one of them".to_string()
                 };
                 self.diags.push(
-                    Diagnostic::error(codes::DUPLICATE_STEP, format!("pipeline `{pipeline}` has two steps called `{name}`"))
-                        .primary(step.name_span(), "second step")
-                        .secondary(*first, "first step")
-                        .help(help),
+                    Diagnostic::error(
+                        codes::DUPLICATE_STEP,
+                        format!("pipeline `{pipeline}` has two steps called `{name}`"),
+                    )
+                    .primary(step.name_span(), "second step")
+                    .secondary(*first, "first step")
+                    .help(help),
                 );
                 ok = false;
             }
@@ -1521,26 +1850,44 @@ impl<'a> Analyzer<'a> {
                     match names.iter().position(|(n, _)| *n == a.name) {
                         Some(i) => after.push((i, a.span)),
                         None => {
-                            let help = match did_you_mean(&a.name, names.iter().map(|(n, _)| n.as_str())) {
+                            let help = match did_you_mean(
+                                &a.name,
+                                names.iter().map(|(n, _)| n.as_str()),
+                            ) {
                                 Some(h) => h,
                                 None => format!(
                                     "the steps of `{pipeline}` are {}",
-                                    names.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                                    names
+                                        .iter()
+                                        .map(|(n, _)| format!("`{n}`"))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
                                 ),
                             };
                             self.diags.push(
-                                Diagnostic::error(codes::UNKNOWN_STEP, format!("pipeline `{pipeline}` has no step `{}`", a.name))
-                                    .primary(a.span, "unknown step")
-                                    .help(help),
+                                Diagnostic::error(
+                                    codes::UNKNOWN_STEP,
+                                    format!("pipeline `{pipeline}` has no step `{}`", a.name),
+                                )
+                                .primary(a.span, "unknown step")
+                                .help(help),
                             );
                             ok = false;
                         }
                     }
                 }
             }
-            nodes.push(StepNode { name: step.name().to_string(), after: after.clone() });
+            nodes.push(StepNode {
+                name: step.name().to_string(),
+                after: after.clone(),
+            });
             let step_prefix = prefix.map(|p| format!("{p}.{}", step.name()));
-            match self.lower_step(step, step_prefix.as_deref(), after.iter().map(|(i, _)| *i as u32).collect(), scope) {
+            match self.lower_step(
+                step,
+                step_prefix.as_deref(),
+                after.iter().map(|(i, _)| *i as u32).collect(),
+                scope,
+            ) {
                 Some(s) => lowered.push(s),
                 None => ok = false,
             }
@@ -1549,7 +1896,13 @@ impl<'a> Analyzer<'a> {
         ok.then_some(lowered)
     }
 
-    fn lower_step(&mut self, step: &ast::Step, prefix: Option<&str>, after: Vec<u32>, scope: &Scope) -> Option<ir::Step> {
+    fn lower_step(
+        &mut self,
+        step: &ast::Step,
+        prefix: Option<&str>,
+        after: Vec<u32>,
+        scope: &Scope,
+    ) -> Option<ir::Step> {
         let keyword = step.kind.keyword();
         let owner = if step.name.is_some() {
             format!("the `{keyword}` step `{}`", step.name())
@@ -1560,7 +1913,10 @@ impl<'a> Analyzer<'a> {
         let mut inapplicable = Vec::new();
         for (a, _) in STEP_ATTRS {
             match step_attr_kinds(a) {
-                Some(k) if k != step.kind => inapplicable.push((*a, format!("`{a}` is an attribute of `{}` steps", k.keyword()))),
+                Some(k) if k != step.kind => inapplicable.push((
+                    *a,
+                    format!("`{a}` is an attribute of `{}` steps", k.keyword()),
+                )),
                 _ => attrs.push(*a),
             }
         }
@@ -1591,9 +1947,28 @@ impl<'a> Analyzer<'a> {
             }
             None => None,
         };
-        let reads = self.transfer(prefix, &entries, "reads", ast::TransferDirection::From, scope, &mut ok);
-        let writes = self.transfer(prefix, &entries, "writes", ast::TransferDirection::To, scope, &mut ok);
-        if on.is_none() && reads.is_none() && writes.is_none() && entries.get("reads").is_none() && entries.get("writes").is_none() {
+        let reads = self.transfer(
+            prefix,
+            &entries,
+            "reads",
+            ast::TransferDirection::From,
+            scope,
+            &mut ok,
+        );
+        let writes = self.transfer(
+            prefix,
+            &entries,
+            "writes",
+            ast::TransferDirection::To,
+            scope,
+            &mut ok,
+        );
+        if on.is_none()
+            && reads.is_none()
+            && writes.is_none()
+            && entries.get("reads").is_none()
+            && entries.get("writes").is_none()
+        {
             self.missing(step.name_span(), &owner, "on", "say which pool runs the step, such as `on = gpu`; only a pure transfer (`reads` or `writes` alone) runs without a pool".into());
             ok = false;
         }
@@ -1603,7 +1978,11 @@ impl<'a> Analyzer<'a> {
                 ok &= self.expect(&t, Expect::Dim(Dim::NONE), e.span, "units");
                 if let Some(v) = const_num(&t.ir) {
                     if v < 1.0 {
-                        self.out_of_range(e.span, format!("`units` must be at least 1, found {}", show(v)), "a step takes at least one slot".into());
+                        self.out_of_range(
+                            e.span,
+                            format!("`units` must be at least 1, found {}", show(v)),
+                            "a step takes at least one slot".into(),
+                        );
                         ok = false;
                     }
                 }
@@ -1621,7 +2000,13 @@ impl<'a> Analyzer<'a> {
             }
             None => {
                 if entries.get("on").is_some() || on.is_some() {
-                    self.missing(step.name_span(), &owner, "duration", "say how long the step runs, such as `duration = exponential(mean = 90s)`".into());
+                    self.missing(
+                        step.name_span(),
+                        &owner,
+                        "duration",
+                        "say how long the step runs, such as `duration = exponential(mean = 90s)`"
+                            .into(),
+                    );
                     ok = false;
                 }
                 super::consts::num(0.0)
@@ -1638,7 +2023,11 @@ impl<'a> Analyzer<'a> {
                         Some(m) => format!("between 0 and {}", show(m)),
                         None => "at least 0".into(),
                     };
-                    this.out_of_range(e.span, format!("`{name}` must be {range}, found {}", show(v)), format!("`{name}` is a fraction, such as `0.95` or `5%`"));
+                    this.out_of_range(
+                        e.span,
+                        format!("`{name}` must be {range}, found {}", show(v)),
+                        format!("`{name}` is a fraction, such as `0.95` or `5%`"),
+                    );
                     ok = false;
                 }
             }
@@ -1688,14 +2077,24 @@ impl<'a> Analyzer<'a> {
             ast::TransferDirection::From => "from",
             ast::TransferDirection::To => "to",
         };
-        let ast::ExprKind::Transfer { size, direction: written, link } = &e.kind else {
+        let ast::ExprKind::Transfer {
+            size,
+            direction: written,
+            link,
+        } = &e.kind
+        else {
             let t = self.expr(&e, scope);
             if t.ty != Ty::Error {
                 let found = self.describe(&t.ty);
                 self.diags.push(
-                    Diagnostic::error(codes::TYPE_MISMATCH, format!("expected `SIZE {word} LINK`, found {found}"))
-                        .primary(e.span, format!("this is {found}"))
-                        .help(format!("write the size and the link, such as `{name} = asset.size {word} storage`")),
+                    Diagnostic::error(
+                        codes::TYPE_MISMATCH,
+                        format!("expected `SIZE {word} LINK`, found {found}"),
+                    )
+                    .primary(e.span, format!("this is {found}"))
+                    .help(format!(
+                        "write the size and the link, such as `{name} = asset.size {word} storage`"
+                    )),
                 );
             }
             *ok = false;
@@ -1704,9 +2103,12 @@ impl<'a> Analyzer<'a> {
         if *written != direction {
             let other = if word == "from" { "to" } else { "from" };
             self.diags.push(
-                Diagnostic::error(codes::TYPE_MISMATCH, format!("`{name}` transfers {word} a link, found `{other}`"))
-                    .primary(e.span, format!("`{other}` here"))
-                    .help(format!("write `{name} = SIZE {word} LINK`")),
+                Diagnostic::error(
+                    codes::TYPE_MISMATCH,
+                    format!("`{name}` transfers {word} a link, found `{other}`"),
+                )
+                .primary(e.span, format!("`{other}` here"))
+                .help(format!("write `{name} = SIZE {word} LINK`")),
             );
             *ok = false;
             return None;
@@ -1723,7 +2125,10 @@ impl<'a> Analyzer<'a> {
         );
         *ok &= self.expect(&link_typed, Expect::Link, link.span, name);
         match link_typed.ir {
-            ir::Expr::Const(ir::Value::Resource(id)) if *ok => Some(ir::Transfer { bytes: bytes.ir, link: id }),
+            ir::Expr::Const(ir::Value::Resource(id)) if *ok => Some(ir::Transfer {
+                bytes: bytes.ir,
+                link: id,
+            }),
             _ => {
                 *ok = false;
                 None
@@ -1732,7 +2137,12 @@ impl<'a> Analyzer<'a> {
     }
 
     /// `model { drift = RATE | DISTRIBUTION, drop = X }`. Returns None on errors.
-    fn lower_model(&mut self, block: &ast::NestedBlock, prefix: Option<&str>, scope: &Scope) -> Option<Option<ir::ModelSpec>> {
+    fn lower_model(
+        &mut self,
+        block: &ast::NestedBlock,
+        prefix: Option<&str>,
+        scope: &Scope,
+    ) -> Option<Option<ir::ModelSpec>> {
         let rules = BlockRules {
             owner: "`model`".into(),
             attrs: &MODEL_ATTRS.iter().map(|a| a.0).collect::<Vec<_>>(),
@@ -1748,7 +2158,11 @@ impl<'a> Analyzer<'a> {
             Some(e) => {
                 let v = self.constant(&e, Expect::Dim(Dim::NONE), "drop", &scope)?;
                 if !(0.0..=1.0).contains(&v) {
-                    self.out_of_range(e.span, format!("`drop` must be between 0 and 1, found {}", show(v)), "`drop` is the accuracy lost at once, such as `10%`".into());
+                    self.out_of_range(
+                        e.span,
+                        format!("`drop` must be between 0 and 1, found {}", show(v)),
+                        "`drop` is the accuracy lost at once, such as `10%`".into(),
+                    );
                     return None;
                 }
                 Some((v, e.span))
@@ -1779,7 +2193,11 @@ impl<'a> Analyzer<'a> {
                             return None;
                         }
                         if rate < 0.0 {
-                            self.out_of_range(e.span, "`drift` must not be negative".into(), "a drift is accuracy lost per time, such as `0.4%/d`".into());
+                            self.out_of_range(
+                                e.span,
+                                "`drift` must not be negative".into(),
+                                "a drift is accuracy lost per time, such as `0.4%/d`".into(),
+                            );
                             return None;
                         }
                         ir::Drift::Linear { per_second: rate }
@@ -1846,7 +2264,14 @@ impl<'a> Analyzer<'a> {
                     ok &= self.expect(&t, Expect::Dim(Dim::TIME), e.span, "interarrival");
                     if let Some(v) = const_num(&t.ir) {
                         if v <= 0.0 {
-                            self.out_of_range(e.span, format!("`interarrival` must be positive, found {}s", show(v)), "write a duration or a distribution of durations".into());
+                            self.out_of_range(
+                                e.span,
+                                format!(
+                                    "`interarrival` must be positive, found {}",
+                                    self.text(e.span)
+                                ),
+                                "write a duration or a distribution of durations".into(),
+                            );
                             ok = false;
                         }
                     }
@@ -1858,26 +2283,41 @@ impl<'a> Analyzer<'a> {
                     ok &= self.expect(&t, Expect::Dim(Dim::FREQUENCY), e.span, "rate");
                     match const_num(&t.ir) {
                         Some(v) if v <= 0.0 => {
-                            self.out_of_range(e.span, "`rate` must be positive".into(), "write a frequency such as `120/h`".into());
+                            self.out_of_range(
+                                e.span,
+                                "`rate` must be positive".into(),
+                                "write a frequency such as `120/h`".into(),
+                            );
                             ok = false;
                             None
                         }
-                        Some(v) => Some(ir::ArrivalProcess::Interarrival(ir::Expr::Dist(Box::new(ir::Distribution::Exponential {
-                            mean: super::consts::num(1.0 / v),
-                        })))),
-                        None => Some(ir::ArrivalProcess::Interarrival(ir::Expr::Dist(Box::new(ir::Distribution::Exponential {
-                            mean: ir::Expr::Binary(ir::BinaryOp::Div, Box::new(super::consts::num(1.0)), Box::new(t.ir)),
-                        })))),
+                        Some(v) => Some(ir::ArrivalProcess::Interarrival(ir::Expr::Dist(
+                            Box::new(ir::Distribution::Exponential {
+                                mean: super::consts::num(1.0 / v),
+                            }),
+                        ))),
+                        None => Some(ir::ArrivalProcess::Interarrival(ir::Expr::Dist(Box::new(
+                            ir::Distribution::Exponential {
+                                mean: ir::Expr::Binary(
+                                    ir::BinaryOp::Div,
+                                    Box::new(super::consts::num(1.0)),
+                                    Box::new(t.ir),
+                                ),
+                            },
+                        )))),
                     }
                 }
                 _ => self.replay(module, prefix, &entries, e, name_span),
             },
             [(first, first_e), (second, second_e), ..] => {
                 self.diags.push(
-                    Diagnostic::error(codes::ARRIVAL_SOURCE, format!("{owner} has both `{first}` and `{second}`"))
-                        .primary(second_e.span, format!("`{second}` here"))
-                        .secondary(first_e.span, format!("`{first}` here"))
-                        .help("keep exactly one of `interarrival`, `rate` and `trace`"),
+                    Diagnostic::error(
+                        codes::ARRIVAL_SOURCE,
+                        format!("{owner} has both `{first}` and `{second}`"),
+                    )
+                    .primary(second_e.span, format!("`{second}` here"))
+                    .secondary(first_e.span, format!("`{first}` here"))
+                    .help("keep exactly one of `interarrival`, `rate` and `trace`"),
                 );
                 None
             }
@@ -1885,9 +2325,12 @@ impl<'a> Analyzer<'a> {
         if sources.iter().all(|(k, _)| *k != "trace") {
             if let Some(attr) = entries.get("time_column") {
                 self.diags.push(
-                    Diagnostic::error(codes::INAPPLICABLE_ATTRIBUTE, "`time_column` only applies with `trace`")
-                        .primary(attr.name.span, "not applicable here")
-                        .help("remove it, or replay a recorded trace with `trace = \"jobs.csv\"`"),
+                    Diagnostic::error(
+                        codes::INAPPLICABLE_ATTRIBUTE,
+                        "`time_column` only applies with `trace`",
+                    )
+                    .primary(attr.name.span, "not applicable here")
+                    .help("remove it, or replay a recorded trace with `trace = \"jobs.csv\"`"),
                 );
                 ok = false;
             }
@@ -1911,14 +2354,21 @@ impl<'a> Analyzer<'a> {
             }
         };
         let growth = match self.value(prefix, &entries, "growth") {
-            Some(e) => self.constant(&e, Expect::Dim(Dim::NONE), "growth", &scope).and_then(|v| {
-                if v <= 0.0 {
-                    self.out_of_range(e.span, format!("`growth` must be positive, found {}", show(v)), "`growth` multiplies the arrival rate: `1.5` is 50% more arrivals".into());
-                    None
-                } else {
-                    Some(v)
-                }
-            }),
+            Some(e) => self
+                .constant(&e, Expect::Dim(Dim::NONE), "growth", &scope)
+                .and_then(|v| {
+                    if v <= 0.0 {
+                        self.out_of_range(
+                            e.span,
+                            format!("`growth` must be positive, found {}", show(v)),
+                            "`growth` multiplies the arrival rate: `1.5` is 50% more arrivals"
+                                .into(),
+                        );
+                        None
+                    } else {
+                        Some(v)
+                    }
+                }),
             None => Some(1.0),
         };
         let window = |this: &mut Self, what: &str| -> Option<Option<f64>> {
@@ -1926,7 +2376,11 @@ impl<'a> Analyzer<'a> {
                 Some(e) => {
                     let v = this.constant(&e, Expect::Dim(Dim::TIME), what, &scope)?;
                     if v < 0.0 {
-                        this.out_of_range(e.span, format!("`{what}` must not be negative"), format!("`{what}` is a time from the scenario start"));
+                        this.out_of_range(
+                            e.span,
+                            format!("`{what}` must not be negative"),
+                            format!("`{what}` is a time from the scenario start"),
+                        );
                         return None;
                     }
                     Some(Some(v))
@@ -1939,7 +2393,15 @@ impl<'a> Analyzer<'a> {
         if let (Some(Some(a)), Some(Some(b))) = (start, stop) {
             if b <= a {
                 if let Some(e) = self.value(prefix, &entries, "stop") {
-                    self.out_of_range(e.span, format!("`stop` ({}s) must come after `start` ({}s)", show(b), show(a)), "arrivals happen between `start` and `stop`".into());
+                    self.out_of_range(
+                        e.span,
+                        format!(
+                            "`stop` ({}s) must come after `start` ({}s)",
+                            show(b),
+                            show(a)
+                        ),
+                        "arrivals happen between `start` and `stop`".into(),
+                    );
                 }
                 ok = false;
             }
@@ -1962,7 +2424,8 @@ impl<'a> Analyzer<'a> {
     fn pipeline_value(&mut self, e: &ast::Expr, scope: &Scope) -> Option<ir::Expr> {
         let ast::ExprKind::Choice(entries) = &e.kind else {
             let t = self.expr(e, scope);
-            return (self.expect(&t, Expect::Pipeline, e.span, "pipeline") && t.ty != Ty::Error).then_some(t.ir);
+            return (self.expect(&t, Expect::Pipeline, e.span, "pipeline") && t.ty != Ty::Error)
+                .then_some(t.ir);
         };
         let mut ok = true;
         let mut options = Vec::new();
@@ -1972,10 +2435,13 @@ impl<'a> Analyzer<'a> {
             let name = entry.key.dotted();
             if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
                 self.diags.push(
-                    Diagnostic::error(codes::DUPLICATE_CHOICE_KEY, format!("`{name}` appears twice in this `choice`"))
-                        .primary(entry.key.span, "second time")
-                        .secondary(*first, "first time")
-                        .help("add the weights together into one entry"),
+                    Diagnostic::error(
+                        codes::DUPLICATE_CHOICE_KEY,
+                        format!("`{name}` appears twice in this `choice`"),
+                    )
+                    .primary(entry.key.span, "second time")
+                    .secondary(*first, "first time")
+                    .help("add the weights together into one entry"),
                 );
                 ok = false;
                 continue;
@@ -1983,24 +2449,34 @@ impl<'a> Analyzer<'a> {
             seen.push((name.clone(), entry.key.span));
             let resolved = self.resolver().resolve(scope.module, &entry.key.parts);
             match resolved {
-                Ok(Target::Decl { module, item, kind: DeclKind::Pipeline }) => match self.pipeline_ids.get(&(module, item)) {
+                Ok(Target::Decl {
+                    module,
+                    item,
+                    kind: DeclKind::Pipeline,
+                }) => match self.pipeline_ids.get(&(module, item)) {
                     Some(&id) => options.push((ir::Value::Pipeline(id), weight)),
                     None => ok = false,
                 },
                 Ok(Target::Broken) => ok = false,
                 Ok(Target::Decl { kind, .. }) => {
                     self.diags.push(
-                        Diagnostic::error(codes::BAD_CHOICE_KEY, format!("`{name}` is a {}, not a pipeline", kind.keyword()))
-                            .primary(entry.key.span, "not a pipeline")
-                            .help("`arrivals.pipeline` chooses among pipeline templates"),
+                        Diagnostic::error(
+                            codes::BAD_CHOICE_KEY,
+                            format!("`{name}` is a {}, not a pipeline", kind.keyword()),
+                        )
+                        .primary(entry.key.span, "not a pipeline")
+                        .help("`arrivals.pipeline` chooses among pipeline templates"),
                     );
                     ok = false;
                 }
                 Ok(Target::Module(_)) => {
                     self.diags.push(
-                        Diagnostic::error(codes::BAD_CHOICE_KEY, format!("`{name}` is a module, not a pipeline"))
-                            .primary(entry.key.span, "not a pipeline")
-                            .help(format!("name one of its pipelines, such as `{name}.NAME`")),
+                        Diagnostic::error(
+                            codes::BAD_CHOICE_KEY,
+                            format!("`{name}` is a module, not a pipeline"),
+                        )
+                        .primary(entry.key.span, "not a pipeline")
+                        .help(format!("name one of its pipelines, such as `{name}.NAME`")),
                     );
                     ok = false;
                 }
@@ -2013,19 +2489,35 @@ impl<'a> Analyzer<'a> {
                             _ => continue,
                         };
                         for (n, (sym, _)) in &self.symbols[m].names {
-                            if matches!(sym, resolve::Symbol::Decl { kind: DeclKind::Pipeline, .. }) {
+                            if matches!(
+                                sym,
+                                resolve::Symbol::Decl {
+                                    kind: DeclKind::Pipeline,
+                                    ..
+                                }
+                            ) {
                                 candidates.push(format!("{prefix}{n}"));
                             }
                         }
                     }
                     candidates.sort();
                     let _ = nf;
-                    let mut d = Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown pipeline `{name}`"))
-                        .primary(entry.key.span, "not defined");
+                    let mut d = Diagnostic::error(
+                        codes::UNKNOWN_NAME,
+                        format!("unknown pipeline `{name}`"),
+                    )
+                    .primary(entry.key.span, "not defined");
                     if let Some(h) = did_you_mean(&name, candidates.iter().map(String::as_str)) {
                         d = d.help(h);
                     } else if !candidates.is_empty() {
-                        d = d.help(format!("the pipelines are {}", candidates.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")));
+                        d = d.help(format!(
+                            "the pipelines are {}",
+                            candidates
+                                .iter()
+                                .map(|c| format!("`{c}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ));
                     }
                     self.diags.push(d);
                     ok = false;
@@ -2035,7 +2527,12 @@ impl<'a> Analyzer<'a> {
         (ok && !options.is_empty()).then_some(ir::Expr::Choice(options))
     }
 
-    fn lower_monitor(&mut self, module: usize, decl: &ast::Decl, pipelines: &[Option<ir::Pipeline>]) -> Option<ir::Monitor> {
+    fn lower_monitor(
+        &mut self,
+        module: usize,
+        decl: &ast::Decl,
+        pipelines: &[Option<ir::Pipeline>],
+    ) -> Option<ir::Monitor> {
         let name = Self::decl_name(decl);
         let owner = format!("monitor `{name}`");
         let rules = BlockRules {
@@ -2053,27 +2550,46 @@ impl<'a> Analyzer<'a> {
         let scope = Scope::module(module);
         let name_span = decl.name.as_ref().map(|n| n.span).unwrap_or(decl.kind_span);
         let every = match self.value(prefix, &entries, "every") {
-            Some(e) => self.constant(&e, Expect::Dim(Dim::TIME), "every", &scope).and_then(|v| {
-                if v <= 0.0 {
-                    self.out_of_range(e.span, "`every` must be positive".into(), "write how often to check, such as `every = 1h`".into());
-                    None
-                } else {
-                    Some(v)
-                }
-            }),
+            Some(e) => self
+                .constant(&e, Expect::Dim(Dim::TIME), "every", &scope)
+                .and_then(|v| {
+                    if v <= 0.0 {
+                        self.out_of_range(
+                            e.span,
+                            "`every` must be positive".into(),
+                            "write how often to check, such as `every = 1h`".into(),
+                        );
+                        None
+                    } else {
+                        Some(v)
+                    }
+                }),
             None => {
-                self.missing(name_span, &owner, "every", "say how often the monitor checks, such as `every = 1h`".into());
+                self.missing(
+                    name_span,
+                    &owner,
+                    "every",
+                    "say how often the monitor checks, such as `every = 1h`".into(),
+                );
                 None
             }
         };
         let when = match self.value(prefix, &entries, "when") {
             Some(e) => {
-                let model_scope = Scope { model: true, ..Scope::module(module) };
+                let model_scope = Scope {
+                    model: true,
+                    ..Scope::module(module)
+                };
                 let t = self.expr(&e, &model_scope);
                 (self.expect(&t, Expect::Bool, e.span, "when") && t.ty != Ty::Error).then_some(t.ir)
             }
             None => {
-                self.missing(name_span, &owner, "when", "say when a model is stale, such as `when = model.accuracy < 0.8`".into());
+                self.missing(
+                    name_span,
+                    &owner,
+                    "when",
+                    "say when a model is stale, such as `when = model.accuracy < 0.8`".into(),
+                );
                 None
             }
         };
@@ -2091,7 +2607,10 @@ impl<'a> Analyzer<'a> {
                         if self.expect(&t, Expect::Pipeline, item.span, "pipelines") {
                             match t.ir {
                                 ir::Expr::Const(ir::Value::Pipeline(id)) => {
-                                    let has_model = pipelines.get(id as usize).and_then(|p| p.as_ref()).map(|p| p.model.is_some());
+                                    let has_model = pipelines
+                                        .get(id as usize)
+                                        .and_then(|p| p.as_ref())
+                                        .map(|p| p.model.is_some());
                                     let _ = has_model;
                                     ids.push(id);
                                 }
@@ -2107,9 +2626,15 @@ impl<'a> Analyzer<'a> {
                     let t = self.expr(&e, &scope);
                     if t.ty != Ty::Error {
                         self.diags.push(
-                            Diagnostic::error(codes::TYPE_MISMATCH, format!("expected a list of pipelines, found {}", self.describe(&t.ty)))
-                                .primary(e.span, "not a list")
-                                .help("write `pipelines = [classic, aiops.edge]`"),
+                            Diagnostic::error(
+                                codes::TYPE_MISMATCH,
+                                format!(
+                                    "expected a list of pipelines, found {}",
+                                    self.describe(&t.ty)
+                                ),
+                            )
+                            .primary(e.span, "not a list")
+                            .help("write `pipelines = [classic, aiops.edge]`"),
                         );
                     }
                     None
@@ -2129,7 +2654,13 @@ impl<'a> Analyzer<'a> {
     // -----------------------------------------------------------------------------------------
     // Experiment
 
-    fn lower_experiment(&mut self, module: usize, decl: &ast::Decl, resources: &[ir::Resource], pipelines: &[ir::Pipeline]) -> (ir::Experiment, Vec<SweepAxis>) {
+    fn lower_experiment(
+        &mut self,
+        module: usize,
+        decl: &ast::Decl,
+        resources: &[ir::Resource],
+        pipelines: &[ir::Pipeline],
+    ) -> (ir::Experiment, Vec<SweepAxis>) {
         let rules = BlockRules {
             owner: "the `experiment`".into(),
             attrs: &EXPERIMENT_ATTRS.iter().map(|a| a.0).collect::<Vec<_>>(),
@@ -2155,7 +2686,11 @@ impl<'a> Analyzer<'a> {
         if let Some(e) = self.value(prefix, &entries, "confidence") {
             if let Some(v) = self.constant(&e, Expect::Dim(Dim::NONE), "confidence", &scope) {
                 if v <= 0.0 || v >= 1.0 {
-                    self.out_of_range(e.span, format!("`confidence` must be between 0 and 1, found {}", show(v)), "write a confidence level such as `0.95` or `99%`".into());
+                    self.out_of_range(
+                        e.span,
+                        format!("`confidence` must be between 0 and 1, found {}", show(v)),
+                        "write a confidence level such as `0.95` or `99%`".into(),
+                    );
                 } else {
                     experiment.confidence = v;
                 }
@@ -2164,7 +2699,11 @@ impl<'a> Analyzer<'a> {
         if let Some(e) = self.value(prefix, &entries, "metrics") {
             experiment.metrics = self.metrics(&e, resources, pipelines);
         }
-        let sweeps = if module == 0 { self.sweeps(&entries.sweeps) } else { Vec::new() };
+        let sweeps = if module == 0 {
+            self.sweeps(&entries.sweeps)
+        } else {
+            Vec::new()
+        };
         (experiment, sweeps)
     }
 }

@@ -9,8 +9,8 @@
 use super::codes;
 use super::consts::const_num;
 use super::lower::{
-    Analyzer, AttrType, ResKind, ARRIVALS_ATTRS, AUTOSCALE_ATTRS, EXPERIMENT_ATTRS, LINK_ATTRS, MODEL_ATTRS,
-    MONITOR_ATTRS, PIPELINE_ATTRS, POOL_ATTRS, SCENARIO_ATTRS, STEP_ATTRS,
+    Analyzer, AttrType, ResKind, ARRIVALS_ATTRS, AUTOSCALE_ATTRS, EXPERIMENT_ATTRS, LINK_ATTRS,
+    MODEL_ATTRS, MONITOR_ATTRS, PIPELINE_ATTRS, POOL_ATTRS, SCENARIO_ATTRS, STEP_ATTRS,
 };
 use super::resolve::{did_you_mean, Symbol};
 use super::types::{Expect, Scope, Ty};
@@ -60,8 +60,14 @@ pub fn is_literal(e: &ast::Expr) -> bool {
         | ast::ExprKind::Bool(_)
         | ast::ExprKind::Str(_)
         | ast::ExprKind::Path(_) => true,
-        ast::ExprKind::Unary { op: ast::UnaryOp::Neg, operand } => {
-            matches!(operand.kind, ast::ExprKind::Number(_) | ast::ExprKind::Quantity { .. })
+        ast::ExprKind::Unary {
+            op: ast::UnaryOp::Neg,
+            operand,
+        } => {
+            matches!(
+                operand.kind,
+                ast::ExprKind::Number(_) | ast::ExprKind::Quantity { .. }
+            )
         }
         _ => false,
     }
@@ -71,35 +77,59 @@ impl Analyzer<'_> {
     /// Resolves a path relative to the entry file.
     pub fn resolve_attr_path(&self, path: &str) -> Result<PathTarget, PathError> {
         let parts: Vec<&str> = path.split('.').map(str::trim).collect();
-        let in_table = |table: &[(&str, AttrType)], name: &str, owner: &str, written: Option<&ast::Expr>| {
-            match table.iter().find(|(n, _)| *n == name) {
-                Some((_, t)) => Ok(PathTarget { attr_type: *t, written: written.cloned() }),
-                None => {
-                    let names = attr_names(table);
-                    let help = did_you_mean(name, names.iter().map(String::as_str))
-                        .unwrap_or_else(|| format!("{owner} has `{}`", names.join("`, `")));
-                    Err(PathError { message: format!("{owner} has no attribute `{name}`"), help })
+        let in_table =
+            |table: &[(&str, AttrType)], name: &str, owner: &str, written: Option<&ast::Expr>| {
+                match table.iter().find(|(n, _)| *n == name) {
+                    Some((_, t)) => Ok(PathTarget {
+                        attr_type: *t,
+                        written: written.cloned(),
+                    }),
+                    None => {
+                        let names = attr_names(table);
+                        let help = did_you_mean(name, names.iter().map(String::as_str))
+                            .unwrap_or_else(|| format!("{owner} has `{}`", names.join("`, `")));
+                        Err(PathError {
+                            message: format!("{owner} has no attribute `{name}`"),
+                            help,
+                        })
+                    }
                 }
-            }
-        };
+            };
         let usage = "a path is `DECLARATION.ATTRIBUTE`, such as `gpu.capacity`, `scenario.horizon` or `classic.train.units`";
         if parts.len() < 2 || parts.iter().any(|p| p.is_empty()) {
-            return Err(PathError { message: format!("`{path}` does not name an attribute"), help: usage.into() });
+            return Err(PathError {
+                message: format!("`{path}` does not name an attribute"),
+                help: usage.into(),
+            });
         }
         if parts[0] == "scenario" || parts[0] == "experiment" {
             let (table, item) = if parts[0] == "scenario" {
-                (&SCENARIO_ATTRS[..], self.symbols[0].scenario)
+                (SCENARIO_ATTRS, self.symbols[0].scenario)
             } else {
                 (&EXPERIMENT_ATTRS[..2], self.symbols[0].experiment)
             };
             let Some(item) = item else {
-                return Err(PathError { message: format!("the file has no `{}` block", parts[0]), help: format!("add a `{}` block", parts[0]) });
+                return Err(PathError {
+                    message: format!("the file has no `{}` block", parts[0]),
+                    help: format!("add a `{}` block", parts[0]),
+                });
             };
             if parts.len() != 2 {
-                return Err(PathError { message: format!("`{path}` does not name an attribute"), help: usage.into() });
+                return Err(PathError {
+                    message: format!("`{path}` does not name an attribute"),
+                    help: usage.into(),
+                });
             }
-            let decl = self.decl_of(0, item).ok_or_else(|| PathError { message: "broken".into(), help: String::new() })?;
-            return in_table(table, parts[1], &format!("`{}`", parts[0]), find_attr(&decl.body, parts[1]));
+            let decl = self.decl_of(0, item).ok_or_else(|| PathError {
+                message: "broken".into(),
+                help: String::new(),
+            })?;
+            return in_table(
+                table,
+                parts[1],
+                &format!("`{}`", parts[0]),
+                find_attr(&decl.body, parts[1]),
+            );
         }
         let mut module = 0;
         let mut i = 0;
@@ -112,44 +142,80 @@ impl Analyzer<'_> {
                     i += 1;
                 }
                 Some((Symbol::Import(_), _)) => {
-                    return Err(PathError { message: format!("`{}` is an import, not an attribute", parts[..=i].join(".")), help: usage.into() })
+                    return Err(PathError {
+                        message: format!(
+                            "`{}` is an import, not an attribute",
+                            parts[..=i].join(".")
+                        ),
+                        help: usage.into(),
+                    })
                 }
                 None => {
-                    let prefix = parts[..i].iter().map(|p| format!("{p}.")).collect::<String>();
-                    let mut all: Vec<String> = candidates.iter().map(|c| format!("{prefix}{c}")).collect();
+                    let prefix = parts[..i]
+                        .iter()
+                        .map(|p| format!("{p}."))
+                        .collect::<String>();
+                    let mut all: Vec<String> =
+                        candidates.iter().map(|c| format!("{prefix}{c}")).collect();
                     if i == 0 {
                         all.push("scenario".into());
                         all.push("experiment".into());
                     }
                     let wrong = parts[..=i].join(".");
-                    let help = did_you_mean(&wrong, all.iter().map(String::as_str)).unwrap_or_else(|| usage.into());
-                    return Err(PathError { message: format!("no declaration `{wrong}`"), help });
+                    let help = did_you_mean(&wrong, all.iter().map(String::as_str))
+                        .unwrap_or_else(|| usage.into());
+                    return Err(PathError {
+                        message: format!("no declaration `{wrong}`"),
+                        help,
+                    });
                 }
             }
         };
-        let decl = self.decl_of(decl_module, decl_item).ok_or_else(|| PathError { message: "broken".into(), help: String::new() })?;
+        let decl = self
+            .decl_of(decl_module, decl_item)
+            .ok_or_else(|| PathError {
+                message: "broken".into(),
+                help: String::new(),
+            })?;
         let rest = &parts[i + 1..];
         let owner = format!("{} `{}`", decl.kind.keyword(), parts[..=i].join("."));
-        let no_attr = |owner: &str| PathError { message: format!("`{path}` does not name an attribute of {owner}"), help: usage.into() };
+        let no_attr = |owner: &str| PathError {
+            message: format!("`{path}` does not name an attribute of {owner}"),
+            help: usage.into(),
+        };
         match (decl.kind, rest) {
             (DeclKind::Resource, [attr]) => {
-                let table: Vec<(&str, AttrType)> = match self.resources.iter().zip(0..).find_map(|(_, id)| {
-                    (self.resource_ids.get(&(decl_module, decl_item)) == Some(&id)).then(|| self.resources[id as usize].kind)
-                }) {
-                    Some(Some(ResKind::Link)) => LINK_ATTRS.to_vec(),
-                    Some(Some(ResKind::Pool)) => POOL_ATTRS.to_vec(),
-                    _ => POOL_ATTRS.iter().chain(LINK_ATTRS).copied().collect(),
-                };
+                let table: Vec<(&str, AttrType)> =
+                    match self.resources.iter().zip(0..).find_map(|(_, id)| {
+                        (self.resource_ids.get(&(decl_module, decl_item)) == Some(&id))
+                            .then(|| self.resources[id as usize].kind)
+                    }) {
+                        Some(Some(ResKind::Link)) => LINK_ATTRS.to_vec(),
+                        Some(Some(ResKind::Pool)) => POOL_ATTRS.to_vec(),
+                        _ => POOL_ATTRS.iter().chain(LINK_ATTRS).copied().collect(),
+                    };
                 in_table(&table, attr, &owner, find_attr(&decl.body, attr))
             }
             (DeclKind::Resource, ["autoscale", attr]) => {
                 let block = find_block(&decl.body, "autoscale");
-                in_table(AUTOSCALE_ATTRS, attr, "`autoscale`", block.and_then(|b| find_attr(b, attr)))
+                in_table(
+                    AUTOSCALE_ATTRS,
+                    attr,
+                    "`autoscale`",
+                    block.and_then(|b| find_attr(b, attr)),
+                )
             }
             (DeclKind::Pipeline, [attr]) => {
                 if let Some(written) = find_attr(&decl.body, attr) {
-                    let attr_type = PIPELINE_ATTRS.iter().find(|(n, _)| n == attr).map(|(_, t)| *t).unwrap_or(AttrType::User);
-                    return Ok(PathTarget { attr_type, written: Some(written.clone()) });
+                    let attr_type = PIPELINE_ATTRS
+                        .iter()
+                        .find(|(n, _)| n == attr)
+                        .map(|(_, t)| *t)
+                        .unwrap_or(AttrType::User);
+                    return Ok(PathTarget {
+                        attr_type,
+                        written: Some(written.clone()),
+                    });
                 }
                 let mut names: Vec<String> = attr_names(PIPELINE_ATTRS);
                 names.extend(decl.body.entries.iter().filter_map(|e| match e {
@@ -158,22 +224,36 @@ impl Analyzer<'_> {
                     _ => None,
                 }));
                 match PIPELINE_ATTRS.iter().find(|(n, _)| n == attr) {
-                    Some((_, t)) => Ok(PathTarget { attr_type: *t, written: None }),
+                    Some((_, t)) => Ok(PathTarget {
+                        attr_type: *t,
+                        written: None,
+                    }),
                     None => Err(PathError {
                         message: format!("{owner} has no attribute `{attr}`"),
-                        help: did_you_mean(attr, names.iter().map(String::as_str)).unwrap_or_else(|| usage.into()),
+                        help: did_you_mean(attr, names.iter().map(String::as_str))
+                            .unwrap_or_else(|| usage.into()),
                     }),
                 }
             }
             (DeclKind::Pipeline, ["model", attr]) => {
                 let block = find_block(&decl.body, "model");
-                in_table(MODEL_ATTRS, attr, "`model`", block.and_then(|b| find_attr(b, attr)))
+                in_table(
+                    MODEL_ATTRS,
+                    attr,
+                    "`model`",
+                    block.and_then(|b| find_attr(b, attr)),
+                )
             }
             (DeclKind::Pipeline, [step_name, attr]) => {
-                let steps: Vec<&ast::Step> = decl.body.entries.iter().filter_map(|e| match e {
-                    ast::Entry::Step(s) => Some(s),
-                    _ => None,
-                }).collect();
+                let steps: Vec<&ast::Step> = decl
+                    .body
+                    .entries
+                    .iter()
+                    .filter_map(|e| match e {
+                        ast::Entry::Step(s) => Some(s),
+                        _ => None,
+                    })
+                    .collect();
                 let Some(step) = steps.iter().find(|s| s.name() == *step_name) else {
                     let names: Vec<&str> = steps.iter().map(|s| s.name()).collect();
                     return Err(PathError {
@@ -184,26 +264,46 @@ impl Analyzer<'_> {
                 };
                 let table: Vec<(&str, AttrType)> = STEP_ATTRS
                     .iter()
-                    .filter(|(n, _)| super::lower::step_attr_kinds(n).is_none_or(|k| k == step.kind))
+                    .filter(|(n, _)| {
+                        super::lower::step_attr_kinds(n).is_none_or(|k| k == step.kind)
+                    })
                     .copied()
                     .collect();
-                in_table(&table, attr, &format!("step `{step_name}`"), find_attr(&step.body, attr))
+                in_table(
+                    &table,
+                    attr,
+                    &format!("step `{step_name}`"),
+                    find_attr(&step.body, attr),
+                )
             }
             (DeclKind::Dataset, [attr]) => match find_attr(&decl.body, attr) {
-                Some(written) => Ok(PathTarget { attr_type: AttrType::User, written: Some(written.clone()) }),
+                Some(written) => Ok(PathTarget {
+                    attr_type: AttrType::User,
+                    written: Some(written.clone()),
+                }),
                 None => {
-                    let names: Vec<String> = decl.body.entries.iter().filter_map(|e| match e {
-                        ast::Entry::Attr(a) => Some(a.name.name.clone()),
-                        _ => None,
-                    }).collect();
+                    let names: Vec<String> = decl
+                        .body
+                        .entries
+                        .iter()
+                        .filter_map(|e| match e {
+                            ast::Entry::Attr(a) => Some(a.name.name.clone()),
+                            _ => None,
+                        })
+                        .collect();
                     Err(PathError {
                         message: format!("{owner} has no attribute `{attr}`"),
-                        help: did_you_mean(attr, names.iter().map(String::as_str)).unwrap_or_else(|| usage.into()),
+                        help: did_you_mean(attr, names.iter().map(String::as_str))
+                            .unwrap_or_else(|| usage.into()),
                     })
                 }
             },
-            (DeclKind::Arrivals, [attr]) => in_table(ARRIVALS_ATTRS, attr, &owner, find_attr(&decl.body, attr)),
-            (DeclKind::Monitor, [attr]) => in_table(MONITOR_ATTRS, attr, &owner, find_attr(&decl.body, attr)),
+            (DeclKind::Arrivals, [attr]) => {
+                in_table(ARRIVALS_ATTRS, attr, &owner, find_attr(&decl.body, attr))
+            }
+            (DeclKind::Monitor, [attr]) => {
+                in_table(MONITOR_ATTRS, attr, &owner, find_attr(&decl.body, attr))
+            }
             _ => Err(no_attr(&owner)),
         }
     }
@@ -213,14 +313,21 @@ impl Analyzer<'_> {
         for i in 0..self.overrides.len() {
             let (path, span) = (self.overrides[i].path.clone(), self.overrides[i].value.span);
             match self.resolve_attr_path(&path) {
-                Err(e) => self.diags.push(
-                    Diagnostic::error(codes::UNKNOWN_PATH, format!("`--set {path}`: {}", e.message))
+                Err(e) => {
+                    self.override_rejected[i] = true;
+                    self.diags.push(
+                        Diagnostic::error(
+                            codes::UNKNOWN_PATH,
+                            format!("`--set {path}`: {}", e.message),
+                        )
                         .primary(span, "value for this path")
                         .help(e.help),
-                ),
+                    );
+                }
                 Ok(target) => {
                     if let Some(written) = &target.written {
                         if !is_literal(written) || !overridable(target.attr_type) {
+                            self.override_rejected[i] = true;
                             self.diags.push(
                                 Diagnostic::error(codes::NOT_LITERAL, format!("`--set {path}`: the attribute is not a literal"))
                                     .primary(span, "value for this path")
@@ -255,9 +362,12 @@ impl Analyzer<'_> {
                 Ok(t) => t,
                 Err(e) => {
                     self.diags.push(
-                        Diagnostic::error(codes::UNKNOWN_PATH, format!("cannot sweep `{path}`: {}", e.message))
-                            .primary(sweep.path.span, "unknown path")
-                            .help(e.help),
+                        Diagnostic::error(
+                            codes::UNKNOWN_PATH,
+                            format!("cannot sweep `{path}`: {}", e.message),
+                        )
+                        .primary(sweep.path.span, "unknown path")
+                        .help(e.help),
                     );
                     continue;
                 }
@@ -282,9 +392,12 @@ impl Analyzer<'_> {
             }
             let ast::ExprKind::List(values) = &sweep.values.kind else {
                 self.diags.push(
-                    Diagnostic::error(codes::BAD_SWEEP, format!("the values of `sweep {path}` must be a list"))
-                        .primary(sweep.values.span, "not a list")
-                        .help(format!("write `sweep {path} = [a, b, c]`")),
+                    Diagnostic::error(
+                        codes::BAD_SWEEP,
+                        format!("the values of `sweep {path}` must be a list"),
+                    )
+                    .primary(sweep.values.span, "not a list")
+                    .help(format!("write `sweep {path} = [a, b, c]`")),
                 );
                 continue;
             };
@@ -296,7 +409,10 @@ impl Analyzer<'_> {
                 );
                 continue;
             }
-            let mut axis = SweepAxis { path: path.clone(), values: Vec::new() };
+            let mut axis = SweepAxis {
+                path: path.clone(),
+                values: Vec::new(),
+            };
             let mut ok = true;
             for value in values {
                 match self.sweep_value(value, &target, &path) {
@@ -311,13 +427,21 @@ impl Analyzer<'_> {
         axes
     }
 
-    fn sweep_value(&mut self, value: &ast::Expr, target: &PathTarget, path: &str) -> Option<serde_json::Value> {
+    fn sweep_value(
+        &mut self,
+        value: &ast::Expr,
+        target: &PathTarget,
+        path: &str,
+    ) -> Option<serde_json::Value> {
         let attr = path.rsplit('.').next().unwrap_or(path);
         if !is_literal(value) {
             self.diags.push(
-                Diagnostic::error(codes::BAD_SWEEP, format!("the values of `sweep {path}` must be literals"))
-                    .primary(value.span, "not a literal")
-                    .help("write each value as a number, a quantity or a name"),
+                Diagnostic::error(
+                    codes::BAD_SWEEP,
+                    format!("the values of `sweep {path}` must be literals"),
+                )
+                .primary(value.span, "not a literal")
+                .help("write each value as a number, a quantity or a name"),
             );
             return None;
         }
@@ -352,19 +476,31 @@ impl Analyzer<'_> {
             (_, ast::ExprKind::Path(p)) => serde_json::Value::String(p.dotted()),
             (Ty::Bool, ast::ExprKind::Bool(b)) => serde_json::Value::Bool(*b),
             _ => match const_num(&typed.ir) {
-                Some(v) => serde_json::Number::from_f64(v).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null),
+                // Whole numbers print as integers (`4`, not `4.0`) in `summary.json`.
+                Some(v) if v.fract() == 0.0 && v.abs() < 9e15 => serde_json::Value::from(v as i64),
+                Some(v) => serde_json::Number::from_f64(v)
+                    .map(serde_json::Value::Number)
+                    .unwrap_or(serde_json::Value::Null),
                 None => serde_json::Value::Null,
             },
         })
     }
 
     /// `metrics = ["pipeline.wait.p95", ...]`, checked against the names a run produces.
-    pub fn metrics(&mut self, e: &ast::Expr, resources: &[ir::Resource], pipelines: &[ir::Pipeline]) -> Vec<String> {
+    pub fn metrics(
+        &mut self,
+        e: &ast::Expr,
+        resources: &[ir::Resource],
+        pipelines: &[ir::Pipeline],
+    ) -> Vec<String> {
         let ast::ExprKind::List(items) = &e.kind else {
             self.diags.push(
-                Diagnostic::error(codes::TYPE_MISMATCH, "expected a list of metric names for `metrics`")
-                    .primary(e.span, "not a list")
-                    .help("write `metrics = [\"pipeline.wait.p95\", \"resource.gpu.utilization\"]`"),
+                Diagnostic::error(
+                    codes::TYPE_MISMATCH,
+                    "expected a list of metric names for `metrics`",
+                )
+                .primary(e.span, "not a list")
+                .help("write `metrics = [\"pipeline.wait.p95\", \"resource.gpu.utilization\"]`"),
             );
             return Vec::new();
         };
@@ -396,7 +532,15 @@ impl Analyzer<'_> {
 /// Whether a sweep or `--set` can replace this kind of attribute.
 fn overridable(t: AttrType) -> bool {
     match t {
-        AttrType::Expect(Expect::Dim(_) | Expect::Bool | Expect::Str | Expect::Pool | Expect::Link | Expect::Pipeline | Expect::Value) => true,
+        AttrType::Expect(
+            Expect::Dim(_)
+            | Expect::Bool
+            | Expect::Str
+            | Expect::Pool
+            | Expect::Link
+            | Expect::Pipeline
+            | Expect::Value,
+        ) => true,
         AttrType::Keyword(_) | AttrType::User => true,
         AttrType::Expect(Expect::Profile | Expect::Dataset) => true,
         AttrType::Transfer(_) | AttrType::List | AttrType::Drift => false,

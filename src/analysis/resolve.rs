@@ -184,7 +184,15 @@ impl Resolver<'_> {
     /// The entry file's resource called `name`, if it declares one.
     fn entry_resource(&self, name: &str) -> Option<(Symbol, Span)> {
         match self.symbols[0].names.get(name) {
-            Some(found @ (Symbol::Decl { kind: DeclKind::Resource, .. }, _)) => Some(*found),
+            Some(
+                found @ (
+                    Symbol::Decl {
+                        kind: DeclKind::Resource,
+                        ..
+                    },
+                    _,
+                ),
+            ) => Some(*found),
             _ => None,
         }
     }
@@ -195,7 +203,13 @@ impl Resolver<'_> {
         if module != 0 {
             let own_is_resource_or_absent = matches!(
                 own,
-                None | Some((Symbol::Decl { kind: DeclKind::Resource, .. }, _))
+                None | Some((
+                    Symbol::Decl {
+                        kind: DeclKind::Resource,
+                        ..
+                    },
+                    _
+                ))
             );
             if own_is_resource_or_absent {
                 if let Some((symbol, _)) = self.entry_resource(name) {
@@ -209,22 +223,23 @@ impl Resolver<'_> {
     /// Resolves all of `parts` as a declaration path written in `module`
     /// (`gpu`, `aiops.edge`, `aiops.profiles.weekly`).
     pub fn resolve(&self, module: usize, parts: &[ast::Ident]) -> Result<Target, NotFound> {
-        self.resolve_prefix(module, parts).and_then(|(target, used)| {
-            if used == parts.len() {
-                Ok(target)
-            } else {
-                let (module, candidates) = match target {
-                    Target::Module(m) => (m, self.symbols[m].order.clone()),
-                    _ => (module, Vec::new()),
-                };
-                let _ = module;
-                Err(NotFound {
-                    part: parts[used].clone(),
-                    candidates,
-                    prefix: dotted(&parts[..used]),
-                })
-            }
-        })
+        self.resolve_prefix(module, parts)
+            .and_then(|(target, used)| {
+                if used == parts.len() {
+                    Ok(target)
+                } else {
+                    let (module, candidates) = match target {
+                        Target::Module(m) => (m, self.symbols[m].order.clone()),
+                        _ => (module, Vec::new()),
+                    };
+                    let _ = module;
+                    Err(NotFound {
+                        part: parts[used].clone(),
+                        candidates,
+                        prefix: dotted(&parts[..used]),
+                    })
+                }
+            })
     }
 
     /// Resolves the longest prefix of `parts` that names a declaration or module; returns it
@@ -306,6 +321,146 @@ pub fn dotted(parts: &[ast::Ident]) -> String {
 }
 
 /// "did you mean `x`?" for `wrong` among `candidates`, as a help text.
-pub fn did_you_mean<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    wrong: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     suggest(wrong, candidates).map(|s| format!("did you mean `{s}`?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loader::Module;
+    use crate::source::{Origin, SourceMap};
+
+    /// An entry file importing one module as `lib` (or a failed import when `lib` is None).
+    fn program(entry: &str, lib: Option<&str>) -> (Program, Vec<ModuleSymbols>, Diagnostics) {
+        let mut sources = SourceMap::new();
+        let mut modules = Vec::new();
+        let entry_file = sources.add("entry.pipesim", Origin::Inline, entry.to_string());
+        let (entry_ast, errors) = crate::syntax::parse_file(entry_file, entry);
+        assert!(errors.is_empty(), "{errors:?}");
+        let alias = entry_ast
+            .items
+            .iter()
+            .find_map(|i| match i {
+                ast::Item::Import(import) => Some(import.alias.clone()),
+                _ => None,
+            })
+            .into_iter();
+        modules.push(Module {
+            file: entry_file,
+            ast: entry_ast,
+            imports: alias.map(|a| (a, lib.map(|_| 1))).collect(),
+        });
+        if let Some(lib) = lib {
+            let file = sources.add("lib.pipesim", Origin::Inline, lib.to_string());
+            let (ast, errors) = crate::syntax::parse_file(file, lib);
+            assert!(errors.is_empty(), "{errors:?}");
+            modules.push(Module {
+                file,
+                ast,
+                imports: Vec::new(),
+            });
+        }
+        let program = Program { modules };
+        let mut diagnostics = Diagnostics::default();
+        let symbols = build_symbols(&program, &mut diagnostics);
+        (program, symbols, diagnostics)
+    }
+
+    fn ident(name: &str) -> ast::Ident {
+        ast::Ident {
+            name: name.to_string(),
+            span: Span::new(crate::source::FileId(0), 0, 0),
+        }
+    }
+
+    fn path(text: &str) -> Vec<ast::Ident> {
+        text.split('.').map(ident).collect()
+    }
+
+    const LIB: &str = "resource gpu { kind = pool  capacity = 2 }\n\
+                       resource scratch { kind = link  bandwidth = 1GB/s }\n\
+                       pipeline edge { train { on = gpu  duration = 1min } }\n";
+
+    #[test]
+    fn declarations_and_imports_share_one_namespace() {
+        let (_, _, diagnostics) = program(
+            "import \"lib\" as gpu\nresource gpu { kind = pool  capacity = 4 }\n",
+            Some(LIB),
+        );
+        assert_eq!(diagnostics.0.len(), 1, "{:?}", diagnostics.0);
+        let d = &diagnostics.0[0];
+        assert_eq!(d.code, "E0201");
+        assert_eq!(d.labels.len(), 2, "the first declaration is labelled too");
+        assert!(!d.labels[1].primary);
+    }
+
+    #[test]
+    fn a_library_resource_binds_to_the_entry_resource_of_the_same_name() {
+        let (program, symbols, diagnostics) = program(
+            "import \"lib\" as lib\nresource gpu { kind = pool  capacity = 8 }\n",
+            Some(LIB),
+        );
+        assert!(diagnostics.is_empty());
+        let resolver = Resolver {
+            program: &program,
+            symbols: &symbols,
+        };
+        // `gpu` written in the library is the entry's `gpu`...
+        assert!(matches!(
+            resolver.lookup(1, "gpu"),
+            Some((0, Symbol::Decl { item: 1, .. }))
+        ));
+        // ...while `scratch`, which the entry does not declare, stays the library's own.
+        assert!(matches!(
+            resolver.lookup(1, "scratch"),
+            Some((1, Symbol::Decl { item: 1, .. }))
+        ));
+        // And the entry cannot see the library's names unqualified.
+        assert!(resolver.lookup(0, "edge").is_none());
+    }
+
+    #[test]
+    fn qualified_names_go_through_import_aliases() {
+        let (program, symbols, _) = program("import \"lib\" as lib\n", Some(LIB));
+        let resolver = Resolver {
+            program: &program,
+            symbols: &symbols,
+        };
+        assert_eq!(
+            resolver.resolve(0, &path("lib.edge")).unwrap(),
+            Target::Decl {
+                module: 1,
+                item: 2,
+                kind: DeclKind::Pipeline
+            }
+        );
+        assert_eq!(
+            resolver.resolve(0, &path("lib")).unwrap(),
+            Target::Module(1)
+        );
+        let missing = resolver.resolve(0, &path("lib.egde")).unwrap_err();
+        assert_eq!(missing.part.name, "egde");
+        assert_eq!(missing.prefix, "lib");
+        assert!(missing.candidates.contains(&"edge".to_string()));
+        // The rest of a path after a declaration is not a declaration.
+        assert!(resolver.resolve(0, &path("lib.edge.train")).is_err());
+    }
+
+    #[test]
+    fn names_behind_a_failed_import_are_silent() {
+        let (program, symbols, _) = program("import \"missing\" as lib\n", None);
+        let resolver = Resolver {
+            program: &program,
+            symbols: &symbols,
+        };
+        assert_eq!(
+            resolver.resolve(0, &path("lib.edge")).unwrap(),
+            Target::Broken
+        );
+        assert!(resolver.resolve(0, &path("other")).is_err());
+    }
 }

@@ -180,7 +180,13 @@ impl Analyzer<'_> {
             (Expect::Str, Ty::Str(_)) => true,
             (Expect::Value, t) => matches!(
                 t,
-                Ty::Num(_) | Ty::AnyNum | Ty::Bool | Ty::Labels(_) | Ty::Pool | Ty::Link | Ty::Pipeline
+                Ty::Num(_)
+                    | Ty::AnyNum
+                    | Ty::Bool
+                    | Ty::Labels(_)
+                    | Ty::Pool
+                    | Ty::Link
+                    | Ty::Pipeline
             ),
             _ => false,
         }
@@ -259,12 +265,9 @@ impl Analyzer<'_> {
                         format!("`{}` is not a unit", error.unknown)
                     };
                     self.diags.push(
-                        Diagnostic::error(
-                            codes::UNKNOWN_UNIT,
-                            format!("unknown unit `{unit}`"),
-                        )
-                        .primary(*unit_span, label)
-                        .help(error.help),
+                        Diagnostic::error(codes::UNKNOWN_UNIT, format!("unknown unit `{unit}`"))
+                            .primary(*unit_span, label)
+                            .help(error.help),
                     );
                     Typed::error()
                 }
@@ -297,7 +300,12 @@ impl Analyzer<'_> {
                                 ty: inner.ty,
                             }
                         } else {
-                            self.bad_operand(&inner.ty, "-", operand.span, "numbers and quantities");
+                            self.bad_operand(
+                                &inner.ty,
+                                "-",
+                                operand.span,
+                                "numbers and quantities",
+                            );
                             Typed::error()
                         }
                     }
@@ -350,7 +358,9 @@ impl Analyzer<'_> {
                     ir: ir::Expr::If(Box::new(c.ir), Box::new(a.ir), Box::new(b.ir)),
                 }
             }
-            ast::ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms, e.span, scope),
+            ast::ExprKind::Match { scrutinee, arms } => {
+                self.match_expr(scrutinee, arms, e.span, scope)
+            }
             ast::ExprKind::Call { callee, args } => self.call(callee, args, e.span, scope),
             ast::ExprKind::Choice(entries) => self.label_choice(entries, scope),
             ast::ExprKind::Transfer { size, .. } => {
@@ -434,7 +444,9 @@ impl Analyzer<'_> {
                     }
                 }
                 let ty = match (&a.ty, &b.ty) {
-                    (Ty::Num(x), Ty::Num(y)) => Ty::Num(if op == B::Mul { x.mul(*y) } else { x.div(*y) }),
+                    (Ty::Num(x), Ty::Num(y)) => {
+                        Ty::Num(if op == B::Mul { x.times(*y) } else { x.per(*y) })
+                    }
                     _ => Ty::AnyNum,
                 };
                 make(ty, a, b)
@@ -446,10 +458,16 @@ impl Analyzer<'_> {
                         return Typed::error();
                     }
                 }
-                let Some(common) = self.same_dimension(&a.ty, &b.ty, symbol, op_span, lhs.span, rhs.span) else {
+                let Some(common) =
+                    self.same_dimension(&a.ty, &b.ty, symbol, op_span, lhs.span, rhs.span)
+                else {
                     return Typed::error();
                 };
-                let ty = if matches!(op, B::Add | B::Sub) { common } else { Ty::Bool };
+                let ty = if matches!(op, B::Add | B::Sub) {
+                    common
+                } else {
+                    Ty::Bool
+                };
                 make(ty, a, b)
             }
             B::Eq | B::Ne => {
@@ -459,7 +477,10 @@ impl Analyzer<'_> {
                             .same_dimension(&a.ty, &b.ty, symbol, op_span, lhs.span, rhs.span)
                             .is_none()
                         {
-                            return Typed { ty: Ty::Bool, ..Typed::error() };
+                            return Typed {
+                                ty: Ty::Bool,
+                                ..Typed::error()
+                            };
                         }
                         true
                     }
@@ -477,7 +498,10 @@ impl Analyzer<'_> {
                         .secondary(lhs.span, format!("this is {da}"))
                         .help("compare values of the same type"),
                     );
-                    return Typed { ty: Ty::Bool, ..Typed::error() };
+                    return Typed {
+                        ty: Ty::Bool,
+                        ..Typed::error()
+                    };
                 }
                 make(Ty::Bool, a, b)
             }
@@ -500,7 +524,11 @@ impl Analyzer<'_> {
                 let help = if x.is_number() || y.is_number() {
                     format!(
                         "give the plain number a unit, such as `{}`",
-                        if x.is_number() { y.example() } else { x.example() }
+                        if x.is_number() {
+                            y.example()
+                        } else {
+                            x.example()
+                        }
                     )
                 } else {
                     "convert one side, for instance multiply a size by a time per size (`0.8s/GB`) to get a duration".to_string()
@@ -511,8 +539,8 @@ impl Analyzer<'_> {
                         format!("`{symbol}` needs the same dimension on both sides, found {dx} and {dy}"),
                     )
                     .primary(op_span, "different dimensions")
-                    .secondary(lhs, format!("{dx}"))
-                    .secondary(rhs, format!("{dy}"))
+                    .secondary(lhs, dx.clone())
+                    .secondary(rhs, dy.clone())
                     .help(help),
                 );
                 None
@@ -555,7 +583,9 @@ impl Analyzer<'_> {
                         format!("`{dotted}` is an imported module, not a value"),
                     )
                     .primary(path.span, "a module")
-                    .help(format!("name one of its declarations, such as `{dotted}.NAME`")),
+                    .help(format!(
+                        "name one of its declarations, such as `{dotted}.NAME`"
+                    )),
                 );
                 Typed::error()
             }
@@ -569,7 +599,8 @@ impl Analyzer<'_> {
                         };
                     }
                 }
-                let mut candidates: Vec<String> = scope.vars.iter().map(|v| v.name.clone()).collect();
+                let mut candidates: Vec<String> =
+                    scope.vars.iter().map(|v| v.name.clone()).collect();
                 if not_found.prefix.is_empty() {
                     candidates.extend(self.symbols[scope.module].order.iter().cloned());
                     candidates.extend(self.known_labels.iter().cloned());
@@ -584,11 +615,14 @@ impl Analyzer<'_> {
                 if scope.model {
                     candidates.extend(MODEL_PROPERTIES.iter().map(|p| format!("model.{p}")));
                 }
-                let mut d = Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown name `{dotted}`"))
-                    .primary(path.span, "not defined");
+                let mut d =
+                    Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown name `{dotted}`"))
+                        .primary(path.span, "not defined");
                 if let Some(help) = did_you_mean(&dotted, candidates.iter().map(String::as_str)) {
                     d = d.help(help);
-                } else if path.parts.len() > 1 && self.is_dataset_name(scope.module, &path.parts[0].name) {
+                } else if path.parts.len() > 1
+                    && self.is_dataset_name(scope.module, &path.parts[0].name)
+                {
                     d = d.help(format!(
                         "a dataset's attributes are visible in a pipeline with `data = {}`",
                         path.parts[0].name
@@ -603,7 +637,13 @@ impl Analyzer<'_> {
     fn is_dataset_name(&self, module: usize, name: &str) -> bool {
         matches!(
             self.resolver().lookup(module, name),
-            Some((_, super::resolve::Symbol::Decl { kind: DeclKind::Dataset, .. }))
+            Some((
+                _,
+                super::resolve::Symbol::Decl {
+                    kind: DeclKind::Dataset,
+                    ..
+                }
+            ))
         )
     }
 
@@ -616,7 +656,10 @@ impl Analyzer<'_> {
             _ => {
                 let mut d = Diagnostic::error(
                     codes::UNKNOWN_MODEL_PROPERTY,
-                    format!("a model has no property `{}`", path.dotted()["model.".len()..].to_string()),
+                    format!(
+                        "a model has no property `{}`",
+                        &path.dotted()["model.".len()..]
+                    ),
                 )
                 .primary(path.span, "unknown property");
                 d = d.help(match did_you_mean(&property.name, MODEL_PROPERTIES.iter().copied()) {
@@ -633,7 +676,13 @@ impl Analyzer<'_> {
         }
     }
 
-    fn decl_value(&mut self, module: usize, item: usize, kind: DeclKind, path: &ast::Path) -> Typed {
+    fn decl_value(
+        &mut self,
+        module: usize,
+        item: usize,
+        kind: DeclKind,
+        path: &ast::Path,
+    ) -> Typed {
         let placeholder = ir::Expr::Const(ir::Value::Num(0.0));
         match kind {
             DeclKind::Resource => match self.resource_ids.get(&(module, item)) {
@@ -684,7 +733,13 @@ impl Analyzer<'_> {
 
     /// `match EXPR { a => X, b | c => Y, _ => Z }`, with exhaustiveness over the labels the
     /// scrutinee can produce and warnings for arms that can never be taken.
-    fn match_expr(&mut self, scrutinee: &ast::Expr, arms: &[ast::MatchArm], span: Span, scope: &Scope) -> Typed {
+    fn match_expr(
+        &mut self,
+        scrutinee: &ast::Expr,
+        arms: &[ast::MatchArm],
+        span: Span,
+        scope: &Scope,
+    ) -> Typed {
         let subject = self.expr(scrutinee, scope);
         let possible: Option<BTreeSet<ir::LabelId>> = match &subject.ty {
             Ty::Labels(set) => Some(set.clone()),
@@ -714,7 +769,11 @@ impl Analyzer<'_> {
                         let useless = wildcard_seen
                             || possible.as_ref().is_some_and(|p| p.is_subset(&covered));
                         if useless && possible.is_some() {
-                            self.unreachable(*p_span, "`_` can never match: every label is covered above".to_string(), None);
+                            self.unreachable(
+                                *p_span,
+                                "`_` can never match: every label is covered above".to_string(),
+                                None,
+                            );
                         } else {
                             arm_reachable = true;
                         }
@@ -731,20 +790,39 @@ impl Analyzer<'_> {
                             continue;
                         };
                         match id {
-                            Some(id) if possible.contains(&id) && !covered.contains(&id) && !wildcard_seen => {
+                            Some(id)
+                                if possible.contains(&id)
+                                    && !covered.contains(&id)
+                                    && !wildcard_seen =>
+                            {
                                 covered.insert(id);
                                 arm_labels.push(id);
                                 arm_reachable = true;
                             }
                             Some(id) if possible.contains(&id) => {
-                                let why = if wildcard_seen { "`_` above already matches it" } else { "an arm above already matches it" };
-                                self.unreachable(p.span, format!("`{name}` can never match here: {why}"), None);
+                                let why = if wildcard_seen {
+                                    "`_` above already matches it"
+                                } else {
+                                    "an arm above already matches it"
+                                };
+                                self.unreachable(
+                                    p.span,
+                                    format!("`{name}` can never match here: {why}"),
+                                    None,
+                                );
                                 let _ = id;
                             }
                             _ => {
-                                let names: Vec<String> = possible.iter().map(|l| self.label_name(*l).to_string()).collect();
+                                let names: Vec<String> = possible
+                                    .iter()
+                                    .map(|l| self.label_name(*l).to_string())
+                                    .collect();
                                 let help = did_you_mean(&name, names.iter().map(String::as_str));
-                                let listed = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+                                let listed = names
+                                    .iter()
+                                    .map(|n| format!("`{n}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ");
                                 self.unreachable(
                                     p.span,
                                     format!("`{name}` can never match: the matched value is one of {listed}"),
@@ -773,12 +851,16 @@ impl Analyzer<'_> {
                         if let Some(first) = first_arm_span {
                             d = d.secondary(first, format!("this is {dt}"));
                         }
-                        self.diags.push(d.help("every arm must give the same type and unit"));
+                        self.diags
+                            .push(d.help("every arm must give the same type and unit"));
                         result_ty = Some(Ty::Error);
                     }
                 },
             }
-            let is_wildcard_arm = arm.patterns.iter().any(|p| matches!(p, ast::Pattern::Wildcard(_)));
+            let is_wildcard_arm = arm
+                .patterns
+                .iter()
+                .any(|p| matches!(p, ast::Pattern::Wildcard(_)));
             if is_wildcard_arm && default.is_none() {
                 default = Some(Box::new(body.ir.clone()));
             }
@@ -797,9 +879,15 @@ impl Analyzer<'_> {
                     self.diags.push(
                         Diagnostic::error(
                             codes::NON_EXHAUSTIVE_MATCH,
-                            format!("`match` does not cover label{plural} {}", missing.join(", ")),
+                            format!(
+                                "`match` does not cover label{plural} {}",
+                                missing.join(", ")
+                            ),
                         )
-                        .primary(scrutinee.span, format!("can also be {}", missing.join(", ")))
+                        .primary(
+                            scrutinee.span,
+                            format!("can also be {}", missing.join(", ")),
+                        )
                         .secondary(span, "in this match")
                         .help(format!(
                             "add an arm for {}, or a `_ => ...` arm for the rest",
@@ -820,7 +908,8 @@ impl Analyzer<'_> {
     }
 
     fn unreachable(&mut self, span: Span, message: String, help: Option<String>) {
-        let mut d = Diagnostic::warning(codes::UNREACHABLE_ARM, message).primary(span, "unreachable");
+        let mut d =
+            Diagnostic::warning(codes::UNREACHABLE_ARM, message).primary(span, "unreachable");
         d = d.help(help.unwrap_or_else(|| "remove this pattern".to_string()));
         self.diags.push(d);
     }
@@ -845,10 +934,13 @@ impl Analyzer<'_> {
             }
             if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
                 self.diags.push(
-                    Diagnostic::error(codes::DUPLICATE_CHOICE_KEY, format!("`{name}` appears twice in this `choice`"))
-                        .primary(entry.key.span, "second time")
-                        .secondary(*first, "first time")
-                        .help("add the weights together into one entry"),
+                    Diagnostic::error(
+                        codes::DUPLICATE_CHOICE_KEY,
+                        format!("`{name}` appears twice in this `choice`"),
+                    )
+                    .primary(entry.key.span, "second time")
+                    .secondary(*first, "first time")
+                    .help("add the weights together into one entry"),
                 );
                 continue;
             }
@@ -875,9 +967,15 @@ impl Analyzer<'_> {
         if let Some(value) = super::consts::const_num(&w.ir) {
             if value.is_nan() || value <= 0.0 {
                 self.diags.push(
-                    Diagnostic::error(codes::BAD_CHOICE_WEIGHT, format!("a `choice` weight must be positive, found {}", super::consts::show(value)))
-                        .primary(weight.span, "not positive")
-                        .help("weights are relative: remove an option that should never be chosen"),
+                    Diagnostic::error(
+                        codes::BAD_CHOICE_WEIGHT,
+                        format!(
+                            "a `choice` weight must be positive, found {}",
+                            super::consts::show(value)
+                        ),
+                    )
+                    .primary(weight.span, "not positive")
+                    .help("weights are relative: remove an option that should never be chosen"),
                 );
             }
         }
@@ -902,7 +1000,9 @@ fn negate(e: ir::Expr) -> ir::Expr {
 /// Folds arithmetic on two constants, so `12s + 3s` lowers to one constant.
 fn fold(e: ir::Expr) -> ir::Expr {
     if let ir::Expr::Binary(op, a, b) = &e {
-        if let (ir::Expr::Const(ir::Value::Num(x)), ir::Expr::Const(ir::Value::Num(y))) = (&**a, &**b) {
+        if let (ir::Expr::Const(ir::Value::Num(x)), ir::Expr::Const(ir::Value::Num(y))) =
+            (&**a, &**b)
+        {
             let value = match op {
                 ir::BinaryOp::Add => x + y,
                 ir::BinaryOp::Sub => x - y,

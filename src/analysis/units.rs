@@ -22,14 +22,14 @@ impl Dim {
     pub const TIME_PER_SIZE: Dim = Dim { time: 1, bytes: -1 };
     pub const FREQUENCY: Dim = Dim { time: -1, bytes: 0 };
 
-    pub fn mul(self, other: Dim) -> Dim {
+    pub fn times(self, other: Dim) -> Dim {
         Dim {
             time: self.time.saturating_add(other.time),
             bytes: self.bytes.saturating_add(other.bytes),
         }
     }
 
-    pub fn div(self, other: Dim) -> Dim {
+    pub fn per(self, other: Dim) -> Dim {
         Dim {
             time: self.time.saturating_sub(other.time),
             bytes: self.bytes.saturating_sub(other.bytes),
@@ -37,7 +37,7 @@ impl Dim {
     }
 
     pub fn inverse(self) -> Dim {
-        Dim::NONE.div(self)
+        Dim::NONE.per(self)
     }
 
     /// The square root, when both powers are even.
@@ -206,7 +206,11 @@ fn unknown(part: &str) -> UnitError {
                 "units are time ({}), size ({}), bits per second ({}) and `%`",
                 TIME_UNITS.iter().map(|u| u.0).collect::<Vec<_>>().join(" "),
                 SIZE_UNITS.iter().map(|u| u.0).collect::<Vec<_>>().join(" "),
-                BIT_RATE_UNITS.iter().map(|u| u.0).collect::<Vec<_>>().join(" "),
+                BIT_RATE_UNITS
+                    .iter()
+                    .map(|u| u.0)
+                    .collect::<Vec<_>>()
+                    .join(" "),
             ),
         }
     };
@@ -235,7 +239,7 @@ pub fn parse_unit(unit: &str) -> Result<UnitValue, UnitError> {
             let (top, bottom) = (top?, bottom?);
             Ok(UnitValue {
                 factor: top.factor / bottom.factor,
-                dim: top.dim.div(bottom.dim),
+                dim: top.dim.per(bottom.dim),
             })
         }
     }
@@ -255,7 +259,13 @@ mod tests {
         assert_eq!(parse_unit("d").unwrap().dim, Dim::TIME);
         assert_eq!(parse_unit("GiB").unwrap().factor, 1073741824.0);
         assert_eq!(parse_unit("KB").unwrap().factor, 1000.0);
-        assert_eq!(parse_unit("%").unwrap(), UnitValue { factor: 0.01, dim: Dim::NONE });
+        assert_eq!(
+            parse_unit("%").unwrap(),
+            UnitValue {
+                factor: 0.01,
+                dim: Dim::NONE
+            }
+        );
     }
 
     #[test]
@@ -299,13 +309,13 @@ mod tests {
     #[test]
     fn dimension_arithmetic() {
         // size * time-per-size = duration, as in `asset.size * 0.8s/GB`.
-        assert_eq!(Dim::SIZE.mul(Dim::TIME_PER_SIZE), Dim::TIME);
-        assert_eq!(Dim::SIZE.div(Dim::BANDWIDTH), Dim::TIME);
+        assert_eq!(Dim::SIZE.times(Dim::TIME_PER_SIZE), Dim::TIME);
+        assert_eq!(Dim::SIZE.per(Dim::BANDWIDTH), Dim::TIME);
         assert_eq!(Dim::TIME.inverse(), Dim::FREQUENCY);
-        assert_eq!(Dim::TIME.mul(Dim::TIME).sqrt(), Some(Dim::TIME));
+        assert_eq!(Dim::TIME.times(Dim::TIME).sqrt(), Some(Dim::TIME));
         assert_eq!(Dim::TIME.sqrt(), None);
         assert_eq!(Dim::SIZE.describe(), "a size (B)");
-        assert_eq!(Dim::TIME.mul(Dim::TIME).describe(), "a quantity (s^2)");
+        assert_eq!(Dim::TIME.times(Dim::TIME).describe(), "a quantity (s^2)");
         assert_eq!(Dim::BANDWIDTH.describe(), "a bandwidth (B/s)");
         assert_eq!(Dim::FREQUENCY.describe(), "a frequency (/s)");
     }

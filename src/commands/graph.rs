@@ -30,7 +30,10 @@ pub fn main(args: &GraphArgs) -> Exit {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("the pipelines are `{}`", names.join("`, `")),
             };
-            return super::fail(format!("no pipeline `{only}` in `{}`: {hint}", args.file.display()));
+            return super::fail(format!(
+                "no pipeline `{only}` in `{}`: {hint}",
+                args.file.display()
+            ));
         }
     }
     print!("{}", dot(scenario, args.pipeline.as_deref()));
@@ -48,21 +51,38 @@ pub fn dot(scenario: &ir::Scenario, only: Option<&str>) -> String {
             continue;
         }
         let id = |step: &ir::Step| quote(&format!("{}.{}", pipeline.name, step.name));
-        out.push_str(&format!("  subgraph {} {{\n", quote(&format!("cluster_{}", pipeline.name))));
+        out.push_str(&format!(
+            "  subgraph {} {{\n",
+            quote(&format!("cluster_{}", pipeline.name))
+        ));
         out.push_str(&format!("    label={};\n", quote(&pipeline.name)));
         for step in &pipeline.steps {
             let mut label = format!("{}\\n{}", escape(&step.name), kind_name(step.kind));
-            let pools = step.on.as_ref().map(|e| resource_names(scenario, e)).unwrap_or_default();
+            let pools = step
+                .on
+                .as_ref()
+                .map(|e| resource_names(scenario, e))
+                .unwrap_or_default();
             if !pools.is_empty() {
                 label.push_str(&format!(" on {}", escape(&pools.join(" | "))));
             }
             if let Some(t) = &step.reads {
-                label.push_str(&format!("\\nreads from {}", escape(&resource_name(scenario, t.link))));
+                label.push_str(&format!(
+                    "\\nreads from {}",
+                    escape(&resource_name(scenario, t.link))
+                ));
             }
             if let Some(t) = &step.writes {
-                label.push_str(&format!("\\nwrites to {}", escape(&resource_name(scenario, t.link))));
+                label.push_str(&format!(
+                    "\\nwrites to {}",
+                    escape(&resource_name(scenario, t.link))
+                ));
             }
-            let style = if step.when.is_some() { ", style=\"rounded,dashed\"" } else { "" };
+            let style = if step.when.is_some() {
+                ", style=\"rounded,dashed\""
+            } else {
+                ""
+            };
             out.push_str(&format!("    {} [label=\"{label}\"{style}];\n", id(step)));
         }
         out.push_str("  }\n");
@@ -100,11 +120,7 @@ fn resource_name(scenario: &ir::Scenario, id: ir::ResourceId) -> String {
 fn resource_names(scenario: &ir::Scenario, e: &ir::Expr) -> Vec<String> {
     fn walk(e: &ir::Expr, out: &mut Vec<ir::ResourceId>) {
         match e {
-            ir::Expr::Const(ir::Value::Resource(id)) => {
-                if !out.contains(id) {
-                    out.push(*id);
-                }
-            }
+            ir::Expr::Const(ir::Value::Resource(id)) if !out.contains(id) => out.push(*id),
             ir::Expr::If(_, a, b) => {
                 walk(a, out);
                 walk(b, out);
@@ -117,10 +133,9 @@ fn resource_names(scenario: &ir::Scenario, e: &ir::Expr) -> Vec<String> {
             }
             ir::Expr::Choice(options) => {
                 for (value, _) in options {
-                    if let ir::Value::Resource(id) = value {
-                        if !out.contains(id) {
-                            out.push(*id);
-                        }
+                    match value {
+                        ir::Value::Resource(id) if !out.contains(id) => out.push(*id),
+                        _ => {}
                     }
                 }
             }
@@ -129,7 +144,9 @@ fn resource_names(scenario: &ir::Scenario, e: &ir::Expr) -> Vec<String> {
     }
     let mut ids = Vec::new();
     walk(e, &mut ids);
-    ids.into_iter().map(|id| resource_name(scenario, id)).collect()
+    ids.into_iter()
+        .map(|id| resource_name(scenario, id))
+        .collect()
 }
 
 fn escape(text: &str) -> String {

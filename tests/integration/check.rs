@@ -1,0 +1,676 @@
+//! `pipesim check` as users meet it: the invalid corpus with its rendered reports, the valid
+//! scenarios, every shipped file, and the real binary's exit codes and JSON.
+//!
+//! Corpus convention: `tests/fixtures/check/err/CODE_what.pipesim` holds one mistake, and
+//! checking it gives exactly one diagnostic, with that code (files named `syntax_*` give one
+//! syntax error, `E00xx`). Files under `err/support/` are what the corpus imports or reads.
+
+use pipesim::analysis::codes::CODES;
+use pipesim::diagnostic::{self, Style};
+use pipesim::frontend;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const ERR_DIR: &str = "tests/fixtures/check/err";
+const OK_DIR: &str = "tests/fixtures/check/ok";
+
+/// A path relative to the crate root, so reports name files the same way on every machine.
+fn relative(path: &Path) -> PathBuf {
+    // From `tests/` on: robust to a crate root reached through a symlink.
+    let text = path.to_string_lossy().replace('\\', "/");
+    match text.find("tests/fixtures/") {
+        Some(i) => PathBuf::from(&text[i..]),
+        None => {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+            path.strip_prefix(root).unwrap_or(path).to_path_buf()
+        }
+    }
+}
+
+fn pipesim_files(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
+            .unwrap_or_else(|e| panic!("cannot list {dir}: {e}"))
+            .map(|e| e.expect("directory entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "pipesim"))
+            .map(|p| relative(&p))
+            .collect();
+    files.sort();
+    files
+}
+
+/// The code a corpus file's name promises.
+fn expected_code(path: &Path) -> String {
+    let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+    stem.split('_').next().unwrap().to_string()
+}
+
+#[test]
+fn invalid_scenarios_report_their_one_mistake() {
+    insta::glob!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/check/err"),
+        "*.pipesim",
+        |absolute| {
+            let path = relative(absolute);
+            let checked = frontend::check_file(&path, &[]);
+            let diagnostics = &checked.diagnostics().0;
+            let report = diagnostic::render(&checked.sources, diagnostics, Style::Colourless, 80);
+            let source = std::fs::read(&path).expect("fixture");
+            let source = String::from_utf8_lossy(&source);
+            insta::assert_snapshot!(format!(
+                "{source}\n---\n{report}{}",
+                diagnostic::summary_line(diagnostics)
+            ));
+
+            assert_eq!(
+                diagnostics.len(),
+                1,
+                "{} should give exactly one diagnostic, got:\n{report}",
+                path.display()
+            );
+            let code = expected_code(&path);
+            if code == "syntax" {
+                assert!(
+                    diagnostics[0].code.starts_with("E00"),
+                    "{}: {}",
+                    path.display(),
+                    diagnostics[0].code
+                );
+            } else {
+                assert_eq!(diagnostics[0].code, code, "{}:\n{report}", path.display());
+            }
+            assert_eq!(
+                diagnostics[0].is_error(),
+                !code.starts_with('W'),
+                "{}",
+                path.display()
+            );
+            assert!(
+                diagnostics[0].help.is_some(),
+                "{}: every diagnostic says how to fix it",
+                path.display()
+            );
+        }
+    );
+}
+
+#[test]
+fn the_invalid_corpus_covers_every_code() {
+    let covered: BTreeSet<String> = pipesim_files(ERR_DIR)
+        .iter()
+        .map(|p| expected_code(p))
+        .collect();
+    let missing: Vec<&str> = CODES
+        .iter()
+        .map(|(code, _)| *code)
+        .filter(|code| !covered.contains(*code))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes without an invalid scenario in {ERR_DIR}: {missing:?}"
+    );
+    assert!(pipesim_files(ERR_DIR).len() >= 45);
+    let known: BTreeSet<&str> = CODES.iter().map(|(c, _)| *c).collect();
+    for code in &covered {
+        assert!(
+            code == "syntax" || known.contains(code.as_str()),
+            "fixture for unlisted code {code}"
+        );
+    }
+}
+
+#[test]
+fn codes_are_unique_and_described() {
+    let mut seen = BTreeSet::new();
+    for (code, description) in CODES {
+        assert!(seen.insert(*code), "{code} listed twice");
+        assert!(
+            code.len() == 5 && (code.starts_with('E') || code.starts_with('W')),
+            "{code}"
+        );
+        assert!(!code.starts_with("E00"), "{code}: E00xx are the parser's");
+        assert!(
+            !description.is_empty() && !description.ends_with('.'),
+            "{code}: {description}"
+        );
+    }
+}
+
+fn assert_clean(path: &Path) {
+    let checked = frontend::check_file(path, &[]);
+    let diagnostics = &checked.diagnostics().0;
+    let report = diagnostic::render(&checked.sources, diagnostics, Style::Colourless, 100);
+    assert!(
+        diagnostics.is_empty(),
+        "{} should check clean:\n{report}",
+        path.display()
+    );
+}
+
+#[test]
+fn valid_scenarios_check_without_any_diagnostic() {
+    let files = pipesim_files(OK_DIR);
+    assert!(files.len() >= 2);
+    for file in files {
+        assert_clean(&file);
+    }
+}
+
+#[test]
+fn the_language_example_is_kept_verbatim() {
+    // The section 1 example of LANGUAGE.md (a contract): this fixture must be it, unchanged.
+    let text = std::fs::read_to_string(Path::new(OK_DIR).join("language_example.pipesim")).unwrap();
+    assert!(text.starts_with(
+        "// One month of the platform under projected growth.\nimport \"std/aiops\" as aiops\n"
+    ));
+    assert!(text.contains("sweep gpu.capacity      = [4, 8, 16]"));
+}
+
+#[test]
+fn every_shipped_scenario_and_library_module_checks_clean() {
+    let mut files = Vec::new();
+    for dir in ["scenarios", "stdlib"] {
+        let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        let Ok(entries) = std::fs::read_dir(&full) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.expect("directory entry").path();
+            if path.extension().is_some_and(|x| x == "pipesim") {
+                files.push(relative(&path));
+            }
+        }
+    }
+    files.sort();
+    assert!(
+        files.iter().any(|f| f.starts_with("stdlib")),
+        "stdlib/ holds modules"
+    );
+    for file in files {
+        let checked = frontend::check_file(&file, &[]);
+        let errors: Vec<_> = checked
+            .diagnostics()
+            .0
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect();
+        let report = diagnostic::render(&checked.sources, &errors, Style::Colourless, 100);
+        assert!(
+            errors.is_empty(),
+            "{} has errors:\n{report}",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn the_language_example_lowers_to_the_documented_ir() {
+    let checked = frontend::check_file(&Path::new(OK_DIR).join("language_example.pipesim"), &[]);
+    let scenario = checked
+        .analysis
+        .scenario
+        .as_ref()
+        .expect("lowered scenario");
+    assert_eq!(scenario.name, "growth");
+    assert_eq!(scenario.start_rfc3339, "2019-03-04T00:00:00Z");
+    assert_eq!(scenario.start_unix, 1551657600);
+    assert_eq!(scenario.horizon, 30.0 * 86400.0);
+    assert_eq!(scenario.warmup, 2.0 * 86400.0);
+    assert_eq!(scenario.seed, 7);
+    assert!(!scenario.drain);
+    // The entry's resources first, in order; the library's defaults are shadowed by them.
+    let names: Vec<&str> = scenario.resources.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(&names[..3], ["cpu", "gpu", "storage"]);
+    assert_eq!(
+        names.len(),
+        3,
+        "std/aiops's cpu, gpu and storage bind to the scenario's: {names:?}"
+    );
+    match &scenario.resources[2].kind {
+        pipesim::ir::ResourceKind::Link(link) => assert_eq!(link.bandwidth, 1.25e9),
+        other => panic!("storage is a link: {other:?}"),
+    }
+    match &scenario.resources[1].kind {
+        pipesim::ir::ResourceKind::Pool(pool) => {
+            assert_eq!(pool.capacity, 8);
+            assert_eq!(pool.policy, pipesim::ir::Policy::Sjf);
+        }
+        other => panic!("gpu is a pool: {other:?}"),
+    }
+    let classic = &scenario.pipelines[0];
+    assert_eq!(classic.name, "classic");
+    let vars: Vec<&str> = classic.vars.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(
+        vars,
+        [
+            "asset.instances",
+            "asset.dimensions",
+            "asset.size",
+            "framework",
+            "priority"
+        ]
+    );
+    assert_eq!(classic.priority_var, Some(4));
+    let steps: Vec<(&str, Vec<u32>)> = classic
+        .steps
+        .iter()
+        .map(|s| (s.name.as_str(), s.after.clone()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("preprocess", vec![]),
+            ("train", vec![0]),
+            ("validate", vec![1]),
+            ("compress", vec![2])
+        ]
+    );
+    assert!(classic.steps[3].when.is_some());
+    assert!(scenario.pipelines.iter().any(|p| p.name == "aiops.edge"));
+    assert_eq!(scenario.arrivals.len(), 1);
+    let arrivals = &scenario.arrivals[0];
+    assert_eq!(arrivals.growth, 1.0);
+    assert!(arrivals.profile.is_some());
+    let profile = &scenario.profiles[arrivals.profile.unwrap() as usize];
+    assert_eq!(profile.name, "aiops.weekly");
+    assert_eq!(profile.hourly.len(), 168);
+    let mean = profile.hourly.iter().sum::<f64>() / 168.0;
+    assert!(
+        (mean - 1.0).abs() < 1e-12,
+        "profiles are normalised to mean 1: {mean}"
+    );
+    assert_eq!(scenario.experiment.replications, 20);
+    let sweeps: Vec<(&str, Vec<serde_json::Value>)> = checked
+        .analysis
+        .sweeps
+        .iter()
+        .map(|s| {
+            (
+                s.path.as_str(),
+                s.values.iter().map(|v| v.1.clone()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sweeps,
+        [
+            ("gpu.capacity", vec![4.into(), 8.into(), 16.into()]),
+            ("triggers.growth", vec![1.into(), 1.5.into()]),
+        ]
+    );
+}
+
+#[test]
+fn overrides_replace_written_values_and_defaults() {
+    let path = Path::new(OK_DIR).join("language_example.pipesim");
+    let sets = [
+        "gpu.capacity=16",
+        "gpu.policy=fifo",
+        "scenario.horizon=7d",
+        "classic.train.units=2",
+    ]
+    .map(String::from);
+    let checked = frontend::check_file(&path, &sets);
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics());
+    let scenario = checked.analysis.scenario.as_ref().unwrap();
+    assert_eq!(scenario.horizon, 7.0 * 86400.0);
+    match &scenario.resources[1].kind {
+        pipesim::ir::ResourceKind::Pool(pool) => {
+            assert_eq!(pool.capacity, 16);
+            assert_eq!(pool.policy, pipesim::ir::Policy::Fifo);
+        }
+        other => panic!("gpu is a pool: {other:?}"),
+    }
+    let units = &scenario.pipelines[0].steps[1].units;
+    assert!(
+        matches!(units, pipesim::ir::Expr::Const(pipesim::ir::Value::Num(v)) if *v == 2.0),
+        "{units:?}"
+    );
+}
+
+#[test]
+fn overrides_are_checked_like_written_values() {
+    let path = Path::new(OK_DIR).join("language_example.pipesim");
+    let bad = |set: &str| {
+        let checked = frontend::check_file(&path, &[set.to_string()]);
+        let all = checked
+            .diagnostics()
+            .0
+            .iter()
+            .map(|d| (d.code, d.message.clone()))
+            .collect::<Vec<_>>();
+        assert_eq!(all.len(), 1, "one mistake, one diagnostic: {all:?}");
+        all
+    };
+    assert_eq!(bad("gpu.capacity=2s")[0].0, "E0301");
+    assert_eq!(bad("gpu.polcy=sjf")[0].0, "E0801");
+    assert!(bad("gpu.polcy=sjf")[0].1.contains("no attribute `polcy`"));
+    assert_eq!(bad("gpu.policy=lifo")[0].0, "E0311");
+    assert_eq!(bad("classic.framework=sklearn")[0].0, "E0802");
+}
+
+fn pipesim(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_pipesim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run pipesim");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).to_string(),
+        String::from_utf8_lossy(&output.stderr).to_string(),
+    )
+}
+
+#[test]
+fn check_exits_0_for_a_clean_scenario() {
+    let (code, stdout, stderr) =
+        pipesim(&["check", "tests/fixtures/check/ok/language_example.pipesim"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.is_empty(),
+        "stdout carries only requested output: {stdout}"
+    );
+    assert!(stderr.contains("ok"), "{stderr}");
+}
+
+#[test]
+fn check_exits_1_with_every_error_of_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("two.pipesim");
+    std::fs::write(
+        &file,
+        "resource gpu { kind = pool  capacity = 0 }\nresource cpu { kind = pool  capacity = 4  polcy = sjf }\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = pipesim(&["check", file.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("E0309") && stderr.contains("E0206"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean `policy`?"), "{stderr}");
+    assert!(stderr.contains("2 errors, 0 warnings"), "{stderr}");
+}
+
+#[test]
+fn check_exits_2_when_the_file_cannot_be_read() {
+    let (code, stdout, stderr) = pipesim(&["check", "tests/fixtures/check/no_such_file.pipesim"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("no such file"), "{stderr}");
+    let (code, _, stderr) = pipesim(&["check", "tests/fixtures/check"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("it is a directory"), "{stderr}");
+}
+
+#[test]
+fn check_json_has_the_contract_fields() {
+    let (code, stdout, stderr) = pipesim(&[
+        "check",
+        "--format",
+        "json",
+        "tests/fixtures/check/err/E0301_duration_given_a_size.pipesim",
+        "tests/fixtures/check/err/W0501_negative_samples.pipesim",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let value: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON array on stdout");
+    let items = value.as_array().expect("an array");
+    assert_eq!(items.len(), 2);
+    let error = &items[0];
+    assert_eq!(error["severity"], "error");
+    assert_eq!(error["code"], "E0301");
+    assert_eq!(error["message"], "expected a duration, found a size (B)");
+    assert_eq!(
+        error["file"],
+        "tests/fixtures/check/err/E0301_duration_given_a_size.pipesim"
+    );
+    assert_eq!(error["line"], 5);
+    assert_eq!(error["column"], 32);
+    assert_eq!(error["end_line"], 5);
+    assert_eq!(error["end_column"], 35);
+    assert!(
+        error["help"].as_str().is_some_and(|h| h.contains("30s")),
+        "{error}"
+    );
+    assert_eq!(items[1]["severity"], "warning");
+    assert_eq!(items[1]["code"], "W0501");
+}
+
+#[test]
+fn graph_prints_the_step_dags_in_dot() {
+    let (code, stdout, stderr) = pipesim(&[
+        "graph",
+        "tests/fixtures/check/ok/language_example.pipesim",
+        "--pipeline",
+        "classic",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("digraph pipesim {"), "{stdout}");
+    assert!(
+        stdout.contains("\"classic.train\" [label=\"train\\ntrain on gpu | cpu\"];"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\"classic.preprocess\" -> \"classic.train\";"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("style=\"rounded,dashed\""),
+        "compress has a `when`: {stdout}"
+    );
+    assert!(
+        !stdout.contains("aiops.edge"),
+        "only the chosen pipeline: {stdout}"
+    );
+    let (code, _, stderr) = pipesim(&[
+        "graph",
+        "tests/fixtures/check/ok/language_example.pipesim",
+        "--pipeline",
+        "clasic",
+    ]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("did you mean `classic`?"), "{stderr}");
+    let (code, _, _) = pipesim(&["graph", "tests/fixtures/check/err/E0603_step_cycle.pipesim"]);
+    assert_eq!(code, 1);
+    // A module without a scenario can be drawn too.
+    let (code, stdout, stderr) = pipesim(&["graph", "stdlib/aiops.pipesim"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("\"ensemble.preprocess\" -> \"ensemble.network\";"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\"ensemble.forest\" -> \"ensemble.validate\";"),
+        "{stdout}"
+    );
+}
+
+/// Every prefix of every corpus file (cut at every few bytes, so most cuts land mid-token)
+/// checks without a panic: truncated and broken text is the most common bad input.
+#[test]
+fn truncated_scenarios_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = pipesim_files(OK_DIR);
+    files.extend(pipesim_files(ERR_DIR).into_iter().step_by(4));
+    let mut checked_count = 0;
+    for file in files {
+        let text = std::fs::read(&file).unwrap();
+        let path = dir.path().join("cut.pipesim");
+        for end in (0..text.len()).step_by(23) {
+            std::fs::write(&path, &text[..end]).unwrap();
+            let checked = frontend::check_file(&path, &[]);
+            // Rendering must not panic either.
+            let _ = diagnostic::render(
+                &checked.sources,
+                &checked.diagnostics().0,
+                Style::Colourless,
+                80,
+            );
+            checked_count += 1;
+        }
+    }
+    assert!(checked_count > 250);
+}
+
+#[test]
+fn an_override_that_changes_nothing_is_reported() {
+    let path = Path::new(OK_DIR).join("language_example.pipesim");
+    // std/aiops's own `gpu` is replaced by the scenario's, so setting it would do nothing.
+    let checked = frontend::check_file(&path, &["aiops.gpu.capacity=2".to_string()]);
+    let diagnostics = &checked.diagnostics().0;
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0].code, "E0801");
+    assert!(
+        diagnostics[0].message.contains("changes nothing"),
+        "{}",
+        diagnostics[0].message
+    );
+}
+
+#[test]
+fn the_last_override_of_a_path_wins() {
+    // A sweep point's overrides follow the command line's, and must win.
+    let path = Path::new(OK_DIR).join("language_example.pipesim");
+    let sets = ["gpu.capacity=4", "gpu.capacity=16"].map(String::from);
+    let checked = frontend::check_file(&path, &sets);
+    assert!(
+        checked.diagnostics().is_empty(),
+        "{:?}",
+        checked.diagnostics()
+    );
+    match &checked.analysis.scenario.as_ref().unwrap().resources[1].kind {
+        pipesim::ir::ResourceKind::Pool(pool) => assert_eq!(pool.capacity, 16),
+        other => panic!("gpu is a pool: {other:?}"),
+    }
+}
+
+#[test]
+fn every_construct_lowers_with_base_units_and_defaults() {
+    use pipesim::ir::{ArrivalProcess, Distribution, Drift, Expr, ResourceKind, Value};
+    let checked = frontend::check_file(&Path::new(OK_DIR).join("every_construct.pipesim"), &[]);
+    let s = checked.analysis.scenario.as_ref().expect("lowered");
+    assert_eq!(
+        (s.horizon, s.warmup, s.seed, s.drain),
+        (1209600.0, 43200.0, 42, true)
+    );
+    let resource = |name: &str| {
+        s.resources
+            .iter()
+            .position(|r| r.name == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    match &s.resources[resource("cpu")].kind {
+        ResourceKind::Pool(pool) => {
+            assert_eq!(pool.policy, pipesim::ir::Policy::FairShare);
+            assert_eq!(pool.cost_per_slot_hour, 0.2);
+            let a = pool.autoscale.as_ref().expect("autoscale");
+            assert_eq!((a.min, a.max, a.step), (8, 64, 4));
+            assert_eq!(
+                (a.when_queue_above, a.sustain, a.idle_release, a.provision),
+                (10.0, 300.0, 1800.0, 90.0)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    match &s.resources[resource("network")].kind {
+        ResourceKind::Link(link) => assert_eq!(link.bandwidth, 1e8, "800Mbps is 100 MB/s"),
+        other => panic!("{other:?}"),
+    }
+    // The library's `gpu` binds to the scenario's; its `scratch` link is its own.
+    assert!(s.resources.iter().all(|r| r.name != "templates.gpu"));
+    let scratch = resource("templates.scratch");
+    let finetune = s
+        .pipelines
+        .iter()
+        .find(|p| p.name == "templates.finetune")
+        .expect("finetune");
+    assert!(
+        finetune.steps[0].on.is_none(),
+        "a pure transfer has no pool"
+    );
+    assert_eq!(
+        finetune.steps[0].reads.as_ref().map(|t| t.link),
+        Some(scratch as u32)
+    );
+    assert!(
+        matches!(finetune.steps[1].on, Some(Expr::Const(Value::Resource(id))) if id as usize == resource("gpu"))
+    );
+
+    let vision = s.pipelines.iter().find(|p| p.name == "vision").unwrap();
+    assert!(vision.deadline_var.is_some());
+    match vision.model.as_ref().map(|m| &m.drift) {
+        Some(Drift::Linear { per_second }) => assert!((per_second - 0.004 / 86400.0).abs() < 1e-18),
+        other => panic!("{other:?}"),
+    }
+    let validate = vision
+        .steps
+        .iter()
+        .find(|st| st.name == "validate")
+        .unwrap();
+    assert_eq!(validate.after, [2, 3], "fan-in after train and shadow");
+    let nightly = s.pipelines.iter().find(|p| p.name == "nightly").unwrap();
+    assert!(
+        matches!(nightly.model.as_ref().map(|m| &m.drift), Some(Drift::Sudden { drop, .. }) if *drop == 0.1)
+    );
+
+    let arrivals = |name: &str| s.arrivals.iter().find(|a| a.name == name).unwrap();
+    let users = arrivals("users");
+    assert_eq!(
+        (users.growth, users.start, users.stop),
+        (1.2, 86400.0, Some(13.0 * 86400.0))
+    );
+    match &arrivals("cron").process {
+        ArrivalProcess::Interarrival(Expr::Dist(d)) => {
+            assert!(
+                matches!(**d, Distribution::Exponential { mean: Expr::Const(Value::Num(m)) } if m == 86400.0)
+            )
+        }
+        other => panic!("`rate = 1/d` is an exponential interarrival: {other:?}"),
+    }
+    match &arrivals("replay").process {
+        // Seconds stay seconds; date-times (with or without a zone) are placed from the start.
+        ArrivalProcess::Replay { times } => {
+            assert_eq!(times, &[3600.0, 32400.0, 34200.0, 126000.0])
+        }
+        other => panic!("{other:?}"),
+    }
+    let handmade = s.profiles.iter().find(|p| p.name == "handmade").unwrap();
+    // Weekdays 1, weekends 0.5: the mean is 6/7, so weekdays become 7/6.
+    assert!((handmade.hourly[0] - 7.0 / 6.0).abs() < 1e-12);
+    assert!((handmade.hourly[167] - 7.0 / 12.0).abs() < 1e-12);
+
+    let stale = s.monitors.iter().find(|m| m.name == "stale").unwrap();
+    assert_eq!(
+        (stale.every, stale.retrain, stale.pipelines.len()),
+        (3600.0, true, 2)
+    );
+    let watch = s.monitors.iter().find(|m| m.name == "watch_all").unwrap();
+    assert!(!watch.retrain && watch.pipelines.is_empty());
+    assert_eq!(
+        (s.experiment.replications, s.experiment.confidence),
+        (5, 0.9)
+    );
+    assert_eq!(s.experiment.metrics.len(), 7);
+    let axis = |path: &str| {
+        checked
+            .analysis
+            .sweeps
+            .iter()
+            .find(|a| a.path == path)
+            .unwrap()
+    };
+    let json = |path: &str| {
+        axis(path)
+            .values
+            .iter()
+            .map(|v| v.1.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(json("gpu.policy"), ["fifo", "sjf", "priority"]);
+    assert_eq!(json("scenario.horizon"), [604800, 1209600]);
+    assert_eq!(json("vision.deadline"), [14400, 28800]);
+}
