@@ -281,10 +281,10 @@ impl MietteReport {
 /// the report then goes without it.
 fn drawable(sources: &SourceMap, d: &Diagnostic, file: FileId) -> bool {
     let source = sources.get(file);
-    d.labels
-        .iter()
-        .filter(|l| l.span.file == file)
-        .all(|l| source.line_column(l.span.end as usize).1 < 10_000)
+    d.labels.iter().filter(|l| l.span.file == file).all(|l| {
+        source.line_column(l.span.start as usize).1 < 10_000
+            && source.line_column(l.span.end as usize).1 < 10_000
+    })
 }
 
 fn named_source(sources: &SourceMap, file: FileId) -> miette::NamedSource<String> {

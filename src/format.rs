@@ -1,27 +1,31 @@
 //! The canonical layout of a `.pipesim` file (`pipesim fmt`), printed from the syntax tree
 //! and the comments.
 //!
-//! The layout: two spaces of indentation; one attribute per line with the `=` of consecutive
-//! attributes aligned (a blank line or another kind of entry starts a new group), and the
-//! `=>` of the arms of a broken `match` too; a block of
-//! at most three attributes whose values fit on one line is written on one line when it fits
-//! in [`WIDTH`] columns, with two spaces between its attributes, and consecutive one-line
-//! declarations of one kind align their `{`; expressions on one line when they fit, otherwise `match`,
-//! `choice`, lists and calls break one element per line (lists of plain values fill lines)
-//! with trailing commas, and a long chain of operators breaks before each operator; operators with one space around them and parentheses only where
-//! precedence needs them; blank lines between entries and declarations kept, several
-//! collapsed to one.
+//! The layout:
+//! - two spaces of indentation; blank lines between entries and declarations are kept,
+//!   several collapsed to one;
+//! - one attribute per line, the `=` of consecutive attributes (and sweeps) aligned; a blank
+//!   line or another kind of entry starts a new group;
+//! - a block of at most three attributes whose values fit on one line is written on one line
+//!   when it fits in [`WIDTH`] columns, two spaces between attributes
+//!   (`resource cpu { kind = pool  capacity = 64 }`); consecutive one-line declarations of
+//!   one kind align their `{`;
+//! - an expression stays on one line when it fits; otherwise `match`, `choice`, lists and
+//!   calls break one element per line with trailing commas (a `match` aligns its `=>`, a list
+//!   of plain values fills lines), and a chain of operators breaks before each operator;
+//! - one space around binary operators, parentheses only where precedence needs them.
 //!
-//! What is kept as written: number literals (`50_000`, `1.0`, `1e-3`) and units. Analysis
-//! knows units only by their canonical spelling (`min`, `GB/s`), so renaming a unit would
-//! change what the file means; the formatter leaves that to `check`'s "did you mean".
+//! Kept as written: number literals (`50_000`, `1.0`, `1e-3`) and units. Analysis knows units
+//! only by their canonical spelling (`min`, `GB/s`), so renaming a unit would change what the
+//! file means; the formatter leaves misspelt units to `check`'s "did you mean".
 //!
 //! Invariants: formatting is meaning-preserving (the formatted text parses to the same tree,
-//! spans aside) and idempotent (formatting formatted text changes nothing); every comment is
-//! kept, in order. A comment is printed where it was written when that is before an entry
-//! or a declaration, after one on the same line, or around the elements of a broken `match`,
-//! `choice`, list or call; a comment anywhere else inside an expression moves to its own line
-//! after the entry that holds it.
+//! spans aside) and idempotent (formatting formatted text changes nothing), and every comment
+//! is kept. A comment stays where it was written when that is before an entry or declaration,
+//! after one on the same line, after an opening `{`, or around the elements of a broken
+//! `match`, `choice`, list or call. A comment anywhere else (inside a step or declaration
+//! header, between operands) moves to its own line before the next entry: where it lands
+//! depends only on the tree, so formatting stays idempotent.
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
@@ -59,6 +63,7 @@ pub fn format_file(file: &ast::File, text: &str) -> String {
         out: String::new(),
         last_end: 0,
         at_block_start: true,
+        first_unemitted: 0,
     };
     printer.items(&file.items);
     let trimmed_len = printer.out.trim_end().len();
@@ -211,6 +216,8 @@ struct Printer<'a> {
     last_end: usize,
     /// Just after a `{` or at the start of the file, where no blank line is printed.
     at_block_start: bool,
+    /// Every comment before this index is printed.
+    first_unemitted: usize,
 }
 
 /// One element of a broken `match`, `choice`, list or call: its span in the original (for
@@ -293,10 +300,16 @@ fn is_plain_value(expr: &Expr) -> bool {
 impl<'a> Printer<'a> {
     // --- comments and blank lines ----------------------------------------------------------
 
+    /// The index of the first comment starting at or after `offset`.
+    fn first_comment_from(&self, offset: usize) -> usize {
+        self.comments
+            .partition_point(|c| (c.span.start as usize) < offset)
+    }
+
     fn has_comment_in(&self, span: Span) -> bool {
         self.comments
-            .iter()
-            .any(|c| c.span.start >= span.start && c.span.start < span.end)
+            .get(self.first_comment_from(span.start as usize))
+            .is_some_and(|c| c.span.start < span.end)
     }
 
     fn comment_text(&self, index: usize) -> &'a str {
@@ -322,9 +335,10 @@ impl<'a> Printer<'a> {
 
     /// Prints, each on its own line, the comments not yet printed that start before `before`.
     fn leading_comments(&mut self, before: usize, level: usize) {
-        for index in 0..self.comments.len() {
+        let end = self.first_comment_from(before);
+        for index in self.first_unemitted..end {
             let start = self.comments[index].span.start as usize;
-            if self.emitted[index] || start >= before {
+            if self.emitted[index] {
                 continue;
             }
             self.emitted[index] = true;
@@ -335,6 +349,9 @@ impl<'a> Printer<'a> {
             self.last_end = self.last_end.max(self.comments[index].span.end as usize);
             self.at_block_start = false;
         }
+        while self.first_unemitted < self.comments.len() && self.emitted[self.first_unemitted] {
+            self.first_unemitted += 1;
+        }
     }
 
     /// The comments that follow `after` on the same line of the original, each preceded by
@@ -342,19 +359,20 @@ impl<'a> Printer<'a> {
     fn trailing_comments(&mut self, after: usize) -> String {
         let mut out = String::new();
         let mut position = after;
-        for index in 0..self.comments.len() {
+        for index in self.first_comment_from(after)..self.comments.len() {
             let span = self.comments[index].span;
             let start = span.start as usize;
             if self.emitted[index] || start < position {
                 continue;
             }
+            // Only separators, on the same line, may stand between the element and its
+            // comment (checked up to the first other character, so this stays cheap).
             let gap = self.text.get(position..start).unwrap_or("\n");
-            // Only a separator may stand between the element and its comment.
-            if gap.contains('\n')
-                || !gap
-                    .chars()
-                    .all(|c| c.is_whitespace() || c == ',' || c == ';')
-            {
+            let separated_only = gap
+                .chars()
+                .find(|c| !matches!(c, ' ' | '\t' | ',' | ';'))
+                .is_none();
+            if !separated_only {
                 break;
             }
             self.emitted[index] = true;
@@ -873,12 +891,16 @@ impl<'a> Printer<'a> {
     /// that keeps formatting idempotent.)
     fn places_comments(&self, expr: &Expr) -> bool {
         let between = |elements: &[Span]| {
-            self.comments.iter().any(|c| {
-                let start = c.span.start;
-                start >= expr.span.start
-                    && start < expr.span.end
-                    && !elements.iter().any(|e| start >= e.start && start < e.end)
-            })
+            let from = self.first_comment_from(expr.span.start as usize);
+            self.comments[from..]
+                .iter()
+                .take_while(|c| c.span.end <= expr.span.end)
+                .any(|c| {
+                    let start = c.span.start;
+                    start >= expr.span.start
+                        && start < expr.span.end
+                        && !elements.iter().any(|e| start >= e.start && start < e.end)
+                })
         };
         match &expr.kind {
             ExprKind::Number(_)
@@ -976,12 +998,8 @@ impl<'a> Printer<'a> {
             .map_or(self.text.len(), |n| after + n)
             .min(limit);
         let mut out = String::new();
-        for index in 0..self.comments.len() {
-            let span = self.comments[index].span;
-            if !self.emitted[index]
-                && span.start as usize >= after
-                && (span.start as usize) < first_line_end
-            {
+        for index in self.first_comment_from(after)..self.first_comment_from(first_line_end) {
+            if !self.emitted[index] {
                 self.emitted[index] = true;
                 out.push_str("  ");
                 out.push_str(self.comment_text(index));
@@ -994,9 +1012,9 @@ impl<'a> Printer<'a> {
     /// printed.
     fn comments_before(&mut self, before: usize, within: Span) -> Vec<String> {
         let mut out = Vec::new();
-        for index in 0..self.comments.len() {
-            let start = self.comments[index].span.start;
-            if !self.emitted[index] && start >= within.start && (start as usize) < before {
+        let from = self.first_comment_from(within.start as usize);
+        for index in from..self.first_comment_from(before).max(from) {
+            if !self.emitted[index] {
                 self.emitted[index] = true;
                 out.push(self.comment_text(index).to_string());
             }

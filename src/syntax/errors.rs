@@ -152,12 +152,54 @@ pub fn convert(
         .declaration
         .then(|| crate::diagnostic::suggest(found_word, ITEM_KEYWORDS.iter().copied()))
         .flatten();
+    let spaced_unit = expected
+        .tokens
+        .contains(&"`=`")
+        .then(|| spaced_unit(text, start, position))
+        .flatten();
     if let Some(keyword) = keyword {
         diagnostic = diagnostic.help(format!("did you mean `{keyword}`?"));
+    } else if let Some((number, unit, unit_span)) = spaced_unit {
+        diagnostic = diagnostic
+            .secondary(
+                Span::new(file, unit_span.0, unit_span.1),
+                format!("is this the unit of `{number}`?"),
+            )
+            .help(format!(
+                "a unit is written directly after its number, without a space: `{number}{unit}`"
+            ));
     } else if let Some(help) = expected.help() {
         diagnostic = diagnostic.help(help);
     }
     diagnostic
+}
+
+/// A short word just before `position` that follows a number and a space, as in
+/// `horizon = 30 d`: the number, the word and the word's byte range.
+fn spaced_unit(text: &str, start: usize, position: usize) -> Option<(&str, &str, (usize, usize))> {
+    let before = text[start..position].trim_end();
+    let word_start = before
+        .rfind(|c: char| !(c.is_ascii_alphabetic()))
+        .map_or(0, |i| i + 1);
+    let word = &before[word_start..];
+    let gap_and_number = &before[..word_start];
+    let number_text = gap_and_number.trim_end_matches([' ', '\t']);
+    if word.is_empty() || word.len() > 4 || number_text.len() == gap_and_number.len() {
+        return None;
+    }
+    let number_start = number_text
+        .rfind(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '_')))
+        .map_or(0, |i| i + 1);
+    let number = &number_text[number_start..];
+    let preceded_by_name = number_text[..number_start]
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    if number.is_empty() || !number.starts_with(|c: char| c.is_ascii_digit()) || preceded_by_name {
+        return None;
+    }
+    let word_offset = start + word_start;
+    Some((number, word, (word_offset, word_offset + word.len())))
 }
 
 fn closer_of_to_opener(closer: char) -> char {

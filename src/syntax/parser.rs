@@ -45,7 +45,7 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
             }
         }
         let limit = scan.too_deep_after(start).unwrap_or(text.len());
-        match PipesimParser::parse(Rule::next_item, &text[start..limit]) {
+        match parse_item(&scan, text, start, segment_end, limit) {
             Ok(mut pairs) => {
                 let Some(next_item) = pairs.next() else { break };
                 let Some(pair) = next_item.into_inner().next() else {
@@ -91,6 +91,44 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
         })
         .collect();
     (ast::File { items, comments }, diagnostics)
+}
+
+/// Parses the item at `start`, reading no further than `limit`.
+///
+/// pest's errors cost time in proportion to the input after the error, so the item is first
+/// parsed alone, up to `segment_end` (where the next declaration seems to start). Only when
+/// pest runs out of that input (a declaration continues past a line that looks like the
+/// next one) is the input extended, over twice as many declarations each time. Without this
+/// a file with many errors would take time quadratic in its length.
+fn parse_item<'i>(
+    scan: &Scan,
+    text: &'i str,
+    start: usize,
+    segment_end: usize,
+    limit: usize,
+) -> Result<pest::iterators::Pairs<'i, Rule>, pest::error::Error<Rule>> {
+    let mut end = segment_end.min(limit);
+    let mut segments = 1;
+    loop {
+        let result = PipesimParser::parse(Rule::next_item, &text[start..end]);
+        let ran_out = match &result {
+            Err(error) => match error.location {
+                pest::error::InputLocation::Pos(p) => start + p >= end,
+                pest::error::InputLocation::Span((p, _)) => start + p >= end,
+            },
+            Ok(_) => false,
+        };
+        if !ran_out || end >= limit {
+            return result;
+        }
+        segments *= 2;
+        let first = scan.resync_points.partition_point(|p| p.offset <= end);
+        end = scan
+            .resync_points
+            .get(first + segments - 1)
+            .map_or(limit, |p| p.offset)
+            .min(limit);
+    }
 }
 
 pub fn parse_expr(file: FileId, text: &str) -> Result<ast::Expr, Vec<Diagnostic>> {

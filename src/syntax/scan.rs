@@ -222,9 +222,9 @@ impl Scan {
                 offset += '\u{FEFF}'.len_utf8();
                 continue;
             }
-            match self.comments.iter().find(|c| c.0 == offset) {
-                Some(&(_, end)) => offset = end,
-                None => return offset,
+            match self.comments.binary_search_by_key(&offset, |c| c.0) {
+                Ok(index) => offset = self.comments[index].1,
+                Err(_) => return offset,
             }
         }
     }
@@ -237,39 +237,42 @@ impl Scan {
             .map_or(text.len(), |n| item_start + n);
         let line_start = text[..item_start].rfind('\n').map_or(0, |n| n + 1);
         let column = item_start - line_start;
-        self.resync_points
+        let first = self.resync_points.partition_point(|p| p.offset <= line_end);
+        self.resync_points[first..]
             .iter()
-            .find(|p| p.offset > line_end && p.column <= column)
+            .find(|p| p.column <= column)
             .map(|p| p.offset)
     }
 
     /// The first bracket nested too deeply in `[start, end)`.
     pub fn too_deep_in(&self, start: usize, end: usize) -> Option<usize> {
-        self.too_deep
-            .iter()
-            .copied()
-            .find(|&o| o >= start && o < end)
+        self.too_deep_after(start).filter(|&o| o < end)
     }
 
     /// The first too-deep bracket at or after `start`, if any: pest must not see it.
     pub fn too_deep_after(&self, start: usize) -> Option<usize> {
-        self.too_deep.iter().copied().find(|&o| o >= start)
+        let first = self.too_deep.partition_point(|&o| o < start);
+        self.too_deep.get(first).copied()
     }
 
     /// Whether a lexical error lies in `[start, end)`.
     pub fn has_error_in(&self, start: usize, end: usize) -> bool {
-        self.errors.iter().any(|(o, _)| *o >= start && *o < end)
+        let first = self.errors.partition_point(|(o, _)| *o < start);
+        self.errors.get(first).is_some_and(|(o, _)| *o < end)
+    }
+
+    /// The brackets in `[start, end)`.
+    fn brackets_in(&self, start: usize, end: usize) -> &[Bracket] {
+        let first = self.brackets.partition_point(|b| b.offset < start);
+        let last = self.brackets.partition_point(|b| b.offset < end);
+        &self.brackets[first..last.max(first)]
     }
 
     /// The brackets opened and never closed in `[start, end)`, outermost first, ignoring
     /// closers that do not match.
     pub fn unclosed_in(&self, start: usize, end: usize) -> Vec<Bracket> {
         let mut stack: Vec<Bracket> = Vec::new();
-        for bracket in self
-            .brackets
-            .iter()
-            .filter(|b| b.offset >= start && b.offset < end)
-        {
+        for bracket in self.brackets_in(start, end) {
             match bracket.byte {
                 b'{' | b'(' | b'[' => stack.push(*bracket),
                 closer => {
@@ -295,26 +298,42 @@ impl Scan {
         start: usize,
         end: usize,
     ) -> Option<(Bracket, usize)> {
-        let mut stack: Vec<Bracket> = Vec::new();
-        for bracket in self
-            .brackets
-            .iter()
-            .filter(|b| b.offset >= start && b.offset < end)
-        {
+        // Openers with the indentation of their line. Lines are followed forward from bracket
+        // to bracket, so the whole walk is linear in the text.
+        let bytes = text.as_bytes();
+        let indent_at = |line_start: usize| {
+            bytes[line_start..]
+                .iter()
+                .take_while(|b| matches!(b, b' ' | b'\t'))
+                .count()
+        };
+        let mut line_start = text[..start].rfind('\n').map_or(0, |n| n + 1);
+        let mut line_indent = indent_at(line_start);
+        let mut scanned = start;
+        let mut stack: Vec<(Bracket, usize)> = Vec::new();
+        for bracket in self.brackets_in(start, end) {
+            if let Some(newline) = text[scanned..bracket.offset].rfind('\n') {
+                line_start = scanned + newline + 1;
+                line_indent = indent_at(line_start);
+            }
+            scanned = bracket.offset;
             match bracket.byte {
-                b'{' | b'(' | b'[' => stack.push(*bracket),
+                b'{' | b'(' | b'[' => stack.push((*bracket, line_indent)),
                 closer => {
-                    let Some(top) = stack.last() else { continue };
+                    let Some((top, _)) = stack.last() else {
+                        continue;
+                    };
                     if top.byte != opener_of(closer) {
                         continue;
                     }
-                    if let Some(column) = leading_column(text, bracket.offset) {
-                        let same_indent = stack.iter().rposition(|b| {
-                            b.byte == opener_of(closer) && line_indent(text, b.offset) == column
+                    let starts_line = bracket.offset - line_start == line_indent;
+                    if starts_line {
+                        let same_indent = stack.iter().rposition(|(b, indent)| {
+                            b.byte == opener_of(closer) && *indent == line_indent
                         });
                         if let Some(index) = same_indent {
                             if index + 1 < stack.len() {
-                                let unclosed = stack[index + 1];
+                                let unclosed = stack[index + 1].0;
                                 return Some((
                                     unclosed,
                                     self.last_token_end(text, start, bracket.offset),
@@ -328,7 +347,7 @@ impl Scan {
         }
         stack
             .last()
-            .map(|b| (*b, self.last_token_end(text, start, end)))
+            .map(|(b, _)| (*b, self.last_token_end(text, start, end)))
     }
 
     /// The end of the last token before `end` (skipping whitespace and comments), at or
@@ -340,13 +359,12 @@ impl Scan {
             while offset > start && matches!(bytes[offset - 1], b' ' | b'\t' | b'\r' | b'\n') {
                 offset -= 1;
             }
-            match self
-                .comments
-                .iter()
-                .find(|c| c.1 == offset && c.0 >= start && c.0 < offset)
-            {
-                Some(&(comment_start, _)) => offset = comment_start,
-                None => return offset,
+            // Comments are sorted and disjoint, so sorted by their end too.
+            match self.comments.binary_search_by_key(&offset, |c| c.1) {
+                Ok(index) if self.comments[index].0 >= start && self.comments[index].0 < offset => {
+                    offset = self.comments[index].0
+                }
+                _ => return offset,
             }
         }
     }
@@ -366,22 +384,4 @@ pub fn closer_of(opener: u8) -> u8 {
         b'(' => b')',
         _ => b']',
     }
-}
-
-/// The column of `offset` if it is the first non-blank byte of its line.
-fn leading_column(text: &str, offset: usize) -> Option<usize> {
-    let line_start = text[..offset].rfind('\n').map_or(0, |n| n + 1);
-    text[line_start..offset]
-        .bytes()
-        .all(|b| b == b' ' || b == b'\t')
-        .then_some(offset - line_start)
-}
-
-/// The indentation of the line holding `offset`.
-fn line_indent(text: &str, offset: usize) -> usize {
-    let line_start = text[..offset].rfind('\n').map_or(0, |n| n + 1);
-    text[line_start..]
-        .bytes()
-        .take_while(|b| *b == b' ' || *b == b'\t')
-        .count()
 }

@@ -803,7 +803,9 @@ fn survives(text: &str) {
             assert!(text.is_char_boundary(label.span.end as usize), "{d:?}");
         }
     }
-    let _ = crate::diagnostic::render(&map, &diagnostics, crate::diagnostic::Style::Colourless, 80);
+    // Rendering copies the source per diagnostic; a sample shows the spans draw.
+    let sample = &diagnostics[..diagnostics.len().min(20)];
+    let _ = crate::diagnostic::render(&map, sample, crate::diagnostic::Style::Colourless, 80);
     let _ = parse_expr(id, text);
 }
 
@@ -925,4 +927,53 @@ fn hostile_input_never_panics() {
     survives(&format!("resource r {{ x = 1e{} }}", "9".repeat(1_000)));
     survives(&format!("resource r {{ x = 0.{}1 }}", "0".repeat(1_000)));
     survives("resource r { x = 1_000_000_000_000_000_000_000_000_000e300 }");
+    // Many small things: comments, errors, declarations, brackets on one line. Each costs
+    // the parser about the same, however many there are.
+    survives(&"// c\n".repeat(50_000));
+    survives(&"resource a { x = }\n".repeat(5_000));
+    survives(&"resource a { x = \"\n".repeat(5_000));
+    survives(&"pipeline p { train {\n".repeat(5_000));
+    survives(&format!(
+        "resource a {{ x = {} }}",
+        "(1) + ".repeat(20_000) + "1"
+    ));
+    survives(&"{}()[]".repeat(20_000));
+}
+
+#[test]
+fn a_declaration_may_hold_lines_that_look_like_declarations() {
+    // Unindented nested blocks named like declaration keywords: the parser reads on past
+    // the line where it would resume after an error.
+    let text = "pipeline p {\nmonitor { every = 1h }\nprofile {\n}\nexperiment { x = 1 }\n}\nresource r {}\n";
+    let file = parse_ok(text);
+    assert_eq!(file.items.len(), 2);
+    let Item::Decl(p) = &file.items[0] else {
+        panic!()
+    };
+    let names: Vec<&str> = p
+        .body
+        .entries
+        .iter()
+        .map(|e| match e {
+            Entry::Block(b) => b.name.name.as_str(),
+            _ => "?",
+        })
+        .collect();
+    assert_eq!(names, ["monitor", "profile", "experiment"]);
+}
+
+#[test]
+fn the_whole_file_rule_agrees_with_the_item_loop() {
+    use super::parser::{PipesimParser, Rule};
+    use pest::Parser as _;
+    // `file` documents what a file is; the parser reads `next_item` in a loop instead.
+    let every_construct = include_str!("../../tests/fixtures/syntax/ok/every_construct.pipesim");
+    for text in [EXAMPLE, every_construct, "", "// only a comment\n"] {
+        assert!(PipesimParser::parse(Rule::file, text).is_ok());
+        assert!(parse_file(FileId(0), text).1.is_empty());
+    }
+    for text in ["resource a {", "resource a { x = 1 } }", "x = 1"] {
+        assert!(PipesimParser::parse(Rule::file, text).is_err());
+        assert!(!parse_file(FileId(0), text).1.is_empty());
+    }
 }

@@ -97,6 +97,13 @@ fn formatting_keeps_meaning_and_comments_and_is_idempotent() {
 }
 
 #[test]
+fn documentation_blocks_format_without_changing_meaning() {
+    for (name, text) in super::syntax::documentation_blocks() {
+        check_formatting(&name, &text);
+    }
+}
+
+#[test]
 fn formatting_holds_with_any_one_line_removed() {
     for path in valid_files() {
         let text = std::fs::read_to_string(&path).unwrap();

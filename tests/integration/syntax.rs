@@ -1,7 +1,8 @@
 //! Syntax diagnostics as a user sees them: each file of `tests/fixtures/syntax/err` is parsed
 //! and its rendered report snapshot-tested together with the source, and every syntax code
-//! must be shown by at least one of them. Files in `tests/fixtures/syntax/ok` (and every
-//! shipped `.pipesim` file) must parse without a syntax error.
+//! must be shown by at least one of them. Files in `tests/fixtures/syntax/ok`, every shipped
+//! `.pipesim` file and every `pipesim` block of the documentation must parse without a
+//! syntax error.
 
 use pipesim::diagnostic::{self, Style};
 use pipesim::source::{Origin, SourceMap};
@@ -100,6 +101,54 @@ fn shipped_and_valid_files_have_no_syntax_errors() {
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
         let (report, codes) = report(&path.display().to_string(), &text);
+        assert!(codes.is_empty(), "{report}");
+    }
+}
+
+/// The `pipesim` code blocks of the README and the documentation, with where they are.
+pub fn documentation_blocks() -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("README.md")];
+    if let Ok(entries) = std::fs::read_dir(root.join("docs")) {
+        let mut docs: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        docs.sort();
+        files.extend(
+            docs.into_iter()
+                .filter(|p| p.extension().is_some_and(|e| e == "md")),
+        );
+    }
+    let mut blocks = Vec::new();
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let mut current: Option<(usize, String)> = None;
+        for (number, line) in text.lines().enumerate() {
+            match &mut current {
+                None if line.trim_start().starts_with("```pipesim") => {
+                    current = Some((number + 1, String::new()))
+                }
+                Some((start, block)) if line.trim_start().starts_with("```") => {
+                    blocks.push((format!("{}:{start}", file.display()), std::mem::take(block)));
+                    current = None;
+                }
+                Some((_, block)) => {
+                    block.push_str(line);
+                    block.push('\n');
+                }
+                None => {}
+            }
+        }
+    }
+    blocks
+}
+
+#[test]
+fn documentation_blocks_have_no_syntax_errors() {
+    let blocks = documentation_blocks();
+    assert!(!blocks.is_empty(), "the README shows a scenario");
+    for (name, text) in blocks {
+        let (report, codes) = report(&name, &text);
         assert!(codes.is_empty(), "{report}");
     }
 }
