@@ -33,7 +33,7 @@ use lsp_types::{
     PublishDiagnosticsParams, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
     TextDocumentSyncKind, Url,
 };
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// A request that panics, so a test can check a panic becomes an error response.
@@ -89,7 +89,7 @@ pub fn serve(connection: &Connection) -> Result<Ending, String> {
         connection,
         documents: HashMap::new(),
         pending_checks: BTreeSet::new(),
-        published: HashMap::new(),
+        results: HashMap::new(),
         completion: completion::Options { snippets },
         shutdown_requested: false,
     };
@@ -101,8 +101,8 @@ struct Server<'a> {
     documents: HashMap<Url, Document>,
     /// Documents changed since their last check.
     pending_checks: BTreeSet<Url>,
-    /// For each open document, the files its last check published diagnostics to.
-    published: HashMap<Url, HashSet<Url>>,
+    /// For each open document, what its last check found, by file (itself and its imports).
+    results: HashMap<Url, BTreeMap<Url, Vec<lsp_types::Diagnostic>>>,
     completion: completion::Options,
     shutdown_requested: bool,
 }
@@ -297,9 +297,10 @@ impl Server<'_> {
                     let uri = p.text_document.uri;
                     self.documents.remove(&uri);
                     self.pending_checks.remove(&uri);
-                    for file in self.published.remove(&uri).unwrap_or_default() {
-                        self.publish(file, Vec::new(), None);
+                    for file in self.results.remove(&uri).unwrap_or_default().into_keys() {
+                        self.publish(&file);
                     }
+                    self.publish(&uri);
                 }
             }
             _ => {}
@@ -311,9 +312,9 @@ impl Server<'_> {
             let result = catch_unwind(AssertUnwindSafe(|| {
                 let doc = self.documents.get(&uri)?;
                 let checked = diagnostics::check(doc)?;
-                Some((diagnostics::by_file(doc, &checked), doc.version))
+                Some(diagnostics::by_file(doc, &checked))
             }));
-            let (files, version) = match result {
+            let files = match result {
                 Ok(Some(found)) => found,
                 Ok(None) => continue,
                 Err(panic) => {
@@ -324,22 +325,34 @@ impl Server<'_> {
                     continue;
                 }
             };
-            let previous = self.published.remove(&uri).unwrap_or_default();
-            let now: HashSet<Url> = files.keys().cloned().collect();
-            for stale in previous.difference(&now) {
-                self.publish(stale.clone(), Vec::new(), None);
+            let previous = self.results.insert(uri.clone(), files).unwrap_or_default();
+            let touched: BTreeSet<Url> = previous
+                .into_keys()
+                .chain(self.results[&uri].keys().cloned())
+                .collect();
+            for file in touched {
+                self.publish(&file);
             }
-            for (file, diagnostics) in files {
-                let version = (file == uri).then_some(version);
-                self.publish(file, diagnostics, version);
-            }
-            self.published.insert(uri, now);
         }
     }
 
-    fn publish(&self, uri: Url, diagnostics: Vec<lsp_types::Diagnostic>, version: Option<i32>) {
+    /// Publishes what is known about `file`. An open file shows its own check (its unsaved
+    /// text is what the user sees); a file that is not open shows what the checks of the open
+    /// documents importing it found, without repeats.
+    fn publish(&self, file: &Url) {
+        let mut diagnostics: Vec<lsp_types::Diagnostic> = Vec::new();
+        let version = self.documents.get(file).map(|doc| doc.version);
+        let sources: Vec<&BTreeMap<Url, Vec<lsp_types::Diagnostic>>> = match version {
+            Some(_) => self.results.get(file).into_iter().collect(),
+            None => self.results.values().collect(),
+        };
+        for found in sources.into_iter().filter_map(|r| r.get(file)).flatten() {
+            if !diagnostics.contains(found) {
+                diagnostics.push(found.clone());
+            }
+        }
         let params = PublishDiagnosticsParams {
-            uri,
+            uri: file.clone(),
             diagnostics,
             version,
         };

@@ -485,3 +485,46 @@ fn formatting_gives_the_same_text_as_pipesim_fmt() {
 
     shutdown_and_exit(&mut client);
 }
+
+#[test]
+fn diagnostics_in_an_imported_module_stay_while_any_importer_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = "pipeline edge {\n  train { on = nope  duration = 1min }\n}\n";
+    let library_path = dir.path().join("lib.pipesim");
+    std::fs::write(&library_path, library).unwrap();
+    let library_uri = url(&std::fs::canonicalize(&library_path).unwrap());
+    let importer = "import \"lib.pipesim\" as lib\n";
+    let (a, b) = (
+        url(&dir.path().join("a.pipesim")),
+        url(&dir.path().join("b.pipesim")),
+    );
+    let mut client = Client::start(dir.path());
+    initialize(&mut client, dir.path());
+
+    open(&mut client, &a, importer);
+    assert_eq!(client.diagnostics_for(&a), Vec::<Value>::new());
+    let found = client.diagnostics_for(&library_uri);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["code"], "E0202");
+    assert_eq!(
+        found[0]["range"]["start"],
+        json!({"line": 1, "character": 15})
+    );
+
+    open(&mut client, &b, importer);
+    client.diagnostics_for(&b);
+    assert_eq!(
+        client.diagnostics_for(&library_uri),
+        found,
+        "the same mistake, once"
+    );
+
+    // Closing one importer keeps the module's diagnostics: the other still imports it.
+    client.notify("textDocument/didClose", json!({"textDocument": {"uri": a}}));
+    assert_eq!(client.diagnostics_for(&library_uri), found);
+    // Closing the last one clears them.
+    client.notify("textDocument/didClose", json!({"textDocument": {"uri": b}}));
+    assert_eq!(client.diagnostics_for(&library_uri), Vec::<Value>::new());
+
+    shutdown_and_exit(&mut client);
+}
