@@ -42,13 +42,15 @@ pub fn complete(context: &Context, offset: usize, options: Options) -> Vec<Compl
     if let Some(i) = outline.token_at(offset) {
         if inside_string(doc, i, offset) {
             if i > 0 && outline.text(text, i - 1) == "import" {
-                // Replace what is typed of the path: editors split words at `/` and `.`.
-                let typed = doc.range(outline.tokens[i].start + 1, offset);
                 import_paths(doc, &mut out);
-                for completion in &mut out.items {
-                    let edit = TextEdit::new(typed, completion.label.clone());
-                    completion.text_edit = Some(CompletionTextEdit::Edit(edit));
-                }
+            } else if assigned_attribute(doc, offset).as_deref() == Some("metrics") {
+                metric_names(doc, &mut out);
+            }
+            // Replace what is typed of the string: editors split words at `/` and `.`.
+            let typed = doc.range(outline.tokens[i].start + 1, offset);
+            for completion in &mut out.items {
+                let edit = TextEdit::new(typed, completion.label.clone());
+                completion.text_edit = Some(CompletionTextEdit::Edit(edit));
             }
             return out.items;
         }
@@ -281,6 +283,58 @@ fn inside_string(doc: &Document, index: usize, offset: usize) -> bool {
     let literal = &doc.text[t.start..t.end];
     let closed = literal.len() >= 2 && literal.ends_with('"');
     offset < t.end || !closed
+}
+
+/// The attribute whose value the cursor is in: the last one written before it in its block.
+fn assigned_attribute(doc: &Document, offset: usize) -> Option<String> {
+    let block = doc.outline.entry_block_at(offset)?;
+    doc.outline
+        .attrs_of(block)
+        .filter(|a| a.name.start < offset)
+        .last()
+        .map(|a| a.name.text.clone())
+}
+
+/// The metric names of the output contract, with this file's resources, links and steps.
+fn metric_names(doc: &Document, out: &mut Completions) {
+    let outline = &doc.outline;
+    let mut names: Vec<String> = docs::METRICS.iter().map(|m| m.to_string()).collect();
+    for (block, decl) in outline.decls() {
+        let Some(name) = &decl.name else { continue };
+        let name = &name.text;
+        match decl.kind {
+            BlockKind::Decl(DeclKind::Resource) => match resource_kind(doc, block) {
+                Some("link") => names.extend(
+                    docs::LINK_METRICS
+                        .iter()
+                        .map(|m| format!("link.{name}.{m}")),
+                ),
+                _ => names.extend(
+                    docs::RESOURCE_METRICS
+                        .iter()
+                        .map(|m| format!("resource.{name}.{m}")),
+                ),
+            },
+            BlockKind::Decl(DeclKind::Pipeline) => {
+                for (_, step) in outline.steps(block) {
+                    let Some(step) = step.step_name() else {
+                        continue;
+                    };
+                    let prefix = format!("step.{name}.{}", step.text);
+                    names.extend(docs::STEP_METRICS.iter().map(|m| format!("{prefix}.{m}")));
+                }
+            }
+            _ => {}
+        }
+    }
+    for name in names {
+        out.push(item(
+            &name,
+            CompletionItemKind::VALUE,
+            "a metric (seconds for times)",
+            None,
+        ));
+    }
 }
 
 /// What an import may name: the standard library, and the other `.pipesim` files beside the

@@ -552,6 +552,33 @@ fn singular(meaning: &str) -> String {
     word.strip_suffix('s').unwrap_or(word).to_string()
 }
 
+/// Metric names of the output contract (`docs/LANGUAGE.md` section 7), for `metrics = [...]`.
+pub const METRICS: &[&str] = &[
+    "pipeline.arrived",
+    "pipeline.completed",
+    "pipeline.rejected",
+    "pipeline.unfinished",
+    "pipeline.wait.mean",
+    "pipeline.wait.p50",
+    "pipeline.wait.p95",
+    "pipeline.wait.p99",
+    "pipeline.wait.max",
+    "pipeline.makespan.mean",
+    "pipeline.makespan.p50",
+    "pipeline.makespan.p95",
+    "pipeline.makespan.p99",
+    "pipeline.makespan.max",
+    "model.accuracy.mean",
+    "model.stale.fraction",
+    "model.retrains",
+    "cost.total",
+];
+
+/// `resource.NAME.*`, `link.NAME.*` and `step.PIPELINE.STEP.*` metrics.
+pub const RESOURCE_METRICS: &[&str] = &["utilization", "queue.mean", "queue.max", "capacity.mean"];
+pub const LINK_METRICS: &[&str] = &["bytes", "utilization"];
+pub const STEP_METRICS: &[&str] = &["count", "wait.mean", "wait.p95", "service.mean"];
+
 /// Built-in names usable in expressions without a declaration.
 pub const BUILTIN_PATHS: &[Entry] = &[
     e(

@@ -374,6 +374,25 @@ fn completion_offers_what_fits_the_cursor() {
     );
     assert_eq!(edit.new_text, "std/aiops");
 
+    // Metric names inside `metrics = [...]`, with the file's resources, links and steps.
+    let (g, cursor) = typing(
+        "resource gpu { kind = pool }\nresource lake { kind = link }\npipeline p { train { } }\nexperiment {\n  metrics = [\"pipeline.wait.p95\", \"res",
+        "\"]\n}\n",
+    );
+    let metrics = g.labels_at(cursor);
+    for expected in [
+        "pipeline.wait.p95",
+        "resource.gpu.utilization",
+        "link.lake.bytes",
+        "step.p.train.wait.mean",
+    ] {
+        assert!(
+            metrics.contains(&expected.to_string()),
+            "{expected} missing from {metrics:?}"
+        );
+    }
+    assert!(!metrics.contains(&"resource.lake.utilization".to_string()));
+
     // Nothing inside a comment.
     assert!(f.labels_at(f.offset("One month", 3)).is_empty());
 }
