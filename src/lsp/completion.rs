@@ -79,6 +79,19 @@ pub fn complete(context: &Context, offset: usize, options: Options) -> Vec<Compl
         }
         return out.items;
     }
+    if before_text == Some("sweep") {
+        // A sweep path starts with a declaration (or `scenario`); `.` then offers its members.
+        declared_names(doc, None, &mut out);
+        if let Some(scenario) = docs::keyword("scenario") {
+            out.push(item(
+                "scenario",
+                CompletionItemKind::MODULE,
+                scenario.doc,
+                None,
+            ));
+        }
+        return out.items;
+    }
     let entry_block = outline.entry_block_at(offset);
     if let Some(pipeline) = after_list(doc, before, offset, entry_block) {
         for (_, step) in outline.steps(pipeline) {

@@ -374,6 +374,17 @@ fn completion_offers_what_fits_the_cursor() {
     );
     assert_eq!(edit.new_text, "std/aiops");
 
+    // A sweep path: declarations, then their attributes.
+    let f = fixture(SCENARIO);
+    let sweep = f.labels_at(f.offset("sweep gpu.capacity", 6));
+    assert!(
+        sweep.contains(&"gpu".to_string()) && sweep.contains(&"scenario".to_string()),
+        "{sweep:?}"
+    );
+    assert!(!sweep.contains(&"replications".to_string()), "{sweep:?}");
+    let member = f.labels_at(f.offset("sweep gpu.capacity", 10));
+    assert_eq!(member, ["kind", "capacity", "policy"]);
+
     // Metric names inside `metrics = [...]`, with the file's resources, links and steps.
     let (g, cursor) = typing(
         "resource gpu { kind = pool }\nresource lake { kind = link }\npipeline p { train { } }\nexperiment {\n  metrics = [\"pipeline.wait.p95\", \"res",
