@@ -1,5 +1,5 @@
 //! The language server (`pipesim lsp`): diagnostics as the user types, hover, go to
-//! definition, completion, document symbols and formatting, over LSP on stdio.
+//! definition, completion, signature help, document symbols and formatting, over LSP on stdio.
 //!
 //! Architecture: one thread handles messages in order ([`Server::run`]). Documents are synced
 //! in full; each change rescans the document ([`scan`], tolerant, for editor features) and marks
@@ -20,6 +20,7 @@ pub mod hover;
 pub mod navigate;
 pub mod position;
 pub mod scan;
+pub mod signature;
 pub mod symbols;
 #[cfg(test)]
 mod tests;
@@ -60,6 +61,10 @@ pub fn capabilities() -> ServerCapabilities {
         }),
         document_symbol_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
+        signature_help_provider: Some(lsp_types::SignatureHelpOptions {
+            trigger_characters: Some(vec!["(".to_string(), ",".to_string()]),
+            ..lsp_types::SignatureHelpOptions::default()
+        }),
         ..ServerCapabilities::default()
     }
 }
@@ -217,6 +222,17 @@ impl Server<'_> {
                     Some(lsp_types::DocumentSymbolResponse::Nested(
                         symbols::document_symbols(doc),
                     ))
+                })
+            }
+            req::SignatureHelpRequest::METHOD => {
+                self.handle::<req::SignatureHelpRequest>(request, |s, p| {
+                    let position = p.text_document_position_params;
+                    let doc = s.documents.get(&position.text_document.uri)?;
+                    let context = navigate::Context {
+                        doc,
+                        open: &s.documents,
+                    };
+                    signature::signature_help(&context, doc.offset(position.position))
                 })
             }
             req::Formatting::METHOD => self.handle::<req::Formatting>(request, |s, p| {

@@ -425,6 +425,7 @@ fn features_never_panic_on_any_prefix_or_offset() {
             let context = f.context();
             let _ = hover::hover(&context, offset);
             let _ = completion::complete(&context, offset, Options::default());
+            let _ = super::signature::signature_help(&context, offset);
             if let Some(resolved) = context.resolve_at(offset) {
                 let _ = resolved.location();
                 let _ = resolved.markdown(&f.doc.uri);
@@ -470,4 +471,42 @@ fn a_panicking_request_is_an_internal_error_not_a_dead_server() {
     );
     send(Notification::new("exit".to_string(), ()).into());
     assert_eq!(thread.join().unwrap(), Ok(super::Ending::Clean));
+}
+
+#[test]
+fn signature_help_follows_the_parameter_being_written() {
+    let help = |before: &str| {
+        let (f, cursor) = typing(before, ")\n}\n");
+        super::signature::signature_help(&f.context(), cursor)
+    };
+    // Nothing written yet: the first form, its first parameter.
+    let start = help("dataset d {\n  x = lognormal(").unwrap();
+    assert_eq!(start.signatures.len(), 2);
+    assert_eq!(
+        (start.active_signature, start.active_parameter),
+        (Some(0), Some(0))
+    );
+    // `mu` selects the second form; after its value, still on `mu` until a comma.
+    let mu = help("dataset d {\n  x = lognormal(mu = 2").unwrap();
+    assert_eq!(
+        (mu.active_signature, mu.active_parameter),
+        (Some(1), Some(0))
+    );
+    assert_eq!(mu.signatures[1].label, "lognormal(mu = …, sigma = …)");
+    let comma = help("dataset d {\n  x = lognormal(mu = 2, ").unwrap();
+    assert_eq!(
+        (comma.active_signature, comma.active_parameter),
+        (Some(1), Some(1))
+    );
+    let sigma = help("dataset d {\n  x = lognormal(mu = 2, sigma = ").unwrap();
+    assert_eq!(
+        (sigma.active_signature, sigma.active_parameter),
+        (Some(1), Some(1))
+    );
+    // A nested call does not confuse the outer one.
+    let nested = help("dataset d {\n  x = normal(mean = max(1, 2), sd = ").unwrap();
+    assert_eq!(nested.active_parameter, Some(1));
+    let function = help("dataset d {\n  x = clamp(").unwrap();
+    assert_eq!(function.signatures[0].label, "clamp(x, lo, hi)");
+    assert!(help("dataset d {\n  x = (").is_none());
 }

@@ -258,6 +258,14 @@ fn editor_session_hover_definition_completion_symbols() {
     assert!(value.contains("exponential(mean = …)"), "{value}");
     assert!(value.contains("exponential(rate = …)"), "{value}");
 
+    // Signature help inside the distribution's parentheses.
+    let help = client.request(
+        "textDocument/signatureHelp",
+        at(&uri, position_of(SCENARIO, "exponential(mean", 12)),
+    );
+    assert_eq!(help["signatures"][0]["label"], "exponential(mean = …)");
+    assert_eq!(help["activeParameter"], 0);
+
     // Hover on a use of a resource shows its declaration.
     let hover = client.request(
         "textDocument/hover",
