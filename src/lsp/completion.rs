@@ -6,7 +6,6 @@
 
 use super::docs::{self, BlockContext, Entry};
 use super::document::{self, Document};
-use super::hover::enclosing_callee;
 use super::navigate::Context;
 use super::scan::{BlockKind, TokenKind};
 use crate::syntax::ast::DeclKind;
@@ -112,7 +111,7 @@ pub fn complete(context: &Context, offset: usize, options: Options) -> Vec<Compl
     // Inside a distribution's parentheses, before a name: its parameters.
     if matches!(before_text, Some("(" | ",")) {
         let after_paren = before.map_or(0, |i| i + 1);
-        if let Some(callee) = enclosing_callee(context, after_paren) {
+        if let Some(callee) = outline.enclosing_callee(text, after_paren) {
             if let Some(distribution) = docs::distribution(&callee) {
                 let mut seen = Vec::new();
                 for param in distribution.forms.iter().flat_map(|f| f.iter()) {

@@ -78,7 +78,7 @@ fn language_word(context: &Context, index: usize, word: &str) -> Option<String> 
     }
     // A named argument of a distribution: `mean` in `normal(mean = ...)`.
     if next(1) == Some("=") {
-        if let Some(callee) = enclosing_callee(context, index) {
+        if let Some(callee) = doc.outline.enclosing_callee(&doc.text, index) {
             if let Some(distribution) = docs::distribution(&callee) {
                 let param = distribution.param(word)?;
                 return Some(format!(
@@ -144,26 +144,4 @@ fn builtin(context: &Context, index: usize) -> Option<String> {
                 .find(|p| p.name == dotted)
                 .map(|p| format!("policy `{}`: {}", p.name, p.doc))
         })
-}
-
-/// The name before the innermost unclosed `(` around token `index`, within its block.
-pub fn enclosing_callee(context: &Context, index: usize) -> Option<String> {
-    let doc = context.doc;
-    let outline = &doc.outline;
-    let mut depth = 0usize;
-    let mut k = index;
-    while k > 0 {
-        k -= 1;
-        match outline.text(&doc.text, k) {
-            ")" | "]" => depth += 1,
-            "(" | "[" if depth > 0 => depth -= 1,
-            "(" => {
-                return (k > 0 && outline.tokens[k - 1].kind == TokenKind::Ident)
-                    .then(|| outline.text(&doc.text, k - 1).to_string());
-            }
-            "[" | "{" | "}" => return None,
-            _ => {}
-        }
-    }
-    None
 }

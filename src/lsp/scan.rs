@@ -657,6 +657,27 @@ impl Outline {
         Some((parts, (index - first) / 2))
     }
 
+    /// The name before the innermost unclosed `(` before token `index` (the callee whose
+    /// arguments the token is in), within the token's block.
+    pub fn enclosing_callee(&self, text: &str, index: usize) -> Option<String> {
+        let mut depth = 0usize;
+        let mut k = index.min(self.tokens.len());
+        while k > 0 {
+            k -= 1;
+            match self.text(text, k) {
+                ")" | "]" => depth += 1,
+                "(" | "[" if depth > 0 => depth -= 1,
+                "(" => {
+                    return (k > 0 && self.is_ident(k - 1))
+                        .then(|| self.text(text, k - 1).to_string());
+                }
+                "[" | "{" | "}" => return None,
+                _ => {}
+            }
+        }
+        None
+    }
+
     /// Whether two name tokens are joined by a `.` with no space around it.
     fn adjacent(&self, left: usize, right: usize) -> bool {
         self.tokens[left].end + 1 == self.tokens[right].start

@@ -3,7 +3,6 @@
 //! `lognormal(mu, sigma)`) that matches the names already written.
 
 use super::docs;
-use super::hover::enclosing_callee;
 use super::navigate::Context;
 use super::scan::TokenKind;
 use lsp_types::{
@@ -15,7 +14,7 @@ pub fn signature_help(context: &Context, offset: usize) -> Option<SignatureHelp>
     let doc = context.doc;
     let outline = &doc.outline;
     let next_token = outline.token_before(offset).map_or(0, |i| i + 1);
-    let callee = enclosing_callee(context, next_token)?;
+    let callee = outline.enclosing_callee(&doc.text, next_token)?;
     let written = written_names(context, next_token);
     if let Some(distribution) = docs::distribution(&callee) {
         let signatures: Vec<SignatureInformation> = distribution
