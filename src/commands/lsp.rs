@@ -14,8 +14,10 @@ pub fn main() -> Exit {
     let joined = io_threads.join();
     match (ending, joined) {
         (Ok(Ending::Clean), _) => Exit::Success,
+        // The reader stopped on input that is not LSP: say what it was.
+        (_, Err(e)) => super::fail(format!("language server input is not valid LSP: {e}")),
         // The protocol's code for an exit without shutdown is 1.
-        (Ok(Ending::Abrupt), _) => Exit::ScenarioErrors,
-        (Err(e), _) => super::fail(format!("language server connection failed: {e}")),
+        (Ok(Ending::Abrupt), Ok(())) => Exit::ScenarioErrors,
+        (Err(e), Ok(())) => super::fail(format!("language server connection failed: {e}")),
     }
 }
