@@ -180,6 +180,9 @@ pub struct FitArgs {
     /// Where to write the module (default: stdout)
     #[arg(short = 'o', long = "output", value_name = "FILE.pipesim")]
     pub output: Option<PathBuf>,
+    /// Fit interarrivals in calendar time and write no weekly profile (for short traces)
+    #[arg(long)]
+    pub no_profile: bool,
 }
 
 #[derive(Args, Debug)]

@@ -24,8 +24,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::io::IsTerminal;
 use std::ops::Range;
-use std::sync::Once;
-use std::time::{Duration, Instant};
+use std::sync::mpsc;
+use std::time::Duration;
 
 /// The JSON form of a point's coordinates: sweep path → value (numbers in base units, labels
 /// and policies as strings), in sweep order. Empty without sweeps.
@@ -48,6 +48,8 @@ pub struct Plan {
     /// Name and seed, as summary.json reports them (the base scenario's).
     pub scenario_name: String,
     pub seed: u64,
+    /// `scenario.start` (RFC 3339), for the manifest.
+    pub start_rfc3339: String,
     /// The experiment's chosen metrics, what the console table shows first.
     pub metrics: Vec<String>,
 }
@@ -216,6 +218,7 @@ pub fn plan(
         confidence: base.experiment.confidence,
         scenario_name: base.name.clone(),
         seed: base.seed,
+        start_rfc3339: base.start_rfc3339.clone(),
         metrics: base.experiment.metrics.clone(),
     })
 }
@@ -290,12 +293,11 @@ pub fn run<F: TraceFactory>(
 }
 
 /// A progress bar on stderr that appears only once a run has taken more than a second, and
-/// never when stderr is not a terminal (logs and tests stay clean).
+/// never when stderr is not a terminal (logs and tests stay clean). A watcher thread shows it
+/// after the delay, so it appears even while the first replications are still running.
 struct Progress {
     bar: ProgressBar,
-    started: Instant,
-    shown: Once,
-    terminal: bool,
+    watcher: Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)>,
 }
 
 impl Progress {
@@ -308,23 +310,29 @@ impl Progress {
         ) {
             bar.set_style(style);
         }
-        Progress {
-            bar,
-            started: Instant::now(),
-            shown: Once::new(),
-            terminal: std::io::stderr().is_terminal(),
-        }
+        let watcher = std::io::stderr().is_terminal().then(|| {
+            let (stop, stopped) = mpsc::channel::<()>();
+            let shown = bar.clone();
+            let handle = std::thread::spawn(move || {
+                if let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(Self::DELAY) {
+                    shown.set_draw_target(ProgressDrawTarget::stderr());
+                    shown.enable_steady_tick(Duration::from_millis(200));
+                }
+            });
+            (stop, handle)
+        });
+        Progress { bar, watcher }
     }
 
     fn advance(&self) {
-        if self.terminal && self.started.elapsed() > Self::DELAY {
-            self.shown
-                .call_once(|| self.bar.set_draw_target(ProgressDrawTarget::stderr()));
-        }
         self.bar.inc(1);
     }
 
-    fn finish(&self) {
+    fn finish(mut self) {
+        if let Some((stop, handle)) = self.watcher.take() {
+            let _ = stop.send(());
+            let _ = handle.join();
+        }
         self.bar.finish_and_clear();
     }
 }
@@ -390,6 +398,137 @@ mod tests {
                 assert_eq!(next, total);
             }
         }
+    }
+
+    fn constant(value: ir::Value) -> ir::Expr {
+        ir::Expr::Const(value)
+    }
+
+    fn exponential(mean: f64) -> ir::Expr {
+        ir::Expr::Dist(Box::new(ir::Distribution::Exponential {
+            mean: constant(ir::Value::Num(mean)),
+        }))
+    }
+
+    /// One pool, one single-step pipeline, Poisson arrivals: built by hand so this test does
+    /// not depend on the parser.
+    fn one_pool(capacity: u32) -> ir::Scenario {
+        ir::Scenario {
+            name: "hand".into(),
+            start_unix: 1_546_819_200,
+            start_rfc3339: "2019-01-07T00:00:00Z".into(),
+            horizon: 86_400.0,
+            warmup: 0.0,
+            seed: 5,
+            drain: false,
+            resources: vec![ir::Resource {
+                name: "gpu".into(),
+                kind: ir::ResourceKind::Pool(ir::Pool {
+                    capacity,
+                    policy: ir::Policy::Fifo,
+                    cost_per_slot_hour: 0.0,
+                    autoscale: None,
+                }),
+            }],
+            pipelines: vec![ir::Pipeline {
+                name: "job".into(),
+                vars: Vec::new(),
+                priority_var: None,
+                deadline_var: None,
+                steps: vec![ir::Step {
+                    name: "train".into(),
+                    kind: ir::StepKind::Train,
+                    after: Vec::new(),
+                    when: None,
+                    on: Some(constant(ir::Value::Resource(0))),
+                    units: constant(ir::Value::Num(1.0)),
+                    duration: exponential(1800.0),
+                    reads: None,
+                    writes: None,
+                    accuracy: None,
+                    pass: None,
+                    size_factor: None,
+                    accuracy_loss: None,
+                }],
+                model: None,
+            }],
+            profiles: Vec::new(),
+            arrivals: vec![ir::Arrivals {
+                name: "triggers".into(),
+                process: ir::ArrivalProcess::Interarrival(exponential(1200.0)),
+                profile: None,
+                pipeline: constant(ir::Value::Pipeline(0)),
+                growth: 1.0,
+                start: 0.0,
+                stop: None,
+            }],
+            monitors: Vec::new(),
+            experiment: ir::Experiment {
+                replications: 3,
+                confidence: 0.95,
+                metrics: Vec::new(),
+            },
+            labels: Vec::new(),
+        }
+    }
+
+    fn metric(result: &ReplicationResult, name: &str) -> f64 {
+        result
+            .metrics
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+            .unwrap_or_else(|| panic!("no `{name}` in {:?}", result.metrics))
+    }
+
+    /// Results with values as bits, so that NaN (an undefined metric) compares equal to itself.
+    fn bits(results: &[ReplicationResult]) -> Vec<Vec<(String, u64)>> {
+        results
+            .iter()
+            .map(|r| {
+                r.metrics
+                    .iter()
+                    .map(|(n, v)| (n.clone(), v.to_bits()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn results_follow_the_work_list_whatever_the_threads_and_share_random_numbers() {
+        let plan = Plan {
+            points: [1, 3]
+                .into_iter()
+                .map(|capacity| Point {
+                    params: Params::new(),
+                    scenario: one_pool(capacity),
+                })
+                .collect(),
+            replications: 3,
+            confidence: 0.95,
+            scenario_name: "hand".into(),
+            seed: 5,
+            start_rfc3339: "2019-01-07T00:00:00Z".into(),
+            metrics: Vec::new(),
+        };
+        let items = plan.work_list();
+        let one_thread = run(&plan, &items, Some(1), &NoTraces).unwrap();
+        let two_threads = run(&plan, &items, Some(2), &NoTraces).unwrap();
+        assert_eq!(bits(&one_thread), bits(&two_threads));
+        // A slice gives the same results as the same items of the whole list.
+        let slice = run(&plan, &items[2..5], Some(2), &NoTraces).unwrap();
+        assert_eq!(bits(&slice), bits(&one_thread[2..5]));
+        // Replication r samples the same arrivals at both capacities (common random
+        // numbers), different replications different ones, and the capacity matters.
+        for r in 0..3 {
+            let (small, large) = (&one_thread[r], &one_thread[3 + r]);
+            assert_eq!(
+                metric(small, "pipeline.arrived"),
+                metric(large, "pipeline.arrived")
+            );
+            assert!(metric(small, "pipeline.wait.mean") > metric(large, "pipeline.wait.mean"));
+        }
+        assert_ne!(bits(&one_thread[..1]), bits(&one_thread[1..2]));
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod diagnostic;
 pub mod experiment;
+pub mod fit;
 pub mod format;
 pub mod frontend;
 pub mod ir;

@@ -195,6 +195,10 @@ pub const CODES: &[(&str, &str)] = &[
     // Warnings.
     (UNREACHABLE_ARM, "a `match` arm that can never be taken"),
     (
+        CONSTANT_COMPARISON,
+        "`==` or `!=` between labels that can never be equal",
+    ),
+    (
         NEGATIVE_SAMPLES,
         "a duration, size or count distribution often sampled below zero",
     ),
@@ -265,5 +269,6 @@ pub const UNKNOWN_METRIC: &str = "E0804";
 pub const UNKNOWN_MODEL_PROPERTY: &str = "E0901";
 
 pub const UNREACHABLE_ARM: &str = "W0401";
+pub const CONSTANT_COMPARISON: &str = "W0402";
 pub const NEGATIVE_SAMPLES: &str = "W0501";
 pub const TRACE_ROWS_DROPPED: &str = "W0701";

@@ -198,6 +198,10 @@ impl Analyzer<'_> {
             }
         }
         times.sort_by(|a, b| a.total_cmp(b));
+        if calendar && self.start_broken {
+            // Already reported: without a start, rows cannot be placed; say nothing more.
+            return Some(crate::ir::ArrivalProcess::Replay { times });
+        }
         let total = times.len();
         let (first, last) = (times.first().copied(), times.last().copied());
         let horizon = self.horizon;

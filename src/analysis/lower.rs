@@ -179,6 +179,10 @@ pub struct BlockRules<'r> {
 pub struct LoweredDataset {
     /// Attribute name, type and lowered expression, in order (slots 0..n).
     pub vars: Vec<(String, Ty, ir::Expr)>,
+    /// False when an attribute has an error (already reported): pipelines using the data set
+    /// still see every attribute (erroneous ones as [`Ty::Error`]), so they report nothing
+    /// more, but are not lowered.
+    pub ok: bool,
 }
 
 pub struct Analyzer<'a> {
@@ -211,6 +215,8 @@ pub struct Analyzer<'a> {
     pub horizon: f64,
     /// The horizon as written, for messages.
     horizon_text: Option<String>,
+    /// `scenario.start` was wrong (reported): trace times cannot be placed on the calendar.
+    pub start_broken: bool,
 }
 
 impl<'a> Analyzer<'a> {
@@ -244,6 +250,7 @@ impl<'a> Analyzer<'a> {
             start_unix: 0,
             horizon: 0.0,
             horizon_text: None,
+            start_broken: false,
         }
     }
 
@@ -1040,16 +1047,21 @@ impl<'a> Analyzer<'a> {
                         header.start_unix = t.timestamp();
                         header.start_rfc3339 = s.clone();
                     }
-                    Err(err) => self.diags.push(
-                        Diagnostic::error(
-                            codes::BAD_DATE_TIME,
-                            format!("`start` is not an RFC 3339 date-time: {err}"),
-                        )
-                        .primary(e.span, "not a date-time")
-                        .help(format!(
+                    Err(err) => {
+                        if module == 0 {
+                            self.start_broken = true;
+                        }
+                        self.diags.push(
+                            Diagnostic::error(
+                                codes::BAD_DATE_TIME,
+                                format!("`start` is not an RFC 3339 date-time: {err}"),
+                            )
+                            .primary(e.span, "not a date-time")
+                            .help(format!(
                             "write a date, `T`, a time and a zone, such as `\"{DEFAULT_START}\"`"
                         )),
-                    ),
+                        );
+                    }
                 },
                 _ => {
                     let t = self.expr(&e, &scope);
@@ -1610,7 +1622,7 @@ impl<'a> Analyzer<'a> {
             });
             vars.push((attr.name.name.clone(), typed.ty, typed.ir));
         }
-        let lowered = ok.then(|| Rc::new(LoweredDataset { vars }));
+        let lowered = Some(Rc::new(LoweredDataset { vars, ok }));
         self.datasets.insert((module, item), lowered.clone());
         lowered
     }
@@ -1675,6 +1687,7 @@ impl<'a> Analyzer<'a> {
                     };
                     match self.dataset(m, i) {
                         Some(ds) => {
+                            ok &= ds.ok;
                             for (attr, ty, expr) in &ds.vars {
                                 let slot = vars.len() as u32;
                                 let var_name = format!("{qualifier}.{attr}");
@@ -1694,6 +1707,9 @@ impl<'a> Analyzer<'a> {
                 }
                 _ => {
                     self.expect(&typed, Expect::Dataset, e.span, "data");
+                    // Without its data set, the pipeline's `D.attr` names cannot resolve:
+                    // stay silent about them rather than repeat the mistake.
+                    scope.data_broken = true;
                     ok = false;
                 }
             }

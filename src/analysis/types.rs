@@ -124,6 +124,8 @@ pub struct Scope {
     pub later: Vec<(String, Span)>,
     /// In a monitor's `when`: `model.accuracy`, `model.age`, `model.version`.
     pub model: bool,
+    /// The pipeline's `data` is wrong (reported): unknown qualified names are its attributes.
+    pub data_broken: bool,
 }
 
 impl Scope {
@@ -484,7 +486,12 @@ impl Analyzer<'_> {
                         }
                         true
                     }
-                    (Ty::Labels(_), Ty::Labels(_)) => true,
+                    (Ty::Labels(x), Ty::Labels(y)) => {
+                        if x.is_disjoint(y) {
+                            self.constant_comparison(op, lhs, rhs, x, y);
+                        }
+                        true
+                    }
                     (x, y) => x == y && matches!(x, Ty::Bool | Ty::Pool | Ty::Link | Ty::Pipeline),
                 };
                 if !comparable {
@@ -506,6 +513,58 @@ impl Analyzer<'_> {
                 make(Ty::Bool, a, b)
             }
         }
+    }
+
+    /// Warns about `==`/`!=` between labels that can never be equal (`framework == pytorch`
+    /// when no choice of `framework` produces `pytorch`): almost always a mistake.
+    fn constant_comparison(
+        &mut self,
+        op: ast::BinaryOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        x: &BTreeSet<ir::LabelId>,
+        y: &BTreeSet<ir::LabelId>,
+    ) {
+        // Name the side that is a single label as the one that is never taken.
+        let (single, other, other_expr) = if y.len() == 1 {
+            (y, x, lhs)
+        } else {
+            (x, y, rhs)
+        };
+        let name = |this: &Self, set: &BTreeSet<ir::LabelId>| {
+            set.iter()
+                .map(|l| format!("`{}`", this.label_name(*l)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let (never, values) = (name(self, single), name(self, other));
+        let always = if op == ast::BinaryOp::Eq {
+            "false"
+        } else {
+            "true"
+        };
+        let subject = self.text(other_expr.span);
+        let candidates: Vec<String> = other
+            .iter()
+            .map(|l| self.label_name(*l).to_string())
+            .collect();
+        let single_name = single
+            .iter()
+            .next()
+            .map(|l| self.label_name(*l).to_string())
+            .unwrap_or_default();
+        let help = match did_you_mean(&single_name, candidates.iter().map(String::as_str)) {
+            Some(h) => h,
+            None => format!("`{subject}` is one of {values}"),
+        };
+        self.diags.push(
+            Diagnostic::warning(
+                codes::CONSTANT_COMPARISON,
+                format!("`{subject}` is never {never}, so this comparison is always {always}"),
+            )
+            .primary(lhs.span.to(rhs.span), format!("always {always}"))
+            .help(help),
+        );
     }
 
     /// The common numeric type of two operands of `+`, `-` or a comparison.
@@ -591,6 +650,9 @@ impl Analyzer<'_> {
             }
             Ok(Target::Decl { module, item, kind }) => self.decl_value(module, item, kind, path),
             Err(not_found) => {
+                if scope.data_broken && path.parts.len() > 1 {
+                    return Typed::error();
+                }
                 if path.parts.len() == 1 {
                     if let Some(id) = self.known_label(&dotted) {
                         return Typed {
@@ -620,6 +682,8 @@ impl Analyzer<'_> {
                         .primary(path.span, "not defined");
                 if let Some(help) = did_you_mean(&dotted, candidates.iter().map(String::as_str)) {
                     d = d.help(help);
+                } else if path.parts.len() == 1 {
+                    d = d.help("a name is a declaration, an attribute of this pipeline or its data set, an import alias, or a label that some `choice` produces");
                 } else if path.parts.len() > 1
                     && self.is_dataset_name(scope.module, &path.parts[0].name)
                 {
@@ -627,6 +691,8 @@ impl Analyzer<'_> {
                         "a dataset's attributes are visible in a pipeline with `data = {}`",
                         path.parts[0].name
                     ));
+                } else {
+                    d = d.help("a qualified name is `ALIAS.NAME` for an import, or `DATASET.ATTRIBUTE` in a pipeline with that `data`");
                 }
                 self.diags.push(d);
                 Typed::error()

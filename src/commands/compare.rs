@@ -2,13 +2,13 @@
 //! both means with their confidence intervals, the difference `B - A` with its interval,
 //! Welch's t-test and a plain verdict.
 //!
-//! Points are matched by their params; two runs without a common point but with as many
-//! points (e.g. two single-point runs made with different `--set`s, whose params are both
-//! empty... or sweeps over different paths) are paired in order, with a note. The confidence
-//! level is run A's; the test is significant when p < 1 - confidence. Which way is better
-//! depends on the metric: lower waits, makespans, queues, costs, stale fractions, rejected
-//! and unfinished counts; higher completions, accuracies and throughputs; for other metrics
-//! the verdict only says which run is higher. The values come from each run's raw
+//! Points are matched by their params (two runs without sweeps, such as two files or two
+//! `--set`s, have one point each with empty params, so they match); runs that share no point
+//! but have as many points (sweeps over different paths) are paired in order, with a note.
+//! The confidence level is run A's; the test is significant when p < 1 - confidence. Which
+//! way is better depends on the metric: lower waits, makespans, queues, costs, stale
+//! fractions, rejected and unfinished counts; higher completions, accuracies and throughputs;
+//! for other metrics the verdict only says which run is higher. The values come from each run's raw
 //! `replications.jsonl`, so the test uses every replication, not just the summary.
 
 use crate::cli::{CompareArgs, Exit, RunFormat};
@@ -75,6 +75,8 @@ pub enum Verdict {
     NoSignificantDifference,
     /// Fewer than two finite values on a side.
     NotTestable,
+    /// No replication of either run gave a value (no models deployed, say).
+    NotMeasured,
 }
 
 impl Verdict {
@@ -102,6 +104,7 @@ impl Verdict {
             Verdict::BLower => "b_lower",
             Verdict::NoSignificantDifference => "no_significant_difference",
             Verdict::NotTestable => "not_testable",
+            Verdict::NotMeasured => "not_measured",
         }
     }
 
@@ -113,6 +116,7 @@ impl Verdict {
             Verdict::BLower => "B lower",
             Verdict::NoSignificantDifference => "no significant difference",
             Verdict::NotTestable => "too few replications to test",
+            Verdict::NotMeasured => "no values in either run",
         }
     }
 }
@@ -223,10 +227,19 @@ fn compare(run_a: &Path, run_b: &Path) -> Result<Comparison, String> {
                 .filter_map(|(name, values_a)| {
                     let (_, values_b) = values_b.iter().find(|(n, _)| *n == name)?;
                     let test = stats::welch_test(&values_a, values_b, confidence);
+                    let (a, b) = (
+                        stats::estimate(&values_a, confidence),
+                        stats::estimate(values_b, confidence),
+                    );
+                    let verdict = if a.n == 0 && b.n == 0 {
+                        Verdict::NotMeasured
+                    } else {
+                        Verdict::decide(&name, test.as_ref(), confidence)
+                    };
                     Some(MetricComparison {
-                        verdict: Verdict::decide(&name, test.as_ref(), confidence),
-                        a: stats::estimate(&values_a, confidence),
-                        b: stats::estimate(values_b, confidence),
+                        verdict,
+                        a,
+                        b,
                         test,
                         name,
                     })

@@ -1,8 +1,33 @@
-//! `pipesim export`.
+//! `pipesim export RUN_DIR --influx URL ...`: sends a saved run's traces to InfluxDB.
+//!
+//! The run directory is only read. Exit 0 when every point was accepted; exit 2 when the
+//! options, the run directory or the server are at fault, naming the points not sent so the
+//! user knows the export can simply be repeated.
 
 use crate::cli::{Exit, ExportArgs};
+use crate::output::influx::{self, SendReport};
 
 pub fn main(args: &ExportArgs) -> Exit {
-    let _ = args;
-    super::fail("`pipesim export` is not implemented yet")
+    if args.influx.influx.is_none() {
+        return super::fail(
+            "`pipesim export` needs `--influx URL` and either `--influx-org ORG --influx-bucket \
+             BUCKET` (v2 API) or `--influx-db DB` (v1 API)",
+        );
+    }
+    let report = match influx::send_run(&args.run_dir, &args.influx) {
+        Ok(report) => report,
+        Err(e) => return super::fail(e),
+    };
+    eprintln!("{report}");
+    if report.complete() {
+        Exit::Success
+    } else {
+        super::fail(format!(
+            "{} points were not sent ({}); the run directory is unchanged: once the server is \
+             back (or the problem above is fixed), run `{}` again",
+            report.total_not_sent(),
+            influx::format_counts(&report.not_sent),
+            SendReport::export_command(&args.run_dir, &args.influx)
+        ))
+    }
 }

@@ -1,8 +1,63 @@
-//! `pipesim fit`.
+//! `pipesim fit TRACE.csv`: fits the workload model of [`crate::fit`] to a recorded trace and
+//! writes it as a `.pipesim` module (to stdout, or atomically to `--output`).
 
 use crate::cli::{Exit, FitArgs};
+use crate::fit::{self, FitOptions};
+use std::io::Write;
+use std::path::Path;
 
 pub fn main(args: &FitArgs) -> Exit {
-    let _ = args;
-    super::fail("`pipesim fit` is not implemented yet")
+    let trace = match fit::read_trace(&args.trace, &args.time_column, &args.duration_columns) {
+        Ok(trace) => trace,
+        Err(e) => return super::fail(e),
+    };
+    let import_path = args
+        .output
+        .as_ref()
+        .and_then(|p| p.file_name())
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "fitted.pipesim".to_string());
+    let options = FitOptions {
+        profile: !args.no_profile,
+        import_path,
+        ..FitOptions::default()
+    };
+    let fitted = match fit::fit_trace(&trace, &options) {
+        Ok(fitted) => fitted,
+        Err(e) => return super::fail(format!("cannot fit `{}`: {e}", args.trace.display())),
+    };
+    let trace_name = args
+        .trace
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| args.trace.display().to_string());
+    let module = fit::render_module(&trace_name, &trace, &fitted, &options);
+    match &args.output {
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            if let Err(e) = stdout.write_all(module.as_bytes()) {
+                return super::fail(format!("cannot write to stdout: {e}"));
+            }
+        }
+        Some(path) => {
+            if let Err(e) = write_atomically(path, &module) {
+                return super::fail(format!("cannot write `{}`: {e}", path.display()));
+            }
+            eprintln!("wrote {}", path.display());
+        }
+    }
+    Exit::Success
+}
+
+/// Writes `text` to a temporary file beside `path`, then renames it into place, so a reader
+/// never sees half a module.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut temporary = tempfile::NamedTempFile::new_in(directory)?;
+    temporary.write_all(text.as_bytes())?;
+    temporary.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }

@@ -70,9 +70,13 @@ fn merge(dirs: &[PathBuf], out: &Path) -> Result<(PathBuf, usize), String> {
         .map(|k| format!("{k}/{count}"))
         .collect();
     if !missing.is_empty() {
+        let (noun, verb) = if missing.len() == 1 {
+            ("shard", "is")
+        } else {
+            ("shards", "are")
+        };
         return Err(format!(
-            "shard{} {} missing; merge needs all {count} shards of the run",
-            if missing.len() == 1 { " is" } else { "s are" },
+            "{noun} {} {verb} missing; merge needs all {count} shards of the run",
             missing.join(", ")
         ));
     }

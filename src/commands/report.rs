@@ -1,8 +1,15 @@
-//! `pipesim report`.
+//! `pipesim report RUN_DIR [-o FILE.html]`: writes the run's HTML dashboard and prints its
+//! path on stderr (stdout stays empty: the report is a file).
 
 use crate::cli::{Exit, ReportArgs};
+use crate::output::report;
 
 pub fn main(args: &ReportArgs) -> Exit {
-    let _ = args;
-    super::fail("`pipesim report` is not implemented yet")
+    match report::write_report(&args.run_dir, args.output.as_deref()) {
+        Ok(path) => {
+            eprintln!("report written to {}", path.display());
+            Exit::Success
+        }
+        Err(message) => super::fail(message),
+    }
 }

@@ -15,7 +15,7 @@ use crate::output::manifest::{self, Manifest, ShardInfo};
 use crate::output::records::{self, Record};
 use crate::output::run_dir::{self, RunDir};
 use crate::output::summary::{self, Summary};
-use crate::output::{table, traces};
+use crate::output::{influx, table, traces};
 use std::path::Path;
 use std::time::Instant;
 
@@ -26,18 +26,35 @@ pub fn main(args: &RunArgs) -> Exit {
         Ok(shard) => shard,
         Err(message) => return super::fail(message),
     };
+    if args.influx.influx.is_some() {
+        // Options that name no server are a usage error now, not after the run.
+        if let Err(e) = influx::Destination::from_args(&args.influx) {
+            return super::fail(e);
+        }
+    }
     if args.jobs == Some(0) {
         return super::fail(
             "`--jobs 0` runs nothing; give at least 1, or leave it out to use every core",
         );
     }
 
+    // Seeds go through the language's numbers (f64): larger ones would be rounded silently.
+    const LARGEST_EXACT_SEED: u64 = 1 << 53;
+    if args.seed.is_some_and(|seed| seed > LARGEST_EXACT_SEED) {
+        return super::fail(format!(
+            "`--seed` must be at most {LARGEST_EXACT_SEED}, so that it is kept exactly"
+        ));
+    }
     let mut overrides = args.set.clone();
     if let Some(seed) = args.seed {
         overrides.push(format!("scenario.seed={seed}"));
     }
     let checked = frontend::check_file(&args.file, &overrides);
     frontend::print_diagnostics(&checked.sources, &checked.diagnostics().0);
+    if checked.program.modules.is_empty() {
+        // The entry file could not be read: an I/O error, as `check` reports it.
+        return Exit::UsageOrIo;
+    }
     if checked.has_errors() {
         return Exit::ScenarioErrors;
     }
@@ -68,16 +85,11 @@ pub fn main(args: &RunArgs) -> Exit {
         Ok(run) => run,
         Err(message) => return super::fail(message),
     };
-    let entry = checked
-        .program
-        .modules
-        .first()
-        .map(|m| m.file)
-        .unwrap_or(crate::source::FileId(0));
-    let (entry_copy, inputs) = match manifest::copy_sources(&checked.sources, entry, &run) {
-        Ok(copied) => copied,
-        Err(message) => return super::fail(message),
-    };
+    let (entry_copy, inputs) =
+        match manifest::copy_sources(&checked.sources, &checked.program, &run) {
+            Ok(copied) => copied,
+            Err(message) => return super::fail(message),
+        };
 
     let results = if args.trace == TraceMode::None {
         experiment::run(&plan, items, args.jobs, &NoTraces)
@@ -124,6 +136,7 @@ pub fn main(args: &RunArgs) -> Exit {
         pipesim: env!("CARGO_PKG_VERSION").to_string(),
         command: std::env::args().collect(),
         scenario: plan.scenario_name.clone(),
+        start: plan.start_rfc3339.clone(),
         seed: plan.seed,
         confidence: plan.confidence,
         replications: plan.replications,
@@ -163,10 +176,7 @@ pub fn main(args: &RunArgs) -> Exit {
 
     if args.influx.influx.is_some() {
         if let Err(message) = send_to_influx(&final_path, &args.influx) {
-            return super::fail(format!(
-                "{message}; the run is saved in `{}`, send it later with `pipesim export`",
-                final_path.display()
-            ));
+            return super::fail(message);
         }
     }
     Exit::Success
@@ -216,10 +226,19 @@ fn print_summary(format: RunFormat, summary: &Summary, plan: &Plan) {
     }
 }
 
-/// Sends the finished run directory to InfluxDB.
-// TODO(lead, on merging branch `influx`): replace the body with
-// `crate::output::influx::send_run(run_dir, influx)` (mapping its error to a String).
+/// Sends the finished run directory to InfluxDB (after it is complete, so a server that is
+/// down loses nothing: the error says how to send it again).
 fn send_to_influx(run_dir: &Path, influx: &InfluxArgs) -> Result<(), String> {
-    let _ = (run_dir, influx);
-    Err("InfluxDB support is not built in yet".to_string())
+    let again = influx::SendReport::export_command(run_dir, influx);
+    let report = influx::send_run(run_dir, influx)
+        .map_err(|e| format!("{e}; the run is saved: send it later with `{again}`"))?;
+    eprintln!("{report}");
+    if report.complete() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} points were not sent; the run is saved: send it again with `{again}`",
+            report.total_not_sent()
+        ))
+    }
 }

@@ -1,14 +1,17 @@
 //! `manifest.json`: how a run was made (command line, version, seed, input files with their
 //! SHA-256, wall time, shard), and the experiment's layout (points, replications, confidence)
 //! that `pipesim merge` and `pipesim compare` need. Also the `scenario/` copies of the files
-//! that were run.
+//! that were run (scenario files and the data files they name).
 //!
-//! Invariant: the copies and hashes are of the text that was parsed (held by the
-//! [`SourceMap`]), not of whatever is on disk later.
+//! Invariant: the copies and hashes of `.pipesim` files are of the text that was parsed
+//! (held by the [`SourceMap`]), not of whatever is on disk later; data files are copied when
+//! the run starts.
 
 use super::run_dir::RunDir;
 use crate::experiment::Params;
+use crate::loader::Program;
 use crate::source::{FileId, Origin, SourceMap};
+use crate::syntax::ast;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Component, Path, PathBuf};
@@ -44,6 +47,9 @@ pub struct Manifest {
     /// The command line, as given.
     pub command: Vec<String>,
     pub scenario: String,
+    /// The scenario's calendar start (`scenario.start`, RFC 3339): trace times are seconds
+    /// after it (the InfluxDB sink timestamps points with it).
+    pub start: String,
     pub seed: u64,
     pub confidence: f64,
     /// Replications per point.
@@ -105,44 +111,49 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Copies every file of the scenario into `scenario/` of the run directory: files from disk
+/// Copies every file of the scenario into `scenario/` of the run directory: the `.pipesim`
+/// files from disk and the data files they name (`empirical("x.csv", ...)`, `trace = "x.csv"`)
 /// keep their paths relative to the deepest folder that holds them all (so relative imports
-/// still resolve and `pipesim run scenario/ENTRY` repeats the run); standard-library modules
-/// go to `scenario/std/NAME.pipesim`, for reference (the binary embeds them). Returns the
-/// entry's copy and every input, entry first.
+/// and data paths still resolve and `pipesim run scenario/ENTRY` repeats the run);
+/// standard-library modules go to `scenario/std/NAME.pipesim`, for reference (the binary
+/// embeds them). Returns the entry's copy and every input, entry first.
 pub fn copy_sources(
     sources: &SourceMap,
-    entry: FileId,
+    program: &Program,
     run: &RunDir,
 ) -> Result<(String, Vec<Input>), String> {
+    let entry = program.modules.first().map(|m| m.file);
+    let data = data_files(sources, program);
     let disk: Vec<&Path> = sources
         .files()
         .filter_map(|(_, f)| match &f.origin {
             Origin::Disk { canonical, .. } => Some(canonical.as_path()),
             _ => None,
         })
+        .chain(data.iter().map(|(_, canonical)| canonical.as_path()))
         .collect();
     let base = common_folder(&disk);
+    let relative_to_base = |canonical: &Path| match &base {
+        Some(base) => canonical
+            .strip_prefix(base)
+            .unwrap_or(canonical)
+            .to_path_buf(),
+        None => PathBuf::from(canonical.file_name().unwrap_or_default()),
+    };
     let mut entry_copy = String::new();
     let mut inputs = Vec::new();
     let mut files: Vec<(FileId, &crate::source::SourceFile)> = sources.files().collect();
     // Entry first, then the order the loader met the files in.
-    files.sort_by_key(|(id, _)| *id != entry);
+    files.sort_by_key(|(id, _)| Some(*id) != entry);
     for (id, file) in files {
         let relative = match &file.origin {
-            Origin::Disk { canonical, .. } => match &base {
-                Some(base) => canonical
-                    .strip_prefix(base)
-                    .unwrap_or(canonical)
-                    .to_path_buf(),
-                None => PathBuf::from(canonical.file_name().unwrap_or_default()),
-            },
+            Origin::Disk { canonical, .. } => relative_to_base(canonical),
             Origin::Stdlib(import) => PathBuf::from(format!("{import}.pipesim")),
             Origin::Inline => continue,
         };
         let copy = format!("scenario/{}", slash_path(&relative));
         run.write(&copy, file.text.as_bytes())?;
-        if id == entry {
+        if Some(id) == entry {
             entry_copy = copy.clone();
         }
         inputs.push(Input {
@@ -151,7 +162,123 @@ pub fn copy_sources(
             sha256: sha256_hex(file.text.as_bytes()),
         });
     }
+    for (shown, canonical) in &data {
+        let copy = format!("scenario/{}", slash_path(&relative_to_base(canonical)));
+        if inputs.iter().any(|i| i.copy == copy) {
+            continue;
+        }
+        let bytes = std::fs::read(canonical)
+            .map_err(|e| format!("cannot read `{}` to keep a copy: {e}", shown.display()))?;
+        run.write(&copy, &bytes)?;
+        inputs.push(Input {
+            file: shown.display().to_string(),
+            copy,
+            sha256: sha256_hex(&bytes),
+        });
+    }
     Ok((entry_copy, inputs))
+}
+
+/// The data files the program's disk modules name, as (path as shown, canonical path), in
+/// order of appearance, each once. Names that do not resolve to a file are left out (analysis
+/// has reported them).
+fn data_files(sources: &SourceMap, program: &Program) -> Vec<(PathBuf, PathBuf)> {
+    let mut found: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for module in &program.modules {
+        let Origin::Disk { shown, .. } = &sources.get(module.file).origin else {
+            continue;
+        };
+        let folder = shown.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut names = Vec::new();
+        for item in &module.ast.items {
+            if let ast::Item::Decl(decl) = item {
+                data_names_in_block(&decl.body, &mut names);
+            }
+        }
+        for name in names {
+            let shown = folder.join(&name);
+            if let Ok(canonical) = shown.canonicalize() {
+                if canonical.is_file() && !found.iter().any(|(_, c)| *c == canonical) {
+                    found.push((shown, canonical));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Strings that name data files: `trace = "..."` and the file argument of `empirical(...)`.
+fn data_names_in_block(block: &ast::Block, names: &mut Vec<String>) {
+    for entry in &block.entries {
+        match entry {
+            ast::Entry::Attr(attr) => {
+                if let (true, ast::ExprKind::Str(path)) =
+                    (attr.name.name == "trace", &attr.value.kind)
+                {
+                    names.push(path.clone());
+                }
+                data_names_in_expr(&attr.value, names);
+            }
+            ast::Entry::Block(nested) => data_names_in_block(&nested.body, names),
+            ast::Entry::Step(step) => {
+                if let Some(when) = &step.when {
+                    data_names_in_expr(when, names);
+                }
+                data_names_in_block(&step.body, names);
+            }
+            ast::Entry::Sweep(sweep) => data_names_in_expr(&sweep.values, names),
+        }
+    }
+}
+
+fn data_names_in_expr(expr: &ast::Expr, names: &mut Vec<String>) {
+    use ast::ExprKind as E;
+    match &expr.kind {
+        E::Call { callee, args } => {
+            if callee.name == "empirical" {
+                let file = args.iter().find(|a| a.name.is_none());
+                if let Some(ast::Arg {
+                    value:
+                        ast::Expr {
+                            kind: E::Str(path), ..
+                        },
+                    ..
+                }) = file
+                {
+                    names.push(path.clone());
+                }
+            }
+            for arg in args {
+                data_names_in_expr(&arg.value, names);
+            }
+        }
+        E::List(items) => items.iter().for_each(|e| data_names_in_expr(e, names)),
+        E::Unary { operand, .. } => data_names_in_expr(operand, names),
+        E::Binary { lhs, rhs, .. } => {
+            data_names_in_expr(lhs, names);
+            data_names_in_expr(rhs, names);
+        }
+        E::If {
+            cond,
+            then,
+            otherwise,
+        } => {
+            for e in [cond, then, otherwise] {
+                data_names_in_expr(e, names);
+            }
+        }
+        E::Match { scrutinee, arms } => {
+            data_names_in_expr(scrutinee, names);
+            for arm in arms {
+                data_names_in_expr(&arm.body, names);
+            }
+        }
+        E::Choice(entries) => entries
+            .iter()
+            .for_each(|c| data_names_in_expr(&c.weight, names)),
+        E::Transfer { size, .. } => data_names_in_expr(size, names),
+        E::Number(_) | E::Quantity { .. } | E::Bool(_) | E::Str(_) | E::Path(_) => {}
+    }
 }
 
 /// The deepest folder containing every path (paths are canonical, so absolute).
@@ -224,7 +351,14 @@ mod tests {
         );
         sources.add("--set x=1", Origin::Inline, "x=1".into());
         let run = RunDir::create(&root.path().join("run")).unwrap();
-        let (entry_copy, inputs) = copy_sources(&sources, entry, &run).unwrap();
+        let program = Program {
+            modules: vec![crate::loader::Module {
+                file: entry,
+                ast: ast::File::default(),
+                imports: Vec::new(),
+            }],
+        };
+        let (entry_copy, inputs) = copy_sources(&sources, &program, &run).unwrap();
         assert_eq!(entry_copy, "scenario/scenarios/main.pipesim");
         let copies: Vec<_> = inputs.iter().map(|i| i.copy.as_str()).collect();
         assert_eq!(
@@ -238,5 +372,40 @@ mod tests {
         let path = run.path().join("scenario/lib/common.pipesim");
         assert_eq!(std::fs::read_to_string(path).unwrap(), "lib");
         assert_eq!(inputs[2].sha256, sha256_hex(b"std"));
+    }
+
+    #[test]
+    fn data_files_named_by_the_scenario_are_copied_beside_it() {
+        let root = tempfile::tempdir().unwrap();
+        let project = root.path().join("project");
+        std::fs::create_dir_all(project.join("data")).unwrap();
+        std::fs::write(project.join("data/jobs.csv"), "timestamp\n1\n2\n").unwrap();
+        std::fs::write(project.join("sizes.csv"), "gb\n1\n").unwrap();
+        let text = r#"
+scenario s { horizon = 1d }
+resource cpu { kind = pool  capacity = 1 }
+pipeline p { task { on = cpu  duration = empirical("sizes.csv", column = "gb") * 1s } }
+arrivals replay { trace = "data/jobs.csv"  time_column = "timestamp"  pipeline = p }
+"#;
+        std::fs::write(project.join("main.pipesim"), text).unwrap();
+        let mut sources = SourceMap::new();
+        let (program, diagnostics) =
+            crate::loader::load(&project.join("main.pipesim"), &mut sources);
+        assert!(!diagnostics.has_errors(), "{diagnostics:?}");
+        let run = RunDir::create(&root.path().join("run")).unwrap();
+        let (entry_copy, inputs) = copy_sources(&sources, &program, &run).unwrap();
+        assert_eq!(entry_copy, "scenario/main.pipesim");
+        let copies: Vec<_> = inputs.iter().map(|i| i.copy.as_str()).collect();
+        assert_eq!(
+            copies,
+            [
+                "scenario/main.pipesim",
+                "scenario/sizes.csv",
+                "scenario/data/jobs.csv"
+            ]
+        );
+        let copied = std::fs::read(run.path().join("scenario/data/jobs.csv")).unwrap();
+        assert_eq!(copied, b"timestamp\n1\n2\n");
+        assert_eq!(inputs[2].sha256, sha256_hex(b"timestamp\n1\n2\n"));
     }
 }

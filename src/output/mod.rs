@@ -17,8 +17,10 @@
 //! renamed into place when complete ([`run_dir::RunDir`]), so a crash or an error never leaves
 //! a half-written run where a reader looks for one.
 
+pub mod influx;
 pub mod manifest;
 pub mod records;
+pub mod report;
 pub mod run_dir;
 pub mod summary;
 pub mod table;

@@ -3,7 +3,8 @@
 //!
 //! Invariants: a reader never sees a half-written run under the final name; an existing run
 //! is never overwritten (an empty directory may be replaced); a [`RunDir`] dropped without
-//! [`RunDir::commit`] (an error or a panic) removes its temporary directory.
+//! [`RunDir::commit`] (an error or a panic before the run was complete) removes its temporary
+//! directory, while a complete run that cannot be renamed stays under its temporary name.
 
 use std::path::{Path, PathBuf};
 
@@ -78,19 +79,22 @@ impl RunDir {
             .map_err(|e| format!("cannot write `{}`: {e}", path.display()))
     }
 
-    /// Renames the finished directory into place.
+    /// Renames the finished directory into place. If that fails (another run took the name
+    /// meanwhile, say), the finished run is kept under its temporary name and the error says
+    /// where: a failure never loses work already done.
     pub fn commit(mut self) -> Result<PathBuf, String> {
         if self.final_path.is_dir() {
             // Only an empty directory gets here (checked in `create`); rename needs it gone.
             let _ = std::fs::remove_dir(&self.final_path);
         }
-        std::fs::rename(&self.temporary, &self.final_path).map_err(|e| {
-            format!(
-                "cannot move the finished run from `{}` to `{}`: {e}",
+        if let Err(e) = std::fs::rename(&self.temporary, &self.final_path) {
+            self.committed = true;
+            return Err(format!(
+                "cannot move the finished run from `{}` to `{}`: {e}; it is complete where it is",
                 self.temporary.display(),
                 self.final_path.display()
-            )
-        })?;
+            ));
+        }
         self.committed = true;
         Ok(self.final_path.clone())
     }
@@ -145,6 +149,28 @@ mod tests {
         run.write("summary.json", "{").unwrap();
         drop(run);
         assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_finished_run_that_cannot_take_its_name_is_kept() {
+        let root = tempfile::tempdir().unwrap();
+        let target = root.path().join("run");
+        let run = RunDir::create(&target).unwrap();
+        run.write("summary.json", "{}").unwrap();
+        let temporary = run.path().to_path_buf();
+        // Another process finishes a run under the same name first.
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("summary.json"), "theirs").unwrap();
+        let message = run.commit().unwrap_err();
+        assert!(message.contains("it is complete where it is"), "{message}");
+        assert_eq!(
+            std::fs::read_to_string(temporary.join("summary.json")).unwrap(),
+            "{}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(target.join("summary.json")).unwrap(),
+            "theirs"
+        );
     }
 
     #[test]

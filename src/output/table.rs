@@ -76,16 +76,24 @@ fn decimals(x: f64) -> usize {
     }
 }
 
-/// `value ± half_width` in the unit of `metric`; `-` when the value is undefined.
+/// `value ± half_width` in the unit of `metric`; `-` when the value is undefined. The unit
+/// suits the value (or the half-width, when the value is zero); the decimals suit the larger
+/// of the two, so no more digits are shown than the interval supports.
 pub fn format_value(metric: &str, value: Option<f64>, half_width: Option<f64>) -> String {
     let Some(value) = value.filter(|v| v.is_finite()) else {
         return "-".to_string();
     };
-    let (divisor, suffix) = Unit::of(metric).scale(value);
+    let half_width = half_width.filter(|h| h.is_finite());
+    let magnitude = if value == 0.0 {
+        half_width.unwrap_or(0.0)
+    } else {
+        value
+    };
+    let (divisor, suffix) = Unit::of(metric).scale(magnitude);
     let scaled = value / divisor;
-    let places = decimals(scaled);
+    let places = decimals(scaled.abs().max(half_width.unwrap_or(0.0) / divisor));
     let mut text = format!("{scaled:.places$}{suffix}");
-    if let Some(half_width) = half_width.filter(|h| h.is_finite()) {
+    if let Some(half_width) = half_width {
         text.push_str(&format!(" ± {:.places$}", half_width / divisor));
     }
     text
@@ -95,10 +103,15 @@ pub fn format_estimate(metric: &str, estimate: &Estimate) -> String {
     format_value(metric, estimate.mean, estimate.ci)
 }
 
-/// A sweep value as a table cell: labels bare, numbers in their shortest form.
+/// A sweep value as a table cell: labels bare, whole numbers without a fraction (`4`, not
+/// `4.0`), other numbers in their shortest form.
 pub fn format_param(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
+        Value::Number(n) => match n.as_f64() {
+            Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{x:.0}"),
+            _ => n.to_string(),
+        },
         other => other.to_string(),
     }
 }
@@ -290,6 +303,15 @@ mod tests {
             "-"
         );
         assert_eq!(format_value("cost.total", Some(0.0), Some(0.0)), "0 ± 0");
+        // A wide interval limits the digits; a zero value takes the interval's unit.
+        assert_eq!(
+            format_value("pipeline.wait.mean", Some(-3.29), Some(210.76)),
+            "-3 s ± 211"
+        );
+        assert_eq!(
+            format_value("link.storage.bytes", Some(0.0), Some(2.714e10)),
+            "0.0 GB ± 27.1"
+        );
     }
 
     #[test]
@@ -309,6 +331,14 @@ mod tests {
              4             12.3 min ± 0.4\n\
              16                     1.0 s\n"
         );
+    }
+
+    #[test]
+    fn params_print_plainly() {
+        assert_eq!(format_param(&serde_json::json!(4.0)), "4");
+        assert_eq!(format_param(&serde_json::json!(1.5)), "1.5");
+        assert_eq!(format_param(&serde_json::json!(-2)), "-2");
+        assert_eq!(format_param(&serde_json::json!("sjf")), "sjf");
     }
 
     #[test]

@@ -179,11 +179,13 @@ impl TraceFactory for PartFiles {
         }
         Ok(Some(CsvSink {
             names: Names::of(scenario),
-            point: item.point.to_string(),
-            replication: item.replication.to_string(),
-            writers,
-            field: String::new(),
-            error: None,
+            rows: Rows {
+                point: item.point.to_string(),
+                replication: item.replication.to_string(),
+                writers,
+                field: String::new(),
+                error: None,
+            },
         }))
     }
 
@@ -243,6 +245,11 @@ impl Names {
 /// Streams one replication's rows into its part files.
 pub struct CsvSink {
     names: Names,
+    rows: Rows,
+}
+
+/// The part files of one replication, and what every row starts with.
+struct Rows {
     point: String,
     replication: String,
     writers: Vec<csv::Writer<BufWriter<File>>>,
@@ -259,7 +266,7 @@ enum Field<'a> {
     Integer(u64),
 }
 
-impl CsvSink {
+impl Rows {
     fn row(&mut self, kind: usize, fields: &[Field<'_>]) {
         if self.error.is_some() {
             return;
@@ -293,12 +300,14 @@ impl CsvSink {
             self.error = Some(e);
         }
     }
+}
 
+impl CsvSink {
     fn finish(mut self) -> std::io::Result<()> {
-        if let Some(e) = self.error.take() {
+        if let Some(e) = self.rows.error.take() {
             return Err(std::io::Error::other(e));
         }
-        for writer in &mut self.writers {
+        for writer in &mut self.rows.writers {
             writer.flush()?;
         }
         Ok(())
@@ -335,12 +344,12 @@ fn model_event_name(event: ModelEvent) -> &'static str {
 
 impl TraceSink for CsvSink {
     fn pipeline(&mut self, row: &PipelineRow) {
-        let template = self.names.pipeline(row.template).to_string();
-        self.row(
+        let template = self.names.pipeline(row.template);
+        self.rows.row(
             PIPELINES,
             &[
                 Field::Integer(row.id),
-                Field::Text(&template),
+                Field::Text(template),
                 Field::Number(row.arrival),
                 Field::Number(row.start),
                 Field::Number(row.end),
@@ -352,20 +361,17 @@ impl TraceSink for CsvSink {
     }
 
     fn step(&mut self, row: &StepRow) {
-        let template = self.names.pipeline(row.template).to_string();
-        let step = self.names.step(row.template, row.step).to_string();
-        let resource = row
-            .resource
-            .map(|r| self.names.resource(r).to_string())
-            .unwrap_or_default();
-        self.row(
+        let template = self.names.pipeline(row.template);
+        let step = self.names.step(row.template, row.step);
+        let resource = row.resource.map_or("", |r| self.names.resource(r));
+        self.rows.row(
             STEPS,
             &[
                 Field::Integer(row.pipeline_id),
-                Field::Text(&template),
-                Field::Text(&step),
+                Field::Text(template),
+                Field::Text(step),
                 Field::Text(step_kind_name(row.kind)),
-                Field::Text(&resource),
+                Field::Text(resource),
                 Field::Integer(row.units.into()),
                 Field::Number(row.ready),
                 Field::Number(row.start),
@@ -378,12 +384,12 @@ impl TraceSink for CsvSink {
     }
 
     fn resource(&mut self, row: &ResourceRow) {
-        let resource = self.names.resource(row.resource).to_string();
-        self.row(
+        let resource = self.names.resource(row.resource);
+        self.rows.row(
             RESOURCES,
             &[
                 Field::Number(row.time),
-                Field::Text(&resource),
+                Field::Text(resource),
                 Field::Integer(row.busy.into()),
                 Field::Integer(row.capacity.into()),
                 Field::Integer(row.queue.into()),
@@ -392,16 +398,16 @@ impl TraceSink for CsvSink {
     }
 
     fn link(&mut self, row: &LinkRow) {
-        let link = self.names.resource(row.link).to_string();
-        let template = self.names.pipeline(row.template).to_string();
-        let step = self.names.step(row.template, row.step).to_string();
-        self.row(
+        let link = self.names.resource(row.link);
+        let template = self.names.pipeline(row.template);
+        let step = self.names.step(row.template, row.step);
+        self.rows.row(
             LINKS,
             &[
-                Field::Text(&link),
+                Field::Text(link),
                 Field::Integer(row.pipeline_id),
-                Field::Text(&template),
-                Field::Text(&step),
+                Field::Text(template),
+                Field::Text(step),
                 Field::Text(match row.direction {
                     Direction::Read => "read",
                     Direction::Write => "write",
@@ -414,13 +420,13 @@ impl TraceSink for CsvSink {
     }
 
     fn model(&mut self, row: &ModelRow) {
-        let template = self.names.pipeline(row.template).to_string();
-        self.row(
+        let template = self.names.pipeline(row.template);
+        self.rows.row(
             MODELS,
             &[
                 Field::Number(row.time),
                 Field::Integer(row.model),
-                Field::Text(&template),
+                Field::Text(template),
                 Field::Integer(row.version.into()),
                 Field::Text(model_event_name(row.event)),
                 Field::Number(row.accuracy),
@@ -430,15 +436,15 @@ impl TraceSink for CsvSink {
     }
 
     fn arrival(&mut self, row: &ArrivalRow) {
-        let source = self.names.source(row.source).to_string();
-        let template = self.names.pipeline(row.template).to_string();
-        self.row(
+        let source = self.names.source(row.source);
+        let template = self.names.pipeline(row.template);
+        self.rows.row(
             ARRIVALS,
             &[
                 Field::Number(row.time),
-                Field::Text(&source),
+                Field::Text(source),
                 Field::Integer(row.pipeline_id),
-                Field::Text(&template),
+                Field::Text(template),
             ],
         );
     }

@@ -3,7 +3,21 @@
 //! Architecture invariants: no I/O, no names, no spans. One replication is a pure function of
 //! the IR and the replication index (its seed is derived from `scenario.seed`), so replications
 //! can run on any thread in any order and give the same bytes.
+//!
+//! Modules by concern: [`calendar`] (event order), [`rng`] (random streams), [`eval`]
+//! (expressions and distributions), [`pool`] and [`link`] (resources), [`arrivals`]
+//! (interarrival processes, profiles, replay), [`model`] (deployed models), [`metrics`]
+//! (the contract's metric list) and [`engine`] (the event loop tying them together).
 
+pub mod arrivals;
+pub mod calendar;
+pub mod engine;
+pub mod eval;
+pub mod link;
+pub mod metrics;
+pub mod model;
+pub mod pool;
+pub mod rng;
 pub mod trace;
 
 use crate::ir;
@@ -15,12 +29,21 @@ pub struct ReplicationResult {
     pub metrics: Vec<(String, f64)>,
 }
 
+impl ReplicationResult {
+    /// The value of metric `name`, if the replication reports it.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.metrics
+            .iter()
+            .find(|(metric, _)| metric == name)
+            .map(|(_, value)| *value)
+    }
+}
+
 /// Runs replication `replication` of `scenario`, streaming trace rows into `sink`.
 pub fn run_replication(
     scenario: &ir::Scenario,
     replication: u32,
     sink: &mut dyn trace::TraceSink,
 ) -> ReplicationResult {
-    let _ = (scenario, replication, sink);
-    ReplicationResult::default()
+    engine::run(scenario, replication, sink)
 }

@@ -1,5 +1,5 @@
-//! Statistics over replications: means, Student-t confidence intervals, Welch's t-test and
-//! exact percentiles.
+//! Statistics over replications: means, Student-t confidence intervals and Welch's t-test.
+//! (Percentiles within a replication are the engine's: `sim::metrics`.)
 //!
 //! Invariants:
 //! - Pure functions of their inputs, summing in the order given, so the same values in the
@@ -78,19 +78,6 @@ pub fn estimate(values: &[f64], confidence: f64) -> Estimate {
     }
 }
 
-/// The `q`-th percentile (0..=100) of ascending `sorted` values, interpolating linearly between
-/// the two nearest ranks (numpy's default, "linear"); `None` for no values.
-pub fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = (q.clamp(0.0, 100.0) / 100.0) * (sorted.len() - 1) as f64;
-    let lower = rank.floor() as usize;
-    let upper = rank.ceil() as usize;
-    let fraction = rank - lower as f64;
-    Some(sorted[lower] + (sorted[upper] - sorted[lower]) * fraction)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,22 +149,5 @@ mod tests {
     #[test]
     fn identical_values_give_a_zero_width_interval() {
         assert_eq!(estimate(&[7.0, 7.0, 7.0], 0.95).ci, Some(0.0));
-    }
-
-    #[test]
-    fn percentiles_interpolate_like_numpy() {
-        // np.percentile(range(1, 11), [0, 50, 95, 99, 100])
-        let sorted: Vec<f64> = (1..=10).map(f64::from).collect();
-        assert_eq!(percentile(&sorted, 0.0), Some(1.0));
-        assert_eq!(percentile(&sorted, 50.0), Some(5.5));
-        assert!(close(
-            percentile(&sorted, 95.0).unwrap(),
-            9.549999999999999,
-            1e-12
-        ));
-        assert!(close(percentile(&sorted, 99.0).unwrap(), 9.91, 1e-12));
-        assert_eq!(percentile(&sorted, 100.0), Some(10.0));
-        assert_eq!(percentile(&[3.0], 95.0), Some(3.0));
-        assert_eq!(percentile(&[], 95.0), None);
     }
 }

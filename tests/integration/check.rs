@@ -674,3 +674,40 @@ fn every_construct_lowers_with_base_units_and_defaults() {
     assert_eq!(json("scenario.horizon"), [604800, 1209600]);
     assert_eq!(json("vision.deadline"), [14400, 28800]);
 }
+
+#[test]
+fn independent_mistakes_are_all_reported_once_without_cascades() {
+    let checked = frontend::check_file(
+        Path::new("tests/fixtures/check/multi/eight_mistakes.pipesim"),
+        &[],
+    );
+    let found: Vec<(&str, usize)> = checked
+        .diagnostics()
+        .0
+        .iter()
+        .map(|d| {
+            let span = d.primary_span().expect("a span");
+            (
+                d.code,
+                checked
+                    .sources
+                    .get(span.file)
+                    .line_column(span.start as usize)
+                    .0,
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("E0310", 3),
+            ("E0311", 7),
+            ("E0208", 8),
+            ("E0501", 11),
+            ("E0202", 19),
+            ("E0602", 23),
+            ("E0202", 30),
+            ("E0202", 36),
+        ]
+    );
+}

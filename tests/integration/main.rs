@@ -1,6 +1,11 @@
 //! The integration tests: one binary, one module per area.
-
 mod check;
+mod content;
+mod engine;
+mod fit;
 mod fmt;
+mod influx;
 mod lsp;
+mod report;
+mod run;
 mod syntax;

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Speed and agreement of pipesim's engine against SimPy on the same model
+# (scenarios/bench/year.pipesim: one simulated year, about 210,000 pipelines).
+#
+# One run of this script: builds the Rust benchmark in release mode, runs RUST_REPS
+# replications of it and SIMPY_REPS replications of benches/simpy/year.py, then prints the
+# CPU seconds per replication of each, their ratio, and both engines' estimates of the mean
+# wait and mean makespan with 95% confidence intervals (and a Welch t statistic for the
+# difference). Then it measures peak RSS of one replication at 1 and 2 simulated years
+# (/usr/bin/time -v) to check that memory does not grow with the horizon beyond the
+# per-pipeline metric vectors.
+#
+# Usage: benches/compare.sh            (defaults: RUST_REPS=10 SIMPY_REPS=3)
+#        RUST_REPS=20 SIMPY_REPS=5 benches/compare.sh
+# Needs: cargo, python3 with simpy (pip install simpy), /usr/bin/time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUST_REPS=${RUST_REPS:-10}
+SIMPY_REPS=${SIMPY_REPS:-3}
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+
+echo "building the release benchmark..." >&2
+BIN=$(cargo bench --no-run --bench year 2>&1 | sed -n 's/.*Executable .*(\(.*\)).*/\1/p' | tail -1)
+[ -x "$BIN" ] || { echo "error: could not find the benchmark binary" >&2; exit 2; }
+
+echo "pipesim: $RUST_REPS replication(s)..." >&2
+"$BIN" --replications "$RUST_REPS" > "$OUT/rust.jsonl"
+echo "simpy: $SIMPY_REPS replication(s) (about 10 CPU seconds each)..." >&2
+python3 benches/simpy/year.py --replications "$SIMPY_REPS" > "$OUT/simpy.jsonl"
+
+python3 - "$OUT/rust.jsonl" "$OUT/simpy.jsonl" <<'PY'
+import json, math, sys
+
+# Student t 0.975 quantiles by degrees of freedom (1..30); beyond, the normal's 1.96.
+T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+        2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+        2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+
+def load(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+def summary(values):
+    n = len(values)
+    mean = sum(values) / n
+    if n < 2:
+        return mean, float("nan"), 0.0
+    var = sum((v - mean) ** 2 for v in values) / (n - 1)
+    t = T975[n - 2] if n - 1 <= len(T975) else 1.96
+    return mean, t * math.sqrt(var / n), var / n
+
+rust, simpy = load(sys.argv[1]), load(sys.argv[2])
+rust_cpu = summary([r["cpu_seconds"] for r in rust])[0]
+simpy_cpu = summary([r["cpu_seconds"] for r in simpy])[0]
+print(f"pipelines per replication: pipesim {summary([r['arrived'] for r in rust])[0]:.0f}, "
+      f"simpy {summary([r['arrived'] for r in simpy])[0]:.0f}")
+print(f"CPU seconds per replication: pipesim {rust_cpu:.4f} ({len(rust)} reps), "
+      f"simpy {simpy_cpu:.3f} ({len(simpy)} reps)")
+print(f"speed ratio (simpy / pipesim): {simpy_cpu / rust_cpu:.1f}x")
+for key, label in [("wait_mean", "mean wait (s)"), ("makespan_mean", "mean makespan (s)")]:
+    rm, rh, rv = summary([r[key] for r in rust])
+    sm, sh, sv = summary([r[key] for r in simpy])
+    welch = (rm - sm) / math.sqrt(rv + sv) if rv + sv > 0 else float("nan")
+    overlap = abs(rm - sm) <= rh + sh
+    print(f"{label}: pipesim {rm:.1f} ± {rh:.1f}, simpy {sm:.1f} ± {sh:.1f} "
+          f"(95% CIs; Welch t = {welch:.2f}; intervals {'overlap' if overlap else 'DO NOT overlap'})")
+PY
+
+echo "peak RSS of one replication (traces off):"
+for years in 1 2; do
+  rss=$(/usr/bin/time -v "$BIN" --years "$years" 2>&1 >/dev/null | sed -n 's/.*Maximum resident set size (kbytes): //p')
+  echo "  $years year(s): ${rss} KB"
+done

@@ -1,0 +1,916 @@
+//! The HTML dashboard of a run (`pipesim report`): one self-contained file, inline CSS and
+//! SVG, no scripts and nothing fetched, so it opens anywhere and can be mailed or archived.
+//!
+//! Layout (the paper's Figure 4, per sweep point): parameters and metrics; step statistics
+//! per `template.step`; resource utilisation and queue length, arrivals per hour, link traffic
+//! and pipeline wait over time; the distributions of wait and makespan. A sweep adds the
+//! chosen metrics against the swept parameter, with confidence intervals as error bars.
+//!
+//! Invariants: panels have stable ids (`point-N-steps`, `point-N-utilization`, ..., `sweep`)
+//! that tests and links rely on; a panel without data says so instead of vanishing; the file
+//! is written to a temporary name beside the target and renamed into place.
+
+pub mod aggregate;
+pub mod charts;
+
+use aggregate::{LogHistogram, PointSummary, PointTraces, RunData};
+use charts::{Axes, Series};
+use serde_json::Value;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Writes the report of `run_dir` to `output` (default `RUN_DIR/report.html`) and returns
+/// the path written.
+pub fn write_report(run_dir: &Path, output: Option<&Path>) -> Result<PathBuf, String> {
+    let data = aggregate::read_run(run_dir)?;
+    let html = render(&data)?;
+    let target = output
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| run_dir.join("report.html"));
+    let parent = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".report-").suffix(".html.tmp");
+    // A temporary file is private (0600); a report is a document to share, like any other
+    // file the user writes (the umask still applies).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut temporary = builder
+        .tempfile_in(&parent)
+        .map_err(|e| format!("cannot write in `{}`: {e}", parent.display()))?;
+    std::io::Write::write_all(&mut temporary, html.as_bytes())
+        .map_err(|e| format!("cannot write `{}`: {e}", temporary.path().display()))?;
+    temporary
+        .persist(&target)
+        .map_err(|e| format!("cannot write `{}`: {}", target.display(), e.error))?;
+    Ok(target)
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A duration in the unit a person would use: `0 s`, `42 s`, `3.5 min`, `2.1 h`, `4.2 d`.
+pub fn duration(seconds: f64) -> String {
+    if !seconds.is_finite() {
+        return "–".into();
+    }
+    let a = seconds.abs();
+    let (value, unit) = if a == 0.0 {
+        return "0 s".into();
+    } else if a < 120.0 {
+        (seconds, "s")
+    } else if a < 2.0 * 3600.0 {
+        (seconds / 60.0, "min")
+    } else if a < 2.0 * 86400.0 {
+        (seconds / 3600.0, "h")
+    } else {
+        (seconds / 86400.0, "d")
+    };
+    format!("{} {unit}", significant(value))
+}
+
+/// A size in decimal units: `512 B`, `38.1 MB`, `84.3 GB`.
+pub fn bytes(value: f64) -> String {
+    let a = value.abs();
+    let (scaled, unit) = if a >= 1e12 {
+        (value / 1e12, "TB")
+    } else if a >= 1e9 {
+        (value / 1e9, "GB")
+    } else if a >= 1e6 {
+        (value / 1e6, "MB")
+    } else if a >= 1e3 {
+        (value / 1e3, "kB")
+    } else {
+        (value, "B")
+    };
+    format!("{} {unit}", significant(scaled))
+}
+
+/// Three significant digits, without float noise.
+fn significant(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    let a = v.abs();
+    let text = if a >= 100.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else if a >= 1.0 {
+        format!("{v:.2}")
+    } else if a >= 0.001 || a == 0.0 {
+        format!("{v:.3}")
+    } else {
+        format!("{v:.2e}")
+    };
+    if text.contains('.') && !text.contains('e') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+/// A unit for a time axis covering `[0, seconds]`: (divisor, name).
+fn time_unit(seconds: f64) -> (f64, &'static str) {
+    if seconds <= 2.0 * 3600.0 {
+        (60.0, "minutes")
+    } else if seconds <= 4.0 * 86400.0 {
+        (3600.0, "hours")
+    } else {
+        (86400.0, "days")
+    }
+}
+
+/// A unit for durations up to `seconds`.
+fn duration_unit(seconds: f64) -> (f64, &'static str) {
+    if seconds <= 120.0 {
+        (1.0, "seconds")
+    } else if seconds <= 2.0 * 3600.0 {
+        (60.0, "minutes")
+    } else if seconds <= 2.0 * 86400.0 {
+        (3600.0, "hours")
+    } else {
+        (86400.0, "days")
+    }
+}
+
+/// A unit for rates of bytes up to `bytes_per_second`.
+fn byte_rate_unit(bytes_per_second: f64) -> (f64, &'static str) {
+    if bytes_per_second >= 1e9 {
+        (1e9, "GB/s")
+    } else if bytes_per_second >= 1e6 {
+        (1e6, "MB/s")
+    } else if bytes_per_second >= 1e3 {
+        (1e3, "kB/s")
+    } else {
+        (1.0, "B/s")
+    }
+}
+
+fn param_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+const STYLE: &str = "
+:root { color-scheme: light; }
+body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif;
+       margin: 0 auto; padding: 1rem 2rem 3rem; max-width: 1620px; color: #1d232a; background: #fafbfc; }
+header { border-bottom: 2px solid #d0d7de; margin-bottom: 1rem; }
+h1 { font-size: 1.6rem; margin: 0.6rem 0 0.3rem; }
+h2 { font-size: 1.3rem; margin: 2rem 0 0.6rem; padding-top: 0.6rem; border-top: 1px solid #d0d7de; }
+h3 { font-size: 1.05rem; margin: 0 0 0.5rem; }
+.meta { color: #57606a; margin: 0 0 0.8rem; }
+nav ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 0.4rem 1rem; }
+nav a { color: #0969da; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(700px, 1fr)); gap: 1rem; }
+.panel { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 0.8rem; margin: 0; }
+.panel p { margin: 0.3rem 0; }
+figcaption { color: #57606a; font-size: 0.9rem; margin-top: 0.3rem; }
+svg { max-width: 100%; height: auto; display: block; }
+table { border-collapse: collapse; font-size: 0.9rem; }
+th, td { padding: 0.25rem 0.7rem; border-bottom: 1px solid #eaeef2; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+thead th { border-bottom: 2px solid #d0d7de; }
+td code, th code { font-size: 0.85rem; }
+.empty { color: #8c959f; font-style: italic; }
+details summary { cursor: pointer; color: #0969da; }
+";
+
+/// The whole HTML document.
+pub fn render(data: &RunData) -> Result<String, String> {
+    let mut html = String::new();
+    let title = format!("pipesim report: {}", data.scenario);
+    let _ = write!(
+        html,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        escape(&title)
+    );
+    let _ = write!(
+        html,
+        "<header>\n<h1>{}</h1>\n<p class=\"meta\">",
+        escape(&title)
+    );
+    let mut meta = vec![format!("run <code>{}</code>", escape(&data.run_name))];
+    if !data.version.is_empty() {
+        meta.push(format!("pipesim {}", escape(&data.version)));
+    }
+    if let Some(seed) = data.seed {
+        meta.push(format!("seed {seed}"));
+    }
+    if let Some(start) = &data.start {
+        meta.push(format!("calendar start {}", escape(start)));
+    }
+    meta.push(format!(
+        "{} sweep point{}",
+        data.points.len(),
+        if data.points.len() == 1 { "" } else { "s" }
+    ));
+    html += &meta.join(" · ");
+    html += "</p>\n";
+    if !data.missing_files.is_empty() {
+        let _ = writeln!(
+            html,
+            "<p class=\"meta\">No trace files: {} (the run kept no traces of that kind).</p>",
+            escape(&data.missing_files.join(", "))
+        );
+    }
+    html += "</header>\n";
+
+    let point_ids = point_ids(data);
+    html += "<nav>\n<ul>\n";
+    let sweep = data.points.len() >= 2;
+    if sweep {
+        html += "<li><a href=\"#sweep\">Sweep</a></li>\n";
+    }
+    for &point in &point_ids {
+        let _ = writeln!(
+            html,
+            "<li><a href=\"#point-{point}\">Point {point}: {}</a></li>",
+            escape(&params_label(data.points.get(point as usize)))
+        );
+    }
+    html += "</ul>\n</nav>\n";
+
+    if sweep {
+        html += &sweep_section(data)?;
+    }
+    let empty_traces = PointTraces::default();
+    for &point in &point_ids {
+        let traces = data.traces.get(&point);
+        html += &point_section(
+            point,
+            data.points.get(point as usize),
+            traces.unwrap_or(&empty_traces),
+            traces.is_some(),
+        )?;
+    }
+    html += "</body>\n</html>\n";
+    Ok(html)
+}
+
+/// Every point in the summary, plus any the traces name beyond it.
+fn point_ids(data: &RunData) -> Vec<u32> {
+    let mut ids: Vec<u32> = (0..data.points.len() as u32).collect();
+    for &p in data.traces.keys() {
+        if !ids.contains(&p) {
+            ids.push(p);
+        }
+    }
+    ids
+}
+
+fn params_label(point: Option<&PointSummary>) -> String {
+    match point {
+        Some(p) if !p.params.is_empty() => p
+            .params
+            .iter()
+            .map(|(k, v)| format!("{k} = {}", param_text(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => "scenario as written".into(),
+    }
+}
+
+fn figure(id: &str, heading: &str, svg: Option<String>, caption: &str, empty: &str) -> String {
+    let body = match svg {
+        Some(svg) => {
+            // plotters writes a bare <svg> element; give it an accessible name.
+            svg.replacen(
+                "<svg ",
+                &format!("<svg role=\"img\" aria-label=\"{}\" ", escape(heading)),
+                1,
+            )
+        }
+        None => format!("<p class=\"empty\">{}</p>", escape(empty)),
+    };
+    format!(
+        "<figure class=\"panel\" id=\"{id}\">\n<h3>{}</h3>\n{body}\n<figcaption>{}</figcaption>\n</figure>\n",
+        escape(heading),
+        escape(caption)
+    )
+}
+
+fn point_section(
+    point: u32,
+    summary: Option<&PointSummary>,
+    traces: &PointTraces,
+    has_traces: bool,
+) -> Result<String, String> {
+    let mut html = String::new();
+    let id = format!("point-{point}");
+    let _ = write!(
+        html,
+        "<section class=\"point\" id=\"{id}\">\n<h2>Point {point}: {}</h2>\n",
+        escape(&params_label(summary))
+    );
+    let reps = traces.replications.len();
+    if has_traces {
+        let _ = writeln!(
+            html,
+            "<p class=\"meta\">Charts and step statistics from the traces of {reps} replication{}; \
+             time series are averaged over them.</p>",
+            if reps == 1 { "" } else { "s" }
+        );
+    } else {
+        html += "<p class=\"meta\">No traces were kept for this point (see <code>--trace</code>); \
+                 only its summary metrics are shown.</p>\n";
+    }
+    html += "<div class=\"grid\">\n";
+    html += &parameters_panel(&id, summary);
+    html += &metrics_panel(&id, summary);
+    html += &step_table_panel(&id, traces);
+    html += &outcomes_panel(&id, traces);
+
+    let (t_div, t_unit) = time_unit(traces.end_time);
+    let time_label = format!("simulated time ({t_unit})");
+    let n_reps = traces.n_replications();
+
+    // Utilisation and queue length per resource.
+    let mut utilization = Vec::new();
+    let mut queue = Vec::new();
+    for (name, series) in &traces.resources {
+        let bins = &series.bins;
+        let mut u = Vec::new();
+        let mut q = Vec::new();
+        for b in 0..bins.len() {
+            let (busy, capacity, queued, covered) = (
+                bins.get(b, 0),
+                bins.get(b, 1),
+                bins.get(b, 2),
+                bins.get(b, 3),
+            );
+            let x = bins.middle(b) / t_div;
+            if capacity > 0.0 {
+                u.push((x, 100.0 * busy / capacity));
+            }
+            if covered > 0.0 {
+                q.push((x, queued / covered));
+            }
+        }
+        utilization.push(Series {
+            name: name.clone(),
+            points: u,
+        });
+        queue.push(Series {
+            name: name.clone(),
+            points: q,
+        });
+    }
+    html += &figure(
+        &format!("{id}-utilization"),
+        "Resource utilisation",
+        charts::line_chart(
+            &Axes {
+                title: "Utilisation per resource",
+                x_label: &time_label,
+                y_label: "busy slots / capacity (%)",
+            },
+            &utilization,
+            Some(100.0),
+        )?,
+        "Time-weighted share of each pool's slots in use, per time bin.",
+        "no resource trace (traces/resources.csv)",
+    );
+    html += &figure(
+        &format!("{id}-queue"),
+        "Queue length",
+        charts::line_chart(
+            &Axes {
+                title: "Queue length per resource",
+                x_label: &time_label,
+                y_label: "waiting steps (time average)",
+            },
+            &queue,
+            None,
+        )?,
+        "Steps waiting for each pool, averaged over each time bin.",
+        "no resource trace (traces/resources.csv)",
+    );
+
+    // Arrivals per hour, per template.
+    let arrivals: Vec<Series> = traces
+        .arrivals
+        .iter()
+        .map(|(template, bins)| Series {
+            name: template.clone(),
+            points: (0..bins.len())
+                .filter_map(|b| {
+                    let span = covered(bins, b, traces.end_time)?;
+                    Some((
+                        bins.middle(b) / t_div,
+                        bins.get(b, 0) / (span / 3600.0) / n_reps,
+                    ))
+                })
+                .collect(),
+        })
+        .collect();
+    html += &figure(
+        &format!("{id}-arrivals"),
+        "Arrivals per hour",
+        charts::line_chart(
+            &Axes {
+                title: "Pipeline arrivals per hour",
+                x_label: &time_label,
+                y_label: "arrivals per hour",
+            },
+            &arrivals,
+            None,
+        )?,
+        "Pipeline triggers per template, counted per time bin and scaled to one hour.",
+        "no arrival trace (traces/arrivals.csv)",
+    );
+
+    // Link traffic.
+    let mut peak = 0.0f64;
+    let mut raw_links = Vec::new();
+    for (link, bins) in &traces.links {
+        let points: Vec<(f64, f64)> = (0..bins.len())
+            .filter_map(|b| {
+                let span = covered(bins, b, traces.end_time)?;
+                Some((bins.middle(b), bins.get(b, 0) / span / n_reps))
+            })
+            .collect();
+        peak = points.iter().fold(peak, |m, p| m.max(p.1));
+        raw_links.push((link.clone(), points));
+    }
+    let (b_div, b_unit) = byte_rate_unit(peak);
+    let links: Vec<Series> = raw_links
+        .into_iter()
+        .map(|(name, points)| Series {
+            name,
+            points: points
+                .into_iter()
+                .map(|(t, v)| (t / t_div, v / b_div))
+                .collect(),
+        })
+        .collect();
+    html += &figure(
+        &format!("{id}-links"),
+        "Link traffic",
+        charts::line_chart(
+            &Axes {
+                title: "Traffic per link",
+                x_label: &time_label,
+                y_label: &format!("throughput ({b_unit})"),
+            },
+            &links,
+            None,
+        )?,
+        "Bytes moved over each link, spread over each transfer's duration.",
+        "no transfers (traces/links.csv)",
+    );
+
+    // Wait over time, by arrival time.
+    let wait_bins = &traces.wait_by_arrival;
+    let mean_waits: Vec<(f64, f64)> = (0..wait_bins.len())
+        .filter(|&b| wait_bins.get(b, 1) > 0.0)
+        .map(|b| {
+            (
+                wait_bins.middle(b),
+                wait_bins.get(b, 0) / wait_bins.get(b, 1),
+            )
+        })
+        .collect();
+    let (w_div, w_unit) = duration_unit(mean_waits.iter().fold(0.0, |m, p| m.max(p.1)));
+    html += &figure(
+        &format!("{id}-wait-over-time"),
+        "Pipeline wait over time",
+        charts::line_chart(
+            &Axes {
+                title: "Mean pipeline wait by arrival time",
+                x_label: &format!("arrival time ({t_unit})"),
+                y_label: &format!("mean wait ({w_unit})"),
+            },
+            &[Series {
+                name: String::new(),
+                points: mean_waits
+                    .iter()
+                    .map(|p| (p.0 / t_div, p.1 / w_div))
+                    .collect(),
+            }],
+            None,
+        )?,
+        "A pipeline's wait is the sum of its steps' queueing times; pipelines grouped by when they arrived.",
+        "no pipeline trace (traces/pipelines.csv)",
+    );
+
+    html += &distribution_figure(
+        &format!("{id}-wait-distribution"),
+        "Distribution of pipeline wait",
+        "wait",
+        &traces.wait,
+    )?;
+    html += &distribution_figure(
+        &format!("{id}-makespan-distribution"),
+        "Distribution of makespan",
+        "makespan",
+        &traces.makespan,
+    )?;
+    html += "</div>\n</section>\n";
+    Ok(html)
+}
+
+/// The part of bin `b` before the end of the traces (the last bin is usually cut short, and
+/// a rate over its full width would dip at the end of every chart); None when nothing is.
+fn covered(bins: &aggregate::Bins, b: usize, end_time: f64) -> Option<f64> {
+    let span = (end_time - b as f64 * bins.width).min(bins.width);
+    (span > 0.0).then_some(span)
+}
+
+fn distribution_figure(
+    id: &str,
+    heading: &str,
+    what: &str,
+    histogram: &LogHistogram,
+) -> Result<String, String> {
+    // Up to the 99th percentile: the far tail would squeeze the body of the curve.
+    let p99 = histogram.quantile(0.99);
+    let (div, unit) = duration_unit(if p99.is_finite() { p99 } else { 0.0 });
+    let points: Vec<(f64, f64)> = histogram
+        .cdf()
+        .into_iter()
+        .filter(|p| p.0 <= p99 * 1.0001)
+        .map(|(x, f)| (x / div, 100.0 * f))
+        .collect();
+    let svg = if histogram.count == 0 {
+        None
+    } else {
+        charts::line_chart(
+            &Axes {
+                title: &format!("Cumulative distribution of {what}"),
+                x_label: &format!("{what} ({unit})"),
+                y_label: &format!("pipelines with smaller {what} (%)"),
+            },
+            &[Series {
+                name: String::new(),
+                points,
+            }],
+            Some(100.0),
+        )?
+    };
+    let caption = if histogram.count == 0 {
+        String::new()
+    } else {
+        format!(
+            "{} pipelines: mean {}, median {}, p95 {}, p99 {}, max {} (shown up to p99; \
+             percentiles within 2.3 %).",
+            histogram.count,
+            duration(histogram.mean()),
+            duration(histogram.quantile(0.5)),
+            duration(histogram.quantile(0.95)),
+            duration(p99),
+            duration(histogram.max)
+        )
+    };
+    Ok(figure(
+        id,
+        heading,
+        svg,
+        &caption,
+        &format!("no finished pipelines with a {what} (traces/pipelines.csv)"),
+    ))
+}
+
+fn parameters_panel(id: &str, summary: Option<&PointSummary>) -> String {
+    let mut html = format!(
+        "<div class=\"panel\" id=\"{id}-parameters\">\n<h3>Parameters</h3>\n<table>\n<thead><tr><th>parameter</th><th>value</th></tr></thead>\n<tbody>\n"
+    );
+    match summary {
+        Some(p) => {
+            for (name, value) in &p.params {
+                let _ = writeln!(
+                    html,
+                    "<tr><td><code>{}</code></td><td>{}</td></tr>",
+                    escape(name),
+                    escape(&param_text(value))
+                );
+            }
+            let _ = writeln!(
+                html,
+                "<tr><td>replications</td><td>{}</td></tr>",
+                p.replications
+            );
+        }
+        None => html += "<tr><td colspan=\"2\" class=\"empty\">not in summary.json</td></tr>\n",
+    }
+    html += "</tbody>\n</table>\n</div>\n";
+    html
+}
+
+fn metric_value(name: &str, value: f64) -> String {
+    let last = name.rsplit('.').next().unwrap_or("");
+    let is_time = name.contains(".wait") || name.contains(".makespan") || name.contains(".service");
+    if is_time && !name.ends_with(".count") {
+        duration(value)
+    } else if last == "bytes" {
+        bytes(value)
+    } else if last == "utilization" || last == "fraction" {
+        format!("{} %", significant(100.0 * value))
+    } else {
+        significant(value)
+    }
+}
+
+fn metrics_panel(id: &str, summary: Option<&PointSummary>) -> String {
+    let mut html = format!("<div class=\"panel\" id=\"{id}-metrics\">\n<h3>Metrics</h3>\n");
+    let Some(p) = summary.filter(|p| !p.metrics.is_empty()) else {
+        html += "<p class=\"empty\">no metrics in summary.json</p>\n</div>\n";
+        return html;
+    };
+    let headline: Vec<_> = p
+        .metrics
+        .iter()
+        .filter(|m| !m.name.starts_with("step."))
+        .collect();
+    let _ = writeln!(
+        html,
+        "<details open>\n<summary>{} metrics (mean ± confidence half-width over replications)</summary>",
+        headline.len()
+    );
+    html += "<table>\n<thead><tr><th>metric</th><th>mean</th><th>±</th><th>n</th></tr></thead>\n<tbody>\n";
+    for m in headline {
+        let _ = writeln!(
+            html,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&m.name),
+            metric_value(&m.name, m.mean),
+            if m.ci.is_finite() {
+                metric_value(&m.name, m.ci)
+            } else {
+                "–".into()
+            },
+            m.n
+        );
+    }
+    html += "</tbody>\n</table>\n</details>\n</div>\n";
+    html
+}
+
+/// The step statistics table (also snapshot-tested on its own).
+pub fn step_table(traces: &PointTraces) -> String {
+    let mut html = String::from(
+        "<table>\n<thead><tr><th>step</th><th>count</th><th>mean wait</th><th>p95 wait</th>\
+         <th>mean service</th><th>p95 service</th></tr></thead>\n<tbody>\n",
+    );
+    for ((template, step), stats) in &traces.steps {
+        let _ = writeln!(
+            html,
+            "<tr><td><code>{}.{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(template),
+            escape(step),
+            stats.wait.count,
+            duration(stats.wait.mean()),
+            duration(stats.wait.quantile(0.95)),
+            duration(stats.service.mean()),
+            duration(stats.service.quantile(0.95)),
+        );
+    }
+    html += "</tbody>\n</table>\n";
+    html
+}
+
+fn step_table_panel(id: &str, traces: &PointTraces) -> String {
+    let mut html = format!("<div class=\"panel\" id=\"{id}-steps\">\n<h3>Step statistics</h3>\n");
+    if traces.steps.is_empty() {
+        html += "<p class=\"empty\">no step trace (traces/steps.csv)</p>\n";
+    } else {
+        html += &step_table(traces);
+        html += "<p class=\"meta\">Wait: time queued for the pool. Service: time holding it. \
+                 p95 within 2.3 %.</p>\n";
+    }
+    html += "</div>\n";
+    html
+}
+
+fn outcomes_panel(id: &str, traces: &PointTraces) -> String {
+    let mut html = format!("<div class=\"panel\" id=\"{id}-outcomes\">\n<h3>Pipelines</h3>\n");
+    if traces.outcomes.is_empty() {
+        html += "<p class=\"empty\">no pipeline trace (traces/pipelines.csv)</p>\n";
+    } else {
+        html += "<table>\n<thead><tr><th>outcome</th><th>pipelines</th></tr></thead>\n<tbody>\n";
+        for (outcome, n) in &traces.outcomes {
+            let _ = writeln!(html, "<tr><td>{}</td><td>{n}</td></tr>", escape(outcome));
+        }
+        html += "</tbody>\n</table>\n";
+    }
+    html += "</div>\n";
+    html
+}
+
+/// Metrics drawn against the swept parameter, when present: the experiment's chosen
+/// `metrics`, or else the pipeline and utilisation headlines.
+fn sweep_metrics(data: &RunData) -> Vec<String> {
+    if !data.chosen_metrics.is_empty() {
+        let mut names = data.chosen_metrics.clone();
+        names.retain(|n| {
+            data.points
+                .iter()
+                .any(|p| p.metrics.iter().any(|m| &m.name == n))
+        });
+        if !names.is_empty() {
+            return names;
+        }
+    }
+    let mut names: Vec<String> = [
+        "pipeline.wait.mean",
+        "pipeline.wait.p95",
+        "pipeline.makespan.mean",
+        "pipeline.completed",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    if let Some(first) = data.points.first() {
+        for m in &first.metrics {
+            if m.name.starts_with("resource.") && m.name.ends_with(".utilization") {
+                names.push(m.name.clone());
+            }
+        }
+        if first
+            .metrics
+            .iter()
+            .any(|m| m.name == "model.accuracy.mean")
+        {
+            names.push("model.accuracy.mean".into());
+        }
+    }
+    names.retain(|n| {
+        data.points
+            .iter()
+            .any(|p| p.metrics.iter().any(|m| &m.name == n))
+    });
+    names
+}
+
+fn sweep_section(data: &RunData) -> Result<String, String> {
+    let mut html = String::from("<section id=\"sweep\">\n<h2>Sweep</h2>\n");
+    // The x axis is the first parameter whose value changes; the others name the lines.
+    let param_names: Vec<String> = data
+        .points
+        .first()
+        .map(|p| p.params.iter().map(|(k, _)| k.clone()).collect())
+        .unwrap_or_default();
+    let value_of = |p: &PointSummary, name: &str| {
+        p.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or(Value::Null)
+    };
+    let varying: Vec<&String> = param_names
+        .iter()
+        .filter(|name| {
+            let first = value_of(&data.points[0], name);
+            data.points.iter().any(|p| value_of(p, name) != first)
+        })
+        .collect();
+    let x_param = varying.first().map(|s| s.as_str());
+    let numeric =
+        x_param.is_some_and(|name| data.points.iter().all(|p| value_of(p, name).is_number()));
+    let mut categories: Vec<String> = Vec::new();
+    if let (Some(name), false) = (x_param, numeric) {
+        for p in &data.points {
+            let text = param_text(&value_of(p, name));
+            if !categories.contains(&text) {
+                categories.push(text);
+            }
+        }
+    }
+    let x_of = |index: usize, p: &PointSummary| -> f64 {
+        match x_param {
+            None => index as f64,
+            Some(name) if numeric => value_of(p, name).as_f64().unwrap_or(f64::NAN),
+            Some(name) => {
+                let text = param_text(&value_of(p, name));
+                categories.iter().position(|c| *c == text).unwrap_or(0) as f64
+            }
+        }
+    };
+    let line_of = |p: &PointSummary| -> String {
+        varying
+            .iter()
+            .skip(1)
+            .map(|name| format!("{name} = {}", param_text(&value_of(p, name))))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let x_label = x_param.unwrap_or("sweep point").to_string();
+    html += "<div class=\"grid\">\n";
+    for metric in sweep_metrics(data) {
+        let mut lines: Vec<charts::ErrorSeries> = Vec::new();
+        let mut largest = 0.0f64;
+        for (index, p) in data.points.iter().enumerate() {
+            let Some(m) = p.metrics.iter().find(|m| m.name == metric) else {
+                continue;
+            };
+            largest = largest.max(m.mean.abs());
+            let name = line_of(p);
+            let entry = match lines.iter_mut().find(|l| l.0 == name) {
+                Some(entry) => entry,
+                None => {
+                    lines.push((name, Vec::new()));
+                    lines.last_mut().unwrap()
+                }
+            };
+            entry.1.push((x_of(index, p), m.mean, m.ci));
+        }
+        for line in &mut lines {
+            line.1.sort_by(|a, b| a.0.total_cmp(&b.0));
+        }
+        let is_time = metric.contains(".wait") || metric.contains(".makespan");
+        let (div, y_label) = if is_time {
+            let (div, unit) = duration_unit(largest);
+            (div, format!("{metric} ({unit})"))
+        } else if metric.ends_with(".utilization") {
+            (0.01, format!("{metric} (%)"))
+        } else if metric.ends_with(".bytes") {
+            (1e9, format!("{metric} (GB)"))
+        } else if metric.ends_with(".completed") {
+            (1.0, format!("{metric} (pipelines)"))
+        } else {
+            (1.0, metric.clone())
+        };
+        for line in &mut lines {
+            for p in &mut line.1 {
+                p.1 /= div;
+                p.2 /= div;
+            }
+        }
+        let svg = charts::error_bar_chart(
+            &Axes {
+                title: &metric,
+                x_label: &x_label,
+                y_label: &y_label,
+            },
+            &lines,
+            if numeric || x_param.is_none() {
+                None
+            } else {
+                Some(&categories)
+            },
+        )?;
+        html += &figure(
+            &format!("sweep-{}", metric.replace('.', "-")),
+            &metric,
+            svg,
+            "Mean over replications; error bars are the confidence interval's half-width.",
+            "no values",
+        );
+    }
+    html += "</div>\n</section>\n";
+    Ok(html)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration(0.0), "0 s");
+        assert_eq!(duration(42.0), "42 s");
+        assert_eq!(duration(0.25), "0.25 s");
+        assert_eq!(duration(210.0), "3.5 min");
+        assert_eq!(duration(3.0 * 3600.0), "3 h");
+        assert_eq!(duration(5.0 * 86400.0), "5 d");
+        assert_eq!(duration(f64::NAN), "–");
+    }
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(bytes(512.0), "512 B");
+        assert_eq!(bytes(84_272_916_141.0), "84.3 GB");
+        assert_eq!(bytes(38_094_960.0), "38.1 MB");
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+}

@@ -1,0 +1,325 @@
+//! SVG charts for the report, drawn with plotters' SVG backend. Text stays SVG `<text>` (no
+//! fonts are embedded or needed), so the charts are small, sharp and searchable.
+//!
+//! Every chart has a title and both axis descriptions with units; a chart with no data is
+//! not drawn (the caller shows a sentence instead).
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+pub const WIDTH: u32 = 760;
+pub const HEIGHT: u32 = 320;
+
+/// Tableau 10: distinguishable, and readable on white.
+const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+pub fn color(index: usize) -> RGBColor {
+    PALETTE[index % PALETTE.len()]
+}
+
+/// A named line of (x, mean, confidence half-width) for [`error_bar_chart`].
+pub type ErrorSeries = (String, Vec<(f64, f64, f64)>);
+
+/// One named line.
+pub struct Series {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+pub struct Axes<'a> {
+    pub title: &'a str,
+    pub x_label: &'a str,
+    pub y_label: &'a str,
+}
+
+fn error(e: impl std::fmt::Display) -> String {
+    format!("cannot draw a chart: {e}")
+}
+
+/// A range that shows `values` with a little room, from 0 when `from_zero`.
+fn range(values: impl Iterator<Item = f64>, from_zero: bool) -> Option<(f64, f64)> {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.filter(|v| v.is_finite()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        return None;
+    }
+    if from_zero {
+        lo = lo.min(0.0);
+    }
+    if hi <= lo {
+        hi = lo + 1.0;
+    } else {
+        hi += (hi - lo) * 0.05;
+    }
+    Some((lo, hi))
+}
+
+fn new_root(svg: &mut String) -> DrawingArea<SVGBackend<'_>, Shift> {
+    SVGBackend::with_string(svg, (WIDTH, HEIGHT)).into_drawing_area()
+}
+
+/// Lines over a shared x axis; `y_max` fixes the top (e.g. 100 for percentages).
+pub fn line_chart(
+    axes: &Axes<'_>,
+    series: &[Series],
+    y_max: Option<f64>,
+) -> Result<Option<String>, String> {
+    let Some((x0, x1)) = range(
+        series.iter().flat_map(|s| s.points.iter().map(|p| p.0)),
+        true,
+    ) else {
+        return Ok(None);
+    };
+    let (y0, mut y1) = range(
+        series.iter().flat_map(|s| s.points.iter().map(|p| p.1)),
+        true,
+    )
+    .unwrap_or((0.0, 1.0));
+    if let Some(top) = y_max {
+        y1 = top;
+    }
+    let mut svg = String::new();
+    {
+        let root = new_root(&mut svg);
+        root.fill(&WHITE).map_err(error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(axes.title, ("sans-serif", 17))
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(error)?;
+        chart
+            .configure_mesh()
+            .x_desc(axes.x_label)
+            .y_desc(axes.y_label)
+            .axis_desc_style(("sans-serif", 14))
+            .label_style(("sans-serif", 12))
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(RGBColor(225, 225, 225))
+            .x_label_formatter(&|v| short_number(*v))
+            .y_label_formatter(&|v| short_number(*v))
+            .draw()
+            .map_err(error)?;
+        for (i, s) in series.iter().enumerate() {
+            let style = ShapeStyle::from(color(i)).stroke_width(2);
+            let drawn = chart
+                .draw_series(LineSeries::new(
+                    s.points.iter().copied().filter(|p| p.1.is_finite()),
+                    style,
+                ))
+                .map_err(error)?;
+            drawn
+                .label(s.name.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+        }
+        if series.len() > 1 || series.iter().any(|s| !s.name.is_empty()) {
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
+                .label_font(("sans-serif", 12))
+                .background_style(WHITE.mix(0.85))
+                .border_style(RGBColor(180, 180, 180))
+                .draw()
+                .map_err(error)?;
+        }
+        root.present().map_err(error)?;
+    }
+    Ok(Some(svg))
+}
+
+/// Means with confidence intervals as error bars, one line per series; `categories` names
+/// the x positions 0, 1, 2... when the swept values are not numbers.
+pub fn error_bar_chart(
+    axes: &Axes<'_>,
+    series: &[ErrorSeries],
+    categories: Option<&[String]>,
+) -> Result<Option<String>, String> {
+    let xs = || series.iter().flat_map(|s| s.1.iter().map(|p| p.0));
+    let Some((mut x0, mut x1)) = range(xs(), false) else {
+        return Ok(None);
+    };
+    // Room on both sides so the end bars are not on the frame.
+    let pad = ((x1 - x0) * 0.08).max(0.5);
+    x0 -= pad;
+    x1 += pad;
+    let Some((y0, y1)) = range(
+        series.iter().flat_map(|s| {
+            s.1.iter()
+                .flat_map(|p| [p.1 - p.2.max(0.0), p.1 + p.2.max(0.0)])
+        }),
+        true,
+    ) else {
+        return Ok(None);
+    };
+    let mut svg = String::new();
+    {
+        let root = new_root(&mut svg);
+        root.fill(&WHITE).map_err(error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(axes.title, ("sans-serif", 17))
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(error)?;
+        let category = |v: &f64| -> String {
+            match categories {
+                Some(names) => {
+                    let i = v.round();
+                    if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
+                        names[i as usize].clone()
+                    } else {
+                        String::new()
+                    }
+                }
+                None => short_number(*v),
+            }
+        };
+        let mut mesh = chart.configure_mesh();
+        mesh.x_desc(axes.x_label)
+            .y_desc(axes.y_label)
+            .axis_desc_style(("sans-serif", 14))
+            .label_style(("sans-serif", 12))
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(RGBColor(225, 225, 225))
+            .x_label_formatter(&category)
+            .y_label_formatter(&|v| short_number(*v));
+        if let Some(names) = categories {
+            mesh.x_labels(names.len().max(2) * 4 + 1);
+        }
+        mesh.draw().map_err(error)?;
+        for (i, (name, points)) in series.iter().enumerate() {
+            let style = ShapeStyle::from(color(i)).stroke_width(2);
+            let finite: Vec<_> = points.iter().filter(|p| p.1.is_finite()).copied().collect();
+            // Categories (policies, labels) have no order: no line between them.
+            let joined = if categories.is_none() {
+                finite.len()
+            } else {
+                0
+            };
+            chart
+                .draw_series(LineSeries::new(
+                    finite.iter().take(joined).map(|p| (p.0, p.1)),
+                    style,
+                ))
+                .map_err(error)?
+                .label(name.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+            chart
+                .draw_series(finite.iter().map(|&(x, mean, ci)| {
+                    let ci = if ci.is_finite() { ci } else { 0.0 };
+                    ErrorBar::new_vertical(x, mean - ci, mean, mean + ci, style.filled(), 10)
+                }))
+                .map_err(error)?;
+        }
+        if series.len() > 1 {
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperLeft)
+                .label_font(("sans-serif", 12))
+                .background_style(WHITE.mix(0.85))
+                .border_style(RGBColor(180, 180, 180))
+                .draw()
+                .map_err(error)?;
+        }
+        root.present().map_err(error)?;
+    }
+    Ok(Some(svg))
+}
+
+/// Axis tick labels: few digits, no float noise (0.30000000000000004 → 0.3, 12000 → 12k).
+pub fn short_number(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if a >= 1e9 {
+        format!("{}G", trim(v / 1e9))
+    } else if a >= 1e6 {
+        format!("{}M", trim(v / 1e6))
+    } else if a >= 1e4 {
+        format!("{}k", trim(v / 1e3))
+    } else {
+        trim(v)
+    }
+}
+
+fn trim(v: f64) -> String {
+    let text = if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    };
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_on_axes_are_short() {
+        assert_eq!(short_number(0.30000000000000004), "0.3");
+        assert_eq!(short_number(12000.0), "12k");
+        assert_eq!(short_number(2.5e9), "2.5G");
+        assert_eq!(short_number(-3.0), "-3");
+        assert_eq!(short_number(150.4), "150");
+    }
+
+    #[test]
+    fn a_chart_has_its_title_and_axis_descriptions_as_text() {
+        let svg = line_chart(
+            &Axes {
+                title: "Utilisation",
+                x_label: "time (hours)",
+                y_label: "busy (%)",
+            },
+            &[Series {
+                name: "gpu".into(),
+                points: vec![(0.0, 10.0), (1.0, 50.0)],
+            }],
+            Some(100.0),
+        )
+        .unwrap()
+        .unwrap();
+        let texts: Vec<&str> = svg
+            .split("<text")
+            .skip(1)
+            .filter_map(|t| Some(t.split_once('>')?.1.split_once("</text>")?.0.trim()))
+            .collect();
+        for text in ["Utilisation", "time (hours)", "busy (%)", "gpu"] {
+            assert!(texts.contains(&text), "{text} in {texts:?}");
+        }
+        assert!(line_chart(
+            &Axes {
+                title: "t",
+                x_label: "x",
+                y_label: "y"
+            },
+            &[],
+            None
+        )
+        .unwrap()
+        .is_none());
+    }
+}

@@ -1,0 +1,238 @@
+//! Arrival processes: interarrival times with growth, a start/stop window and profile time,
+//! and trace replay.
+//!
+//! Profile time: a profile gives a rate multiplier `m(h)` for each hour of the week (mean 1).
+//! Profile time is `Λ(t) = ∫₀ᵗ m(hour of week at start_unix + s) ds`; interarrival times are
+//! drawn in profile time and mapped back with `Λ⁻¹`, so an hour whose multiplier is 2 receives
+//! twice the average number of arrivals and the long-run mean interarrival is kept. Hours are
+//! those of the UTC calendar from `scenario.start` (the week starts Monday 00:00 UTC).
+//!
+//! Growth divides each interarrival time (it multiplies the rate). Arrivals start at the
+//! declaration's `start` (the first one an interarrival later) and stop at its `stop`.
+//! Replayed traces ignore growth and profiles: their times are the recorded ones.
+//!
+//! Invariant: the times a stream produces depend only on its own random stream, never on the
+//! rest of the simulation (common random numbers).
+
+use crate::ir;
+use crate::sim::eval::{self, Context};
+use crate::sim::rng::Stream;
+
+const HOUR: f64 = 3600.0;
+const HOURS_PER_WEEK: usize = 168;
+/// 1970-01-05T00:00:00Z, the first Monday after the Unix epoch.
+const FIRST_MONDAY_UNIX: i64 = 4 * 86_400;
+/// A stream whose interarrival is zero this many times in a row is stopped, so a degenerate
+/// distribution cannot freeze the clock.
+const MAX_ZERO_GAPS: u32 = 1_000_000;
+
+/// Maps real time (seconds from the scenario start) to profile time and back, walking
+/// forward hour by hour from a cursor (both directions are only ever asked for increasing
+/// times).
+pub struct ProfileClock {
+    hourly: Vec<f64>,
+    /// Hour of the week (0 = Monday 00:00) of the segment the cursor is in.
+    cursor_hour: usize,
+    /// Real time at the start of the cursor's segment.
+    cursor_time: f64,
+    /// Real time at which the cursor's segment ends (the next hour boundary).
+    cursor_end: f64,
+    /// Profile time at `cursor_time`.
+    cursor_profile: f64,
+    /// Profile seconds in a whole week (168 h times the mean multiplier).
+    week_profile: f64,
+}
+
+impl ProfileClock {
+    pub fn new(profile: &ir::Profile, start_unix: i64) -> Option<Self> {
+        if profile.hourly.is_empty() {
+            return None;
+        }
+        let hourly: Vec<f64> = (0..HOURS_PER_WEEK)
+            .map(|h| eval::non_negative(profile.hourly[h % profile.hourly.len()]))
+            .collect();
+        let since_monday = start_unix - FIRST_MONDAY_UNIX;
+        let hour_index = since_monday.div_euclid(3600);
+        let into_hour = since_monday.rem_euclid(3600) as f64;
+        let week_profile = hourly.iter().sum::<f64>() * HOUR;
+        Some(ProfileClock {
+            cursor_hour: hour_index.rem_euclid(HOURS_PER_WEEK as i64) as usize,
+            cursor_time: 0.0,
+            cursor_end: HOUR - into_hour,
+            cursor_profile: 0.0,
+            week_profile,
+            hourly,
+        })
+    }
+
+    fn step_segment(&mut self) {
+        let multiplier = self.hourly[self.cursor_hour];
+        self.cursor_profile += multiplier * (self.cursor_end - self.cursor_time);
+        self.cursor_time = self.cursor_end;
+        self.cursor_end += HOUR;
+        self.cursor_hour = (self.cursor_hour + 1) % HOURS_PER_WEEK;
+    }
+
+    /// Λ(t), for `t` not before any time asked before.
+    pub fn profile_time(&mut self, t: f64) -> f64 {
+        while t >= self.cursor_end {
+            self.step_segment();
+        }
+        self.cursor_profile + self.hourly[self.cursor_hour] * (t - self.cursor_time)
+    }
+
+    /// Λ⁻¹(τ), the earliest real time at which profile time reaches `τ`, for `τ` not before
+    /// any profile time asked before. Infinite if the profile is zero everywhere.
+    pub fn real_time(&mut self, tau: f64) -> f64 {
+        if self.week_profile <= 0.0 || !tau.is_finite() {
+            return f64::INFINITY;
+        }
+        // Skip whole weeks at a time (aligned with the cursor) when the gap is long.
+        let weeks = ((tau - self.cursor_profile) / self.week_profile).floor() - 1.0;
+        if weeks >= 1.0 {
+            self.cursor_profile += weeks * self.week_profile;
+            self.cursor_time += weeks * HOURS_PER_WEEK as f64 * HOUR;
+            self.cursor_end += weeks * HOURS_PER_WEEK as f64 * HOUR;
+        }
+        loop {
+            let multiplier = self.hourly[self.cursor_hour];
+            let segment_end_profile =
+                self.cursor_profile + multiplier * (self.cursor_end - self.cursor_time);
+            if multiplier > 0.0 && tau <= segment_end_profile {
+                let t = self.cursor_time + (tau - self.cursor_profile) / multiplier;
+                return t.min(self.cursor_end);
+            }
+            self.step_segment();
+        }
+    }
+}
+
+/// One `arrivals` declaration in progress.
+pub struct ArrivalStream {
+    pub declaration: u32,
+    pub rng: Stream,
+    /// Triggers produced so far (the next trigger's sequence number).
+    pub sequence: u64,
+    clock: Option<ProfileClock>,
+    /// Profile time (or real time without a profile) of the last arrival.
+    last: f64,
+    stop: f64,
+    growth: f64,
+    replay_index: usize,
+    zero_gaps: u32,
+}
+
+impl ArrivalStream {
+    pub fn new(
+        declaration: u32,
+        arrivals: &ir::Arrivals,
+        profiles: &[ir::Profile],
+        start_unix: i64,
+        horizon: f64,
+        rng: Stream,
+    ) -> Self {
+        let mut clock = arrivals
+            .profile
+            .and_then(|id| profiles.get(id as usize))
+            .and_then(|profile| ProfileClock::new(profile, start_unix));
+        let start = eval::non_negative(arrivals.start);
+        let last = match &mut clock {
+            Some(clock) => clock.profile_time(start),
+            None => start,
+        };
+        let stop = arrivals.stop.unwrap_or(horizon).min(horizon);
+        ArrivalStream {
+            declaration,
+            rng,
+            sequence: 0,
+            clock,
+            last,
+            stop,
+            growth: arrivals.growth,
+            replay_index: 0,
+            zero_gaps: 0,
+        }
+    }
+
+    /// The real time of the next trigger, or `None` when the stream has ended.
+    pub fn next_time(&mut self, arrivals: &ir::Arrivals) -> Option<f64> {
+        let time = match &arrivals.process {
+            ir::ArrivalProcess::Replay { times } => {
+                let start = arrivals.start;
+                while self.replay_index < times.len() && times[self.replay_index] < start {
+                    self.replay_index += 1;
+                }
+                let time = *times.get(self.replay_index)?;
+                self.replay_index += 1;
+                time
+            }
+            ir::ArrivalProcess::Interarrival(expr) => {
+                if self.growth.is_nan() || self.growth <= 0.0 {
+                    return None;
+                }
+                let gap = eval::num(expr, &Context::instance(&[]), &mut self.rng);
+                if gap.is_nan() {
+                    return None;
+                }
+                let gap = eval::non_negative(gap) / self.growth;
+                if gap == 0.0 {
+                    self.zero_gaps += 1;
+                    if self.zero_gaps > MAX_ZERO_GAPS {
+                        return None;
+                    }
+                } else {
+                    self.zero_gaps = 0;
+                }
+                self.last += gap;
+                match &mut self.clock {
+                    Some(clock) => clock.real_time(self.last),
+                    None => self.last,
+                }
+            }
+        };
+        (time <= self.stop).then_some(time)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(hourly: Vec<f64>) -> ir::Profile {
+        ir::Profile {
+            name: "p".into(),
+            hourly,
+        }
+    }
+
+    #[test]
+    fn profile_clock_inverts_itself_across_hours() {
+        // Monday 00:30 UTC: the first segment is half an hour long.
+        let monday_half_past = 1_551_657_600 + 1800; // 2019-03-04T00:30:00Z
+        let mut hourly = vec![1.0; 168];
+        hourly[0] = 2.0;
+        hourly[1] = 0.0;
+        hourly[2] = 0.5;
+        let mut clock = ProfileClock::new(&profile(hourly.clone()), monday_half_past).unwrap();
+        // Half an hour at 2 gives 3600 profile seconds; hour 1 gives none; hour 2 gives 1800.
+        assert_eq!(clock.real_time(1800.0), 900.0);
+        assert_eq!(clock.real_time(3600.0), 1800.0);
+        // Just past the end of the busy half hour, the zero hour is skipped.
+        assert!((clock.real_time(3600.5) - (1800.0 + 3600.0 + 1.0)).abs() < 1e-9);
+        let mut forward = ProfileClock::new(&profile(hourly), monday_half_past).unwrap();
+        assert_eq!(
+            forward.profile_time(1800.0 + 3600.0 + 3600.0),
+            3600.0 + 1800.0
+        );
+    }
+
+    #[test]
+    fn profile_clock_skips_whole_weeks() {
+        let mut hourly = vec![1.0; 168];
+        hourly[5] = 3.0;
+        let total: f64 = hourly.iter().sum::<f64>() * 3600.0;
+        let mut clock = ProfileClock::new(&profile(hourly), FIRST_MONDAY_UNIX).unwrap();
+        let t = clock.real_time(10.0 * total + 100.0);
+        assert!((t - (10.0 * 168.0 * 3600.0 + 100.0)).abs() < 1e-6);
+    }
+}

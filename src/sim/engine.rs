@@ -1,0 +1,1250 @@
+//! The event loop and the pipeline and step state machines.
+//!
+//! A replication is a loop over a [`Calendar`] of [`Event`]s: plain `Copy` values holding
+//! indices (no names, no boxes, no closures). Pipeline instances live in a slab of reusable
+//! slots (their variable and step vectors are cleared and reused, so a long run does not
+//! allocate per event or per pipeline once warmed up).
+//!
+//! A step's life: dependencies done → `ready` → (`when` false: skipped, counts as done) →
+//! reads on its link → queued on its pool → service for its sampled duration → slots
+//! released → writes on its link → done; a `validate` step that fails its `pass` draw ends
+//! the pipeline as rejected (steps of it already queued still run). A step without a pool is
+//! a pure transfer: its duration (if any) elapses without holding slots.
+//!
+//! Common random numbers: when an instance is created, everything it will ever sample (its
+//! variables, then for each step in source order: `when`, `on`, `units`, `duration`,
+//! `reads`, `writes`, `accuracy`, `pass`, `size_factor`, `accuracy_loss`) is drawn from its
+//! own stream, named by (arrivals declaration, sequence number). Steps are sampled even when
+//! their `when` turns out false, so the draws do not depend on any value.
+//!
+//! Horizon: events at or after `horizon` are not processed; with `drain`, events of work
+//! already arrived still are (no new arrivals, monitor checks or drops). Pipelines still in
+//! progress at the end are reported as unfinished.
+
+use crate::ir::{self, StepKind, Value};
+use crate::sim::arrivals::ArrivalStream;
+use crate::sim::calendar::Calendar;
+use crate::sim::eval::{self, Context, ModelView};
+use crate::sim::link::LinkState;
+use crate::sim::metrics::{Collector, LinkTotals, ModelTotals, PoolTotals, Totals};
+use crate::sim::model::{DriftState, Model};
+use crate::sim::pool::{PoolState, Request, ScaleAction};
+use crate::sim::rng::{self, Stream};
+use crate::sim::trace::{
+    ArrivalRow, Direction, LinkRow, ModelEvent, ModelRow, Outcome, PipelineRow, ResourceRow,
+    StepRow, TraceSink,
+};
+use crate::sim::ReplicationResult;
+use rand::Rng;
+
+const NONE: u32 = u32::MAX;
+/// `ArrivalRow::source` of a retraining run started by a monitor.
+const RETRAIN_SOURCE: u32 = u32::MAX;
+
+#[derive(Clone, Copy, Debug)]
+enum Event {
+    Arrival { stream: u32 },
+    ServiceEnd { instance: u32, step: u32 },
+    LinkCompletion { link: u32, generation: u32 },
+    ScaleUpCheck { pool: u32, generation: u32 },
+    Provisioned { pool: u32, slots: u32 },
+    IdleCheck { pool: u32, generation: u32 },
+    MonitorTick { monitor: u32 },
+    ModelDrop { model: u32, version: u32 },
+    WarmupStart,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slot {
+    Pool(u32),
+    Link(u32),
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct StepRun {
+    /// Dependencies not yet done.
+    pending: u32,
+    skipped: bool,
+    /// Pool index, or NONE for a pure transfer.
+    pool: u32,
+    units: u32,
+    duration: f64,
+    read_bytes: f64,
+    write_bytes: f64,
+    accuracy: f64,
+    pass: bool,
+    accuracy_loss: f64,
+    ready: f64,
+    enqueued: f64,
+    start: f64,
+    end: f64,
+    executed: bool,
+}
+
+#[derive(Default)]
+struct Instance {
+    id: u64,
+    template: u32,
+    arrival: f64,
+    counted: bool,
+    first_start: f64,
+    wait: f64,
+    steps_left: u32,
+    /// Steps started (reads, queue, service or writes) and not yet finished.
+    in_flight: u32,
+    ended: bool,
+    /// The model this run retrains, or NONE.
+    model: u32,
+    priority: f64,
+    deadline: f64,
+    vars: Vec<Value>,
+    steps: Vec<StepRun>,
+}
+
+#[derive(Clone, Copy)]
+struct TransferRecord {
+    instance: u32,
+    step: u32,
+    direction: Direction,
+    start: f64,
+    bytes: f64,
+}
+
+/// Per template, computed once.
+struct TemplateInfo {
+    /// For each step, the steps that wait for it.
+    dependants: Vec<Vec<u32>>,
+    /// Steps with no dependencies.
+    roots: Vec<u32>,
+    /// Whether completed runs deploy tracked models.
+    tracks_models: bool,
+}
+
+struct Simulation<'a> {
+    scenario: &'a ir::Scenario,
+    sink: &'a mut dyn TraceSink,
+    tracing: bool,
+    replication: u32,
+    replication_seed: u64,
+    now: f64,
+    calendar: Calendar<Event>,
+    slots: Vec<Option<Slot>>,
+    /// Resource id of each pool and link.
+    pool_resource: Vec<u32>,
+    link_resource: Vec<u32>,
+    pools: Vec<PoolState>,
+    pool_policies: Vec<ir::Policy>,
+    links: Vec<LinkState>,
+    streams: Vec<ArrivalStream>,
+    templates: Vec<TemplateInfo>,
+    instances: Vec<Instance>,
+    free_instances: Vec<u32>,
+    live_instances: u32,
+    transfers: Vec<TransferRecord>,
+    free_transfers: Vec<u32>,
+    models: Vec<Model>,
+    model_totals: ModelTotals,
+    next_id: u64,
+    collector: Collector,
+    // Reused buffers, so handling an event never allocates.
+    started: Vec<Request>,
+    finished_transfers: Vec<u32>,
+    scale_actions: Vec<ScaleAction>,
+}
+
+/// Runs one replication (see [`crate::sim::run_replication`]).
+pub fn run(
+    scenario: &ir::Scenario,
+    replication: u32,
+    sink: &mut dyn TraceSink,
+) -> ReplicationResult {
+    let mut simulation = Simulation::new(scenario, replication, sink);
+    simulation.run();
+    simulation.finish()
+}
+
+impl<'a> Simulation<'a> {
+    fn new(scenario: &'a ir::Scenario, replication: u32, sink: &'a mut dyn TraceSink) -> Self {
+        let window_start = scenario.warmup.max(0.0);
+        let window_end = scenario.horizon.max(window_start);
+        let mut slots = Vec::with_capacity(scenario.resources.len());
+        let mut pools = Vec::new();
+        let mut links = Vec::new();
+        let mut pool_resource = Vec::new();
+        let mut pool_policies = Vec::new();
+        let mut link_resource = Vec::new();
+        for (id, resource) in scenario.resources.iter().enumerate() {
+            match &resource.kind {
+                ir::ResourceKind::Pool(pool) => {
+                    slots.push(Some(Slot::Pool(pools.len() as u32)));
+                    pool_resource.push(id as u32);
+                    pool_policies.push(pool.policy);
+                    pools.push(PoolState::new(
+                        pool,
+                        scenario.pipelines.len(),
+                        window_start,
+                        window_end,
+                    ));
+                }
+                ir::ResourceKind::Link(link) => {
+                    if link.bandwidth > 0.0 {
+                        slots.push(Some(Slot::Link(links.len() as u32)));
+                        link_resource.push(id as u32);
+                        links.push(LinkState::new(link.bandwidth, window_start, window_end));
+                    } else {
+                        // A link without bandwidth cannot move anything: transfers on it
+                        // are treated as instantaneous rather than stuck forever.
+                        slots.push(None);
+                    }
+                }
+            }
+        }
+        let monitored = |template: usize| {
+            scenario
+                .monitors
+                .iter()
+                .any(|monitor| monitor.pipelines.contains(&(template as u32)))
+        };
+        let templates = scenario
+            .pipelines
+            .iter()
+            .enumerate()
+            .map(|(index, pipeline)| {
+                let mut dependants = vec![Vec::new(); pipeline.steps.len()];
+                let mut roots = Vec::new();
+                for (step_index, step) in pipeline.steps.iter().enumerate() {
+                    let valid: Vec<u32> = step
+                        .after
+                        .iter()
+                        .copied()
+                        .filter(|&d| {
+                            (d as usize) < pipeline.steps.len() && d as usize != step_index
+                        })
+                        .collect();
+                    if valid.is_empty() {
+                        roots.push(step_index as u32);
+                    }
+                    for dependency in valid {
+                        dependants[dependency as usize].push(step_index as u32);
+                    }
+                }
+                TemplateInfo {
+                    dependants,
+                    roots,
+                    tracks_models: pipeline.model.is_some() || monitored(index),
+                }
+            })
+            .collect();
+        let replication_seed = rng::replication_seed(scenario.seed, replication);
+        let streams = scenario
+            .arrivals
+            .iter()
+            .enumerate()
+            .map(|(index, arrivals)| {
+                ArrivalStream::new(
+                    index as u32,
+                    arrivals,
+                    &scenario.profiles,
+                    scenario.start_unix,
+                    scenario.horizon,
+                    rng::stream(replication_seed, rng::ARRIVALS, index as u64, 0),
+                )
+            })
+            .collect();
+        let tracing = sink.enabled();
+        Simulation {
+            scenario,
+            sink,
+            tracing,
+            replication,
+            replication_seed,
+            now: 0.0,
+            calendar: Calendar::new(),
+            slots,
+            pool_resource,
+            link_resource,
+            pools,
+            pool_policies,
+            links,
+            streams,
+            templates,
+            instances: Vec::new(),
+            free_instances: Vec::new(),
+            live_instances: 0,
+            transfers: Vec::new(),
+            free_transfers: Vec::new(),
+            models: Vec::new(),
+            model_totals: ModelTotals::default(),
+            next_id: 0,
+            collector: Collector::new(scenario.pipelines.iter().map(|p| p.steps.len())),
+            started: Vec::new(),
+            finished_transfers: Vec::new(),
+            scale_actions: Vec::new(),
+        }
+    }
+
+    fn window(&self) -> (f64, f64) {
+        let start = self.scenario.warmup.max(0.0);
+        (start, self.scenario.horizon.max(start))
+    }
+
+    fn run(&mut self) {
+        let scenario = self.scenario;
+        if scenario.warmup > 0.0 {
+            self.calendar.schedule(scenario.warmup, Event::WarmupStart);
+        }
+        for index in 0..self.streams.len() {
+            self.schedule_next_arrival(index as u32);
+        }
+        for (index, monitor) in scenario.monitors.iter().enumerate() {
+            if monitor.every > 0.0 {
+                self.calendar.schedule(
+                    monitor.every,
+                    Event::MonitorTick {
+                        monitor: index as u32,
+                    },
+                );
+            }
+        }
+        for pool in 0..self.pools.len() {
+            self.emit_resource(pool as u32);
+        }
+        // A NaN horizon (never produced by analysis) would never stop the loop.
+        let horizon = if scenario.horizon.is_nan() {
+            0.0
+        } else {
+            scenario.horizon
+        };
+        while let Some((time, event)) = self.calendar.pop() {
+            if time >= horizon {
+                if !scenario.drain {
+                    break;
+                }
+                if matches!(
+                    event,
+                    Event::Arrival { .. } | Event::MonitorTick { .. } | Event::ModelDrop { .. }
+                ) {
+                    continue;
+                }
+                if self.live_instances == 0 {
+                    break;
+                }
+            }
+            self.now = time;
+            self.handle(event);
+        }
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::Arrival { stream } => self.arrival(stream),
+            Event::ServiceEnd { instance, step } => self.service_end(instance, step),
+            Event::LinkCompletion { link, generation } => self.link_completion(link, generation),
+            Event::ScaleUpCheck { pool, generation } => {
+                let mut actions = std::mem::take(&mut self.scale_actions);
+                let add = self.pools[pool as usize].autoscale_up_check(
+                    self.now,
+                    generation,
+                    &mut actions,
+                );
+                if add > 0 {
+                    let provision = self.pools[pool as usize]
+                        .autoscale
+                        .as_ref()
+                        .map_or(0.0, |a| a.spec.provision.max(0.0));
+                    self.calendar.schedule(
+                        self.now + provision,
+                        Event::Provisioned { pool, slots: add },
+                    );
+                }
+                self.schedule_scale_actions(pool, &mut actions);
+                self.scale_actions = actions;
+            }
+            Event::Provisioned { pool, slots } => {
+                self.pools[pool as usize].add_capacity(self.now, slots);
+                self.pool_changed(pool);
+            }
+            Event::IdleCheck { pool, generation } => {
+                if self.pools[pool as usize].autoscale_idle_check(self.now, generation) {
+                    self.pool_changed(pool);
+                }
+            }
+            Event::MonitorTick { monitor } => self.monitor_tick(monitor),
+            Event::ModelDrop { model, version } => self.model_drop(model, version),
+            Event::WarmupStart => {
+                for pool in &mut self.pools {
+                    pool.advance(self.now);
+                    pool.note_window_start();
+                }
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Arrivals and instances
+
+    fn schedule_next_arrival(&mut self, stream: u32) {
+        let arrivals = &self.scenario.arrivals[stream as usize];
+        if let Some(time) = self.streams[stream as usize].next_time(arrivals) {
+            // Replayed times are sorted by analysis; never let one run the clock backwards.
+            self.calendar
+                .schedule(time.max(self.now), Event::Arrival { stream });
+        }
+    }
+
+    fn arrival(&mut self, stream_index: u32) {
+        let scenario = self.scenario;
+        let arrivals = &scenario.arrivals[stream_index as usize];
+        let stream = &mut self.streams[stream_index as usize];
+        let sequence = stream.sequence;
+        stream.sequence += 1;
+        let template = eval::eval(&arrivals.pipeline, &Context::instance(&[]), &mut stream.rng);
+        self.schedule_next_arrival(stream_index);
+        if let Value::Pipeline(template) = template {
+            if (template as usize) < scenario.pipelines.len() {
+                let rng = rng::stream(
+                    self.replication_seed,
+                    rng::INSTANCE,
+                    u64::from(stream_index),
+                    sequence,
+                );
+                self.start_instance(template, stream_index, rng, NONE);
+            }
+        }
+    }
+
+    fn allocate_instance(&mut self) -> u32 {
+        match self.free_instances.pop() {
+            Some(index) => index,
+            None => {
+                self.instances.push(Instance::default());
+                (self.instances.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Creates an instance of `template` arriving now, samples everything it will need from
+    /// `rng`, and starts its first steps.
+    fn start_instance(&mut self, template: u32, source: u32, mut rng: Stream, model: u32) {
+        let scenario = self.scenario;
+        let pipeline = &scenario.pipelines[template as usize];
+        let index = self.allocate_instance();
+        let id = self.next_id;
+        self.next_id += 1;
+        let now = self.now;
+        let counted = now >= scenario.warmup;
+        self.live_instances += 1;
+        {
+            let instance = &mut self.instances[index as usize];
+            instance.id = id;
+            instance.template = template;
+            instance.arrival = now;
+            instance.counted = counted;
+            instance.first_start = f64::NAN;
+            instance.wait = 0.0;
+            instance.steps_left = pipeline.steps.len() as u32;
+            instance.in_flight = 0;
+            instance.ended = false;
+            instance.model = model;
+            instance.vars.clear();
+            for var in &pipeline.vars {
+                let value = eval::eval(&var.expr, &Context::instance(&instance.vars), &mut rng);
+                instance.vars.push(value);
+            }
+            let var_number = |slot: Option<u32>| {
+                slot.and_then(|s| instance.vars.get(s as usize))
+                    .and_then(|value| match value {
+                        Value::Num(x) => Some(*x),
+                        _ => None,
+                    })
+            };
+            instance.priority = var_number(pipeline.priority_var).unwrap_or(0.0);
+            instance.deadline =
+                var_number(pipeline.deadline_var).map_or(f64::INFINITY, |deadline| now + deadline);
+            instance.steps.clear();
+            for step in &pipeline.steps {
+                let run = sample_step(step, &instance.vars, &mut rng, &self.slots, &self.pools);
+                instance.steps.push(run);
+            }
+            for dependants in &self.templates[template as usize].dependants {
+                for &dependant in dependants {
+                    instance.steps[dependant as usize].pending += 1;
+                }
+            }
+        }
+        if counted {
+            self.collector.arrived += 1;
+        }
+        if self.tracing {
+            self.sink.arrival(&ArrivalRow {
+                replication: self.replication,
+                time: now,
+                source,
+                pipeline_id: id,
+                template,
+            });
+        }
+        if pipeline.steps.is_empty() {
+            self.end_instance(index, Outcome::Completed);
+            return;
+        }
+        let roots = self.templates[template as usize].roots.len();
+        for root in 0..roots {
+            let step = self.templates[template as usize].roots[root];
+            if self.instances[index as usize].ended {
+                break;
+            }
+            self.step_ready(index, step);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Steps
+
+    fn step_ready(&mut self, instance: u32, step: u32) {
+        let now = self.now;
+        let run = &mut self.instances[instance as usize].steps[step as usize];
+        run.ready = now;
+        if run.skipped {
+            self.step_done(instance, step);
+            return;
+        }
+        let read_bytes = run.read_bytes;
+        self.instances[instance as usize].in_flight += 1;
+        let link = self.scenario.pipelines[self.instances[instance as usize].template as usize]
+            .steps[step as usize]
+            .reads
+            .as_ref()
+            .map(|transfer| transfer.link);
+        match (link.and_then(|l| self.link_index(l)), read_bytes > 0.0) {
+            (Some(link), true) => {
+                self.start_transfer(instance, step, link, Direction::Read, read_bytes)
+            }
+            _ => self.step_queue(instance, step),
+        }
+    }
+
+    fn link_index(&self, resource: ir::ResourceId) -> Option<u32> {
+        match self.slots.get(resource as usize).copied().flatten() {
+            Some(Slot::Link(index)) => Some(index),
+            _ => None,
+        }
+    }
+
+    /// Reads are done: join the pool's queue (or, without a pool, start the delay).
+    fn step_queue(&mut self, instance_index: u32, step: u32) {
+        let now = self.now;
+        let instance = &mut self.instances[instance_index as usize];
+        let run = &mut instance.steps[step as usize];
+        run.enqueued = now;
+        if run.pool == NONE {
+            run.start = now;
+            if instance.first_start.is_nan() {
+                instance.first_start = now;
+            }
+            let duration = run.duration;
+            self.calendar.schedule(
+                now + duration,
+                Event::ServiceEnd {
+                    instance: instance_index,
+                    step,
+                },
+            );
+            return;
+        }
+        let pool = run.pool;
+        let policy = self.pool_policies[pool as usize];
+        let key = match policy {
+            ir::Policy::Sjf => run.duration,
+            ir::Policy::Priority => -instance.priority,
+            ir::Policy::Edf => instance.deadline,
+            ir::Policy::Fifo | ir::Policy::FairShare => 0.0,
+        };
+        let request = Request {
+            instance: instance_index,
+            step,
+            units: run.units,
+            enqueued: now,
+            key,
+            template: instance.template,
+        };
+        self.pools[pool as usize].enqueue(now, request);
+        self.pool_changed(pool);
+    }
+
+    /// After any change of a pool: start what fits, update the autoscaler, trace the state.
+    fn pool_changed(&mut self, pool: u32) {
+        let now = self.now;
+        let mut started = std::mem::take(&mut self.started);
+        started.clear();
+        self.pools[pool as usize].dispatch(now, &mut started);
+        for request in &started {
+            let instance = &mut self.instances[request.instance as usize];
+            let run = &mut instance.steps[request.step as usize];
+            run.start = now;
+            let wait = now - run.enqueued;
+            instance.wait += wait;
+            if instance.first_start.is_nan() {
+                instance.first_start = now;
+            }
+            let end = now + run.duration;
+            self.calendar.schedule(
+                end,
+                Event::ServiceEnd {
+                    instance: request.instance,
+                    step: request.step,
+                },
+            );
+        }
+        self.started = started;
+        if self.pools[pool as usize].autoscale.is_some() {
+            let mut actions = std::mem::take(&mut self.scale_actions);
+            actions.clear();
+            self.pools[pool as usize].autoscale_update(now, &mut actions);
+            self.schedule_scale_actions(pool, &mut actions);
+            self.scale_actions = actions;
+        }
+        self.emit_resource(pool);
+    }
+
+    fn schedule_scale_actions(&mut self, pool: u32, actions: &mut Vec<ScaleAction>) {
+        for action in actions.drain(..) {
+            match action {
+                ScaleAction::UpCheck { at, generation } => self
+                    .calendar
+                    .schedule(at, Event::ScaleUpCheck { pool, generation }),
+                ScaleAction::IdleCheck { at, generation } => self
+                    .calendar
+                    .schedule(at, Event::IdleCheck { pool, generation }),
+            }
+        }
+    }
+
+    fn emit_resource(&mut self, pool: u32) {
+        if !self.tracing {
+            return;
+        }
+        let state = &self.pools[pool as usize];
+        self.sink.resource(&ResourceRow {
+            replication: self.replication,
+            time: self.now,
+            resource: self.pool_resource[pool as usize],
+            busy: state.busy,
+            capacity: state.capacity,
+            queue: state.queue_len(),
+        });
+    }
+
+    fn service_end(&mut self, instance_index: u32, step: u32) {
+        let now = self.now;
+        let run = &mut self.instances[instance_index as usize].steps[step as usize];
+        run.end = now;
+        let (pool, units, write_bytes) = (run.pool, run.units, run.write_bytes);
+        if pool != NONE {
+            self.pools[pool as usize].release(now, units);
+            self.pool_changed(pool);
+        }
+        let template = self.instances[instance_index as usize].template;
+        let link = self.scenario.pipelines[template as usize].steps[step as usize]
+            .writes
+            .as_ref()
+            .and_then(|transfer| self.link_index(transfer.link));
+        match (link, write_bytes > 0.0) {
+            (Some(link), true) => {
+                self.start_transfer(instance_index, step, link, Direction::Write, write_bytes)
+            }
+            _ => self.step_finished(instance_index, step),
+        }
+    }
+
+    fn start_transfer(
+        &mut self,
+        instance: u32,
+        step: u32,
+        link: u32,
+        direction: Direction,
+        bytes: f64,
+    ) {
+        let record = TransferRecord {
+            instance,
+            step,
+            direction,
+            start: self.now,
+            bytes,
+        };
+        let transfer = match self.free_transfers.pop() {
+            Some(index) => {
+                self.transfers[index as usize] = record;
+                index
+            }
+            None => {
+                self.transfers.push(record);
+                (self.transfers.len() - 1) as u32
+            }
+        };
+        let (at, generation) = self.links[link as usize].start(self.now, bytes, transfer);
+        self.calendar
+            .schedule(at, Event::LinkCompletion { link, generation });
+    }
+
+    fn link_completion(&mut self, link: u32, generation: u32) {
+        let mut finished = std::mem::take(&mut self.finished_transfers);
+        finished.clear();
+        let next = self.links[link as usize].complete(self.now, generation, &mut finished);
+        if let Some((at, generation)) = next {
+            self.calendar
+                .schedule(at, Event::LinkCompletion { link, generation });
+        }
+        for &transfer in &finished {
+            let record = self.transfers[transfer as usize];
+            self.free_transfers.push(transfer);
+            if self.tracing {
+                let instance = &self.instances[record.instance as usize];
+                self.sink.link(&LinkRow {
+                    replication: self.replication,
+                    link: self.link_resource[link as usize],
+                    pipeline_id: instance.id,
+                    template: instance.template,
+                    step: record.step,
+                    direction: record.direction,
+                    start: record.start,
+                    end: self.now,
+                    bytes: record.bytes,
+                });
+            }
+            match record.direction {
+                Direction::Read => self.step_queue(record.instance, record.step),
+                Direction::Write => self.step_finished(record.instance, record.step),
+            }
+        }
+        self.finished_transfers = finished;
+    }
+
+    /// The step's service and writes are over.
+    fn step_finished(&mut self, instance_index: u32, step: u32) {
+        let scenario = self.scenario;
+        let instance = &mut self.instances[instance_index as usize];
+        instance.in_flight -= 1;
+        let run = &mut instance.steps[step as usize];
+        run.executed = true;
+        let run = *run;
+        let template = instance.template;
+        let step_spec = &scenario.pipelines[template as usize].steps[step as usize];
+        if instance.counted {
+            let metrics = &mut self.collector.steps[template as usize][step as usize];
+            metrics.waits.push(run.start - run.enqueued);
+            metrics.service_sum += run.duration;
+        }
+        if self.tracing {
+            self.sink.step(&StepRow {
+                replication: self.replication,
+                pipeline_id: instance.id,
+                template,
+                step,
+                kind: step_spec.kind,
+                resource: (run.pool != NONE).then(|| self.pool_resource[run.pool as usize]),
+                units: if run.pool != NONE { run.units } else { 0 },
+                ready: run.ready,
+                start: run.start,
+                end: run.end,
+                wait: run.start - run.enqueued,
+                // The sampled duration itself (end - start up to rounding).
+                service: run.duration,
+                bytes: run.read_bytes + run.write_bytes,
+            });
+        }
+        if instance.ended {
+            self.maybe_free(instance_index);
+            return;
+        }
+        if step_spec.kind == StepKind::Validate && !run.pass {
+            self.end_instance(instance_index, Outcome::Rejected);
+            return;
+        }
+        self.step_done(instance_index, step);
+    }
+
+    /// The step is done or skipped: release its dependants; the last step ends the pipeline.
+    fn step_done(&mut self, instance_index: u32, step: u32) {
+        let template = self.instances[instance_index as usize].template as usize;
+        let instance = &mut self.instances[instance_index as usize];
+        instance.steps_left -= 1;
+        let count = self.templates[template].dependants[step as usize].len();
+        for k in 0..count {
+            let dependant = self.templates[template].dependants[step as usize][k];
+            let instance = &mut self.instances[instance_index as usize];
+            if instance.ended {
+                return;
+            }
+            let run = &mut instance.steps[dependant as usize];
+            run.pending -= 1;
+            if run.pending == 0 {
+                self.step_ready(instance_index, dependant);
+            }
+        }
+        let instance = &self.instances[instance_index as usize];
+        if instance.steps_left == 0 && !instance.ended {
+            self.end_instance(instance_index, Outcome::Completed);
+        }
+    }
+
+    fn end_instance(&mut self, instance_index: u32, outcome: Outcome) {
+        let now = self.now;
+        let instance = &mut self.instances[instance_index as usize];
+        instance.ended = true;
+        let (id, template, arrival, wait, first_start, counted, model) = (
+            instance.id,
+            instance.template,
+            instance.arrival,
+            instance.wait,
+            instance.first_start,
+            instance.counted,
+            instance.model,
+        );
+        if counted {
+            match outcome {
+                Outcome::Completed => {
+                    self.collector.completed += 1;
+                    self.collector.waits.push(wait);
+                    self.collector.makespans.push(now - arrival);
+                }
+                Outcome::Rejected => self.collector.rejected += 1,
+                Outcome::Unfinished => self.collector.unfinished += 1,
+            }
+        }
+        if self.tracing {
+            let finished = outcome != Outcome::Unfinished;
+            self.sink.pipeline(&PipelineRow {
+                replication: self.replication,
+                id,
+                template,
+                arrival,
+                start: first_start,
+                end: if finished { now } else { f64::NAN },
+                wait,
+                makespan: if finished { now - arrival } else { f64::NAN },
+                outcome,
+            });
+        }
+        match outcome {
+            Outcome::Completed => self.deploy(instance_index),
+            _ => {
+                if model != NONE {
+                    self.models[model as usize].retraining = false;
+                }
+            }
+        }
+        self.maybe_free(instance_index);
+    }
+
+    fn maybe_free(&mut self, instance_index: u32) {
+        let instance = &self.instances[instance_index as usize];
+        if instance.ended && instance.in_flight == 0 {
+            self.free_instances.push(instance_index);
+            self.live_instances -= 1;
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Models and monitors
+
+    fn deploy(&mut self, instance_index: u32) {
+        let scenario = self.scenario;
+        let instance = &self.instances[instance_index as usize];
+        let template = instance.template;
+        if !self.templates[template as usize].tracks_models {
+            if instance.model != NONE {
+                self.models[instance.model as usize].retraining = false;
+            }
+            return;
+        }
+        let pipeline = &scenario.pipelines[template as usize];
+        let mut accuracy = f64::NAN;
+        let mut loss = 0.0;
+        for (spec, run) in pipeline.steps.iter().zip(&instance.steps) {
+            if !run.executed {
+                continue;
+            }
+            match spec.kind {
+                StepKind::Train if !run.accuracy.is_nan() => accuracy = run.accuracy,
+                StepKind::Compress => loss += run.accuracy_loss,
+                _ => {}
+            }
+        }
+        let model_index = instance.model;
+        let id = instance.id;
+        if accuracy.is_nan() {
+            if model_index != NONE {
+                self.models[model_index as usize].retraining = false;
+            }
+            return;
+        }
+        let accuracy = accuracy - loss;
+        let now = self.now;
+        let (from, to) = self.window();
+        let drift = match pipeline.model.as_ref().map(|m| &m.drift) {
+            Some(ir::Drift::Linear { per_second }) => DriftState::Linear(*per_second),
+            Some(ir::Drift::Sudden { drop, .. }) => DriftState::Sudden(*drop),
+            Some(ir::Drift::None) | None => DriftState::None,
+        };
+        let model_index = if model_index == NONE {
+            self.models
+                .push(Model::new(template, accuracy, now, drift, id));
+            (self.models.len() - 1) as u32
+        } else {
+            let model = &mut self.models[model_index as usize];
+            model.account(now, from, to, &mut self.model_totals);
+            if self.tracing {
+                self.sink.model(&ModelRow {
+                    replication: self.replication,
+                    time: now,
+                    model: u64::from(model_index),
+                    template,
+                    version: model.version,
+                    event: ModelEvent::Replaced,
+                    accuracy: model.accuracy(now),
+                    pipeline_id: id,
+                });
+            }
+            model.redeploy(now, accuracy, id);
+            model_index
+        };
+        let version = self.models[model_index as usize].version;
+        if self.tracing {
+            self.sink.model(&ModelRow {
+                replication: self.replication,
+                time: now,
+                model: u64::from(model_index),
+                template,
+                version,
+                event: ModelEvent::Deployed,
+                accuracy,
+                pipeline_id: id,
+            });
+        }
+        if let Some(ir::Drift::Sudden { time_to_drop, .. }) =
+            pipeline.model.as_ref().map(|m| &m.drift)
+        {
+            let mut stream = rng::stream(
+                self.replication_seed,
+                rng::MODEL,
+                u64::from(model_index),
+                u64::from(version),
+            );
+            let vars = &self.instances[instance_index as usize].vars;
+            let delay = eval::non_negative(eval::num(
+                time_to_drop,
+                &Context::instance(vars),
+                &mut stream,
+            ));
+            self.models[model_index as usize].drop_stream = Some(stream);
+            self.calendar.schedule(
+                now + delay,
+                Event::ModelDrop {
+                    model: model_index,
+                    version,
+                },
+            );
+        }
+    }
+
+    fn model_drop(&mut self, model_index: u32, version: u32) {
+        let scenario = self.scenario;
+        let now = self.now;
+        let (from, to) = self.window();
+        let model = &mut self.models[model_index as usize];
+        if model.version != version {
+            return;
+        }
+        let template = model.template;
+        let Some(ir::Drift::Sudden { time_to_drop, drop }) = scenario.pipelines[template as usize]
+            .model
+            .as_ref()
+            .map(|m| &m.drift)
+        else {
+            return;
+        };
+        model.account(now, from, to, &mut self.model_totals);
+        model.drop_accuracy(now, *drop);
+        // Drops stop once they can change nothing, so a zero time to drop cannot loop forever.
+        let more_drops = *drop > 0.0 && model.accuracy(now) > 0.0;
+        if self.tracing {
+            self.sink.model(&ModelRow {
+                replication: self.replication,
+                time: now,
+                model: u64::from(model_index),
+                template,
+                version,
+                event: ModelEvent::Dropped,
+                accuracy: model.accuracy(now),
+                pipeline_id: model.deployed_by,
+            });
+        }
+        if let (true, Some(stream)) = (more_drops, &mut model.drop_stream) {
+            let delay =
+                eval::non_negative(eval::num(time_to_drop, &Context::instance(&[]), stream));
+            self.calendar.schedule(
+                now + delay,
+                Event::ModelDrop {
+                    model: model_index,
+                    version,
+                },
+            );
+        }
+    }
+
+    fn monitor_tick(&mut self, monitor_index: u32) {
+        let scenario = self.scenario;
+        let monitor = &scenario.monitors[monitor_index as usize];
+        let now = self.now;
+        let (from, to) = self.window();
+        // Monitor expressions draw from a stream of their own per tick, so a distribution in
+        // `when` cannot disturb any other stream.
+        let mut stream = rng::stream(
+            self.replication_seed,
+            rng::MODEL ^ 0xFFFF,
+            u64::from(monitor_index),
+            (now / monitor.every) as u64,
+        );
+        for model_index in 0..self.models.len() {
+            let model = &self.models[model_index];
+            let watched = if monitor.pipelines.is_empty() {
+                scenario.pipelines[model.template as usize].model.is_some()
+            } else {
+                monitor.pipelines.contains(&model.template)
+            };
+            if !watched {
+                continue;
+            }
+            let view = ModelView {
+                accuracy: model.accuracy(now),
+                age: now - model.deployed_at,
+                version: model.version,
+            };
+            let context = Context {
+                vars: &[],
+                model: Some(view),
+            };
+            let stale = eval::boolean(&monitor.when, &context, &mut stream);
+            let model = &mut self.models[model_index];
+            if stale != model.stale {
+                model.account(now, from, to, &mut self.model_totals);
+                model.stale = stale;
+                if stale && self.tracing {
+                    self.sink.model(&ModelRow {
+                        replication: self.replication,
+                        time: now,
+                        model: model_index as u64,
+                        template: model.template,
+                        version: model.version,
+                        event: ModelEvent::Stale,
+                        accuracy: view.accuracy,
+                        pipeline_id: model.deployed_by,
+                    });
+                }
+            }
+            if stale && monitor.retrain && !model.retraining {
+                model.retraining = true;
+                let run = model.retrain_runs;
+                model.retrain_runs += 1;
+                let template = model.template;
+                if now >= scenario.warmup {
+                    self.collector.retrains += 1;
+                }
+                let rng = rng::stream(self.replication_seed, rng::RETRAIN, model_index as u64, run);
+                let pipeline_id = self.next_id;
+                if self.tracing {
+                    self.sink.model(&ModelRow {
+                        replication: self.replication,
+                        time: now,
+                        model: model_index as u64,
+                        template,
+                        version: view.version,
+                        event: ModelEvent::Retrain,
+                        accuracy: view.accuracy,
+                        pipeline_id,
+                    });
+                }
+                self.start_instance(template, RETRAIN_SOURCE, rng, model_index as u32);
+            }
+        }
+        self.calendar.schedule(
+            now + monitor.every,
+            Event::MonitorTick {
+                monitor: monitor_index,
+            },
+        );
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // End of run
+
+    fn finish(mut self) -> ReplicationResult {
+        let scenario = self.scenario;
+        let end = self.now.max(scenario.horizon);
+        // Everything still in progress is unfinished.
+        for index in 0..self.instances.len() {
+            let instance = &self.instances[index];
+            let free = instance.ended && instance.in_flight == 0;
+            if !instance.ended && !free && instance.steps_left > 0 {
+                self.end_instance_unfinished(index as u32);
+            }
+        }
+        let (from, to) = self.window();
+        for model in &mut self.models {
+            model.account(end, from, to, &mut self.model_totals);
+        }
+        for pool in &mut self.pools {
+            pool.advance(end);
+        }
+        for link in &mut self.links {
+            link.advance(end);
+        }
+        let totals = Totals {
+            templates: scenario
+                .pipelines
+                .iter()
+                .map(|p| {
+                    (
+                        p.name.as_str(),
+                        p.steps.iter().map(|s| s.name.as_str()).collect(),
+                    )
+                })
+                .collect(),
+            pools: self
+                .pools
+                .iter()
+                .zip(&self.pool_resource)
+                .map(|(pool, &resource)| PoolTotals {
+                    name: &scenario.resources[resource as usize].name,
+                    busy_area: pool.stats.busy_area,
+                    queue_area: pool.stats.queue_area,
+                    capacity_area: pool.stats.capacity_area,
+                    queue_max: pool.stats.queue_max,
+                    cost_per_slot_hour: pool.cost_per_slot_hour,
+                })
+                .collect(),
+            links: scenario
+                .resources
+                .iter()
+                .enumerate()
+                .filter_map(|(id, resource)| match &resource.kind {
+                    ir::ResourceKind::Link(link) => Some(LinkTotals {
+                        name: &resource.name,
+                        bandwidth: link.bandwidth,
+                        busy_time: match self.slots[id] {
+                            Some(Slot::Link(index)) => self.links[index as usize].busy_time,
+                            _ => 0.0,
+                        },
+                    }),
+                    ir::ResourceKind::Pool(_) => None,
+                })
+                .collect(),
+            models: self.model_totals,
+            window: to - from,
+        };
+        ReplicationResult {
+            metrics: self.collector.finish(totals),
+        }
+    }
+
+    fn end_instance_unfinished(&mut self, index: u32) {
+        let instance = &mut self.instances[index as usize];
+        instance.ended = true;
+        if instance.counted {
+            self.collector.unfinished += 1;
+        }
+        if self.tracing {
+            let instance = &self.instances[index as usize];
+            self.sink.pipeline(&PipelineRow {
+                replication: self.replication,
+                id: instance.id,
+                template: instance.template,
+                arrival: instance.arrival,
+                start: instance.first_start,
+                end: f64::NAN,
+                wait: instance.wait,
+                makespan: f64::NAN,
+                outcome: Outcome::Unfinished,
+            });
+        }
+    }
+}
+
+/// Samples everything one step execution needs, in the documented fixed order.
+fn sample_step(
+    step: &ir::Step,
+    vars: &[Value],
+    rng: &mut Stream,
+    slots: &[Option<Slot>],
+    pools: &[PoolState],
+) -> StepRun {
+    let context = Context::instance(vars);
+    let when = step
+        .when
+        .as_ref()
+        .is_none_or(|condition| eval::boolean(condition, &context, rng));
+    let pool = match step.on.as_ref().map(|on| eval::eval(on, &context, rng)) {
+        Some(Value::Resource(resource)) => match slots.get(resource as usize).copied().flatten() {
+            Some(Slot::Pool(index)) => index,
+            _ => NONE,
+        },
+        _ => NONE,
+    };
+    let units_sampled = eval::num(&step.units, &context, rng).round();
+    // A step never asks for more slots than its pool can ever have (it would wait forever).
+    let max_units = if pool == NONE {
+        1
+    } else {
+        pools[pool as usize].max_capacity.max(1)
+    };
+    let units = if units_sampled >= 1.0 {
+        (units_sampled.min(f64::from(max_units))) as u32
+    } else {
+        1
+    };
+    let duration = eval::non_negative(eval::num(&step.duration, &context, rng));
+    let read_bytes = step.reads.as_ref().map_or(0.0, |transfer| {
+        eval::non_negative(eval::num(&transfer.bytes, &context, rng))
+    });
+    let write_bytes = step.writes.as_ref().map_or(0.0, |transfer| {
+        eval::non_negative(eval::num(&transfer.bytes, &context, rng))
+    });
+    let accuracy = step
+        .accuracy
+        .as_ref()
+        .map_or(f64::NAN, |expr| eval::num(expr, &context, rng));
+    let pass = match &step.pass {
+        Some(probability) => {
+            let p = eval::num(probability, &context, rng);
+            let u: f64 = rng.random();
+            u < p
+        }
+        None => true,
+    };
+    if let Some(size_factor) = &step.size_factor {
+        // Drawn for its place in the stream; model size is not simulated yet.
+        let _ = eval::num(size_factor, &context, rng);
+    }
+    let accuracy_loss = step
+        .accuracy_loss
+        .as_ref()
+        .map_or(0.0, |expr| eval::num(expr, &context, rng));
+    StepRun {
+        pending: 0,
+        skipped: !when,
+        pool,
+        units,
+        duration,
+        read_bytes,
+        write_bytes,
+        accuracy,
+        pass,
+        accuracy_loss,
+        ready: f64::NAN,
+        enqueued: f64::NAN,
+        start: f64::NAN,
+        end: f64::NAN,
+        executed: false,
+    }
+}

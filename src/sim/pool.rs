@@ -1,0 +1,481 @@
+//! Pools: `capacity` identical slots, a queue of waiting steps ordered by the pool's policy,
+//! time-weighted statistics, and autoscaling.
+//!
+//! Invariants:
+//! - `busy <= capacity` except transiently never: slots are only released when idle, and a
+//!   request is granted only when `units <= capacity - busy`.
+//! - Dispatch is strict: the request at the head of the policy's order is served first; when
+//!   it needs more units than are free, nothing behind it starts (no backfilling), so a wide
+//!   request cannot starve.
+//! - Ties between equal keys (`sjf`, `priority`, `edf`) are broken by arrival at the queue
+//!   (first come, first served), so the order is deterministic.
+//! - Statistics integrate busy slots, queue length and capacity over `[warmup, horizon]`
+//!   exactly (piecewise constant between changes).
+
+use crate::ir;
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, VecDeque};
+
+/// A step waiting for slots.
+#[derive(Clone, Copy, Debug)]
+pub struct Request {
+    pub instance: u32,
+    pub step: u32,
+    pub units: u32,
+    pub enqueued: f64,
+    /// What the policy orders by (smaller first): the sampled duration (`sjf`), minus the
+    /// priority (`priority`), the absolute deadline (`edf`), unused otherwise.
+    pub key: f64,
+    /// The pipeline template, for `fair_share`.
+    pub template: u32,
+}
+
+struct Keyed {
+    request: Request,
+    sequence: u64,
+}
+
+impl PartialEq for Keyed {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Keyed {}
+impl PartialOrd for Keyed {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Keyed {
+    /// Reversed for the max-heap: the smallest (key, sequence) is the greatest.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .request
+            .key
+            .total_cmp(&self.request.key)
+            .then_with(|| other.sequence.cmp(&self.sequence))
+    }
+}
+
+enum Queue {
+    Fifo(VecDeque<Request>),
+    Keyed(BinaryHeap<Keyed>, u64),
+    /// One FIFO per template, served round robin starting after the last template served.
+    FairShare {
+        queues: Vec<VecDeque<Request>>,
+        next: usize,
+        len: usize,
+    },
+}
+
+impl Queue {
+    fn len(&self) -> usize {
+        match self {
+            Queue::Fifo(queue) => queue.len(),
+            Queue::Keyed(heap, _) => heap.len(),
+            Queue::FairShare { len, .. } => *len,
+        }
+    }
+
+    fn push(&mut self, request: Request) {
+        match self {
+            Queue::Fifo(queue) => queue.push_back(request),
+            Queue::Keyed(heap, sequence) => {
+                heap.push(Keyed {
+                    request,
+                    sequence: *sequence,
+                });
+                *sequence += 1;
+            }
+            Queue::FairShare { queues, len, .. } => {
+                let template = request.template as usize;
+                if queues.len() <= template {
+                    queues.resize_with(template + 1, VecDeque::new);
+                }
+                queues[template].push_back(request);
+                *len += 1;
+            }
+        }
+    }
+
+    /// The template whose turn it is (fair share), given the queues are not all empty.
+    fn fair_turn(queues: &[VecDeque<Request>], next: usize) -> usize {
+        let n = queues.len();
+        (0..n)
+            .map(|offset| (next + offset) % n)
+            .find(|&template| !queues[template].is_empty())
+            .unwrap_or(0)
+    }
+
+    fn peek(&self) -> Option<&Request> {
+        match self {
+            Queue::Fifo(queue) => queue.front(),
+            Queue::Keyed(heap, _) => heap.peek().map(|keyed| &keyed.request),
+            Queue::FairShare { queues, next, len } => {
+                if *len == 0 {
+                    None
+                } else {
+                    queues[Self::fair_turn(queues, *next)].front()
+                }
+            }
+        }
+    }
+
+    fn pop(&mut self) -> Option<Request> {
+        match self {
+            Queue::Fifo(queue) => queue.pop_front(),
+            Queue::Keyed(heap, _) => heap.pop().map(|keyed| keyed.request),
+            Queue::FairShare { queues, next, len } => {
+                if *len == 0 {
+                    return None;
+                }
+                let template = Self::fair_turn(queues, *next);
+                *len -= 1;
+                *next = (template + 1) % queues.len();
+                queues[template].pop_front()
+            }
+        }
+    }
+}
+
+/// Time-weighted statistics over the window `[from, to]`.
+#[derive(Clone, Debug, Default)]
+pub struct PoolStats {
+    pub busy_area: f64,
+    pub queue_area: f64,
+    pub capacity_area: f64,
+    pub queue_max: u32,
+}
+
+/// Autoscaling state (see [`ir::Autoscale`]).
+#[derive(Clone, Debug)]
+pub struct AutoscaleState {
+    pub spec: ir::Autoscale,
+    /// Slots being provisioned.
+    pub pending: u32,
+    /// Since when the queue has been above the threshold (None when it is not).
+    pub above_since: Option<f64>,
+    /// Bumped to invalidate scheduled scale-up checks.
+    pub up_generation: u32,
+    /// Since when at least `step` slots have been idle with an empty queue.
+    pub idle_since: Option<f64>,
+    /// Bumped to invalidate scheduled release checks.
+    pub idle_generation: u32,
+}
+
+/// What the engine must schedule after an autoscale-relevant change.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ScaleAction {
+    /// Check at this time whether the queue is still above the threshold.
+    UpCheck { at: f64, generation: u32 },
+    /// Check at this time whether the slots are still idle.
+    IdleCheck { at: f64, generation: u32 },
+}
+
+pub struct PoolState {
+    pub capacity: u32,
+    pub busy: u32,
+    /// The most slots the pool can ever have (capacity, or autoscale max).
+    pub max_capacity: u32,
+    pub cost_per_slot_hour: f64,
+    queue: Queue,
+    pub autoscale: Option<AutoscaleState>,
+    pub stats: PoolStats,
+    last_change: f64,
+    window_start: f64,
+    window_end: f64,
+}
+
+impl PoolState {
+    pub fn new(pool: &ir::Pool, templates: usize, window_start: f64, window_end: f64) -> Self {
+        let queue = match pool.policy {
+            ir::Policy::Fifo => Queue::Fifo(VecDeque::new()),
+            ir::Policy::Sjf | ir::Policy::Priority | ir::Policy::Edf => {
+                Queue::Keyed(BinaryHeap::new(), 0)
+            }
+            ir::Policy::FairShare => Queue::FairShare {
+                queues: (0..templates.max(1)).map(|_| VecDeque::new()).collect(),
+                next: 0,
+                len: 0,
+            },
+        };
+        let autoscale = pool.autoscale.as_ref().map(|spec| AutoscaleState {
+            spec: spec.clone(),
+            pending: 0,
+            above_since: None,
+            up_generation: 0,
+            idle_since: None,
+            idle_generation: 0,
+        });
+        let max_capacity = match &pool.autoscale {
+            Some(spec) => spec.max.max(pool.capacity),
+            None => pool.capacity,
+        };
+        PoolState {
+            capacity: pool.capacity,
+            busy: 0,
+            max_capacity,
+            cost_per_slot_hour: pool.cost_per_slot_hour,
+            queue,
+            autoscale,
+            stats: PoolStats::default(),
+            last_change: 0.0,
+            window_start,
+            window_end,
+        }
+    }
+
+    pub fn queue_len(&self) -> u32 {
+        self.queue.len() as u32
+    }
+
+    /// Integrates the current state up to `now`; call before every change.
+    pub fn advance(&mut self, now: f64) {
+        let from = self.last_change.max(self.window_start);
+        let to = now.min(self.window_end);
+        if to > from {
+            let dt = to - from;
+            self.stats.busy_area += dt * f64::from(self.busy);
+            self.stats.queue_area += dt * self.queue.len() as f64;
+            self.stats.capacity_area += dt * f64::from(self.capacity);
+        }
+        if now >= self.window_start && now <= self.window_end {
+            self.stats.queue_max = self.stats.queue_max.max(self.queue.len() as u32);
+        }
+        self.last_change = now;
+    }
+
+    /// Records the queue length at the start of the window (it may be non-zero at warmup).
+    pub fn note_window_start(&mut self) {
+        self.stats.queue_max = self.stats.queue_max.max(self.queue.len() as u32);
+    }
+
+    /// Adds a request to the queue (call [`PoolState::dispatch`] afterwards).
+    pub fn enqueue(&mut self, now: f64, request: Request) {
+        self.advance(now);
+        self.queue.push(request);
+        if now >= self.window_start && now <= self.window_end {
+            self.stats.queue_max = self.stats.queue_max.max(self.queue.len() as u32);
+        }
+    }
+
+    /// Grants waiting requests in policy order while the head fits; appends them to `started`.
+    pub fn dispatch(&mut self, now: f64, started: &mut Vec<Request>) {
+        while let Some(head) = self.queue.peek() {
+            if head.units > self.capacity.saturating_sub(self.busy) {
+                break;
+            }
+            self.advance(now);
+            let request = self.queue.pop().expect("peeked");
+            self.busy += request.units;
+            started.push(request);
+        }
+    }
+
+    /// Frees `units` slots (call [`PoolState::dispatch`] afterwards).
+    pub fn release(&mut self, now: f64, units: u32) {
+        self.advance(now);
+        self.busy = self.busy.saturating_sub(units);
+    }
+
+    /// Adds provisioned slots.
+    pub fn add_capacity(&mut self, now: f64, slots: u32) {
+        self.advance(now);
+        self.capacity += slots;
+        if let Some(autoscale) = &mut self.autoscale {
+            autoscale.pending = autoscale.pending.saturating_sub(slots);
+        }
+    }
+
+    /// Updates the autoscaler after any change of queue, busy or capacity, and says which
+    /// checks the engine must schedule.
+    pub fn autoscale_update(&mut self, now: f64, actions: &mut Vec<ScaleAction>) {
+        if self.autoscale.is_none() {
+            return;
+        }
+        let queue_len = self.queue.len() as f64;
+        let (capacity, busy) = (self.capacity, self.busy);
+        let queue_empty = self.queue.len() == 0;
+        let Some(autoscale) = &mut self.autoscale else {
+            return;
+        };
+        if queue_len > autoscale.spec.when_queue_above {
+            if autoscale.above_since.is_none() {
+                autoscale.above_since = Some(now);
+                autoscale.up_generation += 1;
+                actions.push(ScaleAction::UpCheck {
+                    at: now + autoscale.spec.sustain,
+                    generation: autoscale.up_generation,
+                });
+            }
+        } else if autoscale.above_since.is_some() {
+            autoscale.above_since = None;
+            autoscale.up_generation += 1;
+        }
+        let step = autoscale.spec.step.max(1);
+        let idle = queue_empty
+            && capacity.saturating_sub(busy) >= step
+            && capacity.saturating_sub(step) >= autoscale.spec.min;
+        if idle {
+            if autoscale.idle_since.is_none() {
+                autoscale.idle_since = Some(now);
+                autoscale.idle_generation += 1;
+                actions.push(ScaleAction::IdleCheck {
+                    at: now + autoscale.spec.idle_release,
+                    generation: autoscale.idle_generation,
+                });
+            }
+        } else if autoscale.idle_since.is_some() {
+            autoscale.idle_since = None;
+            autoscale.idle_generation += 1;
+        }
+    }
+
+    /// A scale-up check fired: returns the slots to provision (0 if none), and re-arms the
+    /// check so slots keep being added while the queue stays above the threshold.
+    pub fn autoscale_up_check(
+        &mut self,
+        now: f64,
+        generation: u32,
+        actions: &mut Vec<ScaleAction>,
+    ) -> u32 {
+        let capacity = self.capacity;
+        let Some(autoscale) = &mut self.autoscale else {
+            return 0;
+        };
+        if generation != autoscale.up_generation || autoscale.above_since.is_none() {
+            return 0;
+        }
+        let headroom = autoscale
+            .spec
+            .max
+            .saturating_sub(capacity + autoscale.pending);
+        let add = autoscale.spec.step.max(1).min(headroom);
+        autoscale.pending += add;
+        if add > 0 {
+            autoscale.above_since = Some(now);
+            autoscale.up_generation += 1;
+            actions.push(ScaleAction::UpCheck {
+                at: now + autoscale.spec.sustain,
+                generation: autoscale.up_generation,
+            });
+        }
+        add
+    }
+
+    /// A release check fired: releases one step of idle slots if they stayed idle, and
+    /// re-arms the check for the next step.
+    pub fn autoscale_idle_check(&mut self, now: f64, generation: u32) -> bool {
+        let valid = match &self.autoscale {
+            Some(autoscale) => {
+                generation == autoscale.idle_generation && autoscale.idle_since.is_some()
+            }
+            None => false,
+        };
+        if !valid {
+            return false;
+        }
+        self.advance(now);
+        let autoscale = self.autoscale.as_mut().expect("checked");
+        let step = autoscale.spec.step.max(1);
+        self.capacity -= step;
+        // Restart the idle clock for the next step of slots.
+        autoscale.idle_since = None;
+        autoscale.idle_generation += 1;
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool(capacity: u32, policy: ir::Policy) -> PoolState {
+        PoolState::new(
+            &ir::Pool {
+                capacity,
+                policy,
+                cost_per_slot_hour: 0.0,
+                autoscale: None,
+            },
+            3,
+            0.0,
+            100.0,
+        )
+    }
+
+    fn request(instance: u32, units: u32, key: f64, template: u32) -> Request {
+        Request {
+            instance,
+            step: 0,
+            units,
+            enqueued: 0.0,
+            key,
+            template,
+        }
+    }
+
+    fn granted(pool: &mut PoolState) -> Vec<u32> {
+        let mut started = Vec::new();
+        pool.dispatch(0.0, &mut started);
+        started.iter().map(|r| r.instance).collect()
+    }
+
+    #[test]
+    fn fifo_is_strict_and_does_not_backfill() {
+        let mut pool = pool(2, ir::Policy::Fifo);
+        pool.enqueue(0.0, request(0, 1, 0.0, 0));
+        pool.enqueue(0.0, request(1, 2, 0.0, 0));
+        pool.enqueue(0.0, request(2, 1, 0.0, 0));
+        // 0 takes one slot; 1 needs two and blocks; 2 must wait behind it.
+        assert_eq!(granted(&mut pool), vec![0]);
+        pool.release(1.0, 1);
+        assert_eq!(granted(&mut pool), vec![1]);
+    }
+
+    #[test]
+    fn keyed_policies_serve_smallest_key_first_then_fifo() {
+        let mut pool = pool(0, ir::Policy::Sjf);
+        pool.enqueue(0.0, request(0, 1, 5.0, 0));
+        pool.enqueue(0.0, request(1, 1, 1.0, 0));
+        pool.enqueue(0.0, request(2, 1, 5.0, 0));
+        pool.enqueue(0.0, request(3, 1, 1.0, 0));
+        pool.add_capacity(0.0, 4);
+        assert_eq!(granted(&mut pool), vec![1, 3, 0, 2]);
+    }
+
+    #[test]
+    fn fair_share_serves_templates_round_robin() {
+        let mut pool = pool(0, ir::Policy::FairShare);
+        for instance in 0..4 {
+            pool.enqueue(0.0, request(instance, 1, 0.0, 0));
+        }
+        pool.enqueue(0.0, request(10, 1, 0.0, 1));
+        pool.enqueue(0.0, request(20, 1, 0.0, 2));
+        pool.enqueue(0.0, request(21, 1, 0.0, 2));
+        pool.add_capacity(0.0, 7);
+        assert_eq!(granted(&mut pool), vec![0, 10, 20, 1, 21, 2, 3]);
+    }
+
+    #[test]
+    fn statistics_integrate_over_the_window() {
+        let mut pool = PoolState::new(
+            &ir::Pool {
+                capacity: 2,
+                policy: ir::Policy::Fifo,
+                cost_per_slot_hour: 0.0,
+                autoscale: None,
+            },
+            1,
+            10.0,
+            20.0,
+        );
+        pool.enqueue(0.0, request(0, 1, 0.0, 0));
+        granted(&mut pool);
+        pool.release(15.0, 1);
+        pool.advance(30.0);
+        // Busy 1 slot from 0 to 15: 5 slot-seconds inside [10, 20].
+        assert_eq!(pool.stats.busy_area, 5.0);
+        assert_eq!(pool.stats.capacity_area, 20.0);
+    }
+}

@@ -1,0 +1,1165 @@
+//! Engine tests: reproducibility, common random numbers, and agreement with queueing theory.
+//!
+//! Scenarios are built as `ir::Scenario` values in code. Statistical tests use fixed seeds and
+//! independent replications: a test passes when the theoretical value lies in the 99%
+//! confidence interval `mean ± t(0.995, n-1) * s / sqrt(n)` of the replication estimates.
+//! Replications start empty, so each discards a warmup period, and `drain` lets the pipelines
+//! that arrived finish (so long waits at the end are not censored).
+
+use pipesim::ir::{self, Expr, Value};
+use pipesim::sim::trace::{
+    ArrivalRow, LinkRow, ModelRow, NullSink, PipelineRow, ResourceRow, StepRow, TraceSink,
+};
+use pipesim::sim::{run_replication, ReplicationResult};
+use statrs::distribution::{ChiSquared, ContinuousCDF, StudentsT};
+
+// ---------------------------------------------------------------------------------------------
+// Building scenarios
+
+fn c(x: f64) -> Expr {
+    Expr::Const(Value::Num(x))
+}
+
+fn exponential(mean: f64) -> Expr {
+    Expr::Dist(Box::new(ir::Distribution::Exponential { mean: c(mean) }))
+}
+
+fn resource_ref(id: u32) -> Option<Expr> {
+    Some(Expr::Const(Value::Resource(id)))
+}
+
+fn scenario(horizon: f64, warmup: f64) -> ir::Scenario {
+    ir::Scenario {
+        name: "test".into(),
+        start_unix: 1_546_819_200, // 2019-01-07T00:00:00Z, a Monday
+        start_rfc3339: "2019-01-07T00:00:00Z".into(),
+        horizon,
+        warmup,
+        seed: 1,
+        drain: false,
+        resources: Vec::new(),
+        pipelines: Vec::new(),
+        profiles: Vec::new(),
+        arrivals: Vec::new(),
+        monitors: Vec::new(),
+        experiment: ir::Experiment {
+            replications: 1,
+            confidence: 0.95,
+            metrics: Vec::new(),
+        },
+        labels: Vec::new(),
+    }
+}
+
+fn pool(name: &str, capacity: u32, policy: ir::Policy) -> ir::Resource {
+    ir::Resource {
+        name: name.into(),
+        kind: ir::ResourceKind::Pool(ir::Pool {
+            capacity,
+            policy,
+            cost_per_slot_hour: 0.0,
+            autoscale: None,
+        }),
+    }
+}
+
+fn link(name: &str, bandwidth: f64) -> ir::Resource {
+    ir::Resource {
+        name: name.into(),
+        kind: ir::ResourceKind::Link(ir::Link { bandwidth }),
+    }
+}
+
+fn step(name: &str, on: Option<u32>, duration: Expr, after: Vec<u32>) -> ir::Step {
+    ir::Step {
+        name: name.into(),
+        kind: ir::StepKind::Task,
+        after,
+        when: None,
+        on: on.and_then(resource_ref),
+        units: c(1.0),
+        duration,
+        reads: None,
+        writes: None,
+        accuracy: None,
+        pass: None,
+        size_factor: None,
+        accuracy_loss: None,
+    }
+}
+
+fn pipeline(name: &str, steps: Vec<ir::Step>) -> ir::Pipeline {
+    ir::Pipeline {
+        name: name.into(),
+        vars: Vec::new(),
+        priority_var: None,
+        deadline_var: None,
+        steps,
+        model: None,
+    }
+}
+
+fn arrivals(interarrival: Expr, template: u32) -> ir::Arrivals {
+    ir::Arrivals {
+        name: "triggers".into(),
+        process: ir::ArrivalProcess::Interarrival(interarrival),
+        profile: None,
+        pipeline: Expr::Const(Value::Pipeline(template)),
+        growth: 1.0,
+        start: 0.0,
+        stop: None,
+    }
+}
+
+fn replay(times: Vec<f64>, template: u32) -> ir::Arrivals {
+    ir::Arrivals {
+        process: ir::ArrivalProcess::Replay { times },
+        ..arrivals(c(1.0), template)
+    }
+}
+
+/// One pool of `servers` and a one-step pipeline with Poisson arrivals at `rate`.
+fn single_station(rate: f64, servers: u32, service: Expr, horizon: f64) -> ir::Scenario {
+    let mut s = scenario(horizon, horizon / 10.0);
+    s.drain = true;
+    s.resources.push(pool("server", servers, ir::Policy::Fifo));
+    s.pipelines.push(pipeline(
+        "job",
+        vec![step("work", Some(0), service, vec![])],
+    ));
+    s.arrivals.push(arrivals(exponential(1.0 / rate), 0));
+    s
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running and collecting
+
+#[derive(Default)]
+struct Rows {
+    pipelines: Vec<PipelineRow>,
+    steps: Vec<StepRow>,
+    resources: Vec<ResourceRow>,
+    links: Vec<LinkRow>,
+    models: Vec<ModelRow>,
+    arrivals: Vec<ArrivalRow>,
+}
+
+impl TraceSink for Rows {
+    fn pipeline(&mut self, row: &PipelineRow) {
+        self.pipelines.push(row.clone());
+    }
+    fn step(&mut self, row: &StepRow) {
+        self.steps.push(row.clone());
+    }
+    fn resource(&mut self, row: &ResourceRow) {
+        self.resources.push(row.clone());
+    }
+    fn link(&mut self, row: &LinkRow) {
+        self.links.push(row.clone());
+    }
+    fn model(&mut self, row: &ModelRow) {
+        self.models.push(row.clone());
+    }
+    fn arrival(&mut self, row: &ArrivalRow) {
+        self.arrivals.push(row.clone());
+    }
+}
+
+fn run(scenario: &ir::Scenario, replication: u32) -> ReplicationResult {
+    run_replication(scenario, replication, &mut NullSink)
+}
+
+fn run_traced(scenario: &ir::Scenario, replication: u32) -> (ReplicationResult, Rows) {
+    let mut rows = Rows::default();
+    let result = run_replication(scenario, replication, &mut rows);
+    (result, rows)
+}
+
+fn metric(result: &ReplicationResult, name: &str) -> f64 {
+    result
+        .get(name)
+        .unwrap_or_else(|| panic!("metric `{name}` missing"))
+}
+
+/// Mean and 99% half-width over replications of `estimate`.
+fn interval(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    let t = StudentsT::new(0.0, 1.0, n - 1.0)
+        .unwrap()
+        .inverse_cdf(0.995);
+    (mean, t * (variance / n).sqrt())
+}
+
+fn replications(
+    scenario: &ir::Scenario,
+    n: u32,
+    estimate: impl Fn(&ReplicationResult) -> f64,
+) -> Vec<f64> {
+    (0..n).map(|r| estimate(&run(scenario, r))).collect()
+}
+
+#[track_caller]
+fn assert_covers(what: &str, values: &[f64], theory: f64) {
+    let (mean, half_width) = interval(values);
+    assert!(
+        (mean - theory).abs() <= half_width,
+        "{what}: theory {theory} outside {mean} ± {half_width} (99% CI over {} replications)",
+        values.len()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queueing theory
+
+#[test]
+fn mm1_mean_wait_and_utilization() {
+    // λ = 0.5, μ = 1: ρ = 0.5, Wq = ρ / (μ - λ) = 1.
+    let s = single_station(0.5, 1, exponential(1.0), 20_000.0);
+    let results: Vec<_> = (0..20).map(|r| run(&s, r)).collect();
+    let waits: Vec<f64> = results
+        .iter()
+        .map(|r| metric(r, "pipeline.wait.mean"))
+        .collect();
+    let utilization: Vec<f64> = results
+        .iter()
+        .map(|r| metric(r, "resource.server.utilization"))
+        .collect();
+    assert_covers("M/M/1 mean wait", &waits, 1.0);
+    assert_covers("M/M/1 utilization", &utilization, 0.5);
+}
+
+/// Erlang C: the probability an arrival waits in an M/M/c queue with offered load `a = λ/μ`.
+fn erlang_c(servers: u32, offered: f64) -> f64 {
+    let c = f64::from(servers);
+    let mut term = 1.0;
+    let mut sum = 1.0;
+    for k in 1..servers {
+        term *= offered / f64::from(k);
+        sum += term;
+    }
+    let last = term * offered / c * c / (c - offered);
+    last / (sum + last)
+}
+
+#[test]
+fn mmc_mean_wait_follows_erlang_c() {
+    // λ = 2.4, μ = 1, c = 3: ρ = 0.8, Wq = C(3, 2.4) / (cμ - λ).
+    let s = single_station(2.4, 3, exponential(1.0), 10_000.0);
+    let theory = erlang_c(3, 2.4) / (3.0 - 2.4);
+    let results: Vec<_> = (0..20).map(|r| run(&s, r)).collect();
+    let waits: Vec<f64> = results
+        .iter()
+        .map(|r| metric(r, "pipeline.wait.mean"))
+        .collect();
+    let utilization: Vec<f64> = results
+        .iter()
+        .map(|r| metric(r, "resource.server.utilization"))
+        .collect();
+    assert_covers("M/M/3 mean wait", &waits, theory);
+    assert_covers("M/M/3 utilization", &utilization, 0.8);
+}
+
+#[test]
+fn md1_mean_wait_follows_pollaczek_khinchine() {
+    // λ = 0.7, deterministic service 1: Wq = λ E[S²] / (2 (1 - ρ)) = 0.7 / 0.6.
+    let s = single_station(0.7, 1, c(1.0), 20_000.0);
+    let waits = replications(&s, 20, |r| metric(r, "pipeline.wait.mean"));
+    assert_covers("M/D/1 mean wait", &waits, 0.7 / 0.6);
+}
+
+#[test]
+fn mg1_lognormal_mean_wait_follows_pollaczek_khinchine() {
+    // Lognormal service with mu = -0.125, sigma = 0.5: E[S] = 1, E[S²] = exp(2mu + 2sigma²).
+    let service = Expr::Dist(Box::new(ir::Distribution::LogNormal {
+        mu: c(-0.125),
+        sigma: c(0.5),
+    }));
+    let second_moment = (2.0f64 * -0.125 + 2.0 * 0.25).exp();
+    let lambda = 0.6;
+    let theory = lambda * second_moment / (2.0 * (1.0 - lambda));
+    let s = single_station(lambda, 1, service, 20_000.0);
+    let waits = replications(&s, 20, |r| metric(r, "pipeline.wait.mean"));
+    assert_covers("M/G/1 mean wait", &waits, theory);
+}
+
+#[test]
+fn tandem_fifo_stations_follow_jackson() {
+    // Two stations in series, λ = 0.5, μ1 = 1, μ2 = 0.8: each behaves as an M/M/1 queue.
+    let mut s = scenario(20_000.0, 2_000.0);
+    s.drain = true;
+    s.resources.push(pool("first", 1, ir::Policy::Fifo));
+    s.resources.push(pool("second", 1, ir::Policy::Fifo));
+    s.pipelines.push(pipeline(
+        "line",
+        vec![
+            step("one", Some(0), exponential(1.0), vec![]),
+            step("two", Some(1), exponential(1.25), vec![0]),
+        ],
+    ));
+    s.arrivals.push(arrivals(exponential(2.0), 0));
+    let results: Vec<_> = (0..20).map(|r| run(&s, r)).collect();
+    let collect = |name: &str| -> Vec<f64> { results.iter().map(|r| metric(r, name)).collect() };
+    let wait_one = 0.5 / (1.0 - 0.5);
+    let wait_two = 0.625 / (0.8 - 0.5);
+    assert_covers(
+        "station 1 wait",
+        &collect("step.line.one.wait.mean"),
+        wait_one,
+    );
+    assert_covers(
+        "station 2 wait",
+        &collect("step.line.two.wait.mean"),
+        wait_two,
+    );
+    assert_covers(
+        "pipeline wait (sum of step waits)",
+        &collect("pipeline.wait.mean"),
+        wait_one + wait_two,
+    );
+    assert_covers(
+        "makespan",
+        &collect("pipeline.makespan.mean"),
+        1.0 / (1.0 - 0.5) + 1.0 / (0.8 - 0.5),
+    );
+    assert_covers(
+        "station 2 utilization",
+        &collect("resource.second.utilization"),
+        0.625,
+    );
+}
+
+#[test]
+fn littles_law_holds_for_the_queue() {
+    // L = λ W for the queue of an M/G/2 station, each replication measuring all three:
+    // the difference L - λ̂ W must be zero within its interval.
+    let service = Expr::Dist(Box::new(ir::Distribution::Uniform {
+        min: c(0.5),
+        max: c(2.5),
+    }));
+    let s = single_station(1.1, 2, service, 20_000.0);
+    let window = s.horizon - s.warmup;
+    let differences = replications(&s, 20, |r| {
+        let rate = metric(r, "pipeline.arrived") / window;
+        metric(r, "resource.server.queue.mean") - rate * metric(r, "pipeline.wait.mean")
+    });
+    assert_covers("L - λW", &differences, 0.0);
+}
+
+#[test]
+fn utilization_equals_offered_load_with_wide_steps() {
+    // Steps take 2 of 8 slots for a gamma-distributed time: utilization = λ E[S] units / c.
+    let service = Expr::Dist(Box::new(ir::Distribution::Gamma {
+        shape: c(2.0),
+        scale: c(1.5),
+    }));
+    let mut s = single_station(0.8, 8, service, 10_000.0);
+    s.pipelines[0].steps[0].units = c(2.0);
+    let utilization = replications(&s, 20, |r| metric(r, "resource.server.utilization"));
+    assert_covers("utilization", &utilization, 0.8 * 3.0 * 2.0 / 8.0);
+}
+
+#[test]
+fn profile_arrivals_follow_the_hourly_multipliers() {
+    // A weekly profile with quiet nights, busy mornings and an empty hour; Poisson triggers
+    // at 60 per hour on average. Counts per hour of the week over 8 weeks must match the
+    // shares (chi-square goodness of fit at the 0.999 level).
+    let mut hourly = Vec::with_capacity(168);
+    for hour in 0..168 {
+        let of_day = hour % 24;
+        hourly.push(match of_day {
+            0..=5 => 0.25,
+            6 => 0.0,
+            7..=11 => 3.0,
+            _ => 1.0,
+        });
+    }
+    let mean = hourly.iter().sum::<f64>() / 168.0;
+    let hourly: Vec<f64> = hourly.iter().map(|m| m / mean).collect();
+    let weeks = 8.0;
+    let mut s = scenario(weeks * 168.0 * 3600.0, 0.0);
+    s.resources.push(pool("cpu", 1_000, ir::Policy::Fifo));
+    s.pipelines
+        .push(pipeline("job", vec![step("work", Some(0), c(1.0), vec![])]));
+    s.profiles.push(ir::Profile {
+        name: "weekly".into(),
+        hourly: hourly.clone(),
+    });
+    let mut triggers = arrivals(exponential(60.0), 0);
+    triggers.profile = Some(0);
+    s.arrivals.push(triggers);
+    let (result, rows) = run_traced(&s, 0);
+    let mut counts = [0.0f64; 168];
+    for row in &rows.arrivals {
+        counts[((row.time / 3600.0) as usize) % 168] += 1.0;
+    }
+    let total = metric(&result, "pipeline.arrived");
+    assert_eq!(total as usize, rows.arrivals.len());
+    let mut chi_square = 0.0;
+    let mut cells = 0;
+    for (hour, multiplier) in hourly.iter().enumerate() {
+        if *multiplier == 0.0 {
+            assert_eq!(counts[hour], 0.0, "an hour with multiplier 0 got arrivals");
+            continue;
+        }
+        let expected = total * multiplier / 168.0;
+        chi_square += (counts[hour] - expected).powi(2) / expected;
+        cells += 1;
+    }
+    let critical = ChiSquared::new(f64::from(cells - 1))
+        .unwrap()
+        .inverse_cdf(0.999);
+    assert!(
+        chi_square < critical,
+        "chi-square {chi_square} over {cells} hours exceeds {critical}"
+    );
+    // The profile keeps the overall mean: 60 per hour. Poisson count, 4 standard deviations.
+    let expected_total = weeks * 168.0 * 60.0;
+    assert!((total - expected_total).abs() < 4.0 * expected_total.sqrt());
+}
+
+#[test]
+fn simultaneous_equal_transfers_each_take_twice_as_long() {
+    // Two pipelines arrive at t = 0 and each reads 1000 bytes over a 100 B/s link: alone a
+    // read takes 10 s, shared each takes 20 s. A third arriving at 100 s is alone again.
+    let mut s = scenario(1_000.0, 0.0);
+    s.resources.push(link("storage", 100.0));
+    let mut read = step("load", None, c(0.0), vec![]);
+    read.reads = Some(ir::Transfer {
+        bytes: c(1000.0),
+        link: 0,
+    });
+    s.pipelines.push(pipeline("copy", vec![read]));
+    s.arrivals.push(replay(vec![0.0, 0.0, 100.0], 0));
+    let (result, rows) = run_traced(&s, 0);
+    let makespans: Vec<f64> = rows.pipelines.iter().map(|p| p.makespan).collect();
+    assert_eq!(makespans.len(), 3);
+    for (makespan, expected) in makespans.iter().zip([20.0, 20.0, 10.0]) {
+        assert!(
+            (makespan - expected).abs() < 1e-9,
+            "makespans {makespans:?}"
+        );
+    }
+    assert!((metric(&result, "link.storage.bytes") - 3000.0).abs() < 1e-6);
+    assert!((metric(&result, "link.storage.utilization") - 0.03).abs() < 1e-12);
+}
+
+#[test]
+fn mm1_processor_sharing_link_sojourn_is_one_over_mu_minus_lambda() {
+    // Pure transfers of exponential size (mean 100 B) on a 100 B/s link: μ = 1, λ = 0.5;
+    // under processor sharing the mean sojourn is 1 / (μ - λ) = 2.
+    let mut s = scenario(20_000.0, 2_000.0);
+    s.drain = true;
+    s.resources.push(link("network", 100.0));
+    let mut transfer = step("send", None, c(0.0), vec![]);
+    transfer.reads = Some(ir::Transfer {
+        bytes: exponential(100.0),
+        link: 0,
+    });
+    s.pipelines.push(pipeline("message", vec![transfer]));
+    s.arrivals.push(arrivals(exponential(2.0), 0));
+    let results: Vec<_> = (0..20).map(|r| run(&s, r)).collect();
+    let sojourn: Vec<f64> = results
+        .iter()
+        .map(|r| metric(r, "pipeline.makespan.mean"))
+        .collect();
+    let utilization: Vec<f64> = results
+        .iter()
+        .map(|r| metric(r, "link.network.utilization"))
+        .collect();
+    assert_covers("M/M/1-PS sojourn", &sojourn, 2.0);
+    assert_covers("link utilization", &utilization, 0.5);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reproducibility and common random numbers
+
+/// A scenario that exercises every sampled part: attributes, a choice, a match on `on`,
+/// reads and writes, parallel steps, validation.
+fn rich_scenario() -> ir::Scenario {
+    let mut s = scenario(3.0 * 86_400.0, 3_600.0);
+    s.labels = vec!["tensorflow".into(), "sklearn".into()];
+    s.resources.push(pool("cpu", 4, ir::Policy::Fifo));
+    s.resources.push(pool("gpu", 2, ir::Policy::Sjf));
+    s.resources.push(link("storage", 50e6));
+    let size = Expr::Dist(Box::new(ir::Distribution::LogNormal {
+        mu: c((2e8f64).ln()),
+        sigma: c(1.0),
+    }));
+    let framework = Expr::Choice(vec![(Value::Label(0), c(0.6)), (Value::Label(1), c(0.4))]);
+    let on_framework = Expr::Match {
+        scrutinee: Box::new(Expr::Var(ir::VarRef::Instance(1))),
+        arms: vec![(vec![0], Expr::Const(Value::Resource(1)))],
+        default: Some(Box::new(Expr::Const(Value::Resource(0)))),
+    };
+    let mut preprocess = step(
+        "preprocess",
+        Some(0),
+        Expr::Binary(
+            ir::BinaryOp::Add,
+            Box::new(c(30.0)),
+            Box::new(Expr::Binary(
+                ir::BinaryOp::Mul,
+                Box::new(Expr::Var(ir::VarRef::Instance(0))),
+                Box::new(c(1e-6)),
+            )),
+        ),
+        vec![],
+    );
+    preprocess.reads = Some(ir::Transfer {
+        bytes: Expr::Var(ir::VarRef::Instance(0)),
+        link: 2,
+    });
+    let mut train = step("train", None, exponential(900.0), vec![0]);
+    train.on = Some(on_framework);
+    train.kind = ir::StepKind::Train;
+    train.accuracy = Some(c(0.9));
+    let report = step("report", Some(0), exponential(60.0), vec![0]);
+    let mut validate = step("validate", Some(0), exponential(90.0), vec![1, 2]);
+    validate.kind = ir::StepKind::Validate;
+    validate.pass = Some(c(0.9));
+    validate.writes = Some(ir::Transfer {
+        bytes: c(1e7),
+        link: 2,
+    });
+    let mut p = pipeline("classic", vec![preprocess, train, report, validate]);
+    p.vars = vec![
+        ir::InstanceVar {
+            name: "asset.size".into(),
+            expr: size,
+        },
+        ir::InstanceVar {
+            name: "framework".into(),
+            expr: framework,
+        },
+    ];
+    s.pipelines.push(p);
+    s.arrivals.push(arrivals(exponential(400.0), 0));
+    s
+}
+
+#[test]
+fn same_scenario_and_replication_give_identical_results_and_traces() {
+    let s = rich_scenario();
+    let (first, first_rows) = run_traced(&s, 3);
+    let (second, second_rows) = run_traced(&s, 3);
+    assert_eq!(
+        format!("{:?}", first.metrics),
+        format!("{:?}", second.metrics)
+    );
+    assert_eq!(
+        format!("{:?}", first_rows.steps),
+        format!("{:?}", second_rows.steps)
+    );
+    assert_eq!(
+        format!("{:?}", first_rows.links),
+        format!("{:?}", second_rows.links)
+    );
+    assert!(first_rows.steps.len() > 100);
+    // Tracing does not change the results.
+    assert_eq!(
+        format!("{:?}", run(&s, 3).metrics),
+        format!("{:?}", first.metrics)
+    );
+    // Another replication is a different sample.
+    assert_ne!(
+        metric(&run(&s, 4), "pipeline.wait.mean"),
+        metric(&first, "pipeline.wait.mean")
+    );
+}
+
+#[test]
+fn a_capacity_change_leaves_the_sampled_workload_unchanged() {
+    let base = rich_scenario();
+    let mut more_gpus = base.clone();
+    if let ir::ResourceKind::Pool(pool) = &mut more_gpus.resources[1].kind {
+        pool.capacity = 8;
+        pool.policy = ir::Policy::Fifo;
+    }
+    let (base_result, base_rows) = run_traced(&base, 0);
+    let (more_result, more_rows) = run_traced(&more_gpus, 0);
+    // Scheduling changed...
+    assert_ne!(
+        metric(&base_result, "pipeline.wait.mean"),
+        metric(&more_result, "pipeline.wait.mean")
+    );
+    // ...the workload did not: same arrivals, and every step execution has the same
+    // service time, resource and bytes.
+    assert_eq!(
+        format!("{:?}", base_rows.arrivals),
+        format!("{:?}", more_rows.arrivals)
+    );
+    let key = |rows: &Rows| {
+        let mut steps: Vec<_> = rows
+            .steps
+            .iter()
+            .map(|r| {
+                (
+                    r.pipeline_id,
+                    r.step,
+                    r.resource,
+                    r.service.to_bits(),
+                    r.bytes.to_bits(),
+                )
+            })
+            .collect();
+        steps.sort();
+        steps
+    };
+    let (base_steps, more_steps) = (key(&base_rows), key(&more_rows));
+    // Compare the executions both runs finished (the end of the horizon cuts differently).
+    let common: Vec<_> = base_steps
+        .iter()
+        .filter(|step| more_steps.binary_search(step).is_ok())
+        .collect();
+    let base_ids: std::collections::BTreeSet<_> = base_steps
+        .iter()
+        .map(|(id, step, ..)| (*id, *step))
+        .collect();
+    let more_ids: std::collections::BTreeSet<_> = more_steps
+        .iter()
+        .map(|(id, step, ..)| (*id, *step))
+        .collect();
+    let both = base_ids.intersection(&more_ids).count();
+    assert!(both > 100);
+    assert_eq!(
+        common.len(),
+        both,
+        "a step sampled differently after a capacity change"
+    );
+    let outcomes = |rows: &Rows| {
+        let mut outcomes: Vec<_> = rows
+            .pipelines
+            .iter()
+            .filter(|p| p.outcome != pipesim::sim::trace::Outcome::Unfinished)
+            .map(|p| (p.id, p.outcome))
+            .collect();
+        outcomes.sort_by_key(|(id, _)| *id);
+        outcomes
+    };
+    // Validation draws are part of the workload too.
+    let more_outcomes: std::collections::BTreeMap<_, _> =
+        outcomes(&more_rows).into_iter().collect();
+    for (id, outcome) in outcomes(&base_rows) {
+        if let Some(other) = more_outcomes.get(&id) {
+            assert_eq!(*other, outcome, "pipeline {id} validated differently");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Semantics
+
+#[test]
+fn warmup_arrivals_are_simulated_but_not_counted() {
+    let mut s = scenario(100.0, 5.0);
+    s.resources.push(pool("cpu", 1, ir::Policy::Fifo));
+    s.pipelines
+        .push(pipeline("job", vec![step("work", Some(0), c(3.0), vec![])]));
+    s.arrivals.push(replay(vec![1.0, 2.0, 10.0, 11.0], 0));
+    let (result, rows) = run_traced(&s, 0);
+    assert_eq!(metric(&result, "pipeline.arrived"), 2.0);
+    assert_eq!(metric(&result, "pipeline.completed"), 2.0);
+    assert_eq!(rows.pipelines.len(), 4);
+    // The second arrival waited 2 s behind the first but is not counted; 11 waits 2 s
+    // behind 10 and is.
+    assert_eq!(metric(&result, "pipeline.wait.mean"), 1.0);
+    // Busy 7..? Resource statistics over [5, 100]: busy [5, 7] and [10, 16] = 8 s.
+    assert!((metric(&result, "resource.cpu.utilization") - 8.0 / 95.0).abs() < 1e-12);
+}
+
+#[test]
+fn horizon_stops_the_run_and_drain_lets_work_finish() {
+    let mut s = scenario(10.0, 0.0);
+    s.resources.push(pool("cpu", 1, ir::Policy::Fifo));
+    s.pipelines
+        .push(pipeline("job", vec![step("work", Some(0), c(4.0), vec![])]));
+    s.arrivals.push(replay(vec![0.0, 1.0, 2.0, 12.0], 0));
+    let stopped = run(&s, 0);
+    assert_eq!(metric(&stopped, "pipeline.arrived"), 3.0);
+    assert_eq!(metric(&stopped, "pipeline.completed"), 2.0);
+    assert_eq!(metric(&stopped, "pipeline.unfinished"), 1.0);
+    s.drain = true;
+    let drained = run(&s, 0);
+    assert_eq!(metric(&drained, "pipeline.completed"), 3.0);
+    assert_eq!(metric(&drained, "pipeline.unfinished"), 0.0);
+    assert_eq!(metric(&drained, "pipeline.makespan.max"), 10.0);
+}
+
+#[test]
+fn dag_steps_run_in_parallel_and_skipped_steps_count_as_done() {
+    // a → (b ‖ c) → d, with c skipped: d starts when b ends.
+    let mut s = scenario(100.0, 0.0);
+    s.resources.push(pool("cpu", 4, ir::Policy::Fifo));
+    let mut skipped = step("c", Some(0), c(50.0), vec![0]);
+    skipped.when = Some(Expr::Const(Value::Bool(false)));
+    s.pipelines.push(pipeline(
+        "dag",
+        vec![
+            step("a", Some(0), c(1.0), vec![]),
+            step("b", Some(0), c(2.0), vec![0]),
+            skipped,
+            step("d", Some(0), c(3.0), vec![1, 2]),
+        ],
+    ));
+    s.arrivals.push(replay(vec![0.0], 0));
+    let (result, rows) = run_traced(&s, 0);
+    assert_eq!(metric(&result, "pipeline.makespan.max"), 6.0);
+    assert_eq!(metric(&result, "step.dag.c.count"), 0.0);
+    let steps: Vec<_> = rows
+        .steps
+        .iter()
+        .map(|r| (r.step, r.start, r.end))
+        .collect();
+    assert_eq!(steps, vec![(0, 0.0, 1.0), (1, 1.0, 3.0), (3, 3.0, 6.0)]);
+}
+
+#[test]
+fn a_failed_validation_rejects_the_pipeline() {
+    let mut s = scenario(100.0, 0.0);
+    s.resources.push(pool("cpu", 1, ir::Policy::Fifo));
+    let mut validate = step("validate", Some(0), c(1.0), vec![0]);
+    validate.kind = ir::StepKind::Validate;
+    validate.pass = Some(c(0.0));
+    s.pipelines.push(pipeline(
+        "p",
+        vec![
+            step("train", Some(0), c(1.0), vec![]),
+            validate,
+            step("deploy", Some(0), c(1.0), vec![1]),
+        ],
+    ));
+    s.arrivals.push(replay(vec![0.0, 0.5], 0));
+    let (result, rows) = run_traced(&s, 0);
+    assert_eq!(metric(&result, "pipeline.rejected"), 2.0);
+    assert_eq!(metric(&result, "pipeline.completed"), 0.0);
+    assert_eq!(metric(&result, "step.p.deploy.count"), 0.0);
+    assert!(rows
+        .pipelines
+        .iter()
+        .all(|p| p.outcome == pipesim::sim::trace::Outcome::Rejected));
+}
+
+#[test]
+fn priority_policy_serves_higher_priority_first() {
+    // One slot busy until t = 10; then a low and a high priority job wait; high goes first.
+    let mut s = scenario(100.0, 0.0);
+    s.resources.push(pool("cpu", 1, ir::Policy::Priority));
+    for (name, priority) in [("low", 1.0), ("high", 5.0)] {
+        let mut p = pipeline(name, vec![step("work", Some(0), c(10.0), vec![])]);
+        p.vars = vec![ir::InstanceVar {
+            name: "priority".into(),
+            expr: c(priority),
+        }];
+        p.priority_var = Some(0);
+        s.pipelines.push(p);
+    }
+    s.arrivals.push(replay(vec![0.0, 1.0], 0));
+    s.arrivals.push(replay(vec![2.0], 1));
+    let (_, rows) = run_traced(&s, 0);
+    let high = rows.steps.iter().find(|r| r.template == 1).unwrap();
+    assert_eq!((high.start, high.wait), (10.0, 8.0));
+    let late_low = rows.steps.iter().find(|r| r.pipeline_id == 1).unwrap();
+    assert_eq!(late_low.start, 20.0);
+}
+
+#[test]
+fn deployed_models_drift_and_monitors_retrain_them() {
+    // One pipeline at t = 0 trains for 100 s to accuracy 0.9; the model loses 0.001 per
+    // second. A monitor every 50 s retrains when accuracy < 0.8: first true at t = 250
+    // (accuracy 0.75), the retrain deploys version 2 at t = 350 with accuracy 0.9 again.
+    let mut s = scenario(400.0, 0.0);
+    s.resources.push(pool("gpu", 1, ir::Policy::Fifo));
+    let mut train = step("train", Some(0), c(100.0), vec![]);
+    train.kind = ir::StepKind::Train;
+    train.accuracy = Some(c(0.9));
+    let mut p = pipeline("model", vec![train]);
+    p.model = Some(ir::ModelSpec {
+        drift: ir::Drift::Linear { per_second: 0.001 },
+    });
+    s.pipelines.push(p);
+    s.arrivals.push(replay(vec![0.0], 0));
+    s.monitors.push(ir::Monitor {
+        name: "stale".into(),
+        every: 50.0,
+        when: Expr::Binary(
+            ir::BinaryOp::Lt,
+            Box::new(Expr::Var(ir::VarRef::Model(ir::ModelVar::Accuracy))),
+            Box::new(c(0.8)),
+        ),
+        retrain: true,
+        pipelines: Vec::new(),
+    });
+    let (result, rows) = run_traced(&s, 0);
+    assert_eq!(metric(&result, "model.retrains"), 1.0);
+    // Live from 100 to 400. Version 1: 0.9 → 0.65 over [100, 350]: mean 0.775 for 250 s.
+    // Version 2: 0.9 → 0.85 over [350, 400]: mean 0.875 for 50 s.
+    let expected = (0.775 * 250.0 + 0.875 * 50.0) / 300.0;
+    assert!((metric(&result, "model.accuracy.mean") - expected).abs() < 1e-9);
+    // Stale from the check at 250 until the replacement at 350: 100 of 300 model-seconds.
+    assert!((metric(&result, "model.stale.fraction") - 100.0 / 300.0).abs() < 1e-9);
+    let events: Vec<_> = rows
+        .models
+        .iter()
+        .map(|m| (m.time, m.version, m.event))
+        .collect();
+    use pipesim::sim::trace::ModelEvent::*;
+    assert_eq!(
+        events,
+        vec![
+            (100.0, 1, Deployed),
+            (250.0, 1, Stale),
+            (250.0, 1, Retrain),
+            (350.0, 1, Replaced),
+            (350.0, 2, Deployed),
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios written in the language, through the front end
+
+/// Checks and lowers `text` (written to a temporary file), failing on any diagnostic.
+fn lower(text: &str, overrides: &[&str]) -> ir::Scenario {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("scenario.pipesim");
+    std::fs::write(&path, text).unwrap();
+    let overrides: Vec<String> = overrides.iter().map(|o| o.to_string()).collect();
+    let checked = pipesim::frontend::check_file(&path, &overrides);
+    assert!(
+        !checked.has_errors(),
+        "diagnostics: {:?}",
+        checked.diagnostics().0
+    );
+    checked.analysis.lowered.expect("a scenario")
+}
+
+const MM1_TEXT: &str = r#"
+// M/M/1: lambda = 0.5/s, mu = 1/s.
+scenario mm1 {
+  horizon = 20000s
+  warmup  = 2000s
+  seed    = 11
+  drain   = true
+}
+resource server { kind = pool  capacity = 1 }
+pipeline job {
+  task work { on = server  duration = exponential(mean = 1s) }
+}
+arrivals poisson {
+  rate     = 1800/h
+  pipeline = job
+}
+"#;
+
+#[test]
+fn mm1_written_in_the_language_matches_theory() {
+    let s = lower(MM1_TEXT, &[]);
+    let results: Vec<_> = (0..20).map(|r| run(&s, r)).collect();
+    let collect = |name: &str| -> Vec<f64> { results.iter().map(|r| metric(r, name)).collect() };
+    assert_covers("M/M/1 mean wait", &collect("pipeline.wait.mean"), 1.0);
+    assert_covers("M/M/1 makespan", &collect("pipeline.makespan.mean"), 2.0);
+    assert_covers(
+        "M/M/1 utilization",
+        &collect("resource.server.utilization"),
+        0.5,
+    );
+    assert_covers(
+        "M/M/1 queue length",
+        &collect("resource.server.queue.mean"),
+        0.5,
+    );
+}
+
+#[test]
+fn a_set_override_changes_capacity_but_not_the_sampled_workload() {
+    let one = lower(MM1_TEXT, &[]);
+    let two = lower(MM1_TEXT, &["server.capacity=2"]);
+    let (one_result, one_rows) = run_traced(&one, 0);
+    let (two_result, two_rows) = run_traced(&two, 0);
+    assert_eq!(
+        format!("{:?}", one_rows.arrivals),
+        format!("{:?}", two_rows.arrivals)
+    );
+    let services = |rows: &Rows| {
+        let mut services: Vec<_> = rows
+            .steps
+            .iter()
+            .map(|r| (r.pipeline_id, r.service.to_bits()))
+            .collect();
+        services.sort();
+        services
+    };
+    // With drain, every pipeline finishes in both runs: the same durations, less waiting.
+    assert_eq!(services(&one_rows), services(&two_rows));
+    assert!(metric(&two_result, "pipeline.wait.mean") < metric(&one_result, "pipeline.wait.mean"));
+}
+
+#[test]
+fn model_drift_and_monitor_written_in_the_language() {
+    // The same story as `deployed_models_drift_and_monitors_retrain_them`, in text: one
+    // trigger at t = 10 s (the window closes at 15 s), training 100 s to accuracy 0.9, drift
+    // 0.1% per second, a monitor every 50 s retraining below 0.8.
+    let s = lower(
+        r#"
+scenario drift { horizon = 410s  seed = 3 }
+resource gpu { kind = pool  capacity = 1 }
+pipeline model_run {
+  train { on = gpu  duration = 100s  accuracy = 0.9 }
+  model { drift = 0.1%/s }
+}
+arrivals once { interarrival = 10s  stop = 15s  pipeline = model_run }
+monitor stale { every = 50s  when = model.accuracy < 0.8  retrain = true }
+"#,
+        &[],
+    );
+    let (result, rows) = run_traced(&s, 0);
+    // Deployed at 110; below 0.8 at 210; the check at 250 sees 0.76 and retrains; version 2
+    // is live at 350 with 0.9 and reaches 0.84 at 410.
+    assert_eq!(metric(&result, "model.retrains"), 1.0);
+    let version_one = (0.9 + 0.66) / 2.0 * 240.0;
+    let version_two = (0.9 + 0.84) / 2.0 * 60.0;
+    let expected = (version_one + version_two) / 300.0;
+    assert!(
+        (metric(&result, "model.accuracy.mean") - expected).abs() < 1e-9,
+        "{} vs {expected}",
+        metric(&result, "model.accuracy.mean")
+    );
+    let deployed: Vec<_> = rows
+        .models
+        .iter()
+        .filter(|m| m.event == pipesim::sim::trace::ModelEvent::Deployed)
+        .map(|m| (m.time, m.version))
+        .collect();
+    assert_eq!(deployed, vec![(110.0, 1), (350.0, 2)]);
+}
+
+#[test]
+fn autoscale_adds_slots_while_the_queue_stays_long_and_releases_idle_ones() {
+    // Five 100 s jobs at t = 0 on one slot; autoscale to at most 3 when the queue stays above
+    // 0 for 10 s, slots arrive 5 s after the decision, and are released after 50 s idle.
+    let mut s = scenario(300.0, 0.0);
+    s.resources.push(ir::Resource {
+        name: "gpu".into(),
+        kind: ir::ResourceKind::Pool(ir::Pool {
+            capacity: 1,
+            policy: ir::Policy::Fifo,
+            cost_per_slot_hour: 3.6,
+            autoscale: Some(ir::Autoscale {
+                min: 1,
+                max: 3,
+                step: 1,
+                when_queue_above: 0.0,
+                sustain: 10.0,
+                idle_release: 50.0,
+                provision: 5.0,
+            }),
+        }),
+    });
+    s.pipelines.push(pipeline(
+        "job",
+        vec![step("work", Some(0), c(100.0), vec![])],
+    ));
+    s.arrivals.push(replay(vec![0.0; 5], 0));
+    let (result, rows) = run_traced(&s, 0);
+    let starts: Vec<f64> = rows.steps.iter().map(|r| r.start).collect();
+    assert_eq!(starts, vec![0.0, 15.0, 25.0, 100.0, 115.0]);
+    // Capacity over time: 1 until 15, 2 until 25, 3 until 175 (the third slot idle since
+    // 125), 2 until 250 (idle since 200), then 1 (the minimum).
+    let capacity_changes: Vec<(f64, u32)> = rows
+        .resources
+        .windows(2)
+        .filter(|pair| pair[0].capacity != pair[1].capacity)
+        .map(|pair| (pair[1].time, pair[1].capacity))
+        .collect();
+    assert_eq!(
+        capacity_changes,
+        vec![(15.0, 2), (25.0, 3), (175.0, 2), (250.0, 1)]
+    );
+    let slot_seconds = 15.0 + 2.0 * 10.0 + 3.0 * 150.0 + 2.0 * 75.0 + 50.0;
+    assert!((metric(&result, "resource.gpu.capacity.mean") - slot_seconds / 300.0).abs() < 1e-12);
+    assert!((metric(&result, "resource.gpu.utilization") - 500.0 / slot_seconds).abs() < 1e-12);
+    assert!((metric(&result, "cost.total") - slot_seconds / 3600.0 * 3.6).abs() < 1e-12);
+}
+
+#[test]
+fn edf_and_fair_share_order_the_queue() {
+    // One slot busy until 10 with pipeline 0. EDF: the later arrival with the earlier
+    // deadline goes first. Fair share: templates alternate although one arrived in a burst.
+    let mut s = scenario(1_000.0, 0.0);
+    s.resources.push(pool("cpu", 1, ir::Policy::Edf));
+    for (name, deadline) in [("relaxed", 1_000.0), ("urgent", 50.0)] {
+        let mut p = pipeline(name, vec![step("work", Some(0), c(10.0), vec![])]);
+        p.vars = vec![ir::InstanceVar {
+            name: "deadline".into(),
+            expr: c(deadline),
+        }];
+        p.deadline_var = Some(0);
+        s.pipelines.push(p);
+    }
+    s.arrivals.push(replay(vec![0.0, 1.0], 0));
+    s.arrivals.push(replay(vec![2.0], 1));
+    let (_, rows) = run_traced(&s, 0);
+    let order: Vec<u32> = rows.steps.iter().map(|r| r.template).collect();
+    assert_eq!(order, vec![0, 1, 0]);
+
+    let mut fair = s.clone();
+    if let ir::ResourceKind::Pool(pool) = &mut fair.resources[0].kind {
+        pool.policy = ir::Policy::FairShare;
+    }
+    fair.arrivals = vec![
+        replay(vec![0.0, 1.0, 1.0, 1.0], 0),
+        replay(vec![2.0, 2.0], 1),
+    ];
+    let (_, rows) = run_traced(&fair, 0);
+    let order: Vec<u32> = rows.steps.iter().map(|r| r.template).collect();
+    // After the first job, the round robin continues from template 1.
+    assert_eq!(order, vec![0, 1, 0, 1, 0, 0]);
+}
+
+#[test]
+fn sudden_drops_lower_accuracy_at_sampled_times() {
+    // Trained to 0.9 at t = 10; drops of 0.1 every 100 s: 0.8 at 110, 0.7 at 210, 0.6 at 310.
+    let mut s = scenario(400.0, 0.0);
+    s.resources.push(pool("gpu", 1, ir::Policy::Fifo));
+    let mut train = step("train", Some(0), c(10.0), vec![]);
+    train.kind = ir::StepKind::Train;
+    train.accuracy = Some(c(0.9));
+    let mut p = pipeline("model", vec![train]);
+    p.model = Some(ir::ModelSpec {
+        drift: ir::Drift::Sudden {
+            time_to_drop: c(100.0),
+            drop: 0.1,
+        },
+    });
+    s.pipelines.push(p);
+    s.arrivals.push(replay(vec![0.0], 0));
+    let (result, rows) = run_traced(&s, 0);
+    let expected = (0.9 * 100.0 + 0.8 * 100.0 + 0.7 * 100.0 + 0.6 * 90.0) / 390.0;
+    assert!((metric(&result, "model.accuracy.mean") - expected).abs() < 1e-9);
+    let drops: Vec<f64> = rows
+        .models
+        .iter()
+        .filter(|m| m.event == pipesim::sim::trace::ModelEvent::Dropped)
+        .map(|m| m.time)
+        .collect();
+    assert_eq!(drops, vec![110.0, 210.0, 310.0]);
+}
+
+#[test]
+fn growth_multiplies_the_rate_within_the_start_stop_window() {
+    // Poisson at 1 per 10 s, growth 2, window [1000, 21000): 4000 arrivals expected.
+    let mut s = scenario(50_000.0, 0.0);
+    s.resources.push(pool("cpu", 100, ir::Policy::Fifo));
+    s.pipelines
+        .push(pipeline("job", vec![step("work", Some(0), c(1.0), vec![])]));
+    let mut triggers = arrivals(exponential(10.0), 0);
+    triggers.growth = 2.0;
+    triggers.start = 1_000.0;
+    triggers.stop = Some(21_000.0);
+    s.arrivals.push(triggers);
+    let (result, rows) = run_traced(&s, 0);
+    let arrived = metric(&result, "pipeline.arrived");
+    assert!((arrived - 4000.0).abs() < 4.0 * 4000f64.sqrt(), "{arrived}");
+    assert!(rows
+        .arrivals
+        .iter()
+        .all(|a| a.time > 1_000.0 && a.time <= 21_000.0));
+}
+
+#[test]
+fn nonpreemptive_priority_waits_follow_cobham() {
+    // Two classes, each Poisson at 0.3/s with exponential(1 s) service, one server. Cobham:
+    // W0 = sum(λ E[S²]) / 2 = 0.6; high W = W0 / (1 - ρ_high) and
+    // low W = W0 / ((1 - ρ_high)(1 - ρ_high - ρ_low)).
+    let mut s = scenario(40_000.0, 4_000.0);
+    s.drain = true;
+    s.resources.push(pool("server", 1, ir::Policy::Priority));
+    for (name, priority) in [("low", 0.0), ("high", 1.0)] {
+        let mut p = pipeline(name, vec![step("work", Some(0), exponential(1.0), vec![])]);
+        p.vars = vec![ir::InstanceVar {
+            name: "priority".into(),
+            expr: c(priority),
+        }];
+        p.priority_var = Some(0);
+        s.pipelines.push(p);
+    }
+    s.arrivals.push(arrivals(exponential(1.0 / 0.3), 0));
+    s.arrivals.push(arrivals(exponential(1.0 / 0.3), 1));
+    let results: Vec<_> = (0..20).map(|r| run(&s, r)).collect();
+    let collect = |name: &str| -> Vec<f64> { results.iter().map(|r| metric(r, name)).collect() };
+    assert_covers(
+        "high priority wait",
+        &collect("step.high.work.wait.mean"),
+        0.6 / 0.7,
+    );
+    assert_covers(
+        "low priority wait",
+        &collect("step.low.work.wait.mean"),
+        0.6 / (0.7 * 0.4),
+    );
+}
+
+#[test]
+fn metric_names_follow_the_contract_order() {
+    let mut s = scenario(10.0, 0.0);
+    s.resources.push(pool("cpu", 1, ir::Policy::Fifo));
+    s.resources.push(link("storage", 1e9));
+    s.resources.push(pool("gpu", 1, ir::Policy::Fifo));
+    s.pipelines.push(pipeline(
+        "classic",
+        vec![
+            step("preprocess", Some(0), c(1.0), vec![]),
+            step("train", Some(2), c(1.0), vec![0]),
+        ],
+    ));
+    s.pipelines.push(pipeline(
+        "edge",
+        vec![step("task", Some(0), c(1.0), vec![])],
+    ));
+    let names: Vec<String> = run(&s, 0).metrics.into_iter().map(|(n, _)| n).collect();
+    let expected = [
+        "pipeline.arrived",
+        "pipeline.completed",
+        "pipeline.rejected",
+        "pipeline.unfinished",
+        "pipeline.wait.mean",
+        "pipeline.wait.p50",
+        "pipeline.wait.p95",
+        "pipeline.wait.p99",
+        "pipeline.wait.max",
+        "pipeline.makespan.mean",
+        "pipeline.makespan.p50",
+        "pipeline.makespan.p95",
+        "pipeline.makespan.p99",
+        "pipeline.makespan.max",
+        "step.classic.preprocess.count",
+        "step.classic.preprocess.wait.mean",
+        "step.classic.preprocess.wait.p95",
+        "step.classic.preprocess.service.mean",
+        "step.classic.train.count",
+        "step.classic.train.wait.mean",
+        "step.classic.train.wait.p95",
+        "step.classic.train.service.mean",
+        "step.edge.task.count",
+        "step.edge.task.wait.mean",
+        "step.edge.task.wait.p95",
+        "step.edge.task.service.mean",
+        "resource.cpu.utilization",
+        "resource.cpu.queue.mean",
+        "resource.cpu.queue.max",
+        "resource.cpu.capacity.mean",
+        "resource.gpu.utilization",
+        "resource.gpu.queue.mean",
+        "resource.gpu.queue.max",
+        "resource.gpu.capacity.mean",
+        "link.storage.bytes",
+        "link.storage.utilization",
+        "model.accuracy.mean",
+        "model.stale.fraction",
+        "model.retrains",
+        "cost.total",
+    ];
+    assert_eq!(names, expected);
+}

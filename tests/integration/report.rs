@@ -1,0 +1,370 @@
+//! `pipesim report`: the HTML dashboard of a run directory written as real files in the
+//! contract format. The HTML is checked by a strict parser (Python's html.parser, in
+//! `check_html.py`), every panel is looked for by id with its chart's axis descriptions, the
+//! step statistics are compared with the traces and snapshot, and headless Chromium renders it.
+
+use crate::influx::{make_traces, write_run_with_points, Trace, TINY_SCENARIO};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const PANELS: &[&str] = &[
+    "parameters",
+    "metrics",
+    "steps",
+    "outcomes",
+    "utilization",
+    "queue",
+    "arrivals",
+    "links",
+    "wait-over-time",
+    "wait-distribution",
+    "makespan-distribution",
+];
+
+/// summary.json points of a two-point sweep over `gpu.capacity` with made-up metrics.
+fn sweep_points() -> String {
+    let point = |capacity: u32, wait: f64, utilization: f64| {
+        format!(
+            r#"{{"params": {{"gpu.capacity": {capacity}, "gpu.policy": "sjf"}}, "replications": 2,
+               "metrics": {{"pipeline.arrived": {{"mean": 60, "ci": 3.5, "n": 2}},
+                            "pipeline.wait.mean": {{"mean": {wait}, "ci": 12.5, "n": 2}},
+                            "pipeline.wait.p95": {{"mean": {}, "ci": 30, "n": 2}},
+                            "pipeline.completed": {{"mean": 50, "ci": 2, "n": 2}},
+                            "resource.cpu.utilization": {{"mean": {utilization}, "ci": 0.02, "n": 2}}}}}}"#,
+            wait * 3.0
+        )
+    };
+    format!("[{}, {}]", point(4, 300.0, 0.71), point(8, 120.0, 0.4))
+}
+
+fn write_sweep_run(root: &Path) -> (PathBuf, Vec<Trace>) {
+    let traces = make_traces(2, 2, 240);
+    let dir = write_run_with_points(root, "growth-sweep", &traces, &sweep_points());
+    (dir, traces)
+}
+
+fn pipesim(args: &[&str]) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_pipesim"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Runs the strict checker; returns its JSON verdict.
+fn check_html(path: &Path) -> Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/integration/check_html.py");
+    let output = Command::new("python3")
+        .arg(&script)
+        .arg(path)
+        .output()
+        .expect("python3 is needed for the HTML check: run `scripts/install-test-deps.sh`");
+    let verdict: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "check_html.py printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    assert!(
+        output.status.success(),
+        "the report is not well-formed: {:#}",
+        verdict["errors"]
+    );
+    verdict
+}
+
+fn texts(verdict: &Value, id: &str) -> Vec<String> {
+    verdict["svgs"][id]
+        .as_array()
+        .map(|a| a.iter().map(|t| t.as_str().unwrap().to_string()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_report_is_well_formed_self_contained_html_with_every_panel() {
+    let temp = tempfile::tempdir().unwrap();
+    let (run_dir, _) = write_sweep_run(temp.path());
+    let output = temp.path().join("out/report.html");
+    std::fs::create_dir(temp.path().join("out")).unwrap();
+    let (code, stderr) = pipesim(&[
+        "report",
+        run_dir.to_str().unwrap(),
+        "-o",
+        output.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("report written to"), "{stderr}");
+    // Written through a temporary name: nothing else is left beside it.
+    let names: Vec<_> = std::fs::read_dir(temp.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, vec!["report.html"]);
+
+    let verdict = check_html(&output);
+    let ids: Vec<&str> = verdict["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_str().unwrap())
+        .collect();
+    for point in 0..2 {
+        assert!(ids.contains(&format!("point-{point}").as_str()));
+        for panel in PANELS {
+            let id = format!("point-{point}-{panel}");
+            assert!(
+                ids.contains(&id.as_str()),
+                "panel {id} missing from {ids:?}"
+            );
+            assert!(
+                verdict["headings"][&id]
+                    .as_array()
+                    .is_some_and(|h| !h.is_empty()),
+                "{id} has no heading"
+            );
+        }
+        // Every chart of the point, with its axis descriptions and units.
+        let expected: &[(&str, &[&str])] = &[
+            (
+                "utilization",
+                &["simulated time (hours)", "busy slots / capacity (%)", "cpu"],
+            ),
+            (
+                "queue",
+                &["simulated time (hours)", "waiting steps (time average)"],
+            ),
+            (
+                "arrivals",
+                &[
+                    "simulated time (hours)",
+                    "arrivals per hour",
+                    "classic",
+                    "edge",
+                ],
+            ),
+            (
+                "links",
+                &["simulated time (hours)", "throughput (GB/s)", "storage"],
+            ),
+            (
+                "wait-over-time",
+                &["arrival time (hours)", "mean wait (seconds)"],
+            ),
+            (
+                "wait-distribution",
+                &["wait (seconds)", "pipelines with smaller wait (%)"],
+            ),
+            (
+                "makespan-distribution",
+                &["makespan (minutes)", "pipelines with smaller makespan (%)"],
+            ),
+        ];
+        for (panel, labels) in expected {
+            let id = format!("point-{point}-{panel}");
+            let found = texts(&verdict, &id);
+            for label in *labels {
+                assert!(
+                    found.iter().any(|t| t == label),
+                    "{id}: `{label}` not in {found:?}"
+                );
+            }
+            // Tick labels: numbers on both axes.
+            let numbers = found.iter().filter(|t| t.parse::<f64>().is_ok()).count();
+            assert!(numbers >= 4, "{id}: too few tick labels in {found:?}");
+        }
+    }
+    // The sweep: metrics against gpu.capacity with error bars.
+    for metric in [
+        "pipeline-wait-mean",
+        "pipeline-wait-p95",
+        "pipeline-completed",
+        "resource-cpu-utilization",
+    ] {
+        let id = format!("sweep-{metric}");
+        let found = texts(&verdict, &id);
+        assert!(found.iter().any(|t| t == "gpu.capacity"), "{id}: {found:?}");
+    }
+    assert!(texts(&verdict, "sweep-pipeline-wait-mean")
+        .iter()
+        .any(|t| t == "pipeline.wait.mean (minutes)"));
+    assert!(texts(&verdict, "sweep-resource-cpu-utilization")
+        .iter()
+        .any(|t| t == "resource.cpu.utilization (%)"));
+    let html = std::fs::read_to_string(&output).unwrap();
+    assert!(html.contains("<h2>Point 1: gpu.capacity = 8, gpu.policy = sjf</h2>"));
+}
+
+/// Mean of seconds written with nanosecond digits.
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+#[test]
+fn step_statistics_match_the_traces() {
+    let temp = tempfile::tempdir().unwrap();
+    let (run_dir, traces) = write_sweep_run(temp.path());
+    let data = pipesim::output::report::aggregate::read_run(&run_dir).unwrap();
+    let steps = traces.iter().find(|t| t.file == "steps.csv").unwrap();
+    let column = |name: &str| steps.header.iter().position(|h| *h == name).unwrap();
+    let mut waits: BTreeMap<(String, String, String), Vec<f64>> = BTreeMap::new();
+    for row in &steps.rows {
+        waits
+            .entry((
+                row.values[0].clone(),
+                row.values[column("template")].clone(),
+                row.values[column("step")].clone(),
+            ))
+            .or_default()
+            .push(row.values[column("wait")].parse().unwrap());
+    }
+    for ((point, template, step), values) in &waits {
+        let traced = &data.traces[&point.parse::<u32>().unwrap()];
+        let stats = &traced.steps[&(template.clone(), step.clone())];
+        assert_eq!(stats.wait.count, values.len() as u64);
+        let exact = mean(values);
+        assert!((stats.wait.mean() - exact).abs() <= 1e-9 * exact.max(1.0));
+        // p95 from the log-scale histogram: within its 2.3 % resolution of the sample's.
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        let p95 = sorted[(0.95 * sorted.len() as f64).ceil() as usize - 1];
+        let approximate = stats.wait.quantile(0.95);
+        assert!(
+            (approximate / p95 - 1.0).abs() < 0.0233 || p95 == approximate,
+            "{approximate} vs {p95}"
+        );
+    }
+    insta::assert_snapshot!(
+        "step_statistics_table",
+        pipesim::output::report::step_table(&data.traces[&0])
+    );
+}
+
+#[test]
+fn a_missing_run_directory_is_a_clear_error() {
+    let temp = tempfile::tempdir().unwrap();
+    let absent = temp.path().join("runs/nothing");
+    let (code, stderr) = pipesim(&["report", absent.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("is not a directory; give a run directory written by `pipesim run`"),
+        "{stderr}"
+    );
+    std::fs::create_dir_all(&absent).unwrap();
+    let (code, stderr) = pipesim(&["report", absent.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("summary.json` is missing"), "{stderr}");
+}
+
+#[test]
+fn a_run_without_traces_still_reports_its_metrics() {
+    let temp = tempfile::tempdir().unwrap();
+    let run_dir = write_run_with_points(temp.path(), "untraced", &[], &sweep_points());
+    let (code, stderr) = pipesim(&["report", run_dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let verdict = check_html(&run_dir.join("report.html"));
+    let html = std::fs::read_to_string(run_dir.join("report.html")).unwrap();
+    assert!(html.contains("No traces were kept for this point"));
+    assert!(verdict["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i == "point-1-utilization"));
+    assert!(html.contains("no resource trace (traces/resources.csv)"));
+}
+
+#[test]
+fn chromium_renders_the_report() {
+    let chromium = Path::new("/usr/bin/chromium");
+    assert!(
+        chromium.exists(),
+        "`/usr/bin/chromium` is missing: run `scripts/install-test-deps.sh`"
+    );
+    let temp = tempfile::tempdir().unwrap();
+    let (run_dir, _) = write_sweep_run(temp.path());
+    let (code, stderr) = pipesim(&["report", run_dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let screenshot = std::env::var_os("PIPESIM_REPORT_SCREENSHOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| temp.path().join("report.png"));
+    let profile = temp.path().join("chromium-profile");
+    let output = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--window-size=1600,5200",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", screenshot.display()))
+        .arg(format!("file://{}", run_dir.join("report.html").display()))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let png = std::fs::read(&screenshot).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // A blank page compresses to a few kilobytes; charts and tables do not.
+    assert!(
+        png.len() > 100_000,
+        "the screenshot is suspiciously small: {} bytes",
+        png.len()
+    );
+}
+
+#[test]
+fn the_report_of_a_real_run_has_every_panel_of_every_point() {
+    let temp = tempfile::tempdir().unwrap();
+    let scenario = temp.path().join("tiny.pipesim");
+    std::fs::write(&scenario, TINY_SCENARIO).unwrap();
+    let run_dir = temp.path().join("run");
+    let (code, stderr) = pipesim(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        run_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr) = pipesim(&["report", run_dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let verdict = check_html(&run_dir.join("report.html"));
+    for point in 0..2 {
+        for panel in PANELS {
+            let id = format!("point-{point}-{panel}");
+            assert!(
+                verdict["ids"].as_array().unwrap().iter().any(|i| i == &id),
+                "{id} missing"
+            );
+        }
+        for panel in [
+            "utilization",
+            "queue",
+            "arrivals",
+            "links",
+            "wait-over-time",
+        ] {
+            let id = format!("point-{point}-{panel}");
+            let found = texts(&verdict, &id);
+            assert!(
+                found
+                    .iter()
+                    .any(|t| t == "simulated time (hours)" || t == "arrival time (hours)"),
+                "{id}: {found:?}"
+            );
+        }
+    }
+    let sweep = texts(&verdict, "sweep-pipeline-wait-mean");
+    assert!(sweep.iter().any(|t| t == "gpu.capacity"), "{sweep:?}");
+}

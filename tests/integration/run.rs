@@ -1,0 +1,558 @@
+//! `pipesim run`, `merge` and `compare`, through the real binary in temporary directories:
+//! reproducibility (same seed, any thread count, sharded or not: the same bytes), the run
+//! directory's layout, the console table and summary.json (snapshots for a fixed seed), the
+//! statistics `compare` reports, and what happens on bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A small platform: pipelines of a CPU preprocess (reading its data set over a link) and a
+/// GPU training step, arriving about every 20 minutes for two days. Training takes 30
+/// minutes on average, so one GPU is overloaded (offered load 1.5) and four are not (0.375).
+const SCENARIO: &str = r#"// A small platform for the tests of `pipesim run`.
+scenario tiny {
+  horizon = 2d
+  warmup  = 2h
+  seed    = 11
+}
+
+resource cpu     { kind = pool  capacity = 4 }
+resource gpu     { kind = pool  capacity = 2 }
+resource storage { kind = link  bandwidth = 1GB/s }
+
+dataset asset {
+  size = lognormal(median = 2GB, sigma = 0.5)
+}
+
+pipeline job {
+  data = asset
+  preprocess { on = cpu  reads = asset.size from storage  duration = exponential(mean = 5min) }
+  train      { on = gpu  duration = exponential(mean = 30min)  accuracy = 0.9 }
+}
+
+arrivals triggers {
+  interarrival = exponential(mean = 20min)
+  pipeline     = job
+}
+
+experiment {
+  replications = 4
+  sweep gpu.capacity = [1, 4]
+  metrics = ["pipeline.wait.mean", "resource.gpu.utilization"]
+}
+"#;
+
+/// The same platform without a sweep, for `compare`.
+fn single_point(capacity: u32, replications: u32) -> String {
+    SCENARIO
+        .replace("sweep gpu.capacity = [1, 4]", "")
+        .replace("capacity = 2 }", &format!("capacity = {capacity} }}"))
+        .replace(
+            "replications = 4",
+            &format!("replications = {replications}"),
+        )
+}
+
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Sandbox {
+        let sandbox = Sandbox {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        sandbox.write("tiny.pipesim", SCENARIO);
+        sandbox
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    fn write(&self, relative: &str, text: &str) {
+        std::fs::write(self.path(relative), text).unwrap();
+    }
+
+    fn pipesim(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_pipesim"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap()
+    }
+
+    /// Runs pipesim and insists on success, showing stderr otherwise.
+    fn ok(&self, args: &[&str]) -> Output {
+        let output = self.pipesim(args);
+        assert!(
+            output.status.success(),
+            "pipesim {args:?} failed with {:?}\nstderr:\n{}",
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output
+    }
+
+    fn read(&self, relative: &str) -> Vec<u8> {
+        std::fs::read(self.path(relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))
+    }
+}
+
+const TRACE_FILES: [&str; 6] = [
+    "pipelines.csv",
+    "steps.csv",
+    "resources.csv",
+    "links.csv",
+    "models.csv",
+    "arrivals.csv",
+];
+
+/// Asserts that two run directories hold the same summary, raw values and traces.
+fn assert_same_results(sandbox: &Sandbox, a: &str, b: &str) {
+    for file in ["summary.json", "replications.jsonl"] {
+        assert!(
+            sandbox.read(&format!("{a}/{file}")) == sandbox.read(&format!("{b}/{file}")),
+            "{file} differs between {a} and {b}"
+        );
+    }
+    for file in TRACE_FILES {
+        let path = format!("traces/{file}");
+        assert!(
+            sandbox.read(&format!("{a}/{path}")) == sandbox.read(&format!("{b}/{path}")),
+            "{path} differs between {a} and {b}"
+        );
+    }
+}
+
+fn line_count(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
+}
+
+#[test]
+fn the_same_seed_gives_the_same_bytes() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&[
+        "run",
+        "tiny.pipesim",
+        "--out",
+        "a",
+        "--trace",
+        "all",
+        "--jobs",
+        "2",
+    ]);
+    sandbox.ok(&[
+        "run",
+        "tiny.pipesim",
+        "--out",
+        "b",
+        "--trace",
+        "all",
+        "--jobs",
+        "2",
+    ]);
+    assert_same_results(&sandbox, "a", "b");
+    // The traces are not trivially equal: every replication wrote rows.
+    let pipelines = sandbox.read("a/traces/pipelines.csv");
+    assert!(
+        line_count(&pipelines) > 2 * 4 * 50,
+        "a two-day run has well over 50 pipelines per replication"
+    );
+
+    // Another seed samples another workload.
+    sandbox.ok(&[
+        "run",
+        "tiny.pipesim",
+        "--out",
+        "c",
+        "--seed",
+        "12",
+        "--trace",
+        "none",
+    ]);
+    assert_ne!(
+        sandbox.read("a/summary.json"),
+        sandbox.read("c/summary.json")
+    );
+}
+
+#[test]
+fn the_number_of_threads_does_not_change_the_results() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&[
+        "run",
+        "tiny.pipesim",
+        "--out",
+        "one",
+        "--trace",
+        "all",
+        "--jobs",
+        "1",
+    ]);
+    sandbox.ok(&[
+        "run",
+        "tiny.pipesim",
+        "--out",
+        "two",
+        "--trace",
+        "all",
+        "--jobs",
+        "2",
+    ]);
+    assert_same_results(&sandbox, "one", "two");
+}
+
+#[test]
+fn merged_shards_equal_the_unsharded_run() {
+    let sandbox = Sandbox::new();
+    // 2 points × 4 replications = 8 items over 3 shards: slices of 2, 3 and 3 items, so a
+    // point's replications are split between shards.
+    sandbox.ok(&["run", "tiny.pipesim", "--out", "whole", "--trace", "all"]);
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let out = format!("shard-{k}");
+        let output = sandbox.ok(&[
+            "run",
+            "tiny.pipesim",
+            "--shard",
+            &shard,
+            "--out",
+            &out,
+            "--trace",
+            "all",
+        ]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(&format!("shard {shard}")), "{stderr}");
+    }
+    // Given in any order.
+    let output = sandbox.ok(&["merge", "shard-3", "shard-1", "shard-2", "--out", "merged"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("merged 3 shards into merged"), "{stderr}");
+    assert_same_results(&sandbox, "whole", "merged");
+
+    // The merged run keeps the scenario and says where it came from.
+    assert_eq!(
+        sandbox.read("merged/scenario/tiny.pipesim"),
+        SCENARIO.as_bytes()
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&sandbox.read("merged/manifest.json")).unwrap();
+    assert_eq!(manifest["shard"], serde_json::Value::Null);
+    assert_eq!(manifest["merged_from"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn merge_refuses_incomplete_or_mismatched_shards() {
+    let sandbox = Sandbox::new();
+    for (shard, out, seed) in [
+        ("1/3", "s1", "11"),
+        ("2/3", "s2", "11"),
+        ("3/3", "s3", "11"),
+        ("3/3", "other-seed", "99"),
+    ] {
+        sandbox.ok(&[
+            "run",
+            "tiny.pipesim",
+            "--shard",
+            shard,
+            "--out",
+            out,
+            "--seed",
+            seed,
+            "--trace",
+            "none",
+        ]);
+    }
+    let missing = sandbox.pipesim(&["merge", "s1", "s2", "--out", "m1"]);
+    assert_eq!(missing.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(stderr.contains("shard 3/3 is missing"), "{stderr}");
+
+    let twice = sandbox.pipesim(&["merge", "s1", "s2", "s2", "--out", "m2"]);
+    assert_eq!(twice.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&twice.stderr);
+    assert!(stderr.contains("shard 2/3 is given twice"), "{stderr}");
+
+    let mixed = sandbox.pipesim(&["merge", "s1", "s2", "other-seed", "--out", "m3"]);
+    assert_eq!(mixed.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&mixed.stderr);
+    assert!(
+        stderr.contains("the seed is 11 in the first and 99 in the second"),
+        "{stderr}"
+    );
+
+    let whole = sandbox.pipesim(&["run", "tiny.pipesim", "--out", "whole", "--trace", "none"]);
+    assert!(whole.status.success());
+    let not_a_shard = sandbox.pipesim(&["merge", "whole", "s1", "--out", "m4"]);
+    assert_eq!(not_a_shard.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&not_a_shard.stderr);
+    assert!(stderr.contains("`whole` is not a shard"), "{stderr}");
+
+    for out in ["m1", "m2", "m3", "m4"] {
+        assert!(!sandbox.path(out).exists(), "a failed merge wrote `{out}`");
+    }
+}
+
+/// The values of `metric` at point 0 of a compare JSON.
+fn compared<'a>(json: &'a serde_json::Value, metric: &str) -> &'a serde_json::Value {
+    &json["points"][0]["metrics"][metric]
+}
+
+#[test]
+fn compare_tells_a_real_difference_from_noise() {
+    let sandbox = Sandbox::new();
+    sandbox.write("one-gpu.pipesim", &single_point(1, 8));
+    sandbox.write("four-gpus.pipesim", &single_point(4, 8));
+    let run = |file: &str, out: &str, seed: &str| {
+        sandbox.ok(&["run", file, "--out", out, "--seed", seed, "--trace", "none"]);
+    };
+    run("one-gpu.pipesim", "one-gpu", "1");
+    run("four-gpus.pipesim", "four-gpus", "1");
+    run("four-gpus.pipesim", "four-gpus-seed-2", "2");
+
+    // Offered load 1.5 on one GPU against 0.375 on four: waits differ by far more than noise.
+    let output = sandbox.ok(&["compare", "one-gpu", "four-gpus", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let wait = compared(&json, "pipeline.wait.mean");
+    assert!(wait["p"].as_f64().unwrap() < 0.05, "{wait}");
+    assert_eq!(wait["verdict"], "b_better", "{wait}");
+    assert!(wait["difference"].as_f64().unwrap() < 0.0, "{wait}");
+    assert_eq!(wait["a"]["n"], 8);
+
+    // Two seeds of one configuration: the same system, so no difference at the 95% level.
+    // (With fixed seeds this is deterministic; a true null gives p < 0.05 one time in 20,
+    // and these seeds were chosen before the test was first run.)
+    let output = sandbox.ok(&[
+        "compare",
+        "four-gpus",
+        "four-gpus-seed-2",
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let wait = compared(&json, "pipeline.wait.mean");
+    assert!(wait["p"].as_f64().unwrap() >= 0.05, "{wait}");
+    assert_eq!(wait["verdict"], "no_significant_difference", "{wait}");
+
+    // The table says the same in words.
+    let output = sandbox.ok(&["compare", "one-gpu", "four-gpus"]);
+    let table = String::from_utf8_lossy(&output.stdout);
+    let wait_line = table
+        .lines()
+        .find(|l| l.starts_with("pipeline.wait.mean "))
+        .unwrap_or_else(|| panic!("no wait row in\n{table}"));
+    assert!(wait_line.ends_with("B better"), "{wait_line}");
+    insta::assert_snapshot!("compare_table", table);
+}
+
+#[test]
+fn an_invalid_scenario_runs_nothing() {
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "broken.pipesim",
+        &SCENARIO.replace("on = gpu  duration", "on = gpuu  duration"),
+    );
+    let output = sandbox.pipesim(&["run", "broken.pipesim"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("gpuu"), "{stderr}");
+    assert!(stderr.contains("1 error"), "{stderr}");
+    // The same diagnostics as `check`.
+    let check = sandbox.pipesim(&["check", "broken.pipesim"]);
+    assert_eq!(check.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&check.stderr), stderr);
+    assert!(output.stdout.is_empty());
+    assert!(
+        !sandbox.path("runs").exists(),
+        "no run directory for an invalid scenario"
+    );
+}
+
+#[test]
+fn a_missing_file_is_an_io_error() {
+    let sandbox = Sandbox::new();
+    let output = sandbox.pipesim(&["run", "missing.pipesim"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot read `missing.pipesim`"), "{stderr}");
+    assert!(!sandbox.path("runs").exists());
+}
+
+#[test]
+fn a_module_without_a_scenario_has_nothing_to_run() {
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "module.pipesim",
+        "resource gpu { kind = pool  capacity = 2 }\n",
+    );
+    let output = sandbox.pipesim(&["run", "module.pipesim"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no `scenario` block"), "{stderr}");
+    assert!(!sandbox.path("runs").exists());
+}
+
+#[test]
+fn usage_errors_exit_2_before_running() {
+    let sandbox = Sandbox::new();
+    for (args, expected) in [
+        (vec!["run", "tiny.pipesim", "--shard", "4/3"], "--shard K/N"),
+        (vec!["run", "tiny.pipesim", "--jobs", "0"], "--jobs 0"),
+        (
+            vec!["run", "tiny.pipesim", "--replications", "0"],
+            "--replications 0",
+        ),
+        (
+            vec!["run", "tiny.pipesim", "--seed", "9007199254740993"],
+            "`--seed` must be at most",
+        ),
+        // InfluxDB options that name no database are refused before anything runs.
+        (
+            vec!["run", "tiny.pipesim", "--influx", "http://127.0.0.1:9"],
+            "--influx-db",
+        ),
+    ] {
+        let output = sandbox.pipesim(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    assert!(!sandbox.path("runs").exists());
+
+    std::fs::create_dir(sandbox.path("taken")).unwrap();
+    sandbox.write("taken/summary.json", "{}");
+    let output = sandbox.pipesim(&["run", "tiny.pipesim", "--out", "taken"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("already exists"));
+    assert_eq!(
+        sandbox.read("taken/summary.json"),
+        b"{}",
+        "an existing run is never overwritten"
+    );
+}
+
+#[test]
+fn the_run_directory_holds_everything_to_repeat_and_read_the_run() {
+    let sandbox = Sandbox::new();
+    let output = sandbox.ok(&["run", "tiny.pipesim", "--format", "json"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let saved = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("run saved to "))
+        .unwrap_or_else(|| panic!("no path on stderr:\n{stderr}"));
+    assert!(saved.starts_with("runs/tiny-"), "{saved}");
+    let run = Path::new(saved);
+
+    // --format json prints summary.json alone on stdout.
+    assert_eq!(
+        output.stdout,
+        sandbox.read(&format!("{saved}/summary.json"))
+    );
+    // No temporary directory is left beside it.
+    let entries: Vec<_> = std::fs::read_dir(sandbox.path("runs")).unwrap().collect();
+    assert_eq!(entries.len(), 1);
+
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let points = summary["points"].as_array().unwrap();
+    assert_eq!(points.len(), 2);
+    assert_eq!(points[0]["params"]["gpu.capacity"].as_f64(), Some(1.0));
+    assert_eq!(points[1]["params"]["gpu.capacity"].as_f64(), Some(4.0));
+    assert_eq!(points[0]["replications"], 4);
+
+    // Traces of replication 0 of each point (`--trace first`), with names and header rows.
+    let pipelines =
+        String::from_utf8(sandbox.read(&format!("{saved}/traces/pipelines.csv"))).unwrap();
+    let mut lines = pipelines.lines();
+    assert_eq!(
+        lines.next(),
+        Some("point,replication,id,template,arrival,start,end,wait,makespan,outcome")
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert!(
+        rows.iter().all(|r| r[1] == "0" && r[3] == "job"),
+        "only replication 0, names not ids"
+    );
+    assert!(rows.iter().any(|r| r[0] == "0") && rows.iter().any(|r| r[0] == "1"));
+    let steps = String::from_utf8(sandbox.read(&format!("{saved}/traces/steps.csv"))).unwrap();
+    assert!(
+        steps
+            .lines()
+            .skip(1)
+            .any(|l| l.contains(",job,train,train,gpu,")),
+        "{}",
+        &steps[..steps.len().min(500)]
+    );
+
+    // Raw values: one line per replication.
+    let records = sandbox.read(&format!("{saved}/replications.jsonl"));
+    assert_eq!(line_count(&records), 8);
+
+    // The scenario copy repeats the run.
+    let again = sandbox.ok(&[
+        "run",
+        run.join("scenario/tiny.pipesim").to_str().unwrap(),
+        "--out",
+        "again",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(again.stdout, output.stdout);
+}
+
+#[test]
+fn console_table_and_summary_for_a_fixed_seed() {
+    let sandbox = Sandbox::new();
+    let output = sandbox.ok(&["run", "tiny.pipesim", "--out", "run", "--trace", "none"]);
+    insta::assert_snapshot!("run_table", String::from_utf8_lossy(&output.stdout));
+    insta::assert_snapshot!(
+        "run_summary_json",
+        String::from_utf8(sandbox.read("run/summary.json")).unwrap()
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&sandbox.read("run/manifest.json")).unwrap();
+    insta::assert_json_snapshot!("run_manifest", manifest, {
+        ".command" => "[command line]",
+        ".started_utc" => "[start time]",
+        ".wall_seconds" => "[wall time]",
+        ".jobs" => "[threads]",
+    });
+}
+
+/// The Slurm script's array-task branch (what each task of the job array runs) writes shards
+/// that merge into the unsharded run. Slurm itself is not here; the submission branch only
+/// calls `sbatch`.
+#[test]
+fn the_slurm_array_tasks_shard_the_run() {
+    let sandbox = Sandbox::new();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/slurm/pipesim-array.sbatch");
+    for task in 1..=3 {
+        let output = Command::new("bash")
+            .arg(&script)
+            .current_dir(sandbox.dir.path())
+            .env("PIPESIM", env!("CARGO_BIN_EXE_pipesim"))
+            .env("SCENARIO", "tiny.pipesim")
+            .env("SHARDS", "3")
+            .env("RUN", "runs/tiny")
+            .env("PIPESIM_ARGS", "--seed 5")
+            .env("SLURM_ARRAY_TASK_ID", task.to_string())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "task {task}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    sandbox.ok(&[
+        "merge",
+        "runs/tiny.shards/shard-1",
+        "runs/tiny.shards/shard-2",
+        "runs/tiny.shards/shard-3",
+        "--out",
+        "merged",
+    ]);
+    sandbox.ok(&["run", "tiny.pipesim", "--seed", "5", "--out", "whole"]);
+    // With the default `--trace first`, replication 0 of point 1 lies in the second shard.
+    assert_same_results(&sandbox, "whole", "merged");
+}
