@@ -1734,7 +1734,21 @@ impl<'a> Analyzer<'a> {
             let typed = self.expr(&e, &scope);
             let good = match attr_name {
                 "priority" => self.expect(&typed, Expect::Dim(Dim::NONE), e.span, "priority"),
-                "deadline" => self.expect(&typed, Expect::Dim(Dim::TIME), e.span, "deadline"),
+                "deadline" => {
+                    let good = self.expect(&typed, Expect::Dim(Dim::TIME), e.span, "deadline");
+                    match const_num(&typed.ir) {
+                        Some(v) if good && v <= 0.0 => {
+                            self.out_of_range(
+                                e.span,
+                                format!("`deadline` must be positive, found {}", self.text(e.span)),
+                                "a deadline is a duration after the pipeline arrives, such as `6h`"
+                                    .into(),
+                            );
+                            false
+                        }
+                        _ => good,
+                    }
+                }
                 _ => self.user_value(&typed, e.span, attr_name),
             };
             ok &= good && typed.ty != Ty::Error;

@@ -711,3 +711,49 @@ fn independent_mistakes_are_all_reported_once_without_cascades() {
         ]
     );
 }
+
+#[test]
+fn experiment_metric_names_are_exactly_the_ones_a_run_produces() {
+    // `metrics = [...]` is validated against names analysis derives from the scenario; they
+    // must be the engine's, or a valid name would be rejected (or a typo accepted).
+    let checked = frontend::check_file(
+        &Path::new(OK_DIR).join("every_construct.pipesim"),
+        &["scenario.horizon=1d".to_string()],
+    );
+    let scenario = checked.analysis.scenario.as_ref().expect("lowered");
+    let result = pipesim::sim::run_replication(scenario, 0, &mut pipesim::sim::trace::NullSink);
+    let produced: BTreeSet<String> = result
+        .metrics
+        .iter()
+        .map(|(name, _)| name.clone())
+        .collect();
+    let accepted: BTreeSet<String> =
+        pipesim::analysis::paths::metric_names(&scenario.resources, &scenario.pipelines)
+            .into_iter()
+            .collect();
+    assert_eq!(produced, accepted);
+}
+
+#[test]
+fn documentation_scenarios_check_without_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocks = super::syntax::documentation_blocks();
+    assert!(!blocks.is_empty());
+    for (index, (name, text)) in blocks.iter().enumerate() {
+        let path = dir.path().join(format!("block{index}.pipesim"));
+        std::fs::write(&path, text).unwrap();
+        let checked = frontend::check_file(&path, &[]);
+        let errors: Vec<_> = checked
+            .diagnostics()
+            .0
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect();
+        let report = diagnostic::render(&checked.sources, &errors, Style::Colourless, 100);
+        assert!(
+            errors.is_empty(),
+            "the block at {name} has errors:\n{report}"
+        );
+    }
+}
