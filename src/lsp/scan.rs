@@ -367,7 +367,10 @@ impl Outline {
                     if let Some(frame) = stack.last() {
                         let at_block_level = paren == frame.paren_base
                             && self.blocks[frame.block].kind != BlockKind::Expr;
-                        if at_block_level && self.is(text, i + 1, "=") {
+                        // `sweep gpu.capacity = [...]` names a path, not an attribute.
+                        let in_path_or_sweep =
+                            i > 0 && matches!(self.text(text, i - 1), "." | "sweep");
+                        if at_block_level && self.is(text, i + 1, "=") && !in_path_or_sweep {
                             self.attrs.push(AttrInfo {
                                 name: self.name(text, i),
                                 block: frame.block,

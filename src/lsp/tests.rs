@@ -115,8 +115,9 @@ impl Fixture {
             .collect()
     }
 
-    /// The text a definition at `needle`+`shift` points at, and whether it is in this file.
-    fn definition(&self, needle: &str, shift: usize) -> (String, bool) {
+    /// What a definition at `needle`+`shift` points at: the name there, and its whole line
+    /// (trimmed), which says whether it is the declaration rather than another use.
+    fn definition(&self, needle: &str, shift: usize) -> (String, String) {
         let resolved = self
             .context()
             .resolve_at(self.offset(needle, shift))
@@ -130,7 +131,7 @@ impl Fixture {
         let end = target.offset(location.range.end);
         (
             target.text[start..end].to_string(),
-            location.uri == self.doc.uri,
+            target.line_at(start).trim().to_string(),
         )
     }
 }
@@ -218,33 +219,49 @@ fn hover_on_a_name_shows_its_declaration_and_comment() {
 #[test]
 fn definition_finds_declarations_steps_members_and_modules() {
     let f = fixture(SCENARIO);
+    let at = |needle: &str, shift: usize| f.definition(needle, shift);
+    let pair = |name: &str, line: &str| (name.to_string(), line.to_string());
     assert_eq!(
-        f.definition("on       = cpu", 12),
-        ("cpu".to_string(), true)
+        at("on       = cpu", 12),
+        pair("cpu", "resource cpu     { kind = pool  capacity = 64 }")
     );
     assert_eq!(
-        f.definition("data      = asset", 13),
-        ("asset".to_string(), true)
+        at("data      = asset", 13),
+        pair("asset", "dataset asset {")
     );
-    assert_eq!(f.definition("after train", 7), ("train".to_string(), true));
+    assert_eq!(at("after train", 7), pair("train", "train {"));
     assert_eq!(
-        f.definition("reads    = asset.size", 18),
-        ("size".to_string(), true)
-    );
-    assert_eq!(
-        f.definition("match framework", 7),
-        ("framework".to_string(), true)
+        at("reads    = asset.size", 18),
+        pair("size", "size       = instances * 8B")
     );
     assert_eq!(
-        f.definition("sweep gpu.capacity", 12),
-        ("capacity".to_string(), true)
+        at("match framework", 7),
+        pair(
+            "framework",
+            "framework = choice { tensorflow: 0.45, sklearn: 0.55 }"
+        )
     );
+    // A sweep path's attribute: the resource's own `capacity`, not the path itself.
+    let resolved = f
+        .context()
+        .resolve_at(f.offset("sweep gpu.capacity", 12))
+        .unwrap();
+    let location = resolved.location().unwrap();
+    let gpu_capacity = f.offset("capacity = 8 ", 0);
+    assert_eq!(f.doc.offset(location.range.start), gpu_capacity);
+    assert_eq!(at("classic: 0.6", 1), pair("classic", "pipeline classic {"));
+    // A label in a `match` arm: where the pipeline's `choice` names it.
+    let resolved = f
+        .context()
+        .resolve_at(f.offset("tensorflow => gpu", 3))
+        .unwrap();
+    let location = resolved.location().unwrap();
     assert_eq!(
-        f.definition("classic: 0.6", 1),
-        ("classic".to_string(), true)
+        f.doc.offset(location.range.start),
+        f.offset("tensorflow: 0.45", 0)
     );
     // An imported name: the declaration in the module's file.
-    assert_eq!(f.definition("lib.edge", 5), ("edge".to_string(), false));
+    assert_eq!(at("lib.edge", 5), pair("edge", "pipeline edge {"));
     // The import path: the module file itself (an empty range at its start).
     let resolved = f
         .context()
