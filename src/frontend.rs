@@ -30,7 +30,24 @@ impl Checked {
 /// Loads, checks and lowers `entry` with `overrides` (each `PATH=VALUE`, as on the command line).
 pub fn check_file(entry: &Path, overrides: &[String]) -> Checked {
     let mut sources = SourceMap::new();
-    let (program, mut diagnostics) = loader::load(entry, &mut sources);
+    let (program, diagnostics) = loader::load(entry, &mut sources);
+    check_loaded(sources, program, diagnostics, overrides)
+}
+
+/// Like [`check_file`], with the entry file's text given rather than read (the language
+/// server's unsaved buffer); imports are still read relative to `entry`.
+pub fn check_text(entry: &Path, text: String, overrides: &[String]) -> Checked {
+    let mut sources = SourceMap::new();
+    let (program, diagnostics) = loader::load_source(entry, text, &mut sources);
+    check_loaded(sources, program, diagnostics, overrides)
+}
+
+fn check_loaded(
+    mut sources: SourceMap,
+    program: Program,
+    mut diagnostics: Diagnostics,
+    overrides: &[String],
+) -> Checked {
     let mut parsed = Vec::new();
     for text in overrides {
         match parse_override(&mut sources, text) {

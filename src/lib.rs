@@ -14,6 +14,7 @@ pub mod format;
 pub mod frontend;
 pub mod ir;
 pub mod loader;
+pub mod lsp;
 pub mod output;
 pub mod sim;
 pub mod source;

@@ -77,6 +77,26 @@ pub fn load(entry: &Path, sources: &mut SourceMap) -> (Program, Diagnostics) {
     (loader.program, loader.diagnostics)
 }
 
+/// Loads `entry` from `text` instead of reading it (an editor's unsaved buffer, for the
+/// language server). Its imports still resolve relative to `entry` and are read from disk.
+pub fn load_source(entry: &Path, text: String, sources: &mut SourceMap) -> (Program, Diagnostics) {
+    let mut loader = Loader {
+        sources,
+        program: Program::default(),
+        diagnostics: Diagnostics::default(),
+        stack: Vec::new(),
+    };
+    // A buffer that was never saved has no canonical path yet: use the path as given.
+    let canonical = std::fs::canonicalize(entry).unwrap_or_else(|_| entry.to_path_buf());
+    let shown = entry.to_path_buf();
+    let name = display_path(&shown);
+    let file = loader
+        .sources
+        .add(name, Origin::Disk { shown, canonical }, text);
+    loader.load_module(file);
+    (loader.program, loader.diagnostics)
+}
+
 struct Loader<'a> {
     sources: &'a mut SourceMap,
     program: Program,

@@ -5,6 +5,7 @@ mod engine;
 mod fit;
 mod fmt;
 mod influx;
+mod lsp;
 mod models;
 mod report;
 mod run;

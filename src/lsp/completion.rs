@@ -1,0 +1,692 @@
+//! Completion: what may be written at the cursor. Top-level keywords between declarations;
+//! the attributes (and steps, nested blocks) valid in the block the cursor is in; after `=`,
+//! declared names, distributions with snippets of their named parameters, functions, and the
+//! values an attribute takes (`policy =` lists policies); units after a number; the steps of
+//! the pipeline after `after`; members after `alias.` or `dataset.`.
+
+use super::docs::{self, BlockContext, Entry};
+use super::document::{self, Document};
+use super::navigate::Context;
+use super::scan::{BlockKind, TokenKind};
+use crate::syntax::ast::DeclKind;
+use lsp_types::{
+    CompletionItem, CompletionItemKind, CompletionTextEdit, Documentation, InsertTextFormat,
+    MarkupContent, MarkupKind, TextEdit,
+};
+
+/// What the client can take.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    pub snippets: bool,
+}
+
+/// Tokens after which an expression (a value) is expected.
+const VALUE_PRECEDERS: &[&str] = &[
+    "=", "+", "-", "*", "/", "<", "<=", ">", ">=", "==", "!=", "&&", "||", "!", "(", ",", "[",
+    "=>", ":", "|", "from", "to", "if", "then", "else", "when", "match",
+];
+
+pub fn complete(context: &Context, offset: usize, options: Options) -> Vec<CompletionItem> {
+    let doc = context.doc;
+    let outline = &doc.outline;
+    let text = &doc.text;
+    let mut out = Completions {
+        items: Vec::new(),
+        options,
+    };
+    if inside_comment(doc, offset) {
+        return Vec::new();
+    }
+    let last = outline.token_before(offset);
+    if let Some(i) = outline.token_at(offset) {
+        if inside_string(doc, i, offset) {
+            if i > 0 && outline.text(text, i - 1) == "import" {
+                import_paths(doc, &mut out);
+            } else if assigned_attribute(doc, offset).as_deref() == Some("metrics") {
+                metric_names(doc, &mut out);
+            }
+            // Replace what is typed of the string: editors split words at `/` and `.`.
+            let typed = doc.range(outline.tokens[i].start + 1, offset);
+            for completion in &mut out.items {
+                let edit = TextEdit::new(typed, completion.label.clone());
+                completion.text_edit = Some(CompletionTextEdit::Edit(edit));
+            }
+            return out.items;
+        }
+    }
+    let prefix = last.filter(|&i| {
+        let t = outline.tokens[i];
+        t.end == offset && matches!(t.kind, TokenKind::Ident | TokenKind::Number)
+    });
+    if let Some(i) = prefix {
+        let t = outline.tokens[i];
+        if t.kind == TokenKind::Number {
+            units(doc, t.unit_start, offset, &mut out);
+            return out.items;
+        }
+    }
+    let before = match prefix {
+        Some(i) => i.checked_sub(1),
+        None => last,
+    };
+    let before_text = before.map(|i| outline.text(text, i));
+
+    // `alias.` / `dataset.`: members.
+    if before_text == Some(".") {
+        if let Some(owner) = before.and_then(|i| i.checked_sub(1)) {
+            members(context, owner, &mut out);
+        }
+        return out.items;
+    }
+    if before_text == Some("sweep") {
+        // A sweep path starts with a declaration (or `scenario`); `.` then offers its members.
+        declared_names(doc, None, &mut out);
+        if let Some(scenario) = docs::keyword("scenario") {
+            out.push(item(
+                "scenario",
+                CompletionItemKind::MODULE,
+                scenario.doc,
+                None,
+            ));
+        }
+        return out.items;
+    }
+    let entry_block = outline.entry_block_at(offset);
+    if let Some(pipeline) = after_list(doc, before, offset, entry_block) {
+        for (_, step) in outline.steps(pipeline) {
+            if let Some(name) = step.step_name() {
+                out.push(item(&name.text, CompletionItemKind::FUNCTION, "step", None));
+            }
+        }
+        return out.items;
+    }
+    let Some(block) = entry_block else {
+        top_level(&mut out);
+        return out.items;
+    };
+    let block_info = &outline.blocks[block];
+    let in_expression_braces = outline
+        .block_at(offset)
+        .is_some_and(|b| outline.blocks[b].kind == BlockKind::Expr);
+    // Inside a distribution's parentheses, before a name: its parameters.
+    if matches!(before_text, Some("(" | ",")) {
+        let after_paren = before.map_or(0, |i| i + 1);
+        if let Some(callee) = outline.enclosing_callee(text, after_paren) {
+            if let Some(distribution) = docs::distribution(&callee) {
+                let mut seen = Vec::new();
+                for param in distribution.forms.iter().flat_map(|f| f.iter()) {
+                    if !seen.contains(&param.name) {
+                        seen.push(param.name);
+                        let insert = format!("{} = ", param.name);
+                        out.push(
+                            item(param.name, CompletionItemKind::FIELD, param.doc, None).insert(
+                                &insert,
+                                &insert,
+                                out.options,
+                            ),
+                        );
+                    }
+                }
+                return out.items;
+            }
+        }
+    }
+    let value_position =
+        in_expression_braces || before_text.is_some_and(|b| VALUE_PRECEDERS.contains(&b));
+    if value_position {
+        let assigned = outline
+            .attrs_of(block)
+            .filter(|a| a.name.start < offset)
+            .last()
+            .map(|a| a.name.text.clone());
+        let attribute = match before_text {
+            Some("from" | "to") => Some("from".to_string()),
+            _ => assigned,
+        };
+        values(context, block, attribute.as_deref(), offset, &mut out);
+        return out.items;
+    }
+    if let Some(ctx) = block_info.context() {
+        // Attributes already written are not offered again (a duplicate is an error), nor
+        // those of the other kind of resource.
+        let prefix_start = prefix.map(|i| outline.tokens[i].start);
+        let written: Vec<&str> = outline
+            .attrs_of(block)
+            .filter(|a| Some(a.name.start) != prefix_start)
+            .map(|a| a.name.text.as_str())
+            .collect();
+        let resource_kind = resource_kind(doc, block);
+        for attribute in docs::attributes(ctx) {
+            if written.contains(&attribute.name)
+                || !fits_resource_kind(resource_kind, attribute.name)
+            {
+                continue;
+            }
+            let insert = format!("{} = ", attribute.name);
+            let snippet = format!("{} = $0", attribute.name);
+            out.push(
+                item(
+                    attribute.name,
+                    CompletionItemKind::PROPERTY,
+                    attribute.doc,
+                    Some(ctx),
+                )
+                .insert(&insert, &snippet, out.options),
+            );
+        }
+        for sub in docs::sub_blocks(ctx) {
+            if sub.name == "autoscale" && resource_kind == Some("link") {
+                // Autoscaling adds slots: a link has none.
+                continue;
+            }
+            let (plain, snippet) = if sub.name == "sweep" {
+                ("sweep ".to_string(), "sweep ${1:path} = [$0]".to_string())
+            } else {
+                (
+                    format!("{} {{\n}}", sub.name),
+                    format!("{} {{\n\t$0\n}}", sub.name),
+                )
+            };
+            out.push(
+                item(sub.name, CompletionItemKind::KEYWORD, sub.doc, None).insert(
+                    &plain,
+                    &snippet,
+                    out.options,
+                ),
+            );
+        }
+    }
+    out.items
+}
+
+/// The value of a resource block's `kind = ...`, if written.
+fn resource_kind(doc: &Document, block: usize) -> Option<&str> {
+    let outline = &doc.outline;
+    if outline.blocks[block].kind != BlockKind::Decl(DeclKind::Resource) {
+        return None;
+    }
+    let kind = outline.attrs_of(block).find(|a| a.name.text == "kind")?;
+    let at = outline
+        .tokens
+        .partition_point(|t| t.start < kind.name.start);
+    let value = at + 2;
+    (value < outline.tokens.len() && outline.tokens[value].kind == TokenKind::Ident)
+        .then(|| outline.text(&doc.text, value))
+}
+
+fn fits_resource_kind(kind: Option<&str>, attribute: &str) -> bool {
+    use crate::analysis::lower::{LINK_ATTRS, POOL_ATTRS};
+    let in_table = |table: &[(&str, _)]| table.iter().any(|(name, _)| *name == attribute);
+    match kind {
+        Some("pool") => in_table(POOL_ATTRS),
+        Some("link") => in_table(LINK_ATTRS),
+        _ => true,
+    }
+}
+
+struct Completions {
+    items: Vec<CompletionItem>,
+    options: Options,
+}
+
+impl Completions {
+    fn push(&mut self, item: CompletionItem) {
+        if !self.items.iter().any(|i| i.label == item.label) {
+            let mut item = item;
+            // Keep the order the items were added in: the most likely first.
+            item.sort_text = Some(format!("{:04}", self.items.len()));
+            self.items.push(item);
+        }
+    }
+}
+
+fn item(
+    label: &str,
+    kind: CompletionItemKind,
+    doc: &str,
+    context: Option<BlockContext>,
+) -> CompletionItem {
+    let detail = context.map(docs::context_name);
+    CompletionItem {
+        label: label.to_string(),
+        kind: Some(kind),
+        detail,
+        documentation: (!doc.is_empty()).then(|| {
+            Documentation::MarkupContent(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: doc.to_string(),
+            })
+        }),
+        ..CompletionItem::default()
+    }
+}
+
+trait Insert {
+    fn insert(self, plain: &str, snippet: &str, options: Options) -> Self;
+}
+
+impl Insert for CompletionItem {
+    fn insert(mut self, plain: &str, snippet: &str, options: Options) -> CompletionItem {
+        if options.snippets {
+            self.insert_text = Some(snippet.to_string());
+            self.insert_text_format = Some(InsertTextFormat::SNIPPET);
+        } else {
+            self.insert_text = Some(plain.to_string());
+            self.insert_text_format = Some(InsertTextFormat::PLAIN_TEXT);
+        }
+        self
+    }
+}
+
+fn inside_comment(doc: &Document, offset: usize) -> bool {
+    doc.outline.comments.iter().any(|c| {
+        let line_comment = doc.text[c.start..].starts_with("//");
+        c.start < offset && (offset < c.end || (line_comment && offset == c.end))
+    })
+}
+
+/// Whether `offset` is inside string token `index` (after its opening quote, and before its
+/// closing one if it has one).
+fn inside_string(doc: &Document, index: usize, offset: usize) -> bool {
+    let t = doc.outline.tokens[index];
+    if t.kind != TokenKind::Str || offset <= t.start {
+        return false;
+    }
+    let literal = &doc.text[t.start..t.end];
+    let closed = literal.len() >= 2 && literal.ends_with('"');
+    offset < t.end || !closed
+}
+
+/// The attribute whose value the cursor is in: the last one written before it in its block.
+fn assigned_attribute(doc: &Document, offset: usize) -> Option<String> {
+    let block = doc.outline.entry_block_at(offset)?;
+    doc.outline
+        .attrs_of(block)
+        .filter(|a| a.name.start < offset)
+        .last()
+        .map(|a| a.name.text.clone())
+}
+
+/// The metric names of the output contract, with this file's resources, links and steps.
+fn metric_names(doc: &Document, out: &mut Completions) {
+    let outline = &doc.outline;
+    let mut names: Vec<String> = docs::METRICS.iter().map(|m| m.to_string()).collect();
+    for (block, decl) in outline.decls() {
+        let Some(name) = &decl.name else { continue };
+        let name = &name.text;
+        match decl.kind {
+            BlockKind::Decl(DeclKind::Resource) => match resource_kind(doc, block) {
+                Some("link") => names.extend(
+                    docs::LINK_METRICS
+                        .iter()
+                        .map(|m| format!("link.{name}.{m}")),
+                ),
+                _ => names.extend(
+                    docs::RESOURCE_METRICS
+                        .iter()
+                        .map(|m| format!("resource.{name}.{m}")),
+                ),
+            },
+            BlockKind::Decl(DeclKind::Pipeline) => {
+                for (_, step) in outline.steps(block) {
+                    let Some(step) = step.step_name() else {
+                        continue;
+                    };
+                    let prefix = format!("step.{name}.{}", step.text);
+                    names.extend(docs::STEP_METRICS.iter().map(|m| format!("{prefix}.{m}")));
+                }
+            }
+            _ => {}
+        }
+    }
+    for name in names {
+        out.push(item(
+            &name,
+            CompletionItemKind::VALUE,
+            "a metric (seconds for times)",
+            None,
+        ));
+    }
+}
+
+/// What an import may name: the standard library, and the other `.pipesim` files beside the
+/// document.
+fn import_paths(doc: &Document, out: &mut Completions) {
+    for (path, _) in crate::loader::STDLIB {
+        out.push(item(
+            path,
+            CompletionItemKind::MODULE,
+            "standard library module",
+            None,
+        ));
+    }
+    let Some(dir) = doc.path.as_deref().and_then(|p| p.parent()) else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<String> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".pipesim"))
+        .filter(|name| doc.path.as_deref().and_then(|p| p.file_name()) != Some(name.as_ref()))
+        .collect();
+    files.sort();
+    for file in files {
+        out.push(item(
+            &file,
+            CompletionItemKind::FILE,
+            "a module beside this file",
+            None,
+        ));
+    }
+}
+
+fn top_level(out: &mut Completions) {
+    for keyword in docs::TOP_LEVEL_KEYWORDS {
+        let (plain, snippet) = match keyword.name {
+            "import" => (
+                "import \"\" as ".to_string(),
+                "import \"${1:std/aiops}\" as ${2:name}".to_string(),
+            ),
+            "experiment" => (
+                "experiment {\n}".to_string(),
+                "experiment {\n\t$0\n}".to_string(),
+            ),
+            name => (
+                format!("{name} "),
+                format!("{name} ${{1:name}} {{\n\t$0\n}}"),
+            ),
+        };
+        out.push(
+            item(keyword.name, CompletionItemKind::KEYWORD, keyword.doc, None).insert(
+                &plain,
+                &snippet,
+                out.options,
+            ),
+        );
+    }
+}
+
+/// Units after the digits of a number; the edit replaces whatever unit is already typed.
+fn units(doc: &Document, unit_start: usize, offset: usize, out: &mut Completions) {
+    let range = doc.range(unit_start, offset);
+    for unit in docs::COMPLETION_UNITS {
+        let meaning = docs::explain_unit(unit).unwrap_or_default();
+        let mut completion = item(unit, CompletionItemKind::UNIT, &meaning, None);
+        completion.detail = Some(meaning);
+        completion.text_edit = Some(CompletionTextEdit::Edit(TextEdit::new(
+            range,
+            unit.to_string(),
+        )));
+        out.push(completion);
+    }
+}
+
+/// When the cursor is in a step header's `after` list (`validate after train, |`), the
+/// pipeline whose steps it may name.
+fn after_list(
+    doc: &Document,
+    before: Option<usize>,
+    offset: usize,
+    block: Option<usize>,
+) -> Option<usize> {
+    let outline = &doc.outline;
+    let block = block?;
+    if outline.blocks[block].kind != BlockKind::Decl(DeclKind::Pipeline) {
+        return None;
+    }
+    let line_start = doc.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let mut k = before?;
+    loop {
+        let t = outline.tokens[k];
+        if t.start < line_start {
+            return None;
+        }
+        match outline.text(&doc.text, k) {
+            "after" => return Some(block),
+            "," => {}
+            _ if t.kind == TokenKind::Ident => {}
+            _ => return None,
+        }
+        k = k.checked_sub(1)?;
+    }
+}
+
+/// `owner.`: the members of what `owner` names.
+fn members(context: &Context, owner: usize, out: &mut Completions) {
+    let doc = context.doc;
+    let outline = &doc.outline;
+    if outline.tokens[owner].kind != TokenKind::Ident {
+        return;
+    }
+    let Some((parts, at)) = outline.path_at(&doc.text, owner) else {
+        return;
+    };
+    let owner_name = parts[..=at]
+        .iter()
+        .map(|p| p.text.as_str())
+        .collect::<Vec<_>>()
+        .join(".");
+    if owner_name == "model" {
+        for builtin in docs::BUILTIN_PATHS {
+            if let Some(member) = builtin.name.strip_prefix("model.") {
+                out.push(item(member, CompletionItemKind::FIELD, builtin.doc, None));
+            }
+        }
+        return;
+    }
+    if at == 0 {
+        if let Some(path) = outline
+            .imports
+            .iter()
+            .find(|i| i.alias.as_ref().is_some_and(|a| a.text == owner_name))
+            .and_then(|i| i.path.as_ref())
+        {
+            if let Some(module) = document::load_import(doc, &path.text, context.open) {
+                declared_names(&module, None, out);
+            }
+            return;
+        }
+    }
+    let Some(resolved) = context.resolve_at(outline.tokens[owner].start) else {
+        return;
+    };
+    let module = &resolved.doc;
+    let block = match resolved.symbol {
+        super::navigate::Symbol::Decl(b) | super::navigate::Symbol::Step(b) => b,
+        _ => return,
+    };
+    for (_, step) in module.outline.steps(block) {
+        if let Some(name) = step.step_name() {
+            out.push(item(&name.text, CompletionItemKind::FUNCTION, "step", None));
+        }
+    }
+    for attr in module.outline.attrs_of(block) {
+        let line = module.line_at(attr.name.start).trim().to_string();
+        out.push(item(
+            &attr.name.text,
+            CompletionItemKind::FIELD,
+            &format!("`{line}`"),
+            None,
+        ));
+    }
+}
+
+/// Declarations of a module, optionally only of one kind.
+fn declared_names(doc: &Document, only: Option<&[DeclKind]>, out: &mut Completions) {
+    for (_, decl) in doc.outline.decls() {
+        let BlockKind::Decl(kind) = decl.kind else {
+            continue;
+        };
+        if only.is_some_and(|kinds| !kinds.contains(&kind)) {
+            continue;
+        }
+        if let Some(name) = &decl.name {
+            let line = doc.line_at(decl.start).trim().to_string();
+            let mut completion = item(
+                &name.text,
+                decl_item_kind(kind),
+                &format!("```pipesim\n{line}\n```"),
+                None,
+            );
+            completion.detail = Some(kind.keyword().to_string());
+            out.push(completion);
+        }
+    }
+}
+
+/// The resources of one kind (and those whose kind is not written yet).
+fn resources(doc: &Document, kind: &str, out: &mut Completions) {
+    let mut matching = Completions {
+        items: Vec::new(),
+        options: out.options,
+    };
+    declared_names(doc, Some(&[DeclKind::Resource]), &mut matching);
+    for completion in matching.items {
+        let block = doc.outline.decl(&completion.label).map(|(b, _)| b);
+        let written = block.and_then(|b| resource_kind(doc, b));
+        if written.is_none_or(|k| k == kind) {
+            out.push(completion);
+        }
+    }
+}
+
+fn decl_item_kind(kind: DeclKind) -> CompletionItemKind {
+    match kind {
+        DeclKind::Scenario | DeclKind::Experiment => CompletionItemKind::MODULE,
+        DeclKind::Resource => CompletionItemKind::VARIABLE,
+        DeclKind::Dataset => CompletionItemKind::STRUCT,
+        DeclKind::Pipeline => CompletionItemKind::CLASS,
+        DeclKind::Profile => CompletionItemKind::VALUE,
+        DeclKind::Arrivals | DeclKind::Monitor => CompletionItemKind::EVENT,
+    }
+}
+
+fn entries(entries: &[Entry], kind: CompletionItemKind, out: &mut Completions) {
+    for entry in entries {
+        out.push(item(entry.name, kind, entry.doc, None));
+    }
+}
+
+/// A value after `=` (or an operator): what the attribute takes first, then any expression.
+fn values(
+    context: &Context,
+    block: usize,
+    attribute: Option<&str>,
+    offset: usize,
+    out: &mut Completions,
+) {
+    let doc = context.doc;
+    let outline = &doc.outline;
+    let booleans = [
+        Entry {
+            name: "true",
+            doc: "",
+        },
+        Entry {
+            name: "false",
+            doc: "",
+        },
+    ];
+    match attribute {
+        Some("policy") => entries(docs::POLICIES, CompletionItemKind::ENUM_MEMBER, out),
+        Some("kind") if outline.blocks[block].kind == BlockKind::Decl(DeclKind::Resource) => {
+            entries(docs::RESOURCE_KINDS, CompletionItemKind::ENUM_MEMBER, out)
+        }
+        // A step runs `on` a pool and transfers `from`/`to` a link.
+        Some("on") => resources(doc, "pool", out),
+        Some("from") => resources(doc, "link", out),
+        Some("data") => declared_names(doc, Some(&[DeclKind::Dataset]), out),
+        Some("profile") => declared_names(doc, Some(&[DeclKind::Profile]), out),
+        Some("pipeline") => declared_names(doc, Some(&[DeclKind::Pipeline]), out),
+        Some("retrain" | "drain") => entries(&booleans, CompletionItemKind::KEYWORD, out),
+        _ => {}
+    }
+    // Bare names of the enclosing declaration (pipeline user attributes, earlier dataset ones).
+    if let Some(decl) = outline.decl_at(offset) {
+        for attr in outline.attrs_of(decl) {
+            if attr.name.start < offset
+                || outline.blocks[decl].kind == BlockKind::Decl(DeclKind::Pipeline)
+            {
+                let line = doc.line_at(attr.name.start).trim().to_string();
+                out.push(item(
+                    &attr.name.text,
+                    CompletionItemKind::FIELD,
+                    &format!("`{line}`"),
+                    None,
+                ));
+            }
+        }
+    }
+    if let Some(decl) = outline.decl_at(offset) {
+        for label in outline.labels(&doc.text, decl) {
+            let line = doc.line_at(label.start).trim().to_string();
+            let about = format!("a label of `{line}`");
+            out.push(item(
+                &label.text,
+                CompletionItemKind::ENUM_MEMBER,
+                &about,
+                None,
+            ));
+        }
+    }
+    declared_names(doc, None, out);
+    for import in &outline.imports {
+        if let Some(alias) = &import.alias {
+            let path = import.path.as_ref().map_or("", |p| p.text.as_str());
+            out.push(item(
+                &alias.text,
+                CompletionItemKind::MODULE,
+                &format!("`import \"{path}\"`"),
+                None,
+            ));
+        }
+    }
+    for distribution in docs::DISTRIBUTIONS {
+        for (form, signature) in distribution.forms.iter().zip(distribution.signatures()) {
+            let snippet_args: Vec<String> = form
+                .iter()
+                .enumerate()
+                .map(|(i, p)| format!("{} = ${{{}}}", p.name, i + 1))
+                .collect();
+            let (plain, snippet) = if distribution.name == "empirical" {
+                (
+                    "empirical(\"\", column = \"\")".to_string(),
+                    "empirical(\"${1:file.csv}\", column = \"${2}\")".to_string(),
+                )
+            } else {
+                let plain_args: Vec<String> =
+                    form.iter().map(|p| format!("{} = ", p.name)).collect();
+                (
+                    format!("{}({})", distribution.name, plain_args.join(", ")),
+                    format!("{}({})", distribution.name, snippet_args.join(", ")),
+                )
+            };
+            let mut completion = item(
+                &signature,
+                CompletionItemKind::FUNCTION,
+                &distribution.markdown(),
+                None,
+            )
+            .insert(&plain, &snippet, out.options);
+            completion.filter_text = Some(distribution.name.to_string());
+            completion.detail = Some("distribution".to_string());
+            out.push(completion);
+        }
+    }
+    for (name, signature, doc) in docs::FUNCTIONS {
+        let mut completion = item(signature, CompletionItemKind::FUNCTION, doc, None).insert(
+            &format!("{name}("),
+            &format!("{name}($0)"),
+            out.options,
+        );
+        completion.filter_text = Some(name.to_string());
+        out.push(completion);
+    }
+    let expression_keywords: Vec<Entry> = ["choice", "match", "if", "true", "false"]
+        .into_iter()
+        .filter_map(docs::keyword)
+        .collect();
+    entries(&expression_keywords, CompletionItemKind::KEYWORD, out);
+}

@@ -1,0 +1,200 @@
+//! Diagnostics as the user types: the open document's text goes through the same front end as
+//! `pipesim check` (loader and analysis; imports read from disk relative to the document), and
+//! each diagnostic is published with its code, message, severity, range and secondary labels.
+//!
+//! Diagnostics located in imported files are published to those files, so the editor shows
+//! them where the mistake is; the server remembers which files it published to for each open
+//! document so it can clear them when they are fixed.
+
+use super::document::{self, Document};
+use super::position::LineIndex;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::frontend::{self, Checked};
+use crate::source::{FileId, Origin};
+use lsp_types::{
+    DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Range, Url,
+};
+use std::collections::{BTreeMap, HashMap};
+
+/// Runs the front end on the document's text.
+pub fn check(doc: &Document) -> Option<Checked> {
+    let path = match &doc.path {
+        Some(path) => path.clone(),
+        // A buffer never saved (`untitled:Untitled-1`): check it as if it were a file in the
+        // working directory, so relative imports resolve from there.
+        None => {
+            let name = doc.uri.path().rsplit('/').next().unwrap_or_default();
+            let name = if name.is_empty() { "untitled" } else { name };
+            std::env::current_dir().ok()?.join(name)
+        }
+    };
+    Some(frontend::check_text(&path, doc.text.clone(), &[]))
+}
+
+/// The diagnostics of a check, grouped by the file they are in. The document itself is always
+/// present (with an empty list when it is clean).
+pub fn by_file(doc: &Document, checked: &Checked) -> BTreeMap<Url, Vec<lsp_types::Diagnostic>> {
+    let entry = checked.program.modules.first().map(|m| m.file);
+    let mut files = Files {
+        doc,
+        checked,
+        entry,
+        cache: HashMap::new(),
+    };
+    let mut out: BTreeMap<Url, Vec<lsp_types::Diagnostic>> = BTreeMap::new();
+    out.insert(doc.uri.clone(), Vec::new());
+    for diagnostic in &checked.diagnostics().0 {
+        let (uri, range) = match diagnostic.primary_span() {
+            Some(span) => match files.location(span.file, span.start as usize, span.end as usize) {
+                Some(location) => (location.uri, location.range),
+                None => (doc.uri.clone(), Range::default()),
+            },
+            None => (doc.uri.clone(), Range::default()),
+        };
+        let converted = convert(diagnostic, range, &mut files);
+        out.entry(uri).or_default().push(converted);
+    }
+    out
+}
+
+fn convert(diagnostic: &Diagnostic, range: Range, files: &mut Files) -> lsp_types::Diagnostic {
+    let mut message = diagnostic.message.clone();
+    let primary = diagnostic.labels.iter().find(|l| l.primary);
+    if let Some(label) = primary.filter(|l| !l.text.is_empty()) {
+        message.push_str(&format!("\n{}", label.text));
+    }
+    if let Some(help) = &diagnostic.help {
+        message.push_str(&format!("\nhelp: {help}"));
+    }
+    let primary_span = diagnostic.primary_span();
+    let related: Vec<DiagnosticRelatedInformation> = diagnostic
+        .labels
+        .iter()
+        .filter(|l| Some(l.span) != primary_span || !l.primary)
+        .filter(|l| !(l.primary && Some(l.span) == primary_span))
+        .filter_map(|l| {
+            let location =
+                files.location(l.span.file, l.span.start as usize, l.span.end as usize)?;
+            Some(DiagnosticRelatedInformation {
+                location,
+                message: if l.text.is_empty() {
+                    "see here".to_string()
+                } else {
+                    l.text.clone()
+                },
+            })
+        })
+        .collect();
+    lsp_types::Diagnostic {
+        range,
+        severity: Some(match diagnostic.severity {
+            Severity::Error => DiagnosticSeverity::ERROR,
+            Severity::Warning => DiagnosticSeverity::WARNING,
+        }),
+        code: Some(NumberOrString::String(diagnostic.code.to_string())),
+        source: Some("pipesim".to_string()),
+        message,
+        related_information: (!related.is_empty()).then_some(related),
+        ..lsp_types::Diagnostic::default()
+    }
+}
+
+/// Maps the source map's files to URIs and ranges.
+struct Files<'a> {
+    doc: &'a Document,
+    checked: &'a Checked,
+    entry: Option<FileId>,
+    cache: HashMap<FileId, Option<(Url, LineIndex)>>,
+}
+
+impl Files<'_> {
+    fn location(&mut self, file: FileId, start: usize, end: usize) -> Option<Location> {
+        let source = self.checked.sources.get(file);
+        let (doc, entry) = (self.doc, self.entry);
+        let (uri, index) = self
+            .cache
+            .entry(file)
+            .or_insert_with(|| {
+                let uri = if Some(file) == entry {
+                    doc.uri.clone()
+                } else {
+                    match &source.origin {
+                        Origin::Disk { canonical, .. } => Url::from_file_path(canonical).ok()?,
+                        Origin::Stdlib(path) => {
+                            Url::from_file_path(document::materialise_stdlib(path)?).ok()?
+                        }
+                        Origin::Inline => return None,
+                    }
+                };
+                Some((uri, LineIndex::new(&source.text)))
+            })
+            .as_ref()?;
+        Some(Location::new(
+            uri.clone(),
+            index.range(&source.text, start, end),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lsp_types::Position;
+
+    #[test]
+    fn diagnostics_go_to_their_files_with_secondary_labels_as_related_information() {
+        let dir = tempfile::tempdir().unwrap();
+        let library = "resource cpu { kind = pool  capacity = 1 }\npipeline q { train { on = nope  duration = 1s } }\n";
+        std::fs::write(dir.path().join("lib.pipesim"), library).unwrap();
+        let text = "import \"lib.pipesim\" as lib\nresource gpu { kind = pool  capacity = 8 }\nresource gpu { kind = pool  capacity = 2 }\n";
+        let path = dir.path().join("main.pipesim");
+        let uri = Url::from_file_path(&path).unwrap();
+        // Never written to disk: the text is the editor's.
+        let doc = Document::new(uri.clone(), text.to_string(), 3);
+        let checked = check(&doc).unwrap();
+        let files = by_file(&doc, &checked);
+
+        let here = &files[&uri];
+        assert_eq!(here.len(), 1, "{here:?}");
+        let twice = &here[0];
+        assert_eq!(
+            twice.code,
+            Some(NumberOrString::String("E0201".to_string()))
+        );
+        assert_eq!(twice.range.start, Position::new(2, 9));
+        assert!(twice.message.contains("\nhelp: "), "{}", twice.message);
+        let related = twice.related_information.as_ref().unwrap();
+        assert_eq!(related.len(), 1);
+        assert_eq!(related[0].location.uri, uri);
+        assert_eq!(related[0].location.range.start, Position::new(1, 9));
+
+        let library_uri =
+            Url::from_file_path(std::fs::canonicalize(dir.path().join("lib.pipesim")).unwrap())
+                .unwrap();
+        let there = &files[&library_uri];
+        assert_eq!(there.len(), 1, "{there:?}");
+        assert_eq!(
+            there[0].code,
+            Some(NumberOrString::String("E0202".to_string()))
+        );
+        assert_eq!(there[0].range.start, Position::new(1, 26));
+    }
+
+    #[test]
+    fn a_buffer_never_saved_is_checked_too() {
+        let uri = Url::parse("untitled:Untitled-1").unwrap();
+        let doc = Document::new(
+            uri.clone(),
+            "resource gpu { kind = pool  capacity = 2s }\n".to_string(),
+            1,
+        );
+        let checked = check(&doc).unwrap();
+        let files = by_file(&doc, &checked);
+        assert_eq!(files.len(), 1);
+        let codes: Vec<_> = files[&uri].iter().map(|d| d.code.clone()).collect();
+        assert!(
+            codes.contains(&Some(NumberOrString::String("E0301".to_string()))),
+            "{codes:?}"
+        );
+    }
+}

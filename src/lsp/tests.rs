@@ -1,0 +1,529 @@
+//! The editor features on real text: the language reference's example, a module imported from
+//! disk, and every truncation of them (the server must never panic while the user types).
+
+use super::completion::{self, Options};
+use super::document::Document;
+use super::hover;
+use super::navigate::{Context, Symbol};
+use lsp_types::{CompletionItem, HoverContents, Url};
+use std::collections::HashMap;
+
+const SCENARIO: &str = r#"// One month of the platform under projected growth.
+import "lib.pipesim" as lib
+
+scenario growth {
+  horizon = 30d
+  seed    = 7
+}
+
+resource cpu     { kind = pool  capacity = 64 }
+// The GPU cluster.
+resource gpu     { kind = pool  capacity = 8   policy = sjf }
+resource storage { kind = link  bandwidth = 1.25GB/s }
+
+dataset asset {
+  instances  = round(lognormal(median = 50000, sigma = 1.5))
+  size       = instances * 8B
+}
+
+pipeline classic {
+  data      = asset
+  framework = choice { tensorflow: 0.45, sklearn: 0.55 }
+
+  preprocess {
+    on       = cpu
+    reads    = asset.size from storage
+    duration = 12s + asset.size * 0.8s/GB + normal(mean = 0s, sd = 5s)
+  }
+  train {
+    on       = match framework { tensorflow => gpu, _ => cpu }
+    duration = lognormal(median = 25min, sigma = 0.9)
+  }
+  validate after train { on = cpu  duration = exponential(mean = 90s)  pass = 0.95 }
+}
+
+monitor stale { every = 1h  when = model.accuracy < 0.8  retrain = true }
+
+arrivals triggers {
+  interarrival = exponweib(a = 1.8, c = 0.7, scale = 110s)
+  pipeline     = choice { classic: 0.6, lib.edge: 0.4 }
+}
+
+experiment {
+  replications = 20
+  sweep gpu.capacity = [4, 8, 16]
+}
+"#;
+
+const LIBRARY: &str = "// A small library.\n\n// Runs at the edge.\npipeline edge {\n  train { on = gpu  duration = 1min }\n}\n";
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    doc: Document,
+    open: HashMap<Url, Document>,
+}
+
+fn fixture(text: &str) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lib.pipesim"), LIBRARY).unwrap();
+    let path = dir.path().join("main.pipesim");
+    let uri = Url::from_file_path(&path).unwrap();
+    Fixture {
+        _dir: dir,
+        doc: Document::new(uri, text.to_string(), 1),
+        open: HashMap::new(),
+    }
+}
+
+impl Fixture {
+    fn context(&self) -> Context<'_> {
+        Context {
+            doc: &self.doc,
+            open: &self.open,
+        }
+    }
+
+    /// The offset of `needle` (which must occur once) plus `shift` bytes.
+    fn offset(&self, needle: &str, shift: usize) -> usize {
+        let text = &self.doc.text;
+        let first = text.find(needle).unwrap_or_else(|| panic!("no `{needle}`"));
+        assert_eq!(
+            text.rfind(needle),
+            Some(first),
+            "`{needle}` occurs more than once"
+        );
+        first + shift
+    }
+
+    fn hover(&self, needle: &str, shift: usize) -> String {
+        let hover = hover::hover(&self.context(), self.offset(needle, shift))
+            .unwrap_or_else(|| panic!("no hover at `{needle}`+{shift}"));
+        match hover.contents {
+            HoverContents::Markup(markup) => markup.value,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn complete_at(&self, offset: usize) -> Vec<CompletionItem> {
+        completion::complete(&self.context(), offset, Options { snippets: true })
+    }
+
+    fn labels_at(&self, offset: usize) -> Vec<String> {
+        self.complete_at(offset)
+            .into_iter()
+            .map(|i| i.label)
+            .collect()
+    }
+
+    /// What a definition at `needle`+`shift` points at: the name there, and its whole line
+    /// (trimmed), which says whether it is the declaration rather than another use.
+    fn definition(&self, needle: &str, shift: usize) -> (String, String) {
+        let resolved = self
+            .context()
+            .resolve_at(self.offset(needle, shift))
+            .unwrap_or_else(|| panic!("`{needle}` does not resolve"));
+        let location = resolved
+            .module_location()
+            .or_else(|| resolved.location())
+            .unwrap();
+        let target = &resolved.doc;
+        let start = target.offset(location.range.start);
+        let end = target.offset(location.range.end);
+        (
+            target.text[start..end].to_string(),
+            target.line_at(start).trim().to_string(),
+        )
+    }
+}
+
+/// The example with the text at the cursor cut out, for completion while typing.
+fn typing(before_cursor: &str, after_cursor: &str) -> (Fixture, usize) {
+    let text = format!("{before_cursor}{after_cursor}");
+    (fixture(&text), before_cursor.len())
+}
+
+#[test]
+fn hover_explains_language_words_by_context() {
+    let f = fixture(SCENARIO);
+    assert!(f
+        .hover("capacity = 64", 2)
+        .contains("the number of identical slots of a pool"));
+    let policy = f.hover("policy = sjf", 10);
+    assert!(
+        policy.starts_with("policy `sjf`: shortest job first"),
+        "{policy}"
+    );
+    let unit = f.hover("25min", 3);
+    assert!(
+        unit.contains("a duration in minutes") && unit.contains("1500 s"),
+        "{unit}"
+    );
+    let bandwidth = f.hover("1.25GB/s", 0);
+    assert!(
+        bandwidth.contains("a bandwidth") && bandwidth.contains("1250000000 B/s"),
+        "{bandwidth}"
+    );
+    let parameter = f.hover("median = 50000", 1);
+    assert!(
+        parameter.starts_with("`median`: the median (a parameter of `lognormal`)"),
+        "{parameter}"
+    );
+    let function = f.hover("round(", 1);
+    assert!(function.contains("round(x)"), "{function}");
+    let distribution = f.hover("exponweib", 2);
+    assert!(
+        distribution.contains("exponweib(a = …, c = …, scale = …)")
+            && distribution.contains("`scale`"),
+        "{distribution}"
+    );
+    // `when` is a monitor attribute here, a step-header keyword elsewhere.
+    assert!(f.hover("when = model", 0).contains("in `monitor`"));
+    assert!(f
+        .hover("after train", 1)
+        .contains("the step starts when the named steps are done"));
+    // `pass` is documented for a validate step.
+    assert!(f.hover("pass = 0.95", 0).contains("a `validate` step"));
+    assert!(f
+        .hover("framework = choice", 0)
+        .contains("user attribute of the pipeline"));
+    assert!(f.hover("model.accuracy", 7).contains("deployed model"));
+    assert!(f.hover("choice { tensorflow", 0).contains("categorical"));
+}
+
+#[test]
+fn hover_on_a_name_shows_its_declaration_and_comment() {
+    let f = fixture(SCENARIO);
+    let gpu = f.hover("tensorflow => gpu", 15);
+    assert!(gpu.starts_with("resource `gpu`"), "{gpu}");
+    assert!(
+        gpu.contains("resource gpu     { kind = pool  capacity = 8   policy = sjf }"),
+        "{gpu}"
+    );
+    assert!(gpu.contains("The GPU cluster."), "{gpu}");
+    let edge = f.hover("lib.edge", 5);
+    assert!(
+        edge.starts_with("pipeline `edge`")
+            && edge.contains("Runs at the edge.")
+            && edge.contains("declared in `lib.pipesim`"),
+        "{edge}"
+    );
+    let module = f.hover("lib.edge", 1);
+    assert!(
+        module.contains("A small library.") && module.contains("declares `edge`"),
+        "{module}"
+    );
+    let size = f.hover("reads    = asset.size", 18);
+    assert!(size.starts_with("attribute `size` of `asset`"), "{size}");
+}
+
+#[test]
+fn definition_finds_declarations_steps_members_and_modules() {
+    let f = fixture(SCENARIO);
+    let at = |needle: &str, shift: usize| f.definition(needle, shift);
+    let pair = |name: &str, line: &str| (name.to_string(), line.to_string());
+    assert_eq!(
+        at("on       = cpu", 12),
+        pair("cpu", "resource cpu     { kind = pool  capacity = 64 }")
+    );
+    assert_eq!(
+        at("data      = asset", 13),
+        pair("asset", "dataset asset {")
+    );
+    assert_eq!(at("after train", 7), pair("train", "train {"));
+    assert_eq!(
+        at("reads    = asset.size", 18),
+        pair("size", "size       = instances * 8B")
+    );
+    assert_eq!(
+        at("match framework", 7),
+        pair(
+            "framework",
+            "framework = choice { tensorflow: 0.45, sklearn: 0.55 }"
+        )
+    );
+    // A sweep path's attribute: the resource's own `capacity`, not the path itself.
+    let resolved = f
+        .context()
+        .resolve_at(f.offset("sweep gpu.capacity", 12))
+        .unwrap();
+    let location = resolved.location().unwrap();
+    let gpu_capacity = f.offset("capacity = 8 ", 0);
+    assert_eq!(f.doc.offset(location.range.start), gpu_capacity);
+    assert_eq!(at("classic: 0.6", 1), pair("classic", "pipeline classic {"));
+    // A label in a `match` arm: where the pipeline's `choice` names it.
+    let resolved = f
+        .context()
+        .resolve_at(f.offset("tensorflow => gpu", 3))
+        .unwrap();
+    let location = resolved.location().unwrap();
+    assert_eq!(
+        f.doc.offset(location.range.start),
+        f.offset("tensorflow: 0.45", 0)
+    );
+    // An imported name: the declaration in the module's file.
+    assert_eq!(at("lib.edge", 5), pair("edge", "pipeline edge {"));
+    // The import path: the module file itself (an empty range at its start).
+    let resolved = f
+        .context()
+        .resolve_at(f.offset("\"lib.pipesim\"", 2))
+        .unwrap();
+    let location = resolved.module_location().unwrap();
+    assert!(
+        location.uri.path().ends_with("/lib.pipesim"),
+        "{location:?}"
+    );
+    assert!(matches!(resolved.symbol, Symbol::Import(0)));
+}
+
+#[test]
+fn completion_offers_what_fits_the_cursor() {
+    // Between declarations: top-level keywords.
+    let f = fixture(SCENARIO);
+    let top = f.labels_at(f.offset("\ndataset asset", 0));
+    assert!(
+        top.contains(&"pipeline".to_string()) && top.contains(&"import".to_string()),
+        "{top:?}"
+    );
+    assert!(!top.contains(&"capacity".to_string()));
+
+    // In a resource, a pool's attributes; in a train step, `accuracy` but not `pass`.
+    let resource = f.labels_at(f.offset("capacity = 64 }", 14));
+    // `kind` and `capacity` are written already; a pool has no `bandwidth`.
+    assert_eq!(resource, ["policy", "cost", "autoscale"]);
+    let train = f.labels_at(f.offset("    duration = lognormal(median = 25min", 0));
+    assert!(
+        train.contains(&"accuracy".to_string()) && !train.contains(&"pass".to_string()),
+        "{train:?}"
+    );
+    // In a pipeline, between steps: step keywords and pipeline attributes.
+    let pipeline = f.labels_at(f.offset("  train {", 0));
+    assert!(
+        pipeline.contains(&"compress".to_string()) && pipeline.contains(&"deadline".to_string()),
+        "{pipeline:?}"
+    );
+
+    let link = f.labels_at(f.offset("bandwidth = 1.25GB/s }", 21));
+    assert!(link.is_empty(), "{link:?}");
+    let (f, cursor) = typing("resource r { kind = link\n  ", "\n}\n");
+    assert_eq!(f.labels_at(cursor), ["bandwidth"]);
+
+    // After `policy =`: the policies first.
+    let (f, cursor) = typing("resource r { kind = pool  policy = ", " }\n");
+    let policies = f.labels_at(cursor);
+    assert_eq!(
+        &policies[..5],
+        ["fifo", "sjf", "priority", "edf", "fair_share"]
+    );
+
+    // After `on =` in a step: resources first, then other values such as distributions.
+    let (f, cursor) = typing(
+        "resource gpu { kind = pool }\npipeline p { train { on = ",
+        " } }\n",
+    );
+    let values = f.labels_at(cursor);
+    assert_eq!(values[0], "gpu");
+    assert!(
+        values.contains(&"normal(mean = …, sd = …)".to_string()),
+        "{values:?}"
+    );
+    let normal = f
+        .complete_at(cursor)
+        .into_iter()
+        .find(|i| i.label.starts_with("normal("))
+        .unwrap();
+    assert_eq!(
+        normal.insert_text.as_deref(),
+        Some("normal(mean = ${1}, sd = ${2})")
+    );
+
+    // `on` takes a pool, `from` a link.
+    let f = fixture(SCENARIO);
+    let on = f.labels_at(f.offset("    on       = cpu", 15));
+    assert_eq!(&on[..2], ["cpu", "gpu"]);
+    assert!(on.iter().position(|l| l == "storage") > Some(2), "{on:?}");
+    let from = f.labels_at(f.offset("from storage", 5));
+    assert_eq!(from[0], "storage");
+
+    // Units right after a number replace what is typed of the unit.
+    let (f, cursor) = typing("scenario s { horizon = 30mi", " }\n");
+    let units = f.complete_at(cursor);
+    let minutes = units
+        .iter()
+        .find(|i| i.label == "min")
+        .expect("`min` offered");
+    let Some(lsp_types::CompletionTextEdit::Edit(edit)) = &minutes.text_edit else {
+        panic!()
+    };
+    assert_eq!(
+        (edit.range.start.character, edit.range.end.character),
+        (25, 27)
+    );
+
+    // Named parameters inside a distribution's parentheses.
+    let (f, cursor) = typing("dataset d { x = lognormal(", ") }\n");
+    assert_eq!(f.labels_at(cursor), ["median", "sigma", "mu"]);
+
+    // `after`: the pipeline's steps.
+    let (f, cursor) = typing(
+        "pipeline p {\n  preprocess { }\n  train { }\n  validate after ",
+        "\n}\n",
+    );
+    assert_eq!(f.labels_at(cursor), ["preprocess", "train"]);
+
+    // Members: a dataset's attributes; an imported module's declarations.
+    let f = fixture(SCENARIO);
+    let members = f.labels_at(f.offset("reads    = asset.size", 17));
+    assert_eq!(members, ["instances", "size"]);
+    let module = f.labels_at(f.offset("lib.edge", 4));
+    assert_eq!(module, ["edge"]);
+
+    // An import path: the standard library and the modules beside the file.
+    let import = f.labels_at(f.offset("\"lib.pipesim\"", 1));
+    assert_eq!(import, ["std/aiops", "std/profiles", "lib.pipesim"]);
+    let (g, cursor) = typing("import \"std/ai", "\" as aiops\n");
+    let std = g.complete_at(cursor);
+    let Some(lsp_types::CompletionTextEdit::Edit(edit)) = &std[0].text_edit else {
+        panic!("{std:?}")
+    };
+    assert_eq!(
+        (edit.range.start.character, edit.range.end.character),
+        (8, 14)
+    );
+    assert_eq!(edit.new_text, "std/aiops");
+
+    // A sweep path: declarations, then their attributes.
+    let f = fixture(SCENARIO);
+    let sweep = f.labels_at(f.offset("sweep gpu.capacity", 6));
+    assert!(
+        sweep.contains(&"gpu".to_string()) && sweep.contains(&"scenario".to_string()),
+        "{sweep:?}"
+    );
+    assert!(!sweep.contains(&"replications".to_string()), "{sweep:?}");
+    let member = f.labels_at(f.offset("sweep gpu.capacity", 10));
+    assert_eq!(member, ["kind", "capacity", "policy"]);
+
+    // Metric names inside `metrics = [...]`, with the file's resources, links and steps.
+    let (g, cursor) = typing(
+        "resource gpu { kind = pool }\nresource lake { kind = link }\npipeline p { train { } }\nexperiment {\n  metrics = [\"pipeline.wait.p95\", \"res",
+        "\"]\n}\n",
+    );
+    let metrics = g.labels_at(cursor);
+    for expected in [
+        "pipeline.wait.p95",
+        "resource.gpu.utilization",
+        "link.lake.bytes",
+        "step.p.train.wait.mean",
+    ] {
+        assert!(
+            metrics.contains(&expected.to_string()),
+            "{expected} missing from {metrics:?}"
+        );
+    }
+    assert!(!metrics.contains(&"resource.lake.utilization".to_string()));
+
+    // Nothing inside a comment.
+    assert!(f.labels_at(f.offset("One month", 3)).is_empty());
+}
+
+#[test]
+fn features_never_panic_on_any_prefix_or_offset() {
+    let text = format!("{SCENARIO}/* unclosed é𝜇 \"\n{LIBRARY}");
+    let boundaries: Vec<usize> = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([text.len()])
+        .collect();
+    for (n, &cut) in boundaries.iter().enumerate() {
+        if n % 23 != 0 && cut != text.len() {
+            continue;
+        }
+        let f = fixture(&text[..cut]);
+        for &offset in boundaries.iter().filter(|&&b| b <= cut).step_by(3) {
+            let context = f.context();
+            let _ = hover::hover(&context, offset);
+            let _ = completion::complete(&context, offset, Options::default());
+            let _ = super::signature::signature_help(&context, offset);
+            if let Some(resolved) = context.resolve_at(offset) {
+                let _ = resolved.location();
+                let _ = resolved.markdown(&f.doc.uri);
+            }
+        }
+        let _ = super::symbols::document_symbols(&f.doc);
+        let _ = super::formatting::format(&f.doc);
+        // The front end too: what the server publishes while the user types.
+        let checked = super::diagnostics::check(&f.doc).unwrap();
+        let _ = super::diagnostics::by_file(&f.doc, &checked);
+    }
+}
+
+/// A panic inside a handler becomes an error response, and the server keeps serving.
+#[test]
+fn a_panicking_request_is_an_internal_error_not_a_dead_server() {
+    use lsp_server::{Connection, Message, Notification, Request, RequestId};
+    let (server, client) = Connection::memory();
+    let thread = std::thread::spawn(move || super::serve(&server));
+    let send = |message: Message| client.sender.send(message).unwrap();
+    let receive = || {
+        client
+            .receiver
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("an answer")
+    };
+    let params = serde_json::json!({"processId": null, "rootUri": null, "capabilities": {}});
+    send(Request::new(RequestId::from(1), "initialize".to_string(), params).into());
+    assert!(matches!(receive(), Message::Response(r) if r.error.is_none()));
+    send(Notification::new("initialized".to_string(), serde_json::json!({})).into());
+
+    send(Request::new(RequestId::from(2), super::TEST_PANIC.to_string(), ()).into());
+    let Message::Response(response) = receive() else {
+        panic!("expected a response")
+    };
+    let error = response.error.expect("an error response");
+    assert_eq!(error.code, lsp_server::ErrorCode::InternalError as i32);
+    assert!(error.message.contains("deliberate"), "{}", error.message);
+
+    send(Request::new(RequestId::from(3), "shutdown".to_string(), ()).into());
+    assert!(
+        matches!(receive(), Message::Response(r) if r.id == RequestId::from(3) && r.error.is_none())
+    );
+    send(Notification::new("exit".to_string(), ()).into());
+    assert_eq!(thread.join().unwrap(), Ok(super::Ending::Clean));
+}
+
+#[test]
+fn signature_help_follows_the_parameter_being_written() {
+    let help = |before: &str| {
+        let (f, cursor) = typing(before, ")\n}\n");
+        super::signature::signature_help(&f.context(), cursor)
+    };
+    // Nothing written yet: the first form, its first parameter.
+    let start = help("dataset d {\n  x = lognormal(").unwrap();
+    assert_eq!(start.signatures.len(), 2);
+    assert_eq!(
+        (start.active_signature, start.active_parameter),
+        (Some(0), Some(0))
+    );
+    // `mu` selects the second form; after its value, still on `mu` until a comma.
+    let mu = help("dataset d {\n  x = lognormal(mu = 2").unwrap();
+    assert_eq!(
+        (mu.active_signature, mu.active_parameter),
+        (Some(1), Some(0))
+    );
+    assert_eq!(mu.signatures[1].label, "lognormal(mu = …, sigma = …)");
+    let comma = help("dataset d {\n  x = lognormal(mu = 2, ").unwrap();
+    assert_eq!(
+        (comma.active_signature, comma.active_parameter),
+        (Some(1), Some(1))
+    );
+    let sigma = help("dataset d {\n  x = lognormal(mu = 2, sigma = ").unwrap();
+    assert_eq!(
+        (sigma.active_signature, sigma.active_parameter),
+        (Some(1), Some(1))
+    );
+    // A nested call does not confuse the outer one.
+    let nested = help("dataset d {\n  x = normal(mean = max(1, 2), sd = ").unwrap();
+    assert_eq!(nested.active_parameter, Some(1));
+    let function = help("dataset d {\n  x = clamp(").unwrap();
+    assert_eq!(function.signatures[0].label, "clamp(x, lo, hi)");
+    assert!(help("dataset d {\n  x = (").is_none());
+}

@@ -1,0 +1,538 @@
+//! `pipesim lsp`: the real binary driven over JSON-RPC on stdio, with Content-Length framing,
+//! the way an editor drives it. Every read has a timeout so a hang fails the test instead of
+//! blocking CI.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+struct Client {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    messages: Receiver<Value>,
+    /// Notifications received while waiting for something else.
+    backlog: Vec<Value>,
+    next_id: i64,
+}
+
+impl Client {
+    fn start(cache: &Path) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pipesim"))
+            .arg("lsp")
+            .env("XDG_CACHE_HOME", cache)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start `pipesim lsp`");
+        let stdout = child.stdout.take().unwrap();
+        let (sender, messages) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            while let Some(message) = read_message(&mut reader) {
+                if sender.send(message).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        Client {
+            child,
+            stdin,
+            messages,
+            backlog: Vec::new(),
+            next_id: 1,
+        }
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Sends a request and returns its response's `result` (panics on an error response).
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let response = self.request_raw(method, params);
+        assert!(
+            response.get("error").is_none(),
+            "{method} failed: {response}"
+        );
+        response["result"].clone()
+    }
+
+    fn request_raw(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let message = self.receive(deadline, method);
+            if message.get("id") == Some(&json!(id)) && message.get("method").is_none() {
+                return message;
+            }
+            self.backlog.push(message);
+        }
+    }
+
+    /// The next `publishDiagnostics` for `uri`.
+    fn diagnostics_for(&mut self, uri: &str) -> Vec<Value> {
+        let matches = |m: &Value| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+        };
+        if let Some(i) = self.backlog.iter().position(matches) {
+            let m = self.backlog.remove(i);
+            return m["params"]["diagnostics"].as_array().unwrap().clone();
+        }
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let message = self.receive(deadline, "publishDiagnostics");
+            if matches(&message) {
+                return message["params"]["diagnostics"].as_array().unwrap().clone();
+            }
+            self.backlog.push(message);
+        }
+    }
+
+    fn receive(&mut self, deadline: Instant, waiting_for: &str) -> Value {
+        let left = deadline.saturating_duration_since(Instant::now());
+        self.messages
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("no answer to `{waiting_for}` within {TIMEOUT:?}"))
+    }
+
+    /// Closes stdin after `exit` and waits for the process, with a timeout.
+    fn wait_exit(&mut self) -> i32 {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code().expect("exit code");
+            }
+            assert!(Instant::now() < deadline, "`pipesim lsp` did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        // Never leave a server behind when a test fails half way.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads one Content-Length framed message; None at the end of the stream.
+fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(value) = line.strip_prefix("Content-Length: ") {
+            length = value.parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+fn initialize(client: &mut Client, root: &Path) -> Value {
+    let root_uri = url(root);
+    let result = client.request(
+        "initialize",
+        json!({
+            "processId": null,
+            "rootUri": root_uri,
+            "capabilities": {
+                "textDocument": {"completion": {"completionItem": {"snippetSupport": true}}}
+            }
+        }),
+    );
+    client.notify("initialized", json!({}));
+    result
+}
+
+fn url(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+fn open(client: &mut Client, uri: &str, text: &str) {
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "pipesim", "version": 1, "text": text}}),
+    );
+}
+
+/// The LSP position (line, UTF-16 column) of the `nth` occurrence of `needle`, plus `shift`
+/// characters.
+fn position_of(text: &str, needle: &str, shift: usize) -> Value {
+    let offset = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("`{needle}` not in text"));
+    let before = &text[..offset];
+    let line = before.matches('\n').count();
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column: usize = text[line_start..offset]
+        .chars()
+        .map(char::len_utf16)
+        .sum::<usize>()
+        + shift;
+    json!({"line": line, "character": column})
+}
+
+fn at(uri: &str, position: Value) -> Value {
+    json!({"textDocument": {"uri": uri}, "position": position})
+}
+
+fn shutdown_and_exit(client: &mut Client) {
+    let result = client.request("shutdown", Value::Null);
+    assert_eq!(result, Value::Null);
+    client.notify("exit", Value::Null);
+    assert_eq!(client.wait_exit(), 0, "exit after shutdown must be 0");
+}
+
+const SCENARIO: &str = "// Résumé: a small platform 𝜇.
+resource gpu { kind = pool  capacity = 8   policy = sjf }
+resource cpu { kind = pool  capacity = 4 }
+resource spare { kind = pool }
+
+dataset asset {
+  size = lognormal(median = 2GB, sigma = 1.0)
+}
+
+pipeline classic {
+  data = asset
+  train {
+    on       = gpu
+    duration = exponential(mean = 4min)
+  }
+  validate after train { on = cpu  duration = 30s  pass = 0.95 }
+}
+";
+
+#[test]
+fn editor_session_hover_definition_completion_symbols() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("platform.pipesim");
+    std::fs::write(&path, SCENARIO).unwrap();
+    let uri = url(&path);
+    let mut client = Client::start(&dir.path().join("cache"));
+    let init = initialize(&mut client, dir.path());
+    let capabilities = &init["capabilities"];
+    assert_eq!(capabilities["textDocumentSync"], 1, "full document sync");
+    assert_eq!(capabilities["hoverProvider"], true);
+    open(&mut client, &uri, SCENARIO);
+    // The file has one mistake: the pool `spare` has no capacity yet.
+    let diagnostics = client.diagnostics_for(&uri);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["code"], "E0208");
+    assert_eq!(
+        diagnostics[0]["range"],
+        json!({"start": {"line": 3, "character": 9}, "end": {"line": 3, "character": 14}})
+    );
+
+    // Hover on a distribution name explains it with its named parameters.
+    let hover = client.request(
+        "textDocument/hover",
+        at(&uri, position_of(SCENARIO, "exponential", 3)),
+    );
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("exponential(mean = …)"), "{value}");
+    assert!(value.contains("exponential(rate = …)"), "{value}");
+
+    // Signature help inside the distribution's parentheses.
+    let help = client.request(
+        "textDocument/signatureHelp",
+        at(&uri, position_of(SCENARIO, "exponential(mean", 12)),
+    );
+    assert_eq!(help["signatures"][0]["label"], "exponential(mean = …)");
+    assert_eq!(help["activeParameter"], 0);
+
+    // Hover on a use of a resource shows its declaration.
+    let hover = client.request(
+        "textDocument/hover",
+        at(&uri, position_of(SCENARIO, "on       = gpu", 12)),
+    );
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("resource `gpu`"), "{value}");
+    assert!(
+        value.contains("resource gpu { kind = pool  capacity = 8   policy = sjf }"),
+        "{value}"
+    );
+
+    // Go to definition: from that use to the declaration's name (line 1, after `resource `).
+    let definition = client.request(
+        "textDocument/definition",
+        at(&uri, position_of(SCENARIO, "on       = gpu", 12)),
+    );
+    assert_eq!(definition["uri"], uri.as_str());
+    assert_eq!(
+        definition["range"]["start"],
+        json!({"line": 1, "character": 9})
+    );
+    assert_eq!(
+        definition["range"]["end"],
+        json!({"line": 1, "character": 12})
+    );
+
+    // Completion inside a resource block lists a pool's attributes, `capacity` among them.
+    let inside_resource = position_of(SCENARIO, "resource spare { kind = pool }", 29);
+    let completion = client.request("textDocument/completion", at(&uri, inside_resource));
+    let labels: Vec<&str> = completion
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert!(labels.contains(&"capacity"), "{labels:?}");
+    assert!(labels.contains(&"policy"), "{labels:?}");
+    assert!(
+        !labels.contains(&"duration"),
+        "a step attribute is not a resource's: {labels:?}"
+    );
+
+    // Document symbols: the declarations, and the pipeline's steps under it.
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let names: Vec<&str> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["gpu", "cpu", "spare", "asset", "classic"]);
+    let steps: Vec<&str> = symbols[4]["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["train", "validate"]);
+
+    shutdown_and_exit(&mut client);
+}
+
+#[test]
+fn exit_without_shutdown_is_code_1_and_requests_after_shutdown_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut client = Client::start(dir.path());
+    initialize(&mut client, dir.path());
+    client.notify("exit", Value::Null);
+    assert_eq!(client.wait_exit(), 1);
+
+    let mut client = Client::start(dir.path());
+    initialize(&mut client, dir.path());
+    client.request("shutdown", Value::Null);
+    let refused = client.request_raw(
+        "textDocument/hover",
+        at("file:///x.pipesim", json!({"line": 0, "character": 0})),
+    );
+    assert_eq!(refused["error"]["code"], -32600, "{refused}");
+    client.notify("exit", Value::Null);
+    assert_eq!(client.wait_exit(), 0);
+}
+
+#[test]
+fn definition_of_a_standard_library_name_opens_a_read_only_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let text = "import \"std/aiops\" as aiops\n\narrivals triggers {\n  rate     = 12/h\n  pipeline = aiops.edge\n}\n";
+    let path = dir.path().join("growth.pipesim");
+    std::fs::write(&path, text).unwrap();
+    let uri = url(&path);
+    let mut client = Client::start(&cache);
+    initialize(&mut client, dir.path());
+    open(&mut client, &uri, text);
+
+    let definition = client.request(
+        "textDocument/definition",
+        at(&uri, position_of(text, "aiops.edge", 7)),
+    );
+    let copy = cache.join("pipesim").join("std").join("aiops.pipesim");
+    assert_eq!(definition["uri"], url(&copy));
+    let copied = std::fs::read_to_string(&copy).unwrap();
+    assert!(std::fs::metadata(&copy).unwrap().permissions().readonly());
+    // The range is the name in `pipeline edge {` of the copy.
+    let line = definition["range"]["start"]["line"].as_u64().unwrap() as usize;
+    let column = definition["range"]["start"]["character"].as_u64().unwrap() as usize;
+    assert_eq!(copied.lines().nth(line).unwrap(), "pipeline edge {");
+    assert_eq!(column, "pipeline ".len());
+
+    // The import path goes to the module's file.
+    let definition = client.request(
+        "textDocument/definition",
+        at(&uri, position_of(text, "std/aiops", 2)),
+    );
+    assert_eq!(definition["uri"], url(&copy));
+    assert_eq!(
+        definition["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
+
+    shutdown_and_exit(&mut client);
+}
+
+#[test]
+fn diagnostics_follow_the_unsaved_text_with_utf16_ranges() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("typo.pipesim");
+    // On disk the file is clean: the server must check the editor's text, not the file.
+    let clean = "resource gpu { kind = pool  capacity = 8 }\n";
+    std::fs::write(&path, clean).unwrap();
+    let uri = url(&path);
+    let typo = "// Résumé 𝜇\nresource gpu { kind = pool  capacity = 8 }\npipeline p {\n  train { /* é𝜇 */ on = gpuu  duration = 5min }\n}\n";
+    let mut client = Client::start(dir.path());
+    initialize(&mut client, dir.path());
+    open(&mut client, &uri, typo);
+
+    let diagnostics = client.diagnostics_for(&uri);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    let d = &diagnostics[0];
+    assert_eq!(d["code"], "E0202");
+    assert_eq!(d["severity"], 1, "an error");
+    assert_eq!(d["source"], "pipesim");
+    // `gpuu` starts after 24 characters, one of which (`𝜇`) is two UTF-16 code units.
+    assert_eq!(
+        d["range"],
+        json!({"start": {"line": 3, "character": 25}, "end": {"line": 3, "character": 29}})
+    );
+    let message = d["message"].as_str().unwrap();
+    assert!(message.starts_with("unknown name `gpuu`"), "{message}");
+    assert!(message.contains("help: did you mean `gpu`?"), "{message}");
+
+    // Fixing the typo clears the diagnostic.
+    let fixed = typo.replace("gpuu", "gpu");
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]}),
+    );
+    assert_eq!(client.diagnostics_for(&uri), Vec::<Value>::new());
+
+    shutdown_and_exit(&mut client);
+}
+
+/// The byte offset of an LSP position (UTF-16 column) in `text`.
+fn offset_of(text: &str, position: &Value) -> usize {
+    let line = position["line"].as_u64().unwrap() as usize;
+    let character = position["character"].as_u64().unwrap() as usize;
+    let line_start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+    let mut units = 0;
+    for (i, c) in text[line_start..].char_indices() {
+        if units >= character || c == '\n' {
+            return line_start + i;
+        }
+        units += c.len_utf16();
+    }
+    text.len()
+}
+
+#[test]
+fn formatting_gives_the_same_text_as_pipesim_fmt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("messy.pipesim");
+    let messy = "// déjà vu 𝜇\nresource gpu {kind=pool capacity=8   policy=sjf}\n\n\n\ndataset asset { size = lognormal(median=2GB,sigma=1.0) }\n";
+    std::fs::write(&path, messy).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_pipesim"))
+        .args(["fmt", "-"])
+        .stdin(std::fs::File::open(&path).unwrap())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let expected = String::from_utf8(output.stdout).unwrap();
+    assert_ne!(expected, messy, "the example must need formatting");
+
+    let uri = url(&path);
+    let mut client = Client::start(dir.path());
+    let init = initialize(&mut client, dir.path());
+    assert_eq!(init["capabilities"]["documentFormattingProvider"], true);
+    open(&mut client, &uri, messy);
+    let edits = client.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    let mut formatted = messy.to_string();
+    let mut edits = edits.as_array().unwrap().clone();
+    // Apply from the end so earlier offsets stay valid.
+    edits.sort_by_key(|e| std::cmp::Reverse(offset_of(messy, &e["range"]["start"])));
+    for edit in edits {
+        let start = offset_of(messy, &edit["range"]["start"]);
+        let end = offset_of(messy, &edit["range"]["end"]);
+        formatted.replace_range(start..end, edit["newText"].as_str().unwrap());
+    }
+    assert_eq!(formatted, expected);
+
+    // A document with a syntax error gets no edits rather than a mangled file.
+    let broken = dir.path().join("broken.pipesim");
+    let broken_uri = url(&broken);
+    open(&mut client, &broken_uri, "resource gpu { capacity = }\n");
+    let edits = client.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": broken_uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    assert_eq!(edits, Value::Null);
+
+    shutdown_and_exit(&mut client);
+}
+
+#[test]
+fn diagnostics_in_an_imported_module_stay_while_any_importer_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = "pipeline edge {\n  train { on = nope  duration = 1min }\n}\n";
+    let library_path = dir.path().join("lib.pipesim");
+    std::fs::write(&library_path, library).unwrap();
+    let library_uri = url(&std::fs::canonicalize(&library_path).unwrap());
+    let importer = "import \"lib.pipesim\" as lib\n";
+    let (a, b) = (
+        url(&dir.path().join("a.pipesim")),
+        url(&dir.path().join("b.pipesim")),
+    );
+    let mut client = Client::start(dir.path());
+    initialize(&mut client, dir.path());
+
+    open(&mut client, &a, importer);
+    assert_eq!(client.diagnostics_for(&a), Vec::<Value>::new());
+    let found = client.diagnostics_for(&library_uri);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["code"], "E0202");
+    assert_eq!(
+        found[0]["range"]["start"],
+        json!({"line": 1, "character": 15})
+    );
+
+    open(&mut client, &b, importer);
+    client.diagnostics_for(&b);
+    assert_eq!(
+        client.diagnostics_for(&library_uri),
+        found,
+        "the same mistake, once"
+    );
+
+    // Closing one importer keeps the module's diagnostics: the other still imports it.
+    client.notify("textDocument/didClose", json!({"textDocument": {"uri": a}}));
+    assert_eq!(client.diagnostics_for(&library_uri), found);
+    // Closing the last one clears them.
+    client.notify("textDocument/didClose", json!({"textDocument": {"uri": b}}));
+    assert_eq!(client.diagnostics_for(&library_uri), Vec::<Value>::new());
+
+    shutdown_and_exit(&mut client);
+}
