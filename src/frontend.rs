@@ -61,6 +61,9 @@ fn check_loaded(
         analysis::analyze(&sources, &program, &parsed)
     };
     diagnostics.extend(std::mem::take(&mut analysis.diagnostics));
+    if !diagnostics.has_errors() {
+        diagnostics.extend(check_sweep_values(&sources, &program, &parsed, &analysis));
+    }
     diagnostics.sort();
     if diagnostics.has_errors() {
         analysis.scenario = None;
@@ -71,6 +74,35 @@ fn check_loaded(
         program,
         analysis,
     }
+}
+
+/// Errors that only a sweep value causes (`sweep gpu.capacity = [1, 0]`): each value is
+/// substituted alone and the scenario analysed again, so `check` reports at the value what
+/// `run` would otherwise find only when it reaches that point. Warnings are left out: the
+/// first analysis reported those already.
+fn check_sweep_values(
+    sources: &SourceMap,
+    program: &Program,
+    overrides: &[Override],
+    analysis: &Analysis,
+) -> Diagnostics {
+    let mut found = Diagnostics::default();
+    for axis in &analysis.sweeps {
+        for (value, _) in &axis.values {
+            let mut with_value = overrides.to_vec();
+            with_value.push(Override {
+                path: axis.path.clone(),
+                value: value.clone(),
+            });
+            let point = analysis::analyze(sources, program, &with_value);
+            for d in point.diagnostics.0 {
+                if d.is_error() && !found.0.contains(&d) {
+                    found.push(d);
+                }
+            }
+        }
+    }
+    found
 }
 
 /// Parses `PATH=VALUE` from `--set`; the value is an expression of the language, so

@@ -512,7 +512,9 @@ impl Analyzer<'_> {
                 self.expect(&t, Expect::Str, item.span, "metrics");
                 continue;
             };
-            if known.iter().any(|k| k == name) {
+            // After another error a declaration may be missing from the lowered lists, so a
+            // metric of it would look unknown: say nothing rather than blame the metric.
+            if known.iter().any(|k| k == name) || self.diags.has_errors() {
                 out.push(name.clone());
                 continue;
             }

@@ -47,4 +47,3 @@ pub fn main(args: &FitArgs) -> Exit {
     }
     Exit::Success
 }
-

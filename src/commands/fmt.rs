@@ -105,4 +105,3 @@ fn stdin_to_stdout(check: bool) -> Result<Outcome, String> {
         Outcome::Changed
     })
 }
-

@@ -573,8 +573,9 @@ fn safe_string_field(value: &str) -> String {
     value.replace('\\', "\\\\")
 }
 
-/// `u64::MAX` as the traces write it: an id column's "none" (a model's drop or stale event
-/// involves no pipeline). The field is left out; it does not fit InfluxDB's signed integers.
+/// `u64::MAX`, the engine's "none" for an id (a model's drop or stale event involves no
+/// pipeline). The traces write it as an empty field; a CSV edited by hand or by another tool
+/// may still hold the number, which does not fit InfluxDB's signed integers: it is left out.
 const NO_ID: &str = "18446744073709551615";
 
 fn is_missing(text: &str) -> bool {

@@ -290,7 +290,11 @@ impl Rows {
                     &self.field
                 }
                 Field::Integer(n) => {
-                    let _ = write!(self.field, "{n}");
+                    // u64::MAX is the engine's "none" (a model event that no pipeline caused):
+                    // an empty field, like an undefined number, so pandas reads it as missing.
+                    if *n != u64::MAX {
+                        let _ = write!(self.field, "{n}");
+                    }
                     &self.field
                 }
             };
