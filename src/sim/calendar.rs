@@ -92,30 +92,33 @@ impl<E> Calendar<E> {
         let top = if self.heap.is_empty() {
             last
         } else {
-            // Put the last entry at the root and sift it down to its place.
-            let top = std::mem::replace(&mut self.heap[0], last);
+            // Sift the last entry down from the root: move the least child up into the hole
+            // until the last entry's key is no greater, then write it there once.
             let len = self.heap.len();
-            let key = self.heap[0].key;
-            let mut index = 0;
+            let key = last.key;
+            let mut hole = 0;
             loop {
-                let first = 4 * index + 1;
+                let first = 4 * hole + 1;
                 if first >= len {
                     break;
                 }
                 let end = (first + 4).min(len);
                 let mut smallest = first;
+                let mut smallest_key = self.heap[first].key;
                 for child in first + 1..end {
-                    if self.heap[child].key < self.heap[smallest].key {
+                    let child_key = self.heap[child].key;
+                    if child_key < smallest_key {
                         smallest = child;
+                        smallest_key = child_key;
                     }
                 }
-                if self.heap[smallest].key >= key {
+                if smallest_key >= key {
                     break;
                 }
-                self.heap.swap(index, smallest);
-                index = smallest;
+                self.heap.swap(hole, smallest);
+                hole = smallest;
             }
-            top
+            std::mem::replace(&mut self.heap[hole], last)
         };
         Some((time_of((top.key >> 64) as u64), top.event))
     }

@@ -41,7 +41,7 @@ const BUCKET_SHIFT: u32 = 52 - MANTISSA_BITS;
 /// the exact minimum). The histogram is a dense window of buckets between the smallest and
 /// largest index seen: at most 2^18 buckets whatever the values, a few thousand for values
 /// spanning the usual microseconds to months.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Quantiles {
     count: u64,
     sum: f64,
@@ -51,6 +51,20 @@ pub struct Quantiles {
     /// Index of `counts[0]`.
     base: usize,
     counts: Vec<u64>,
+}
+
+impl Default for Quantiles {
+    fn default() -> Self {
+        Quantiles {
+            count: 0,
+            sum: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            zeros: 0,
+            base: 0,
+            counts: Vec::new(),
+        }
+    }
 }
 
 impl Quantiles {
@@ -66,13 +80,8 @@ impl Quantiles {
     }
 
     pub fn push(&mut self, x: f64) {
-        if self.count == 0 {
-            self.min = x;
-            self.max = x;
-        } else {
-            self.min = self.min.min(x);
-            self.max = self.max.max(x);
-        }
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
         self.count += 1;
         self.sum += x;
         if !x.is_finite() || x <= 0.0 {
@@ -80,6 +89,17 @@ impl Quantiles {
             return;
         }
         let index = Self::bucket(x);
+        let offset = index.wrapping_sub(self.base);
+        if offset < self.counts.len() {
+            self.counts[offset] += 1;
+        } else {
+            self.grow_to(index);
+        }
+    }
+
+    /// Widens the window of buckets to hold `index` and counts one value there.
+    #[cold]
+    fn grow_to(&mut self, index: usize) {
         if self.counts.is_empty() {
             self.base = index;
             self.counts.push(0);
