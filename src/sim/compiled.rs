@@ -27,6 +27,10 @@ pub enum Num {
     Exponential(Box<Num>),
     LogNormal(Box<(Num, Num)>),
     ExpWeib(Box<(Num, Num, Num)>),
+    /// The same three with constant parameters (the usual case), without recursion.
+    ExponentialConst(f64),
+    LogNormalConst(f64, f64),
+    ExpWeibConst(f64, f64, f64),
     /// `match` on an instance variable holding a label.
     Match {
         slot: u32,
@@ -63,17 +67,24 @@ impl Num {
                 r,
             ) => Num::Arithmetic(*op, Box::new((Num::compile(l), Num::compile(r)))),
             Expr::Dist(distribution) => match distribution.as_ref() {
-                Distribution::Exponential { mean } => {
-                    Num::Exponential(Box::new(Num::compile(mean)))
-                }
+                Distribution::Exponential { mean } => match Num::compile(mean) {
+                    Num::Const(mean) => Num::ExponentialConst(mean),
+                    mean => Num::Exponential(Box::new(mean)),
+                },
                 Distribution::LogNormal { mu, sigma } => {
-                    Num::LogNormal(Box::new((Num::compile(mu), Num::compile(sigma))))
+                    match (Num::compile(mu), Num::compile(sigma)) {
+                        (Num::Const(mu), Num::Const(sigma)) => Num::LogNormalConst(mu, sigma),
+                        parameters => Num::LogNormal(Box::new(parameters)),
+                    }
                 }
-                Distribution::ExpWeib { a, c, scale } => Num::ExpWeib(Box::new((
-                    Num::compile(a),
-                    Num::compile(c),
-                    Num::compile(scale),
-                ))),
+                Distribution::ExpWeib { a, c, scale } => {
+                    match (Num::compile(a), Num::compile(c), Num::compile(scale)) {
+                        (Num::Const(a), Num::Const(c), Num::Const(scale)) => {
+                            Num::ExpWeibConst(a, c, scale)
+                        }
+                        parameters => Num::ExpWeib(Box::new(parameters)),
+                    }
+                }
                 _ => Num::Other(expr.clone()),
             },
             Expr::Match {
@@ -129,6 +140,14 @@ impl Num {
                 let c = parameters.1.eval(vars, rng);
                 let scale = parameters.2.eval(vars, rng);
                 eval::exponweib_inverse_cdf(a, c, scale, rng.random::<f64>())
+            }
+            Num::ExponentialConst(mean) => mean * -(1.0 - rng.random::<f64>()).ln(),
+            Num::LogNormalConst(mu, sigma) => {
+                let z: f64 = rng.sample(StandardNormal);
+                (mu + sigma * z).exp()
+            }
+            Num::ExpWeibConst(a, c, scale) => {
+                eval::exponweib_inverse_cdf(*a, *c, *scale, rng.random::<f64>())
             }
             Num::Match {
                 slot,
@@ -257,6 +276,15 @@ mod tests {
                 a: c(1.8),
                 c: c(0.7),
                 scale: c(78.0),
+            }),
+            dist(Distribution::ExpWeib {
+                a: c(1.8),
+                c: c(0.7),
+                scale: binary(BinaryOp::Mul, size.clone(), c(1e-6)),
+            }),
+            dist(Distribution::LogNormal {
+                mu: c(2.0),
+                sigma: c(0.5),
             }),
             dist(Distribution::Gamma {
                 shape: c(2.0),
