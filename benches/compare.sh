@@ -7,8 +7,8 @@
 # CPU seconds per replication of each, their ratio, and both engines' estimates of the mean
 # wait and mean makespan with 95% confidence intervals (and a Welch t statistic for the
 # difference). Then it measures peak RSS of one replication at 1 and 2 simulated years
-# (/usr/bin/time -v) to check that memory does not grow with the horizon beyond the
-# per-pipeline metric vectors.
+# (/usr/bin/time -v) to check that memory does not grow with the horizon (percentiles come
+# from a bounded sketch, so nothing is kept per pipeline).
 #
 # Usage: benches/compare.sh            (defaults: RUST_REPS=10 SIMPY_REPS=3)
 #        RUST_REPS=20 SIMPY_REPS=5 benches/compare.sh

@@ -15,7 +15,8 @@
 //! rest of the simulation (common random numbers).
 
 use crate::ir;
-use crate::sim::eval::{self, Context};
+use crate::sim::compiled::Num;
+use crate::sim::eval;
 use crate::sim::rng::Stream;
 
 const HOUR: f64 = 3600.0;
@@ -120,6 +121,8 @@ pub struct ArrivalStream {
     growth: f64,
     replay_index: usize,
     zero_gaps: u32,
+    /// The interarrival expression, compiled (None for replay).
+    interarrival: Option<Num>,
 }
 
 impl ArrivalStream {
@@ -151,6 +154,10 @@ impl ArrivalStream {
             growth: arrivals.growth,
             replay_index: 0,
             zero_gaps: 0,
+            interarrival: match &arrivals.process {
+                ir::ArrivalProcess::Interarrival(expr) => Some(Num::compile(expr)),
+                ir::ArrivalProcess::Replay { .. } => None,
+            },
         }
     }
 
@@ -166,11 +173,14 @@ impl ArrivalStream {
                 self.replay_index += 1;
                 time
             }
-            ir::ArrivalProcess::Interarrival(expr) => {
+            ir::ArrivalProcess::Interarrival(_) => {
                 if self.growth.is_nan() || self.growth <= 0.0 {
                     return None;
                 }
-                let gap = eval::num(expr, &Context::instance(&[]), &mut self.rng);
+                let gap = match &self.interarrival {
+                    Some(interarrival) => interarrival.eval(&[], &mut self.rng),
+                    None => return None,
+                };
                 if gap.is_nan() {
                     return None;
                 }

@@ -24,6 +24,7 @@
 use crate::ir::{self, StepKind, Value};
 use crate::sim::arrivals::ArrivalStream;
 use crate::sim::calendar::Calendar;
+use crate::sim::compiled::{Num, Val};
 use crate::sim::eval::{self, Context, ModelView};
 use crate::sim::link::LinkState;
 use crate::sim::metrics::{Collector, LinkTotals, ModelTotals, PoolTotals, Totals};
@@ -118,6 +119,39 @@ struct TemplateInfo {
     roots: Vec<u32>,
     /// Whether completed runs deploy tracked models.
     tracks_models: bool,
+    /// The template's variables and step samples, compiled.
+    vars: Vec<Val>,
+    steps: Vec<CompiledStep>,
+}
+
+/// What [`sample_step`] evaluates, compiled (`when` stays interpreted: it is rare).
+struct CompiledStep {
+    on: Option<Val>,
+    units: Num,
+    duration: Num,
+    reads: Option<Num>,
+    writes: Option<Num>,
+    accuracy: Option<Num>,
+    pass: Option<Num>,
+    size_factor: Option<Num>,
+    accuracy_loss: Option<Num>,
+}
+
+impl CompiledStep {
+    fn new(step: &ir::Step) -> Self {
+        let compile = |expr: &Option<ir::Expr>| expr.as_ref().map(Num::compile);
+        CompiledStep {
+            on: step.on.as_ref().map(Val::compile),
+            units: Num::compile(&step.units),
+            duration: Num::compile(&step.duration),
+            reads: step.reads.as_ref().map(|t| Num::compile(&t.bytes)),
+            writes: step.writes.as_ref().map(|t| Num::compile(&t.bytes)),
+            accuracy: compile(&step.accuracy),
+            pass: compile(&step.pass),
+            size_factor: compile(&step.size_factor),
+            accuracy_loss: compile(&step.accuracy_loss),
+        }
+    }
 }
 
 struct Simulation<'a> {
@@ -232,6 +266,12 @@ impl<'a> Simulation<'a> {
                     dependants,
                     roots,
                     tracks_models: pipeline.model.is_some() || monitored(index),
+                    vars: pipeline
+                        .vars
+                        .iter()
+                        .map(|v| Val::compile(&v.expr))
+                        .collect(),
+                    steps: pipeline.steps.iter().map(CompiledStep::new).collect(),
                 }
             })
             .collect();
@@ -446,9 +486,10 @@ impl<'a> Simulation<'a> {
             instance.in_flight = 0;
             instance.ended = false;
             instance.model = model;
+            let compiled = &self.templates[template as usize];
             instance.vars.clear();
-            for var in &pipeline.vars {
-                let value = eval::eval(&var.expr, &Context::instance(&instance.vars), &mut rng);
+            for var in &compiled.vars {
+                let value = var.eval(&instance.vars, &mut rng);
                 instance.vars.push(value);
             }
             let var_number = |slot: Option<u32>| {
@@ -462,8 +503,15 @@ impl<'a> Simulation<'a> {
             instance.deadline =
                 var_number(pipeline.deadline_var).map_or(f64::INFINITY, |deadline| now + deadline);
             instance.steps.clear();
-            for step in &pipeline.steps {
-                let run = sample_step(step, &instance.vars, &mut rng, &self.slots, &self.pools);
+            for (step, compiled) in pipeline.steps.iter().zip(&compiled.steps) {
+                let run = sample_step(
+                    step,
+                    compiled,
+                    &instance.vars,
+                    &mut rng,
+                    &self.slots,
+                    &self.pools,
+                );
                 instance.steps.push(run);
             }
             for dependants in &self.templates[template as usize].dependants {
@@ -574,6 +622,12 @@ impl<'a> Simulation<'a> {
 
     /// After any change of a pool: start what fits, update the autoscaler, trace the state.
     fn pool_changed(&mut self, pool: u32) {
+        let state = &self.pools[pool as usize];
+        // The usual case under load: a full pool without autoscale starts nothing and,
+        // with traces off, has nothing to report.
+        if state.busy >= state.capacity && state.autoscale.is_none() && !self.tracing {
+            return;
+        }
         let now = self.now;
         let mut started = std::mem::take(&mut self.started);
         started.clear();
@@ -1174,6 +1228,7 @@ impl<'a> Simulation<'a> {
 /// Samples everything one step execution needs, in the documented fixed order.
 fn sample_step(
     step: &ir::Step,
+    compiled: &CompiledStep,
     vars: &[Value],
     rng: &mut Stream,
     slots: &[Option<Slot>],
@@ -1184,14 +1239,14 @@ fn sample_step(
         .when
         .as_ref()
         .is_none_or(|condition| eval::boolean(condition, &context, rng));
-    let pool = match step.on.as_ref().map(|on| eval::eval(on, &context, rng)) {
+    let pool = match compiled.on.as_ref().map(|on| on.eval(vars, rng)) {
         Some(Value::Resource(resource)) => match slots.get(resource as usize).copied().flatten() {
             Some(Slot::Pool(index)) => index,
             _ => NONE,
         },
         _ => NONE,
     };
-    let units_sampled = eval::num(&step.units, &context, rng).round();
+    let units_sampled = compiled.units.eval(vars, rng).round();
     // A step never asks for more slots than its pool can ever have (it would wait forever).
     let max_units = if pool == NONE {
         1
@@ -1203,33 +1258,35 @@ fn sample_step(
     } else {
         1
     };
-    let duration = eval::non_negative(eval::num(&step.duration, &context, rng));
-    let read_bytes = step.reads.as_ref().map_or(0.0, |transfer| {
-        eval::non_negative(eval::num(&transfer.bytes, &context, rng))
-    });
-    let write_bytes = step.writes.as_ref().map_or(0.0, |transfer| {
-        eval::non_negative(eval::num(&transfer.bytes, &context, rng))
-    });
-    let accuracy = step
+    let duration = eval::non_negative(compiled.duration.eval(vars, rng));
+    let read_bytes = compiled
+        .reads
+        .as_ref()
+        .map_or(0.0, |bytes| eval::non_negative(bytes.eval(vars, rng)));
+    let write_bytes = compiled
+        .writes
+        .as_ref()
+        .map_or(0.0, |bytes| eval::non_negative(bytes.eval(vars, rng)));
+    let accuracy = compiled
         .accuracy
         .as_ref()
-        .map_or(f64::NAN, |expr| eval::num(expr, &context, rng));
-    let pass = match &step.pass {
+        .map_or(f64::NAN, |expr| expr.eval(vars, rng));
+    let pass = match &compiled.pass {
         Some(probability) => {
-            let p = eval::num(probability, &context, rng);
+            let p = probability.eval(vars, rng);
             let u: f64 = rng.random();
             u < p
         }
         None => true,
     };
-    if let Some(size_factor) = &step.size_factor {
+    if let Some(size_factor) = &compiled.size_factor {
         // Drawn for its place in the stream; model size is not simulated yet.
-        let _ = eval::num(size_factor, &context, rng);
+        let _ = size_factor.eval(vars, rng);
     }
-    let accuracy_loss = step
+    let accuracy_loss = compiled
         .accuracy_loss
         .as_ref()
-        .map_or(0.0, |expr| eval::num(expr, &context, rng));
+        .map_or(0.0, |expr| expr.eval(vars, rng));
     StepRun {
         pending: 0,
         skipped: !when,

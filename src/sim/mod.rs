@@ -5,12 +5,13 @@
 //! can run on any thread in any order and give the same bytes.
 //!
 //! Modules by concern: [`calendar`] (event order), [`rng`] (random streams), [`eval`]
-//! (expressions and distributions), [`pool`] and [`link`] (resources), [`arrivals`]
+//! (expressions and distributions), [`compiled`] (the same, compiled for the hot paths), [`pool`] and [`link`] (resources), [`arrivals`]
 //! (interarrival processes, profiles, replay), [`model`] (deployed models), [`metrics`]
 //! (the contract's metric list) and [`engine`] (the event loop tying them together).
 
 pub mod arrivals;
 pub mod calendar;
+pub mod compiled;
 pub mod engine;
 pub mod eval;
 pub mod link;

@@ -21,6 +21,7 @@ use std::collections::{BinaryHeap, VecDeque};
 pub struct Request {
     pub instance: u32,
     pub step: u32,
+    /// Slots wanted, at least 1 (the engine rounds smaller requests up to 1).
     pub units: u32,
     pub enqueued: f64,
     /// What the policy orders by (smaller first): the sampled duration (`sjf`), minus the
@@ -261,6 +262,11 @@ impl PoolState {
 
     /// Grants waiting requests in policy order while the head fits; appends them to `started`.
     pub fn dispatch(&mut self, now: f64, started: &mut Vec<Request>) {
+        // Every request takes at least one slot: a full pool starts nothing (the usual case
+        // under load, checked without looking at the queue).
+        if self.busy >= self.capacity {
+            return;
+        }
         while let Some(head) = self.queue.peek() {
             if head.units > self.capacity.saturating_sub(self.busy) {
                 break;

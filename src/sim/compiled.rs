@@ -1,0 +1,353 @@
+//! Expressions compiled once per replication for the hot paths (instance variables, step
+//! samples, interarrival times): the common shapes get a node of their own (constants
+//! unwrapped to `f64`, distributions with their parameters as compiled nodes, `match` on an
+//! instance variable), so sampling does not go through [`Value`]s and the interpreter's
+//! general dispatch on every node.
+//!
+//! Invariant: evaluating a compiled expression gives the same value, with the same draws in
+//! the same order, as [`eval::num`] / [`eval::eval`] on the expression it came from (a
+//! replication's results are bit-identical either way); anything without a node of its own
+//! is kept as [`Num::Other`] / [`Val::Other`] and interpreted. Compiled expressions only
+//! see an instance's variables (never a monitor's model view).
+
+use crate::ir::{BinaryOp, Distribution, Expr, LabelId, Value, VarRef};
+use crate::sim::eval::{self, Context};
+use crate::sim::rng::Stream;
+use rand::Rng;
+use rand_distr::StandardNormal;
+
+/// A numeric expression (the counterpart of [`eval::num`]).
+#[derive(Clone, Debug)]
+pub enum Num {
+    Const(f64),
+    /// An instance variable read as a number (booleans as 0 or 1, anything else NaN).
+    Var(u32),
+    Neg(Box<Num>),
+    Arithmetic(BinaryOp, Box<(Num, Num)>),
+    Exponential(Box<Num>),
+    LogNormal(Box<(Num, Num)>),
+    ExpWeib(Box<(Num, Num, Num)>),
+    /// The same three with constant parameters (the usual case), without recursion.
+    ExponentialConst(f64),
+    LogNormalConst(f64, f64),
+    ExpWeibConst(f64, f64, f64),
+    /// `match` on an instance variable holding a label.
+    Match {
+        slot: u32,
+        arms: Vec<(Vec<LabelId>, Num)>,
+        default: Option<Box<Num>>,
+    },
+    Other(Expr),
+}
+
+/// An expression of any type (the counterpart of [`eval::eval`]).
+#[derive(Clone, Debug)]
+pub enum Val {
+    Const(Value),
+    Var(u32),
+    /// A numeric expression; its value is `Value::Num`.
+    Num(Num),
+    Match {
+        slot: u32,
+        arms: Vec<(Vec<LabelId>, Val)>,
+        default: Option<Box<Val>>,
+    },
+    Other(Expr),
+}
+
+impl Num {
+    pub fn compile(expr: &Expr) -> Num {
+        match expr {
+            Expr::Const(Value::Num(x)) => Num::Const(*x),
+            Expr::Var(VarRef::Instance(slot)) => Num::Var(*slot),
+            Expr::Neg(inner) => Num::Neg(Box::new(Num::compile(inner))),
+            Expr::Binary(
+                op @ (BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div),
+                l,
+                r,
+            ) => Num::Arithmetic(*op, Box::new((Num::compile(l), Num::compile(r)))),
+            Expr::Dist(distribution) => match distribution.as_ref() {
+                Distribution::Exponential { mean } => match Num::compile(mean) {
+                    Num::Const(mean) => Num::ExponentialConst(mean),
+                    mean => Num::Exponential(Box::new(mean)),
+                },
+                Distribution::LogNormal { mu, sigma } => {
+                    match (Num::compile(mu), Num::compile(sigma)) {
+                        (Num::Const(mu), Num::Const(sigma)) => Num::LogNormalConst(mu, sigma),
+                        parameters => Num::LogNormal(Box::new(parameters)),
+                    }
+                }
+                Distribution::ExpWeib { a, c, scale } => {
+                    match (Num::compile(a), Num::compile(c), Num::compile(scale)) {
+                        (Num::Const(a), Num::Const(c), Num::Const(scale)) => {
+                            Num::ExpWeibConst(a, c, scale)
+                        }
+                        parameters => Num::ExpWeib(Box::new(parameters)),
+                    }
+                }
+                _ => Num::Other(expr.clone()),
+            },
+            Expr::Match {
+                scrutinee,
+                arms,
+                default,
+            } => match scrutinee.as_ref() {
+                Expr::Var(VarRef::Instance(slot)) => Num::Match {
+                    slot: *slot,
+                    arms: arms
+                        .iter()
+                        .map(|(labels, arm)| (labels.clone(), Num::compile(arm)))
+                        .collect(),
+                    default: default.as_ref().map(|arm| Box::new(Num::compile(arm))),
+                },
+                _ => Num::Other(expr.clone()),
+            },
+            _ => Num::Other(expr.clone()),
+        }
+    }
+
+    pub fn eval(&self, vars: &[Value], rng: &mut Stream) -> f64 {
+        match self {
+            Num::Const(x) => *x,
+            Num::Var(slot) => match vars.get(*slot as usize) {
+                Some(Value::Num(x)) => *x,
+                Some(Value::Bool(b)) => f64::from(u8::from(*b)),
+                _ => f64::NAN,
+            },
+            Num::Neg(inner) => -inner.eval(vars, rng),
+            Num::Arithmetic(op, operands) => {
+                let l = operands.0.eval(vars, rng);
+                let r = operands.1.eval(vars, rng);
+                match op {
+                    BinaryOp::Add => l + r,
+                    BinaryOp::Sub => l - r,
+                    BinaryOp::Mul => l * r,
+                    _ => l / r,
+                }
+            }
+            Num::Exponential(mean) => {
+                let mean = mean.eval(vars, rng);
+                mean * -(1.0 - rng.random::<f64>()).ln()
+            }
+            Num::LogNormal(parameters) => {
+                let mu = parameters.0.eval(vars, rng);
+                let sigma = parameters.1.eval(vars, rng);
+                let z: f64 = rng.sample(StandardNormal);
+                (mu + sigma * z).exp()
+            }
+            Num::ExpWeib(parameters) => {
+                let a = parameters.0.eval(vars, rng);
+                let c = parameters.1.eval(vars, rng);
+                let scale = parameters.2.eval(vars, rng);
+                eval::exponweib_inverse_cdf(a, c, scale, rng.random::<f64>())
+            }
+            Num::ExponentialConst(mean) => mean * -(1.0 - rng.random::<f64>()).ln(),
+            Num::LogNormalConst(mu, sigma) => {
+                let z: f64 = rng.sample(StandardNormal);
+                (mu + sigma * z).exp()
+            }
+            Num::ExpWeibConst(a, c, scale) => {
+                eval::exponweib_inverse_cdf(*a, *c, *scale, rng.random::<f64>())
+            }
+            Num::Match {
+                slot,
+                arms,
+                default,
+            } => {
+                if let Some(Value::Label(label)) = vars.get(*slot as usize) {
+                    for (labels, arm) in arms {
+                        if labels.contains(label) {
+                            return arm.eval(vars, rng);
+                        }
+                    }
+                }
+                match default {
+                    Some(arm) => arm.eval(vars, rng),
+                    None => f64::NAN,
+                }
+            }
+            Num::Other(expr) => eval::num(expr, &Context::instance(vars), rng),
+        }
+    }
+}
+
+impl Val {
+    pub fn compile(expr: &Expr) -> Val {
+        match expr {
+            Expr::Const(value) => Val::Const(value.clone()),
+            Expr::Var(VarRef::Instance(slot)) => Val::Var(*slot),
+            // Shapes whose value `eval` gives as `Value::Num(num(expr))`.
+            Expr::Neg(_)
+            | Expr::Binary(BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div, ..) => {
+                Val::Num(Num::compile(expr))
+            }
+            Expr::Dist(distribution)
+                if !matches!(distribution.as_ref(), Distribution::Bernoulli { .. }) =>
+            {
+                Val::Num(Num::compile(expr))
+            }
+            Expr::Match {
+                scrutinee,
+                arms,
+                default,
+            } => match scrutinee.as_ref() {
+                Expr::Var(VarRef::Instance(slot)) => Val::Match {
+                    slot: *slot,
+                    arms: arms
+                        .iter()
+                        .map(|(labels, arm)| (labels.clone(), Val::compile(arm)))
+                        .collect(),
+                    default: default.as_ref().map(|arm| Box::new(Val::compile(arm))),
+                },
+                _ => Val::Other(expr.clone()),
+            },
+            _ => Val::Other(expr.clone()),
+        }
+    }
+
+    pub fn eval(&self, vars: &[Value], rng: &mut Stream) -> Value {
+        match self {
+            Val::Const(value) => value.clone(),
+            Val::Var(slot) => vars
+                .get(*slot as usize)
+                .cloned()
+                .unwrap_or(Value::Num(f64::NAN)),
+            Val::Num(num) => Value::Num(num.eval(vars, rng)),
+            Val::Match {
+                slot,
+                arms,
+                default,
+            } => {
+                if let Some(Value::Label(label)) = vars.get(*slot as usize) {
+                    for (labels, arm) in arms {
+                        if labels.contains(label) {
+                            return arm.eval(vars, rng);
+                        }
+                    }
+                }
+                match default {
+                    Some(arm) => arm.eval(vars, rng),
+                    None => Value::Num(f64::NAN),
+                }
+            }
+            Val::Other(expr) => eval::eval(expr, &Context::instance(vars), rng),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::Func;
+    use crate::sim::rng;
+
+    fn c(x: f64) -> Expr {
+        Expr::Const(Value::Num(x))
+    }
+
+    fn binary(op: BinaryOp, l: Expr, r: Expr) -> Expr {
+        Expr::Binary(op, Box::new(l), Box::new(r))
+    }
+
+    fn dist(distribution: Distribution) -> Expr {
+        Expr::Dist(Box::new(distribution))
+    }
+
+    /// Expressions of every compiled shape and some that fall back to the interpreter.
+    fn expressions() -> Vec<Expr> {
+        let size = Expr::Var(VarRef::Instance(0));
+        let framework = Expr::Var(VarRef::Instance(1));
+        vec![
+            c(3.5),
+            size.clone(),
+            Expr::Neg(Box::new(size.clone())),
+            binary(
+                BinaryOp::Add,
+                binary(BinaryOp::Mul, size.clone(), c(1e-9)),
+                dist(Distribution::Exponential { mean: c(20.0) }),
+            ),
+            binary(BinaryOp::Div, size.clone(), c(3.0)),
+            binary(BinaryOp::Sub, c(1.0), size.clone()),
+            dist(Distribution::LogNormal {
+                mu: c(2.0),
+                sigma: binary(BinaryOp::Mul, c(0.5), c(2.0)),
+            }),
+            dist(Distribution::ExpWeib {
+                a: c(1.8),
+                c: c(0.7),
+                scale: c(78.0),
+            }),
+            dist(Distribution::ExpWeib {
+                a: c(1.8),
+                c: c(0.7),
+                scale: binary(BinaryOp::Mul, size.clone(), c(1e-6)),
+            }),
+            dist(Distribution::LogNormal {
+                mu: c(2.0),
+                sigma: c(0.5),
+            }),
+            dist(Distribution::Gamma {
+                shape: c(2.0),
+                scale: c(3.0),
+            }),
+            dist(Distribution::Bernoulli { p: c(0.3) }),
+            Expr::Match {
+                scrutinee: Box::new(framework.clone()),
+                arms: vec![
+                    (
+                        vec![0],
+                        dist(Distribution::LogNormal {
+                            mu: c(7.0),
+                            sigma: c(0.9),
+                        }),
+                    ),
+                    (
+                        vec![1, 2],
+                        dist(Distribution::Exponential { mean: size.clone() }),
+                    ),
+                ],
+                default: Some(Box::new(c(-1.0))),
+            },
+            Expr::Match {
+                scrutinee: Box::new(framework.clone()),
+                arms: vec![(vec![0], Expr::Const(Value::Resource(1)))],
+                default: Some(Box::new(Expr::Const(Value::Resource(0)))),
+            },
+            Expr::Func(Func::Max, vec![size.clone(), c(2.0)]),
+            binary(BinaryOp::Lt, size, c(1.0)),
+            Expr::Choice(vec![(Value::Label(0), c(1.0)), (Value::Label(1), c(2.0))]),
+        ]
+    }
+
+    #[test]
+    fn compiled_expressions_draw_and_evaluate_exactly_as_the_interpreter() {
+        for framework in 0..3 {
+            let vars = [Value::Num(2.5e8), Value::Label(framework)];
+            for (index, expr) in expressions().iter().enumerate() {
+                let seed = rng::replication_seed(5, index as u32);
+                let (mut a, mut b, mut c, mut d) = (
+                    rng::stream(seed, 1, 0, 0),
+                    rng::stream(seed, 1, 0, 0),
+                    rng::stream(seed, 1, 0, 0),
+                    rng::stream(seed, 1, 0, 0),
+                );
+                let context = Context::instance(&vars);
+                for _ in 0..50 {
+                    let expected = eval::num(expr, &context, &mut a);
+                    let got = Num::compile(expr).eval(&vars, &mut b);
+                    assert_eq!(got.to_bits(), expected.to_bits(), "num of {expr:?}");
+                    let expected = eval::eval(expr, &context, &mut c);
+                    let got = Val::compile(expr).eval(&vars, &mut d);
+                    assert_eq!(
+                        format!("{got:?}"),
+                        format!("{expected:?}"),
+                        "eval of {expr:?}"
+                    );
+                }
+                // The streams are in the same place afterwards: the same number of draws.
+                assert_eq!(a.random::<u64>(), b.random::<u64>());
+                assert_eq!(c.random::<u64>(), d.random::<u64>());
+            }
+        }
+    }
+}
