@@ -5,7 +5,7 @@
 use crate::analysis::{self, Analysis, Override};
 use crate::diagnostic::{self, Diagnostic, Diagnostics, Style};
 use crate::loader::{self, Program};
-use crate::source::{Origin, SourceMap};
+use crate::source::{Origin, SourceMap, Span};
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -108,22 +108,19 @@ fn check_sweep_values(
 /// Parses `PATH=VALUE` from `--set`; the value is an expression of the language, so
 /// `--set gpu.capacity=16`, `--set gpu.policy=sjf` and `--set scenario.horizon=7d` all work.
 pub fn parse_override(sources: &mut SourceMap, text: &str) -> Result<Override, Diagnostic> {
+    // The whole `PATH=VALUE` is the source a diagnostic shows; the value is parsed with the
+    // path blanked out, so its spans are offsets into that same text.
     let file = sources.add(format!("--set {text}"), Origin::Inline, text.to_string());
     let Some((path, value)) = text.split_once('=') else {
         return Err(Diagnostic::error(
             "E0010",
             format!("expected `PATH=VALUE` after `--set`, found `{text}`"),
         )
+        .primary(Span::new(file, 0, text.len()), "no `=` here")
         .help("write the attribute's path, `=`, and its value, such as `--set gpu.capacity=16`"));
     };
-    let value_offset = path.len() + 1;
-    let expr_file = sources.add(
-        format!("--set {text}"),
-        Origin::Inline,
-        format!("{}{}", " ".repeat(value_offset), value),
-    );
-    let _ = file;
-    match crate::syntax::parse_expr(expr_file, sources.get(expr_file).text.clone().as_str()) {
+    let blanked = format!("{}{}", " ".repeat(path.len() + 1), value);
+    match crate::syntax::parse_expr(file, &blanked) {
         Ok(value) => Ok(Override {
             path: path.trim().to_string(),
             value,
@@ -131,6 +128,7 @@ pub fn parse_override(sources: &mut SourceMap, text: &str) -> Result<Override, D
         Err(mut errors) if !errors.is_empty() => Err(errors.swap_remove(0)),
         Err(_) => Err(
             Diagnostic::error("E0010", format!("`--set {text}` has no value after `=`"))
+                .primary(Span::new(file, path.len(), text.len()), "no value")
                 .help("give a value, such as `--set gpu.capacity=16`"),
         ),
     }
