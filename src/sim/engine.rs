@@ -601,6 +601,23 @@ impl<'a> Simulation<'a> {
             return;
         }
         let pool = run.pool;
+        if self.pools[pool as usize].start_now(now, run.units) {
+            // Free slots and nobody waiting: start here, as dispatch would (no wait).
+            run.start = now;
+            if instance.first_start.is_nan() {
+                instance.first_start = now;
+            }
+            let end = now + run.duration;
+            self.calendar.schedule(
+                end,
+                Event::ServiceEnd {
+                    instance: instance_index,
+                    step,
+                },
+            );
+            self.emit_resource(pool);
+            return;
+        }
         let policy = self.pool_policies[pool as usize];
         let key = match policy {
             ir::Policy::Sjf => run.duration,
