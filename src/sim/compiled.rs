@@ -112,7 +112,17 @@ impl Num {
         }
     }
 
+    /// Constants (most operands, step units) are answered inline at the call site; every
+    /// other node goes through [`Num::eval_node`].
+    #[inline(always)]
     pub fn eval(&self, vars: &[Value], rng: &mut Stream) -> f64 {
+        match self {
+            Num::Const(x) => *x,
+            _ => self.eval_node(vars, rng),
+        }
+    }
+
+    fn eval_node(&self, vars: &[Value], rng: &mut Stream) -> f64 {
         match self {
             Num::Const(x) => *x,
             Num::Var(slot) => match vars.get(*slot as usize) {
@@ -226,7 +236,17 @@ impl Val {
         }
     }
 
+    /// Constants (a step's `on` resource, most often) are answered inline at the call site;
+    /// every other node goes through [`Val::eval_node`].
+    #[inline(always)]
     pub fn eval(&self, vars: &[Value], rng: &mut Stream) -> Value {
+        match self {
+            Val::Const(value) => value.clone(),
+            _ => self.eval_node(vars, rng),
+        }
+    }
+
+    fn eval_node(&self, vars: &[Value], rng: &mut Stream) -> Value {
         match self {
             Val::Const(value) => value.clone(),
             Val::Var(slot) => vars

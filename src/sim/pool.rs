@@ -266,6 +266,7 @@ impl PoolState {
     /// instant, so `queue_max` counts it, as there), without touching the queue. Fair share
     /// is left to the queue (its round robin moves on the request's template). Returns
     /// whether it started.
+    #[inline]
     pub fn start_now(&mut self, now: f64, units: u32) -> bool {
         let fits = units <= self.capacity.saturating_sub(self.busy);
         let plain_queue = match &self.queue {
