@@ -640,9 +640,12 @@ impl<'a> Simulation<'a> {
     /// After any change of a pool: start what fits, update the autoscaler, trace the state.
     fn pool_changed(&mut self, pool: u32) {
         let state = &self.pools[pool as usize];
-        // The usual case under load: a full pool without autoscale starts nothing and,
-        // with traces off, has nothing to report.
-        if state.busy >= state.capacity && state.autoscale.is_none() && !self.tracing {
+        // The usual cases: a full pool, or one nobody waits for, without autoscale starts
+        // nothing and, with traces off, has nothing to report.
+        if (state.busy >= state.capacity || state.queue_len() == 0)
+            && state.autoscale.is_none()
+            && !self.tracing
+        {
             return;
         }
         let now = self.now;
