@@ -11,6 +11,7 @@
 //! (the engine schedules only at `now + delay` with `delay >= 0`); NaN times are rejected by
 //! treating them as "never" (they are not stored).
 
+#[derive(Clone, Copy)]
 struct Entry<E> {
     /// `(ordered bits of the time) << 64 | sequence`: one integer comparison orders entries
     /// by time, then by insertion.
@@ -42,19 +43,26 @@ pub struct Calendar<E> {
     /// Heap-ordered: every entry's key is at most its children's (`4i + 1` to `4i + 4`).
     heap: Vec<Entry<E>>,
     next_sequence: u64,
+    /// The root has been delivered by [`Calendar::pop`] but is still in the heap. The engine
+    /// usually schedules an event right after a pop (the next service end): that event
+    /// overwrites the root and sifts down once, instead of the pop sifting the last entry
+    /// down and the schedule sifting the new one up. Otherwise the next `pop` removes it.
+    delivered: bool,
 }
 
-impl<E> Default for Calendar<E> {
+impl<E: Copy> Default for Calendar<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E> Calendar<E> {
+/// Events are small `Copy` values (the delivered root is copied out and left in place).
+impl<E: Copy> Calendar<E> {
     pub fn new() -> Self {
         Calendar {
             heap: Vec::with_capacity(1024),
             next_sequence: 0,
+            delivered: false,
         }
     }
 
@@ -66,8 +74,15 @@ impl<E> Calendar<E> {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
         let key = (u128::from(ordered_bits(time)) << 64) | u128::from(sequence);
-        // Sift up: move parents down until the new key's place is found, then write it once.
-        self.heap.push(Entry { key, event });
+        let entry = Entry { key, event };
+        if self.delivered {
+            // The delivered root's place is free: put the new entry there and sift it down.
+            self.delivered = false;
+            self.sift_down_from_root(entry);
+            return;
+        }
+        // Sift up: move parents down until the new key's place is found.
+        self.heap.push(entry);
         let mut index = self.heap.len() - 1;
         while index > 0 {
             let parent = (index - 1) / 4;
@@ -79,8 +94,52 @@ impl<E> Calendar<E> {
         }
     }
 
+    /// Writes `entry` at the root (whose old entry is discarded) and restores heap order:
+    /// move the least child up into the hole until `entry`'s key is no greater, then write
+    /// it there once.
+    fn sift_down_from_root(&mut self, entry: Entry<E>) {
+        let len = self.heap.len();
+        let key = entry.key;
+        let mut hole = 0;
+        loop {
+            let first = 4 * hole + 1;
+            if first >= len {
+                break;
+            }
+            let end = (first + 4).min(len);
+            let mut smallest = first;
+            let mut smallest_key = self.heap[first].key;
+            for child in first + 1..end {
+                let child_key = self.heap[child].key;
+                if child_key < smallest_key {
+                    smallest = child;
+                    smallest_key = child_key;
+                }
+            }
+            if smallest_key >= key {
+                break;
+            }
+            self.heap[hole] = self.heap[smallest];
+            hole = smallest;
+        }
+        self.heap[hole] = entry;
+    }
+
+    /// Removes the root delivered by the last `pop`, if it is still there.
+    fn remove_delivered(&mut self) {
+        if self.delivered {
+            self.delivered = false;
+            if let Some(last) = self.heap.pop() {
+                if !self.heap.is_empty() {
+                    self.sift_down_from_root(last);
+                }
+            }
+        }
+    }
+
     /// The time of the next event, if any.
-    pub fn peek_time(&self) -> Option<f64> {
+    pub fn peek_time(&mut self) -> Option<f64> {
+        self.remove_delivered();
         self.heap
             .first()
             .map(|entry| time_of((entry.key >> 64) as u64))
@@ -88,47 +147,18 @@ impl<E> Calendar<E> {
 
     /// Removes and returns the next event in (time, sequence) order.
     pub fn pop(&mut self) -> Option<(f64, E)> {
-        let last = self.heap.pop()?;
-        let top = if self.heap.is_empty() {
-            last
-        } else {
-            // Sift the last entry down from the root: move the least child up into the hole
-            // until the last entry's key is no greater, then write it there once.
-            let len = self.heap.len();
-            let key = last.key;
-            let mut hole = 0;
-            loop {
-                let first = 4 * hole + 1;
-                if first >= len {
-                    break;
-                }
-                let end = (first + 4).min(len);
-                let mut smallest = first;
-                let mut smallest_key = self.heap[first].key;
-                for child in first + 1..end {
-                    let child_key = self.heap[child].key;
-                    if child_key < smallest_key {
-                        smallest = child;
-                        smallest_key = child_key;
-                    }
-                }
-                if smallest_key >= key {
-                    break;
-                }
-                self.heap.swap(hole, smallest);
-                hole = smallest;
-            }
-            std::mem::replace(&mut self.heap[hole], last)
-        };
+        self.remove_delivered();
+        let top = *self.heap.first()?;
+        self.delivered = true;
         Some((time_of((top.key >> 64) as u64), top.event))
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() - usize::from(self.delivered)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len() == 0
     }
 }
 

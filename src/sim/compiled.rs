@@ -52,6 +52,12 @@ pub enum Val {
         arms: Vec<(Vec<LabelId>, Val)>,
         default: Option<Box<Val>>,
     },
+    /// `choice` with constant weights: the weights made non-negative and their total, as
+    /// the interpreter computes them on every draw.
+    Choice {
+        options: Vec<(Value, f64)>,
+        total: f64,
+    },
     Other(Expr),
 }
 
@@ -106,7 +112,17 @@ impl Num {
         }
     }
 
+    /// Constants (most operands, step units) are answered inline at the call site; every
+    /// other node goes through [`Num::eval_node`].
+    #[inline(always)]
     pub fn eval(&self, vars: &[Value], rng: &mut Stream) -> f64 {
+        match self {
+            Num::Const(x) => *x,
+            _ => self.eval_node(vars, rng),
+        }
+    }
+
+    fn eval_node(&self, vars: &[Value], rng: &mut Stream) -> f64 {
         match self {
             Num::Const(x) => *x,
             Num::Var(slot) => match vars.get(*slot as usize) {
@@ -201,11 +217,36 @@ impl Val {
                 },
                 _ => Val::Other(expr.clone()),
             },
+            Expr::Choice(options)
+                if options
+                    .iter()
+                    .all(|(_, weight)| matches!(weight, Expr::Const(Value::Num(_)))) =>
+            {
+                let options: Vec<(Value, f64)> = options
+                    .iter()
+                    .map(|(value, weight)| match weight {
+                        Expr::Const(Value::Num(x)) => (value.clone(), eval::non_negative(*x)),
+                        _ => (value.clone(), 0.0),
+                    })
+                    .collect();
+                let total = options.iter().map(|(_, weight)| *weight).sum();
+                Val::Choice { options, total }
+            }
             _ => Val::Other(expr.clone()),
         }
     }
 
+    /// Constants (a step's `on` resource, most often) are answered inline at the call site;
+    /// every other node goes through [`Val::eval_node`].
+    #[inline(always)]
     pub fn eval(&self, vars: &[Value], rng: &mut Stream) -> Value {
+        match self {
+            Val::Const(value) => value.clone(),
+            _ => self.eval_node(vars, rng),
+        }
+    }
+
+    fn eval_node(&self, vars: &[Value], rng: &mut Stream) -> Value {
         match self {
             Val::Const(value) => value.clone(),
             Val::Var(slot) => vars
@@ -230,6 +271,11 @@ impl Val {
                     None => Value::Num(f64::NAN),
                 }
             }
+            Val::Choice { options, total } => eval::pick(
+                options.iter().map(|(value, weight)| (value, *weight)),
+                *total,
+                rng,
+            ),
             Val::Other(expr) => eval::eval(expr, &Context::instance(vars), rng),
         }
     }
@@ -314,8 +360,15 @@ mod tests {
                 default: Some(Box::new(Expr::Const(Value::Resource(0)))),
             },
             Expr::Func(Func::Max, vec![size.clone(), c(2.0)]),
-            binary(BinaryOp::Lt, size, c(1.0)),
+            binary(BinaryOp::Lt, size.clone(), c(1.0)),
             Expr::Choice(vec![(Value::Label(0), c(1.0)), (Value::Label(1), c(2.0))]),
+            Expr::Choice(vec![
+                (Value::Label(0), c(0.45)),
+                (Value::Label(1), c(-1.0)),
+                (Value::Label(2), c(0.2)),
+            ]),
+            Expr::Choice(vec![(Value::Label(0), c(0.0)), (Value::Label(1), c(0.0))]),
+            Expr::Choice(vec![(Value::Label(0), c(1.0)), (Value::Label(1), size)]),
         ]
     }
 

@@ -601,6 +601,23 @@ impl<'a> Simulation<'a> {
             return;
         }
         let pool = run.pool;
+        if self.pools[pool as usize].start_now(now, run.units) {
+            // Free slots and nobody waiting: start here, as dispatch would (no wait).
+            run.start = now;
+            if instance.first_start.is_nan() {
+                instance.first_start = now;
+            }
+            let end = now + run.duration;
+            self.calendar.schedule(
+                end,
+                Event::ServiceEnd {
+                    instance: instance_index,
+                    step,
+                },
+            );
+            self.emit_resource(pool);
+            return;
+        }
         let policy = self.pool_policies[pool as usize];
         let key = match policy {
             ir::Policy::Sjf => run.duration,
@@ -623,9 +640,12 @@ impl<'a> Simulation<'a> {
     /// After any change of a pool: start what fits, update the autoscaler, trace the state.
     fn pool_changed(&mut self, pool: u32) {
         let state = &self.pools[pool as usize];
-        // The usual case under load: a full pool without autoscale starts nothing and,
-        // with traces off, has nothing to report.
-        if state.busy >= state.capacity && state.autoscale.is_none() && !self.tracing {
+        // The usual cases: a full pool, or one nobody waits for, without autoscale starts
+        // nothing and, with traces off, has nothing to report.
+        if (state.busy >= state.capacity || state.queue_len() == 0)
+            && state.autoscale.is_none()
+            && !self.tracing
+        {
             return;
         }
         let now = self.now;

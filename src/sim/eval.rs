@@ -377,7 +377,7 @@ fn choice(options: &[(Value, Expr)], context: &Context<'_>, rng: &mut Stream) ->
     }
 }
 
-fn pick<'v>(
+pub(crate) fn pick<'v>(
     weighted: impl Iterator<Item = (&'v Value, f64)>,
     total: f64,
     rng: &mut Stream,

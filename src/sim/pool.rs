@@ -260,6 +260,31 @@ impl PoolState {
         }
     }
 
+    /// Starts a request at once when the queue is empty, it fits in the free slots and the
+    /// pool has no autoscaler: exactly what [`PoolState::enqueue`] then
+    /// [`PoolState::dispatch`] would do (the request passes through the queue at one
+    /// instant, so `queue_max` counts it, as there), without touching the queue. Fair share
+    /// is left to the queue (its round robin moves on the request's template). Returns
+    /// whether it started.
+    #[inline]
+    pub fn start_now(&mut self, now: f64, units: u32) -> bool {
+        let fits = units <= self.capacity.saturating_sub(self.busy);
+        let plain_queue = match &self.queue {
+            Queue::Fifo(queue) => queue.is_empty(),
+            Queue::Keyed(heap, _) => heap.is_empty(),
+            Queue::FairShare { .. } => false,
+        };
+        if !fits || !plain_queue || self.autoscale.is_some() {
+            return false;
+        }
+        self.advance(now);
+        if now >= self.window_start && now <= self.window_end {
+            self.stats.queue_max = self.stats.queue_max.max(1);
+        }
+        self.busy += units;
+        true
+    }
+
     /// Grants waiting requests in policy order while the head fits; appends them to `started`.
     pub fn dispatch(&mut self, now: f64, started: &mut Vec<Request>) {
         // Every request takes at least one slot: a full pool starts nothing (the usual case
