@@ -584,6 +584,11 @@ pub fn metric_names(resources: &[ir::Resource], pipelines: &[ir::Pipeline]) -> V
     for m in ["accuracy.mean", "stale.fraction", "retrains"] {
         names.push(format!("model.{m}"));
     }
+    for p in pipelines.iter().filter(|p| p.model.is_some()) {
+        for m in ["accuracy.mean", "stale.fraction", "retrains"] {
+            names.push(format!("model.{}.{m}", p.name));
+        }
+    }
     names.push("cost.total".into());
     let _ = Dim::NONE;
     names

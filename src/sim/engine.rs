@@ -177,7 +177,8 @@ struct Simulation<'a> {
     transfers: Vec<TransferRecord>,
     free_transfers: Vec<u32>,
     models: Vec<Model>,
-    model_totals: ModelTotals,
+    /// Window totals of the deployed models, per template.
+    model_totals: Vec<ModelTotals>,
     next_id: u64,
     collector: Collector,
     // Reused buffers, so handling an event never allocates.
@@ -314,7 +315,7 @@ impl<'a> Simulation<'a> {
             transfers: Vec::new(),
             free_transfers: Vec::new(),
             models: Vec::new(),
-            model_totals: ModelTotals::default(),
+            model_totals: vec![ModelTotals::default(); scenario.pipelines.len()],
             next_id: 0,
             collector: Collector::new(scenario.pipelines.iter().map(|p| p.steps.len())),
             started: Vec::new(),
@@ -967,7 +968,12 @@ impl<'a> Simulation<'a> {
             (self.models.len() - 1) as u32
         } else {
             let model = &mut self.models[model_index as usize];
-            model.account(now, from, to, &mut self.model_totals);
+            model.account(
+                now,
+                from,
+                to,
+                &mut self.model_totals[model.template as usize],
+            );
             if self.tracing {
                 self.sink.model(&ModelRow {
                     replication: self.replication,
@@ -1038,7 +1044,12 @@ impl<'a> Simulation<'a> {
         else {
             return;
         };
-        model.account(now, from, to, &mut self.model_totals);
+        model.account(
+            now,
+            from,
+            to,
+            &mut self.model_totals[model.template as usize],
+        );
         model.drop_accuracy(now, *drop);
         // Drops stop once they can change nothing, so a zero time to drop cannot loop forever.
         let more_drops = *drop > 0.0 && model.accuracy(now) > 0.0;
@@ -1102,7 +1113,12 @@ impl<'a> Simulation<'a> {
             let stale = eval::boolean(&monitor.when, &context, &mut stream);
             let model = &mut self.models[model_index];
             if stale != model.stale {
-                model.account(now, from, to, &mut self.model_totals);
+                model.account(
+                    now,
+                    from,
+                    to,
+                    &mut self.model_totals[model.template as usize],
+                );
                 model.stale = stale;
                 if stale && self.tracing {
                     self.sink.model(&ModelRow {
@@ -1123,7 +1139,7 @@ impl<'a> Simulation<'a> {
                 model.retrain_runs += 1;
                 let template = model.template;
                 if now >= scenario.warmup {
-                    self.collector.retrains += 1;
+                    self.collector.retrains[template as usize] += 1;
                 }
                 let rng = rng::stream(self.replication_seed, rng::RETRAIN, model_index as u64, run);
                 let pipeline_id = self.next_id;
@@ -1166,7 +1182,12 @@ impl<'a> Simulation<'a> {
         }
         let (from, to) = self.window();
         for model in &mut self.models {
-            model.account(end, from, to, &mut self.model_totals);
+            model.account(
+                end,
+                from,
+                to,
+                &mut self.model_totals[model.template as usize],
+            );
         }
         for pool in &mut self.pools {
             pool.advance(end);
@@ -1214,7 +1235,12 @@ impl<'a> Simulation<'a> {
                     ir::ResourceKind::Pool(_) => None,
                 })
                 .collect(),
-            models: self.model_totals,
+            models: scenario
+                .pipelines
+                .iter()
+                .zip(&self.model_totals)
+                .map(|(p, totals)| (p.name.as_str(), p.model.is_some(), *totals))
+                .collect(),
             window: to - from,
         };
         ReplicationResult {

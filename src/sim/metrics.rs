@@ -21,7 +21,8 @@
 //!   time); `link.L.utilization` the fraction of the window it was busy.
 //! - `model.accuracy.mean` is the time average of the accuracy of live models (model-time
 //!   weighted); `model.stale.fraction` the fraction of live model-time a model was flagged
-//!   stale by a monitor; `model.retrains` the retraining runs monitors started.
+//!   stale by a monitor; `model.retrains` the retraining runs monitors started. The same three
+//!   follow for each template that declares a `model`, as `model.TEMPLATE.*`.
 //! - `cost.total` is the sum over pools of capacity slot-hours times the price per slot-hour.
 //!
 //! A value with nothing to average over is NaN.
@@ -178,7 +179,8 @@ pub struct Collector {
     pub makespans: Quantiles,
     /// Indexed by template, then step.
     pub steps: Vec<Vec<StepMetrics>>,
-    pub retrains: u64,
+    /// Retraining runs monitors started in the window, per template.
+    pub retrains: Vec<u64>,
 }
 
 /// Window totals of a model population (see [`crate::sim::model`]).
@@ -231,22 +233,40 @@ fn summary(out: &mut Vec<(String, f64)>, prefix: &str, values: &Quantiles) {
     out.push((format!("{prefix}.max"), values.quantile(1.0)));
 }
 
+/// `PREFIX.accuracy.mean` (time average over live model-time), `PREFIX.stale.fraction` and
+/// `PREFIX.retrains`, for all models (`model`) or one template's (`model.TEMPLATE`).
+fn model_metrics(out: &mut Vec<(String, f64)>, prefix: &str, totals: &ModelTotals, retrains: f64) {
+    out.push((
+        format!("{prefix}.accuracy.mean"),
+        ratio(totals.accuracy_area, totals.live_area),
+    ));
+    out.push((
+        format!("{prefix}.stale.fraction"),
+        ratio(totals.stale_area, totals.live_area),
+    ));
+    out.push((format!("{prefix}.retrains"), retrains));
+}
+
 /// Everything the final list needs besides the collector.
 pub struct Totals<'a> {
     /// Template names, and the step names of each template.
     pub templates: Vec<(&'a str, Vec<&'a str>)>,
     pub pools: Vec<PoolTotals<'a>>,
     pub links: Vec<LinkTotals<'a>>,
-    pub models: ModelTotals,
+    /// Per template: its name, whether it declares a `model` (and so gets metrics of its
+    /// own), and its models' window totals.
+    pub models: Vec<(&'a str, bool, ModelTotals)>,
     pub window: f64,
 }
 
 impl Collector {
     pub fn new(step_counts: impl Iterator<Item = usize>) -> Self {
+        let steps: Vec<_> = step_counts
+            .map(|n| vec![StepMetrics::default(); n])
+            .collect();
         Collector {
-            steps: step_counts
-                .map(|n| vec![StepMetrics::default(); n])
-                .collect(),
+            retrains: vec![0; steps.len()],
+            steps,
             ..Collector::default()
         }
     }
@@ -299,15 +319,24 @@ impl Collector {
                 ratio(link.busy_time, totals.window),
             ));
         }
-        out.push((
-            "model.accuracy.mean".to_string(),
-            ratio(totals.models.accuracy_area, totals.models.live_area),
-        ));
-        out.push((
-            "model.stale.fraction".to_string(),
-            ratio(totals.models.stale_area, totals.models.live_area),
-        ));
-        out.push(("model.retrains".to_string(), self.retrains as f64));
+        let mut all = ModelTotals::default();
+        for (_, _, t) in &totals.models {
+            all.accuracy_area += t.accuracy_area;
+            all.live_area += t.live_area;
+            all.stale_area += t.stale_area;
+        }
+        let retrains = |i: usize| self.retrains.get(i).copied().unwrap_or(0) as f64;
+        model_metrics(
+            &mut out,
+            "model",
+            &all,
+            self.retrains.iter().sum::<u64>() as f64,
+        );
+        for (i, (template, has_model, t)) in totals.models.iter().enumerate() {
+            if *has_model {
+                model_metrics(&mut out, &format!("model.{template}"), t, retrains(i));
+            }
+        }
         out.push(("cost.total".to_string(), cost));
         out
     }

@@ -1,6 +1,6 @@
 //! Issue 6's acceptance: the shipped `model_quality` scenario shows, through `pipesim compare`,
 //! that giving retraining runs priority on the GPU pool changes how long deployed models stay
-//! stale, and by a significant margin.
+//! stale, and by a significant margin; and the model metrics come per template too.
 
 use std::path::Path;
 use std::process::Command;
@@ -77,4 +77,22 @@ fn retraining_priority_reduces_staleness_significantly() {
         "the difference should be significant at 95%: p = {p}"
     );
     assert_eq!(stale["verdict"], "b_better", "{stale}");
+
+    // Per-template variants: only `production` declares a model, so its metrics are the
+    // platform's, value for value.
+    let metrics = &report["points"][0]["metrics"];
+    for name in ["accuracy.mean", "stale.fraction", "retrains"] {
+        let all = &metrics[format!("model.{name}")];
+        let production = &metrics[format!("model.production.{name}")];
+        assert!(
+            production.is_object(),
+            "`model.production.{name}` is reported"
+        );
+        assert_eq!(all["a"]["mean"], production["a"]["mean"], "{name}");
+        assert_eq!(all["b"]["mean"], production["b"]["mean"], "{name}");
+    }
+    assert!(
+        metrics.get("model.experiment_run.stale.fraction").is_none(),
+        "a template without a `model` block has no model metrics"
+    );
 }
