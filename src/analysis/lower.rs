@@ -176,6 +176,21 @@ pub struct BlockRules<'r> {
     pub sweeps: bool,
 }
 
+impl<'r> BlockRules<'r> {
+    /// A block of known attributes only: no user attributes, nested blocks, steps or sweeps.
+    pub fn attributes(owner: String, attrs: &'r [&'r str]) -> BlockRules<'r> {
+        BlockRules {
+            owner,
+            attrs,
+            inapplicable: &[],
+            user_attrs: false,
+            blocks: &[],
+            steps: false,
+            sweeps: false,
+        }
+    }
+}
+
 pub struct LoweredDataset {
     /// Attribute name, type and lowered expression, in order (slots 0..n).
     pub vars: Vec<(String, Ty, ir::Expr)>,
@@ -1028,15 +1043,8 @@ impl<'a> Analyzer<'a> {
         if let Some(n) = &decl.name {
             header.name = n.name.clone();
         }
-        let rules = BlockRules {
-            owner: format!("scenario `{}`", Self::decl_name(decl)),
-            attrs: &SCENARIO_ATTRS.iter().map(|a| a.0).collect::<Vec<_>>(),
-            inapplicable: &[],
-            user_attrs: false,
-            blocks: &[],
-            steps: false,
-            sweeps: false,
-        };
+        let names: Vec<&str> = SCENARIO_ATTRS.iter().map(|a| a.0).collect();
+        let rules = BlockRules::attributes(format!("scenario `{}`", Self::decl_name(decl)), &names);
         let entries = self.entries(&decl.body, &rules);
         let prefix = (module == 0).then_some("scenario");
         let scope = Scope::module(module);
@@ -1326,15 +1334,8 @@ impl<'a> Analyzer<'a> {
         prefix: Option<&str>,
         capacity: Option<f64>,
     ) -> Option<ir::Autoscale> {
-        let rules = BlockRules {
-            owner: "`autoscale`".into(),
-            attrs: &AUTOSCALE_ATTRS.iter().map(|a| a.0).collect::<Vec<_>>(),
-            inapplicable: &[],
-            user_attrs: false,
-            blocks: &[],
-            steps: false,
-            sweeps: false,
-        };
+        let names: Vec<&str> = AUTOSCALE_ATTRS.iter().map(|a| a.0).collect();
+        let rules = BlockRules::attributes("`autoscale`".into(), &names);
         let entries = self.entries(&block.body, &rules);
         let scope = Scope::module(module);
         let mut ok = true;
@@ -1435,15 +1436,8 @@ impl<'a> Analyzer<'a> {
     ) -> Option<ir::Profile> {
         let name = Self::decl_name(decl);
         let owner = format!("profile `{name}`");
-        let rules = BlockRules {
-            owner: owner.clone(),
-            attrs: &PROFILE_ATTRS.iter().map(|a| a.0).collect::<Vec<_>>(),
-            inapplicable: &[],
-            user_attrs: false,
-            blocks: &[],
-            steps: false,
-            sweeps: false,
-        };
+        let names: Vec<&str> = PROFILE_ATTRS.iter().map(|a| a.0).collect();
+        let rules = BlockRules::attributes(owner.clone(), &names);
         let entries = self.entries(&decl.body, &rules);
         let prefix = self.attr_prefix(module, decl);
         let scope = Scope::module(module);
@@ -2173,15 +2167,8 @@ impl<'a> Analyzer<'a> {
         prefix: Option<&str>,
         scope: &Scope,
     ) -> Option<Option<ir::ModelSpec>> {
-        let rules = BlockRules {
-            owner: "`model`".into(),
-            attrs: &MODEL_ATTRS.iter().map(|a| a.0).collect::<Vec<_>>(),
-            inapplicable: &[],
-            user_attrs: false,
-            blocks: &[],
-            steps: false,
-            sweeps: false,
-        };
+        let names: Vec<&str> = MODEL_ATTRS.iter().map(|a| a.0).collect();
+        let rules = BlockRules::attributes("`model`".into(), &names);
         let entries = self.entries(&block.body, &rules);
         let scope = Scope::module(scope.module);
         let drop = match self.value(prefix, &entries, "drop") {
@@ -2260,15 +2247,8 @@ impl<'a> Analyzer<'a> {
     fn lower_arrivals(&mut self, module: usize, decl: &ast::Decl) -> Option<ir::Arrivals> {
         let name = Self::decl_name(decl);
         let owner = format!("arrivals `{name}`");
-        let rules = BlockRules {
-            owner: owner.clone(),
-            attrs: &ARRIVALS_ATTRS.iter().map(|a| a.0).collect::<Vec<_>>(),
-            inapplicable: &[],
-            user_attrs: false,
-            blocks: &[],
-            steps: false,
-            sweeps: false,
-        };
+        let names: Vec<&str> = ARRIVALS_ATTRS.iter().map(|a| a.0).collect();
+        let rules = BlockRules::attributes(owner.clone(), &names);
         let entries = self.entries(&decl.body, &rules);
         let prefix = self.attr_prefix(module, decl);
         let prefix = prefix.as_deref();
@@ -2565,15 +2545,8 @@ impl<'a> Analyzer<'a> {
     ) -> Option<ir::Monitor> {
         let name = Self::decl_name(decl);
         let owner = format!("monitor `{name}`");
-        let rules = BlockRules {
-            owner: owner.clone(),
-            attrs: &MONITOR_ATTRS.iter().map(|a| a.0).collect::<Vec<_>>(),
-            inapplicable: &[],
-            user_attrs: false,
-            blocks: &[],
-            steps: false,
-            sweeps: false,
-        };
+        let names: Vec<&str> = MONITOR_ATTRS.iter().map(|a| a.0).collect();
+        let rules = BlockRules::attributes(owner.clone(), &names);
         let entries = self.entries(&decl.body, &rules);
         let prefix = self.attr_prefix(module, decl);
         let prefix = prefix.as_deref();
