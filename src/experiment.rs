@@ -181,6 +181,7 @@ pub fn plan(
                 let (expr, json) = &axis.values[value];
                 point_overrides.push(Override {
                     path: axis.path.clone(),
+                    path_span: None,
                     value: expr.clone(),
                 });
                 params.insert(axis.path.clone(), json.clone());

@@ -92,6 +92,7 @@ fn check_sweep_values(
             let mut with_value = overrides.to_vec();
             with_value.push(Override {
                 path: axis.path.clone(),
+                path_span: None,
                 value: value.clone(),
             });
             let point = analysis::analyze(sources, program, &with_value);
@@ -123,6 +124,7 @@ pub fn parse_override(sources: &mut SourceMap, text: &str) -> Result<Override, D
     match crate::syntax::parse_expr(file, &blanked) {
         Ok(value) => Ok(Override {
             path: path.trim().to_string(),
+            path_span: Some(Span::new(file, 0, path.len())),
             value,
         }),
         Err(mut errors) if !errors.is_empty() => Err(errors.swap_remove(0)),

@@ -45,6 +45,9 @@ use crate::syntax::ast;
 pub struct Override {
     /// As written: `gpu.capacity`, `triggers.growth`, `scenario.horizon`, `classic.train.units`.
     pub path: String,
+    /// Where the path was written (the `PATH` of `--set PATH=VALUE`), so a path that names
+    /// nothing is blamed there; None for sweep points, whose paths the sweep line checks.
+    pub path_span: Option<crate::source::Span>,
     pub value: ast::Expr,
 }
 

@@ -315,12 +315,16 @@ impl Analyzer<'_> {
             match self.resolve_attr_path(&path) {
                 Err(e) => {
                     self.override_rejected[i] = true;
+                    let (span, label) = match self.overrides[i].path_span {
+                        Some(path_span) => (path_span, "names no attribute"),
+                        None => (span, "value for this path"),
+                    };
                     self.diags.push(
                         Diagnostic::error(
                             codes::UNKNOWN_PATH,
                             format!("`--set {path}`: {}", e.message),
                         )
-                        .primary(span, "value for this path")
+                        .primary(span, label)
                         .help(e.help),
                     );
                 }

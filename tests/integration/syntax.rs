@@ -70,6 +70,24 @@ fn a_set_option_without_equals_is_explained() {
     insta::assert_snapshot!(diagnostic::render(&map, &[error], Style::Colourless, 80));
 }
 
+#[test]
+fn a_set_path_that_names_nothing_is_blamed_on_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.pipesim");
+    std::fs::write(
+        &file,
+        "scenario s { horizon = 1d }\nresource gpu { kind = pool  capacity = 2 }\n",
+    )
+    .unwrap();
+    let checked = pipesim::frontend::check_file(&file, &["gpu.capacty=3".to_string()]);
+    let errors = &checked.diagnostics().0;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].code, "E0801");
+    let span = errors[0].primary_span().unwrap();
+    assert_eq!(checked.sources.get(span.file).slice(span), "gpu.capacty");
+    assert_eq!(errors[0].help.as_deref(), Some("did you mean `capacity`?"));
+}
+
 /// Every `.pipesim` file under `dir`, recursively.
 fn pipesim_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
