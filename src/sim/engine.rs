@@ -69,11 +69,16 @@ struct StepRun {
     /// Pool index, or NONE for a pure transfer.
     pool: u32,
     units: u32,
+    /// Link indices of the step's reads and writes, NONE when it has none (or its link has
+    /// no bandwidth): copied from the template here so the transitions need not look there.
+    read_link: u32,
+    write_link: u32,
+    /// A `validate` step whose `pass` draw failed: finishing it rejects the pipeline.
+    rejects: bool,
     duration: f64,
     read_bytes: f64,
     write_bytes: f64,
     accuracy: f64,
-    pass: bool,
     accuracy_loss: f64,
     ready: f64,
     enqueued: f64,
@@ -113,8 +118,9 @@ struct TransferRecord {
 
 /// Per template, computed once.
 struct TemplateInfo {
-    /// For each step, the steps that wait for it.
-    dependants: Vec<Vec<u32>>,
+    /// The steps that wait for each step, all in one list: step `s`'s are
+    /// `dependants[steps[s].dependants.0 .. steps[s].dependants.1]`.
+    dependants: Vec<u32>,
     /// Steps with no dependencies.
     roots: Vec<u32>,
     /// Whether completed runs deploy tracked models.
@@ -124,9 +130,19 @@ struct TemplateInfo {
     steps: Vec<CompiledStep>,
 }
 
-/// What [`sample_step`] evaluates, compiled (`when` stays interpreted: it is rare).
+/// What [`sample_step`] evaluates, compiled (`when` stays interpreted: it is rare), and what
+/// the step's transitions need of the template, resolved to indices.
 struct CompiledStep {
+    /// The pool when `on` is a constant (no draw to make), else NONE.
+    on_pool: u32,
     on: Option<Val>,
+    /// Dependencies that must be done before the step is ready.
+    pending: u32,
+    /// The range of this step's dependants in [`TemplateInfo::dependants`].
+    dependants: (u32, u32),
+    read_link: u32,
+    write_link: u32,
+    validate: bool,
     units: Num,
     duration: Num,
     reads: Option<Num>,
@@ -138,10 +154,35 @@ struct CompiledStep {
 }
 
 impl CompiledStep {
-    fn new(step: &ir::Step) -> Self {
+    /// `slots` maps resource ids to pools and links; `pending` and `dependants` come from the
+    /// template's graph.
+    fn new(step: &ir::Step, slots: &[Option<Slot>], pending: u32, dependants: (u32, u32)) -> Self {
         let compile = |expr: &Option<ir::Expr>| expr.as_ref().map(Num::compile);
+        let link = |transfer: &Option<ir::Transfer>| match transfer
+            .as_ref()
+            .and_then(|t| slots.get(t.link as usize).copied().flatten())
+        {
+            Some(Slot::Link(index)) => index,
+            _ => NONE,
+        };
+        let on = step.on.as_ref().map(Val::compile);
+        let on_pool = match &on {
+            Some(Val::Const(Value::Resource(resource))) => {
+                match slots.get(*resource as usize).copied().flatten() {
+                    Some(Slot::Pool(index)) => index,
+                    _ => NONE,
+                }
+            }
+            _ => NONE,
+        };
         CompiledStep {
-            on: step.on.as_ref().map(Val::compile),
+            on_pool,
+            on,
+            pending,
+            dependants,
+            read_link: link(&step.reads),
+            write_link: link(&step.writes),
+            validate: step.kind == StepKind::Validate,
             units: Num::compile(&step.units),
             duration: Num::compile(&step.duration),
             reads: step.reads.as_ref().map(|t| Num::compile(&t.bytes)),
@@ -245,7 +286,8 @@ impl<'a> Simulation<'a> {
             .iter()
             .enumerate()
             .map(|(index, pipeline)| {
-                let mut dependants = vec![Vec::new(); pipeline.steps.len()];
+                let mut dependants_of = vec![Vec::new(); pipeline.steps.len()];
+                let mut pending = vec![0u32; pipeline.steps.len()];
                 let mut roots = Vec::new();
                 for (step_index, step) in pipeline.steps.iter().enumerate() {
                     let valid: Vec<u32> = step
@@ -259,9 +301,18 @@ impl<'a> Simulation<'a> {
                     if valid.is_empty() {
                         roots.push(step_index as u32);
                     }
+                    pending[step_index] = valid.len() as u32;
                     for dependency in valid {
-                        dependants[dependency as usize].push(step_index as u32);
+                        dependants_of[dependency as usize].push(step_index as u32);
                     }
+                }
+                let mut dependants = Vec::new();
+                let mut steps = Vec::with_capacity(pipeline.steps.len());
+                for (step_index, step) in pipeline.steps.iter().enumerate() {
+                    let start = dependants.len() as u32;
+                    dependants.extend_from_slice(&dependants_of[step_index]);
+                    let range = (start, dependants.len() as u32);
+                    steps.push(CompiledStep::new(step, &slots, pending[step_index], range));
                 }
                 TemplateInfo {
                     dependants,
@@ -272,7 +323,7 @@ impl<'a> Simulation<'a> {
                         .iter()
                         .map(|v| Val::compile(&v.expr))
                         .collect(),
-                    steps: pipeline.steps.iter().map(CompiledStep::new).collect(),
+                    steps,
                 }
             })
             .collect();
@@ -515,11 +566,6 @@ impl<'a> Simulation<'a> {
                 );
                 instance.steps.push(run);
             }
-            for dependants in &self.templates[template as usize].dependants {
-                for &dependant in dependants {
-                    instance.steps[dependant as usize].pending += 1;
-                }
-            }
         }
         if counted {
             self.collector.arrived += 1;
@@ -558,25 +604,12 @@ impl<'a> Simulation<'a> {
             self.step_done(instance, step);
             return;
         }
-        let read_bytes = run.read_bytes;
+        let (link, read_bytes) = (run.read_link, run.read_bytes);
         self.instances[instance as usize].in_flight += 1;
-        let link = self.scenario.pipelines[self.instances[instance as usize].template as usize]
-            .steps[step as usize]
-            .reads
-            .as_ref()
-            .map(|transfer| transfer.link);
-        match (link.and_then(|l| self.link_index(l)), read_bytes > 0.0) {
-            (Some(link), true) => {
-                self.start_transfer(instance, step, link, Direction::Read, read_bytes)
-            }
-            _ => self.step_queue(instance, step),
-        }
-    }
-
-    fn link_index(&self, resource: ir::ResourceId) -> Option<u32> {
-        match self.slots.get(resource as usize).copied().flatten() {
-            Some(Slot::Link(index)) => Some(index),
-            _ => None,
+        if link != NONE && read_bytes > 0.0 {
+            self.start_transfer(instance, step, link, Direction::Read, read_bytes)
+        } else {
+            self.step_queue(instance, step)
         }
     }
 
@@ -714,21 +747,16 @@ impl<'a> Simulation<'a> {
         let now = self.now;
         let run = &mut self.instances[instance_index as usize].steps[step as usize];
         run.end = now;
-        let (pool, units, write_bytes) = (run.pool, run.units, run.write_bytes);
+        let (pool, units) = (run.pool, run.units);
+        let (link, write_bytes) = (run.write_link, run.write_bytes);
         if pool != NONE {
             self.pools[pool as usize].release(now, units);
             self.pool_changed(pool);
         }
-        let template = self.instances[instance_index as usize].template;
-        let link = self.scenario.pipelines[template as usize].steps[step as usize]
-            .writes
-            .as_ref()
-            .and_then(|transfer| self.link_index(transfer.link));
-        match (link, write_bytes > 0.0) {
-            (Some(link), true) => {
-                self.start_transfer(instance_index, step, link, Direction::Write, write_bytes)
-            }
-            _ => self.step_finished(instance_index, step),
+        if link != NONE && write_bytes > 0.0 {
+            self.start_transfer(instance_index, step, link, Direction::Write, write_bytes)
+        } else {
+            self.step_finished(instance_index, step)
         }
     }
 
@@ -802,9 +830,8 @@ impl<'a> Simulation<'a> {
         instance.in_flight -= 1;
         let run = &mut instance.steps[step as usize];
         run.executed = true;
-        let run = *run;
+        let run = &*run;
         let template = instance.template;
-        let step_spec = &scenario.pipelines[template as usize].steps[step as usize];
         if instance.counted {
             let metrics = &mut self.collector.steps[template as usize][step as usize];
             metrics.waits.push(run.start - run.enqueued);
@@ -816,7 +843,7 @@ impl<'a> Simulation<'a> {
                 pipeline_id: instance.id,
                 template,
                 step,
-                kind: step_spec.kind,
+                kind: scenario.pipelines[template as usize].steps[step as usize].kind,
                 resource: (run.pool != NONE).then(|| self.pool_resource[run.pool as usize]),
                 units: if run.pool != NONE { run.units } else { 0 },
                 ready: run.ready,
@@ -828,11 +855,12 @@ impl<'a> Simulation<'a> {
                 bytes: run.read_bytes + run.write_bytes,
             });
         }
+        let rejects = run.rejects;
         if instance.ended {
             self.maybe_free(instance_index);
             return;
         }
-        if step_spec.kind == StepKind::Validate && !run.pass {
+        if rejects {
             self.end_instance(instance_index, Outcome::Rejected);
             return;
         }
@@ -844,9 +872,9 @@ impl<'a> Simulation<'a> {
         let template = self.instances[instance_index as usize].template as usize;
         let instance = &mut self.instances[instance_index as usize];
         instance.steps_left -= 1;
-        let count = self.templates[template].dependants[step as usize].len();
-        for k in 0..count {
-            let dependant = self.templates[template].dependants[step as usize][k];
+        let (first, end) = self.templates[template].steps[step as usize].dependants;
+        for k in first..end {
+            let dependant = self.templates[template].dependants[k as usize];
             let instance = &mut self.instances[instance_index as usize];
             if instance.ended {
                 return;
@@ -1285,12 +1313,19 @@ fn sample_step(
         .when
         .as_ref()
         .is_none_or(|condition| eval::boolean(condition, &context, rng));
-    let pool = match compiled.on.as_ref().map(|on| on.eval(vars, rng)) {
-        Some(Value::Resource(resource)) => match slots.get(resource as usize).copied().flatten() {
-            Some(Slot::Pool(index)) => index,
+    // A constant `on` draws nothing: its pool was resolved once.
+    let pool = if compiled.on_pool != NONE {
+        compiled.on_pool
+    } else {
+        match compiled.on.as_ref().map(|on| on.eval(vars, rng)) {
+            Some(Value::Resource(resource)) => {
+                match slots.get(resource as usize).copied().flatten() {
+                    Some(Slot::Pool(index)) => index,
+                    _ => NONE,
+                }
+            }
             _ => NONE,
-        },
-        _ => NONE,
+        }
     };
     let units_sampled = compiled.units.eval(vars, rng).round();
     // A step never asks for more slots than its pool can ever have (it would wait forever).
@@ -1334,15 +1369,17 @@ fn sample_step(
         .as_ref()
         .map_or(0.0, |expr| expr.eval(vars, rng));
     StepRun {
-        pending: 0,
+        pending: compiled.pending,
         skipped: !when,
         pool,
         units,
+        read_link: compiled.read_link,
+        write_link: compiled.write_link,
+        rejects: compiled.validate && !pass,
         duration,
         read_bytes,
         write_bytes,
         accuracy,
-        pass,
         accuracy_loss,
         ready: f64::NAN,
         enqueued: f64::NAN,
