@@ -223,7 +223,6 @@ struct Simulation<'a> {
     next_id: u64,
     collector: Collector,
     // Reused buffers, so handling an event never allocates.
-    started: Vec<Request>,
     finished_transfers: Vec<u32>,
     scale_actions: Vec<ScaleAction>,
 }
@@ -369,7 +368,6 @@ impl<'a> Simulation<'a> {
             model_totals: vec![ModelTotals::default(); scenario.pipelines.len()],
             next_id: 0,
             collector: Collector::new(scenario.pipelines.iter().map(|p| p.steps.len())),
-            started: Vec::new(),
             finished_transfers: Vec::new(),
             scale_actions: Vec::new(),
         }
@@ -683,10 +681,7 @@ impl<'a> Simulation<'a> {
             return;
         }
         let now = self.now;
-        let mut started = std::mem::take(&mut self.started);
-        started.clear();
-        self.pools[pool as usize].dispatch(now, &mut started);
-        for request in &started {
+        while let Some(request) = self.pools[pool as usize].grant(now) {
             let instance = &mut self.instances[request.instance as usize];
             let run = &mut instance.steps[request.step as usize];
             run.start = now;
@@ -704,7 +699,6 @@ impl<'a> Simulation<'a> {
                 },
             );
         }
-        self.started = started;
         if self.pools[pool as usize].autoscale.is_some() {
             let mut actions = std::mem::take(&mut self.scale_actions);
             actions.clear();
@@ -728,6 +722,7 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    #[inline]
     fn emit_resource(&mut self, pool: u32) {
         if !self.tracing {
             return;

@@ -231,7 +231,14 @@ impl PoolState {
     }
 
     /// Integrates the current state up to `now`; call before every change.
+    #[inline]
     pub fn advance(&mut self, now: f64) {
+        // Already integrated up to `now` (several changes at one instant): nothing to add,
+        // and `queue_max` already counts the queue, which can only have grown through
+        // `enqueue` (which counts it itself) since then.
+        if now == self.last_change {
+            return;
+        }
         let from = self.last_change.max(self.window_start);
         let to = now.min(self.window_end);
         if to > from {
@@ -285,20 +292,26 @@ impl PoolState {
         true
     }
 
-    /// Grants waiting requests in policy order while the head fits; appends them to `started`.
-    pub fn dispatch(&mut self, now: f64, started: &mut Vec<Request>) {
+    /// Grants the request at the head of the policy's order if it fits in the free slots.
+    /// Called until it returns `None`, it grants waiting requests in policy order while the
+    /// head fits (strict order: nothing behind a head that does not fit starts).
+    #[inline]
+    pub fn grant(&mut self, now: f64) -> Option<Request> {
         // Every request takes at least one slot: a full pool starts nothing (the usual case
         // under load, checked without looking at the queue).
-        if self.busy >= self.capacity {
-            return;
+        let free = self.capacity.saturating_sub(self.busy);
+        if free == 0 || self.queue.peek()?.units > free {
+            return None;
         }
-        while let Some(head) = self.queue.peek() {
-            if head.units > self.capacity.saturating_sub(self.busy) {
-                break;
-            }
-            self.advance(now);
-            let request = self.queue.pop().expect("peeked");
-            self.busy += request.units;
+        self.advance(now);
+        let request = self.queue.pop()?;
+        self.busy += request.units;
+        Some(request)
+    }
+
+    /// Grants every request [`PoolState::grant`] would, in order; appends them to `started`.
+    pub fn dispatch(&mut self, now: f64, started: &mut Vec<Request>) {
+        while let Some(request) = self.grant(now) {
             started.push(request);
         }
     }
