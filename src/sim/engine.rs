@@ -138,6 +138,8 @@ struct CompiledStep {
     on: Option<Val>,
     /// Dependencies that must be done before the step is ready.
     pending: u32,
+    /// `units` rounded, when it is a constant (the usual 1: `round` is a library call).
+    units_rounded: Option<f64>,
     /// The range of this step's dependants in [`TemplateInfo::dependants`].
     dependants: (u32, u32),
     read_link: u32,
@@ -175,15 +177,20 @@ impl CompiledStep {
             }
             _ => NONE,
         };
+        let units = Num::compile(&step.units);
         CompiledStep {
             on_pool,
             on,
             pending,
+            units_rounded: match units {
+                Num::Const(x) => Some(x.round()),
+                _ => None,
+            },
             dependants,
             read_link: link(&step.reads),
             write_link: link(&step.writes),
             validate: step.kind == StepKind::Validate,
-            units: Num::compile(&step.units),
+            units,
             duration: Num::compile(&step.duration),
             reads: step.reads.as_ref().map(|t| Num::compile(&t.bytes)),
             writes: step.writes.as_ref().map(|t| Num::compile(&t.bytes)),
@@ -1322,7 +1329,10 @@ fn sample_step(
             _ => NONE,
         }
     };
-    let units_sampled = compiled.units.eval(vars, rng).round();
+    let units_sampled = match compiled.units_rounded {
+        Some(units) => units,
+        None => compiled.units.eval(vars, rng).round(),
+    };
     // A step never asks for more slots than its pool can ever have (it would wait forever).
     let max_units = if pool == NONE {
         1
