@@ -601,6 +601,7 @@ impl<'a> Simulation<'a> {
     // -----------------------------------------------------------------------------------------
     // Steps
 
+    #[inline]
     fn step_ready(&mut self, instance: u32, step: u32) {
         let now = self.now;
         let run = &mut self.instances[instance as usize].steps[step as usize];
@@ -619,6 +620,7 @@ impl<'a> Simulation<'a> {
     }
 
     /// Reads are done: join the pool's queue (or, without a pool, start the delay).
+    #[inline]
     fn step_queue(&mut self, instance_index: u32, step: u32) {
         let now = self.now;
         let instance = &mut self.instances[instance_index as usize];
@@ -870,6 +872,7 @@ impl<'a> Simulation<'a> {
     }
 
     /// The step is done or skipped: release its dependants; the last step ends the pipeline.
+    #[inline]
     fn step_done(&mut self, instance_index: u32, step: u32) {
         let template = self.instances[instance_index as usize].template as usize;
         let instance = &mut self.instances[instance_index as usize];

@@ -70,14 +70,6 @@ enum Queue {
 }
 
 impl Queue {
-    fn len(&self) -> usize {
-        match self {
-            Queue::Fifo(queue) => queue.len(),
-            Queue::Keyed(heap, _) => heap.len(),
-            Queue::FairShare { len, .. } => *len,
-        }
-    }
-
     fn push(&mut self, request: Request) {
         match self {
             Queue::Fifo(queue) => queue.push_back(request),
@@ -180,6 +172,9 @@ pub struct PoolState {
     pub max_capacity: u32,
     pub cost_per_slot_hour: f64,
     queue: Queue,
+    /// `queue`'s length, kept here: the statistics read it at every change, and the queue's
+    /// own length is behind a match and a `usize` conversion.
+    waiting: u32,
     pub autoscale: Option<AutoscaleState>,
     pub stats: PoolStats,
     last_change: f64,
@@ -218,6 +213,7 @@ impl PoolState {
             max_capacity,
             cost_per_slot_hour: pool.cost_per_slot_hour,
             queue,
+            waiting: 0,
             autoscale,
             stats: PoolStats::default(),
             last_change: 0.0,
@@ -227,7 +223,7 @@ impl PoolState {
     }
 
     pub fn queue_len(&self) -> u32 {
-        self.queue.len() as u32
+        self.waiting
     }
 
     /// Integrates the current state up to `now`; call before every change.
@@ -244,26 +240,27 @@ impl PoolState {
         if to > from {
             let dt = to - from;
             self.stats.busy_area += dt * f64::from(self.busy);
-            self.stats.queue_area += dt * self.queue.len() as f64;
+            self.stats.queue_area += dt * f64::from(self.waiting);
             self.stats.capacity_area += dt * f64::from(self.capacity);
         }
         if now >= self.window_start && now <= self.window_end {
-            self.stats.queue_max = self.stats.queue_max.max(self.queue.len() as u32);
+            self.stats.queue_max = self.stats.queue_max.max(self.waiting);
         }
         self.last_change = now;
     }
 
     /// Records the queue length at the start of the window (it may be non-zero at warmup).
     pub fn note_window_start(&mut self) {
-        self.stats.queue_max = self.stats.queue_max.max(self.queue.len() as u32);
+        self.stats.queue_max = self.stats.queue_max.max(self.waiting);
     }
 
     /// Adds a request to the queue (call [`PoolState::dispatch`] afterwards).
     pub fn enqueue(&mut self, now: f64, request: Request) {
         self.advance(now);
         self.queue.push(request);
+        self.waiting += 1;
         if now >= self.window_start && now <= self.window_end {
-            self.stats.queue_max = self.stats.queue_max.max(self.queue.len() as u32);
+            self.stats.queue_max = self.stats.queue_max.max(self.waiting);
         }
     }
 
@@ -305,6 +302,7 @@ impl PoolState {
         }
         self.advance(now);
         let request = self.queue.pop()?;
+        self.waiting -= 1;
         self.busy += request.units;
         Some(request)
     }
@@ -337,9 +335,9 @@ impl PoolState {
         if self.autoscale.is_none() {
             return;
         }
-        let queue_len = self.queue.len() as f64;
+        let queue_len = f64::from(self.waiting);
         let (capacity, busy) = (self.capacity, self.busy);
-        let queue_empty = self.queue.len() == 0;
+        let queue_empty = self.waiting == 0;
         let Some(autoscale) = &mut self.autoscale else {
             return;
         };
