@@ -559,9 +559,18 @@ impl<'a> Simulation<'a> {
             instance.priority = var_number(pipeline.priority_var).unwrap_or(0.0);
             instance.deadline =
                 var_number(pipeline.deadline_var).map_or(f64::INFINITY, |deadline| now + deadline);
-            instance.steps.clear();
-            for (step, compiled) in pipeline.steps.iter().zip(&compiled.steps) {
-                let run = sample_step(
+            // A reused slot usually held the same template: its step table is overwritten in
+            // place rather than cleared and pushed to.
+            instance
+                .steps
+                .resize(pipeline.steps.len(), StepRun::default());
+            for ((step, compiled), run) in pipeline
+                .steps
+                .iter()
+                .zip(&compiled.steps)
+                .zip(instance.steps.iter_mut())
+            {
+                *run = sample_step(
                     step,
                     compiled,
                     &instance.vars,
@@ -569,7 +578,6 @@ impl<'a> Simulation<'a> {
                     &self.slots,
                     &self.pools,
                 );
-                instance.steps.push(run);
             }
         }
         if counted {
