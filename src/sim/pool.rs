@@ -70,6 +70,7 @@ enum Queue {
 }
 
 impl Queue {
+    #[inline]
     fn push(&mut self, request: Request) {
         match self {
             Queue::Fifo(queue) => queue.push_back(request),
@@ -100,6 +101,7 @@ impl Queue {
             .unwrap_or(0)
     }
 
+    #[inline]
     fn peek(&self) -> Option<&Request> {
         match self {
             Queue::Fifo(queue) => queue.front(),
@@ -114,6 +116,7 @@ impl Queue {
         }
     }
 
+    #[inline]
     fn pop(&mut self) -> Option<Request> {
         match self {
             Queue::Fifo(queue) => queue.pop_front(),
@@ -255,6 +258,7 @@ impl PoolState {
     }
 
     /// Adds a request to the queue (call [`PoolState::dispatch`] afterwards).
+    #[inline]
     pub fn enqueue(&mut self, now: f64, request: Request) {
         self.advance(now);
         self.queue.push(request);
@@ -315,6 +319,7 @@ impl PoolState {
     }
 
     /// Frees `units` slots (call [`PoolState::dispatch`] afterwards).
+    #[inline]
     pub fn release(&mut self, now: f64, units: u32) {
         self.advance(now);
         self.busy = self.busy.saturating_sub(units);
