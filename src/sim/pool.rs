@@ -238,8 +238,18 @@ impl PoolState {
         if now == self.last_change {
             return;
         }
-        let from = self.last_change.max(self.window_start);
-        let to = now.min(self.window_end);
+        // Plain comparisons rather than `f64::max`/`min`, whose NaN handling costs several
+        // instructions; these times are never NaN.
+        let from = if self.last_change > self.window_start {
+            self.last_change
+        } else {
+            self.window_start
+        };
+        let to = if now < self.window_end {
+            now
+        } else {
+            self.window_end
+        };
         if to > from {
             let dt = to - from;
             self.stats.busy_area += dt * f64::from(self.busy);
