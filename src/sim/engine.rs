@@ -484,8 +484,10 @@ impl<'a> Simulation<'a> {
         let arrivals = &self.scenario.arrivals[stream as usize];
         if let Some(time) = self.streams[stream as usize].next_time(arrivals) {
             // Replayed times are sorted by analysis; never let one run the clock backwards.
-            self.calendar
-                .schedule(time.max(self.now), Event::Arrival { stream });
+            self.calendar.schedule(
+                if time > self.now { time } else { self.now },
+                Event::Arrival { stream },
+            );
         }
     }
 
@@ -1351,7 +1353,12 @@ fn sample_step(
         pools[pool as usize].max_capacity.max(1)
     };
     let units = if units_sampled >= 1.0 {
-        (units_sampled.min(f64::from(max_units))) as u32
+        let max_units = f64::from(max_units);
+        (if units_sampled < max_units {
+            units_sampled
+        } else {
+            max_units
+        }) as u32
     } else {
         1
     };
