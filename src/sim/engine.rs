@@ -138,6 +138,9 @@ struct CompiledStep {
     on: Option<Val>,
     /// Dependencies that must be done before the step is ready.
     pending: u32,
+    /// Whether the step has any of `reads`, `writes`, `accuracy`, `size_factor` or
+    /// `accuracy_loss` (most have none).
+    extras: bool,
     /// `units` rounded, when it is a constant (the usual 1: `round` is a library call).
     units_rounded: Option<f64>,
     /// The range of this step's dependants in [`TemplateInfo::dependants`].
@@ -178,10 +181,16 @@ impl CompiledStep {
             _ => NONE,
         };
         let units = Num::compile(&step.units);
+        let extras = step.reads.is_some()
+            || step.writes.is_some()
+            || step.accuracy.is_some()
+            || step.size_factor.is_some()
+            || step.accuracy_loss.is_some();
         CompiledStep {
             on_pool,
             on,
             pending,
+            extras,
             units_rounded: match units {
                 Num::Const(x) => Some(x.round()),
                 _ => None,
@@ -1363,18 +1372,21 @@ fn sample_step(
         1
     };
     let duration = eval::non_negative(compiled.duration.eval(vars, rng));
-    let read_bytes = compiled
-        .reads
-        .as_ref()
-        .map_or(0.0, |bytes| eval::non_negative(bytes.eval(vars, rng)));
-    let write_bytes = compiled
-        .writes
-        .as_ref()
-        .map_or(0.0, |bytes| eval::non_negative(bytes.eval(vars, rng)));
-    let accuracy = compiled
-        .accuracy
-        .as_ref()
-        .map_or(f64::NAN, |expr| expr.eval(vars, rng));
+    // Most steps have none of the optional samples: one test skips them all (the draws keep
+    // their documented order either way).
+    let (mut read_bytes, mut write_bytes, mut accuracy, mut accuracy_loss) =
+        (0.0, 0.0, f64::NAN, 0.0);
+    if compiled.extras {
+        if let Some(bytes) = &compiled.reads {
+            read_bytes = eval::non_negative(bytes.eval(vars, rng));
+        }
+        if let Some(bytes) = &compiled.writes {
+            write_bytes = eval::non_negative(bytes.eval(vars, rng));
+        }
+        if let Some(expr) = &compiled.accuracy {
+            accuracy = expr.eval(vars, rng);
+        }
+    }
     let pass = match &compiled.pass {
         Some(probability) => {
             let p = probability.eval(vars, rng);
@@ -1383,14 +1395,15 @@ fn sample_step(
         }
         None => true,
     };
-    if let Some(size_factor) = &compiled.size_factor {
-        // Drawn for its place in the stream; model size is not simulated yet.
-        let _ = size_factor.eval(vars, rng);
+    if compiled.extras {
+        if let Some(size_factor) = &compiled.size_factor {
+            // Drawn for its place in the stream; model size is not simulated yet.
+            let _ = size_factor.eval(vars, rng);
+        }
+        if let Some(expr) = &compiled.accuracy_loss {
+            accuracy_loss = expr.eval(vars, rng);
+        }
     }
-    let accuracy_loss = compiled
-        .accuracy_loss
-        .as_ref()
-        .map_or(0.0, |expr| expr.eval(vars, rng));
     StepRun {
         pending: compiled.pending,
         skipped: !when,
