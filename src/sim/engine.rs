@@ -227,6 +227,8 @@ struct Simulation<'a> {
     pool_policies: Vec<ir::Policy>,
     links: Vec<LinkState>,
     streams: Vec<ArrivalStream>,
+    /// Each arrivals declaration's `pipeline` expression, compiled (usually a constant).
+    arrival_templates: Vec<Val>,
     templates: Vec<TemplateInfo>,
     instances: Vec<Instance>,
     free_instances: Vec<u32>,
@@ -374,6 +376,11 @@ impl<'a> Simulation<'a> {
             pool_policies,
             links,
             streams,
+            arrival_templates: scenario
+                .arrivals
+                .iter()
+                .map(|arrivals| Val::compile(&arrivals.pipeline))
+                .collect(),
             templates,
             instances: Vec::new(),
             free_instances: Vec::new(),
@@ -502,11 +509,10 @@ impl<'a> Simulation<'a> {
 
     fn arrival(&mut self, stream_index: u32) {
         let scenario = self.scenario;
-        let arrivals = &scenario.arrivals[stream_index as usize];
         let stream = &mut self.streams[stream_index as usize];
         let sequence = stream.sequence;
         stream.sequence += 1;
-        let template = eval::eval(&arrivals.pipeline, &Context::instance(&[]), &mut stream.rng);
+        let template = self.arrival_templates[stream_index as usize].eval(&[], &mut stream.rng);
         self.schedule_next_arrival(stream_index);
         if let Value::Pipeline(template) = template {
             if (template as usize) < scenario.pipelines.len() {
