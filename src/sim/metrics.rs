@@ -90,7 +90,9 @@ impl Quantiles {
         }
         self.count += 1;
         self.sum += x;
-        if !x.is_finite() || x <= 0.0 {
+        // The same test as `!x.is_finite() || x <= 0.0` (NaN fails `x > 0.0`), written as two
+        // float comparisons: LLVM turns the other form into a long integer classification.
+        if !(x > 0.0 && x < f64::INFINITY) {
             self.zeros += 1;
             return;
         }
