@@ -213,7 +213,23 @@ impl Num {
         }
     }
 
+    /// The leaves the hot paths use most are here; the rest is in [`Num::eval_other`], so
+    /// this function stays small (fewer registers to save on each call).
     fn eval_node(&self, vars: &[Value], rng: &mut Stream) -> f64 {
+        match self {
+            Num::Const(x) => *x,
+            Num::Affine { c, slot, k } => c + var_number(vars, *slot) * k,
+            Num::ExponentialConst(mean) => mean * -(1.0 - rng.random::<f64>()).ln(),
+            Num::LogNormalConst(mu, sigma) => {
+                let z: f64 = rng.sample(StandardNormal);
+                (mu + sigma * z).exp()
+            }
+            _ => self.eval_other(vars, rng),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_other(&self, vars: &[Value], rng: &mut Stream) -> f64 {
         match self {
             Num::Const(x) => *x,
             Num::Var(slot) => var_number(vars, *slot),
