@@ -389,7 +389,22 @@ impl Val {
         }
     }
 
+    /// The common nodes are here; the rest is in [`Val::eval_other`], so this function
+    /// stays small (fewer registers to save on each call).
     fn eval_node(&self, vars: &[Value], rng: &mut Stream) -> Value {
+        match self {
+            Val::Const(value) => value.clone(),
+            Val::Num(num) => Value::Num(num.eval(vars, rng)),
+            Val::MatchTable(table) => match table.arm(vars) {
+                Some(arm) => arm.eval(vars, rng),
+                None => Value::Num(f64::NAN),
+            },
+            _ => self.eval_other(vars, rng),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_other(&self, vars: &[Value], rng: &mut Stream) -> Value {
         match self {
             Val::Const(value) => value.clone(),
             Val::Var(slot) => vars
