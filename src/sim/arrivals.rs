@@ -88,9 +88,12 @@ impl ProfileClock {
         if self.week_profile <= 0.0 || !tau.is_finite() {
             return f64::INFINITY;
         }
-        // Skip whole weeks at a time (aligned with the cursor) when the gap is long.
-        let weeks = ((tau - self.cursor_profile) / self.week_profile).floor() - 1.0;
-        if weeks >= 1.0 {
+        // Skip whole weeks at a time (aligned with the cursor) when the gap is long. The
+        // number of weeks, floor(x) - 1, is at least 1 exactly when x >= 2 (floor(x) is a
+        // whole number, and NaN fails both), so the usual short gap skips the call to floor.
+        let gap_weeks = (tau - self.cursor_profile) / self.week_profile;
+        if gap_weeks >= 2.0 {
+            let weeks = gap_weeks.floor() - 1.0;
             self.cursor_profile += weeks * self.week_profile;
             self.cursor_time += weeks * HOURS_PER_WEEK as f64 * HOUR;
             self.cursor_end += weeks * HOURS_PER_WEEK as f64 * HOUR;

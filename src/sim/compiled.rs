@@ -22,6 +22,18 @@ pub enum Num {
     Const(f64),
     /// An instance variable read as a number (booleans as 0 or 1, anything else NaN).
     Var(u32),
+    /// `var * k` with a constant `k` (one node instead of three).
+    Scaled {
+        slot: u32,
+        k: f64,
+    },
+    /// `c + var * k` with constants `c` and `k`, computed as the interpreter does,
+    /// `c + (var * k)` (one node instead of five).
+    Affine {
+        c: f64,
+        slot: u32,
+        k: f64,
+    },
     Neg(Box<Num>),
     Arithmetic(BinaryOp, Box<(Num, Num)>),
     Exponential(Box<Num>),
@@ -37,7 +49,69 @@ pub enum Num {
         arms: Vec<(Vec<LabelId>, Num)>,
         default: Option<Box<Num>>,
     },
+    /// The same with every label small: the arm of each label found by indexing.
+    MatchTable(Box<MatchTable<Num>>),
     Other(Expr),
+}
+
+/// Labels up to this one are looked up in a [`MatchTable`]; a `match` naming a greater one
+/// keeps the arms' linear search (label ids are dense, so this is only a guard).
+const TABLE_LABELS: LabelId = 1024;
+
+/// A `match` on an instance variable, with the arm of each label precomputed.
+#[derive(Clone, Debug)]
+pub struct MatchTable<T> {
+    slot: u32,
+    /// Index in `arms` of the first arm naming each label (by label id), or `u32::MAX`
+    /// for none; labels past the end are named by no arm.
+    by_label: Vec<u32>,
+    arms: Vec<T>,
+    default: Option<T>,
+}
+
+impl<T> MatchTable<T> {
+    /// `None` if an arm names a label past [`TABLE_LABELS`].
+    fn new(
+        slot: u32,
+        arms: &[(Vec<LabelId>, Expr)],
+        default: &Option<Box<Expr>>,
+        compile: impl Fn(&Expr) -> T,
+    ) -> Option<Self> {
+        let labels = arms.iter().flat_map(|(labels, _)| labels.iter().copied());
+        let size = labels.clone().max().map_or(0, |max| max as usize + 1);
+        if labels.clone().any(|label| label > TABLE_LABELS) {
+            return None;
+        }
+        let mut by_label = vec![u32::MAX; size];
+        // The first arm naming a label wins, as in the interpreter's search.
+        for (index, (labels, _)) in arms.iter().enumerate().rev() {
+            for &label in labels {
+                by_label[label as usize] = index as u32;
+            }
+        }
+        Some(MatchTable {
+            slot,
+            by_label,
+            arms: arms.iter().map(|(_, arm)| compile(arm)).collect(),
+            default: default.as_ref().map(|arm| compile(arm)),
+        })
+    }
+
+    /// The arm for the scrutinee's value (the default if it is not a label named by an
+    /// arm, `None` without a default).
+    #[inline(always)]
+    fn arm(&self, vars: &[Value]) -> Option<&T> {
+        if let Some(Value::Label(label)) = vars.get(self.slot as usize) {
+            if let Some(arm) = self
+                .by_label
+                .get(*label as usize)
+                .and_then(|&index| self.arms.get(index as usize))
+            {
+                return Some(arm);
+            }
+        }
+        self.default.as_ref()
+    }
 }
 
 /// An expression of any type (the counterpart of [`eval::eval`]).
@@ -52,11 +126,17 @@ pub enum Val {
         arms: Vec<(Vec<LabelId>, Val)>,
         default: Option<Box<Val>>,
     },
-    /// `choice` with constant weights: the weights made non-negative and their total, as
-    /// the interpreter computes them on every draw.
+    /// The same with every label small: the arm of each label found by indexing.
+    MatchTable(Box<MatchTable<Val>>),
+    /// `choice` with constant weights, with what the interpreter computes on every draw
+    /// computed once: the weights made non-negative, their running sums (added up in the
+    /// same order, so the same bits) and their total, and the option taken when the draw
+    /// passes every running sum (the last with a positive weight, or the first).
     Choice {
-        options: Vec<(Value, f64)>,
+        values: Vec<Value>,
+        cumulative: Vec<f64>,
         total: f64,
+        fallback: Value,
     },
     Other(Expr),
 }
@@ -71,7 +151,13 @@ impl Num {
                 op @ (BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div),
                 l,
                 r,
-            ) => Num::Arithmetic(*op, Box::new((Num::compile(l), Num::compile(r)))),
+            ) => match (op, Num::compile(l), Num::compile(r)) {
+                (BinaryOp::Mul, Num::Var(slot), Num::Const(k)) => Num::Scaled { slot, k },
+                (BinaryOp::Add, Num::Const(c), Num::Scaled { slot, k }) => {
+                    Num::Affine { c, slot, k }
+                }
+                (op, l, r) => Num::Arithmetic(*op, Box::new((l, r))),
+            },
             Expr::Dist(distribution) => match distribution.as_ref() {
                 Distribution::Exponential { mean } => match Num::compile(mean) {
                     Num::Const(mean) => Num::ExponentialConst(mean),
@@ -98,14 +184,19 @@ impl Num {
                 arms,
                 default,
             } => match scrutinee.as_ref() {
-                Expr::Var(VarRef::Instance(slot)) => Num::Match {
-                    slot: *slot,
-                    arms: arms
-                        .iter()
-                        .map(|(labels, arm)| (labels.clone(), Num::compile(arm)))
-                        .collect(),
-                    default: default.as_ref().map(|arm| Box::new(Num::compile(arm))),
-                },
+                Expr::Var(VarRef::Instance(slot)) => {
+                    match MatchTable::new(*slot, arms, default, Num::compile) {
+                        Some(table) => Num::MatchTable(Box::new(table)),
+                        None => Num::Match {
+                            slot: *slot,
+                            arms: arms
+                                .iter()
+                                .map(|(labels, arm)| (labels.clone(), Num::compile(arm)))
+                                .collect(),
+                            default: default.as_ref().map(|arm| Box::new(Num::compile(arm))),
+                        },
+                    }
+                }
                 _ => Num::Other(expr.clone()),
             },
             _ => Num::Other(expr.clone()),
@@ -122,14 +213,28 @@ impl Num {
         }
     }
 
+    /// The leaves the hot paths use most are here; the rest is in [`Num::eval_other`], so
+    /// this function stays small (fewer registers to save on each call).
     fn eval_node(&self, vars: &[Value], rng: &mut Stream) -> f64 {
         match self {
             Num::Const(x) => *x,
-            Num::Var(slot) => match vars.get(*slot as usize) {
-                Some(Value::Num(x)) => *x,
-                Some(Value::Bool(b)) => f64::from(u8::from(*b)),
-                _ => f64::NAN,
-            },
+            Num::Affine { c, slot, k } => c + var_number(vars, *slot) * k,
+            Num::ExponentialConst(mean) => mean * -(1.0 - rng.random::<f64>()).ln(),
+            Num::LogNormalConst(mu, sigma) => {
+                let z: f64 = rng.sample(StandardNormal);
+                (mu + sigma * z).exp()
+            }
+            _ => self.eval_other(vars, rng),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_other(&self, vars: &[Value], rng: &mut Stream) -> f64 {
+        match self {
+            Num::Const(x) => *x,
+            Num::Var(slot) => var_number(vars, *slot),
+            Num::Scaled { slot, k } => var_number(vars, *slot) * k,
+            Num::Affine { c, slot, k } => c + var_number(vars, *slot) * k,
             Num::Neg(inner) => -inner.eval(vars, rng),
             Num::Arithmetic(op, operands) => {
                 let l = operands.0.eval(vars, rng);
@@ -182,8 +287,22 @@ impl Num {
                     None => f64::NAN,
                 }
             }
+            Num::MatchTable(table) => match table.arm(vars) {
+                Some(arm) => arm.eval(vars, rng),
+                None => f64::NAN,
+            },
             Num::Other(expr) => eval::num(expr, &Context::instance(vars), rng),
         }
+    }
+}
+
+/// An instance variable read as a number (booleans as 0 or 1, anything else NaN).
+#[inline(always)]
+fn var_number(vars: &[Value], slot: u32) -> f64 {
+    match vars.get(slot as usize) {
+        Some(Value::Num(x)) => *x,
+        Some(Value::Bool(b)) => f64::from(u8::from(*b)),
+        _ => f64::NAN,
     }
 }
 
@@ -207,14 +326,19 @@ impl Val {
                 arms,
                 default,
             } => match scrutinee.as_ref() {
-                Expr::Var(VarRef::Instance(slot)) => Val::Match {
-                    slot: *slot,
-                    arms: arms
-                        .iter()
-                        .map(|(labels, arm)| (labels.clone(), Val::compile(arm)))
-                        .collect(),
-                    default: default.as_ref().map(|arm| Box::new(Val::compile(arm))),
-                },
+                Expr::Var(VarRef::Instance(slot)) => {
+                    match MatchTable::new(*slot, arms, default, Val::compile) {
+                        Some(table) => Val::MatchTable(Box::new(table)),
+                        None => Val::Match {
+                            slot: *slot,
+                            arms: arms
+                                .iter()
+                                .map(|(labels, arm)| (labels.clone(), Val::compile(arm)))
+                                .collect(),
+                            default: default.as_ref().map(|arm| Box::new(Val::compile(arm))),
+                        },
+                    }
+                }
                 _ => Val::Other(expr.clone()),
             },
             Expr::Choice(options)
@@ -230,7 +354,26 @@ impl Val {
                     })
                     .collect();
                 let total = options.iter().map(|(_, weight)| *weight).sum();
-                Val::Choice { options, total }
+                let mut running = 0.0;
+                let cumulative = options
+                    .iter()
+                    .map(|(_, weight)| {
+                        running += weight;
+                        running
+                    })
+                    .collect();
+                let fallback = options
+                    .iter()
+                    .rev()
+                    .find(|(_, weight)| *weight > 0.0)
+                    .or(options.first())
+                    .map_or(Value::Num(f64::NAN), |(value, _)| value.clone());
+                Val::Choice {
+                    values: options.into_iter().map(|(value, _)| value).collect(),
+                    cumulative,
+                    total,
+                    fallback,
+                }
             }
             _ => Val::Other(expr.clone()),
         }
@@ -246,7 +389,22 @@ impl Val {
         }
     }
 
+    /// The common nodes are here; the rest is in [`Val::eval_other`], so this function
+    /// stays small (fewer registers to save on each call).
     fn eval_node(&self, vars: &[Value], rng: &mut Stream) -> Value {
+        match self {
+            Val::Const(value) => value.clone(),
+            Val::Num(num) => Value::Num(num.eval(vars, rng)),
+            Val::MatchTable(table) => match table.arm(vars) {
+                Some(arm) => arm.eval(vars, rng),
+                None => Value::Num(f64::NAN),
+            },
+            _ => self.eval_other(vars, rng),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_other(&self, vars: &[Value], rng: &mut Stream) -> Value {
         match self {
             Val::Const(value) => value.clone(),
             Val::Var(slot) => vars
@@ -271,11 +429,23 @@ impl Val {
                     None => Value::Num(f64::NAN),
                 }
             }
-            Val::Choice { options, total } => eval::pick(
-                options.iter().map(|(value, weight)| (value, *weight)),
-                *total,
-                rng,
-            ),
+            Val::MatchTable(table) => match table.arm(vars) {
+                Some(arm) => arm.eval(vars, rng),
+                None => Value::Num(f64::NAN),
+            },
+            Val::Choice {
+                values,
+                cumulative,
+                total,
+                fallback,
+            } => {
+                // As `eval::pick`: the first option whose running sum exceeds the draw.
+                let u = rng.random::<f64>() * total;
+                match cumulative.iter().position(|&sum| u < sum) {
+                    Some(index) => values.get(index).unwrap_or(fallback).clone(),
+                    None => fallback.clone(),
+                }
+            }
             Val::Other(expr) => eval::eval(expr, &Context::instance(vars), rng),
         }
     }
@@ -313,6 +483,21 @@ mod tests {
                 dist(Distribution::Exponential { mean: c(20.0) }),
             ),
             binary(BinaryOp::Div, size.clone(), c(3.0)),
+            binary(BinaryOp::Mul, size.clone(), c(0.8e-9)),
+            binary(
+                BinaryOp::Add,
+                binary(
+                    BinaryOp::Add,
+                    c(10.0),
+                    binary(BinaryOp::Mul, size.clone(), c(0.8e-9)),
+                ),
+                dist(Distribution::Exponential { mean: c(20.0) }),
+            ),
+            binary(
+                BinaryOp::Add,
+                c(10.0),
+                binary(BinaryOp::Mul, c(0.8e-9), size.clone()),
+            ),
             binary(BinaryOp::Sub, c(1.0), size.clone()),
             dist(Distribution::LogNormal {
                 mu: c(2.0),
@@ -359,6 +544,32 @@ mod tests {
                 arms: vec![(vec![0], Expr::Const(Value::Resource(1)))],
                 default: Some(Box::new(Expr::Const(Value::Resource(0)))),
             },
+            // The first arm naming a label wins; no default; a label past the table.
+            Expr::Match {
+                scrutinee: Box::new(framework.clone()),
+                arms: vec![
+                    (vec![2], c(1.0)),
+                    (vec![0, 2], dist(Distribution::Exponential { mean: c(3.0) })),
+                    (vec![4], c(4.0)),
+                ],
+                default: None,
+            },
+            Expr::Match {
+                scrutinee: Box::new(framework.clone()),
+                arms: vec![(vec![1, 0], Expr::Const(Value::Label(9)))],
+                default: None,
+            },
+            // A label too large for a table: the arms are searched.
+            Expr::Match {
+                scrutinee: Box::new(framework.clone()),
+                arms: vec![(vec![1, 5000], c(2.0))],
+                default: Some(Box::new(c(3.0))),
+            },
+            Expr::Match {
+                scrutinee: Box::new(size.clone()),
+                arms: vec![(vec![0], c(2.0))],
+                default: Some(Box::new(c(3.0))),
+            },
             Expr::Func(Func::Max, vec![size.clone(), c(2.0)]),
             binary(BinaryOp::Lt, size.clone(), c(1.0)),
             Expr::Choice(vec![(Value::Label(0), c(1.0)), (Value::Label(1), c(2.0))]),
@@ -368,14 +579,23 @@ mod tests {
                 (Value::Label(2), c(0.2)),
             ]),
             Expr::Choice(vec![(Value::Label(0), c(0.0)), (Value::Label(1), c(0.0))]),
+            Expr::Choice(vec![
+                (Value::Label(0), c(0.3)),
+                (Value::Label(1), c(f64::NAN)),
+                (Value::Label(2), c(0.7)),
+                (Value::Label(3), c(0.0)),
+            ]),
+            Expr::Choice(Vec::new()),
             Expr::Choice(vec![(Value::Label(0), c(1.0)), (Value::Label(1), size)]),
         ]
     }
 
     #[test]
     fn compiled_expressions_draw_and_evaluate_exactly_as_the_interpreter() {
-        for framework in 0..3 {
-            let vars = [Value::Num(2.5e8), Value::Label(framework)];
+        // Every label the matches name, one they do not, and a variable that is no label.
+        let frameworks = [0, 1, 2, 4, 7, 5000].map(Value::Label);
+        for framework in frameworks.into_iter().chain([Value::Num(1.0)]) {
+            let vars = [Value::Num(2.5e8), framework];
             for (index, expr) in expressions().iter().enumerate() {
                 let seed = rng::replication_seed(5, index as u32);
                 let (mut a, mut b, mut c, mut d) = (

@@ -32,8 +32,18 @@ impl<'a> Context<'a> {
     }
 }
 
-/// The value of `expr`, drawing from `rng` for every distribution it meets.
+/// The value of `expr`, drawing from `rng` for every distribution it meets. A constant (an
+/// arrival's pipeline, most often) is answered inline at the call site; every other
+/// expression goes through [`eval_node`].
+#[inline(always)]
 pub fn eval(expr: &Expr, context: &Context<'_>, rng: &mut Stream) -> Value {
+    match expr {
+        Expr::Const(value) => value.clone(),
+        _ => eval_node(expr, context, rng),
+    }
+}
+
+fn eval_node(expr: &Expr, context: &Context<'_>, rng: &mut Stream) -> Value {
     match expr {
         Expr::Const(value) => value.clone(),
         Expr::Var(VarRef::Instance(slot)) => context
