@@ -55,6 +55,80 @@ enum Event {
     WarmupStart,
 }
 
+/// An [`Event`] packed into one integer for the calendar: `kind << 64 | a << 32 | b`.
+///
+/// Why: an enum of three `u32`s is copied into the calendar's vectors through a stack slot
+/// written field by field and read back in wider pieces, which stalls store-to-load
+/// forwarding on every schedule; an integer built in registers is stored directly.
+#[derive(Clone, Copy)]
+struct PackedEvent(u128);
+
+impl Event {
+    #[inline(always)]
+    fn pack(self) -> PackedEvent {
+        let (kind, a, b): (u32, u32, u32) = match self {
+            Event::Arrival { stream } => (0, stream, 0),
+            Event::ServiceEnd { instance, step } => (1, instance, step),
+            Event::LinkCompletion { link, generation } => (2, link, generation),
+            Event::ScaleUpCheck { pool, generation } => (3, pool, generation),
+            Event::Provisioned { pool, slots } => (4, pool, slots),
+            Event::IdleCheck { pool, generation } => (5, pool, generation),
+            Event::MonitorTick { monitor } => (6, monitor, 0),
+            Event::ModelDrop { model, version } => (7, model, version),
+            Event::WarmupStart => (8, 0, 0),
+        };
+        PackedEvent((u128::from(kind) << 64) | (u128::from(a) << 32) | u128::from(b))
+    }
+
+    #[inline(always)]
+    fn unpack(packed: PackedEvent) -> Event {
+        let (a, b) = ((packed.0 >> 32) as u32, packed.0 as u32);
+        match (packed.0 >> 64) as u32 {
+            0 => Event::Arrival { stream: a },
+            1 => Event::ServiceEnd {
+                instance: a,
+                step: b,
+            },
+            2 => Event::LinkCompletion {
+                link: a,
+                generation: b,
+            },
+            3 => Event::ScaleUpCheck {
+                pool: a,
+                generation: b,
+            },
+            4 => Event::Provisioned { pool: a, slots: b },
+            5 => Event::IdleCheck {
+                pool: a,
+                generation: b,
+            },
+            6 => Event::MonitorTick { monitor: a },
+            7 => Event::ModelDrop {
+                model: a,
+                version: b,
+            },
+            _ => Event::WarmupStart,
+        }
+    }
+}
+
+/// The calendar of [`Event`]s, stored packed.
+struct EventCalendar(Calendar<PackedEvent>);
+
+impl EventCalendar {
+    #[inline(always)]
+    fn schedule(&mut self, time: f64, event: Event) {
+        self.0.schedule(time, event.pack());
+    }
+
+    #[inline(always)]
+    fn pop(&mut self) -> Option<(f64, Event)> {
+        self.0
+            .pop()
+            .map(|(time, packed)| (time, Event::unpack(packed)))
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Slot {
     Pool(u32),
@@ -218,7 +292,7 @@ struct Simulation<'a> {
     replication: u32,
     replication_seed: u64,
     now: f64,
-    calendar: Calendar<Event>,
+    calendar: EventCalendar,
     slots: Vec<Option<Slot>>,
     /// Resource id of each pool and link.
     pool_resource: Vec<u32>,
@@ -368,7 +442,7 @@ impl<'a> Simulation<'a> {
             replication,
             replication_seed,
             now: 0.0,
-            calendar: Calendar::new(),
+            calendar: EventCalendar(Calendar::new()),
             slots,
             pool_resource,
             link_resource,
