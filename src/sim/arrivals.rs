@@ -126,7 +126,15 @@ pub struct ArrivalStream {
     zero_gaps: u32,
     /// The interarrival expression, compiled (None for replay).
     interarrival: Option<Num>,
+    /// Raw interarrival samples drawn ahead (see [`ArrivalStream::draw_ahead`]), and the
+    /// index of the next one to use.
+    gaps: Vec<f64>,
+    next_gap: usize,
+    draw_ahead: bool,
 }
+
+/// How many interarrival samples are drawn at once when drawing ahead.
+const GAPS_AHEAD: usize = 32;
 
 impl ArrivalStream {
     pub fn new(
@@ -161,7 +169,38 @@ impl ArrivalStream {
                 ir::ArrivalProcess::Interarrival(expr) => Some(Num::compile(expr)),
                 ir::ArrivalProcess::Replay { .. } => None,
             },
+            gaps: Vec::new(),
+            next_gap: 0,
+            draw_ahead: false,
         }
+    }
+
+    /// Lets the stream draw its interarrival samples in blocks ahead of need. Only for a
+    /// stream whose random numbers go to nothing else (the engine's choice of template draws
+    /// from it too unless that is a constant): the samples are then the same, in the same
+    /// order. Why: the exponentiated Weibull's inverse CDF is a chain of five dependent libm
+    /// calls; drawn in a loop, the chains of successive samples overlap in the processor.
+    pub fn draw_ahead(&mut self) {
+        self.draw_ahead = true;
+    }
+
+    /// The next raw interarrival sample.
+    #[inline]
+    fn raw_gap(&mut self) -> Option<f64> {
+        let interarrival = self.interarrival.as_ref()?;
+        if !self.draw_ahead {
+            return Some(interarrival.eval(&[], &mut self.rng));
+        }
+        if self.next_gap == self.gaps.len() {
+            self.gaps.clear();
+            for _ in 0..GAPS_AHEAD {
+                self.gaps.push(interarrival.eval(&[], &mut self.rng));
+            }
+            self.next_gap = 0;
+        }
+        let gap = self.gaps[self.next_gap];
+        self.next_gap += 1;
+        Some(gap)
     }
 
     /// The real time of the next trigger, or `None` when the stream has ended.
@@ -180,10 +219,7 @@ impl ArrivalStream {
                 if self.growth.is_nan() || self.growth <= 0.0 {
                     return None;
                 }
-                let gap = match &self.interarrival {
-                    Some(interarrival) => interarrival.eval(&[], &mut self.rng),
-                    None => return None,
-                };
+                let gap = self.raw_gap()?;
                 if gap.is_nan() {
                     return None;
                 }
@@ -237,6 +273,55 @@ mod tests {
             forward.profile_time(1800.0 + 3600.0 + 3600.0),
             3600.0 + 1800.0
         );
+    }
+
+    #[test]
+    fn drawing_ahead_gives_the_same_arrival_times() {
+        use crate::ir::{Distribution, Expr, Value};
+        use crate::sim::rng;
+        let constant = |x: f64| Expr::Const(Value::Num(x));
+        let arrivals = ir::Arrivals {
+            name: "a".into(),
+            process: ir::ArrivalProcess::Interarrival(Expr::Dist(Box::new(
+                Distribution::ExpWeib {
+                    a: constant(1.8),
+                    c: constant(0.7),
+                    scale: constant(78.0),
+                },
+            ))),
+            profile: Some(0),
+            pipeline: Expr::Const(Value::Pipeline(0)),
+            growth: 1.3,
+            start: 0.0,
+            stop: None,
+        };
+        let hourly: Vec<f64> = (0..168).map(|h| 0.5 + (h % 24) as f64 / 12.0).collect();
+        let profiles = [profile(hourly)];
+        let stream = |ahead: bool| {
+            let seed = rng::stream(rng::replication_seed(5, 0), rng::ARRIVALS, 0, 0);
+            let mut stream =
+                ArrivalStream::new(0, &arrivals, &profiles, FIRST_MONDAY_UNIX, 1e7, seed);
+            if ahead {
+                stream.draw_ahead();
+            }
+            stream
+        };
+        let (mut plain, mut ahead) = (stream(false), stream(true));
+        // Several blocks of samples, and the end of the stream at the horizon.
+        let mut count = 0;
+        loop {
+            let (expected, got) = (plain.next_time(&arrivals), ahead.next_time(&arrivals));
+            assert_eq!(
+                expected.map(f64::to_bits),
+                got.map(f64::to_bits),
+                "arrival {count}"
+            );
+            if expected.is_none() {
+                break;
+            }
+            count += 1;
+        }
+        assert!(count > 10 * GAPS_AHEAD, "only {count} arrivals");
     }
 
     #[test]

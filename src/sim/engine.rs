@@ -419,7 +419,7 @@ impl<'a> Simulation<'a> {
             })
             .collect();
         let replication_seed = rng::replication_seed(scenario.seed, replication);
-        let streams = scenario
+        let mut streams: Vec<ArrivalStream> = scenario
             .arrivals
             .iter()
             .enumerate()
@@ -434,6 +434,18 @@ impl<'a> Simulation<'a> {
                 )
             })
             .collect();
+        let arrival_templates: Vec<Val> = scenario
+            .arrivals
+            .iter()
+            .map(|arrivals| Val::compile(&arrivals.pipeline))
+            .collect();
+        for (stream, template) in streams.iter_mut().zip(&arrival_templates) {
+            // A constant template draws nothing from the stream, so its interarrival
+            // samples can be drawn ahead without changing any of them.
+            if matches!(template, Val::Const(_)) {
+                stream.draw_ahead();
+            }
+        }
         let tracing = sink.enabled();
         Simulation {
             scenario,
@@ -450,11 +462,7 @@ impl<'a> Simulation<'a> {
             pool_policies,
             links,
             streams,
-            arrival_templates: scenario
-                .arrivals
-                .iter()
-                .map(|arrivals| Val::compile(&arrivals.pipeline))
-                .collect(),
+            arrival_templates,
             templates,
             instances: Vec::new(),
             free_instances: Vec::new(),
