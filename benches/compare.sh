@@ -3,10 +3,10 @@
 # (scenarios/bench/year.pipesim: one simulated year, about 210,000 pipelines).
 #
 # One run of this script: builds the Rust benchmark in release mode, runs RUST_REPS
-# replications of it and SIMPY_REPS replications of benches/simpy/year.py, then prints the
-# CPU seconds per replication of each, their ratio, and both engines' estimates of the mean
-# wait and mean makespan with 95% confidence intervals (and a Welch t statistic for the
-# difference). Then it measures peak RSS of one replication at 1 and 2 simulated years
+# replications of it and SIMPY_REPS replications of benches/simpy/year.py, taking turns,
+# then prints the CPU seconds per replication of each, their ratio, and both engines'
+# estimates of the mean wait and mean makespan with 95% confidence intervals (and a Welch t
+# statistic for the difference). Then it measures peak RSS of one replication at 1 and 2 simulated years
 # (/usr/bin/time -v) to check that memory does not grow with the horizon (percentiles come
 # from a bounded sketch, so nothing is kept per pipeline).
 #
@@ -25,10 +25,24 @@ echo "building the release benchmark..." >&2
 BIN=$(cargo bench --no-run --bench year 2>&1 | sed -n 's/.*Executable .*(\(.*\)).*/\1/p' | tail -1)
 [ -x "$BIN" ] || { echo "error: could not find the benchmark binary" >&2; exit 2; }
 
-echo "pipesim: $RUST_REPS replication(s)..." >&2
-"$BIN" --replications "$RUST_REPS" > "$OUT/rust.jsonl"
-echo "simpy: $SIMPY_REPS replication(s) (about 10 CPU seconds each)..." >&2
-python3 benches/simpy/year.py --replications "$SIMPY_REPS" > "$OUT/simpy.jsonl"
+# The two engines take turns (a block of pipesim replications, then one SimPy replication,
+# and so on), so a change in the machine's speed during the run (other jobs, other virtual
+# machines on the host) weighs on both alike instead of on whichever ran at the time.
+echo "pipesim: $RUST_REPS replication(s), simpy: $SIMPY_REPS (about 10 CPU seconds each), in turns..." >&2
+: > "$OUT/rust.jsonl"
+: > "$OUT/simpy.jsonl"
+rust_done=0
+for ((turn = 0; turn < SIMPY_REPS; turn++)); do
+  block=$(( (RUST_REPS - rust_done) / (SIMPY_REPS - turn) ))
+  if ((block > 0)); then
+    "$BIN" --first "$rust_done" --replications "$block" >> "$OUT/rust.jsonl" 2>/dev/null
+    rust_done=$((rust_done + block))
+  fi
+  python3 benches/simpy/year.py --first "$turn" --replications 1 >> "$OUT/simpy.jsonl"
+done
+if ((rust_done < RUST_REPS)); then
+  "$BIN" --first "$rust_done" --replications "$((RUST_REPS - rust_done))" >> "$OUT/rust.jsonl" 2>/dev/null
+fi
 
 python3 - "$OUT/rust.jsonl" "$OUT/simpy.jsonl" <<'PY'
 import json, math, sys

@@ -2,7 +2,8 @@
 //! here as IR in code so the benchmark does not depend on the front end), timed with traces
 //! off.
 //!
-//! Usage: `cargo bench --bench year -- [--replications N] [--years Y] [--from-file PATH]`.
+//! Usage: `cargo bench --bench year -- [--replications N] [--first K] [--years Y]
+//! [--from-file PATH]`: replications K to K + N - 1 (K defaults to 0).
 //! Prints one JSON line per replication (`seconds` of wall time, and the mean wait, mean
 //! makespan and completed count it measured), then a summary line. `--from-file` loads the
 //! scenario through the front end instead of building it in code. `benches/compare.sh` runs
@@ -215,6 +216,7 @@ fn thread_cpu_seconds() -> f64 {
 
 fn main() {
     let mut replications = 1u32;
+    let mut first = 0u32;
     let mut years = 1.0f64;
     let mut file = None;
     let mut args = std::env::args().skip(1);
@@ -223,6 +225,7 @@ fn main() {
             "--replications" => {
                 replications = args.next().and_then(|v| v.parse().ok()).unwrap_or(1)
             }
+            "--first" => first = args.next().and_then(|v| v.parse().ok()).unwrap_or(0),
             "--years" => years = args.next().and_then(|v| v.parse().ok()).unwrap_or(1.0),
             "--from-file" => file = args.next(),
             // `cargo bench` passes `--bench`; ignore it and anything else unknown.
@@ -235,7 +238,7 @@ fn main() {
     };
     scenario.horizon = years * 365.0 * 86_400.0;
     let mut total = 0.0;
-    for replication in 0..replications {
+    for replication in first..first.saturating_add(replications) {
         let started = Instant::now();
         let cpu_started = thread_cpu_seconds();
         let result = run_replication(&scenario, replication, &mut NullSink);

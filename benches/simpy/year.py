@@ -14,7 +14,7 @@ was built on SimPy). Same distributions, same structure, same semantics as pipes
 - a pipeline's wait is the sum of its steps' queueing times, its makespan end - arrival; both
   are averaged over the pipelines that completed before the horizon (one year).
 
-Usage: python3 year.py [--replications N] [--years Y]. Prints one JSON line per replication
+Usage: python3 year.py [--replications N] [--first K] [--years Y] (replications K to K + N - 1). Prints one JSON line per replication
 (wall and CPU seconds, arrivals, completed, mean wait, mean makespan). Requires `pip install simpy`.
 """
 
@@ -137,9 +137,10 @@ def replication(index, years):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=1)
+    parser.add_argument("--first", type=int, default=0)
     parser.add_argument("--years", type=float, default=1.0)
     args = parser.parse_args()
-    for index in range(args.replications):
+    for index in range(args.first, args.first + args.replications):
         started = time.perf_counter()
         cpu_started = time.thread_time()
         stats = replication(index, args.years)
