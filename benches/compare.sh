@@ -24,6 +24,8 @@ trap 'rm -rf "$OUT"' EXIT
 echo "building the release benchmark..." >&2
 BIN=$(cargo bench --no-run --bench year 2>&1 | sed -n 's/.*Executable .*(\(.*\)).*/\1/p' | tail -1)
 [ -x "$BIN" ] || { echo "error: could not find the benchmark binary" >&2; exit 2; }
+FLOOR=$(cargo bench --no-run --bench floor 2>&1 | sed -n 's/.*Executable .*(\(.*\)).*/\1/p' | tail -1)
+[ -x "$FLOOR" ] || { echo "error: could not find the floor benchmark binary" >&2; exit 2; }
 
 # The two engines take turns (a block of pipesim replications, then one SimPy replication,
 # and so on), so a change in the machine's speed during the run (other jobs, other virtual
@@ -31,11 +33,13 @@ BIN=$(cargo bench --no-run --bench year 2>&1 | sed -n 's/.*Executable .*(\(.*\))
 echo "pipesim: $RUST_REPS replication(s), simpy: $SIMPY_REPS (about 10 CPU seconds each), in turns..." >&2
 : > "$OUT/rust.jsonl"
 : > "$OUT/simpy.jsonl"
+: > "$OUT/floor.jsonl"
 rust_done=0
 for ((turn = 0; turn < SIMPY_REPS; turn++)); do
   block=$(( (RUST_REPS - rust_done) / (SIMPY_REPS - turn) ))
   if ((block > 0)); then
     "$BIN" --first "$rust_done" --replications "$block" >> "$OUT/rust.jsonl" 2>/dev/null
+    "$FLOOR" --first "$rust_done" --replications "$block" >> "$OUT/floor.jsonl" 2>/dev/null
     rust_done=$((rust_done + block))
   fi
   python3 benches/simpy/year.py --first "$turn" --replications 1 >> "$OUT/simpy.jsonl"
@@ -44,7 +48,7 @@ if ((rust_done < RUST_REPS)); then
   "$BIN" --first "$rust_done" --replications "$((RUST_REPS - rust_done))" >> "$OUT/rust.jsonl" 2>/dev/null
 fi
 
-python3 - "$OUT/rust.jsonl" "$OUT/simpy.jsonl" <<'PY'
+python3 - "$OUT/rust.jsonl" "$OUT/simpy.jsonl" "$OUT/floor.jsonl" <<'PY'
 import json, math, sys
 
 # Student t 0.975 quantiles by degrees of freedom (1..30); beyond, the normal's 1.96.
@@ -73,6 +77,11 @@ print(f"pipelines per replication: pipesim {summary([r['arrived'] for r in rust]
 print(f"CPU seconds per replication: pipesim {rust_cpu:.4f} ({len(rust)} reps), "
       f"simpy {simpy_cpu:.3f} ({len(simpy)} reps)")
 print(f"speed ratio (simpy / pipesim): {simpy_cpu / rust_cpu:.1f}x")
+floor = load(sys.argv[3])
+if floor:
+    floor_cpu = summary([r["cpu_seconds"] for r in floor])[0]
+    print(f"floor (benches/floor.rs, the model by hand, two means only): {floor_cpu:.4f} CPU s, "
+          f"{simpy_cpu / floor_cpu:.1f}x SimPy; pipesim takes {rust_cpu / floor_cpu:.2f}x the floor")
 for key, label in [("wait_mean", "mean wait (s)"), ("makespan_mean", "mean makespan (s)")]:
     rm, rh, rv = summary([r[key] for r in rust])
     sm, sh, sv = summary([r[key] for r in simpy])

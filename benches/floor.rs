@@ -1,0 +1,261 @@
+//! The floor: the year benchmark's model (`scenarios/bench/year.pipesim`) written by hand in
+//! Rust with nothing general in it, as a reference for what the sampling alone costs.
+//!
+//! Same distributions, parameters, profile and per-pipeline draws as `benches/year.rs` and
+//! `benches/simpy/year.py`; a `std` binary heap for the calendar, two FIFO pools, and only
+//! the two means SimPy computes (no percentiles, no pool statistics, no per-step metrics, no
+//! traces, no expression trees). It is not bit-identical to pipesim (its random streams are
+//! seeded more simply), only the same model: its means agree within confidence intervals.
+//!
+//! Usage: `cargo bench --bench floor -- [--replications N] [--first K] [--years Y]`; prints
+//! one line per replication and the mean CPU seconds per replication (see BENCHMARKS.md,
+//! "The floor"). `benches/compare.sh` runs it in turns with the other two.
+
+use rand::{Rng, SeedableRng};
+use rand_distr::StandardNormal;
+use rand_xoshiro::Xoshiro256PlusPlus as Stream;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+const CAPACITY: [u32; 2] = [6, 12];
+/// The calendar entry of an arrival (others carry the pipeline's slot).
+const ARRIVAL: u32 = u32::MAX;
+
+fn mix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// One pipeline: its four sampled durations and pools, and where it is.
+#[derive(Clone, Copy)]
+struct Pipeline {
+    arrival: f64,
+    step: usize,
+    wait: f64,
+    enqueued: f64,
+    duration: [f64; 4],
+    pool: [usize; 4],
+    rejected: bool,
+}
+
+/// Maps profile time to real time through the weekly profile, hour by hour.
+struct ProfileClock {
+    hourly: Vec<f64>,
+    hour: usize,
+    hour_start: f64,
+    profile_at_hour_start: f64,
+}
+
+impl ProfileClock {
+    fn real_time(&mut self, tau: f64) -> f64 {
+        loop {
+            let m = self.hourly[self.hour % 168];
+            let end = self.profile_at_hour_start + m * 3600.0;
+            if m > 0.0 && tau <= end {
+                return self.hour_start + (tau - self.profile_at_hour_start) / m;
+            }
+            self.profile_at_hour_start = end;
+            self.hour_start += 3600.0;
+            self.hour += 1;
+        }
+    }
+}
+
+struct Simulation {
+    now: f64,
+    calendar: BinaryHeap<Reverse<(u64, u64, u32)>>,
+    sequence: u64,
+    pipelines: Vec<Pipeline>,
+    free: Vec<u32>,
+    busy: [u32; 2],
+    queues: [VecDeque<u32>; 2],
+}
+
+impl Simulation {
+    fn schedule(&mut self, time: f64, who: u32) {
+        // Times are non-negative, so their bits order like the times.
+        self.calendar
+            .push(Reverse((time.to_bits(), self.sequence, who)));
+        self.sequence += 1;
+    }
+
+    /// The pipeline's current step joins its pool: starts at once or waits.
+    fn queue_step(&mut self, index: u32) {
+        let pipeline = &mut self.pipelines[index as usize];
+        let pool = pipeline.pool[pipeline.step];
+        pipeline.enqueued = self.now;
+        if self.busy[pool] < CAPACITY[pool] && self.queues[pool].is_empty() {
+            self.busy[pool] += 1;
+            let end = self.now + pipeline.duration[pipeline.step];
+            self.schedule(end, index);
+        } else {
+            self.queues[pool].push_back(index);
+        }
+    }
+}
+
+fn sample_pipeline(rng: &mut Stream, now: f64) -> Pipeline {
+    let z: f64 = rng.sample(StandardNormal);
+    let size = (200e6f64.ln() + 1.2 * z).exp();
+    let u: f64 = rng.random();
+    let framework = if u < 0.45 {
+        0
+    } else if u < 0.80 {
+        1
+    } else {
+        2
+    };
+    let preprocess = 10.0 + size * 0.8e-9 + 20.0 * -(1.0 - rng.random::<f64>()).ln();
+    let z: f64 = rng.sample(StandardNormal);
+    let train = match framework {
+        0 => (1200f64.ln() + 0.9 * z).exp(),
+        1 => (360f64.ln() + 0.7 * z).exp(),
+        _ => (120f64.ln() + 0.6 * z).exp(),
+    };
+    let validate = 90.0 * -(1.0 - rng.random::<f64>()).ln();
+    let rejected = rng.random::<f64>() >= 0.95;
+    let compress = 240.0 * -(1.0 - rng.random::<f64>()).ln();
+    Pipeline {
+        arrival: now,
+        step: 0,
+        wait: 0.0,
+        enqueued: now,
+        duration: [preprocess, train, validate, compress],
+        pool: [0, if framework == 0 { 1 } else { 0 }, 0, 1],
+        rejected,
+    }
+}
+
+/// One replication: (arrived, completed, mean wait, mean makespan).
+fn replication(index: u64, horizon: f64, hourly: &[f64]) -> (u64, u64, f64, f64) {
+    let mut arrivals = Stream::seed_from_u64(mix(index));
+    let mut clock = ProfileClock {
+        hourly: hourly.to_vec(),
+        hour: 0,
+        hour_start: 0.0,
+        profile_at_hour_start: 0.0,
+    };
+    let mut tau = 0.0;
+    let mut next_arrival = |rng: &mut Stream| {
+        let u: f64 = rng.random();
+        let v = (u.ln() / 1.8).exp();
+        let y = -(-v).ln_1p();
+        tau += 78.0 * (y.ln() / 0.7).exp();
+        clock.real_time(tau)
+    };
+    let mut sim = Simulation {
+        now: 0.0,
+        calendar: BinaryHeap::new(),
+        sequence: 0,
+        pipelines: Vec::new(),
+        free: Vec::new(),
+        busy: [0; 2],
+        queues: [VecDeque::new(), VecDeque::new()],
+    };
+    let first = next_arrival(&mut arrivals);
+    sim.schedule(first, ARRIVAL);
+    let (mut arrived, mut completed, mut wait_sum, mut makespan_sum) = (0u64, 0u64, 0.0, 0.0);
+    while let Some(Reverse((bits, _, who))) = sim.calendar.pop() {
+        sim.now = f64::from_bits(bits);
+        if sim.now >= horizon {
+            break;
+        }
+        if who == ARRIVAL {
+            let next = next_arrival(&mut arrivals);
+            sim.schedule(next, ARRIVAL);
+            let mut rng = Stream::seed_from_u64(mix(mix(index) ^ arrived));
+            arrived += 1;
+            let pipeline = sample_pipeline(&mut rng, sim.now);
+            let slot = match sim.free.pop() {
+                Some(slot) => {
+                    sim.pipelines[slot as usize] = pipeline;
+                    slot
+                }
+                None => {
+                    sim.pipelines.push(pipeline);
+                    (sim.pipelines.len() - 1) as u32
+                }
+            };
+            sim.queue_step(slot);
+            continue;
+        }
+        let pipeline = sim.pipelines[who as usize];
+        let pool = pipeline.pool[pipeline.step];
+        sim.busy[pool] -= 1;
+        if let Some(next) = sim.queues[pool].pop_front() {
+            sim.busy[pool] += 1;
+            let waiting = &mut sim.pipelines[next as usize];
+            waiting.wait += sim.now - waiting.enqueued;
+            let end = sim.now + waiting.duration[waiting.step];
+            sim.schedule(end, next);
+        }
+        let done = pipeline.step == 3 || (pipeline.step == 2 && pipeline.rejected);
+        if done {
+            if pipeline.step == 3 {
+                completed += 1;
+                wait_sum += pipeline.wait;
+                makespan_sum += sim.now - pipeline.arrival;
+            }
+            sim.free.push(who);
+        } else {
+            sim.pipelines[who as usize].step += 1;
+            sim.queue_step(who);
+        }
+    }
+    let n = completed.max(1) as f64;
+    (arrived, completed, wait_sum / n, makespan_sum / n)
+}
+
+/// CPU time of this thread, in seconds (the same clock as `benches/year.rs`).
+fn thread_cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(f64::NAN, |nanoseconds| nanoseconds / 1e9)
+}
+
+fn main() {
+    let mut replications = 5u64;
+    let mut first = 0u64;
+    let mut years = 1.0f64;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--replications" => {
+                replications = args.next().and_then(|v| v.parse().ok()).unwrap_or(5)
+            }
+            "--first" => first = args.next().and_then(|v| v.parse().ok()).unwrap_or(0),
+            "--years" => years = args.next().and_then(|v| v.parse().ok()).unwrap_or(1.0),
+            // `cargo bench` passes `--bench`; ignore it and anything else unknown.
+            _ => {}
+        }
+    }
+    let hours = [
+        0.35, 0.30, 0.27, 0.26, 0.28, 0.35, 0.55, 0.85, 1.25, 1.60, 1.80, 1.85, 1.55, 1.70, 1.85,
+        1.80, 1.60, 1.30, 1.00, 0.80, 0.65, 0.55, 0.48, 0.40,
+    ];
+    let days = [1.15, 1.20, 1.20, 1.15, 1.05, 0.55, 0.50];
+    let mut hourly: Vec<f64> = days
+        .iter()
+        .flat_map(|d| hours.iter().map(move |h| d * h))
+        .collect();
+    let mean = hourly.iter().sum::<f64>() / hourly.len() as f64;
+    hourly.iter_mut().for_each(|m| *m /= mean);
+    let horizon = years * 365.0 * 86_400.0;
+    let mut total = 0.0;
+    for index in first..first + replications {
+        let started = thread_cpu_seconds();
+        let (arrived, completed, wait, makespan) = replication(index, horizon, &hourly);
+        let cpu_seconds = thread_cpu_seconds() - started;
+        total += cpu_seconds;
+        println!(
+            "{{\"engine\": \"floor\", \"replication\": {index}, \"cpu_seconds\": {cpu_seconds:.6}, \"arrived\": {arrived}, \"completed\": {completed}, \"wait_mean\": {wait}, \"makespan_mean\": {makespan}}}"
+        );
+    }
+    eprintln!(
+        "floor: {replications} replication(s) of {years} year(s), {:.4} CPU s per replication",
+        total / replications as f64
+    );
+}
