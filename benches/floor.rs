@@ -11,6 +11,8 @@
 //! one line per replication and the mean CPU seconds per replication (see BENCHMARKS.md,
 //! "The floor"). `benches/compare.sh` runs it in turns with the other two.
 
+mod common;
+
 use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus as Stream;
@@ -208,14 +210,6 @@ fn replication(index: u64, horizon: f64, hourly: &[f64]) -> (u64, u64, f64, f64)
     (arrived, completed, wait_sum / n, makespan_sum / n)
 }
 
-/// CPU time of this thread, in seconds (the same clock as `benches/year.rs`).
-fn thread_cpu_seconds() -> f64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|text| text.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(f64::NAN, |nanoseconds| nanoseconds / 1e9)
-}
-
 fn main() {
     let mut replications = 5u64;
     let mut first = 0u64;
@@ -232,23 +226,13 @@ fn main() {
             _ => {}
         }
     }
-    let hours = [
-        0.35, 0.30, 0.27, 0.26, 0.28, 0.35, 0.55, 0.85, 1.25, 1.60, 1.80, 1.85, 1.55, 1.70, 1.85,
-        1.80, 1.60, 1.30, 1.00, 0.80, 0.65, 0.55, 0.48, 0.40,
-    ];
-    let days = [1.15, 1.20, 1.20, 1.15, 1.05, 0.55, 0.50];
-    let mut hourly: Vec<f64> = days
-        .iter()
-        .flat_map(|d| hours.iter().map(move |h| d * h))
-        .collect();
-    let mean = hourly.iter().sum::<f64>() / hourly.len() as f64;
-    hourly.iter_mut().for_each(|m| *m /= mean);
+    let hourly = common::weekly_hourly();
     let horizon = years * 365.0 * 86_400.0;
     let mut total = 0.0;
     for index in first..first + replications {
-        let started = thread_cpu_seconds();
+        let started = common::thread_cpu_seconds();
         let (arrived, completed, wait, makespan) = replication(index, horizon, &hourly);
-        let cpu_seconds = thread_cpu_seconds() - started;
+        let cpu_seconds = common::thread_cpu_seconds() - started;
         total += cpu_seconds;
         println!(
             "{{\"engine\": \"floor\", \"replication\": {index}, \"cpu_seconds\": {cpu_seconds:.6}, \"arrived\": {arrived}, \"completed\": {completed}, \"wait_mean\": {wait}, \"makespan_mean\": {makespan}}}"

@@ -9,6 +9,8 @@
 //! scenario through the front end instead of building it in code. `benches/compare.sh` runs
 //! this and the SimPy model and prints the ratio.
 
+mod common;
+
 use pipesim::ir::{self, BinaryOp, Distribution, Expr, Value, VarRef};
 use pipesim::sim::{run_replication, trace::NullSink};
 use std::time::Instant;
@@ -59,17 +61,7 @@ fn lognormal_median(median: f64, sigma: f64) -> Expr {
 
 /// The IR of `scenarios/bench/year.pipesim`, as analysis lowers it.
 fn year(years: f64) -> ir::Scenario {
-    let hours = [
-        0.35, 0.30, 0.27, 0.26, 0.28, 0.35, 0.55, 0.85, 1.25, 1.60, 1.80, 1.85, 1.55, 1.70, 1.85,
-        1.80, 1.60, 1.30, 1.00, 0.80, 0.65, 0.55, 0.48, 0.40,
-    ];
-    let days = [1.15, 1.20, 1.20, 1.15, 1.05, 0.55, 0.50];
-    let mut hourly: Vec<f64> = days
-        .iter()
-        .flat_map(|d| hours.iter().map(move |h| d * h))
-        .collect();
-    let mean = hourly.iter().sum::<f64>() / hourly.len() as f64;
-    hourly.iter_mut().for_each(|m| *m /= mean);
+    let hourly = common::weekly_hourly();
 
     let size = VarRef::Instance(0);
     let framework = VarRef::Instance(1);
@@ -205,15 +197,6 @@ fn from_file(path: &str) -> ir::Scenario {
     }
 }
 
-/// CPU time of this thread in seconds (Linux: `/proc/thread-self/schedstat`, nanoseconds
-/// on CPU), so the figure does not depend on how busy the machine is. Falls back to NaN.
-fn thread_cpu_seconds() -> f64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|text| text.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(f64::NAN, |nanoseconds| nanoseconds / 1e9)
-}
-
 fn main() {
     let mut replications = 1u32;
     let mut first = 0u32;
@@ -240,9 +223,9 @@ fn main() {
     let mut total = 0.0;
     for replication in first..first.saturating_add(replications) {
         let started = Instant::now();
-        let cpu_started = thread_cpu_seconds();
+        let cpu_started = common::thread_cpu_seconds();
         let result = run_replication(&scenario, replication, &mut NullSink);
-        let cpu_seconds = thread_cpu_seconds() - cpu_started;
+        let cpu_seconds = common::thread_cpu_seconds() - cpu_started;
         let seconds = started.elapsed().as_secs_f64();
         total += cpu_seconds;
         let get = |name: &str| result.get(name).unwrap_or(f64::NAN);
