@@ -86,6 +86,29 @@ fn check_formatting(name: &str, text: &str) -> String {
     formatted
 }
 
+/// The files we ship are examples of the canonical layout: `pipesim fmt --check` passes on
+/// them, so a user who copies one into a repository that checks formatting starts clean.
+#[test]
+fn shipped_files_are_in_the_canonical_layout() {
+    let mut files = Vec::new();
+    for dir in ["scenarios", "stdlib"] {
+        pipesim_files(&root().join(dir), &mut files);
+    }
+    assert!(files.len() > 5, "found only {files:?}");
+    let unformatted: Vec<String> = files
+        .iter()
+        .filter(|path| {
+            let text = std::fs::read_to_string(path).expect("readable");
+            format::format_source(FileId(0), &text).ok().as_deref() != Some(text.as_str())
+        })
+        .map(|path| path.display().to_string())
+        .collect();
+    assert!(
+        unformatted.is_empty(),
+        "not in the canonical layout (run `pipesim fmt` on them): {unformatted:?}"
+    );
+}
+
 #[test]
 fn formatting_keeps_meaning_and_comments_and_is_idempotent() {
     let files = valid_files();
