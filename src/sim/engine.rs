@@ -750,7 +750,7 @@ impl<'a> Simulation<'a> {
         }
         let pool = run.pool;
         if self.pools[pool as usize].start_now(now, run.units) {
-            // Free slots and nobody waiting: start here, as dispatch would (no wait).
+            // Free slots and nobody waiting: start here, as granting would (no wait).
             run.start = now;
             if instance.first_start.is_nan() {
                 instance.first_start = now;

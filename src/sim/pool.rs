@@ -267,7 +267,7 @@ impl PoolState {
         self.stats.queue_max = self.stats.queue_max.max(self.waiting);
     }
 
-    /// Adds a request to the queue (call [`PoolState::dispatch`] afterwards).
+    /// Adds a request to the queue (then call [`PoolState::grant`] until it returns `None`).
     #[inline]
     pub fn enqueue(&mut self, now: f64, request: Request) {
         self.advance(now);
@@ -280,7 +280,7 @@ impl PoolState {
 
     /// Starts a request at once when the queue is empty, it fits in the free slots and the
     /// pool has no autoscaler: exactly what [`PoolState::enqueue`] then
-    /// [`PoolState::dispatch`] would do (the request passes through the queue at one
+    /// [`PoolState::grant`] would do (the request passes through the queue at one
     /// instant, so `queue_max` counts it, as there), without touching the queue. Fair share
     /// is left to the queue (its round robin moves on the request's template). Returns
     /// whether it started.
@@ -321,14 +321,7 @@ impl PoolState {
         Some(request)
     }
 
-    /// Grants every request [`PoolState::grant`] would, in order; appends them to `started`.
-    pub fn dispatch(&mut self, now: f64, started: &mut Vec<Request>) {
-        while let Some(request) = self.grant(now) {
-            started.push(request);
-        }
-    }
-
-    /// Frees `units` slots (call [`PoolState::dispatch`] afterwards).
+    /// Frees `units` slots (then call [`PoolState::grant`] until it returns `None`).
     #[inline]
     pub fn release(&mut self, now: f64, units: u32) {
         self.advance(now);
@@ -472,10 +465,11 @@ mod tests {
         }
     }
 
+    /// The instances of every request the pool grants now, in order.
     fn granted(pool: &mut PoolState) -> Vec<u32> {
-        let mut started = Vec::new();
-        pool.dispatch(0.0, &mut started);
-        started.iter().map(|r| r.instance).collect()
+        std::iter::from_fn(|| pool.grant(0.0))
+            .map(|r| r.instance)
+            .collect()
     }
 
     #[test]
