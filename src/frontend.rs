@@ -62,7 +62,8 @@ fn check_loaded(
     };
     diagnostics.extend(std::mem::take(&mut analysis.diagnostics));
     if !diagnostics.has_errors() {
-        diagnostics.extend(check_sweep_values(&sources, &program, &parsed, &analysis));
+        let found = check_sweep_values(&sources, &program, &parsed, &analysis, &diagnostics);
+        diagnostics.extend(found);
     }
     diagnostics.sort();
     if diagnostics.has_errors() {
@@ -78,13 +79,15 @@ fn check_loaded(
 
 /// Errors that only a sweep value causes (`sweep gpu.capacity = [1, 0]`): each value is
 /// substituted alone and the scenario analysed again, so `check` reports at the value what
-/// `run` would otherwise find only when it reaches that point. Warnings are left out: the
-/// first analysis reported those already.
+/// `run` would otherwise find only when it reaches that point. Warnings are left out (the
+/// first analysis reported those already), except a step asking for more units than a swept
+/// pool size holds, which only that point causes: it is shown with the value.
 fn check_sweep_values(
     sources: &SourceMap,
     program: &Program,
     overrides: &[Override],
     analysis: &Analysis,
+    reported: &Diagnostics,
 ) -> Diagnostics {
     let mut found = Diagnostics::default();
     for axis in &analysis.sweeps {
@@ -97,7 +100,14 @@ fn check_sweep_values(
             });
             let point = analysis::analyze(sources, program, &with_value);
             for d in point.diagnostics.0 {
-                if d.is_error() && !found.0.contains(&d) {
+                let d = if d.is_error() {
+                    d
+                } else if d.code == analysis::codes::UNITS_OVER_POOL && !reported.0.contains(&d) {
+                    d.secondary(value.span, format!("with `{}` at this value", axis.path))
+                } else {
+                    continue;
+                };
+                if !found.0.contains(&d) {
                     found.push(d);
                 }
             }

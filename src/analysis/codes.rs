@@ -203,6 +203,10 @@ pub const CODES: &[(&str, &str)] = &[
         "a duration, size or count distribution often sampled below zero",
     ),
     (
+        UNITS_OVER_POOL,
+        "a step asks for more units than its pool ever has",
+    ),
+    (
         TRACE_ROWS_DROPPED,
         "trace rows outside the scenario's horizon, which are ignored",
     ),
@@ -271,4 +275,5 @@ pub const UNKNOWN_MODEL_PROPERTY: &str = "E0901";
 pub const UNREACHABLE_ARM: &str = "W0401";
 pub const CONSTANT_COMPARISON: &str = "W0402";
 pub const NEGATIVE_SAMPLES: &str = "W0501";
+pub const UNITS_OVER_POOL: &str = "W0601";
 pub const TRACE_ROWS_DROPPED: &str = "W0701";

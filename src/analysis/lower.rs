@@ -232,6 +232,18 @@ pub struct Analyzer<'a> {
     horizon_text: Option<String>,
     /// `scenario.start` was wrong (reported): trace times cannot be placed on the calendar.
     pub start_broken: bool,
+    /// Steps with constant `units`, checked against their pools' sizes once every resource
+    /// is lowered (a step can be lowered before the resource it runs on).
+    units_checks: Vec<UnitsCheck>,
+}
+
+/// A step's constant `units` and the pools its `on` can name, for [`codes::UNITS_OVER_POOL`].
+struct UnitsCheck {
+    /// The template, filled in when its pipeline is lowered.
+    pipeline: Option<ir::PipelineId>,
+    units: f64,
+    span: Span,
+    pools: Vec<ir::ResourceId>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -266,6 +278,7 @@ impl<'a> Analyzer<'a> {
             horizon: 0.0,
             horizon_text: None,
             start_broken: false,
+            units_checks: Vec::new(),
         }
     }
 
@@ -440,6 +453,7 @@ impl<'a> Analyzer<'a> {
                 })
             })
             .collect();
+        self.check_units_fit(&resources, &arrivals);
         let profiles: Vec<ir::Profile> = profiles
             .into_iter()
             .enumerate()
@@ -944,6 +958,54 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Warns when a duration, size or count is a distribution that often samples below zero.
+    /// Warns where a step asks for more slots than a pool it can run on ever has (its
+    /// `capacity`, or its `autoscale.max`): the engine gives such a step the whole pool
+    /// (docs/LANGUAGE.md section 8), which a capacity study should not do silently. Steps
+    /// of imported templates are checked only when the entry file's arrivals start them, so
+    /// an unused template of a module written for bigger pools says nothing.
+    fn check_units_fit(&mut self, resources: &[ir::Resource], arrivals: &[ir::Arrivals]) {
+        let mut started = Vec::new();
+        for a in arrivals {
+            pipelines_named(&a.pipeline, &mut started);
+        }
+        let checks = std::mem::take(&mut self.units_checks);
+        for check in &checks {
+            let Some(pipeline) = check.pipeline else {
+                continue;
+            };
+            let (module, _, _) = self.pipeline_decls[pipeline as usize];
+            if module != 0 && !started.contains(&pipeline) {
+                continue;
+            }
+            for &pool in &check.pools {
+                let Some(ir::Resource {
+                    name,
+                    kind: ir::ResourceKind::Pool(spec),
+                }) = resources.get(pool as usize)
+                else {
+                    continue;
+                };
+                // As the engine reads them: `units` rounded, a pool at most `max` with autoscale.
+                let (most, what) = match &spec.autoscale {
+                    Some(a) => (a.max.max(spec.capacity), "its `autoscale.max`"),
+                    None => (spec.capacity, "its `capacity`"),
+                };
+                let units = check.units.round();
+                if units > f64::from(most) {
+                    let slots = if most == 1 { "slot" } else { "slots" };
+                    self.diags.push(
+                        Diagnostic::warning(
+                            codes::UNITS_OVER_POOL,
+                            format!("the step asks for {} units of `{name}`, which never has more than {most} {slots}", show(units)),
+                        )
+                        .primary(check.span, format!("more than `{name}` can hold; the step gets all {most} {slots} instead"))
+                        .help(format!("ask for at most {most} units, or make `{name}` bigger ({what})")),
+                    );
+                }
+            }
+        }
+    }
+
     pub fn warn_negative(&mut self, e: &ir::Expr, span: Span, what: &str) {
         let mut worst: Option<(f64, &'static str)> = None;
         fn visit(e: &ir::Expr, worst: &mut Option<(f64, &'static str)>) {
@@ -1784,7 +1846,12 @@ impl<'a> Analyzer<'a> {
         }
         scope.later.clear();
 
+        let checks_before = self.units_checks.len();
         let steps = self.lower_steps(&name, prefix, &entries.steps, &scope);
+        let id = self.pipeline_ids.get(&(module, item)).copied();
+        for check in &mut self.units_checks[checks_before..] {
+            check.pipeline = id;
+        }
         let model = match entries.blocks.first() {
             Some(block) => {
                 let model_prefix = prefix.map(|p| format!("{p}.model"));
@@ -1813,7 +1880,6 @@ impl<'a> Analyzer<'a> {
             );
             ok = false;
         }
-        let _ = item;
         if !ok {
             return None;
         }
@@ -2011,6 +2077,16 @@ impl<'a> Analyzer<'a> {
                     }
                 }
                 self.warn_negative(&t.ir, e.span, "units");
+                if let (Some(units), Some(on)) = (const_num(&t.ir), &on) {
+                    let mut pools = Vec::new();
+                    resources_named(on, &mut pools);
+                    self.units_checks.push(UnitsCheck {
+                        pipeline: None,
+                        units,
+                        span: e.span,
+                        pools,
+                    });
+                }
                 t.ir
             }
             None => super::consts::num(1.0),
@@ -2725,4 +2801,42 @@ pub fn default_start_unix() -> i64 {
     chrono::DateTime::parse_from_rfc3339(DEFAULT_START)
         .map(|t| t.timestamp())
         .unwrap_or(1546819200)
+}
+
+/// The resources an `on` expression can evaluate to (constants in any branch).
+fn resources_named(e: &ir::Expr, out: &mut Vec<ir::ResourceId>) {
+    values_named(e, &mut |value| {
+        if let ir::Value::Resource(id) = value {
+            out.push(*id);
+        }
+    });
+}
+
+/// The templates an arrivals' `pipeline` expression can start.
+fn pipelines_named(e: &ir::Expr, out: &mut Vec<ir::PipelineId>) {
+    values_named(e, &mut |value| {
+        if let ir::Value::Pipeline(id) = value {
+            out.push(*id);
+        }
+    });
+}
+
+/// Calls `found` on every constant an expression can yield: the branches of `if`, `match`
+/// and `choice`, not operands of arithmetic.
+fn values_named(e: &ir::Expr, found: &mut dyn FnMut(&ir::Value)) {
+    match e {
+        ir::Expr::Const(value) => found(value),
+        ir::Expr::If(_, a, b) => {
+            values_named(a, found);
+            values_named(b, found);
+        }
+        ir::Expr::Match { arms, default, .. } => {
+            arms.iter().for_each(|(_, body)| values_named(body, found));
+            if let Some(d) = default {
+                values_named(d, found);
+            }
+        }
+        ir::Expr::Choice(options) => options.iter().for_each(|(value, _)| found(value)),
+        _ => {}
+    }
 }

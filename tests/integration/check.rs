@@ -764,3 +764,115 @@ fn documentation_scenarios_check_without_errors() {
         );
     }
 }
+
+/// The codes and messages `check` gives for `text` with `sets` applied.
+fn warnings_of(text: &str, sets: &[&str]) -> Vec<(&'static str, String)> {
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    let checked = frontend::check_text(Path::new("units.pipesim"), text.to_string(), &sets);
+    checked
+        .diagnostics()
+        .0
+        .iter()
+        .map(|d| (d.code, d.message.clone()))
+        .collect()
+}
+
+#[test]
+fn a_step_asking_for_more_units_than_its_pool_ever_has_is_flagged() {
+    // The engine gives such a step the whole pool (docs/LANGUAGE.md section 8); a capacity
+    // study must hear of it. Autoscale counts up to `max`, a `match` checks every pool it
+    // can name, and `units` is rounded as the engine rounds it.
+    let scenario = |gpu: &str, units: &str| {
+        format!(
+            "resource cpu {{ kind = pool  capacity = 2 }}
+resource gpu {{ {gpu} }}
+pipeline classic {{
+  framework = choice {{ tensorflow: 0.5, sklearn: 0.5 }}
+  train {{
+    on       = match framework {{ tensorflow => gpu, _ => cpu }}
+    units    = {units}
+    duration = 10min
+  }}
+}}
+arrivals a {{ interarrival = exponential(mean = 1h)  pipeline = classic }}
+"
+        )
+    };
+    let fixed = "kind = pool  capacity = 4";
+    let scaled = "kind = pool  capacity = 1  autoscale { min = 1  max = 8 }";
+    assert_eq!(warnings_of(&scenario(fixed, "2"), &[]), vec![]);
+    assert_eq!(warnings_of(&scenario(fixed, "2.4"), &[]), vec![]);
+    assert_eq!(
+        warnings_of(&scenario(fixed, "3"), &[]),
+        vec![(
+            "W0601",
+            "the step asks for 3 units of `cpu`, which never has more than 2 slots".into()
+        )]
+    );
+    let over_both = warnings_of(&scenario(fixed, "6"), &[]);
+    assert_eq!(over_both.len(), 2, "{over_both:?}");
+    assert!(over_both[1]
+        .1
+        .contains("`gpu`, which never has more than 4 slots"));
+    // Autoscale: the pool can grow to 8.
+    let scaled_six = warnings_of(&scenario(scaled, "6"), &[]);
+    assert_eq!(scaled_six.len(), 1, "only cpu is too small: {scaled_six:?}");
+    assert!(scaled_six[0].1.contains("`cpu`"));
+    assert!(warnings_of(&scenario(scaled, "9"), &[])
+        .iter()
+        .any(|(_, m)| m.contains("`gpu`, which never has more than 8 slots")));
+    // `--set` is applied first, like every other check.
+    assert_eq!(
+        warnings_of(&scenario(fixed, "3"), &["cpu.capacity=3"]),
+        vec![]
+    );
+}
+
+#[test]
+fn an_imported_template_is_flagged_only_when_the_scenario_starts_it() {
+    // std/aiops's ensemble trains on four CPU slots; this scenario's cpu has two.
+    let scenario = |template: &str| {
+        format!(
+            "import \"std/aiops\" as aiops
+resource cpu {{ kind = pool  capacity = 2 }}
+resource gpu {{ kind = pool  capacity = 2 }}
+arrivals a {{ interarrival = exponential(mean = 1h)  pipeline = aiops.{template} }}
+"
+        )
+    };
+    assert_eq!(warnings_of(&scenario("classic"), &[]), vec![]);
+    let ensemble = warnings_of(&scenario("ensemble"), &[]);
+    assert_eq!(
+        ensemble,
+        vec![
+            (
+                "W0601",
+                "the step asks for 4 units of `cpu`, which never has more than 2 slots".into()
+            );
+            2
+        ],
+        "the two four-core candidates"
+    );
+}
+
+#[test]
+fn a_sweep_value_too_small_for_a_step_is_shown_at_the_value() {
+    let path = Path::new("sweep.pipesim");
+    let text = "resource gpu { kind = pool  capacity = 8 }
+pipeline classic {
+  train { on = gpu  units = 4  duration = 10min }
+}
+arrivals a { interarrival = exponential(mean = 1h)  pipeline = classic }
+experiment e {
+  sweep gpu.capacity = [2, 4, 8]
+}
+";
+    let checked = frontend::check_text(path, text.to_string(), &[]);
+    let report = diagnostic::render(
+        &checked.sources,
+        &checked.diagnostics().0,
+        Style::Plain,
+        100,
+    );
+    insta::assert_snapshot!(report);
+}
