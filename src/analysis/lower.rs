@@ -2421,7 +2421,26 @@ impl<'a> Analyzer<'a> {
                 ok = false;
             }
         }
-        let profile = match self.value(prefix, &entries, "profile") {
+        let replayed = sources.iter().any(|(k, _)| *k == "trace");
+        if replayed {
+            if let Some(attr) = entries.get("profile") {
+                self.diags.push(
+                    Diagnostic::error(
+                        codes::INAPPLICABLE_ATTRIBUTE,
+                        "`profile` does not apply to a replayed trace",
+                    )
+                    .primary(attr.name.span, "not applicable with `trace`")
+                    .help("a replayed trace keeps its recorded times, and with them its own daily and weekly rhythm: remove `profile` (`growth` does apply: it replays each row `growth` times on average)"),
+                );
+                ok = false;
+            }
+        }
+        // With a trace, `profile` is reported above and not read (its value would only
+        // add a second diagnostic to the same line).
+        let profile = match self
+            .value(prefix, &entries, "profile")
+            .filter(|_| !replayed)
+        {
             Some(e) => {
                 let t = self.expr(&e, &scope);
                 ok &= self.expect(&t, Expect::Profile, e.span, "profile");

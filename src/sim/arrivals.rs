@@ -9,7 +9,13 @@
 //!
 //! Growth divides each interarrival time (it multiplies the rate). Arrivals start at the
 //! declaration's `start` (the first one an interarrival later) and stop at its `stop`.
-//! Replayed traces ignore growth and profiles: their times are the recorded ones.
+//!
+//! Replayed traces keep their recorded times (a profile does not apply; analysis rejects
+//! one). Growth `g` replays each row `floor(g)` times, and once more with probability
+//! `g - floor(g)`: more (or fewer) users doing what the recorded ones did, at the hours they
+//! did it, rather than the trace squeezed in time, which would move its daily rhythm. The
+//! extra copy's draw comes from a stream of its own, one draw per row, so a sweep of growth
+//! keeps common random numbers: a row replayed at one growth is replayed at every larger one.
 //!
 //! Invariant: the times a stream produces depend only on its own random stream, never on the
 //! rest of the simulation (common random numbers).
@@ -18,6 +24,7 @@ use crate::ir;
 use crate::sim::compiled::Num;
 use crate::sim::eval;
 use crate::sim::rng::Stream;
+use rand::Rng;
 
 const HOUR: f64 = 3600.0;
 const HOURS_PER_WEEK: usize = 168;
@@ -123,6 +130,11 @@ pub struct ArrivalStream {
     stop: f64,
     growth: f64,
     replay_index: usize,
+    /// Copies of the last replayed row still to deliver (growth above 1).
+    replay_copies: u32,
+    /// The draws that decide a row's extra copy under a fractional growth: the arrival
+    /// stream long-jumped (a non-overlapping part of it), so template choices stay put.
+    replay_rng: Stream,
     zero_gaps: u32,
     /// The interarrival expression, compiled (None for replay).
     interarrival: Option<Num>,
@@ -155,6 +167,8 @@ impl ArrivalStream {
             None => start,
         };
         let stop = arrivals.stop.unwrap_or(horizon).min(horizon);
+        let mut replay_rng = rng.clone();
+        replay_rng.long_jump();
         ArrivalStream {
             declaration,
             rng,
@@ -164,6 +178,8 @@ impl ArrivalStream {
             stop,
             growth: arrivals.growth,
             replay_index: 0,
+            replay_copies: 0,
+            replay_rng,
             zero_gaps: 0,
             interarrival: match &arrivals.process {
                 ir::ArrivalProcess::Interarrival(expr) => Some(Num::compile(expr)),
@@ -203,18 +219,43 @@ impl ArrivalStream {
         Some(gap)
     }
 
+    /// The next replayed time at or after `start`, each row repeated as growth says.
+    fn next_replayed(&mut self, times: &[f64], start: f64) -> Option<f64> {
+        if self.replay_copies > 0 {
+            self.replay_copies -= 1;
+            return times.get(self.replay_index.checked_sub(1)?).copied();
+        }
+        let growth = if self.growth.is_nan() || self.growth <= 0.0 {
+            0.0
+        } else {
+            self.growth
+        };
+        let whole = growth.floor();
+        let fraction = growth - whole;
+        loop {
+            let time = *times.get(self.replay_index)?;
+            self.replay_index += 1;
+            if time < start {
+                continue;
+            }
+            let mut copies = whole;
+            // No draw at a whole growth (the default 1), so such a replay uses no random
+            // numbers at all.
+            if fraction > 0.0 && self.replay_rng.random::<f64>() < fraction {
+                copies += 1.0;
+            }
+            if copies >= 1.0 {
+                // Saturating: an absurd growth cannot overflow the counter.
+                self.replay_copies = (copies - 1.0).min(f64::from(u32::MAX)) as u32;
+                return Some(time);
+            }
+        }
+    }
+
     /// The real time of the next trigger, or `None` when the stream has ended.
     pub fn next_time(&mut self, arrivals: &ir::Arrivals) -> Option<f64> {
         let time = match &arrivals.process {
-            ir::ArrivalProcess::Replay { times } => {
-                let start = arrivals.start;
-                while self.replay_index < times.len() && times[self.replay_index] < start {
-                    self.replay_index += 1;
-                }
-                let time = *times.get(self.replay_index)?;
-                self.replay_index += 1;
-                time
-            }
+            ir::ArrivalProcess::Replay { times } => self.next_replayed(times, arrivals.start)?,
             ir::ArrivalProcess::Interarrival(_) => {
                 if self.growth.is_nan() || self.growth <= 0.0 {
                     return None;

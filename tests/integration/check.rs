@@ -713,7 +713,7 @@ fn independent_mistakes_are_all_reported_once_without_cascades() {
             ("E0501", 11),
             ("E0202", 19),
             ("E0602", 23),
-            ("E0202", 30),
+            ("E0210", 30),
             ("E0202", 36),
         ]
     );

@@ -1163,3 +1163,58 @@ fn metric_names_follow_the_contract_order() {
     ];
     assert_eq!(names, expected);
 }
+
+#[test]
+fn replay_growth_repeats_rows_and_keeps_common_random_numbers() {
+    // Growth on a replayed trace replays each row floor(g) times and once more with
+    // probability g - floor(g), at the recorded time (the trace's rhythm is kept).
+    const ROWS: usize = 4000;
+    let times: Vec<f64> = (0..ROWS).map(|i| i as f64).collect();
+    let arrival_times = |growth: f64| -> Vec<f64> {
+        let mut s = scenario(ROWS as f64 + 10.0, 0.0);
+        s.resources.push(pool("gpu", 10_000, ir::Policy::Fifo));
+        s.pipelines
+            .push(pipeline("job", vec![step("t", Some(0), c(0.5), vec![])]));
+        s.arrivals.push(ir::Arrivals {
+            growth,
+            ..replay(times.clone(), 0)
+        });
+        let (_, rows) = run_traced(&s, 0);
+        rows.arrivals.iter().map(|row| row.time).collect()
+    };
+    let copies = |arrived: &[f64]| -> Vec<usize> {
+        let mut per_row = vec![0; ROWS];
+        for &time in arrived {
+            per_row[time as usize] += 1;
+        }
+        per_row
+    };
+    assert_eq!(arrival_times(1.0), times, "growth 1 is the trace itself");
+    assert!(copies(&arrival_times(2.0)).iter().all(|&n| n == 2));
+    assert!(copies(&arrival_times(3.0)).iter().all(|&n| n == 3));
+
+    // A fractional part is a Bernoulli draw per row: the count of extra copies is
+    // Binomial(ROWS, fraction); 3.29 standard deviations is a 99.9% interval.
+    let binomial_bound = |p: f64| 3.29 * (ROWS as f64 * p * (1.0 - p)).sqrt();
+    let half = copies(&arrival_times(0.5));
+    let kept = half.iter().filter(|&&n| n == 1).count() as f64;
+    assert!(half.iter().all(|&n| n <= 1));
+    assert!(
+        (kept - ROWS as f64 * 0.5).abs() <= binomial_bound(0.5),
+        "kept {kept} of {ROWS} rows at growth 0.5"
+    );
+    let one_and_a_half = copies(&arrival_times(1.5));
+    let doubled = one_and_a_half.iter().filter(|&&n| n == 2).count() as f64;
+    assert!(one_and_a_half.iter().all(|&n| n == 1 || n == 2));
+    assert!(
+        (doubled - ROWS as f64 * 0.5).abs() <= binomial_bound(0.5),
+        "doubled {doubled} of {ROWS} rows at growth 1.5"
+    );
+
+    // Common random numbers: one draw per row whatever the growth, so a row replayed (or
+    // repeated) at one growth is replayed (or repeated) at every larger one.
+    let seventy = copies(&arrival_times(0.7));
+    assert!(half.iter().zip(&seventy).all(|(a, b)| a <= b));
+    let one_seven = copies(&arrival_times(1.7));
+    assert!(one_and_a_half.iter().zip(&one_seven).all(|(a, b)| a <= b));
+}
