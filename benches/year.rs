@@ -171,6 +171,7 @@ fn year(years: f64) -> ir::Scenario {
             growth: 1.0,
             start: 0.0,
             stop: None,
+            row: Default::default(),
         }],
         monitors: Vec::new(),
         experiment: ir::Experiment {

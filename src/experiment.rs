@@ -462,6 +462,7 @@ mod tests {
                 growth: 1.0,
                 start: 0.0,
                 stop: None,
+                row: Default::default(),
             }],
             monitors: Vec::new(),
             experiment: ir::Experiment {

@@ -238,6 +238,29 @@ pub struct Arrivals {
     /// Window within the horizon, seconds from the scenario start.
     pub start: f64,
     pub stop: Option<f64>,
+    /// Template attributes set from each replayed row (`row { }`); empty otherwise.
+    pub row: RowAttributes,
+}
+
+/// What a replayed trace's `row { }` block sets in the instances it starts.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RowAttributes {
+    /// The trace's values the attributes read ([`VarRef::Column`] `k` is the `k`-th of each
+    /// row), row-major: `width` values per time of [`ArrivalProcess::Replay`], in its order.
+    pub values: Vec<f64>,
+    pub width: u32,
+    pub attributes: Vec<RowAttribute>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RowAttribute {
+    /// The template attribute it sets.
+    pub name: String,
+    /// Its value, evaluated (instead of the template's expression) when the instance
+    /// samples that attribute; reads the row through [`VarRef::Column`].
+    pub expr: Expr,
+    /// Each template the arrivals can start, with the attribute's slot in its `vars`.
+    pub slots: Vec<(PipelineId, u32)>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -298,6 +321,8 @@ pub enum VarRef {
     Instance(u32),
     /// A property of the model a monitor is checking.
     Model(ModelVar),
+    /// A value of the replayed trace row that started the instance ([`RowAttributes`]).
+    Column(u32),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -131,7 +131,7 @@ impl Analyzer<'_> {
         entries: &super::lower::Entries,
         trace: &crate::syntax::ast::Expr,
         name_span: Span,
-    ) -> Option<crate::ir::ArrivalProcess> {
+    ) -> Option<(crate::ir::ArrivalProcess, Table, Vec<usize>)> {
         use crate::syntax::ast::ExprKind;
         let ExprKind::Str(path) = &trace.kind else {
             let t = self.expr(trace, &super::types::Scope::module(module));
@@ -165,20 +165,21 @@ impl Analyzer<'_> {
             }
         };
         let index = self.find_column(&table, &column, column_span)?;
-        let mut times = Vec::with_capacity(table.rows.len());
+        // Each time with its row, so a `row { }` block reads the row of each time kept.
+        let mut times: Vec<(f64, usize)> = Vec::with_capacity(table.rows.len());
         let mut calendar = false;
         for (row, record) in table.rows.iter().enumerate() {
             let cell = record.get(index).map(|c| c.trim()).unwrap_or("");
             if let Ok(seconds) = cell.parse::<f64>() {
                 if seconds.is_finite() {
-                    times.push(seconds);
+                    times.push((seconds, row));
                     continue;
                 }
             }
             match parse_date_time(cell) {
                 Some(unix) => {
                     calendar = true;
-                    times.push((unix - self.start_unix) as f64);
+                    times.push(((unix - self.start_unix) as f64, row));
                 }
                 None => {
                     self.diags.push(
@@ -197,16 +198,21 @@ impl Analyzer<'_> {
                 }
             }
         }
-        times.sort_by(|a, b| a.total_cmp(b));
+        // Stable: rows with equal times keep the file's order.
+        times.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let split = |times: Vec<(f64, usize)>, table: Table| {
+            let (times, kept): (Vec<f64>, Vec<usize>) = times.into_iter().unzip();
+            (crate::ir::ArrivalProcess::Replay { times }, table, kept)
+        };
         if calendar && self.start_broken {
             // Already reported: without a start, rows cannot be placed; say nothing more.
-            return Some(crate::ir::ArrivalProcess::Replay { times });
+            return Some(split(times, table));
         }
         let total = times.len();
-        let (first, last) = (times.first().copied(), times.last().copied());
+        let (first, last) = (times.first().map(|t| t.0), times.last().map(|t| t.0));
         let horizon = self.horizon;
-        let before = times.iter().filter(|t| **t < 0.0).count();
-        times.retain(|t| *t >= 0.0 && (horizon <= 0.0 || *t <= horizon));
+        let before = times.iter().filter(|t| t.0 < 0.0).count();
+        times.retain(|&(t, _)| t >= 0.0 && (horizon <= 0.0 || t <= horizon));
         let dropped = total - times.len();
         // Rows before the start suggest a different start; rows only after the horizon, a
         // longer horizon.
@@ -261,7 +267,7 @@ impl Analyzer<'_> {
                 .help(format!("rows must lie between `scenario.start` and `start + horizon`{suggestion}")),
             );
         }
-        Some(crate::ir::ArrivalProcess::Replay { times })
+        Some(split(times, table))
     }
 }
 

@@ -235,6 +235,12 @@ pub struct Analyzer<'a> {
     /// Steps with constant `units`, checked against their pools' sizes once every resource
     /// is lowered (a step can be lowered before the resource it runs on).
     units_checks: Vec<UnitsCheck>,
+    /// Each template's attributes (name, type, slot), for `row { }` blocks of arrivals.
+    template_vars: HashMap<ir::PipelineId, Vec<Var>>,
+    /// While a `row { }` block is typed: the trace's table, and the columns read so far
+    /// (`row.X` is [`ir::VarRef::Column`] `k` for the `k`-th distinct column read, with
+    /// where it is first read).
+    pub row_columns: Option<(super::data::Table, Vec<(usize, Span)>)>,
 }
 
 /// A step's constant `units` and the pools its `on` can name, for [`codes::UNITS_OVER_POOL`].
@@ -279,6 +285,8 @@ impl<'a> Analyzer<'a> {
             horizon_text: None,
             start_broken: false,
             units_checks: Vec::new(),
+            template_vars: HashMap::new(),
+            row_columns: None,
         }
     }
 
@@ -1845,6 +1853,9 @@ impl<'a> Analyzer<'a> {
             }
         }
         scope.later.clear();
+        if let Some(&id) = self.pipeline_ids.get(&(module, item)) {
+            self.template_vars.insert(id, scope.vars.clone());
+        }
 
         let checks_before = self.units_checks.len();
         let steps = self.lower_steps(&name, prefix, &entries.steps, &scope);
@@ -2324,7 +2335,10 @@ impl<'a> Analyzer<'a> {
         let name = Self::decl_name(decl);
         let owner = format!("arrivals `{name}`");
         let names: Vec<&str> = ARRIVALS_ATTRS.iter().map(|a| a.0).collect();
-        let rules = BlockRules::attributes(owner.clone(), &names);
+        let rules = BlockRules {
+            blocks: &["row"],
+            ..BlockRules::attributes(owner.clone(), &names)
+        };
         let entries = self.entries(&decl.body, &rules);
         let prefix = self.attr_prefix(module, decl);
         let prefix = prefix.as_deref();
@@ -2335,6 +2349,7 @@ impl<'a> Analyzer<'a> {
             .into_iter()
             .filter_map(|s| self.value(prefix, &entries, s).map(|e| (s, e)))
             .collect();
+        let mut replayed_rows = None;
         let process = match sources.as_slice() {
             [] => {
                 self.diags.push(
@@ -2393,7 +2408,12 @@ impl<'a> Analyzer<'a> {
                         )))),
                     }
                 }
-                _ => self.replay(module, prefix, &entries, e, name_span),
+                _ => self.replay(module, prefix, &entries, e, name_span).map(
+                    |(process, table, kept)| {
+                        replayed_rows = Some((table, kept));
+                        process
+                    },
+                ),
             },
             [(first, first_e), (second, second_e), ..] => {
                 self.diags.push(
@@ -2493,6 +2513,40 @@ impl<'a> Analyzer<'a> {
                 None => Some(None),
             }
         };
+        let row = match (entries.blocks.as_slice(), &pipeline) {
+            ([], _) => Some(ir::RowAttributes::default()),
+            ([block, rest @ ..], pipeline) => {
+                for extra in rest {
+                    self.diags.push(
+                        Diagnostic::error(
+                            codes::DUPLICATE_ATTRIBUTE,
+                            format!("`row` is set twice in {owner}"),
+                        )
+                        .primary(extra.name.span, "set again here")
+                        .secondary(block.name.span, "first set here")
+                        .help("keep one `row` block"),
+                    );
+                }
+                match (replayed_rows.take(), pipeline) {
+                    (Some((table, kept)), Some(pipeline)) => {
+                        self.lower_row_block(module, block, pipeline, table, &kept)
+                    }
+                    (None, _) if !sources.iter().any(|(k, _)| *k == "trace") => {
+                        self.diags.push(
+                            Diagnostic::error(
+                                codes::INAPPLICABLE_ATTRIBUTE,
+                                "`row` only applies with `trace`",
+                            )
+                            .primary(block.name.span, "not applicable here")
+                            .help("`row { }` sets template attributes from each replayed row: add `trace = \"jobs.csv\"`, or remove it"),
+                        );
+                        None
+                    }
+                    // The trace or the pipeline is wrong (reported).
+                    _ => None,
+                }
+            }
+        };
         let start = window(self, "start");
         let stop = window(self, "stop");
         if let (Some(Some(a)), Some(Some(b))) = (start, stop) {
@@ -2522,6 +2576,127 @@ impl<'a> Analyzer<'a> {
             growth: growth?,
             start: start?.unwrap_or(0.0),
             stop: stop?,
+            row: row?,
+        })
+    }
+
+    /// `row { ATTR = EXPR ... }` of a replayed trace: each ATTR is an attribute of every
+    /// template the arrivals can start, set for each instance from its row (`row.COLUMN`
+    /// reads a numeric column) instead of its template expression.
+    fn lower_row_block(
+        &mut self,
+        module: usize,
+        block: &ast::NestedBlock,
+        pipeline: &ir::Expr,
+        table: super::data::Table,
+        kept: &[usize],
+    ) -> Option<ir::RowAttributes> {
+        let rules = BlockRules {
+            user_attrs: true,
+            ..BlockRules::attributes("a `row` block".into(), &[])
+        };
+        let entries = self.entries(&block.body, &rules);
+        let mut templates = Vec::new();
+        pipelines_named(pipeline, &mut templates);
+        templates.sort_unstable();
+        templates.dedup();
+        let scope = Scope::module(module);
+        self.row_columns = Some((table, Vec::new()));
+        let mut ok = true;
+        let mut attributes = Vec::new();
+        for attr in &entries.attrs {
+            let name = attr.name.name.as_str();
+            let typed = self.expr(&attr.value, &scope);
+            let mut slots = Vec::new();
+            for &template in &templates {
+                let var = self
+                    .template_vars
+                    .get(&template)
+                    .and_then(|vars| vars.iter().find(|v| v.name == name))
+                    .cloned();
+                let template_name = self.pipeline_decls[template as usize].2.clone();
+                match var {
+                    Some(var) => {
+                        let expect = match var.ty {
+                            Ty::Num(dim) => Expect::Dim(dim),
+                            // A number of no fixed dimension (such as an `empirical` draw
+                            // scaled by a unit): any number fits.
+                            Ty::AnyNum if matches!(typed.ty, Ty::Num(_) | Ty::AnyNum) => {
+                                slots.push((template, var.slot));
+                                continue;
+                            }
+                            Ty::AnyNum => Expect::Dim(Dim::NONE),
+                            Ty::Error => continue,
+                            ref other => {
+                                let found = self.describe(other);
+                                self.diags.push(
+                                    Diagnostic::error(
+                                        codes::TYPE_MISMATCH,
+                                        format!("`row` can set only numeric attributes, and `{name}` of pipeline `{template_name}` is {found}"),
+                                    )
+                                    .primary(attr.name.span, "not a number")
+                                    .help("a trace's columns are numbers: set a numeric attribute, and derive others from it in the template"),
+                                );
+                                ok = false;
+                                continue;
+                            }
+                        };
+                        ok &= self.expect(&typed, expect, attr.value.span, name);
+                        slots.push((template, var.slot));
+                    }
+                    None => {
+                        self.diags.push(
+                            Diagnostic::error(
+                                codes::UNKNOWN_ATTRIBUTE,
+                                format!("pipeline `{template_name}` has no attribute `{name}` for `row` to set"),
+                            )
+                            .primary(attr.name.span, "not an attribute of the template")
+                            .help(format!("declare it in `{template_name}` with the value used when no trace sets it, such as `{name} = 1`, and read it in its steps")),
+                        );
+                        ok = false;
+                    }
+                }
+            }
+            attributes.push(ir::RowAttribute {
+                name: name.to_string(),
+                expr: typed.ir,
+                slots,
+            });
+        }
+        let (table, used) = self.row_columns.take()?;
+        if !ok {
+            return None;
+        }
+        // The columns read, parsed for the rows kept, row-major.
+        let mut values = Vec::with_capacity(kept.len() * used.len());
+        for &row in kept {
+            for &(column, read_at) in &used {
+                let cell = table.rows[row].get(column).map(|c| c.trim()).unwrap_or("");
+                match cell.parse::<f64>() {
+                    Ok(v) if v.is_finite() => values.push(v),
+                    _ => {
+                        self.diags.push(
+                            Diagnostic::error(
+                                codes::NON_NUMERIC_DATA,
+                                format!(
+                                    "`{}` line {}: `{cell}` in column `{}` is not a number",
+                                    table.name,
+                                    row + 2,
+                                    table.headers[column]
+                                ),
+                            )
+                            .primary(read_at, "reads that column")
+                            .help("`row.COLUMN` reads numbers: fix or remove the row, or read another column"),
+                        );
+                        return None;
+                    }
+                }
+            }
+        }
+        Some(ir::RowAttributes {
+            values,
+            width: used.len() as u32,
+            attributes,
         })
     }
 

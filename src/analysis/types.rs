@@ -620,6 +620,9 @@ impl Analyzer<'_> {
         if scope.model && path.parts.len() >= 2 && path.parts[0].name == "model" {
             return self.model_property(path);
         }
+        if self.row_columns.is_some() && path.parts.len() == 2 && path.parts[0].name == "row" {
+            return self.row_column(path);
+        }
         if let Some((_, later_span)) = scope.later.iter().find(|(n, _)| *n == dotted) {
             self.diags.push(
                 Diagnostic::error(
@@ -711,6 +714,33 @@ impl Analyzer<'_> {
                 }
             ))
         )
+    }
+
+    /// `row.COLUMN` in a `row { }` block: a number of the replayed row.
+    fn row_column(&mut self, path: &ast::Path) -> Typed {
+        let Some((table, used)) = self.row_columns.take() else {
+            return Typed::error();
+        };
+        let column = self.find_column(&table, &path.parts[1].name, path.parts[1].span);
+        let mut used = used;
+        let typed = match column {
+            Some(column) => {
+                let k = match used.iter().position(|&(c, _)| c == column) {
+                    Some(k) => k,
+                    None => {
+                        used.push((column, path.span));
+                        used.len() - 1
+                    }
+                };
+                Typed {
+                    ty: Ty::Num(Dim::NONE),
+                    ir: ir::Expr::Var(ir::VarRef::Column(k as u32)),
+                }
+            }
+            None => Typed::error(),
+        };
+        self.row_columns = Some((table, used));
+        typed
     }
 
     fn model_property(&mut self, path: &ast::Path) -> Typed {

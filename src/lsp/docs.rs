@@ -60,10 +60,12 @@ pub const OTHER_KEYWORDS: &[Entry] = &[
     e("false", "The boolean false."),
 ];
 
-/// Nested blocks: `autoscale { }` in a resource, `model { }` in a pipeline.
+/// Nested blocks: `autoscale { }` in a resource, `model { }` in a pipeline, `row { }` in
+/// arrivals.
 pub const NESTED_BLOCKS: &[Entry] = &[
     e("autoscale", "`autoscale { min max step when_queue_above for idle_release provision }` on a pool: slots are added while the queue stays above the threshold, with a provisioning delay, and released after being idle."),
     e("model", "`model { drift = ... }` in a pipeline: the deployed model's accuracy drifts, as a rate (`0.4%/d`) or as a time to a sudden drop of `drop`."),
+    e("row", "`row { ATTR = EXPR ... }` in arrivals that replay a `trace`: sets the started template's numeric attributes from each row, reading its columns as `row.COLUMN` (`gpus = row.num_gpus`, `runtime = row.duration * 1s`)."),
 ];
 
 /// Scheduling policies of a pool (`policy = ...`).
@@ -269,6 +271,7 @@ pub fn sub_blocks(context: BlockContext) -> Vec<Entry> {
             .chain(keyword("model"))
             .collect(),
         BlockContext::Decl(DeclKind::Experiment) => keyword("sweep").into_iter().collect(),
+        BlockContext::Decl(DeclKind::Arrivals) => keyword("row").into_iter().collect(),
         _ => Vec::new(),
     }
 }

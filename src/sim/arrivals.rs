@@ -132,6 +132,9 @@ pub struct ArrivalStream {
     replay_index: usize,
     /// Copies of the last replayed row still to deliver (growth above 1).
     replay_copies: u32,
+    /// Replay: the row (index into the replayed times) of the last time given out, which
+    /// is the arrival pending on the calendar; its `row { }` attributes are read from it.
+    pub row: usize,
     /// The draws that decide a row's extra copy under a fractional growth: the arrival
     /// stream long-jumped (a non-overlapping part of it), so template choices stay put.
     replay_rng: Stream,
@@ -179,6 +182,7 @@ impl ArrivalStream {
             growth: arrivals.growth,
             replay_index: 0,
             replay_copies: 0,
+            row: 0,
             replay_rng,
             zero_gaps: 0,
             interarrival: match &arrivals.process {
@@ -247,6 +251,7 @@ impl ArrivalStream {
             if copies >= 1.0 {
                 // Saturating: an absurd growth cannot overflow the counter.
                 self.replay_copies = (copies - 1.0).min(f64::from(u32::MAX)) as u32;
+                self.row = self.replay_index - 1;
                 return Some(time);
             }
         }
@@ -335,6 +340,7 @@ mod tests {
             growth: 1.3,
             start: 0.0,
             stop: None,
+            row: Default::default(),
         };
         let hourly: Vec<f64> = (0..168).map(|h| 0.5 + (h % 24) as f64 / 12.0).collect();
         let profiles = [profile(hourly)];

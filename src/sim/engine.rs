@@ -594,6 +594,8 @@ impl<'a> Simulation<'a> {
         let stream = &mut self.streams[stream_index as usize];
         let sequence = stream.sequence;
         stream.sequence += 1;
+        // Read before the next arrival is drawn: the row of this one.
+        let row = stream.row;
         let template = self.arrival_templates[stream_index as usize].eval(&[], &mut stream.rng);
         self.schedule_next_arrival(stream_index);
         if let Value::Pipeline(template) = template {
@@ -604,7 +606,12 @@ impl<'a> Simulation<'a> {
                     u64::from(stream_index),
                     sequence,
                 );
-                self.start_instance(template, stream_index, rng, NONE);
+                let from_row = (!scenario.arrivals[stream_index as usize]
+                    .row
+                    .attributes
+                    .is_empty())
+                .then_some((stream_index, row));
+                self.start_instance(template, stream_index, rng, NONE, from_row);
             }
         }
     }
@@ -620,8 +627,16 @@ impl<'a> Simulation<'a> {
     }
 
     /// Creates an instance of `template` arriving now, samples everything it will need from
-    /// `rng`, and starts its first steps.
-    fn start_instance(&mut self, template: u32, source: u32, mut rng: Stream, model: u32) {
+    /// `rng`, and starts its first steps. `from_row` is the arrivals declaration and the
+    /// replayed row whose `row { }` attributes replace the template's expressions.
+    fn start_instance(
+        &mut self,
+        template: u32,
+        source: u32,
+        mut rng: Stream,
+        model: u32,
+        from_row: Option<(u32, usize)>,
+    ) {
         let scenario = self.scenario;
         let pipeline = &scenario.pipelines[template as usize];
         let index = self.allocate_instance();
@@ -644,9 +659,41 @@ impl<'a> Simulation<'a> {
             instance.model = model;
             let compiled = &self.templates[template as usize];
             instance.vars.clear();
-            for var in &compiled.vars {
-                let value = var.eval(&instance.vars, &mut rng);
-                instance.vars.push(value);
+            match from_row {
+                None => {
+                    for var in &compiled.vars {
+                        let value = var.eval(&instance.vars, &mut rng);
+                        instance.vars.push(value);
+                    }
+                }
+                Some((arrivals, row)) => {
+                    let row_attributes = &scenario.arrivals[arrivals as usize].row;
+                    let width = row_attributes.width as usize;
+                    let columns = row_attributes
+                        .values
+                        .get(row * width..(row + 1) * width)
+                        .unwrap_or(&[]);
+                    for (slot, var) in compiled.vars.iter().enumerate() {
+                        // An attribute the row sets is evaluated instead of the template's
+                        // (whose draws are then not made).
+                        let set = row_attributes
+                            .attributes
+                            .iter()
+                            .find(|attribute| attribute.slots.contains(&(template, slot as u32)));
+                        let value = match set {
+                            Some(attribute) => {
+                                let context = Context {
+                                    vars: &instance.vars,
+                                    model: None,
+                                    columns,
+                                };
+                                eval::eval(&attribute.expr, &context, &mut rng)
+                            }
+                            None => var.eval(&instance.vars, &mut rng),
+                        };
+                        instance.vars.push(value);
+                    }
+                }
             }
             let var_number = |slot: Option<u32>| {
                 slot.and_then(|s| instance.vars.get(s as usize))
@@ -1249,6 +1296,7 @@ impl<'a> Simulation<'a> {
             let context = Context {
                 vars: &[],
                 model: Some(view),
+                columns: &[],
             };
             let stale = eval::boolean(&monitor.when, &context, &mut stream);
             let model = &mut self.models[model_index];
@@ -1295,7 +1343,7 @@ impl<'a> Simulation<'a> {
                         pipeline_id,
                     });
                 }
-                self.start_instance(template, RETRAIN_SOURCE, rng, model_index as u32);
+                self.start_instance(template, RETRAIN_SOURCE, rng, model_index as u32, None);
             }
         }
         self.calendar.schedule(

@@ -19,16 +19,22 @@ pub struct ModelView {
     pub version: u32,
 }
 
-/// What an expression may read: the instance's variables, and a model for monitors.
+/// What an expression may read: the instance's variables, a model for monitors, and the
+/// replayed trace row for `row { }` attributes.
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
     pub vars: &'a [Value],
     pub model: Option<ModelView>,
+    pub columns: &'a [f64],
 }
 
 impl<'a> Context<'a> {
     pub fn instance(vars: &'a [Value]) -> Self {
-        Context { vars, model: None }
+        Context {
+            vars,
+            model: None,
+            columns: &[],
+        }
     }
 }
 
@@ -51,6 +57,13 @@ fn eval_node(expr: &Expr, context: &Context<'_>, rng: &mut Stream) -> Value {
             .get(*slot as usize)
             .cloned()
             .unwrap_or(Value::Num(f64::NAN)),
+        Expr::Var(VarRef::Column(column)) => Value::Num(
+            context
+                .columns
+                .get(*column as usize)
+                .copied()
+                .unwrap_or(f64::NAN),
+        ),
         Expr::Var(VarRef::Model(variable)) => match context.model {
             Some(model) => Value::Num(match variable {
                 ModelVar::Accuracy => model.accuracy,

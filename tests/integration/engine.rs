@@ -12,6 +12,7 @@ use pipesim::sim::trace::{
 };
 use pipesim::sim::{run_replication, ReplicationResult};
 use statrs::distribution::{ChiSquared, ContinuousCDF, StudentsT};
+use std::path::Path;
 
 // ---------------------------------------------------------------------------------------------
 // Building scenarios
@@ -108,6 +109,7 @@ fn arrivals(interarrival: Expr, template: u32) -> ir::Arrivals {
         growth: 1.0,
         start: 0.0,
         stop: None,
+        row: Default::default(),
     }
 }
 
@@ -1217,4 +1219,133 @@ fn replay_growth_repeats_rows_and_keeps_common_random_numbers() {
     assert!(half.iter().zip(&seventy).all(|(a, b)| a <= b));
     let one_seven = copies(&arrival_times(1.7));
     assert!(one_and_a_half.iter().zip(&one_seven).all(|(a, b)| a <= b));
+}
+
+/// Checks and lowers `text` written beside `files` (name, content) in a temporary directory.
+fn lower_with_files(text: &str, files: &[(&str, &str)]) -> ir::Scenario {
+    let directory = tempfile::tempdir().unwrap();
+    for (name, content) in files {
+        std::fs::write(directory.path().join(name), content).unwrap();
+    }
+    let path = directory.path().join("scenario.pipesim");
+    std::fs::write(&path, text).unwrap();
+    let checked = pipesim::frontend::check_file(&path, &[]);
+    assert!(
+        !checked.has_errors(),
+        "diagnostics: {:?}",
+        checked.diagnostics().0
+    );
+    checked.analysis.lowered.expect("a scenario")
+}
+
+/// A small trace: unsorted, with a repeated time, and per-job GPUs and run times.
+const JOBS_CSV: &str = "submitted,gpus,runtime,cluster\n\
+    300,2,40,a1\n\
+    0,1,10,b2\n\
+    120,8,300,a1\n\
+    120,4,25,c3\n\
+    600,1,5,b2\n";
+
+const ROW_TEXT: &str = r#"
+scenario rows { horizon = 1h  drain = true }
+resource gpu { kind = pool  capacity = 8 }
+pipeline job {
+  gpus    = 1
+  runtime = 1min
+  task { on = gpu  units = gpus  duration = runtime }
+}
+arrivals recorded {
+  trace       = "jobs.csv"
+  time_column = "submitted"
+  pipeline    = job
+  growth      = GROWTH
+  row {
+    gpus    = row.gpus
+    runtime = row.runtime * 1s
+  }
+}
+arrivals synthetic {
+  interarrival = 10min
+  pipeline     = job
+}
+"#;
+
+#[test]
+fn replayed_rows_set_each_instances_attributes() {
+    // Each replayed job runs with its own row's GPUs and run time; the synthetic arrivals
+    // of the same template keep its own values (1 GPU, 1 min). Growth copies share a row.
+    for growth in [1.0, 2.0] {
+        let text = ROW_TEXT.replace("GROWTH", &growth.to_string());
+        let s = lower_with_files(&text, &[("jobs.csv", JOBS_CSV)]);
+        let (_, rows) = run_traced(&s, 0);
+        let arrival_of: std::collections::HashMap<u64, (f64, u32)> = rows
+            .arrivals
+            .iter()
+            .map(|a| (a.pipeline_id, (a.time, a.source)))
+            .collect();
+        let mut replayed: Vec<(f64, u32, f64)> = Vec::new();
+        for step in &rows.steps {
+            let (time, source) = arrival_of[&step.pipeline_id];
+            if source == 0 {
+                replayed.push((time, step.units, step.service));
+            } else {
+                assert_eq!((step.units, step.service), (1, 60.0), "template values");
+            }
+        }
+        replayed.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let mut expected: Vec<(f64, u32, f64)> = [
+            (0.0, 1, 10.0),
+            (120.0, 4, 25.0),
+            (120.0, 8, 300.0),
+            (300.0, 2, 40.0),
+            (600.0, 1, 5.0),
+        ]
+        .iter()
+        .flat_map(|&row| std::iter::repeat_n(row, growth as usize))
+        .collect();
+        expected.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        assert_eq!(replayed, expected, "growth {growth}");
+    }
+}
+
+#[test]
+fn the_philly_replay_holds_each_jobs_gpus_for_its_run_time() {
+    // With GPUs to spare nobody waits, so the pool's busy GPU-seconds over the counted
+    // window are exactly those of the trace's rows (each row's GPUs times the part of its
+    // run inside [warmup, horizon]), computed here from the CSV independently of pipesim.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let checked = pipesim::frontend::check_file(
+        &root.join("scenarios/philly_replay.pipesim"),
+        &["gpu.capacity=5000".to_string()],
+    );
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics().0);
+    let s = checked.analysis.lowered.expect("a scenario");
+    let result = run(&s, 0);
+    assert_eq!(metric(&result, "pipeline.wait.max"), 0.0, "GPUs to spare");
+
+    let text = std::fs::read_to_string(root.join("scenarios/data/philly/jobs.csv")).unwrap();
+    let start = chrono::NaiveDate::from_ymd_opt(2017, 9, 4)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    let (from, to) = (s.warmup, s.horizon);
+    let mut gpu_seconds = 0.0;
+    for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let submitted = chrono::NaiveDateTime::parse_from_str(cells[0], "%Y-%m-%d %H:%M:%S")
+            .unwrap()
+            .signed_duration_since(start)
+            .num_seconds() as f64;
+        let (duration, gpus): (f64, f64) = (cells[1].parse().unwrap(), cells[2].parse().unwrap());
+        let overlap = (submitted + duration).min(to) - submitted.max(from);
+        if overlap > 0.0 {
+            gpu_seconds += overlap * gpus;
+        }
+    }
+    let expected_busy = gpu_seconds / (to - from);
+    let busy = metric(&result, "resource.gpu.utilization") * 5000.0;
+    assert!(
+        (busy - expected_busy).abs() <= 1e-9 * expected_busy,
+        "pipesim {busy} busy GPUs, the trace {expected_busy}"
+    );
 }

@@ -25,7 +25,7 @@ syntax match pipesimStep /\<\(preprocess\|train\|validate\|compress\|task\)\>\(\
 syntax match pipesimStepName contained /\<\(after\>\|when\>\)\@![A-Za-z_][A-Za-z0-9_]*\>/
 
 " Nested blocks.
-syntax match pipesimBlock /\<\(autoscale\|model\)\>\(\s*{\)\@=/
+syntax match pipesimBlock /\<\(autoscale\|model\|row\)\>\(\s*{\)\@=/
 
 " Attribute names: `name =` but not `==` or `=>`.
 syntax match pipesimAttribute /\<[A-Za-z_][A-Za-z0-9_]*\>\(\s*=[=>]\@!\)\@=/

@@ -12,6 +12,7 @@ let s:checks = [
 \ ['  d = lognormal(median = 25min, sigma = 0.9) + max(1, 2)', ['lognormal', 'pipesimDistribution'], ['max', 'pipesimFunction'], ['+', 'pipesimOperator'], ['min,', 'pipesimUnit']],
 \ ['  x = "a \"b\" c" drain = true', ['"a', 'pipesimString'], ['\"', 'pipesimEscape'], ['true', 'pipesimBoolean']],
 \ ['  on = match f { a | b => gpu, _ => cpu }', ['match', 'pipesimConditional'], ['=>', 'pipesimOperator']],
+\ ['  row { gpus = row.num_gpus }', ['row', 'pipesimBlock'], ['gpus', 'pipesimAttribute']],
 \ ]
 let s:failures = []
 for s:check in s:checks
