@@ -315,6 +315,30 @@ pub enum Expr {
     Choice(Vec<(Value, Expr)>),
 }
 
+impl Expr {
+    /// Calls `found` on every constant the expression can yield as its value: itself, the
+    /// branches of `if` and `match`, the options of `choice` (not operands of arithmetic).
+    /// What pools an `on` can name, what templates arrivals can start.
+    pub fn for_each_result(&self, found: &mut dyn FnMut(&Value)) {
+        match self {
+            Expr::Const(value) => found(value),
+            Expr::If(_, a, b) => {
+                a.for_each_result(found);
+                b.for_each_result(found);
+            }
+            Expr::Match { arms, default, .. } => {
+                arms.iter()
+                    .for_each(|(_, body)| body.for_each_result(found));
+                if let Some(d) = default {
+                    d.for_each_result(found);
+                }
+            }
+            Expr::Choice(options) => options.iter().for_each(|(value, _)| found(value)),
+            _ => {}
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum VarRef {
     /// A slot of the pipeline instance ([`Pipeline::vars`]).

@@ -2999,7 +2999,7 @@ pub fn default_start_unix() -> i64 {
 
 /// The resources an `on` expression can evaluate to (constants in any branch).
 fn resources_named(e: &ir::Expr, out: &mut Vec<ir::ResourceId>) {
-    values_named(e, &mut |value| {
+    e.for_each_result(&mut |value| {
         if let ir::Value::Resource(id) = value {
             out.push(*id);
         }
@@ -3008,29 +3008,9 @@ fn resources_named(e: &ir::Expr, out: &mut Vec<ir::ResourceId>) {
 
 /// The templates an arrivals' `pipeline` expression can start.
 fn pipelines_named(e: &ir::Expr, out: &mut Vec<ir::PipelineId>) {
-    values_named(e, &mut |value| {
+    e.for_each_result(&mut |value| {
         if let ir::Value::Pipeline(id) = value {
             out.push(*id);
         }
     });
-}
-
-/// Calls `found` on every constant an expression can yield: the branches of `if`, `match`
-/// and `choice`, not operands of arithmetic.
-fn values_named(e: &ir::Expr, found: &mut dyn FnMut(&ir::Value)) {
-    match e {
-        ir::Expr::Const(value) => found(value),
-        ir::Expr::If(_, a, b) => {
-            values_named(a, found);
-            values_named(b, found);
-        }
-        ir::Expr::Match { arms, default, .. } => {
-            arms.iter().for_each(|(_, body)| values_named(body, found));
-            if let Some(d) = default {
-                values_named(d, found);
-            }
-        }
-        ir::Expr::Choice(options) => options.iter().for_each(|(value, _)| found(value)),
-        _ => {}
-    }
 }

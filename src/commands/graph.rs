@@ -118,32 +118,11 @@ fn resource_name(scenario: &ir::Scenario, id: ir::ResourceId) -> String {
 
 /// The resources an `on` expression can yield, in order of appearance.
 fn resource_names(scenario: &ir::Scenario, e: &ir::Expr) -> Vec<String> {
-    fn walk(e: &ir::Expr, out: &mut Vec<ir::ResourceId>) {
-        match e {
-            ir::Expr::Const(ir::Value::Resource(id)) if !out.contains(id) => out.push(*id),
-            ir::Expr::If(_, a, b) => {
-                walk(a, out);
-                walk(b, out);
-            }
-            ir::Expr::Match { arms, default, .. } => {
-                arms.iter().for_each(|(_, body)| walk(body, out));
-                if let Some(d) = default {
-                    walk(d, out);
-                }
-            }
-            ir::Expr::Choice(options) => {
-                for (value, _) in options {
-                    match value {
-                        ir::Value::Resource(id) if !out.contains(id) => out.push(*id),
-                        _ => {}
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
     let mut ids = Vec::new();
-    walk(e, &mut ids);
+    e.for_each_result(&mut |value| match value {
+        ir::Value::Resource(id) if !ids.contains(id) => ids.push(*id),
+        _ => {}
+    });
     ids.into_iter()
         .map(|id| resource_name(scenario, id))
         .collect()
