@@ -241,6 +241,9 @@ pub struct Analyzer<'a> {
     /// (`row.X` is [`ir::VarRef::Column`] `k` for the `k`-th distinct column read, with
     /// where it is first read).
     pub row_columns: Option<(super::data::Table, Vec<(usize, Span)>)>,
+    /// Names of the resources and pipelines that did not lower (their errors reported):
+    /// metrics that name them are not checked, since their kind or steps are unknown.
+    pub broken_decls: Vec<String>,
 }
 
 /// A step's constant `units` and the pools its `on` can name, for [`codes::UNITS_OVER_POOL`].
@@ -287,6 +290,7 @@ impl<'a> Analyzer<'a> {
             units_checks: Vec::new(),
             template_vars: HashMap::new(),
             row_columns: None,
+            broken_decls: Vec::new(),
         }
     }
 
@@ -435,6 +439,16 @@ impl<'a> Analyzer<'a> {
                     }
                     _ => {}
                 }
+            }
+        }
+        for (i, r) in resources.iter().enumerate() {
+            if r.is_none() {
+                self.broken_decls.push(self.resources[i].name.clone());
+            }
+        }
+        for (i, p) in pipelines.iter().enumerate() {
+            if p.is_none() {
+                self.broken_decls.push(self.pipeline_decls[i].2.clone());
             }
         }
         let resources: Vec<ir::Resource> = resources

@@ -516,9 +516,15 @@ impl Analyzer<'_> {
                 self.expect(&t, Expect::Str, item.span, "metrics");
                 continue;
             };
-            // After another error a declaration may be missing from the lowered lists, so a
-            // metric of it would look unknown: say nothing rather than blame the metric.
-            if known.iter().any(|k| k == name) || self.diags.has_errors() {
+            // A resource or pipeline with an error (reported) is a placeholder in the lowered
+            // lists, so a metric of it would look unknown: say nothing rather than blame the
+            // metric. Other errors leave metric names as they are.
+            let of_broken = self.broken_decls.iter().any(|decl| {
+                ["resource", "link", "step", "model"]
+                    .iter()
+                    .any(|kind| name.starts_with(&format!("{kind}.{decl}.")))
+            });
+            if known.iter().any(|k| k == name) || of_broken {
                 out.push(name.clone());
                 continue;
             }

@@ -876,3 +876,24 @@ experiment e {
     );
     insta::assert_snapshot!(report);
 }
+
+#[test]
+fn a_misspelt_metric_is_reported_beside_other_errors_but_not_for_a_broken_declaration() {
+    // `gpu` has an error, so its metrics are not judged; `pipeline.wiat.mean` is wrong
+    // whatever else is, and is reported with the other error.
+    let text = r#"
+resource gpu { kind = pool  capacity = 2s }
+resource cpu { kind = pool  capacity = 2 }
+pipeline classic {
+  train { on = cpu  duration = 10min }
+}
+arrivals a { interarrival = exponential(mean = 1h)  pipeline = classic }
+experiment {
+  metrics = ["pipeline.wiat.mean", "resource.gpu.utilization", "resource.cpu.utilization"]
+}
+"#;
+    let found = warnings_of(text, &[]);
+    let codes: Vec<&str> = found.iter().map(|(code, _)| *code).collect();
+    assert_eq!(codes, ["E0301", "E0804"], "{found:?}");
+    assert!(found[1].1.contains("`pipeline.wiat.mean`"));
+}
