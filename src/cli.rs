@@ -150,8 +150,15 @@ pub struct ExportArgs {
 pub struct CompareArgs {
     /// The baseline run directory
     pub run_a: PathBuf,
-    /// The run directory compared against it
-    pub run_b: PathBuf,
+    /// The run directory compared against it (default: RUN_A itself, to compare two of its
+    /// sweep points chosen with --a and --b)
+    pub run_b: Option<PathBuf>,
+    /// Compare only A's sweep points where PATH has VALUE (repeatable), e.g. --a gpu.capacity=4
+    #[arg(long = "a", value_name = "PATH=VALUE")]
+    pub select_a: Vec<String>,
+    /// Compare only B's sweep points where PATH has VALUE (repeatable), e.g. --b gpu.capacity=8
+    #[arg(long = "b", value_name = "PATH=VALUE")]
+    pub select_b: Vec<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t = RunFormat::Table)]
     pub format: RunFormat,

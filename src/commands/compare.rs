@@ -10,6 +10,13 @@
 //! fractions, rejected and unfinished counts; higher completions, accuracies and throughputs;
 //! for other metrics the verdict only says which run is higher. The values come from each run's raw
 //! `replications.jsonl`, so the test uses every replication, not just the summary.
+//!
+//! `--a PATH=VALUE` and `--b PATH=VALUE` keep only the points of A (of B) where the swept
+//! PATH has VALUE, and points are then matched on their other params. With them, one run
+//! can be compared with itself: `compare RUN --a gpu.capacity=4 --b gpu.capacity=8` pairs
+//! each point at 4 GPUs with the point at 8 that has the same other params. Such points
+//! share their random streams (common random numbers), so their replications are positively
+//! correlated and Welch's test, which assumes independence, is conservative there.
 
 use crate::cli::{CompareArgs, Exit, RunFormat};
 use crate::experiment::Params;
@@ -21,7 +28,21 @@ use serde_json::{json, Value};
 use std::path::Path;
 
 pub fn main(args: &CompareArgs) -> Exit {
-    let comparison = match compare(&args.run_a, &args.run_b) {
+    let run_b = args.run_b.as_deref().unwrap_or(&args.run_a);
+    if args.run_b.is_none() && (args.select_a.is_empty() || args.select_b.is_empty()) {
+        return super::fail(format!(
+            "compare needs two run directories, or one and both `--a` and `--b` to choose which of its sweep points to compare (such as `pipesim compare {} --a gpu.capacity=4 --b gpu.capacity=8`)",
+            args.run_a.display()
+        ));
+    }
+    let selections = match (
+        parse_selection(&args.select_a),
+        parse_selection(&args.select_b),
+    ) {
+        (Ok(a), Ok(b)) => [a, b],
+        (Err(message), _) | (_, Err(message)) => return super::fail(message),
+    };
+    let comparison = match compare(&args.run_a, run_b, &selections) {
         Ok(c) => c,
         Err(message) => return super::fail(message),
     };
@@ -143,6 +164,83 @@ pub struct Comparison {
     notes: Vec<String>,
 }
 
+/// `PATH=VALUE` selections of sweep points.
+type Selection = Vec<(String, String)>;
+
+fn parse_selection(texts: &[String]) -> Result<Selection, String> {
+    texts
+        .iter()
+        .map(|text| match text.split_once('=') {
+            Some((path, value)) if !path.trim().is_empty() => {
+                Ok((path.trim().to_string(), value.trim().to_string()))
+            }
+            _ => Err(format!(
+                "expected `PATH=VALUE` after `--a` or `--b`, found `{text}` (such as `--a gpu.capacity=4`)"
+            )),
+        })
+        .collect()
+}
+
+/// Whether a param's value is the one a selection writes: numbers compare as numbers (in
+/// the base units `summary.json` uses: seconds, bytes), labels and policies as text.
+fn param_matches(value: &Value, wanted: &str) -> bool {
+    match (value.as_f64(), wanted.parse::<f64>()) {
+        (Some(x), Ok(y)) => x == y,
+        _ => table::format_param(value) == wanted,
+    }
+}
+
+/// The indices of the points whose params satisfy every selection.
+fn selected(points: &[Params], selection: &Selection) -> Vec<usize> {
+    (0..points.len())
+        .filter(|&i| {
+            selection.iter().all(|(path, wanted)| {
+                points[i]
+                    .get(path)
+                    .is_some_and(|value| param_matches(value, wanted))
+            })
+        })
+        .collect()
+}
+
+/// The params without the paths that the selections fix, to match the rest on.
+fn unselected(params: &Params, selections: &[Selection; 2]) -> Params {
+    let mut rest = params.clone();
+    for (path, _) in selections.iter().flatten() {
+        rest.remove(path);
+    }
+    rest
+}
+
+/// Says which selection chose nothing, with the values the run has for that path.
+fn nothing_selected(run: &Path, points: &[Params], selection: &Selection) -> String {
+    let listed = |path: &str| {
+        let mut values: Vec<String> = Vec::new();
+        for value in points.iter().filter_map(|p| p.get(path)) {
+            let text = table::format_param(value);
+            if !values.contains(&text) {
+                values.push(text);
+            }
+        }
+        values
+    };
+    let detail = selection
+        .iter()
+        .map(|(path, wanted)| match listed(path).as_slice() {
+            [] => format!("`{path}` is not swept in it"),
+            values => format!(
+                "`{path}` is never {wanted} (its values: {})",
+                values.join(", ")
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    format!(
+        "no sweep point of `{}` is selected: {detail}",
+        run.display()
+    )
+}
+
 /// The replications' values of each metric of one point, in the order met.
 fn point_values(records: &[Record], point: usize) -> Vec<(String, Vec<f64>)> {
     let mut of_point: Vec<&Record> = records.iter().filter(|r| r.item.point == point).collect();
@@ -166,7 +264,7 @@ fn point_values(records: &[Record], point: usize) -> Vec<(String, Vec<f64>)> {
     metrics
 }
 
-fn compare(run_a: &Path, run_b: &Path) -> Result<Comparison, String> {
+fn compare(run_a: &Path, run_b: &Path, selections: &[Selection; 2]) -> Result<Comparison, String> {
     let (manifest_a, manifest_b) = (Manifest::read(run_a)?, Manifest::read(run_b)?);
     let (records_a, records_b) = (records::read(run_a)?, records::read(run_b)?);
     let mut notes = Vec::new();
@@ -187,20 +285,52 @@ fn compare(run_a: &Path, run_b: &Path) -> Result<Comparison, String> {
     }
     let has_records =
         |records: &[Record], point: usize| records.iter().any(|r| r.item.point == point);
+    let (chosen_a, chosen_b) = (
+        selected(&manifest_a.points, &selections[0]),
+        selected(&manifest_b.points, &selections[1]),
+    );
+    for (run, manifest, chosen, selection) in [
+        (run_a, &manifest_a, &chosen_a, &selections[0]),
+        (run_b, &manifest_b, &chosen_b, &selections[1]),
+    ] {
+        if chosen.is_empty() {
+            return Err(nothing_selected(run, &manifest.points, selection));
+        }
+    }
+    let same_run = run_a == run_b;
     let mut pairs: Vec<(usize, usize)> = Vec::new();
-    for (index_a, params) in manifest_a.points.iter().enumerate() {
-        if let Some(index_b) = manifest_b.points.iter().position(|p| p == params) {
+    let mut ambiguous = 0;
+    for &index_a in &chosen_a {
+        let params = unselected(&manifest_a.points[index_a], selections);
+        let candidates: Vec<usize> = chosen_b
+            .iter()
+            .copied()
+            .filter(|&b| !(same_run && b == index_a))
+            .filter(|&b| unselected(&manifest_b.points[b], selections) == params)
+            .collect();
+        if candidates.len() > 1 {
+            ambiguous += 1;
+        }
+        if let Some(&index_b) = candidates.first() {
             pairs.push((index_a, index_b));
         }
     }
-    if pairs.is_empty() && manifest_a.points.len() == manifest_b.points.len() {
+    if ambiguous > 0 {
+        notes.push(format!(
+            "{ambiguous} point{} of A {} several matches in B; the first is used: choose one with `--b PATH=VALUE`",
+            if ambiguous == 1 { "" } else { "s" },
+            if ambiguous == 1 { "has" } else { "have" },
+        ));
+    }
+    let selecting = selections.iter().any(|s| !s.is_empty());
+    if pairs.is_empty() && !selecting && manifest_a.points.len() == manifest_b.points.len() {
         notes.push(
             "the runs share no sweep point with the same params; points are paired in order"
                 .to_string(),
         );
         pairs = (0..manifest_a.points.len()).map(|i| (i, i)).collect();
     } else {
-        let unmatched = manifest_a.points.len() - pairs.len();
+        let unmatched = chosen_a.len() - pairs.len();
         if unmatched > 0 {
             notes.push(format!(
                 "{unmatched} sweep point{} of A {} no match in B and {} left out",

@@ -556,3 +556,65 @@ fn the_slurm_array_tasks_shard_the_run() {
     // With the default `--trace first`, replication 0 of point 1 lies in the second shard.
     assert_same_results(&sandbox, "whole", "merged");
 }
+
+#[test]
+fn compare_chooses_two_points_of_one_swept_run() {
+    // The sweep's points share their random streams, so the point at one GPU of the swept
+    // run is the same run as the one-GPU scenario alone: comparing the two points of the
+    // sweep must give exactly what comparing two single-point runs gives.
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["run", "tiny.pipesim", "--out", "swept", "--trace", "none"]);
+    sandbox.write("one-gpu.pipesim", &single_point(1, 4));
+    sandbox.write("four-gpus.pipesim", &single_point(4, 4));
+    for (file, out) in [("one-gpu.pipesim", "one"), ("four-gpus.pipesim", "four")] {
+        sandbox.ok(&["run", file, "--out", out, "--trace", "none"]);
+    }
+    let json = |args: &[&str]| -> serde_json::Value {
+        let output = sandbox.ok(args);
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let within = json(&[
+        "compare",
+        "swept",
+        "--a",
+        "gpu.capacity=1",
+        "--b",
+        "gpu.capacity=4",
+        "--format",
+        "json",
+    ]);
+    let across = json(&["compare", "one", "four", "--format", "json"]);
+    assert_eq!(within["points"].as_array().unwrap().len(), 1, "{within}");
+    assert_eq!(within["points"][0]["params"]["gpu.capacity"], 1);
+    assert_eq!(within["points"][0]["params_b"]["gpu.capacity"], 4);
+    for metric in ["pipeline.wait.mean", "resource.gpu.utilization"] {
+        let (w, a) = (compared(&within, metric), compared(&across, metric));
+        for field in ["difference", "ci", "p", "verdict"] {
+            assert_eq!(w[field], a[field], "{metric} {field}: {w} against {a}");
+        }
+    }
+    assert_eq!(
+        compared(&within, "pipeline.wait.mean")["verdict"],
+        "b_better"
+    );
+
+    // One run needs both selections; a value the sweep never takes is named with the ones
+    // it does.
+    let alone = sandbox.pipesim(&["compare", "swept", "--a", "gpu.capacity=1"]);
+    assert!(!alone.status.success());
+    assert!(String::from_utf8_lossy(&alone.stderr).contains("both `--a` and `--b`"));
+    let missing = sandbox.pipesim(&[
+        "compare",
+        "swept",
+        "--a",
+        "gpu.capacity=3",
+        "--b",
+        "gpu.capacity=4",
+    ]);
+    assert!(!missing.status.success());
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        stderr.contains("`gpu.capacity` is never 3 (its values: 1, 4)"),
+        "{stderr}"
+    );
+}
