@@ -121,6 +121,7 @@ fn year(years: f64) -> ir::Scenario {
         kind: ir::ResourceKind::Pool(ir::Pool {
             capacity,
             policy: ir::Policy::Fifo,
+            backfill: false,
             cost_per_slot_hour: 0.0,
             autoscale: None,
         }),

@@ -427,6 +427,7 @@ mod tests {
                 kind: ir::ResourceKind::Pool(ir::Pool {
                     capacity,
                     policy: ir::Policy::Fifo,
+                    backfill: false,
                     cost_per_slot_hour: 0.0,
                     autoscale: None,
                 }),

@@ -58,6 +58,9 @@ pub struct Pool {
     /// Slots at the start (with autoscale: at least `min`, at most `max`).
     pub capacity: u32,
     pub policy: Policy,
+    /// EASY backfilling: when the request at the head of the queue does not fit, a later
+    /// one may start if it fits now and does not delay the head's reserved start.
+    pub backfill: bool,
     /// Price per slot-hour; `cost.total` sums capacity-time times this.
     pub cost_per_slot_hour: f64,
     pub autoscale: Option<Autoscale>,

@@ -77,6 +77,7 @@ pub const POOL_ATTRS: &[(&str, AttrType)] = &[
     ("kind", AttrType::Keyword(RESOURCE_KINDS)),
     ("capacity", NUMBER),
     ("policy", AttrType::Keyword(POLICIES)),
+    ("backfill", AttrType::Expect(Expect::Bool)),
     ("cost", NUMBER),
 ];
 pub const LINK_ATTRS: &[(&str, AttrType)] = &[
@@ -1241,7 +1242,7 @@ impl<'a> Analyzer<'a> {
             Some(_) => kind,
             None => self.resource_kind(module, decl),
         };
-        let pool_only: Vec<(&str, String)> = ["capacity", "policy", "cost"]
+        let pool_only: Vec<(&str, String)> = ["capacity", "policy", "backfill", "cost"]
             .iter()
             .map(|a| {
                 (
@@ -1358,6 +1359,24 @@ impl<'a> Analyzer<'a> {
                     }),
                     None => Some(ir::Policy::Fifo),
                 };
+                let backfill = match self.value(prefix, &entries, "backfill") {
+                    Some(e) => self.constant_bool(&e, "backfill", &scope).and_then(|on| {
+                        if on && policy == Some(ir::Policy::FairShare) {
+                            self.diags.push(
+                                Diagnostic::error(
+                                    codes::INAPPLICABLE_ATTRIBUTE,
+                                    "`backfill` does not apply to a `fair_share` pool",
+                                )
+                                .primary(e.span, "not with `fair_share`")
+                                .help("backfilling follows one order of the queue; use `fifo`, `sjf`, `priority` or `edf` with it, or remove `backfill`"),
+                            );
+                            None
+                        } else {
+                            Some(on)
+                        }
+                    }),
+                    None => Some(false),
+                };
                 let cost = match self.value(prefix, &entries, "cost") {
                     Some(e) => self
                         .constant(&e, Expect::Dim(Dim::NONE), "cost", &scope)
@@ -1403,6 +1422,7 @@ impl<'a> Analyzer<'a> {
                     kind: ir::ResourceKind::Pool(ir::Pool {
                         capacity: capacity? as u32,
                         policy: policy?,
+                        backfill: backfill?,
                         cost_per_slot_hour: cost?,
                         autoscale,
                     }),

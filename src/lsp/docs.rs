@@ -113,6 +113,7 @@ const RESOURCE_ATTRS: &[Entry] = &[
     e("kind", "`pool` (identical slots) or `link` (a shared bandwidth)"),
     e("capacity", "the number of identical slots of a pool"),
     e("policy", "the order of the waiting steps on a pool: `fifo` (default), `sjf`, `priority`, `edf`, `fair_share`"),
+    e("backfill", "`true` lets a waiting step start ahead of a blocked head of the queue when it does not delay the head's reserved start (EASY backfilling; default `false`, strict order)"),
     e("cost", "the price per slot-hour, reported as `cost.total`"),
     e("bandwidth", "the shared bandwidth of a link, such as `1.25GB/s` or `10Gbps`"),
 ];

@@ -289,7 +289,7 @@ fn completion_offers_what_fits_the_cursor() {
     // In a resource, a pool's attributes; in a train step, `accuracy` but not `pass`.
     let resource = f.labels_at(f.offset("capacity = 64 }", 14));
     // `kind` and `capacity` are written already; a pool has no `bandwidth`.
-    assert_eq!(resource, ["policy", "cost", "autoscale"]);
+    assert_eq!(resource, ["policy", "backfill", "cost", "autoscale"]);
     let train = f.labels_at(f.offset("    duration = lognormal(median = 25min", 0));
     assert!(
         train.contains(&"accuracy".to_string()) && !train.contains(&"pass".to_string()),

@@ -796,7 +796,7 @@ impl<'a> Simulation<'a> {
             return;
         }
         let pool = run.pool;
-        if self.pools[pool as usize].start_now(now, run.units) {
+        if self.pools[pool as usize].start_now(now, run.units, run.duration) {
             // Free slots and nobody waiting: start here, as granting would (no wait).
             run.start = now;
             if instance.first_start.is_nan() {
@@ -825,6 +825,7 @@ impl<'a> Simulation<'a> {
             step,
             units: run.units,
             enqueued: now,
+            duration: run.duration,
             key,
             template: instance.template,
         };

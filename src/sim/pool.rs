@@ -4,9 +4,14 @@
 //! Invariants:
 //! - `busy <= capacity` except transiently never: slots are only released when idle, and a
 //!   request is granted only when `units <= capacity - busy`.
-//! - Dispatch is strict: the request at the head of the policy's order is served first; when
-//!   it needs more units than are free, nothing behind it starts (no backfilling), so a wide
+//! - Dispatch is strict by default: the request at the head of the policy's order is served
+//!   first; when it needs more units than are free, nothing behind it starts, so a wide
 //!   request cannot starve.
+//! - With `backfill` (EASY backfilling), when the head does not fit, the first request in
+//!   policy order that fits now and does not delay the head starts: it ends before the
+//!   head's reserved start (the earliest time enough slots are free for it, from the known
+//!   ends of the running steps), or it uses only slots the head will not need then. The
+//!   head can still not be overtaken past its reservation, so it cannot starve either.
 //! - Ties between equal keys (`sjf`, `priority`, `edf`) are broken by arrival at the queue
 //!   (first come, first served), so the order is deterministic.
 //! - Statistics integrate busy slots, queue length and capacity over `[warmup, horizon]`
@@ -24,6 +29,8 @@ pub struct Request {
     /// Slots wanted, at least 1 (the engine rounds smaller requests up to 1).
     pub units: u32,
     pub enqueued: f64,
+    /// The sampled service time (backfilling knows when the request would end).
+    pub duration: f64,
     /// What the policy orders by (smaller first): the sampled duration (`sjf`), minus the
     /// priority (`priority`), the absolute deadline (`edf`), unused otherwise.
     pub key: f64,
@@ -134,6 +141,98 @@ impl Queue {
     }
 }
 
+impl Queue {
+    /// The first request in policy order after the head that `fits`, removed from the
+    /// queue. FIFO queues are scanned in order; a keyed queue (a heap, in no order) is
+    /// scanned whole for the least key among those that fit. Fair share has no backfilling
+    /// (analysis rejects it).
+    fn take_first_fitting(&mut self, fits: impl Fn(&Request) -> bool) -> Option<Request> {
+        match self {
+            Queue::Fifo(queue) => {
+                let index = queue.iter().skip(1).position(fits)? + 1;
+                queue.remove(index)
+            }
+            Queue::Keyed(heap, _) => {
+                let head = heap.peek()?.sequence;
+                let chosen = heap
+                    .iter()
+                    .filter(|keyed| keyed.sequence != head && fits(&keyed.request))
+                    // `Keyed`'s order is reversed for the max-heap: the greatest is the
+                    // least key, the one the policy serves first.
+                    .max()?
+                    .sequence;
+                let mut taken = None;
+                heap.retain(|keyed| {
+                    if keyed.sequence == chosen {
+                        taken = Some(keyed.request);
+                        false
+                    } else {
+                        true
+                    }
+                });
+                taken
+            }
+            Queue::FairShare { .. } => None,
+        }
+    }
+}
+
+/// What a backfilling pool knows of its running requests: when each ends and how many
+/// slots it holds.
+#[derive(Clone, Debug, Default)]
+struct Backfill {
+    running: Vec<(f64, u32)>,
+    /// Scratch space for the reservation, kept to avoid an allocation per attempt.
+    sorted: Vec<(f64, u32)>,
+}
+
+impl Backfill {
+    fn started(&mut self, end: f64, units: u32) {
+        self.running.push((end, units));
+    }
+
+    /// Forgets a request that ends now holding `units` (the one whose end is `now`, or
+    /// failing that the earliest ending with those units).
+    fn ended(&mut self, now: f64, units: u32) {
+        let index = self
+            .running
+            .iter()
+            .position(|&(end, u)| end == now && u == units)
+            .or_else(|| {
+                (0..self.running.len())
+                    .filter(|&i| self.running[i].1 == units)
+                    .min_by(|&i, &j| self.running[i].0.total_cmp(&self.running[j].0))
+            });
+        if let Some(index) = index {
+            self.running.swap_remove(index);
+        }
+    }
+
+    /// The head's reservation: the earliest time at which `needed` slots are free (with
+    /// `free` free now and the running requests ending as known), and how many slots are
+    /// free then beyond the head's. Never, with every free slot spare, if the pool's
+    /// capacity cannot hold the head (it waits for the autoscaler).
+    fn reservation(&mut self, free: u32, needed: u32) -> (f64, u32) {
+        self.sorted.clear();
+        self.sorted.extend_from_slice(&self.running);
+        self.sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut available = free;
+        let mut index = 0;
+        while index < self.sorted.len() {
+            // Requests ending at one instant all free their slots then.
+            let end = self.sorted[index].0;
+            while index < self.sorted.len() && self.sorted[index].0 == end {
+                available += self.sorted[index].1;
+                index += 1;
+            }
+            if available >= needed {
+                return (end, available - needed);
+            }
+        }
+        (f64::INFINITY, free)
+    }
+}
+
 /// Time-weighted statistics over the window `[from, to]`.
 #[derive(Clone, Debug, Default)]
 pub struct PoolStats {
@@ -179,6 +278,8 @@ pub struct PoolState {
     /// own length is behind a match and a `usize` conversion.
     waiting: u32,
     pub autoscale: Option<AutoscaleState>,
+    /// Present when the pool backfills.
+    backfill: Option<Box<Backfill>>,
     pub stats: PoolStats,
     last_change: f64,
     window_start: f64,
@@ -218,6 +319,8 @@ impl PoolState {
             queue,
             waiting: 0,
             autoscale,
+            backfill: (pool.backfill && pool.policy != ir::Policy::FairShare)
+                .then(Box::<Backfill>::default),
             stats: PoolStats::default(),
             last_change: 0.0,
             window_start,
@@ -285,7 +388,7 @@ impl PoolState {
     /// is left to the queue (its round robin moves on the request's template). Returns
     /// whether it started.
     #[inline]
-    pub fn start_now(&mut self, now: f64, units: u32) -> bool {
+    pub fn start_now(&mut self, now: f64, units: u32, duration: f64) -> bool {
         let fits = units <= self.capacity.saturating_sub(self.busy);
         let plain_queue = match &self.queue {
             Queue::Fifo(queue) => queue.is_empty(),
@@ -300,24 +403,52 @@ impl PoolState {
             self.stats.queue_max = self.stats.queue_max.max(1);
         }
         self.busy += units;
+        if let Some(backfill) = &mut self.backfill {
+            backfill.started(now + duration, units);
+        }
         true
     }
 
     /// Grants the request at the head of the policy's order if it fits in the free slots.
     /// Called until it returns `None`, it grants waiting requests in policy order while the
-    /// head fits (strict order: nothing behind a head that does not fit starts).
+    /// head fits (strict order: nothing behind a head that does not fit starts), and then,
+    /// in a backfilling pool, the requests that can start without delaying the head.
     #[inline]
     pub fn grant(&mut self, now: f64) -> Option<Request> {
         // Every request takes at least one slot: a full pool starts nothing (the usual case
         // under load, checked without looking at the queue).
         let free = self.capacity.saturating_sub(self.busy);
-        if free == 0 || self.queue.peek()?.units > free {
+        if free == 0 {
             return None;
         }
-        self.advance(now);
-        let request = self.queue.pop()?;
+        let head_units = self.queue.peek()?.units;
+        let request = if head_units <= free {
+            self.advance(now);
+            self.queue.pop()?
+        } else if self.backfill.is_some() {
+            self.backfill_one(now, free, head_units)?
+        } else {
+            return None;
+        };
         self.waiting -= 1;
         self.busy += request.units;
+        if let Some(backfill) = &mut self.backfill {
+            backfill.started(now + request.duration, request.units);
+        }
+        Some(request)
+    }
+
+    /// EASY backfilling: takes the first request in policy order, behind a head that needs
+    /// `head_units` of the `free` slots' worth, that fits now and either ends by the head's
+    /// reserved start or needs only slots the head will not need then.
+    #[cold]
+    fn backfill_one(&mut self, now: f64, free: u32, head_units: u32) -> Option<Request> {
+        let backfill = self.backfill.as_mut()?;
+        let (reserved, spare) = backfill.reservation(free, head_units);
+        let request = self.queue.take_first_fitting(|r| {
+            r.units <= free && (now + r.duration <= reserved || r.units <= spare)
+        })?;
+        self.advance(now);
         Some(request)
     }
 
@@ -326,6 +457,9 @@ impl PoolState {
     pub fn release(&mut self, now: f64, units: u32) {
         self.advance(now);
         self.busy = self.busy.saturating_sub(units);
+        if let Some(backfill) = &mut self.backfill {
+            backfill.ended(now, units);
+        }
     }
 
     /// Adds provisioned slots.
@@ -445,6 +579,7 @@ mod tests {
             &ir::Pool {
                 capacity,
                 policy,
+                backfill: false,
                 cost_per_slot_hour: 0.0,
                 autoscale: None,
             },
@@ -460,9 +595,168 @@ mod tests {
             step: 0,
             units,
             enqueued: 0.0,
+            duration: 1.0,
             key,
             template,
         }
+    }
+
+    fn backfilling(capacity: u32, policy: ir::Policy) -> PoolState {
+        PoolState::new(
+            &ir::Pool {
+                capacity,
+                policy,
+                backfill: true,
+                cost_per_slot_hour: 0.0,
+                autoscale: None,
+            },
+            1,
+            0.0,
+            100.0,
+        )
+    }
+
+    /// A request of `units` slots for `duration`, ordered by `key`.
+    fn job(instance: u32, units: u32, duration: f64, key: f64) -> Request {
+        Request {
+            duration,
+            ..request(instance, units, key, 0)
+        }
+    }
+
+    /// The instances granted at `now`, in order.
+    fn granted_at(pool: &mut PoolState, now: f64) -> Vec<u32> {
+        std::iter::from_fn(|| pool.grant(now))
+            .map(|r| r.instance)
+            .collect()
+    }
+
+    #[test]
+    fn backfilling_starts_what_does_not_delay_the_head() {
+        for policy in [ir::Policy::Fifo, ir::Policy::Sjf] {
+            // Four slots; job 0 holds three until t = 10. The head (1) needs all four, so
+            // it is reserved for t = 10 with no slot to spare. Behind it: a one-slot job
+            // ending at t = 5 (2: starts), one ending at t = 20 (3: would delay the head),
+            // and a two-slot job (4: does not fit in the one free slot).
+            let mut pool = backfilling(4, policy);
+            pool.enqueue(0.0, job(0, 3, 10.0, 0.0));
+            assert_eq!(granted_at(&mut pool, 0.0), vec![0]);
+            pool.enqueue(0.0, job(1, 4, 7.0, 1.0));
+            pool.enqueue(0.0, job(3, 1, 20.0, 2.0));
+            pool.enqueue(0.0, job(2, 1, 5.0, 3.0));
+            pool.enqueue(0.0, job(4, 2, 1.0, 4.0));
+            assert_eq!(granted_at(&mut pool, 0.0), vec![2], "{policy:?}");
+            // Job 2 ends: its slot is free again, but nothing else may start before t = 10.
+            pool.release(5.0, 1);
+            assert_eq!(granted_at(&mut pool, 5.0), Vec::<u32>::new());
+            // Job 0 ends at 10: the head starts, then nothing fits beside it.
+            pool.release(10.0, 3);
+            assert_eq!(granted_at(&mut pool, 10.0), vec![1], "{policy:?}");
+        }
+    }
+
+    #[test]
+    fn backfilling_uses_slots_the_head_will_not_need() {
+        // Six slots; job 0 holds four until t = 10. The head needs three: at t = 10 six are
+        // free, three of them spare. A two-slot job lasting past t = 10 may start now (it
+        // leaves the head its three); the one-slot job behind it finds no free slot left.
+        let mut pool = backfilling(6, ir::Policy::Fifo);
+        pool.enqueue(0.0, job(0, 4, 10.0, 0.0));
+        assert_eq!(granted_at(&mut pool, 0.0), vec![0]);
+        pool.enqueue(0.0, job(1, 3, 5.0, 0.0));
+        pool.enqueue(0.0, job(2, 2, 50.0, 0.0));
+        pool.enqueue(0.0, job(3, 1, 50.0, 0.0));
+        assert_eq!(granted_at(&mut pool, 0.0), vec![2]);
+        // At t = 10 four slots free up: four free, the head takes three, job 3 the last.
+        pool.release(10.0, 4);
+        assert_eq!(granted_at(&mut pool, 10.0), vec![1, 3]);
+    }
+
+    #[test]
+    fn backfilling_never_delays_the_head_past_its_reservation() {
+        // EASY's guarantee, on random workloads: once a request is at the head of the queue
+        // and blocked, it starts no later than the reservation computed then (durations are
+        // exact, so the running requests end when the reservation assumed).
+        use rand::{Rng, SeedableRng};
+        let mut rng = crate::sim::rng::Stream::seed_from_u64(7);
+        for _ in 0..50 {
+            let capacity = rng.random_range(2..=8u32);
+            let mut pool = backfilling(capacity, ir::Policy::Fifo);
+            let jobs: Vec<Request> = (0..40)
+                .map(|i| {
+                    job(
+                        i,
+                        rng.random_range(1..=capacity),
+                        rng.random_range(1..=20) as f64,
+                        0.0,
+                    )
+                })
+                .collect();
+            for &j in &jobs {
+                pool.enqueue(0.0, j);
+            }
+            let mut now = 0.0;
+            let mut ends: Vec<(f64, u32)> = Vec::new();
+            let mut started = vec![f64::NAN; jobs.len()];
+            let mut promised = vec![f64::INFINITY; jobs.len()];
+            loop {
+                for r in std::iter::from_fn(|| pool.grant(now)) {
+                    started[r.instance as usize] = now;
+                    ends.push((now + r.duration, r.units));
+                }
+                // The head, if blocked: note its first reservation.
+                if let Some(head) = pool.queue.peek().copied() {
+                    let free = pool.capacity - pool.busy;
+                    if head.units > free && promised[head.instance as usize].is_infinite() {
+                        let backfill = pool.backfill.as_mut().unwrap();
+                        promised[head.instance as usize] = backfill.reservation(free, head.units).0;
+                    }
+                }
+                // The next end.
+                let Some(next) = ends.iter().map(|e| e.0).min_by(f64::total_cmp) else {
+                    break;
+                };
+                now = next;
+                ends.retain(|&(end, units)| {
+                    if end == now {
+                        pool.release(now, units);
+                        false
+                    } else {
+                        true
+                    }
+                });
+            }
+            for (i, (&start, &promise)) in started.iter().zip(&promised).enumerate() {
+                assert!(!start.is_nan(), "job {i} never started");
+                assert!(
+                    start <= promise,
+                    "job {i} started at {start}, reserved for {promise}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn requests_ending_at_one_instant_all_count_for_the_reservation() {
+        // Two two-slot jobs end at t = 10: then six slots are free, two of them spare
+        // beside the four-slot head, so a long two-slot job may start now in the two free
+        // slots (counting only one of the two ends would leave none spare, and it would not).
+        let mut pool = backfilling(6, ir::Policy::Fifo);
+        pool.enqueue(0.0, job(0, 2, 10.0, 0.0));
+        pool.enqueue(0.0, job(1, 2, 10.0, 0.0));
+        assert_eq!(granted_at(&mut pool, 0.0), vec![0, 1]);
+        pool.enqueue(0.0, job(2, 4, 5.0, 0.0));
+        pool.enqueue(0.0, job(3, 2, 50.0, 0.0));
+        assert_eq!(granted_at(&mut pool, 0.0), vec![3]);
+    }
+
+    #[test]
+    fn without_backfilling_a_blocked_head_holds_everyone() {
+        let mut pool = pool(4, ir::Policy::Fifo);
+        pool.enqueue(0.0, job(0, 3, 10.0, 0.0));
+        pool.enqueue(0.0, job(1, 4, 7.0, 0.0));
+        pool.enqueue(0.0, job(2, 1, 5.0, 0.0));
+        assert_eq!(granted_at(&mut pool, 0.0), vec![0]);
     }
 
     /// The instances of every request the pool grants now, in order.
@@ -514,6 +808,7 @@ mod tests {
             &ir::Pool {
                 capacity: 2,
                 policy: ir::Policy::Fifo,
+                backfill: false,
                 cost_per_slot_hour: 0.0,
                 autoscale: None,
             },

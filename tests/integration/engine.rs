@@ -58,6 +58,7 @@ fn pool(name: &str, capacity: u32, policy: ir::Policy) -> ir::Resource {
         kind: ir::ResourceKind::Pool(ir::Pool {
             capacity,
             policy,
+            backfill: false,
             cost_per_slot_hour: 0.0,
             autoscale: None,
         }),
@@ -947,6 +948,7 @@ fn autoscale_adds_slots_while_the_queue_stays_long_and_releases_idle_ones() {
         kind: ir::ResourceKind::Pool(ir::Pool {
             capacity: 1,
             policy: ir::Policy::Fifo,
+            backfill: false,
             cost_per_slot_hour: 3.6,
             autoscale: Some(ir::Autoscale {
                 min: 1,
@@ -1348,4 +1350,45 @@ fn the_philly_replay_holds_each_jobs_gpus_for_its_run_time() {
         (busy - expected_busy).abs() <= 1e-9 * expected_busy,
         "pipesim {busy} busy GPUs, the trace {expected_busy}"
     );
+}
+
+#[test]
+fn a_backfilling_pool_starts_short_narrow_steps_beside_a_blocked_wide_one() {
+    // Four GPUs. At t = 0 a job takes three for 100 s; at 1 a four-GPU job must wait for
+    // it (until 100); at 2 a one-GPU job of 50 s fits in the free GPU and ends before 100,
+    // so a backfilling pool starts it at once; at 3 a one-GPU job of 200 s would delay the
+    // four-GPU job, so it waits in both.
+    let jobs = "submitted,gpus,runtime\n0,3,100\n1,4,10\n2,1,50\n3,1,200\n";
+    let text = |backfill: bool| {
+        format!(
+            r#"
+scenario wide {{ horizon = 1h  drain = true }}
+resource gpu {{ kind = pool  capacity = 4  backfill = {backfill} }}
+pipeline job {{
+  gpus    = 1
+  runtime = 1min
+  task {{ on = gpu  units = gpus  duration = runtime }}
+}}
+arrivals recorded {{
+  trace       = "jobs.csv"
+  time_column = "submitted"
+  pipeline    = job
+  row {{ gpus = row.gpus  runtime = row.runtime * 1s }}
+}}
+"#
+        )
+    };
+    let starts = |backfill: bool| -> Vec<f64> {
+        let s = lower_with_files(&text(backfill), &[("jobs.csv", jobs)]);
+        let (_, rows) = run_traced(&s, 0);
+        let mut by_arrival: Vec<(f64, f64)> = rows
+            .steps
+            .iter()
+            .map(|step| (step.ready, step.start))
+            .collect();
+        by_arrival.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        by_arrival.into_iter().map(|(_, start)| start).collect()
+    };
+    assert_eq!(starts(false), [0.0, 100.0, 110.0, 110.0]);
+    assert_eq!(starts(true), [0.0, 100.0, 2.0, 110.0]);
 }
