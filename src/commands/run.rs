@@ -16,6 +16,7 @@ use crate::output::records::{self, Record};
 use crate::output::run_dir::{self, RunDir};
 use crate::output::summary::{self, Summary};
 use crate::output::{influx, table, traces};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Instant;
 
@@ -218,9 +219,15 @@ fn print_summary(format: RunFormat, summary: &Summary, plan: &Plan) {
             for name in missing {
                 eprintln!("warning: metric `{name}` of `experiment.metrics` was not measured");
             }
+            // On a terminal, as wide as it is; into a file or a pipe, one table whatever
+            // its width (scripts and diffs see the same layout on every machine).
+            let width = std::io::stdout()
+                .is_terminal()
+                .then(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
+                .flatten();
             print!(
                 "{}",
-                table::run_table(summary, &columns, plan.replications, plan.confidence)
+                table::run_table(summary, &columns, plan.replications, plan.confidence, width)
             );
         }
     }

@@ -206,13 +206,73 @@ pub fn run_columns(summary: &Summary, chosen: &[String]) -> (Vec<String>, Vec<St
     (columns, missing)
 }
 
+/// Like [`render`], but when the table is wider than `width` its columns after the first
+/// `left` (the params) are split into several tables, each no wider than `width` where one
+/// column allows, each repeating the `left` columns, one after the other: a terminal shows
+/// them without wrapping lines. `None` never splits (output to a file or a pipe).
+pub fn render_fitted(
+    headers: &[String],
+    rows: &[Vec<String>],
+    left: usize,
+    width: Option<usize>,
+) -> String {
+    let column_width = |i: usize| {
+        rows.iter()
+            .map(|row| row.get(i).map_or(0, |c| c.chars().count()))
+            .chain([headers[i].chars().count()])
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = (0..headers.len()).map(column_width).collect();
+    // Two spaces between columns.
+    let span = |columns: &[usize]| -> usize {
+        columns.iter().map(|&i| widths[i]).sum::<usize>() + 2 * columns.len().saturating_sub(1)
+    };
+    let all: Vec<usize> = (0..headers.len()).collect();
+    let Some(width) = width.filter(|&w| span(&all) > w) else {
+        return render(headers, rows, left);
+    };
+    let fixed: Vec<usize> = (0..left.min(headers.len())).collect();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut current = fixed.clone();
+    for i in left..headers.len() {
+        let mut tried = current.clone();
+        tried.push(i);
+        if span(&tried) > width && current.len() > fixed.len() {
+            groups.push(std::mem::replace(&mut current, fixed.clone()));
+            current.push(i);
+        } else {
+            current = tried;
+        }
+    }
+    if current.len() > fixed.len() || groups.is_empty() {
+        groups.push(current);
+    }
+    let tables: Vec<String> = groups
+        .iter()
+        .map(|group| {
+            let pick = |cells: &[String]| -> Vec<String> {
+                group
+                    .iter()
+                    .map(|&i| cells.get(i).cloned().unwrap_or_default())
+                    .collect()
+            };
+            let rows: Vec<Vec<String>> = rows.iter().map(|row| pick(row)).collect();
+            render(&pick(headers), &rows, fixed.len())
+        })
+        .collect();
+    tables.join("\n")
+}
+
 /// The console table of a run: a title line, then one row per sweep point with its params and
-/// the metric `columns`, means ± confidence half-widths.
+/// the metric `columns`, means ± confidence half-widths; split into several tables when wider
+/// than `width` (see [`render_fitted`]).
 pub fn run_table(
     summary: &Summary,
     columns: &[String],
     replications: u32,
     confidence: f64,
+    width: Option<usize>,
 ) -> String {
     let params: Vec<String> = summary
         .points
@@ -245,7 +305,7 @@ pub fn run_table(
             row
         })
         .collect();
-    out.push_str(&render(&headers, &rows, params.len()));
+    out.push_str(&render_fitted(&headers, &rows, params.len(), width));
     out
 }
 
@@ -312,6 +372,36 @@ mod tests {
             format_value("link.storage.bytes", Some(0.0), Some(2.714e10)),
             "0.0 GB ± 27.1"
         );
+    }
+
+    #[test]
+    fn a_table_wider_than_the_terminal_is_split_repeating_the_params() {
+        let headers: Vec<String> = [
+            "gpu.capacity",
+            "pipeline.wait.mean",
+            "pipeline.wait.p95",
+            "resource.gpu.utilization",
+        ]
+        .map(String::from)
+        .to_vec();
+        let rows = vec![
+            ["4", "12.3 min ± 0.4", "1.02 h ± 0.10", "91.2% ± 0.3"]
+                .map(String::from)
+                .to_vec(),
+            ["16", "1.0 s", "2.0 s", "22.8% ± 0.1"]
+                .map(String::from)
+                .to_vec(),
+        ];
+        let whole = render(&headers, &rows, 1);
+        // Wide enough, or not a terminal: one table.
+        assert_eq!(render_fitted(&headers, &rows, 1, Some(200)), whole);
+        assert_eq!(render_fitted(&headers, &rows, 1, None), whole);
+        let split = render_fitted(&headers, &rows, 1, Some(60));
+        insta::assert_snapshot!(split);
+        assert!(split.lines().all(|l| l.chars().count() <= 60), "{split}");
+        // Too narrow for even one metric beside the params: one metric per table.
+        let narrow = render_fitted(&headers, &rows, 1, Some(10));
+        assert_eq!(narrow.matches("gpu.capacity").count(), 3, "{narrow}");
     }
 
     #[test]
