@@ -750,20 +750,9 @@ mod tests {
         assert_eq!(granted_at(&mut pool, 0.0), vec![3]);
     }
 
-    #[test]
-    fn without_backfilling_a_blocked_head_holds_everyone() {
-        let mut pool = pool(4, ir::Policy::Fifo);
-        pool.enqueue(0.0, job(0, 3, 10.0, 0.0));
-        pool.enqueue(0.0, job(1, 4, 7.0, 0.0));
-        pool.enqueue(0.0, job(2, 1, 5.0, 0.0));
-        assert_eq!(granted_at(&mut pool, 0.0), vec![0]);
-    }
-
-    /// The instances of every request the pool grants now, in order.
+    /// The instances of every request the pool grants at time 0, in order.
     fn granted(pool: &mut PoolState) -> Vec<u32> {
-        std::iter::from_fn(|| pool.grant(0.0))
-            .map(|r| r.instance)
-            .collect()
+        granted_at(pool, 0.0)
     }
 
     #[test]
