@@ -210,6 +210,10 @@ pub const CODES: &[(&str, &str)] = &[
         TRACE_ROWS_DROPPED,
         "trace rows outside the scenario's horizon, which are ignored",
     ),
+    (
+        ARRIVALS_AFTER_HORIZON,
+        "arrivals that start at or after the horizon, so none arrive",
+    ),
 ];
 
 pub const READ_FAILED: &str = "E0101";
@@ -277,3 +281,4 @@ pub const CONSTANT_COMPARISON: &str = "W0402";
 pub const NEGATIVE_SAMPLES: &str = "W0501";
 pub const UNITS_OVER_POOL: &str = "W0601";
 pub const TRACE_ROWS_DROPPED: &str = "W0701";
+pub const ARRIVALS_AFTER_HORIZON: &str = "W0702";

@@ -2583,6 +2583,22 @@ impl<'a> Analyzer<'a> {
         };
         let start = window(self, "start");
         let stop = window(self, "stop");
+        if let (Some(Some(a)), Some(e)) = (start, self.value(prefix, &entries, "start")) {
+            if module == 0 && self.horizon > 0.0 && a >= self.horizon {
+                let horizon = self
+                    .horizon_text
+                    .clone()
+                    .unwrap_or_else(|| format!("{}s", show(self.horizon)));
+                self.diags.push(
+                    Diagnostic::warning(
+                        codes::ARRIVALS_AFTER_HORIZON,
+                        format!("{owner} start at {}, not before the {horizon} horizon: none arrive", self.text(e.span)),
+                    )
+                    .primary(e.span, "at or after the horizon")
+                    .help("`start` is a time from the scenario start: make it earlier, or the horizon longer"),
+                );
+            }
+        }
         if let (Some(Some(a)), Some(Some(b))) = (start, stop) {
             if b <= a {
                 if let Some(e) = self.value(prefix, &entries, "stop") {
