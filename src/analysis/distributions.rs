@@ -755,36 +755,44 @@ fn divide(a: Expr, b: Expr) -> Expr {
 /// The probability that a distribution with constant parameters samples below zero, when
 /// that can be known.
 pub fn negative_probability(d: &Distribution) -> Option<f64> {
+    probability_below(d, 0.0)
+}
+
+/// `P(X < t)` for a distribution with constant parameters, for the ones that can go below
+/// zero (normal, uniform, triangular, empirical); 0 for the others when `t <= 0` (they never
+/// go negative), `None` when it is not known.
+pub fn probability_below(d: &Distribution, t: f64) -> Option<f64> {
     match d {
         Distribution::Normal { mean, sd } => {
             let (mean, sd) = (const_num(mean)?, const_num(sd)?);
-            (sd > 0.0)
-                .then(|| 0.5 * statrs::function::erf::erfc(mean / sd / std::f64::consts::SQRT_2))
+            (sd > 0.0).then(|| {
+                0.5 * statrs::function::erf::erfc((mean - t) / sd / std::f64::consts::SQRT_2)
+            })
         }
         Distribution::Uniform { min, max } => {
             let (lo, hi) = (const_num(min)?, const_num(max)?);
-            (hi > lo).then(|| ((0.0 - lo) / (hi - lo)).clamp(0.0, 1.0))
+            (hi > lo).then(|| ((t - lo) / (hi - lo)).clamp(0.0, 1.0))
         }
         Distribution::Triangular { min, mode, max } => {
             let (a, c, b) = (const_num(min)?, const_num(mode)?, const_num(max)?);
             if b <= a {
                 return None;
             }
-            Some(if 0.0 <= a {
+            Some(if t <= a {
                 0.0
-            } else if 0.0 >= b {
+            } else if t >= b {
                 1.0
-            } else if 0.0 <= c {
-                (0.0 - a).powi(2) / ((b - a) * (c - a)).max(f64::MIN_POSITIVE)
+            } else if t <= c {
+                (t - a).powi(2) / ((b - a) * (c - a)).max(f64::MIN_POSITIVE)
             } else {
-                1.0 - (b - 0.0).powi(2) / ((b - a) * (b - c)).max(f64::MIN_POSITIVE)
+                1.0 - (b - t).powi(2) / ((b - a) * (b - c)).max(f64::MIN_POSITIVE)
             })
         }
         Distribution::Empirical { values } => {
-            let below = values.iter().filter(|v| **v < 0.0).count();
+            let below = values.iter().filter(|v| **v < t).count();
             Some(below as f64 / values.len().max(1) as f64)
         }
-        _ => Some(0.0),
+        _ => (t <= 0.0).then_some(0.0),
     }
 }
 

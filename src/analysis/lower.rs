@@ -15,7 +15,7 @@
 use super::codes;
 use super::consts::{const_num, show};
 use super::dag::{self, StepNode};
-use super::distributions::negative_probability;
+use super::distributions::probability_below;
 use super::resolve::{self, did_you_mean, ModuleSymbols, Resolver, Target};
 use super::types::{Expect, Scope, Ty, Typed, Var};
 use super::units::Dim;
@@ -1031,16 +1031,37 @@ impl<'a> Analyzer<'a> {
 
     pub fn warn_negative(&mut self, e: &ir::Expr, span: Span, what: &str) {
         let mut worst: Option<(f64, &'static str)> = None;
-        fn visit(e: &ir::Expr, worst: &mut Option<(f64, &'static str)>) {
+        /// `P(e < t)` and the distribution's name, for a distribution shifted or scaled by
+        /// constants (`10s + normal(...)`, `2 * uniform(...)`).
+        fn below(e: &ir::Expr, t: f64) -> Option<(f64, &'static str)> {
+            use ir::BinaryOp::{Add, Div, Mul, Sub};
             match e {
                 ir::Expr::Dist(d) => {
-                    if let Some(p) = negative_probability(d) {
-                        let name = match **d {
-                            ir::Distribution::Normal { .. } => "normal",
-                            ir::Distribution::Uniform { .. } => "uniform",
-                            ir::Distribution::Triangular { .. } => "triangular",
-                            _ => "empirical",
-                        };
+                    let name = match **d {
+                        ir::Distribution::Normal { .. } => "normal",
+                        ir::Distribution::Uniform { .. } => "uniform",
+                        ir::Distribution::Triangular { .. } => "triangular",
+                        ir::Distribution::Empirical { .. } => "empirical",
+                        _ => return None,
+                    };
+                    Some((probability_below(d, t)?, name))
+                }
+                ir::Expr::Binary(op, l, r) => match (op, const_num(l), const_num(r)) {
+                    (Add, Some(c), None) => below(r, t - c),
+                    (Add, None, Some(c)) => below(l, t - c),
+                    (Sub, None, Some(c)) => below(l, t + c),
+                    (Mul, Some(k), None) if k > 0.0 => below(r, t / k),
+                    (Mul, None, Some(k)) if k > 0.0 => below(l, t / k),
+                    (Div, None, Some(k)) if k > 0.0 => below(l, t * k),
+                    _ => None,
+                },
+                _ => None,
+            }
+        }
+        fn visit(e: &ir::Expr, worst: &mut Option<(f64, &'static str)>) {
+            match e {
+                ir::Expr::Dist(_) | ir::Expr::Binary(..) => {
+                    if let Some((p, name)) = below(e, 0.0) {
                         if worst.is_none_or(|(w, _)| p > w) {
                             *worst = Some((p, name));
                         }

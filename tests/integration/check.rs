@@ -897,3 +897,33 @@ experiment {
     assert_eq!(codes, ["E0301", "E0804"], "{found:?}");
     assert!(found[1].1.contains("`pipeline.wiat.mean`"));
 }
+
+#[test]
+fn a_distribution_shifted_by_a_constant_is_checked_for_negative_samples() {
+    // `10s + normal(mean = 0s, sd = 5min)` is below zero about 48% of the time; shifted far
+    // enough it is not; scaling by a positive constant changes nothing.
+    let scenario = |duration: &str| {
+        format!(
+            "resource gpu {{ kind = pool  capacity = 4 }}
+pipeline classic {{ train {{ on = gpu  duration = {duration} }} }}
+"
+        )
+    };
+    let shifted = warnings_of(&scenario("10s + normal(mean = 0s, sd = 5min)"), &[]);
+    assert_eq!(shifted.len(), 1, "{shifted:?}");
+    assert_eq!(shifted[0].0, "W0501");
+    assert!(shifted[0].1.contains("about 49%"), "{shifted:?}");
+    assert_eq!(
+        warnings_of(&scenario("1h + normal(mean = 0s, sd = 5min)"), &[]),
+        vec![]
+    );
+    assert_eq!(
+        warnings_of(&scenario("normal(mean = 1h, sd = 5min) - 30min"), &[]),
+        vec![]
+    );
+    let scaled = warnings_of(&scenario("2 * uniform(min = -1min, max = 3min)"), &[]);
+    assert!(
+        scaled.len() == 1 && scaled[0].1.contains("about 25%"),
+        "{scaled:?}"
+    );
+}
