@@ -15,7 +15,9 @@
 //! variables, then for each step in source order: `when`, `on`, `units`, `duration`,
 //! `reads`, `writes`, `accuracy`, `pass`, `size_factor`, `accuracy_loss`) is drawn from its
 //! own stream, named by (arrivals declaration, sequence number). Steps are sampled even when
-//! their `when` turns out false, so the draws do not depend on any value.
+//! their `when` turns out false, so the draws do not depend on any value. An attribute that a
+//! replayed trace's `row { }` sets is evaluated from that expression and the instance's row
+//! instead of the template's (drawing only what it draws), in the template's order.
 //!
 //! Horizon: events at or after `horizon` are not processed; with `drain`, events of work
 //! already arrived still are (no new arrivals, monitor checks or drops). Pipelines still in
