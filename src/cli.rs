@@ -159,6 +159,10 @@ pub struct CompareArgs {
     /// Compare only B's sweep points where PATH has VALUE (repeatable), e.g. --b gpu.capacity=8
     #[arg(long = "b", value_name = "PATH=VALUE")]
     pub select_b: Vec<String>,
+    /// Use the paired t-test where both points ran the same seed and replications (common
+    /// random numbers: replication i of each drew the same workload), instead of Welch's
+    #[arg(long)]
+    pub paired: bool,
     /// Output format
     #[arg(long, value_enum, default_value_t = RunFormat::Table)]
     pub format: RunFormat,

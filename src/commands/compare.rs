@@ -1,6 +1,9 @@
 //! `pipesim compare RUN_A RUN_B`: for every metric of every sweep point the two runs share,
 //! both means with their confidence intervals, the difference `B - A` with its interval,
-//! Welch's t-test and a plain verdict.
+//! Welch's t-test and a plain verdict. With `--paired`, points whose replications share
+//! their random numbers (same seed, same replication numbers: common random numbers) are
+//! compared with the paired t-test instead, which removes the variance they have in common
+//! (LANGUAGE.md's contract promises Welch's test, so pairing is asked for).
 //!
 //! Points are matched by their params (two runs without sweeps, such as two files or two
 //! `--set`s, have one point each with empty params, so they match); runs that share no point
@@ -15,15 +18,14 @@
 //! PATH has VALUE, and points are then matched on their other params. With them, one run
 //! can be compared with itself: `compare RUN --a gpu.capacity=4 --b gpu.capacity=8` pairs
 //! each point at 4 GPUs with the point at 8 that has the same other params. Such points
-//! share their random streams (common random numbers), so their replications are positively
-//! correlated and Welch's test, which assumes independence, is conservative there.
+//! share their random streams: `--paired` compares them in pairs.
 
 use crate::cli::{CompareArgs, Exit, RunFormat};
 use crate::experiment::Params;
 use crate::output::manifest::Manifest;
 use crate::output::records::{self, Record};
 use crate::output::table;
-use crate::stats::{self, Estimate, WelchTest};
+use crate::stats::{self, Estimate, TTest};
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -42,7 +44,7 @@ pub fn main(args: &CompareArgs) -> Exit {
         (Ok(a), Ok(b)) => [a, b],
         (Err(message), _) | (_, Err(message)) => return super::fail(message),
     };
-    let comparison = match compare(&args.run_a, run_b, &selections) {
+    let comparison = match compare(&args.run_a, run_b, &selections, args.paired) {
         Ok(c) => c,
         Err(message) => return super::fail(message),
     };
@@ -101,7 +103,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    fn decide(metric: &str, test: Option<&WelchTest>, confidence: f64) -> Verdict {
+    fn decide(metric: &str, test: Option<&TTest>, confidence: f64) -> Verdict {
         let Some(test) = test.filter(|t| t.p_value.is_finite()) else {
             return Verdict::NotTestable;
         };
@@ -146,13 +148,15 @@ struct MetricComparison {
     name: String,
     a: Estimate,
     b: Estimate,
-    test: Option<WelchTest>,
+    test: Option<TTest>,
     verdict: Verdict,
 }
 
 struct PointComparison {
     params_a: Params,
     params_b: Params,
+    /// Whether the replications were paired (see [`paired_replications`]).
+    paired: bool,
     metrics: Vec<MetricComparison>,
 }
 
@@ -241,6 +245,25 @@ fn nothing_selected(run: &Path, points: &[Params], selection: &Selection) -> Str
     )
 }
 
+/// The replication numbers of a point, in order.
+fn replications_of(records: &[Record], point: usize) -> Vec<u32> {
+    let mut numbers: Vec<u32> = records
+        .iter()
+        .filter(|r| r.item.point == point)
+        .map(|r| r.item.replication)
+        .collect();
+    numbers.sort_unstable();
+    numbers
+}
+
+/// Whether two points' replications can be compared in pairs: the same seed and the same
+/// replication numbers, so replication `i` of each drew the same random numbers wherever
+/// the scenarios draw alike (common random numbers: a capacity or policy change leaves the
+/// workload as it was). The paired test then removes the variance they share.
+fn paired_replications(seeds: (u64, u64), replications: (&[u32], &[u32])) -> bool {
+    seeds.0 == seeds.1 && replications.0 == replications.1 && replications.0.len() >= 2
+}
+
 /// The replications' values of each metric of one point, in the order met.
 fn point_values(records: &[Record], point: usize) -> Vec<(String, Vec<f64>)> {
     let mut of_point: Vec<&Record> = records.iter().filter(|r| r.item.point == point).collect();
@@ -264,7 +287,12 @@ fn point_values(records: &[Record], point: usize) -> Vec<(String, Vec<f64>)> {
     metrics
 }
 
-fn compare(run_a: &Path, run_b: &Path, selections: &[Selection; 2]) -> Result<Comparison, String> {
+fn compare(
+    run_a: &Path,
+    run_b: &Path,
+    selections: &[Selection; 2],
+    pair: bool,
+) -> Result<Comparison, String> {
     let (manifest_a, manifest_b) = (Manifest::read(run_a)?, Manifest::read(run_b)?);
     let (records_a, records_b) = (records::read(run_a)?, records::read(run_b)?);
     let mut notes = Vec::new();
@@ -348,15 +376,31 @@ fn compare(run_a: &Path, run_b: &Path, selections: &[Selection; 2]) -> Result<Co
             run_b.display()
         ));
     }
-    let points = pairs
+    let mut unpaired = 0;
+    let points: Vec<PointComparison> = pairs
         .into_iter()
         .map(|(index_a, index_b)| {
+            let paired = pair
+                && paired_replications(
+                    (manifest_a.seed, manifest_b.seed),
+                    (
+                        &replications_of(&records_a, index_a),
+                        &replications_of(&records_b, index_b),
+                    ),
+                );
+            if pair && !paired {
+                unpaired += 1;
+            }
             let values_b = point_values(&records_b, index_b);
             let metrics = point_values(&records_a, index_a)
                 .into_iter()
                 .filter_map(|(name, values_a)| {
                     let (_, values_b) = values_b.iter().find(|(n, _)| *n == name)?;
-                    let test = stats::welch_test(&values_a, values_b, confidence);
+                    let test = if paired {
+                        stats::paired_test(&values_a, values_b, confidence)
+                    } else {
+                        stats::welch_test(&values_a, values_b, confidence)
+                    };
                     let (a, b) = (
                         stats::estimate(&values_a, confidence),
                         stats::estimate(values_b, confidence),
@@ -378,10 +422,17 @@ fn compare(run_a: &Path, run_b: &Path, selections: &[Selection; 2]) -> Result<Co
             PointComparison {
                 params_a: manifest_a.points[index_a].clone(),
                 params_b: manifest_b.points[index_b].clone(),
+                paired,
                 metrics,
             }
         })
         .collect();
+    if unpaired > 0 {
+        notes.push(format!(
+            "{unpaired} point{} ran with a different seed or other replications in A and B, so Welch's test is used there instead of the paired one",
+            if unpaired == 1 { "" } else { "s" }
+        ));
+    }
     Ok(Comparison {
         run_a: run_a.display().to_string(),
         run_b: run_b.display().to_string(),
@@ -438,6 +489,7 @@ impl Comparison {
                 if p.params_b != p.params_a {
                     point["params_b"] = json!(p.params_b);
                 }
+                point["test"] = json!(if p.paired { "paired" } else { "welch" });
                 point["metrics"] = Value::Object(metrics);
                 point
             })
@@ -451,8 +503,20 @@ impl Comparison {
     }
 
     pub fn to_table(&self) -> String {
+        let test = match (
+            self.points.iter().all(|p| p.paired),
+            self.points.iter().any(|p| p.paired),
+        ) {
+            (true, _) => {
+                "a paired t-test (same seed: replication i of A and B share their random numbers)"
+            }
+            (false, true) => {
+                "a paired t-test where replications share their random numbers, else Welch's"
+            }
+            (false, false) => "Welch's t-test",
+        };
         let mut out = format!(
-            "A = {}\nB = {}\nmeans ± {}% confidence half-widths; B - A with Welch's t-test, significant when p < {}\n",
+            "A = {}\nB = {}\nmeans ± {}% confidence half-widths; B - A with {test}, significant when p < {}\n",
             self.run_a,
             self.run_b,
             table::format_percent(self.confidence),
@@ -516,8 +580,8 @@ fn format_p_threshold(alpha: f64) -> String {
 mod tests {
     use super::*;
 
-    fn test_with(difference: f64, p_value: f64) -> WelchTest {
-        WelchTest {
+    fn test_with(difference: f64, p_value: f64) -> TTest {
+        TTest {
             difference,
             ci: 1.0,
             t: 0.0,

@@ -11,7 +11,7 @@
 
 mod welch;
 
-pub use welch::{welch_test, WelchTest};
+pub use welch::{paired_test, welch_test, TTest};
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 

@@ -319,6 +319,42 @@ fn compare_tells_a_real_difference_from_noise() {
     assert_eq!(wait["verdict"], "b_better", "{wait}");
     assert!(wait["difference"].as_f64().unwrap() < 0.0, "{wait}");
     assert_eq!(wait["a"]["n"], 8);
+    assert_eq!(
+        json["points"][0]["test"], "welch",
+        "Welch's test unless asked"
+    );
+
+    // One seed: replication i of each run draws the same workload (common random numbers).
+    // Paired, the arrivals, which no capacity changes, differ by exactly nothing, and the
+    // training service times' difference (the completed sets differ) is known more closely.
+    let paired: serde_json::Value = serde_json::from_slice(
+        &sandbox
+            .ok(&[
+                "compare",
+                "one-gpu",
+                "four-gpus",
+                "--paired",
+                "--format",
+                "json",
+            ])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(paired["points"][0]["test"], "paired");
+    let arrived = compared(&paired, "pipeline.arrived");
+    assert_eq!(
+        (arrived["difference"].as_f64(), arrived["ci"].as_f64()),
+        (Some(0.0), Some(0.0))
+    );
+    let service = "step.job.train.service.mean";
+    let (welch_ci, paired_ci) = (
+        compared(&json, service)["ci"].as_f64().unwrap(),
+        compared(&paired, service)["ci"].as_f64().unwrap(),
+    );
+    assert!(
+        paired_ci < welch_ci,
+        "paired ±{paired_ci} against Welch ±{welch_ci}"
+    );
 
     // Two seeds of one configuration: the same system, so no difference at the 95% level.
     // (With fixed seeds this is deterministic; a true null gives p < 0.05 one time in 20,
@@ -331,6 +367,10 @@ fn compare_tells_a_real_difference_from_noise() {
         "json",
     ]);
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        json["points"][0]["test"], "welch",
+        "different seeds: independent"
+    );
     let wait = compared(&json, "pipeline.wait.mean");
     assert!(wait["p"].as_f64().unwrap() >= 0.05, "{wait}");
     assert_eq!(wait["verdict"], "no_significant_difference", "{wait}");
