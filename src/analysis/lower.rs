@@ -2750,9 +2750,14 @@ impl<'a> Analyzer<'a> {
                             Diagnostic::error(
                                 codes::NON_NUMERIC_DATA,
                                 format!(
-                                    "`{}` line {}: `{cell}` in column `{}` is not a number",
+                                    "`{}` line {}: {} in column `{}` is not a number",
                                     table.name,
                                     row + 2,
+                                    if cell.is_empty() {
+                                        "the empty cell".to_string()
+                                    } else {
+                                        format!("`{cell}`")
+                                    },
                                     table.headers[column]
                                 ),
                             )

@@ -927,3 +927,41 @@ pipeline classic {{ train {{ on = gpu  duration = {duration} }} }}
         "{scaled:?}"
     );
 }
+
+#[test]
+fn a_replayed_row_with_an_empty_cell_is_named_by_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("jobs.csv"), "t,gpus\n0,1\n60,\n120,2\n").unwrap();
+    let path = dir.path().join("replay.pipesim");
+    std::fs::write(
+        &path,
+        r#"resource gpu { kind = pool  capacity = 4 }
+pipeline job {
+  gpus = 1
+  task { on = gpu  units = gpus  duration = 1min }
+}
+arrivals recorded {
+  trace       = "jobs.csv"
+  time_column = "t"
+  pipeline    = job
+  row { gpus = row.gpus }
+}
+"#,
+    )
+    .unwrap();
+    let checked = frontend::check_file(&path, &[]);
+    let found: Vec<(&str, String)> = checked
+        .diagnostics()
+        .0
+        .iter()
+        .map(|d| (d.code, d.message.clone()))
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "E0508");
+    assert!(
+        found[0]
+            .1
+            .ends_with("line 3: the empty cell in column `gpus` is not a number"),
+        "{found:?}"
+    );
+}
