@@ -350,6 +350,8 @@ pub enum VarRef {
     Model(ModelVar),
     /// A value of the replayed trace row that started the instance ([`RowAttributes`]).
     Column(u32),
+    /// The same for a column of labels: the value is the label whose id it holds.
+    LabelColumn(u32),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

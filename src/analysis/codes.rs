@@ -144,7 +144,7 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     (
         NON_NUMERIC_DATA,
-        "a data file column holds a value that is not a number or a date-time",
+        "a data file column holds a value of the wrong kind: not a number, a date-time or a label the attribute can hold",
     ),
     // Pipelines and steps.
     (DUPLICATE_STEP, "two steps of one pipeline share a name"),

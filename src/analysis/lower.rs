@@ -240,12 +240,16 @@ pub struct Analyzer<'a> {
     template_vars: HashMap<ir::PipelineId, Vec<Var>>,
     /// While a `row { }` block is typed: the trace's table, and the columns read so far
     /// (`row.X` is [`ir::VarRef::Column`] `k` for the `k`-th distinct column read, with
-    /// where it is first read).
-    pub row_columns: Option<(super::data::Table, Vec<(usize, Span)>)>,
+    /// where it is first read, and for a label column the labels its cells may hold).
+    pub row_columns: Option<(super::data::Table, Vec<RowColumn>)>,
     /// Names of the resources and pipelines that did not lower (their errors reported):
     /// metrics that name them are not checked, since their kind or steps are unknown.
     pub broken_decls: Vec<String>,
 }
+
+/// A column a `row { }` block reads: its index in the trace, where it is first read, and,
+/// read as labels, the labels its cells may hold (else it is read as numbers).
+pub type RowColumn = (usize, Span, Option<BTreeSet<ir::LabelId>>);
 
 /// A step's constant `units` and the pools its `on` can name, for [`codes::UNITS_OVER_POOL`].
 struct UnitsCheck {
@@ -2677,7 +2681,27 @@ impl<'a> Analyzer<'a> {
         let mut attributes = Vec::new();
         for attr in &entries.attrs {
             let name = attr.name.name.as_str();
-            let typed = self.expr(&attr.value, &scope);
+            // A label attribute takes a column's cells as labels: those every template's
+            // attribute can hold.
+            let label_sets: Vec<BTreeSet<ir::LabelId>> = templates
+                .iter()
+                .filter_map(|t| self.template_vars.get(t)?.iter().find(|v| v.name == name))
+                .filter_map(|v| match &v.ty {
+                    Ty::Labels(set) => Some(set.clone()),
+                    _ => None,
+                })
+                .collect();
+            let typed = match label_sets.split_first() {
+                None => self.expr(&attr.value, &scope),
+                Some((first, rest)) => {
+                    let allowed: BTreeSet<ir::LabelId> = first
+                        .iter()
+                        .copied()
+                        .filter(|label| rest.iter().all(|set| set.contains(label)))
+                        .collect();
+                    self.row_label_column(&attr.value, name, allowed)
+                }
+            };
             let mut slots = Vec::new();
             for &template in &templates {
                 let var = self
@@ -2698,15 +2722,21 @@ impl<'a> Analyzer<'a> {
                             }
                             Ty::AnyNum => Expect::Dim(Dim::NONE),
                             Ty::Error => continue,
+                            // Read from the column as labels above (or reported there).
+                            Ty::Labels(_) => {
+                                ok &= typed.ty != Ty::Error;
+                                slots.push((template, var.slot));
+                                continue;
+                            }
                             ref other => {
                                 let found = self.describe(other);
                                 self.diags.push(
                                     Diagnostic::error(
                                         codes::TYPE_MISMATCH,
-                                        format!("`row` can set only numeric attributes, and `{name}` of pipeline `{template_name}` is {found}"),
+                                        format!("`row` can set only numbers and labels, and `{name}` of pipeline `{template_name}` is {found}"),
                                     )
-                                    .primary(attr.name.span, "not a number")
-                                    .help("a trace's columns are numbers: set a numeric attribute, and derive others from it in the template"),
+                                    .primary(attr.name.span, "neither a number nor a label")
+                                    .help("set a numeric or label attribute from the trace, and derive others from it in the template"),
                                 );
                                 ok = false;
                                 continue;
@@ -2741,8 +2771,37 @@ impl<'a> Analyzer<'a> {
         // The columns read, parsed for the rows kept, row-major.
         let mut values = Vec::with_capacity(kept.len() * used.len());
         for &row in kept {
-            for &(column, read_at) in &used {
+            for (column, read_at, labels) in &used {
+                let (column, read_at) = (*column, *read_at);
                 let cell = table.rows[row].get(column).map(|c| c.trim()).unwrap_or("");
+                if let Some(labels) = labels {
+                    // A label id, exact as an `f64` (ids are small).
+                    match self.label_ids.get(cell).filter(|id| labels.contains(id)) {
+                        Some(&id) => values.push(f64::from(id)),
+                        None => {
+                            let mut names: Vec<String> = labels
+                                .iter()
+                                .map(|&l| format!("`{}`", self.label_name(l)))
+                                .collect();
+                            names.sort();
+                            self.diags.push(
+                                Diagnostic::error(
+                                    codes::NON_NUMERIC_DATA,
+                                    format!(
+                                        "`{}` line {}: `{cell}` in column `{}` is not a label the attribute can hold",
+                                        table.name,
+                                        row + 2,
+                                        table.headers[column]
+                                    ),
+                                )
+                                .primary(read_at, "reads that column as labels")
+                                .help(format!("the labels it can hold are {}: fix the row, or add the label to the template's attribute", names.join(", "))),
+                            );
+                            return None;
+                        }
+                    }
+                    continue;
+                }
                 match cell.parse::<f64>() {
                     Ok(v) if v.is_finite() => values.push(v),
                     _ => {
@@ -2774,6 +2833,54 @@ impl<'a> Analyzer<'a> {
             width: used.len() as u32,
             attributes,
         })
+    }
+
+    /// `ATTR = row.COLUMN` for a label attribute: the column's cells are labels among
+    /// `allowed` (checked when the rows are read). Anything but a bare column is reported.
+    fn row_label_column(
+        &mut self,
+        value: &ast::Expr,
+        name: &str,
+        allowed: BTreeSet<ir::LabelId>,
+    ) -> Typed {
+        let column = match &value.kind {
+            ast::ExprKind::Path(path) if path.parts.len() == 2 && path.parts[0].name == "row" => {
+                Some(path)
+            }
+            _ => None,
+        };
+        let (Some(path), Some((table, mut used))) = (column, self.row_columns.take()) else {
+            self.diags.push(
+                Diagnostic::error(
+                    codes::TYPE_MISMATCH,
+                    format!("`{name}` is a label: `row` sets it from a column as it is"),
+                )
+                .primary(value.span, "not a column")
+                .help(format!("write `{name} = row.COLUMN`; the column's cells must be labels `{name}` can hold")),
+            );
+            return Typed::error();
+        };
+        let typed = match self.find_column(&table, &path.parts[1].name, path.parts[1].span) {
+            Some(index) => {
+                let k = match used
+                    .iter()
+                    .position(|(c, _, labels)| *c == index && labels.as_ref() == Some(&allowed))
+                {
+                    Some(k) => k,
+                    None => {
+                        used.push((index, path.span, Some(allowed.clone())));
+                        used.len() - 1
+                    }
+                };
+                Typed {
+                    ty: Ty::Labels(allowed),
+                    ir: ir::Expr::Var(ir::VarRef::LabelColumn(k as u32)),
+                }
+            }
+            None => Typed::error(),
+        };
+        self.row_columns = Some((table, used));
+        typed
     }
 
     /// `arrivals.pipeline`: a template, or a `choice` of templates.

@@ -725,10 +725,13 @@ impl Analyzer<'_> {
         let mut used = used;
         let typed = match column {
             Some(column) => {
-                let k = match used.iter().position(|&(c, _)| c == column) {
+                let k = match used
+                    .iter()
+                    .position(|(c, _, labels)| *c == column && labels.is_none())
+                {
                     Some(k) => k,
                     None => {
-                        used.push((column, path.span));
+                        used.push((column, path.span, None));
                         used.len() - 1
                     }
                 };

@@ -65,7 +65,7 @@ pub const OTHER_KEYWORDS: &[Entry] = &[
 pub const NESTED_BLOCKS: &[Entry] = &[
     e("autoscale", "`autoscale { min max step when_queue_above for idle_release provision }` on a pool: slots are added while the queue stays above the threshold, with a provisioning delay, and released after being idle."),
     e("model", "`model { drift = ... }` in a pipeline: the deployed model's accuracy drifts, as a rate (`0.4%/d`) or as a time to a sudden drop of `drop`."),
-    e("row", "`row { ATTR = EXPR ... }` in arrivals that replay a `trace`: sets the started template's numeric attributes from each row, reading its columns as `row.COLUMN` (`gpus = row.num_gpus`, `runtime = row.duration * 1s`)."),
+    e("row", "`row { ATTR = EXPR ... }` in arrivals that replay a `trace`: sets the started template's attributes from each row, reading its columns as `row.COLUMN` (`gpus = row.num_gpus`, `runtime = row.duration * 1s`, a label attribute as `framework = row.framework`)."),
 ];
 
 /// Scheduling policies of a pool (`policy = ...`).

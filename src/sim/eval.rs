@@ -6,7 +6,7 @@
 //! caller's stream in a fixed way (see each arm), so the number of draws an expression makes
 //! depends only on the values it sees, never on the simulation state.
 
-use crate::ir::{BinaryOp, Distribution, Expr, Func, ModelVar, Value, VarRef};
+use crate::ir::{BinaryOp, Distribution, Expr, Func, LabelId, ModelVar, Value, VarRef};
 use crate::sim::rng::Stream;
 use rand::Rng;
 use rand_distr::{Distribution as _, Gamma, Poisson, StandardNormal};
@@ -64,6 +64,10 @@ fn eval_node(expr: &Expr, context: &Context<'_>, rng: &mut Stream) -> Value {
                 .copied()
                 .unwrap_or(f64::NAN),
         ),
+        Expr::Var(VarRef::LabelColumn(column)) => match context.columns.get(*column as usize) {
+            Some(&id) => Value::Label(id as LabelId),
+            None => Value::Num(f64::NAN),
+        },
         Expr::Var(VarRef::Model(variable)) => match context.model {
             Some(model) => Value::Num(match variable {
                 ModelVar::Accuracy => model.accuracy,

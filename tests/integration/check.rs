@@ -965,3 +965,64 @@ arrivals recorded {
         "{found:?}"
     );
 }
+
+#[test]
+fn a_label_column_holds_only_labels_the_attribute_can_take() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("jobs.csv"),
+        "t,framework\n0,sklearn\n60,pytorch\n",
+    )
+    .unwrap();
+    let scenario = |value: &str| {
+        format!(
+            r#"resource gpu {{ kind = pool  capacity = 4 }}
+pipeline job {{
+  framework = choice {{ tensorflow: 0.5, sklearn: 0.5 }}
+  task {{ on = gpu  duration = 1min }}
+}}
+arrivals recorded {{
+  trace       = "jobs.csv"
+  time_column = "t"
+  pipeline    = job
+  row {{ framework = {value} }}
+}}
+"#
+        )
+    };
+    let found = |value: &str| -> Vec<(&'static str, String, Option<String>)> {
+        let path = dir.path().join("replay.pipesim");
+        std::fs::write(&path, scenario(value)).unwrap();
+        let checked = frontend::check_file(&path, &[]);
+        checked
+            .diagnostics()
+            .0
+            .iter()
+            .map(|d| (d.code, d.message.clone(), d.help.clone()))
+            .collect()
+    };
+    let unknown = found("row.framework");
+    assert_eq!(unknown.len(), 1, "{unknown:?}");
+    assert_eq!(unknown[0].0, "E0508");
+    assert!(
+        unknown[0].1.ends_with(
+            "line 3: `pytorch` in column `framework` is not a label the attribute can hold"
+        ),
+        "{unknown:?}"
+    );
+    assert!(
+        unknown[0]
+            .2
+            .as_deref()
+            .unwrap_or("")
+            .contains("`sklearn`, `tensorflow`"),
+        "{unknown:?}"
+    );
+    let computed = found("row.framework + 1");
+    assert_eq!(computed.len(), 1, "{computed:?}");
+    assert_eq!(computed[0].0, "E0301");
+    assert!(
+        computed[0].1.contains("`framework` is a label"),
+        "{computed:?}"
+    );
+}

@@ -1392,3 +1392,38 @@ arrivals recorded {{
     assert_eq!(starts(false), [0.0, 100.0, 110.0, 110.0]);
     assert_eq!(starts(true), [0.0, 100.0, 2.0, 110.0]);
 }
+
+#[test]
+fn a_label_column_routes_each_replayed_job() {
+    // The trace says which framework each job used; the template sends tensorflow to the
+    // GPU pool and the rest to the CPU pool.
+    let jobs = "t,framework\n0,tensorflow\n10,sklearn\n20,tensorflow\n30,sparkml\n";
+    let text = r#"
+scenario routed { horizon = 1h  drain = true }
+resource cpu { kind = pool  capacity = 4 }
+resource gpu { kind = pool  capacity = 4 }
+pipeline job {
+  framework = choice { tensorflow: 0.5, sparkml: 0.3, sklearn: 0.2 }
+  train { on = match framework { tensorflow => gpu, _ => cpu }  duration = 1min }
+}
+arrivals recorded {
+  trace       = "jobs.csv"
+  time_column = "t"
+  pipeline    = job
+  row { framework = row.framework }
+}
+"#;
+    let s = lower_with_files(text, &[("jobs.csv", jobs)]);
+    let (_, rows) = run_traced(&s, 0);
+    let gpu = s.resources.iter().position(|r| r.name == "gpu").unwrap() as u32;
+    let mut on_gpu: Vec<(f64, bool)> = rows
+        .steps
+        .iter()
+        .map(|step| (step.ready, step.resource == Some(gpu)))
+        .collect();
+    on_gpu.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    assert_eq!(
+        on_gpu,
+        [(0.0, true), (10.0, false), (20.0, true), (30.0, false)]
+    );
+}
