@@ -255,9 +255,17 @@ pub type RowColumn = (usize, Span, Option<BTreeSet<ir::LabelId>>);
 struct UnitsCheck {
     /// The template, filled in when its pipeline is lowered.
     pipeline: Option<ir::PipelineId>,
-    units: f64,
+    units: UnitsFrom,
     span: Span,
     pools: Vec<ir::ResourceId>,
+}
+
+/// Where a checked `units` comes from.
+enum UnitsFrom {
+    Constant(f64),
+    /// A template attribute (`units = gpus`), checked against the rows of a replayed trace
+    /// that set it from a column.
+    Attribute(u32),
 }
 
 impl<'a> Analyzer<'a> {
@@ -1017,17 +1025,35 @@ impl<'a> Analyzer<'a> {
                     Some(a) => (a.max.max(spec.capacity), "its `autoscale.max`"),
                     None => (spec.capacity, "its `capacity`"),
                 };
-                let units = check.units.round();
-                if units > f64::from(most) {
-                    let slots = if most == 1 { "slot" } else { "slots" };
-                    self.diags.push(
-                        Diagnostic::warning(
-                            codes::UNITS_OVER_POOL,
-                            format!("the step asks for {} units of `{name}`, which never has more than {most} {slots}", show(units)),
-                        )
-                        .primary(check.span, format!("more than `{name}` can hold; the step gets all {most} {slots} instead"))
-                        .help(format!("ask for at most {most} units, or make `{name}` bigger ({what})")),
-                    );
+                let slots = if most == 1 { "slot" } else { "slots" };
+                match check.units {
+                    UnitsFrom::Constant(units) => {
+                        let units = units.round();
+                        if units > f64::from(most) {
+                            self.diags.push(
+                                Diagnostic::warning(
+                                    codes::UNITS_OVER_POOL,
+                                    format!("the step asks for {} units of `{name}`, which never has more than {most} {slots}", show(units)),
+                                )
+                                .primary(check.span, format!("more than `{name}` can hold; the step gets all {most} {slots} instead"))
+                                .help(format!("ask for at most {most} units, or make `{name}` bigger ({what})")),
+                            );
+                        }
+                    }
+                    UnitsFrom::Attribute(slot) => {
+                        for (arrivals, (over, largest)) in rows_over(arrivals, pipeline, slot, most)
+                        {
+                            let rows = if over == 1 { "row" } else { "rows" };
+                            self.diags.push(
+                                Diagnostic::warning(
+                                    codes::UNITS_OVER_POOL,
+                                    format!("{over} replayed {rows} of `{arrivals}` ask for more units of `{name}` than it ever has ({most} {slots}), up to {}", show(largest)),
+                                )
+                                .primary(check.span, format!("set from the trace; those steps get all {most} {slots} instead"))
+                                .help(format!("make `{name}` bigger ({what}), or leave the wider jobs out of the trace")),
+                            );
+                        }
+                    }
                 }
             }
         }
@@ -2147,7 +2173,14 @@ impl<'a> Analyzer<'a> {
                     }
                 }
                 self.warn_negative(&t.ir, e.span, "units");
-                if let (Some(units), Some(on)) = (const_num(&t.ir), &on) {
+                let from = match (const_num(&t.ir), &t.ir) {
+                    (Some(units), _) => Some(UnitsFrom::Constant(units)),
+                    (None, ir::Expr::Var(ir::VarRef::Instance(slot))) => {
+                        Some(UnitsFrom::Attribute(*slot))
+                    }
+                    _ => None,
+                };
+                if let (Some(units), Some(on)) = (from, &on) {
                     let mut pools = Vec::new();
                     resources_named(on, &mut pools);
                     self.units_checks.push(UnitsCheck {
@@ -3178,6 +3211,42 @@ pub fn default_start_unix() -> i64 {
     chrono::DateTime::parse_from_rfc3339(DEFAULT_START)
         .map(|t| t.timestamp())
         .unwrap_or(1546819200)
+}
+
+/// For each replayed arrivals declaration whose `row { }` sets attribute `slot` of `template`
+/// straight from a column: how many rows ask for more than `most` units (rounded, as the
+/// engine rounds), and the largest such request.
+fn rows_over(
+    arrivals: &[ir::Arrivals],
+    template: ir::PipelineId,
+    slot: u32,
+    most: u32,
+) -> Vec<(String, (usize, f64))> {
+    let mut found = Vec::new();
+    for a in arrivals {
+        let row = &a.row;
+        let width = row.width as usize;
+        for attribute in &row.attributes {
+            let ir::Expr::Var(ir::VarRef::Column(k)) = attribute.expr else {
+                continue;
+            };
+            if width == 0 || !attribute.slots.contains(&(template, slot)) {
+                continue;
+            }
+            let over: Vec<f64> = row
+                .values
+                .iter()
+                .skip(k as usize)
+                .step_by(width)
+                .map(|v| v.round())
+                .filter(|&v| v > f64::from(most))
+                .collect();
+            if let Some(largest) = over.iter().copied().reduce(f64::max) {
+                found.push((a.name.clone(), (over.len(), largest)));
+            }
+        }
+    }
+    found
 }
 
 /// The resources an `on` expression can evaluate to (constants in any branch).

@@ -1026,3 +1026,49 @@ arrivals recorded {{
         "{computed:?}"
     );
 }
+
+#[test]
+fn replayed_rows_asking_for_more_units_than_the_pool_has_are_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("jobs.csv"),
+        "t,gpus\n0,1\n60,8\n120,16\n180,12\n",
+    )
+    .unwrap();
+    let warnings = |capacity: u32| -> Vec<(&'static str, String)> {
+        let path = dir.path().join("replay.pipesim");
+        std::fs::write(
+            &path,
+            format!(
+                r#"resource gpu {{ kind = pool  capacity = {capacity} }}
+pipeline job {{
+  gpus = 1
+  task {{ on = gpu  units = gpus  duration = 1min }}
+}}
+arrivals recorded {{
+  trace       = "jobs.csv"
+  time_column = "t"
+  pipeline    = job
+  row {{ gpus = row.gpus }}
+}}
+"#
+            ),
+        )
+        .unwrap();
+        let checked = frontend::check_file(&path, &[]);
+        checked
+            .diagnostics()
+            .0
+            .iter()
+            .map(|d| (d.code, d.message.clone()))
+            .collect()
+    };
+    assert_eq!(
+        warnings(8),
+        vec![(
+            "W0601",
+            "2 replayed rows of `recorded` ask for more units of `gpu` than it ever has (8 slots), up to 16".to_string()
+        )]
+    );
+    assert_eq!(warnings(16), vec![]);
+}
