@@ -33,32 +33,17 @@ pub fn welch_test(a: &[f64], b: &[f64], confidence: f64) -> Option<TTest> {
     let difference = mean(&b)? - mean(&a)?;
     let (term_a, term_b) = (variance_a / n_a, variance_b / n_b);
     let standard_error = (term_a + term_b).sqrt();
-    if standard_error == 0.0 {
-        return Some(TTest {
-            difference,
-            ci: 0.0,
-            t: if difference == 0.0 {
-                0.0
-            } else {
-                difference.signum() * f64::INFINITY
-            },
-            degrees_of_freedom: n_a + n_b - 2.0,
-            p_value: if difference == 0.0 { 1.0 } else { 0.0 },
-        });
-    }
-    let degrees_of_freedom =
-        (term_a + term_b).powi(2) / (term_a.powi(2) / (n_a - 1.0) + term_b.powi(2) / (n_b - 1.0));
-    let t = difference / standard_error;
-    let p_value = StudentsT::new(0.0, 1.0, degrees_of_freedom)
-        .map(|dist| (2.0 * dist.sf(t.abs())).min(1.0))
-        .unwrap_or(f64::NAN);
-    Some(TTest {
+    let degrees_of_freedom = if standard_error == 0.0 {
+        n_a + n_b - 2.0
+    } else {
+        (term_a + term_b).powi(2) / (term_a.powi(2) / (n_a - 1.0) + term_b.powi(2) / (n_b - 1.0))
+    };
+    Some(t_test(
         difference,
-        ci: t_critical(confidence, degrees_of_freedom) * standard_error,
-        t,
+        standard_error,
         degrees_of_freedom,
-        p_value,
-    })
+        confidence,
+    ))
 }
 
 /// The paired t-test of `b[i] - a[i]` over the pairs where both are finite. `None` with
@@ -74,9 +59,14 @@ pub fn paired_test(a: &[f64], b: &[f64], confidence: f64) -> Option<TTest> {
     let n = differences.len() as f64;
     let difference = mean(&differences)?;
     let standard_error = (sample_variance(&differences)? / n).sqrt();
-    let degrees_of_freedom = n - 1.0;
+    Some(t_test(difference, standard_error, n - 1.0, confidence))
+}
+
+/// The two-sided t-test of `difference` with its `standard_error`. A zero standard error
+/// leaves t undefined: p = 1 if the difference is zero, 0 otherwise (deterministic).
+fn t_test(difference: f64, standard_error: f64, degrees_of_freedom: f64, confidence: f64) -> TTest {
     if standard_error == 0.0 {
-        return Some(TTest {
+        return TTest {
             difference,
             ci: 0.0,
             t: if difference == 0.0 {
@@ -86,19 +76,19 @@ pub fn paired_test(a: &[f64], b: &[f64], confidence: f64) -> Option<TTest> {
             },
             degrees_of_freedom,
             p_value: if difference == 0.0 { 1.0 } else { 0.0 },
-        });
+        };
     }
     let t = difference / standard_error;
     let p_value = StudentsT::new(0.0, 1.0, degrees_of_freedom)
         .map(|dist| (2.0 * dist.sf(t.abs())).min(1.0))
         .unwrap_or(f64::NAN);
-    Some(TTest {
+    TTest {
         difference,
         ci: t_critical(confidence, degrees_of_freedom) * standard_error,
         t,
         degrees_of_freedom,
         p_value,
-    })
+    }
 }
 
 #[cfg(test)]
