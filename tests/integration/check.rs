@@ -928,34 +928,52 @@ pipeline classic {{ train {{ on = gpu  duration = {duration} }} }}
     );
 }
 
-#[test]
-fn a_replayed_row_with_an_empty_cell_is_named_by_its_line() {
+/// The code, message and help of every diagnostic of a scenario replaying `jobs` (the CSV
+/// `jobs.csv` beside it) into a one-pool, one-step template whose `row { }` block is `row`.
+fn replay_diagnostics(
+    jobs: &str,
+    attributes: &str,
+    row: &str,
+    capacity: u32,
+) -> Vec<(&'static str, String, Option<String>)> {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("jobs.csv"), "t,gpus\n0,1\n60,\n120,2\n").unwrap();
+    std::fs::write(dir.path().join("jobs.csv"), jobs).unwrap();
     let path = dir.path().join("replay.pipesim");
     std::fs::write(
         &path,
-        r#"resource gpu { kind = pool  capacity = 4 }
-pipeline job {
-  gpus = 1
-  task { on = gpu  units = gpus  duration = 1min }
-}
-arrivals recorded {
+        format!(
+            r#"resource gpu {{ kind = pool  capacity = {capacity} }}
+pipeline job {{
+  {attributes}
+  task {{ on = gpu  units = gpus  duration = 1min }}
+}}
+arrivals recorded {{
   trace       = "jobs.csv"
   time_column = "t"
   pipeline    = job
-  row { gpus = row.gpus }
-}
-"#,
+  row {{ {row} }}
+}}
+"#
+        ),
     )
     .unwrap();
     let checked = frontend::check_file(&path, &[]);
-    let found: Vec<(&str, String)> = checked
+    checked
         .diagnostics()
         .0
         .iter()
-        .map(|d| (d.code, d.message.clone()))
-        .collect();
+        .map(|d| (d.code, d.message.clone(), d.help.clone()))
+        .collect()
+}
+
+#[test]
+fn a_replayed_row_with_an_empty_cell_is_named_by_its_line() {
+    let found = replay_diagnostics(
+        "t,gpus\n0,1\n60,\n120,2\n",
+        "gpus = 1",
+        "gpus = row.gpus",
+        4,
+    );
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, "E0508");
     assert!(
@@ -968,38 +986,13 @@ arrivals recorded {
 
 #[test]
 fn a_label_column_holds_only_labels_the_attribute_can_take() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("jobs.csv"),
-        "t,framework\n0,sklearn\n60,pytorch\n",
-    )
-    .unwrap();
-    let scenario = |value: &str| {
-        format!(
-            r#"resource gpu {{ kind = pool  capacity = 4 }}
-pipeline job {{
-  framework = choice {{ tensorflow: 0.5, sklearn: 0.5 }}
-  task {{ on = gpu  duration = 1min }}
-}}
-arrivals recorded {{
-  trace       = "jobs.csv"
-  time_column = "t"
-  pipeline    = job
-  row {{ framework = {value} }}
-}}
-"#
+    let found = |value: &str| {
+        replay_diagnostics(
+            "t,framework\n0,sklearn\n60,pytorch\n",
+            "gpus = 1\n  framework = choice { tensorflow: 0.5, sklearn: 0.5 }",
+            &format!("framework = {value}"),
+            4,
         )
-    };
-    let found = |value: &str| -> Vec<(&'static str, String, Option<String>)> {
-        let path = dir.path().join("replay.pipesim");
-        std::fs::write(&path, scenario(value)).unwrap();
-        let checked = frontend::check_file(&path, &[]);
-        checked
-            .diagnostics()
-            .0
-            .iter()
-            .map(|d| (d.code, d.message.clone(), d.help.clone()))
-            .collect()
     };
     let unknown = found("row.framework");
     assert_eq!(unknown.len(), 1, "{unknown:?}");
@@ -1029,39 +1022,16 @@ arrivals recorded {{
 
 #[test]
 fn replayed_rows_asking_for_more_units_than_the_pool_has_are_flagged() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("jobs.csv"),
-        "t,gpus\n0,1\n60,8\n120,16\n180,12\n",
-    )
-    .unwrap();
     let warnings = |capacity: u32| -> Vec<(&'static str, String)> {
-        let path = dir.path().join("replay.pipesim");
-        std::fs::write(
-            &path,
-            format!(
-                r#"resource gpu {{ kind = pool  capacity = {capacity} }}
-pipeline job {{
-  gpus = 1
-  task {{ on = gpu  units = gpus  duration = 1min }}
-}}
-arrivals recorded {{
-  trace       = "jobs.csv"
-  time_column = "t"
-  pipeline    = job
-  row {{ gpus = row.gpus }}
-}}
-"#
-            ),
+        replay_diagnostics(
+            "t,gpus\n0,1\n60,8\n120,16\n180,12\n",
+            "gpus = 1",
+            "gpus = row.gpus",
+            capacity,
         )
-        .unwrap();
-        let checked = frontend::check_file(&path, &[]);
-        checked
-            .diagnostics()
-            .0
-            .iter()
-            .map(|d| (d.code, d.message.clone()))
-            .collect()
+        .into_iter()
+        .map(|(code, message, _)| (code, message))
+        .collect()
     };
     assert_eq!(
         warnings(8),
