@@ -49,6 +49,7 @@ fn step(name: &str, kind: ir::StepKind, on: Expr, duration: Expr, after: Vec<u32
         pass: None,
         size_factor: None,
         accuracy_loss: None,
+        estimate: None,
     }
 }
 

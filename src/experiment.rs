@@ -451,6 +451,7 @@ mod tests {
                     pass: None,
                     size_factor: None,
                     accuracy_loss: None,
+                    estimate: None,
                 }],
                 model: None,
             }],

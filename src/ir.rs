@@ -165,6 +165,10 @@ pub struct Step {
     pub size_factor: Option<Expr>,
     /// `compress.accuracy_loss`: subtracted from the model's accuracy (a fraction).
     pub accuracy_loss: Option<Expr>,
+    /// Seconds the scheduler is told the step will run (a requested time limit); sampled
+    /// per execution after everything else the instance samples, clamped at 0. Backfilling and `sjf` plan with
+    /// it instead of the sampled duration; `None` plans with the duration itself.
+    pub estimate: Option<Expr>,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -207,6 +207,10 @@ pub const CODES: &[(&str, &str)] = &[
         "a step asks for more units than its pool ever has",
     ),
     (
+        ESTIMATE_UNUSED,
+        "a step's `estimate` on pools that neither backfill nor use `sjf`",
+    ),
+    (
         TRACE_ROWS_DROPPED,
         "trace rows outside the scenario's horizon, which are ignored",
     ),
@@ -280,5 +284,6 @@ pub const UNREACHABLE_ARM: &str = "W0401";
 pub const CONSTANT_COMPARISON: &str = "W0402";
 pub const NEGATIVE_SAMPLES: &str = "W0501";
 pub const UNITS_OVER_POOL: &str = "W0601";
+pub const ESTIMATE_UNUSED: &str = "W0602";
 pub const TRACE_ROWS_DROPPED: &str = "W0701";
 pub const ARRIVALS_AFTER_HORIZON: &str = "W0702";

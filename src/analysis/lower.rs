@@ -108,6 +108,7 @@ pub const STEP_ATTRS: &[(&str, AttrType)] = &[
     ("pass", NUMBER),
     ("size_factor", NUMBER),
     ("accuracy_loss", NUMBER),
+    ("estimate", DURATION),
 ];
 pub const MODEL_ATTRS: &[(&str, AttrType)] = &[("drift", AttrType::Drift), ("drop", NUMBER)];
 pub const ARRIVALS_ATTRS: &[(&str, AttrType)] = &[
@@ -236,6 +237,9 @@ pub struct Analyzer<'a> {
     /// Steps with constant `units`, checked against their pools' sizes once every resource
     /// is lowered (a step can be lowered before the resource it runs on).
     units_checks: Vec<UnitsCheck>,
+    /// Steps with an `estimate`, and the pools their `on` can name, checked once the
+    /// experiment's sweeps are known, for [`codes::ESTIMATE_UNUSED`].
+    estimate_checks: Vec<(Span, Vec<ir::ResourceId>)>,
     /// Each template's attributes (name, type, slot), for `row { }` blocks of arrivals.
     template_vars: HashMap<ir::PipelineId, Vec<Var>>,
     /// While a `row { }` block is typed: the trace's table, and the columns read so far
@@ -301,6 +305,7 @@ impl<'a> Analyzer<'a> {
             horizon_text: None,
             start_broken: false,
             units_checks: Vec::new(),
+            estimate_checks: Vec::new(),
             template_vars: HashMap::new(),
             row_columns: None,
             broken_decls: Vec::new(),
@@ -516,6 +521,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
+        self.check_estimates_used(&resources, &sweeps);
         self.report_unused_overrides();
         let scenario = ir::Scenario {
             name: header.name,
@@ -1056,6 +1062,48 @@ impl<'a> Analyzer<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// Warns where a step's `estimate` can change nothing: only backfilling and `sjf` plan
+    /// with it, and none of the pools the step can run on does either, at any sweep point.
+    fn check_estimates_used(&mut self, resources: &[ir::Resource], sweeps: &[SweepAxis]) {
+        let checks = std::mem::take(&mut self.estimate_checks);
+        for (span, pools) in checks {
+            let mut names = Vec::new();
+            let mut used = false;
+            for &pool in &pools {
+                let Some(ir::Resource {
+                    name,
+                    kind: ir::ResourceKind::Pool(spec),
+                }) = resources.get(pool as usize)
+                else {
+                    continue;
+                };
+                let swept = sweeps.iter().any(|axis| {
+                    axis.path == format!("{name}.backfill") || axis.path == format!("{name}.policy")
+                });
+                used |= spec.backfill || spec.policy == ir::Policy::Sjf || swept;
+                names.push(format!("`{name}`"));
+            }
+            if used || names.is_empty() {
+                continue;
+            }
+            let (pools, which) = match names.as_slice() {
+                [one] => (one.clone(), format!("{one} neither backfills nor uses")),
+                _ => (
+                    names.join(" or "),
+                    format!("none of {} backfills or uses", names.join(", ")),
+                ),
+            };
+            self.diags.push(
+                Diagnostic::warning(
+                    codes::ESTIMATE_UNUSED,
+                    format!("this `estimate` changes nothing: {which} `policy = sjf`"),
+                )
+                .primary(span, "only backfilling and `sjf` plan with the estimate")
+                .help(format!("set `backfill = true` (or `policy = sjf`) on {pools}, or remove the `estimate`")),
+            );
         }
     }
 
@@ -2240,6 +2288,20 @@ impl<'a> Analyzer<'a> {
         let pass = fraction(self, "pass", Some(1.0));
         let size_factor = fraction(self, "size_factor", None);
         let accuracy_loss = fraction(self, "accuracy_loss", Some(1.0));
+        let estimate = match self.value(prefix, &entries, "estimate") {
+            Some(e) => {
+                let t = self.expr(&e, scope);
+                ok &= self.expect(&t, Expect::Dim(Dim::TIME), e.span, "estimate");
+                self.warn_negative(&t.ir, e.span, "estimate");
+                if let Some(on) = &on {
+                    let mut pools = Vec::new();
+                    resources_named(on, &mut pools);
+                    self.estimate_checks.push((e.span, pools));
+                }
+                Some(t.ir)
+            }
+            None => None,
+        };
         if !ok {
             return None;
         }
@@ -2263,6 +2325,7 @@ impl<'a> Analyzer<'a> {
             pass,
             size_factor,
             accuracy_loss,
+            estimate,
         })
     }
 

@@ -175,6 +175,10 @@ const STEP_ATTRS: &[Entry] = &[
         "`SIZE from LINK`: transferred before the step starts",
     ),
     e("writes", "`SIZE to LINK`: transferred after the step ends"),
+    e(
+        "estimate",
+        "the run time the scheduler is told (a requested time limit); backfilling and `sjf` plan with it instead of the sampled duration",
+    ),
 ];
 
 const TRAIN_ATTRS: &[Entry] = &[e("accuracy", "the trained model's quality, 0..1")];

@@ -536,6 +536,7 @@ mod tests {
             pass: None,
             size_factor: None,
             accuracy_loss: None,
+            estimate: None,
         };
         ir::Scenario {
             name: "s".into(),

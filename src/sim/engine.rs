@@ -156,6 +156,8 @@ struct StepRun {
     write_bytes: f64,
     accuracy: f64,
     accuracy_loss: f64,
+    /// What the scheduler plans with: the sampled `estimate`, else `duration`.
+    planned: f64,
     ready: f64,
     enqueued: f64,
     start: f64,
@@ -201,6 +203,8 @@ struct TemplateInfo {
     roots: Vec<u32>,
     /// Whether completed runs deploy tracked models.
     tracks_models: bool,
+    /// Whether any step has an `estimate` (drawn after everything else the instance draws).
+    estimates: bool,
     /// The template's variables and step samples, compiled.
     vars: Vec<Val>,
     steps: Vec<CompiledStep>,
@@ -232,6 +236,7 @@ struct CompiledStep {
     pass: Option<Num>,
     size_factor: Option<Num>,
     accuracy_loss: Option<Num>,
+    estimate: Option<Num>,
 }
 
 impl CompiledStep {
@@ -283,6 +288,7 @@ impl CompiledStep {
             pass: compile(&step.pass),
             size_factor: compile(&step.size_factor),
             accuracy_loss: compile(&step.accuracy_loss),
+            estimate: compile(&step.estimate),
         }
     }
 }
@@ -411,6 +417,7 @@ impl<'a> Simulation<'a> {
                     dependants,
                     roots,
                     tracks_models: pipeline.model.is_some() || monitored(index),
+                    estimates: pipeline.steps.iter().any(|s| s.estimate.is_some()),
                     vars: pipeline
                         .vars
                         .iter()
@@ -727,6 +734,15 @@ impl<'a> Simulation<'a> {
                     &self.pools,
                 );
             }
+            // Estimates come last, after every step's samples, so adding one (or a sweep
+            // of them) leaves every duration and choice of the workload as it was.
+            if compiled.estimates {
+                for (compiled, run) in compiled.steps.iter().zip(instance.steps.iter_mut()) {
+                    if let Some(estimate) = &compiled.estimate {
+                        run.planned = eval::non_negative(estimate.eval(&instance.vars, &mut rng));
+                    }
+                }
+            }
         }
         if counted {
             self.collector.arrived += 1;
@@ -798,7 +814,8 @@ impl<'a> Simulation<'a> {
             return;
         }
         let pool = run.pool;
-        if self.pools[pool as usize].start_now(now, run.units, run.duration) {
+        if self.pools[pool as usize].start_now(now, run.units, run.planned, (instance_index, step))
+        {
             // Free slots and nobody waiting: start here, as granting would (no wait).
             run.start = now;
             if instance.first_start.is_nan() {
@@ -817,7 +834,7 @@ impl<'a> Simulation<'a> {
         }
         let policy = self.pool_policies[pool as usize];
         let key = match policy {
-            ir::Policy::Sjf => run.duration,
+            ir::Policy::Sjf => run.planned,
             ir::Policy::Priority => -instance.priority,
             ir::Policy::Edf => instance.deadline,
             ir::Policy::Fifo | ir::Policy::FairShare => 0.0,
@@ -827,7 +844,7 @@ impl<'a> Simulation<'a> {
             step,
             units: run.units,
             enqueued: now,
-            duration: run.duration,
+            planned: run.planned,
             key,
             template: instance.template,
         };
@@ -911,7 +928,7 @@ impl<'a> Simulation<'a> {
         let (pool, units) = (run.pool, run.units);
         let (link, write_bytes) = (run.write_link, run.write_bytes);
         if pool != NONE {
-            self.pools[pool as usize].release(now, units);
+            self.pools[pool as usize].release(now, units, (instance_index, step));
             self.pool_changed(pool);
         }
         if link != NONE && write_bytes > 0.0 {
@@ -1556,6 +1573,8 @@ fn sample_step(
         write_bytes,
         accuracy,
         accuracy_loss,
+        // The estimate, if any, is drawn once every step is sampled.
+        planned: duration,
         ready: f64::NAN,
         enqueued: f64::NAN,
         start: f64::NAN,

@@ -29,9 +29,10 @@ pub struct Request {
     /// Slots wanted, at least 1 (the engine rounds smaller requests up to 1).
     pub units: u32,
     pub enqueued: f64,
-    /// The sampled service time (backfilling knows when the request would end).
-    pub duration: f64,
-    /// What the policy orders by (smaller first): the sampled duration (`sjf`), minus the
+    /// How long the scheduler expects the request to run: the step's `estimate` where it
+    /// has one, else its sampled duration (then backfilling knows when it will end).
+    pub planned: f64,
+    /// What the policy orders by (smaller first): the planned duration (`sjf`), minus the
     /// priority (`priority`), the absolute deadline (`edf`), unused otherwise.
     pub key: f64,
     /// The pipeline template, for `fair_share`.
@@ -177,44 +178,46 @@ impl Queue {
     }
 }
 
-/// What a backfilling pool knows of its running requests: when each ends and how many
-/// slots it holds.
+/// Which running request: its instance and step (a step runs at most once at a time).
+pub type Runner = (u32, u32);
+
+/// What a backfilling pool knows of its running requests: when each is planned to end, how
+/// many slots it holds, and which it is.
 #[derive(Clone, Debug, Default)]
 struct Backfill {
-    running: Vec<(f64, u32)>,
+    running: Vec<(f64, u32, Runner)>,
     /// Scratch space for the reservation, kept to avoid an allocation per attempt.
     sorted: Vec<(f64, u32)>,
 }
 
 impl Backfill {
-    fn started(&mut self, end: f64, units: u32) {
-        self.running.push((end, units));
+    fn started(&mut self, planned_end: f64, units: u32, who: Runner) {
+        self.running.push((planned_end, units, who));
     }
 
-    /// Forgets a request that ends now holding `units` (the one whose end is `now`, or
-    /// failing that the earliest ending with those units).
-    fn ended(&mut self, now: f64, units: u32) {
-        let index = self
-            .running
-            .iter()
-            .position(|&(end, u)| end == now && u == units)
-            .or_else(|| {
-                (0..self.running.len())
-                    .filter(|&i| self.running[i].1 == units)
-                    .min_by(|&i, &j| self.running[i].0.total_cmp(&self.running[j].0))
-            });
-        if let Some(index) = index {
+    /// Forgets a request that has ended.
+    fn ended(&mut self, who: Runner) {
+        if let Some(index) = self.running.iter().position(|entry| entry.2 == who) {
             self.running.swap_remove(index);
         }
     }
 
     /// The head's reservation: the earliest time at which `needed` slots are free (with
-    /// `free` free now and the running requests ending as known), and how many slots are
+    /// `free` free now and the running requests ending as planned), and how many slots are
     /// free then beyond the head's. Never, with every free slot spare, if the pool's
     /// capacity cannot hold the head (it waits for the autoscaler).
-    fn reservation(&mut self, free: u32, needed: u32) -> (f64, u32) {
+    ///
+    /// A request still running past its planned end (its `estimate` was too short) is
+    /// planned to end at once, `now`: the scheduler knows no better. The head's reservation
+    /// can then pass, and a request backfilled on the strength of it can delay the head, as
+    /// underestimates do in real schedulers.
+    fn reservation(&mut self, now: f64, free: u32, needed: u32) -> (f64, u32) {
         self.sorted.clear();
-        self.sorted.extend_from_slice(&self.running);
+        self.sorted.extend(
+            self.running
+                .iter()
+                .map(|&(end, units, _)| (if end > now { end } else { now }, units)),
+        );
         self.sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
         let mut available = free;
         let mut index = 0;
@@ -388,7 +391,7 @@ impl PoolState {
     /// is left to the queue (its round robin moves on the request's template). Returns
     /// whether it started.
     #[inline]
-    pub fn start_now(&mut self, now: f64, units: u32, duration: f64) -> bool {
+    pub fn start_now(&mut self, now: f64, units: u32, planned: f64, who: Runner) -> bool {
         let fits = units <= self.capacity.saturating_sub(self.busy);
         let plain_queue = match &self.queue {
             Queue::Fifo(queue) => queue.is_empty(),
@@ -404,7 +407,7 @@ impl PoolState {
         }
         self.busy += units;
         if let Some(backfill) = &mut self.backfill {
-            backfill.started(now + duration, units);
+            backfill.started(now + planned, units, who);
         }
         true
     }
@@ -433,7 +436,11 @@ impl PoolState {
         self.waiting -= 1;
         self.busy += request.units;
         if let Some(backfill) = &mut self.backfill {
-            backfill.started(now + request.duration, request.units);
+            backfill.started(
+                now + request.planned,
+                request.units,
+                (request.instance, request.step),
+            );
         }
         Some(request)
     }
@@ -444,9 +451,9 @@ impl PoolState {
     #[cold]
     fn backfill_one(&mut self, now: f64, free: u32, head_units: u32) -> Option<Request> {
         let backfill = self.backfill.as_mut()?;
-        let (reserved, spare) = backfill.reservation(free, head_units);
+        let (reserved, spare) = backfill.reservation(now, free, head_units);
         let request = self.queue.take_first_fitting(|r| {
-            r.units <= free && (now + r.duration <= reserved || r.units <= spare)
+            r.units <= free && (now + r.planned <= reserved || r.units <= spare)
         })?;
         self.advance(now);
         Some(request)
@@ -454,11 +461,11 @@ impl PoolState {
 
     /// Frees `units` slots (then call [`PoolState::grant`] until it returns `None`).
     #[inline]
-    pub fn release(&mut self, now: f64, units: u32) {
+    pub fn release(&mut self, now: f64, units: u32, who: Runner) {
         self.advance(now);
         self.busy = self.busy.saturating_sub(units);
         if let Some(backfill) = &mut self.backfill {
-            backfill.ended(now, units);
+            backfill.ended(who);
         }
     }
 
@@ -595,7 +602,7 @@ mod tests {
             step: 0,
             units,
             enqueued: 0.0,
-            duration: 1.0,
+            planned: 1.0,
             key,
             template,
         }
@@ -616,10 +623,10 @@ mod tests {
         )
     }
 
-    /// A request of `units` slots for `duration`, ordered by `key`.
+    /// A request of `units` slots for `duration` (exactly planned), ordered by `key`.
     fn job(instance: u32, units: u32, duration: f64, key: f64) -> Request {
         Request {
-            duration,
+            planned: duration,
             ..request(instance, units, key, 0)
         }
     }
@@ -647,10 +654,10 @@ mod tests {
             pool.enqueue(0.0, job(4, 2, 1.0, 4.0));
             assert_eq!(granted_at(&mut pool, 0.0), vec![2], "{policy:?}");
             // Job 2 ends: its slot is free again, but nothing else may start before t = 10.
-            pool.release(5.0, 1);
+            pool.release(5.0, 1, (2, 0));
             assert_eq!(granted_at(&mut pool, 5.0), Vec::<u32>::new());
             // Job 0 ends at 10: the head starts, then nothing fits beside it.
-            pool.release(10.0, 3);
+            pool.release(10.0, 3, (0, 0));
             assert_eq!(granted_at(&mut pool, 10.0), vec![1], "{policy:?}");
         }
     }
@@ -668,48 +675,46 @@ mod tests {
         pool.enqueue(0.0, job(3, 1, 50.0, 0.0));
         assert_eq!(granted_at(&mut pool, 0.0), vec![2]);
         // At t = 10 four slots free up: four free, the head takes three, job 3 the last.
-        pool.release(10.0, 4);
+        pool.release(10.0, 4, (0, 0));
         assert_eq!(granted_at(&mut pool, 10.0), vec![1, 3]);
     }
 
-    #[test]
-    fn backfilling_never_delays_the_head_past_its_reservation() {
-        // EASY's guarantee, on random workloads: once a request is at the head of the queue
-        // and blocked, it starts no later than the reservation computed then (durations are
-        // exact, so the running requests end when the reservation assumed).
+    /// EASY's guarantee, on random workloads: once a request is at the head of the queue
+    /// and blocked, it starts no later than the reservation computed then. Each job runs
+    /// for its duration, and the scheduler plans with `planned(duration, rng)`.
+    fn assert_heads_start_by_their_reservations(
+        seed: u64,
+        planned: impl Fn(f64, &mut crate::sim::rng::Stream) -> f64,
+    ) {
         use rand::{Rng, SeedableRng};
-        let mut rng = crate::sim::rng::Stream::seed_from_u64(7);
+        let mut rng = crate::sim::rng::Stream::seed_from_u64(seed);
         for _ in 0..50 {
             let capacity = rng.random_range(2..=8u32);
             let mut pool = backfilling(capacity, ir::Policy::Fifo);
-            let jobs: Vec<Request> = (0..40)
-                .map(|i| {
-                    job(
-                        i,
-                        rng.random_range(1..=capacity),
-                        rng.random_range(1..=20) as f64,
-                        0.0,
-                    )
-                })
-                .collect();
-            for &j in &jobs {
-                pool.enqueue(0.0, j);
+            let mut durations = Vec::new();
+            for i in 0..40 {
+                let units = rng.random_range(1..=capacity);
+                let duration = rng.random_range(1..=20) as f64;
+                let plan = planned(duration, &mut rng);
+                durations.push(duration);
+                pool.enqueue(0.0, job(i, units, plan, 0.0));
             }
             let mut now = 0.0;
-            let mut ends: Vec<(f64, u32)> = Vec::new();
-            let mut started = vec![f64::NAN; jobs.len()];
-            let mut promised = vec![f64::INFINITY; jobs.len()];
+            let mut ends: Vec<(f64, u32, u32)> = Vec::new();
+            let mut started = vec![f64::NAN; durations.len()];
+            let mut promised = vec![f64::INFINITY; durations.len()];
             loop {
                 for r in std::iter::from_fn(|| pool.grant(now)) {
                     started[r.instance as usize] = now;
-                    ends.push((now + r.duration, r.units));
+                    ends.push((now + durations[r.instance as usize], r.units, r.instance));
                 }
                 // The head, if blocked: note its first reservation.
                 if let Some(head) = pool.queue.peek().copied() {
                     let free = pool.capacity - pool.busy;
                     if head.units > free && promised[head.instance as usize].is_infinite() {
                         let backfill = pool.backfill.as_mut().unwrap();
-                        promised[head.instance as usize] = backfill.reservation(free, head.units).0;
+                        promised[head.instance as usize] =
+                            backfill.reservation(now, free, head.units).0;
                     }
                 }
                 // The next end.
@@ -717,9 +722,9 @@ mod tests {
                     break;
                 };
                 now = next;
-                ends.retain(|&(end, units)| {
+                ends.retain(|&(end, units, instance)| {
                     if end == now {
-                        pool.release(now, units);
+                        pool.release(now, units, (instance, 0));
                         false
                     } else {
                         true
@@ -734,6 +739,46 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn backfilling_never_delays_the_head_past_its_reservation() {
+        // Durations known exactly (no `estimate`): the running requests end when the
+        // reservation assumed.
+        assert_heads_start_by_their_reservations(7, |duration, _| duration);
+    }
+
+    #[test]
+    fn overestimates_keep_the_guarantee() {
+        // Users ask for up to four times what their jobs take (no job runs past its
+        // estimate): every request ends no later than planned, so reservations still hold.
+        use rand::Rng;
+        assert_heads_start_by_their_reservations(11, |duration, rng| {
+            duration * rng.random_range(1.0..4.0)
+        });
+    }
+
+    #[test]
+    fn an_underestimate_can_delay_the_head() {
+        // Four slots; job 0 holds three until t = 10. The head (1) needs all four: reserved
+        // for t = 10. Job 2 says it needs one slot for 5 s, so it is backfilled, but it runs
+        // for 50: at t = 10 it still holds its slot and the head waits until it ends.
+        let mut pool = backfilling(4, ir::Policy::Fifo);
+        pool.enqueue(0.0, job(0, 3, 10.0, 0.0));
+        assert_eq!(granted_at(&mut pool, 0.0), vec![0]);
+        pool.enqueue(0.0, job(1, 4, 10.0, 0.0));
+        pool.enqueue(0.0, job(2, 1, 5.0, 0.0));
+        assert_eq!(granted_at(&mut pool, 0.0), vec![2]);
+        pool.release(10.0, 3, (0, 0));
+        assert_eq!(granted_at(&mut pool, 10.0), Vec::<u32>::new());
+        // Past its planned end, job 2 is planned to end at once: the reservation is now,
+        // and nothing else is backfilled in front of the head.
+        pool.enqueue(20.0, job(3, 1, 1.0, 0.0));
+        assert_eq!(granted_at(&mut pool, 20.0), Vec::<u32>::new());
+        let backfill = pool.backfill.as_mut().unwrap();
+        assert_eq!(backfill.reservation(20.0, 3, 4), (20.0, 0));
+        pool.release(50.0, 1, (2, 0));
+        assert_eq!(granted_at(&mut pool, 50.0), vec![1]);
     }
 
     #[test]
@@ -763,7 +808,7 @@ mod tests {
         pool.enqueue(0.0, request(2, 1, 0.0, 0));
         // 0 takes one slot; 1 needs two and blocks; 2 must wait behind it.
         assert_eq!(granted(&mut pool), vec![0]);
-        pool.release(1.0, 1);
+        pool.release(1.0, 1, (0, 0));
         assert_eq!(granted(&mut pool), vec![1]);
     }
 
@@ -807,7 +852,7 @@ mod tests {
         );
         pool.enqueue(0.0, request(0, 1, 0.0, 0));
         granted(&mut pool);
-        pool.release(15.0, 1);
+        pool.release(15.0, 1, (0, 0));
         pool.advance(30.0);
         // Busy 1 slot from 0 to 15: 5 slot-seconds inside [10, 20].
         assert_eq!(pool.stats.busy_area, 5.0);

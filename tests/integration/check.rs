@@ -829,6 +829,42 @@ arrivals a {{ interarrival = exponential(mean = 1h)  pipeline = classic }}
 }
 
 #[test]
+fn an_estimate_no_pool_plans_with_is_flagged() {
+    // Only backfilling and `sjf` read a step's `estimate`: on any other pool it is a no-op
+    // the user should hear of, unless a sweep or `--set` makes the pool read it.
+    let scenario = |pool: &str, experiment: &str| {
+        format!(
+            "resource gpu {{ kind = pool  capacity = 4  {pool} }}
+pipeline classic {{ train {{ on = gpu  duration = 10min  estimate = 1h }} }}
+arrivals a {{ interarrival = exponential(mean = 1h)  pipeline = classic }}
+{experiment}
+"
+        )
+    };
+    let unused = vec![(
+        "W0602",
+        "this `estimate` changes nothing: `gpu` neither backfills nor uses `policy = sjf`".into(),
+    )];
+    assert_eq!(warnings_of(&scenario("", ""), &[]), unused);
+    assert_eq!(warnings_of(&scenario("backfill = true", ""), &[]), vec![]);
+    assert_eq!(warnings_of(&scenario("policy = sjf", ""), &[]), vec![]);
+    assert_eq!(
+        warnings_of(&scenario("", ""), &["gpu.backfill=true"]),
+        vec![]
+    );
+    let sweep = |path: &str| format!("experiment {{ sweep {path} = [false, true] }}");
+    assert_eq!(
+        warnings_of(&scenario("", &sweep("gpu.backfill")), &[]),
+        vec![]
+    );
+    let policies = "experiment { sweep gpu.policy = [fifo, sjf] }";
+    assert_eq!(warnings_of(&scenario("", policies), &[]), vec![]);
+    // A sweep of something else does not count.
+    let sizes = "experiment { sweep gpu.capacity = [4, 8] }";
+    assert_eq!(warnings_of(&scenario("", sizes), &[]), unused);
+}
+
+#[test]
 fn an_imported_template_is_flagged_only_when_the_scenario_starts_it() {
     // std/aiops's ensemble trains on four CPU slots; this scenario's cpu has two.
     let scenario = |template: &str| {

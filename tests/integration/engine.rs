@@ -87,6 +87,7 @@ fn step(name: &str, on: Option<u32>, duration: Expr, after: Vec<u32>) -> ir::Ste
         pass: None,
         size_factor: None,
         accuracy_loss: None,
+        estimate: None,
     }
 }
 
@@ -1391,6 +1392,114 @@ arrivals recorded {{
     };
     assert_eq!(starts(false), [0.0, 100.0, 110.0, 110.0]);
     assert_eq!(starts(true), [0.0, 100.0, 2.0, 110.0]);
+}
+
+/// When each replayed job of `jobs` (columns `submitted`, `gpus`, `runtime`, `requested`)
+/// starts on a four-GPU pool with `pool` settings, in order of arrival; the template's step
+/// has `estimate` as written.
+fn replayed_starts(jobs: &str, pool: &str, estimate: &str) -> Vec<f64> {
+    let text = format!(
+        r#"
+scenario wide {{ horizon = 1h  drain = true }}
+resource gpu {{ kind = pool  capacity = 4  {pool} }}
+pipeline job {{
+  gpus      = 1
+  runtime   = 1min
+  requested = 1min
+  task {{ on = gpu  units = gpus  duration = runtime  {estimate} }}
+}}
+arrivals recorded {{
+  trace       = "jobs.csv"
+  time_column = "submitted"
+  pipeline    = job
+  row {{ gpus = row.gpus  runtime = row.runtime * 1s  requested = row.requested * 1s }}
+}}
+"#
+    );
+    let s = lower_with_files(&text, &[("jobs.csv", jobs)]);
+    let (_, rows) = run_traced(&s, 0);
+    let mut by_arrival: Vec<(f64, f64)> = rows
+        .steps
+        .iter()
+        .map(|step| (step.ready, step.start))
+        .collect();
+    by_arrival.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    by_arrival.into_iter().map(|(_, start)| start).collect()
+}
+
+#[test]
+fn backfilling_plans_with_the_estimate() {
+    // As above: at 1 a four-GPU job waits for the three-GPU job to end at 100. The job
+    // submitted at 2 runs 50 s; told so, the pool backfills it. Told 120 s (an
+    // overestimate), it would end after 100 as far as the pool knows, so it waits.
+    let jobs = "submitted,gpus,runtime,requested\n0,3,100,100\n1,4,10,10\n2,1,50,120\n";
+    let backfill = "backfill = true";
+    assert_eq!(replayed_starts(jobs, backfill, ""), [0.0, 100.0, 2.0]);
+    assert_eq!(
+        replayed_starts(jobs, backfill, "estimate = runtime"),
+        [0.0, 100.0, 2.0]
+    );
+    assert_eq!(
+        replayed_starts(jobs, backfill, "estimate = requested"),
+        [0.0, 100.0, 110.0]
+    );
+}
+
+#[test]
+fn sjf_orders_by_the_estimate() {
+    // The first job holds all four GPUs until 100; three more four-GPU jobs wait. By their
+    // run times (30, 10, 20 s) sjf starts the second arrival first; by what their users
+    // asked for (5, 60, 40 s), the first.
+    let jobs = "submitted,gpus,runtime,requested\n0,4,100,100\n1,4,30,5\n2,4,10,60\n3,4,20,40\n";
+    let sjf = "policy = sjf";
+    assert_eq!(replayed_starts(jobs, sjf, ""), [0.0, 130.0, 100.0, 110.0]);
+    assert_eq!(
+        replayed_starts(jobs, sjf, "estimate = requested"),
+        [0.0, 100.0, 150.0, 130.0]
+    );
+}
+
+#[test]
+fn estimates_leave_the_sampled_workload_unchanged() {
+    // An `estimate` is drawn after every other sample of its step, so adding one (here a
+    // random one) changes no duration: with slots to spare, every step runs exactly as
+    // before.
+    let text = |estimate: &str| {
+        format!(
+            r#"
+scenario crn {{ horizon = 2d  seed = 5 }}
+resource gpu {{ kind = pool  capacity = 64  backfill = true }}
+pipeline job {{
+  gpus = round(uniform(min = 1, max = 4))
+  train {{ on = gpu  units = gpus  duration = exponential(mean = 20min)  {estimate} }}
+  compress {{ on = gpu  duration = lognormal(median = 2min, sigma = 0.5) }}
+}}
+arrivals a {{ rate = 6/h  pipeline = job }}
+"#
+        )
+    };
+    let steps = |estimate: &str| {
+        let (_, rows) = run_traced(&lower(&text(estimate), &[]), 0);
+        rows.steps
+            .iter()
+            .map(|step| {
+                (
+                    step.pipeline_id,
+                    step.step,
+                    step.units,
+                    step.start,
+                    step.service,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let without = steps("");
+    assert!(without.len() > 400, "{} step rows", without.len());
+    let with = steps("estimate = exponential(mean = 1h)");
+    assert_eq!(with.len(), without.len());
+    if let Some((a, b)) = with.iter().zip(&without).find(|(a, b)| a != b) {
+        panic!("with an estimate {a:?}, without {b:?}");
+    }
 }
 
 #[test]
