@@ -17,6 +17,7 @@
 //! renamed into place when complete ([`run_dir::RunDir`]), so a crash or an error never leaves
 //! a half-written run where a reader looks for one.
 
+pub mod csv_line;
 pub mod influx;
 pub mod manifest;
 pub mod records;

@@ -10,6 +10,7 @@
 //!   depend on the number of threads. Shards' traces joined in shard order are the unsharded
 //!   run's traces, because shards are contiguous slices of the work list.
 
+use super::csv_line::{push_f64, push_text, push_u64};
 use crate::cli::TraceMode;
 use crate::experiment::{TraceFactory, WorkItem};
 use crate::ir;
@@ -17,7 +18,6 @@ use crate::sim::trace::{
     ArrivalRow, Direction, LinkRow, ModelEvent, ModelRow, Outcome, PipelineRow, ResourceRow,
     StepRow, TraceSink,
 };
-use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -171,19 +171,18 @@ impl TraceFactory for PartFiles {
         let mut writers = Vec::with_capacity(FILES.len());
         for kind in 0..FILES.len() {
             let file = File::create(self.part_path(kind, position))?;
-            writers.push(
-                csv::WriterBuilder::new()
-                    .has_headers(false)
-                    .from_writer(BufWriter::new(file)),
-            );
+            writers.push((file, Vec::with_capacity(PART_BUFFER + 4096)));
         }
+        // Every row starts with these two fields.
+        let mut prefix = Vec::new();
+        push_u64(&mut prefix, item.point as u64);
+        prefix.push(b',');
+        push_u64(&mut prefix, u64::from(item.replication));
         Ok(Some(CsvSink {
             names: Names::of(scenario),
             rows: Rows {
-                point: item.point.to_string(),
-                replication: item.replication.to_string(),
+                prefix,
                 writers,
-                field: String::new(),
                 error: None,
             },
         }))
@@ -248,15 +247,18 @@ pub struct CsvSink {
     rows: Rows,
 }
 
+/// Bytes of rows a part file collects before they are written.
+const PART_BUFFER: usize = 1 << 16;
+
 /// The part files of one replication, and what every row starts with.
 struct Rows {
-    point: String,
-    replication: String,
-    writers: Vec<csv::Writer<BufWriter<File>>>,
-    /// Reused buffer for formatting numbers.
-    field: String,
+    /// The point and replication fields, formatted once.
+    prefix: Vec<u8>,
+    /// Each part file, with the rows not yet written to it. Rows are assembled straight into
+    /// this buffer ([`super::csv_line`]) rather than copied into a `BufWriter`'s.
+    writers: Vec<(File, Vec<u8>)>,
     /// The first write error; the engine's sink methods cannot return one.
-    error: Option<csv::Error>,
+    error: Option<std::io::Error>,
 }
 
 /// One field of a row.
@@ -271,37 +273,28 @@ impl Rows {
         if self.error.is_some() {
             return;
         }
-        let writer = &mut self.writers[kind];
-        let mut result = writer
-            .write_field(&self.point)
-            .and_then(|()| writer.write_field(&self.replication));
+        let (file, line) = &mut self.writers[kind];
+        line.extend_from_slice(&self.prefix);
         for field in fields {
-            if result.is_err() {
-                break;
+            line.push(b',');
+            match *field {
+                Field::Text(text) => push_text(line, text),
+                // The shortest text that reads back to the same value; NaN (undefined) is
+                // an empty field.
+                Field::Number(x) if !x.is_nan() => push_f64(line, x),
+                Field::Number(_) => {}
+                // u64::MAX is the engine's "none" (a model event that no pipeline caused):
+                // an empty field, like an undefined number, so pandas reads it as missing.
+                Field::Integer(n) if n != u64::MAX => push_u64(line, n),
+                Field::Integer(_) => {}
             }
-            self.field.clear();
-            let text: &str = match field {
-                Field::Text(text) => text,
-                Field::Number(x) => {
-                    if !x.is_nan() {
-                        // Display of f64 is the shortest text that reads back to the same value.
-                        let _ = write!(self.field, "{x}");
-                    }
-                    &self.field
-                }
-                Field::Integer(n) => {
-                    // u64::MAX is the engine's "none" (a model event that no pipeline caused):
-                    // an empty field, like an undefined number, so pandas reads it as missing.
-                    if *n != u64::MAX {
-                        let _ = write!(self.field, "{n}");
-                    }
-                    &self.field
-                }
-            };
-            result = writer.write_field(text);
         }
-        if let Err(e) = result.and_then(|()| writer.write_record(None::<&[u8]>)) {
-            self.error = Some(e);
+        line.push(b'\n');
+        if line.len() >= PART_BUFFER {
+            if let Err(e) = file.write_all(line) {
+                self.error = Some(e);
+            }
+            line.clear();
         }
     }
 }
@@ -309,10 +302,11 @@ impl Rows {
 impl CsvSink {
     fn finish(mut self) -> std::io::Result<()> {
         if let Some(e) = self.rows.error.take() {
-            return Err(std::io::Error::other(e));
+            return Err(e);
         }
-        for writer in &mut self.rows.writers {
-            writer.flush()?;
+        for (file, rest) in &mut self.rows.writers {
+            file.write_all(rest)?;
+            rest.clear();
         }
         Ok(())
     }
