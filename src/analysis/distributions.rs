@@ -691,8 +691,8 @@ impl Analyzer<'_> {
             return Typed::error();
         };
         let mut values = Vec::new();
-        for (row, record) in table.rows.iter().enumerate() {
-            let cell = record.get(index).map(|c| c.trim()).unwrap_or("");
+        for row in 0..table.row_count() {
+            let cell = table.cell(row, index).unwrap_or("");
             match cell.parse::<f64>() {
                 Ok(v) if v.is_finite() => values.push(v),
                 _ => {

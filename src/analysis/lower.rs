@@ -245,7 +245,7 @@ pub struct Analyzer<'a> {
     /// While a `row { }` block is typed: the trace's table, and the columns read so far
     /// (`row.X` is [`ir::VarRef::Column`] `k` for the `k`-th distinct column read, with
     /// where it is first read, and for a label column the labels its cells may hold).
-    pub row_columns: Option<(super::data::Table, Vec<RowColumn>)>,
+    pub row_columns: Option<(std::sync::Arc<super::data::Table>, Vec<RowColumn>)>,
     /// Names of the resources and pipelines that did not lower (their errors reported):
     /// metrics that name them are not checked, since their kind or steps are unknown.
     pub broken_decls: Vec<String>,
@@ -2759,7 +2759,7 @@ impl<'a> Analyzer<'a> {
         module: usize,
         block: &ast::NestedBlock,
         pipeline: &ir::Expr,
-        table: super::data::Table,
+        table: std::sync::Arc<super::data::Table>,
         kept: &[usize],
     ) -> Option<ir::RowAttributes> {
         let rules = BlockRules {
@@ -2869,7 +2869,7 @@ impl<'a> Analyzer<'a> {
         for &row in kept {
             for (column, read_at, labels) in &used {
                 let (column, read_at) = (*column, *read_at);
-                let cell = table.rows[row].get(column).map(|c| c.trim()).unwrap_or("");
+                let cell = table.cell(row, column).unwrap_or("");
                 if let Some(labels) = labels {
                     // A label id, exact as an `f64` (ids are small).
                     match self.label_ids.get(cell).filter(|id| labels.contains(id)) {

@@ -964,6 +964,36 @@ pipeline classic {{ train {{ on = gpu  duration = {duration} }} }}
     );
 }
 
+#[test]
+fn an_edited_data_file_is_read_again() {
+    // Parsed tables are reused between analyses (sweep values, the language server's
+    // edits) only while the file's bytes are the same.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("observed.csv");
+    let path = dir.path().join("empirical.pipesim");
+    std::fs::write(
+        &path,
+        r#"resource cpu { kind = pool  capacity = 2 }
+pipeline job { task { on = cpu  duration = empirical("observed.csv", column = "seconds") * 1s } }
+"#,
+    )
+    .unwrap();
+    let codes = || -> Vec<&'static str> {
+        frontend::check_file(&path, &[])
+            .diagnostics()
+            .0
+            .iter()
+            .map(|d| d.code)
+            .collect()
+    };
+    std::fs::write(&data, "seconds\n10\n20\n").unwrap();
+    assert_eq!(codes(), Vec::<&str>::new());
+    std::fs::write(&data, "seconds\n10\nlate\n").unwrap();
+    assert_eq!(codes(), vec!["E0508"]);
+    std::fs::write(&data, "seconds\n10\n20\n").unwrap();
+    assert_eq!(codes(), Vec::<&str>::new());
+}
+
 /// The code, message and help of every diagnostic of a scenario replaying `jobs` (the CSV
 /// `jobs.csv` beside it) into a one-pool, one-step template whose `row { }` block is `row`.
 fn replay_diagnostics(
