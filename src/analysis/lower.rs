@@ -1019,11 +1019,7 @@ impl<'a> Analyzer<'a> {
                 continue;
             }
             for &pool in &check.pools {
-                let Some(ir::Resource {
-                    name,
-                    kind: ir::ResourceKind::Pool(spec),
-                }) = resources.get(pool as usize)
-                else {
+                let Some((name, spec)) = pool_of(resources, pool) else {
                     continue;
                 };
                 // As the engine reads them: `units` rounded, a pool at most `max` with autoscale.
@@ -1073,11 +1069,7 @@ impl<'a> Analyzer<'a> {
             let mut names = Vec::new();
             let mut used = false;
             for &pool in &pools {
-                let Some(ir::Resource {
-                    name,
-                    kind: ir::ResourceKind::Pool(spec),
-                }) = resources.get(pool as usize)
-                else {
+                let Some((name, spec)) = pool_of(resources, pool) else {
                     continue;
                 };
                 let swept = sweeps.iter().any(|axis| {
@@ -3313,6 +3305,17 @@ fn rows_over(
 }
 
 /// The resources an `on` expression can evaluate to (constants in any branch).
+/// The name and spec of resource `id` if it is a pool.
+fn pool_of(resources: &[ir::Resource], id: ir::ResourceId) -> Option<(&str, &ir::Pool)> {
+    match resources.get(id as usize)? {
+        ir::Resource {
+            name,
+            kind: ir::ResourceKind::Pool(spec),
+        } => Some((name, spec)),
+        _ => None,
+    }
+}
+
 fn resources_named(e: &ir::Expr, out: &mut Vec<ir::ResourceId>) {
     e.for_each_result(&mut |value| {
         if let ir::Value::Resource(id) = value {

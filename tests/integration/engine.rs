@@ -1359,39 +1359,15 @@ fn a_backfilling_pool_starts_short_narrow_steps_beside_a_blocked_wide_one() {
     // it (until 100); at 2 a one-GPU job of 50 s fits in the free GPU and ends before 100,
     // so a backfilling pool starts it at once; at 3 a one-GPU job of 200 s would delay the
     // four-GPU job, so it waits in both.
-    let jobs = "submitted,gpus,runtime\n0,3,100\n1,4,10\n2,1,50\n3,1,200\n";
-    let text = |backfill: bool| {
-        format!(
-            r#"
-scenario wide {{ horizon = 1h  drain = true }}
-resource gpu {{ kind = pool  capacity = 4  backfill = {backfill} }}
-pipeline job {{
-  gpus    = 1
-  runtime = 1min
-  task {{ on = gpu  units = gpus  duration = runtime }}
-}}
-arrivals recorded {{
-  trace       = "jobs.csv"
-  time_column = "submitted"
-  pipeline    = job
-  row {{ gpus = row.gpus  runtime = row.runtime * 1s }}
-}}
-"#
-        )
-    };
-    let starts = |backfill: bool| -> Vec<f64> {
-        let s = lower_with_files(&text(backfill), &[("jobs.csv", jobs)]);
-        let (_, rows) = run_traced(&s, 0);
-        let mut by_arrival: Vec<(f64, f64)> = rows
-            .steps
-            .iter()
-            .map(|step| (step.ready, step.start))
-            .collect();
-        by_arrival.sort_by(|a, b| a.partial_cmp(b).unwrap());
-        by_arrival.into_iter().map(|(_, start)| start).collect()
-    };
-    assert_eq!(starts(false), [0.0, 100.0, 110.0, 110.0]);
-    assert_eq!(starts(true), [0.0, 100.0, 2.0, 110.0]);
+    let jobs = "submitted,gpus,runtime,requested\n0,3,100,100\n1,4,10,10\n2,1,50,50\n3,1,200,200\n";
+    assert_eq!(
+        replayed_starts(jobs, "backfill = false", ""),
+        [0.0, 100.0, 110.0, 110.0]
+    );
+    assert_eq!(
+        replayed_starts(jobs, "backfill = true", ""),
+        [0.0, 100.0, 2.0, 110.0]
+    );
 }
 
 /// When each replayed job of `jobs` (columns `submitted`, `gpus`, `runtime`, `requested`)
