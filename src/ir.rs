@@ -184,6 +184,9 @@ pub struct Transfer {
 #[derive(Clone, Debug, Serialize)]
 pub struct ModelSpec {
     pub drift: Drift,
+    /// Time from a model's first deployment to its retirement (sampled once per model,
+    /// clamped at 0); `None`: it never retires.
+    pub lifetime: Option<Expr>,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -110,7 +110,11 @@ pub const STEP_ATTRS: &[(&str, AttrType)] = &[
     ("accuracy_loss", NUMBER),
     ("estimate", DURATION),
 ];
-pub const MODEL_ATTRS: &[(&str, AttrType)] = &[("drift", AttrType::Drift), ("drop", NUMBER)];
+pub const MODEL_ATTRS: &[(&str, AttrType)] = &[
+    ("drift", AttrType::Drift),
+    ("drop", NUMBER),
+    ("lifetime", DURATION),
+];
 pub const ARRIVALS_ATTRS: &[(&str, AttrType)] = &[
     ("interarrival", DURATION),
     ("rate", AttrType::Expect(Expect::Dim(Dim::FREQUENCY))),
@@ -2472,7 +2476,18 @@ impl<'a> Analyzer<'a> {
                 }
             }
         };
-        Some(Some(ir::ModelSpec { drift }))
+        let lifetime = match self.value(prefix, &entries, "lifetime") {
+            Some(e) => {
+                let t = self.expr(&e, &scope);
+                if !self.expect(&t, Expect::Dim(Dim::TIME), e.span, "lifetime") {
+                    return None;
+                }
+                self.warn_negative(&t.ir, e.span, "lifetime");
+                Some(t.ir)
+            }
+            None => None,
+        };
+        Some(Some(ir::ModelSpec { drift, lifetime }))
     }
 
     // -----------------------------------------------------------------------------------------

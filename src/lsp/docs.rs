@@ -237,6 +237,7 @@ const MONITOR_ATTRS: &[Entry] = &[
 const MODEL_ATTRS: &[Entry] = &[
     e("drift", "accuracy lost per day (`0.4%/d`), or a distribution of the time to a sudden drop (`exponential(mean = 20d)`)"),
     e("drop", "the accuracy lost at a sudden drop (default `10%`)"),
+    e("lifetime", "how long after its first deployment a model retires (default: never)"),
 ];
 
 const EXPERIMENT_ATTRS: &[Entry] = &[

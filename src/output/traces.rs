@@ -337,6 +337,7 @@ fn model_event_name(event: ModelEvent) -> &'static str {
         ModelEvent::Stale => "stale",
         ModelEvent::Retrain => "retrain",
         ModelEvent::Replaced => "replaced",
+        ModelEvent::Retired => "retired",
     }
 }
 

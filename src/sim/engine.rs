@@ -55,6 +55,7 @@ enum Event {
     MonitorTick { monitor: u32 },
     ModelDrop { model: u32, version: u32 },
     WarmupStart,
+    ModelRetire { model: u32 },
 }
 
 /// An [`Event`] packed into one integer for the calendar: `kind << 64 | a << 32 | b`.
@@ -78,6 +79,7 @@ impl Event {
             Event::MonitorTick { monitor } => (6, monitor, 0),
             Event::ModelDrop { model, version } => (7, model, version),
             Event::WarmupStart => (8, 0, 0),
+            Event::ModelRetire { model } => (9, model, 0),
         };
         PackedEvent((u128::from(kind) << 64) | (u128::from(a) << 32) | u128::from(b))
     }
@@ -109,7 +111,8 @@ impl Event {
                 model: a,
                 version: b,
             },
-            _ => Event::WarmupStart,
+            8 => Event::WarmupStart,
+            _ => Event::ModelRetire { model: a },
         }
     }
 }
@@ -318,6 +321,8 @@ struct Simulation<'a> {
     transfers: Vec<TransferRecord>,
     free_transfers: Vec<u32>,
     models: Vec<Model>,
+    /// The models not retired, in the order they were first deployed (what monitors check).
+    live_models: Vec<u32>,
     /// Window totals of the deployed models, per template.
     model_totals: Vec<ModelTotals>,
     next_id: u64,
@@ -479,6 +484,7 @@ impl<'a> Simulation<'a> {
             transfers: Vec::new(),
             free_transfers: Vec::new(),
             models: Vec::new(),
+            live_models: Vec::new(),
             model_totals: vec![ModelTotals::default(); scenario.pipelines.len()],
             next_id: 0,
             collector: Collector::new(scenario.pipelines.iter().map(|p| p.steps.len())),
@@ -526,7 +532,10 @@ impl<'a> Simulation<'a> {
                 }
                 if matches!(
                     event,
-                    Event::Arrival { .. } | Event::MonitorTick { .. } | Event::ModelDrop { .. }
+                    Event::Arrival { .. }
+                        | Event::MonitorTick { .. }
+                        | Event::ModelDrop { .. }
+                        | Event::ModelRetire { .. }
                 ) {
                     continue;
                 }
@@ -575,6 +584,7 @@ impl<'a> Simulation<'a> {
             }
             Event::MonitorTick { monitor } => self.monitor_tick(monitor),
             Event::ModelDrop { model, version } => self.model_drop(model, version),
+            Event::ModelRetire { model } => self.model_retire(model),
             Event::WarmupStart => {
                 for pool in &mut self.pools {
                     pool.advance(self.now);
@@ -1172,7 +1182,26 @@ impl<'a> Simulation<'a> {
         let model_index = if model_index == NONE {
             self.models
                 .push(Model::new(template, accuracy, now, drift, id));
-            (self.models.len() - 1) as u32
+            let model_index = (self.models.len() - 1) as u32;
+            self.live_models.push(model_index);
+            if let Some(lifetime) = pipeline.model.as_ref().and_then(|m| m.lifetime.as_ref()) {
+                let mut stream = rng::stream(
+                    self.replication_seed,
+                    rng::RETIRE,
+                    u64::from(model_index),
+                    0,
+                );
+                let vars = &self.instances[instance_index as usize].vars;
+                let lifetime =
+                    eval::non_negative(eval::num(lifetime, &Context::instance(vars), &mut stream));
+                self.calendar
+                    .schedule(now + lifetime, Event::ModelRetire { model: model_index });
+            }
+            model_index
+        } else if self.models[model_index as usize].retired {
+            // Retired while its retraining ran: nothing to deploy it to.
+            self.models[model_index as usize].retraining = false;
+            return;
         } else {
             let model = &mut self.models[model_index as usize];
             model.account(
@@ -1240,7 +1269,7 @@ impl<'a> Simulation<'a> {
         let now = self.now;
         let (from, to) = self.window();
         let model = &mut self.models[model_index as usize];
-        if model.version != version {
+        if model.version != version || model.retired {
             return;
         }
         let template = model.template;
@@ -1285,6 +1314,34 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    /// A model's `lifetime` is over: its time stops counting, and monitors stop checking it.
+    fn model_retire(&mut self, model_index: u32) {
+        let now = self.now;
+        let (from, to) = self.window();
+        let model = &mut self.models[model_index as usize];
+        model.account(
+            now,
+            from,
+            to,
+            &mut self.model_totals[model.template as usize],
+        );
+        model.retired = true;
+        model.drop_stream = None;
+        if self.tracing {
+            self.sink.model(&ModelRow {
+                replication: self.replication,
+                time: now,
+                model: u64::from(model_index),
+                template: model.template,
+                version: model.version,
+                event: ModelEvent::Retired,
+                accuracy: model.accuracy(now),
+                pipeline_id: model.deployed_by,
+            });
+        }
+        self.live_models.retain(|&m| m != model_index);
+    }
+
     fn monitor_tick(&mut self, monitor_index: u32) {
         let scenario = self.scenario;
         let monitor = &scenario.monitors[monitor_index as usize];
@@ -1298,7 +1355,12 @@ impl<'a> Simulation<'a> {
             u64::from(monitor_index),
             (now / monitor.every) as u64,
         );
-        for model_index in 0..self.models.len() {
+        // By index: a retraining run started here cannot deploy (or retire) before this
+        // returns, but the list is read afresh each time all the same.
+        let mut position = 0;
+        while let Some(&model_index) = self.live_models.get(position) {
+            position += 1;
+            let model_index = model_index as usize;
             let model = &self.models[model_index];
             let watched = if monitor.pipelines.is_empty() {
                 scenario.pipelines[model.template as usize].model.is_some()
@@ -1389,7 +1451,8 @@ impl<'a> Simulation<'a> {
             }
         }
         let (from, to) = self.window();
-        for model in &mut self.models {
+        // Retired models were accounted up to their retirement.
+        for model in self.models.iter_mut().filter(|m| !m.retired) {
             model.account(
                 end,
                 from,

@@ -5,7 +5,8 @@
 //! completes (passing validation) and its template tracks models (it declares `model { }`
 //! or a monitor names it). A retraining run a monitor starts is a new instance of the same
 //! template; when it completes it deploys the next version of the same model. At most one
-//! retraining run per model is in progress.
+//! retraining run per model is in progress. A model whose template has a `lifetime` retires
+//! that long after its first deployment (retraining does not extend it).
 //!
 //! Accuracy: the last executed `train` step's `accuracy`, minus every executed `compress`
 //! step's `accuracy_loss`; it never drifts below 0. A completed pipeline without a train
@@ -44,6 +45,9 @@ pub struct Model {
     pub retrain_runs: u64,
     /// The stream of sudden-drop times of the current version.
     pub drop_stream: Option<Stream>,
+    /// Its `lifetime` is over: it counts in no metric from then on, no monitor checks it,
+    /// and a retraining run of it that completes later deploys nothing.
+    pub retired: bool,
 }
 
 /// Area under `max(0, a - rate * s)` for s in [0, dt].
@@ -80,6 +84,7 @@ impl Model {
             retraining: false,
             retrain_runs: 0,
             drop_stream: None,
+            retired: false,
         }
     }
 

@@ -28,6 +28,8 @@ pub const INSTANCE: u64 = 0x1257;
 pub const RETRAIN: u64 = 0x2E72;
 /// The stream of a deployed model version (times to sudden drops).
 pub const MODEL: u64 = 0x30DE;
+/// The stream of a model's lifetime (drawn once, when it is first deployed).
+pub const RETIRE: u64 = 0x2E71;
 
 /// SplitMix64's finaliser applied to `x + golden gamma` (Steele, Lea and Flood, 2014).
 pub fn mix(x: u64) -> u64 {

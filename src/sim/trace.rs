@@ -103,6 +103,8 @@ pub enum ModelEvent {
     Retrain,
     /// Replaced by a newer version.
     Replaced,
+    /// Its `lifetime` is over: no longer live, monitored or retrained.
+    Retired,
 }
 
 /// A time-stamped event in a deployed model's life.

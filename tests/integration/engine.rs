@@ -8,7 +8,8 @@
 
 use pipesim::ir::{self, Expr, Value};
 use pipesim::sim::trace::{
-    ArrivalRow, LinkRow, ModelRow, NullSink, PipelineRow, ResourceRow, StepRow, TraceSink,
+    ArrivalRow, LinkRow, ModelEvent, ModelRow, NullSink, PipelineRow, ResourceRow, StepRow,
+    TraceSink,
 };
 use pipesim::sim::{run_replication, ReplicationResult};
 use statrs::distribution::{ChiSquared, ContinuousCDF, StudentsT};
@@ -768,6 +769,90 @@ fn priority_policy_serves_higher_priority_first() {
     assert_eq!(late_low.start, 20.0);
 }
 
+/// A template whose every run deploys a new model of accuracy 0.9 that drifts 1% a day,
+/// started twice an hour on a pool with room to spare; `model` and `extra` are added.
+fn model_population(model: &str, extra: &str) -> ir::Scenario {
+    lower(
+        &format!(
+            "scenario population {{ horizon = 40d  warmup = 10d  seed = 11 }}
+resource gpu {{ kind = pool  capacity = 200 }}
+pipeline production {{
+  train {{ on = gpu  duration = 1min  accuracy = 0.9 }}
+  model {{ drift = 1%/d  {model} }}
+}}
+arrivals onboarding {{ rate = 2/h  pipeline = production }}
+{extra}
+"
+        ),
+        &[],
+    )
+}
+
+#[test]
+fn retiring_models_keeps_a_steady_population() {
+    // Models arrive as a Poisson process and live 10 days, so in steady state the live ones'
+    // ages are uniform on [0, 10 d): their mean accuracy is 0.9 - 1%/d * 5 d = 0.85. (Without
+    // a lifetime every model ever deployed stays live, and the mean keeps falling.)
+    let scenario = model_population("lifetime = 10d", "");
+    let accuracy = replications(&scenario, 12, |r| metric(r, "model.accuracy.mean"));
+    assert_covers("mean accuracy of live models", &accuracy, 0.85);
+    let forever = model_population("", "");
+    let (mean, _) = interval(&replications(&forever, 3, |r| {
+        metric(r, "model.accuracy.mean")
+    }));
+    assert!(mean < 0.8, "without a lifetime: {mean}");
+}
+
+#[test]
+fn a_retired_model_is_neither_checked_nor_redeployed() {
+    // Training takes a day; a model turns stale two days after it is deployed and its
+    // retraining run takes a day, but it retires after two and a half: the run still
+    // completes, and deploys nothing.
+    let scenario = lower(
+        "scenario retire { horizon = 20d  seed = 4 }
+resource gpu { kind = pool  capacity = 200 }
+pipeline production {
+  train { on = gpu  duration = 1d  accuracy = 0.9 }
+  model { drift = 1%/d  lifetime = 60h }
+}
+arrivals onboarding { rate = 1/d  stop = 10d  pipeline = production }
+monitor stale { every = 1h  when = model.accuracy < 0.881  retrain = true }
+",
+        &[],
+    );
+    let (_, rows) = run_traced(&scenario, 0);
+    let retired: std::collections::HashMap<u64, f64> = rows
+        .models
+        .iter()
+        .filter(|row| row.event == ModelEvent::Retired)
+        .map(|row| (row.model, row.time))
+        .collect();
+    assert!(retired.len() >= 5, "{} models retired", retired.len());
+    let mut retrains_cut_short = 0;
+    for (&model, &at) in &retired {
+        let events: Vec<&ModelRow> = rows.models.iter().filter(|r| r.model == model).collect();
+        let deployed = events
+            .iter()
+            .find(|r| r.event == ModelEvent::Deployed)
+            .unwrap();
+        assert!(
+            (at - deployed.time - 60.0 * 3600.0).abs() < 1e-6,
+            "retired at {at}"
+        );
+        assert!(
+            events.iter().all(|r| r.time <= at),
+            "model {model} has events after its retirement at {at}: {events:?}"
+        );
+        if events.iter().any(|r| r.event == ModelEvent::Retrain) {
+            retrains_cut_short += 1;
+        }
+    }
+    assert!(
+        retrains_cut_short >= 5,
+        "{retrains_cut_short} retrains cut short"
+    );
+}
+
 #[test]
 fn deployed_models_drift_and_monitors_retrain_them() {
     // One pipeline at t = 0 trains for 100 s to accuracy 0.9; the model loses 0.001 per
@@ -780,6 +865,7 @@ fn deployed_models_drift_and_monitors_retrain_them() {
     train.accuracy = Some(c(0.9));
     let mut p = pipeline("model", vec![train]);
     p.model = Some(ir::ModelSpec {
+        lifetime: None,
         drift: ir::Drift::Linear { per_second: 0.001 },
     });
     s.pipelines.push(p);
@@ -1033,6 +1119,7 @@ fn sudden_drops_lower_accuracy_at_sampled_times() {
     train.accuracy = Some(c(0.9));
     let mut p = pipeline("model", vec![train]);
     p.model = Some(ir::ModelSpec {
+        lifetime: None,
         drift: ir::Drift::Sudden {
             time_to_drop: c(100.0),
             drop: 0.1,
