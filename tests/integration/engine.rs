@@ -963,6 +963,43 @@ fn mm1_written_in_the_language_matches_theory() {
 }
 
 #[test]
+fn sjf_follows_the_shortest_job_first_formula() {
+    // Non-preemptive shortest-job-first M/G/1 (Phipps; Kleinrock, Queueing Systems II 3.6):
+    // a job of size x waits W0 / (1 - rho(x))^2, rho(x) = lambda * int_0^x t dB(t). With
+    // exponential sizes of mean 1 s and lambda = 0.7/s, rho(x) = 0.7 (1 - e^-x (1 + x)),
+    // W0 = 0.7 s; the mean wait integrates W over the sizes (FIFO would give 2.33 s).
+    let rho = |x: f64| 0.7 * (1.0 - (-x).exp() * (1.0 + x));
+    let wait = |x: f64| 0.7 / (1.0 - rho(x)).powi(2) * (-x).exp();
+    // Simpson's rule on [0, 60 s] (the integrand is below 1e-20 beyond).
+    let (n, h) = (20_000, 60.0 / 20_000.0);
+    let theory = (0..=n)
+        .map(|i| {
+            let weight = if i == 0 || i == n {
+                1.0
+            } else if i % 2 == 1 {
+                4.0
+            } else {
+                2.0
+            };
+            weight * wait(f64::from(i) * h)
+        })
+        .sum::<f64>()
+        * h
+        / 3.0;
+    assert!((theory - 1.3122).abs() < 1e-3, "{theory}");
+    let s = lower(
+        "scenario sjf { horizon = 20000s  warmup = 2000s  seed = 13  drain = true }
+resource server { kind = pool  capacity = 1  policy = sjf }
+pipeline job { task work { on = server  duration = exponential(mean = 1s) } }
+arrivals poisson { rate = 2520/h  pipeline = job }
+",
+        &[],
+    );
+    let waits = replications(&s, 20, |r| metric(r, "step.job.work.wait.mean"));
+    assert_covers("SJF mean wait", &waits, theory);
+}
+
+#[test]
 fn a_set_override_changes_capacity_but_not_the_sampled_workload() {
     let one = lower(MM1_TEXT, &[]);
     let two = lower(MM1_TEXT, &["server.capacity=2"]);
