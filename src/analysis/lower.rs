@@ -2824,6 +2824,23 @@ impl<'a> Analyzer<'a> {
                                 continue;
                             }
                             Ty::AnyNum => Expect::Dim(Dim::NONE),
+                            // From a comparison of the row's numbers (`spot = row.spot == 1`).
+                            Ty::Bool if matches!(typed.ty, Ty::Num(_) | Ty::AnyNum) => {
+                                self.diags.push(
+                                    Diagnostic::error(
+                                        codes::TYPE_MISMATCH,
+                                        format!("`{name}` of pipeline `{template_name}` is a boolean, and this is a number"),
+                                    )
+                                    .primary(attr.value.span, "a number")
+                                    .help(format!("compare the row's number, such as `{name} = {} == 1`", match &attr.value.kind {
+                                        ast::ExprKind::Path(path) => path.dotted(),
+                                        _ => "row.COLUMN".to_string(),
+                                    })),
+                                );
+                                ok = false;
+                                continue;
+                            }
+                            Ty::Bool => Expect::Bool,
                             Ty::Error => continue,
                             // Read from the column as labels above (or reported there).
                             Ty::Labels(_) => {
@@ -2836,9 +2853,9 @@ impl<'a> Analyzer<'a> {
                                 self.diags.push(
                                     Diagnostic::error(
                                         codes::TYPE_MISMATCH,
-                                        format!("`row` can set only numbers and labels, and `{name}` of pipeline `{template_name}` is {found}"),
+                                        format!("`row` can set only numbers, labels and booleans, and `{name}` of pipeline `{template_name}` is {found}"),
                                     )
-                                    .primary(attr.name.span, "neither a number nor a label")
+                                    .primary(attr.name.span, "neither a number, a label nor a boolean")
                                     .help("set a numeric or label attribute from the trace, and derive others from it in the template"),
                                 );
                                 ok = false;

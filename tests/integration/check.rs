@@ -1033,6 +1033,33 @@ arrivals recorded {{
 }
 
 #[test]
+fn a_boolean_attribute_set_from_a_number_asks_for_a_comparison() {
+    let found = replay_diagnostics(
+        "t,gpus\n0,1\n",
+        "gpus = 1  spot = bernoulli(p = 0.5)",
+        "spot = row.gpus",
+        4,
+    );
+    assert_eq!(
+        found,
+        vec![(
+            "E0301",
+            "`spot` of pipeline `job` is a boolean, and this is a number".to_string(),
+            Some("compare the row's number, such as `spot = row.gpus == 1`".to_string()),
+        )]
+    );
+    assert_eq!(
+        replay_diagnostics(
+            "t,gpus\n0,1\n",
+            "gpus = 1  spot = bernoulli(p = 0.5)",
+            "spot = row.gpus > 0",
+            4
+        ),
+        vec![]
+    );
+}
+
+#[test]
 fn a_replayed_row_with_an_empty_cell_is_named_by_its_line() {
     let found = replay_diagnostics(
         "t,gpus\n0,1\n60,\n120,2\n",

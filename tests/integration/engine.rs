@@ -1636,3 +1636,37 @@ arrivals recorded {
         [(0.0, true), (10.0, false), (20.0, true), (30.0, false)]
     );
 }
+
+#[test]
+fn a_boolean_attribute_is_set_from_a_comparison_of_the_row() {
+    // Preemptible jobs go to the spot pool: the trace says which with 0 or 1.
+    let jobs = "t,preemptible\n0,1\n10,0\n20,1\n30,0\n";
+    let text = r#"
+scenario routed { horizon = 1h  drain = true }
+resource gpu { kind = pool  capacity = 4 }
+resource spot { kind = pool  capacity = 4 }
+pipeline job {
+  preemptible = bernoulli(p = 0.5)
+  train { on = if preemptible then spot else gpu  duration = 1min }
+}
+arrivals recorded {
+  trace       = "jobs.csv"
+  time_column = "t"
+  pipeline    = job
+  row { preemptible = row.preemptible == 1 }
+}
+"#;
+    let s = lower_with_files(text, &[("jobs.csv", jobs)]);
+    let (_, rows) = run_traced(&s, 0);
+    let spot = s.resources.iter().position(|r| r.name == "spot").unwrap() as u32;
+    let mut on_spot: Vec<(f64, bool)> = rows
+        .steps
+        .iter()
+        .map(|step| (step.ready, step.resource == Some(spot)))
+        .collect();
+    on_spot.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    assert_eq!(
+        on_spot,
+        [(0.0, true), (10.0, false), (20.0, true), (30.0, false)]
+    );
+}
