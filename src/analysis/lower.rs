@@ -1076,8 +1076,13 @@ impl<'a> Analyzer<'a> {
                 let Some((name, spec)) = pool_of(resources, pool) else {
                     continue;
                 };
+                // A sweep point that backfills, or orders by `sjf`, reads it.
                 let swept = sweeps.iter().any(|axis| {
-                    axis.path == format!("{name}.backfill") || axis.path == format!("{name}.policy")
+                    let reads = |value: &serde_json::Value| {
+                        (axis.path == format!("{name}.backfill") && *value == true)
+                            || (axis.path == format!("{name}.policy") && value == "sjf")
+                    };
+                    axis.values.iter().any(|(_, value)| reads(value))
                 });
                 used |= spec.backfill || spec.policy == ir::Policy::Sjf || swept;
                 names.push(format!("`{name}`"));

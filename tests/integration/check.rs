@@ -859,9 +859,11 @@ arrivals a {{ interarrival = exponential(mean = 1h)  pipeline = classic }}
     );
     let policies = "experiment { sweep gpu.policy = [fifo, sjf] }";
     assert_eq!(warnings_of(&scenario("", policies), &[]), vec![]);
-    // A sweep of something else does not count.
+    // A sweep of something else, or of values that do not read it, does not count.
     let sizes = "experiment { sweep gpu.capacity = [4, 8] }";
     assert_eq!(warnings_of(&scenario("", sizes), &[]), unused);
+    let others = "experiment { sweep gpu.policy = [fifo, priority] }";
+    assert_eq!(warnings_of(&scenario("", others), &[]), unused);
 }
 
 #[test]
