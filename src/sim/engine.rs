@@ -1173,7 +1173,6 @@ impl<'a> Simulation<'a> {
         }
         let accuracy = accuracy - loss;
         let now = self.now;
-        let (from, to) = self.window();
         let drift = match pipeline.model.as_ref().map(|m| &m.drift) {
             Some(ir::Drift::Linear { per_second }) => DriftState::Linear(*per_second),
             Some(ir::Drift::Sudden { drop, .. }) => DriftState::Sudden(*drop),
@@ -1203,13 +1202,8 @@ impl<'a> Simulation<'a> {
             self.models[model_index as usize].retraining = false;
             return;
         } else {
+            self.account_model(model_index);
             let model = &mut self.models[model_index as usize];
-            model.account(
-                now,
-                from,
-                to,
-                &mut self.model_totals[model.template as usize],
-            );
             if self.tracing {
                 self.sink.model(&ModelRow {
                     replication: self.replication,
@@ -1267,7 +1261,6 @@ impl<'a> Simulation<'a> {
     fn model_drop(&mut self, model_index: u32, version: u32) {
         let scenario = self.scenario;
         let now = self.now;
-        let (from, to) = self.window();
         let model = &mut self.models[model_index as usize];
         if model.version != version || model.retired {
             return;
@@ -1280,27 +1273,13 @@ impl<'a> Simulation<'a> {
         else {
             return;
         };
-        model.account(
-            now,
-            from,
-            to,
-            &mut self.model_totals[model.template as usize],
-        );
+        self.account_model(model_index);
+        let model = &mut self.models[model_index as usize];
         model.drop_accuracy(now, *drop);
         // Drops stop once they can change nothing, so a zero time to drop cannot loop forever.
         let more_drops = *drop > 0.0 && model.accuracy(now) > 0.0;
-        if self.tracing {
-            self.sink.model(&ModelRow {
-                replication: self.replication,
-                time: now,
-                model: u64::from(model_index),
-                template,
-                version,
-                event: ModelEvent::Dropped,
-                accuracy: model.accuracy(now),
-                pipeline_id: model.deployed_by,
-            });
-        }
+        self.trace_model(model_index, ModelEvent::Dropped);
+        let model = &mut self.models[model_index as usize];
         if let (true, Some(stream)) = (more_drops, &mut model.drop_stream) {
             let delay =
                 eval::non_negative(eval::num(time_to_drop, &Context::instance(&[]), stream));
@@ -1316,37 +1295,48 @@ impl<'a> Simulation<'a> {
 
     /// A model's `lifetime` is over: its time stops counting, and monitors stop checking it.
     fn model_retire(&mut self, model_index: u32) {
-        let now = self.now;
+        self.account_model(model_index);
+        let model = &mut self.models[model_index as usize];
+        model.retired = true;
+        model.drop_stream = None;
+        self.trace_model(model_index, ModelEvent::Retired);
+        self.live_models.retain(|&m| m != model_index);
+    }
+
+    /// Adds the model's time up to now to its template's window totals (before it changes).
+    fn account_model(&mut self, model_index: u32) {
         let (from, to) = self.window();
         let model = &mut self.models[model_index as usize];
         model.account(
-            now,
+            self.now,
             from,
             to,
             &mut self.model_totals[model.template as usize],
         );
-        model.retired = true;
-        model.drop_stream = None;
-        if self.tracing {
-            self.sink.model(&ModelRow {
-                replication: self.replication,
-                time: now,
-                model: u64::from(model_index),
-                template: model.template,
-                version: model.version,
-                event: ModelEvent::Retired,
-                accuracy: model.accuracy(now),
-                pipeline_id: model.deployed_by,
-            });
+    }
+
+    /// Traces an event of the model as it is now, naming the run that deployed it.
+    fn trace_model(&mut self, model_index: u32, event: ModelEvent) {
+        if !self.tracing {
+            return;
         }
-        self.live_models.retain(|&m| m != model_index);
+        let model = &self.models[model_index as usize];
+        self.sink.model(&ModelRow {
+            replication: self.replication,
+            time: self.now,
+            model: u64::from(model_index),
+            template: model.template,
+            version: model.version,
+            event,
+            accuracy: model.accuracy(self.now),
+            pipeline_id: model.deployed_by,
+        });
     }
 
     fn monitor_tick(&mut self, monitor_index: u32) {
         let scenario = self.scenario;
         let monitor = &scenario.monitors[monitor_index as usize];
         let now = self.now;
-        let (from, to) = self.window();
         // Monitor expressions draw from a stream of their own per tick, so a distribution in
         // `when` cannot disturb any other stream.
         let mut stream = rng::stream(
@@ -1381,28 +1371,14 @@ impl<'a> Simulation<'a> {
                 columns: &[],
             };
             let stale = eval::boolean(&monitor.when, &context, &mut stream);
-            let model = &mut self.models[model_index];
-            if stale != model.stale {
-                model.account(
-                    now,
-                    from,
-                    to,
-                    &mut self.model_totals[model.template as usize],
-                );
-                model.stale = stale;
-                if stale && self.tracing {
-                    self.sink.model(&ModelRow {
-                        replication: self.replication,
-                        time: now,
-                        model: model_index as u64,
-                        template: model.template,
-                        version: model.version,
-                        event: ModelEvent::Stale,
-                        accuracy: view.accuracy,
-                        pipeline_id: model.deployed_by,
-                    });
+            if stale != self.models[model_index].stale {
+                self.account_model(model_index as u32);
+                self.models[model_index].stale = stale;
+                if stale {
+                    self.trace_model(model_index as u32, ModelEvent::Stale);
                 }
             }
+            let model = &mut self.models[model_index];
             if stale && monitor.retrain && !model.retraining {
                 model.retraining = true;
                 let run = model.retrain_runs;
