@@ -1622,19 +1622,25 @@ arrivals recorded {
   row { framework = row.framework }
 }
 "#;
-    let s = lower_with_files(text, &[("jobs.csv", jobs)]);
-    let (_, rows) = run_traced(&s, 0);
-    let gpu = s.resources.iter().position(|r| r.name == "gpu").unwrap() as u32;
-    let mut on_gpu: Vec<(f64, bool)> = rows
-        .steps
-        .iter()
-        .map(|step| (step.ready, step.resource == Some(gpu)))
-        .collect();
-    on_gpu.sort_by(|a, b| a.partial_cmp(b).unwrap());
     assert_eq!(
-        on_gpu,
+        replayed_on_pool(text, jobs, "gpu"),
         [(0.0, true), (10.0, false), (20.0, true), (30.0, false)]
     );
+}
+
+/// Runs `text`, which replays `jobs` (as `jobs.csv`), and says for each step, by the time it
+/// was ready, whether it ran on `pool`.
+fn replayed_on_pool(text: &str, jobs: &str, pool: &str) -> Vec<(f64, bool)> {
+    let s = lower_with_files(text, &[("jobs.csv", jobs)]);
+    let (_, rows) = run_traced(&s, 0);
+    let pool = s.resources.iter().position(|r| r.name == pool).unwrap() as u32;
+    let mut on_pool: Vec<(f64, bool)> = rows
+        .steps
+        .iter()
+        .map(|step| (step.ready, step.resource == Some(pool)))
+        .collect();
+    on_pool.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    on_pool
 }
 
 #[test]
@@ -1656,17 +1662,8 @@ arrivals recorded {
   row { preemptible = row.preemptible == 1 }
 }
 "#;
-    let s = lower_with_files(text, &[("jobs.csv", jobs)]);
-    let (_, rows) = run_traced(&s, 0);
-    let spot = s.resources.iter().position(|r| r.name == "spot").unwrap() as u32;
-    let mut on_spot: Vec<(f64, bool)> = rows
-        .steps
-        .iter()
-        .map(|step| (step.ready, step.resource == Some(spot)))
-        .collect();
-    on_spot.sort_by(|a, b| a.partial_cmp(b).unwrap());
     assert_eq!(
-        on_spot,
+        replayed_on_pool(text, jobs, "spot"),
         [(0.0, true), (10.0, false), (20.0, true), (30.0, false)]
     );
 }
