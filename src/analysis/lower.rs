@@ -241,9 +241,10 @@ pub struct Analyzer<'a> {
     /// Steps with constant `units`, checked against their pools' sizes once every resource
     /// is lowered (a step can be lowered before the resource it runs on).
     units_checks: Vec<UnitsCheck>,
-    /// Steps with an `estimate`, and the pools their `on` can name, checked once the
-    /// experiment's sweeps are known, for [`codes::ESTIMATE_UNUSED`].
-    estimate_checks: Vec<(Span, Vec<ir::ResourceId>)>,
+    /// Steps with an `estimate`: the template (filled in when its pipeline is lowered),
+    /// where, and the pools their `on` can name, checked once the experiment's sweeps are
+    /// known, for [`codes::ESTIMATE_UNUSED`].
+    estimate_checks: Vec<(Option<ir::PipelineId>, Span, Vec<ir::ResourceId>)>,
     /// Each template's attributes (name, type, slot), for `row { }` blocks of arrivals.
     template_vars: HashMap<ir::PipelineId, Vec<Var>>,
     /// While a `row { }` block is typed: the trace's table, and the columns read so far
@@ -525,7 +526,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
-        self.check_estimates_used(&resources, &sweeps);
+        self.check_estimates_used(&resources, &arrivals, &sweeps);
         self.report_unused_overrides();
         let scenario = ir::Scenario {
             name: header.name,
@@ -1009,10 +1010,7 @@ impl<'a> Analyzer<'a> {
     /// of imported templates are checked only when the entry file's arrivals start them, so
     /// an unused template of a module written for bigger pools says nothing.
     fn check_units_fit(&mut self, resources: &[ir::Resource], arrivals: &[ir::Arrivals]) {
-        let mut started = Vec::new();
-        for a in arrivals {
-            pipelines_named(&a.pipeline, &mut started);
-        }
+        let started = templates_started(arrivals);
         let checks = std::mem::take(&mut self.units_checks);
         for check in &checks {
             let Some(pipeline) = check.pipeline else {
@@ -1067,9 +1065,22 @@ impl<'a> Analyzer<'a> {
 
     /// Warns where a step's `estimate` can change nothing: only backfilling and `sjf` plan
     /// with it, and none of the pools the step can run on does either, at any sweep point.
-    fn check_estimates_used(&mut self, resources: &[ir::Resource], sweeps: &[SweepAxis]) {
+    /// As for [`Self::check_units_fit`], imported templates only when arrivals start them.
+    fn check_estimates_used(
+        &mut self,
+        resources: &[ir::Resource],
+        arrivals: &[ir::Arrivals],
+        sweeps: &[SweepAxis],
+    ) {
+        let started = templates_started(arrivals);
         let checks = std::mem::take(&mut self.estimate_checks);
-        for (span, pools) in checks {
+        for (pipeline, span, pools) in checks {
+            let Some(pipeline) = pipeline else {
+                continue;
+            };
+            if self.pipeline_decls[pipeline as usize].0 != 0 && !started.contains(&pipeline) {
+                continue;
+            }
             let mut names = Vec::new();
             let mut used = false;
             for &pool in &pools {
@@ -1991,11 +2002,14 @@ impl<'a> Analyzer<'a> {
             self.template_vars.insert(id, scope.vars.clone());
         }
 
-        let checks_before = self.units_checks.len();
+        let checks_before = (self.units_checks.len(), self.estimate_checks.len());
         let steps = self.lower_steps(&name, prefix, &entries.steps, &scope);
         let id = self.pipeline_ids.get(&(module, item)).copied();
-        for check in &mut self.units_checks[checks_before..] {
+        for check in &mut self.units_checks[checks_before.0..] {
             check.pipeline = id;
+        }
+        for check in &mut self.estimate_checks[checks_before.1..] {
+            check.0 = id;
         }
         let model = match entries.blocks.first() {
             Some(block) => {
@@ -2297,7 +2311,7 @@ impl<'a> Analyzer<'a> {
                 if let Some(on) = &on {
                     let mut pools = Vec::new();
                     resources_named(on, &mut pools);
-                    self.estimate_checks.push((e.span, pools));
+                    self.estimate_checks.push((None, e.span, pools));
                 }
                 Some(t.ir)
             }
@@ -3342,6 +3356,15 @@ fn rows_over(
 }
 
 /// The resources an `on` expression can evaluate to (constants in any branch).
+/// The templates that some arrivals can start.
+fn templates_started(arrivals: &[ir::Arrivals]) -> Vec<ir::PipelineId> {
+    let mut started = Vec::new();
+    for a in arrivals {
+        pipelines_named(&a.pipeline, &mut started);
+    }
+    started
+}
+
 /// The name and spec of resource `id` if it is a pool.
 fn pool_of(resources: &[ir::Resource], id: ir::ResourceId) -> Option<(&str, &ir::Pool)> {
     match resources.get(id as usize)? {

@@ -867,6 +867,43 @@ arrivals a {{ interarrival = exponential(mean = 1h)  pipeline = classic }}
 }
 
 #[test]
+fn an_imported_estimate_is_flagged_only_when_the_scenario_starts_its_template() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("jobs.pipesim"),
+        "resource gpu { kind = pool  capacity = 4  backfill = true }
+pipeline padded { train { on = gpu  duration = 10min  estimate = 1h } }
+",
+    )
+    .unwrap();
+    let codes = |arrivals: &str| -> Vec<&'static str> {
+        let path = dir.path().join("scenario.pipesim");
+        std::fs::write(
+            &path,
+            format!(
+                "import \"jobs.pipesim\" as jobs
+resource gpu {{ kind = pool  capacity = 4 }}
+{arrivals}
+"
+            ),
+        )
+        .unwrap();
+        frontend::check_file(&path, &[])
+            .diagnostics()
+            .0
+            .iter()
+            .map(|d| d.code)
+            .collect()
+    };
+    // The module's own pool backfills, but the scenario's `gpu` replaces it.
+    assert_eq!(codes(""), Vec::<&str>::new());
+    assert_eq!(
+        codes("arrivals a { interarrival = exponential(mean = 1h)  pipeline = jobs.padded }"),
+        vec!["W0602"]
+    );
+}
+
+#[test]
 fn an_imported_template_is_flagged_only_when_the_scenario_starts_it() {
     // std/aiops's ensemble trains on four CPU slots; this scenario's cpu has two.
     let scenario = |template: &str| {
