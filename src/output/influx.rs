@@ -36,8 +36,9 @@
 //! - Memory is bounded: the CSVs are streamed, lines are batched ([`SendOptions::batch_lines`]),
 //!   and a channel of two batches feeds a sender thread that owns its own current-thread tokio
 //!   runtime. The run directory is only read, never changed.
-//! - Connection errors, 5xx and 429 are retried with exponential backoff; any other answer is
-//!   final and its message is shown. After a final failure nothing more is sent and the report
+//! - Connection errors, 5xx and 429 are retried with exponential backoff, or after the wait a
+//!   v1 server's `Retry-After` asks for (up to a minute; the v2 client does not pass headers
+//!   on); any other answer is final and its message is shown. After a final failure nothing more is sent and the report
 //!   counts, per measurement, the points that were not sent, so the user can export again later.
 //! - The v2 token comes from `INFLUX_TOKEN` and the v1 credentials from `INFLUX_USERNAME` and
 //!   `INFLUX_PASSWORD`, never from a file; none of them is ever printed.
@@ -988,10 +989,33 @@ enum Client {
     },
 }
 
-/// One failed attempt: retry it or give up.
+/// One failed attempt: retry it (after at least the wait the server asked for, if it
+/// asked) or give up.
 enum Attempt {
-    Retry(String),
+    Retry(String, Option<Duration>),
     Final(String),
+}
+
+/// The longest `Retry-After` honoured: a server asking for more is retried after this
+/// (an export should not hang for an hour on one header), and the retries then run out.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// A `Retry-After` header's wait: delay-seconds, or an HTTP date (RFC 9110 section 10.2.3).
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    let wait = match value.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => {
+            let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+            let seconds = at.timestamp() - chrono::Utc::now().timestamp();
+            Duration::from_secs(u64::try_from(seconds).unwrap_or(0))
+        }
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
 }
 
 struct Sender {
@@ -1116,7 +1140,7 @@ impl Sender {
             match self.send_once(reqwest::Body::from(body.clone())).await {
                 Ok(()) => return Ok(()),
                 Err(Attempt::Final(message)) => return Err(message),
-                Err(Attempt::Retry(message)) => {
+                Err(Attempt::Retry(message, asked)) => {
                     if attempt >= options.retries {
                         return Err(format!(
                             "{message} (gave up after {} attempts)",
@@ -1124,7 +1148,8 @@ impl Sender {
                         ));
                     }
                     attempt += 1;
-                    tokio::time::sleep(backoff).await;
+                    // A server that says when to come back (429, 503) is taken at its word.
+                    tokio::time::sleep(asked.map_or(backoff, |asked| asked.max(backoff))).await;
                     backoff = backoff.saturating_mul(2);
                 }
             }
@@ -1139,8 +1164,9 @@ impl Sender {
                 bucket,
             } => match client.write_line_protocol(org, bucket, body).await {
                 Ok(()) => Ok(()),
+                // The v2 client does not pass on the response's headers: no `Retry-After`.
                 Err(influxdb2::RequestError::Http { status, text }) => {
-                    Err(classify_status(status, &text))
+                    Err(classify_status(status, &text, None))
                 }
                 Err(influxdb2::RequestError::ReqwestProcessing { source }) => {
                     Err(classify_transport(&source))
@@ -1161,8 +1187,9 @@ impl Sender {
                     Ok(response) if response.status().is_success() => Ok(()),
                     Ok(response) => {
                         let status = response.status();
+                        let asked = retry_after(response.headers());
                         let text = response.text().await.unwrap_or_default();
-                        Err(classify_status(status, &text))
+                        Err(classify_status(status, &text, asked))
                     }
                     Err(e) => Err(classify_transport(&e)),
                 }
@@ -1195,7 +1222,7 @@ fn server_message(text: &str) -> String {
     }
 }
 
-fn classify_status(status: reqwest::StatusCode, text: &str) -> Attempt {
+fn classify_status(status: reqwest::StatusCode, text: &str, asked: Option<Duration>) -> Attempt {
     let message = server_message(text);
     let described = if message.is_empty() {
         format!("the server answered {status}")
@@ -1203,7 +1230,7 @@ fn classify_status(status: reqwest::StatusCode, text: &str) -> Attempt {
         format!("the server answered {status}: {message}")
     };
     if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-        Attempt::Retry(described)
+        Attempt::Retry(described, asked)
     } else if status == reqwest::StatusCode::UNAUTHORIZED
         || status == reqwest::StatusCode::FORBIDDEN
     {
@@ -1230,13 +1257,35 @@ fn classify_transport(error: &reqwest::Error) -> Attempt {
     if error.is_builder() || error.is_redirect() {
         Attempt::Final(message)
     } else {
-        Attempt::Retry(message)
+        Attempt::Retry(message, None)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates_within_a_limit() {
+        let wait = |value: &str| {
+            let mut headers = reqwest::header::HeaderMap::new();
+            headers.insert(reqwest::header::RETRY_AFTER, value.parse().unwrap());
+            retry_after(&headers)
+        };
+        assert_eq!(wait("3"), Some(Duration::from_secs(3)));
+        assert_eq!(wait(" 0 "), Some(Duration::ZERO));
+        assert_eq!(wait("86400"), Some(MAX_RETRY_AFTER));
+        // A date in the past is now; one in the future is that far ahead.
+        assert_eq!(wait("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        let soon = (chrono::Utc::now() + chrono::Duration::seconds(30)).to_rfc2822();
+        let soon = wait(&soon).unwrap();
+        assert!(
+            soon >= Duration::from_secs(28) && soon <= Duration::from_secs(30),
+            "{soon:?}"
+        );
+        assert_eq!(wait("later"), None);
+        assert_eq!(retry_after(&reqwest::header::HeaderMap::new()), None);
+    }
 
     #[test]
     fn seconds_are_converted_to_exact_nanoseconds() {

@@ -757,6 +757,60 @@ fn v1_destination(url: &str, database: &str) -> Destination {
     Destination::from_args_and_credentials(&v1_args(url, database), None, None, None).unwrap()
 }
 
+#[test]
+fn a_server_that_asks_to_retry_later_is_given_the_time_it_asks_for() {
+    // An HTTP peer standing in for an InfluxDB 1.x that is rate limiting (a real server
+    // cannot be made to answer 429 on demand): the first write is told to come back in two
+    // seconds, the second is accepted. The client must wait the two seconds, not its own
+    // 50 ms backoff.
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let peer = std::thread::spawn(move || {
+        let mut arrivals = Vec::new();
+        for answer in [
+            "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 2\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n",
+        ] {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream);
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap();
+                }
+                if line == "\r\n" {
+                    break;
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            arrivals.push((std::time::Instant::now(), body));
+            reader.get_mut().write_all(answer.as_bytes()).unwrap();
+        }
+        arrivals
+    });
+    let temp = tempfile::tempdir().unwrap();
+    let traces = make_traces(1, 1, 3);
+    let run_dir = write_run(temp.path(), "throttled", &traces);
+    let options = SendOptions {
+        batch_lines: 100_000,
+        ..quick_options()
+    };
+    let report =
+        influx::send_run_with(&run_dir, &v1_destination(&url, "pipesim"), options).unwrap();
+    assert!(report.complete(), "{report}");
+    let arrivals = peer.join().unwrap();
+    assert_eq!(arrivals[0].1, arrivals[1].1, "the same batch, sent again");
+    let waited = arrivals[1].0 - arrivals[0].0;
+    assert!(
+        waited >= Duration::from_secs(2),
+        "retried after {waited:?}, asked to wait 2 s"
+    );
+}
+
 // A run directory name with a space and a comma: both must survive as the `run` tag.
 const RUN_NAME: &str = "growth 2019,a=b";
 
