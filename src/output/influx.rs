@@ -37,8 +37,8 @@
 //!   and a channel of two batches feeds a sender thread that owns its own current-thread tokio
 //!   runtime. The run directory is only read, never changed.
 //! - Connection errors, 5xx and 429 are retried with exponential backoff, or after the wait a
-//!   v1 server's `Retry-After` asks for (up to a minute; the v2 client does not pass headers
-//!   on); any other answer is final and its message is shown. After a final failure nothing more is sent and the report
+//!   server's `Retry-After` asks for (up to a minute); any other answer is final and its
+//!   message is shown. After a final failure nothing more is sent and the report
 //!   counts, per measurement, the points that were not sent, so the user can export again later.
 //! - The v2 token comes from `INFLUX_TOKEN` and the v1 credentials from `INFLUX_USERNAME` and
 //!   `INFLUX_PASSWORD`, never from a file; none of them is ever printed.
@@ -285,7 +285,7 @@ impl Default for SendOptions {
 
 /// Where points go, with credentials read from the environment.
 pub enum Destination {
-    /// `POST /api/v2/write` through `influxdb2` (InfluxDB 2.x, 3.x, Cloud, VictoriaMetrics).
+    /// `POST /api/v2/write` (InfluxDB 2.x, 3.x, Cloud, VictoriaMetrics).
     V2 {
         url: String,
         org: String,
@@ -975,18 +975,42 @@ struct SendResult {
     failure: Option<String>,
 }
 
-enum Client {
-    V2 {
-        client: influxdb2::Client,
-        org: String,
-        bucket: String,
-    },
-    V1 {
-        client: reqwest::Client,
-        write_url: reqwest::Url,
+/// Where and how line protocol is written: both APIs take it in a POST, and differ only in
+/// the URL and the credentials.
+struct Client {
+    client: reqwest::Client,
+    write_url: reqwest::Url,
+    credentials: Credentials,
+}
+
+enum Credentials {
+    /// v2: `Authorization: Token ...` (none without a token).
+    Token(Option<String>),
+    /// v1: HTTP basic authentication (none without a user name).
+    Basic {
         username: Option<String>,
         password: Option<String>,
     },
+}
+
+/// `base` (an `--influx` URL, whose path prefix, such as a proxy's `/influx/`, is kept)
+/// joined with `endpoint`, with the query `pairs`.
+fn endpoint_url(
+    base: &str,
+    endpoint: &str,
+    pairs: &[(&str, &str)],
+) -> Result<reqwest::Url, InfluxError> {
+    let error = |e: &dyn std::fmt::Display| InfluxError::Usage(format!("`--influx {base}`: {e}"));
+    let mut url = reqwest::Url::parse(base).map_err(|e| error(&e))?;
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    let mut url = url.join(endpoint).map_err(|e| error(&e))?;
+    for (key, value) in pairs {
+        url.query_pairs_mut().append_pair(key, value);
+    }
+    Ok(url)
 }
 
 /// One failed attempt: retry it (after at least the wait the server asked for, if it
@@ -1032,31 +1056,23 @@ fn http_client(options: &SendOptions) -> Result<reqwest::Client, InfluxError> {
 
 impl Sender {
     fn new(destination: &Destination, options: &SendOptions) -> Result<Self, InfluxError> {
-        let client = match destination {
+        let (write_url, credentials) = match destination {
             Destination::V2 {
                 url,
                 org,
                 bucket,
                 token,
             } => {
-                // `check_url` ran in `Destination::from_args*`, but a destination can be built
-                // directly: check again, since influxdb2 panics on a bad URL.
                 check_url(url)?;
-                let client = influxdb2::ClientBuilder::with_builder(
-                    reqwest::Client::builder()
-                        .timeout(options.request_timeout)
-                        .connect_timeout(Duration::from_secs(5)),
-                    url.as_str(),
-                    org.as_str(),
-                    token.clone().unwrap_or_default(),
+                let pairs = [
+                    ("bucket", bucket.as_str()),
+                    ("org", org),
+                    ("precision", "ns"),
+                ];
+                (
+                    endpoint_url(url, "api/v2/write", &pairs)?,
+                    Credentials::Token(token.clone()),
                 )
-                .build()
-                .map_err(|e| InfluxError::Usage(format!("cannot make an HTTP client: {e}")))?;
-                Client::V2 {
-                    client,
-                    org: org.clone(),
-                    bucket: bucket.clone(),
-                }
             }
             Destination::V1 {
                 url,
@@ -1065,29 +1081,22 @@ impl Sender {
                 password,
             } => {
                 check_url(url)?;
-                let mut write_url = reqwest::Url::parse(url)
-                    .map_err(|e| InfluxError::Usage(format!("`--influx {url}`: {e}")))?;
-                // Keep a path prefix (a proxy's `/influx/`), then `write`.
-                if !write_url.path().ends_with('/') {
-                    let path = format!("{}/", write_url.path());
-                    write_url.set_path(&path);
-                }
-                let mut write_url = write_url
-                    .join("write")
-                    .map_err(|e| InfluxError::Usage(format!("`--influx {url}`: {e}")))?;
-                write_url
-                    .query_pairs_mut()
-                    .append_pair("db", database)
-                    .append_pair("precision", "ns");
-                Client::V1 {
-                    client: http_client(options)?,
-                    write_url,
-                    username: username.clone(),
-                    password: password.clone(),
-                }
+                (
+                    endpoint_url(url, "write", &[("db", database), ("precision", "ns")])?,
+                    Credentials::Basic {
+                        username: username.clone(),
+                        password: password.clone(),
+                    },
+                )
             }
         };
-        Ok(Sender { client })
+        Ok(Sender {
+            client: Client {
+                client: http_client(options)?,
+                write_url,
+                credentials,
+            },
+        })
     }
 
     fn run(self, batches: mpsc::Receiver<Batch>, mut options: SendOptions) -> SendResult {
@@ -1157,43 +1166,31 @@ impl Sender {
     }
 
     async fn send_once(&self, body: reqwest::Body) -> Result<(), Attempt> {
-        match &self.client {
-            Client::V2 {
-                client,
-                org,
-                bucket,
-            } => match client.write_line_protocol(org, bucket, body).await {
-                Ok(()) => Ok(()),
-                // The v2 client does not pass on the response's headers: no `Retry-After`.
-                Err(influxdb2::RequestError::Http { status, text }) => {
-                    Err(classify_status(status, &text, None))
-                }
-                Err(influxdb2::RequestError::ReqwestProcessing { source }) => {
-                    Err(classify_transport(&source))
-                }
-                Err(other) => Err(Attempt::Final(other.to_string())),
-            },
-            Client::V1 {
-                client,
-                write_url,
-                username,
-                password,
-            } => {
-                let mut request = client.post(write_url.clone()).body(body);
-                if let Some(username) = username {
-                    request = request.basic_auth(username, password.as_ref());
-                }
-                match request.send().await {
-                    Ok(response) if response.status().is_success() => Ok(()),
-                    Ok(response) => {
-                        let status = response.status();
-                        let asked = retry_after(response.headers());
-                        let text = response.text().await.unwrap_or_default();
-                        Err(classify_status(status, &text, asked))
-                    }
-                    Err(e) => Err(classify_transport(&e)),
-                }
+        let Client {
+            client,
+            write_url,
+            credentials,
+        } = &self.client;
+        let mut request = client.post(write_url.clone()).body(body);
+        match credentials {
+            Credentials::Token(Some(token)) => {
+                request = request.header(reqwest::header::AUTHORIZATION, format!("Token {token}"));
             }
+            Credentials::Basic {
+                username: Some(username),
+                password,
+            } => request = request.basic_auth(username, password.as_ref()),
+            _ => {}
+        }
+        match request.send().await {
+            Ok(response) if response.status().is_success() => Ok(()),
+            Ok(response) => {
+                let status = response.status();
+                let asked = retry_after(response.headers());
+                let text = response.text().await.unwrap_or_default();
+                Err(classify_status(status, &text, asked))
+            }
+            Err(e) => Err(classify_transport(&e)),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `pipesim export` and `output::influx::send_run` against real servers the tests start
 //! themselves: Debian's InfluxDB 1.x (`influxd`, v1 write API, read back with InfluxQL) and
-//! VictoriaMetrics (the v2 write API through `influxdb2`, read back with its export API).
+//! VictoriaMetrics (the v2 write API, read back with its export API).
 //! Each server listens on a free loopback port, keeps its data in a temporary directory and
 //! is killed when its guard is dropped. A missing server binary fails the test with the
 //! name of the script that installs it.
@@ -757,24 +757,25 @@ fn v1_destination(url: &str, database: &str) -> Destination {
     Destination::from_args_and_credentials(&v1_args(url, database), None, None, None).unwrap()
 }
 
-#[test]
-fn a_server_that_asks_to_retry_later_is_given_the_time_it_asks_for() {
-    // An HTTP peer standing in for an InfluxDB 1.x that is rate limiting (a real server
-    // cannot be made to answer 429 on demand): the first write is told to come back in two
-    // seconds, the second is accepted. The client must wait the two seconds, not its own
-    // 50 ms backoff.
+/// When a request arrived, its head (request line and headers) and its body.
+type PeerRequest = (std::time::Instant, String, Vec<u8>);
+
+/// An HTTP peer standing in for a rate-limiting server (a real one cannot be made to answer
+/// 429 on demand): the first request is told to come back in two seconds, the second is
+/// accepted. Gives its URL, and then each request's arrival, head and body.
+fn throttling_peer() -> (String, std::thread::JoinHandle<Vec<PeerRequest>>) {
     use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let peer = std::thread::spawn(move || {
-        let mut arrivals = Vec::new();
+        let mut requests = Vec::new();
         for answer in [
             "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 2\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
             "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n",
         ] {
             let (stream, _) = listener.accept().unwrap();
             let mut reader = BufReader::new(stream);
-            let mut length = 0;
+            let (mut head, mut length) = (String::new(), 0);
             loop {
                 let mut line = String::new();
                 reader.read_line(&mut line).unwrap();
@@ -784,31 +785,65 @@ fn a_server_that_asks_to_retry_later_is_given_the_time_it_asks_for() {
                 if line == "\r\n" {
                     break;
                 }
+                head.push_str(&line);
             }
             let mut body = vec![0; length];
             reader.read_exact(&mut body).unwrap();
-            arrivals.push((std::time::Instant::now(), body));
+            requests.push((std::time::Instant::now(), head, body));
             reader.get_mut().write_all(answer.as_bytes()).unwrap();
         }
-        arrivals
+        requests
     });
+    (url, peer)
+}
+
+#[test]
+fn a_server_that_asks_to_retry_later_is_given_the_time_it_asks_for() {
+    // Both APIs: the client must wait the two seconds, not its own 50 ms backoff, and send
+    // the same batch again, to the right endpoint with the right credentials.
     let temp = tempfile::tempdir().unwrap();
     let traces = make_traces(1, 1, 3);
     let run_dir = write_run(temp.path(), "throttled", &traces);
-    let options = SendOptions {
+    let options = || SendOptions {
         batch_lines: 100_000,
         ..quick_options()
     };
-    let report =
-        influx::send_run_with(&run_dir, &v1_destination(&url, "pipesim"), options).unwrap();
-    assert!(report.complete(), "{report}");
-    let arrivals = peer.join().unwrap();
-    assert_eq!(arrivals[0].1, arrivals[1].1, "the same batch, sent again");
-    let waited = arrivals[1].0 - arrivals[0].0;
-    assert!(
-        waited >= Duration::from_secs(2),
-        "retried after {waited:?}, asked to wait 2 s"
-    );
+    for api in ["v1", "v2"] {
+        let (url, peer) = throttling_peer();
+        let destination = match api {
+            "v1" => v1_destination(&url, "pipesim"),
+            _ => Destination::V2 {
+                url: format!("{url}/prefix"),
+                org: "lab".into(),
+                bucket: "runs".into(),
+                token: Some("secret".into()),
+            },
+        };
+        let report = influx::send_run_with(&run_dir, &destination, options()).unwrap();
+        assert!(report.complete(), "{api}: {report}");
+        let requests = peer.join().unwrap();
+        let (first, second) = (&requests[0], &requests[1]);
+        assert_eq!(first.2, second.2, "{api}: the same batch, sent again");
+        let waited = second.0 - first.0;
+        assert!(
+            waited >= Duration::from_secs(2),
+            "{api}: retried after {waited:?}, asked to wait 2 s"
+        );
+        let head = second.1.to_ascii_lowercase();
+        match api {
+            "v1" => assert!(
+                head.starts_with("post /write?db=pipesim&precision=ns "),
+                "{head}"
+            ),
+            _ => {
+                assert!(
+                    head.starts_with("post /prefix/api/v2/write?bucket=runs&org=lab&precision=ns "),
+                    "{head}"
+                );
+                assert!(head.contains("authorization: token secret"), "{head}");
+            }
+        }
+    }
 }
 
 // A run directory name with a space and a comma: both must survive as the `run` tag.
@@ -1155,7 +1190,7 @@ fn victoria_series(server: &Server, selector: &str) -> Vec<Value> {
 }
 
 #[test]
-fn the_v2_api_through_influxdb2_reaches_victoria_metrics() {
+fn the_v2_api_reaches_victoria_metrics() {
     let temp = tempfile::tempdir().unwrap();
     let server = start_victoria_metrics(temp.path());
     let traces = make_traces(1, 2, 30);
