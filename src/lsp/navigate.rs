@@ -8,6 +8,7 @@
 
 use super::document::{self, Document};
 use super::scan::{BlockKind, TokenKind};
+use crate::syntax::ast::DeclKind;
 use lsp_types::{Location, Url};
 use std::collections::HashMap;
 
@@ -226,6 +227,26 @@ impl Resolved {
     }
 
     /// Markdown describing the symbol: what it is, its first line, the comment above it.
+    /// The name of the resource this is, when it is declared in a module (a file without a
+    /// `scenario`): analysis binds references to it to an importing scenario's resource of
+    /// that name, which navigation cannot know (several scenarios may import the module).
+    fn module_resource(&self) -> Option<&str> {
+        let Symbol::Decl(b) = self.symbol else {
+            return None;
+        };
+        let outline = &self.doc.outline;
+        let block = &outline.blocks[b];
+        let is_module = !outline
+            .decls()
+            .any(|(_, d)| matches!(d.kind, BlockKind::Decl(DeclKind::Scenario)));
+        match block.kind {
+            BlockKind::Decl(DeclKind::Resource) if is_module => {
+                block.name.as_ref().map(|n| n.text.as_str())
+            }
+            _ => None,
+        }
+    }
+
     pub fn markdown(&self, from: &Url) -> String {
         let doc = &self.doc;
         let outline = &doc.outline;
@@ -315,6 +336,12 @@ impl Resolved {
                     text.push_str(&format!("\n\ndeclares {}", names.join(", ")));
                 }
             }
+        }
+        if let Some(name) = self.module_resource() {
+            text.push_str(&format!(
+                "\n\nResources bind by name: where a scenario that imports this module declares \
+                 its own `{name}`, this module's `{name}` is that one."
+            ));
         }
         if &doc.uri != from {
             let file = doc

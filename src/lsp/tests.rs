@@ -214,6 +214,23 @@ fn hover_on_a_name_shows_its_declaration_and_comment() {
     );
     let size = f.hover("reads    = asset.size", 18);
     assert!(size.starts_with("attribute `size` of `asset`"), "{size}");
+    assert!(
+        !gpu.contains("bind by name"),
+        "a scenario's own resource: {gpu}"
+    );
+}
+
+#[test]
+fn hover_on_a_modules_resource_says_an_importing_scenario_can_replace_it() {
+    let f = fixture(
+        "// A module: no scenario.\nresource gpu { kind = pool  capacity = 2 }\npipeline edge { train { on = gpu  duration = 1min } }\n",
+    );
+    let gpu = f.hover("on = gpu", 6);
+    assert!(gpu.starts_with("resource `gpu`"), "{gpu}");
+    assert!(
+        gpu.contains("where a scenario that imports this module declares its own `gpu`"),
+        "{gpu}"
+    );
 }
 
 #[test]
