@@ -1,6 +1,7 @@
 //! The command line: clap structures for the raw arguments, and dispatch to [`crate::commands`].
 //!
-//! Exit codes (contract): 0 success, 1 the scenario has errors, 2 usage or I/O errors.
+//! Exit codes (contract): 0 success, 1 the scenario has errors, 2 usage or I/O errors; and
+//! 130 when a run was interrupted and saved incomplete (`pipesim resume` finishes it).
 //! stdout carries only the requested output; progress and logs go to stderr.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -32,6 +33,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Compare two runs metric by metric, with confidence intervals and Welch's t-test
     Compare(CompareArgs),
+    /// Finish an interrupted run: run the replications it lacks, in place
+    Resume(ResumeArgs),
     /// Join the run directories of shards into one run, identical to an unsharded run
     Merge(MergeArgs),
     /// Fit distributions to a recorded trace and write a .pipesim module
@@ -130,6 +133,18 @@ pub struct RunArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct ResumeArgs {
+    /// The run directory of an interrupted `pipesim run` (or `resume`)
+    pub run_dir: PathBuf,
+    /// Output format on stdout
+    #[arg(long, value_enum, default_value_t = RunFormat::Table)]
+    pub format: RunFormat,
+    /// Worker threads (default: all cores)
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Args, Debug)]
 pub struct ReportArgs {
     /// A run directory written by `pipesim run`
     pub run_dir: PathBuf,
@@ -221,6 +236,8 @@ pub enum Exit {
     Success = 0,
     ScenarioErrors = 1,
     UsageOrIo = 2,
+    /// Ctrl-C: the finished replications were saved, the run is incomplete.
+    Interrupted = 130,
 }
 
 /// Runs the parsed command line.
@@ -232,6 +249,7 @@ pub fn run(cli: Cli) -> Exit {
         Command::Report(args) => commands::report::main(&args),
         Command::Export(args) => commands::export::main(&args),
         Command::Compare(args) => commands::compare::main(&args),
+        Command::Resume(args) => commands::resume::main(&args),
         Command::Merge(args) => commands::merge::main(&args),
         Command::Fit(args) => commands::fit::main(&args),
         Command::Graph(args) => commands::graph::main(&args),

@@ -24,6 +24,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::io::IsTerminal;
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -59,10 +60,17 @@ impl Plan {
     pub fn work_list(&self) -> Vec<WorkItem> {
         work_list(self.points.len(), self.replications)
     }
+
+    /// `item`'s place in the whole work list (shards and resumed runs name trace parts by it).
+    pub fn position(&self, item: WorkItem) -> usize {
+        item.point * self.replications as usize + item.replication as usize
+    }
 }
 
 /// One replication of one sweep point.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct WorkItem {
     pub point: usize,
     pub replication: u32,
@@ -228,7 +236,7 @@ pub fn plan(
 /// the replication; `None` means the replication keeps no trace.
 pub trait TraceFactory: Sync {
     type Sink: TraceSink;
-    /// `position` is the item's index in the list given to [`run`].
+    /// `position` is the item's place in the whole work list ([`Plan::position`]).
     fn open(
         &self,
         position: usize,
@@ -253,25 +261,29 @@ impl TraceFactory for NoTraces {
 }
 
 /// Runs `items` of `plan` on `jobs` threads (all cores when `None`) and returns their results
-/// in the order of `items`.
+/// in the order of `items`. Once `stop` is set, items not yet started are skipped (`None`);
+/// those in progress finish.
 pub fn run<F: TraceFactory>(
     plan: &Plan,
     items: &[WorkItem],
     jobs: Option<usize>,
     traces: &F,
-) -> Result<Vec<ReplicationResult>, String> {
+    stop: &AtomicBool,
+) -> Result<Vec<Option<ReplicationResult>>, String> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.unwrap_or(0))
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
     let progress = Progress::new(items.len());
-    let results: Vec<std::io::Result<ReplicationResult>> = pool.install(|| {
+    let results: Vec<std::io::Result<Option<ReplicationResult>>> = pool.install(|| {
         items
             .par_iter()
-            .enumerate()
-            .map(|(position, &item)| {
+            .map(|&item| {
+                if stop.load(Ordering::Relaxed) {
+                    return Ok(None);
+                }
                 let scenario = &plan.points[item.point].scenario;
-                let result = match traces.open(position, item, scenario)? {
+                let result = match traces.open(plan.position(item), item, scenario)? {
                     Some(mut sink) => {
                         let result = sim::run_replication(scenario, item.replication, &mut sink);
                         traces.close(sink)?;
@@ -282,7 +294,7 @@ pub fn run<F: TraceFactory>(
                     }
                 };
                 progress.advance();
-                Ok(result)
+                Ok(Some(result))
             })
             .collect()
     });
@@ -516,12 +528,20 @@ mod tests {
             metrics: Vec::new(),
         };
         let items = plan.work_list();
-        let one_thread = run(&plan, &items, Some(1), &NoTraces).unwrap();
-        let two_threads = run(&plan, &items, Some(2), &NoTraces).unwrap();
+        let finished = |jobs, items: &[WorkItem]| -> Vec<ReplicationResult> {
+            let results = run(&plan, items, Some(jobs), &NoTraces, &AtomicBool::new(false));
+            results.unwrap().into_iter().map(Option::unwrap).collect()
+        };
+        let one_thread = finished(1, &items);
+        let two_threads = finished(2, &items);
         assert_eq!(bits(&one_thread), bits(&two_threads));
         // A slice gives the same results as the same items of the whole list.
-        let slice = run(&plan, &items[2..5], Some(2), &NoTraces).unwrap();
+        let slice = finished(2, &items[2..5]);
         assert_eq!(bits(&slice), bits(&one_thread[2..5]));
+        // Once stopped (Ctrl-C), a run starts no more items.
+        let stopped = run(&plan, &items, Some(2), &NoTraces, &AtomicBool::new(true)).unwrap();
+        assert_eq!(stopped.len(), items.len());
+        assert!(stopped.iter().all(Option::is_none));
         // Replication r samples the same arrivals at both capacities (common random
         // numbers), different replications different ones, and the capacity matters.
         for r in 0..3 {

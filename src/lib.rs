@@ -12,6 +12,7 @@ pub mod experiment;
 pub mod fit;
 pub mod format;
 pub mod frontend;
+pub mod interrupt;
 pub mod ir;
 pub mod loader;
 pub mod lsp;

@@ -22,7 +22,7 @@
 
 use crate::cli::{CompareArgs, Exit, RunFormat};
 use crate::experiment::Params;
-use crate::output::manifest::Manifest;
+use crate::output::manifest::{self, Manifest};
 use crate::output::records::{self, Record};
 use crate::output::table;
 use crate::stats::{self, Estimate, TTest};
@@ -303,6 +303,7 @@ fn compare(
                 dir.display()
             ));
         }
+        notes.extend(manifest::interrupted_note(dir));
     }
     let confidence = manifest_a.confidence;
     if manifest_b.confidence != confidence {

@@ -14,6 +14,10 @@ pub fn main(args: &ExportArgs) -> Exit {
              BUCKET` (v2 API) or `--influx-db DB` (v1 API)",
         );
     }
+    if let Some(note) = crate::output::manifest::interrupted_note(&args.run_dir) {
+        // Its traces are still parts; a database is better without half a run in it.
+        return super::fail(format!("{note}; then export it"));
+    }
     let report = match influx::send_run(&args.run_dir, &args.influx) {
         Ok(report) => report,
         Err(e) => return super::fail(e),

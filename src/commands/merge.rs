@@ -37,6 +37,14 @@ fn merge(dirs: &[PathBuf], out: &Path) -> Result<(PathBuf, usize), String> {
     let mut shards = Vec::new();
     for dir in dirs {
         let manifest = Manifest::read(dir)?;
+        if !manifest.missing.is_empty() {
+            return Err(format!(
+                "`{}` was interrupted and lacks {} replications; finish it with `pipesim resume {}`, then merge",
+                dir.display(),
+                manifest.missing.len(),
+                dir.display()
+            ));
+        }
         let Some(info) = manifest.shard else {
             return Err(format!(
                 "`{}` is not a shard: it was run without `--shard`, and is already a whole run",

@@ -11,6 +11,7 @@ pub mod graph;
 pub mod lsp;
 pub mod merge;
 pub mod report;
+pub mod resume;
 pub mod run;
 
 use crate::cli::Exit;

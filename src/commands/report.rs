@@ -5,6 +5,9 @@ use crate::cli::{Exit, ReportArgs};
 use crate::output::report;
 
 pub fn main(args: &ReportArgs) -> Exit {
+    if let Some(note) = crate::output::manifest::interrupted_note(&args.run_dir) {
+        eprintln!("warning: {note}; the report shows the replications that did");
+    }
     match report::write_report(&args.run_dir, args.output.as_deref()) {
         Ok(path) => {
             eprintln!("report written to {}", path.display());

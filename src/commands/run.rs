@@ -9,15 +9,16 @@
 //! that `pipesim merge` joins with the others.
 
 use crate::cli::{Exit, InfluxArgs, RunArgs, RunFormat, TraceMode};
-use crate::experiment::{self, NoTraces, Plan, PlanError, Shard};
+use crate::experiment::{self, NoTraces, Plan, PlanError, Shard, WorkItem};
 use crate::frontend;
 use crate::output::manifest::{self, Manifest, ShardInfo};
 use crate::output::records::{self, Record};
 use crate::output::run_dir::{self, RunDir};
 use crate::output::summary::{self, Summary};
 use crate::output::{influx, table, traces};
+use crate::sim::ReplicationResult;
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 pub fn main(args: &RunArgs) -> Exit {
@@ -92,46 +93,12 @@ pub fn main(args: &RunArgs) -> Exit {
             Err(message) => return super::fail(message),
         };
 
-    let results = if args.trace == TraceMode::None {
-        experiment::run(&plan, items, args.jobs, &NoTraces)
-    } else {
-        let parts_dir = run.path().join(traces::DIR_NAME).join(".parts");
-        if let Err(e) = std::fs::create_dir_all(&parts_dir) {
-            return super::fail(format!("cannot create `{}`: {e}", parts_dir.display()));
-        }
-        let factory = traces::PartFiles {
-            parts_dir: parts_dir.clone(),
-            mode: args.trace,
-        };
-        experiment::run(&plan, items, args.jobs, &factory).and_then(|results| {
-            let traced: Vec<usize> = items
-                .iter()
-                .enumerate()
-                .filter(|(_, item)| traces::is_traced(args.trace, **item))
-                .map(|(position, _)| position)
-                .collect();
-            traces::concatenate_parts(&parts_dir, &run.path().join(traces::DIR_NAME), &traced)
-                .map_err(|e| format!("cannot write traces: {e}"))?;
-            Ok(results)
-        })
-    };
-    let results = match results {
+    crate::interrupt::install();
+    let results = match execute(&plan, items, args.jobs, args.trace, &run) {
         Ok(results) => results,
         Err(message) => return super::fail(message),
     };
-
-    let records: Vec<Record> = items
-        .iter()
-        .zip(results)
-        .map(|(&item, result)| {
-            Record {
-                item,
-                metrics: result.metrics,
-            }
-            .normalised()
-        })
-        .collect();
-    let summary = summarize(&plan, &records);
+    let (records, missing) = collect(items, results, Vec::new());
     let jobs = args.jobs.unwrap_or_else(rayon::current_num_threads);
     let manifest = Manifest {
         pipesim: env!("CARGO_PKG_VERSION").to_string(),
@@ -155,32 +122,134 @@ pub fn main(args: &RunArgs) -> Exit {
         entry: entry_copy,
         inputs,
         merged_from: Vec::new(),
+        missing,
+        resumed: 0,
         started_utc,
         wall_seconds: started.elapsed().as_secs_f64(),
         jobs,
     };
-    let final_path = match finish_run_dir(run, &records, &summary, &manifest) {
-        Ok(path) => path,
+    let (final_path, exit) = match save(run, &plan, &records, manifest, args.trace, args.format) {
+        Ok(saved) => saved,
         Err(message) => return super::fail(message),
     };
-    match shard {
-        Some(shard) => eprintln!(
-            "shard {shard} ({} of {} replications) saved to {}",
-            items.len(),
-            all_items.len(),
-            final_path.display()
-        ),
-        None => eprintln!("run saved to {}", final_path.display()),
+    if exit != Exit::Success {
+        if args.influx.influx.is_some() {
+            eprintln!(
+                "not sent to InfluxDB: the run is incomplete (send it with `pipesim export` once resumed)"
+            );
+        }
+        return exit;
     }
-
-    print_summary(args.format, &summary, &plan);
-
     if args.influx.influx.is_some() {
         if let Err(message) = send_to_influx(&final_path, &args.influx) {
             return super::fail(message);
         }
     }
     Exit::Success
+}
+
+/// Runs `items`, writing the traced ones' part files into the run directory, until done or
+/// interrupted (Ctrl-C): an item never started is `None`.
+pub fn execute(
+    plan: &Plan,
+    items: &[WorkItem],
+    jobs: Option<usize>,
+    trace: TraceMode,
+    run: &RunDir,
+) -> Result<Vec<Option<ReplicationResult>>, String> {
+    let stop = crate::interrupt::flag();
+    if trace == TraceMode::None {
+        return experiment::run(plan, items, jobs, &NoTraces, stop);
+    }
+    let parts_dir = traces::parts_dir(run.path());
+    std::fs::create_dir_all(&parts_dir)
+        .map_err(|e| format!("cannot create `{}`: {e}", parts_dir.display()))?;
+    let factory = traces::PartFiles {
+        parts_dir,
+        mode: trace,
+    };
+    experiment::run(plan, items, jobs, &factory, stop)
+}
+
+/// The records of the items that ran, joined to `earlier` ones in work-list order, and the
+/// items that did not run.
+pub fn collect(
+    items: &[WorkItem],
+    results: Vec<Option<ReplicationResult>>,
+    earlier: Vec<Record>,
+) -> (Vec<Record>, Vec<WorkItem>) {
+    let mut records = earlier;
+    let mut missing = Vec::new();
+    for (&item, result) in items.iter().zip(results) {
+        match result {
+            Some(result) => records.push(
+                Record {
+                    item,
+                    metrics: result.metrics,
+                }
+                .normalised(),
+            ),
+            None => missing.push(item),
+        }
+    }
+    records.sort_by_key(|r| r.item);
+    (records, missing)
+}
+
+/// Saves the run directory: complete (traces joined, summary of every replication), or, if
+/// `manifest.missing` names items that did not run, interrupted (the finished replications,
+/// their summary and trace parts, for `pipesim resume`). Prints where it went and the summary;
+/// returns the directory and the exit code.
+pub fn save(
+    run: RunDir,
+    plan: &Plan,
+    records: &[Record],
+    manifest: Manifest,
+    trace: TraceMode,
+    format: RunFormat,
+) -> Result<(PathBuf, Exit), String> {
+    let complete = manifest.missing.is_empty();
+    if trace != TraceMode::None && complete {
+        let traced: Vec<usize> = records
+            .iter()
+            .filter(|r| traces::is_traced(trace, r.item))
+            .map(|r| plan.position(r.item))
+            .collect();
+        let traces_dir = run.path().join(traces::DIR_NAME);
+        traces::concatenate_parts(&traces::parts_dir(run.path()), &traces_dir, &traced)
+            .map_err(|e| format!("cannot write traces: {e}"))?;
+    }
+    let summary = summarize(plan, records);
+    let final_path = finish_run_dir(run, records, &summary, &manifest)?;
+    let held = manifest
+        .shard
+        .map_or(manifest.work_items, |s| s.end_item - s.first_item);
+    if !complete {
+        eprintln!(
+            "interrupted: {} of {held} replications saved to {}; finish the run with `pipesim resume {}`",
+            records.len(),
+            final_path.display(),
+            final_path.display()
+        );
+    } else {
+        match manifest.shard {
+            Some(shard) => eprintln!(
+                "shard {}/{} ({held} of {} replications) saved to {}",
+                shard.index,
+                shard.count,
+                manifest.work_items,
+                final_path.display()
+            ),
+            None => eprintln!("run saved to {}", final_path.display()),
+        }
+    }
+    print_summary(format, &summary, plan);
+    let exit = if complete {
+        Exit::Success
+    } else {
+        Exit::Interrupted
+    };
+    Ok((final_path, exit))
 }
 
 /// The summary of `records`, computed as `pipesim merge` computes it.

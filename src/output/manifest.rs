@@ -8,7 +8,7 @@
 //! the run starts.
 
 use super::run_dir::RunDir;
-use crate::experiment::Params;
+use crate::experiment::{Params, WorkItem};
 use crate::loader::Program;
 use crate::source::{FileId, Origin, SourceMap};
 use crate::syntax::ast;
@@ -75,6 +75,13 @@ pub struct Manifest {
     /// The shard directories a merged run was joined from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<String>,
+    /// Set when the run was interrupted (Ctrl-C): the work items it did not run, which
+    /// `pipesim resume` runs. Absent in a complete run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<WorkItem>,
+    /// How many times `pipesim resume` continued this run (absent when never).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub resumed: u32,
     /// When the run started (UTC, RFC 3339).
     pub started_utc: String,
     /// Seconds from start to finish.
@@ -101,6 +108,24 @@ impl Manifest {
         serde_json::from_value(value)
             .map_err(|e| format!("`{}` is not a pipesim manifest: {e}", path.display()))
     }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// For a run directory that Ctrl-C interrupted, what it lacks and how to finish it; `None`
+/// for a complete run (or one without a readable manifest: the caller reports that itself).
+pub fn interrupted_note(run_dir: &Path) -> Option<String> {
+    let manifest = Manifest::read(run_dir).ok()?;
+    (!manifest.missing.is_empty()).then(|| {
+        format!(
+            "`{}` was interrupted: {} of its replications did not run (finish it with `pipesim resume {}`)",
+            run_dir.display(),
+            manifest.missing.len(),
+            run_dir.display()
+        )
+    })
 }
 
 /// Lower-case hex SHA-256 of `bytes`.

@@ -12,6 +12,8 @@ pub struct RunDir {
     final_path: PathBuf,
     temporary: PathBuf,
     committed: bool,
+    /// Set by [`RunDir::replacing`]: the run at `final_path` is replaced on commit.
+    replaces: bool,
 }
 
 impl RunDir {
@@ -29,6 +31,17 @@ impl RunDir {
                 ));
             }
         }
+        RunDir::at(final_path, false)
+    }
+
+    /// Prepares to write a new version of the run directory `final_path`, which exists (a
+    /// resumed run): the old one stays whole until the new one is complete and takes its
+    /// place in [`RunDir::commit`].
+    pub fn replacing(final_path: &Path) -> Result<RunDir, String> {
+        RunDir::at(final_path, true)
+    }
+
+    fn at(final_path: &Path, replaces: bool) -> Result<RunDir, String> {
         let parent = match final_path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -51,6 +64,7 @@ impl RunDir {
             final_path: final_path.to_path_buf(),
             temporary,
             committed: false,
+            replaces,
         })
     }
 
@@ -83,6 +97,9 @@ impl RunDir {
     /// meanwhile, say), the finished run is kept under its temporary name and the error says
     /// where: a failure never loses work already done.
     pub fn commit(mut self) -> Result<PathBuf, String> {
+        if self.replaces {
+            return self.commit_replacing();
+        }
         if self.final_path.is_dir() {
             // Only an empty directory gets here (checked in `create`); rename needs it gone.
             let _ = std::fs::remove_dir(&self.final_path);
@@ -96,6 +113,35 @@ impl RunDir {
             ));
         }
         self.committed = true;
+        Ok(self.final_path.clone())
+    }
+}
+
+impl RunDir {
+    /// Moves the old run aside, the new one into its place, then deletes the old one. Each
+    /// rename is atomic; if the second fails the old run is moved back, and the new one is
+    /// kept under its temporary name.
+    fn commit_replacing(mut self) -> Result<PathBuf, String> {
+        self.committed = true;
+        let mut aside = self.temporary.clone().into_os_string();
+        aside.push(".old");
+        let aside = PathBuf::from(aside);
+        std::fs::rename(&self.final_path, &aside).map_err(|e| {
+            format!(
+                "cannot move `{}` aside to replace it: {e}; the new run is complete in `{}`",
+                self.final_path.display(),
+                self.temporary.display()
+            )
+        })?;
+        if let Err(e) = std::fs::rename(&self.temporary, &self.final_path) {
+            let _ = std::fs::rename(&aside, &self.final_path);
+            return Err(format!(
+                "cannot move the new run from `{}` to `{}`: {e}; it is complete where it is",
+                self.temporary.display(),
+                self.final_path.display()
+            ));
+        }
+        let _ = std::fs::remove_dir_all(&aside);
         Ok(self.final_path.clone())
     }
 }

@@ -289,7 +289,18 @@ pub fn run_table(
         if replications == 1 { "" } else { "s" },
         format_percent(confidence),
     );
-    let headers: Vec<String> = params.iter().chain(columns).cloned().collect();
+    // An interrupted run: say how many replications each point's estimates rest on.
+    let partial = summary
+        .points
+        .iter()
+        .any(|p| p.replications != replications as usize);
+    let counted = partial.then(|| "replications".to_string());
+    let headers: Vec<String> = params
+        .iter()
+        .chain(&counted)
+        .chain(columns)
+        .cloned()
+        .collect();
     let rows: Vec<Vec<String>> = summary
         .points
         .iter()
@@ -298,6 +309,9 @@ pub fn run_table(
                 .iter()
                 .map(|k| p.params.get(k).map(format_param).unwrap_or_default())
                 .collect();
+            if partial {
+                row.push(p.replications.to_string());
+            }
             row.extend(columns.iter().map(|name| match p.metric(name) {
                 Some(e) => format_estimate(name, e),
                 None => "-".to_string(),
@@ -305,7 +319,8 @@ pub fn run_table(
             row
         })
         .collect();
-    out.push_str(&render_fitted(&headers, &rows, params.len(), width));
+    let key_columns = params.len() + usize::from(partial);
+    out.push_str(&render_fitted(&headers, &rows, key_columns, width));
     out
 }
 

@@ -140,6 +140,19 @@ pub fn mode_name(mode: TraceMode) -> &'static str {
     }
 }
 
+/// The mode `mode_name` names, as a manifest records it.
+pub fn mode_from_name(name: &str) -> Option<TraceMode> {
+    [TraceMode::First, TraceMode::All, TraceMode::None]
+        .into_iter()
+        .find(|&mode| mode_name(mode) == name)
+}
+
+/// Where a run directory keeps the trace part files of its replications until the run is
+/// complete (an interrupted run keeps them there for `pipesim resume`).
+pub fn parts_dir(run_dir: &Path) -> PathBuf {
+    run_dir.join(DIR_NAME).join(".parts")
+}
+
 /// Opens a part file per trace file for each traced replication, in `parts_dir`.
 pub struct PartFiles {
     pub parts_dir: PathBuf,

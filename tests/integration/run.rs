@@ -658,3 +658,157 @@ fn compare_chooses_two_points_of_one_swept_run() {
         "{stderr}"
     );
 }
+
+/// Sends SIGINT to `pid`, as Ctrl-C in a terminal does.
+fn interrupt(pid: u32) {
+    let status = Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -INT {pid} failed");
+}
+
+#[test]
+fn ctrl_c_saves_the_finished_replications_and_resume_completes_the_run_identically() {
+    let sandbox = Sandbox::new();
+    // 20 points × 3 replications, each a simulated 60 days: long enough to interrupt. With
+    // `--trace first`, replication 0 of each point writes trace parts as it starts: that
+    // shows how far the run is.
+    let values: Vec<String> = (4..24).map(|c| c.to_string()).collect();
+    let scenario = SCENARIO
+        .replace("horizon = 2d", "horizon = 60d")
+        .replace("replications = 4", "replications = 3")
+        .replace(
+            "sweep gpu.capacity = [1, 4]",
+            &format!("sweep cpu.capacity = [{}]", values.join(", ")),
+        );
+    sandbox.write("long.pipesim", &scenario);
+    let args = ["run", "long.pipesim", "--jobs", "1", "--trace", "first"];
+    sandbox.ok(&[&args[..], &["--out", "whole"]].concat());
+
+    let child = Command::new(env!("CARGO_BIN_EXE_pipesim"))
+        .args([&args[..], &["--out", "cut"]].concat())
+        .current_dir(sandbox.dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let parts = sandbox.path(&format!("cut.tmp-{}/traces/.parts", child.id()));
+    let started = std::time::Instant::now();
+    // Two traced items have started (positions 0 and 3), so at least three have finished.
+    while std::fs::read_dir(&parts).map_or(0, |d| d.count()) < 2 * TRACE_FILES.len() {
+        assert!(started.elapsed().as_secs() < 60, "the run made no progress");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    interrupt(child.id());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("finish the run with `pipesim resume cut`"),
+        "{stderr}"
+    );
+
+    // The interrupted run: the finished replications, and the list of those that are not.
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&sandbox.read("cut/manifest.json")).unwrap();
+    let missing = manifest["missing"].as_array().unwrap();
+    let records = String::from_utf8(sandbox.read("cut/replications.jsonl")).unwrap();
+    let finished = records.lines().count();
+    assert!(finished >= 3, "{finished} replications finished");
+    assert!(!missing.is_empty(), "the run finished before the interrupt");
+    assert_eq!(finished + missing.len(), 60);
+    let whole_records = String::from_utf8(sandbox.read("whole/replications.jsonl")).unwrap();
+    for line in records.lines() {
+        assert!(
+            whole_records.contains(line),
+            "a saved replication differs: {line}"
+        );
+    }
+    assert!(!sandbox.path("cut/traces/steps.csv").exists());
+    assert!(stderr.contains(&format!("interrupted: {finished} of 60 replications saved")));
+    // The table says how many replications each point's estimates rest on.
+    let table = String::from_utf8_lossy(&output.stdout);
+    let header = table
+        .lines()
+        .find(|l| l.starts_with("cpu.capacity"))
+        .unwrap();
+    assert!(header.contains("cpu.capacity  replications  "), "{table}");
+
+    // The other commands know it is incomplete: `report` shows what ran, `export` (which
+    // sends traces, not written yet) and `merge` refuse.
+    let report = sandbox.ok(&["report", "cut", "-o", "cut.html"]);
+    let stderr = String::from_utf8_lossy(&report.stderr);
+    assert!(
+        stderr.contains("warning: `cut` was interrupted"),
+        "{stderr}"
+    );
+    let export = sandbox.pipesim(&[
+        "export",
+        "cut",
+        "--influx",
+        "http://127.0.0.1:9",
+        "--influx-db",
+        "x",
+    ]);
+    assert_eq!(export.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&export.stderr);
+    assert!(
+        stderr.contains("finish it with `pipesim resume cut`"),
+        "{stderr}"
+    );
+    let merge = sandbox.pipesim(&["merge", "cut", "--out", "merged"]);
+    assert_eq!(merge.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&merge.stderr);
+    assert!(stderr.contains("`cut` was interrupted"), "{stderr}");
+
+    // A resume refuses a scenario copy that changed since.
+    copy_dir(&sandbox.path("cut"), &sandbox.path("edited"));
+    let copy = sandbox.path("edited/scenario/long.pipesim");
+    std::fs::write(&copy, scenario.replace("seed    = 11", "seed    = 12")).unwrap();
+    let refused = sandbox.pipesim(&["resume", "edited"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("was changed after the run started"),
+        "{stderr}"
+    );
+
+    // Resumed, it is the run that was never interrupted, byte for byte.
+    let resumed = sandbox.ok(&["resume", "cut", "--jobs", "1"]);
+    let stderr = String::from_utf8_lossy(&resumed.stderr);
+    assert!(
+        stderr.contains(&format!("{} replications to run", missing.len())),
+        "{stderr}"
+    );
+    assert_same_results(&sandbox, "whole", "cut");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&sandbox.read("cut/manifest.json")).unwrap();
+    assert_eq!(manifest["missing"], serde_json::Value::Null);
+    assert_eq!(manifest["resumed"], 1);
+    assert!(!sandbox.path("cut/traces/.parts").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(sandbox.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("cut.") && name != "cut.html")
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    let again = sandbox.pipesim(&["resume", "cut"]);
+    assert_eq!(again.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("is a complete run"), "{stderr}");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

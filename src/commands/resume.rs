@@ -1,0 +1,178 @@
+//! `pipesim resume DIR`: finishes a run that Ctrl-C interrupted. The run directory holds the
+//! scenario's files as they were run (`scenario/`), the `--set` overrides, the finished
+//! replications and their trace parts, and the list of work items that did not run
+//! (`manifest.json`'s `missing`). Resume checks the copies against their recorded SHA-256,
+//! plans the experiment again from them, runs only the missing items and writes the run in
+//! place of the old directory (which stays whole until the new one is complete).
+//!
+//! Invariant: since a replication is a pure function of the scenario and its seed, a run
+//! interrupted and resumed (any number of times) has the same `replications.jsonl`,
+//! `summary.json` and traces, byte for byte, as the run left alone.
+
+use crate::cli::{Exit, ResumeArgs, TraceMode};
+use crate::experiment::{self, PlanError};
+use crate::frontend;
+use crate::output::manifest::{self, Manifest};
+use crate::output::records;
+use crate::output::run_dir::RunDir;
+use crate::output::traces;
+use std::path::Path;
+use std::time::Instant;
+
+pub fn main(args: &ResumeArgs) -> Exit {
+    if args.jobs == Some(0) {
+        return super::fail(
+            "`--jobs 0` runs nothing; give at least 1, or leave it out to use every core",
+        );
+    }
+    match resume(args) {
+        Ok(exit) => exit,
+        Err(Failure::Message(message)) => super::fail(message),
+        Err(Failure::Diagnostics) => Exit::ScenarioErrors,
+    }
+}
+
+enum Failure {
+    Message(String),
+    /// Printed already.
+    Diagnostics,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure::Message(message)
+    }
+}
+
+fn resume(args: &ResumeArgs) -> Result<Exit, Failure> {
+    let started = Instant::now();
+    let dir = args.run_dir.as_path();
+    let old = Manifest::read(dir)?;
+    if old.missing.is_empty() {
+        return Err(format!(
+            "`{}` is a complete run: there is nothing to resume",
+            dir.display()
+        )
+        .into());
+    }
+    let version = env!("CARGO_PKG_VERSION");
+    if old.pipesim != version {
+        return Err(format!(
+            "`{}` was run by pipesim {}, and this is {version}: resume it with the version that started it, so that its replications stay comparable",
+            dir.display(),
+            old.pipesim
+        )
+        .into());
+    }
+    let trace = traces::mode_from_name(&old.trace).ok_or_else(|| {
+        format!(
+            "`{}` names an unknown trace mode `{}`",
+            dir.join(manifest::FILE_NAME).display(),
+            old.trace
+        )
+    })?;
+    check_copies(dir, &old)?;
+
+    let checked = frontend::check_file(&dir.join(&old.entry), &old.overrides);
+    frontend::print_diagnostics(&checked.sources, &checked.diagnostics().0);
+    if checked.has_errors() {
+        return Err(Failure::Diagnostics);
+    }
+    let plan = match experiment::plan(&checked, &old.overrides, Some(old.replications)) {
+        Ok(plan) => plan,
+        Err(PlanError::Diagnostics(sources, diagnostics)) => {
+            frontend::print_diagnostics(&sources, &diagnostics.0);
+            return Err(Failure::Diagnostics);
+        }
+        Err(PlanError::Message(message)) => return Err(message.into()),
+    };
+    let points: Vec<_> = plan.points.iter().map(|p| p.params.clone()).collect();
+    if points != old.points || plan.work_list().len() != old.work_items {
+        return Err(format!(
+            "the scenario in `{}` no longer plans the run's sweep points; was `manifest.json` edited?",
+            dir.display()
+        )
+        .into());
+    }
+    let earlier = records::read(dir)?;
+    if let Some(record) = earlier.iter().find(|r| old.missing.contains(&r.item)) {
+        return Err(format!(
+            "`{}` both holds and lacks replication {} of point {}; was it edited?",
+            dir.display(),
+            record.item.replication,
+            record.item.point
+        )
+        .into());
+    }
+
+    let run = RunDir::replacing(dir)?;
+    for input in &old.inputs {
+        let source = dir.join(&input.copy);
+        let bytes = std::fs::read(&source)
+            .map_err(|e| format!("cannot read `{}`: {e}", source.display()))?;
+        run.write(&input.copy, bytes)?;
+    }
+    if trace != TraceMode::None {
+        copy_parts(&traces::parts_dir(dir), &traces::parts_dir(run.path()))?;
+    }
+    eprintln!(
+        "resuming `{}`: {} replications to run",
+        dir.display(),
+        old.missing.len()
+    );
+    crate::interrupt::install();
+    let results = super::run::execute(&plan, &old.missing, args.jobs, trace, &run)?;
+    let (records, missing) = super::run::collect(&old.missing, results, earlier);
+    let jobs = args.jobs.unwrap_or_else(rayon::current_num_threads);
+    let manifest = Manifest {
+        missing,
+        resumed: old.resumed + 1,
+        wall_seconds: old.wall_seconds + started.elapsed().as_secs_f64(),
+        jobs: old.jobs.max(jobs),
+        ..old
+    };
+    let (_, exit) = super::run::save(run, &plan, &records, manifest, trace, args.format)?;
+    Ok(exit)
+}
+
+/// Whether the scenario's copies are still the files that were run.
+fn check_copies(dir: &Path, manifest: &Manifest) -> Result<(), String> {
+    for input in &manifest.inputs {
+        let path = dir.join(&input.copy);
+        let bytes =
+            std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        if manifest::sha256_hex(&bytes) != input.sha256 {
+            return Err(format!(
+                "`{}` was changed after the run started (its SHA-256 is not the one in `manifest.json`): a resumed run must run the same scenario; restore it, or start a new run",
+                path.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Copies the finished replications' trace parts into the new run directory (hard links
+/// where the file system allows: the parts can be large).
+fn copy_parts(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| format!("cannot create `{}`: {e}", to.display()))?;
+    let entries = match std::fs::read_dir(from) {
+        Ok(entries) => entries,
+        // No replication that keeps a trace had finished.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(format!("cannot read `{}`: {e}", from.display())),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("cannot read `{}`: {e}", from.display()))?;
+        let target = to.join(entry.file_name());
+        if std::fs::hard_link(entry.path(), &target).is_err() {
+            std::fs::copy(entry.path(), &target).map_err(|e| {
+                format!(
+                    "cannot copy `{}` to `{}`: {e}",
+                    entry.path().display(),
+                    target.display()
+                )
+            })?;
+        }
+    }
+    Ok(())
+}
