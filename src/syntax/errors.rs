@@ -146,7 +146,8 @@ pub fn convert(
     } else {
         format!("expected {words}")
     };
-    let mut diagnostic = Diagnostic::error(codes::UNEXPECTED, message).primary(found_span, label);
+    let mut diagnostic =
+        Diagnostic::error(codes::UNEXPECTED, message.clone()).primary(found_span, label);
     let found_word = &text[position..position + found_len];
     let keyword = expected
         .declaration
@@ -157,8 +158,27 @@ pub fn convert(
         .contains(&"`=`")
         .then(|| spaced_unit(text, start, position))
         .flatten();
+    let stray_attribute = expected.declaration
+        && keyword.is_none()
+        && is_attribute_start(found_word, &text[position + found_len..]);
     if let Some(keyword) = keyword {
         diagnostic = diagnostic.help(format!("did you mean `{keyword}`?"));
+    } else if stray_attribute {
+        // Usually a block closed a line too early, or its opening line was deleted.
+        let before = text[..position].trim_end();
+        let early_brace = before.ends_with('}').then(|| before.len() - 1);
+        diagnostic = Diagnostic::error(codes::UNEXPECTED, message)
+            .primary(found_span, "an attribute outside any block");
+        diagnostic = match early_brace {
+            Some(brace) => diagnostic
+                .secondary(Span::new(file, brace, brace + 1), "this `}` ends the block above")
+                .help(format!(
+                    "attributes go inside a declaration's braces: if `{found_word}` belongs to the block above, move this `}}` below it; otherwise its block's opening line (such as `resource NAME {{`) is missing"
+                )),
+            None => diagnostic.help(format!(
+                "attributes go inside a declaration's braces, as in `resource NAME {{ {found_word} = ... }}`: is the line that opens its block missing?"
+            )),
+        };
     } else if let Some((number, unit, unit_span)) = spaced_unit {
         diagnostic = diagnostic
             .secondary(
@@ -200,6 +220,18 @@ fn spaced_unit(text: &str, start: usize, position: usize) -> Option<(&str, &str,
     }
     let word_offset = start + word_start;
     Some((number, word, (word_offset, word_offset + word.len())))
+}
+
+/// Whether `word`, followed by `rest`, starts an attribute (`name = ...`, not `==`) or a
+/// nested block (`name { ... }`).
+fn is_attribute_start(word: &str, rest: &str) -> bool {
+    let is_name = word
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let rest = rest.trim_start_matches([' ', '\t']);
+    is_name && ((rest.starts_with('=') && !rest.starts_with("==")) || rest.starts_with('{'))
 }
 
 fn closer_of_to_opener(closer: char) -> char {
