@@ -261,8 +261,8 @@ impl TraceFactory for NoTraces {
 }
 
 /// Runs `items` of `plan` on `jobs` threads (all cores when `None`) and returns their results
-/// in the order of `items`. Once `stop` is set, items not yet started are skipped (`None`);
-/// those in progress finish.
+/// in the order of `items`. Once `stop` is set, items not yet started are skipped and those
+/// in progress abandoned (`None`).
 pub fn run<F: TraceFactory>(
     plan: &Plan,
     items: &[WorkItem],
@@ -283,18 +283,25 @@ pub fn run<F: TraceFactory>(
                     return Ok(None);
                 }
                 let scenario = &plan.points[item.point].scenario;
+                let replication = item.replication;
                 let result = match traces.open(plan.position(item), item, scenario)? {
                     Some(mut sink) => {
-                        let result = sim::run_replication(scenario, item.replication, &mut sink);
+                        let result =
+                            sim::run_replication_until(scenario, replication, &mut sink, stop);
+                        // An abandoned replication's trace part is left unfinished; resume
+                        // writes it again.
                         traces.close(sink)?;
                         result
                     }
                     None => {
-                        sim::run_replication(scenario, item.replication, &mut sim::trace::NullSink)
+                        let mut sink = sim::trace::NullSink;
+                        sim::run_replication_until(scenario, replication, &mut sink, stop)
                     }
                 };
-                progress.advance();
-                Ok(Some(result))
+                if result.is_some() {
+                    progress.advance();
+                }
+                Ok(result)
             })
             .collect()
     });

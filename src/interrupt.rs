@@ -1,7 +1,9 @@
-//! Ctrl-C (or SIGTERM, SIGHUP) during `pipesim run` and `pipesim resume`: the first asks the
-//! run to stop starting replications, finish the ones in progress and save every finished
-//! one as an interrupted run directory (which `pipesim resume` completes); the second quits
-//! at once. Results already computed are never thrown away by a single Ctrl-C.
+//! Ctrl-C (or SIGTERM, SIGHUP) during `pipesim run` and `pipesim resume`: the first stops the
+//! run within milliseconds (replications in progress are abandoned: they run again on
+//! resume) and saves every finished replication as an interrupted run directory, which
+//! `pipesim resume` completes; the second quits at once. Results already computed are never
+//! thrown away by a single Ctrl-C, and a batch scheduler's SIGTERM leaves time to save them
+//! before its SIGKILL.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Once;
@@ -19,14 +21,14 @@ pub fn install() {
                 std::process::exit(130);
             }
             eprintln!(
-                "\ninterrupted: finishing the replications in progress, then saving every \
-                 finished one (press Ctrl-C again to quit now and lose them)"
+                "\ninterrupted: saving every finished replication (those in progress will run \
+                 again on resume; press Ctrl-C again to quit without saving)"
             );
         });
     });
 }
 
-/// The flag a run polls before starting each replication.
+/// The flag a run polls before each replication and during it.
 pub fn flag() -> &'static AtomicBool {
     &REQUESTED
 }

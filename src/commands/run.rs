@@ -83,6 +83,8 @@ pub fn main(args: &RunArgs) -> Exit {
         .out
         .clone()
         .unwrap_or_else(|| run_dir::default_path(&plan.scenario_name));
+    // From here on, Ctrl-C saves what has finished instead of killing the process.
+    crate::interrupt::install();
     let run = match RunDir::create(&final_path) {
         Ok(run) => run,
         Err(message) => return super::fail(message),
@@ -93,7 +95,6 @@ pub fn main(args: &RunArgs) -> Exit {
             Err(message) => return super::fail(message),
         };
 
-    crate::interrupt::install();
     let results = match execute(&plan, items, args.jobs, args.trace, &run) {
         Ok(results) => results,
         Err(message) => return super::fail(message),
@@ -209,6 +210,13 @@ pub fn save(
     format: RunFormat,
 ) -> Result<(PathBuf, Exit), String> {
     let complete = manifest.missing.is_empty();
+    if trace != TraceMode::None && !complete {
+        let parts_dir = traces::parts_dir(run.path());
+        for &item in &manifest.missing {
+            traces::remove_parts(&parts_dir, plan.position(item))
+                .map_err(|e| format!("cannot remove `{}`: {e}", parts_dir.display()))?;
+        }
+    }
     if trace != TraceMode::None && complete {
         let traced: Vec<usize> = records
             .iter()
@@ -296,7 +304,13 @@ fn print_summary(format: RunFormat, summary: &Summary, plan: &Plan) {
                 .flatten();
             print!(
                 "{}",
-                table::run_table(summary, &columns, plan.replications, plan.confidence, width)
+                table::run_table(
+                    summary,
+                    &columns,
+                    (plan.points.len(), plan.replications),
+                    plan.confidence,
+                    width
+                )
             );
         }
     }

@@ -270,18 +270,26 @@ pub fn render_fitted(
 pub fn run_table(
     summary: &Summary,
     columns: &[String],
-    replications: u32,
+    layout: (usize, u32),
     confidence: f64,
     width: Option<usize>,
 ) -> String {
+    let (planned_points, replications) = layout;
     let params: Vec<String> = summary
         .points
         .first()
         .map(|p| p.params.keys().cloned().collect())
         .unwrap_or_default();
-    let points = summary.points.len();
+    let points = planned_points;
+    let ran: usize = summary.points.iter().map(|p| p.replications).sum();
+    let planned = planned_points * replications as usize;
+    let interrupted = if ran < planned {
+        format!(" (interrupted: {ran} of {planned} ran)")
+    } else {
+        String::new()
+    };
     let mut out = format!(
-        "{}: {} point{} × {} replication{}, mean ± {}% confidence half-width\n\n",
+        "{}: {} point{} × {} replication{}{interrupted}, mean ± {}% confidence half-width\n\n",
         summary.scenario,
         points,
         if points == 1 { "" } else { "s" },
@@ -319,8 +327,7 @@ pub fn run_table(
             row
         })
         .collect();
-    let key_columns = params.len() + usize::from(partial);
-    out.push_str(&render_fitted(&headers, &rows, key_columns, width));
+    out.push_str(&render_fitted(&headers, &rows, params.len(), width));
     out
 }
 
@@ -337,6 +344,43 @@ pub fn format_percent(fraction: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_interrupted_run_says_so_and_counts_each_points_replications() {
+        use crate::experiment::{Params, WorkItem};
+        use crate::output::records::Record;
+        let points: Vec<Params> = [4, 8, 16]
+            .into_iter()
+            .map(|c| Params::from_iter([("gpu.capacity".to_string(), c.into())]))
+            .collect();
+        // Point 0 ran all three replications, point 1 one, point 2 none.
+        let records: Vec<Record> = [(0, 0), (0, 1), (0, 2), (1, 0)]
+            .into_iter()
+            .map(|(point, replication)| Record {
+                item: WorkItem { point, replication },
+                metrics: vec![("pipeline.wait.mean".into(), 60.0 * (point + 1) as f64)],
+            })
+            .collect();
+        let summary = crate::output::summary::summarize("s", 1, 0.95, &points, &records);
+        let columns = ["pipeline.wait.mean".to_string()];
+        let table = run_table(&summary, &columns, (3, 3), 0.95, None);
+        insta::assert_snapshot!(table, @r"
+        s: 3 points × 3 replications (interrupted: 4 of 9 ran), mean ± 95% confidence half-width
+
+        gpu.capacity  replications  pipeline.wait.mean
+        ------------  ------------  ------------------
+        4                        3     1.00 min ± 0.00
+        8                        1            2.00 min
+        ");
+        // A complete run has neither.
+        let whole = crate::output::summary::summarize("s", 1, 0.95, &points[..1], &records[..3]);
+        let table = run_table(&whole, &columns, (1, 3), 0.95, None);
+        assert!(
+            table.starts_with("s: 1 point × 3 replications, mean"),
+            "{table}"
+        );
+        assert!(!table.contains("  replications"), "{table}");
+    }
 
     #[test]
     fn values_are_shown_in_readable_units() {

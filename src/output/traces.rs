@@ -468,6 +468,18 @@ fn header_line(columns: &[&str]) -> String {
     line
 }
 
+/// Removes the part files of the replication at `position`, if any (one abandoned by Ctrl-C:
+/// its rows stop mid-run).
+pub fn remove_parts(parts_dir: &Path, position: usize) -> std::io::Result<()> {
+    for kind in 0..FILES.len() {
+        match std::fs::remove_file(part_path(parts_dir, kind, position)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Joins the part files of the traced `positions` (ascending) into `traces_dir/*.csv`, each
 /// with its header row, and removes `parts_dir`.
 pub fn concatenate_parts(

@@ -39,6 +39,7 @@ use crate::sim::trace::{
 };
 use crate::sim::ReplicationResult;
 use rand::Rng;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 const NONE: u32 = u32::MAX;
 /// `ArrivalRow::source` of a retraining run started by a monitor.
@@ -332,15 +333,19 @@ struct Simulation<'a> {
     scale_actions: Vec<ScaleAction>,
 }
 
-/// Runs one replication (see [`crate::sim::run_replication`]).
+/// Runs one replication (see [`crate::sim::run_replication`]); `None` if `stop` was set
+/// before it ended.
 pub fn run(
     scenario: &ir::Scenario,
     replication: u32,
     sink: &mut dyn TraceSink,
-) -> ReplicationResult {
+    stop: &AtomicBool,
+) -> Option<ReplicationResult> {
     let mut simulation = Simulation::new(scenario, replication, sink);
-    simulation.run();
-    simulation.finish()
+    if !simulation.run(stop) {
+        return None;
+    }
+    Some(simulation.finish())
 }
 
 impl<'a> Simulation<'a> {
@@ -498,7 +503,8 @@ impl<'a> Simulation<'a> {
         (start, self.scenario.horizon.max(start))
     }
 
-    fn run(&mut self) {
+    /// Runs to the end (true), or until `stop` is set (false).
+    fn run(&mut self, stop: &AtomicBool) -> bool {
         let scenario = self.scenario;
         if scenario.warmup > 0.0 {
             self.calendar.schedule(scenario.warmup, Event::WarmupStart);
@@ -525,27 +531,46 @@ impl<'a> Simulation<'a> {
         } else {
             scenario.horizon
         };
+        // `stop` is looked at every 1/4096 of the horizon in simulated time: often enough to
+        // stop within milliseconds, and it costs the loop nothing, since the one comparison
+        // each event makes is the horizon's, against whichever of the two comes first.
+        let poll_every = horizon / 4096.0;
+        let mut next_poll = if poll_every > 0.0 {
+            poll_every
+        } else {
+            horizon
+        };
+        let mut limit = next_poll.min(horizon);
         while let Some((time, event)) = self.calendar.pop() {
-            if time >= horizon {
-                if !scenario.drain {
-                    break;
-                }
-                if matches!(
-                    event,
-                    Event::Arrival { .. }
-                        | Event::MonitorTick { .. }
-                        | Event::ModelDrop { .. }
-                        | Event::ModelRetire { .. }
-                ) {
-                    continue;
-                }
-                if self.live_instances == 0 {
-                    break;
+            if time >= limit {
+                if time < horizon {
+                    if stop.load(Ordering::Relaxed) {
+                        return false;
+                    }
+                    next_poll = time + poll_every;
+                    limit = next_poll.min(horizon);
+                } else {
+                    if !scenario.drain {
+                        break;
+                    }
+                    if matches!(
+                        event,
+                        Event::Arrival { .. }
+                            | Event::MonitorTick { .. }
+                            | Event::ModelDrop { .. }
+                            | Event::ModelRetire { .. }
+                    ) {
+                        continue;
+                    }
+                    if self.live_instances == 0 {
+                        break;
+                    }
                 }
             }
             self.now = time;
             self.handle(event);
         }
+        true
     }
 
     fn handle(&mut self, event: Event) {

@@ -46,5 +46,18 @@ pub fn run_replication(
     replication: u32,
     sink: &mut dyn trace::TraceSink,
 ) -> ReplicationResult {
-    engine::run(scenario, replication, sink)
+    let never = std::sync::atomic::AtomicBool::new(false);
+    engine::run(scenario, replication, sink, &never)
+        .expect("a replication that is never stopped ends")
+}
+
+/// [`run_replication`], abandoned (`None`) soon after `stop` is set: Ctrl-C during a long
+/// replication. The result of a replication that ends is the same whatever `stop` does.
+pub fn run_replication_until(
+    scenario: &ir::Scenario,
+    replication: u32,
+    sink: &mut dyn trace::TraceSink,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Option<ReplicationResult> {
+    engine::run(scenario, replication, sink, stop)
 }
