@@ -659,6 +659,41 @@ fn compare_chooses_two_points_of_one_swept_run() {
     );
 }
 
+/// 20 points × 3 replications, each a simulated 60 days: long enough to interrupt. With
+/// `--trace first`, replication 0 of each point writes trace parts as it starts: that shows
+/// how far the run is.
+fn many_points() -> String {
+    let values: Vec<String> = (4..24).map(|c| c.to_string()).collect();
+    SCENARIO
+        .replace("horizon = 2d", "horizon = 60d")
+        .replace("replications = 4", "replications = 3")
+        .replace(
+            "sweep gpu.capacity = [1, 4]",
+            &format!("sweep cpu.capacity = [{}]", values.join(", ")),
+        )
+}
+
+/// Starts `command` (a run of [`many_points`] with `--jobs 1 --trace first` into `out`, or a
+/// script that execs one), interrupts it once at least three replications have finished,
+/// and waits for it.
+fn interrupt_after_three(sandbox: &Sandbox, mut command: Command, out: &str) -> Output {
+    let child = command
+        .current_dir(sandbox.dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let parts = sandbox.path(&format!("{out}.tmp-{}/traces/.parts", child.id()));
+    let started = std::time::Instant::now();
+    // Two traced items have started (positions 0 and 3), so at least three have finished.
+    while std::fs::read_dir(&parts).map_or(0, |d| d.count()) < 2 * TRACE_FILES.len() {
+        assert!(started.elapsed().as_secs() < 60, "the run made no progress");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    interrupt(child.id());
+    child.wait_with_output().unwrap()
+}
+
 /// Sends SIGINT to `pid`, as Ctrl-C in a terminal does.
 fn interrupt(pid: u32) {
     let status = Command::new("kill")
@@ -671,37 +706,14 @@ fn interrupt(pid: u32) {
 #[test]
 fn ctrl_c_saves_the_finished_replications_and_resume_completes_the_run_identically() {
     let sandbox = Sandbox::new();
-    // 20 points × 3 replications, each a simulated 60 days: long enough to interrupt. With
-    // `--trace first`, replication 0 of each point writes trace parts as it starts: that
-    // shows how far the run is.
-    let values: Vec<String> = (4..24).map(|c| c.to_string()).collect();
-    let scenario = SCENARIO
-        .replace("horizon = 2d", "horizon = 60d")
-        .replace("replications = 4", "replications = 3")
-        .replace(
-            "sweep gpu.capacity = [1, 4]",
-            &format!("sweep cpu.capacity = [{}]", values.join(", ")),
-        );
+    let scenario = many_points();
     sandbox.write("long.pipesim", &scenario);
     let args = ["run", "long.pipesim", "--jobs", "1", "--trace", "first"];
     sandbox.ok(&[&args[..], &["--out", "whole"]].concat());
 
-    let child = Command::new(env!("CARGO_BIN_EXE_pipesim"))
-        .args([&args[..], &["--out", "cut"]].concat())
-        .current_dir(sandbox.dir.path())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let parts = sandbox.path(&format!("cut.tmp-{}/traces/.parts", child.id()));
-    let started = std::time::Instant::now();
-    // Two traced items have started (positions 0 and 3), so at least three have finished.
-    while std::fs::read_dir(&parts).map_or(0, |d| d.count()) < 2 * TRACE_FILES.len() {
-        assert!(started.elapsed().as_secs() < 60, "the run made no progress");
-        std::thread::sleep(std::time::Duration::from_millis(1));
-    }
-    interrupt(child.id());
-    let output = child.wait_with_output().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pipesim"));
+    command.args([&args[..], &["--out", "cut"]].concat());
+    let output = interrupt_after_three(&sandbox, command, "cut");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(130), "{stderr}");
     assert!(
@@ -850,4 +862,146 @@ fn ctrl_c_abandons_a_long_replication_in_progress() {
         serde_json::json!([{"point": 0, "replication": 0}])
     );
     assert!(sandbox.read("cut/replications.jsonl").is_empty());
+}
+
+/// The Slurm array task run again after its shard was interrupted (a time limit's SIGTERM)
+/// resumes the shard, and the shards still merge into the run never interrupted.
+#[test]
+fn a_slurm_task_run_again_resumes_its_interrupted_shard() {
+    let sandbox = Sandbox::new();
+    sandbox.write("long.pipesim", &many_points());
+    sandbox.ok(&["run", "long.pipesim", "--jobs", "1", "--out", "whole"]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/slurm/pipesim-array.sbatch");
+    let task = |k: u32| {
+        let mut command = Command::new("bash");
+        command
+            .arg(&script)
+            .current_dir(sandbox.dir.path())
+            .env("PIPESIM", env!("CARGO_BIN_EXE_pipesim"))
+            .env("SCENARIO", "long.pipesim")
+            .env("SHARDS", "2")
+            .env("RUN", "runs/long")
+            .env("CPUS", "1")
+            .env_remove("SLURM_CPUS_PER_TASK")
+            .env("SLURM_ARRAY_TASK_ID", k.to_string());
+        command
+    };
+    // The script execs pipesim, so the signal reaches it as Slurm's would.
+    let cut = interrupt_after_three(&sandbox, task(1), "runs/long.shards/shard-1");
+    assert_eq!(cut.status.code(), Some(130));
+    let manifest = String::from_utf8(sandbox.read("runs/long.shards/shard-1/manifest.json"));
+    assert!(manifest.unwrap().contains("\"missing\""));
+    for (k, says) in [(1, "resuming"), (2, ""), (1, "is already complete")] {
+        let output = task(k).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "task {k}: {stderr}");
+        assert!(stderr.contains(says), "task {k}: {stderr}");
+    }
+    sandbox.ok(&[
+        "merge",
+        "runs/long.shards/shard-1",
+        "runs/long.shards/shard-2",
+        "--out",
+        "merged",
+    ]);
+    assert_same_results(&sandbox, "whole", "merged");
+}
+
+/// The shell scripts of a Kubernetes manifest's `args: - |` blocks, dedented, in order.
+fn yaml_block_scripts(yaml: &str) -> Vec<String> {
+    let lines: Vec<&str> = yaml.lines().collect();
+    let indent = |line: &str| line.len() - line.trim_start().len();
+    let mut scripts = Vec::new();
+    for (at, line) in lines.iter().enumerate() {
+        if line.trim() != "- |" {
+            continue;
+        }
+        let body: Vec<&str> = lines[at + 1..]
+            .iter()
+            .take_while(|l| l.trim().is_empty() || indent(l) > indent(line))
+            .copied()
+            .collect();
+        let margin = body
+            .iter()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| indent(l))
+            .min();
+        let margin = margin.unwrap_or(0);
+        let dedented: Vec<&str> = body.iter().map(|l| l.get(margin..).unwrap_or("")).collect();
+        scripts.push(dedented.join("\n"));
+    }
+    scripts
+}
+
+/// The Kubernetes Indexed Job's scripts: a shard pod evicted mid-run (SIGTERM) saves its
+/// finished replications; the merge keeps waiting for it; the retried pod resumes it; then
+/// the merge joins the shards into the run never interrupted.
+#[test]
+fn a_kubernetes_shard_pod_retried_after_eviction_resumes_its_shard() {
+    let sandbox = Sandbox::new();
+    sandbox.write("long.pipesim", &many_points());
+    sandbox.ok(&["run", "long.pipesim", "--jobs", "1", "--out", "whole"]);
+    let yaml = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/kubernetes/pipesim-indexed-job.yaml"),
+    )
+    .unwrap();
+    let root = sandbox.dir.path().display().to_string();
+    let scripts: Vec<String> = yaml_block_scripts(&yaml)
+        .iter()
+        .map(|script| {
+            script
+                .replace(
+                    "/scenario/scenario.pipesim",
+                    &format!("{root}/long.pipesim"),
+                )
+                .replace("/runs/", &format!("{root}/runs/"))
+                .replace("$(nproc)", "1")
+                // The test asks once instead of polling every 30 seconds.
+                .replace("sleep 30", "exit 3")
+        })
+        .collect();
+    let [shard, wait, merge] = &scripts[..] else {
+        panic!(
+            "expected the shard, wait and merge scripts, found {}",
+            scripts.len()
+        );
+    };
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_pipesim")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let pod = |script: &str, index: u32| {
+        let mut command = Command::new("sh");
+        command
+            .args(["-c", script])
+            .current_dir(sandbox.dir.path())
+            .env("PATH", &path)
+            .env("SHARDS", "2")
+            .env("RUN", "long")
+            .env("PIPESIM_ARGS", "")
+            .env("JOB_COMPLETION_INDEX", index.to_string());
+        command
+    };
+    let evicted = interrupt_after_three(&sandbox, pod(shard, 0), "runs/long.shards/shard-1");
+    assert_eq!(evicted.status.code(), Some(130));
+    let waiting = pod(wait, 0).output().unwrap();
+    assert_eq!(waiting.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&waiting.stdout).contains("0 of 2 shards done"));
+    for index in [0, 1, 0] {
+        let output = pod(shard, index).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "pod {index}: {stderr}");
+    }
+    let waited = pod(wait, 0).output().unwrap();
+    assert!(waited.status.success());
+    assert!(String::from_utf8_lossy(&waited.stdout).contains("2 of 2 shards done"));
+    let merged = pod(merge, 0).output().unwrap();
+    assert!(
+        merged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    assert_same_results(&sandbox, "whole", "runs/long");
 }
