@@ -659,11 +659,11 @@ fn compare_chooses_two_points_of_one_swept_run() {
     );
 }
 
-/// 20 points × 3 replications, each a simulated 60 days: long enough to interrupt. With
+/// 40 points × 3 replications, each a simulated 60 days: long enough to interrupt. With
 /// `--trace first`, replication 0 of each point writes trace parts as it starts: that shows
 /// how far the run is.
 fn many_points() -> String {
-    let values: Vec<String> = (4..24).map(|c| c.to_string()).collect();
+    let values: Vec<String> = (4..44).map(|c| c.to_string()).collect();
     SCENARIO
         .replace("horizon = 2d", "horizon = 60d")
         .replace("replications = 4", "replications = 3")
@@ -676,17 +676,28 @@ fn many_points() -> String {
 /// Starts `command` (a run of [`many_points`] with `--jobs 1 --trace first` into `out`, or a
 /// script that execs one), interrupts it once at least three replications have finished,
 /// and waits for it.
-fn interrupt_after_three(sandbox: &Sandbox, mut command: Command, out: &str) -> Output {
+fn interrupt_after_three(sandbox: &Sandbox, command: Command, out: &str) -> Output {
+    interrupt_after_three_more(sandbox, command, out, 0)
+}
+
+/// [`interrupt_after_three`] for a run that starts with `parts` trace part files (a resume).
+fn interrupt_after_three_more(
+    sandbox: &Sandbox,
+    mut command: Command,
+    out: &str,
+    parts: usize,
+) -> Output {
     let child = command
         .current_dir(sandbox.dir.path())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let parts = sandbox.path(&format!("{out}.tmp-{}/traces/.parts", child.id()));
+    let parts_dir = sandbox.path(&format!("{out}.tmp-{}/traces/.parts", child.id()));
     let started = std::time::Instant::now();
-    // Two traced items have started (positions 0 and 3), so at least three have finished.
-    while std::fs::read_dir(&parts).map_or(0, |d| d.count()) < 2 * TRACE_FILES.len() {
+    // Two more traced items have started (positions 3k and 3k + 3), so the first of them and
+    // the two after it have finished.
+    while std::fs::read_dir(&parts_dir).map_or(0, |d| d.count()) < parts + 2 * TRACE_FILES.len() {
         assert!(started.elapsed().as_secs() < 60, "the run made no progress");
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
@@ -729,7 +740,7 @@ fn ctrl_c_saves_the_finished_replications_and_resume_completes_the_run_identical
     let finished = records.lines().count();
     assert!(finished >= 3, "{finished} replications finished");
     assert!(!missing.is_empty(), "the run finished before the interrupt");
-    assert_eq!(finished + missing.len(), 60);
+    assert_eq!(finished + missing.len(), 120);
     let whole_records = String::from_utf8(sandbox.read("whole/replications.jsonl")).unwrap();
     for line in records.lines() {
         assert!(
@@ -738,12 +749,14 @@ fn ctrl_c_saves_the_finished_replications_and_resume_completes_the_run_identical
         );
     }
     assert!(!sandbox.path("cut/traces/steps.csv").exists());
-    assert!(stderr.contains(&format!("interrupted: {finished} of 60 replications saved")));
+    assert!(stderr.contains(&format!(
+        "interrupted: {finished} of 120 replications saved"
+    )));
     // The table says the run is incomplete, and shows the points that ran.
     let table = String::from_utf8_lossy(&output.stdout);
     assert!(
         table.starts_with(&format!(
-            "tiny: 20 points × 3 replications (interrupted: {finished} of 60 ran)"
+            "tiny: 40 points × 3 replications (interrupted: {finished} of 120 ran)"
         )),
         "{table}"
     );
@@ -787,18 +800,41 @@ fn ctrl_c_saves_the_finished_replications_and_resume_completes_the_run_identical
         "{stderr}"
     );
 
-    // Resumed, it is the run that was never interrupted, byte for byte.
+    // A resume can be interrupted too.
+    let parts = std::fs::read_dir(sandbox.path("cut/traces/.parts"))
+        .unwrap()
+        .count();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pipesim"));
+    command.args(["resume", "cut", "--jobs", "1"]);
+    let output = interrupt_after_three_more(&sandbox, command, "cut", parts);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{} replications to run", missing.len())),
+        "{stderr}"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&sandbox.read("cut/manifest.json")).unwrap();
+    let still_missing = manifest["missing"].as_array().unwrap().len();
+    assert!(
+        still_missing + 3 <= missing.len(),
+        "{still_missing} of {}",
+        missing.len()
+    );
+    assert_eq!(manifest["resumed"], 1);
+
+    // Resumed again, it is the run that was never interrupted, byte for byte.
     let resumed = sandbox.ok(&["resume", "cut", "--jobs", "1"]);
     let stderr = String::from_utf8_lossy(&resumed.stderr);
     assert!(
-        stderr.contains(&format!("{} replications to run", missing.len())),
+        stderr.contains(&format!("{still_missing} replications to run")),
         "{stderr}"
     );
     assert_same_results(&sandbox, "whole", "cut");
     let manifest: serde_json::Value =
         serde_json::from_slice(&sandbox.read("cut/manifest.json")).unwrap();
     assert_eq!(manifest["missing"], serde_json::Value::Null);
-    assert_eq!(manifest["resumed"], 1);
+    assert_eq!(manifest["resumed"], 2);
     assert!(!sandbox.path("cut/traces/.parts").exists());
     let leftovers: Vec<_> = std::fs::read_dir(sandbox.dir.path())
         .unwrap()
