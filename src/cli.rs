@@ -33,7 +33,7 @@ pub enum Command {
     Export(ExportArgs),
     /// Compare two runs metric by metric, with confidence intervals and Welch's t-test
     Compare(CompareArgs),
-    /// Finish an interrupted run: run the replications it lacks, in place
+    /// Finish an interrupted run, or add replications to a run, in place
     Resume(ResumeArgs),
     /// Join the run directories of shards into one run, identical to an unsharded run
     Merge(MergeArgs),
@@ -134,8 +134,13 @@ pub struct RunArgs {
 
 #[derive(Args, Debug)]
 pub struct ResumeArgs {
-    /// The run directory of an interrupted `pipesim run` (or `resume`)
+    /// The run directory of an interrupted `pipesim run` (or `resume`), or of any run to
+    /// give more replications
     pub run_dir: PathBuf,
+    /// Replications per point to reach: runs only those the run lacks (the first ones are
+    /// the same whatever the count), so the result is the run made with N from the start
+    #[arg(long, value_name = "N")]
+    pub replications: Option<u32>,
     /// Output format on stdout
     #[arg(long, value_enum, default_value_t = RunFormat::Table)]
     pub format: RunFormat,

@@ -1,16 +1,18 @@
-//! `pipesim resume DIR`: finishes a run that Ctrl-C interrupted. The run directory holds the
-//! scenario's files as they were run (`scenario/`), the `--set` overrides, the finished
-//! replications and their trace parts, and the list of work items that did not run
-//! (`manifest.json`'s `missing`). Resume checks the copies against their recorded SHA-256,
-//! plans the experiment again from them, runs only the missing items and writes the run in
-//! place of the old directory (which stays whole until the new one is complete).
+//! `pipesim resume DIR [--replications N]`: finishes a run that Ctrl-C interrupted, or gives a
+//! run more replications per point. The run directory holds the scenario's files as they were
+//! run (`scenario/`), the `--set` overrides, the finished replications with their traces,
+//! and the list of work items that did not run (`manifest.json`'s `missing`). Resume checks
+//! the copies against their recorded SHA-256, plans the experiment again from them (with N
+//! replications), runs only the items the run lacks and writes the run in place of the old
+//! directory (which stays whole until the new one is complete).
 //!
-//! Invariant: since a replication is a pure function of the scenario and its seed, a run
-//! interrupted and resumed (any number of times) has the same `replications.jsonl`,
-//! `summary.json` and traces, byte for byte, as the run left alone.
+//! Invariant: since a replication is a pure function of the scenario, its seed and its
+//! index, a run interrupted and resumed any number of times, or made with fewer replications
+//! and given more, has the same `replications.jsonl`, `summary.json` and traces, byte for
+//! byte, as the run made in one go.
 
 use crate::cli::{Exit, ResumeArgs, TraceMode};
-use crate::experiment::{self, PlanError};
+use crate::experiment::{self, PlanError, WorkItem};
 use crate::frontend;
 use crate::output::manifest::{self, Manifest};
 use crate::output::records;
@@ -48,9 +50,28 @@ fn resume(args: &ResumeArgs) -> Result<Exit, Failure> {
     let started = Instant::now();
     let dir = args.run_dir.as_path();
     let old = Manifest::read(dir)?;
-    if old.missing.is_empty() {
+    let replications = args.replications.unwrap_or(old.replications);
+    if replications < old.replications {
         return Err(format!(
-            "`{}` is a complete run: there is nothing to resume",
+            "`{}` has {} replications per point; `--replications` can add replications, not remove them",
+            dir.display(),
+            old.replications
+        )
+        .into());
+    }
+    let extending = replications > old.replications;
+    if old.missing.is_empty() && !extending {
+        return Err(format!(
+            "`{}` is a complete run of {} replications per point: there is nothing to resume (give `--replications N` above {} to add replications)",
+            dir.display(),
+            old.replications,
+            old.replications
+        )
+        .into());
+    }
+    if extending && old.shard.is_some() {
+        return Err(format!(
+            "`{}` is one shard of a run, and more replications would move every shard's slice of the work list: merge the shards, then add replications to the merged run",
             dir.display()
         )
         .into());
@@ -78,7 +99,7 @@ fn resume(args: &ResumeArgs) -> Result<Exit, Failure> {
     if checked.has_errors() {
         return Err(Failure::Diagnostics);
     }
-    let plan = match experiment::plan(&checked, &old.overrides, Some(old.replications)) {
+    let plan = match experiment::plan(&checked, &old.overrides, Some(replications)) {
         Ok(plan) => plan,
         Err(PlanError::Diagnostics(sources, diagnostics)) => {
             frontend::print_diagnostics(&sources, &diagnostics.0);
@@ -87,7 +108,8 @@ fn resume(args: &ResumeArgs) -> Result<Exit, Failure> {
         Err(PlanError::Message(message)) => return Err(message.into()),
     };
     let points: Vec<_> = plan.points.iter().map(|p| p.params.clone()).collect();
-    if points != old.points || plan.work_list().len() != old.work_items {
+    let old_items = old.points.len() * old.replications as usize;
+    if points != old.points || old_items != old.work_items {
         return Err(format!(
             "the scenario in `{}` no longer plans the run's sweep points; was `manifest.json` edited?",
             dir.display()
@@ -95,6 +117,13 @@ fn resume(args: &ResumeArgs) -> Result<Exit, Failure> {
         .into());
     }
     let earlier = records::read(dir)?;
+    let mut missing = old.missing.clone();
+    missing.extend(
+        plan.work_list()
+            .into_iter()
+            .filter(|item| item.replication >= old.replications),
+    );
+    missing.sort();
     if let Some(record) = earlier.iter().find(|r| old.missing.contains(&r.item)) {
         return Err(format!(
             "`{}` both holds and lacks replication {} of point {}; was it edited?",
@@ -112,20 +141,37 @@ fn resume(args: &ResumeArgs) -> Result<Exit, Failure> {
             .map_err(|e| format!("cannot read `{}`: {e}", source.display()))?;
         run.write(&input.copy, bytes)?;
     }
-    if trace != TraceMode::None {
-        copy_parts(&traces::parts_dir(dir), &traces::parts_dir(run.path()))?;
+    let new_parts = traces::parts_dir(run.path());
+    if trace != TraceMode::None && old.missing.is_empty() {
+        // A complete run: its traces are joined; part them again to join them with the new.
+        let traced: Vec<_> = earlier
+            .iter()
+            .filter(|r| traces::is_traced(trace, r.item))
+            .map(|r| (r.item, plan.position(r.item)))
+            .collect();
+        traces::split_into_parts(&dir.join(traces::DIR_NAME), &new_parts, &traced)?;
+    } else if trace != TraceMode::None {
+        let per_point = old.replications.max(1) as usize;
+        traces::copy_parts(&traces::parts_dir(dir), &new_parts, |position| {
+            plan.position(WorkItem {
+                point: position / per_point,
+                replication: (position % per_point) as u32,
+            })
+        })?;
     }
     eprintln!(
         "resuming `{}`: {} replications to run",
         dir.display(),
-        old.missing.len()
+        missing.len()
     );
     crate::interrupt::install();
-    let results = super::run::execute(&plan, &old.missing, args.jobs, trace, &run)?;
-    let (records, missing) = super::run::collect(&old.missing, results, earlier);
+    let results = super::run::execute(&plan, &missing, args.jobs, trace, &run)?;
+    let (records, missing) = super::run::collect(&missing, results, earlier);
     let jobs = args.jobs.unwrap_or_else(rayon::current_num_threads);
     let manifest = Manifest {
         missing,
+        replications,
+        work_items: plan.work_list().len(),
         resumed: old.resumed + 1,
         wall_seconds: old.wall_seconds + started.elapsed().as_secs_f64(),
         jobs: old.jobs.max(jobs),
@@ -146,32 +192,6 @@ fn check_copies(dir: &Path, manifest: &Manifest) -> Result<(), String> {
                 "`{}` was changed after the run started (its SHA-256 is not the one in `manifest.json`): a resumed run must run the same scenario; restore it, or start a new run",
                 path.display()
             ));
-        }
-    }
-    Ok(())
-}
-
-/// Copies the finished replications' trace parts into the new run directory (hard links
-/// where the file system allows: the parts can be large).
-fn copy_parts(from: &Path, to: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(to).map_err(|e| format!("cannot create `{}`: {e}", to.display()))?;
-    let entries = match std::fs::read_dir(from) {
-        Ok(entries) => entries,
-        // No replication that keeps a trace had finished.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(format!("cannot read `{}`: {e}", from.display())),
-    };
-    for entry in entries {
-        let entry = entry.map_err(|e| format!("cannot read `{}`: {e}", from.display()))?;
-        let target = to.join(entry.file_name());
-        if std::fs::hard_link(entry.path(), &target).is_err() {
-            std::fs::copy(entry.path(), &target).map_err(|e| {
-                format!(
-                    "cannot copy `{}` to `{}`: {e}",
-                    entry.path().display(),
-                    target.display()
-                )
-            })?;
         }
     }
     Ok(())

@@ -468,6 +468,123 @@ fn header_line(columns: &[&str]) -> String {
     line
 }
 
+/// The part file names in `parts_dir`: (kind, position) of `KIND.POSITION.csv`.
+fn parse_part_name(name: &str) -> Option<(usize, usize)> {
+    let stem = name.strip_suffix(".csv")?;
+    let (kind_name, position) = stem.split_once('.')?;
+    let kind = FILES.iter().position(|(file, _)| *file == kind_name)?;
+    Some((kind, position.parse().ok()?))
+}
+
+/// Copies the part files of `from` into `to` (hard links where the file system allows: they
+/// can be large), each renamed to `position(old position)`: a resumed run that has more
+/// replications per point places the same items elsewhere in its work list.
+pub fn copy_parts(from: &Path, to: &Path, position: impl Fn(usize) -> usize) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| format!("cannot create `{}`: {e}", to.display()))?;
+    let entries = match std::fs::read_dir(from) {
+        Ok(entries) => entries,
+        // No replication that keeps a trace had finished.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(format!("cannot read `{}`: {e}", from.display())),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("cannot read `{}`: {e}", from.display()))?;
+        let name = entry.file_name();
+        let Some((kind, old)) = parse_part_name(&name.to_string_lossy()) else {
+            return Err(format!(
+                "`{}` is not a trace part pipesim writes; was the run directory edited?",
+                entry.path().display()
+            ));
+        };
+        let target = part_path(to, kind, position(old));
+        if std::fs::hard_link(entry.path(), &target).is_err() {
+            std::fs::copy(entry.path(), &target).map_err(|e| {
+                format!(
+                    "cannot copy `{}` to `{}`: {e}",
+                    entry.path().display(),
+                    target.display()
+                )
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Splits a complete run's joined `traces/*.csv` back into the part files of `items` (each
+/// with its position in the new work list), the inverse of [`concatenate_parts`]: a finished
+/// run given more replications joins its traces again with the new ones in work-list order.
+pub fn split_into_parts(
+    traces_dir: &Path,
+    parts_dir: &Path,
+    items: &[(WorkItem, usize)],
+) -> Result<(), String> {
+    std::fs::create_dir_all(parts_dir)
+        .map_err(|e| format!("cannot create `{}`: {e}", parts_dir.display()))?;
+    for (kind, (name, columns)) in FILES.iter().enumerate() {
+        let source = traces_dir.join(format!("{name}.csv"));
+        let read_error = |e: std::io::Error| format!("cannot read `{}`: {e}", source.display());
+        let mut input = std::io::BufReader::new(File::open(&source).map_err(read_error)?);
+        let mut line = Vec::new();
+        std::io::BufRead::read_until(&mut input, b'\n', &mut line).map_err(read_error)?;
+        if line != header_line(columns).as_bytes() {
+            return Err(format!(
+                "`{}` does not start with the header pipesim writes; was it edited?",
+                source.display()
+            ));
+        }
+        // Every item gets its part, rows or not, as a run writes them.
+        let write_error =
+            |e: std::io::Error| format!("cannot write `{}`: {e}", parts_dir.display());
+        for &(_, position) in items {
+            File::create(part_path(parts_dir, kind, position)).map_err(write_error)?;
+        }
+        let positions: std::collections::HashMap<WorkItem, usize> = items.iter().copied().collect();
+        // A replication's rows are contiguous: one part file is open at a time.
+        let mut current: Option<(WorkItem, BufWriter<File>)> = None;
+        loop {
+            line.clear();
+            if std::io::BufRead::read_until(&mut input, b'\n', &mut line).map_err(read_error)? == 0
+            {
+                break;
+            }
+            let item = row_item(&line);
+            if current.as_ref().map(|(open, _)| Some(*open)) != Some(item) {
+                if let Some((_, mut out)) = current.take() {
+                    out.flush().map_err(write_error)?;
+                }
+                let Some((item, &position)) = item.and_then(|i| positions.get_key_value(&i)) else {
+                    return Err(format!(
+                        "`{}` has a row of no replication the run kept a trace of: {}",
+                        source.display(),
+                        String::from_utf8_lossy(&line).trim_end()
+                    ));
+                };
+                let file = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(part_path(parts_dir, kind, position))
+                    .map_err(write_error)?;
+                current = Some((*item, BufWriter::new(file)));
+            }
+            if let Some((_, out)) = current.as_mut() {
+                out.write_all(&line).map_err(write_error)?;
+            }
+        }
+        if let Some((_, mut out)) = current {
+            out.flush().map_err(write_error)?;
+        }
+    }
+    Ok(())
+}
+
+/// The (point, replication) a trace row starts with.
+fn row_item(line: &[u8]) -> Option<WorkItem> {
+    let text = std::str::from_utf8(line).ok()?;
+    let mut fields = text.splitn(3, ',');
+    let point = fields.next()?.parse().ok()?;
+    let replication = fields.next()?.parse().ok()?;
+    Some(WorkItem { point, replication })
+}
+
 /// Removes the part files of the replication at `position`, if any (one abandoned by Ctrl-C:
 /// its rows stop mid-run).
 pub fn remove_parts(parts_dir: &Path, position: usize) -> std::io::Result<()> {
@@ -713,6 +830,58 @@ mod tests {
             1
         );
         assert_eq!(arrivals.lines().count(), 1 + 4 + 4);
+    }
+
+    /// Resume with more replications: joined traces split back into parts under new
+    /// positions, or parts copied under new positions, join into the same bytes.
+    #[test]
+    fn parts_split_and_copied_to_new_positions_join_into_the_same_traces() {
+        let root = tempfile::tempdir().unwrap();
+        let parts_dir = root.path().join("parts");
+        std::fs::create_dir(&parts_dir).unwrap();
+        let factory = PartFiles {
+            parts_dir: parts_dir.clone(),
+            mode: TraceMode::First,
+        };
+        let scenario = scenario();
+        let item = |point, replication| WorkItem { point, replication };
+        // Two points × 2 replications: replication 0 of each at positions 0 and 2.
+        for (position, point, time) in [(0, 0, 10.0), (2, 1, 100.0)] {
+            let mut sink = factory
+                .open(position, item(point, 0), &scenario)
+                .unwrap()
+                .unwrap();
+            emit(&mut sink, 0, time);
+            factory.close(sink).unwrap();
+        }
+        let kept = root.path().join("kept");
+        copy_dir(&parts_dir, &kept);
+        let traces = root.path().join("traces");
+        concatenate_parts(&parts_dir, &traces, &[0, 2]).unwrap();
+
+        // With 5 replications per point, point 1's replication 0 is at position 5.
+        let new_items = [(item(0, 0), 0), (item(1, 0), 5)];
+        let split = root.path().join("split");
+        split_into_parts(&traces, &split, &new_items).unwrap();
+        let copied = root.path().join("copied");
+        copy_parts(&kept, &copied, |old| old / 2 * 5 + old % 2).unwrap();
+        for parts in [split, copied] {
+            let rejoined = root.path().join("rejoined");
+            concatenate_parts(&parts, &rejoined, &[0, 5]).unwrap();
+            for (name, _) in FILES {
+                let file = format!("{name}.csv");
+                assert_eq!(
+                    std::fs::read(rejoined.join(&file)).unwrap(),
+                    std::fs::read(traces.join(&file)).unwrap(),
+                    "{file}"
+                );
+            }
+            std::fs::remove_dir_all(&rejoined).unwrap();
+        }
+
+        // A row of a replication the run did not trace is refused, not dropped.
+        let message = split_into_parts(&traces, &root.path().join("x"), &new_items[..1]);
+        assert!(message.unwrap_err().contains("has a row of no replication"));
     }
 
     fn copy_dir(from: &Path, to: &Path) {

@@ -1041,3 +1041,73 @@ fn a_kubernetes_shard_pod_retried_after_eviction_resumes_its_shard() {
     );
     assert_same_results(&sandbox, "whole", "runs/long");
 }
+
+/// More replications for a finished run: only the new ones run, and the run is the one made
+/// with that many from the start, traces included, whichever replications keep them.
+#[test]
+fn resume_adds_replications_to_a_finished_run() {
+    let sandbox = Sandbox::new();
+    for trace in ["all", "first", "none"] {
+        let (short, long) = (format!("short-{trace}"), format!("long-{trace}"));
+        let run = |replications: &str, out: &str| {
+            sandbox.ok(&[
+                "run",
+                "tiny.pipesim",
+                "--replications",
+                replications,
+                "--trace",
+                trace,
+                "--out",
+                out,
+            ]);
+        };
+        run("2", &short);
+        run("5", &long);
+        let output = sandbox.ok(&["resume", &short, "--replications", "5"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        // 2 points × 3 more replications.
+        assert!(stderr.contains("6 replications to run"), "{stderr}");
+        if trace == "none" {
+            for file in ["summary.json", "replications.jsonl"] {
+                assert!(
+                    sandbox.read(&format!("{short}/{file}"))
+                        == sandbox.read(&format!("{long}/{file}")),
+                    "{file} differs"
+                );
+            }
+        } else {
+            assert_same_results(&sandbox, &long, &short);
+        }
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&sandbox.read(&format!("{short}/manifest.json"))).unwrap();
+        assert_eq!(manifest["replications"], 5);
+        assert_eq!(manifest["work_items"], 10);
+    }
+
+    // Nothing to do, fewer, or a shard: said, and nothing changes.
+    let before = sandbox.read("long-all/replications.jsonl");
+    for (args, says) in [
+        (
+            vec!["resume", "long-all"],
+            "give `--replications N` above 5",
+        ),
+        (
+            vec!["resume", "long-all", "--replications", "3"],
+            "can add replications, not remove them",
+        ),
+    ] {
+        let output = sandbox.pipesim(&args);
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(says), "{stderr}");
+    }
+    assert!(sandbox.read("long-all/replications.jsonl") == before);
+    sandbox.ok(&["run", "tiny.pipesim", "--shard", "1/2", "--out", "shard"]);
+    let output = sandbox.pipesim(&["resume", "shard", "--replications", "9"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("merge the shards, then add replications"),
+        "{stderr}"
+    );
+}
