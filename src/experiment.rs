@@ -60,11 +60,6 @@ impl Plan {
     pub fn work_list(&self) -> Vec<WorkItem> {
         work_list(self.points.len(), self.replications)
     }
-
-    /// `item`'s place in the whole work list (shards and resumed runs name trace parts by it).
-    pub fn position(&self, item: WorkItem) -> usize {
-        item.point * self.replications as usize + item.replication as usize
-    }
 }
 
 /// One replication of one sweep point.
@@ -236,13 +231,7 @@ pub fn plan(
 /// the replication; `None` means the replication keeps no trace.
 pub trait TraceFactory: Sync {
     type Sink: TraceSink;
-    /// `position` is the item's place in the whole work list ([`Plan::position`]).
-    fn open(
-        &self,
-        position: usize,
-        item: WorkItem,
-        scenario: &ir::Scenario,
-    ) -> std::io::Result<Option<Self::Sink>>;
+    fn open(&self, item: WorkItem, scenario: &ir::Scenario) -> std::io::Result<Option<Self::Sink>>;
     /// Flushes a sink after its replication ended.
     fn close(&self, sink: Self::Sink) -> std::io::Result<()>;
 }
@@ -252,7 +241,7 @@ pub struct NoTraces;
 
 impl TraceFactory for NoTraces {
     type Sink = sim::trace::NullSink;
-    fn open(&self, _: usize, _: WorkItem, _: &ir::Scenario) -> std::io::Result<Option<Self::Sink>> {
+    fn open(&self, _: WorkItem, _: &ir::Scenario) -> std::io::Result<Option<Self::Sink>> {
         Ok(None)
     }
     fn close(&self, _: Self::Sink) -> std::io::Result<()> {
@@ -284,7 +273,7 @@ pub fn run<F: TraceFactory>(
                 }
                 let scenario = &plan.points[item.point].scenario;
                 let replication = item.replication;
-                let result = match traces.open(plan.position(item), item, scenario)? {
+                let result = match traces.open(item, scenario)? {
                     Some(mut sink) => {
                         let result =
                             sim::run_replication_until(scenario, replication, &mut sink, stop);

@@ -144,20 +144,14 @@ fn resume(args: &ResumeArgs) -> Result<Exit, Failure> {
     let new_parts = traces::parts_dir(run.path());
     if trace != TraceMode::None && old.missing.is_empty() {
         // A complete run: its traces are joined; part them again to join them with the new.
-        let traced: Vec<_> = earlier
+        let traced: Vec<WorkItem> = earlier
             .iter()
-            .filter(|r| traces::is_traced(trace, r.item))
-            .map(|r| (r.item, plan.position(r.item)))
+            .map(|r| r.item)
+            .filter(|&item| traces::is_traced(trace, item))
             .collect();
         traces::split_into_parts(&dir.join(traces::DIR_NAME), &new_parts, &traced)?;
     } else if trace != TraceMode::None {
-        let per_point = old.replications.max(1) as usize;
-        traces::copy_parts(&traces::parts_dir(dir), &new_parts, |position| {
-            plan.position(WorkItem {
-                point: position / per_point,
-                replication: (position % per_point) as u32,
-            })
-        })?;
+        traces::copy_parts(&traces::parts_dir(dir), &new_parts)?;
     }
     eprintln!(
         "resuming `{}`: {} replications to run",

@@ -213,15 +213,15 @@ pub fn save(
     if trace != TraceMode::None && !complete {
         let parts_dir = traces::parts_dir(run.path());
         for &item in &manifest.missing {
-            traces::remove_parts(&parts_dir, plan.position(item))
+            traces::remove_parts(&parts_dir, item)
                 .map_err(|e| format!("cannot remove `{}`: {e}", parts_dir.display()))?;
         }
     }
     if trace != TraceMode::None && complete {
-        let traced: Vec<usize> = records
+        let traced: Vec<WorkItem> = records
             .iter()
             .filter(|r| traces::is_traced(trace, r.item))
-            .map(|r| plan.position(r.item))
+            .map(|r| r.item)
             .collect();
         let traces_dir = run.path().join(traces::DIR_NAME);
         traces::concatenate_parts(&traces::parts_dir(run.path()), &traces_dir, &traced)

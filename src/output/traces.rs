@@ -160,30 +160,30 @@ pub struct PartFiles {
 }
 
 impl PartFiles {
-    fn part_path(&self, kind: usize, position: usize) -> PathBuf {
-        part_path(&self.parts_dir, kind, position)
+    fn part_path(&self, kind: usize, item: WorkItem) -> PathBuf {
+        part_path(&self.parts_dir, kind, item)
     }
 }
 
-fn part_path(parts_dir: &Path, kind: usize, position: usize) -> PathBuf {
-    parts_dir.join(format!("{}.{position:09}.csv", FILES[kind].0))
+/// Named by the replication, not by its place in the work list, which moves when a run is
+/// given more replications per point.
+fn part_path(parts_dir: &Path, kind: usize, item: WorkItem) -> PathBuf {
+    parts_dir.join(format!(
+        "{}.{}.{}.csv",
+        FILES[kind].0, item.point, item.replication
+    ))
 }
 
 impl TraceFactory for PartFiles {
     type Sink = CsvSink;
 
-    fn open(
-        &self,
-        position: usize,
-        item: WorkItem,
-        scenario: &ir::Scenario,
-    ) -> std::io::Result<Option<CsvSink>> {
+    fn open(&self, item: WorkItem, scenario: &ir::Scenario) -> std::io::Result<Option<CsvSink>> {
         if !is_traced(self.mode, item) {
             return Ok(None);
         }
         let mut writers = Vec::with_capacity(FILES.len());
         for kind in 0..FILES.len() {
-            let file = File::create(self.part_path(kind, position))?;
+            let file = File::create(self.part_path(kind, item))?;
             writers.push((file, Vec::with_capacity(PART_BUFFER + 4096)));
         }
         // Every row starts with these two fields.
@@ -468,18 +468,9 @@ fn header_line(columns: &[&str]) -> String {
     line
 }
 
-/// The part file names in `parts_dir`: (kind, position) of `KIND.POSITION.csv`.
-fn parse_part_name(name: &str) -> Option<(usize, usize)> {
-    let stem = name.strip_suffix(".csv")?;
-    let (kind_name, position) = stem.split_once('.')?;
-    let kind = FILES.iter().position(|(file, _)| *file == kind_name)?;
-    Some((kind, position.parse().ok()?))
-}
-
 /// Copies the part files of `from` into `to` (hard links where the file system allows: they
-/// can be large), each renamed to `position(old position)`: a resumed run that has more
-/// replications per point places the same items elsewhere in its work list.
-pub fn copy_parts(from: &Path, to: &Path, position: impl Fn(usize) -> usize) -> Result<(), String> {
+/// can be large).
+pub fn copy_parts(from: &Path, to: &Path) -> Result<(), String> {
     std::fs::create_dir_all(to).map_err(|e| format!("cannot create `{}`: {e}", to.display()))?;
     let entries = match std::fs::read_dir(from) {
         Ok(entries) => entries,
@@ -489,14 +480,7 @@ pub fn copy_parts(from: &Path, to: &Path, position: impl Fn(usize) -> usize) -> 
     };
     for entry in entries {
         let entry = entry.map_err(|e| format!("cannot read `{}`: {e}", from.display()))?;
-        let name = entry.file_name();
-        let Some((kind, old)) = parse_part_name(&name.to_string_lossy()) else {
-            return Err(format!(
-                "`{}` is not a trace part pipesim writes; was the run directory edited?",
-                entry.path().display()
-            ));
-        };
-        let target = part_path(to, kind, position(old));
+        let target = to.join(entry.file_name());
         if std::fs::hard_link(entry.path(), &target).is_err() {
             std::fs::copy(entry.path(), &target).map_err(|e| {
                 format!(
@@ -510,13 +494,13 @@ pub fn copy_parts(from: &Path, to: &Path, position: impl Fn(usize) -> usize) -> 
     Ok(())
 }
 
-/// Splits a complete run's joined `traces/*.csv` back into the part files of `items` (each
-/// with its position in the new work list), the inverse of [`concatenate_parts`]: a finished
-/// run given more replications joins its traces again with the new ones in work-list order.
+/// Splits a complete run's joined `traces/*.csv` back into the part files of `items`, the
+/// inverse of [`concatenate_parts`]: a finished run given more replications joins its traces
+/// again with the new ones in work-list order.
 pub fn split_into_parts(
     traces_dir: &Path,
     parts_dir: &Path,
-    items: &[(WorkItem, usize)],
+    items: &[WorkItem],
 ) -> Result<(), String> {
     std::fs::create_dir_all(parts_dir)
         .map_err(|e| format!("cannot create `{}`: {e}", parts_dir.display()))?;
@@ -535,10 +519,10 @@ pub fn split_into_parts(
         // Every item gets its part, rows or not, as a run writes them.
         let write_error =
             |e: std::io::Error| format!("cannot write `{}`: {e}", parts_dir.display());
-        for &(_, position) in items {
-            File::create(part_path(parts_dir, kind, position)).map_err(write_error)?;
+        for &item in items {
+            File::create(part_path(parts_dir, kind, item)).map_err(write_error)?;
         }
-        let positions: std::collections::HashMap<WorkItem, usize> = items.iter().copied().collect();
+        let traced: std::collections::HashSet<WorkItem> = items.iter().copied().collect();
         // A replication's rows are contiguous: one part file is open at a time.
         let mut current: Option<(WorkItem, BufWriter<File>)> = None;
         loop {
@@ -552,7 +536,7 @@ pub fn split_into_parts(
                 if let Some((_, mut out)) = current.take() {
                     out.flush().map_err(write_error)?;
                 }
-                let Some((item, &position)) = item.and_then(|i| positions.get_key_value(&i)) else {
+                let Some(item) = item.filter(|i| traced.contains(i)) else {
                     return Err(format!(
                         "`{}` has a row of no replication the run kept a trace of: {}",
                         source.display(),
@@ -561,9 +545,9 @@ pub fn split_into_parts(
                 };
                 let file = std::fs::OpenOptions::new()
                     .append(true)
-                    .open(part_path(parts_dir, kind, position))
+                    .open(part_path(parts_dir, kind, item))
                     .map_err(write_error)?;
-                current = Some((*item, BufWriter::new(file)));
+                current = Some((item, BufWriter::new(file)));
             }
             if let Some((_, out)) = current.as_mut() {
                 out.write_all(&line).map_err(write_error)?;
@@ -585,11 +569,10 @@ fn row_item(line: &[u8]) -> Option<WorkItem> {
     Some(WorkItem { point, replication })
 }
 
-/// Removes the part files of the replication at `position`, if any (one abandoned by Ctrl-C:
-/// its rows stop mid-run).
-pub fn remove_parts(parts_dir: &Path, position: usize) -> std::io::Result<()> {
+/// Removes the part files of `item`, if any (one abandoned by Ctrl-C: its rows stop mid-run).
+pub fn remove_parts(parts_dir: &Path, item: WorkItem) -> std::io::Result<()> {
     for kind in 0..FILES.len() {
-        match std::fs::remove_file(part_path(parts_dir, kind, position)) {
+        match std::fs::remove_file(part_path(parts_dir, kind, item)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
             _ => {}
         }
@@ -597,19 +580,19 @@ pub fn remove_parts(parts_dir: &Path, position: usize) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Joins the part files of the traced `positions` (ascending) into `traces_dir/*.csv`, each
-/// with its header row, and removes `parts_dir`.
+/// Joins the part files of the traced `items` (in work-list order) into `traces_dir/*.csv`,
+/// each with its header row, and removes `parts_dir`.
 pub fn concatenate_parts(
     parts_dir: &Path,
     traces_dir: &Path,
-    positions: &[usize],
+    items: &[WorkItem],
 ) -> std::io::Result<()> {
     std::fs::create_dir_all(traces_dir)?;
     for (kind, (name, columns)) in FILES.iter().enumerate() {
         let mut out = BufWriter::new(File::create(traces_dir.join(format!("{name}.csv")))?);
         out.write_all(header_line(columns).as_bytes())?;
-        for &position in positions {
-            let path = part_path(parts_dir, kind, position);
+        for &item in items {
+            let path = part_path(parts_dir, kind, item);
             std::io::copy(&mut File::open(&path)?, &mut out)?;
             std::fs::remove_file(&path)?;
         }
@@ -780,10 +763,10 @@ mod tests {
         let scenario = scenario();
         let item = |point, replication| WorkItem { point, replication };
         // Replication 1 is not traced under `first`.
-        assert!(factory.open(1, item(0, 1), &scenario).unwrap().is_none());
+        assert!(factory.open(item(0, 1), &scenario).unwrap().is_none());
         // Open the later position first, as a parallel run may.
-        let mut second = factory.open(2, item(1, 0), &scenario).unwrap().unwrap();
-        let mut first = factory.open(0, item(0, 0), &scenario).unwrap().unwrap();
+        let mut second = factory.open(item(1, 0), &scenario).unwrap().unwrap();
+        let mut first = factory.open(item(0, 0), &scenario).unwrap().unwrap();
         emit(&mut second, 0, 100.0);
         emit(&mut first, 0, 10.0);
         factory.close(second).unwrap();
@@ -791,7 +774,7 @@ mod tests {
 
         let run_a = root.path().join("a");
         let traces = run_a.join(DIR_NAME);
-        concatenate_parts(&parts_dir, &traces, &[0, 2]).unwrap();
+        concatenate_parts(&parts_dir, &traces, &[item(0, 0), item(1, 0)]).unwrap();
         assert!(!parts_dir.exists());
         let read = |name: &str| std::fs::read_to_string(traces.join(name)).unwrap();
         assert_eq!(
@@ -832,55 +815,55 @@ mod tests {
         assert_eq!(arrivals.lines().count(), 1 + 4 + 4);
     }
 
-    /// Resume with more replications: joined traces split back into parts under new
-    /// positions, or parts copied under new positions, join into the same bytes.
+    /// Resume with more replications: a finished run's joined traces split back into parts
+    /// join into the same bytes (with the new replications' parts, in work-list order).
     #[test]
-    fn parts_split_and_copied_to_new_positions_join_into_the_same_traces() {
+    fn joined_traces_split_back_into_parts_join_into_the_same_bytes() {
         let root = tempfile::tempdir().unwrap();
         let parts_dir = root.path().join("parts");
         std::fs::create_dir(&parts_dir).unwrap();
         let factory = PartFiles {
             parts_dir: parts_dir.clone(),
-            mode: TraceMode::First,
+            mode: TraceMode::All,
         };
         let scenario = scenario();
-        let item = |point, replication| WorkItem { point, replication };
-        // Two points × 2 replications: replication 0 of each at positions 0 and 2.
-        for (position, point, time) in [(0, 0, 10.0), (2, 1, 100.0)] {
-            let mut sink = factory
-                .open(position, item(point, 0), &scenario)
-                .unwrap()
-                .unwrap();
-            emit(&mut sink, 0, time);
+        let items = [
+            WorkItem {
+                point: 0,
+                replication: 0,
+            },
+            WorkItem {
+                point: 0,
+                replication: 1,
+            },
+            WorkItem {
+                point: 1,
+                replication: 0,
+            },
+        ];
+        for (n, &item) in items.iter().enumerate() {
+            let mut sink = factory.open(item, &scenario).unwrap().unwrap();
+            emit(&mut sink, 0, 10.0 * (n + 1) as f64);
             factory.close(sink).unwrap();
         }
-        let kept = root.path().join("kept");
-        copy_dir(&parts_dir, &kept);
         let traces = root.path().join("traces");
-        concatenate_parts(&parts_dir, &traces, &[0, 2]).unwrap();
+        concatenate_parts(&parts_dir, &traces, &items).unwrap();
 
-        // With 5 replications per point, point 1's replication 0 is at position 5.
-        let new_items = [(item(0, 0), 0), (item(1, 0), 5)];
         let split = root.path().join("split");
-        split_into_parts(&traces, &split, &new_items).unwrap();
-        let copied = root.path().join("copied");
-        copy_parts(&kept, &copied, |old| old / 2 * 5 + old % 2).unwrap();
-        for parts in [split, copied] {
-            let rejoined = root.path().join("rejoined");
-            concatenate_parts(&parts, &rejoined, &[0, 5]).unwrap();
-            for (name, _) in FILES {
-                let file = format!("{name}.csv");
-                assert_eq!(
-                    std::fs::read(rejoined.join(&file)).unwrap(),
-                    std::fs::read(traces.join(&file)).unwrap(),
-                    "{file}"
-                );
-            }
-            std::fs::remove_dir_all(&rejoined).unwrap();
+        split_into_parts(&traces, &split, &items).unwrap();
+        let rejoined = root.path().join("rejoined");
+        concatenate_parts(&split, &rejoined, &items).unwrap();
+        for (name, _) in FILES {
+            let file = format!("{name}.csv");
+            assert_eq!(
+                std::fs::read(rejoined.join(&file)).unwrap(),
+                std::fs::read(traces.join(&file)).unwrap(),
+                "{file}"
+            );
         }
 
         // A row of a replication the run did not trace is refused, not dropped.
-        let message = split_into_parts(&traces, &root.path().join("x"), &new_items[..1]);
+        let message = split_into_parts(&traces, &root.path().join("x"), &items[..2]);
         assert!(message.unwrap_err().contains("has a row of no replication"));
     }
 
