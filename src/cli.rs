@@ -130,6 +130,13 @@ pub struct RunArgs {
     /// Run only the K-th of N slices of the (point, replication) work list, K in 1..=N
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+    /// Double the replications until METRIC's confidence interval is within PERCENT of its
+    /// mean at every sweep point, e.g. pipeline.wait.mean=5%
+    #[arg(long, value_name = "METRIC=PERCENT", conflicts_with = "shard")]
+    pub precision: Option<String>,
+    /// The most replications per point `--precision` may run
+    #[arg(long, value_name = "N", default_value_t = 1000, requires = "precision")]
+    pub max_replications: u32,
 }
 
 #[derive(Args, Debug)]

@@ -17,6 +17,7 @@ pub mod ir;
 pub mod loader;
 pub mod lsp;
 pub mod output;
+pub mod precision;
 pub mod sim;
 pub mod source;
 pub mod stats;

@@ -16,6 +16,7 @@ use crate::output::records::{self, Record};
 use crate::output::run_dir::{self, RunDir};
 use crate::output::summary::{self, Summary};
 use crate::output::{influx, table, traces};
+use crate::precision::{self, Precision};
 use crate::sim::ReplicationResult;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -39,6 +40,10 @@ pub fn main(args: &RunArgs) -> Exit {
             "`--jobs 0` runs nothing; give at least 1, or leave it out to use every core",
         );
     }
+    let precision = match args.precision.as_deref().map(Precision::parse).transpose() {
+        Ok(precision) => precision,
+        Err(message) => return super::fail(message),
+    };
 
     // Seeds go through the language's numbers (f64): larger ones would be rounded silently.
     const LARGEST_EXACT_SEED: u64 = 1 << 53;
@@ -66,7 +71,7 @@ pub fn main(args: &RunArgs) -> Exit {
             args.file.display()
         ));
     }
-    let plan = match experiment::plan(&checked, &overrides, args.replications) {
+    let mut plan = match experiment::plan(&checked, &overrides, args.replications) {
         Ok(plan) => plan,
         Err(PlanError::Diagnostics(sources, diagnostics)) => {
             frontend::print_diagnostics(&sources, &diagnostics.0);
@@ -75,6 +80,11 @@ pub fn main(args: &RunArgs) -> Exit {
         Err(PlanError::Message(message)) => return super::fail(message),
     };
 
+    if let Some(precision) = &precision {
+        if let Err(message) = check_precision(precision, &plan, args.max_replications) {
+            return super::fail(message);
+        }
+    }
     let all_items = plan.work_list();
     let range = shard.map_or(0..all_items.len(), |s| s.range(all_items.len()));
     let items = &all_items[range.clone()];
@@ -99,7 +109,47 @@ pub fn main(args: &RunArgs) -> Exit {
         Ok(results) => results,
         Err(message) => return super::fail(message),
     };
-    let (records, missing) = collect(items, results, Vec::new());
+    let (mut records, mut missing) = collect(items, results, Vec::new());
+    if let Some(precision) = &precision {
+        // More replications, in doublings, while some point's interval is too wide.
+        loop {
+            if !missing.is_empty() {
+                break;
+            }
+            let unmet = precision.unmet(&summarize(&plan, &records));
+            if unmet.is_empty() {
+                eprintln!(
+                    "precision: `{}` is within {} of its mean at every point after {} replications",
+                    precision.metric,
+                    percent(precision.relative),
+                    plan.replications
+                );
+                break;
+            }
+            if plan.replications >= args.max_replications {
+                eprintln!(
+                    "warning: precision not reached after {} replications (`--max-replications`): {}",
+                    plan.replications,
+                    describe_unmet(&unmet, &plan)
+                );
+                break;
+            }
+            let done = plan.replications;
+            plan.replications = precision::next_count(done, args.max_replications);
+            let more: Vec<WorkItem> = plan
+                .work_list()
+                .into_iter()
+                .filter(|item| item.replication >= done)
+                .collect();
+            let results = match execute(&plan, &more, args.jobs, args.trace, &run) {
+                Ok(results) => results,
+                Err(message) => return super::fail(message),
+            };
+            (records, missing) = collect(&more, results, records);
+        }
+    }
+    let all_items = plan.work_list();
+    let range = shard.map_or(0..all_items.len(), |s| s.range(all_items.len()));
     let jobs = args.jobs.unwrap_or_else(rayon::current_num_threads);
     let manifest = Manifest {
         pipesim: env!("CARGO_PKG_VERSION").to_string(),
@@ -258,6 +308,60 @@ pub fn save(
         Exit::Interrupted
     };
     Ok((final_path, exit))
+}
+
+/// Whether `--precision` names a metric of the scenario and leaves room to add replications.
+fn check_precision(precision: &Precision, plan: &Plan, max: u32) -> Result<(), String> {
+    let Some(first) = plan.points.first() else {
+        return Ok(());
+    };
+    let known =
+        crate::analysis::paths::metric_names(&first.scenario.resources, &first.scenario.pipelines);
+    if !known.contains(&precision.metric) {
+        let hint = crate::diagnostic::suggest(&precision.metric, known.iter().map(String::as_str))
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        return Err(format!(
+            "`--precision` names `{}`, which is not a metric of this scenario{hint}",
+            precision.metric
+        ));
+    }
+    if max < plan.replications {
+        return Err(format!(
+            "`--max-replications {max}` is below the {} replications the run starts with",
+            plan.replications
+        ));
+    }
+    Ok(())
+}
+
+/// "12.3%" for 0.123.
+fn percent(fraction: f64) -> String {
+    format!("{}%", table::format_percent(fraction))
+}
+
+/// Where `--precision` fell short: each point's params and relative half-width.
+fn describe_unmet(unmet: &[precision::Unmet], plan: &Plan) -> String {
+    unmet
+        .iter()
+        .map(|u| {
+            let params = &plan.points[u.point].params;
+            let at = if params.is_empty() {
+                "the scenario".to_string()
+            } else {
+                params
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", table::format_param(v)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            match u.relative {
+                Some(r) => format!("{at} at ±{}", percent(r)),
+                None => format!("{at} without an interval"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The summary of `records`, computed as `pipesim merge` computes it.

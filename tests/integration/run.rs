@@ -1111,3 +1111,143 @@ fn resume_adds_replications_to_a_finished_run() {
         "{stderr}"
     );
 }
+
+/// The relative half-width of `metric` at each point of a summary.json.
+fn relative_half_widths(summary: &[u8], metric: &str) -> Vec<f64> {
+    let summary: serde_json::Value = serde_json::from_slice(summary).unwrap();
+    summary["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let e = &p["metrics"][metric];
+            e["ci"].as_f64().unwrap() / e["mean"].as_f64().unwrap().abs()
+        })
+        .collect()
+}
+
+/// `--precision`: replications double until every point's interval is within the target
+/// (γ/(1+γ) of the mean, Law and Kelton), not one doubling later; the run is the plain run
+/// with the final count.
+#[test]
+fn precision_doubles_replications_until_every_interval_is_narrow_enough() {
+    let sandbox = Sandbox::new();
+    let metric = "resource.gpu.utilization";
+    let output = sandbox.ok(&[
+        "run",
+        "tiny.pipesim",
+        "--replications",
+        "2",
+        "--precision",
+        &format!("{metric}=5%"),
+        "--trace",
+        "none",
+        "--out",
+        "precise",
+    ]);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&sandbox.read("precise/manifest.json")).unwrap();
+    let reached = manifest["replications"].as_u64().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "within 5% of its mean at every point after {reached} replications"
+        )),
+        "{stderr}"
+    );
+    assert!(reached > 2 && reached.is_power_of_two(), "{reached}");
+    let bound = 0.05 / 1.05;
+    let widths = relative_half_widths(&sandbox.read("precise/summary.json"), metric);
+    assert!(widths.iter().all(|&w| w <= bound), "{widths:?}");
+    // Half as many were not enough at some point.
+    let half = (reached / 2).to_string();
+    sandbox.ok(&[
+        "run",
+        "tiny.pipesim",
+        "--replications",
+        &half,
+        "--trace",
+        "none",
+        "--out",
+        "half",
+    ]);
+    let widths = relative_half_widths(&sandbox.read("half/summary.json"), metric);
+    assert!(widths.iter().any(|&w| w > bound), "{widths:?}");
+    // And it is the plain run with that many.
+    let count = reached.to_string();
+    sandbox.ok(&[
+        "run",
+        "tiny.pipesim",
+        "--replications",
+        &count,
+        "--trace",
+        "none",
+        "--out",
+        "plain",
+    ]);
+    for file in ["summary.json", "replications.jsonl"] {
+        assert!(
+            sandbox.read(&format!("precise/{file}")) == sandbox.read(&format!("plain/{file}")),
+            "{file}"
+        );
+    }
+
+    // Traces too: parts of every doubling join in work-list order.
+    for out in ["precise-traced", "plain-traced"] {
+        let mut args = vec!["run", "tiny.pipesim", "--trace", "all", "--out", out];
+        args.extend(match out {
+            "precise-traced" => [
+                "--replications",
+                "2",
+                "--precision",
+                "resource.gpu.utilization=5%",
+            ]
+            .to_vec(),
+            _ => ["--replications", count.as_str()].to_vec(),
+        });
+        sandbox.ok(&args);
+    }
+    assert_same_results(&sandbox, "plain-traced", "precise-traced");
+
+    // A target out of reach stops at the cap, and says where it fell short.
+    let output = sandbox.ok(&[
+        "run",
+        "tiny.pipesim",
+        "--replications",
+        "2",
+        "--precision",
+        "pipeline.wait.mean=0.01%",
+        "--max-replications",
+        "8",
+        "--trace",
+        "none",
+        "--out",
+        "capped",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("precision not reached after 8 replications"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("gpu.capacity=1 at ±"), "{stderr}");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&sandbox.read("capped/manifest.json")).unwrap();
+    assert_eq!(manifest["replications"], 8);
+
+    // A metric the scenario does not measure is an error before anything runs.
+    let output = sandbox.pipesim(&[
+        "run",
+        "tiny.pipesim",
+        "--precision",
+        "pipeline.wait.maen=5%",
+        "--out",
+        "typo",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("did you mean `pipeline.wait.mean`?"),
+        "{stderr}"
+    );
+    assert!(!sandbox.path("typo").exists());
+}
