@@ -36,6 +36,9 @@ pub type Params = serde_json::Map<String, serde_json::Value>;
 #[derive(Clone, Debug)]
 pub struct Point {
     pub params: Params,
+    /// The params as the scenario writes them (`1Gbps` where `params` has 125000000), for
+    /// the console table.
+    pub written: Params,
     pub scenario: ir::Scenario,
 }
 
@@ -165,6 +168,7 @@ pub fn plan(
     if axes.is_empty() {
         points.push(Point {
             params: Params::new(),
+            written: Params::new(),
             scenario: base.clone(),
         });
     } else {
@@ -180,6 +184,7 @@ pub fn plan(
         for coordinates in sweep_coordinates(axes) {
             let mut point_overrides = overrides.clone();
             let mut params = Params::new();
+            let mut written = Params::new();
             for (axis, &value) in axes.iter().zip(&coordinates) {
                 let (expr, json) = &axis.values[value];
                 point_overrides.push(Override {
@@ -188,6 +193,13 @@ pub fn plan(
                     value: expr.clone(),
                 });
                 params.insert(axis.path.clone(), json.clone());
+                let text = sources.get(expr.span.file).slice(expr.span).trim();
+                let shown = match json {
+                    // A label as a string; a number as written, units and all.
+                    serde_json::Value::Number(_) if !text.is_empty() => text.into(),
+                    other => other.clone(),
+                };
+                written.insert(axis.path.clone(), shown);
             }
             let analysis = analysis::analyze(&sources, &checked.program, &point_overrides);
             // Warnings were shown once for the base scenario; a point only adds errors.
@@ -195,7 +207,11 @@ pub fn plan(
                 .0
                 .extend(analysis.diagnostics.0.into_iter().filter(|d| d.is_error()));
             match analysis.scenario {
-                Some(scenario) => points.push(Point { params, scenario }),
+                Some(scenario) => points.push(Point {
+                    params,
+                    written,
+                    scenario,
+                }),
                 None if !diagnostics.has_errors() => {
                     return Err(PlanError::Message(format!(
                         "sweep point {} could not be lowered",
@@ -513,6 +529,7 @@ mod tests {
                 .into_iter()
                 .map(|capacity| Point {
                     params: Params::new(),
+                    written: Params::new(),
                     scenario: one_pool(capacity),
                 })
                 .collect(),

@@ -406,10 +406,17 @@ fn print_summary(format: RunFormat, summary: &Summary, plan: &Plan) {
                 .is_terminal()
                 .then(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
                 .flatten();
+            // Params as the scenario writes them (`1Gbps`, not 125000000).
+            let mut shown = summary.clone();
+            for point in &mut shown.points {
+                if let Some(planned) = plan.points.get(point.point) {
+                    point.params = planned.written.clone();
+                }
+            }
             print!(
                 "{}",
                 table::run_table(
-                    summary,
+                    &shown,
                     &columns,
                     (plan.points.len(), plan.replications),
                     plan.confidence,

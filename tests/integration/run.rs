@@ -1251,3 +1251,24 @@ fn precision_doubles_replications_until_every_interval_is_narrow_enough() {
     );
     assert!(!sandbox.path("typo").exists());
 }
+
+/// The console table shows swept values as the scenario writes them; summary.json keeps the
+/// numbers in base units (the contract).
+#[test]
+fn the_table_shows_swept_values_as_written() {
+    let sandbox = Sandbox::new();
+    let scenario = SCENARIO.replace(
+        "sweep gpu.capacity = [1, 4]",
+        "sweep storage.bandwidth = [500MB/s, 1.5GB/s]",
+    );
+    sandbox.write("swept.pipesim", &scenario);
+    let output = sandbox.ok(&["run", "swept.pipesim", "--trace", "none", "--out", "run"]);
+    let table = String::from_utf8_lossy(&output.stdout);
+    let rows: Vec<&str> = table.lines().skip(4).collect();
+    assert!(rows[0].starts_with("500MB/s "), "{table}");
+    assert!(rows[1].starts_with("1.5GB/s "), "{table}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&sandbox.read("run/summary.json")).unwrap();
+    assert_eq!(summary["points"][0]["params"]["storage.bandwidth"], 5e8);
+    assert_eq!(summary["points"][1]["params"]["storage.bandwidth"], 1.5e9);
+}
