@@ -155,6 +155,9 @@ struct MetricComparison {
 struct PointComparison {
     params_a: Params,
     params_b: Params,
+    /// The params as the scenarios write them, for the text.
+    written_a: Params,
+    written_b: Params,
     /// Whether the replications were paired (see [`paired_replications`]).
     paired: bool,
     metrics: Vec<MetricComparison>,
@@ -185,12 +188,32 @@ fn parse_selection(texts: &[String]) -> Result<Selection, String> {
         .collect()
 }
 
-/// Whether a param's value is the one a selection writes: numbers compare as numbers (in
-/// the base units `summary.json` uses: seconds, bytes), labels and policies as text.
+/// Whether a param's value is the one a selection writes: numbers compare as numbers, with
+/// or without units (`1Gbps` is the 125000000 bytes per second `summary.json` holds), labels
+/// and policies as text.
 fn param_matches(value: &Value, wanted: &str) -> bool {
-    match (value.as_f64(), wanted.parse::<f64>()) {
-        (Some(x), Ok(y)) => x == y,
+    match (value.as_f64(), quantity(wanted)) {
+        (Some(x), Some(y)) => x == y || (x - y).abs() <= 1e-12 * x.abs().max(y.abs()),
         _ => table::format_param(value) == wanted,
+    }
+}
+
+/// The number `text` writes in base units, as the language reads it: `4`, `-2`, `1e3`,
+/// `30min`, `1.5GB/s`, `1Gbps`.
+fn quantity(text: &str) -> Option<f64> {
+    use crate::syntax::ast::ExprKind;
+    let (sign, text) = match text.trim().strip_prefix('-') {
+        Some(rest) => (-1.0, rest),
+        None => (1.0, text.trim()),
+    };
+    let expr = crate::syntax::parse_expr(crate::source::FileId(0), text).ok()?;
+    match expr.kind {
+        ExprKind::Number(x) => Some(sign * x),
+        ExprKind::Quantity { value, unit, .. } => {
+            let unit = crate::analysis::units::parse_unit(&unit).ok()?;
+            Some(sign * value * unit.factor)
+        }
+        _ => None,
     }
 }
 
@@ -205,6 +228,14 @@ fn selected(points: &[Params], selection: &Selection) -> Vec<usize> {
             })
         })
         .collect()
+}
+
+/// Point `index`'s params as its scenario writes them (older runs did not keep them).
+fn written(manifest: &Manifest, index: usize) -> &Params {
+    manifest
+        .written
+        .get(index)
+        .unwrap_or(&manifest.points[index])
 }
 
 /// The params without the paths that the selections fix, to match the rest on.
@@ -323,7 +354,10 @@ fn compare(
         (run_b, &manifest_b, &chosen_b, &selections[1]),
     ] {
         if chosen.is_empty() {
-            return Err(nothing_selected(run, &manifest.points, selection));
+            let shown: Vec<Params> = (0..manifest.points.len())
+                .map(|i| written(manifest, i).clone())
+                .collect();
+            return Err(nothing_selected(run, &shown, selection));
         }
     }
     let same_run = run_a == run_b;
@@ -423,6 +457,8 @@ fn compare(
             PointComparison {
                 params_a: manifest_a.points[index_a].clone(),
                 params_b: manifest_b.points[index_b].clone(),
+                written_a: written(&manifest_a, index_a).clone(),
+                written_b: written(&manifest_b, index_b).clone(),
                 paired,
                 metrics,
             }
@@ -531,12 +567,12 @@ impl Comparison {
             out.push('\n');
             if !point.params_a.is_empty() || !point.params_b.is_empty() {
                 if point.params_a == point.params_b {
-                    out.push_str(&format!("point {}\n", describe_params(&point.params_a)));
+                    out.push_str(&format!("point {}\n", describe_params(&point.written_a)));
                 } else {
                     out.push_str(&format!(
                         "point A {} / B {}\n",
-                        describe_params(&point.params_a),
-                        describe_params(&point.params_b)
+                        describe_params(&point.written_a),
+                        describe_params(&point.written_b)
                     ));
                 }
             }

@@ -160,6 +160,11 @@ pub fn main(args: &RunArgs) -> Exit {
         confidence: plan.confidence,
         replications: plan.replications,
         points: plan.points.iter().map(|p| p.params.clone()).collect(),
+        written: if plan.points.iter().all(|p| p.written.is_empty()) {
+            Vec::new()
+        } else {
+            plan.points.iter().map(|p| p.written.clone()).collect()
+        },
         overrides: overrides.clone(),
         metrics: plan.metrics.clone(),
         trace: traces::mode_name(args.trace).to_string(),

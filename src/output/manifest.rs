@@ -56,6 +56,10 @@ pub struct Manifest {
     pub replications: u32,
     /// Every sweep point's params, in sweep order (also those a shard did not run).
     pub points: Vec<Params>,
+    /// The same params as the scenario writes them (`1Gbps` for 125000000), for tables and
+    /// reports; absent when nothing is swept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub written: Vec<Params>,
     /// The `--set PATH=VALUE` texts the scenario was run with (`--seed N` appears as
     /// `scenario.seed=N`).
     #[serde(default)]

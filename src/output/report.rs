@@ -265,8 +265,8 @@ fn point_ids(data: &RunData) -> Vec<u32> {
 
 fn params_label(point: Option<&PointSummary>) -> String {
     match point {
-        Some(p) if !p.params.is_empty() => p
-            .params
+        Some(p) if !p.written.is_empty() => p
+            .written
             .iter()
             .map(|(k, v)| format!("{k} = {}", param_text(v)))
             .collect::<Vec<_>>()

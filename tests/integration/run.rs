@@ -1271,4 +1271,39 @@ fn the_table_shows_swept_values_as_written() {
         serde_json::from_slice(&sandbox.read("run/summary.json")).unwrap();
     assert_eq!(summary["points"][0]["params"]["storage.bandwidth"], 5e8);
     assert_eq!(summary["points"][1]["params"]["storage.bandwidth"], 1.5e9);
+
+    // compare selects points by value, in any unit, and names them as written.
+    let output = sandbox.ok(&[
+        "compare",
+        "run",
+        "--a",
+        "storage.bandwidth=4000Mbps",
+        "--b",
+        "storage.bandwidth=1.5GB/s",
+    ]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("point A storage.bandwidth=500MB/s / B storage.bandwidth=1.5GB/s"),
+        "{text}"
+    );
+    let output = sandbox.pipesim(&[
+        "compare",
+        "run",
+        "--a",
+        "storage.bandwidth=2GB/s",
+        "--b",
+        "storage.bandwidth=1.5GB/s",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("`storage.bandwidth` is never 2GB/s (its values: 500MB/s, 1.5GB/s)"),
+        "{stderr}"
+    );
+    // The report's point headings too.
+    sandbox.ok(&["report", "run", "-o", "report.html"]);
+    let html = String::from_utf8(sandbox.read("report.html")).unwrap();
+    assert!(
+        html.contains("Point 1: storage.bandwidth = 1.5GB/s"),
+        "headings"
+    );
 }

@@ -272,6 +272,8 @@ pub struct Metric {
 #[derive(Clone, Debug)]
 pub struct PointSummary {
     pub params: Vec<(String, Value)>,
+    /// The params as the scenario writes them (`1Gbps`), for labels; `params` as a fallback.
+    pub written: Vec<(String, Value)>,
     pub replications: u64,
     pub metrics: Vec<Metric>,
 }
@@ -384,6 +386,20 @@ fn stream(
     }
 }
 
+/// The manifest's `written` params of the point whose params are `params` (points of an
+/// interrupted run may be missing from the summary, so they are found by params, not order).
+fn written_params(manifest: &Value, params: Option<&Value>) -> Vec<(String, Value)> {
+    let index = manifest
+        .get("points")
+        .and_then(|p| p.as_array())
+        .and_then(|points| points.iter().position(|p| Some(p) == params));
+    let written = index.and_then(|i| manifest.get("written")?.as_array()?.get(i)?.as_object());
+    match written.or_else(|| params?.as_object()) {
+        Some(o) => o.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        None => Vec::new(),
+    }
+}
+
 /// Reads the run directory: summary and manifest, then each trace file once.
 pub fn read_run(run_dir: &Path) -> Result<RunData, String> {
     if !run_dir.is_dir() {
@@ -406,6 +422,7 @@ pub fn read_run(run_dir: &Path) -> Result<RunData, String> {
                         .and_then(|v| v.as_object())
                         .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
                         .unwrap_or_default(),
+                    written: written_params(&manifest, p.get("params")),
                     replications: p.get("replications").and_then(|r| r.as_u64()).unwrap_or(0),
                     metrics: p
                         .get("metrics")
