@@ -6,7 +6,12 @@
 //! `--seed N` is an override of `scenario.seed` (applied like `--set scenario.seed=N`, after
 //! the `--set`s); `--replications N` replaces the experiment's count. `--shard K/N` runs the
 //! K-th contiguous slice of the (point, replication) work list and writes a shard directory
-//! that `pipesim merge` joins with the others.
+//! that `pipesim merge` joins with the others. `--precision METRIC=P` doubles the
+//! replications until every point's interval is narrow enough (`crate::precision`).
+//!
+//! Ctrl-C (`crate::interrupt`) stops the run and saves the finished replications with the
+//! list of the missing ones (exit 130); `execute`, `collect` and `save` are shared with
+//! `pipesim resume`, which completes such a run.
 
 use crate::cli::{Exit, InfluxArgs, RunArgs, RunFormat, TraceMode};
 use crate::experiment::{self, NoTraces, Plan, PlanError, Shard, WorkItem};
@@ -306,7 +311,15 @@ pub fn save(
             None => eprintln!("run saved to {}", final_path.display()),
         }
     }
-    print_summary(format, &summary, plan);
+    let note = match manifest.shard {
+        _ if !complete => Some(format!("interrupted: {} of {held} ran", records.len())),
+        Some(shard) => Some(format!(
+            "shard {}/{}: {held} of {}",
+            shard.index, shard.count, manifest.work_items
+        )),
+        None => None,
+    };
+    print_summary(format, &summary, plan, note.as_deref());
     let exit = if complete {
         Exit::Success
     } else {
@@ -350,7 +363,7 @@ fn describe_unmet(unmet: &[precision::Unmet], plan: &Plan) -> String {
     unmet
         .iter()
         .map(|u| {
-            let params = &plan.points[u.point].params;
+            let params = &plan.points[u.point].written;
             let at = if params.is_empty() {
                 "the scenario".to_string()
             } else {
@@ -397,7 +410,7 @@ pub fn finish_run_dir(
 }
 
 /// The run's summary on stdout, as `--format` asks.
-fn print_summary(format: RunFormat, summary: &Summary, plan: &Plan) {
+fn print_summary(format: RunFormat, summary: &Summary, plan: &Plan, note: Option<&str>) {
     match format {
         RunFormat::Json => print!("{}", summary.to_text()),
         RunFormat::Table => {
@@ -424,6 +437,7 @@ fn print_summary(format: RunFormat, summary: &Summary, plan: &Plan) {
                     &shown,
                     &columns,
                     (plan.points.len(), plan.replications),
+                    note,
                     plan.confidence,
                     width
                 )

@@ -267,10 +267,13 @@ pub fn render_fitted(
 /// The console table of a run: a title line, then one row per sweep point with its params and
 /// the metric `columns`, means ± confidence half-widths; split into several tables when wider
 /// than `width` (see [`render_fitted`]).
+/// `layout` is the run's (points, replications per point); `note`, if any, is said in
+/// parentheses after them (a shard, or an interrupted run).
 pub fn run_table(
     summary: &Summary,
     columns: &[String],
     layout: (usize, u32),
+    note: Option<&str>,
     confidence: f64,
     width: Option<usize>,
 ) -> String {
@@ -281,15 +284,9 @@ pub fn run_table(
         .map(|p| p.params.keys().cloned().collect())
         .unwrap_or_default();
     let points = planned_points;
-    let ran: usize = summary.points.iter().map(|p| p.replications).sum();
-    let planned = planned_points * replications as usize;
-    let interrupted = if ran < planned {
-        format!(" (interrupted: {ran} of {planned} ran)")
-    } else {
-        String::new()
-    };
+    let note = note.map_or_else(String::new, |note| format!(" ({note})"));
     let mut out = format!(
-        "{}: {} point{} × {} replication{}{interrupted}, mean ± {}% confidence half-width\n\n",
+        "{}: {} point{} × {} replication{}{note}, mean ± {}% confidence half-width\n\n",
         summary.scenario,
         points,
         if points == 1 { "" } else { "s" },
@@ -363,7 +360,8 @@ mod tests {
             .collect();
         let summary = crate::output::summary::summarize("s", 1, 0.95, &points, &records);
         let columns = ["pipeline.wait.mean".to_string()];
-        let table = run_table(&summary, &columns, (3, 3), 0.95, None);
+        let note = Some("interrupted: 4 of 9 ran");
+        let table = run_table(&summary, &columns, (3, 3), note, 0.95, None);
         insta::assert_snapshot!(table, @r"
         s: 3 points × 3 replications (interrupted: 4 of 9 ran), mean ± 95% confidence half-width
 
@@ -374,7 +372,7 @@ mod tests {
         ");
         // A complete run has neither.
         let whole = crate::output::summary::summarize("s", 1, 0.95, &points[..1], &records[..3]);
-        let table = run_table(&whole, &columns, (1, 3), 0.95, None);
+        let table = run_table(&whole, &columns, (1, 3), None, 0.95, None);
         assert!(
             table.starts_with("s: 1 point × 3 replications, mean"),
             "{table}"

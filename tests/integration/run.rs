@@ -224,6 +224,15 @@ fn merged_shards_equal_the_unsharded_run() {
         ]);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(&format!("shard {shard}")), "{stderr}");
+        // The table says it is a slice, not an interrupted run.
+        let table = String::from_utf8_lossy(&output.stdout);
+        let held = if k == 1 { 2 } else { 3 };
+        assert!(
+            table.starts_with(&format!(
+                "tiny: 2 points × 4 replications (shard {shard}: {held} of 8), mean"
+            )),
+            "{table}"
+        );
     }
     // Given in any order.
     let output = sandbox.ok(&["merge", "shard-3", "shard-1", "shard-2", "--out", "merged"]);
