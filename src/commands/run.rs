@@ -45,8 +45,13 @@ pub fn main(args: &RunArgs) -> Exit {
             "`--jobs 0` runs nothing; give at least 1, or leave it out to use every core",
         );
     }
-    let precision = match args.precision.as_deref().map(Precision::parse).transpose() {
-        Ok(precision) => precision,
+    let targets = match args
+        .precision
+        .iter()
+        .map(|text| Precision::parse(text))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(targets) => targets,
         Err(message) => return super::fail(message),
     };
 
@@ -85,8 +90,8 @@ pub fn main(args: &RunArgs) -> Exit {
         Err(PlanError::Message(message)) => return super::fail(message),
     };
 
-    if let Some(precision) = &precision {
-        if let Err(message) = check_precision(precision, &plan, args.max_replications) {
+    for target in &targets {
+        if let Err(message) = check_precision(target, &plan, args.max_replications) {
             return super::fail(message);
         }
     }
@@ -115,27 +120,41 @@ pub fn main(args: &RunArgs) -> Exit {
         Err(message) => return super::fail(message),
     };
     let (mut records, mut missing) = collect(items, results, Vec::new());
-    if let Some(precision) = &precision {
+    if !targets.is_empty() {
         // More replications, in doublings, while some point's interval is too wide.
         loop {
             if !missing.is_empty() {
                 break;
             }
-            let unmet = precision.unmet(&summarize(&plan, &records));
+            let summary = summarize(&plan, &records);
+            let unmet: Vec<(&Precision, Vec<precision::Unmet>)> = targets
+                .iter()
+                .map(|target| (target, target.unmet(&summary)))
+                .filter(|(_, unmet)| !unmet.is_empty())
+                .collect();
             if unmet.is_empty() {
+                let met: Vec<String> = targets
+                    .iter()
+                    .map(|t| format!("`{}` within {}", t.metric, percent(t.relative)))
+                    .collect();
                 eprintln!(
-                    "precision: `{}` is within {} of its mean at every point after {} replications",
-                    precision.metric,
-                    percent(precision.relative),
+                    "precision: {} of the mean at every point after {} replications",
+                    met.join(", "),
                     plan.replications
                 );
                 break;
             }
             if plan.replications >= args.max_replications {
+                let short: Vec<String> = unmet
+                    .iter()
+                    .map(|(target, unmet)| {
+                        format!("`{}`: {}", target.metric, describe_unmet(unmet, &plan))
+                    })
+                    .collect();
                 eprintln!(
                     "warning: precision not reached after {} replications (`--max-replications`): {}",
                     plan.replications,
-                    describe_unmet(&unmet, &plan)
+                    short.join("; ")
                 );
                 break;
             }

@@ -1160,7 +1160,7 @@ fn precision_doubles_replications_until_every_interval_is_narrow_enough() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains(&format!(
-            "within 5% of its mean at every point after {reached} replications"
+            "precision: `{metric}` within 5% of the mean at every point after {reached} replications"
         )),
         "{stderr}"
     );
@@ -1200,6 +1200,33 @@ fn precision_doubles_replications_until_every_interval_is_narrow_enough() {
             "{file}"
         );
     }
+
+    // Several targets must all hold: the count is the larger of their own counts.
+    let replications_for = |targets: &[&str], out: &str| -> u64 {
+        let mut args = vec![
+            "run",
+            "tiny.pipesim",
+            "--replications",
+            "2",
+            "--trace",
+            "none",
+        ];
+        for target in targets {
+            args.extend(["--precision", target]);
+        }
+        args.extend(["--out", out]);
+        sandbox.ok(&args);
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&sandbox.read(&format!("{out}/manifest.json"))).unwrap();
+        manifest["replications"].as_u64().unwrap()
+    };
+    let completed = replications_for(&["pipeline.completed=10%"], "completed");
+    let both = replications_for(&[&format!("{metric}=5%"), "pipeline.completed=10%"], "both");
+    assert_ne!(
+        completed, reached,
+        "the test wants targets that need different counts"
+    );
+    assert_eq!(both, completed.max(reached));
 
     // Traces too: parts of every doubling join in work-list order.
     for out in ["precise-traced", "plain-traced"] {
