@@ -265,56 +265,79 @@ impl TraceFactory for NoTraces {
     }
 }
 
-/// Runs `items` of `plan` on `jobs` threads (all cores when `None`) and returns their results
-/// in the order of `items`. Once `stop` is set, items not yet started are skipped and those
-/// in progress abandoned (`None`).
+/// What [`run`] gives: a result per item (in the order of the items; `None` for an item
+/// that did not finish), and the first error writing a trace, if one stopped the run.
+pub struct Ran {
+    pub results: Vec<Option<ReplicationResult>>,
+    pub error: Option<String>,
+}
+
+/// Runs `items` of `plan` on `jobs` threads (all cores when `None`). Once `stop` is set, items
+/// not yet started are skipped and those in progress abandoned. An error writing a trace
+/// stops the run the same way instead of discarding what finished: the caller saves it.
 pub fn run<F: TraceFactory>(
     plan: &Plan,
     items: &[WorkItem],
     jobs: Option<usize>,
     traces: &F,
     stop: &AtomicBool,
-) -> Result<Vec<Option<ReplicationResult>>, String> {
+) -> Result<Ran, String> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.unwrap_or(0))
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
     let progress = Progress::new(items.len());
-    let results: Vec<std::io::Result<Option<ReplicationResult>>> = pool.install(|| {
+    let failed = AtomicBool::new(false);
+    let first_error: std::sync::Mutex<Option<std::io::Error>> = std::sync::Mutex::new(None);
+    let one = |item: WorkItem| -> std::io::Result<Option<ReplicationResult>> {
+        let scenario = &plan.points[item.point].scenario;
+        let replication = item.replication;
+        Ok(match traces.open(item, scenario)? {
+            Some(mut sink) => {
+                let result = sim::run_replication_until(scenario, replication, &mut sink, stop);
+                // An abandoned replication's trace part is left unfinished; resume writes
+                // it again.
+                traces.close(sink)?;
+                result
+            }
+            None => {
+                let mut sink = sim::trace::NullSink;
+                sim::run_replication_until(scenario, replication, &mut sink, stop)
+            }
+        })
+    };
+    let results: Vec<Option<ReplicationResult>> = pool.install(|| {
         items
             .par_iter()
             .map(|&item| {
-                if stop.load(Ordering::Relaxed) {
-                    return Ok(None);
+                if stop.load(Ordering::Relaxed) || failed.load(Ordering::Relaxed) {
+                    return None;
                 }
-                let scenario = &plan.points[item.point].scenario;
-                let replication = item.replication;
-                let result = match traces.open(item, scenario)? {
-                    Some(mut sink) => {
-                        let result =
-                            sim::run_replication_until(scenario, replication, &mut sink, stop);
-                        // An abandoned replication's trace part is left unfinished; resume
-                        // writes it again.
-                        traces.close(sink)?;
+                match one(item) {
+                    Ok(result) => {
+                        if result.is_some() {
+                            progress.advance();
+                        }
                         result
                     }
-                    None => {
-                        let mut sink = sim::trace::NullSink;
-                        sim::run_replication_until(scenario, replication, &mut sink, stop)
+                    Err(e) => {
+                        failed.store(true, Ordering::Relaxed);
+                        if let Ok(mut first) = first_error.lock() {
+                            first.get_or_insert(e);
+                        }
+                        None
                     }
-                };
-                if result.is_some() {
-                    progress.advance();
                 }
-                Ok(result)
             })
             .collect()
     });
     progress.finish();
-    results
-        .into_iter()
-        .collect::<std::io::Result<Vec<_>>>()
-        .map_err(|e| format!("cannot write traces: {e}"))
+    let error = first_error
+        .into_inner()
+        .ok()
+        .flatten()
+        .map(|e| format!("cannot write traces: {e}"));
+    Ok(Ran { results, error })
 }
 
 /// A progress bar on stderr that appears only once a run has taken more than a second, and
@@ -542,8 +565,9 @@ mod tests {
         };
         let items = plan.work_list();
         let finished = |jobs, items: &[WorkItem]| -> Vec<ReplicationResult> {
-            let results = run(&plan, items, Some(jobs), &NoTraces, &AtomicBool::new(false));
-            results.unwrap().into_iter().map(Option::unwrap).collect()
+            let ran = run(&plan, items, Some(jobs), &NoTraces, &AtomicBool::new(false)).unwrap();
+            assert!(ran.error.is_none());
+            ran.results.into_iter().map(Option::unwrap).collect()
         };
         let one_thread = finished(1, &items);
         let two_threads = finished(2, &items);
@@ -553,8 +577,8 @@ mod tests {
         assert_eq!(bits(&slice), bits(&one_thread[2..5]));
         // Once stopped (Ctrl-C), a run starts no more items.
         let stopped = run(&plan, &items, Some(2), &NoTraces, &AtomicBool::new(true)).unwrap();
-        assert_eq!(stopped.len(), items.len());
-        assert!(stopped.iter().all(Option::is_none));
+        assert_eq!(stopped.results.len(), items.len());
+        assert!(stopped.results.iter().all(Option::is_none));
         // Replication r samples the same arrivals at both capacities (common random
         // numbers), different replications different ones, and the capacity matters.
         for r in 0..3 {

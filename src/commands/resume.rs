@@ -159,8 +159,8 @@ fn resume(args: &ResumeArgs) -> Result<Exit, Failure> {
         missing.len()
     );
     crate::interrupt::install();
-    let results = super::run::execute(&plan, &missing, args.jobs, trace, &run)?;
-    let (records, missing) = super::run::collect(&missing, results, earlier);
+    let ran = super::run::execute(&plan, &missing, args.jobs, trace, &run)?;
+    let (records, missing) = super::run::collect(&missing, ran.results, earlier);
     let jobs = args.jobs.unwrap_or_else(rayon::current_num_threads);
     let manifest = Manifest {
         missing,
@@ -171,8 +171,11 @@ fn resume(args: &ResumeArgs) -> Result<Exit, Failure> {
         jobs: old.jobs.max(jobs),
         ..old
     };
-    let (_, exit) = super::run::save(run, &plan, &records, manifest, trace, args.format)?;
-    Ok(exit)
+    let (path, exit) = super::run::save(run, &plan, &records, manifest, trace, args.format)?;
+    match ran.error {
+        Some(error) => Err(super::run::stopped_by(&error, &path).into()),
+        None => Ok(exit),
+    }
 }
 
 /// Whether the scenario's copies are still the files that were run.

@@ -115,15 +115,16 @@ pub fn main(args: &RunArgs) -> Exit {
             Err(message) => return super::fail(message),
         };
 
-    let results = match execute(&plan, items, args.jobs, args.trace, &run) {
-        Ok(results) => results,
+    let ran = match execute(&plan, items, args.jobs, args.trace, &run) {
+        Ok(ran) => ran,
         Err(message) => return super::fail(message),
     };
-    let (mut records, mut missing) = collect(items, results, Vec::new());
+    let mut failure = ran.error;
+    let (mut records, mut missing) = collect(items, ran.results, Vec::new());
     if !targets.is_empty() {
         // More replications, in doublings, while some point's interval is too wide.
         loop {
-            if !missing.is_empty() {
+            if !missing.is_empty() || failure.is_some() {
                 break;
             }
             let summary = summarize(&plan, &records);
@@ -165,11 +166,12 @@ pub fn main(args: &RunArgs) -> Exit {
                 .into_iter()
                 .filter(|item| item.replication >= done)
                 .collect();
-            let results = match execute(&plan, &more, args.jobs, args.trace, &run) {
-                Ok(results) => results,
+            let ran = match execute(&plan, &more, args.jobs, args.trace, &run) {
+                Ok(ran) => ran,
                 Err(message) => return super::fail(message),
             };
-            (records, missing) = collect(&more, results, records);
+            failure = ran.error;
+            (records, missing) = collect(&more, ran.results, records);
         }
     }
     let all_items = plan.work_list();
@@ -212,6 +214,9 @@ pub fn main(args: &RunArgs) -> Exit {
         Ok(saved) => saved,
         Err(message) => return super::fail(message),
     };
+    if let Some(error) = failure {
+        return super::fail(stopped_by(&error, &final_path));
+    }
     if exit != Exit::Success {
         if args.influx.influx.is_some() {
             eprintln!(
@@ -228,15 +233,25 @@ pub fn main(args: &RunArgs) -> Exit {
     Exit::Success
 }
 
-/// Runs `items`, writing the traced ones' part files into the run directory, until done or
-/// interrupted (Ctrl-C): an item never started is `None`.
+/// The error that stopped a run whose finished replications were saved in `dir`.
+pub fn stopped_by(error: &str, dir: &Path) -> String {
+    format!(
+        "{error}; the finished replications are saved in `{}`: once the cause is fixed (a full disk, say), finish the run with `pipesim resume {}`",
+        dir.display(),
+        dir.display()
+    )
+}
+
+/// Runs `items`, writing the traced ones' part files into the run directory, until done,
+/// interrupted (Ctrl-C) or stopped by an error writing traces: an item that did not finish
+/// is `None`.
 pub fn execute(
     plan: &Plan,
     items: &[WorkItem],
     jobs: Option<usize>,
     trace: TraceMode,
     run: &RunDir,
-) -> Result<Vec<Option<ReplicationResult>>, String> {
+) -> Result<experiment::Ran, String> {
     let stop = crate::interrupt::flag();
     if trace == TraceMode::None {
         return experiment::run(plan, items, jobs, &NoTraces, stop);
@@ -290,10 +305,11 @@ pub fn save(
 ) -> Result<(PathBuf, Exit), String> {
     let complete = manifest.missing.is_empty();
     if trace != TraceMode::None && !complete {
+        // Best effort: a part left behind is written again by the resume that runs its item,
+        // and a disk in trouble must not stop the finished replications from being saved.
         let parts_dir = traces::parts_dir(run.path());
         for &item in &manifest.missing {
-            traces::remove_parts(&parts_dir, item)
-                .map_err(|e| format!("cannot remove `{}`: {e}", parts_dir.display()))?;
+            let _ = traces::remove_parts(&parts_dir, item);
         }
     }
     if trace != TraceMode::None && complete {

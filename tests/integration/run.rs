@@ -1343,3 +1343,51 @@ fn the_table_shows_swept_values_as_written() {
         "headings"
     );
 }
+
+/// An error writing traces (a full disk, say) stops the run but keeps every finished
+/// replication; once the cause is gone, resume completes it.
+#[test]
+fn a_trace_write_error_saves_the_finished_replications() {
+    let sandbox = Sandbox::new();
+    sandbox.write("long.pipesim", &many_points());
+    let args = ["run", "long.pipesim", "--jobs", "1", "--trace", "first"];
+    sandbox.ok(&[&args[..], &["--out", "whole"]].concat());
+    let child = Command::new(env!("CARGO_BIN_EXE_pipesim"))
+        .args([&args[..], &["--out", "cut"]].concat())
+        .current_dir(sandbox.dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A directory where the last point's trace part will go: creating that file fails, as
+    // writing to a full disk would (permissions would not stop a test run as root).
+    let parts = sandbox.path(&format!("cut.tmp-{}/traces/.parts", child.id()));
+    while !parts.exists() {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let blocker = parts.join("pipelines.39.0.csv");
+    std::fs::create_dir(&blocker).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("error: cannot write traces: "), "{stderr}");
+    assert!(
+        stderr.contains("the finished replications are saved in `cut`"),
+        "{stderr}"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&sandbox.read("cut/manifest.json")).unwrap();
+    let missing = manifest["missing"].as_array().unwrap();
+    assert!(missing.contains(&serde_json::json!({"point": 39, "replication": 0})));
+    let finished = String::from_utf8(sandbox.read("cut/replications.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
+    assert_eq!(finished + missing.len(), 120);
+    assert!(finished >= 100, "{finished}");
+
+    // The cause removed, resume finishes the run as if nothing had happened.
+    std::fs::remove_dir(sandbox.path("cut/traces/.parts/pipelines.39.0.csv")).unwrap();
+    sandbox.ok(&["resume", "cut", "--jobs", "1"]);
+    assert_same_results(&sandbox, "whole", "cut");
+}
