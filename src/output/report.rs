@@ -790,11 +790,18 @@ fn sweep_section(data: &RunData) -> Result<String, String> {
             }
         }
     };
+    // Lines are named by the values as the scenario writes them (`1Gbps`).
+    let written_of = |p: &PointSummary, name: &str| {
+        p.written
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or_else(|| value_of(p, name), |(_, v)| v.clone())
+    };
     let line_of = |p: &PointSummary| -> String {
         varying
             .iter()
             .skip(1)
-            .map(|name| format!("{name} = {}", param_text(&value_of(p, name))))
+            .map(|name| format!("{name} = {}", param_text(&written_of(p, name))))
             .collect::<Vec<_>>()
             .join(", ")
     };

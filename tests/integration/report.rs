@@ -368,3 +368,33 @@ fn the_report_of_a_real_run_has_every_panel_of_every_point() {
     let sweep = texts(&verdict, "sweep-pipeline-wait-mean");
     assert!(sweep.iter().any(|t| t == "gpu.capacity"), "{sweep:?}");
 }
+
+#[test]
+fn the_sweep_chart_names_its_lines_by_the_values_as_written() {
+    let temp = tempfile::tempdir().unwrap();
+    let scenario = temp.path().join("tiny.pipesim");
+    let text = TINY_SCENARIO.replace(
+        "sweep gpu.capacity = [1, 2]",
+        "sweep gpu.capacity = [1, 2]\n  sweep storage.bandwidth = [100MB/s, 1GB/s]",
+    );
+    assert_ne!(text, TINY_SCENARIO);
+    std::fs::write(&scenario, text).unwrap();
+    let run_dir = temp.path().join("run");
+    let (code, stderr) = pipesim(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        run_dir.to_str().unwrap(),
+        "--trace",
+        "none",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr) = pipesim(&["report", run_dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let verdict = check_html(&run_dir.join("report.html"));
+    let sweep = texts(&verdict, "sweep-pipeline-wait-mean");
+    assert!(
+        sweep.iter().any(|t| t == "storage.bandwidth = 1GB/s"),
+        "{sweep:?}"
+    );
+}
