@@ -324,22 +324,29 @@ fn chromium_renders_the_report() {
     );
 }
 
-#[test]
-fn the_report_of_a_real_run_has_every_panel_of_every_point() {
+/// Runs `scenario` with `args` and checks the report of the run (see [`check_html`]).
+fn report_of_a_run(scenario: &str, args: &[&str]) -> Value {
     let temp = tempfile::tempdir().unwrap();
-    let scenario = temp.path().join("tiny.pipesim");
-    std::fs::write(&scenario, TINY_SCENARIO).unwrap();
+    let file = temp.path().join("tiny.pipesim");
+    std::fs::write(&file, scenario).unwrap();
     let run_dir = temp.path().join("run");
-    let (code, stderr) = pipesim(&[
+    let mut run = vec![
         "run",
-        scenario.to_str().unwrap(),
+        file.to_str().unwrap(),
         "--out",
         run_dir.to_str().unwrap(),
-    ]);
+    ];
+    run.extend(args);
+    let (code, stderr) = pipesim(&run);
     assert_eq!(code, 0, "{stderr}");
     let (code, stderr) = pipesim(&["report", run_dir.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
-    let verdict = check_html(&run_dir.join("report.html"));
+    check_html(&run_dir.join("report.html"))
+}
+
+#[test]
+fn the_report_of_a_real_run_has_every_panel_of_every_point() {
+    let verdict = report_of_a_run(TINY_SCENARIO, &[]);
     for point in 0..2 {
         for panel in PANELS {
             let id = format!("point-{point}-{panel}");
@@ -371,27 +378,12 @@ fn the_report_of_a_real_run_has_every_panel_of_every_point() {
 
 #[test]
 fn the_sweep_chart_names_its_lines_by_the_values_as_written() {
-    let temp = tempfile::tempdir().unwrap();
-    let scenario = temp.path().join("tiny.pipesim");
     let text = TINY_SCENARIO.replace(
         "sweep gpu.capacity = [1, 2]",
         "sweep gpu.capacity = [1, 2]\n  sweep storage.bandwidth = [100MB/s, 1GB/s]",
     );
     assert_ne!(text, TINY_SCENARIO);
-    std::fs::write(&scenario, text).unwrap();
-    let run_dir = temp.path().join("run");
-    let (code, stderr) = pipesim(&[
-        "run",
-        scenario.to_str().unwrap(),
-        "--out",
-        run_dir.to_str().unwrap(),
-        "--trace",
-        "none",
-    ]);
-    assert_eq!(code, 0, "{stderr}");
-    let (code, stderr) = pipesim(&["report", run_dir.to_str().unwrap()]);
-    assert_eq!(code, 0, "{stderr}");
-    let verdict = check_html(&run_dir.join("report.html"));
+    let verdict = report_of_a_run(&text, &["--trace", "none"]);
     let sweep = texts(&verdict, "sweep-pipeline-wait-mean");
     assert!(
         sweep.iter().any(|t| t == "storage.bandwidth = 1GB/s"),

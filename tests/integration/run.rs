@@ -97,6 +97,21 @@ impl Sandbox {
     fn read(&self, relative: &str) -> Vec<u8> {
         std::fs::read(self.path(relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))
     }
+
+    /// A JSON file of a run directory, such as `run/manifest.json`.
+    fn json(&self, relative: &str) -> serde_json::Value {
+        serde_json::from_slice(&self.read(relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))
+    }
+
+    /// Starts `command` here with its output captured, for a test that signals it.
+    fn spawn(&self, mut command: Command) -> std::process::Child {
+        command
+            .current_dir(self.dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
 }
 
 const TRACE_FILES: [&str; 6] = [
@@ -245,8 +260,7 @@ fn merged_shards_equal_the_unsharded_run() {
         sandbox.read("merged/scenario/tiny.pipesim"),
         SCENARIO.as_bytes()
     );
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&sandbox.read("merged/manifest.json")).unwrap();
+    let manifest: serde_json::Value = sandbox.json("merged/manifest.json");
     assert_eq!(manifest["shard"], serde_json::Value::Null);
     assert_eq!(manifest["merged_from"].as_array().unwrap().len(), 3);
 }
@@ -558,8 +572,7 @@ fn console_table_and_summary_for_a_fixed_seed() {
         "run_summary_json",
         String::from_utf8(sandbox.read("run/summary.json")).unwrap()
     );
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&sandbox.read("run/manifest.json")).unwrap();
+    let manifest: serde_json::Value = sandbox.json("run/manifest.json");
     insta::assert_json_snapshot!("run_manifest", manifest, {
         ".command" => "[command line]",
         ".started_utc" => "[start time]",
@@ -692,16 +705,11 @@ fn interrupt_after_three(sandbox: &Sandbox, command: Command, out: &str) -> Outp
 /// [`interrupt_after_three`] for a run that starts with `parts` trace part files (a resume).
 fn interrupt_after_three_more(
     sandbox: &Sandbox,
-    mut command: Command,
+    command: Command,
     out: &str,
     parts: usize,
 ) -> Output {
-    let child = command
-        .current_dir(sandbox.dir.path())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = sandbox.spawn(command);
     let parts_dir = sandbox.path(&format!("{out}.tmp-{}/traces/.parts", child.id()));
     let started = std::time::Instant::now();
     // Two more traced items have started (positions 3k and 3k + 3), so the first of them and
@@ -742,8 +750,7 @@ fn ctrl_c_saves_the_finished_replications_and_resume_completes_the_run_identical
     );
 
     // The interrupted run: the finished replications, and the list of those that are not.
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&sandbox.read("cut/manifest.json")).unwrap();
+    let manifest: serde_json::Value = sandbox.json("cut/manifest.json");
     let missing = manifest["missing"].as_array().unwrap();
     let records = String::from_utf8(sandbox.read("cut/replications.jsonl")).unwrap();
     let finished = records.lines().count();
@@ -822,8 +829,7 @@ fn ctrl_c_saves_the_finished_replications_and_resume_completes_the_run_identical
         stderr.contains(&format!("{} replications to run", missing.len())),
         "{stderr}"
     );
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&sandbox.read("cut/manifest.json")).unwrap();
+    let manifest: serde_json::Value = sandbox.json("cut/manifest.json");
     let still_missing = manifest["missing"].as_array().unwrap().len();
     assert!(
         still_missing + 3 <= missing.len(),
@@ -840,8 +846,7 @@ fn ctrl_c_saves_the_finished_replications_and_resume_completes_the_run_identical
         "{stderr}"
     );
     assert_same_results(&sandbox, "whole", "cut");
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&sandbox.read("cut/manifest.json")).unwrap();
+    let manifest: serde_json::Value = sandbox.json("cut/manifest.json");
     assert_eq!(manifest["missing"], serde_json::Value::Null);
     assert_eq!(manifest["resumed"], 2);
     assert!(!sandbox.path("cut/traces/.parts").exists());
@@ -878,13 +883,9 @@ fn ctrl_c_abandons_a_long_replication_in_progress() {
     // milliseconds.
     let scenario = single_point(2, 1).replace("horizon = 2d", "horizon = 500000d");
     sandbox.write("long.pipesim", &scenario);
-    let child = Command::new(env!("CARGO_BIN_EXE_pipesim"))
-        .args(["run", "long.pipesim", "--trace", "none", "--out", "cut"])
-        .current_dir(sandbox.dir.path())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pipesim"));
+    command.args(["run", "long.pipesim", "--trace", "none", "--out", "cut"]);
+    let child = sandbox.spawn(command);
     // The temporary directory appears once Ctrl-C is handled; the replication starts a few
     // milliseconds later.
     let temporary = sandbox.path(&format!("cut.tmp-{}", child.id()));
@@ -900,8 +901,7 @@ fn ctrl_c_abandons_a_long_replication_in_progress() {
         stderr.contains("interrupted: 0 of 1 replications saved"),
         "{stderr}"
     );
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&sandbox.read("cut/manifest.json")).unwrap();
+    let manifest: serde_json::Value = sandbox.json("cut/manifest.json");
     assert_eq!(
         manifest["missing"],
         serde_json::json!([{"point": 0, "replication": 0}])
@@ -1087,8 +1087,7 @@ fn resume_adds_replications_to_a_finished_run() {
         } else {
             assert_same_results(&sandbox, &long, &short);
         }
-        let manifest: serde_json::Value =
-            serde_json::from_slice(&sandbox.read(&format!("{short}/manifest.json"))).unwrap();
+        let manifest: serde_json::Value = sandbox.json(&format!("{short}/manifest.json"));
         assert_eq!(manifest["replications"], 5);
         assert_eq!(manifest["work_items"], 10);
     }
@@ -1154,8 +1153,7 @@ fn precision_doubles_replications_until_every_interval_is_narrow_enough() {
         "--out",
         "precise",
     ]);
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&sandbox.read("precise/manifest.json")).unwrap();
+    let manifest: serde_json::Value = sandbox.json("precise/manifest.json");
     let reached = manifest["replications"].as_u64().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -1216,8 +1214,7 @@ fn precision_doubles_replications_until_every_interval_is_narrow_enough() {
         }
         args.extend(["--out", out]);
         sandbox.ok(&args);
-        let manifest: serde_json::Value =
-            serde_json::from_slice(&sandbox.read(&format!("{out}/manifest.json"))).unwrap();
+        let manifest: serde_json::Value = sandbox.json(&format!("{out}/manifest.json"));
         manifest["replications"].as_u64().unwrap()
     };
     let completed = replications_for(&["pipeline.completed=10%"], "completed");
@@ -1266,8 +1263,7 @@ fn precision_doubles_replications_until_every_interval_is_narrow_enough() {
         "{stderr}"
     );
     assert!(stderr.contains("gpu.capacity=1 at ±"), "{stderr}");
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&sandbox.read("capped/manifest.json")).unwrap();
+    let manifest: serde_json::Value = sandbox.json("capped/manifest.json");
     assert_eq!(manifest["replications"], 8);
 
     // A metric the scenario does not measure is an error before anything runs.
@@ -1303,8 +1299,7 @@ fn the_table_shows_swept_values_as_written() {
     let rows: Vec<&str> = table.lines().skip(4).collect();
     assert!(rows[0].starts_with("500MB/s "), "{table}");
     assert!(rows[1].starts_with("1.5GB/s "), "{table}");
-    let summary: serde_json::Value =
-        serde_json::from_slice(&sandbox.read("run/summary.json")).unwrap();
+    let summary: serde_json::Value = sandbox.json("run/summary.json");
     assert_eq!(summary["points"][0]["params"]["storage.bandwidth"], 5e8);
     assert_eq!(summary["points"][1]["params"]["storage.bandwidth"], 1.5e9);
 
@@ -1352,13 +1347,9 @@ fn a_trace_write_error_saves_the_finished_replications() {
     sandbox.write("long.pipesim", &many_points());
     let args = ["run", "long.pipesim", "--jobs", "1", "--trace", "first"];
     sandbox.ok(&[&args[..], &["--out", "whole"]].concat());
-    let child = Command::new(env!("CARGO_BIN_EXE_pipesim"))
-        .args([&args[..], &["--out", "cut"]].concat())
-        .current_dir(sandbox.dir.path())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pipesim"));
+    command.args([&args[..], &["--out", "cut"]].concat());
+    let child = sandbox.spawn(command);
     // A directory where the last point's trace part will go: creating that file fails, as
     // writing to a full disk would (permissions would not stop a test run as root).
     let parts = sandbox.path(&format!("cut.tmp-{}/traces/.parts", child.id()));
@@ -1375,8 +1366,7 @@ fn a_trace_write_error_saves_the_finished_replications() {
         stderr.contains("the finished replications are saved in `cut`"),
         "{stderr}"
     );
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&sandbox.read("cut/manifest.json")).unwrap();
+    let manifest: serde_json::Value = sandbox.json("cut/manifest.json");
     let missing = manifest["missing"].as_array().unwrap();
     assert!(missing.contains(&serde_json::json!({"point": 39, "replication": 0})));
     let finished = String::from_utf8(sandbox.read("cut/replications.jsonl"))
