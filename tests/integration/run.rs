@@ -103,6 +103,18 @@ impl Sandbox {
         serde_json::from_slice(&self.read(relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))
     }
 
+    /// Runs pipesim, insists on exit `code` and on `says` in stderr.
+    fn fails(&self, args: &[&str], code: i32, says: &str) {
+        let output = self.pipesim(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "pipesim {args:?}: {stderr}"
+        );
+        assert!(stderr.contains(says), "pipesim {args:?}: {stderr}");
+    }
+
     /// Starts `command` here with its output captured, for a test that signals it.
     fn spawn(&self, mut command: Command) -> std::process::Child {
         command
@@ -287,30 +299,31 @@ fn merge_refuses_incomplete_or_mismatched_shards() {
             "none",
         ]);
     }
-    let missing = sandbox.pipesim(&["merge", "s1", "s2", "--out", "m1"]);
-    assert_eq!(missing.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&missing.stderr);
-    assert!(stderr.contains("shard 3/3 is missing"), "{stderr}");
+    sandbox.fails(
+        &["merge", "s1", "s2", "--out", "m1"],
+        2,
+        "shard 3/3 is missing",
+    );
 
-    let twice = sandbox.pipesim(&["merge", "s1", "s2", "s2", "--out", "m2"]);
-    assert_eq!(twice.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&twice.stderr);
-    assert!(stderr.contains("shard 2/3 is given twice"), "{stderr}");
+    sandbox.fails(
+        &["merge", "s1", "s2", "s2", "--out", "m2"],
+        2,
+        "shard 2/3 is given twice",
+    );
 
-    let mixed = sandbox.pipesim(&["merge", "s1", "s2", "other-seed", "--out", "m3"]);
-    assert_eq!(mixed.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&mixed.stderr);
-    assert!(
-        stderr.contains("the seed is 11 in the first and 99 in the second"),
-        "{stderr}"
+    sandbox.fails(
+        &["merge", "s1", "s2", "other-seed", "--out", "m3"],
+        2,
+        "the seed is 11 in the first and 99 in the second",
     );
 
     let whole = sandbox.pipesim(&["run", "tiny.pipesim", "--out", "whole", "--trace", "none"]);
     assert!(whole.status.success());
-    let not_a_shard = sandbox.pipesim(&["merge", "whole", "s1", "--out", "m4"]);
-    assert_eq!(not_a_shard.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&not_a_shard.stderr);
-    assert!(stderr.contains("`whole` is not a shard"), "{stderr}");
+    sandbox.fails(
+        &["merge", "whole", "s1", "--out", "m4"],
+        2,
+        "`whole` is not a shard",
+    );
 
     for out in ["m1", "m2", "m3", "m4"] {
         assert!(!sandbox.path(out).exists(), "a failed merge wrote `{out}`");
@@ -435,10 +448,11 @@ fn an_invalid_scenario_runs_nothing() {
 #[test]
 fn a_missing_file_is_an_io_error() {
     let sandbox = Sandbox::new();
-    let output = sandbox.pipesim(&["run", "missing.pipesim"]);
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("cannot read `missing.pipesim`"), "{stderr}");
+    sandbox.fails(
+        &["run", "missing.pipesim"],
+        2,
+        "cannot read `missing.pipesim`",
+    );
     assert!(!sandbox.path("runs").exists());
 }
 
@@ -449,10 +463,7 @@ fn a_module_without_a_scenario_has_nothing_to_run() {
         "module.pipesim",
         "resource gpu { kind = pool  capacity = 2 }\n",
     );
-    let output = sandbox.pipesim(&["run", "module.pipesim"]);
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("no `scenario` block"), "{stderr}");
+    sandbox.fails(&["run", "module.pipesim"], 2, "no `scenario` block");
     assert!(!sandbox.path("runs").exists());
 }
 
@@ -785,35 +796,32 @@ fn ctrl_c_saves_the_finished_replications_and_resume_completes_the_run_identical
         stderr.contains("warning: `cut` was interrupted"),
         "{stderr}"
     );
-    let export = sandbox.pipesim(&[
-        "export",
-        "cut",
-        "--influx",
-        "http://127.0.0.1:9",
-        "--influx-db",
-        "x",
-    ]);
-    assert_eq!(export.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&export.stderr);
-    assert!(
-        stderr.contains("finish it with `pipesim resume cut`"),
-        "{stderr}"
+    sandbox.fails(
+        &[
+            "export",
+            "cut",
+            "--influx",
+            "http://127.0.0.1:9",
+            "--influx-db",
+            "x",
+        ],
+        2,
+        "finish it with `pipesim resume cut`",
     );
-    let merge = sandbox.pipesim(&["merge", "cut", "--out", "merged"]);
-    assert_eq!(merge.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&merge.stderr);
-    assert!(stderr.contains("`cut` was interrupted"), "{stderr}");
+    sandbox.fails(
+        &["merge", "cut", "--out", "merged"],
+        2,
+        "`cut` was interrupted",
+    );
 
     // A resume refuses a scenario copy that changed since.
     copy_dir(&sandbox.path("cut"), &sandbox.path("edited"));
     let copy = sandbox.path("edited/scenario/long.pipesim");
     std::fs::write(&copy, scenario.replace("seed    = 11", "seed    = 12")).unwrap();
-    let refused = sandbox.pipesim(&["resume", "edited"]);
-    assert_eq!(refused.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert!(
-        stderr.contains("was changed after the run started"),
-        "{stderr}"
+    sandbox.fails(
+        &["resume", "edited"],
+        2,
+        "was changed after the run started",
     );
 
     // A resume can be interrupted too.
@@ -857,10 +865,7 @@ fn ctrl_c_saves_the_finished_replications_and_resume_completes_the_run_identical
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 
-    let again = sandbox.pipesim(&["resume", "cut"]);
-    assert_eq!(again.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&again.stderr);
-    assert!(stderr.contains("is a complete run"), "{stderr}");
+    sandbox.fails(&["resume", "cut"], 2, "is a complete run");
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -1104,19 +1109,14 @@ fn resume_adds_replications_to_a_finished_run() {
             "can add replications, not remove them",
         ),
     ] {
-        let output = sandbox.pipesim(&args);
-        assert_eq!(output.status.code(), Some(2));
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains(says), "{stderr}");
+        sandbox.fails(&args, 2, says);
     }
     assert!(sandbox.read("long-all/replications.jsonl") == before);
     sandbox.ok(&["run", "tiny.pipesim", "--shard", "1/2", "--out", "shard"]);
-    let output = sandbox.pipesim(&["resume", "shard", "--replications", "9"]);
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("merge the shards, then add replications"),
-        "{stderr}"
+    sandbox.fails(
+        &["resume", "shard", "--replications", "9"],
+        2,
+        "merge the shards, then add replications",
     );
 }
 
@@ -1267,19 +1267,17 @@ fn precision_doubles_replications_until_every_interval_is_narrow_enough() {
     assert_eq!(manifest["replications"], 8);
 
     // A metric the scenario does not measure is an error before anything runs.
-    let output = sandbox.pipesim(&[
-        "run",
-        "tiny.pipesim",
-        "--precision",
-        "pipeline.wait.maen=5%",
-        "--out",
-        "typo",
-    ]);
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("did you mean `pipeline.wait.mean`?"),
-        "{stderr}"
+    sandbox.fails(
+        &[
+            "run",
+            "tiny.pipesim",
+            "--precision",
+            "pipeline.wait.maen=5%",
+            "--out",
+            "typo",
+        ],
+        2,
+        "did you mean `pipeline.wait.mean`?",
     );
     assert!(!sandbox.path("typo").exists());
 }
