@@ -37,7 +37,7 @@ pub type Params = serde_json::Map<String, serde_json::Value>;
 pub struct Point {
     pub params: Params,
     /// The params as the scenario writes them (`1Gbps` where `params` has 125000000), for
-    /// the console table.
+    /// people: the console table, and through the manifest `compare` and the report.
     pub written: Params,
     pub scenario: ir::Scenario,
 }
@@ -273,8 +273,9 @@ pub struct Ran {
 }
 
 /// Runs `items` of `plan` on `jobs` threads (all cores when `None`). Once `stop` is set, items
-/// not yet started are skipped and those in progress abandoned. An error writing a trace
-/// stops the run the same way instead of discarding what finished: the caller saves it.
+/// not yet started are skipped and those in progress abandoned. After an error writing a
+/// trace no item starts (those in progress finish), and what finished is returned with the
+/// error for the caller to save rather than discarded.
 pub fn run<F: TraceFactory>(
     plan: &Plan,
     items: &[WorkItem],

@@ -11,7 +11,7 @@ use std::sync::Once;
 static REQUESTED: AtomicBool = AtomicBool::new(false);
 static INSTALL: Once = Once::new();
 
-/// Routes the process's interrupt signals to [`requested`]. Call before a run starts; later
+/// Routes the process's interrupt signals to [`flag`]. Call before a run starts; later
 /// calls do nothing. If the handler cannot be installed, signals keep their default effect.
 pub fn install() {
     INSTALL.call_once(|| {

@@ -277,13 +277,12 @@ pub fn run_table(
     confidence: f64,
     width: Option<usize>,
 ) -> String {
-    let (planned_points, replications) = layout;
+    let (points, replications) = layout;
     let params: Vec<String> = summary
         .points
         .first()
         .map(|p| p.params.keys().cloned().collect())
         .unwrap_or_default();
-    let points = planned_points;
     let note = note.map_or_else(String::new, |note| format!(" ({note})"));
     let mut out = format!(
         "{}: {} point{} × {} replication{}{note}, mean ± {}% confidence half-width\n\n",
@@ -294,7 +293,7 @@ pub fn run_table(
         if replications == 1 { "" } else { "s" },
         format_percent(confidence),
     );
-    // An interrupted run: say how many replications each point's estimates rest on.
+    // A shard or an interrupted run: say how many replications each point's estimates rest on.
     let partial = summary
         .points
         .iter()
