@@ -107,7 +107,13 @@ pub fn main(args: &RunArgs) -> Exit {
     crate::interrupt::install();
     let run = match RunDir::create(&final_path) {
         Ok(run) => run,
-        Err(message) => return super::fail(message),
+        Err(message) => {
+            // The usual reason to reuse a name: the run was interrupted there.
+            return match manifest::interrupted_note(&final_path) {
+                Some(note) => super::fail(format!("{message}; {note}")),
+                None => super::fail(message),
+            };
+        }
     };
     let (entry_copy, inputs) =
         match manifest::copy_sources(&checked.sources, &checked.program, &run) {

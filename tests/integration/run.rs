@@ -814,6 +814,13 @@ fn ctrl_c_saves_the_finished_replications_and_resume_completes_the_run_identical
         "`cut` was interrupted",
     );
 
+    // Running again into the same directory points to resume.
+    sandbox.fails(
+        &[&args[..], &["--out", "cut"]].concat(),
+        2,
+        "`cut` was interrupted: ",
+    );
+
     // A resume refuses a scenario copy that changed since.
     copy_dir(&sandbox.path("cut"), &sandbox.path("edited"));
     let copy = sandbox.path("edited/scenario/long.pipesim");
