@@ -135,6 +135,7 @@ fn resume(args: &ResumeArgs) -> Result<Exit, Failure> {
     }
 
     let run = RunDir::replacing(dir)?;
+    crate::interrupt::discard_on_quit(run.path().to_path_buf());
     for input in &old.inputs {
         let source = dir.join(&input.copy);
         let bytes = std::fs::read(&source)

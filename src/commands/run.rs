@@ -115,6 +115,7 @@ pub fn main(args: &RunArgs) -> Exit {
             };
         }
     };
+    crate::interrupt::discard_on_quit(run.path().to_path_buf());
     let (entry_copy, inputs) =
         match manifest::copy_sources(&checked.sources, &checked.program, &run) {
             Ok(copied) => copied,
@@ -309,6 +310,7 @@ pub fn save(
     trace: TraceMode,
     format: RunFormat,
 ) -> Result<(PathBuf, Exit), String> {
+    let mut saving = crate::interrupt::saving();
     let complete = manifest.missing.is_empty();
     if trace != TraceMode::None && !complete {
         // Best effort: a part left behind is written again by the resume that runs its item,
@@ -329,7 +331,14 @@ pub fn save(
             .map_err(|e| format!("cannot write traces: {e}"))?;
     }
     let summary = summarize(plan, records);
-    let final_path = finish_run_dir(run, records, &summary, &manifest)?;
+    let finished = finish_run_dir(run, records, &summary, &manifest);
+    if let Some(scratch) = saving.as_mut() {
+        // Renamed into place, or kept complete under its temporary name, or removed: in
+        // every case a second Ctrl-C must not touch it now.
+        **scratch = None;
+    }
+    drop(saving);
+    let final_path = finished?;
     let held = manifest
         .shard
         .map_or(manifest.work_items, |s| s.end_item - s.first_item);

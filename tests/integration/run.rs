@@ -1386,3 +1386,41 @@ fn a_trace_write_error_saves_the_finished_replications() {
     sandbox.ok(&["resume", "cut", "--jobs", "1"]);
     assert_same_results(&sandbox, "whole", "cut");
 }
+
+/// A second Ctrl-C quits at once and leaves no temporary directory behind (or, if the save
+/// had begun, lets it finish): either way nothing half-written remains.
+#[test]
+fn a_second_ctrl_c_quits_and_leaves_nothing_half_written() {
+    let sandbox = Sandbox::new();
+    let scenario = single_point(2, 1).replace("horizon = 2d", "horizon = 500000d");
+    sandbox.write("long.pipesim", &scenario);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pipesim"));
+    command.args(["run", "long.pipesim", "--trace", "first", "--out", "cut"]);
+    let child = sandbox.spawn(command);
+    let parts = sandbox.path(&format!("cut.tmp-{}/traces/.parts", child.id()));
+    while std::fs::read_dir(&parts).map_or(0, |d| d.count()) == 0 {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    interrupt(child.id());
+    interrupt(child.id());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    let names: Vec<String> = std::fs::read_dir(sandbox.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.starts_with("cut.tmp-")),
+        "{names:?}\n{stderr}"
+    );
+    // Quit before the save: nothing; or after it began: the saved run, whole.
+    if sandbox.path("cut").exists() {
+        assert!(sandbox.path("cut/manifest.json").exists());
+    } else {
+        assert!(
+            stderr.contains("stopped; replications not yet saved are lost"),
+            "{stderr}"
+        );
+    }
+}
