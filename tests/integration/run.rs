@@ -105,14 +105,7 @@ impl Sandbox {
 
     /// Runs pipesim, insists on exit `code` and on `says` in stderr.
     fn fails(&self, args: &[&str], code: i32, says: &str) {
-        let output = self.pipesim(args);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(
-            output.status.code(),
-            Some(code),
-            "pipesim {args:?}: {stderr}"
-        );
-        assert!(stderr.contains(says), "pipesim {args:?}: {stderr}");
+        assert_exited(&self.pipesim(args), code, says);
     }
 
     /// Starts `command` here with its output captured, for a test that signals it.
@@ -733,6 +726,15 @@ fn interrupt_after_three_more(
     child.wait_with_output().unwrap()
 }
 
+/// Insists that a finished pipesim exited with `code` and said `says` on stderr; returns
+/// stderr.
+fn assert_exited(output: &Output, code: i32, says: &str) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(code), "{stderr}");
+    assert!(stderr.contains(says), "{stderr}");
+    stderr
+}
+
 /// Sends SIGINT to `pid` once per entry, as Ctrl-C in a terminal does; whether every signal
 /// was delivered. (Bash's builtin `kill`: a minimal machine may lack procps' `/bin/kill`.)
 fn send_sigint(pids: &[u32]) -> bool {
@@ -759,12 +761,7 @@ fn ctrl_c_saves_the_finished_replications_and_resume_completes_the_run_identical
     let mut command = Command::new(env!("CARGO_BIN_EXE_pipesim"));
     command.args([&args[..], &["--out", "cut"]].concat());
     let output = interrupt_after_three(&sandbox, command, "cut");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(130), "{stderr}");
-    assert!(
-        stderr.contains("finish the run with `pipesim resume cut`"),
-        "{stderr}"
-    );
+    let stderr = assert_exited(&output, 130, "finish the run with `pipesim resume cut`");
 
     // The interrupted run: the finished replications, and the list of those that are not.
     let manifest: serde_json::Value = sandbox.json("cut/manifest.json");
@@ -844,12 +841,8 @@ fn ctrl_c_saves_the_finished_replications_and_resume_completes_the_run_identical
     let mut command = Command::new(env!("CARGO_BIN_EXE_pipesim"));
     command.args(["resume", "cut", "--jobs", "1"]);
     let output = interrupt_after_three_more(&sandbox, command, "cut", parts);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(130), "{stderr}");
-    assert!(
-        stderr.contains(&format!("{} replications to run", missing.len())),
-        "{stderr}"
-    );
+    let ran = format!("{} replications to run", missing.len());
+    assert_exited(&output, 130, &ran);
     let manifest: serde_json::Value = sandbox.json("cut/manifest.json");
     let still_missing = manifest["missing"].as_array().unwrap().len();
     assert!(
@@ -894,16 +887,26 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Starts `pipesim run` of one replication of the small platform over `horizon`, into
+/// `cut`, with `--trace trace`.
+fn start_one_long_replication(
+    sandbox: &Sandbox,
+    horizon: &str,
+    trace: &str,
+) -> std::process::Child {
+    let scenario = single_point(2, 1).replace("horizon = 2d", &format!("horizon = {horizon}"));
+    sandbox.write("long.pipesim", &scenario);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pipesim"));
+    command.args(["run", "long.pipesim", "--trace", trace, "--out", "cut"]);
+    sandbox.spawn(command)
+}
+
 #[test]
 fn ctrl_c_abandons_a_long_replication_in_progress() {
     let sandbox = Sandbox::new();
     // One replication of 1,400 simulated years: about ten seconds of work, stopped within
     // milliseconds.
-    let scenario = single_point(2, 1).replace("horizon = 2d", "horizon = 500000d");
-    sandbox.write("long.pipesim", &scenario);
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pipesim"));
-    command.args(["run", "long.pipesim", "--trace", "none", "--out", "cut"]);
-    let child = sandbox.spawn(command);
+    let child = start_one_long_replication(&sandbox, "500000d", "none");
     // The temporary directory appears once Ctrl-C is handled; the replication starts a few
     // milliseconds later.
     let temporary = sandbox.path(&format!("cut.tmp-{}", child.id()));
@@ -913,12 +916,7 @@ fn ctrl_c_abandons_a_long_replication_in_progress() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     interrupt(child.id());
     let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(130), "{stderr}");
-    assert!(
-        stderr.contains("interrupted: 0 of 1 replications saved"),
-        "{stderr}"
-    );
+    assert_exited(&output, 130, "interrupted: 0 of 1 replications saved");
     let manifest: serde_json::Value = sandbox.json("cut/manifest.json");
     assert_eq!(
         manifest["missing"],
@@ -1370,9 +1368,7 @@ fn a_trace_write_error_saves_the_finished_replications() {
     let blocker = parts.join("pipelines.39.0.csv");
     std::fs::create_dir(&blocker).unwrap();
     let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("error: cannot write traces: "), "{stderr}");
+    let stderr = assert_exited(&output, 2, "error: cannot write traces: ");
     assert!(
         stderr.contains("the finished replications are saved in `cut`"),
         "{stderr}"
@@ -1401,11 +1397,7 @@ fn a_second_ctrl_c_quits_and_leaves_nothing_half_written() {
     // One replication of 137,000 simulated years: the engine looks at the stop flag every
     // 1/4096 of that, about a third of a second apart, so the second Ctrl-C comes before the
     // first has stopped the run.
-    let scenario = single_point(2, 1).replace("horizon = 2d", "horizon = 50000000d");
-    sandbox.write("long.pipesim", &scenario);
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pipesim"));
-    command.args(["run", "long.pipesim", "--trace", "first", "--out", "cut"]);
-    let mut child = sandbox.spawn(command);
+    let mut child = start_one_long_replication(&sandbox, "50000000d", "first");
     let parts = sandbox.path(&format!("cut.tmp-{}/traces/.parts", child.id()));
     while std::fs::read_dir(&parts).map_or(0, |d| d.count()) == 0 {
         std::thread::sleep(std::time::Duration::from_millis(1));
