@@ -245,12 +245,72 @@ pub fn parse_unit(unit: &str) -> Result<UnitValue, UnitError> {
     }
 }
 
+/// A number or quantity written on its own, as in a sweep's values or a selection on the
+/// command line: `4`, `-2`, `1e3`, `30min`, `1.5GB/s`, `1Gbps`, `5%`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WrittenQuantity {
+    /// The number as written, before its unit (`30` of `30min`).
+    pub number: f64,
+    /// The unit as written, empty for a plain number.
+    pub unit: String,
+    /// What one `unit` is in base units (1 for a plain number).
+    pub factor: f64,
+}
+
+impl WrittenQuantity {
+    /// The value in base units, as the language reads it.
+    pub fn base(&self) -> f64 {
+        self.number * self.factor
+    }
+}
+
+/// Reads `text` as the language reads a number or a quantity; `None` for anything else.
+pub fn written_quantity(text: &str) -> Option<WrittenQuantity> {
+    use crate::syntax::ast::ExprKind;
+    let (sign, text) = match text.trim().strip_prefix('-') {
+        Some(rest) => (-1.0, rest),
+        None => (1.0, text.trim()),
+    };
+    let expr = crate::syntax::parse_expr(crate::source::FileId(0), text).ok()?;
+    match expr.kind {
+        ExprKind::Number(x) => Some(WrittenQuantity {
+            number: sign * x,
+            unit: String::new(),
+            factor: 1.0,
+        }),
+        ExprKind::Quantity { value, unit, .. } => Some(WrittenQuantity {
+            number: sign * value,
+            factor: parse_unit(&unit).ok()?.factor,
+            unit,
+        }),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() <= 1e-12 * b.abs().max(1.0)
+    }
+
+    #[test]
+    fn written_quantities_are_read_as_the_language_reads_them() {
+        let read =
+            |text: &str| written_quantity(text).map(|q| (q.number, q.unit.clone(), q.base()));
+        assert_eq!(read("4"), Some((4.0, String::new(), 4.0)));
+        assert_eq!(read(" -2 "), Some((-2.0, String::new(), -2.0)));
+        assert_eq!(read("1e3"), Some((1000.0, String::new(), 1000.0)));
+        assert_eq!(read("30min"), Some((30.0, "min".into(), 1800.0)));
+        assert_eq!(read("1Gbps"), Some((1.0, "Gbps".into(), 125e6)));
+        let (number, unit, base) = read("1.5GB/s").unwrap();
+        assert_eq!((number, unit.as_str()), (1.5, "GB/s"));
+        assert!(close(base, 1.5e9));
+        assert!(close(read("5%").unwrap().2, 0.05));
+        assert_eq!(read("fifo"), None);
+        assert_eq!(read("3parsecs"), None);
+        assert_eq!(read("1 + 2"), None);
     }
 
     #[test]

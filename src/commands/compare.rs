@@ -192,28 +192,12 @@ fn parse_selection(texts: &[String]) -> Result<Selection, String> {
 /// or without units (`1Gbps` is the 125000000 bytes per second `summary.json` holds), labels
 /// and policies as text.
 fn param_matches(value: &Value, wanted: &str) -> bool {
-    match (value.as_f64(), quantity(wanted)) {
+    match (
+        value.as_f64(),
+        crate::analysis::units::written_quantity(wanted).map(|q| q.base()),
+    ) {
         (Some(x), Some(y)) => x == y || (x - y).abs() <= 1e-12 * x.abs().max(y.abs()),
         _ => table::format_param(value) == wanted,
-    }
-}
-
-/// The number `text` writes in base units, as the language reads it: `4`, `-2`, `1e3`,
-/// `30min`, `1.5GB/s`, `1Gbps`.
-fn quantity(text: &str) -> Option<f64> {
-    use crate::syntax::ast::ExprKind;
-    let (sign, text) = match text.trim().strip_prefix('-') {
-        Some(rest) => (-1.0, rest),
-        None => (1.0, text.trim()),
-    };
-    let expr = crate::syntax::parse_expr(crate::source::FileId(0), text).ok()?;
-    match expr.kind {
-        ExprKind::Number(x) => Some(sign * x),
-        ExprKind::Quantity { value, unit, .. } => {
-            let unit = crate::analysis::units::parse_unit(&unit).ok()?;
-            Some(sign * value * unit.factor)
-        }
-        _ => None,
     }
 }
 

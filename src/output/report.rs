@@ -780,10 +780,18 @@ fn sweep_section(data: &RunData) -> Result<String, String> {
             }
         }
     }
+    // A numeric axis the scenario writes with a unit (`[1Gbps, 10Gbps]`, `[30min, 2h]`) is
+    // drawn in the unit of its first value, not in base units (`1.25e8` bytes per second).
+    let x_unit = x_param
+        .filter(|_| numeric)
+        .and_then(|name| written_unit(data, name));
     let x_of = |index: usize, p: &PointSummary| -> f64 {
         match x_param {
             None => index as f64,
-            Some(name) if numeric => value_of(p, name).as_f64().unwrap_or(f64::NAN),
+            Some(name) if numeric => {
+                let x = value_of(p, name).as_f64().unwrap_or(f64::NAN);
+                x_unit.as_ref().map_or(x, |(factor, _)| x / factor)
+            }
             Some(name) => {
                 let text = param_text(&value_of(p, name));
                 categories.iter().position(|c| *c == text).unwrap_or(0) as f64
@@ -805,7 +813,11 @@ fn sweep_section(data: &RunData) -> Result<String, String> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let x_label = x_param.unwrap_or("sweep point").to_string();
+    let x_label = match (x_param, &x_unit) {
+        (Some(name), Some((_, unit))) => format!("{name} ({unit})"),
+        (Some(name), None) => name.to_string(),
+        (None, _) => "sweep point".to_string(),
+    };
     html += "<div class=\"grid\">\n";
     for metric in sweep_metrics(data) {
         let mut lines: Vec<charts::ErrorSeries> = Vec::new();
@@ -864,12 +876,27 @@ fn sweep_section(data: &RunData) -> Result<String, String> {
             &format!("sweep-{}", metric.replace('.', "-")),
             &metric,
             svg,
-            "Mean over replications; error bars are the confidence interval's half-width.",
+            "Mean over replications; error bars are the confidence interval's half-width (cut at zero for a metric that cannot be negative).",
             "no values",
         );
     }
     html += "</div>\n</section>\n";
     Ok(html)
+}
+
+/// The unit the scenario writes `param`'s swept values in, with its factor to base units:
+/// the first point's, when every point's value is written as a quantity with a unit.
+fn written_unit(data: &RunData, param: &str) -> Option<(f64, String)> {
+    let mut first: Option<(f64, String)> = None;
+    for p in &data.points {
+        let (_, text) = p.written.iter().find(|(k, _)| k == param)?;
+        let quantity = crate::analysis::units::written_quantity(text.as_str()?)?;
+        if quantity.unit.is_empty() || quantity.factor.is_nan() || quantity.factor <= 0.0 {
+            return None;
+        }
+        first.get_or_insert((quantity.factor, quantity.unit));
+    }
+    first
 }
 
 #[cfg(test)]

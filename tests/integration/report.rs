@@ -390,3 +390,27 @@ fn the_sweep_chart_names_its_lines_by_the_values_as_written() {
         "{sweep:?}"
     );
 }
+
+#[test]
+fn a_sweep_over_a_quantity_is_drawn_in_the_unit_the_scenario_writes() {
+    let text = TINY_SCENARIO.replace(
+        "sweep gpu.capacity = [1, 2]",
+        "sweep storage.bandwidth = [100MB/s, 250MB/s, 1GB/s]",
+    );
+    assert_ne!(text, TINY_SCENARIO);
+    let verdict = report_of_a_run(&text, &["--trace", "none"]);
+    let sweep = texts(&verdict, "sweep-pipeline-wait-mean");
+    assert!(
+        sweep.iter().any(|t| t == "storage.bandwidth (MB/s)"),
+        "{sweep:?}"
+    );
+    // The ticks span 100 to 1000 MB/s, not 1e8 to 1e9 bytes per second ("100M", "1G"); a
+    // wait's interval that reaches below zero (two replications) does not draw negative
+    // minutes.
+    assert!(
+        sweep
+            .iter()
+            .all(|t| !t.ends_with('M') && !t.ends_with('G') && !t.starts_with('-')),
+        "{sweep:?}"
+    );
+}

@@ -157,10 +157,20 @@ pub fn error_bar_chart(
     let pad = ((x1 - x0) * 0.08).max(0.5);
     x0 -= pad;
     x1 += pad;
+    // Every metric pipesim reports is non-negative: when every mean is, an interval reaching
+    // below zero (few replications) is cut there rather than drawing negative waits.
+    let floor = if series
+        .iter()
+        .all(|s| s.1.iter().all(|p| p.1.is_nan() || p.1 >= 0.0))
+    {
+        0.0
+    } else {
+        f64::NEG_INFINITY
+    };
     let Some((y0, y1)) = range(
         series.iter().flat_map(|s| {
             s.1.iter()
-                .flat_map(|p| [p.1 - p.2.max(0.0), p.1 + p.2.max(0.0)])
+                .flat_map(|p| [(p.1 - p.2.max(0.0)).max(floor), p.1 + p.2.max(0.0)])
         }),
         true,
     ) else {
@@ -223,7 +233,8 @@ pub fn error_bar_chart(
             chart
                 .draw_series(finite.iter().map(|&(x, mean, ci)| {
                     let ci = if ci.is_finite() { ci } else { 0.0 };
-                    ErrorBar::new_vertical(x, mean - ci, mean, mean + ci, style.filled(), 10)
+                    let low = (mean - ci).max(floor);
+                    ErrorBar::new_vertical(x, low, mean, mean + ci, style.filled(), 10)
                 }))
                 .map_err(error)?;
         }
