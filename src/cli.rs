@@ -131,8 +131,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
     /// Double the replications until METRIC's confidence interval is within PERCENT of its
-    /// mean at every sweep point, e.g. pipeline.wait.mean=5% (repeatable: all must hold)
-    #[arg(long, value_name = "METRIC=PERCENT", conflicts_with = "shard")]
+    /// mean (pipeline.wait.mean=5%), or its half-width within a bound (pipeline.wait.mean=±30s),
+    /// at every sweep point (repeatable: all must hold)
+    #[arg(long, value_name = "METRIC=TARGET", conflicts_with = "shard")]
     pub precision: Vec<String>,
     /// The most replications per point `--precision` may run
     #[arg(long, value_name = "N", default_value_t = 1000, requires = "precision")]

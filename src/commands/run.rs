@@ -21,7 +21,7 @@ use crate::output::records::{self, Record};
 use crate::output::run_dir::{self, RunDir};
 use crate::output::summary::{self, Summary};
 use crate::output::{influx, table, traces};
-use crate::precision::{self, Precision};
+use crate::precision::{self, Precision, Target};
 use crate::sim::ReplicationResult;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -141,12 +141,9 @@ pub fn main(args: &RunArgs) -> Exit {
                 .filter(|(_, unmet)| !unmet.is_empty())
                 .collect();
             if unmet.is_empty() {
-                let met: Vec<String> = targets
-                    .iter()
-                    .map(|t| format!("`{}` within {}", t.metric, percent(t.relative)))
-                    .collect();
+                let met: Vec<String> = targets.iter().map(Precision::describe).collect();
                 eprintln!(
-                    "precision: {} of the mean at every point after {} replications",
+                    "precision: {} at every point after {} replications",
                     met.join(", "),
                     plan.replications
                 );
@@ -156,7 +153,11 @@ pub fn main(args: &RunArgs) -> Exit {
                 let short: Vec<String> = unmet
                     .iter()
                     .map(|(target, unmet)| {
-                        format!("`{}`: {}", target.metric, describe_unmet(unmet, &plan))
+                        format!(
+                            "`{}`: {}",
+                            target.metric,
+                            describe_unmet(target, unmet, &plan)
+                        )
                     })
                     .collect();
                 eprintln!(
@@ -408,8 +409,9 @@ fn percent(fraction: f64) -> String {
     format!("{}%", table::format_percent(fraction))
 }
 
-/// Where `--precision` fell short: each point's params and relative half-width.
-fn describe_unmet(unmet: &[precision::Unmet], plan: &Plan) -> String {
+/// Where `--precision` fell short: each point's params and half-width (relative to the mean
+/// for a relative target).
+fn describe_unmet(target: &Precision, unmet: &[precision::Unmet], plan: &Plan) -> String {
     unmet
         .iter()
         .map(|u| {
@@ -423,9 +425,13 @@ fn describe_unmet(unmet: &[precision::Unmet], plan: &Plan) -> String {
                     .collect::<Vec<_>>()
                     .join(" ")
             };
-            match u.relative {
-                Some(r) => format!("{at} at ±{}", percent(r)),
-                None => format!("{at} without an interval"),
+            match (u.achieved, &target.target) {
+                (Some(r), Target::Relative(_)) => format!("{at} at ±{}", percent(r)),
+                (Some(ci), Target::Absolute { .. }) => {
+                    let shown = table::format_value(&target.metric, Some(ci), None);
+                    format!("{at} at ±{shown}")
+                }
+                (None, _) => format!("{at} without an interval"),
             }
         })
         .collect::<Vec<_>>()

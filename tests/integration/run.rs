@@ -1253,6 +1253,65 @@ fn precision_doubles_replications_until_every_interval_is_narrow_enough() {
     }
     assert_same_results(&sandbox, "plain-traced", "precise-traced");
 
+    // An absolute target (`±30s`): every point's half-width within it, not one doubling
+    // later. The target is a third of the widest half-width two replications give.
+    let half_widths = |out: &str| -> Vec<f64> {
+        let summary: serde_json::Value = sandbox.json(&format!("{out}/summary.json"));
+        summary["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["metrics"]["pipeline.wait.mean"]["ci"].as_f64().unwrap())
+            .collect()
+    };
+    sandbox.ok(&[
+        "run",
+        "tiny.pipesim",
+        "--replications",
+        "2",
+        "--trace",
+        "none",
+        "--out",
+        "two",
+    ]);
+    let target = (half_widths("two").into_iter().fold(0.0, f64::max) / 3.0).round();
+    let output = sandbox.ok(&[
+        "run",
+        "tiny.pipesim",
+        "--replications",
+        "2",
+        "--precision",
+        &format!("pipeline.wait.mean=±{target}s"),
+        "--trace",
+        "none",
+        "--out",
+        "absolute",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let manifest: serde_json::Value = sandbox.json("absolute/manifest.json");
+    let reached = manifest["replications"].as_u64().unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "precision: `pipeline.wait.mean` within ±{target}s at every point after {reached} replications"
+        )),
+        "{stderr}"
+    );
+    assert!(reached > 2 && reached.is_power_of_two(), "{reached}");
+    let widths = half_widths("absolute");
+    assert!(widths.iter().all(|&w| w <= target), "{widths:?} {target}");
+    sandbox.ok(&[
+        "run",
+        "tiny.pipesim",
+        "--replications",
+        &(reached / 2).to_string(),
+        "--trace",
+        "none",
+        "--out",
+        "absolute-half",
+    ]);
+    let widths = half_widths("absolute-half");
+    assert!(widths.iter().any(|&w| w > target), "{widths:?} {target}");
+
     // A target out of reach stops at the cap, and says where it fell short.
     let output = sandbox.ok(&[
         "run",
@@ -1274,6 +1333,33 @@ fn precision_doubles_replications_until_every_interval_is_narrow_enough() {
         "{stderr}"
     );
     assert!(stderr.contains("gpu.capacity=1 at ±"), "{stderr}");
+    let output = sandbox.ok(&[
+        "run",
+        "tiny.pipesim",
+        "--replications",
+        "2",
+        "--precision",
+        "pipeline.wait.mean=±1ms",
+        "--max-replications",
+        "4",
+        "--trace",
+        "none",
+        "--out",
+        "capped-absolute",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // The half-width reached, as a time ("±16.8 min").
+    let reached = stderr
+        .split("`pipeline.wait.mean`: gpu.capacity=1 at ±")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        [" s", " min", " h", " d"]
+            .iter()
+            .any(|unit| reached.ends_with(unit)),
+        "{reached}: {stderr}"
+    );
     let manifest: serde_json::Value = sandbox.json("capped/manifest.json");
     assert_eq!(manifest["replications"], 8);
 
