@@ -11,6 +11,7 @@
 //! and given more, has the same `replications.jsonl`, `summary.json` and traces, byte for
 //! byte, as the run made in one go.
 
+use super::run::Refined;
 use crate::cli::{Exit, ResumeArgs, TraceMode};
 use crate::experiment::{self, PlanError, WorkItem};
 use crate::frontend;
@@ -18,6 +19,7 @@ use crate::output::manifest::{self, Manifest};
 use crate::output::records;
 use crate::output::run_dir::RunDir;
 use crate::output::traces;
+use crate::precision::Precision;
 use std::path::Path;
 use std::time::Instant;
 
@@ -162,10 +164,37 @@ fn resume(args: &ResumeArgs) -> Result<Exit, Failure> {
     crate::interrupt::install();
     let ran = super::run::execute(&plan, &missing, args.jobs, trace, &run)?;
     let (records, missing) = super::run::collect(&missing, ran.results, earlier);
+    // A `--precision` run goes on doubling where it stopped, unless told a count.
+    let targets = match (&old.precision, args.replications) {
+        (Some(settings), None) => settings
+            .targets
+            .iter()
+            .map(|text| Precision::parse(text))
+            .collect::<Result<Vec<_>, _>>()?,
+        _ => Vec::new(),
+    };
+    let mut plan = plan;
+    let Refined {
+        records,
+        missing,
+        failure,
+    } = super::run::refine(
+        &mut plan,
+        &targets,
+        old.precision.as_ref().map_or(0, |p| p.max_replications),
+        Refined {
+            records,
+            missing,
+            failure: ran.error,
+        },
+        args.jobs,
+        trace,
+        &run,
+    )?;
     let jobs = args.jobs.unwrap_or_else(rayon::current_num_threads);
     let manifest = Manifest {
         missing,
-        replications,
+        replications: plan.replications,
         work_items: plan.work_list().len(),
         resumed: old.resumed + 1,
         wall_seconds: old.wall_seconds + started.elapsed().as_secs_f64(),
@@ -173,7 +202,7 @@ fn resume(args: &ResumeArgs) -> Result<Exit, Failure> {
         ..old
     };
     let (path, exit) = super::run::save(run, &plan, &records, manifest, trace, args.format)?;
-    match ran.error {
+    match failure {
         Some(error) => Err(super::run::stopped_by(&error, &path).into()),
         None => Ok(exit),
     }

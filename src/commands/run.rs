@@ -16,7 +16,7 @@
 use crate::cli::{Exit, InfluxArgs, RunArgs, RunFormat, TraceMode};
 use crate::experiment::{self, NoTraces, Plan, PlanError, Shard, WorkItem};
 use crate::frontend;
-use crate::output::manifest::{self, Manifest, ShardInfo};
+use crate::output::manifest::{self, Manifest, PrecisionSettings, ShardInfo};
 use crate::output::records::{self, Record};
 use crate::output::run_dir::{self, RunDir};
 use crate::output::summary::{self, Summary};
@@ -126,62 +126,27 @@ pub fn main(args: &RunArgs) -> Exit {
         Ok(ran) => ran,
         Err(message) => return super::fail(message),
     };
-    let mut failure = ran.error;
-    let (mut records, mut missing) = collect(items, ran.results, Vec::new());
-    if !targets.is_empty() {
-        // More replications, in doublings, while some point's interval is too wide.
-        loop {
-            if !missing.is_empty() || failure.is_some() {
-                break;
-            }
-            let summary = summarize(&plan, &records);
-            let unmet: Vec<(&Precision, Vec<precision::Unmet>)> = targets
-                .iter()
-                .map(|target| (target, target.unmet(&summary)))
-                .filter(|(_, unmet)| !unmet.is_empty())
-                .collect();
-            if unmet.is_empty() {
-                let met: Vec<String> = targets.iter().map(Precision::describe).collect();
-                eprintln!(
-                    "precision: {} at every point after {} replications",
-                    met.join(", "),
-                    plan.replications
-                );
-                break;
-            }
-            if plan.replications >= args.max_replications {
-                let short: Vec<String> = unmet
-                    .iter()
-                    .map(|(target, unmet)| {
-                        format!(
-                            "`{}`: {}",
-                            target.metric,
-                            describe_unmet(target, unmet, &plan)
-                        )
-                    })
-                    .collect();
-                eprintln!(
-                    "warning: precision not reached after {} replications (`--max-replications`): {}",
-                    plan.replications,
-                    short.join("; ")
-                );
-                break;
-            }
-            let done = plan.replications;
-            plan.replications = precision::next_count(done, args.max_replications);
-            let more: Vec<WorkItem> = plan
-                .work_list()
-                .into_iter()
-                .filter(|item| item.replication >= done)
-                .collect();
-            let ran = match execute(&plan, &more, args.jobs, args.trace, &run) {
-                Ok(ran) => ran,
-                Err(message) => return super::fail(message),
-            };
-            failure = ran.error;
-            (records, missing) = collect(&more, ran.results, records);
-        }
-    }
+    let (records, missing) = collect(items, ran.results, Vec::new());
+    let Refined {
+        records,
+        missing,
+        failure,
+    } = match refine(
+        &mut plan,
+        &targets,
+        args.max_replications,
+        Refined {
+            records,
+            missing,
+            failure: ran.error,
+        },
+        args.jobs,
+        args.trace,
+        &run,
+    ) {
+        Ok(refined) => refined,
+        Err(message) => return super::fail(message),
+    };
     let all_items = plan.work_list();
     let range = shard.map_or(0..all_items.len(), |s| s.range(all_items.len()));
     let jobs = args.jobs.unwrap_or_else(rayon::current_num_threads);
@@ -213,6 +178,10 @@ pub fn main(args: &RunArgs) -> Exit {
         inputs,
         merged_from: Vec::new(),
         missing,
+        precision: (!targets.is_empty()).then(|| PrecisionSettings {
+            targets: args.precision.clone(),
+            max_replications: args.max_replications,
+        }),
         resumed: 0,
         started_utc,
         wall_seconds: started.elapsed().as_secs_f64(),
@@ -248,6 +217,81 @@ pub fn stopped_by(error: &str, dir: &Path) -> String {
         dir.display(),
         dir.display()
     )
+}
+
+/// What a run has so far: its records in work-list order, the items that did not run, and
+/// the error that stopped it, if any.
+pub struct Refined {
+    pub records: Vec<Record>,
+    pub missing: Vec<WorkItem>,
+    pub failure: Option<String>,
+}
+
+/// `--precision`: doubles `plan`'s replications, running only the new ones, while some
+/// point's interval misses a target, up to `max`; says on stderr how it ended. Stops at once
+/// when the run so far is incomplete (interrupted, or a trace write failed).
+pub fn refine(
+    plan: &mut Plan,
+    targets: &[Precision],
+    max: u32,
+    mut so_far: Refined,
+    jobs: Option<usize>,
+    trace: TraceMode,
+    run: &RunDir,
+) -> Result<Refined, String> {
+    if targets.is_empty() {
+        return Ok(so_far);
+    }
+    while so_far.missing.is_empty() && so_far.failure.is_none() {
+        let summary = summarize(plan, &so_far.records);
+        let unmet: Vec<(&Precision, Vec<precision::Unmet>)> = targets
+            .iter()
+            .map(|target| (target, target.unmet(&summary)))
+            .filter(|(_, unmet)| !unmet.is_empty())
+            .collect();
+        if unmet.is_empty() {
+            let met: Vec<String> = targets.iter().map(Precision::describe).collect();
+            eprintln!(
+                "precision: {} at every point after {} replications",
+                met.join(", "),
+                plan.replications
+            );
+            break;
+        }
+        if plan.replications >= max {
+            let short: Vec<String> = unmet
+                .iter()
+                .map(|(target, unmet)| {
+                    format!(
+                        "`{}`: {}",
+                        target.metric,
+                        describe_unmet(target, unmet, plan)
+                    )
+                })
+                .collect();
+            eprintln!(
+                "warning: precision not reached after {} replications (`--max-replications`): {}",
+                plan.replications,
+                short.join("; ")
+            );
+            break;
+        }
+        let done = plan.replications;
+        plan.replications = precision::next_count(done, max);
+        let more: Vec<WorkItem> = plan
+            .work_list()
+            .into_iter()
+            .filter(|item| item.replication >= done)
+            .collect();
+        let ran = execute(plan, &more, jobs, trace, run)?;
+        let (records, missing) = collect(&more, ran.results, so_far.records);
+        so_far = Refined {
+            records,
+            missing,
+            failure: ran.error,
+        };
+    }
+    Ok(so_far)
 }
 
 /// Runs `items`, writing the traced ones' part files into the run directory, until done,

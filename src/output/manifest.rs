@@ -29,6 +29,14 @@ pub struct Input {
     pub sha256: String,
 }
 
+/// `pipesim run --precision`'s targets, as given, and its cap: what `pipesim resume` needs to
+/// go on doubling a run interrupted while it did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrecisionSettings {
+    pub targets: Vec<String>,
+    pub max_replications: u32,
+}
+
 /// Which slice of the work list a shard ran.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShardInfo {
@@ -83,6 +91,9 @@ pub struct Manifest {
     /// `pipesim resume` runs. Absent in a complete run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<WorkItem>,
+    /// Set when the run was made with `--precision`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<PrecisionSettings>,
     /// How many times `pipesim resume` continued this run (absent when never).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub resumed: u32,

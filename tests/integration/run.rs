@@ -750,6 +750,62 @@ fn interrupt(pid: u32) {
     assert!(send_sigint(&[pid]), "kill -INT {pid} failed");
 }
 
+/// A `--precision` run interrupted while it doubles is resumed to the end: `resume`
+/// completes the doubling and goes on doubling until the target holds, as the run made in
+/// one go did, with the same results byte for byte.
+#[test]
+fn resume_goes_on_doubling_a_precision_run_interrupted_while_it_doubled() {
+    let sandbox = Sandbox::new();
+    // Forty points of ten days: every replication of every point traced, so the part files
+    // show how far the run has come.
+    sandbox.write(
+        "long.pipesim",
+        &many_points().replace("horizon = 60d", "horizon = 10d"),
+    );
+    let args = [
+        "run",
+        "long.pipesim",
+        "--replications",
+        "1",
+        "--precision",
+        "resource.gpu.utilization=5%",
+        "--jobs",
+        "1",
+        "--trace",
+        "all",
+    ];
+    sandbox.ok(&[&args[..], &["--out", "whole"]].concat());
+    let whole: serde_json::Value = sandbox.json("whole/manifest.json");
+    let reached = whole["replications"].as_u64().unwrap();
+    assert!(
+        reached >= 4,
+        "the test wants two doublings or more: {reached}"
+    );
+
+    // Interrupted once the first doubling (replication 1 of each point) is under way.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pipesim"));
+    command.args([&args[..], &["--out", "cut"]].concat());
+    let output = interrupt_after_three_more(&sandbox, command, "cut", 40 * TRACE_FILES.len());
+    assert_exited(&output, 130, "pipesim resume cut");
+    let cut: serde_json::Value = sandbox.json("cut/manifest.json");
+    assert!(!cut["missing"].as_array().unwrap().is_empty(), "{cut}");
+    assert!(cut["replications"].as_u64().unwrap() < reached, "{cut}");
+    assert_eq!(
+        cut["precision"]["targets"][0],
+        "resource.gpu.utilization=5%"
+    );
+
+    let output = sandbox.ok(&["resume", "cut"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "within 5% of the mean at every point after {reached} replications"
+        )),
+        "{stderr}"
+    );
+    assert_same_results(&sandbox, "whole", "cut");
+}
+
 #[test]
 fn ctrl_c_saves_the_finished_replications_and_resume_completes_the_run_identically() {
     let sandbox = Sandbox::new();
