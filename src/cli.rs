@@ -104,7 +104,8 @@ pub struct InfluxArgs {
 pub struct RunArgs {
     /// The scenario to run
     pub file: PathBuf,
-    /// Override an attribute: PATH=VALUE, e.g. gpu.capacity=16 (repeatable)
+    /// Override an attribute: PATH=VALUE, e.g. gpu.capacity=16, or sweep it:
+    /// gpu.capacity=[8, 16] (repeatable; replaces the experiment's sweep of PATH)
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
     /// Replications per sweep point (overrides the experiment block)

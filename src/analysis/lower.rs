@@ -212,6 +212,11 @@ pub struct Analyzer<'a> {
     pub symbols: Vec<ModuleSymbols>,
     pub diags: Diagnostics,
     pub overrides: Vec<Override>,
+    /// `--set PATH=[a, b]`: sweeps from the command line, kept apart from `overrides` (a list
+    /// is no attribute's value).
+    command_sweeps: Vec<Override>,
+    /// Paths the experiment sweeps that the command line sweeps or fixes instead.
+    pub replaced_sweeps: Vec<String>,
     pub override_used: Vec<bool>,
     /// Overrides already reported as naming nothing valid: not applied, so that a wrong
     /// `--set` gives one diagnostic.
@@ -285,14 +290,20 @@ impl<'a> Analyzer<'a> {
     ) -> Analyzer<'a> {
         let mut diags = Diagnostics::default();
         let symbols = resolve::build_symbols(program, &mut diags);
+        let (command_sweeps, overrides): (Vec<Override>, Vec<Override>) = overrides
+            .iter()
+            .cloned()
+            .partition(|o| o.path_span.is_some() && matches!(o.value.kind, ast::ExprKind::List(_)));
         Analyzer {
             sources,
             program,
             symbols,
             diags,
-            overrides: overrides.to_vec(),
+            command_sweeps,
+            replaced_sweeps: Vec::new(),
             override_used: vec![false; overrides.len()],
             override_rejected: vec![false; overrides.len()],
+            overrides,
             labels: Vec::new(),
             label_ids: HashMap::new(),
             known_labels: BTreeSet::new(),
@@ -514,18 +525,19 @@ impl<'a> Analyzer<'a> {
             confidence: 0.95,
             metrics: Vec::new(),
         };
-        let mut sweeps = Vec::new();
+        let mut written_sweeps = Vec::new();
         for module in 0..n_modules {
             if let Some(item) = self.symbols[module].experiment {
                 if let Some(decl) = self.decl_of(module, item) {
                     let (e, s) = self.lower_experiment(module, decl, &resources, &pipelines);
                     if module == 0 {
                         experiment = e;
-                        sweeps = s;
+                        written_sweeps = s;
                     }
                 }
             }
         }
+        let sweeps = self.sweeps_with_command_line(written_sweeps);
         self.check_estimates_used(&resources, &arrivals, &sweeps);
         self.report_unused_overrides();
         let scenario = ir::Scenario {
@@ -657,7 +669,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
-        for o in &self.overrides {
+        for o in self.overrides.iter().chain(&self.command_sweeps) {
             walk(&o.value, &mut out);
         }
         self.known_labels = out;
@@ -3255,7 +3267,7 @@ impl<'a> Analyzer<'a> {
         decl: &ast::Decl,
         resources: &[ir::Resource],
         pipelines: &[ir::Pipeline],
-    ) -> (ir::Experiment, Vec<SweepAxis>) {
+    ) -> (ir::Experiment, Vec<ast::Sweep>) {
         let rules = BlockRules {
             owner: "the `experiment`".into(),
             attrs: &EXPERIMENT_ATTRS.iter().map(|a| a.0).collect::<Vec<_>>(),
@@ -3295,11 +3307,57 @@ impl<'a> Analyzer<'a> {
             experiment.metrics = self.metrics(&e, resources, pipelines);
         }
         let sweeps = if module == 0 {
-            self.sweeps(&entries.sweeps)
+            entries.sweeps.iter().map(|&sweep| sweep.clone()).collect()
         } else {
             Vec::new()
         };
         (experiment, sweeps)
+    }
+
+    /// The experiment's sweep lines as the command line changes them, checked: `--set
+    /// PATH=[a, b]` sweeps PATH, in place of the experiment's sweep of it or after the
+    /// others, and `--set PATH=VALUE` on a swept PATH runs that value alone, without the
+    /// sweep. The command line is the user's latest word.
+    fn sweeps_with_command_line(&mut self, mut sweeps: Vec<ast::Sweep>) -> Vec<SweepAxis> {
+        let fixed: Vec<String> = self
+            .overrides
+            .iter()
+            .filter(|o| o.path_span.is_some())
+            .map(|o| o.path.clone())
+            .collect();
+        for path in fixed {
+            if let Some(place) = sweeps.iter().position(|s| s.path.dotted() == path) {
+                sweeps.remove(place);
+                self.replaced_sweeps.push(path);
+            }
+        }
+        for o in self.command_sweeps.clone() {
+            let span = o.path_span.unwrap_or(o.value.span);
+            let sweep = ast::Sweep {
+                path: ast::Path {
+                    parts: o
+                        .path
+                        .split('.')
+                        .map(|name| ast::Ident {
+                            name: name.to_string(),
+                            span,
+                        })
+                        .collect(),
+                    span,
+                },
+                span: span.to(o.value.span),
+                values: o.value,
+            };
+            match sweeps.iter().position(|s| s.path.dotted() == o.path) {
+                Some(place) => {
+                    sweeps[place] = sweep;
+                    self.replaced_sweeps.push(o.path);
+                }
+                None => sweeps.push(sweep),
+            }
+        }
+        let sweeps: Vec<&ast::Sweep> = sweeps.iter().collect();
+        self.sweeps(&sweeps)
     }
 }
 

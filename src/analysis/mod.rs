@@ -69,8 +69,11 @@ pub struct Analysis {
     /// `scenario` block (whose scenario-level fields then take their defaults). `pipesim graph`
     /// uses it so that modules can be drawn too.
     pub lowered: Option<ir::Scenario>,
-    /// The experiment's sweep axes in source order (empty without sweeps).
+    /// The experiment's sweep axes in source order (empty without sweeps), as the command
+    /// line changes them (`--set PATH=[a, b]` sweeps, `--set PATH=VALUE` fixes).
     pub sweeps: Vec<SweepAxis>,
+    /// The experiment's swept paths that the command line sweeps or fixes instead.
+    pub replaced_sweeps: Vec<String>,
     pub diagnostics: Diagnostics,
 }
 
@@ -81,6 +84,7 @@ pub fn analyze(sources: &SourceMap, program: &Program, overrides: &[Override]) -
     }
     let mut analyzer = lower::Analyzer::new(sources, program, overrides);
     let (scenario, has_scenario_block, sweeps) = analyzer.run();
+    let replaced_sweeps = std::mem::take(&mut analyzer.replaced_sweeps);
     let diagnostics = analyzer.finish();
     let ok = !diagnostics.has_errors();
     Analysis {
@@ -91,6 +95,7 @@ pub fn analyze(sources: &SourceMap, program: &Program, overrides: &[Override]) -
         },
         lowered: ok.then_some(scenario),
         sweeps,
+        replaced_sweeps,
         diagnostics,
     }
 }

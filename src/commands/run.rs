@@ -90,6 +90,9 @@ pub fn main(args: &RunArgs) -> Exit {
         Err(PlanError::Message(message)) => return super::fail(message),
     };
 
+    for path in &checked.analysis.replaced_sweeps {
+        eprintln!("note: `--set {path}=...` replaces the experiment's `sweep {path}`");
+    }
     for target in &targets {
         if let Err(message) = check_precision(target, &plan, args.max_replications) {
             return super::fail(message);

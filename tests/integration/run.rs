@@ -1568,3 +1568,103 @@ fn a_second_ctrl_c_quits_and_leaves_nothing_half_written() {
         "{names:?}\n{seen}"
     );
 }
+
+/// `--set PATH=[a, b]` sweeps PATH from the command line, exactly as a `sweep` line would;
+/// `--set PATH=VALUE` on a swept path runs that value alone (the command line wins, and says
+/// so), exactly as the scenario with that value written in.
+#[test]
+fn set_with_a_list_sweeps_and_set_on_a_swept_path_fixes_it() {
+    let sandbox = Sandbox::new();
+    let unswept = SCENARIO.replace("  sweep gpu.capacity = [1, 4]\n", "");
+    assert_ne!(unswept, SCENARIO);
+    sandbox.write("unswept.pipesim", &unswept);
+    let quiet = ["--replications", "2", "--trace", "none"];
+    // The written sweep and the command line's give the same run.
+    sandbox.ok(&[&["run", "tiny.pipesim", "--out", "written"][..], &quiet].concat());
+    sandbox.ok(&[
+        &["run", "unswept.pipesim", "--out", "set"][..],
+        &["--set", "gpu.capacity=[1, 4]"],
+        &quiet,
+    ]
+    .concat());
+    assert!(sandbox.read("written/summary.json") == sandbox.read("set/summary.json"));
+    assert!(sandbox.read("written/replications.jsonl") == sandbox.read("set/replications.jsonl"));
+    // A sweep on the command line replaces the experiment's sweep of the same path, and a
+    // second path adds an axis.
+    let output = sandbox.ok(&[
+        &["run", "tiny.pipesim", "--out", "replaced"][..],
+        &[
+            "--set",
+            "gpu.capacity=[2, 3, 4]",
+            "--set",
+            "gpu.policy=[fifo, sjf]",
+        ],
+        &quiet,
+    ]
+    .concat());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("replaces the experiment's `sweep gpu.capacity`"),
+        "{stderr}"
+    );
+    let summary: serde_json::Value = sandbox.json("replaced/summary.json");
+    let params: Vec<String> = summary["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["params"].to_string())
+        .collect();
+    assert_eq!(
+        params,
+        [
+            r#"{"gpu.capacity":2,"gpu.policy":"fifo"}"#,
+            r#"{"gpu.capacity":2,"gpu.policy":"sjf"}"#,
+            r#"{"gpu.capacity":3,"gpu.policy":"fifo"}"#,
+            r#"{"gpu.capacity":3,"gpu.policy":"sjf"}"#,
+            r#"{"gpu.capacity":4,"gpu.policy":"fifo"}"#,
+            r#"{"gpu.capacity":4,"gpu.policy":"sjf"}"#,
+        ]
+    );
+
+    // One value for a swept path: that value alone, as if written in.
+    let output = sandbox.ok(&[
+        &["run", "tiny.pipesim", "--out", "fixed"][..],
+        &["--set", "gpu.capacity=3"],
+        &quiet,
+    ]
+    .concat());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "note: `--set gpu.capacity=...` replaces the experiment's `sweep gpu.capacity`"
+        ),
+        "{stderr}"
+    );
+    sandbox.write(
+        "three.pipesim",
+        &unswept.replace("capacity = 2 }", "capacity = 3 }"),
+    );
+    sandbox.ok(&[&["run", "three.pipesim", "--out", "three"][..], &quiet].concat());
+    assert!(sandbox.read("fixed/replications.jsonl") == sandbox.read("three/replications.jsonl"));
+
+    // A command-line sweep is checked like a written one, and blamed on the command line.
+    sandbox.fails(
+        &[
+            &["run", "tiny.pipesim", "--out", "typo"][..],
+            &["--set", "gpu.capcity=[1, 2]"],
+        ]
+        .concat(),
+        1,
+        "cannot sweep `gpu.capcity`",
+    );
+    sandbox.fails(
+        &[
+            &["run", "tiny.pipesim", "--out", "typo"][..],
+            &["--set", "gpu.capacity=[1, 2s]"],
+        ]
+        .concat(),
+        1,
+        "--set gpu.capacity=[1, 2s]",
+    );
+    assert!(!sandbox.path("typo").exists());
+}
