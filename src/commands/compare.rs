@@ -396,19 +396,23 @@ fn compare(
         ));
     }
     let mut unpaired = 0;
+    let mut pairable = 0;
     let points: Vec<PointComparison> = pairs
         .into_iter()
         .map(|(index_a, index_b)| {
-            let paired = pair
-                && paired_replications(
-                    (manifest_a.seed, manifest_b.seed),
-                    (
-                        &replications_of(&records_a, index_a),
-                        &replications_of(&records_b, index_b),
-                    ),
-                );
+            let can_pair = paired_replications(
+                (manifest_a.seed, manifest_b.seed),
+                (
+                    &replications_of(&records_a, index_a),
+                    &replications_of(&records_b, index_b),
+                ),
+            );
+            let paired = pair && can_pair;
             if pair && !paired {
                 unpaired += 1;
+            }
+            if !pair && can_pair {
+                pairable += 1;
             }
             let values_b = point_values(&records_b, index_b);
             let metrics = point_values(&records_a, index_a)
@@ -453,6 +457,12 @@ fn compare(
             "{unpaired} point{} ran with a different seed or other replications in A and B, so Welch's test is used there instead of the paired one",
             if unpaired == 1 { "" } else { "s" }
         ));
+    }
+    if pairable > 0 {
+        notes.push(
+            "A and B ran the same seed and replications, so their replications share random streams (common random numbers): `--paired` removes the variance they share and detects smaller differences"
+                .to_string(),
+        );
     }
     Ok(Comparison {
         run_a: run_a.display().to_string(),

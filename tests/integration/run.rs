@@ -343,6 +343,12 @@ fn compare_tells_a_real_difference_from_noise() {
     // Offered load 1.5 on one GPU against 0.375 on four: waits differ by far more than noise.
     let output = sandbox.ok(&["compare", "one-gpu", "four-gpus", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    // Runs with one seed could be paired: compare says so.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("`--paired` removes the variance"),
+        "{stderr}"
+    );
     let wait = compared(&json, "pipeline.wait.mean");
     assert!(wait["p"].as_f64().unwrap() < 0.05, "{wait}");
     assert_eq!(wait["verdict"], "b_better", "{wait}");
@@ -396,6 +402,8 @@ fn compare_tells_a_real_difference_from_noise() {
         "json",
     ]);
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    // Two seeds cannot be paired: no such advice.
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("--paired"));
     assert_eq!(
         json["points"][0]["test"], "welch",
         "different seeds: independent"
