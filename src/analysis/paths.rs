@@ -406,10 +406,19 @@ impl Analyzer<'_> {
                 continue;
             };
             if values.is_empty() {
+                let from_command_line = matches!(
+                    self.sources.get(sweep.span.file).origin,
+                    crate::source::Origin::Inline
+                );
+                let help = if from_command_line {
+                    format!("give the values to sweep, such as `--set {path}=[a, b, c]`")
+                } else {
+                    format!("write `sweep {path} = [a, b, c]`")
+                };
                 self.diags.push(
                     Diagnostic::error(codes::BAD_SWEEP, format!("`sweep {path}` has no values"))
                         .primary(sweep.values.span, "empty list")
-                        .help(format!("write `sweep {path} = [a, b, c]`")),
+                        .help(help),
                 );
                 continue;
             }

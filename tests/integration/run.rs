@@ -1674,5 +1674,14 @@ fn set_with_a_list_sweeps_and_set_on_a_swept_path_fixes_it() {
         1,
         "--set gpu.capacity=[1, 2s]",
     );
+    sandbox.fails(
+        &[
+            &["run", "tiny.pipesim", "--out", "typo"][..],
+            &["--set", "gpu.capacity=[]"],
+        ]
+        .concat(),
+        1,
+        "such as `--set gpu.capacity=[a, b, c]`",
+    );
     assert!(!sandbox.path("typo").exists());
 }
