@@ -841,10 +841,11 @@ fn sweep_section(data: &RunData) -> Result<String, String> {
             line.1.sort_by(|a, b| a.0.total_cmp(&b.0));
         }
         let is_time = metric.contains(".wait") || metric.contains(".makespan");
+        let percentage = metric.ends_with(".utilization") || metric.ends_with(".fraction");
         let (div, y_label) = if is_time {
             let (div, unit) = duration_unit(largest);
             (div, format!("{metric} ({unit})"))
-        } else if metric.ends_with(".utilization") {
+        } else if percentage {
             (0.01, format!("{metric} (%)"))
         } else if metric.ends_with(".bytes") {
             (1e9, format!("{metric} (GB)"))
@@ -871,12 +872,13 @@ fn sweep_section(data: &RunData) -> Result<String, String> {
             } else {
                 Some(&categories)
             },
+            percentage.then_some(100.0),
         )?;
         html += &figure(
             &format!("sweep-{}", metric.replace('.', "-")),
             &metric,
             svg,
-            "Mean over replications; error bars are the confidence interval's half-width (cut at zero for a metric that cannot be negative).",
+            "Mean over replications; error bars are the confidence interval's half-width (cut where the metric cannot go: below zero, above 100%).",
             "no values",
         );
     }

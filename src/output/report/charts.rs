@@ -143,12 +143,15 @@ pub fn line_chart(
 }
 
 /// Means with confidence intervals as error bars, one line per series; `categories` names
-/// the x positions 0, 1, 2... when the swept values are not numbers.
+/// the x positions 0, 1, 2... when the swept values are not numbers; `ceiling` is the
+/// largest value the metric can take (100 for a percentage), where intervals are cut.
 pub fn error_bar_chart(
     axes: &Axes<'_>,
     series: &[ErrorSeries],
     categories: Option<&[String]>,
+    ceiling: Option<f64>,
 ) -> Result<Option<String>, String> {
+    let ceiling = ceiling.unwrap_or(f64::INFINITY);
     let xs = || series.iter().flat_map(|s| s.1.iter().map(|p| p.0));
     let Some((mut x0, mut x1)) = range(xs(), false) else {
         return Ok(None);
@@ -169,8 +172,10 @@ pub fn error_bar_chart(
     };
     let Some((y0, y1)) = range(
         series.iter().flat_map(|s| {
-            s.1.iter()
-                .flat_map(|p| [(p.1 - p.2.max(0.0)).max(floor), p.1 + p.2.max(0.0)])
+            s.1.iter().flat_map(|p| {
+                let (low, high) = drawn_interval(p.1, p.2, floor, ceiling);
+                [low, high]
+            })
         }),
         true,
     ) else {
@@ -232,9 +237,8 @@ pub fn error_bar_chart(
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
             chart
                 .draw_series(finite.iter().map(|&(x, mean, ci)| {
-                    let ci = if ci.is_finite() { ci } else { 0.0 };
-                    let low = (mean - ci).max(floor);
-                    ErrorBar::new_vertical(x, low, mean, mean + ci, style.filled(), 10)
+                    let (low, high) = drawn_interval(mean, ci, floor, ceiling);
+                    ErrorBar::new_vertical(x, low, mean, high, style.filled(), 10)
                 }))
                 .map_err(error)?;
         }
@@ -251,6 +255,16 @@ pub fn error_bar_chart(
         root.present().map_err(error)?;
     }
     Ok(Some(svg))
+}
+
+/// The part of `mean ± ci` drawn: within `[floor, ceiling]`, or cut at the mean if it lies
+/// outside them; an undefined half-width draws no bar.
+fn drawn_interval(mean: f64, ci: f64, floor: f64, ceiling: f64) -> (f64, f64) {
+    let ci = if ci.is_finite() { ci.max(0.0) } else { 0.0 };
+    (
+        (mean - ci).max(floor.min(mean)),
+        (mean + ci).min(ceiling.max(mean)),
+    )
 }
 
 /// Axis tick labels: few digits, no float noise (0.30000000000000004 → 0.3, 12000 → 12k).
@@ -295,6 +309,51 @@ mod tests {
         assert_eq!(short_number(2.5e9), "2.5G");
         assert_eq!(short_number(-3.0), "-3");
         assert_eq!(short_number(150.4), "150");
+    }
+
+    /// The numbers an SVG chart writes as text (its tick labels).
+    fn numbers_in(svg: &str) -> Vec<f64> {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                t.split_once('>')?
+                    .1
+                    .split_once("</text>")?
+                    .0
+                    .trim()
+                    .parse()
+                    .ok()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn error_bars_stop_where_the_metric_cannot_go() {
+        let axes = Axes {
+            title: "utilization",
+            x_label: "gpu.capacity",
+            y_label: "utilization (%)",
+        };
+        // 97% ± 12 at one point, 4% ± 9 at another: an interval past 100% and below zero.
+        let series = [(String::new(), vec![(1.0, 97.0, 12.0), (2.0, 4.0, 9.0)])];
+        let ticks = |ceiling| {
+            numbers_in(
+                &error_bar_chart(&axes, &series, None, ceiling)
+                    .unwrap()
+                    .unwrap(),
+            )
+        };
+        for ceiling in [Some(100.0), None] {
+            let ticks = ticks(ceiling);
+            assert!(ticks.iter().all(|&t| t >= 0.0), "{ticks:?}");
+        }
+        assert_eq!(drawn_interval(97.0, 12.0, 0.0, 100.0), (85.0, 100.0));
+        assert_eq!(drawn_interval(4.0, 9.0, 0.0, 100.0), (0.0, 13.0));
+        assert_eq!(
+            drawn_interval(4.0, 9.0, f64::NEG_INFINITY, f64::INFINITY),
+            (-5.0, 13.0)
+        );
+        assert_eq!(drawn_interval(4.0, f64::NAN, 0.0, 100.0), (4.0, 4.0));
     }
 
     #[test]
