@@ -224,7 +224,7 @@ pub fn to_json(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Vec<JsonDiagn
 /// labels in other files (an earlier declaration in an imported module) become related
 /// reports, each with its own source.
 struct MietteReport {
-    severity: Severity,
+    severity: miette::Severity,
     code: &'static str,
     message: String,
     help: Option<String>,
@@ -246,7 +246,9 @@ impl MietteReport {
         other_files.dedup();
         for file in other_files {
             related.push(MietteReport {
-                severity: d.severity,
+                // A pointer to more of the same mistake, not a second one: miette heads it
+                // `Advice:` rather than `Error:`.
+                severity: miette::Severity::Advice,
                 code: "",
                 message: format!("see also `{}`", sources.get(file).name),
                 help: None,
@@ -260,7 +262,10 @@ impl MietteReport {
             });
         }
         MietteReport {
-            severity: d.severity,
+            severity: match d.severity {
+                Severity::Error => miette::Severity::Error,
+                Severity::Warning => miette::Severity::Warning,
+            },
             code: d.code,
             message: d.message.clone(),
             help: d.help.clone(),
@@ -330,10 +335,7 @@ impl miette::Diagnostic for MietteReport {
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.severity {
-            Severity::Error => miette::Severity::Error,
-            Severity::Warning => miette::Severity::Warning,
-        })
+        Some(self.severity)
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {

@@ -538,6 +538,20 @@ fn an_override_that_changes_nothing_is_reported() {
     );
 }
 
+/// A diagnostic whose labels are in two files (the `--set` text and the scenario) draws the
+/// second as advice pointing there, not as a second error.
+#[test]
+fn labels_in_another_file_are_drawn_as_a_pointer_there() {
+    let path = Path::new(OK_DIR).join("language_example.pipesim");
+    let set = "triggers.interarrival=exponential(mean = 1min)".to_string();
+    let checked = frontend::check_file(&path, &[set]);
+    let diagnostics = &checked.diagnostics().0;
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    let report = diagnostic::render(&checked.sources, diagnostics, Style::Colourless, 100);
+    assert!(!report.contains("Error:"), "{report}");
+    insta::assert_snapshot!(report);
+}
+
 #[test]
 fn the_last_override_of_a_path_wins() {
     // A sweep point's overrides follow the command line's, and must win.
