@@ -1562,3 +1562,106 @@ fn server_errors_and_429_are_retried_and_other_refusals_are_not() {
     );
     assert_eq!(logged_requests(&requests).len(), 3);
 }
+
+/// The Grafana dashboard in `deploy/grafana/`: every query it makes, its variables' and its
+/// panels', answers from a real run exported to InfluxDB 1.x, once Grafana's macros and
+/// variables are substituted as Grafana substitutes them (a variable inside `/^...$/` becomes
+/// its value, `(a|b)` for several, or the `allValue` `.*` for All).
+#[test]
+fn the_grafana_dashboard_s_queries_answer_from_a_real_run() {
+    let temp = tempfile::tempdir().unwrap();
+    let server = start_influxdb(temp.path(), free_port());
+    influxql(&server, "", "CREATE DATABASE pipesim");
+    let scenario = temp.path().join("tiny.pipesim");
+    std::fs::write(&scenario, TINY_SCENARIO).unwrap();
+    let run_dir = temp.path().join("tiny-run");
+    let (code, stderr) = pipesim(
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            run_dir.to_str().unwrap(),
+            "--trace",
+            "all",
+            "--influx",
+            &server.url(),
+            "--influx-db",
+            "pipesim",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{stderr}");
+
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/grafana/pipesim-influxdb1.json");
+    let dashboard: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    // The scenario's calendar: `start` 2019-01-07T00:00:00Z and a day past its 6 h horizon.
+    let start_ns: i64 = 1_546_819_200_000_000_000;
+    let end_ns = start_ns + 30 * 3_600 * 1_000_000_000;
+    let substitute = |query: &str, point: &str, replication: &str| {
+        query
+            .replace(
+                "$timeFilter",
+                &format!("time >= {start_ns} AND time <= {end_ns}"),
+            )
+            .replace("$__interval", "10m")
+            .replace("$scenario", "tiny")
+            .replace("$run", "tiny-run")
+            .replace("$point", point)
+            .replace("$replication", replication)
+    };
+    let series = |query: &str| -> Vec<Value> {
+        let answer = influxql(&server, "pipesim", query);
+        let result = &answer["results"][0];
+        assert!(result.get("error").is_none(), "{query}: {answer}");
+        result["series"].as_array().cloned().unwrap_or_default()
+    };
+
+    // The variables list what the run holds.
+    let variables = dashboard["templating"]["list"].as_array().unwrap();
+    let listed = |name: &str| -> Vec<String> {
+        let variable = variables.iter().find(|v| v["name"] == name).unwrap();
+        let query = substitute(variable["query"].as_str().unwrap(), ".*", ".*");
+        series(&query)
+            .iter()
+            .flat_map(|s| s["values"].as_array().unwrap().clone())
+            .map(|pair| pair[1].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(listed("scenario"), ["tiny"]);
+    assert_eq!(listed("run"), ["tiny-run"]);
+    assert_eq!(listed("point"), ["0", "1"]);
+    assert_eq!(listed("replication"), ["0", "1"]);
+    assert_eq!(variables[0]["type"], "datasource");
+
+    // Every panel draws something, for all points and for one.
+    let panels = dashboard["panels"].as_array().unwrap();
+    let mut ids = std::collections::BTreeSet::new();
+    for panel in panels {
+        let title = panel["title"].as_str().unwrap();
+        assert!(
+            ids.insert(panel["id"].as_u64().unwrap()),
+            "{title}: duplicate id"
+        );
+        assert!(panel["gridPos"]["w"].as_u64().unwrap() > 0, "{title}");
+        for target in panel["targets"].as_array().unwrap() {
+            assert_eq!(target["rawQuery"], true, "{title}");
+            assert_eq!(target["datasource"]["uid"], "${datasource}", "{title}");
+            let query = target["query"].as_str().unwrap();
+            for (point, replication) in [(".*", ".*"), ("1", "0"), ("(0|1)", "1")] {
+                let query = substitute(query, point, replication);
+                let unsubstituted = query.match_indices('$').any(|(i, _)| {
+                    query[i + 1..].starts_with(|c: char| c.is_alphabetic() || c == '_')
+                });
+                assert!(!unsubstituted, "{title}: {query}");
+                let found = series(&query);
+                let values = found
+                    .iter()
+                    .flat_map(|s| s["values"].as_array().unwrap().clone())
+                    .filter(|row| row[1].is_number())
+                    .count();
+                assert!(values > 0, "{title} draws nothing: {query}");
+            }
+        }
+    }
+    assert!(panels.len() >= 10, "{} panels", panels.len());
+}
