@@ -53,6 +53,9 @@ pub enum DiagnosticFormat {
     Human,
     /// One JSON array of diagnostics on stdout
     Json,
+    /// GitHub Actions workflow commands on stdout (`::error file=...,line=...::message`),
+    /// which GitHub shows as annotations on the lines of a pull request
+    Github,
 }
 
 #[derive(Args, Debug)]
@@ -60,6 +63,10 @@ pub struct CheckArgs {
     /// Scenario files to check
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// Check with an attribute overridden or swept, as `run --set` would run it:
+    /// PATH=VALUE or PATH=[a, b] (repeatable)
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
     pub format: DiagnosticFormat,

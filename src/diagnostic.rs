@@ -220,6 +220,63 @@ pub fn to_json(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Vec<JsonDiagn
         .collect()
 }
 
+/// GitHub Actions workflow commands, one line per diagnostic: `::error file=F,line=L,
+/// col=C,endLine=L2,endColumn=C2,title=CODE::MESSAGE` (or `::warning`), which GitHub shows
+/// as annotations on those lines of a pull request. The help follows the message on a line of
+/// its own. A diagnostic in no file on disk (a `--set` value) names no file, and GitHub shows
+/// it on the run instead.
+pub fn to_github(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for (d, json) in diagnostics.iter().zip(to_json(sources, diagnostics)) {
+        let on_disk = d.primary_span().is_some_and(|span| {
+            !matches!(sources.get(span.file).origin, crate::source::Origin::Inline)
+        });
+        let mut properties = Vec::new();
+        if let (true, Some(file)) = (on_disk, &json.file) {
+            properties.push(format!("file={}", github_property(file)));
+            let place = [
+                ("line", json.line),
+                ("col", json.column),
+                ("endLine", json.end_line),
+                ("endColumn", json.end_column),
+            ];
+            for (name, value) in place {
+                if let Some(value) = value {
+                    properties.push(format!("{name}={value}"));
+                }
+            }
+        }
+        properties.push(format!("title={}", github_property(json.code)));
+        let mut message = json.message.clone();
+        if let Some(help) = &json.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        let command = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        out.push_str(&format!(
+            "::{command} {}::{}\n",
+            properties.join(","),
+            github_data(&message)
+        ));
+    }
+    out
+}
+
+/// A workflow command's message: `%`, CR and LF escaped, as GitHub's toolkit escapes them.
+fn github_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A workflow command's property value: also `:` and `,`, which end a property.
+fn github_property(text: &str) -> String {
+    github_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
 /// Adapts a [`Diagnostic`] to miette. miette draws labels from one source per report, so
 /// labels in other files (an earlier declaration in an imported module) become related
 /// reports, each with its own source.

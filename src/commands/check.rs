@@ -1,5 +1,6 @@
-//! `pipesim check FILE...`: every diagnostic of every file, then exit 0 (no errors), 1 (a
-//! scenario has errors) or 2 (a file could not be read at all).
+//! `pipesim check FILE... [--set PATH=VALUE]`: every diagnostic of every file (as a report,
+//! JSON, or GitHub Actions annotations), then exit 0 (no errors), 1 (a scenario has errors)
+//! or 2 (a file could not be read at all).
 
 use crate::cli::{CheckArgs, DiagnosticFormat, Exit};
 use crate::diagnostic;
@@ -10,7 +11,7 @@ pub fn main(args: &CheckArgs) -> Exit {
     let mut unreadable = false;
     let mut json = Vec::new();
     for file in &args.files {
-        let checked = frontend::check_file(file, &[]);
+        let checked = frontend::check_file(file, &args.set);
         let diagnostics = &checked.diagnostics().0;
         any_errors |= checked.has_errors();
         // The loader yields no module only when the entry file itself cannot be read: an
@@ -25,6 +26,9 @@ pub fn main(args: &CheckArgs) -> Exit {
             }
             DiagnosticFormat::Json => {
                 json.extend(diagnostic::to_json(&checked.sources, diagnostics));
+            }
+            DiagnosticFormat::Github => {
+                print!("{}", diagnostic::to_github(&checked.sources, diagnostics));
             }
         }
     }

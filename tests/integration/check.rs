@@ -364,6 +364,81 @@ fn pipesim(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// `check --format github`: one workflow command per diagnostic, at the place and with the
+/// code, message and help that `--format json` gives, escaped as GitHub reads them.
+#[test]
+fn github_annotations_carry_what_json_says() {
+    let files = [
+        "tests/fixtures/check/err/E0304_minutes_written_m.pipesim",
+        "tests/fixtures/check/err/W0601_units_over_pool.pipesim",
+    ];
+    for file in files {
+        let (code, json, _) = pipesim(&["check", file, "--format", "json"]);
+        let (github_code, github, stderr) = pipesim(&["check", file, "--format", "github"]);
+        assert_eq!(code, github_code, "{stderr}");
+        let json: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+        let lines: Vec<&str> = github.lines().collect();
+        assert_eq!(lines.len(), json.len(), "{github}");
+        for (line, d) in lines.iter().zip(&json) {
+            let command = format!("::{} ", d["severity"].as_str().unwrap());
+            let rest = line
+                .strip_prefix(&command)
+                .unwrap_or_else(|| panic!("{line}"));
+            let (properties, message) = rest.split_once("::").unwrap();
+            let expected_properties = format!(
+                "file={},line={},col={},endLine={},endColumn={},title={}",
+                file,
+                d["line"],
+                d["column"],
+                d["end_line"],
+                d["end_column"],
+                d["code"].as_str().unwrap()
+            );
+            assert_eq!(properties, expected_properties);
+            let help = d["help"]
+                .as_str()
+                .map_or(String::new(), |h| format!("%0Ahelp: {h}"));
+            let expected = format!("{}{help}", d["message"].as_str().unwrap());
+            assert_eq!(
+                message,
+                expected.replace('%', "%25").replace("%250Ahelp", "%0Ahelp")
+            );
+            assert!(!message.contains('\n'));
+        }
+    }
+    let (_, github, _) = pipesim(&["check", files[0], "--format", "github"]);
+    assert!(github.starts_with("::error file="), "{github}");
+    let (_, github, _) = pipesim(&["check", files[1], "--format", "github"]);
+    assert!(github.starts_with("::warning file="), "{github}");
+}
+
+/// `check --set` checks what `run --set` would run: overrides and command-line sweeps, with
+/// their mistakes blamed on the command line.
+#[test]
+fn check_applies_set_like_run() {
+    let file = "tests/fixtures/check/ok/language_example.pipesim";
+    let (code, _, stderr) = pipesim(&["check", file, "--set", "gpu.capacity=[4, 8]"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = pipesim(&["check", file, "--set", "gpu.capacity=[4, 0]"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("must be a whole number of at least 1"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--set gpu.capacity=[4, 0]"), "{stderr}");
+    // Annotations name no file for a mistake in a `--set` value.
+    let (code, github, _) = pipesim(&[
+        "check",
+        file,
+        "--set",
+        "gpu.capacity=2s",
+        "--format",
+        "github",
+    ]);
+    assert_eq!(code, 1);
+    assert!(github.starts_with("::error title=E0301::"), "{github}");
+}
+
 #[test]
 fn check_exits_0_for_a_clean_scenario() {
     let (code, stdout, stderr) =
