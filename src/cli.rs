@@ -199,9 +199,21 @@ pub struct CompareArgs {
     /// random numbers: replication i of each drew the same workload), instead of Welch's
     #[arg(long)]
     pub paired: bool,
+    /// Compare only the metrics whose name matches PATTERN (repeatable; `*` matches any
+    /// text), e.g. --metric 'pipeline.wait.*' --metric resource.gpu.utilization
+    #[arg(long = "metric", value_name = "PATTERN")]
+    pub metrics: Vec<String>,
     /// Output format
-    #[arg(long, value_enum, default_value_t = RunFormat::Table)]
-    pub format: RunFormat,
+    #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
+    pub format: CompareFormat,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    /// A table per pair of compared sweep points
+    Table,
+    /// The comparison as JSON on stdout
+    Json,
 }
 
 #[derive(Args, Debug)]

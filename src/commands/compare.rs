@@ -20,7 +20,7 @@
 //! each point at 4 GPUs with the point at 8 that has the same other params. Such points
 //! share their random streams: `--paired` compares them in pairs.
 
-use crate::cli::{CompareArgs, Exit, RunFormat};
+use crate::cli::{CompareArgs, CompareFormat, Exit};
 use crate::experiment::Params;
 use crate::output::manifest::{self, Manifest};
 use crate::output::records::{self, Record};
@@ -44,16 +44,19 @@ pub fn main(args: &CompareArgs) -> Exit {
         (Ok(a), Ok(b)) => [a, b],
         (Err(message), _) | (_, Err(message)) => return super::fail(message),
     };
-    let comparison = match compare(&args.run_a, run_b, &selections, args.paired) {
+    let mut comparison = match compare(&args.run_a, run_b, &selections, args.paired) {
         Ok(c) => c,
         Err(message) => return super::fail(message),
     };
+    if let Err(message) = comparison.keep_metrics(&args.metrics) {
+        return super::fail(message);
+    }
     for note in &comparison.notes {
         eprintln!("note: {note}");
     }
     match args.format {
-        RunFormat::Json => print!("{}", crate::output::json_text(&comparison.to_json())),
-        RunFormat::Table => print!("{}", comparison.to_table()),
+        CompareFormat::Json => print!("{}", crate::output::json_text(&comparison.to_json())),
+        CompareFormat::Table => print!("{}", comparison.to_table()),
     }
     Exit::Success
 }
@@ -473,6 +476,60 @@ fn compare(
     })
 }
 
+impl Comparison {
+    /// Keeps the metrics whose name matches one of `patterns` (all when there are none); a
+    /// pattern that matches no metric is an error naming the nearest one.
+    fn keep_metrics(&mut self, patterns: &[String]) -> Result<(), String> {
+        if patterns.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<String> = self
+            .points
+            .iter()
+            .flat_map(|p| p.metrics.iter().map(|m| m.name.clone()))
+            .collect();
+        for pattern in patterns {
+            if !names.iter().any(|name| matches_pattern(pattern, name)) {
+                let hint = crate::diagnostic::suggest(pattern, names.iter().map(String::as_str))
+                    .map(|name| format!("; did you mean `{name}`?"))
+                    .unwrap_or_else(|| {
+                        " (`*` matches any text, as in `pipeline.wait.*`)".to_string()
+                    });
+                return Err(format!(
+                    "`--metric {pattern}` matches no metric of these runs{hint}"
+                ));
+            }
+        }
+        for point in &mut self.points {
+            point
+                .metrics
+                .retain(|m| patterns.iter().any(|p| matches_pattern(p, &m.name)));
+        }
+        Ok(())
+    }
+}
+
+/// Whether `name` matches `pattern`, where `*` stands for any text (also none).
+fn matches_pattern(pattern: &str, name: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        // No `*`: the whole name.
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
 fn estimate_json(e: &Estimate) -> Value {
     json!({"mean": e.mean, "ci": e.ci, "n": e.n})
 }
@@ -610,6 +667,27 @@ fn format_p_threshold(alpha: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_star_matches_any_text() {
+        let cases = [
+            ("pipeline.wait.*", "pipeline.wait.p95", true),
+            ("pipeline.wait.*", "pipeline.waits", false),
+            ("*.utilization", "resource.gpu.utilization", true),
+            ("resource.*.queue.*", "resource.gpu.queue.mean", true),
+            ("resource.*.queue.*", "resource.gpu.utilization", false),
+            ("cost.total", "cost.total", true),
+            ("cost.total", "cost.totals", false),
+            ("cost", "cost.total", false),
+            ("*", "anything", true),
+            ("a*a", "a", false),
+            ("a*a", "aa", true),
+            ("step.*.train.*", "step.classic.train.wait.mean", true),
+        ];
+        for (pattern, name, expected) in cases {
+            assert_eq!(matches_pattern(pattern, name), expected, "{pattern} {name}");
+        }
+    }
 
     fn test_with(difference: f64, p_value: f64) -> TTest {
         TTest {

@@ -349,6 +349,44 @@ fn compare_tells_a_real_difference_from_noise() {
         stderr.contains("`--paired` removes the variance"),
         "{stderr}"
     );
+    // `--metric` keeps the metrics asked for, and a pattern that matches none is an error.
+    let output = sandbox.ok(&[
+        "compare",
+        "one-gpu",
+        "four-gpus",
+        "--metric",
+        "pipeline.wait.*",
+        "--metric",
+        "resource.gpu.utilization",
+        "--format",
+        "json",
+    ]);
+    let kept: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut names: Vec<String> = kept["points"][0]["metrics"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    names.sort();
+    let mut expected: Vec<String> = ["mean", "p50", "p95", "p99", "max"]
+        .iter()
+        .map(|s| format!("pipeline.wait.{s}"))
+        .collect();
+    expected.push("resource.gpu.utilization".into());
+    expected.sort();
+    assert_eq!(names, expected);
+    sandbox.fails(
+        &[
+            "compare",
+            "one-gpu",
+            "four-gpus",
+            "--metric",
+            "pipeline.wait.maen",
+        ],
+        2,
+        "did you mean `pipeline.wait.mean`?",
+    );
     let wait = compared(&json, "pipeline.wait.mean");
     assert!(wait["p"].as_f64().unwrap() < 0.05, "{wait}");
     assert_eq!(wait["verdict"], "b_better", "{wait}");
