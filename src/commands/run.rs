@@ -508,6 +508,7 @@ pub fn finish_run_dir(
     records::write(&records_path, records)
         .map_err(|e| format!("cannot write `{}`: {e}", records_path.display()))?;
     run.write(summary::FILE_NAME, summary.to_text())?;
+    run.write(summary::CSV_FILE_NAME, summary.to_csv()?)?;
     run.write(manifest::FILE_NAME, manifest.to_text())?;
     run.commit()
 }

@@ -20,6 +20,8 @@ use crate::stats::{self, Estimate};
 use serde_json::{json, Value};
 
 pub const FILE_NAME: &str = "summary.json";
+/// The same numbers as a table, for spreadsheets, pandas and DuckDB.
+pub const CSV_FILE_NAME: &str = "summary.csv";
 
 /// One sweep point's results.
 #[derive(Clone, Debug)]
@@ -134,6 +136,54 @@ impl Summary {
     /// The text of `summary.json`.
     pub fn to_text(&self) -> String {
         super::json_text(&self.to_json())
+    }
+
+    /// `summary.csv`: one row per point and metric (`point`, `replications`, a column per
+    /// swept path, `metric`, `mean`, `ci`, `n`), the numbers of `summary.json` exactly
+    /// (shortest round-trip decimals; swept numbers in base units; an undefined value empty).
+    /// Long rather than wide, so that any metric set fits one header, and a pivot gives the
+    /// console's table.
+    pub fn to_csv(&self) -> Result<String, String> {
+        let paths: Vec<&String> = self
+            .points
+            .first()
+            .map(|p| p.params.keys().collect())
+            .unwrap_or_default();
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let mut header = vec!["point", "replications"];
+        header.extend(paths.iter().map(|p| p.as_str()));
+        header.extend(["metric", "mean", "ci", "n"]);
+        let error = |e: csv::Error| format!("cannot write {CSV_FILE_NAME}: {e}");
+        writer.write_record(&header).map_err(error)?;
+        let number = |x: Option<f64>| {
+            x.filter(|x| x.is_finite())
+                .map_or(String::new(), |x| x.to_string())
+        };
+        for p in &self.points {
+            let params: Vec<String> = paths
+                .iter()
+                .map(|path| match p.params.get(*path) {
+                    Some(Value::String(text)) => text.clone(),
+                    Some(Value::Null) | None => String::new(),
+                    Some(other) => other.to_string(),
+                })
+                .collect();
+            for (name, estimate) in &p.metrics {
+                let mut row = vec![p.point.to_string(), p.replications.to_string()];
+                row.extend(params.iter().cloned());
+                row.extend([
+                    name.clone(),
+                    number(estimate.mean),
+                    number(estimate.ci),
+                    estimate.n.to_string(),
+                ]);
+                writer.write_record(&row).map_err(error)?;
+            }
+        }
+        let bytes = writer
+            .into_inner()
+            .map_err(|e| format!("cannot write {CSV_FILE_NAME}: {e}"))?;
+        String::from_utf8(bytes).map_err(|e| format!("cannot write {CSV_FILE_NAME}: {e}"))
     }
 }
 

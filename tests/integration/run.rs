@@ -130,7 +130,7 @@ const TRACE_FILES: [&str; 6] = [
 
 /// Asserts that two run directories hold the same summary, raw values and traces.
 fn assert_same_results(sandbox: &Sandbox, a: &str, b: &str) {
-    for file in ["summary.json", "replications.jsonl"] {
+    for file in ["summary.json", "summary.csv", "replications.jsonl"] {
         assert!(
             sandbox.read(&format!("{a}/{file}")) == sandbox.read(&format!("{b}/{file}")),
             "{file} differs between {a} and {b}"
@@ -1722,4 +1722,51 @@ fn set_with_a_list_sweeps_and_set_on_a_swept_path_fixes_it() {
         "such as `--set gpu.capacity=[a, b, c]`",
     );
     assert!(!sandbox.path("typo").exists());
+}
+
+/// `summary.csv` holds `summary.json`'s numbers exactly, one row per point and metric, and
+/// parses as plain CSV.
+#[test]
+fn summary_csv_holds_the_summary_s_numbers() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["run", "tiny.pipesim", "--trace", "none", "--out", "out"]);
+    let summary: serde_json::Value = sandbox.json("out/summary.json");
+    let text = sandbox.read("out/summary.csv");
+    let mut reader = csv::Reader::from_reader(text.as_slice());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        header,
+        [
+            "point",
+            "replications",
+            "gpu.capacity",
+            "metric",
+            "mean",
+            "ci",
+            "n"
+        ]
+    );
+    let mut rows = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        let point = &summary["points"][record[0].parse::<usize>().unwrap()];
+        assert_eq!(record[1], point["replications"].to_string());
+        assert_eq!(record[2], point["params"]["gpu.capacity"].to_string());
+        let estimate = &point["metrics"][&record[3]];
+        for (column, key) in [(4, "mean"), (5, "ci")] {
+            match estimate[key].as_f64() {
+                Some(x) => assert_eq!(record[column].parse::<f64>().unwrap(), x, "{key}"),
+                None => assert_eq!(&record[column], "", "{key}"),
+            }
+        }
+        assert_eq!(record[6], estimate["n"].to_string());
+        rows += 1;
+    }
+    let expected: usize = summary["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["metrics"].as_object().unwrap().len())
+        .sum();
+    assert_eq!(rows, expected);
 }
