@@ -193,6 +193,23 @@ mod tests {
         }
     }
 
+    /// The summary of metric `m` with these values per point.
+    fn summary_of(points: &[Params], values: &[(usize, &[f64])]) -> summary::Summary {
+        let records: Vec<Record> = values
+            .iter()
+            .flat_map(|&(point, vs)| {
+                vs.iter().enumerate().map(move |(r, &v)| Record {
+                    item: WorkItem {
+                        point,
+                        replication: r as u32,
+                    },
+                    metrics: vec![("m".into(), v)],
+                })
+            })
+            .collect();
+        summary::summarize("s", 1, 0.95, points, &records)
+    }
+
     #[test]
     fn a_half_width_is_read_with_a_plus_minus_or_a_unit_of_the_metric_s_kind() {
         let absolute = |metric: &str, half_width: f64, written: &str| Precision {
@@ -246,19 +263,7 @@ mod tests {
         let points = vec![Params::new(), Params::new()];
         // Point 0: 99, 101 (half-width 12.7 with 2 values); point 1: 99.9, 100.1 (1.27).
         let values: &[(usize, &[f64])] = &[(0, &[99.0, 101.0]), (1, &[99.9, 100.1])];
-        let records: Vec<Record> = values
-            .iter()
-            .flat_map(|&(point, vs)| {
-                vs.iter().enumerate().map(move |(r, &v)| Record {
-                    item: WorkItem {
-                        point,
-                        replication: r as u32,
-                    },
-                    metrics: vec![("m".into(), v)],
-                })
-            })
-            .collect();
-        let summary = summary::summarize("s", 1, 0.95, &points, &records);
+        let summary = summary_of(&points, values);
         let within = |half_width: f64| Precision {
             metric: "m".into(),
             target: Target::Absolute {
@@ -286,19 +291,7 @@ mod tests {
         // Point 0: values 99, 101 (mean 100, half-width 12.7 with 2 values: unmet at 5%);
         // point 1: all 50 (half-width 0: met); point 2: one value (no interval: unmet).
         let values: &[(usize, &[f64])] = &[(0, &[99.0, 101.0]), (1, &[50.0, 50.0]), (2, &[7.0])];
-        let records: Vec<Record> = values
-            .iter()
-            .flat_map(|&(point, vs)| {
-                vs.iter().enumerate().map(move |(r, &v)| Record {
-                    item: WorkItem {
-                        point,
-                        replication: r as u32,
-                    },
-                    metrics: vec![("m".into(), v)],
-                })
-            })
-            .collect();
-        let summary = summary::summarize("s", 1, 0.95, &points, &records);
+        let summary = summary_of(&points, values);
         let target = Precision {
             metric: "m".into(),
             target: Target::Relative(0.05),

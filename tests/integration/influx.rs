@@ -1366,14 +1366,14 @@ fn read_traces(run_dir: &Path) -> Vec<Trace> {
     traces
 }
 
-#[test]
-fn pipesim_run_with_influx_sends_every_trace_row() {
-    let temp = tempfile::tempdir().unwrap();
-    let server = start_influxdb(temp.path(), free_port());
+/// Runs [`TINY_SCENARIO`] into `DIR/tiny-run` with every trace, sending it to a new
+/// InfluxDB 1.x (database `pipesim`); the server, the run directory and pipesim's stderr.
+fn run_tiny_into_influxdb(dir: &Path) -> (Server, PathBuf, String) {
+    let server = start_influxdb(dir, free_port());
     influxql(&server, "", "CREATE DATABASE pipesim");
-    let scenario = temp.path().join("tiny.pipesim");
+    let scenario = dir.join("tiny.pipesim");
     std::fs::write(&scenario, TINY_SCENARIO).unwrap();
-    let run_dir = temp.path().join("tiny-run");
+    let run_dir = dir.join("tiny-run");
     let (code, stderr) = pipesim(
         &[
             "run",
@@ -1390,6 +1390,13 @@ fn pipesim_run_with_influx_sends_every_trace_row() {
         &[],
     );
     assert_eq!(code, 0, "{stderr}");
+    (server, run_dir, stderr)
+}
+
+#[test]
+fn pipesim_run_with_influx_sends_every_trace_row() {
+    let temp = tempfile::tempdir().unwrap();
+    let (server, run_dir, stderr) = run_tiny_into_influxdb(temp.path());
     let traces = read_traces(&run_dir);
     let total: usize = traces.iter().map(|t| t.rows.len()).sum();
     assert!(stderr.contains(&format!("sent {total} points")), "{stderr}");
@@ -1570,27 +1577,7 @@ fn server_errors_and_429_are_retried_and_other_refusals_are_not() {
 #[test]
 fn the_grafana_dashboard_s_queries_answer_from_a_real_run() {
     let temp = tempfile::tempdir().unwrap();
-    let server = start_influxdb(temp.path(), free_port());
-    influxql(&server, "", "CREATE DATABASE pipesim");
-    let scenario = temp.path().join("tiny.pipesim");
-    std::fs::write(&scenario, TINY_SCENARIO).unwrap();
-    let run_dir = temp.path().join("tiny-run");
-    let (code, stderr) = pipesim(
-        &[
-            "run",
-            scenario.to_str().unwrap(),
-            "--out",
-            run_dir.to_str().unwrap(),
-            "--trace",
-            "all",
-            "--influx",
-            &server.url(),
-            "--influx-db",
-            "pipesim",
-        ],
-        &[],
-    );
-    assert_eq!(code, 0, "{stderr}");
+    let (server, _, _) = run_tiny_into_influxdb(temp.path());
 
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/grafana/pipesim-influxdb1.json");
     let dashboard: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
