@@ -25,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Parse, resolve and type-check scenarios; print every diagnostic
     Check(CheckArgs),
+    /// Explain a diagnostic code (E0304, W0601) with an example; without one, list them all
+    Explain(ExplainArgs),
     /// Run every sweep point and replication of a scenario and save a run directory
     Run(RunArgs),
     /// Write a self-contained HTML dashboard of a saved run
@@ -70,6 +72,12 @@ pub struct CheckArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
     pub format: DiagnosticFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// The code, as `check` prints it (E0304, W0601)
+    pub code: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -278,6 +286,7 @@ pub fn run(cli: Cli) -> Exit {
     use crate::commands;
     match cli.command {
         Command::Check(args) => commands::check::main(&args),
+        Command::Explain(args) => commands::explain::main(&args),
         Command::Run(args) => commands::run::main(&args),
         Command::Report(args) => commands::report::main(&args),
         Command::Export(args) => commands::export::main(&args),

@@ -155,4 +155,10 @@ pub fn print_diagnostics(sources: &SourceMap, diagnostics: &[Diagnostic]) {
     let style = if terminal { Style::Fancy } else { Style::Plain };
     eprint!("{}", diagnostic::render(sources, diagnostics, style, 100));
     eprintln!("{}", diagnostic::summary_line(diagnostics));
+    if let Some(first) = diagnostics.iter().find(|d| !d.code.is_empty()) {
+        eprintln!(
+            "For more about a code, with an example, try `pipesim explain {}`.",
+            first.code
+        );
+    }
 }

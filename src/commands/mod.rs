@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod compare;
+pub mod explain;
 pub mod export;
 pub mod fit;
 pub mod fmt;

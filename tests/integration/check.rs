@@ -439,6 +439,29 @@ fn check_applies_set_like_run() {
     assert!(github.starts_with("::error title=E0301::"), "{github}");
 }
 
+/// `pipesim explain CODE`: the description, an example scenario and what check says of it;
+/// `check` points there.
+#[test]
+fn explain_shows_a_code_with_an_example() {
+    let (code, stdout, stderr) = pipesim(&["explain", "w0601"]);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!(stdout);
+    let (code, list, _) = pipesim(&["explain"]);
+    assert_eq!(code, 0);
+    assert!(list.lines().any(|l| l.starts_with("E0304  ")), "{list}");
+    let (code, _, stderr) = pipesim(&["explain", "E0999"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("`E0999` is not a pipesim diagnostic code"),
+        "{stderr}"
+    );
+    let (_, _, stderr) = pipesim(&[
+        "check",
+        "tests/fixtures/check/err/E0304_minutes_written_m.pipesim",
+    ]);
+    assert!(stderr.contains("try `pipesim explain E0304`"), "{stderr}");
+}
+
 #[test]
 fn check_exits_0_for_a_clean_scenario() {
     let (code, stdout, stderr) =

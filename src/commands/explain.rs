@@ -1,0 +1,369 @@
+//! `pipesim explain [CODE]`: what a diagnostic code means, with a scenario that makes the
+//! mistake and what `check` says of it (checked live, so the example is always current).
+//! Without a code, every code with its one-line description.
+//!
+//! The examples are the invalid corpus of the tests (`tests/fixtures/*/err/`), one per code,
+//! except for codes whose mistake needs a file beside the scenario (a CSV, an imported module
+//! or bytes that are not UTF-8); a test checks that each example still makes its code.
+
+use crate::cli::{Exit, ExplainArgs};
+use crate::diagnostic::{self, Style};
+use crate::frontend;
+use std::io::IsTerminal;
+
+/// One scenario per code that makes that mistake, for codes whose mistake is in the file
+/// alone.
+pub const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "E0001",
+        include_str!("../../tests/fixtures/syntax/err/e0001_attribute_after_early_brace.pipesim"),
+    ),
+    (
+        "E0002",
+        include_str!("../../tests/fixtures/syntax/err/e0002_unterminated_string.pipesim"),
+    ),
+    (
+        "E0003",
+        include_str!("../../tests/fixtures/syntax/err/e0003_unterminated_comment.pipesim"),
+    ),
+    (
+        "E0004",
+        include_str!("../../tests/fixtures/syntax/err/e0004_missing_brace.pipesim"),
+    ),
+    (
+        "E0005",
+        include_str!("../../tests/fixtures/syntax/err/e0005_nesting_too_deep.pipesim"),
+    ),
+    (
+        "E0006",
+        include_str!("../../tests/fixtures/syntax/err/e0006_number_out_of_range.pipesim"),
+    ),
+    (
+        "E0007",
+        include_str!("../../tests/fixtures/syntax/err/e0007_value_after_value.pipesim"),
+    ),
+    (
+        "E0008",
+        include_str!("../../tests/fixtures/syntax/err/e0008_unknown_escape.pipesim"),
+    ),
+    (
+        "E0009",
+        include_str!("../../tests/fixtures/syntax/err/e0009_brace_before_parenthesis.pipesim"),
+    ),
+    (
+        "E0101",
+        include_str!("../../tests/fixtures/check/err/E0101_import_missing_file.pipesim"),
+    ),
+    (
+        "E0103",
+        include_str!("../../tests/fixtures/check/err/E0103_unknown_std_module.pipesim"),
+    ),
+    (
+        "E0201",
+        include_str!("../../tests/fixtures/check/err/E0201_duplicate_declaration.pipesim"),
+    ),
+    (
+        "E0202",
+        include_str!("../../tests/fixtures/check/err/E0202_misspelt_data_set.pipesim"),
+    ),
+    (
+        "E0203",
+        include_str!("../../tests/fixtures/check/err/E0203_missing_name.pipesim"),
+    ),
+    (
+        "E0204",
+        include_str!("../../tests/fixtures/check/err/E0204_used_before_defined.pipesim"),
+    ),
+    (
+        "E0205",
+        include_str!("../../tests/fixtures/check/err/E0205_two_scenarios.pipesim"),
+    ),
+    (
+        "E0206",
+        include_str!("../../tests/fixtures/check/err/E0206_unknown_attribute.pipesim"),
+    ),
+    (
+        "E0207",
+        include_str!("../../tests/fixtures/check/err/E0207_duplicate_attribute.pipesim"),
+    ),
+    (
+        "E0208",
+        include_str!("../../tests/fixtures/check/err/E0208_pool_without_capacity.pipesim"),
+    ),
+    (
+        "E0209",
+        include_str!("../../tests/fixtures/check/err/E0209_autoscale_on_link.pipesim"),
+    ),
+    (
+        "E0210",
+        include_str!("../../tests/fixtures/check/err/E0210_backfill_with_fair_share.pipesim"),
+    ),
+    (
+        "E0211",
+        include_str!("../../tests/fixtures/check/err/E0211_not_a_value.pipesim"),
+    ),
+    (
+        "E0301",
+        include_str!("../../tests/fixtures/check/err/E0301_duration_given_a_size.pipesim"),
+    ),
+    (
+        "E0302",
+        include_str!("../../tests/fixtures/check/err/E0302_dimension_mismatch.pipesim"),
+    ),
+    (
+        "E0303",
+        include_str!("../../tests/fixtures/check/err/E0303_bad_operand.pipesim"),
+    ),
+    (
+        "E0304",
+        include_str!("../../tests/fixtures/check/err/E0304_minutes_written_m.pipesim"),
+    ),
+    (
+        "E0305",
+        include_str!("../../tests/fixtures/check/err/E0305_unknown_function.pipesim"),
+    ),
+    (
+        "E0306",
+        include_str!("../../tests/fixtures/check/err/E0306_bad_arguments.pipesim"),
+    ),
+    (
+        "E0307",
+        include_str!("../../tests/fixtures/check/err/E0307_branch_mismatch.pipesim"),
+    ),
+    (
+        "E0308",
+        include_str!("../../tests/fixtures/check/err/E0308_not_constant.pipesim"),
+    ),
+    (
+        "E0309",
+        include_str!("../../tests/fixtures/check/err/E0309_out_of_range.pipesim"),
+    ),
+    (
+        "E0310",
+        include_str!("../../tests/fixtures/check/err/E0310_bad_date_time.pipesim"),
+    ),
+    (
+        "E0311",
+        include_str!("../../tests/fixtures/check/err/E0311_sweep_of_unknown_policy.pipesim"),
+    ),
+    (
+        "E0401",
+        include_str!("../../tests/fixtures/check/err/E0401_non_exhaustive_match.pipesim"),
+    ),
+    (
+        "E0402",
+        include_str!("../../tests/fixtures/check/err/E0402_match_not_label.pipesim"),
+    ),
+    (
+        "E0403",
+        include_str!("../../tests/fixtures/check/err/E0403_bad_choice_weight.pipesim"),
+    ),
+    (
+        "E0404",
+        include_str!("../../tests/fixtures/check/err/E0404_duplicate_choice_key.pipesim"),
+    ),
+    (
+        "E0405",
+        include_str!("../../tests/fixtures/check/err/E0405_bad_choice_key.pipesim"),
+    ),
+    (
+        "E0501",
+        include_str!("../../tests/fixtures/check/err/E0501_unknown_parameter.pipesim"),
+    ),
+    (
+        "E0502",
+        include_str!("../../tests/fixtures/check/err/E0502_missing_parameter.pipesim"),
+    ),
+    (
+        "E0503",
+        include_str!("../../tests/fixtures/check/err/E0503_positional_parameter.pipesim"),
+    ),
+    (
+        "E0504",
+        include_str!("../../tests/fixtures/check/err/E0504_conflicting_parameters.pipesim"),
+    ),
+    (
+        "E0505",
+        include_str!("../../tests/fixtures/check/err/E0505_invalid_parameter.pipesim"),
+    ),
+    (
+        "E0506",
+        include_str!("../../tests/fixtures/check/err/E0506_duplicate_parameter.pipesim"),
+    ),
+    (
+        "E0507",
+        include_str!("../../tests/fixtures/check/err/E0507_empirical_missing_file.pipesim"),
+    ),
+    (
+        "E0601",
+        include_str!("../../tests/fixtures/check/err/E0601_duplicate_step.pipesim"),
+    ),
+    (
+        "E0602",
+        include_str!("../../tests/fixtures/check/err/E0602_unknown_step.pipesim"),
+    ),
+    (
+        "E0603",
+        include_str!("../../tests/fixtures/check/err/E0603_step_cycle.pipesim"),
+    ),
+    (
+        "E0701",
+        include_str!("../../tests/fixtures/check/err/E0701_profile_shape.pipesim"),
+    ),
+    (
+        "E0702",
+        include_str!("../../tests/fixtures/check/err/E0702_profile_value.pipesim"),
+    ),
+    (
+        "E0703",
+        include_str!("../../tests/fixtures/check/err/E0703_arrival_source.pipesim"),
+    ),
+    (
+        "E0801",
+        include_str!("../../tests/fixtures/check/err/E0801_unknown_sweep_path.pipesim"),
+    ),
+    (
+        "E0802",
+        include_str!("../../tests/fixtures/check/err/E0802_sweep_of_an_expression.pipesim"),
+    ),
+    (
+        "E0803",
+        include_str!("../../tests/fixtures/check/err/E0803_empty_sweep.pipesim"),
+    ),
+    (
+        "E0804",
+        include_str!("../../tests/fixtures/check/err/E0804_unknown_metric.pipesim"),
+    ),
+    (
+        "E0901",
+        include_str!("../../tests/fixtures/check/err/E0901_unknown_model_property.pipesim"),
+    ),
+    (
+        "W0401",
+        include_str!("../../tests/fixtures/check/err/W0401_unreachable_arm.pipesim"),
+    ),
+    (
+        "W0402",
+        include_str!("../../tests/fixtures/check/err/W0402_label_never_equal.pipesim"),
+    ),
+    (
+        "W0501",
+        include_str!("../../tests/fixtures/check/err/W0501_negative_samples.pipesim"),
+    ),
+    (
+        "W0601",
+        include_str!("../../tests/fixtures/check/err/W0601_units_over_pool.pipesim"),
+    ),
+    (
+        "W0602",
+        include_str!("../../tests/fixtures/check/err/W0602_estimate_unused.pipesim"),
+    ),
+    (
+        "W0702",
+        include_str!("../../tests/fixtures/check/err/W0702_arrivals_after_horizon.pipesim"),
+    ),
+];
+
+/// Every code of the language with its description: syntax, loading and analysis.
+pub fn all_codes() -> impl Iterator<Item = (&'static str, &'static str)> {
+    crate::syntax::CODES
+        .iter()
+        .chain(crate::analysis::codes::CODES)
+        .copied()
+}
+
+pub fn main(args: &ExplainArgs) -> Exit {
+    let Some(code) = &args.code else {
+        for (code, description) in all_codes() {
+            println!("{code}  {description}");
+        }
+        return Exit::Success;
+    };
+    let wanted = code.trim().to_uppercase();
+    let Some((code, description)) = all_codes().find(|(c, _)| *c == wanted) else {
+        let hint = diagnostic::suggest(&wanted, all_codes().map(|(c, _)| c))
+            .map(|c| format!("; did you mean {c}?"))
+            .unwrap_or_default();
+        return super::fail(format!(
+            "`{code}` is not a pipesim diagnostic code{hint} (`pipesim explain` lists them all)"
+        ));
+    };
+    print!("{}", explanation(code, description, style()));
+    Exit::Success
+}
+
+fn style() -> Style {
+    if std::io::stdout().is_terminal() {
+        Style::Fancy
+    } else {
+        Style::Plain
+    }
+}
+
+/// The text `pipesim explain CODE` prints.
+pub fn explanation(code: &str, description: &str, style: Style) -> String {
+    let severity = if code.starts_with('W') {
+        "warning"
+    } else {
+        "error"
+    };
+    let mut text = format!("{code} ({severity}): {description}.\n");
+    match EXAMPLES.iter().find(|(c, _)| *c == code) {
+        Some((_, example)) => {
+            text += "\nFor example, this scenario:\n\n";
+            for line in example.lines() {
+                if line.is_empty() {
+                    text += "\n";
+                } else {
+                    text += &format!("    {line}\n");
+                }
+            }
+            text += "\nmakes `pipesim check` say:\n\n";
+            let checked = check_example(example);
+            text += &diagnostic::render(&checked.sources, &checked.diagnostics().0, style, 100);
+        }
+        None if code == crate::syntax::codes::BAD_OVERRIDE => {
+            text += "\nThe mistake is made on the command line, in `--set PATH=VALUE`, not in a file: write the attribute's path, `=`, and its value, such as `--set gpu.capacity=16`.\n";
+        }
+        None => {
+            text += "\nIts mistake involves a file beside the scenario (a CSV, an imported module, or bytes that are not UTF-8), so no example is shown here; `pipesim check` shows it in your files.\n";
+        }
+    }
+    text
+}
+
+/// `check` of an example, as a file `example.pipesim` in the current directory.
+pub fn check_example(text: &str) -> frontend::Checked {
+    frontend::check_text(
+        std::path::Path::new("example.pipesim"),
+        text.to_string(),
+        &[],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_example_makes_its_code_and_every_code_is_explained() {
+        for (code, example) in EXAMPLES {
+            let checked = check_example(example);
+            let codes: Vec<&str> = checked.diagnostics().0.iter().map(|d| d.code).collect();
+            assert!(codes.contains(code), "{code}: {codes:?}");
+        }
+        // Codes without an example are the ones whose mistake needs another file.
+        let without: Vec<&str> = all_codes()
+            .map(|(code, _)| code)
+            .filter(|code| !EXAMPLES.iter().any(|(c, _)| c == code))
+            .collect();
+        assert_eq!(
+            without,
+            ["E0010", "E0102", "E0104", "E0508", "E0704", "W0701"]
+        );
+        for (code, description) in all_codes() {
+            let text = explanation(code, description, Style::Plain);
+            assert!(text.starts_with(&format!("{code} (")), "{text}");
+        }
+    }
+}
