@@ -376,15 +376,20 @@ fn the_report_of_a_real_run_has_every_panel_of_every_point() {
     assert!(sweep.iter().any(|t| t == "gpu.capacity"), "{sweep:?}");
 }
 
-#[test]
-fn the_sweep_chart_names_its_lines_by_the_values_as_written() {
-    let text = TINY_SCENARIO.replace(
-        "sweep gpu.capacity = [1, 2]",
-        "sweep gpu.capacity = [1, 2]\n  sweep storage.bandwidth = [100MB/s, 1GB/s]",
-    );
+/// The texts of the mean wait's sweep chart in the report of a run of the tiny scenario with
+/// `sweeps` in place of its sweep line.
+fn sweep_chart_texts(sweeps: &str) -> Vec<String> {
+    let text = TINY_SCENARIO.replace("sweep gpu.capacity = [1, 2]", sweeps);
     assert_ne!(text, TINY_SCENARIO);
     let verdict = report_of_a_run(&text, &["--trace", "none"]);
-    let sweep = texts(&verdict, "sweep-pipeline-wait-mean");
+    texts(&verdict, "sweep-pipeline-wait-mean")
+}
+
+#[test]
+fn the_sweep_chart_names_its_lines_by_the_values_as_written() {
+    let sweep = sweep_chart_texts(
+        "sweep gpu.capacity = [1, 2]\n  sweep storage.bandwidth = [100MB/s, 1GB/s]",
+    );
     assert!(
         sweep.iter().any(|t| t == "storage.bandwidth = 1GB/s"),
         "{sweep:?}"
@@ -393,13 +398,7 @@ fn the_sweep_chart_names_its_lines_by_the_values_as_written() {
 
 #[test]
 fn a_sweep_over_a_quantity_is_drawn_in_the_unit_the_scenario_writes() {
-    let text = TINY_SCENARIO.replace(
-        "sweep gpu.capacity = [1, 2]",
-        "sweep storage.bandwidth = [100MB/s, 250MB/s, 1GB/s]",
-    );
-    assert_ne!(text, TINY_SCENARIO);
-    let verdict = report_of_a_run(&text, &["--trace", "none"]);
-    let sweep = texts(&verdict, "sweep-pipeline-wait-mean");
+    let sweep = sweep_chart_texts("sweep storage.bandwidth = [100MB/s, 250MB/s, 1GB/s]");
     assert!(
         sweep.iter().any(|t| t == "storage.bandwidth (MB/s)"),
         "{sweep:?}"
