@@ -86,6 +86,8 @@ pub enum RunFormat {
     Table,
     /// summary.json, alone on stdout
     Json,
+    /// summary.csv, alone on stdout
+    Csv,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

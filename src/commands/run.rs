@@ -517,6 +517,8 @@ pub fn finish_run_dir(
 fn print_summary(format: RunFormat, summary: &Summary, plan: &Plan, note: Option<&str>) {
     match format {
         RunFormat::Json => print!("{}", summary.to_text()),
+        // Written to the run directory already, so it cannot fail here.
+        RunFormat::Csv => print!("{}", summary.to_csv().unwrap_or_default()),
         RunFormat::Table => {
             let (columns, missing) = table::run_columns(summary, &plan.metrics);
             for name in missing {

@@ -1729,9 +1729,20 @@ fn set_with_a_list_sweeps_and_set_on_a_swept_path_fixes_it() {
 #[test]
 fn summary_csv_holds_the_summary_s_numbers() {
     let sandbox = Sandbox::new();
-    sandbox.ok(&["run", "tiny.pipesim", "--trace", "none", "--out", "out"]);
+    let output = sandbox.ok(&[
+        "run",
+        "tiny.pipesim",
+        "--trace",
+        "none",
+        "--out",
+        "out",
+        "--format",
+        "csv",
+    ]);
     let summary: serde_json::Value = sandbox.json("out/summary.json");
     let text = sandbox.read("out/summary.csv");
+    // `--format csv` prints it, alone on stdout.
+    assert!(output.stdout == text);
     let mut reader = csv::Reader::from_reader(text.as_slice());
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(
