@@ -2,9 +2,10 @@
 //! mistake and what `check` says of it (checked live, so the example is always current).
 //! Without a code, every code with its one-line description.
 //!
-//! The examples are the invalid corpus of the tests (`tests/fixtures/*/err/`), one per code,
-//! except for codes whose mistake needs a file beside the scenario (a CSV, an imported module
-//! or bytes that are not UTF-8); a test checks that each example still makes its code.
+//! The examples are the invalid corpus of the tests (`tests/fixtures/*/err/`), one per code;
+//! those whose mistake needs a file beside the scenario (a CSV, an imported module, bytes that
+//! are not UTF-8) carry their files and are checked in a temporary directory. A test checks
+//! that each example still makes its code.
 
 use crate::cli::{Exit, ExplainArgs};
 use crate::diagnostic::{self, Style};
@@ -264,6 +265,124 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The corpus directory of the examples that need files, from this source file.
+macro_rules! corpus {
+    ($path:literal) => {
+        concat!("../../tests/fixtures/check/err/", $path)
+    };
+}
+
+/// An example whose mistake needs files beside the scenario.
+pub struct FileExample {
+    pub code: &'static str,
+    /// The scenario's file name, and its text.
+    pub name: &'static str,
+    pub text: &'static str,
+    /// The files beside it, by their path relative to it, with their bytes.
+    pub files: &'static [(&'static str, &'static [u8])],
+}
+
+pub const FILE_EXAMPLES: &[FileExample] = &[
+    FileExample {
+        code: "E0102",
+        name: "E0102_import_not_utf8.pipesim",
+        text: include_str!(corpus!("E0102_import_not_utf8.pipesim")),
+        files: &[(
+            "support/latin1.pipesim",
+            include_bytes!(corpus!("support/latin1.pipesim")),
+        )],
+    },
+    FileExample {
+        code: "E0104",
+        name: "E0104_import_cycle.pipesim",
+        text: include_str!(corpus!("E0104_import_cycle.pipesim")),
+        files: &[(
+            "support/cycle_back.pipesim",
+            include_bytes!(corpus!("support/cycle_back.pipesim")),
+        )],
+    },
+    FileExample {
+        code: "E0508",
+        name: "E0508_empirical_non_numeric.pipesim",
+        text: include_str!(corpus!("E0508_empirical_non_numeric.pipesim")),
+        files: &[(
+            "support/durations.csv",
+            include_bytes!(corpus!("support/durations.csv")),
+        )],
+    },
+    FileExample {
+        code: "E0704",
+        name: "E0704_trace_outside_horizon.pipesim",
+        text: include_str!(corpus!("E0704_trace_outside_horizon.pipesim")),
+        files: &[(
+            "support/jobs_2017.csv",
+            include_bytes!(corpus!("support/jobs_2017.csv")),
+        )],
+    },
+    FileExample {
+        code: "W0701",
+        name: "W0701_trace_rows_dropped.pipesim",
+        text: include_str!(corpus!("W0701_trace_rows_dropped.pipesim")),
+        files: &[(
+            "support/jobs_2019.csv",
+            include_bytes!(corpus!("support/jobs_2019.csv")),
+        )],
+    },
+];
+
+impl FileExample {
+    /// Writes the example and its files into `dir` and checks it there.
+    pub fn check_in(&self, dir: &std::path::Path) -> Result<frontend::Checked, String> {
+        let write = |path: &str, bytes: &[u8]| {
+            let path = dir.join(path);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+            }
+            std::fs::write(&path, bytes)
+                .map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+        };
+        write(self.name, self.text.as_bytes())?;
+        for (path, bytes) in self.files {
+            write(path, bytes)?;
+        }
+        Ok(frontend::check_file(&dir.join(self.name), &[]))
+    }
+
+    /// `check`'s report of the example, checked in a temporary directory; paths are shown
+    /// relative to it, as if the user had checked it there (file names and the texts of the
+    /// diagnostics are rewritten before rendering, so lines wrap as they would).
+    pub fn report(&self, style: Style) -> Result<String, String> {
+        let dir = tempfile::tempdir().map_err(|e| format!("cannot create a directory: {e}"))?;
+        let checked = self.check_in(dir.path())?;
+        let prefix = format!("{}/", dir.path().display());
+        let relative = |text: &str| text.replace(&prefix, "");
+        let mut sources = crate::source::SourceMap::new();
+        for (_, file) in checked.sources.files() {
+            sources.add(relative(&file.name), file.origin.clone(), file.text.clone());
+        }
+        let diagnostics: Vec<diagnostic::Diagnostic> = checked
+            .diagnostics()
+            .0
+            .iter()
+            .map(|d| diagnostic::Diagnostic {
+                message: relative(&d.message),
+                help: d.help.as_deref().map(relative),
+                labels: d
+                    .labels
+                    .iter()
+                    .map(|l| diagnostic::Label {
+                        text: relative(&l.text),
+                        ..l.clone()
+                    })
+                    .collect(),
+                ..d.clone()
+            })
+            .collect();
+        Ok(diagnostic::render(&sources, &diagnostics, style, 100))
+    }
+}
+
 /// Every code of the language with its description: syntax, loading and analysis.
 pub fn all_codes() -> impl Iterator<Item = (&'static str, &'static str)> {
     crate::syntax::CODES
@@ -308,28 +427,53 @@ pub fn explanation(code: &str, description: &str, style: Style) -> String {
         "error"
     };
     let mut text = format!("{code} ({severity}): {description}.\n");
-    match EXAMPLES.iter().find(|(c, _)| *c == code) {
-        Some((_, example)) => {
-            text += "\nFor example, this scenario:\n\n";
-            for line in example.lines() {
-                if line.is_empty() {
-                    text += "\n";
-                } else {
-                    text += &format!("    {line}\n");
+    if let Some((_, example)) = EXAMPLES.iter().find(|(c, _)| *c == code) {
+        text += "\nFor example, this scenario:\n\n";
+        text += &indented(example);
+        text += "\nmakes `pipesim check` say:\n\n";
+        let checked = check_example(example);
+        text += &diagnostic::render(&checked.sources, &checked.diagnostics().0, style, 100);
+    } else if let Some(example) = FILE_EXAMPLES.iter().find(|e| e.code == code) {
+        text += &format!("\nFor example, this scenario, `{}`:\n\n", example.name);
+        text += &indented(example.text);
+        for (path, bytes) in example.files {
+            match std::str::from_utf8(bytes) {
+                Ok(file) => {
+                    text += &format!("\nwith `{path}` beside it:\n\n");
+                    text += &indented(file);
+                }
+                Err(_) => {
+                    text += &format!(
+                        "\nwith `{path}` beside it, {} bytes that are not UTF-8,\n",
+                        bytes.len()
+                    );
                 }
             }
-            text += "\nmakes `pipesim check` say:\n\n";
-            let checked = check_example(example);
-            text += &diagnostic::render(&checked.sources, &checked.diagnostics().0, style, 100);
         }
-        None if code == crate::syntax::codes::BAD_OVERRIDE => {
-            text += "\nThe mistake is made on the command line, in `--set PATH=VALUE`, not in a file: write the attribute's path, `=`, and its value, such as `--set gpu.capacity=16`.\n";
+        text += "\nmakes `pipesim check` say:\n\n";
+        match example.report(style) {
+            Ok(report) => text += &report,
+            Err(message) => {
+                text += &format!("(the example could not be checked here: {message})\n")
+            }
         }
-        None => {
-            text += "\nIts mistake involves a file beside the scenario (a CSV, an imported module, or bytes that are not UTF-8), so no example is shown here; `pipesim check` shows it in your files.\n";
-        }
+    } else {
+        text += "\nThe mistake is made on the command line, in `--set PATH=VALUE`, not in a file: write the attribute's path, `=`, and its value, such as `--set gpu.capacity=16`.\n";
     }
     text
+}
+
+/// `text` indented by four spaces (blank lines left empty).
+fn indented(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            if line.is_empty() {
+                "\n".to_string()
+            } else {
+                format!("    {line}\n")
+            }
+        })
+        .collect()
 }
 
 /// `check` of an example, as a file `example.pipesim` in the current directory.
@@ -352,15 +496,22 @@ mod tests {
             let codes: Vec<&str> = checked.diagnostics().0.iter().map(|d| d.code).collect();
             assert!(codes.contains(code), "{code}: {codes:?}");
         }
-        // Codes without an example are the ones whose mistake needs another file.
+        for example in FILE_EXAMPLES {
+            let dir = tempfile::tempdir().unwrap();
+            let checked = example.check_in(dir.path()).unwrap();
+            let codes: Vec<&str> = checked.diagnostics().0.iter().map(|d| d.code).collect();
+            assert!(codes.contains(&example.code), "{}: {codes:?}", example.code);
+        }
+        // The one code without an example is about the command line.
         let without: Vec<&str> = all_codes()
             .map(|(code, _)| code)
-            .filter(|code| !EXAMPLES.iter().any(|(c, _)| c == code))
+            .filter(|code| {
+                !EXAMPLES.iter().any(|(c, _)| c == code)
+                    && !FILE_EXAMPLES.iter().any(|e| e.code == *code)
+            })
             .collect();
-        assert_eq!(
-            without,
-            ["E0010", "E0102", "E0104", "E0508", "E0704", "W0701"]
-        );
+        assert_eq!(without, ["E0010"]);
+
         for (code, description) in all_codes() {
             let text = explanation(code, description, Style::Plain);
             assert!(text.starts_with(&format!("{code} (")), "{text}");

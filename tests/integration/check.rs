@@ -446,6 +446,19 @@ fn explain_shows_a_code_with_an_example() {
     let (code, stdout, stderr) = pipesim(&["explain", "w0601"]);
     assert_eq!(code, 0, "{stderr}");
     insta::assert_snapshot!(stdout);
+    // An example that needs a file beside it shows the file, and paths relative to it.
+    let (code, stdout, stderr) = pipesim(&["explain", "E0104"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("with `support/cycle_back.pipesim` beside it"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("[support/cycle_back.pipesim:2:8]"),
+        "{stdout}"
+    );
+    let temp = std::env::temp_dir().display().to_string();
+    assert!(!stdout.contains(&temp), "{stdout}");
     let (code, list, _) = pipesim(&["explain"]);
     assert_eq!(code, 0);
     assert!(list.lines().any(|l| l.starts_with("E0304  ")), "{list}");
