@@ -3319,6 +3319,9 @@ impl<'a> Analyzer<'a> {
     /// others, and `--set PATH=VALUE` on a swept PATH runs that value alone, without the
     /// sweep. The command line is the user's latest word.
     fn sweeps_with_command_line(&mut self, mut sweeps: Vec<ast::Sweep>) -> Vec<SweepAxis> {
+        // What `run` reports as replaced: the experiment's own sweeps, each once (a second
+        // `--set` list of one path replaces the first, which was no sweep of the experiment's).
+        let written: Vec<String> = sweeps.iter().map(|s| s.path.dotted()).collect();
         let fixed: Vec<String> = self
             .overrides
             .iter()
@@ -3351,7 +3354,9 @@ impl<'a> Analyzer<'a> {
             match sweeps.iter().position(|s| s.path.dotted() == o.path) {
                 Some(place) => {
                     sweeps[place] = sweep;
-                    self.replaced_sweeps.push(o.path);
+                    if written.contains(&o.path) && !self.replaced_sweeps.contains(&o.path) {
+                        self.replaced_sweeps.push(o.path);
+                    }
                 }
                 None => sweeps.push(sweep),
             }

@@ -282,52 +282,44 @@ pub struct FileExample {
     pub files: &'static [(&'static str, &'static [u8])],
 }
 
+/// A corpus file and the one file beside it that its mistake needs.
+macro_rules! file_example {
+    ($code:literal, $name:literal, $beside:literal) => {
+        FileExample {
+            code: $code,
+            name: $name,
+            text: include_str!(corpus!($name)),
+            files: &[($beside, include_bytes!(corpus!($beside)))],
+        }
+    };
+}
+
 pub const FILE_EXAMPLES: &[FileExample] = &[
-    FileExample {
-        code: "E0102",
-        name: "E0102_import_not_utf8.pipesim",
-        text: include_str!(corpus!("E0102_import_not_utf8.pipesim")),
-        files: &[(
-            "support/latin1.pipesim",
-            include_bytes!(corpus!("support/latin1.pipesim")),
-        )],
-    },
-    FileExample {
-        code: "E0104",
-        name: "E0104_import_cycle.pipesim",
-        text: include_str!(corpus!("E0104_import_cycle.pipesim")),
-        files: &[(
-            "support/cycle_back.pipesim",
-            include_bytes!(corpus!("support/cycle_back.pipesim")),
-        )],
-    },
-    FileExample {
-        code: "E0508",
-        name: "E0508_empirical_non_numeric.pipesim",
-        text: include_str!(corpus!("E0508_empirical_non_numeric.pipesim")),
-        files: &[(
-            "support/durations.csv",
-            include_bytes!(corpus!("support/durations.csv")),
-        )],
-    },
-    FileExample {
-        code: "E0704",
-        name: "E0704_trace_outside_horizon.pipesim",
-        text: include_str!(corpus!("E0704_trace_outside_horizon.pipesim")),
-        files: &[(
-            "support/jobs_2017.csv",
-            include_bytes!(corpus!("support/jobs_2017.csv")),
-        )],
-    },
-    FileExample {
-        code: "W0701",
-        name: "W0701_trace_rows_dropped.pipesim",
-        text: include_str!(corpus!("W0701_trace_rows_dropped.pipesim")),
-        files: &[(
-            "support/jobs_2019.csv",
-            include_bytes!(corpus!("support/jobs_2019.csv")),
-        )],
-    },
+    file_example!(
+        "E0102",
+        "E0102_import_not_utf8.pipesim",
+        "support/latin1.pipesim"
+    ),
+    file_example!(
+        "E0104",
+        "E0104_import_cycle.pipesim",
+        "support/cycle_back.pipesim"
+    ),
+    file_example!(
+        "E0508",
+        "E0508_empirical_non_numeric.pipesim",
+        "support/durations.csv"
+    ),
+    file_example!(
+        "E0704",
+        "E0704_trace_outside_horizon.pipesim",
+        "support/jobs_2017.csv"
+    ),
+    file_example!(
+        "W0701",
+        "W0701_trace_rows_dropped.pipesim",
+        "support/jobs_2019.csv"
+    ),
 ];
 
 impl FileExample {
