@@ -16,6 +16,7 @@ pub mod interrupt;
 pub mod ir;
 pub mod loader;
 pub mod lsp;
+pub mod math;
 pub mod output;
 pub mod precision;
 pub mod sim;

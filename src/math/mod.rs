@@ -1,0 +1,230 @@
+//! pipesim's own elementary functions: `ln`, `ln_1p`, `exp` and `pow`, the same bits on every
+//! platform.
+//!
+//! The contract promises byte-identical results for the same file, seed and version. Rust's
+//! `f64::ln` and friends call the platform's C library, whose last bits differ between glibc,
+//! macOS and musl, and between glibc's variants for CPUs with and without FMA; a sampled
+//! duration that differs in its last bit can reorder two events and change a run. These
+//! functions use only IEEE basic arithmetic (correctly rounded everywhere), never a fused
+//! multiply-add (Rust does not contract `a * b + c`), and tables computed once in exact
+//! arithmetic by `scripts/math_tables.py` and stored as literals. Clippy's
+//! `disallowed-methods` (clippy.toml) keeps the platform's functions out of the simulation.
+//!
+//! The methods are the classical table-driven ones (Tang 1989, 1990), as in glibc and musl,
+//! written for operations without FMA:
+//! - `ln`: x = 2^k z with z in [0.6875, 1.375); z's subinterval gives c, with 1/c a double,
+//!   so r = (z - c) / c is computed with one rounding; ln x = k ln 2 + ln c + ln(1 + r), the
+//!   last by a polynomial. Error below 0.52 ulp in tests against 60-digit arithmetic.
+//! - `exp`: x = (128 m + j) ln 2 / 128 + r, e^x = 2^m 2^(j/128) e^r. Error below 0.51 ulp.
+//! - `pow`: exp(y ln x) with ln x in double-double and the product split exactly (Dekker).
+//!   Within a few ulp for huge results, within one for moderate ones.
+//!
+//! They are about as fast as glibc's: no division, and inlined where they are called.
+
+pub(crate) mod tables;
+
+use tables::*;
+
+/// ln(1 + r) - r for |r| <= 2^-7, by its Taylor series to r^9 (truncation below 2^-66
+/// relative), in an order that shortens the chain of dependent operations.
+#[inline(always)]
+fn ln_1p_minus_identity(r: f64) -> f64 {
+    const C2: f64 = -1.0 / 2.0;
+    const C3: f64 = 1.0 / 3.0;
+    const C4: f64 = -1.0 / 4.0;
+    const C5: f64 = 1.0 / 5.0;
+    const C6: f64 = -1.0 / 6.0;
+    const C7: f64 = 1.0 / 7.0;
+    const C8: f64 = -1.0 / 8.0;
+    const C9: f64 = 1.0 / 9.0;
+    let r2 = r * r;
+    let r4 = r2 * r2;
+    let low = (C2 + r * C3) + r2 * (C4 + r * C5);
+    let high = (C6 + r * C7) + r2 * (C8 + r * C9);
+    r2 * (low + r4 * high)
+}
+
+/// ln x as hi + lo (|lo| below an ulp of hi), for finite positive x; `None` otherwise.
+#[inline(always)]
+fn ln_parts(x: f64) -> Option<(f64, f64)> {
+    let mut ix = x.to_bits();
+    if ix.wrapping_sub(0x0010_0000_0000_0000) >= 0x7FE0_0000_0000_0000 {
+        // Not a positive normal number (NaN fails every comparison).
+        if x.is_nan() || x <= 0.0 || x == f64::INFINITY {
+            return None;
+        }
+        // Subnormal: scale into the normal range, and take 52 from the exponent.
+        ix = (x * 4_503_599_627_370_496.0)
+            .to_bits()
+            .wrapping_sub(52 << 52);
+    }
+    let offset = ix.wrapping_sub(LN_OFF);
+    let i = ((offset >> 45) & 127) as usize;
+    let k = (offset as i64) >> 52;
+    let z = f64::from_bits(ix.wrapping_sub(offset & (0xFFF << 52)));
+    let [invc, invc_hi, invc_lo, chi, clo, logc_hi, logc_lo] = LN_TABLE[i];
+    // r = (z - c) / c with c = chi + clo = 1/invc exactly: z - chi is exact (Sterbenz), and
+    // the errors of the two roundings left are kept in r_lo (Fast2Sum and Dekker's product).
+    // Without them ln would be off by up to 0.73 ulp just above 1, where the result is
+    // about as small as r.
+    let z_minus_chi = z - chi;
+    let d = z_minus_chi - clo;
+    let d_err = (z_minus_chi - d) - clo;
+    let r = d * invc;
+    let (d_hi, d_lo) = split(d);
+    let r_err = (((d_hi * invc_hi - r) + d_hi * invc_lo) + d_lo * invc_hi) + d_lo * invc_lo;
+    let r_lo = r_err + d_err * invc;
+    let kd = k as f64;
+    // Exact: k ln2_hi and logc_hi are multiples of 2^-43 below 2^10 in size.
+    let w = kd * LN2_HI + logc_hi;
+    // |w| >= |r| whenever w is not zero (the subintervals beside 1 have c = 1), so this
+    // sum's error is exact.
+    let hi = w + r;
+    let lo = (((w - hi) + r) + r_lo) + (kd * LN2_LO + logc_lo) + ln_1p_minus_identity(r);
+    Some((hi, lo))
+}
+
+/// The natural logarithm: NaN below zero, -inf at zero.
+#[inline]
+pub fn ln(x: f64) -> f64 {
+    match ln_parts(x) {
+        Some((hi, lo)) => hi + lo,
+        None if x == 0.0 => f64::NEG_INFINITY,
+        None if x == f64::INFINITY => x,
+        None => f64::NAN,
+    }
+}
+
+/// ln(1 + x), accurate for x near zero: NaN below -1, -inf at -1.
+#[inline]
+pub fn ln_1p(x: f64) -> f64 {
+    if x.abs() <= 0.0078125 {
+        return x + ln_1p_minus_identity(x);
+    }
+    let u = 1.0 + x;
+    let Some((hi, lo)) = ln_parts(u) else {
+        return ln(u);
+    };
+    // 1 + x rounded to u; c is the rounding error, exactly (fdlibm's correction), and
+    // ln(1 + x) = ln(u) + c / u to well below an ulp.
+    let c = if x >= 9_007_199_254_740_992.0 {
+        0.0
+    } else if u > 2.0 {
+        1.0 - (u - x)
+    } else {
+        x - (u - 1.0)
+    };
+    hi + (lo + c / u)
+}
+
+/// 0x1.8p52: adding it rounds a double below 2^51 to an integer, kept in the low bits.
+const ROUND_SHIFT: f64 = 6_755_399_441_055_744.0;
+
+/// e^(x + tail) for a small tail (|tail| below an ulp of x).
+#[inline(always)]
+fn exp_with_tail(x: f64, tail: f64) -> f64 {
+    if x.is_nan() || x.abs() >= 708.0 {
+        if x.is_nan() {
+            return x;
+        }
+        if x > 709.782_712_893_384 {
+            return f64::INFINITY;
+        }
+        if x < -745.133_219_101_941_2 {
+            return 0.0;
+        }
+    }
+    let kd = x * EXP_INV_LN2_N + ROUND_SHIFT;
+    let k = kd.to_bits().wrapping_sub(ROUND_SHIFT.to_bits()) as i64;
+    let kd = kd - ROUND_SHIFT;
+    // kd * EXP_LN2_N_HI is exact (35 bits times at most 18), and so is x minus it (Sterbenz).
+    let r = ((x - kd * EXP_LN2_N_HI) - kd * EXP_LN2_N_LO) + tail;
+    // e^r - 1 by its Taylor series to r^6 (|r| <= 0.0028: truncation below 2^-60).
+    let r2 = r * r;
+    let p = r + r2
+        * ((0.5 + r * (1.0 / 6.0)) + r2 * ((1.0 / 24.0 + r * (1.0 / 120.0)) + r2 * (1.0 / 720.0)));
+    let [t_hi, t_lo] = EXP_TABLE[(k & 127) as usize];
+    let y = t_hi + (t_lo + t_hi * p);
+    scale_by_power_of_two(y, k >> 7)
+}
+
+/// y * 2^e, exactly while the result is normal, rounded once when it is subnormal.
+#[inline(always)]
+fn scale_by_power_of_two(y: f64, e: i64) -> f64 {
+    let power = |e: i64| f64::from_bits(((e + 1023) as u64) << 52);
+    if (-1000..=1000).contains(&e) {
+        y * power(e)
+    } else if e > 0 {
+        y * power(e - 1000) * power(1000)
+    } else {
+        y * power(e + 1000) * power(-1000)
+    }
+}
+
+/// e^x: +inf above ln(f64::MAX), 0 far below the smallest subnormal's logarithm.
+#[inline]
+pub fn exp(x: f64) -> f64 {
+    exp_with_tail(x, 0.0)
+}
+
+/// (hi, lo) with hi + lo = a exactly, each half with at most 26 significant bits (Veltkamp).
+#[inline(always)]
+fn split(a: f64) -> (f64, f64) {
+    let c = 134_217_729.0 * a;
+    let hi = c - (c - a);
+    (hi, a - hi)
+}
+
+/// x^y, with the special cases of C99's `pow` (Annex F).
+pub fn pow(x: f64, y: f64) -> f64 {
+    if y == 0.0 || x == 1.0 {
+        return 1.0;
+    }
+    if x.is_nan() || y.is_nan() {
+        return f64::NAN;
+    }
+    let y_is_integer = y == y.trunc();
+    let y_is_odd =
+        y_is_integer && y.abs() < 9_007_199_254_740_992.0 && (y * 0.5).trunc() != y * 0.5;
+    if x.is_sign_negative() {
+        if x == 0.0 {
+            // -0: the sign survives odd integer powers.
+            let magnitude = pow(0.0, y);
+            return if y_is_odd { -magnitude } else { magnitude };
+        }
+        if !y_is_integer && x.is_finite() {
+            return f64::NAN;
+        }
+        let magnitude = pow(-x, y);
+        return if y_is_odd { -magnitude } else { magnitude };
+    }
+    if x == 0.0 {
+        return if y > 0.0 { 0.0 } else { f64::INFINITY };
+    }
+    if x == f64::INFINITY {
+        return if y > 0.0 { f64::INFINITY } else { 0.0 };
+    }
+    if y.is_infinite() || y.abs() > 1e300 {
+        // |ln x| is at least 2^-53 for any double x other than 1: the result over/underflows.
+        return if (x > 1.0) == (y > 0.0) {
+            f64::INFINITY
+        } else {
+            0.0
+        };
+    }
+    let Some((l_hi, l_lo)) = ln_parts(x) else {
+        return f64::NAN;
+    };
+    // y * l_hi as p + e exactly (Dekker's product), then the rest of y * ln x.
+    let p = y * l_hi;
+    if p.is_infinite() {
+        return if p > 0.0 { f64::INFINITY } else { 0.0 };
+    }
+    let (y_hi, y_lo) = split(y);
+    let (l_hi_hi, l_hi_lo) = split(l_hi);
+    let e = (((y_hi * l_hi_hi - p) + y_hi * l_hi_lo) + y_lo * l_hi_hi) + y_lo * l_hi_lo;
+    exp_with_tail(p, e + y * l_lo)
+}
+
+#[cfg(test)]
+mod tests;
