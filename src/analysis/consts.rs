@@ -76,8 +76,8 @@ pub fn const_value(e: &Expr) -> Option<Value> {
                 Func::Abs => first.abs(),
                 Func::Clamp => first.max(*values.get(1)?).min(*values.get(2)?),
                 Func::Sqrt if first >= 0.0 => first.sqrt(),
-                Func::Ln if first > 0.0 => first.ln(),
-                Func::Exp => first.exp(),
+                Func::Ln if first > 0.0 => crate::math::ln(first),
+                Func::Exp => crate::math::exp(first),
                 _ => return None,
             };
             Value::Num(v)

@@ -740,7 +740,7 @@ fn reciprocal(e: Expr) -> Expr {
 
 fn ln(e: Expr) -> Expr {
     match const_num(&e) {
-        Some(v) if v > 0.0 => consts::num(v.ln()),
+        Some(v) if v > 0.0 => consts::num(crate::math::ln(v)),
         _ => Expr::Func(Func::Ln, vec![e]),
     }
 }

@@ -11,10 +11,11 @@
 //! see an instance's variables (never a monitor's model view).
 
 use crate::ir::{BinaryOp, Distribution, Expr, LabelId, Value, VarRef};
+use crate::math::{exp, ln};
 use crate::sim::eval::{self, Context};
 use crate::sim::rng::Stream;
+use crate::sim::sample::standard_normal;
 use rand::Rng;
-use rand_distr::StandardNormal;
 
 /// A numeric expression (the counterpart of [`eval::num`]).
 #[derive(Clone, Debug)]
@@ -219,10 +220,10 @@ impl Num {
         match self {
             Num::Const(x) => *x,
             Num::Affine { c, slot, k } => c + var_number(vars, *slot) * k,
-            Num::ExponentialConst(mean) => mean * -(1.0 - rng.random::<f64>()).ln(),
+            Num::ExponentialConst(mean) => mean * -ln(1.0 - rng.random::<f64>()),
             Num::LogNormalConst(mu, sigma) => {
-                let z: f64 = rng.sample(StandardNormal);
-                (mu + sigma * z).exp()
+                let z = standard_normal(rng);
+                exp(mu + sigma * z)
             }
             _ => self.eval_other(vars, rng),
         }
@@ -248,13 +249,13 @@ impl Num {
             }
             Num::Exponential(mean) => {
                 let mean = mean.eval(vars, rng);
-                mean * -(1.0 - rng.random::<f64>()).ln()
+                mean * -ln(1.0 - rng.random::<f64>())
             }
             Num::LogNormal(parameters) => {
                 let mu = parameters.0.eval(vars, rng);
                 let sigma = parameters.1.eval(vars, rng);
-                let z: f64 = rng.sample(StandardNormal);
-                (mu + sigma * z).exp()
+                let z = standard_normal(rng);
+                exp(mu + sigma * z)
             }
             Num::ExpWeib(parameters) => {
                 let a = parameters.0.eval(vars, rng);
@@ -262,10 +263,10 @@ impl Num {
                 let scale = parameters.2.eval(vars, rng);
                 eval::exponweib_inverse_cdf(a, c, scale, rng.random::<f64>())
             }
-            Num::ExponentialConst(mean) => mean * -(1.0 - rng.random::<f64>()).ln(),
+            Num::ExponentialConst(mean) => mean * -ln(1.0 - rng.random::<f64>()),
             Num::LogNormalConst(mu, sigma) => {
-                let z: f64 = rng.sample(StandardNormal);
-                (mu + sigma * z).exp()
+                let z = standard_normal(rng);
+                exp(mu + sigma * z)
             }
             Num::ExpWeibConst(a, c, scale) => {
                 eval::exponweib_inverse_cdf(*a, *c, *scale, rng.random::<f64>())

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod model;
 pub mod pool;
 pub mod rng;
+pub mod sample;
 pub mod trace;
 
 use crate::ir;

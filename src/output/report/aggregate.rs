@@ -148,11 +148,13 @@ impl LogHistogram {
         self.count += 1;
         self.sum += value;
         self.max = self.max.max(value);
-        if value <= 10f64.powf(LOG_MIN) {
+        if value <= crate::math::pow(10.0, LOG_MIN) {
             self.zeros += 1;
             return;
         }
-        let bin = ((value.log10() - LOG_MIN) * BINS_PER_DECADE) as usize;
+        // Our ln, not the platform's log10: a value on a bin's edge falls the same way everywhere.
+        let log10 = crate::math::ln(value) / std::f64::consts::LN_10;
+        let bin = ((log10 - LOG_MIN) * BINS_PER_DECADE) as usize;
         self.counts[bin.min(LOG_BINS - 1)] += 1;
     }
 
@@ -165,7 +167,7 @@ impl LogHistogram {
     }
 
     fn bin_upper(bin: usize) -> f64 {
-        10f64.powf(LOG_MIN + (bin + 1) as f64 / BINS_PER_DECADE)
+        crate::math::pow(10.0, LOG_MIN + (bin + 1) as f64 / BINS_PER_DECADE)
     }
 
     /// The `q` quantile (the geometric middle of its bin; 0 when it falls among the zeros).
@@ -181,7 +183,7 @@ impl LogHistogram {
         for (bin, &n) in self.counts.iter().enumerate() {
             seen += n;
             if seen >= rank {
-                let lower = 10f64.powf(LOG_MIN + bin as f64 / BINS_PER_DECADE);
+                let lower = crate::math::pow(10.0, LOG_MIN + bin as f64 / BINS_PER_DECADE);
                 return (lower * Self::bin_upper(bin)).sqrt().min(self.max);
             }
         }
