@@ -9,11 +9,10 @@
 //! - A confidence half-width needs at least two values: with `n < 2` it is `None` (written
 //!   as `null` in `summary.json`), never a made-up zero.
 
+pub mod student_t;
 mod welch;
 
 pub use welch::{paired_test, welch_test, TTest};
-
-use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// Mean and confidence half-width of one metric at one sweep point.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -52,9 +51,11 @@ pub fn sample_variance(values: &[f64]) -> Option<f64> {
 /// The two-sided Student-t critical value: the `(1 + confidence) / 2` quantile with
 /// `degrees_of_freedom`. `confidence` must be in (0, 1) and the degrees of freedom positive.
 pub fn t_critical(confidence: f64, degrees_of_freedom: f64) -> f64 {
-    match StudentsT::new(0.0, 1.0, degrees_of_freedom) {
-        Ok(t) if confidence > 0.0 && confidence < 1.0 => t.inverse_cdf((1.0 + confidence) / 2.0),
-        _ => f64::NAN,
+    if confidence > 0.0 && confidence < 1.0 {
+        // NaN for degrees of freedom that are NaN or not positive.
+        student_t::quantile((1.0 + confidence) / 2.0, degrees_of_freedom)
+    } else {
+        f64::NAN
     }
 }
 
@@ -115,6 +116,35 @@ mod tests {
         assert!(close(t_critical(0.95, 1.0), 12.706204736174694, 1e-9));
         assert!(close(t_critical(0.95, 4.0), 2.7764451051977934, 1e-9));
         assert!(close(t_critical(0.99, 30.0), 2.7499956535672254, 1e-9));
+    }
+
+    #[test]
+    fn t_critical_values_are_pinned_and_within_an_ulp_of_the_exact_ones() {
+        // Exact: the quantile at p = (1 + 0.95) / 2 as a double (just below 0.975), to 50
+        // digits (mpmath), rounded to the nearest double. Pinned: what pipesim computes,
+        // the half-widths' factors for 2 to 100 replications, the same bits on every
+        // platform (a change here changes every interval in summary.json).
+        for (degrees_of_freedom, exact, pinned) in [
+            (1.0, 12.706204736174694, 12.706204736174694),
+            (2.0, 4.302652729749462, 4.302652729749462),
+            (3.0, 3.1824463052837086, 3.182446305283708),
+            (4.0, 2.7764451051977934, 2.776445105197794),
+            (9.0, 2.262157162798205, 2.2621571627982053),
+            (19.0, 2.093024054408309, 2.093024054408309),
+            (29.0, 2.045229642132704, 2.045229642132704),
+            (99.0, 1.9842169515864172, 1.9842169515864172),
+        ] {
+            let t = t_critical(0.95, degrees_of_freedom);
+            assert!(
+                t.to_bits().abs_diff(f64::to_bits(exact)) <= 1,
+                "{degrees_of_freedom}: {t}, exactly {exact}"
+            );
+            assert_eq!(
+                t.to_bits(),
+                f64::to_bits(pinned),
+                "{degrees_of_freedom}: {t}"
+            );
+        }
     }
 
     #[test]

@@ -4,8 +4,7 @@
 //! when replication `i` of A and of B share their random numbers (the same seed: common
 //! random numbers), which removes the variance the two have in common.
 
-use super::{finite, mean, sample_variance, t_critical};
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use super::{finite, mean, sample_variance, student_t, t_critical};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TTest {
@@ -79,9 +78,12 @@ fn t_test(difference: f64, standard_error: f64, degrees_of_freedom: f64, confide
         };
     }
     let t = difference / standard_error;
-    let p_value = StudentsT::new(0.0, 1.0, degrees_of_freedom)
-        .map(|dist| (2.0 * dist.sf(t.abs())).min(1.0))
-        .unwrap_or(f64::NAN);
+    // Checked here because `min` would turn the NaN of invalid degrees of freedom into 1.
+    let p_value = if degrees_of_freedom > 0.0 {
+        (2.0 * student_t::sf(t.abs(), degrees_of_freedom)).min(1.0)
+    } else {
+        f64::NAN
+    };
     TTest {
         difference,
         ci: t_critical(confidence, degrees_of_freedom) * standard_error,
