@@ -55,7 +55,7 @@ fn step(name: &str, kind: ir::StepKind, on: Expr, duration: Expr, after: Vec<u32
 
 fn lognormal_median(median: f64, sigma: f64) -> Expr {
     dist(Distribution::LogNormal {
-        mu: c(median.ln()),
+        mu: c(pipesim::math::ln(median)),
         sigma: c(sigma),
     })
 }

@@ -3,6 +3,9 @@
 //! grouped-data treatment of rounded times, the weekly profile, and the real Philly trace end
 //! to end through the binary.
 
+// The platform's functions are independent references, and `fit` itself uses them.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
 use pipesim::fit::{self, ExpWeib, FitOptions, Grouped, TimeKind};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
