@@ -56,16 +56,18 @@ emit("")
 
 # ln: x = 2^k z with z in [OFF, 2 OFF), 128 subintervals of z by the top 7 bits of
 # z's offset from OFF. invc is the double nearest 1/centre; c is 1/invc exactly, kept as
-# chi + clo; logc = ln(c) as hi + lo. The two subintervals beside 1 use c = 1, so that
-# ln(x) near 1 is the polynomial alone (no cancellation).
+# chi + clo; logc = ln(c) as hi + lo. The subintervals beside 1, [1 - 2^-8, 1) and
+# [1, 1 + 2^-8), use c = 1, so that ln(x) near 1 is the polynomial alone (no cancellation);
+# the second half of [1, 1 + 2^-7), subinterval 80, is row 128, so that |r| <= 2^-8 in
+# every row.
 OFF = 0x3FE6000000000000
 emit("/// ln: the bits of the bottom of the reduced range [0.6875, 1.375).")
 emit(f"pub const LN_OFF: u64 = 0x{OFF:016X};")
 emit("/// ln: per subinterval, 1/c, its 26-bit halves (for Dekker's product), c as high + low,")
 emit("/// and ln(c) as high + low, the high part a multiple of 2^-43 (so that k ln 2 high plus")
-emit("/// it is exact).")
+emit("/// it is exact). Row 128 is the upper half of row 80, [1 + 2^-8, 1 + 2^-7).")
 emit("#[rustfmt::skip]")
-emit("pub const LN_TABLE: [[f64; 7]; 128] = [")
+emit("pub const LN_TABLE: [[f64; 7]; 129] = [")
 import struct
 
 
@@ -73,13 +75,8 @@ def from_bits(bits):
     return struct.unpack("<d", struct.pack("<Q", bits))[0]
 
 
-for i in range(128):
-    low = Fraction(from_bits(OFF + (i << 45)))
-    high = Fraction(from_bits(OFF + ((i + 1) << 45)))
-    if low <= 1 < high or high == 1:
-        invc = 1.0
-    else:
-        invc = float(1 / ((low + high) / 2))
+def ln_row(low, high, around_one):
+    invc = 1.0 if around_one else float(1 / ((low + high) / 2))
     c = 1 / Fraction(invc)
     chi = float(c)
     clo = float(c - Fraction(chi))
@@ -88,6 +85,13 @@ for i in range(128):
     llo = nearest(logc - Decimal(lhi))
     ihi, ilo = veltkamp(invc)
     emit(f"    [{lit(invc)}, {lit(ihi)}, {lit(ilo)}, {lit(chi)}, {lit(clo)}, {lit(lhi)}, {lit(llo)}],")
+
+
+for i in range(128):
+    low = Fraction(from_bits(OFF + (i << 45)))
+    high = Fraction(from_bits(OFF + ((i + 1) << 45)))
+    ln_row(low, high, low <= 1 < high or high == 1)
+ln_row(Fraction(1) + Fraction(1, 256), Fraction(1) + Fraction(1, 128), False)
 emit("];")
 ln2_hi = truncated(LN2, 42)
 emit("/// ln 2 to 42 bits (k * LN2_HI is exact for any exponent k) and the rest.")

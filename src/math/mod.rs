@@ -25,7 +25,7 @@ pub(crate) mod tables;
 
 use tables::*;
 
-/// ln(1 + r) - r for |r| <= 2^-7, by its Taylor series to r^9 (truncation below 2^-66
+/// ln(1 + r) - r for |r| <= 2^-8, by its Taylor series to r^7 (truncation below 2^-59
 /// relative), in an order that shortens the chain of dependent operations.
 #[inline(always)]
 fn ln_1p_minus_identity(r: f64) -> f64 {
@@ -35,14 +35,14 @@ fn ln_1p_minus_identity(r: f64) -> f64 {
     const C5: f64 = 1.0 / 5.0;
     const C6: f64 = -1.0 / 6.0;
     const C7: f64 = 1.0 / 7.0;
-    const C8: f64 = -1.0 / 8.0;
-    const C9: f64 = 1.0 / 9.0;
     let r2 = r * r;
-    let r4 = r2 * r2;
     let low = (C2 + r * C3) + r2 * (C4 + r * C5);
-    let high = (C6 + r * C7) + r2 * (C8 + r * C9);
-    r2 * (low + r4 * high)
+    let high = C6 + r * C7;
+    r2 * (low + (r2 * r2) * high)
 }
+
+/// The subinterval [1, 1 + 2^-7) of the table, whose upper half is the table's last row.
+const LN_ROW_ABOVE_ONE: usize = 80;
 
 /// ln x as hi + lo (|lo| below an ulp of hi), for finite positive x; `None` otherwise.
 #[inline(always)]
@@ -62,6 +62,10 @@ fn ln_parts(x: f64) -> Option<(f64, f64)> {
     let i = ((offset >> 45) & 127) as usize;
     let k = (offset as i64) >> 52;
     let z = f64::from_bits(ix.wrapping_sub(offset & (0xFFF << 52)));
+    // Row 80 covers [1, 1 + 2^-7) with c = 1; its upper half has a row of its own (128),
+    // so that |r| <= 2^-8 everywhere and a shorter polynomial suffices.
+    let upper_half = i == LN_ROW_ABOVE_ONE && z >= 1.0 + 1.0 / 256.0;
+    let i = i + usize::from(upper_half) * (128 - LN_ROW_ABOVE_ONE);
     let [invc, invc_hi, invc_lo, chi, clo, logc_hi, logc_lo] = LN_TABLE[i];
     // r = (z - c) / c with c = chi + clo = 1/invc exactly: z - chi is exact (Sterbenz), and
     // the errors of the two roundings left are kept in r_lo (Fast2Sum and Dekker's product).
@@ -72,7 +76,7 @@ fn ln_parts(x: f64) -> Option<(f64, f64)> {
     let d_err = (z_minus_chi - d) - clo;
     let r = d * invc;
     let (d_hi, d_lo) = split(d);
-    let r_err = (((d_hi * invc_hi - r) + d_hi * invc_lo) + d_lo * invc_hi) + d_lo * invc_lo;
+    let r_err = ((d_hi * invc_hi - r) + (d_hi * invc_lo + d_lo * invc_hi)) + d_lo * invc_lo;
     let r_lo = r_err + d_err * invc;
     let kd = k as f64;
     // Exact: k ln2_hi and logc_hi are multiples of 2^-43 below 2^10 in size.
@@ -98,7 +102,7 @@ pub fn ln(x: f64) -> f64 {
 /// ln(1 + x), accurate for x near zero: NaN below -1, -inf at -1.
 #[inline]
 pub fn ln_1p(x: f64) -> f64 {
-    if x.abs() <= 0.0078125 {
+    if x.abs() <= 0.00390625 {
         return x + ln_1p_minus_identity(x);
     }
     let u = 1.0 + x;
@@ -139,10 +143,9 @@ fn exp_with_tail(x: f64, tail: f64) -> f64 {
     let kd = kd - ROUND_SHIFT;
     // kd * EXP_LN2_N_HI is exact (35 bits times at most 18), and so is x minus it (Sterbenz).
     let r = ((x - kd * EXP_LN2_N_HI) - kd * EXP_LN2_N_LO) + tail;
-    // e^r - 1 by its Taylor series to r^6 (|r| <= 0.0028: truncation below 2^-60).
+    // e^r - 1 by its Taylor series to r^5 (|r| <= 0.0028: truncation below 2^-60).
     let r2 = r * r;
-    let p = r + r2
-        * ((0.5 + r * (1.0 / 6.0)) + r2 * ((1.0 / 24.0 + r * (1.0 / 120.0)) + r2 * (1.0 / 720.0)));
+    let p = r + r2 * ((0.5 + r * (1.0 / 6.0)) + r2 * (1.0 / 24.0 + r * (1.0 / 120.0)));
     let [t_hi, t_lo] = EXP_TABLE[(k & 127) as usize];
     let y = t_hi + (t_lo + t_hi * p);
     scale_by_power_of_two(y, k >> 7)
