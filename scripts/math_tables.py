@@ -34,13 +34,6 @@ def truncated(value, bits_after_point):
     return float((value * scale).to_integral_value() / scale)
 
 
-def veltkamp(a):
-    """Dekker's split of a double into halves of at most 26 bits, as the Rust code does it."""
-    c = 134217729.0 * a
-    hi = c - (c - a)
-    return hi, a - hi
-
-
 def lit(x):
     return repr(float(x))
 
@@ -55,19 +48,20 @@ emit("#![allow(clippy::approx_constant)] // ln 2, sqrt 2 and their kin appear as
 emit("")
 
 # ln: x = 2^k z with z in [OFF, 2 OFF), 128 subintervals of z by the top 7 bits of
-# z's offset from OFF. invc is the double nearest 1/centre; c is 1/invc exactly, kept as
-# chi + clo; logc = ln(c) as hi + lo. The subintervals beside 1, [1 - 2^-8, 1) and
+# z's offset from OFF. invc is 1/centre rounded to 10 significant bits, so that invc times
+# z's top 43 bits, and times its low 10 bits, are exact; c = 1/invc exactly (no double), and
+# logc = ln(c) = -ln(invc) as hi + lo. The subintervals beside 1, [1 - 2^-8, 1) and
 # [1, 1 + 2^-8), use c = 1, so that ln(x) near 1 is the polynomial alone (no cancellation);
-# the second half of [1, 1 + 2^-7), subinterval 80, is row 128, so that |r| <= 2^-8 in
+# the second half of [1, 1 + 2^-7), subinterval 80, is row 128, so that |r| < 0.005 in
 # every row.
 OFF = 0x3FE6000000000000
 emit("/// ln: the bits of the bottom of the reduced range [0.6875, 1.375).")
 emit(f"pub const LN_OFF: u64 = 0x{OFF:016X};")
-emit("/// ln: per subinterval, 1/c, its 26-bit halves (for Dekker's product), c as high + low,")
-emit("/// and ln(c) as high + low, the high part a multiple of 2^-43 (so that k ln 2 high plus")
-emit("/// it is exact). Row 128 is the upper half of row 80, [1 + 2^-8, 1 + 2^-7).")
+emit("/// ln: per subinterval, 1/c to 10 significant bits, and ln(c) as high + low, the high")
+emit("/// part a multiple of 2^-43 (so that k ln 2 high plus it is exact). Row 128 is the upper")
+emit("/// half of row 80, [1 + 2^-8, 1 + 2^-7).")
 emit("#[rustfmt::skip]")
-emit("pub const LN_TABLE: [[f64; 7]; 129] = [")
+emit("pub const LN_TABLE: [[f64; 3]; 129] = [")
 import struct
 
 
@@ -75,16 +69,24 @@ def from_bits(bits):
     return struct.unpack("<d", struct.pack("<Q", bits))[0]
 
 
+def to_bits(value, bits):
+    """value (a Fraction) rounded to `bits` significant bits, ties to even."""
+    exponent = 0
+    while value >= 2:
+        value /= 2
+        exponent += 1
+    while value < 1:
+        value *= 2
+        exponent -= 1
+    return float(Fraction(round(value * 2 ** (bits - 1)), 2 ** (bits - 1)) * Fraction(2) ** exponent)
+
+
 def ln_row(low, high, around_one):
-    invc = 1.0 if around_one else float(1 / ((low + high) / 2))
-    c = 1 / Fraction(invc)
-    chi = float(c)
-    clo = float(c - Fraction(chi))
+    invc = 1.0 if around_one else to_bits(1 / ((low + high) / 2), 10)
     logc = -Decimal(invc).ln()
     lhi = truncated(logc, 43)
     llo = nearest(logc - Decimal(lhi))
-    ihi, ilo = veltkamp(invc)
-    emit(f"    [{lit(invc)}, {lit(ihi)}, {lit(ilo)}, {lit(chi)}, {lit(clo)}, {lit(lhi)}, {lit(llo)}],")
+    emit(f"    [{lit(invc)}, {lit(lhi)}, {lit(llo)}],")
 
 
 for i in range(128):

@@ -12,9 +12,10 @@
 //!
 //! The methods are the classical table-driven ones (Tang 1989, 1990), as in glibc and musl,
 //! written for operations without FMA:
-//! - `ln`: x = 2^k z with z in [0.6875, 1.375); z's subinterval gives c, with 1/c a double,
-//!   so r = (z - c) / c is computed with one rounding; ln x = k ln 2 + ln c + ln(1 + r), the
-//!   last by a polynomial. Error below 0.52 ulp in tests against 60-digit arithmetic.
+//! - `ln`: x = 2^k z with z in [0.6875, 1.375); z's subinterval gives c, with 1/c a double
+//!   of 10 significant bits, so that r = z / c - 1 is computed exactly, in two parts, without
+//!   FMA; ln x = k ln 2 + ln c + ln(1 + r), the last by a polynomial. Within 0.51 ulp in
+//!   tests against 60-digit arithmetic.
 //! - `exp`: x = (128 m + j) ln 2 / 128 + r, e^x = 2^m 2^(j/128) e^r. Error below 0.51 ulp.
 //! - `pow`: exp(y ln x) with ln x in double-double and the product split exactly (Dekker).
 //!   Within a few ulp for huge results, within one for moderate ones.
@@ -25,8 +26,9 @@ pub(crate) mod tables;
 
 use tables::*;
 
-/// ln(1 + r) - r for |r| <= 2^-8, by its Taylor series to r^7 (truncation below 2^-59
-/// relative), in an order that shortens the chain of dependent operations.
+/// ln(1 + r) - r for |r| < 0.005, by its Taylor series to r^7 (truncation below 2^-56
+/// relative to r, and below 2^-59 for |r| <= 2^-8, where the result is about r), in an
+/// order that shortens the chain of dependent operations.
 #[inline(always)]
 fn ln_1p_minus_identity(r: f64) -> f64 {
     const C2: f64 = -1.0 / 2.0;
@@ -63,21 +65,18 @@ fn ln_parts(x: f64) -> Option<(f64, f64)> {
     let k = (offset as i64) >> 52;
     let z = f64::from_bits(ix.wrapping_sub(offset & (0xFFF << 52)));
     // Row 80 covers [1, 1 + 2^-7) with c = 1; its upper half has a row of its own (128),
-    // so that |r| <= 2^-8 everywhere and a shorter polynomial suffices.
+    // so that |r| < 0.005 everywhere and a shorter polynomial suffices.
     let upper_half = i == LN_ROW_ABOVE_ONE && z >= 1.0 + 1.0 / 256.0;
     let i = i + usize::from(upper_half) * (128 - LN_ROW_ABOVE_ONE);
-    let [invc, invc_hi, invc_lo, chi, clo, logc_hi, logc_lo] = LN_TABLE[i];
-    // r = (z - c) / c with c = chi + clo = 1/invc exactly: z - chi is exact (Sterbenz), and
-    // the errors of the two roundings left are kept in r_lo (Fast2Sum and Dekker's product).
-    // Without them ln would be off by up to 0.73 ulp just above 1, where the result is
-    // about as small as r.
-    let z_minus_chi = z - chi;
-    let d = z_minus_chi - clo;
-    let d_err = (z_minus_chi - d) - clo;
-    let r = d * invc;
-    let (d_hi, d_lo) = split(d);
-    let r_err = ((d_hi * invc_hi - r) + (d_hi * invc_lo + d_lo * invc_hi)) + d_lo * invc_lo;
-    let r_lo = r_err + d_err * invc;
+    let [invc, logc_hi, logc_lo] = LN_TABLE[i];
+    // r = z / c - 1 = z invc - 1, kept exactly as r + r_lo: invc has 10 significant bits,
+    // so invc times z's top 43 bits is exact, and so is 1 from it (Sterbenz); so is invc
+    // times z's low 10 bits; only their sum rounds, and Fast2Sum keeps its error.
+    let z_top = f64::from_bits(z.to_bits() & !0x3FF);
+    let a = z_top * invc - 1.0;
+    let b = (z - z_top) * invc;
+    let r = a + b;
+    let r_lo = (a - r) + b;
     let kd = k as f64;
     // Exact: k ln2_hi and logc_hi are multiples of 2^-43 below 2^10 in size.
     let w = kd * LN2_HI + logc_hi;
