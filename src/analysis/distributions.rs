@@ -783,9 +783,9 @@ pub fn probability_below(d: &Distribution, t: f64) -> Option<f64> {
             } else if t >= b {
                 1.0
             } else if t <= c {
-                (t - a).powi(2) / ((b - a) * (c - a)).max(f64::MIN_POSITIVE)
+                (t - a) * (t - a) / ((b - a) * (c - a)).max(f64::MIN_POSITIVE)
             } else {
-                1.0 - (b - t).powi(2) / ((b - a) * (b - c)).max(f64::MIN_POSITIVE)
+                1.0 - (b - t) * (b - t) / ((b - a) * (b - c)).max(f64::MIN_POSITIVE)
             })
         }
         Distribution::Empirical { values } => {

@@ -150,6 +150,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::disallowed_methods)] // powi only spreads test values over magnitudes
     fn floats_read_exactly_as_display_writes_them() {
         let special = [
             0.0,

@@ -445,7 +445,7 @@ mod tests {
             })
             .collect();
         let mean = xs.iter().sum::<f64>() / n as f64;
-        let variance = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+        let variance = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
         (mean, (variance / n as f64).sqrt())
     }
 
@@ -570,7 +570,8 @@ mod tests {
             .zip(counts)
             .map(|(p, observed)| {
                 let expected = p * n as f64;
-                (observed as f64 - expected).powi(2) / expected
+                let difference = observed as f64 - expected;
+                difference * difference / expected
             })
             .sum();
         assert!(

@@ -35,7 +35,8 @@ pub fn welch_test(a: &[f64], b: &[f64], confidence: f64) -> Option<TTest> {
     let degrees_of_freedom = if standard_error == 0.0 {
         n_a + n_b - 2.0
     } else {
-        (term_a + term_b).powi(2) / (term_a.powi(2) / (n_a - 1.0) + term_b.powi(2) / (n_b - 1.0))
+        let total = term_a + term_b;
+        total * total / (term_a * term_a / (n_a - 1.0) + term_b * term_b / (n_b - 1.0))
     };
     Some(t_test(
         difference,
