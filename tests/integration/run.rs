@@ -1781,3 +1781,57 @@ fn summary_csv_holds_the_summary_s_numbers() {
         .sum();
     assert_eq!(rows, expected);
 }
+
+/// One step per distribution, on a pool large enough that nobody waits: each step's
+/// `service.mean` is the mean of its sampled durations, so the snapshot pins the bits of
+/// every sampler (the normal's ziggurat and its tail, gamma below and above shape one, the
+/// Poisson's two methods, the Weibull's `pow`, the exponentiated Weibull's chain) and of
+/// the t quantile in the intervals. These bits must be the same on every platform: the
+/// samplers and their math are pipesim's own (docs/LANGUAGE.md, "Reproducibility").
+const EVERY_DISTRIBUTION: &str = r#"scenario samplers {
+  horizon = 20d
+  seed    = 5
+}
+
+resource pool { kind = pool  capacity = 1000 }
+
+pipeline draws {
+  preprocess                     { on = pool  duration = 10min + normal(mean = 0s, sd = 2min) }
+  train                          { on = pool  duration = lognormal(median = 10min, sigma = 1.2) }
+  validate                       { on = pool  duration = gamma(shape = 0.4, scale = 25min) }
+  compress                       { on = pool  duration = gamma(shape = 3.5, scale = 3min) }
+  task few after compress        { on = pool  duration = poisson(mean = 4) * 1min }
+  task many after few            { on = pool  duration = poisson(mean = 250) * 1s }
+  task weibull after many        { on = pool  duration = weibull(shape = 0.6, scale = 7min) }
+  task expweib after weibull     { on = pool  duration = exponweib(a = 1.8, c = 0.7, scale = 5min) }
+  task erlang after expweib      { on = pool  duration = erlang(k = 1, mean = 6min) }
+}
+
+arrivals triggers {
+  interarrival = exponweib(a = 1.8, c = 0.7, scale = 110s)
+  pipeline     = draws
+}
+
+experiment {
+  replications = 3
+}
+"#;
+
+#[test]
+fn every_sampler_gives_pinned_bits() {
+    let sandbox = Sandbox::new();
+    sandbox.write("samplers.pipesim", EVERY_DISTRIBUTION);
+    sandbox.ok(&["run", "samplers.pipesim", "--out", "run", "--trace", "none"]);
+    let summary = sandbox.json("run/summary.json");
+    let metrics = summary["points"][0]["metrics"]
+        .as_object()
+        .expect("the point's metrics");
+    let lines: Vec<String> = metrics
+        .iter()
+        .filter(|(name, _)| {
+            name.contains("service.mean") || name.starts_with("pipeline.makespan.mean")
+        })
+        .map(|(name, estimate)| format!("{name} {} ± {}", estimate["mean"], estimate["ci"]))
+        .collect();
+    insta::assert_snapshot!("every_sampler", lines.join("\n"));
+}
