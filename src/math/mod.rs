@@ -21,7 +21,7 @@
 //!   Within a few ulp for huge results, within one for moderate ones.
 //!
 //! They are inlined where they are called and divide only in `ln_1p`'s last correction. The
-//! year benchmark runs 3 to 4% slower on them than on glibc's FMA versions (BENCHMARKS.md,
+//! year benchmark runs about 5% slower on them than on glibc's FMA versions (BENCHMARKS.md,
 //! "Session 7").
 
 pub(crate) mod tables;
