@@ -45,10 +45,7 @@
 //!   seconds from a Monday 00:00 (the default `scenario.start` is one); date-times are UTC,
 //!   as trace replay reads them.
 
-// `pipesim fit` prints estimates for a scenario file, rounded to a few digits, not run
-// results: it still uses the platform's math library.
-#![allow(clippy::disallowed_methods)]
-
+use crate::math::{exp, exp_m1, ln, ln_1p, pow};
 use chrono::{DateTime, NaiveDateTime};
 use std::fmt;
 use std::fmt::Write as _;
@@ -123,7 +120,7 @@ pub fn parse_time(text: &str) -> Option<(f64, TimeKind, f64)> {
             .map(|(_, frac)| frac.chars().take_while(|c| c.is_ascii_digit()).count())
             .unwrap_or(0)
     };
-    let resolution = |digits: usize| 10f64.powi(-(digits as i32));
+    let resolution = |digits: usize| power_of_ten(-(digits as i32));
     if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
         let seconds = dt.timestamp() as f64 + f64::from(dt.timestamp_subsec_nanos()) * 1e-9;
         return Some((
@@ -157,7 +154,13 @@ fn decimal_resolution(text: &str) -> f64 {
         .split_once('.')
         .map(|(_, frac)| frac.len() as i32)
         .unwrap_or(0);
-    10f64.powi(exponent - decimals)
+    power_of_ten(exponent - decimals)
+}
+
+/// 10^e, the double nearest it (Rust's parser rounds correctly; `powi` leaves its
+/// multiplications' order, and so its last bits, to the compiler).
+fn power_of_ten(e: i32) -> f64 {
+    format!("1e{e}").parse().unwrap_or(f64::NAN)
 }
 
 /// Reads `path`: the header names the columns; `time_column` holds submit times, each of
@@ -482,9 +485,9 @@ fn ln_one_minus_exp_neg(z: f64) -> f64 {
     if z <= 0.0 {
         f64::NEG_INFINITY
     } else if z < std::f64::consts::LN_2 {
-        (-(-z).exp_m1()).ln()
+        ln(-exp_m1(-z))
     } else {
-        (-(-z).exp()).ln_1p()
+        ln_1p(-exp(-z))
     }
 }
 
@@ -502,12 +505,12 @@ impl ExpWeib {
         if x <= 0.0 {
             return f64::NEG_INFINITY;
         }
-        let z = (x / self.scale).powf(self.c);
+        let z = pow(x / self.scale, self.c);
         self.a * ln_one_minus_exp_neg(z)
     }
 
     pub fn cdf(&self, x: f64) -> f64 {
-        self.ln_cdf(x).exp()
+        exp(self.ln_cdf(x))
     }
 
     /// `ln f(x)` for `x > 0`.
@@ -516,15 +519,15 @@ impl ExpWeib {
             return f64::NEG_INFINITY;
         }
         let ratio = x / self.scale;
-        let z = ratio.powf(self.c);
-        self.a.ln() + self.c.ln() - self.scale.ln() + (self.c - 1.0) * ratio.ln() - z
+        let z = pow(ratio, self.c);
+        ln(self.a) + ln(self.c) - ln(self.scale) + (self.c - 1.0) * ln(ratio) - z
             + (self.a - 1.0) * ln_one_minus_exp_neg(z)
     }
 
     /// Inverse CDF: `scale * (-ln(1 - u^(1/a)))^(1/c)`.
     pub fn quantile(&self, u: f64) -> f64 {
-        let inner = -(-(u.ln() / self.a).exp_m1()).ln();
-        self.scale * inner.max(0.0).powf(1.0 / self.c)
+        let inner = -ln(-exp_m1(ln(u) / self.a));
+        self.scale * pow(inner.max(0.0), 1.0 / self.c)
     }
 
     /// `ln P(lo < X <= hi)`, accurate when the interval is narrow or starts at 0.
@@ -541,14 +544,14 @@ impl ExpWeib {
     /// The mean, `E[X] = scale * ∫ a (1-e^-z)^(a-1) e^-z z^(1/c) dz`, by Simpson's rule in
     /// `ln z` (the integrand is smooth there for every `a` and `c`).
     pub fn mean(&self) -> f64 {
-        let (lo, hi) = (-100.0_f64, 800.0_f64.ln());
+        let (lo, hi) = (-100.0_f64, ln(800.0_f64));
         let n = 8000;
         let h = (hi - lo) / n as f64;
         let integrand = |y: f64| {
-            let z = y.exp();
+            let z = exp(y);
             let ln_value =
-                self.a.ln() + (self.a - 1.0) * ln_one_minus_exp_neg(z) - z + (1.0 / self.c) * y + y;
-            ln_value.exp()
+                ln(self.a) + (self.a - 1.0) * ln_one_minus_exp_neg(z) - z + (1.0 / self.c) * y + y;
+            exp(ln_value)
         };
         let mut sum = integrand(lo) + integrand(hi);
         for i in 1..n {
@@ -624,7 +627,7 @@ impl ExpWeib {
             .zip(GAUSS_WEIGHTS)
             .map(|(&node, weight)| {
                 let u = node * node;
-                weight * 2.0 * node * self.ln_interval(lo(u).max(0.0), hi(u)).exp()
+                weight * 2.0 * node * exp(self.ln_interval(lo(u).max(0.0), hi(u)))
             })
             .sum()
     }
@@ -679,9 +682,9 @@ impl Prepared {
             } else if v <= 0.0 {
                 prepared.impossible = true;
             } else {
-                prepared.ln_values.push(v.ln());
+                prepared.ln_values.push(ln(v));
                 if r > 0.0 {
-                    prepared.ln_resolution_sum += r.ln();
+                    prepared.ln_resolution_sum += ln(r);
                 }
             }
         }
@@ -701,13 +704,13 @@ impl Prepared {
         }
         let mut total = self.ln_resolution_sum;
         for &(v, r, count) in &self.rounded {
-            total += count * dist.recorded_probability(v, r).ln();
+            total += count * ln(dist.recorded_probability(v, r));
         }
-        let (ln_a, ln_c, ln_scale) = (dist.a.ln(), dist.c.ln(), dist.scale.ln());
+        let (ln_a, ln_c, ln_scale) = (ln(dist.a), ln(dist.c), ln(dist.scale));
         let mut density = (ln_a + ln_c - ln_scale) * self.ln_values.len() as f64;
         for &ln_v in &self.ln_values {
             let ln_ratio = ln_v - ln_scale;
-            let z = (dist.c * ln_ratio).exp();
+            let z = exp(dist.c * ln_ratio);
             density += (dist.c - 1.0) * ln_ratio - z + (dist.a - 1.0) * ln_one_minus_exp_neg(z);
         }
         total + density
@@ -749,18 +752,18 @@ pub fn fit_exponweib(data: &Grouped) -> Result<ExpWeibFit, FitError> {
     }
     let mean = positive.iter().sum::<f64>() / positive.len() as f64;
     let bounds = [
-        (A_BOUNDS.0.ln(), A_BOUNDS.1.ln()),
-        (C_BOUNDS.0.ln(), C_BOUNDS.1.ln()),
+        (ln(A_BOUNDS.0), ln(A_BOUNDS.1)),
+        (ln(C_BOUNDS.0), ln(C_BOUNDS.1)),
         (
-            (mean * SCALE_BOUNDS_RELATIVE.0).ln(),
-            (mean * SCALE_BOUNDS_RELATIVE.1).ln(),
+            ln(mean * SCALE_BOUNDS_RELATIVE.0),
+            ln(mean * SCALE_BOUNDS_RELATIVE.1),
         ),
     ];
     let prepared = Prepared::new(data);
     let from_log = |x: &[f64]| ExpWeib {
-        a: x[0].exp(),
-        c: x[1].exp(),
-        scale: x[2].exp(),
+        a: exp(x[0]),
+        c: exp(x[1]),
+        scale: exp(x[2]),
     };
     // Several starts: the exponential (a = c = 1), a light-tailed and a heavy-tailed shape,
     // each with the data's mean as its scale. On large samples the starts race on an evenly
@@ -791,7 +794,7 @@ pub fn fit_exponweib(data: &Grouped) -> Result<ExpWeibFit, FitError> {
     let starts = [[1.0, 1.0], [2.0, 0.7], [0.5, 1.5]];
     let mut best: Option<(Vec<f64>, f64)> = None;
     for [a, c] in starts {
-        let x0 = vec![f64::ln(a), f64::ln(c), mean.ln()];
+        let x0 = vec![ln(a), ln(c), ln(mean)];
         let (x, fx) = match &subsample {
             Some(sub) => nelder_mead_restarted(&|x| objective_on(sub, x), &x0, 0.5, 1e-10, 3_000),
             None => nelder_mead_restarted(&objective, &x0, 0.5, 1e-10, 3_000),
@@ -867,14 +870,14 @@ pub struct LogNormalFit {
 
 impl LogNormalFit {
     pub fn median(&self) -> f64 {
-        self.mu.exp()
+        exp(self.mu)
     }
 
     pub fn cdf(&self, x: f64) -> f64 {
         if x <= 0.0 {
             return 0.0;
         }
-        standard_normal_cdf((x.ln() - self.mu) / self.sigma)
+        standard_normal_cdf((ln(x) - self.mu) / self.sigma)
     }
 }
 
@@ -894,8 +897,12 @@ pub fn fit_lognormal(values: &[f64]) -> Result<LogNormalFit, FitError> {
         )));
     }
     let n = positive.len() as f64;
-    let mu = positive.iter().map(|v| v.ln()).sum::<f64>() / n;
-    let variance = positive.iter().map(|v| (v.ln() - mu).powi(2)).sum::<f64>() / n;
+    let mu = positive.iter().map(|&v| ln(v)).sum::<f64>() / n;
+    let variance = positive
+        .iter()
+        .map(|&v| (ln(v) - mu) * (ln(v) - mu))
+        .sum::<f64>()
+        / n;
     let sigma = variance.sqrt();
     if sigma <= 0.0 {
         return Err(error(
@@ -1303,6 +1310,9 @@ pub fn format_significant(x: f64, digits: usize) -> String {
     if x == 0.0 || !x.is_finite() {
         return "0".to_string();
     }
+    // The platform's log10 is exact at powers of ten, where ln(x) / ln(10) can fall an ulp
+    // short and floor to the wrong magnitude; a digit count is not a result's bits.
+    #[allow(clippy::disallowed_methods)]
     let magnitude = x.abs().log10().floor() as i32;
     let decimals = (digits as i32 - 1 - magnitude).max(0) as usize;
     let text = format!("{x:.decimals$}");

@@ -1,5 +1,5 @@
-//! pipesim's own elementary functions: `ln`, `ln_1p`, `exp` and `pow`, the same bits on every
-//! platform.
+//! pipesim's own elementary functions: `ln`, `ln_1p`, `exp`, `exp_m1` and `pow`, the same bits
+//! on every platform.
 //!
 //! The contract promises byte-identical results for the same file, seed and version. Rust's
 //! `f64::ln` and friends call the platform's C library, whose last bits differ between glibc,
@@ -169,6 +169,36 @@ fn scale_by_power_of_two(y: f64, e: i64) -> f64 {
 #[inline]
 pub fn exp(x: f64) -> f64 {
     exp_with_tail(x, 0.0)
+}
+
+/// e^x - 1, accurate for x near zero: -1 far below zero, +inf above ln(f64::MAX).
+pub fn exp_m1(x: f64) -> f64 {
+    if x.is_nan() || x.abs() >= 708.0 {
+        return if x < 0.0 { -1.0 } else { exp(x) - 1.0 };
+    }
+    if x == 0.0 {
+        return x; // -0 stays -0
+    }
+    if x.abs() < 0.03125 {
+        // The Taylor series to x^9 (truncation below 2^-66 relative): the table's way below
+        // would cancel half its digits where 2^m t_hi - 1 and the rest are alike in size.
+        let x2 = x * x;
+        let low = (1.0 / 2.0 + x * (1.0 / 6.0)) + x2 * (1.0 / 24.0 + x * (1.0 / 120.0));
+        let high = (1.0 / 720.0 + x * (1.0 / 5040.0)) + x2 * (1.0 / 40320.0 + x * (1.0 / 362880.0));
+        return x + x2 * (low + (x2 * x2) * high);
+    }
+    let kd = x * EXP_INV_LN2_N + ROUND_SHIFT;
+    let k = kd.to_bits().wrapping_sub(ROUND_SHIFT.to_bits()) as i64;
+    let kd = kd - ROUND_SHIFT;
+    let r = (x - kd * EXP_LN2_N_HI) - kd * EXP_LN2_N_LO;
+    let r2 = r * r;
+    let p = r + r2 * ((0.5 + r * (1.0 / 6.0)) + r2 * (1.0 / 24.0 + r * (1.0 / 120.0)));
+    let [t_hi, t_lo] = EXP_TABLE[(k & 127) as usize];
+    let scale = f64::from_bits((((k >> 7) + 1023) as u64) << 52);
+    // e^x - 1 = (2^m t_hi - 1) + 2^m (t_lo + t_hi p); the first difference is exact where
+    // it cancels (2^m t_hi within [1/2, 2], Sterbenz), and |x| >= 2^-5 keeps the second
+    // below a tenth of the result.
+    (scale * t_hi - 1.0) + scale * (t_lo + t_hi * p)
 }
 
 /// (hi, lo) with hi + lo = a exactly, each half with at most 26 significant bits (Veltkamp).

@@ -76,6 +76,13 @@ fn the_functions_agree_with_the_platform_to_an_ulp() {
             .map(|x| -x),
     );
     agrees("exp", &arguments, exp, f64::exp);
+    let mut near_zero = log_uniform(&mut rng, 100_000, -60, 3);
+    near_zero.extend(
+        log_uniform(&mut rng, 100_000, -60, 3)
+            .into_iter()
+            .map(|x| -x),
+    );
+    agrees("exp_m1", &near_zero, exp_m1, f64::exp_m1);
 }
 
 #[test]
@@ -126,6 +133,10 @@ fn errors_against_60_digit_arithmetic() -> std::collections::BTreeMap<String, f6
         let y = (rng.random::<f64>() - 0.5) * 20.0;
         add("pow", &[x, y], pow(x, y));
     }
+    for x in log_uniform(&mut rng, 4000, -60, 6) {
+        add("exp_m1", &[x], exp_m1(x));
+        add("exp_m1", &[-x], exp_m1(-x));
+    }
     let input = std::env::temp_dir().join(format!("pipesim-math-{}.txt", std::process::id()));
     std::fs::write(&input, lines).expect("the temporary directory is writable");
     let output = std::process::Command::new("python3")
@@ -162,6 +173,7 @@ for line in open(sys.argv[1]):
         "ln": lambda: args[0].ln(),
         "ln_1p": lambda: (1 + args[0]).ln(),
         "exp": lambda: args[0].exp(),
+        "exp_m1": lambda: args[0].exp() - 1,
         "pow": lambda: (args[1] * args[0].ln()).exp(),
     }[name]()
     result = float(result)
@@ -181,7 +193,14 @@ fn the_functions_are_within_their_error_bounds_of_the_exact_values() {
     // Bounds from the error analysis in mod.rs: half an ulp for the final rounding, plus the
     // rounding errors of r and of the table values, scaled by how small the result can be
     // beside them.
-    for (name, bound) in [("ln", 0.52), ("ln_1p", 0.6), ("exp", 0.51), ("pow", 1.0)] {
+    // exp_m1: up to an ulp where 2^m t_hi - 1 rounds (results beyond 1 in size).
+    for (name, bound) in [
+        ("ln", 0.52),
+        ("ln_1p", 0.6),
+        ("exp", 0.51),
+        ("exp_m1", 1.0),
+        ("pow", 1.0),
+    ] {
         let error = errors[name];
         assert!(
             error < bound,
@@ -272,6 +291,15 @@ fn special_values_follow_c99() {
     assert_eq!(ln_1p(0.0).to_bits(), 0.0f64.to_bits());
     assert_eq!(ln_1p(-0.0).to_bits(), (-0.0f64).to_bits());
     assert_eq!(ln_1p(5e-324), 5e-324);
+
+    assert!(exp_m1(f64::NAN).is_nan());
+    assert_eq!(exp_m1(0.0).to_bits(), 0.0f64.to_bits());
+    assert_eq!(exp_m1(-0.0).to_bits(), (-0.0f64).to_bits());
+    assert_eq!(exp_m1(1e-300), 1e-300);
+    assert_eq!(exp_m1(-800.0), -1.0);
+    assert_eq!(exp_m1(f64::NEG_INFINITY), -1.0);
+    assert_eq!(exp_m1(f64::INFINITY), f64::INFINITY);
+    assert_eq!(exp_m1(710.0), f64::INFINITY);
 
     assert!(exp(f64::NAN).is_nan());
     assert_eq!(exp(f64::INFINITY), f64::INFINITY);
