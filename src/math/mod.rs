@@ -139,6 +139,15 @@ fn exp_with_tail(x: f64, tail: f64) -> f64 {
             return 0.0;
         }
     }
+    let (k, t_hi, t_lo, p) = exp_reduction(x, tail);
+    let y = t_hi + (t_lo + t_hi * p);
+    scale_by_power_of_two(y, k >> 7)
+}
+
+/// e^(x + tail) = 2^(k/128) (1 + p), with 2^((k mod 128)/128) = t_hi + t_lo: the reduction
+/// `exp` and `exp_m1` share.
+#[inline(always)]
+fn exp_reduction(x: f64, tail: f64) -> (i64, f64, f64, f64) {
     let kd = x * EXP_INV_LN2_N + ROUND_SHIFT;
     let k = kd.to_bits().wrapping_sub(ROUND_SHIFT.to_bits()) as i64;
     let kd = kd - ROUND_SHIFT;
@@ -148,8 +157,7 @@ fn exp_with_tail(x: f64, tail: f64) -> f64 {
     let r2 = r * r;
     let p = r + r2 * ((0.5 + r * (1.0 / 6.0)) + r2 * (1.0 / 24.0 + r * (1.0 / 120.0)));
     let [t_hi, t_lo] = EXP_TABLE[(k & 127) as usize];
-    let y = t_hi + (t_lo + t_hi * p);
-    scale_by_power_of_two(y, k >> 7)
+    (k, t_hi, t_lo, p)
 }
 
 /// y * 2^e, exactly while the result is normal, rounded once when it is subnormal.
@@ -187,13 +195,7 @@ pub fn exp_m1(x: f64) -> f64 {
         let high = (1.0 / 720.0 + x * (1.0 / 5040.0)) + x2 * (1.0 / 40320.0 + x * (1.0 / 362880.0));
         return x + x2 * (low + (x2 * x2) * high);
     }
-    let kd = x * EXP_INV_LN2_N + ROUND_SHIFT;
-    let k = kd.to_bits().wrapping_sub(ROUND_SHIFT.to_bits()) as i64;
-    let kd = kd - ROUND_SHIFT;
-    let r = (x - kd * EXP_LN2_N_HI) - kd * EXP_LN2_N_LO;
-    let r2 = r * r;
-    let p = r + r2 * ((0.5 + r * (1.0 / 6.0)) + r2 * (1.0 / 24.0 + r * (1.0 / 120.0)));
-    let [t_hi, t_lo] = EXP_TABLE[(k & 127) as usize];
+    let (k, t_hi, t_lo, p) = exp_reduction(x, 0.0);
     let scale = f64::from_bits((((k >> 7) + 1023) as u64) << 52);
     // e^x - 1 = (2^m t_hi - 1) + 2^m (t_lo + t_hi p); the first difference is exact where
     // it cancels (2^m t_hi within [1/2, 2], Sterbenz), and |x| >= 2^-5 keeps the second
