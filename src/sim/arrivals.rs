@@ -198,8 +198,9 @@ impl ArrivalStream {
     /// Lets the stream draw its interarrival samples in blocks ahead of need. Only for a
     /// stream whose random numbers go to nothing else (the engine's choice of template draws
     /// from it too unless that is a constant): the samples are then the same, in the same
-    /// order. Why: the exponentiated Weibull's inverse CDF is a chain of five dependent libm
-    /// calls; drawn in a loop, the chains of successive samples overlap in the processor.
+    /// order. Why: the exponentiated Weibull's inverse CDF is a chain of five dependent
+    /// logarithms and exponentials, bound by their latency; computed for a block at once,
+    /// stage by stage ([`Num::eval_block`]), the samples' chains overlap in the processor.
     pub fn draw_ahead(&mut self) {
         self.draw_ahead = true;
     }
@@ -213,9 +214,7 @@ impl ArrivalStream {
         }
         if self.next_gap == self.gaps.len() {
             self.gaps.clear();
-            for _ in 0..GAPS_AHEAD {
-                self.gaps.push(interarrival.eval(&[], &mut self.rng));
-            }
+            interarrival.eval_block(&mut self.rng, GAPS_AHEAD, &mut self.gaps);
             self.next_gap = 0;
         }
         let gap = self.gaps[self.next_gap];

@@ -229,6 +229,22 @@ impl Num {
         }
     }
 
+    /// Appends `n` samples of an expression that reads no instance variable, drawn one
+    /// after another from `rng`: the same values, from the same draws, as `n` calls of
+    /// [`Num::eval`], computed faster where the node allows (see
+    /// [`eval::exponweib_inverse_cdf_block`]).
+    pub fn eval_block(&self, rng: &mut Stream, n: usize, out: &mut Vec<f64>) {
+        match self {
+            // One uniform per sample, and nothing else drawn.
+            Num::ExpWeibConst(a, c, scale) => {
+                let start = out.len();
+                out.extend((0..n).map(|_| rng.random::<f64>()));
+                eval::exponweib_inverse_cdf_block(*a, *c, *scale, &mut out[start..]);
+            }
+            _ => out.extend((0..n).map(|_| self.eval(&[], rng))),
+        }
+    }
+
     #[inline(never)]
     fn eval_other(&self, vars: &[Value], rng: &mut Stream) -> f64 {
         match self {
