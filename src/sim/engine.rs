@@ -313,6 +313,8 @@ struct Simulation<'a> {
     pool_policies: Vec<ir::Policy>,
     links: Vec<LinkState>,
     streams: Vec<ArrivalStream>,
+    /// Per arrivals declaration, [`rng::owner`] of the streams of the instances it triggers.
+    instance_owners: Vec<u64>,
     /// Each arrivals declaration's `pipeline` expression, compiled (usually a constant).
     arrival_templates: Vec<Val>,
     templates: Vec<TemplateInfo>,
@@ -481,6 +483,9 @@ impl<'a> Simulation<'a> {
             pool_policies,
             links,
             streams,
+            instance_owners: (0..scenario.arrivals.len() as u64)
+                .map(|index| rng::owner(replication_seed, rng::INSTANCE, index))
+                .collect(),
             arrival_templates,
             templates,
             instances: Vec::new(),
@@ -644,12 +649,7 @@ impl<'a> Simulation<'a> {
         self.schedule_next_arrival(stream_index);
         if let Value::Pipeline(template) = template {
             if (template as usize) < scenario.pipelines.len() {
-                let rng = rng::stream(
-                    self.replication_seed,
-                    rng::INSTANCE,
-                    u64::from(stream_index),
-                    sequence,
-                );
+                let rng = rng::owned_stream(self.instance_owners[stream_index as usize], sequence);
                 let from_row = (!scenario.arrivals[stream_index as usize]
                     .row
                     .attributes

@@ -46,7 +46,20 @@ pub fn replication_seed(seed: u64, replication: u32) -> u64 {
 
 /// The stream of kind `domain` owned by `(a, b)` within a replication.
 pub fn stream(replication_seed: u64, domain: u64, a: u64, b: u64) -> Stream {
-    seed_from_u64(mix(mix(mix(replication_seed ^ domain) ^ a) ^ b))
+    owned_stream(owner(replication_seed, domain, a), b)
+}
+
+/// The part of a stream's derivation that `b` does not change: `stream(r, domain, a, b)`
+/// is `owned_stream(owner(r, domain, a), b)`. Computed once where many streams share it
+/// (the instances one arrivals declaration triggers), it takes two of the five dependent
+/// multiplications of each seeding off the path.
+pub fn owner(replication_seed: u64, domain: u64, a: u64) -> u64 {
+    mix(mix(replication_seed ^ domain) ^ a)
+}
+
+/// The stream numbered `b` of an [`owner`].
+pub fn owned_stream(owner: u64, b: u64) -> Stream {
+    seed_from_u64(mix(owner ^ b))
 }
 
 /// `Stream::seed_from_u64(seed)`, the same state computed directly: its SplitMix64 outputs
