@@ -2,11 +2,12 @@
 # Speed and agreement of pipesim's engine against SimPy on the same model
 # (scenarios/bench/year.pipesim: one simulated year, about 210,000 pipelines).
 #
-# One run of this script: builds the Rust benchmark in release mode, runs RUST_REPS
-# replications of it and SIMPY_REPS replications of benches/simpy/year.py, taking turns,
-# then prints the CPU seconds per replication of each, their ratio, and both engines'
-# estimates of the mean wait and mean makespan with 95% confidence intervals (and a Welch t
-# statistic for the difference). Then it measures peak RSS of one replication at 1 and 2 simulated years
+# One run of this script: builds the Rust benchmarks in release mode, runs RUST_REPS
+# replications of pipesim and of the floor (benches/floor.rs, on pipesim's math and on the
+# platform's) and SIMPY_REPS replications of benches/simpy/year.py, taking turns, then
+# prints the CPU seconds per replication of each and their ratios to SimPy, and both
+# engines' estimates of the mean wait and mean makespan with 95% confidence intervals (and
+# a Welch t statistic for the difference). Then it measures peak RSS of one replication at 1 and 2 simulated years
 # (/usr/bin/time -v) to check that memory does not grow with the horizon (percentiles come
 # from a bounded sketch, so nothing is kept per pipeline).
 #
@@ -34,12 +35,14 @@ echo "pipesim: $RUST_REPS replication(s), simpy: $SIMPY_REPS (about 10 CPU secon
 : > "$OUT/rust.jsonl"
 : > "$OUT/simpy.jsonl"
 : > "$OUT/floor.jsonl"
+: > "$OUT/floor-platform.jsonl"
 rust_done=0
 for ((turn = 0; turn < SIMPY_REPS; turn++)); do
   block=$(( (RUST_REPS - rust_done) / (SIMPY_REPS - turn) ))
   if ((block > 0)); then
     "$BIN" --first "$rust_done" --replications "$block" >> "$OUT/rust.jsonl" 2>/dev/null
     "$FLOOR" --first "$rust_done" --replications "$block" >> "$OUT/floor.jsonl" 2>/dev/null
+    "$FLOOR" --platform-math --first "$rust_done" --replications "$block" >> "$OUT/floor-platform.jsonl" 2>/dev/null
     rust_done=$((rust_done + block))
   fi
   python3 benches/simpy/year.py --first "$turn" --replications 1 >> "$OUT/simpy.jsonl"
@@ -48,7 +51,7 @@ if ((rust_done < RUST_REPS)); then
   "$BIN" --first "$rust_done" --replications "$((RUST_REPS - rust_done))" >> "$OUT/rust.jsonl" 2>/dev/null
 fi
 
-python3 - "$OUT/rust.jsonl" "$OUT/simpy.jsonl" "$OUT/floor.jsonl" <<'PY'
+python3 - "$OUT/rust.jsonl" "$OUT/simpy.jsonl" "$OUT/floor.jsonl" "$OUT/floor-platform.jsonl" <<'PY'
 import json, math, sys
 
 # Student t 0.975 quantiles by degrees of freedom (1..30); beyond, the normal's 1.96.
@@ -77,11 +80,15 @@ print(f"pipelines per replication: pipesim {summary([r['arrived'] for r in rust]
 print(f"CPU seconds per replication: pipesim {rust_cpu:.4f} ({len(rust)} reps), "
       f"simpy {simpy_cpu:.3f} ({len(simpy)} reps)")
 print(f"speed ratio (simpy / pipesim): {simpy_cpu / rust_cpu:.1f}x")
-floor = load(sys.argv[3])
+floor, floor_platform = load(sys.argv[3]), load(sys.argv[4])
 if floor:
     floor_cpu = summary([r["cpu_seconds"] for r in floor])[0]
     print(f"floor (benches/floor.rs, the model by hand, two means only): {floor_cpu:.4f} CPU s, "
           f"{simpy_cpu / floor_cpu:.1f}x SimPy; pipesim takes {rust_cpu / floor_cpu:.2f}x the floor")
+if floor_platform:
+    platform_cpu = summary([r["cpu_seconds"] for r in floor_platform])[0]
+    print(f"floor on the platform's math library (--platform-math): {platform_cpu:.4f} CPU s, "
+          f"{simpy_cpu / platform_cpu:.1f}x SimPy")
 for key, label in [("wait_mean", "mean wait (s)"), ("makespan_mean", "mean makespan (s)")]:
     rm, rh, rv = summary([r[key] for r in rust])
     sm, sh, sv = summary([r[key] for r in simpy])

@@ -22,6 +22,57 @@ use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus as Stream;
 use std::collections::VecDeque;
 
+/// The functions the model samples with: pipesim's own (the default, the same bits on every
+/// platform, as pipesim samples) or the platform's library and rand_distr (`--platform-math`,
+/// the fastest ready-made way a hand-written model would use). The difference is the cost
+/// of reproducibility across platforms.
+trait Math {
+    fn ln(x: f64) -> f64;
+    fn exp(x: f64) -> f64;
+    fn ln_1p(x: f64) -> f64;
+    fn normal(rng: &mut Stream) -> f64;
+}
+
+struct Own;
+impl Math for Own {
+    #[inline]
+    fn ln(x: f64) -> f64 {
+        pipesim::math::ln(x)
+    }
+    #[inline]
+    fn exp(x: f64) -> f64 {
+        pipesim::math::exp(x)
+    }
+    #[inline]
+    fn ln_1p(x: f64) -> f64 {
+        pipesim::math::ln_1p(x)
+    }
+    #[inline]
+    fn normal(rng: &mut Stream) -> f64 {
+        pipesim::sim::sample::standard_normal(rng)
+    }
+}
+
+struct Platform;
+impl Math for Platform {
+    #[inline]
+    fn ln(x: f64) -> f64 {
+        x.ln()
+    }
+    #[inline]
+    fn exp(x: f64) -> f64 {
+        x.exp()
+    }
+    #[inline]
+    fn ln_1p(x: f64) -> f64 {
+        x.ln_1p()
+    }
+    #[inline]
+    fn normal(rng: &mut Stream) -> f64 {
+        rng.sample(StandardNormal)
+    }
+}
+
 const CAPACITY: [u32; 2] = [6, 12];
 /// The calendar entry of an arrival (others carry the pipeline's slot).
 const ARRIVAL: u32 = u32::MAX;
@@ -110,9 +161,9 @@ impl Simulation {
     }
 }
 
-fn sample_pipeline(rng: &mut Stream, now: f64) -> Pipeline {
-    let z: f64 = rng.sample(StandardNormal);
-    let size = (200e6f64.ln() + 1.2 * z).exp();
+fn sample_pipeline<M: Math>(rng: &mut Stream, now: f64) -> Pipeline {
+    let z = M::normal(rng);
+    let size = M::exp(M::ln(200e6) + 1.2 * z);
     let u: f64 = rng.random();
     let framework = if u < 0.45 {
         0
@@ -121,16 +172,16 @@ fn sample_pipeline(rng: &mut Stream, now: f64) -> Pipeline {
     } else {
         2
     };
-    let preprocess = 10.0 + size * 0.8e-9 + 20.0 * -(1.0 - rng.random::<f64>()).ln();
-    let z: f64 = rng.sample(StandardNormal);
+    let preprocess = 10.0 + size * 0.8e-9 + 20.0 * -M::ln(1.0 - rng.random::<f64>());
+    let z = M::normal(rng);
     let train = match framework {
-        0 => (1200f64.ln() + 0.9 * z).exp(),
-        1 => (360f64.ln() + 0.7 * z).exp(),
-        _ => (120f64.ln() + 0.6 * z).exp(),
+        0 => M::exp(M::ln(1200.0) + 0.9 * z),
+        1 => M::exp(M::ln(360.0) + 0.7 * z),
+        _ => M::exp(M::ln(120.0) + 0.6 * z),
     };
-    let validate = 90.0 * -(1.0 - rng.random::<f64>()).ln();
+    let validate = 90.0 * -M::ln(1.0 - rng.random::<f64>());
     let rejected = rng.random::<f64>() >= 0.95;
-    let compress = 240.0 * -(1.0 - rng.random::<f64>()).ln();
+    let compress = 240.0 * -M::ln(1.0 - rng.random::<f64>());
     Pipeline {
         arrival: now,
         step: 0,
@@ -143,7 +194,7 @@ fn sample_pipeline(rng: &mut Stream, now: f64) -> Pipeline {
 }
 
 /// One replication: (arrived, completed, mean wait, mean makespan).
-fn replication(index: u64, horizon: f64, hourly: &[f64]) -> (u64, u64, f64, f64) {
+fn replication<M: Math>(index: u64, horizon: f64, hourly: &[f64]) -> (u64, u64, f64, f64) {
     let mut arrivals = Stream::seed_from_u64(mix(index));
     let mut clock = ProfileClock {
         hourly: hourly.to_vec(),
@@ -154,9 +205,9 @@ fn replication(index: u64, horizon: f64, hourly: &[f64]) -> (u64, u64, f64, f64)
     let mut tau = 0.0;
     let mut next_arrival = |rng: &mut Stream| {
         let u: f64 = rng.random();
-        let v = (u.ln() / 1.8).exp();
-        let y = -(-v).ln_1p();
-        tau += 78.0 * (y.ln() / 0.7).exp();
+        let v = M::exp(M::ln(u) / 1.8);
+        let y = -M::ln_1p(-v);
+        tau += 78.0 * M::exp(M::ln(y) / 0.7);
         clock.real_time(tau)
     };
     let mut sim = Simulation {
@@ -180,7 +231,7 @@ fn replication(index: u64, horizon: f64, hourly: &[f64]) -> (u64, u64, f64, f64)
             sim.schedule(next, ARRIVAL);
             let mut rng = Stream::seed_from_u64(mix(mix(index) ^ arrived));
             arrived += 1;
-            let pipeline = sample_pipeline(&mut rng, sim.now);
+            let pipeline = sample_pipeline::<M>(&mut rng, sim.now);
             let slot = match sim.free.pop() {
                 Some(slot) => {
                     sim.pipelines[slot as usize] = pipeline;
@@ -225,6 +276,7 @@ fn main() {
     let mut replications = 5u64;
     let mut first = 0u64;
     let mut years = 1.0f64;
+    let mut platform_math = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -233,6 +285,7 @@ fn main() {
             }
             "--first" => first = args.next().and_then(|v| v.parse().ok()).unwrap_or(0),
             "--years" => years = args.next().and_then(|v| v.parse().ok()).unwrap_or(1.0),
+            "--platform-math" => platform_math = true,
             // `cargo bench` passes `--bench`; ignore it and anything else unknown.
             _ => {}
         }
@@ -242,11 +295,17 @@ fn main() {
     let mut total = 0.0;
     for index in first..first + replications {
         let started = common::thread_cpu_seconds();
-        let (arrived, completed, wait, makespan) = replication(index, horizon, &hourly);
+        let wall = std::time::Instant::now();
+        let (arrived, completed, wait, makespan) = if platform_math {
+            replication::<Platform>(index, horizon, &hourly)
+        } else {
+            replication::<Own>(index, horizon, &hourly)
+        };
         let cpu_seconds = common::thread_cpu_seconds() - started;
+        let seconds = wall.elapsed().as_secs_f64();
         total += cpu_seconds;
         println!(
-            "{{\"engine\": \"floor\", \"replication\": {index}, \"cpu_seconds\": {cpu_seconds:.6}, \"arrived\": {arrived}, \"completed\": {completed}, \"wait_mean\": {wait}, \"makespan_mean\": {makespan}}}"
+            "{{\"engine\": \"floor\", \"replication\": {index}, \"cpu_seconds\": {cpu_seconds:.6}, \"seconds\": {seconds:.6}, \"arrived\": {arrived}, \"completed\": {completed}, \"wait_mean\": {wait}, \"makespan_mean\": {makespan}}}"
         );
     }
     eprintln!(
