@@ -893,7 +893,7 @@ impl LogNormalFit {
 
 /// Φ(z) via the complementary error function.
 fn standard_normal_cdf(z: f64) -> f64 {
-    0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2)
+    0.5 * crate::math::erfc(-z / std::f64::consts::SQRT_2)
 }
 
 /// Fits a lognormal to the positive values of `values`.
