@@ -98,6 +98,22 @@ impl<T> MatchTable<T> {
         })
     }
 
+    /// The variable matched on.
+    pub fn slot(&self) -> u32 {
+        self.slot
+    }
+
+    /// The arm taken for each label id up to the greatest an arm names (the default for a
+    /// label no arm names), then the arm taken for any other value; `None` without a default.
+    pub fn arms_by_label(&self) -> (Vec<Option<&T>>, Option<&T>) {
+        let arms = self
+            .by_label
+            .iter()
+            .map(|&index| self.arms.get(index as usize).or(self.default.as_ref()))
+            .collect();
+        (arms, self.default.as_ref())
+    }
+
     /// The arm for the scrutinee's value (the default if it is not a label named by an
     /// arm, `None` without a default).
     #[inline(always)]
@@ -221,10 +237,7 @@ impl Num {
             Num::Const(x) => *x,
             Num::Affine { c, slot, k } => c + var_number(vars, *slot) * k,
             Num::ExponentialConst(mean) => mean * -ln(1.0 - rng.random::<f64>()),
-            Num::LogNormalConst(mu, sigma) => {
-                let z = standard_normal(rng);
-                exp(mu + sigma * z)
-            }
+            Num::LogNormalConst(mu, sigma) => lognormal(*mu, *sigma, rng),
             _ => self.eval_other(vars, rng),
         }
     }
@@ -270,8 +283,7 @@ impl Num {
             Num::LogNormal(parameters) => {
                 let mu = parameters.0.eval(vars, rng);
                 let sigma = parameters.1.eval(vars, rng);
-                let z = standard_normal(rng);
-                exp(mu + sigma * z)
+                lognormal(mu, sigma, rng)
             }
             Num::ExpWeib(parameters) => {
                 let a = parameters.0.eval(vars, rng);
@@ -280,10 +292,7 @@ impl Num {
                 eval::exponweib_inverse_cdf(a, c, scale, rng.random::<f64>())
             }
             Num::ExponentialConst(mean) => mean * -ln(1.0 - rng.random::<f64>()),
-            Num::LogNormalConst(mu, sigma) => {
-                let z = standard_normal(rng);
-                exp(mu + sigma * z)
-            }
+            Num::LogNormalConst(mu, sigma) => lognormal(*mu, *sigma, rng),
             Num::ExpWeibConst(a, c, scale) => {
                 eval::exponweib_inverse_cdf(*a, *c, *scale, rng.random::<f64>())
             }
@@ -311,6 +320,14 @@ impl Num {
             Num::Other(expr) => eval::num(expr, &Context::instance(vars), rng),
         }
     }
+}
+
+/// A lognormal draw, out of line: its sampler needs many registers, which
+/// [`Num::eval_node`] would otherwise save and restore on every call, whatever the node.
+#[inline(never)]
+fn lognormal(mu: f64, sigma: f64, rng: &mut Stream) -> f64 {
+    let z = standard_normal(rng);
+    exp(mu + sigma * z)
 }
 
 /// An instance variable read as a number (booleans as 0 or 1, anything else NaN).
@@ -416,6 +433,12 @@ impl Val {
                 Some(arm) => arm.eval(vars, rng),
                 None => Value::Num(f64::NAN),
             },
+            Val::Choice {
+                values,
+                cumulative,
+                total,
+                fallback,
+            } => choose(values, cumulative, *total, fallback, rng),
             _ => self.eval_other(vars, rng),
         }
     }
@@ -455,16 +478,25 @@ impl Val {
                 cumulative,
                 total,
                 fallback,
-            } => {
-                // As `eval::pick`: the first option whose running sum exceeds the draw.
-                let u = rng.random::<f64>() * total;
-                match cumulative.iter().position(|&sum| u < sum) {
-                    Some(index) => values.get(index).unwrap_or(fallback).clone(),
-                    None => fallback.clone(),
-                }
-            }
+            } => choose(values, cumulative, *total, fallback, rng),
             Val::Other(expr) => eval::eval(expr, &Context::instance(vars), rng),
         }
+    }
+}
+
+/// [`Val::Choice`]'s draw: as `eval::pick`, the first option whose running sum exceeds it.
+#[inline(always)]
+fn choose(
+    values: &[Value],
+    cumulative: &[f64],
+    total: f64,
+    fallback: &Value,
+    rng: &mut Stream,
+) -> Value {
+    let u = rng.random::<f64>() * total;
+    match cumulative.iter().position(|&sum| u < sum) {
+        Some(index) => values.get(index).unwrap_or(fallback).clone(),
+        None => fallback.clone(),
     }
 }
 
@@ -605,6 +637,32 @@ mod tests {
             Expr::Choice(Vec::new()),
             Expr::Choice(vec![(Value::Label(0), c(1.0)), (Value::Label(1), size)]),
         ]
+    }
+
+    #[test]
+    fn arms_by_label_are_the_arms_a_match_takes() {
+        let tables: Vec<_> = expressions()
+            .into_iter()
+            .filter_map(|expr| match Val::compile(&expr) {
+                Val::MatchTable(table) => Some(table),
+                _ => None,
+            })
+            .collect();
+        assert!(!tables.is_empty(), "the shapes include matches on a label");
+        for table in tables {
+            let (arms, other) = table.arms_by_label();
+            let name = |arm: Option<&Val>| format!("{arm:?}");
+            for label in 0..arms.len() as LabelId + 2 {
+                let mut vars = [Value::Num(1.0), Value::Num(1.0)];
+                vars[table.slot() as usize] = Value::Label(label);
+                let expected = arms.get(label as usize).copied().unwrap_or(other);
+                assert_eq!(name(table.arm(&vars)), name(expected), "label {label}");
+            }
+            assert_eq!(
+                name(table.arm(&[Value::Num(0.0), Value::Num(0.0)])),
+                name(other)
+            );
+        }
     }
 
     #[test]

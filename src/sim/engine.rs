@@ -217,16 +217,14 @@ struct TemplateInfo {
 /// What [`sample_step`] evaluates, compiled (`when` stays interpreted: it is rare), and what
 /// the step's transitions need of the template, resolved to indices.
 struct CompiledStep {
-    /// The pool when `on` is a constant (no draw to make), else NONE.
-    on_pool: u32,
+    /// The pool and units, when they can be resolved without evaluating anything.
+    placement: Placement,
     on: Option<Val>,
     /// Dependencies that must be done before the step is ready.
     pending: u32,
     /// Whether the step has any of `reads`, `writes`, `accuracy`, `size_factor` or
     /// `accuracy_loss` (most have none).
     extras: bool,
-    /// `units` rounded, when it is a constant (the usual 1: `round` is a library call).
-    units_rounded: Option<f64>,
     /// The range of this step's dependants in [`TemplateInfo::dependants`].
     dependants: (u32, u32),
     read_link: u32,
@@ -243,10 +241,119 @@ struct CompiledStep {
     estimate: Option<Num>,
 }
 
+/// A step's pool and units taken, as far as they are known before sampling (`on` and
+/// `units` of a template are mostly constants, or `on` a `match` on a label with constant
+/// arms): neither draws anything, so resolving them once leaves every draw as it was.
+enum Placement {
+    /// `(pool, units)` for every instance.
+    Fixed((u32, u32)),
+    /// `(pool, units)` by the label in an instance variable (by label id), and for any other
+    /// value.
+    ByLabel {
+        slot: u32,
+        by_label: Vec<(u32, u32)>,
+        other: (u32, u32),
+    },
+    /// `on` or `units` is evaluated for each instance.
+    Sampled,
+}
+
+impl Placement {
+    fn new(on: Option<&Val>, units: &Num, slots: &[Option<Slot>], pools: &[PoolState]) -> Self {
+        /// `Some` of an arm that is a constant or absent (a missing default gives NaN, which
+        /// is no resource); a constant arm is always a `Val::Const`.
+        fn constant(arm: Option<&Val>) -> Option<Option<&Value>> {
+            match arm {
+                None => Some(None),
+                Some(Val::Const(value)) => Some(Some(value)),
+                Some(_) => None,
+            }
+        }
+        let Num::Const(units) = *units else {
+            return Placement::Sampled;
+        };
+        let units = units.round();
+        let place = |value: Option<&Value>| {
+            let pool = value.map_or(NONE, |value| pool_of(value, slots));
+            (pool, units_taken(units, pool, pools))
+        };
+        match on {
+            None => Placement::Fixed(place(None)),
+            Some(Val::Const(value)) => Placement::Fixed(place(Some(value))),
+            Some(Val::MatchTable(table)) => {
+                let (arms, default) = table.arms_by_label();
+                let Some(arms) = arms.into_iter().map(constant).collect::<Option<Vec<_>>>() else {
+                    return Placement::Sampled;
+                };
+                let Some(default) = constant(default) else {
+                    return Placement::Sampled;
+                };
+                Placement::ByLabel {
+                    slot: table.slot(),
+                    by_label: arms.into_iter().map(place).collect(),
+                    other: place(default),
+                }
+            }
+            Some(_) => Placement::Sampled,
+        }
+    }
+
+    /// The `(pool, units)` of an instance with these variables, or `None` if they must be
+    /// sampled.
+    #[inline(always)]
+    fn resolve(&self, vars: &[Value]) -> Option<(u32, u32)> {
+        match self {
+            Placement::Fixed(placement) => Some(*placement),
+            Placement::ByLabel {
+                slot,
+                by_label,
+                other,
+            } => Some(match vars.get(*slot as usize) {
+                Some(Value::Label(label)) => *by_label.get(*label as usize).unwrap_or(other),
+                _ => *other,
+            }),
+            Placement::Sampled => None,
+        }
+    }
+}
+
+/// The pool a step's `on` value names, or NONE (not a resource, or a link).
+fn pool_of(value: &Value, slots: &[Option<Slot>]) -> u32 {
+    match value {
+        Value::Resource(resource) => match slots.get(*resource as usize).copied().flatten() {
+            Some(Slot::Pool(index)) => index,
+            _ => NONE,
+        },
+        _ => NONE,
+    }
+}
+
+/// The slots a step takes of `pool` for its rounded `units`: at least one, and never more
+/// than its pool can ever have (it would wait forever).
+fn units_taken(units: f64, pool: u32, pools: &[PoolState]) -> u32 {
+    let max_units = if pool == NONE {
+        1
+    } else {
+        pools[pool as usize].max_capacity.max(1)
+    };
+    if units >= 1.0 {
+        let max_units = f64::from(max_units);
+        (if units < max_units { units } else { max_units }) as u32
+    } else {
+        1
+    }
+}
+
 impl CompiledStep {
     /// `slots` maps resource ids to pools and links; `pending` and `dependants` come from the
     /// template's graph.
-    fn new(step: &ir::Step, slots: &[Option<Slot>], pending: u32, dependants: (u32, u32)) -> Self {
+    fn new(
+        step: &ir::Step,
+        slots: &[Option<Slot>],
+        pools: &[PoolState],
+        pending: u32,
+        dependants: (u32, u32),
+    ) -> Self {
         let compile = |expr: &Option<ir::Expr>| expr.as_ref().map(Num::compile);
         let link = |transfer: &Option<ir::Transfer>| match transfer
             .as_ref()
@@ -256,30 +363,18 @@ impl CompiledStep {
             _ => NONE,
         };
         let on = step.on.as_ref().map(Val::compile);
-        let on_pool = match &on {
-            Some(Val::Const(Value::Resource(resource))) => {
-                match slots.get(*resource as usize).copied().flatten() {
-                    Some(Slot::Pool(index)) => index,
-                    _ => NONE,
-                }
-            }
-            _ => NONE,
-        };
         let units = Num::compile(&step.units);
+        let placement = Placement::new(on.as_ref(), &units, slots, pools);
         let extras = step.reads.is_some()
             || step.writes.is_some()
             || step.accuracy.is_some()
             || step.size_factor.is_some()
             || step.accuracy_loss.is_some();
         CompiledStep {
-            on_pool,
+            placement,
             on,
             pending,
             extras,
-            units_rounded: match units {
-                Num::Const(x) => Some(x.round()),
-                _ => None,
-            },
             dependants,
             read_link: link(&step.reads),
             write_link: link(&step.writes),
@@ -423,7 +518,13 @@ impl<'a> Simulation<'a> {
                     let start = dependants.len() as u32;
                     dependants.extend_from_slice(&dependants_of[step_index]);
                     let range = (start, dependants.len() as u32);
-                    steps.push(CompiledStep::new(step, &slots, pending[step_index], range));
+                    steps.push(CompiledStep::new(
+                        step,
+                        &slots,
+                        &pools,
+                        pending[step_index],
+                        range,
+                    ));
                 }
                 TemplateInfo {
                     dependants,
@@ -1552,44 +1653,20 @@ fn sample_step(
     slots: &[Option<Slot>],
     pools: &[PoolState],
 ) -> StepRun {
-    let context = Context::instance(vars);
     let when = step
         .when
         .as_ref()
-        .is_none_or(|condition| eval::boolean(condition, &context, rng));
-    // A constant `on` draws nothing: its pool was resolved once.
-    let pool = if compiled.on_pool != NONE {
-        compiled.on_pool
-    } else {
-        match compiled.on.as_ref().map(|on| on.eval(vars, rng)) {
-            Some(Value::Resource(resource)) => {
-                match slots.get(resource as usize).copied().flatten() {
-                    Some(Slot::Pool(index)) => index,
-                    _ => NONE,
-                }
-            }
-            _ => NONE,
+        .is_none_or(|condition| eval::boolean(condition, &Context::instance(vars), rng));
+    let (pool, units) = match compiled.placement.resolve(vars) {
+        Some(placement) => placement,
+        None => {
+            let pool = match compiled.on.as_ref().map(|on| on.eval(vars, rng)) {
+                Some(value) => pool_of(&value, slots),
+                None => NONE,
+            };
+            let units = compiled.units.eval(vars, rng).round();
+            (pool, units_taken(units, pool, pools))
         }
-    };
-    let units_sampled = match compiled.units_rounded {
-        Some(units) => units,
-        None => compiled.units.eval(vars, rng).round(),
-    };
-    // A step never asks for more slots than its pool can ever have (it would wait forever).
-    let max_units = if pool == NONE {
-        1
-    } else {
-        pools[pool as usize].max_capacity.max(1)
-    };
-    let units = if units_sampled >= 1.0 {
-        let max_units = f64::from(max_units);
-        (if units_sampled < max_units {
-            units_sampled
-        } else {
-            max_units
-        }) as u32
-    } else {
-        1
     };
     let duration = eval::non_negative(compiled.duration.eval(vars, rng));
     // Most steps have none of the optional samples: one test skips them all (the draws keep
@@ -1644,5 +1721,75 @@ fn sample_step(
         start: f64::NAN,
         end: f64::NAN,
         executed: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{Expr, VarRef};
+
+    /// A placement resolved once gives what evaluating `on` and `units` gives, for each
+    /// label of the variable matched on and for a value that is no label.
+    #[test]
+    fn placements_resolve_as_sampled() {
+        let pool = |capacity| ir::Pool {
+            capacity,
+            policy: ir::Policy::Fifo,
+            backfill: false,
+            cost_per_slot_hour: 0.0,
+            autoscale: None,
+        };
+        let pools = [
+            PoolState::new(&pool(4), 1, 0.0, 1.0),
+            PoolState::new(&pool(12), 1, 0.0, 1.0),
+        ];
+        // Resources 0 and 2 are pools, 1 a link, 3 a link without bandwidth.
+        let slots = [
+            Some(Slot::Pool(0)),
+            Some(Slot::Link(0)),
+            Some(Slot::Pool(1)),
+            None,
+        ];
+        let resource = |id| Expr::Const(Value::Resource(id));
+        let match_on = |arms: Vec<(Vec<u32>, Expr)>, default: Option<Expr>| Expr::Match {
+            scrutinee: Box::new(Expr::Var(VarRef::Instance(1))),
+            arms,
+            default: default.map(Box::new),
+        };
+        let ons = [
+            None,
+            Some(resource(0)),
+            Some(resource(1)),
+            Some(resource(2)),
+            Some(resource(3)),
+            Some(resource(9)),
+            Some(Expr::Const(Value::Num(1.0))),
+            Some(match_on(
+                vec![(vec![0], resource(2)), (vec![2, 3], resource(1))],
+                Some(resource(0)),
+            )),
+            Some(match_on(
+                vec![(vec![3], resource(0)), (vec![1, 3], resource(2))],
+                None,
+            )),
+        ];
+        for on in &ons {
+            for units in [0.0, 0.4, 1.0, 2.6, 30.0, -3.0, f64::NAN] {
+                let on = on.as_ref().map(Val::compile);
+                let units = Num::compile(&Expr::Const(Value::Num(units)));
+                let placement = Placement::new(on.as_ref(), &units, &slots, &pools);
+                for var in (0..6).map(Value::Label).chain([Value::Num(0.0)]) {
+                    let vars = [Value::Num(1.0), var];
+                    let mut rng = rng::stream(1, 1, 0, 0);
+                    let pool = on
+                        .as_ref()
+                        .map_or(NONE, |on| pool_of(&on.eval(&vars, &mut rng), &slots));
+                    let units = units.eval(&vars, &mut rng).round();
+                    let expected = (pool, units_taken(units, pool, &pools));
+                    assert_eq!(placement.resolve(&vars), Some(expected), "{on:?} {vars:?}");
+                }
+            }
+        }
     }
 }
