@@ -446,12 +446,14 @@ impl Val {
     #[inline(never)]
     fn eval_other(&self, vars: &[Value], rng: &mut Stream) -> Value {
         match self {
-            Val::Const(value) => value.clone(),
+            // Answered there without coming back here.
+            Val::Const(_) | Val::Num(_) | Val::MatchTable(_) | Val::Choice { .. } => {
+                self.eval_node(vars, rng)
+            }
             Val::Var(slot) => vars
                 .get(*slot as usize)
                 .cloned()
                 .unwrap_or(Value::Num(f64::NAN)),
-            Val::Num(num) => Value::Num(num.eval(vars, rng)),
             Val::Match {
                 slot,
                 arms,
@@ -469,16 +471,6 @@ impl Val {
                     None => Value::Num(f64::NAN),
                 }
             }
-            Val::MatchTable(table) => match table.arm(vars) {
-                Some(arm) => arm.eval(vars, rng),
-                None => Value::Num(f64::NAN),
-            },
-            Val::Choice {
-                values,
-                cumulative,
-                total,
-                fallback,
-            } => choose(values, cumulative, *total, fallback, rng),
             Val::Other(expr) => eval::eval(expr, &Context::instance(vars), rng),
         }
     }
