@@ -7,12 +7,14 @@
 //! traces, no expression trees). It is not bit-identical to pipesim (its random streams are
 //! seeded more simply), only the same model: its means agree within confidence intervals.
 //!
-//! Usage: `cargo bench --bench floor -- [--replications N] [--first K] [--years Y]`; prints
-//! one line per replication and the mean CPU seconds per replication (see BENCHMARKS.md,
-//! "The floor"). `benches/compare.sh` runs it in turns with the other two.
+//! Usage: `cargo bench --bench floor -- [--replications N] [--first K] [--years Y]
+//! [--platform-math]`; prints one line per replication and the mean CPU seconds per
+//! replication (see BENCHMARKS.md, "The floor"). `benches/compare.sh` runs it in turns with
+//! the other two.
 
-// The floor is a reference program, not a result: it samples with the platform's library
-// and rand_distr, the fastest ready-made way, as a hand-written model would.
+// The floor is a reference program, not a result: with `--platform-math` it samples with the
+// platform's library and rand_distr, the fastest ready-made way, as a hand-written model
+// would, to show what pipesim's reproducible math costs.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 mod common;
