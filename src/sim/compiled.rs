@@ -261,10 +261,13 @@ impl Num {
     #[inline(never)]
     fn eval_other(&self, vars: &[Value], rng: &mut Stream) -> f64 {
         match self {
-            Num::Const(x) => *x,
+            // Answered there without coming back here.
+            Num::Const(_)
+            | Num::Affine { .. }
+            | Num::ExponentialConst(_)
+            | Num::LogNormalConst(..) => self.eval_node(vars, rng),
             Num::Var(slot) => var_number(vars, *slot),
             Num::Scaled { slot, k } => var_number(vars, *slot) * k,
-            Num::Affine { c, slot, k } => c + var_number(vars, *slot) * k,
             Num::Neg(inner) => -inner.eval(vars, rng),
             Num::Arithmetic(op, operands) => {
                 let l = operands.0.eval(vars, rng);
@@ -291,8 +294,6 @@ impl Num {
                 let scale = parameters.2.eval(vars, rng);
                 eval::exponweib_inverse_cdf(a, c, scale, rng.random::<f64>())
             }
-            Num::ExponentialConst(mean) => mean * -ln(1.0 - rng.random::<f64>()),
-            Num::LogNormalConst(mu, sigma) => lognormal(*mu, *sigma, rng),
             Num::ExpWeibConst(a, c, scale) => {
                 eval::exponweib_inverse_cdf(*a, *c, *scale, rng.random::<f64>())
             }
