@@ -31,12 +31,30 @@ fn require_binary(path: &str) -> PathBuf {
     binary
 }
 
+/// A loopback port no other test of this process has been given, below the kernel's ephemeral
+/// range. A port from binding `127.0.0.1:0` is ephemeral: between the probe closing it and the
+/// server binding it, any outgoing connection (the tests' own HTTP requests among them) may take
+/// it as its local port, and the server then fails with "address already in use". CI saw that.
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    // 20000..32768 lies below Linux's default ephemeral range (32768..61000). The start depends
+    // on the process so that two test processes at once are unlikely to probe the same ports.
+    const FIRST: u32 = 20_000;
+    const COUNT: u32 = 12_768;
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    let _ = NEXT.compare_exchange(
+        u32::MAX,
+        std::process::id().wrapping_mul(97) % COUNT,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    for _ in 0..COUNT {
+        let port = (FIRST + NEXT.fetch_add(1, Ordering::SeqCst) % COUNT) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port in {FIRST}..{}", FIRST + COUNT);
 }
 
 /// A blocking HTTP request for the tests' own queries.
