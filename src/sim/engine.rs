@@ -418,7 +418,14 @@ struct Simulation<'a> {
     live_instances: u32,
     transfers: Vec<TransferRecord>,
     free_transfers: Vec<u32>,
+    /// Models by slot. A retired model's slot is reused once nothing refers to it (see
+    /// [`Model::is_released`]), so a long run whose models retire holds as many slots as it
+    /// ever has models live, not every model it deployed. Events, retraining runs and
+    /// `live_models` name models by slot; traces and streams by [`Model::number`].
     models: Vec<Model>,
+    free_models: Vec<u32>,
+    /// The number of the next new model.
+    next_model: u32,
     /// The models not retired, in the order they were first deployed (what monitors check).
     live_models: Vec<u32>,
     /// Window totals of the deployed models, per template.
@@ -595,6 +602,8 @@ impl<'a> Simulation<'a> {
             transfers: Vec::new(),
             free_transfers: Vec::new(),
             models: Vec::new(),
+            free_models: Vec::new(),
+            next_model: 0,
             live_models: Vec::new(),
             model_totals: vec![ModelTotals::default(); scenario.pipelines.len()],
             next_id: 0,
@@ -1249,6 +1258,7 @@ impl<'a> Simulation<'a> {
             _ => {
                 if model != NONE {
                     self.models[model as usize].retraining = false;
+                    self.release_model(model);
                 }
             }
         }
@@ -1272,7 +1282,9 @@ impl<'a> Simulation<'a> {
         let template = instance.template;
         if !self.templates[template as usize].tracks_models {
             if instance.model != NONE {
-                self.models[instance.model as usize].retraining = false;
+                let model = instance.model;
+                self.models[model as usize].retraining = false;
+                self.release_model(model);
             }
             return;
         }
@@ -1294,6 +1306,7 @@ impl<'a> Simulation<'a> {
         if accuracy.is_nan() {
             if model_index != NONE {
                 self.models[model_index as usize].retraining = false;
+                self.release_model(model_index);
             }
             return;
         }
@@ -1305,17 +1318,23 @@ impl<'a> Simulation<'a> {
             Some(ir::Drift::None) | None => DriftState::None,
         };
         let model_index = if model_index == NONE {
-            self.models
-                .push(Model::new(template, accuracy, now, drift, id));
-            let model_index = (self.models.len() - 1) as u32;
+            let number = self.next_model;
+            self.next_model += 1;
+            let model = Model::new(number, template, accuracy, now, drift, id);
+            let model_index = match self.free_models.pop() {
+                Some(slot) => {
+                    self.models[slot as usize] = model;
+                    slot
+                }
+                None => {
+                    self.models.push(model);
+                    (self.models.len() - 1) as u32
+                }
+            };
             self.live_models.push(model_index);
             if let Some(lifetime) = pipeline.model.as_ref().and_then(|m| m.lifetime.as_ref()) {
-                let mut stream = rng::stream(
-                    self.replication_seed,
-                    rng::RETIRE,
-                    u64::from(model_index),
-                    0,
-                );
+                let mut stream =
+                    rng::stream(self.replication_seed, rng::RETIRE, u64::from(number), 0);
                 let vars = &self.instances[instance_index as usize].vars;
                 let lifetime =
                     eval::non_negative(eval::num(lifetime, &Context::instance(vars), &mut stream));
@@ -1326,6 +1345,7 @@ impl<'a> Simulation<'a> {
         } else if self.models[model_index as usize].retired {
             // Retired while its retraining ran: nothing to deploy it to.
             self.models[model_index as usize].retraining = false;
+            self.release_model(model_index);
             return;
         } else {
             self.account_model(model_index);
@@ -1334,7 +1354,7 @@ impl<'a> Simulation<'a> {
                 self.sink.model(&ModelRow {
                     replication: self.replication,
                     time: now,
-                    model: u64::from(model_index),
+                    model: u64::from(model.number),
                     template,
                     version: model.version,
                     event: ModelEvent::Replaced,
@@ -1345,12 +1365,15 @@ impl<'a> Simulation<'a> {
             model.redeploy(now, accuracy, id);
             model_index
         };
-        let version = self.models[model_index as usize].version;
+        let (number, version) = {
+            let model = &self.models[model_index as usize];
+            (model.number, model.version)
+        };
         if self.tracing {
             self.sink.model(&ModelRow {
                 replication: self.replication,
                 time: now,
-                model: u64::from(model_index),
+                model: u64::from(number),
                 template,
                 version,
                 event: ModelEvent::Deployed,
@@ -1364,7 +1387,7 @@ impl<'a> Simulation<'a> {
             let mut stream = rng::stream(
                 self.replication_seed,
                 rng::MODEL,
-                u64::from(model_index),
+                u64::from(number),
                 u64::from(version),
             );
             let vars = &self.instances[instance_index as usize].vars;
@@ -1373,7 +1396,9 @@ impl<'a> Simulation<'a> {
                 &Context::instance(vars),
                 &mut stream,
             ));
-            self.models[model_index as usize].drop_stream = Some(stream);
+            let model = &mut self.models[model_index as usize];
+            model.drop_stream = Some(stream);
+            model.drops_pending += 1;
             self.calendar.schedule(
                 now + delay,
                 Event::ModelDrop {
@@ -1388,7 +1413,9 @@ impl<'a> Simulation<'a> {
         let scenario = self.scenario;
         let now = self.now;
         let model = &mut self.models[model_index as usize];
+        model.drops_pending -= 1;
         if model.version != version || model.retired {
+            self.release_model(model_index);
             return;
         }
         let template = model.template;
@@ -1409,6 +1436,7 @@ impl<'a> Simulation<'a> {
         if let (true, Some(stream)) = (more_drops, &mut model.drop_stream) {
             let delay =
                 eval::non_negative(eval::num(time_to_drop, &Context::instance(&[]), stream));
+            model.drops_pending += 1;
             self.calendar.schedule(
                 now + delay,
                 Event::ModelDrop {
@@ -1427,6 +1455,16 @@ impl<'a> Simulation<'a> {
         model.drop_stream = None;
         self.trace_model(model_index, ModelEvent::Retired);
         self.live_models.retain(|&m| m != model_index);
+        self.release_model(model_index);
+    }
+
+    /// Frees the model's slot for the next new model if it is released (and only then: each
+    /// call follows a change that may have released it, and once released nothing changes
+    /// it again, so a slot is freed once).
+    fn release_model(&mut self, model_index: u32) {
+        if self.models[model_index as usize].is_released() {
+            self.free_models.push(model_index);
+        }
     }
 
     /// Adds the model's time up to now to its template's window totals (before it changes).
@@ -1450,7 +1488,7 @@ impl<'a> Simulation<'a> {
         self.sink.model(&ModelRow {
             replication: self.replication,
             time: self.now,
-            model: u64::from(model_index),
+            model: u64::from(model.number),
             template: model.template,
             version: model.version,
             event,
@@ -1513,13 +1551,14 @@ impl<'a> Simulation<'a> {
                 if now >= scenario.warmup {
                     self.collector.retrains[template as usize] += 1;
                 }
-                let rng = rng::stream(self.replication_seed, rng::RETRAIN, model_index as u64, run);
+                let number = u64::from(model.number);
+                let rng = rng::stream(self.replication_seed, rng::RETRAIN, number, run);
                 let pipeline_id = self.next_id;
                 if self.tracing {
                     self.sink.model(&ModelRow {
                         replication: self.replication,
                         time: now,
-                        model: model_index as u64,
+                        model: number,
                         template,
                         version: view.version,
                         event: ModelEvent::Retrain,
@@ -1553,8 +1592,10 @@ impl<'a> Simulation<'a> {
             }
         }
         let (from, to) = self.window();
-        // Retired models were accounted up to their retirement.
-        for model in self.models.iter_mut().filter(|m| !m.retired) {
+        // Retired models were accounted up to their retirement. The live ones are added in the
+        // order they were first deployed, whatever their slots.
+        for &model_index in &self.live_models {
+            let model = &mut self.models[model_index as usize];
             model.account(
                 end,
                 from,
@@ -1728,6 +1769,40 @@ fn sample_step(
 mod tests {
     use super::*;
     use crate::ir::{Expr, VarRef};
+    use crate::sim::trace::NullSink;
+
+    /// Models that retire give their slots to new ones: a run that deploys 19,200 models, 480
+    /// of them live at once on average (two an hour, living ten days), holds about as many
+    /// slots as it ever had live models, not one per model deployed.
+    #[test]
+    fn retired_models_give_their_slots_to_new_ones() {
+        let text = "scenario population { horizon = 400d  seed = 11 }
+resource gpu { kind = pool  capacity = 200 }
+pipeline production {
+  train { on = gpu  duration = 1min  accuracy = 0.9 }
+  model { drift = exponential(mean = 2d)  drop = 1%  lifetime = 10d }
+}
+arrivals onboarding { rate = 2/h  pipeline = production }
+monitor stale { every = 6h  when = model.accuracy < 0.88  retrain = true }
+";
+        let checked = crate::frontend::check_text(
+            std::path::Path::new("population.pipesim"),
+            text.to_string(),
+            &[],
+        );
+        assert!(!checked.has_errors(), "{:?}", checked.diagnostics().0);
+        let scenario = checked.analysis.lowered.expect("a scenario");
+        let mut sink = NullSink;
+        let mut simulation = Simulation::new(&scenario, 0, &mut sink);
+        assert!(simulation.run(&AtomicBool::new(false)));
+        let deployed = simulation.next_model as usize;
+        assert!(deployed > 18_000, "{deployed} models deployed");
+        // Live models are Poisson(480) at any time: over the run, at most about 480 plus
+        // four standard deviations (22), and a retired model's slot waits a few hours at
+        // most for its pending drop or retraining run.
+        let slots = simulation.models.len();
+        assert!(slots < 650, "{slots} slots for {deployed} models");
+    }
 
     /// A placement resolved once gives what evaluating `on` and `units` gives, for each
     /// label of the variable matched on and for a value that is no label.

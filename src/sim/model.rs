@@ -29,6 +29,9 @@ pub enum DriftState {
 }
 
 pub struct Model {
+    /// The model's number, in order of first deployment: what traces show and what names its
+    /// random streams (its slot in the engine's table is reused once it has retired).
+    pub number: u32,
     pub template: u32,
     pub version: u32,
     pub deployed_at: f64,
@@ -48,6 +51,8 @@ pub struct Model {
     /// Its `lifetime` is over: it counts in no metric from then on, no monitor checks it,
     /// and a retraining run of it that completes later deploys nothing.
     pub retired: bool,
+    /// Sudden-drop events scheduled for it and not yet delivered (one per version at most).
+    pub drops_pending: u32,
 }
 
 /// Area under `max(0, a - rate * s)` for s in [0, dt].
@@ -66,6 +71,7 @@ fn linear_area(a: f64, rate: f64, dt: f64) -> f64 {
 
 impl Model {
     pub fn new(
+        number: u32,
         template: u32,
         accuracy: f64,
         now: f64,
@@ -73,6 +79,7 @@ impl Model {
         deployed_by: u64,
     ) -> Self {
         Model {
+            number,
             template,
             version: 1,
             deployed_at: now,
@@ -85,6 +92,7 @@ impl Model {
             retrain_runs: 0,
             drop_stream: None,
             retired: false,
+            drops_pending: 0,
         }
     }
 
@@ -129,6 +137,12 @@ impl Model {
         self.reference_time = now;
     }
 
+    /// Retired, and nothing refers to it any more: no retraining run that could deploy it, no
+    /// pending drop. Its slot can hold the next new model.
+    pub fn is_released(&self) -> bool {
+        self.retired && !self.retraining && self.drops_pending == 0
+    }
+
     /// A new version goes live at `now` (call [`Model::account`] first).
     pub fn redeploy(&mut self, now: f64, accuracy: f64, deployed_by: u64) {
         self.version += 1;
@@ -149,7 +163,7 @@ mod tests {
     #[test]
     fn linear_drift_integrates_exactly_with_the_clamp() {
         // 0.9 falling at 0.1/s reaches 0 at 9 s; over [0, 20] the area is 0.9 * 9 / 2.
-        let mut model = Model::new(0, 0.9, 0.0, DriftState::Linear(0.1), 0);
+        let mut model = Model::new(0, 0, 0.9, 0.0, DriftState::Linear(0.1), 0);
         let mut totals = ModelTotals::default();
         model.account(20.0, 0.0, 100.0, &mut totals);
         assert!((totals.accuracy_area - 4.05).abs() < 1e-12);
@@ -159,8 +173,8 @@ mod tests {
 
     #[test]
     fn accounting_respects_the_window_and_splits_cleanly() {
-        let mut whole = Model::new(0, 0.8, 0.0, DriftState::Linear(0.01), 0);
-        let mut split = Model::new(0, 0.8, 0.0, DriftState::Linear(0.01), 0);
+        let mut whole = Model::new(0, 0, 0.8, 0.0, DriftState::Linear(0.01), 0);
+        let mut split = Model::new(0, 0, 0.8, 0.0, DriftState::Linear(0.01), 0);
         let mut totals_whole = ModelTotals::default();
         let mut totals_split = ModelTotals::default();
         whole.account(30.0, 5.0, 25.0, &mut totals_whole);

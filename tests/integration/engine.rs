@@ -831,6 +831,18 @@ monitor stale { every = 1h  when = model.accuracy < 0.881  retrain = true }
         .map(|row| (row.model, row.time))
         .collect();
     assert!(retired.len() >= 5, "{} models retired", retired.len());
+    // Models are numbered in the order they were first deployed, though a retired model's
+    // slot in the engine is reused by a later one.
+    let first_deployed: Vec<u64> = rows
+        .models
+        .iter()
+        .filter(|row| row.event == ModelEvent::Deployed && row.version == 1)
+        .map(|row| row.model)
+        .collect();
+    assert_eq!(
+        first_deployed,
+        (0..first_deployed.len() as u64).collect::<Vec<_>>()
+    );
     let mut retrains_cut_short = 0;
     for (&model, &at) in &retired {
         let events: Vec<&ModelRow> = rows.models.iter().filter(|r| r.model == model).collect();
