@@ -317,6 +317,20 @@ impl Placement {
     }
 }
 
+/// Puts `item` in a free slot of `items` (the last freed), else in a new one; gives its index.
+fn place<T>(items: &mut Vec<T>, free: &mut Vec<u32>, item: T) -> u32 {
+    match free.pop() {
+        Some(index) => {
+            items[index as usize] = item;
+            index
+        }
+        None => {
+            items.push(item);
+            (items.len() - 1) as u32
+        }
+    }
+}
+
 /// The pool a step's `on` value names, or NONE (not a resource, or a link).
 fn pool_of(value: &Value, slots: &[Option<Slot>]) -> u32 {
     match value {
@@ -1098,16 +1112,7 @@ impl<'a> Simulation<'a> {
             start: self.now,
             bytes,
         };
-        let transfer = match self.free_transfers.pop() {
-            Some(index) => {
-                self.transfers[index as usize] = record;
-                index
-            }
-            None => {
-                self.transfers.push(record);
-                (self.transfers.len() - 1) as u32
-            }
-        };
+        let transfer = place(&mut self.transfers, &mut self.free_transfers, record);
         let (at, generation) = self.links[link as usize].start(self.now, bytes, transfer);
         self.calendar
             .schedule(at, Event::LinkCompletion { link, generation });
@@ -1321,16 +1326,7 @@ impl<'a> Simulation<'a> {
             let number = self.next_model;
             self.next_model += 1;
             let model = Model::new(number, template, accuracy, now, drift, id);
-            let model_index = match self.free_models.pop() {
-                Some(slot) => {
-                    self.models[slot as usize] = model;
-                    slot
-                }
-                None => {
-                    self.models.push(model);
-                    (self.models.len() - 1) as u32
-                }
-            };
+            let model_index = place(&mut self.models, &mut self.free_models, model);
             self.live_models.push(model_index);
             if let Some(lifetime) = pipeline.model.as_ref().and_then(|m| m.lifetime.as_ref()) {
                 let mut stream =
