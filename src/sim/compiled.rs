@@ -45,18 +45,12 @@ pub enum Num {
     LogNormalConst(f64, f64),
     ExpWeibConst(f64, f64, f64),
     /// `match` on an instance variable holding a label.
-    Match {
-        slot: u32,
-        arms: Vec<(Vec<LabelId>, Num)>,
-        default: Option<Box<Num>>,
-    },
-    /// The same with every label small: the arm of each label found by indexing.
     MatchTable(Box<MatchTable<Num>>),
     Other(Expr),
 }
 
 /// Labels up to this one are looked up in a [`MatchTable`]; a `match` naming a greater one
-/// keeps the arms' linear search (label ids are dense, so this is only a guard).
+/// is left to the interpreter (label ids are dense, so this only guards the table's size).
 const TABLE_LABELS: LabelId = 1024;
 
 /// A `match` on an instance variable, with the arm of each label precomputed.
@@ -138,12 +132,7 @@ pub enum Val {
     Var(u32),
     /// A numeric expression; its value is `Value::Num`.
     Num(Num),
-    Match {
-        slot: u32,
-        arms: Vec<(Vec<LabelId>, Val)>,
-        default: Option<Box<Val>>,
-    },
-    /// The same with every label small: the arm of each label found by indexing.
+    /// `match` on an instance variable holding a label.
     MatchTable(Box<MatchTable<Val>>),
     /// `choice` with constant weights, with what the interpreter computes on every draw
     /// computed once: the weights made non-negative, their running sums (added up in the
@@ -204,14 +193,7 @@ impl Num {
                 Expr::Var(VarRef::Instance(slot)) => {
                     match MatchTable::new(*slot, arms, default, Num::compile) {
                         Some(table) => Num::MatchTable(Box::new(table)),
-                        None => Num::Match {
-                            slot: *slot,
-                            arms: arms
-                                .iter()
-                                .map(|(labels, arm)| (labels.clone(), Num::compile(arm)))
-                                .collect(),
-                            default: default.as_ref().map(|arm| Box::new(Num::compile(arm))),
-                        },
+                        None => Num::Other(expr.clone()),
                     }
                 }
                 _ => Num::Other(expr.clone()),
@@ -297,23 +279,6 @@ impl Num {
             Num::ExpWeibConst(a, c, scale) => {
                 eval::exponweib_inverse_cdf(*a, *c, *scale, rng.random::<f64>())
             }
-            Num::Match {
-                slot,
-                arms,
-                default,
-            } => {
-                if let Some(Value::Label(label)) = vars.get(*slot as usize) {
-                    for (labels, arm) in arms {
-                        if labels.contains(label) {
-                            return arm.eval(vars, rng);
-                        }
-                    }
-                }
-                match default {
-                    Some(arm) => arm.eval(vars, rng),
-                    None => f64::NAN,
-                }
-            }
             Num::MatchTable(table) => match table.arm(vars) {
                 Some(arm) => arm.eval(vars, rng),
                 None => f64::NAN,
@@ -364,14 +329,7 @@ impl Val {
                 Expr::Var(VarRef::Instance(slot)) => {
                     match MatchTable::new(*slot, arms, default, Val::compile) {
                         Some(table) => Val::MatchTable(Box::new(table)),
-                        None => Val::Match {
-                            slot: *slot,
-                            arms: arms
-                                .iter()
-                                .map(|(labels, arm)| (labels.clone(), Val::compile(arm)))
-                                .collect(),
-                            default: default.as_ref().map(|arm| Box::new(Val::compile(arm))),
-                        },
+                        None => Val::Other(expr.clone()),
                     }
                 }
                 _ => Val::Other(expr.clone()),
@@ -455,23 +413,6 @@ impl Val {
                 .get(*slot as usize)
                 .cloned()
                 .unwrap_or(Value::Num(f64::NAN)),
-            Val::Match {
-                slot,
-                arms,
-                default,
-            } => {
-                if let Some(Value::Label(label)) = vars.get(*slot as usize) {
-                    for (labels, arm) in arms {
-                        if labels.contains(label) {
-                            return arm.eval(vars, rng);
-                        }
-                    }
-                }
-                match default {
-                    Some(arm) => arm.eval(vars, rng),
-                    None => Value::Num(f64::NAN),
-                }
-            }
             Val::Other(expr) => eval::eval(expr, &Context::instance(vars), rng),
         }
     }
@@ -601,7 +542,7 @@ mod tests {
                 arms: vec![(vec![1, 0], Expr::Const(Value::Label(9)))],
                 default: None,
             },
-            // A label too large for a table: the arms are searched.
+            // A label too large for a table: left to the interpreter.
             Expr::Match {
                 scrutinee: Box::new(framework.clone()),
                 arms: vec![(vec![1, 5000], c(2.0))],
