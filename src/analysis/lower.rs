@@ -175,6 +175,9 @@ pub struct BlockRules<'r> {
     pub attrs: &'r [&'r str],
     /// Attributes that exist elsewhere, with why they do not apply here.
     pub inapplicable: &'r [(&'r str, String)],
+    /// Clauses of the block's header (a step's `after` and `when`), and the keyword that
+    /// starts the header: written as attributes in the body, they are shown where they go.
+    pub header: (&'r [&'r str], &'r str),
     /// Any other attribute name is a user attribute.
     pub user_attrs: bool,
     pub blocks: &'r [&'r str],
@@ -189,6 +192,7 @@ impl<'r> BlockRules<'r> {
             owner,
             attrs,
             inapplicable: &[],
+            header: (&[], ""),
             user_attrs: false,
             blocks: &[],
             steps: false,
@@ -828,6 +832,45 @@ impl<'a> Analyzer<'a> {
                         );
                         continue;
                     }
+                    if rules.header.0.contains(&name) {
+                        let clause = match (name, &attr.value.kind) {
+                            ("after", ast::ExprKind::Path(path)) => {
+                                format!("after {}", path.dotted())
+                            }
+                            ("after", ast::ExprKind::List(items)) => {
+                                let names: Option<Vec<String>> = items
+                                    .iter()
+                                    .map(|item| match &item.kind {
+                                        ast::ExprKind::Path(path) => Some(path.dotted()),
+                                        _ => None,
+                                    })
+                                    .collect();
+                                match names {
+                                    Some(names) if !names.is_empty() => {
+                                        format!("after {}", names.join(", "))
+                                    }
+                                    _ => "after STEP, STEP".to_string(),
+                                }
+                            }
+                            ("after", _) => "after STEP, STEP".to_string(),
+                            _ => "when CONDITION".to_string(),
+                        };
+                        let keyword = rules.header.1;
+                        self.diags.push(
+                            Diagnostic::error(
+                                codes::UNKNOWN_ATTRIBUTE,
+                                format!(
+                                    "`{name}` belongs in the header of {}, not in its body",
+                                    rules.owner
+                                ),
+                            )
+                            .primary(attr.name.span, "not an attribute")
+                            .help(format!(
+                                "write it before the braces: `{keyword} {clause} {{ ... }}`"
+                            )),
+                        );
+                        continue;
+                    }
                     let known: Vec<&str> = rules.attrs.to_vec();
                     let help = match did_you_mean(name, known.iter().copied()) {
                         Some(h) => h,
@@ -1395,6 +1438,7 @@ impl<'a> Analyzer<'a> {
             owner: owner.clone(),
             attrs: &attrs,
             inapplicable: &inapplicable,
+            header: (&[], ""),
             user_attrs: false,
             blocks,
             steps: false,
@@ -1816,6 +1860,7 @@ impl<'a> Analyzer<'a> {
             owner: format!("dataset `{name}`"),
             attrs: &[],
             inapplicable: &[],
+            header: (&[], ""),
             user_attrs: true,
             blocks: &[],
             steps: false,
@@ -1885,6 +1930,7 @@ impl<'a> Analyzer<'a> {
             owner: owner.clone(),
             attrs: &known,
             inapplicable: &step_attrs,
+            header: (&[], ""),
             user_attrs: true,
             blocks: &["model"],
             steps: true,
@@ -2181,10 +2227,15 @@ impl<'a> Analyzer<'a> {
                 _ => attrs.push(*a),
             }
         }
+        let header_start = match &step.name {
+            Some(_) => format!("{keyword} {}", step.name()),
+            None => keyword.to_string(),
+        };
         let rules = BlockRules {
             owner: owner.clone(),
             attrs: &attrs,
             inapplicable: &inapplicable,
+            header: (&["after", "when"], &header_start),
             user_attrs: false,
             blocks: &[],
             steps: false,
@@ -3272,6 +3323,7 @@ impl<'a> Analyzer<'a> {
             owner: "the `experiment`".into(),
             attrs: &EXPERIMENT_ATTRS.iter().map(|a| a.0).collect::<Vec<_>>(),
             inapplicable: &[],
+            header: (&[], ""),
             user_attrs: false,
             blocks: &[],
             steps: false,
