@@ -156,6 +156,9 @@ pub fn error_bar_chart(
     let Some((mut x0, mut x1)) = range(xs(), false) else {
         return Ok(None);
     };
+    // Swept whole numbers (capacities, units) get whole-number ticks: the span padded by
+    // half a unit would otherwise be ticked at 3.5, 4, 4.5...
+    let whole = categories.is_none() && xs().all(|x| !x.is_finite() || x.fract() == 0.0);
     // Room on both sides so the end bars are not on the frame.
     let pad = ((x1 - x0) * 0.08).max(0.5);
     x0 -= pad;
@@ -202,6 +205,7 @@ pub fn error_bar_chart(
                         String::new()
                     }
                 }
+                None if whole && v.fract() != 0.0 => String::new(),
                 None => short_number(*v),
             }
         };
@@ -216,6 +220,9 @@ pub fn error_bar_chart(
             .y_label_formatter(&|v| short_number(*v));
         if let Some(names) = categories {
             mesh.x_labels(names.len().max(2) * 4 + 1);
+        } else if whole {
+            // At most one tick per unit: the nicest step plotters then picks is a whole one.
+            mesh.x_labels(((x1 - x0).floor() as usize + 1).clamp(2, 10));
         }
         mesh.draw().map_err(error)?;
         for (i, (name, points)) in series.iter().enumerate() {
@@ -354,6 +361,42 @@ mod tests {
             (-5.0, 13.0)
         );
         assert_eq!(drawn_interval(4.0, f64::NAN, 0.0, 100.0), (4.0, 4.0));
+    }
+
+    #[test]
+    fn a_sweep_of_whole_numbers_is_ticked_at_whole_numbers() {
+        let axes = Axes {
+            title: "wait",
+            x_label: "gpu.capacity",
+            y_label: "wait (minutes)",
+        };
+        for xs in [
+            vec![4.0, 8.0],
+            vec![1.0, 2.0],
+            vec![2.0, 3.0, 4.0],
+            vec![16.0],
+        ] {
+            let points = xs.iter().map(|&x| (x, 100.0 / x, 10.0)).collect();
+            let svg = error_bar_chart(&axes, &[(String::new(), points)], None, None)
+                .unwrap()
+                .unwrap();
+            let ticks = numbers_in(&svg);
+            for x in &xs {
+                assert!(ticks.contains(x), "{x} is ticked: {ticks:?}");
+            }
+            // The y axis (0 to about 110) is ticked in whole numbers too.
+            assert!(ticks.iter().all(|t| t.fract() == 0.0), "{xs:?}: {ticks:?}");
+        }
+        // Fractional sweep values keep fractional ticks.
+        let svg = error_bar_chart(
+            &axes,
+            &[(String::new(), vec![(0.5, 10.0, 1.0), (1.5, 12.0, 1.0)])],
+            None,
+            None,
+        )
+        .unwrap()
+        .unwrap();
+        assert!(numbers_in(&svg).iter().any(|t| t.fract() != 0.0));
     }
 
     #[test]
