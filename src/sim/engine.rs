@@ -453,6 +453,10 @@ struct Simulation<'a> {
 
 /// Runs one replication (see [`crate::sim::run_replication`]); `None` if `stop` was set
 /// before it ended.
+/// Events between two looks at the stop flag, whatever the simulated time: a few
+/// milliseconds of work.
+const POLL_EVENTS: u32 = 1 << 16;
+
 pub fn run(
     scenario: &ir::Scenario,
     replication: u32,
@@ -660,9 +664,10 @@ impl<'a> Simulation<'a> {
         } else {
             scenario.horizon
         };
-        // `stop` is looked at every 1/4096 of the horizon in simulated time: often enough to
-        // stop within milliseconds, and it costs the loop nothing, since the one comparison
-        // each event makes is the horizon's, against whichever of the two comes first.
+        // `stop` is looked at every 1/4096 of the horizon in simulated time, so the one
+        // comparison each event makes with a time is against whichever of the two comes
+        // first; and every `POLL_EVENTS` events, for a run whose simulated time hardly moves
+        // (arrivals a nanosecond apart), which would otherwise not stop at all.
         let poll_every = horizon / 4096.0;
         let mut next_poll = if poll_every > 0.0 {
             poll_every
@@ -670,7 +675,15 @@ impl<'a> Simulation<'a> {
             horizon
         };
         let mut limit = next_poll.min(horizon);
+        let mut countdown = POLL_EVENTS;
         while let Some((time, event)) = self.calendar.pop() {
+            countdown -= 1;
+            if countdown == 0 {
+                countdown = POLL_EVENTS;
+                if stop.load(Ordering::Relaxed) {
+                    return false;
+                }
+            }
             if time >= limit {
                 if time < horizon {
                     if stop.load(Ordering::Relaxed) {

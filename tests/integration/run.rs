@@ -1027,6 +1027,42 @@ fn ctrl_c_abandons_a_long_replication_in_progress() {
     assert!(sandbox.read("cut/replications.jsonl").is_empty());
 }
 
+/// Ctrl-C stops a replication whose simulated clock hardly moves (arrivals about 1e-300 s
+/// apart, so the run never reaches a later simulated time to look at the flag) as soon.
+#[test]
+fn ctrl_c_stops_a_replication_whose_clock_hardly_moves() {
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "flood.pipesim",
+        "scenario flood { horizon = 1h }
+resource cpu { kind = pool  capacity = 2 }
+pipeline p { train { on = cpu  duration = 5min } }
+arrivals a { interarrival = exponential(mean = 1e-300s)  pipeline = p }
+",
+    );
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pipesim"));
+    command.args(["run", "flood.pipesim", "--trace", "none", "--out", "cut"]);
+    let mut child = sandbox.spawn(command);
+    let temporary = sandbox.path(&format!("cut.tmp-{}", child.id()));
+    while !temporary.exists() {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    interrupt(child.id());
+    // The queue grows by hundreds of megabytes a second: do not wait long for a run that
+    // does not stop.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the run did not stop within 10 s of Ctrl-C");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let output = child.wait_with_output().unwrap();
+    assert_exited(&output, 130, "interrupted: 0 of 1 replications saved");
+}
+
 /// The Slurm array task run again after its shard was interrupted (a time limit's SIGTERM)
 /// resumes the shard, and the shards still merge into the run never interrupted.
 #[test]
