@@ -28,6 +28,11 @@ use rand::Rng;
 
 const HOUR: f64 = 3600.0;
 const HOURS_PER_WEEK: usize = 168;
+const WEEK: f64 = HOURS_PER_WEEK as f64 * HOUR;
+/// Real times from this many seconds on (about 32 million years) are never reached: the clock
+/// stops there. Far beyond it an hour is below the times' precision, and walking hour by
+/// hour would not move the clock at all.
+const FAR: f64 = 1e15;
 /// 1970-01-05T00:00:00Z, the first Monday after the Unix epoch.
 const FIRST_MONDAY_UNIX: i64 = 4 * 86_400;
 /// A stream whose interarrival is zero this many times in a row is stopped, so a degenerate
@@ -81,8 +86,22 @@ impl ProfileClock {
         self.cursor_hour = (self.cursor_hour + 1) % HOURS_PER_WEEK;
     }
 
-    /// Λ(t), for `t` not before any time asked before.
+    /// Moves the cursor `weeks` (a whole number) whole weeks on.
+    fn skip_weeks(&mut self, weeks: f64) {
+        self.cursor_profile += weeks * self.week_profile;
+        self.cursor_time += weeks * WEEK;
+        self.cursor_end += weeks * WEEK;
+    }
+
+    /// Λ(t), for `t` not before any time asked before; infinite from [`FAR`] on.
     pub fn profile_time(&mut self, t: f64) -> f64 {
+        if t.is_nan() || t >= FAR {
+            return f64::INFINITY;
+        }
+        let gap_weeks = (t - self.cursor_time) / WEEK;
+        if gap_weeks >= 2.0 {
+            self.skip_weeks(gap_weeks.floor() - 1.0);
+        }
         while t >= self.cursor_end {
             self.step_segment();
         }
@@ -90,7 +109,8 @@ impl ProfileClock {
     }
 
     /// Λ⁻¹(τ), the earliest real time at which profile time reaches `τ`, for `τ` not before
-    /// any profile time asked before. Infinite if the profile is zero everywhere.
+    /// any profile time asked before. Infinite if the profile is zero everywhere, or from
+    /// [`FAR`] on.
     pub fn real_time(&mut self, tau: f64) -> f64 {
         if self.week_profile <= 0.0 || !tau.is_finite() {
             return f64::INFINITY;
@@ -100,10 +120,11 @@ impl ProfileClock {
         // whole number, and NaN fails both), so the usual short gap skips the call to floor.
         let gap_weeks = (tau - self.cursor_profile) / self.week_profile;
         if gap_weeks >= 2.0 {
-            let weeks = gap_weeks.floor() - 1.0;
-            self.cursor_profile += weeks * self.week_profile;
-            self.cursor_time += weeks * HOURS_PER_WEEK as f64 * HOUR;
-            self.cursor_end += weeks * HOURS_PER_WEEK as f64 * HOUR;
+            self.skip_weeks(gap_weeks.floor() - 1.0);
+            // Only a skip goes far: hour by hour, the clock would take billions of calls.
+            if self.cursor_time.is_nan() || self.cursor_time >= FAR {
+                return f64::INFINITY;
+            }
         }
         loop {
             let multiplier = self.hourly[self.cursor_hour];
@@ -368,6 +389,36 @@ mod tests {
             count += 1;
         }
         assert!(count > 10 * GAPS_AHEAD, "only {count} arrivals");
+    }
+
+    /// Times so late that an hour is below their precision (an interarrival of 1e20 minutes,
+    /// a start a billion days on) end the stream, or are mapped whole weeks at a time, where
+    /// walking hour by hour would never finish.
+    #[test]
+    fn profile_clock_handles_astronomical_times() {
+        let mut hourly = vec![1.0; 168];
+        hourly[5] = 3.0;
+        hourly[100] = 0.0;
+        let week_profile: f64 = hourly.iter().sum::<f64>() * 3600.0;
+        let mut clock = ProfileClock::new(&profile(hourly.clone()), FIRST_MONDAY_UNIX).unwrap();
+        assert_eq!(clock.real_time(6e21), f64::INFINITY);
+        assert_eq!(clock.real_time(f64::MAX), f64::INFINITY);
+        let mut clock = ProfileClock::new(&profile(hourly.clone()), FIRST_MONDAY_UNIX).unwrap();
+        assert_eq!(clock.profile_time(1e300), f64::INFINITY);
+        // A billion days is 142,857,142 weeks and 6 days: the weeks' profile time, then the
+        // last 6 days hour by hour.
+        let mut clock = ProfileClock::new(&profile(hourly.clone()), FIRST_MONDAY_UNIX).unwrap();
+        let t = 1e9 * 86_400.0;
+        let weeks = (t / WEEK).floor();
+        let last_days: f64 = hourly[..144].iter().sum::<f64>() * 3600.0;
+        let expected = weeks * week_profile + last_days;
+        let got = clock.profile_time(t);
+        assert!(
+            (got - expected).abs() <= expected * 1e-12,
+            "{got} != {expected}"
+        );
+        // And back.
+        assert!((clock.real_time(expected) - t).abs() <= t * 1e-12);
     }
 
     #[test]
