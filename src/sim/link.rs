@@ -10,7 +10,10 @@
 //!
 //! Float drift: the completion time is computed from the tag, and on delivery every transfer
 //! whose tag is within a relative 1e-9 (or 1e-6 bytes) of the clock completes, so rounding
-//! cannot leave a transfer with a sliver of bytes that would need an extra event.
+//! cannot leave a transfer with a sliver of bytes that would need an extra event. A current
+//! completion event always completes the first transfer: where its time rounds to no later
+//! than the clock's last update (a transfer far shorter than the time's precision), the
+//! clock is moved to the transfer's tag.
 //!
 //! Invariant: the link is busy (serving at full bandwidth) exactly when a transfer is active.
 
@@ -130,6 +133,16 @@ impl LinkState {
             return None;
         }
         self.advance(now);
+        // The event is current, so it is the first transfer's completion: the clock has
+        // reached its tag, even where the time it was scheduled at rounded to no later than
+        // the last update (a byte at 1e15 B/s, a billion seconds in). Left behind, the
+        // clock would schedule the same completion at the same time forever.
+        if let Some(first) = self.active.peek() {
+            let tolerance = (self.service.abs() * 1e-9).max(1e-6);
+            if first.finish_tag > self.service + tolerance {
+                self.service = first.finish_tag;
+            }
+        }
         let tolerance = (self.service.abs() * 1e-9).max(1e-6);
         while let Some(first) = self.active.peek() {
             if first.finish_tag > self.service + tolerance {
@@ -158,6 +171,30 @@ mod tests {
         assert_eq!(finished, vec![0, 1]);
         assert!(next.is_infinite());
         assert!((link.busy_time - 20.0).abs() < 1e-9);
+    }
+
+    /// A transfer far shorter than the time's precision completes when its event fires:
+    /// a byte at 1e15 B/s, 1e12 seconds in, is due at the same time it started.
+    #[test]
+    fn a_transfer_shorter_than_the_time_precision_completes() {
+        let mut link = LinkState::new(1e15, 0.0, f64::INFINITY);
+        let now = 1e12;
+        let (at, generation) = link.start(now, 1.0, 7);
+        assert_eq!(at, now);
+        let mut finished = Vec::new();
+        let (next, _) = link.complete(at, generation, &mut finished).unwrap();
+        assert_eq!(finished, vec![7]);
+        assert!(next.is_infinite());
+        // Two of them, one after the other.
+        link.start(now, 1.0, 8);
+        let (_, generation) = link.start(now, 2.0, 9);
+        finished.clear();
+        let (next, generation) = link.complete(now, generation, &mut finished).unwrap();
+        assert_eq!(finished, vec![8]);
+        assert_eq!(next, now);
+        finished.clear();
+        link.complete(next, generation, &mut finished).unwrap();
+        assert_eq!(finished, vec![9]);
     }
 
     #[test]
