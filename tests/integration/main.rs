@@ -4,6 +4,7 @@ mod content;
 mod engine;
 mod fit;
 mod fmt;
+mod generated;
 mod influx;
 mod lsp;
 mod models;
