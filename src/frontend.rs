@@ -130,6 +130,24 @@ pub fn parse_override(sources: &mut SourceMap, text: &str) -> Result<Override, D
         .primary(Span::new(file, 0, text.len()), "no `=` here")
         .help("write the attribute's path, `=`, and its value, such as `--set gpu.capacity=16`"));
     };
+    if path.trim().is_empty() {
+        return Err(
+            Diagnostic::error("E0010", format!("`--set {text}` has no path before `=`"))
+                .primary(
+                    Span::new(file, path.len(), path.len() + 1),
+                    "no path before this",
+                )
+                .help("write the attribute's path before `=`, such as `--set gpu.capacity=16`"),
+        );
+    }
+    let no_value = || {
+        Diagnostic::error("E0010", format!("`--set {text}` has no value after `=`"))
+            .primary(Span::new(file, path.len(), text.len()), "no value")
+            .help("give a value, such as `--set gpu.capacity=16`")
+    };
+    if value.trim().is_empty() {
+        return Err(no_value());
+    }
     let blanked = format!("{}{}", " ".repeat(path.len() + 1), value);
     match crate::syntax::parse_expr(file, &blanked) {
         Ok(value) => Ok(Override {
@@ -138,11 +156,7 @@ pub fn parse_override(sources: &mut SourceMap, text: &str) -> Result<Override, D
             value,
         }),
         Err(mut errors) if !errors.is_empty() => Err(errors.swap_remove(0)),
-        Err(_) => Err(
-            Diagnostic::error("E0010", format!("`--set {text}` has no value after `=`"))
-                .primary(Span::new(file, path.len(), text.len()), "no value")
-                .help("give a value, such as `--set gpu.capacity=16`"),
-        ),
+        Err(_) => Err(no_value()),
     }
 }
 

@@ -663,6 +663,21 @@ fn labels_in_another_file_are_drawn_as_a_pointer_there() {
     insta::assert_snapshot!(report);
 }
 
+/// A `--set` without `=`, without a path or without a value says which part is missing.
+#[test]
+fn a_malformed_override_says_what_it_lacks() {
+    let path = Path::new(OK_DIR).join("language_example.pipesim");
+    let mut reports = String::new();
+    for set in ["gpu.capacity", "=16", " =16", "gpu.capacity="] {
+        let checked = frontend::check_file(&path, &[set.to_string()]);
+        let diagnostics = &checked.diagnostics().0;
+        assert_eq!(diagnostics.len(), 1, "{set}: {diagnostics:?}");
+        assert_eq!(diagnostics[0].code, "E0010", "{set}");
+        reports += &diagnostic::render(&checked.sources, diagnostics, Style::Colourless, 100);
+    }
+    insta::assert_snapshot!(reports);
+}
+
 #[test]
 fn the_last_override_of_a_path_wins() {
     // A sweep point's overrides follow the command line's, and must win.
