@@ -175,9 +175,9 @@ pub struct BlockRules<'r> {
     pub attrs: &'r [&'r str],
     /// Attributes that exist elsewhere, with why they do not apply here.
     pub inapplicable: &'r [(&'r str, String)],
-    /// Clauses of the block's header (a step's `after` and `when`), and the keyword that
-    /// starts the header: written as attributes in the body, they are shown where they go.
-    pub header: (&'r [&'r str], &'r str),
+    /// A step's header before its clauses (`validate check`), empty for other blocks: a
+    /// step's `after` or `when` written in its body is shown where it goes.
+    pub step_header: &'r str,
     /// Any other attribute name is a user attribute.
     pub user_attrs: bool,
     pub blocks: &'r [&'r str],
@@ -192,7 +192,7 @@ impl<'r> BlockRules<'r> {
             owner,
             attrs,
             inapplicable: &[],
-            header: (&[], ""),
+            step_header: "",
             user_attrs: false,
             blocks: &[],
             steps: false,
@@ -832,7 +832,7 @@ impl<'a> Analyzer<'a> {
                         );
                         continue;
                     }
-                    if rules.header.0.contains(&name) {
+                    if !rules.step_header.is_empty() && matches!(name, "after" | "when") {
                         let clause = match (name, &attr.value.kind) {
                             ("after", ast::ExprKind::Path(path)) => {
                                 format!("after {}", path.dotted())
@@ -855,7 +855,7 @@ impl<'a> Analyzer<'a> {
                             ("after", _) => "after STEP, STEP".to_string(),
                             _ => "when CONDITION".to_string(),
                         };
-                        let keyword = rules.header.1;
+                        let header = rules.step_header;
                         self.diags.push(
                             Diagnostic::error(
                                 codes::UNKNOWN_ATTRIBUTE,
@@ -866,7 +866,7 @@ impl<'a> Analyzer<'a> {
                             )
                             .primary(attr.name.span, "not an attribute")
                             .help(format!(
-                                "write it before the braces: `{keyword} {clause} {{ ... }}`"
+                                "write it before the braces: `{header} {clause} {{ ... }}`"
                             )),
                         );
                         continue;
@@ -1438,7 +1438,7 @@ impl<'a> Analyzer<'a> {
             owner: owner.clone(),
             attrs: &attrs,
             inapplicable: &inapplicable,
-            header: (&[], ""),
+            step_header: "",
             user_attrs: false,
             blocks,
             steps: false,
@@ -1860,7 +1860,7 @@ impl<'a> Analyzer<'a> {
             owner: format!("dataset `{name}`"),
             attrs: &[],
             inapplicable: &[],
-            header: (&[], ""),
+            step_header: "",
             user_attrs: true,
             blocks: &[],
             steps: false,
@@ -1930,7 +1930,7 @@ impl<'a> Analyzer<'a> {
             owner: owner.clone(),
             attrs: &known,
             inapplicable: &step_attrs,
-            header: (&[], ""),
+            step_header: "",
             user_attrs: true,
             blocks: &["model"],
             steps: true,
@@ -2235,7 +2235,7 @@ impl<'a> Analyzer<'a> {
             owner: owner.clone(),
             attrs: &attrs,
             inapplicable: &inapplicable,
-            header: (&["after", "when"], &header_start),
+            step_header: &header_start,
             user_attrs: false,
             blocks: &[],
             steps: false,
@@ -3323,7 +3323,7 @@ impl<'a> Analyzer<'a> {
             owner: "the `experiment`".into(),
             attrs: &EXPERIMENT_ATTRS.iter().map(|a| a.0).collect::<Vec<_>>(),
             inapplicable: &[],
-            header: (&[], ""),
+            step_header: "",
             user_attrs: false,
             blocks: &[],
             steps: false,
