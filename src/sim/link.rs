@@ -11,9 +11,9 @@
 //! Float drift: the completion time is computed from the tag, and on delivery every transfer
 //! whose tag is within a relative 1e-9 (or 1e-6 bytes) of the clock completes, so rounding
 //! cannot leave a transfer with a sliver of bytes that would need an extra event. A current
-//! completion event always completes the first transfer: where its time rounds to no later
-//! than the clock's last update (a transfer far shorter than the time's precision), the
-//! clock is moved to the transfer's tag.
+//! completion event always completes the first transfer: the clock is moved up to its tag
+//! if rounding left it short (a transfer far shorter than the time's precision would
+//! otherwise be rescheduled at the same time forever).
 //!
 //! Invariant: the link is busy (serving at full bandwidth) exactly when a transfer is active.
 
@@ -138,10 +138,7 @@ impl LinkState {
         // the last update (a byte at 1e15 B/s, a billion seconds in). Left behind, the
         // clock would schedule the same completion at the same time forever.
         if let Some(first) = self.active.peek() {
-            let tolerance = (self.service.abs() * 1e-9).max(1e-6);
-            if first.finish_tag > self.service + tolerance {
-                self.service = first.finish_tag;
-            }
+            self.service = self.service.max(first.finish_tag);
         }
         let tolerance = (self.service.abs() * 1e-9).max(1e-6);
         while let Some(first) = self.active.peek() {
