@@ -1334,7 +1334,7 @@ pub fn format_significant(x: f64, digits: usize) -> String {
 }
 
 /// A quantity of seconds in the largest unit that keeps it readable (`4.5min`, `89.1s`).
-fn format_duration(seconds: f64) -> String {
+pub fn format_duration(seconds: f64) -> String {
     if seconds >= 2.0 * DAY {
         format!("{}d", format_significant(seconds / DAY, 4))
     } else if seconds >= 2.0 * HOUR {

@@ -211,6 +211,10 @@ pub const CODES: &[(&str, &str)] = &[
         "a step's `estimate` on pools that neither backfill nor use `sjf`",
     ),
     (
+        POOL_OVERLOADED,
+        "a pool offered more work than it can do, whose queue grows without bound",
+    ),
+    (
         TRACE_ROWS_DROPPED,
         "trace rows outside the scenario's horizon, which are ignored",
     ),
@@ -285,5 +289,6 @@ pub const CONSTANT_COMPARISON: &str = "W0402";
 pub const NEGATIVE_SAMPLES: &str = "W0501";
 pub const UNITS_OVER_POOL: &str = "W0601";
 pub const ESTIMATE_UNUSED: &str = "W0602";
+pub const POOL_OVERLOADED: &str = "W0603";
 pub const TRACE_ROWS_DROPPED: &str = "W0701";
 pub const ARRIVALS_AFTER_HORIZON: &str = "W0702";

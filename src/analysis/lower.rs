@@ -16,11 +16,13 @@ use super::codes;
 use super::consts::{const_num, show};
 use super::dag::{self, StepNode};
 use super::distributions::probability_below;
+use super::load;
 use super::resolve::{self, did_you_mean, ModuleSymbols, Resolver, Target};
 use super::types::{Expect, Scope, Ty, Typed, Var};
 use super::units::Dim;
 use super::{Override, SweepAxis};
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::fit::{format_duration, format_significant};
 use crate::ir;
 use crate::loader::Program;
 use crate::source::{SourceMap, Span};
@@ -263,6 +265,13 @@ pub struct Analyzer<'a> {
     /// Names of the resources and pipelines that did not lower (their errors reported):
     /// metrics that name them are not checked, since their kind or steps are unknown.
     pub broken_decls: Vec<String>,
+    /// Where each pool's `capacity` is set, for [`codes::POOL_OVERLOADED`].
+    capacity_spans: HashMap<ir::ResourceId, Span>,
+    /// Where the entry file's arrivals set their source (`rate`, `interarrival`, `trace`),
+    /// in the order of [`ir::Scenario::arrivals`]; `last_arrivals_source` is the latest
+    /// lowered one's, pushed there if it is kept.
+    arrivals_spans: Vec<Span>,
+    last_arrivals_source: Option<Span>,
 }
 
 /// A column a `row { }` block reads: its index in the trace, where it is first read, and,
@@ -329,6 +338,9 @@ impl<'a> Analyzer<'a> {
             template_vars: HashMap::new(),
             row_columns: None,
             broken_decls: Vec::new(),
+            capacity_spans: HashMap::new(),
+            arrivals_spans: Vec::new(),
+            last_arrivals_source: None,
         }
     }
 
@@ -465,6 +477,8 @@ impl<'a> Analyzer<'a> {
                         if let Some(a) = self.lower_arrivals(module, decl) {
                             if module == 0 {
                                 arrivals.push(a);
+                                let span = self.last_arrivals_source.unwrap_or(decl.kind_span);
+                                self.arrivals_spans.push(span);
                             }
                         }
                     }
@@ -560,6 +574,9 @@ impl<'a> Analyzer<'a> {
             experiment,
             labels: self.labels.clone(),
         };
+        if !self.diags.has_errors() {
+            self.check_offered_load(&scenario);
+        }
         (scenario, scenario_item.is_some(), sweeps)
     }
 
@@ -1118,6 +1135,61 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    /// Warns where a pool is offered more work than it can ever do ([`load::overloads`]): its
+    /// queue grows for as long as the arrivals last, usually because a rate's unit is wrong.
+    fn check_offered_load(&mut self, scenario: &ir::Scenario) {
+        for overload in load::overloads(scenario) {
+            let Some(&span) = self.capacity_spans.get(&overload.pool) else {
+                continue;
+            };
+            let name = &scenario.resources[overload.pool as usize].name;
+            let slots = overload.slots;
+            let when = if overload.from > 0.0 {
+                format!(" from {} on", format_duration(overload.from))
+            } else {
+                String::new()
+            };
+            let slots_text = if slots == 1 { "slot" } else { "slots" };
+            let most = match &scenario.resources[overload.pool as usize].kind {
+                ir::ResourceKind::Pool(pool) if pool.autoscale.is_some() => {
+                    format!("its `autoscale.max` of {slots} {slots_text}")
+                }
+                _ => format!("its {slots} {slots_text}"),
+            };
+            let ratio = overload.offered / f64::from(slots);
+            let share = if ratio >= 2.0 {
+                format!("{} times its capacity", format_significant(ratio, 3))
+            } else {
+                format!("{:.0}% of its capacity", 100.0 * ratio)
+            };
+            let mut diagnostic = Diagnostic::warning(
+                codes::POOL_OVERLOADED,
+                format!(
+                    "`{name}` is offered more work than {most} can do{when}: it would keep {}{} busy on average",
+                    if overload.exact { "" } else { "at least " },
+                    format_significant(overload.offered, 3)
+                ),
+            )
+            .primary(span, share);
+            for &(arrivals, rate) in &overload.arrivals {
+                if let Some(&at) = self.arrivals_spans.get(arrivals) {
+                    diagnostic = diagnostic.secondary(
+                        at,
+                        format!(
+                            "`{}` starts {} pipelines an hour",
+                            scenario.arrivals[arrivals].name,
+                            format_significant(rate * 3600.0, 3)
+                        ),
+                    );
+                }
+            }
+            self.diags.push(diagnostic.help(format!(
+                "a pool offered more than it can do falls further behind for as long as the arrivals last: its queue, the waits and the memory a run takes grow without bound. Check the arrivals' rate and its unit (`rate = 30/h` is not `30/s`), or give `{name}` at least {} slots",
+                show(overload.offered.ceil())
+            )));
+        }
+    }
+
     /// Warns where a step's `estimate` can change nothing: only backfilling and `sjf` plan
     /// with it, and none of the pools the step can run on does either, at any sweep point.
     /// As for [`Self::check_units_fit`], imported templates only when arrivals start them.
@@ -1505,7 +1577,14 @@ impl<'a> Analyzer<'a> {
             }
             ResKind::Pool => {
                 let capacity = match self.value(prefix, &entries, "capacity") {
-                    Some(e) => self.whole(&e, "capacity", 1.0, &scope),
+                    Some(e) => {
+                        if let Some(&id) = self.resource_ids.get(&(module, item)) {
+                            if !shadowed {
+                                self.capacity_spans.insert(id, e.span);
+                            }
+                        }
+                        self.whole(&e, "capacity", 1.0, &scope)
+                    }
                     None => {
                         self.missing(
                             name_span,
@@ -2594,6 +2673,7 @@ impl<'a> Analyzer<'a> {
             .filter_map(|s| self.value(prefix, &entries, s).map(|e| (s, e)))
             .collect();
         let mut replayed_rows = None;
+        self.last_arrivals_source = sources.first().map(|(_, e)| e.span);
         let process = match sources.as_slice() {
             [] => {
                 self.diags.push(

@@ -27,6 +27,7 @@ pub mod consts;
 pub mod dag;
 pub mod data;
 pub mod distributions;
+pub mod load;
 pub mod lower;
 pub mod paths;
 pub mod resolve;

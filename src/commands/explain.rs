@@ -260,6 +260,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         include_str!("../../tests/fixtures/check/err/W0602_estimate_unused.pipesim"),
     ),
     (
+        "W0603",
+        include_str!("../../tests/fixtures/check/err/W0603_pool_overloaded.pipesim"),
+    ),
+    (
         "W0702",
         include_str!("../../tests/fixtures/check/err/W0702_arrivals_after_horizon.pipesim"),
     ),

@@ -6,6 +6,7 @@ mod fit;
 mod fmt;
 mod generated;
 mod influx;
+mod load;
 mod lsp;
 mod models;
 mod report;

@@ -1,0 +1,992 @@
+//! The load each pool is offered, worked out from the IR without running it: the mean number
+//! of its slots that the arriving work keeps busy (slot-seconds of work per second). A pool
+//! offered more than its slots can never catch up: its queue, and with it the memory a run
+//! takes, grows for as long as the arrivals last (`check` warns: W0603). The usual cause is a
+//! rate in the wrong unit (`rate = 300/s` meant as `/h`).
+//!
+//! What is offered is estimated from below, so a warning is never a guess:
+//! - means are exact where the language gives them in closed form (sums, constant factors,
+//!   `choice`, `match` on an attribute or a replayed column, every distribution with the
+//!   parameters it needs constant); anything else (`if`, functions of random values, a step's
+//!   `when`, a `pass` that is not constant) counts as no work;
+//! - a step counts only as often as every `validate` that could reject its pipeline before
+//!   it starts passes; `units` that are not constant count as one slot;
+//! - arrivals come at their long-run rate, `growth` over the mean interarrival (a profile
+//!   has mean 1: it moves arrivals within the week, not their number), replayed traces row
+//!   by row; retraining runs are not counted.
+//!
+//! The window: the horizon is cut where arrivals start or stop, and the load of each piece
+//! is worked out alone. Only the last piece, up to the horizon, is judged: a pool overloaded
+//! there is still falling behind when the run ends, while a burst that ends earlier (a day of
+//! onboarding) leaves the queue time to drain, which is what such a scenario studies.
+
+use crate::ir::{self, BinaryOp, Distribution, Expr, Func, LabelId, Value, VarRef};
+use crate::math::{exp, exp_m1, ln, ln_1p};
+
+/// A pool offered more than it can ever serve, over a window of the horizon.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Overload {
+    pub pool: ir::ResourceId,
+    /// The most slots the pool ever has (its `capacity`, or `autoscale.max`).
+    pub slots: u32,
+    /// The mean slots the arriving work keeps busy, at least.
+    pub offered: f64,
+    /// Whether `offered` is the mean itself, not a bound from below.
+    pub exact: bool,
+    /// The window, seconds from the scenario start, up to the horizon (the whole horizon
+    /// when no arrivals start late or stop early).
+    pub from: f64,
+    pub to: f64,
+    /// The arrivals declarations (indices into [`ir::Scenario::arrivals`]) whose work
+    /// reaches the pool in the window, with the triggers per second they bring.
+    pub arrivals: Vec<(usize, f64)>,
+}
+
+/// Pools offered more than their most slots in the last window of the horizon, in pool order.
+pub fn overloads(scenario: &ir::Scenario) -> Vec<Overload> {
+    let offered = offered_load(scenario);
+    let mut found: Vec<Overload> = Vec::new();
+    if let Some(window) = offered.last() {
+        for (pool, &busy) in window.busy.iter().enumerate() {
+            let Some(slots) = most_slots(scenario, pool as u32) else {
+                continue;
+            };
+            // A relative margin, so that a pool loaded exactly to its capacity (a critical
+            // queue in a test) is not reported for a rounding error.
+            if busy <= f64::from(slots) * (1.0 + 1e-9) || busy.is_nan() {
+                continue;
+            }
+            let overload = Overload {
+                pool: pool as u32,
+                slots,
+                offered: busy,
+                exact: window.exact[pool],
+                from: window.from,
+                to: window.to,
+                arrivals: window
+                    .rates
+                    .iter()
+                    .filter(|(arrivals, _)| window.reaching[pool].contains(arrivals))
+                    .copied()
+                    .collect(),
+            };
+            found.push(overload);
+        }
+    }
+    found
+}
+
+/// What arrives in one window of the horizon.
+#[derive(Clone, Debug)]
+pub struct Window {
+    pub from: f64,
+    pub to: f64,
+    /// Mean busy slots offered to each resource (zero for links): at least this many.
+    pub busy: Vec<f64>,
+    /// Whether `busy` is the mean itself rather than a bound from below, per resource.
+    pub exact: Vec<bool>,
+    /// Triggers per second of each arrivals declaration active in the window.
+    pub rates: Vec<(usize, f64)>,
+    /// For each resource, the arrivals declarations whose work reaches it.
+    reaching: Vec<Vec<usize>>,
+}
+
+/// The load offered to every resource, window by window (see the module's documentation).
+pub fn offered_load(scenario: &ir::Scenario) -> Vec<Window> {
+    let horizon = scenario.horizon;
+    if !(horizon > 0.0 && horizon.is_finite()) {
+        return Vec::new();
+    }
+    let mut cuts = vec![0.0, horizon];
+    for arrivals in &scenario.arrivals {
+        for t in [Some(arrivals.start), arrivals.stop].into_iter().flatten() {
+            if t > 0.0 && t < horizon {
+                cuts.push(t);
+            }
+        }
+    }
+    cuts.sort_by(f64::total_cmp);
+    cuts.dedup();
+    let resources = scenario.resources.len();
+    let mut windows: Vec<Window> = cuts
+        .windows(2)
+        .map(|w| Window {
+            from: w[0],
+            to: w[1],
+            busy: vec![0.0; resources],
+            // Retraining runs are not counted.
+            exact: vec![!scenario.monitors.iter().any(|m| m.retrain); resources],
+            rates: Vec::new(),
+            reaching: vec![Vec::new(); resources],
+        })
+        .collect();
+    let mut budget = Budget::default();
+    for (index, arrivals) in scenario.arrivals.iter().enumerate() {
+        let start = arrivals.start.max(0.0);
+        let stop = arrivals.stop.unwrap_or(horizon).min(horizon);
+        if !(arrivals.growth > 0.0 && arrivals.growth.is_finite()) || stop <= start {
+            continue;
+        }
+        // The resources some of whose work is not known exactly.
+        let mut inexact = vec![false; resources];
+        match &arrivals.process {
+            ir::ArrivalProcess::Interarrival(gap) => {
+                let env = Env::new(&[], &[]);
+                let gap = moment(gap, &env, &mut budget);
+                // The rate needs the mean itself: a bound from below would overstate it.
+                let Some(gap) = gap.filter(|g| g.exact && g.nonneg && g.mean > 0.0) else {
+                    inexact.iter_mut().for_each(|x| *x = true);
+                    mark_inexact(&mut windows, start, stop, &inexact);
+                    continue;
+                };
+                // Slot-seconds per trigger, per resource.
+                let mut work = vec![0.0; resources];
+                let (work, inexact) = (&mut work, &mut inexact);
+                triggered_work(scenario, arrivals, &[], work, inexact, &mut budget);
+                let rate = arrivals.growth / gap.mean;
+                for window in &mut windows {
+                    if window.from >= start && window.to <= stop {
+                        window.rates.push((index, rate));
+                        add_work(window, index, work, rate);
+                    }
+                }
+            }
+            ir::ArrivalProcess::Replay { times } => {
+                let width = arrivals.row.width as usize;
+                let same_rows = arrivals.row.attributes.is_empty();
+                let mut work = vec![0.0; resources];
+                if same_rows {
+                    let (work, inexact) = (&mut work, &mut inexact);
+                    triggered_work(scenario, arrivals, &[], work, inexact, &mut budget);
+                }
+                let mut counts = vec![0.0; windows.len()];
+                let mut totals = vec![vec![0.0; resources]; windows.len()];
+                for (row, &time) in times.iter().enumerate() {
+                    if !(time >= start && time <= stop) {
+                        continue;
+                    }
+                    let Some(w) = windows.iter().position(|w| time < w.to || w.to == horizon)
+                    else {
+                        continue;
+                    };
+                    counts[w] += arrivals.growth;
+                    if !same_rows {
+                        let columns = arrivals
+                            .row
+                            .values
+                            .get(row * width..(row + 1) * width)
+                            .unwrap_or(&[]);
+                        work.iter_mut().for_each(|x| *x = 0.0);
+                        let (work, inexact) = (&mut work, &mut inexact);
+                        triggered_work(scenario, arrivals, columns, work, inexact, &mut budget);
+                    }
+                    for (total, x) in totals[w].iter_mut().zip(&work) {
+                        *total += arrivals.growth * x;
+                    }
+                }
+                for ((window, count), total) in windows.iter_mut().zip(counts).zip(totals) {
+                    if count > 0.0 {
+                        let length = window.to - window.from;
+                        window.rates.push((index, count / length));
+                        add_work(window, index, &total, 1.0 / length);
+                    }
+                }
+            }
+        }
+        mark_inexact(&mut windows, start, stop, &inexact);
+    }
+    windows
+}
+
+/// Marks the resources in `inexact` as known only from below in the windows in `start..stop`.
+fn mark_inexact(windows: &mut [Window], start: f64, stop: f64, inexact: &[bool]) {
+    for window in windows {
+        if window.from >= start && window.to <= stop {
+            for (exact, &inexact) in window.exact.iter_mut().zip(inexact) {
+                *exact &= !inexact;
+            }
+        }
+    }
+}
+
+/// Marks the pools `on` can name (every resource if that is not known) in `inexact`.
+fn unknown_work(on: &Expr, env: &Env<'_>, budget: &mut Budget, inexact: &mut [bool]) {
+    let mut named = Vec::new();
+    on.for_each_result(&mut |value| named.push(value.clone()));
+    let pools: Option<Vec<ir::ResourceId>> = match law(on, env, budget) {
+        Some(values) => values.into_iter().map(|(v, _)| resource(&v)).collect(),
+        None if !named.is_empty() => named.iter().map(resource).collect(),
+        None => None,
+    };
+    match pools {
+        Some(pools) => {
+            for pool in pools {
+                if let Some(x) = inexact.get_mut(pool as usize) {
+                    *x = true;
+                }
+            }
+        }
+        None => inexact.iter_mut().for_each(|x| *x = true),
+    }
+}
+
+fn resource(value: &Value) -> Option<ir::ResourceId> {
+    match value {
+        Value::Resource(id) => Some(*id),
+        _ => None,
+    }
+}
+
+fn add_work(window: &mut Window, arrivals: usize, work: &[f64], per_second: f64) {
+    for (resource, &x) in work.iter().enumerate() {
+        if x > 0.0 {
+            window.busy[resource] += x * per_second;
+            window.reaching[resource].push(arrivals);
+        }
+    }
+}
+
+/// The most slots `resource` ever has, or `None` if it is not a pool.
+fn most_slots(scenario: &ir::Scenario, resource: ir::ResourceId) -> Option<u32> {
+    match &scenario.resources.get(resource as usize)?.kind {
+        ir::ResourceKind::Pool(pool) => Some(match &pool.autoscale {
+            Some(autoscale) => autoscale.max.max(pool.capacity),
+            None => pool.capacity,
+        }),
+        ir::ResourceKind::Link(_) => None,
+    }
+}
+
+/// Adds to `work` the mean slot-seconds one trigger of `arrivals` asks of each resource
+/// (`columns`: the replayed row's values, empty for generated arrivals).
+fn triggered_work(
+    scenario: &ir::Scenario,
+    arrivals: &ir::Arrivals,
+    columns: &[f64],
+    work: &mut [f64],
+    inexact: &mut [bool],
+    budget: &mut Budget,
+) {
+    let env = Env::new(&[], columns);
+    let Some(templates) = law(&arrivals.pipeline, &env, budget) else {
+        inexact.iter_mut().for_each(|x| *x = true);
+        return;
+    };
+    for (template, p) in templates {
+        let Value::Pipeline(template) = template else {
+            continue;
+        };
+        let Some(pipeline) = scenario.pipelines.get(template as usize) else {
+            continue;
+        };
+        // A row attribute replaces the template's expression for that slot.
+        let vars: Vec<&Expr> = pipeline
+            .vars
+            .iter()
+            .enumerate()
+            .map(|(slot, var)| {
+                arrivals
+                    .row
+                    .attributes
+                    .iter()
+                    .find(|a| a.slots.contains(&(template, slot as u32)))
+                    .map_or(&var.expr, |a| &a.expr)
+            })
+            .collect();
+        let env = Env::new(&vars, columns);
+        instance_work(scenario, pipeline, &env, p, work, inexact, budget);
+    }
+}
+
+/// Adds to `work` the mean slot-seconds an instance of `pipeline` asks of each resource,
+/// times `weight`.
+fn instance_work(
+    scenario: &ir::Scenario,
+    pipeline: &ir::Pipeline,
+    env: &Env<'_>,
+    weight: f64,
+    work: &mut [f64],
+    inexact: &mut [bool],
+    budget: &mut Budget,
+) {
+    let steps = &pipeline.steps;
+    let before = |s: usize, a: usize| depends_on(steps, s, a);
+    for (s, step) in steps.iter().enumerate() {
+        let Some(on) = &step.on else {
+            continue;
+        };
+        if step.when.is_some() {
+            unknown_work(on, env, budget, inexact);
+            continue;
+        }
+        // A `validate` can end the pipeline before this step starts unless it must wait
+        // for this step: the step runs at least as often as all of those pass, and exactly
+        // that often if it waits for each of them.
+        let mut runs = weight;
+        let mut runs_exact = true;
+        for (v, other) in steps.iter().enumerate() {
+            if v == s || other.kind != ir::StepKind::Validate || before(v, s) {
+                continue;
+            }
+            let Some(pass) = &other.pass else {
+                continue;
+            };
+            match moment(pass, env, budget) {
+                Some(p) if p.constant => runs *= p.mean.clamp(0.0, 1.0),
+                _ => runs = 0.0,
+            }
+            runs_exact &= before(s, v) && runs > 0.0;
+        }
+        if !runs_exact {
+            unknown_work(on, env, budget, inexact);
+        }
+        if runs <= 0.0 {
+            continue;
+        }
+        // The pool may be chosen by an attribute the duration also depends on: take each
+        // of its values in turn.
+        let by = match on {
+            Expr::Var(VarRef::Instance(slot)) => Some(*slot),
+            Expr::Match { scrutinee, .. } => match scrutinee.as_ref() {
+                Expr::Var(VarRef::Instance(slot)) => Some(*slot),
+                _ => None,
+            },
+            _ => None,
+        };
+        let cases = match by.and_then(|slot| env.var(slot).map(|e| (slot, e))) {
+            Some((slot, expr)) if !env.is_given(slot) => match law(expr, env, budget) {
+                Some(values) => values
+                    .into_iter()
+                    .map(|(value, p)| (env.given_also(slot, value), p))
+                    .collect(),
+                None => {
+                    unknown_work(on, env, budget, inexact);
+                    continue;
+                }
+            },
+            _ => vec![(env.clone(), 1.0)],
+        };
+        for (env, p) in cases {
+            let Some(pools) = law(on, &env, budget) else {
+                unknown_work(on, &env, budget, inexact);
+                continue;
+            };
+            // The engine clamps a negative duration at zero: the mean of the clamped value
+            // is at least the mean, and at least zero (the mean itself if never negative).
+            let duration = moment(&step.duration, &env, budget);
+            let units = moment(&step.units, &env, budget).filter(|u| u.constant);
+            let exact = duration.is_some_and(|d| d.exact && d.nonneg) && units.is_some();
+            let duration = duration.map_or(0.0, |d| d.mean.max(0.0));
+            let units = units.map_or(1.0, |u| u.mean.round());
+            for (pool, q) in pools {
+                let Value::Resource(pool) = pool else {
+                    continue;
+                };
+                let Some(slots) = most_slots(scenario, pool) else {
+                    continue;
+                };
+                // As the engine takes them: at least one, at most the whole pool.
+                let units = units.clamp(1.0, f64::from(slots.max(1)));
+                work[pool as usize] += runs * p * q * units * duration;
+                inexact[pool as usize] |= !exact;
+            }
+        }
+    }
+}
+
+/// Whether step `s` waits, directly or not, for step `a` (a walk of `after`, which is acyclic:
+/// checked; pipelines have a handful of steps).
+fn depends_on(steps: &[ir::Step], s: usize, a: usize) -> bool {
+    let mut stack: Vec<usize> = steps[s].after.iter().map(|&b| b as usize).collect();
+    let mut seen = vec![false; steps.len()];
+    while let Some(b) = stack.pop() {
+        if b == a {
+            return true;
+        }
+        if b < steps.len() && !seen[b] {
+            seen[b] = true;
+            stack.extend(steps[b].after.iter().map(|&c| c as usize));
+        }
+    }
+    false
+}
+
+/// How many expression nodes one check may visit (a fraction of a second): attributes that
+/// read earlier ones several times over could otherwise take exponential time. What is left
+/// unvisited counts as no work, so the load stays a bound from below.
+const NODES: u64 = 10_000_000;
+
+struct Budget {
+    left: u64,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget { left: NODES }
+    }
+}
+
+impl Budget {
+    fn spend(&mut self) -> Option<()> {
+        self.left = self.left.checked_sub(1)?;
+        Some(())
+    }
+}
+
+/// The expressions of an instance's attributes, the replayed row, and the attributes whose
+/// value is given (a case being worked out).
+#[derive(Clone)]
+struct Env<'a> {
+    vars: &'a [&'a Expr],
+    columns: &'a [f64],
+    given: Vec<(u32, Value)>,
+}
+
+impl<'a> Env<'a> {
+    fn new(vars: &'a [&'a Expr], columns: &'a [f64]) -> Self {
+        Env {
+            vars,
+            columns,
+            given: Vec::new(),
+        }
+    }
+
+    fn var(&self, slot: u32) -> Option<&'a Expr> {
+        self.vars.get(slot as usize).copied()
+    }
+
+    fn given(&self, slot: u32) -> Option<&Value> {
+        self.given.iter().find(|(s, _)| *s == slot).map(|(_, v)| v)
+    }
+
+    fn is_given(&self, slot: u32) -> bool {
+        self.given(slot).is_some()
+    }
+
+    fn given_also(&self, slot: u32, value: Value) -> Self {
+        let mut env = self.clone();
+        env.given.push((slot, value));
+        env
+    }
+}
+
+/// What is known of a numeric expression's mean for one instance: a lower bound, whether it
+/// is the mean itself, whether the expression is a constant or never negative, and the
+/// attributes it reads (directly or through others), which tells independent factors apart.
+#[derive(Clone, Copy, Debug)]
+struct Moment {
+    /// At most the mean; the mean itself when `exact`.
+    mean: f64,
+    exact: bool,
+    constant: bool,
+    nonneg: bool,
+    /// One bit per attribute slot read; the last bit stands for every slot from 127 on.
+    reads: u128,
+}
+
+impl Moment {
+    fn constant(x: f64) -> Option<Self> {
+        x.is_finite().then_some(Moment {
+            mean: x,
+            exact: true,
+            constant: true,
+            nonneg: x >= 0.0,
+            reads: 0,
+        })
+    }
+
+    /// A random quantity with this mean (or lower bound), reading what `parts` read.
+    fn random(mean: f64, exact: bool, nonneg: bool, parts: &[Moment]) -> Option<Self> {
+        mean.is_finite().then(|| Moment {
+            // A quantity never negative has a mean of at least zero.
+            mean: if nonneg { mean.max(0.0) } else { mean },
+            exact,
+            constant: false,
+            nonneg,
+            reads: parts.iter().fold(0, |reads, part| reads | part.reads),
+        })
+    }
+
+    /// The exact mean, if it is known.
+    fn exact(self) -> Option<Self> {
+        self.exact.then_some(self)
+    }
+
+    /// Whether two quantities are independent: they read no attribute in common, and any
+    /// distribution in one is a draw of its own.
+    fn independent(self, other: Moment) -> bool {
+        self.reads & other.reads == 0
+    }
+}
+
+fn slot_bit(slot: u32) -> u128 {
+    1 << slot.min(127)
+}
+
+/// A lower bound of the mean of a numeric expression for one instance (the mean itself
+/// where the language gives it in closed form), or `None` if nothing useful is known.
+fn moment(expr: &Expr, env: &Env<'_>, budget: &mut Budget) -> Option<Moment> {
+    budget.spend()?;
+    match expr {
+        Expr::Const(Value::Num(x)) => Moment::constant(*x),
+        Expr::Const(Value::Bool(b)) => Moment::constant(f64::from(u8::from(*b))),
+        Expr::Const(_) => None,
+        Expr::Var(VarRef::Instance(slot)) => {
+            if env.is_given(*slot) {
+                return None;
+            }
+            let mut m = moment(env.var(*slot)?, env, budget)?;
+            if !m.constant {
+                m.reads |= slot_bit(*slot);
+            }
+            Some(m)
+        }
+        Expr::Var(VarRef::Column(k)) => Moment::constant(*env.columns.get(*k as usize)?),
+        Expr::Var(_) => None,
+        Expr::Neg(a) => {
+            let a = moment(a, env, budget)?.exact()?;
+            if a.constant {
+                Moment::constant(-a.mean)
+            } else {
+                Moment::random(-a.mean, true, false, &[a])
+            }
+        }
+        Expr::Binary(op, a, b) => {
+            let (a, b) = (moment(a, env, budget)?, moment(b, env, budget)?);
+            if a.constant && b.constant {
+                return Moment::constant(match op {
+                    BinaryOp::Add => a.mean + b.mean,
+                    BinaryOp::Sub => a.mean - b.mean,
+                    BinaryOp::Mul => a.mean * b.mean,
+                    BinaryOp::Div if b.mean != 0.0 => a.mean / b.mean,
+                    _ => return None,
+                });
+            }
+            let exact = a.exact && b.exact;
+            let (mean, exact, nonneg) = match op {
+                BinaryOp::Add => (a.mean + b.mean, exact, a.nonneg && b.nonneg),
+                // A lower bound minus the exact mean of what is taken away.
+                BinaryOp::Sub => (a.mean - b.exact()?.mean, exact, false),
+                // A constant factor scales the mean (a bound only if it is not negative);
+                // two random factors multiply their means when they are independent.
+                BinaryOp::Mul => {
+                    let scaled = |x: Moment, k: f64| {
+                        (x.exact || k >= 0.0).then_some((x.mean * k, x.exact, x.nonneg && k >= 0.0))
+                    };
+                    if b.constant {
+                        scaled(a, b.mean)?
+                    } else if a.constant {
+                        scaled(b, a.mean)?
+                    } else if a.independent(b) && a.nonneg && b.nonneg {
+                        (a.mean * b.mean, exact, true)
+                    } else if a.independent(b) && exact {
+                        (a.mean * b.mean, true, false)
+                    } else {
+                        return None;
+                    }
+                }
+                BinaryOp::Div if b.constant && b.mean != 0.0 => {
+                    if !(a.exact || b.mean > 0.0) {
+                        return None;
+                    }
+                    (a.mean / b.mean, a.exact, a.nonneg && b.mean > 0.0)
+                }
+                _ => return None,
+            };
+            Moment::random(mean, exact, nonneg, &[a, b])
+        }
+        Expr::If(condition, a, b) => match law(condition, env, budget)?.as_slice() {
+            [(Value::Bool(true), _)] => moment(a, env, budget),
+            [(Value::Bool(false), _)] => moment(b, env, budget),
+            _ => None,
+        },
+        Expr::Match {
+            scrutinee,
+            arms,
+            default,
+        } => {
+            let cases = cases(scrutinee, env, budget)?;
+            let single = cases.len() == 1;
+            let (mut mean, mut exact, mut constant, mut nonneg) = (0.0, true, single, true);
+            let mut parts = Vec::with_capacity(cases.len());
+            for (env, label, p) in cases {
+                let arm = arm(arms, default, label)?;
+                let m = moment(arm, &env, budget)?;
+                mean += p * m.mean;
+                exact &= m.exact;
+                constant &= m.constant;
+                nonneg &= m.nonneg;
+                parts.push(m);
+            }
+            if constant {
+                Moment::constant(mean)
+            } else {
+                let mut m = Moment::random(mean, exact, nonneg, &parts)?;
+                if let Expr::Var(VarRef::Instance(slot)) = scrutinee.as_ref() {
+                    m.reads |= slot_bit(*slot);
+                }
+                Some(m)
+            }
+        }
+        Expr::Func(func, args) => function_moment(*func, args, env, budget),
+        Expr::Choice(options) => {
+            let weights = weights(options, env, budget)?;
+            let mut mean = 0.0;
+            let mut nonneg = true;
+            for ((value, _), w) in options.iter().zip(&weights) {
+                let x = match value {
+                    Value::Num(x) => *x,
+                    Value::Bool(b) => f64::from(u8::from(*b)),
+                    _ => return None,
+                };
+                mean += w * x;
+                nonneg &= x >= 0.0;
+            }
+            Moment::random(mean, true, nonneg, &[])
+        }
+        Expr::Dist(distribution) => distribution_mean(distribution, env, budget),
+        Expr::Not(_) => None,
+    }
+}
+
+/// A function's value: computed for constant arguments; otherwise the bounds that
+/// convexity gives (the mean of a maximum is at least each argument's mean, the mean of
+/// `exp` at least `exp` of the mean), and rounding's worst cases.
+fn function_moment(
+    func: Func,
+    args: &[Expr],
+    env: &Env<'_>,
+    budget: &mut Budget,
+) -> Option<Moment> {
+    let known: Vec<Option<Moment>> = args.iter().map(|a| moment(a, env, budget)).collect();
+    if let Some(known) = known.iter().copied().collect::<Option<Vec<Moment>>>() {
+        if known.iter().all(|a| a.constant) {
+            let x: Vec<f64> = known.iter().map(|a| a.mean).collect();
+            let first = *x.first()?;
+            return Moment::constant(match func {
+                Func::Min => x.iter().copied().fold(f64::INFINITY, f64::min),
+                Func::Max => x.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                Func::Round => first.round(),
+                Func::Floor => first.floor(),
+                Func::Ceil => first.ceil(),
+                Func::Abs => first.abs(),
+                Func::Clamp => first.max(*x.get(1)?).min(*x.get(2)?),
+                Func::Sqrt if first >= 0.0 => first.sqrt(),
+                Func::Ln if first > 0.0 => ln(first),
+                Func::Exp => exp(first),
+                _ => return None,
+            });
+        }
+    }
+    let parts: Vec<Moment> = known.iter().flatten().copied().collect();
+    let first = known.first().copied().flatten();
+    match func {
+        Func::Max => {
+            // Any argument bounds the maximum from below, even when others are unknown.
+            let mean = parts
+                .iter()
+                .map(|m| m.mean)
+                .fold(f64::NEG_INFINITY, f64::max);
+            let nonneg = parts.iter().any(|m| m.nonneg);
+            Moment::random(mean, false, nonneg, &parts)
+        }
+        Func::Round | Func::Floor | Func::Ceil => {
+            let x = first?;
+            let lower = match func {
+                Func::Round => 0.5,
+                Func::Floor => 1.0,
+                _ => 0.0,
+            };
+            Moment::random(x.mean - lower, false, x.nonneg, &[x])
+        }
+        Func::Exp => {
+            let x = first?;
+            Moment::random(exp(x.mean), false, true, &[x])
+        }
+        Func::Abs => {
+            let x = first?;
+            // |E[x]| is at most E[|x|], but a bound of E[x] says nothing of |E[x]|.
+            let mean = if x.exact { x.mean.abs() } else { 0.0 };
+            Moment::random(mean, false, true, &[x])
+        }
+        _ => None,
+    }
+}
+
+/// The mean of one draw of `distribution` (a lower bound where a parameter's is).
+fn distribution_mean(
+    distribution: &Distribution,
+    env: &Env<'_>,
+    budget: &mut Budget,
+) -> Option<Moment> {
+    let mut m = |e: &Expr| moment(e, env, budget);
+    // A parameter the mean is linear in (a scale, a mean) may be random: an attribute of
+    // the instance, drawn independently of the variate. Shapes must be constants.
+    let positive = |x: Moment| (x.nonneg && x.mean > 0.0).then_some(x);
+    let constant = |x: Moment| x.constant.then_some(x);
+    match distribution {
+        Distribution::Exponential { mean } => {
+            let mean = m(mean)?;
+            mean.nonneg.then_some(())?;
+            Moment::random(mean.mean, mean.exact, true, &[mean])
+        }
+        Distribution::Normal { mean, sd } => {
+            let (mean, _) = (m(mean)?, m(sd)?);
+            Moment::random(mean.mean, mean.exact, false, &[mean])
+        }
+        Distribution::LogNormal { mu, sigma } => {
+            // exp(mu + sigma Z) with Z independent of mu: E[exp(mu)] exp(sigma^2 / 2), and
+            // `lognormal(median = m)` has mu = ln(m), so E[exp(mu)] is m's mean.
+            let sigma = constant(m(sigma)?)?;
+            let factor = exp(sigma.mean * sigma.mean / 2.0);
+            let median = match mu {
+                Expr::Func(Func::Ln, args) if args.len() == 1 => {
+                    m(&args[0]).filter(|median| median.nonneg)
+                }
+                _ => None,
+            };
+            let median = match median {
+                Some(median) => median,
+                None => {
+                    let mu = m(mu)?;
+                    Moment::random(exp(mu.mean), mu.constant, true, &[mu])?
+                }
+            };
+            Moment::random(median.mean * factor, median.exact, true, &[median])
+        }
+        Distribution::Uniform { min, max } => {
+            let (min, max) = (m(min)?, m(max)?);
+            Moment::random(
+                (min.mean + max.mean) / 2.0,
+                min.exact && max.exact,
+                min.nonneg && max.nonneg,
+                &[min, max],
+            )
+        }
+        Distribution::Triangular { min, mode, max } => {
+            let (min, mode, max) = (m(min)?, m(mode)?, m(max)?);
+            Moment::random(
+                (min.mean + mode.mean + max.mean) / 3.0,
+                min.exact && mode.exact && max.exact,
+                min.nonneg && mode.nonneg && max.nonneg,
+                &[min, mode, max],
+            )
+        }
+        Distribution::Gamma { shape, scale } => {
+            let (shape, scale) = (positive(m(shape)?)?, positive(m(scale)?)?);
+            if !(shape.constant || scale.constant || shape.independent(scale)) {
+                return None;
+            }
+            Moment::random(
+                shape.mean * scale.mean,
+                shape.exact && scale.exact,
+                true,
+                &[shape, scale],
+            )
+        }
+        Distribution::Weibull { shape, scale } => {
+            let (shape, scale) = (constant(positive(m(shape)?)?)?, positive(m(scale)?)?);
+            let mean = scale.mean * exponweib_mean(1.0, shape.mean)?;
+            Moment::random(mean, scale.exact, true, &[scale])
+        }
+        Distribution::ExpWeib { a, c, scale } => {
+            let a = constant(positive(m(a)?)?)?;
+            let c = constant(positive(m(c)?)?)?;
+            let scale = positive(m(scale)?)?;
+            let mean = scale.mean * exponweib_mean(a.mean, c.mean)?;
+            Moment::random(mean, scale.exact, true, &[scale])
+        }
+        Distribution::Bernoulli { p } => {
+            let p = constant(m(p)?)?;
+            Moment::random(p.mean.clamp(0.0, 1.0), true, true, &[])
+        }
+        Distribution::Poisson { mean } => {
+            let mean = m(mean)?;
+            Moment::random(
+                mean.mean.max(0.0),
+                mean.exact && mean.mean >= 0.0,
+                true,
+                &[mean],
+            )
+        }
+        Distribution::Empirical { values } => {
+            if values.is_empty() {
+                return None;
+            }
+            let mean = values.iter().sum::<f64>() / values.len() as f64;
+            Moment::random(mean, true, values.iter().all(|&x| x >= 0.0), &[])
+        }
+    }
+}
+
+/// The mean of the exponentiated Weibull with unit scale, CDF (1 - exp(-x^c))^a: the
+/// integral of its survival function, taken over ln x by the trapezoidal rule, which
+/// converges fast for an integrand that vanishes at both ends as this one does (relative
+/// error below 1e-9 for the parameters analysis accepts; the Weibull is a = 1).
+pub fn exponweib_mean(a: f64, c: f64) -> Option<f64> {
+    if !(a > 0.0 && c > 0.0 && a.is_finite() && c.is_finite()) {
+        return None;
+    }
+    // Survival at x = e^z, computed without cancellation at both ends.
+    let survival = |z: f64| {
+        // x^c, then ln(1 - e^-t).
+        let t = exp(c * z);
+        let log_cdf_base = if t < 0.7 {
+            ln(-exp_m1(-t))
+        } else {
+            ln_1p(-exp(-t))
+        };
+        -exp_m1(a * log_cdf_base)
+    };
+    // Below z = -60 the integrand is below e^-60 of the mean's scale; above, the survival
+    // vanishes once x^c passes 745 (e^-745 underflows).
+    let (low, high) = (-60.0 / c.min(1.0), (ln(745.0) + ln(a).max(0.0)) / c + 1.0);
+    let h = 0.005 / c.max(1.0);
+    let n = ((high - low) / h).ceil();
+    if n > 5e7 {
+        return None;
+    }
+    let n = n as u64;
+    let h = (high - low) / n as f64;
+    let mut sum = 0.0;
+    for i in 0..=n {
+        let z = low + i as f64 * h;
+        let f = survival(z) * exp(z);
+        sum += if i == 0 || i == n { f / 2.0 } else { f };
+    }
+    let mean = sum * h;
+    mean.is_finite().then_some(mean)
+}
+
+/// The values a non-numeric expression takes, with their probabilities, where they are known.
+fn law(expr: &Expr, env: &Env<'_>, budget: &mut Budget) -> Option<Vec<(Value, f64)>> {
+    budget.spend()?;
+    match expr {
+        Expr::Const(value) => Some(vec![(value.clone(), 1.0)]),
+        Expr::Var(VarRef::Instance(slot)) => match env.given(*slot) {
+            Some(value) => Some(vec![(value.clone(), 1.0)]),
+            None => law(env.var(*slot)?, env, budget),
+        },
+        Expr::Var(VarRef::LabelColumn(k)) => {
+            let id = *env.columns.get(*k as usize)?;
+            (id >= 0.0 && id.fract() == 0.0).then(|| vec![(Value::Label(id as LabelId), 1.0)])
+        }
+        Expr::Var(_) => None,
+        Expr::Choice(options) => {
+            let weights = weights(options, env, budget)?;
+            Some(
+                options
+                    .iter()
+                    .zip(weights)
+                    .filter(|(_, w)| *w > 0.0)
+                    .map(|((value, _), w)| (value.clone(), w))
+                    .collect(),
+            )
+        }
+        Expr::Match {
+            scrutinee,
+            arms,
+            default,
+        } => {
+            let mut values: Vec<(Value, f64)> = Vec::new();
+            for (env, label, p) in cases(scrutinee, env, budget)? {
+                for (value, q) in law(arm(arms, default, label)?, &env, budget)? {
+                    match values.iter_mut().find(|(v, _)| *v == value) {
+                        Some((_, total)) => *total += p * q,
+                        None => values.push((value, p * q)),
+                    }
+                }
+            }
+            Some(values)
+        }
+        Expr::Dist(distribution) => match distribution.as_ref() {
+            Distribution::Bernoulli { p } => {
+                let p = moment(p, env, budget).filter(|p| p.constant)?.mean;
+                let p = p.clamp(0.0, 1.0);
+                Some(vec![(Value::Bool(true), p), (Value::Bool(false), 1.0 - p)])
+            }
+            _ => None,
+        },
+        _ => {
+            let value = crate::analysis::consts::const_value(expr)?;
+            Some(vec![(value, 1.0)])
+        }
+    }
+}
+
+/// The labels a `match` scrutinee takes, each with the environment in which its arm is
+/// worked out (the attribute matched on given that label) and its probability.
+fn cases<'a>(
+    scrutinee: &Expr,
+    env: &Env<'a>,
+    budget: &mut Budget,
+) -> Option<Vec<(Env<'a>, LabelId, f64)>> {
+    let values = law(scrutinee, env, budget)?;
+    values
+        .into_iter()
+        .map(|(value, p)| {
+            let Value::Label(label) = value else {
+                return None;
+            };
+            let env = match scrutinee {
+                Expr::Var(VarRef::Instance(slot)) if !env.is_given(*slot) => {
+                    env.given_also(*slot, value)
+                }
+                _ => env.clone(),
+            };
+            Some((env, label, p))
+        })
+        .collect()
+}
+
+/// The arm a label takes (as the interpreter searches: the first arm naming it, else `_`).
+fn arm<'e>(
+    arms: &'e [(Vec<LabelId>, Expr)],
+    default: &'e Option<Box<Expr>>,
+    label: LabelId,
+) -> Option<&'e Expr> {
+    arms.iter()
+        .find(|(labels, _)| labels.contains(&label))
+        .map(|(_, arm)| arm)
+        .or(default.as_deref())
+}
+
+/// A `choice`'s probabilities: constant weights, clamped at zero as the engine does.
+fn weights(options: &[(Value, Expr)], env: &Env<'_>, budget: &mut Budget) -> Option<Vec<f64>> {
+    let weights: Option<Vec<f64>> = options
+        .iter()
+        .map(|(_, w)| {
+            moment(w, env, budget)
+                .filter(|w| w.constant)
+                .map(|w| w.mean.max(0.0))
+        })
+        .collect();
+    let weights = weights?;
+    let total: f64 = weights.iter().sum();
+    (total > 0.0 && total.is_finite()).then(|| weights.iter().map(|w| w / total).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exponweib_mean_matches_closed_forms() {
+        // a = 1 is the Weibull, mean Γ(1 + 1/c): Γ(2) = 1, Γ(1.5) = √π / 2, Γ(3) = 2.
+        for (c, mean) in [
+            (1.0, 1.0),
+            (2.0, std::f64::consts::PI.sqrt() / 2.0),
+            (0.5, 2.0),
+        ] {
+            let got = exponweib_mean(1.0, c).unwrap();
+            assert!(
+                (got - mean).abs() < 1e-9 * mean,
+                "c = {c}: {got} against {mean}"
+            );
+        }
+        // c = 1 is the exponentiated exponential, mean H(a) (the harmonic number) for a
+        // whole a: H(3) = 11/6.
+        let got = exponweib_mean(3.0, 1.0).unwrap();
+        assert!((got - 11.0 / 6.0).abs() < 1e-9, "{got}");
+    }
+}

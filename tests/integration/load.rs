@@ -1,0 +1,288 @@
+//! The load `check` works out for each pool without running anything (`analysis::load`,
+//! behind W0603), against the utilization runs measure, and the warning itself.
+
+use pipesim::analysis::load;
+use pipesim::diagnostic::Diagnostic;
+use pipesim::frontend;
+use pipesim::ir;
+use pipesim::sim::run_replication;
+use pipesim::sim::trace::NullSink;
+use pipesim::stats::student_t;
+use std::path::Path;
+
+/// A pool's offered load over the measured window [warmup, horizon]: mean busy slots over
+/// its capacity, and whether that is the mean itself or a bound from below.
+struct Offered {
+    name: String,
+    utilization: f64,
+    exact: bool,
+}
+
+fn offered(scenario: &ir::Scenario) -> Vec<Offered> {
+    let windows = load::offered_load(scenario);
+    let (start, end) = (scenario.warmup.max(0.0), scenario.horizon);
+    let mut pools = Vec::new();
+    for (id, resource) in scenario.resources.iter().enumerate() {
+        let ir::ResourceKind::Pool(pool) = &resource.kind else {
+            continue;
+        };
+        let overlap = |w: &load::Window| (w.to.min(end) - w.from.max(start)).max(0.0);
+        let busy: f64 = windows.iter().map(|w| w.busy[id] * overlap(w)).sum::<f64>();
+        pools.push(Offered {
+            name: resource.name.clone(),
+            utilization: busy / (end - start) / f64::from(pool.capacity),
+            exact: windows.iter().all(|w| w.exact[id]),
+        });
+    }
+    pools
+}
+
+fn checked(path: &str, sets: &[&str]) -> (ir::Scenario, Vec<Diagnostic>) {
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    let checked = frontend::check_file(Path::new(path), &sets);
+    let diagnostics = checked.diagnostics().0.clone();
+    let scenario = checked
+        .analysis
+        .scenario
+        .clone()
+        .unwrap_or_else(|| panic!("{path} does not check: {diagnostics:?}"));
+    (scenario, diagnostics)
+}
+
+/// Mean and 99% half-width of a pool's measured utilization over `n` replications.
+fn measured(scenario: &ir::Scenario, pool: &str, n: u32) -> (f64, f64) {
+    let metric = format!("resource.{pool}.utilization");
+    let values: Vec<f64> = (0..n)
+        .map(|r| {
+            run_replication(scenario, r, &mut NullSink)
+                .get(&metric)
+                .unwrap()
+        })
+        .collect();
+    let k = f64::from(n);
+    let mean = values.iter().sum::<f64>() / k;
+    let variance = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (k - 1.0);
+    let t = student_t::quantile(0.995, k - 1.0);
+    (mean, t * (variance / k).sqrt())
+}
+
+/// The year benchmark has a closed form for every pool's load: exponentiated Weibull
+/// interarrivals under a weekly profile, a `choice` of framework that picks both the pool and
+/// the duration of training (so the two must be worked out together), a duration affine in
+/// the asset's size, and a 95% `pass` before the last step. Over a year, what a run measures
+/// is that load, within its confidence interval. The links scenario's loads are exact too.
+#[test]
+fn an_exact_offered_load_is_the_utilization_a_run_measures() {
+    for (path, sets) in [
+        (
+            "scenarios/bench/year.pipesim",
+            &["scenario.horizon=91d"][..],
+        ),
+        ("scenarios/links.pipesim", &[][..]),
+    ] {
+        let (scenario, _) = checked(path, sets);
+        for pool in offered(&scenario) {
+            assert!(pool.exact, "{path}: `{}` has a closed form", pool.name);
+            let (mean, half_width) = measured(&scenario, &pool.name, 10);
+            assert!(
+                (pool.utilization - mean).abs() <= half_width,
+                "{path}: `{}` offered {} against {mean} ± {half_width} measured",
+                pool.name,
+                pool.utilization
+            );
+        }
+    }
+}
+
+/// The quickstart's templates size their data sets with `max(100, round(lognormal(...)))`,
+/// multiply two such attributes, and give lognormal durations medians that grow with the
+/// size: no closed form, but bounds from below (the mean of a maximum is at least each
+/// argument's, rounding loses at most half a unit, independent factors multiply their
+/// means). Over 70 days, where the run's start and end weigh little, the bounds are below
+/// what runs measure, and close to it.
+#[test]
+fn an_offered_load_known_from_below_is_at_most_what_runs_measure() {
+    let (scenario, _) = checked("scenarios/quickstart.pipesim", &["scenario.horizon=70d"]);
+    for pool in offered(&scenario) {
+        assert!(!pool.exact, "`{}`'s load is only bounded", pool.name);
+        let (mean, half_width) = measured(&scenario, &pool.name, 8);
+        assert!(
+            pool.utilization <= mean + half_width,
+            "`{}` offered at least {} against {mean} ± {half_width} measured",
+            pool.name,
+            pool.utilization
+        );
+        assert!(
+            pool.utilization >= 0.9 * mean,
+            "`{}`'s bound {} is far below {mean}",
+            pool.name,
+            pool.utilization
+        );
+    }
+}
+
+fn codes(diagnostics: &[Diagnostic]) -> Vec<&str> {
+    diagnostics.iter().map(|d| d.code).collect()
+}
+
+/// `check` warns when a pool is offered more than its slots can do, and only then: the
+/// quickstart's 4 GPUs are offered about 2.44 slots of work; at 2 they are overloaded (and
+/// a run then keeps them busy all the time), at 3 they are not.
+#[test]
+fn check_warns_of_a_pool_offered_more_than_it_can_do() {
+    let (_, diagnostics) = checked("scenarios/quickstart.pipesim", &[]);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let (_, diagnostics) = checked("scenarios/quickstart.pipesim", &["gpu.capacity=3"]);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let (scenario, diagnostics) = checked("scenarios/quickstart.pipesim", &["gpu.capacity=2"]);
+    assert_eq!(codes(&diagnostics), ["W0603"]);
+    assert!(
+        diagnostics[0].message.contains(
+            "`gpu` is offered more work than its 2 slots can do: it would keep at least 2.4"
+        ),
+        "{}",
+        diagnostics[0].message
+    );
+    let (mean, _) = measured(&scenario, "gpu", 3);
+    assert!(
+        mean > 0.97,
+        "an overloaded pool is busy all the time: {mean}"
+    );
+}
+
+/// Writes `text` as a scenario and checks it.
+fn check_text(text: &str) -> (Option<ir::Scenario>, Vec<Diagnostic>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("load.pipesim");
+    std::fs::write(&path, text).unwrap();
+    let checked = frontend::check_file(&path, &[]);
+    let diagnostics = checked.diagnostics().0.clone();
+    (checked.analysis.scenario.clone(), diagnostics)
+}
+
+/// What each construct of the language contributes, one case at a time, on a `gpu` pool fed
+/// one pipeline a minute: the busy slots offered, and whether that is exact.
+#[test]
+fn each_construct_offers_its_mean_or_a_bound() {
+    let cases: &[(&str, &str, f64, bool)] = &[
+        (
+            "a constant",
+            "train { on = gpu  duration = 30s }",
+            0.5,
+            true,
+        ),
+        (
+            "independent attributes multiply their means",
+            "a = exponential(mean = 10)  b = uniform(min = 1, max = 3)
+             train { on = gpu  duration = a * b * 1s }",
+            20.0 / 60.0,
+            true,
+        ),
+        (
+            "an attribute times itself is not the square of its mean",
+            "a = exponential(mean = 10)  train { on = gpu  duration = a * a * 1s }",
+            0.0,
+            false,
+        ),
+        (
+            "a maximum is at least each argument",
+            "train { on = gpu  duration = max(30s, exponential(mean = 10s)) }",
+            0.5,
+            false,
+        ),
+        (
+            "the pool and the duration chosen by one attribute are worked out together",
+            "kind = choice { big: 0.25, small: 0.75 }
+             train {
+               on       = match kind { big => gpu, small => cpu }
+               duration = match kind { big => 240s, small => 4s }
+             }",
+            0.25 * 240.0 / 60.0,
+            true,
+        ),
+        (
+            "a lognormal whose median is an attribute",
+            "m = uniform(min = 10, max = 50)
+             train { on = gpu  duration = lognormal(median = m * 1s, sigma = 1) }",
+            30.0 * pipesim::math::exp(0.5) / 60.0,
+            true,
+        ),
+        (
+            "a step after a validate runs as often as it passes",
+            "validate { on = cpu  duration = 1s  pass = 0.25 }
+             train { on = gpu  duration = 120s }",
+            0.25 * 2.0,
+            true,
+        ),
+        (
+            "a step beside a validate runs at least as often",
+            "preprocess { on = cpu  duration = 1s }
+             validate { on = cpu  duration = 1s  pass = 0.25 }
+             train after preprocess { on = gpu  duration = 120s }",
+            0.25 * 2.0,
+            false,
+        ),
+        (
+            "a step with `when` may be skipped",
+            "big = bernoulli(p = 0.5)  train when big { on = gpu  duration = 120s }",
+            0.0,
+            false,
+        ),
+        (
+            "units take that many slots",
+            "train { on = gpu  units = 3  duration = 20s }",
+            1.0,
+            true,
+        ),
+    ];
+    for (what, body, busy, exact) in cases {
+        let text = format!(
+            "scenario s {{ horizon = 7d }}
+resource gpu {{ kind = pool  capacity = 8 }}
+resource cpu {{ kind = pool  capacity = 8 }}
+pipeline p {{
+  {body}
+}}
+arrivals a {{ interarrival = 1min  pipeline = p }}
+"
+        );
+        let (scenario, diagnostics) = check_text(&text);
+        let scenario = scenario.unwrap_or_else(|| panic!("{what}: {diagnostics:?}"));
+        let gpu = offered(&scenario)
+            .into_iter()
+            .find(|p| p.name == "gpu")
+            .unwrap();
+        let got = gpu.utilization * 8.0;
+        assert!(
+            (got - busy).abs() <= 1e-9 * busy.max(1.0),
+            "{what}: {got} busy slots, expected {busy}"
+        );
+        assert_eq!(gpu.exact, *exact, "{what}: exactness");
+    }
+}
+
+/// Arrivals that overload a pool for a while and stop before the horizon leave the queue
+/// time to drain, which is what such a scenario studies: no warning. Arrivals that start late
+/// and last to the horizon are reported from when they start.
+#[test]
+fn only_an_overload_that_lasts_to_the_horizon_is_reported() {
+    let scenario = |window: &str| {
+        format!(
+            "scenario s {{ horizon = 7d }}
+resource gpu {{ kind = pool  capacity = 2 }}
+pipeline p {{ train {{ on = gpu  duration = 10min }} }}
+arrivals steady {{ interarrival = 1h  pipeline = p }}
+arrivals burst {{ rate = 30/h  {window}  pipeline = p }}
+"
+        )
+    };
+    let (_, diagnostics) = check_text(&scenario("stop = 1d"));
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let (_, diagnostics) = check_text(&scenario("start = 3d"));
+    assert_eq!(codes(&diagnostics), ["W0603"]);
+    let message = &diagnostics[0].message;
+    assert!(
+        message.contains("from 3d on: it would keep 5.17 busy"),
+        "{message}"
+    );
+}
