@@ -1158,7 +1158,7 @@ impl<'a> Analyzer<'a> {
             };
             let ratio = overload.offered / f64::from(slots);
             let share = if ratio >= 2.0 {
-                format!("{} times its capacity", format_significant(ratio, 3))
+                format!("{} times its capacity", amount(ratio))
             } else {
                 format!("{:.0}% of its capacity", 100.0 * ratio)
             };
@@ -1167,7 +1167,7 @@ impl<'a> Analyzer<'a> {
                 format!(
                     "`{name}` is offered more work than {most} can do{when}: it would keep {}{} busy on average",
                     if overload.exact { "" } else { "at least " },
-                    format_significant(overload.offered, 3)
+                    amount(overload.offered)
                 ),
             )
             .primary(span, share);
@@ -1178,14 +1178,22 @@ impl<'a> Analyzer<'a> {
                         format!(
                             "`{}` starts {} pipelines an hour",
                             scenario.arrivals[arrivals].name,
-                            format_significant(rate * 3600.0, 3)
+                            amount(rate * 3600.0)
                         ),
                     );
                 }
             }
+            // A suggestion of a billion slots would only distract from the likely mistake.
+            let more = if overload.offered < 1e9 {
+                format!(
+                    ", or give `{name}` at least {} slots",
+                    show(overload.offered.ceil())
+                )
+            } else {
+                String::new()
+            };
             self.diags.push(diagnostic.help(format!(
-                "a pool offered more than it can do falls further behind for as long as the arrivals last: its queue, the waits and the memory a run takes grow without bound. Check the arrivals' rate and its unit (`rate = 30/h` is not `30/s`), or give `{name}` at least {} slots",
-                show(overload.offered.ceil())
+                "a pool offered more than it can do falls further behind for as long as the arrivals last: its queue, the waits and the memory a run takes grow without bound. Check the arrivals' rate and its unit (`rate = 30/h` is not `30/s`){more}"
             )));
         }
     }
@@ -3506,6 +3514,17 @@ struct Header {
     warmup: f64,
     seed: u64,
     drain: bool,
+}
+
+/// A count for messages: three significant digits, in exponent notation from a billion on.
+fn amount(x: f64) -> String {
+    if !x.is_finite() {
+        "more than 1e308".into()
+    } else if x >= 1e9 {
+        format!("{x:.2e}")
+    } else {
+        format_significant(x, 3)
+    }
 }
 
 pub fn default_start_unix() -> i64 {

@@ -11,6 +11,7 @@
 //! the fuzzing these tests came from found two such hangs (a link whose completion rounded to
 //! no time at all, a profile clock asked for a time 1e21 s away).
 
+use pipesim::analysis::load;
 use pipesim::frontend;
 use pipesim::sim::run_replication_until;
 use pipesim::sim::trace::{ArrivalRow, ModelRow, PipelineRow, ResourceRow, StepRow, TraceSink};
@@ -300,6 +301,15 @@ fn generated_scenarios_check_run_to_their_end_and_keep_the_invariants() {
             checked.diagnostics().0
         );
         let scenario = checked.analysis.lowered.expect("a scenario");
+        // The load `check` works out is a number of busy slots (infinite at worst), never
+        // negative or NaN, whatever the scenario's extremes.
+        for window in load::offered_load(&scenario) {
+            assert!(
+                window.busy.iter().all(|busy| *busy >= 0.0),
+                "scenario {index}: offered load {:?}\n{text}",
+                window.busy
+            );
+        }
         let stop = Arc::new(AtomicBool::new(false));
         let (done, finished) = mpsc::channel();
         let runner = {

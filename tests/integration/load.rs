@@ -286,3 +286,27 @@ arrivals burst {{ rate = 30/h  {window}  pipeline = p }}
         "{message}"
     );
 }
+
+/// Loads beyond what a number can hold are said so, and a billion slots are not suggested:
+/// the rate's unit is the likely mistake.
+#[test]
+fn an_astronomical_load_is_reported_without_a_slot_count() {
+    let (_, diagnostics) = check_text(
+        "scenario s { horizon = 7d }
+resource gpu { kind = pool  capacity = 8 }
+pipeline p { train { on = gpu  duration = 1e10s } }
+arrivals a { interarrival = 1e-300s  pipeline = p }
+",
+    );
+    assert_eq!(codes(&diagnostics), ["W0603"]);
+    let diagnostic = &diagnostics[0];
+    assert!(
+        diagnostic
+            .message
+            .ends_with("it would keep more than 1e308 busy on average"),
+        "{}",
+        diagnostic.message
+    );
+    let help = diagnostic.help.as_deref().unwrap();
+    assert!(help.ends_with("(`rate = 30/h` is not `30/s`)"), "{help}");
+}
