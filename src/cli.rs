@@ -72,6 +72,10 @@ pub struct CheckArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
     pub format: DiagnosticFormat,
+    /// Also print the load each pool is offered (mean busy slots), worked out without
+    /// running the scenario
+    #[arg(long)]
+    pub load: bool,
 }
 
 #[derive(Args, Debug)]

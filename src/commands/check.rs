@@ -1,12 +1,23 @@
-//! `pipesim check FILE... [--set PATH=VALUE]`: every diagnostic of every file (as a report,
-//! JSON, or GitHub Actions annotations), then exit 0 (no errors), 1 (a scenario has errors)
-//! or 2 (a file could not be read at all).
+//! `pipesim check FILE... [--set PATH=VALUE] [--load]`: every diagnostic of every file (as a
+//! report, JSON, or GitHub Actions annotations), then exit 0 (no errors), 1 (a scenario has
+//! errors) or 2 (a file could not be read at all). `--load` adds, for a scenario without
+//! errors, the table of the load each pool is offered ([`crate::analysis::load`]).
 
+use crate::analysis::load;
 use crate::cli::{CheckArgs, DiagnosticFormat, Exit};
 use crate::diagnostic;
+use crate::fit::{format_duration, format_significant};
 use crate::frontend;
+use crate::ir;
+use crate::output::table;
 
 pub fn main(args: &CheckArgs) -> Exit {
+    if args.load && args.format != DiagnosticFormat::Human {
+        eprintln!(
+            "error: `--load` prints a table, which only the human format has; leave out `--format`"
+        );
+        return Exit::UsageOrIo;
+    }
     let mut any_errors = false;
     let mut unreadable = false;
     let mut json = Vec::new();
@@ -22,6 +33,15 @@ pub fn main(args: &CheckArgs) -> Exit {
                 frontend::print_diagnostics(&checked.sources, diagnostics);
                 if diagnostics.is_empty() {
                     eprintln!("{}: ok", file.display());
+                }
+                if args.load && !checked.has_errors() {
+                    match &checked.analysis.scenario {
+                        Some(scenario) => print!("{}", load_table(scenario)),
+                        None => eprintln!(
+                            "{}: no `scenario` block, so no horizon to work out a load over",
+                            file.display()
+                        ),
+                    }
                 }
             }
             DiagnosticFormat::Json => {
@@ -44,5 +64,59 @@ pub fn main(args: &CheckArgs) -> Exit {
         Exit::ScenarioErrors
     } else {
         Exit::Success
+    }
+}
+
+/// Each pool's offered load, window by window when arrivals start or stop within the horizon:
+/// its slots, the mean busy slots (`≥` where that is a bound from below), and their share.
+fn load_table(scenario: &ir::Scenario) -> String {
+    let windows = load::offered_load(scenario);
+    let split = windows.len() > 1;
+    let mut rows = Vec::new();
+    for window in &windows {
+        for (id, resource) in scenario.resources.iter().enumerate() {
+            let ir::ResourceKind::Pool(pool) = &resource.kind else {
+                continue;
+            };
+            let (slots, most) = match &pool.autoscale {
+                Some(autoscale) => {
+                    let most = autoscale.max.max(pool.capacity);
+                    (format!("{} to {most}", pool.capacity), most)
+                }
+                None => (pool.capacity.to_string(), pool.capacity),
+            };
+            let bound = if window.exact[id] { "" } else { "≥ " };
+            let busy = window.busy[id];
+            let mut row = Vec::new();
+            if split {
+                row.push(format!("{} to {}", time(window.from), time(window.to)));
+            }
+            row.push(resource.name.clone());
+            row.push(slots);
+            row.push(format!("{bound}{}", format_significant(busy, 3)));
+            row.push(format!(
+                "{bound}{}%",
+                table::format_percent(busy / f64::from(most))
+            ));
+            rows.push(row);
+        }
+    }
+    let mut headers: Vec<String> = Vec::new();
+    if split {
+        headers.push("window".into());
+    }
+    headers.extend(["pool", "slots", "busy", "utilization"].map(String::from));
+    format!(
+        "\nOffered load: the mean slots each pool's arriving work keeps busy, worked out\nwithout running (≥ marks a bound from below; utilization of the most slots)\n\n{}",
+        table::render(&headers, &rows, usize::from(split) + 1)
+    )
+}
+
+/// A time from the scenario start, for the window column.
+fn time(seconds: f64) -> String {
+    if seconds == 0.0 {
+        "0s".into()
+    } else {
+        format_duration(seconds)
     }
 }

@@ -310,3 +310,37 @@ arrivals a { interarrival = 1e-300s  pipeline = p }
     let help = diagnostic.help.as_deref().unwrap();
     assert!(help.ends_with("(`rate = 30/h` is not `30/s`)"), "{help}");
 }
+
+fn pipesim(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_pipesim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+/// `check --load` prints each pool's offered load: exact for the year benchmark; for the
+/// model-quality scenario, window by window (its onboarding arrivals stop at 3 days), and
+/// bounds where retraining runs (not counted) also use a pool.
+#[test]
+fn check_load_prints_the_offered_load_of_each_pool() {
+    for (name, path) in [
+        ("year", "scenarios/bench/year.pipesim"),
+        ("model_quality", "scenarios/model_quality.pipesim"),
+    ] {
+        let output = pipesim(&["check", "--load", path]);
+        assert!(output.status.success(), "{output:?}");
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        insta::assert_snapshot!(name, stdout);
+    }
+    let output = pipesim(&[
+        "check",
+        "--load",
+        "--format",
+        "json",
+        "scenarios/quickstart.pipesim",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("`--load` prints a table"), "{stderr}");
+}
