@@ -65,23 +65,28 @@ pub fn const_value(e: &Expr) -> Option<Value> {
         }
         Expr::Func(func, args) => {
             let values: Option<Vec<f64>> = args.iter().map(const_num).collect();
-            let values = values?;
-            let first = *values.first()?;
-            let v = match func {
-                Func::Min => values.iter().copied().fold(f64::INFINITY, f64::min),
-                Func::Max => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-                Func::Round => first.round(),
-                Func::Floor => first.floor(),
-                Func::Ceil => first.ceil(),
-                Func::Abs => first.abs(),
-                Func::Clamp => first.max(*values.get(1)?).min(*values.get(2)?),
-                Func::Sqrt if first >= 0.0 => first.sqrt(),
-                Func::Ln if first > 0.0 => crate::math::ln(first),
-                Func::Exp => crate::math::exp(first),
-                _ => return None,
-            };
+            let v = apply(*func, &values?)?;
             Value::Num(v)
         }
+    })
+}
+
+/// A function of the language applied to numbers; `None` outside its domain (`ln` of a
+/// negative number) or with too few arguments.
+pub fn apply(func: Func, values: &[f64]) -> Option<f64> {
+    let first = *values.first()?;
+    Some(match func {
+        Func::Min => values.iter().copied().fold(f64::INFINITY, f64::min),
+        Func::Max => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        Func::Round => first.round(),
+        Func::Floor => first.floor(),
+        Func::Ceil => first.ceil(),
+        Func::Abs => first.abs(),
+        Func::Clamp => first.max(*values.get(1)?).min(*values.get(2)?),
+        Func::Sqrt if first >= 0.0 => first.sqrt(),
+        Func::Ln if first > 0.0 => crate::math::ln(first),
+        Func::Exp => crate::math::exp(first),
+        _ => return None,
     })
 }
 

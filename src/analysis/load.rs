@@ -20,6 +20,7 @@
 //! there is still falling behind when the run ends, while a burst that ends earlier (a day of
 //! onboarding) leaves the queue time to drain, which is what such a scenario studies.
 
+use crate::analysis::consts;
 use crate::ir::{self, BinaryOp, Distribution, Expr, Func, LabelId, Value, VarRef};
 use crate::math::{exp, exp_m1, ln, ln_1p};
 
@@ -662,20 +663,7 @@ fn function_moment(
     if let Some(known) = known.iter().copied().collect::<Option<Vec<Moment>>>() {
         if known.iter().all(|a| a.constant) {
             let x: Vec<f64> = known.iter().map(|a| a.mean).collect();
-            let first = *x.first()?;
-            return Moment::constant(match func {
-                Func::Min => x.iter().copied().fold(f64::INFINITY, f64::min),
-                Func::Max => x.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-                Func::Round => first.round(),
-                Func::Floor => first.floor(),
-                Func::Ceil => first.ceil(),
-                Func::Abs => first.abs(),
-                Func::Clamp => first.max(*x.get(1)?).min(*x.get(2)?),
-                Func::Sqrt if first >= 0.0 => first.sqrt(),
-                Func::Ln if first > 0.0 => ln(first),
-                Func::Exp => exp(first),
-                _ => return None,
-            });
+            return Moment::constant(consts::apply(func, &x)?);
         }
     }
     let parts: Vec<Moment> = known.iter().flatten().copied().collect();
@@ -908,7 +896,7 @@ fn law(expr: &Expr, env: &Env<'_>, budget: &mut Budget) -> Option<Vec<(Value, f6
             _ => None,
         },
         _ => {
-            let value = crate::analysis::consts::const_value(expr)?;
+            let value = consts::const_value(expr)?;
             Some(vec![(value, 1.0)])
         }
     }
