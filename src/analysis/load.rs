@@ -6,9 +6,11 @@
 //!
 //! What is offered is estimated from below, so a warning is never a guess:
 //! - means are exact where the language gives them in closed form (sums, constant factors,
-//!   `choice`, `match` on an attribute or a replayed column, every distribution with the
-//!   parameters it needs constant); anything else (`if`, functions of random values, a step's
-//!   `when`, a `pass` that is not constant) counts as no work;
+//!   independent attributes multiplied, `choice`, `match` on an attribute or a replayed
+//!   column, every distribution with its shape constant, a `lognormal` whose median is an
+//!   attribute); bounds where convexity or rounding give them (`max`, `exp`, `round`);
+//!   anything else (an `if` on a random value, `min`, a step's `when`, a `pass` that is not
+//!   constant) counts as no work;
 //! - a step counts only as often as every `validate` that could reject its pipeline before
 //!   it starts passes; `units` that are not constant count as one slot;
 //! - arrivals come at their long-run rate, `growth` over the mean interarrival (a profile
