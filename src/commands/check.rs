@@ -6,6 +6,7 @@
 use crate::analysis::load;
 use crate::cli::{CheckArgs, DiagnosticFormat, Exit};
 use crate::diagnostic;
+use crate::experiment::{self, PlanError, Point};
 use crate::fit::{format_duration, format_significant};
 use crate::frontend;
 use crate::ir;
@@ -35,12 +36,13 @@ pub fn main(args: &CheckArgs) -> Exit {
                     eprintln!("{}: ok", file.display());
                 }
                 if args.load && !checked.has_errors() {
-                    match &checked.analysis.scenario {
-                        Some(scenario) => print!("{}", load_table(scenario)),
-                        None => eprintln!(
-                            "{}: no `scenario` block, so no horizon to work out a load over",
-                            file.display()
-                        ),
+                    // Errors of a sweep point were reported above, as `check` finds them.
+                    match experiment::plan(&checked, &args.set, Some(1)) {
+                        Ok(plan) => print!("{}", load_table(&plan.points)),
+                        Err(PlanError::Message(message)) => {
+                            eprintln!("{}: {message}", file.display())
+                        }
+                        Err(PlanError::Diagnostics(..)) => {}
                     }
                 }
             }
@@ -67,48 +69,60 @@ pub fn main(args: &CheckArgs) -> Exit {
     }
 }
 
-/// Each pool's offered load, window by window when arrivals start or stop within the horizon:
-/// its slots, the mean busy slots (`≥` where that is a bound from below), and their share.
-fn load_table(scenario: &ir::Scenario) -> String {
-    let windows = load::offered_load(scenario);
-    let split = windows.len() > 1;
+/// Each pool's offered load at each sweep point, window by window when arrivals start or
+/// stop within the horizon: its slots, the mean busy slots (`≥` where that is a bound from
+/// below), and their share of the most slots it has.
+fn load_table(points: &[Point]) -> String {
     let mut rows = Vec::new();
-    for window in &windows {
-        for (id, resource) in scenario.resources.iter().enumerate() {
-            let ir::ResourceKind::Pool(pool) = &resource.kind else {
-                continue;
-            };
-            let (slots, most) = match &pool.autoscale {
-                Some(autoscale) => {
-                    let most = autoscale.max.max(pool.capacity);
-                    (format!("{} to {most}", pool.capacity), most)
+    let paths: Vec<&String> = points
+        .first()
+        .map_or(Vec::new(), |p| p.written.keys().collect());
+    let windows: Vec<Vec<load::Window>> = points
+        .iter()
+        .map(|p| load::offered_load(&p.scenario))
+        .collect();
+    let split = windows.iter().any(|w| w.len() > 1);
+    for (point, windows) in points.iter().zip(&windows) {
+        let scenario = &point.scenario;
+        for window in windows {
+            for (id, resource) in scenario.resources.iter().enumerate() {
+                let ir::ResourceKind::Pool(pool) = &resource.kind else {
+                    continue;
+                };
+                let (slots, most) = match &pool.autoscale {
+                    Some(autoscale) => {
+                        let most = autoscale.max.max(pool.capacity);
+                        (format!("{} to {most}", pool.capacity), most)
+                    }
+                    None => (pool.capacity.to_string(), pool.capacity),
+                };
+                let bound = if window.exact[id] { "" } else { "≥ " };
+                let busy = window.busy[id];
+                let mut row: Vec<String> =
+                    point.written.values().map(table::format_param).collect();
+                if split {
+                    row.push(format!("{} to {}", time(window.from), time(window.to)));
                 }
-                None => (pool.capacity.to_string(), pool.capacity),
-            };
-            let bound = if window.exact[id] { "" } else { "≥ " };
-            let busy = window.busy[id];
-            let mut row = Vec::new();
-            if split {
-                row.push(format!("{} to {}", time(window.from), time(window.to)));
+                row.push(resource.name.clone());
+                row.push(slots);
+                row.push(format!("{bound}{}", format_significant(busy, 3)));
+                row.push(format!(
+                    "{bound}{}%",
+                    table::format_percent(busy / f64::from(most))
+                ));
+                rows.push(row);
             }
-            row.push(resource.name.clone());
-            row.push(slots);
-            row.push(format!("{bound}{}", format_significant(busy, 3)));
-            row.push(format!(
-                "{bound}{}%",
-                table::format_percent(busy / f64::from(most))
-            ));
-            rows.push(row);
         }
     }
-    let mut headers: Vec<String> = Vec::new();
+    let mut headers: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
     if split {
         headers.push("window".into());
     }
     headers.extend(["pool", "slots", "busy", "utilization"].map(String::from));
+    let left = paths.len() + usize::from(split) + 1;
     format!(
         "\nOffered load: the mean slots each pool's arriving work keeps busy, worked out\nwithout running (≥ marks a bound from below; utilization of the most slots)\n\n{}",
-        table::render(&headers, &rows, usize::from(split) + 1)
+        table::render(&headers, &rows, left)
     )
 }
 

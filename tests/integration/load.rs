@@ -321,12 +321,14 @@ fn pipesim(args: &[&str]) -> std::process::Output {
 
 /// `check --load` prints each pool's offered load: exact for the year benchmark; for the
 /// model-quality scenario, window by window (its onboarding arrivals stop at 3 days), and
-/// bounds where retraining runs (not counted) also use a pool.
+/// bounds where retraining runs (not counted) also use a pool; for the growth scenario, at
+/// each sweep point (its GPUs saturate at twice the users on 8 slots).
 #[test]
 fn check_load_prints_the_offered_load_of_each_pool() {
     for (name, path) in [
         ("year", "scenarios/bench/year.pipesim"),
         ("model_quality", "scenarios/model_quality.pipesim"),
+        ("growth", "scenarios/growth.pipesim"),
     ] {
         let output = pipesim(&["check", "--load", path]);
         assert!(output.status.success(), "{output:?}");
