@@ -35,7 +35,12 @@ pub fn main(args: &CheckArgs) -> Exit {
                 if diagnostics.is_empty() {
                     eprintln!("{}: ok", file.display());
                 }
-                if args.load && !checked.has_errors() {
+                if args.load && !checked.has_errors() && checked.analysis.scenario.is_none() {
+                    eprintln!(
+                        "{}: no `scenario` block, so no horizon to work out a load over",
+                        file.display()
+                    );
+                } else if args.load && !checked.has_errors() {
                     // Errors of a sweep point were reported above, as `check` finds them.
                     match experiment::plan(&checked, &args.set, Some(1)) {
                         Ok(plan) => print!("{}", load_table(&plan.points)),

@@ -346,3 +346,19 @@ fn check_load_prints_the_offered_load_of_each_pool() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("`--load` prints a table"), "{stderr}");
 }
+
+/// A module without a `scenario` block has no horizon: `check --load` says so and still
+/// passes the file.
+#[test]
+fn check_load_of_a_module_says_there_is_no_horizon() {
+    let output = pipesim(&["check", "--load", "stdlib/aiops.pipesim"]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains(
+            "stdlib/aiops.pipesim: no `scenario` block, so no horizon to work out a load over"
+        ),
+        "{stderr}"
+    );
+}
