@@ -8,9 +8,12 @@
 //! - means are exact where the language gives them in closed form (sums, constant factors,
 //!   independent attributes multiplied, `choice`, `match` on an attribute or a replayed
 //!   column, every distribution with its shape constant, a `lognormal` whose median is an
-//!   attribute); bounds where convexity or rounding give them (`max`, `exp`, `round`);
-//!   anything else (an `if` on a random value, `min`, a step's `when`, a `pass` that is not
-//!   constant) counts as no work;
+//!   attribute, a step's `when` on attributes of finite law); bounds where convexity or
+//!   rounding give them (`max`, `exp`, `round`); anything else (an `if` on a random value,
+//!   `min`, a `when` on a number, a `pass` that is not constant) counts as no work;
+//! - a step's pool, `when` and duration are worked out together over every combination of
+//!   the attributes its pool and `when` are computed from (down to independent draws), so
+//!   that a `match framework` choosing the pool and one choosing the duration agree;
 //! - a step counts only as often as every `validate` that could reject its pipeline before
 //!   it starts passes; `units` that are not constant count as one slot;
 //! - arrivals come at their long-run rate, `growth` over the mean interarrival (a profile
@@ -318,10 +321,6 @@ fn instance_work(
         let Some(on) = &step.on else {
             continue;
         };
-        if step.when.is_some() {
-            unknown_work(on, env, budget, inexact);
-            continue;
-        }
         // A `validate` can end the pipeline before this step starts unless it must wait
         // for this step: the step runs at least as often as all of those pass, and exactly
         // that often if it waits for each of them.
@@ -346,34 +345,32 @@ fn instance_work(
         if runs <= 0.0 {
             continue;
         }
-        // The pool may be chosen by an attribute the duration also depends on: take each
-        // of its values in turn.
-        let by = match on {
-            Expr::Var(VarRef::Instance(slot)) => Some(*slot),
-            Expr::Match { scrutinee, .. } => match scrutinee.as_ref() {
-                Expr::Var(VarRef::Instance(slot)) => Some(*slot),
-                _ => None,
-            },
-            _ => None,
-        };
-        let cases = match by.and_then(|slot| env.var(slot).map(|e| (slot, e))) {
-            Some((slot, expr)) if !env.is_given(slot) => match law(expr, env, budget) {
-                Some(values) => values
-                    .into_iter()
-                    .map(|(value, p)| (env.given_also(slot, value), p))
-                    .collect(),
-                None => {
-                    unknown_work(on, env, budget, inexact);
-                    continue;
-                }
-            },
-            _ => vec![(env.clone(), 1.0)],
+        // The pool, and whether the step runs at all, may be chosen by attributes the
+        // duration also depends on: take each combination of their values in turn.
+        let Some(cases) = root_cases(on, step.when.as_ref(), env, budget) else {
+            unknown_work(on, env, budget, inexact);
+            continue;
         };
         for (env, p) in cases {
-            let Some(pools) = law(on, &env, budget) else {
+            // The chance that `when` holds in this case (it may draw on its own).
+            let holds = match &step.when {
+                None => Some(1.0),
+                Some(condition) => law(condition, &env, budget).map(|values| {
+                    values
+                        .iter()
+                        .filter(|(v, _)| *v == Value::Bool(true))
+                        .map(|(_, q)| q)
+                        .sum::<f64>()
+                }),
+            };
+            let (Some(pools), Some(holds)) = (law(on, &env, budget), holds) else {
                 unknown_work(on, &env, budget, inexact);
                 continue;
             };
+            let p = p * holds;
+            if p <= 0.0 {
+                continue;
+            }
             // The engine clamps a negative duration at zero: the mean of the clamped value
             // is at least the mean, and at least zero (the mean itself if never negative).
             let duration = moment(&step.duration, &env, budget);
@@ -394,6 +391,123 @@ fn instance_work(
                 inexact[pool as usize] |= !exact;
             }
         }
+    }
+}
+
+/// Most combinations of attribute values a step's pool and `when` are worked out over.
+const CASES: usize = 4096;
+
+/// The combinations of values of the attributes a step's `on` and `when` depend on, each
+/// with the environment that gives them and its probability: the attributes they read, or
+/// the attributes those are computed from, down to ones that read no other (which are
+/// independent draws). `None` if one of those has no known finite law (a number).
+fn root_cases<'a>(
+    on: &Expr,
+    when: Option<&Expr>,
+    env: &Env<'a>,
+    budget: &mut Budget,
+) -> Option<Vec<(Env<'a>, f64)>> {
+    let mut direct = Vec::new();
+    reads(on, &mut direct);
+    if let Some(when) = when {
+        reads(when, &mut direct);
+    }
+    // Down to the roots: an attribute computed from others is given through them, so that
+    // anything else computed from the same ones (the duration) is worked out consistently.
+    let mut roots: Vec<u32> = Vec::new();
+    let mut seen: Vec<u32> = Vec::new();
+    while let Some(slot) = direct.pop() {
+        if seen.contains(&slot) || env.is_given(slot) {
+            continue;
+        }
+        seen.push(slot);
+        let mut inputs = Vec::new();
+        reads(env.var(slot)?, &mut inputs);
+        if inputs.is_empty() {
+            roots.push(slot);
+        } else {
+            direct.extend(inputs);
+        }
+        budget.spend()?;
+    }
+    roots.sort_unstable();
+    let mut cases = vec![(env.clone(), 1.0)];
+    for slot in roots {
+        let values = law(env.var(slot)?, env, budget)?;
+        if cases.len() * values.len() > CASES {
+            return None;
+        }
+        cases = cases
+            .into_iter()
+            .flat_map(|(env, p)| {
+                values
+                    .iter()
+                    .map(move |(value, q)| (env.given_also(slot, value.clone()), p * q))
+            })
+            .collect();
+    }
+    Some(cases)
+}
+
+/// Adds the instance attributes `expr` reads directly to `out`.
+fn reads(expr: &Expr, out: &mut Vec<u32>) {
+    match expr {
+        Expr::Var(VarRef::Instance(slot)) => out.push(*slot),
+        Expr::Const(_) | Expr::Var(_) => {}
+        Expr::Neg(a) | Expr::Not(a) => reads(a, out),
+        Expr::Binary(_, a, b) => {
+            reads(a, out);
+            reads(b, out);
+        }
+        Expr::If(c, a, b) => {
+            reads(c, out);
+            reads(a, out);
+            reads(b, out);
+        }
+        Expr::Match {
+            scrutinee,
+            arms,
+            default,
+        } => {
+            reads(scrutinee, out);
+            arms.iter().for_each(|(_, arm)| reads(arm, out));
+            if let Some(default) = default {
+                reads(default, out);
+            }
+        }
+        Expr::Func(_, args) => args.iter().for_each(|a| reads(a, out)),
+        Expr::Choice(options) => options.iter().for_each(|(_, w)| reads(w, out)),
+        Expr::Dist(distribution) => match distribution.as_ref() {
+            Distribution::Exponential { mean } | Distribution::Poisson { mean } => reads(mean, out),
+            Distribution::Normal { mean, sd } => {
+                reads(mean, out);
+                reads(sd, out);
+            }
+            Distribution::LogNormal { mu, sigma } => {
+                reads(mu, out);
+                reads(sigma, out);
+            }
+            Distribution::Uniform { min, max } => {
+                reads(min, out);
+                reads(max, out);
+            }
+            Distribution::Triangular { min, mode, max } => {
+                reads(min, out);
+                reads(mode, out);
+                reads(max, out);
+            }
+            Distribution::Gamma { shape, scale } | Distribution::Weibull { shape, scale } => {
+                reads(shape, out);
+                reads(scale, out);
+            }
+            Distribution::ExpWeib { a, c, scale } => {
+                reads(a, out);
+                reads(c, out);
+                reads(scale, out);
+            }
+            Distribution::Bernoulli { p } => reads(p, out),
+            Distribution::Empirical { .. } => {}
+        },
     }
 }
 
@@ -861,7 +975,47 @@ fn law(expr: &Expr, env: &Env<'_>, budget: &mut Budget) -> Option<Vec<(Value, f6
             let id = *env.columns.get(*k as usize)?;
             (id >= 0.0 && id.fract() == 0.0).then(|| vec![(Value::Label(id as LabelId), 1.0)])
         }
+        Expr::Var(VarRef::Column(k)) => {
+            Some(vec![(Value::Num(*env.columns.get(*k as usize)?), 1.0)])
+        }
         Expr::Var(_) => None,
+        Expr::Not(a) => law(a, env, budget)?
+            .into_iter()
+            .map(|(value, p)| match value {
+                Value::Bool(b) => Some((Value::Bool(!b), p)),
+                _ => None,
+            })
+            .collect(),
+        // A comparison (or `and`, `or`) of two values, one of which is known: the other may
+        // take several, each giving the result with its probability. Two uncertain operands
+        // may depend on one another: not worked out.
+        Expr::Binary(op, a, b) => {
+            let (a, b) = (law(a, env, budget)?, law(b, env, budget)?);
+            if a.len() != 1 && b.len() != 1 {
+                return None;
+            }
+            let mut values: Vec<(Value, f64)> = Vec::new();
+            for (x, p) in &a {
+                for (y, q) in &b {
+                    let pair = Expr::Binary(
+                        *op,
+                        Box::new(Expr::Const(x.clone())),
+                        Box::new(Expr::Const(y.clone())),
+                    );
+                    let value = consts::const_value(&pair)?;
+                    match values.iter_mut().find(|(v, _)| *v == value) {
+                        Some((_, total)) => *total += p * q,
+                        None => values.push((value, p * q)),
+                    }
+                }
+            }
+            Some(values)
+        }
+        Expr::If(condition, a, b) => match law(condition, env, budget)?.as_slice() {
+            [(Value::Bool(true), _)] => law(a, env, budget),
+            [(Value::Bool(false), _)] => law(b, env, budget),
+            _ => None,
+        },
         Expr::Choice(options) => {
             let weights = weights(options, env, budget)?;
             Some(

@@ -223,8 +223,35 @@ fn each_construct_offers_its_mean_or_a_bound() {
             false,
         ),
         (
-            "a step with `when` may be skipped",
+            "a step whose `when` holds half the time runs half as often",
             "big = bernoulli(p = 0.5)  train when big { on = gpu  duration = 120s }",
+            1.0,
+            true,
+        ),
+        (
+            "`when` on an attribute the duration depends on too",
+            "kind = choice { big: 0.25, small: 0.75 }
+             train when kind == big {
+               on       = gpu
+               duration = match kind { big => 240s, small => 4s }
+             }",
+            0.25 * 240.0 / 60.0,
+            true,
+        ),
+        (
+            "a pool chosen through an attribute computed from the one the duration reads",
+            "kind = choice { big: 0.25, small: 0.75 }
+             where = match kind { big => gpu, small => cpu }
+             train {
+               on       = where
+               duration = match kind { big => 240s, small => 4s }
+             }",
+            0.25 * 240.0 / 60.0,
+            true,
+        ),
+        (
+            "a `when` on a number may hold or not",
+            "x = exponential(mean = 10)  train when x > 5 { on = gpu  duration = 120s }",
             0.0,
             false,
         ),
