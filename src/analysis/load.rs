@@ -649,8 +649,11 @@ fn moment(expr: &Expr, env: &Env<'_>, budget: &mut Budget) -> Option<Moment> {
         Expr::Const(Value::Bool(b)) => Moment::constant(f64::from(u8::from(*b))),
         Expr::Const(_) => None,
         Expr::Var(VarRef::Instance(slot)) => {
-            if env.is_given(*slot) {
-                return None;
+            match env.given(*slot) {
+                Some(Value::Num(x)) => return Moment::constant(*x),
+                Some(Value::Bool(b)) => return Moment::constant(f64::from(u8::from(*b))),
+                Some(_) => return None,
+                None => {}
             }
             let mut m = moment(env.var(*slot)?, env, budget)?;
             if !m.constant {

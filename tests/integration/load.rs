@@ -250,6 +250,21 @@ fn each_construct_offers_its_mean_or_a_bound() {
             true,
         ),
         (
+            "a number computed from a `choice` that `when` also reads",
+            "kind = choice { one: 0.5, three: 0.5 }
+             n = match kind { one => 1, three => 3 }
+             train when n > 2 { on = gpu  duration = n * 40s }",
+            0.5 * 120.0 / 60.0,
+            true,
+        ),
+        (
+            "an `if` on a `bernoulli` attribute that `when` also reads",
+            "big = bernoulli(p = 0.25)
+             train when big { on = gpu  duration = if big then 240s else 4s }",
+            0.25 * 240.0 / 60.0,
+            true,
+        ),
+        (
             "a `when` on a number may hold or not",
             "x = exponential(mean = 10)  train when x > 5 { on = gpu  duration = 120s }",
             0.0,
