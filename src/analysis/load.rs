@@ -82,6 +82,40 @@ pub fn overloads(scenario: &ir::Scenario) -> Vec<Overload> {
     found
 }
 
+/// A pool's offered load averaged over the horizon.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PoolLoad {
+    /// As the scenario names it (`gpu`, `aiops.cpu`).
+    pub name: String,
+    /// The most slots it ever has.
+    pub slots: u32,
+    /// Mean busy slots offered (at least this many unless `exact`).
+    pub busy: f64,
+    pub exact: bool,
+}
+
+/// Each pool's offered load averaged over the whole horizon, in declaration order.
+pub fn pool_loads(scenario: &ir::Scenario) -> Vec<PoolLoad> {
+    let windows = offered_load(scenario);
+    let horizon = scenario.horizon;
+    (0..scenario.resources.len())
+        .filter_map(|id| {
+            let slots = most_slots(scenario, id as u32)?;
+            let busy = windows
+                .iter()
+                .map(|w| w.busy[id] * (w.to - w.from))
+                .sum::<f64>()
+                / horizon;
+            Some(PoolLoad {
+                name: scenario.resources[id].name.clone(),
+                slots,
+                busy,
+                exact: windows.iter().all(|w| w.exact[id]),
+            })
+        })
+        .collect()
+}
+
 /// What arrives in one window of the horizon.
 #[derive(Clone, Debug)]
 pub struct Window {

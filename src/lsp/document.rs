@@ -17,7 +17,13 @@ pub struct Document {
     pub text: String,
     pub index: LineIndex,
     pub outline: Outline,
+    /// Each pool's offered load, from the document's last check without errors (hover shows
+    /// it on the pool); empty before that, or for a module without a scenario.
+    pub loads: Vec<PoolLoad>,
 }
+
+/// A pool's offered load over the horizon ([`crate::analysis::load::pool_loads`]).
+pub type PoolLoad = crate::analysis::load::PoolLoad;
 
 impl Document {
     pub fn new(uri: Url, text: String, version: i32) -> Document {
@@ -31,6 +37,7 @@ impl Document {
             text,
             index,
             outline,
+            loads: Vec::new(),
         }
     }
 

@@ -328,10 +328,21 @@ impl Server<'_> {
             let result = catch_unwind(AssertUnwindSafe(|| {
                 let doc = self.documents.get(&uri)?;
                 let checked = diagnostics::check(doc)?;
-                Some(diagnostics::by_file(doc, &checked))
+                let loads = match &checked.analysis.scenario {
+                    Some(scenario) if !checked.has_errors() => {
+                        crate::analysis::load::pool_loads(scenario)
+                    }
+                    _ => Vec::new(),
+                };
+                Some((diagnostics::by_file(doc, &checked), loads))
             }));
             let files = match result {
-                Ok(Some(found)) => found,
+                Ok(Some((found, loads))) => {
+                    if let Some(doc) = self.documents.get_mut(&uri) {
+                        doc.loads = loads;
+                    }
+                    found
+                }
                 Ok(None) => continue,
                 Err(panic) => {
                     eprintln!(

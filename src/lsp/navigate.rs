@@ -247,6 +247,20 @@ impl Resolved {
         }
     }
 
+    /// The offered load of the pool this names, if it is declared in a document whose last
+    /// check worked it out.
+    fn pool_load(&self) -> Option<&document::PoolLoad> {
+        let Symbol::Decl(b) = self.symbol else {
+            return None;
+        };
+        let block = &self.doc.outline.blocks[b];
+        if block.kind != BlockKind::Decl(DeclKind::Resource) {
+            return None;
+        }
+        let name = &block.name.as_ref()?.text;
+        self.doc.loads.iter().find(|load| &load.name == name)
+    }
+
     pub fn markdown(&self, from: &Url) -> String {
         let doc = &self.doc;
         let outline = &doc.outline;
@@ -310,6 +324,17 @@ impl Resolved {
         };
         if !comments.is_empty() {
             text.push_str(&format!("\n\n{}", comments.join("\n")));
+        }
+        if let Some(load) = self.pool_load() {
+            let slots = if load.slots == 1 { "slot" } else { "slots" };
+            text.push_str(&format!(
+                "\n\nOffered load: {}{} of its {} {slots} busy on average ({}{}%), worked out without running",
+                if load.exact { "" } else { "at least " },
+                crate::fit::format_significant(load.busy, 3),
+                load.slots,
+                if load.exact { "" } else { "≥ " },
+                crate::output::table::format_percent(load.busy / f64::from(load.slots)),
+            ));
         }
         if let Symbol::Import(i) = self.symbol {
             if let Some(module) = outline.imports[i]

@@ -536,3 +536,55 @@ fn diagnostics_in_an_imported_module_stay_while_any_importer_is_open() {
 
     shutdown_and_exit(&mut client);
 }
+
+/// Hovering a pool (its declaration or a use) shows the load its arriving work offers, as
+/// `check --load` works it out, once the document checks without errors; a pool offered
+/// more than it has gets the W0603 warning on its capacity as the user types.
+#[test]
+fn hover_on_a_pool_shows_its_offered_load() {
+    let text = "scenario s { horizon = 7d }
+resource gpu { kind = pool  capacity = 8 }
+pipeline p { train { on = gpu  duration = 4min } }
+arrivals a { rate = 60/h  pipeline = p }
+";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("load.pipesim");
+    std::fs::write(&path, text).unwrap();
+    let uri = url(&path);
+    let mut client = Client::start(&dir.path().join("cache"));
+    initialize(&mut client, dir.path());
+    open(&mut client, &uri, text);
+    assert_eq!(client.diagnostics_for(&uri), Vec::<Value>::new());
+    for (needle, shift) in [("resource gpu", 10), ("on = gpu", 6)] {
+        let hover = client.request(
+            "textDocument/hover",
+            at(&uri, position_of(text, needle, shift)),
+        );
+        let value = hover["contents"]["value"].as_str().unwrap();
+        assert!(
+            value.contains(
+                "Offered load: 4 of its 8 slots busy on average (50%), worked out without running"
+            ),
+            "{value}"
+        );
+    }
+    // Ten times the rate: the pool is offered 40 slots of work.
+    let overloaded = text.replace("60/h", "600/h");
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": overloaded}]}),
+    );
+    let diagnostics = client.diagnostics_for(&uri);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["code"], "W0603");
+    let hover = client.request(
+        "textDocument/hover",
+        at(&uri, position_of(&overloaded, "on = gpu", 6)),
+    );
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.contains("Offered load: 40 of its 8 slots busy on average (500%)"),
+        "{value}"
+    );
+    shutdown_and_exit(&mut client);
+}
