@@ -365,7 +365,6 @@ fn point_section(
         "Resource utilisation",
         charts::line_chart(
             &Axes {
-                title: "Utilisation per resource",
                 x_label: &time_label,
                 y_label: "busy slots / capacity (%)",
             },
@@ -380,7 +379,6 @@ fn point_section(
         "Queue length",
         charts::line_chart(
             &Axes {
-                title: "Queue length per resource",
                 x_label: &time_label,
                 y_label: "waiting steps (time average)",
             },
@@ -413,7 +411,6 @@ fn point_section(
         "Arrivals per hour",
         charts::line_chart(
             &Axes {
-                title: "Pipeline arrivals per hour",
                 x_label: &time_label,
                 y_label: "arrivals per hour",
             },
@@ -453,7 +450,6 @@ fn point_section(
         "Link traffic",
         charts::line_chart(
             &Axes {
-                title: "Traffic per link",
                 x_label: &time_label,
                 y_label: &format!("throughput ({b_unit})"),
             },
@@ -478,10 +474,9 @@ fn point_section(
     let (w_div, w_unit) = duration_unit(mean_waits.iter().fold(0.0, |m, p| m.max(p.1)));
     html += &figure(
         &format!("{id}-wait-over-time"),
-        "Pipeline wait over time",
+        "Mean pipeline wait by arrival time",
         charts::line_chart(
             &Axes {
-                title: "Mean pipeline wait by arrival time",
                 x_label: &format!("arrival time ({t_unit})"),
                 y_label: &format!("mean wait ({w_unit})"),
             },
@@ -500,13 +495,13 @@ fn point_section(
 
     html += &distribution_figure(
         &format!("{id}-wait-distribution"),
-        "Distribution of pipeline wait",
+        "Cumulative distribution of pipeline wait",
         "wait",
         &traces.wait,
     )?;
     html += &distribution_figure(
         &format!("{id}-makespan-distribution"),
-        "Distribution of makespan",
+        "Cumulative distribution of makespan",
         "makespan",
         &traces.makespan,
     )?;
@@ -541,7 +536,6 @@ fn distribution_figure(
     } else {
         charts::line_chart(
             &Axes {
-                title: &format!("Cumulative distribution of {what}"),
                 x_label: &format!("{what} ({unit})"),
                 y_label: &format!("pipelines with smaller {what} (%)"),
             },
@@ -862,7 +856,6 @@ fn sweep_section(data: &RunData) -> Result<String, String> {
         }
         let svg = charts::error_bar_chart(
             &Axes {
-                title: &metric,
                 x_label: &x_label,
                 y_label: &y_label,
             },

@@ -1,8 +1,9 @@
 //! SVG charts for the report, drawn with plotters' SVG backend. Text stays SVG `<text>` (no
 //! fonts are embedded or needed), so the charts are small, sharp and searchable.
 //!
-//! Every chart has a title and both axis descriptions with units; a chart with no data is
-//! not drawn (the caller shows a sentence instead).
+//! Every chart has both axis descriptions with units, and its title in the heading of the
+//! figure it is drawn in (not again inside the chart); a chart with no data is not drawn
+//! (the caller shows a sentence instead).
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -37,8 +38,9 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
 }
 
+/// A chart's axis descriptions, with their units. Its title is the heading of the figure it
+/// is drawn in (and the SVG's accessible name), not drawn again inside it.
 pub struct Axes<'a> {
-    pub title: &'a str,
     pub x_label: &'a str,
     pub y_label: &'a str,
 }
@@ -97,7 +99,6 @@ pub fn line_chart(
         let root = new_root(&mut svg);
         root.fill(&WHITE).map_err(error)?;
         let mut chart = ChartBuilder::on(&root)
-            .caption(axes.title, ("sans-serif", 17))
             .margin(12)
             .x_label_area_size(44)
             .y_label_area_size(64)
@@ -189,7 +190,6 @@ pub fn error_bar_chart(
         let root = new_root(&mut svg);
         root.fill(&WHITE).map_err(error)?;
         let mut chart = ChartBuilder::on(&root)
-            .caption(axes.title, ("sans-serif", 17))
             .margin(12)
             .x_label_area_size(44)
             .y_label_area_size(64)
@@ -337,7 +337,6 @@ mod tests {
     #[test]
     fn error_bars_stop_where_the_metric_cannot_go() {
         let axes = Axes {
-            title: "utilization",
             x_label: "gpu.capacity",
             y_label: "utilization (%)",
         };
@@ -366,7 +365,6 @@ mod tests {
     #[test]
     fn a_sweep_of_whole_numbers_is_ticked_at_whole_numbers() {
         let axes = Axes {
-            title: "wait",
             x_label: "gpu.capacity",
             y_label: "wait (minutes)",
         };
@@ -400,10 +398,9 @@ mod tests {
     }
 
     #[test]
-    fn a_chart_has_its_title_and_axis_descriptions_as_text() {
+    fn a_chart_has_its_axis_descriptions_and_legend_as_text() {
         let svg = line_chart(
             &Axes {
-                title: "Utilisation",
                 x_label: "time (hours)",
                 y_label: "busy (%)",
             },
@@ -420,12 +417,11 @@ mod tests {
             .skip(1)
             .filter_map(|t| Some(t.split_once('>')?.1.split_once("</text>")?.0.trim()))
             .collect();
-        for text in ["Utilisation", "time (hours)", "busy (%)", "gpu"] {
+        for text in ["time (hours)", "busy (%)", "gpu"] {
             assert!(texts.contains(&text), "{text} in {texts:?}");
         }
         assert!(line_chart(
             &Axes {
-                title: "t",
                 x_label: "x",
                 y_label: "y"
             },
