@@ -76,59 +76,127 @@ pub fn main(args: &CheckArgs) -> Exit {
 
 /// Each pool's offered load at each sweep point, window by window when arrivals start or
 /// stop within the horizon: its slots, the mean busy slots (`≥` where that is a bound from
-/// below), and their share of the most slots it has.
+/// below), and their share of the most slots it has. A sweep that changes no load (a
+/// policy) gets no column: its points would repeat the same rows.
 fn load_table(points: &[Point]) -> String {
-    let mut rows = Vec::new();
-    let paths: Vec<&String> = points
+    let paths: Vec<String> = points
         .first()
-        .map_or(Vec::new(), |p| p.written.keys().collect());
+        .map_or(Vec::new(), |p| p.written.keys().cloned().collect());
+    let params: Vec<Vec<String>> = points
+        .iter()
+        .map(|p| p.written.values().map(table::format_param).collect())
+        .collect();
     let windows: Vec<Vec<load::Window>> = points
         .iter()
         .map(|p| load::offered_load(&p.scenario))
         .collect();
     let split = windows.iter().any(|w| w.len() > 1);
-    for (point, windows) in points.iter().zip(&windows) {
-        let scenario = &point.scenario;
-        for window in windows {
-            for (id, resource) in scenario.resources.iter().enumerate() {
-                let ir::ResourceKind::Pool(pool) = &resource.kind else {
-                    continue;
-                };
-                let (slots, most) = match &pool.autoscale {
-                    Some(autoscale) => {
-                        let most = autoscale.max.max(pool.capacity);
-                        (format!("{} to {most}", pool.capacity), most)
-                    }
-                    None => (pool.capacity.to_string(), pool.capacity),
-                };
-                let bound = if window.exact[id] { "" } else { "≥ " };
-                let busy = window.busy[id];
-                let mut row: Vec<String> =
-                    point.written.values().map(table::format_param).collect();
-                if split {
-                    row.push(format!("{} to {}", time(window.from), time(window.to)));
-                }
-                row.push(resource.name.clone());
-                row.push(slots);
-                row.push(format!("{bound}{}", format_significant(busy, 3)));
-                row.push(format!(
-                    "{bound}{}%",
-                    table::format_percent(busy / f64::from(most))
-                ));
-                rows.push(row);
-            }
+    let bodies: Vec<Vec<Vec<String>>> = points
+        .iter()
+        .zip(&windows)
+        .map(|(point, windows)| load_rows(&point.scenario, windows, split))
+        .collect();
+    // An axis changes nothing when points that differ only in it have the same rows.
+    let relevant: Vec<bool> = (0..paths.len())
+        .map(|axis| {
+            let others = |i: usize| -> Vec<&String> {
+                params[i]
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| *k != axis)
+                    .map(|(_, v)| v)
+                    .collect()
+            };
+            (0..points.len())
+                .any(|i| (0..i).any(|j| others(i) == others(j) && bodies[i] != bodies[j]))
+        })
+        .collect();
+    let mut rows = Vec::new();
+    let mut shown: Vec<Vec<&String>> = Vec::new();
+    for (point, body) in params.iter().zip(&bodies) {
+        let kept: Vec<&String> = point
+            .iter()
+            .zip(&relevant)
+            .filter(|(_, relevant)| **relevant)
+            .map(|(v, _)| v)
+            .collect();
+        if shown.contains(&kept) {
+            continue;
         }
+        for row in body {
+            rows.push(
+                kept.iter()
+                    .map(|v| v.to_string())
+                    .chain(row.iter().cloned())
+                    .collect(),
+            );
+        }
+        shown.push(kept);
     }
-    let mut headers: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
+    let kept_paths: Vec<&String> = paths
+        .iter()
+        .zip(&relevant)
+        .filter(|(_, relevant)| **relevant)
+        .map(|(p, _)| p)
+        .collect();
+    let mut headers: Vec<String> = kept_paths.iter().map(|p| p.to_string()).collect();
     if split {
         headers.push("window".into());
     }
     headers.extend(["pool", "slots", "busy", "utilization"].map(String::from));
-    let left = paths.len() + usize::from(split) + 1;
+    let left = kept_paths.len() + usize::from(split) + 1;
+    let unchanged: Vec<String> = paths
+        .iter()
+        .zip(&relevant)
+        .filter(|(_, relevant)| !**relevant)
+        .map(|(p, _)| format!("`{p}`"))
+        .collect();
+    let note = match unchanged.len() {
+        0 => String::new(),
+        1 => format!("\nThe sweep of {} changes no pool's load.\n", unchanged[0]),
+        _ => format!(
+            "\nThe sweeps of {} change no pool's load.\n",
+            unchanged.join(", ")
+        ),
+    };
     format!(
-        "\nOffered load: the mean slots each pool's arriving work keeps busy, worked out\nwithout running (≥ marks a bound from below; utilization of the most slots)\n\n{}",
+        "\nOffered load: the mean slots each pool's arriving work keeps busy, worked out\nwithout running (≥ marks a bound from below; utilization of the most slots)\n\n{}{note}",
         table::render(&headers, &rows, left)
     )
+}
+
+/// One sweep point's rows of [`load_table`], without its coordinates.
+fn load_rows(scenario: &ir::Scenario, windows: &[load::Window], split: bool) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for window in windows {
+        for (id, resource) in scenario.resources.iter().enumerate() {
+            let ir::ResourceKind::Pool(pool) = &resource.kind else {
+                continue;
+            };
+            let (slots, most) = match &pool.autoscale {
+                Some(autoscale) => {
+                    let most = autoscale.max.max(pool.capacity);
+                    (format!("{} to {most}", pool.capacity), most)
+                }
+                None => (pool.capacity.to_string(), pool.capacity),
+            };
+            let bound = if window.exact[id] { "" } else { "≥ " };
+            let busy = window.busy[id];
+            let mut row = Vec::new();
+            if split {
+                row.push(format!("{} to {}", time(window.from), time(window.to)));
+            }
+            row.push(resource.name.clone());
+            row.push(slots);
+            row.push(format!("{bound}{}", format_significant(busy, 3)));
+            row.push(format!(
+                "{bound}{}%",
+                table::format_percent(busy / f64::from(most))
+            ));
+            rows.push(row);
+        }
+    }
+    rows
 }
 
 /// A time from the scenario start, for the window column.

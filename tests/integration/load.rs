@@ -363,14 +363,17 @@ fn pipesim(args: &[&str]) -> std::process::Output {
 
 /// `check --load` prints each pool's offered load: exact for the year benchmark; for the
 /// model-quality scenario, window by window (its onboarding arrivals stop at 3 days), and
-/// bounds where retraining runs (not counted) also use a pool; for the growth scenario, at
-/// each sweep point (its GPUs saturate at twice the users on 8 slots).
+/// bounds where retraining runs (not counted) also use a pool, and no column for its sweep of
+/// the policy, which changes no load; for the growth scenario, at each sweep point (its GPUs
+/// saturate at twice the users on 8 slots); for the Philly replay, row by row of the real
+/// trace, at each capacity, its sweeps of backfilling and estimates changing no load.
 #[test]
 fn check_load_prints_the_offered_load_of_each_pool() {
     for (name, path) in [
         ("year", "scenarios/bench/year.pipesim"),
         ("model_quality", "scenarios/model_quality.pipesim"),
         ("growth", "scenarios/growth.pipesim"),
+        ("philly_replay", "scenarios/philly_replay.pipesim"),
     ] {
         let output = pipesim(&["check", "--load", path]);
         assert!(output.status.success(), "{output:?}");
