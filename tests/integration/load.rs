@@ -407,3 +407,21 @@ fn check_load_of_a_module_says_there_is_no_horizon() {
         "{stderr}"
     );
 }
+
+/// An autoscaled pool is judged against the most slots it can grow to: 4 slots that may grow
+/// to 24 are not overloaded by 4.87 busy slots (the shipped scenario), but are by six
+/// times its triggers, and the message names `autoscale.max`.
+#[test]
+fn an_autoscaled_pool_is_judged_against_its_maximum() {
+    let (_, diagnostics) = checked("scenarios/autoscale.pipesim", &[]);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let (_, diagnostics) = checked("scenarios/autoscale.pipesim", &["triggers.growth=6"]);
+    assert_eq!(codes(&diagnostics), ["W0603"]);
+    assert!(
+        diagnostics[0]
+            .message
+            .starts_with("`gpu` is offered more work than its `autoscale.max` of 24 slots can do"),
+        "{}",
+        diagnostics[0].message
+    );
+}
