@@ -114,12 +114,7 @@ fn load_table(points: &[Point]) -> String {
     let mut rows = Vec::new();
     let mut shown: Vec<Vec<&String>> = Vec::new();
     for (point, body) in params.iter().zip(&bodies) {
-        let kept: Vec<&String> = point
-            .iter()
-            .zip(&relevant)
-            .filter(|(_, relevant)| **relevant)
-            .map(|(v, _)| v)
-            .collect();
+        let kept = masked(point, &relevant, true);
         if shown.contains(&kept) {
             continue;
         }
@@ -133,23 +128,16 @@ fn load_table(points: &[Point]) -> String {
         }
         shown.push(kept);
     }
-    let kept_paths: Vec<&String> = paths
-        .iter()
-        .zip(&relevant)
-        .filter(|(_, relevant)| **relevant)
-        .map(|(p, _)| p)
-        .collect();
+    let kept_paths = masked(&paths, &relevant, true);
     let mut headers: Vec<String> = kept_paths.iter().map(|p| p.to_string()).collect();
     if split {
         headers.push("window".into());
     }
     headers.extend(["pool", "slots", "busy", "utilization"].map(String::from));
     let left = kept_paths.len() + usize::from(split) + 1;
-    let unchanged: Vec<String> = paths
+    let unchanged: Vec<String> = masked(&paths, &relevant, false)
         .iter()
-        .zip(&relevant)
-        .filter(|(_, relevant)| !**relevant)
-        .map(|(p, _)| format!("`{p}`"))
+        .map(|p| format!("`{p}`"))
         .collect();
     let note = match unchanged.len() {
         0 => String::new(),
@@ -163,6 +151,16 @@ fn load_table(points: &[Point]) -> String {
         "\nOffered load: the mean slots each pool's arriving work keeps busy, worked out\nwithout running (≥ marks a bound from below; utilization of the most slots)\n\n{}{note}",
         table::render(&headers, &rows, left)
     )
+}
+
+/// The items whose flag in `mask` is `keep`.
+fn masked<'a, T>(items: &'a [T], mask: &[bool], keep: bool) -> Vec<&'a T> {
+    items
+        .iter()
+        .zip(mask)
+        .filter(|(_, flag)| **flag == keep)
+        .map(|(item, _)| item)
+        .collect()
 }
 
 /// One sweep point's rows of [`load_table`], without its coordinates.
