@@ -8,9 +8,10 @@ use crate::cli::{CheckArgs, DiagnosticFormat, Exit};
 use crate::diagnostic;
 use crate::experiment::{self, PlanError, Point};
 use crate::fit::{format_duration, format_significant};
-use crate::frontend;
+use crate::frontend::{self, Checked};
 use crate::ir;
 use crate::output::table;
+use std::path::Path;
 
 pub fn main(args: &CheckArgs) -> Exit {
     if args.load && args.format != DiagnosticFormat::Human {
@@ -35,20 +36,8 @@ pub fn main(args: &CheckArgs) -> Exit {
                 if diagnostics.is_empty() {
                     eprintln!("{}: ok", file.display());
                 }
-                if args.load && !checked.has_errors() && checked.analysis.scenario.is_none() {
-                    eprintln!(
-                        "{}: no `scenario` block, so no horizon to work out a load over",
-                        file.display()
-                    );
-                } else if args.load && !checked.has_errors() {
-                    // Errors of a sweep point were reported above, as `check` finds them.
-                    match experiment::plan(&checked, &args.set, Some(1)) {
-                        Ok(plan) => print!("{}", load_table(&plan.points)),
-                        Err(PlanError::Message(message)) => {
-                            eprintln!("{}: {message}", file.display())
-                        }
-                        Err(PlanError::Diagnostics(..)) => {}
-                    }
+                if args.load && !checked.has_errors() {
+                    print_load(file, &checked, &args.set);
                 }
             }
             DiagnosticFormat::Json => {
@@ -71,6 +60,23 @@ pub fn main(args: &CheckArgs) -> Exit {
         Exit::ScenarioErrors
     } else {
         Exit::Success
+    }
+}
+
+/// The `--load` table of a file that checked without errors, or why there is none.
+fn print_load(file: &Path, checked: &Checked, set: &[String]) {
+    if checked.analysis.scenario.is_none() {
+        eprintln!(
+            "{}: no `scenario` block, so no horizon to work out a load over",
+            file.display()
+        );
+        return;
+    }
+    // Errors of a sweep point were reported above, as `check` finds them.
+    match experiment::plan(checked, set, Some(1)) {
+        Ok(plan) => print!("{}", load_table(&plan.points)),
+        Err(PlanError::Message(message)) => eprintln!("{}: {message}", file.display()),
+        Err(PlanError::Diagnostics(..)) => {}
     }
 }
 
