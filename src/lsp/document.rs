@@ -19,11 +19,8 @@ pub struct Document {
     pub outline: Outline,
     /// Each pool's offered load, from the document's last check without errors (hover shows
     /// it on the pool); empty before that, or for a module without a scenario.
-    pub loads: Vec<PoolLoad>,
+    pub loads: Vec<crate::analysis::load::PoolLoad>,
 }
-
-/// A pool's offered load over the horizon ([`crate::analysis::load::pool_loads`]).
-pub type PoolLoad = crate::analysis::load::PoolLoad;
 
 impl Document {
     pub fn new(uri: Url, text: String, version: i32) -> Document {

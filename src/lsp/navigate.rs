@@ -249,7 +249,7 @@ impl Resolved {
 
     /// The offered load of the pool this names, if it is declared in a document whose last
     /// check worked it out.
-    fn pool_load(&self) -> Option<&document::PoolLoad> {
+    fn pool_load(&self) -> Option<&crate::analysis::load::PoolLoad> {
         let Symbol::Decl(b) = self.symbol else {
             return None;
         };
