@@ -82,6 +82,18 @@ pub fn overloads(scenario: &ir::Scenario) -> Vec<Overload> {
     found
 }
 
+/// A load or a rate for people: three significant digits, powers of ten from a billion, and
+/// "more than 1e308" beyond a double.
+pub fn format_amount(x: f64) -> String {
+    if !x.is_finite() {
+        "more than 1e308".into()
+    } else if x >= 1e9 {
+        format!("{x:.2e}")
+    } else {
+        crate::fit::format_significant(x, 3)
+    }
+}
+
 /// A pool's offered load averaged over the horizon.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PoolLoad {

@@ -22,7 +22,7 @@ use super::types::{Expect, Scope, Ty, Typed, Var};
 use super::units::Dim;
 use super::{Override, SweepAxis};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::fit::{format_duration, format_significant};
+use crate::fit::format_duration;
 use crate::ir;
 use crate::loader::Program;
 use crate::source::{SourceMap, Span};
@@ -1158,7 +1158,7 @@ impl<'a> Analyzer<'a> {
             };
             let ratio = overload.offered / f64::from(slots);
             let share = if ratio >= 2.0 {
-                format!("{} times its capacity", amount(ratio))
+                format!("{} times its capacity", load::format_amount(ratio))
             } else {
                 format!("{:.0}% of its capacity", 100.0 * ratio)
             };
@@ -1167,7 +1167,7 @@ impl<'a> Analyzer<'a> {
                 format!(
                     "`{name}` is offered more work than {most} can do{when}: it would keep {}{} busy on average",
                     if overload.exact { "" } else { "at least " },
-                    amount(overload.offered)
+                    load::format_amount(overload.offered)
                 ),
             )
             .primary(span, share);
@@ -1178,7 +1178,7 @@ impl<'a> Analyzer<'a> {
                         format!(
                             "`{}` starts {} pipelines an hour",
                             scenario.arrivals[arrivals].name,
-                            amount(rate * 3600.0)
+                            load::format_amount(rate * 3600.0)
                         ),
                     );
                 }
@@ -3517,16 +3517,6 @@ struct Header {
 }
 
 /// A count for messages: three significant digits, in exponent notation from a billion on.
-fn amount(x: f64) -> String {
-    if !x.is_finite() {
-        "more than 1e308".into()
-    } else if x >= 1e9 {
-        format!("{x:.2e}")
-    } else {
-        format_significant(x, 3)
-    }
-}
-
 pub fn default_start_unix() -> i64 {
     chrono::DateTime::parse_from_rfc3339(DEFAULT_START)
         .map(|t| t.timestamp())

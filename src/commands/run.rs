@@ -13,10 +13,11 @@
 //! list of the missing ones (exit 130); `execute`, `collect` and `save` are shared with
 //! `pipesim resume`, which completes such a run.
 
+use crate::analysis::load;
 use crate::cli::{Exit, InfluxArgs, RunArgs, RunFormat, TraceMode};
-use crate::experiment::{self, NoTraces, Plan, PlanError, Shard, WorkItem};
+use crate::experiment::{self, NoTraces, Params, Plan, PlanError, Shard, WorkItem};
 use crate::frontend;
-use crate::output::manifest::{self, Manifest, PrecisionSettings, ShardInfo};
+use crate::output::manifest::{self, Manifest, Overloaded, PrecisionSettings, ShardInfo};
 use crate::output::records::{self, Record};
 use crate::output::run_dir::{self, RunDir};
 use crate::output::summary::{self, Summary};
@@ -181,6 +182,7 @@ pub fn main(args: &RunArgs) -> Exit {
         inputs,
         merged_from: Vec::new(),
         missing,
+        overloaded: overloaded(&plan),
         precision: (!targets.is_empty()).then(|| PrecisionSettings {
             targets: args.precision.clone(),
             max_replications: args.max_replications,
@@ -418,6 +420,13 @@ pub fn save(
         None => None,
     };
     print_summary(format, &summary, plan, note.as_deref());
+    if let Some(text) = overloaded_note(&manifest.overloaded, plan) {
+        // Beside the table it explains; with `--format json` or `csv` stdout is data.
+        match format {
+            RunFormat::Table => print!("\n{text}"),
+            RunFormat::Json | RunFormat::Csv => eprint!("warning: {text}"),
+        }
+    }
     let exit = if complete {
         Exit::Success
     } else {
@@ -462,16 +471,7 @@ fn describe_unmet(target: &Precision, unmet: &[precision::Unmet], plan: &Plan) -
     unmet
         .iter()
         .map(|u| {
-            let params = &plan.points[u.point].written;
-            let at = if params.is_empty() {
-                "the scenario".to_string()
-            } else {
-                params
-                    .iter()
-                    .map(|(k, v)| format!("{k}={}", table::format_param(v)))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            };
+            let at = point_label(&plan.points[u.point].written);
             match (u.achieved, &target.target) {
                 (Some(r), Target::Relative(_)) => format!("{at} at ±{}", percent(r)),
                 (Some(ci), Target::Absolute { .. }) => {
@@ -483,6 +483,70 @@ fn describe_unmet(target: &Precision, unmet: &[precision::Unmet], plan: &Plan) -
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A point as people read it: `gpu.capacity=8 triggers.growth=2.0`, or "the scenario" when
+/// nothing is swept.
+fn point_label(written: &Params) -> String {
+    if written.is_empty() {
+        return "the scenario".to_string();
+    }
+    written
+        .iter()
+        .map(|(k, v)| format!("{k}={}", table::format_param(v)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The pools each point offers more work than they can do (`analysis::load`, as W0603
+/// judges the scenario itself), in point order. Worked out point by point in parallel: a
+/// replayed trace makes it tens of milliseconds a point.
+pub fn overloaded(plan: &Plan) -> Vec<Overloaded> {
+    use rayon::prelude::*;
+    let per_point: Vec<Vec<Overloaded>> = plan
+        .points
+        .par_iter()
+        .enumerate()
+        .map(|(point, p)| {
+            load::overloads(&p.scenario)
+                .into_iter()
+                .map(|o| Overloaded {
+                    point,
+                    resource: p.scenario.resources[o.pool as usize].name.clone(),
+                    slots: o.slots,
+                    offered: o.offered.is_finite().then_some(o.offered),
+                    exact: o.exact,
+                })
+                .collect()
+        })
+        .collect();
+    per_point.into_iter().flatten().collect()
+}
+
+/// Says which points are overloaded and why their figures do not settle; `None` when none is.
+fn overloaded_note(overloaded: &[Overloaded], plan: &Plan) -> Option<String> {
+    if overloaded.is_empty() {
+        return None;
+    }
+    let swept = plan.points.len() > 1;
+    let mut text = if swept {
+        "overloaded sweep points: a pool is offered more work than its slots can do, so its queue\n\
+         grows until the horizon, and the waits and makespans there grow with the horizon instead\n\
+         of settling (`pipesim check --load` gives every point's load):\n"
+            .to_string()
+    } else {
+        "overloaded: a pool is offered more work than its slots can do (W0603), so its queue grows\n\
+         until the horizon, and the waits and makespans grow with the horizon instead of settling:\n"
+            .to_string()
+    };
+    for o in overloaded {
+        let at = match plan.points.get(o.point) {
+            Some(p) if swept => format!("{}: ", point_label(&p.written)),
+            _ => String::new(),
+        };
+        text += &format!("  {at}`{}` {}\n", o.resource, o.load_text());
+    }
+    Some(text)
 }
 
 /// The summary of `records`, computed as `pipesim merge` computes it.

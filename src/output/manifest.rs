@@ -49,6 +49,43 @@ pub struct ShardInfo {
     pub end_item: usize,
 }
 
+/// A pool that a sweep point offers more work than its slots can do (worked out from the
+/// scenario by `analysis::load`, as `check`'s W0603): its queue is still growing when the run
+/// ends, so the point's waits and makespans depend on the horizon rather than settle.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Overloaded {
+    /// Index of the point in `points`.
+    pub point: usize,
+    /// The pool, as the scenario names it (`gpu`, `aiops.cpu`).
+    pub resource: String,
+    /// The most slots it ever has (`capacity`, or `autoscale.max`).
+    pub slots: u32,
+    /// The mean busy slots offered (at least this many unless `exact`); `null` beyond the
+    /// range of a double.
+    pub offered: Option<f64>,
+    pub exact: bool,
+}
+
+impl Overloaded {
+    /// "is offered at least 9.74 busy slots of 8 (at least 121.8%)", after the pool's name.
+    pub fn load_text(&self) -> String {
+        let bound = if self.exact { "" } else { "at least " };
+        match self.offered {
+            Some(offered) => format!(
+                "is offered {bound}{} busy slots of {} ({bound}{}%)",
+                crate::analysis::load::format_amount(offered),
+                self.slots,
+                super::table::format_percent(offered / f64::from(self.slots))
+            ),
+            None => format!(
+                "is offered {bound}{} busy slots of {}",
+                crate::analysis::load::format_amount(f64::INFINITY),
+                self.slots
+            ),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Manifest {
     pub pipesim: String,
@@ -91,6 +128,9 @@ pub struct Manifest {
     /// `pipesim resume` runs. Absent in a complete run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<WorkItem>,
+    /// The pools offered more than they can do, point by point (absent when none is).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overloaded: Vec<Overloaded>,
     /// Set when the run was made with `--precision`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<PrecisionSettings>,

@@ -13,6 +13,7 @@
 pub mod aggregate;
 pub mod charts;
 
+use crate::output::manifest::Overloaded;
 use aggregate::{LogHistogram, PointSummary, PointTraces, RunData};
 use charts::{Axes, Series};
 use serde_json::Value;
@@ -176,6 +177,8 @@ thead th { border-bottom: 2px solid #d0d7de; }
 td code, th code { font-size: 0.85rem; }
 .empty { color: #8c959f; font-style: italic; }
 details summary { cursor: pointer; color: #0969da; }
+.warning { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 6px; padding: 0.5rem 0.8rem; margin: 0 0 0.8rem; }
+.warning ul { margin: 0.3rem 0 0; padding-left: 1.2rem; }
 ";
 
 /// The whole HTML document.
@@ -218,6 +221,7 @@ pub fn render(data: &RunData) -> Result<String, String> {
             escape(&data.missing_files.join(", "))
         );
     }
+    html += &overloaded_warning(data);
     html += "</header>\n";
 
     let point_ids = point_ids(data);
@@ -246,6 +250,7 @@ pub fn render(data: &RunData) -> Result<String, String> {
             data.points.get(point as usize),
             traces.unwrap_or(&empty_traces),
             traces.is_some(),
+            &data.overloaded,
         )?;
     }
     html += "</body>\n</html>\n";
@@ -275,6 +280,32 @@ fn params_label(point: Option<&PointSummary>) -> String {
     }
 }
 
+/// The points whose pools are offered more than they can do, under the report's title: their
+/// figures are not steady-state figures, and a reader comparing points must know it first.
+fn overloaded_warning(data: &RunData) -> String {
+    if data.overloaded.is_empty() {
+        return String::new();
+    }
+    let mut html = String::from(
+        "<div class=\"warning\" role=\"note\"><strong>Overloaded points.</strong> A pool is offered \
+         more work than its slots can do, so its queue grows until the horizon: the waits and \
+         makespans of these points grow with the horizon instead of settling.\n<ul>\n",
+    );
+    for o in &data.overloaded {
+        let _ = writeln!(
+            html,
+            "<li><a href=\"#point-{}\">Point {}: {}</a>: <code>{}</code> {}</li>",
+            o.point,
+            o.point,
+            escape(&params_label(data.points.get(o.point))),
+            escape(&o.resource),
+            escape(&o.load_text())
+        );
+    }
+    html += "</ul>\n</div>\n";
+    html
+}
+
 fn figure(id: &str, heading: &str, svg: Option<String>, caption: &str, empty: &str) -> String {
     let body = match svg {
         Some(svg) => {
@@ -299,6 +330,7 @@ fn point_section(
     summary: Option<&PointSummary>,
     traces: &PointTraces,
     has_traces: bool,
+    overloaded: &[Overloaded],
 ) -> Result<String, String> {
     let mut html = String::new();
     let id = format!("point-{point}");
@@ -307,6 +339,16 @@ fn point_section(
         "<section class=\"point\" id=\"{id}\">\n<h2>Point {point}: {}</h2>\n",
         escape(&params_label(summary))
     );
+    for o in overloaded.iter().filter(|o| o.point == point as usize) {
+        let _ = writeln!(
+            html,
+            "<p class=\"warning\" role=\"note\"><strong>Overloaded:</strong> <code>{}</code> {}. \
+             Its queue grows until the horizon, so this point's waits and makespans grow with \
+             the horizon instead of settling.</p>",
+            escape(&o.resource),
+            escape(&o.load_text())
+        );
+    }
     let reps = traces.replications.len();
     if has_traces {
         let _ = writeln!(

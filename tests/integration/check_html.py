@@ -5,7 +5,9 @@ Reads the file named on the command line with Python's html.parser and prints on
 object: `errors` (unclosed, stray or mismatched tags, a missing doctype, duplicate ids, any
 external reference: src=, href= to other documents, <script>, <link>, url(...) in styles),
 `ids` (every id in document order), `headings` (id of the enclosing element with an id ->
-its h2/h3 text), and `svgs` (id of the enclosing figure -> the texts of its <text> elements).
+its h2/h3 text), `svgs` (id of the enclosing figure -> the texts of its <text> elements), and
+`notes` (id of the enclosing element with an id, "" for none -> the text of each element with
+role="note").
 Exit status 0 when `errors` is empty, 1 otherwise.
 """
 
@@ -28,6 +30,8 @@ class Checker(HTMLParser):
         self.saw_doctype = False
         self.text_target = None  # ("heading", id) or ("svg", id)
         self.buffer = []
+        self.notes = {}
+        self.note = None  # (stack depth of the note element, its owner id, its text so far)
 
     def nearest_id(self):
         for tag, element_id, _ in reversed(self.stack):
@@ -58,6 +62,8 @@ class Checker(HTMLParser):
         element_id = dict(attrs).get("id")
         if tag in VOID:
             return
+        if dict(attrs).get("role") == "note" and self.note is None:
+            self.note = (len(self.stack), self.nearest_id() or "", [])
         self.stack.append((tag, element_id, self.getpos()[0]))
         if tag in ("h1", "h2", "h3"):
             self.text_target = ("heading", self.nearest_id())
@@ -97,6 +103,10 @@ class Checker(HTMLParser):
                 self.stack.pop()
             return
         self.stack.pop()
+        if self.note is not None and len(self.stack) == self.note[0]:
+            depth, owner, parts = self.note
+            self.notes.setdefault(owner, []).append(" ".join("".join(parts).split()))
+            self.note = None
         if self.text_target and tag in ("h1", "h2", "h3", "text"):
             kind, owner = self.text_target
             text = " ".join("".join(self.buffer).split())
@@ -107,6 +117,8 @@ class Checker(HTMLParser):
             self.text_target = None
 
     def handle_data(self, data):
+        if self.note is not None:
+            self.note[2].append(data)
         if self.text_target:
             self.buffer.append(data)
         if "url(" in data and any(t == "style" for t, _, _ in self.stack):
@@ -125,7 +137,8 @@ def main():
     checker.feed(text)
     checker.close()
     print(json.dumps({"errors": checker.errors, "ids": checker.ids,
-                      "headings": checker.headings, "svgs": checker.svgs}))
+                      "headings": checker.headings, "svgs": checker.svgs,
+                      "notes": checker.notes}))
     sys.exit(1 if checker.errors else 0)
 
 

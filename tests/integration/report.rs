@@ -376,6 +376,45 @@ fn the_report_of_a_real_run_has_every_panel_of_every_point() {
     assert!(sweep.iter().any(|t| t == "gpu.capacity"), "{sweep:?}");
 }
 
+/// An overloaded point is named under the report's title, with a link to its section, and
+/// again in that section: its figures are not steady-state figures.
+#[test]
+fn the_report_names_the_overloaded_points() {
+    // 9 triggers an hour of 10 minutes' training: one GPU is offered 1.5 busy slots, two 0.75.
+    // At least: the monitor's retraining runs add work that is not counted.
+    let text = TINY_SCENARIO.replace("rate     = 6/h", "rate     = 9/h");
+    assert_ne!(text, TINY_SCENARIO);
+    let verdict = report_of_a_run(&text, &["--trace", "none"]);
+    let notes = &verdict["notes"];
+    assert_eq!(
+        notes[""],
+        serde_json::json!([
+            "Overloaded points. A pool is offered more work than its slots can do, so its queue \
+             grows until the horizon: the waits and makespans of these points grow with the \
+             horizon instead of settling. Point 0: gpu.capacity = 1: gpu is offered at least 1.5 \
+             busy slots of 1 (at least 150%)"
+        ]),
+        "{notes:#}"
+    );
+    let section = notes["point-0"][0].as_str().unwrap_or_default();
+    assert!(
+        section.starts_with(
+            "Overloaded: gpu is offered at least 1.5 busy slots of 1 (at least 150%)."
+        ),
+        "{notes:#}"
+    );
+    assert!(notes.get("point-1").is_none(), "{notes:#}");
+
+    // Without an overloaded point, no note at all.
+    let verdict = report_of_a_run(TINY_SCENARIO, &["--trace", "none"]);
+    assert_eq!(
+        verdict["notes"],
+        serde_json::json!({}),
+        "{:#}",
+        verdict["notes"]
+    );
+}
+
 /// The texts of the mean wait's sweep chart in the report of a run of the tiny scenario with
 /// `sweeps` in place of its sweep line.
 fn sweep_chart_texts(sweeps: &str) -> Vec<String> {

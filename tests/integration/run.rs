@@ -270,6 +270,67 @@ fn merged_shards_equal_the_unsharded_run() {
     assert_eq!(manifest["merged_from"].as_array().unwrap().len(), 3);
 }
 
+/// A sweep through overload names the overloaded points beside the results, in every output
+/// a reader of the numbers sees: after the table, on stderr beside `--format json` (whose
+/// stdout stays summary.json alone), and in the manifest, which a merge and a resume keep.
+#[test]
+fn overloaded_sweep_points_are_named_beside_the_results() {
+    let sandbox = Sandbox::new();
+    // One GPU is offered 1.5 busy slots (30 min of training every 20 min); four are not.
+    let output = sandbox.ok(&["run", "tiny.pipesim", "--out", "json", "--format", "json"]);
+    assert_eq!(output.stdout, sandbox.read("json/summary.json"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("warning: overloaded sweep points")
+            && stderr.contains("gpu.capacity=1: `gpu` is offered 1.5 busy slots of 1 (150%)")
+            && !stderr.contains("gpu.capacity=4"),
+        "{stderr}"
+    );
+    let expected = serde_json::json!([
+        {"point": 0, "resource": "gpu", "slots": 1, "offered": 1.5, "exact": true}
+    ]);
+    assert_eq!(sandbox.json("json/manifest.json")["overloaded"], expected);
+
+    // Sharded and merged: the merged manifest keeps what every shard worked out.
+    for k in 1..=2 {
+        let shard = format!("{k}/2");
+        let out = format!("shard-{k}");
+        sandbox.ok(&["run", "tiny.pipesim", "--shard", &shard, "--out", &out]);
+    }
+    sandbox.ok(&["merge", "shard-1", "shard-2", "--out", "merged"]);
+    assert_eq!(sandbox.json("merged/manifest.json")["overloaded"], expected);
+
+    // Two GPUs at least at every point: nothing to say, and no key in the manifest.
+    sandbox.write(
+        "enough.pipesim",
+        &SCENARIO.replace("sweep gpu.capacity = [1, 4]", "sweep gpu.capacity = [2, 4]"),
+    );
+    let output = sandbox.ok(&[
+        "run",
+        "enough.pipesim",
+        "--out",
+        "enough",
+        "--trace",
+        "none",
+    ]);
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(!table.contains("overloaded"), "{table}");
+    let manifest = sandbox.json("enough/manifest.json");
+    assert!(manifest.get("overloaded").is_none(), "{manifest:#}");
+
+    // Without a sweep the scenario itself is named, after check's W0603 before the run.
+    sandbox.write("one.pipesim", &single_point(1, 2));
+    let output = sandbox.ok(&["run", "one.pipesim", "--out", "one", "--trace", "none"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("W0603"), "{stderr}");
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        table.contains("overloaded: a pool is offered more work than its slots can do (W0603)")
+            && table.contains("\n  `gpu` is offered 1.5 busy slots of 1 (150%)\n"),
+        "{table}"
+    );
+}
+
 #[test]
 fn merge_refuses_incomplete_or_mismatched_shards() {
     let sandbox = Sandbox::new();

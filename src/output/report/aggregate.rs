@@ -5,6 +5,7 @@
 //! Invariants: every aggregate is keyed by sweep point; time bins hold sums (never averages),
 //! so merging two bins is adding them, and rates and means are taken only when drawing.
 
+use crate::output::manifest::Overloaded;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -294,6 +295,8 @@ pub struct RunData {
     pub chosen_metrics: Vec<String>,
     pub traces: BTreeMap<u32, PointTraces>,
     pub missing_files: Vec<String>,
+    /// The pools each point offers more than they can do (manifest.json).
+    pub overloaded: Vec<Overloaded>,
 }
 
 fn number(value: &Value) -> f64 {
@@ -469,6 +472,10 @@ pub fn read_run(run_dir: &Path) -> Result<RunData, String> {
             .unwrap_or_default(),
         traces: BTreeMap::new(),
         missing_files: Vec::new(),
+        overloaded: manifest
+            .get("overloaded")
+            .and_then(|o| serde_json::from_value(o.clone()).ok())
+            .unwrap_or_default(),
     };
     read_traces(&run_dir.join("traces"), &mut data)?;
     Ok(data)
