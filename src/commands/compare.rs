@@ -5,6 +5,9 @@
 //! compared with the paired t-test instead, which removes the variance they have in common
 //! (LANGUAGE.md's contract promises Welch's test, so pairing is asked for).
 //!
+//! A compared point that the run's manifest names as overloaded gets a note: its waits and
+//! makespans grow with the horizon, so a difference in them is not a steady-state one.
+//!
 //! Points are matched by their params (two runs without sweeps, such as two files or two
 //! `--set`s, have one point each with empty params, so they match); runs that share no point
 //! but have as many points (sweeps over different paths) are paired in order, with a note.
@@ -305,6 +308,33 @@ fn point_values(records: &[Record], point: usize) -> Vec<(String, Vec<f64>)> {
     metrics
 }
 
+/// For each pool the run's point offers more than it can do: a note that the point's waits
+/// and makespans grow with the horizon, so a difference from them is not a steady-state one.
+fn overloaded_notes(side: &str, manifest: &Manifest, point: usize) -> Vec<String> {
+    let params = written(manifest, point);
+    let at = if params.is_empty() {
+        side.to_string()
+    } else {
+        let shown: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{k}={}", table::format_param(v)))
+            .collect();
+        format!("{side}'s point {}", shown.join(" "))
+    };
+    manifest
+        .overloaded
+        .iter()
+        .filter(|o| o.point == point)
+        .map(|o| {
+            format!(
+                "{at} is overloaded: `{}` {}, so its queue grows until the horizon, and waits and makespans there grow with the horizon instead of settling",
+                o.resource,
+                o.load_text()
+            )
+        })
+        .collect()
+}
+
 fn compare(
     run_a: &Path,
     run_b: &Path,
@@ -397,6 +427,12 @@ fn compare(
             run_a.display(),
             run_b.display()
         ));
+    }
+    for (side, manifest, point) in pairs
+        .iter()
+        .flat_map(|&(a, b)| [("A", &manifest_a, a), ("B", &manifest_b, b)])
+    {
+        notes.extend(overloaded_notes(side, manifest, point));
     }
     let mut unpaired = 0;
     let mut pairable = 0;

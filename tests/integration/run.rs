@@ -742,11 +742,12 @@ fn compare_chooses_two_points_of_one_swept_run() {
     for (file, out) in [("one-gpu.pipesim", "one"), ("four-gpus.pipesim", "four")] {
         sandbox.ok(&["run", file, "--out", out, "--trace", "none"]);
     }
-    let json = |args: &[&str]| -> serde_json::Value {
+    let json = |args: &[&str]| -> (serde_json::Value, String) {
         let output = sandbox.ok(args);
-        serde_json::from_slice(&output.stdout).unwrap()
+        let notes = String::from_utf8_lossy(&output.stderr).into_owned();
+        (serde_json::from_slice(&output.stdout).unwrap(), notes)
     };
-    let within = json(&[
+    let (within, within_notes) = json(&[
         "compare",
         "swept",
         "--a",
@@ -756,7 +757,20 @@ fn compare_chooses_two_points_of_one_swept_run() {
         "--format",
         "json",
     ]);
-    let across = json(&["compare", "one", "four", "--format", "json"]);
+    let (across, across_notes) = json(&["compare", "one", "four", "--format", "json"]);
+    // One GPU is offered 1.5 busy slots: its waits are not steady-state figures, and the
+    // notes say so of that side only.
+    let overloaded = "is overloaded: `gpu` is offered 1.5 busy slots of 1 (150%), so its queue grows until the horizon";
+    assert!(
+        within_notes.contains(&format!("note: A's point gpu.capacity=1 {overloaded}"))
+            && !within_notes.contains("B's point"),
+        "{within_notes}"
+    );
+    assert!(
+        across_notes.contains(&format!("note: A {overloaded}"))
+            && !across_notes.contains("note: B"),
+        "{across_notes}"
+    );
     assert_eq!(within["points"].as_array().unwrap().len(), 1, "{within}");
     assert_eq!(within["points"][0]["params"]["gpu.capacity"], 1);
     assert_eq!(within["points"][0]["params_b"]["gpu.capacity"], 4);
