@@ -160,6 +160,11 @@ pub struct RunArgs {
     /// The most replications per point `--precision` may run
     #[arg(long, value_name = "N", default_value_t = 1000, requires = "precision")]
     pub max_replications: u32,
+    /// The most pipelines a replication may hold at once: an overloaded scenario's queue
+    /// grows until it is reached, and the run then stops and saves what finished rather than
+    /// take all memory (about 500 bytes a pipeline of four steps)
+    #[arg(long, value_name = "N", default_value_t = crate::experiment::DEFAULT_MAX_LIVE)]
+    pub max_live: u32,
 }
 
 #[derive(Args, Debug)]
@@ -177,6 +182,9 @@ pub struct ResumeArgs {
     /// Worker threads (default: all cores)
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// The most pipelines a replication may hold at once (default: the run's own limit)
+    #[arg(long, value_name = "N")]
+    pub max_live: Option<u32>,
 }
 
 #[derive(Args, Debug)]

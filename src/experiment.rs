@@ -56,7 +56,14 @@ pub struct Plan {
     pub start_rfc3339: String,
     /// The experiment's chosen metrics, what the console table shows first.
     pub metrics: Vec<String>,
+    /// The most pipelines a replication may hold at once (`--max-live`): beyond it the run
+    /// stops rather than take all memory.
+    pub max_live: u32,
 }
+
+/// Pipelines a replication may hold at once unless `--max-live` says otherwise: about half a
+/// gigabyte for four steps a pipeline, and far more than a platform that keeps up holds.
+pub const DEFAULT_MAX_LIVE: u32 = 1_000_000;
 
 impl Plan {
     /// Every (point, replication) pair, point-major.
@@ -240,6 +247,7 @@ pub fn plan(
         seed: base.seed,
         start_rfc3339: base.start_rfc3339.clone(),
         metrics: base.experiment.metrics.clone(),
+        max_live: DEFAULT_MAX_LIVE,
     })
 }
 
@@ -266,10 +274,22 @@ impl TraceFactory for NoTraces {
 }
 
 /// What [`run`] gives: a result per item (in the order of the items; `None` for an item
-/// that did not finish), and the first error writing a trace, if one stopped the run.
+/// that did not finish), and what stopped the run, if something did.
 pub struct Ran {
     pub results: Vec<Option<ReplicationResult>>,
-    pub error: Option<String>,
+    pub error: Option<Failure>,
+}
+
+/// Why a run stopped before its end, other than Ctrl-C.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Failure {
+    /// Writing a trace failed.
+    Trace(String),
+    /// A replication held more pipelines at once than [`Plan::max_live`].
+    Overfull {
+        item: WorkItem,
+        overfull: sim::Overfull,
+    },
 }
 
 /// Runs `items` of `plan` on `jobs` threads (all cores when `None`). Once `stop` is set, items
@@ -289,23 +309,35 @@ pub fn run<F: TraceFactory>(
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
     let progress = Progress::new(items.len());
     let failed = AtomicBool::new(false);
-    let first_error: std::sync::Mutex<Option<std::io::Error>> = std::sync::Mutex::new(None);
-    let one = |item: WorkItem| -> std::io::Result<Option<ReplicationResult>> {
+    let failures: std::sync::Mutex<Vec<Failure>> = std::sync::Mutex::new(Vec::new());
+    let one = |item: WorkItem| -> Result<Option<ReplicationResult>, Failure> {
         let scenario = &plan.points[item.point].scenario;
         let replication = item.replication;
-        Ok(match traces.open(item, scenario)? {
+        let trace_error = |e: std::io::Error| Failure::Trace(format!("cannot write traces: {e}"));
+        let result = match traces.open(item, scenario).map_err(trace_error)? {
             Some(mut sink) => {
-                let result = sim::run_replication_until(scenario, replication, &mut sink, stop);
+                let result = sim::run_replication_until(
+                    scenario,
+                    replication,
+                    &mut sink,
+                    stop,
+                    plan.max_live,
+                );
                 // An abandoned replication's trace part is left unfinished; resume writes
                 // it again.
-                traces.close(sink)?;
+                traces.close(sink).map_err(trace_error)?;
                 result
             }
             None => {
                 let mut sink = sim::trace::NullSink;
-                sim::run_replication_until(scenario, replication, &mut sink, stop)
+                sim::run_replication_until(scenario, replication, &mut sink, stop, plan.max_live)
             }
-        })
+        };
+        match result {
+            Ok(result) => Ok(Some(result)),
+            Err(sim::Abandoned::Stopped) => Ok(None),
+            Err(sim::Abandoned::Overfull(overfull)) => Err(Failure::Overfull { item, overfull }),
+        }
     };
     let results: Vec<Option<ReplicationResult>> = pool.install(|| {
         items
@@ -321,10 +353,10 @@ pub fn run<F: TraceFactory>(
                         }
                         result
                     }
-                    Err(e) => {
+                    Err(failure) => {
                         failed.store(true, Ordering::Relaxed);
-                        if let Ok(mut first) = first_error.lock() {
-                            first.get_or_insert(e);
+                        if let Ok(mut failures) = failures.lock() {
+                            failures.push(failure);
                         }
                         None
                     }
@@ -333,11 +365,15 @@ pub fn run<F: TraceFactory>(
             .collect()
     });
     progress.finish();
-    let error = first_error
-        .into_inner()
-        .ok()
-        .flatten()
-        .map(|e| format!("cannot write traces: {e}"));
+    // Which replications were in progress when the first failed depends on timing: report a
+    // trace write error first (the disk needs seeing to), then the first item that overfilled,
+    // so that the message does not depend on timing.
+    let error = failures.into_inner().ok().and_then(|failures| {
+        failures.into_iter().min_by_key(|failure| match failure {
+            Failure::Trace(_) => None,
+            Failure::Overfull { item, .. } => Some(*item),
+        })
+    });
     Ok(Ran { results, error })
 }
 
@@ -562,6 +598,7 @@ mod tests {
             scenario_name: "hand".into(),
             seed: 5,
             start_rfc3339: "2019-01-07T00:00:00Z".into(),
+            max_live: DEFAULT_MAX_LIVE,
             metrics: Vec::new(),
         };
         let items = plan.work_list();

@@ -101,7 +101,7 @@ fn resume(args: &ResumeArgs) -> Result<Exit, Failure> {
     if checked.has_errors() {
         return Err(Failure::Diagnostics);
     }
-    let plan = match experiment::plan(&checked, &old.overrides, Some(replications)) {
+    let mut plan = match experiment::plan(&checked, &old.overrides, Some(replications)) {
         Ok(plan) => plan,
         Err(PlanError::Diagnostics(sources, diagnostics)) => {
             frontend::print_diagnostics(&sources, &diagnostics.0);
@@ -109,6 +109,7 @@ fn resume(args: &ResumeArgs) -> Result<Exit, Failure> {
         }
         Err(PlanError::Message(message)) => return Err(message.into()),
     };
+    plan.max_live = args.max_live.unwrap_or(old.max_live);
     let points: Vec<_> = plan.points.iter().map(|p| p.params.clone()).collect();
     let old_items = old.points.len() * old.replications as usize;
     if points != old.points || old_items != old.work_items {
@@ -173,7 +174,6 @@ fn resume(args: &ResumeArgs) -> Result<Exit, Failure> {
             .collect::<Result<Vec<_>, _>>()?,
         _ => Vec::new(),
     };
-    let mut plan = plan;
     let Refined {
         records,
         missing,
@@ -197,13 +197,21 @@ fn resume(args: &ResumeArgs) -> Result<Exit, Failure> {
         replications: plan.replications,
         work_items: plan.work_list().len(),
         resumed: old.resumed + 1,
+        max_live: plan.max_live,
         wall_seconds: old.wall_seconds + started.elapsed().as_secs_f64(),
         jobs: old.jobs.max(jobs),
         ..old
     };
-    let (path, exit) = super::run::save(run, &plan, &records, manifest, trace, args.format)?;
+    let (path, exit) = super::run::save(
+        run,
+        &plan,
+        &records,
+        manifest,
+        (trace, args.format),
+        failure.is_some(),
+    )?;
     match failure {
-        Some(error) => Err(super::run::stopped_by(&error, &path).into()),
+        Some(failure) => Err(super::run::stopped_by(&failure, &plan, &path).into()),
         None => Ok(exit),
     }
 }

@@ -15,7 +15,8 @@
 
 use crate::analysis::load;
 use crate::cli::{Exit, InfluxArgs, RunArgs, RunFormat, TraceMode};
-use crate::experiment::{self, NoTraces, Params, Plan, PlanError, Shard, WorkItem};
+use crate::experiment::{self, Failure, NoTraces, Params, Plan, PlanError, Shard, WorkItem};
+use crate::fit::format_duration;
 use crate::frontend;
 use crate::output::manifest::{self, Manifest, Overloaded, PrecisionSettings, ShardInfo};
 use crate::output::records::{self, Record};
@@ -90,6 +91,7 @@ pub fn main(args: &RunArgs) -> Exit {
         }
         Err(PlanError::Message(message)) => return super::fail(message),
     };
+    plan.max_live = args.max_live;
 
     for path in &checked.analysis.replaced_sweeps {
         eprintln!("note: `--set {path}=...` replaces the experiment's `sweep {path}`");
@@ -170,6 +172,7 @@ pub fn main(args: &RunArgs) -> Exit {
         },
         overrides: overrides.clone(),
         metrics: plan.metrics.clone(),
+        max_live: plan.max_live,
         trace: traces::mode_name(args.trace).to_string(),
         work_items: all_items.len(),
         shard: shard.map(|s| ShardInfo {
@@ -192,12 +195,20 @@ pub fn main(args: &RunArgs) -> Exit {
         wall_seconds: started.elapsed().as_secs_f64(),
         jobs,
     };
-    let (final_path, exit) = match save(run, &plan, &records, manifest, args.trace, args.format) {
+    let stopped = failure.is_some();
+    let (final_path, exit) = match save(
+        run,
+        &plan,
+        &records,
+        manifest,
+        (args.trace, args.format),
+        stopped,
+    ) {
         Ok(saved) => saved,
         Err(message) => return super::fail(message),
     };
-    if let Some(error) = failure {
-        return super::fail(stopped_by(&error, &final_path));
+    if let Some(failure) = failure {
+        return super::fail(stopped_by(&failure, &plan, &final_path));
     }
     if exit != Exit::Success {
         if args.influx.influx.is_some() {
@@ -215,13 +226,53 @@ pub fn main(args: &RunArgs) -> Exit {
     Exit::Success
 }
 
-/// The error that stopped a run whose finished replications were saved in `dir`.
-pub fn stopped_by(error: &str, dir: &Path) -> String {
-    format!(
-        "{error}; the finished replications are saved in `{}`: once the cause is fixed (a full disk, say), finish the run with `pipesim resume {}`",
-        dir.display(),
-        dir.display()
-    )
+/// What stopped a run whose finished replications were saved in `dir`, and what to do.
+pub fn stopped_by(failure: &Failure, plan: &Plan, dir: &Path) -> String {
+    let dir = dir.display();
+    match failure {
+        Failure::Trace(error) => format!(
+            "{error}; the finished replications are saved in `{dir}`: once the cause is fixed (a full disk, say), finish the run with `pipesim resume {dir}`"
+        ),
+        Failure::Overfull { item, overfull } => {
+            let point = &plan.points[item.point];
+            let at = if plan.points.len() > 1 {
+                format!(" at {}", point_label(&point.written))
+            } else {
+                String::new()
+            };
+            let resources = &point.scenario.resources;
+            let queue = overfull
+                .longest_queue
+                .and_then(|(id, length)| Some((&resources.get(id as usize)?.name, length)))
+                .map_or_else(String::new, |(name, length)| {
+                    format!(", {length} of them in `{name}`'s queue")
+                });
+            let offered = load::overloads(&point.scenario)
+                .iter()
+                .map(|o| {
+                    let bound = if o.exact { "" } else { "at least " };
+                    format!(
+                        "`{}` is offered {bound}{} busy slots of {}",
+                        resources[o.pool as usize].name,
+                        load::format_amount(o.offered),
+                        o.slots
+                    )
+                })
+                .collect::<Vec<_>>();
+            let cause = if offered.is_empty() {
+                "more work arrives than the pools get through".to_string()
+            } else {
+                offered.join(", ")
+            };
+            format!(
+                "replication {}{at} held {} pipelines at once after {} of simulated time{queue}, more than `--max-live {}` allows: {cause}, so the queue would grow until it took all memory. The finished replications are saved in `{dir}`. Correct the scenario (a rate's unit, a pool's capacity) and run it again; or, to study a platform this full, finish this run with `pipesim resume {dir} --max-live N` for a larger N",
+                item.replication,
+                overfull.live,
+                format_duration(overfull.time),
+                plan.max_live
+            )
+        }
+    }
 }
 
 /// What a run has so far: its records in work-list order, the items that did not run, and
@@ -229,7 +280,7 @@ pub fn stopped_by(error: &str, dir: &Path) -> String {
 pub struct Refined {
     pub records: Vec<Record>,
     pub missing: Vec<WorkItem>,
-    pub failure: Option<String>,
+    pub failure: Option<Failure>,
 }
 
 /// `--precision`: doubles `plan`'s replications, running only the new ones, while some
@@ -351,14 +402,15 @@ pub fn collect(
 /// Saves the run directory: complete (traces joined, summary of every replication), or, if
 /// `manifest.missing` names items that did not run, interrupted (the finished replications,
 /// their summary and trace parts, for `pipesim resume`). Prints where it went and the summary;
-/// returns the directory and the exit code.
+/// returns the directory and the exit code. `stopped`: a failure ended the run, which the
+/// caller reports with what to do, so the interruption's advice is not given.
 pub fn save(
     run: RunDir,
     plan: &Plan,
     records: &[Record],
     manifest: Manifest,
-    trace: TraceMode,
-    format: RunFormat,
+    (trace, format): (TraceMode, RunFormat),
+    stopped: bool,
 ) -> Result<(PathBuf, Exit), String> {
     let mut saving = crate::interrupt::saving();
     let complete = manifest.missing.is_empty();
@@ -392,7 +444,13 @@ pub fn save(
     let held = manifest
         .shard
         .map_or(manifest.work_items, |s| s.end_item - s.first_item);
-    if !complete {
+    if stopped {
+        eprintln!(
+            "stopped: {} of {held} replications saved to {}",
+            records.len(),
+            final_path.display(),
+        );
+    } else if !complete {
         eprintln!(
             "interrupted: {} of {held} replications saved to {}; finish the run with `pipesim resume {}`",
             records.len(),
@@ -412,6 +470,7 @@ pub fn save(
         }
     }
     let note = match manifest.shard {
+        _ if stopped => Some(format!("stopped: {} of {held} ran", records.len())),
         _ if !complete => Some(format!("interrupted: {} of {held} ran", records.len())),
         Some(shard) => Some(format!(
             "shard {}/{}: {held} of {}",
@@ -420,7 +479,13 @@ pub fn save(
         None => None,
     };
     print_summary(format, &summary, plan, note.as_deref());
-    if let Some(text) = overloaded_note(&manifest.overloaded, plan) {
+    let overloaded = if summary.points.is_empty() {
+        // No figures to read with it (a run stopped before any replication finished).
+        &[][..]
+    } else {
+        &manifest.overloaded[..]
+    };
+    if let Some(text) = overloaded_note(overloaded, plan) {
         // Beside the table it explains; with `--format json` or `csv` stdout is data.
         match format {
             RunFormat::Table => print!("\n{text}"),

@@ -128,6 +128,9 @@ pub struct Manifest {
     /// `pipesim resume` runs. Absent in a complete run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<WorkItem>,
+    /// `--max-live`: the most pipelines a replication may hold at once (`resume` keeps it).
+    #[serde(default = "default_max_live")]
+    pub max_live: u32,
     /// The pools offered more than they can do, point by point (absent when none is).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub overloaded: Vec<Overloaded>,
@@ -163,6 +166,10 @@ impl Manifest {
         serde_json::from_value(value)
             .map_err(|e| format!("`{}` is not a pipesim manifest: {e}", path.display()))
     }
+}
+
+fn default_max_live() -> u32 {
+    crate::experiment::DEFAULT_MAX_LIVE
 }
 
 fn is_zero(n: &u32) -> bool {

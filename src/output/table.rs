@@ -323,7 +323,9 @@ pub fn run_table(
             row
         })
         .collect();
-    out.push_str(&render_fitted(&headers, &rows, params.len(), width));
+    if !rows.is_empty() {
+        out.push_str(&render_fitted(&headers, &rows, params.len(), width));
+    }
     out
 }
 

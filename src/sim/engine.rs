@@ -451,23 +451,42 @@ struct Simulation<'a> {
     scale_actions: Vec<ScaleAction>,
 }
 
-/// Runs one replication (see [`crate::sim::run_replication`]); `None` if `stop` was set
-/// before it ended.
 /// Events between two looks at the stop flag, whatever the simulated time: a few
 /// milliseconds of work.
 const POLL_EVENTS: u32 = 1 << 16;
 
+/// Why a replication ended before its end.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Abandoned {
+    /// `stop` was set (Ctrl-C, or another replication's failure).
+    Stopped,
+    /// More pipelines were in the system at once than the run allows.
+    Overfull(Overfull),
+}
+
+/// A replication that held more pipelines at once than its limit: where it stood.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Overfull {
+    /// Simulated seconds from the scenario start.
+    pub time: f64,
+    /// Pipelines arrived and not ended.
+    pub live: u32,
+    /// The pool with the longest queue (resource id) and its length, if any pool has one.
+    pub longest_queue: Option<(u32, u32)>,
+}
+
+/// Runs one replication (see [`crate::sim::run_replication`]), or abandons it once `stop` is
+/// set or more than `max_live` pipelines are in the system at once.
 pub fn run(
     scenario: &ir::Scenario,
     replication: u32,
     sink: &mut dyn TraceSink,
     stop: &AtomicBool,
-) -> Option<ReplicationResult> {
+    max_live: u32,
+) -> Result<ReplicationResult, Abandoned> {
     let mut simulation = Simulation::new(scenario, replication, sink);
-    if !simulation.run(stop) {
-        return None;
-    }
-    Some(simulation.finish())
+    simulation.run(stop, max_live)?;
+    Ok(simulation.finish())
 }
 
 impl<'a> Simulation<'a> {
@@ -636,8 +655,9 @@ impl<'a> Simulation<'a> {
         (start, self.scenario.horizon.max(start))
     }
 
-    /// Runs to the end (true), or until `stop` is set (false).
-    fn run(&mut self, stop: &AtomicBool) -> bool {
+    /// Runs to the end, or until `stop` is set or more than `max_live` pipelines are in the
+    /// system at once. Both are looked at together, at the same moments.
+    fn run(&mut self, stop: &AtomicBool, max_live: u32) -> Result<(), Abandoned> {
         let scenario = self.scenario;
         if scenario.warmup > 0.0 {
             self.calendar.schedule(scenario.warmup, Event::WarmupStart);
@@ -680,14 +700,14 @@ impl<'a> Simulation<'a> {
             countdown -= 1;
             if countdown == 0 {
                 countdown = POLL_EVENTS;
-                if stop.load(Ordering::Relaxed) {
-                    return false;
+                if let Some(abandoned) = self.poll(stop, max_live) {
+                    return Err(abandoned);
                 }
             }
             if time >= limit {
                 if time < horizon {
-                    if stop.load(Ordering::Relaxed) {
-                        return false;
+                    if let Some(abandoned) = self.poll(stop, max_live) {
+                        return Err(abandoned);
                     }
                     next_poll = time + poll_every;
                     limit = next_poll.min(horizon);
@@ -712,7 +732,29 @@ impl<'a> Simulation<'a> {
             self.now = time;
             self.handle(event);
         }
-        true
+        Ok(())
+    }
+
+    /// Whether to go on: not if `stop` is set, nor with more than `max_live` pipelines in the
+    /// system (an overloaded scenario's queue would otherwise take all memory; between two
+    /// looks at most [`POLL_EVENTS`] more can arrive).
+    #[cold]
+    fn poll(&self, stop: &AtomicBool, max_live: u32) -> Option<Abandoned> {
+        if stop.load(Ordering::Relaxed) {
+            return Some(Abandoned::Stopped);
+        }
+        if self.live_instances > max_live {
+            let longest_queue = (0..self.pools.len())
+                .map(|pool| (self.pool_resource[pool], self.pools[pool].queue_len()))
+                .filter(|&(_, length)| length > 0)
+                .max_by_key(|&(_, length)| length);
+            return Some(Abandoned::Overfull(Overfull {
+                time: self.now,
+                live: self.live_instances,
+                longest_queue,
+            }));
+        }
+        None
     }
 
     fn handle(&mut self, event: Event) {
@@ -1803,7 +1845,7 @@ monitor stale { every = 6h  when = model.accuracy < 0.88  retrain = true }
         let scenario = checked.analysis.lowered.expect("a scenario");
         let mut sink = NullSink;
         let mut simulation = Simulation::new(&scenario, 0, &mut sink);
-        assert!(simulation.run(&AtomicBool::new(false)));
+        assert_eq!(simulation.run(&AtomicBool::new(false), u32::MAX), Ok(()));
         let deployed = simulation.next_model as usize;
         assert!(deployed > 18_000, "{deployed} models deployed");
         // Live models are Poisson(480) at any time: over the run, at most about 480 plus

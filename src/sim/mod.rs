@@ -48,17 +48,22 @@ pub fn run_replication(
     sink: &mut dyn trace::TraceSink,
 ) -> ReplicationResult {
     let never = std::sync::atomic::AtomicBool::new(false);
-    engine::run(scenario, replication, sink, &never)
-        .expect("a replication that is never stopped ends")
+    engine::run(scenario, replication, sink, &never, u32::MAX)
+        .expect("a replication that is never stopped and has no limit ends")
 }
 
-/// [`run_replication`], abandoned (`None`) soon after `stop` is set: Ctrl-C during a long
-/// replication. The result of a replication that ends is the same whatever `stop` does.
+pub use engine::{Abandoned, Overfull};
+
+/// [`run_replication`], abandoned soon after `stop` is set (Ctrl-C during a long
+/// replication), or once more than `max_live` pipelines are in the system at once (an
+/// overloaded scenario, whose queue would otherwise take all memory). The result of a
+/// replication that ends is the same whatever `stop` and `max_live` are.
 pub fn run_replication_until(
     scenario: &ir::Scenario,
     replication: u32,
     sink: &mut dyn trace::TraceSink,
     stop: &std::sync::atomic::AtomicBool,
-) -> Option<ReplicationResult> {
-    engine::run(scenario, replication, sink, stop)
+    max_live: u32,
+) -> Result<ReplicationResult, Abandoned> {
+    engine::run(scenario, replication, sink, stop, max_live)
 }

@@ -316,7 +316,7 @@ fn generated_scenarios_check_run_to_their_end_and_keep_the_invariants() {
             let stop = Arc::clone(&stop);
             std::thread::spawn(move || {
                 let mut rows = CheckedRows::default();
-                let result = run_replication_until(&scenario, 0, &mut rows, &stop);
+                let result = run_replication_until(&scenario, 0, &mut rows, &stop, u32::MAX);
                 let _ = done.send(());
                 (result, rows)
             })
@@ -331,7 +331,7 @@ fn generated_scenarios_check_run_to_their_end_and_keep_the_invariants() {
             Ok(ended) => ended,
             Err(_) => panic!("scenario {index} panicked:\n{text}"),
         };
-        let result = result.expect("a replication never stopped ends");
+        let result = result.expect("a replication never stopped and without a limit ends");
         assert!(
             rows.problems.is_empty(),
             "scenario {index}: {:?}\n{text}",

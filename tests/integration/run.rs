@@ -1689,6 +1689,60 @@ fn a_trace_write_error_saves_the_finished_replications() {
 }
 
 /// A second Ctrl-C quits at once and leaves no temporary directory behind.
+/// A scenario whose queue grows without end (a rate in the wrong unit, too few slots) stops
+/// at `--max-live` pipelines in the system instead of taking all memory, says why and how to
+/// go on, and keeps what finished; `resume` with a higher limit completes the run, which is
+/// then the run made with that limit from the start: the limit changes no result.
+#[test]
+fn a_replication_holding_too_many_pipelines_stops_the_run_and_keeps_what_finished() {
+    let sandbox = Sandbox::new();
+    // Two triggers a minute of a minute's training: four GPUs keep up, one falls behind and
+    // holds about 1,440 pipelines at the end of the day.
+    let scenario = r#"scenario full { horizon = 1d  seed = 5 }
+resource gpu { kind = pool  capacity = 4 }
+pipeline job { train { on = gpu  duration = exponential(mean = 1min) } }
+arrivals triggers { rate = 2/min  pipeline = job }
+experiment {
+  replications = 2
+  sweep gpu.capacity = [4, 1]
+}
+"#;
+    sandbox.write("full.pipesim", scenario);
+    let args = ["run", "full.pipesim", "--jobs", "1"];
+    let output = sandbox.pipesim(&[&args[..], &["--max-live", "500", "--out", "cut"]].concat());
+    let stderr = assert_exited(&output, 2, "error: replication 0 at gpu.capacity=1 held ");
+    for says in [
+        "stopped: 2 of 4 replications saved to cut",
+        "of them in `gpu`'s queue, more than `--max-live 500` allows: `gpu` is offered 2 busy slots of 1",
+        "The finished replications are saved in `cut`",
+        "`pipesim resume cut --max-live N` for a larger N",
+    ] {
+        assert!(stderr.contains(says), "{says}: {stderr}");
+    }
+    let held: u32 = stderr
+        .split("held ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!((501..2000).contains(&held), "{held}: {stderr}");
+    let manifest = sandbox.json("cut/manifest.json");
+    assert_eq!(manifest["max_live"], 500);
+    assert_eq!(
+        manifest["missing"],
+        serde_json::json!([{"point": 1, "replication": 0}, {"point": 1, "replication": 1}])
+    );
+
+    // Resumed with room for the day's backlog, the run is the one made with it in one go.
+    sandbox.ok(&["resume", "cut", "--jobs", "1", "--max-live", "5000"]);
+    sandbox.ok(&[&args[..], &["--max-live", "5000", "--out", "whole"]].concat());
+    assert_same_results(&sandbox, "whole", "cut");
+    assert_eq!(sandbox.json("cut/manifest.json")["max_live"], 5000);
+    // And as the default limit gives it.
+    sandbox.ok(&[&args[..], &["--out", "default"]].concat());
+    assert_same_results(&sandbox, "whole", "default");
+}
+
 #[test]
 fn a_second_ctrl_c_quits_and_leaves_nothing_half_written() {
     use std::io::{BufRead, Read};
