@@ -24,8 +24,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::io::IsTerminal;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The JSON form of a point's coordinates: sweep path → value (numbers in base units, labels
@@ -314,15 +315,14 @@ pub fn run<F: TraceFactory>(
         let scenario = &plan.points[item.point].scenario;
         let replication = item.replication;
         let trace_error = |e: std::io::Error| Failure::Trace(format!("cannot write traces: {e}"));
+        let control = sim::Control {
+            stop,
+            max_live: plan.max_live,
+            progress: Some(&progress.counters.ticks),
+        };
         let result = match traces.open(item, scenario).map_err(trace_error)? {
             Some(mut sink) => {
-                let result = sim::run_replication_until(
-                    scenario,
-                    replication,
-                    &mut sink,
-                    stop,
-                    plan.max_live,
-                );
+                let result = sim::run_replication_until(scenario, replication, &mut sink, &control);
                 // An abandoned replication's trace part is left unfinished; resume writes
                 // it again.
                 traces.close(sink).map_err(trace_error)?;
@@ -330,7 +330,7 @@ pub fn run<F: TraceFactory>(
             }
             None => {
                 let mut sink = sim::trace::NullSink;
-                sim::run_replication_until(scenario, replication, &mut sink, stop, plan.max_live)
+                sim::run_replication_until(scenario, replication, &mut sink, &control)
             }
         };
         match result {
@@ -349,7 +349,7 @@ pub fn run<F: TraceFactory>(
                 match one(item) {
                     Ok(result) => {
                         if result.is_some() {
-                            progress.advance();
+                            progress.counters.finished.fetch_add(1, Ordering::Relaxed);
                         }
                         result
                     }
@@ -378,39 +378,82 @@ pub fn run<F: TraceFactory>(
 }
 
 /// A progress bar on stderr that appears only once a run has taken more than a second, and
-/// never when stderr is not a terminal (logs and tests stay clean). A watcher thread shows it
-/// after the delay, so it appears even while the first replications are still running.
+/// never when stderr is not a terminal (logs and tests stay clean). It moves with the
+/// simulated time of the replications in progress, not only as they finish, so that a run of
+/// one long replication shows how far it is and how long it has left. A watcher thread shows
+/// it after the delay and moves it from the counters the workers advance.
 struct Progress {
+    counters: Arc<Counters>,
     bar: ProgressBar,
     watcher: Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)>,
 }
 
+/// What the workers advance and the progress bar shows.
+struct Counters {
+    /// [`sim::PROGRESS_TICKS`] per replication, advanced by the engine as it goes.
+    ticks: AtomicU64,
+    /// Replications finished, of `total`.
+    finished: AtomicUsize,
+    total: usize,
+}
+
+impl Counters {
+    /// Moves `bar` to the counters.
+    fn show(&self, bar: &ProgressBar) {
+        bar.set_position(self.ticks.load(Ordering::Relaxed));
+        bar.set_message(format!(
+            "{}/{} replications",
+            self.finished.load(Ordering::Relaxed),
+            self.total
+        ));
+    }
+}
+
 impl Progress {
     const DELAY: Duration = Duration::from_secs(1);
+    const REDRAW: Duration = Duration::from_millis(200);
 
     fn new(total: usize) -> Progress {
-        let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::hidden());
+        let bar = ProgressBar::with_draw_target(
+            Some(total as u64 * sim::PROGRESS_TICKS),
+            ProgressDrawTarget::hidden(),
+        );
         if let Ok(style) = ProgressStyle::with_template(
-            "{spinner} {bar:40} {pos}/{len} replications, {elapsed} elapsed, about {eta} left",
+            "{spinner} {bar:40} {msg}, {elapsed} elapsed, about {eta} left",
         ) {
             bar.set_style(style);
         }
+        let counters = Arc::new(Counters {
+            ticks: AtomicU64::new(0),
+            finished: AtomicUsize::new(0),
+            total,
+        });
+        counters.show(&bar);
         let watcher = std::io::stderr().is_terminal().then(|| {
             let (stop, stopped) = mpsc::channel::<()>();
-            let shown = bar.clone();
+            let (shown, counted) = (bar.clone(), Arc::clone(&counters));
             let handle = std::thread::spawn(move || {
                 if let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(Self::DELAY) {
                     shown.set_draw_target(ProgressDrawTarget::stderr());
-                    shown.enable_steady_tick(Duration::from_millis(200));
+                    loop {
+                        counted.show(&shown);
+                        shown.tick();
+                        if !matches!(
+                            stopped.recv_timeout(Self::REDRAW),
+                            Err(mpsc::RecvTimeoutError::Timeout)
+                        ) {
+                            break;
+                        }
+                    }
                 }
             });
             (stop, handle)
         });
-        Progress { bar, watcher }
-    }
-
-    fn advance(&self) {
-        self.bar.inc(1);
+        Progress {
+            counters,
+            bar,
+            watcher,
+        }
     }
 
     fn finish(mut self) {

@@ -39,7 +39,7 @@ use crate::sim::trace::{
 };
 use crate::sim::ReplicationResult;
 use rand::Rng;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 const NONE: u32 = u32::MAX;
 /// `ArrivalRow::source` of a retraining run started by a monitor.
@@ -449,6 +449,8 @@ struct Simulation<'a> {
     // Reused buffers, so handling an event never allocates.
     finished_transfers: Vec<u32>,
     scale_actions: Vec<ScaleAction>,
+    /// Ticks of [`Control::progress`] reported so far.
+    progress_reported: u64,
 }
 
 /// Events between two looks at the stop flag, whatever the simulated time: a few
@@ -475,17 +477,36 @@ pub struct Overfull {
     pub longest_queue: Option<(u32, u32)>,
 }
 
+/// What the caller of a replication controls and sees while it runs.
+pub struct Control<'a> {
+    /// Set to abandon the replication (Ctrl-C).
+    pub stop: &'a AtomicBool,
+    /// The most pipelines it may hold at once before it is abandoned.
+    pub max_live: u32,
+    /// Advanced by [`PROGRESS_TICKS`] over a replication that ends: by its simulated time
+    /// as it runs, the rest when it ends (the drain, a horizon of zero).
+    pub progress: Option<&'a AtomicU64>,
+}
+
+/// What one replication adds to [`Control::progress`].
+pub const PROGRESS_TICKS: u64 = 4096;
+
 /// Runs one replication (see [`crate::sim::run_replication`]), or abandons it once `stop` is
 /// set or more than `max_live` pipelines are in the system at once.
 pub fn run(
     scenario: &ir::Scenario,
     replication: u32,
     sink: &mut dyn TraceSink,
-    stop: &AtomicBool,
-    max_live: u32,
+    control: &Control,
 ) -> Result<ReplicationResult, Abandoned> {
     let mut simulation = Simulation::new(scenario, replication, sink);
-    simulation.run(stop, max_live)?;
+    simulation.run(control)?;
+    if let Some(progress) = control.progress {
+        progress.fetch_add(
+            PROGRESS_TICKS.saturating_sub(simulation.progress_reported),
+            Ordering::Relaxed,
+        );
+    }
     Ok(simulation.finish())
 }
 
@@ -647,6 +668,7 @@ impl<'a> Simulation<'a> {
             collector: Collector::new(scenario.pipelines.iter().map(|p| p.steps.len())),
             finished_transfers: Vec::new(),
             scale_actions: Vec::new(),
+            progress_reported: 0,
         }
     }
 
@@ -656,8 +678,9 @@ impl<'a> Simulation<'a> {
     }
 
     /// Runs to the end, or until `stop` is set or more than `max_live` pipelines are in the
-    /// system at once. Both are looked at together, at the same moments.
-    fn run(&mut self, stop: &AtomicBool, max_live: u32) -> Result<(), Abandoned> {
+    /// system at once. Both are looked at together, at the same moments, when progress is
+    /// reported.
+    fn run(&mut self, control: &Control) -> Result<(), Abandoned> {
         let scenario = self.scenario;
         if scenario.warmup > 0.0 {
             self.calendar.schedule(scenario.warmup, Event::WarmupStart);
@@ -700,13 +723,13 @@ impl<'a> Simulation<'a> {
             countdown -= 1;
             if countdown == 0 {
                 countdown = POLL_EVENTS;
-                if let Some(abandoned) = self.poll(stop, max_live) {
+                if let Some(abandoned) = self.poll(control, time, horizon) {
                     return Err(abandoned);
                 }
             }
             if time >= limit {
                 if time < horizon {
-                    if let Some(abandoned) = self.poll(stop, max_live) {
+                    if let Some(abandoned) = self.poll(control, time, horizon) {
                         return Err(abandoned);
                     }
                     next_poll = time + poll_every;
@@ -735,15 +758,24 @@ impl<'a> Simulation<'a> {
         Ok(())
     }
 
-    /// Whether to go on: not if `stop` is set, nor with more than `max_live` pipelines in the
-    /// system (an overloaded scenario's queue would otherwise take all memory; between two
-    /// looks at most [`POLL_EVENTS`] more can arrive).
+    /// Reports progress up to `time`, then whether to go on: not if `stop` is set, nor with
+    /// more than `max_live` pipelines in the system (an overloaded scenario's queue would
+    /// otherwise take all memory; between two looks at most [`POLL_EVENTS`] more can arrive).
     #[cold]
-    fn poll(&self, stop: &AtomicBool, max_live: u32) -> Option<Abandoned> {
-        if stop.load(Ordering::Relaxed) {
+    fn poll(&mut self, control: &Control, time: f64, horizon: f64) -> Option<Abandoned> {
+        if let Some(progress) = control.progress {
+            // Saturating float-to-integer conversion: a time past the horizon counts whole.
+            let ticks = ((time / horizon) * PROGRESS_TICKS as f64) as u64;
+            let ticks = ticks.min(PROGRESS_TICKS);
+            if ticks > self.progress_reported {
+                progress.fetch_add(ticks - self.progress_reported, Ordering::Relaxed);
+                self.progress_reported = ticks;
+            }
+        }
+        if control.stop.load(Ordering::Relaxed) {
             return Some(Abandoned::Stopped);
         }
-        if self.live_instances > max_live {
+        if self.live_instances > control.max_live {
             let longest_queue = (0..self.pools.len())
                 .map(|pool| (self.pool_resource[pool], self.pools[pool].queue_len()))
                 .filter(|&(_, length)| length > 0)
@@ -1845,7 +1877,12 @@ monitor stale { every = 6h  when = model.accuracy < 0.88  retrain = true }
         let scenario = checked.analysis.lowered.expect("a scenario");
         let mut sink = NullSink;
         let mut simulation = Simulation::new(&scenario, 0, &mut sink);
-        assert_eq!(simulation.run(&AtomicBool::new(false), u32::MAX), Ok(()));
+        let control = Control {
+            stop: &AtomicBool::new(false),
+            max_live: u32::MAX,
+            progress: None,
+        };
+        assert_eq!(simulation.run(&control), Ok(()));
         let deployed = simulation.next_model as usize;
         assert!(deployed > 18_000, "{deployed} models deployed");
         // Live models are Poisson(480) at any time: over the run, at most about 480 plus

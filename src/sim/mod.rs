@@ -48,22 +48,26 @@ pub fn run_replication(
     sink: &mut dyn trace::TraceSink,
 ) -> ReplicationResult {
     let never = std::sync::atomic::AtomicBool::new(false);
-    engine::run(scenario, replication, sink, &never, u32::MAX)
+    let control = Control {
+        stop: &never,
+        max_live: u32::MAX,
+        progress: None,
+    };
+    engine::run(scenario, replication, sink, &control)
         .expect("a replication that is never stopped and has no limit ends")
 }
 
-pub use engine::{Abandoned, Overfull};
+pub use engine::{Abandoned, Control, Overfull, PROGRESS_TICKS};
 
-/// [`run_replication`], abandoned soon after `stop` is set (Ctrl-C during a long
-/// replication), or once more than `max_live` pipelines are in the system at once (an
-/// overloaded scenario, whose queue would otherwise take all memory). The result of a
-/// replication that ends is the same whatever `stop` and `max_live` are.
+/// [`run_replication`], abandoned soon after `control.stop` is set (Ctrl-C during a long
+/// replication), or once more than `control.max_live` pipelines are in the system at once
+/// (an overloaded scenario, whose queue would otherwise take all memory). The result of a
+/// replication that ends is the same whatever `control` holds.
 pub fn run_replication_until(
     scenario: &ir::Scenario,
     replication: u32,
     sink: &mut dyn trace::TraceSink,
-    stop: &std::sync::atomic::AtomicBool,
-    max_live: u32,
+    control: &Control,
 ) -> Result<ReplicationResult, Abandoned> {
-    engine::run(scenario, replication, sink, stop, max_live)
+    engine::run(scenario, replication, sink, control)
 }

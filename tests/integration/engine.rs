@@ -14,9 +14,12 @@ use pipesim::sim::trace::{
     ArrivalRow, LinkRow, ModelEvent, ModelRow, NullSink, PipelineRow, ResourceRow, StepRow,
     TraceSink,
 };
-use pipesim::sim::{run_replication, ReplicationResult};
+use pipesim::sim::{
+    run_replication, run_replication_until, Abandoned, Control, ReplicationResult, PROGRESS_TICKS,
+};
 use statrs::distribution::{ChiSquared, ContinuousCDF, StudentsT};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 // ---------------------------------------------------------------------------------------------
 // Building scenarios
@@ -658,6 +661,72 @@ fn a_capacity_change_leaves_the_sampled_workload_unchanged() {
 
 // ---------------------------------------------------------------------------------------------
 // Semantics
+
+/// The progress counter a replication advances, read at each arrival.
+struct ProgressSeen<'a> {
+    counter: &'a AtomicU64,
+    seen: Vec<(f64, u64)>,
+}
+
+impl TraceSink for ProgressSeen<'_> {
+    fn arrival(&mut self, row: &ArrivalRow) {
+        self.seen
+            .push((row.time, self.counter.load(Ordering::Relaxed)));
+    }
+}
+
+/// A replication reports its progress as its simulated time passes, never ahead of it and at
+/// most one tick behind, and reports it whole when it ends (drain included), so that the
+/// progress bar of a run of one long replication moves; one abandoned at `max_live` does not.
+#[test]
+fn progress_follows_simulated_time_and_is_whole_at_the_end() {
+    let horizon = 10_000.0;
+    let scenario = single_station(1.0, 1, exponential(0.8), horizon);
+    let counter = AtomicU64::new(0);
+    let stop = AtomicBool::new(false);
+    let control = Control {
+        stop: &stop,
+        max_live: u32::MAX,
+        progress: Some(&counter),
+    };
+    let mut sink = ProgressSeen {
+        counter: &counter,
+        seen: Vec::new(),
+    };
+    let result = run_replication_until(&scenario, 0, &mut sink, &control);
+    assert!(result.is_ok());
+    assert_eq!(counter.load(Ordering::Relaxed), PROGRESS_TICKS);
+    assert!(sink.seen.len() > 9_000, "{} arrivals", sink.seen.len());
+    let per_second = PROGRESS_TICKS as f64 / horizon;
+    for &(time, ticks) in &sink.seen {
+        let due = (time * per_second).floor();
+        assert!(
+            ticks as f64 <= due && ticks as f64 >= due - 1.0,
+            "{ticks} ticks reported at {time} s, {due} due"
+        );
+    }
+
+    // Too many pipelines at once (one server for arrivals twice as fast as it serves): the
+    // replication is abandoned part of the way through, where the counter stays.
+    let overloaded = single_station(2.0, 1, exponential(1.0), horizon);
+    let counter = AtomicU64::new(0);
+    let control = Control {
+        stop: &stop,
+        max_live: 1_000,
+        progress: Some(&counter),
+    };
+    match run_replication_until(&overloaded, 0, &mut NullSink, &control) {
+        Err(Abandoned::Overfull(overfull)) => {
+            assert!(overfull.live > 1_000, "{overfull:?}");
+            assert_eq!(overfull.longest_queue.map(|(pool, _)| pool), Some(0));
+            // About a thousand more arrive than leave in 1,000 s.
+            assert!((500.0..5_000.0).contains(&overfull.time), "{overfull:?}");
+            let ticks = counter.load(Ordering::Relaxed);
+            assert!(ticks > 0 && ticks < PROGRESS_TICKS / 2, "{ticks}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
 
 #[test]
 fn warmup_arrivals_are_simulated_but_not_counted() {

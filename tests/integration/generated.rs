@@ -13,8 +13,8 @@
 
 use pipesim::analysis::load;
 use pipesim::frontend;
-use pipesim::sim::run_replication_until;
 use pipesim::sim::trace::{ArrivalRow, ModelRow, PipelineRow, ResourceRow, StepRow, TraceSink};
+use pipesim::sim::{run_replication_until, Control};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::path::Path;
@@ -316,7 +316,12 @@ fn generated_scenarios_check_run_to_their_end_and_keep_the_invariants() {
             let stop = Arc::clone(&stop);
             std::thread::spawn(move || {
                 let mut rows = CheckedRows::default();
-                let result = run_replication_until(&scenario, 0, &mut rows, &stop, u32::MAX);
+                let control = Control {
+                    stop: &stop,
+                    max_live: u32::MAX,
+                    progress: None,
+                };
+                let result = run_replication_until(&scenario, 0, &mut rows, &control);
                 let _ = done.send(());
                 (result, rows)
             })
