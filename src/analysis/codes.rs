@@ -215,6 +215,10 @@ pub const CODES: &[(&str, &str)] = &[
         "a pool offered more work than it can do, whose queue grows without bound",
     ),
     (
+        LINK_OVERLOADED,
+        "a link asked to move more bytes than its bandwidth can, whose transfers pile up without bound",
+    ),
+    (
         TRACE_ROWS_DROPPED,
         "trace rows outside the scenario's horizon, which are ignored",
     ),
@@ -290,5 +294,6 @@ pub const NEGATIVE_SAMPLES: &str = "W0501";
 pub const UNITS_OVER_POOL: &str = "W0601";
 pub const ESTIMATE_UNUSED: &str = "W0602";
 pub const POOL_OVERLOADED: &str = "W0603";
+pub const LINK_OVERLOADED: &str = "W0604";
 pub const TRACE_ROWS_DROPPED: &str = "W0701";
 pub const ARRIVALS_AFTER_HORIZON: &str = "W0702";

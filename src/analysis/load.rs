@@ -1,8 +1,10 @@
 //! The load each pool is offered, worked out from the IR without running it: the mean number
-//! of its slots that the arriving work keeps busy (slot-seconds of work per second). A pool
-//! offered more than its slots can never catch up: its queue, and with it the memory a run
-//! takes, grows for as long as the arrivals last (`check` warns: W0603). The usual cause is a
-//! rate in the wrong unit (`rate = 300/s` meant as `/h`).
+//! of its slots that the arriving work keeps busy (slot-seconds of work per second); and for
+//! each link, the mean bytes per second the steps that run read and write on it. A pool
+//! offered more than its slots, or a link more than its bandwidth, can never catch up: its
+//! queue (or its set of transfers in progress), and with it the memory a run takes, grows for
+//! as long as the arrivals last (`check` warns: W0603, W0604). The usual cause is a rate in
+//! the wrong unit (`rate = 300/s` meant as `/h`), or a size (`2GB` meant as `2MB`).
 //!
 //! What is offered is estimated from below, so a warning is never a guess:
 //! - means are exact where the language gives them in closed form (sums, constant factors,
@@ -29,13 +31,39 @@ use crate::analysis::consts;
 use crate::ir::{self, BinaryOp, Distribution, Expr, Func, LabelId, Value, VarRef};
 use crate::math::{exp, exp_m1, ln, ln_1p};
 
-/// A pool offered more than it can ever serve, over a window of the horizon.
+/// The most a resource can do, in the unit its load is given in.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Capacity {
+    /// A pool's most slots (its `capacity`, or `autoscale.max`); its load is in busy slots.
+    Slots(u32),
+    /// A link's bandwidth, bytes per second; its load is the bytes per second offered.
+    Bandwidth(f64),
+}
+
+impl Capacity {
+    pub fn amount(self) -> f64 {
+        match self {
+            Capacity::Slots(slots) => f64::from(slots),
+            Capacity::Bandwidth(bandwidth) => bandwidth,
+        }
+    }
+}
+
+/// The capacity of a resource (see [`Capacity`]).
+pub fn capacity(scenario: &ir::Scenario, resource: ir::ResourceId) -> Option<Capacity> {
+    match &scenario.resources.get(resource as usize)?.kind {
+        ir::ResourceKind::Pool(_) => most_slots(scenario, resource).map(Capacity::Slots),
+        ir::ResourceKind::Link(link) => Some(Capacity::Bandwidth(link.bandwidth)),
+    }
+}
+
+/// A pool or a link offered more than it can ever serve, over a window of the horizon.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Overload {
-    pub pool: ir::ResourceId,
-    /// The most slots the pool ever has (its `capacity`, or `autoscale.max`).
-    pub slots: u32,
-    /// The mean slots the arriving work keeps busy, at least.
+    pub resource: ir::ResourceId,
+    pub capacity: Capacity,
+    /// The mean slots the arriving work keeps busy (a pool), or the mean bytes per second
+    /// it asks to move (a link), at least.
     pub offered: f64,
     /// Whether `offered` is the mean itself, not a bound from below.
     pub exact: bool,
@@ -48,31 +76,32 @@ pub struct Overload {
     pub arrivals: Vec<(usize, f64)>,
 }
 
-/// Pools offered more than their most slots in the last window of the horizon, in pool order.
+/// Pools offered more than their most slots, and links more bytes per second than their
+/// bandwidth, in the last window of the horizon, in declaration order.
 pub fn overloads(scenario: &ir::Scenario) -> Vec<Overload> {
     let offered = offered_load(scenario);
     let mut found: Vec<Overload> = Vec::new();
     if let Some(window) = offered.last() {
-        for (pool, &busy) in window.busy.iter().enumerate() {
-            let Some(slots) = most_slots(scenario, pool as u32) else {
+        for (resource, &busy) in window.busy.iter().enumerate() {
+            let Some(capacity) = capacity(scenario, resource as u32) else {
                 continue;
             };
-            // A relative margin, so that a pool loaded exactly to its capacity (a critical
-            // queue in a test) is not reported for a rounding error.
-            if busy <= f64::from(slots) * (1.0 + 1e-9) || busy.is_nan() {
+            // A relative margin, so that a resource loaded exactly to its capacity (a
+            // critical queue in a test) is not reported for a rounding error.
+            if busy <= capacity.amount() * (1.0 + 1e-9) || busy.is_nan() {
                 continue;
             }
             let overload = Overload {
-                pool: pool as u32,
-                slots,
+                resource: resource as u32,
+                capacity,
                 offered: busy,
-                exact: window.exact[pool],
+                exact: window.exact[resource],
                 from: window.from,
                 to: window.to,
                 arrivals: window
                     .rates
                     .iter()
-                    .filter(|(arrivals, _)| window.reaching[pool].contains(arrivals))
+                    .filter(|(arrivals, _)| window.reaching[resource].contains(arrivals))
                     .copied()
                     .collect(),
             };
@@ -92,6 +121,18 @@ pub fn format_amount(x: f64) -> String {
     } else {
         crate::fit::format_significant(x, 3)
     }
+}
+
+/// Bytes per second for people, in decimal units as the language writes them: `1.25 GB/s`.
+pub fn format_bandwidth(x: f64) -> String {
+    if !x.is_finite() {
+        return "more than 1e308 B/s".into();
+    }
+    let (factor, unit) = [(1e12, "TB/s"), (1e9, "GB/s"), (1e6, "MB/s"), (1e3, "kB/s")]
+        .into_iter()
+        .find(|&(factor, _)| x >= factor)
+        .unwrap_or((1.0, "B/s"));
+    format!("{} {unit}", format_amount(x / factor))
 }
 
 /// A pool's offered load averaged over the horizon.
@@ -133,7 +174,8 @@ pub fn pool_loads(scenario: &ir::Scenario) -> Vec<PoolLoad> {
 pub struct Window {
     pub from: f64,
     pub to: f64,
-    /// Mean busy slots offered to each resource (zero for links): at least this many.
+    /// For each resource, at least: the mean slots the arriving work keeps busy (a pool),
+    /// or the mean bytes per second its transfers ask to move (a link).
     pub busy: Vec<f64>,
     /// Whether `busy` is the mean itself rather than a bound from below, per resource.
     pub exact: Vec<bool>,
@@ -350,8 +392,8 @@ fn triggered_work(
     }
 }
 
-/// Adds to `work` the mean slot-seconds an instance of `pipeline` asks of each resource,
-/// times `weight`.
+/// Adds to `work` the mean slot-seconds an instance of `pipeline` asks of each pool, and the
+/// mean bytes it asks each link to move, times `weight`.
 fn instance_work(
     scenario: &ir::Scenario,
     pipeline: &ir::Pipeline,
@@ -364,9 +406,22 @@ fn instance_work(
     let steps = &pipeline.steps;
     let before = |s: usize, a: usize| depends_on(steps, s, a);
     for (s, step) in steps.iter().enumerate() {
-        let Some(on) = &step.on else {
-            continue;
+        let transfers: Vec<&ir::Transfer> =
+            [&step.reads, &step.writes].into_iter().flatten().collect();
+        // The step's resources whose work is not known exactly when its cases are not.
+        let unknown = |env: &Env<'_>, budget: &mut Budget, inexact: &mut [bool]| {
+            if let Some(on) = &step.on {
+                unknown_work(on, env, budget, inexact);
+            }
+            for transfer in &transfers {
+                if let Some(x) = inexact.get_mut(transfer.link as usize) {
+                    *x = true;
+                }
+            }
         };
+        if step.on.is_none() && transfers.is_empty() {
+            continue;
+        }
         // A `validate` can end the pipeline before this step starts unless it must wait
         // for this step: the step runs at least as often as all of those pass, and exactly
         // that often if it waits for each of them.
@@ -386,15 +441,16 @@ fn instance_work(
             runs_exact &= before(s, v) && runs > 0.0;
         }
         if !runs_exact {
-            unknown_work(on, env, budget, inexact);
+            unknown(env, budget, inexact);
         }
         if runs <= 0.0 {
             continue;
         }
         // The pool, and whether the step runs at all, may be chosen by attributes the
-        // duration also depends on: take each combination of their values in turn.
-        let Some(cases) = root_cases(on, step.when.as_ref(), env, budget) else {
-            unknown_work(on, env, budget, inexact);
+        // duration (and the bytes moved) also depend on: take each combination of their
+        // values in turn.
+        let Some(cases) = root_cases(step.on.as_ref(), step.when.as_ref(), env, budget) else {
+            unknown(env, budget, inexact);
             continue;
         };
         for (env, p) in cases {
@@ -409,14 +465,33 @@ fn instance_work(
                         .sum::<f64>()
                 }),
             };
-            let (Some(pools), Some(holds)) = (law(on, &env, budget), holds) else {
-                unknown_work(on, &env, budget, inexact);
+            let Some(holds) = holds else {
+                unknown(&env, budget, inexact);
                 continue;
             };
             let p = p * holds;
             if p <= 0.0 {
                 continue;
             }
+            // A skipped step moves nothing; one that runs reads before it queues and writes
+            // after its service, whatever becomes of its pipeline. The engine clamps
+            // negative bytes at zero, as durations.
+            for transfer in &transfers {
+                let bytes = moment(&transfer.bytes, &env, budget);
+                let exact = bytes.is_some_and(|b| b.exact && b.nonneg);
+                let bytes = bytes.map_or(0.0, |b| b.mean.max(0.0));
+                if let Some(x) = work.get_mut(transfer.link as usize) {
+                    *x += runs * p * bytes;
+                    inexact[transfer.link as usize] |= !exact;
+                }
+            }
+            let Some(on) = &step.on else {
+                continue;
+            };
+            let Some(pools) = law(on, &env, budget) else {
+                unknown_work(on, &env, budget, inexact);
+                continue;
+            };
             // The engine clamps a negative duration at zero: the mean of the clamped value
             // is at least the mean, and at least zero (the mean itself if never negative).
             let duration = moment(&step.duration, &env, budget);
@@ -448,15 +523,14 @@ const CASES: usize = 4096;
 /// the attributes those are computed from, down to ones that read no other (which are
 /// independent draws). `None` if one of those has no known finite law (a number).
 fn root_cases<'a>(
-    on: &Expr,
+    on: Option<&Expr>,
     when: Option<&Expr>,
     env: &Env<'a>,
     budget: &mut Budget,
 ) -> Option<Vec<(Env<'a>, f64)>> {
     let mut direct = Vec::new();
-    reads(on, &mut direct);
-    if let Some(when) = when {
-        reads(when, &mut direct);
+    for expr in [on, when].into_iter().flatten() {
+        reads(expr, &mut direct);
     }
     // Down to the roots: an attribute computed from others is given through them, so that
     // anything else computed from the same ones (the duration) is worked out consistently.

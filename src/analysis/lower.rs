@@ -265,7 +265,8 @@ pub struct Analyzer<'a> {
     /// Names of the resources and pipelines that did not lower (their errors reported):
     /// metrics that name them are not checked, since their kind or steps are unknown.
     pub broken_decls: Vec<String>,
-    /// Where each pool's `capacity` is set, for [`codes::POOL_OVERLOADED`].
+    /// Where each pool's `capacity` and each link's `bandwidth` is set, for
+    /// [`codes::POOL_OVERLOADED`] and [`codes::LINK_OVERLOADED`].
     capacity_spans: HashMap<ir::ResourceId, Span>,
     /// Where the entry file's arrivals set their source (`rate`, `interarrival`, `trace`),
     /// in the order of [`ir::Scenario::arrivals`]; `last_arrivals_source` is the latest
@@ -1135,42 +1136,57 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    /// Warns where a pool is offered more work than it can ever do ([`load::overloads`]): its
-    /// queue grows for as long as the arrivals last, usually because a rate's unit is wrong.
+    /// Warns where a pool is offered more work than it can ever do, or a link more bytes than
+    /// it can move ([`load::overloads`]): its queue, or its set of transfers, grows for as
+    /// long as the arrivals last, usually because a rate's unit is wrong.
     fn check_offered_load(&mut self, scenario: &ir::Scenario) {
         for overload in load::overloads(scenario) {
-            let Some(&span) = self.capacity_spans.get(&overload.pool) else {
+            let Some(&span) = self.capacity_spans.get(&overload.resource) else {
                 continue;
             };
-            let name = &scenario.resources[overload.pool as usize].name;
-            let slots = overload.slots;
+            let name = &scenario.resources[overload.resource as usize].name;
             let when = if overload.from > 0.0 {
                 format!(" from {} on", format_duration(overload.from))
             } else {
                 String::new()
             };
-            let slots_text = if slots == 1 { "slot" } else { "slots" };
-            let most = match &scenario.resources[overload.pool as usize].kind {
-                ir::ResourceKind::Pool(pool) if pool.autoscale.is_some() => {
-                    format!("its `autoscale.max` of {slots} {slots_text}")
+            let at_least = if overload.exact { "" } else { "at least " };
+            let ratio = overload.offered / overload.capacity.amount();
+            let share = |of: &str| {
+                if ratio >= 2.0 {
+                    format!("{} times its {of}", load::format_amount(ratio))
+                } else {
+                    format!("{:.0}% of its {of}", 100.0 * ratio)
                 }
-                _ => format!("its {slots} {slots_text}"),
             };
-            let ratio = overload.offered / f64::from(slots);
-            let share = if ratio >= 2.0 {
-                format!("{} times its capacity", load::format_amount(ratio))
-            } else {
-                format!("{:.0}% of its capacity", 100.0 * ratio)
+            let mut diagnostic = match overload.capacity {
+                load::Capacity::Slots(slots) => {
+                    let slots_text = if slots == 1 { "slot" } else { "slots" };
+                    let most = match &scenario.resources[overload.resource as usize].kind {
+                        ir::ResourceKind::Pool(pool) if pool.autoscale.is_some() => {
+                            format!("its `autoscale.max` of {slots} {slots_text}")
+                        }
+                        _ => format!("its {slots} {slots_text}"),
+                    };
+                    Diagnostic::warning(
+                        codes::POOL_OVERLOADED,
+                        format!(
+                            "`{name}` is offered more work than {most} can do{when}: it would keep {at_least}{} busy on average",
+                            load::format_amount(overload.offered)
+                        ),
+                    )
+                    .primary(span, share("capacity"))
+                }
+                load::Capacity::Bandwidth(bandwidth) => Diagnostic::warning(
+                    codes::LINK_OVERLOADED,
+                    format!(
+                        "`{name}` is asked to move more than its {} can{when}: its transfers would ask for {at_least}{} on average",
+                        load::format_bandwidth(bandwidth),
+                        load::format_bandwidth(overload.offered)
+                    ),
+                )
+                .primary(span, share("bandwidth")),
             };
-            let mut diagnostic = Diagnostic::warning(
-                codes::POOL_OVERLOADED,
-                format!(
-                    "`{name}` is offered more work than {most} can do{when}: it would keep {}{} busy on average",
-                    if overload.exact { "" } else { "at least " },
-                    load::format_amount(overload.offered)
-                ),
-            )
-            .primary(span, share);
             for &(arrivals, rate) in &overload.arrivals {
                 if let Some(&at) = self.arrivals_spans.get(arrivals) {
                     diagnostic = diagnostic.secondary(
@@ -1184,17 +1200,26 @@ impl<'a> Analyzer<'a> {
                 }
             }
             // A suggestion of a billion slots would only distract from the likely mistake.
-            let more = if overload.offered < 1e9 {
-                format!(
+            let more = match overload.capacity {
+                load::Capacity::Slots(_) if overload.offered < 1e9 => format!(
                     ", or give `{name}` at least {} slots",
                     show(overload.offered.ceil())
-                )
-            } else {
-                String::new()
+                ),
+                load::Capacity::Bandwidth(_) if overload.offered.is_finite() => format!(
+                    ", or give `{name}` more than {} of bandwidth",
+                    load::format_bandwidth(overload.offered)
+                ),
+                _ => String::new(),
             };
-            self.diags.push(diagnostic.help(format!(
-                "a pool offered more than it can do falls further behind for as long as the arrivals last: its queue, the waits and the memory a run takes grow without bound. Check the arrivals' rate and its unit (`rate = 30/h` is not `30/s`){more}"
-            )));
+            let help = match overload.capacity {
+                load::Capacity::Slots(_) => format!(
+                    "a pool offered more than it can do falls further behind for as long as the arrivals last: its queue, the waits and the memory a run takes grow without bound. Check the arrivals' rate and its unit (`rate = 30/h` is not `30/s`){more}"
+                ),
+                load::Capacity::Bandwidth(_) => format!(
+                    "a link shares its bandwidth among the transfers in progress: asked for more than it has, it moves each more and more slowly, and the transfers in progress, the waits and the memory a run takes grow without bound. Check the arrivals' rate and the sizes read and written (`2GB` is not `2MB`){more}"
+                ),
+            };
+            self.diags.push(diagnostic.help(help));
         }
     }
 
@@ -1552,6 +1577,11 @@ impl<'a> Analyzer<'a> {
             ResKind::Link => {
                 let bandwidth = match self.value(prefix, &entries, "bandwidth") {
                     Some(e) => {
+                        if let Some(&id) = self.resource_ids.get(&(module, item)) {
+                            if !shadowed {
+                                self.capacity_spans.insert(id, e.span);
+                            }
+                        }
                         let v =
                             self.constant(&e, Expect::Dim(Dim::BANDWIDTH), "bandwidth", &scope)?;
                         if v <= 0.0 {

@@ -80,9 +80,10 @@ fn print_load(file: &Path, checked: &Checked, set: &[String]) {
     }
 }
 
-/// Each pool's offered load at each sweep point, window by window when arrivals start or
-/// stop within the horizon: its slots, the mean busy slots (`≥` where that is a bound from
-/// below), and their share of the most slots it has. A sweep that changes no load (a
+/// Each pool's and link's offered load at each sweep point, window by window when arrivals
+/// start or stop within the horizon: its slots or bandwidth, the mean busy slots or bytes
+/// per second asked of it (`≥` where that is a bound from below), and their share of the
+/// most it can do. A sweep that changes no load (a
 /// policy) gets no column: its points would repeat the same rows.
 fn load_table(points: &[Point]) -> String {
     let paths: Vec<String> = points
@@ -139,7 +140,7 @@ fn load_table(points: &[Point]) -> String {
     if split {
         headers.push("window".into());
     }
-    headers.extend(["pool", "slots", "busy", "utilization"].map(String::from));
+    headers.extend(["resource", "capacity", "offered", "utilization"].map(String::from));
     let left = kept_paths.len() + usize::from(split) + 1;
     let unchanged: Vec<String> = masked(&paths, &relevant, false)
         .iter()
@@ -147,14 +148,11 @@ fn load_table(points: &[Point]) -> String {
         .collect();
     let note = match unchanged.len() {
         0 => String::new(),
-        1 => format!("\nThe sweep of {} changes no pool's load.\n", unchanged[0]),
-        _ => format!(
-            "\nThe sweeps of {} change no pool's load.\n",
-            unchanged.join(", ")
-        ),
+        1 => format!("\nThe sweep of {} changes no load.\n", unchanged[0]),
+        _ => format!("\nThe sweeps of {} change no load.\n", unchanged.join(", ")),
     };
     format!(
-        "\nOffered load: the mean slots each pool's arriving work keeps busy, worked out\nwithout running (≥ marks a bound from below; utilization of the most slots)\n\n{}{note}",
+        "\nOffered load: the mean slots the arriving work keeps busy in each pool, and the\nbytes per second it asks each link to move, worked out without running (≥ marks a\nbound from below; utilization of the most slots, or of the bandwidth)\n\n{}{note}",
         table::render(&headers, &rows, left)
     )
 }
@@ -174,29 +172,33 @@ fn load_rows(scenario: &ir::Scenario, windows: &[load::Window], split: bool) -> 
     let mut rows = Vec::new();
     for window in windows {
         for (id, resource) in scenario.resources.iter().enumerate() {
-            let ir::ResourceKind::Pool(pool) = &resource.kind else {
-                continue;
-            };
-            let (slots, most) = match &pool.autoscale {
-                Some(autoscale) => {
-                    let most = autoscale.max.max(pool.capacity);
-                    (format!("{} to {most}", pool.capacity), most)
-                }
-                None => (pool.capacity.to_string(), pool.capacity),
-            };
             let bound = if window.exact[id] { "" } else { "≥ " };
             let busy = window.busy[id];
+            let (capacity, offered, most) = match &resource.kind {
+                ir::ResourceKind::Pool(pool) => {
+                    let (slots, most) = match &pool.autoscale {
+                        Some(autoscale) => {
+                            let most = autoscale.max.max(pool.capacity);
+                            (format!("{} to {most}", pool.capacity), most)
+                        }
+                        None => (pool.capacity.to_string(), pool.capacity),
+                    };
+                    (slots, format_significant(busy, 3), f64::from(most))
+                }
+                ir::ResourceKind::Link(link) => (
+                    load::format_bandwidth(link.bandwidth),
+                    load::format_bandwidth(busy),
+                    link.bandwidth,
+                ),
+            };
             let mut row = Vec::new();
             if split {
                 row.push(format!("{} to {}", time(window.from), time(window.to)));
             }
             row.push(resource.name.clone());
-            row.push(slots);
-            row.push(format!("{bound}{}", format_significant(busy, 3)));
-            row.push(format!(
-                "{bound}{}%",
-                table::format_percent(busy / f64::from(most))
-            ));
+            row.push(capacity);
+            row.push(format!("{bound}{offered}"));
+            row.push(format!("{bound}{}%", table::format_percent(busy / most)));
             rows.push(row);
         }
     }

@@ -327,7 +327,7 @@ fn overloaded_notes(side: &str, manifest: &Manifest, point: usize) -> Vec<String
         .filter(|o| o.point == point)
         .map(|o| {
             format!(
-                "{at} is overloaded: `{}` {}, so its queue grows until the horizon, and waits and makespans there grow with the horizon instead of settling",
+                "{at} is overloaded: `{}` {}, so its backlog grows until the horizon, and waits and makespans there grow with the horizon instead of settling",
                 o.resource,
                 o.load_text()
             )

@@ -250,13 +250,8 @@ pub fn stopped_by(failure: &Failure, plan: &Plan, dir: &Path) -> String {
             let offered = load::overloads(&point.scenario)
                 .iter()
                 .map(|o| {
-                    let bound = if o.exact { "" } else { "at least " };
-                    format!(
-                        "`{}` is offered {bound}{} busy slots of {}",
-                        resources[o.pool as usize].name,
-                        load::format_amount(o.offered),
-                        o.slots
-                    )
+                    let o = Overloaded::new(item.point, &point.scenario, o);
+                    format!("`{}` {}", o.resource, o.load_text())
                 })
                 .collect::<Vec<_>>();
             let cause = if offered.is_empty() {
@@ -575,13 +570,7 @@ pub fn overloaded(plan: &Plan) -> Vec<Overloaded> {
         .map(|(point, p)| {
             load::overloads(&p.scenario)
                 .into_iter()
-                .map(|o| Overloaded {
-                    point,
-                    resource: p.scenario.resources[o.pool as usize].name.clone(),
-                    slots: o.slots,
-                    offered: o.offered.is_finite().then_some(o.offered),
-                    exact: o.exact,
-                })
+                .map(|o| Overloaded::new(point, &p.scenario, &o))
                 .collect()
         })
         .collect();
@@ -595,13 +584,14 @@ fn overloaded_note(overloaded: &[Overloaded], plan: &Plan) -> Option<String> {
     }
     let swept = plan.points.len() > 1;
     let mut text = if swept {
-        "overloaded sweep points: a pool is offered more work than its slots can do, so its queue\n\
+        "overloaded sweep points: a pool or link is asked for more than it can do, so its backlog\n\
          grows until the horizon, and the waits and makespans there grow with the horizon instead\n\
          of settling (`pipesim check --load` gives every point's load):\n"
             .to_string()
     } else {
-        "overloaded: a pool is offered more work than its slots can do (W0603), so its queue grows\n\
-         until the horizon, and the waits and makespans grow with the horizon instead of settling:\n"
+        "overloaded: a pool or link is asked for more than it can do (W0603, W0604), so its backlog\n\
+         grows until the horizon, and the waits and makespans grow with the horizon instead of\n\
+         settling:\n"
             .to_string()
     };
     for o in overloaded {

@@ -8,6 +8,7 @@
 //! the run starts.
 
 use super::run_dir::RunDir;
+use crate::analysis::load;
 use crate::experiment::{Params, WorkItem};
 use crate::loader::Program;
 use crate::source::{FileId, Origin, SourceMap};
@@ -49,39 +50,77 @@ pub struct ShardInfo {
     pub end_item: usize,
 }
 
-/// A pool that a sweep point offers more work than its slots can do (worked out from the
-/// scenario by `analysis::load`, as `check`'s W0603): its queue is still growing when the run
-/// ends, so the point's waits and makespans depend on the horizon rather than settle.
+/// A pool that a sweep point offers more work than its slots can do, or a link more bytes
+/// than its bandwidth can move (worked out from the scenario by `analysis::load`, as `check`'s
+/// W0603 and W0604): its queue or its set of transfers is still growing when the run ends, so
+/// the point's waits and makespans depend on the horizon rather than settle.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Overloaded {
     /// Index of the point in `points`.
     pub point: usize,
-    /// The pool, as the scenario names it (`gpu`, `aiops.cpu`).
+    /// The resource, as the scenario names it (`gpu`, `aiops.storage`).
     pub resource: String,
-    /// The most slots it ever has (`capacity`, or `autoscale.max`).
-    pub slots: u32,
-    /// The mean busy slots offered (at least this many unless `exact`); `null` beyond the
-    /// range of a double.
+    /// A pool's most slots (`capacity`, or `autoscale.max`); absent for a link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slots: Option<u32>,
+    /// A link's bandwidth, bytes per second; absent for a pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bandwidth: Option<f64>,
+    /// The mean busy slots offered to a pool, or bytes per second asked of a link (at least
+    /// this much unless `exact`); `null` beyond the range of a double.
     pub offered: Option<f64>,
     pub exact: bool,
 }
 
 impl Overloaded {
-    /// "is offered at least 9.74 busy slots of 8 (at least 121.8%)", after the pool's name.
+    pub fn new(point: usize, scenario: &crate::ir::Scenario, overload: &load::Overload) -> Self {
+        let (slots, bandwidth) = match overload.capacity {
+            load::Capacity::Slots(slots) => (Some(slots), None),
+            load::Capacity::Bandwidth(bandwidth) => (None, Some(bandwidth)),
+        };
+        Overloaded {
+            point,
+            resource: scenario
+                .resources
+                .get(overload.resource as usize)
+                .map_or_else(String::new, |r| r.name.clone()),
+            slots,
+            bandwidth,
+            offered: overload.offered.is_finite().then_some(overload.offered),
+            exact: overload.exact,
+        }
+    }
+
+    /// "is offered at least 9.74 busy slots of 8 (at least 121.8%)" for a pool, "is asked
+    /// for 1.5 GB/s of its 1.25 GB/s (120%)" for a link, after the resource's name.
     pub fn load_text(&self) -> String {
         let bound = if self.exact { "" } else { "at least " };
-        match self.offered {
-            Some(offered) => format!(
-                "is offered {bound}{} busy slots of {} ({bound}{}%)",
-                crate::analysis::load::format_amount(offered),
-                self.slots,
-                super::table::format_percent(offered / f64::from(self.slots))
+        let offered = self.offered.unwrap_or(f64::INFINITY);
+        let (text, capacity) = match (self.slots, self.bandwidth) {
+            (Some(slots), _) => (
+                format!(
+                    "is offered {bound}{} busy slots of {slots}",
+                    load::format_amount(offered)
+                ),
+                f64::from(slots),
             ),
-            None => format!(
-                "is offered {bound}{} busy slots of {}",
-                crate::analysis::load::format_amount(f64::INFINITY),
-                self.slots
+            (None, Some(bandwidth)) => (
+                format!(
+                    "is asked for {bound}{} of its {}",
+                    load::format_bandwidth(offered),
+                    load::format_bandwidth(bandwidth)
+                ),
+                bandwidth,
             ),
+            (None, None) => return format!("is offered {bound}more than it can do"),
+        };
+        if offered.is_finite() {
+            format!(
+                "{text} ({bound}{}%)",
+                super::table::format_percent(offered / capacity)
+            )
+        } else {
+            text
         }
     }
 }
@@ -494,5 +533,51 @@ arrivals replay { trace = "data/jobs.csv"  time_column = "timestamp"  pipeline =
         let copied = std::fs::read(run.path().join("scenario/data/jobs.csv")).unwrap();
         assert_eq!(copied, b"timestamp\n1\n2\n");
         assert_eq!(inputs[2].sha256, sha256_hex(b"timestamp\n1\n2\n"));
+    }
+
+    /// How an overloaded pool and an overloaded link read beside the results (the console
+    /// note, the report, compare's notes): in busy slots and in bytes per second.
+    #[test]
+    fn an_overloaded_pool_and_link_say_what_they_are_asked_for() {
+        let pool = Overloaded {
+            point: 0,
+            resource: "gpu".into(),
+            slots: Some(8),
+            bandwidth: None,
+            offered: Some(9.740528486491298),
+            exact: false,
+        };
+        assert_eq!(
+            pool.load_text(),
+            "is offered at least 9.74 busy slots of 8 (at least 121.8%)"
+        );
+        let link = Overloaded {
+            resource: "storage".into(),
+            slots: None,
+            bandwidth: Some(1.25e8),
+            offered: Some(2e8),
+            exact: true,
+            ..pool
+        };
+        assert_eq!(
+            link.load_text(),
+            "is asked for 200 MB/s of its 125 MB/s (160%)"
+        );
+        let beyond = Overloaded {
+            offered: None,
+            ..link
+        };
+        assert_eq!(
+            beyond.load_text(),
+            "is asked for more than 1e308 B/s of its 125 MB/s"
+        );
+        // The manifest's form: a link has a bandwidth and no slots.
+        let json = serde_json::to_value(&beyond).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"point": 0, "resource": "storage", "bandwidth": 1.25e8, "offered": null, "exact": true})
+        );
+        let back: Overloaded = serde_json::from_value(json).unwrap();
+        assert_eq!(back, beyond);
     }
 }

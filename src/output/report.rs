@@ -287,8 +287,8 @@ fn overloaded_warning(data: &RunData) -> String {
         return String::new();
     }
     let mut html = String::from(
-        "<div class=\"warning\" role=\"note\"><strong>Overloaded points.</strong> A pool is offered \
-         more work than its slots can do, so its queue grows until the horizon: the waits and \
+        "<div class=\"warning\" role=\"note\"><strong>Overloaded points.</strong> A pool or link is \
+         asked for more than it can do, so its backlog grows until the horizon: the waits and \
          makespans of these points grow with the horizon instead of settling.\n<ul>\n",
     );
     for o in &data.overloaded {
@@ -343,8 +343,8 @@ fn point_section(
         let _ = writeln!(
             html,
             "<p class=\"warning\" role=\"note\"><strong>Overloaded:</strong> <code>{}</code> {}. \
-             Its queue grows until the horizon, so this point's waits and makespans grow with \
-             the horizon instead of settling.</p>",
+             Its backlog grows until the horizon, so this point's waits and makespans grow \
+             with the horizon instead of settling.</p>",
             escape(&o.resource),
             escape(&o.load_text())
         );

@@ -1,5 +1,6 @@
-//! The load `check` works out for each pool without running anything (`analysis::load`,
-//! behind W0603), against the utilization runs measure, and the warning itself.
+//! The load `check` works out for each pool and link without running anything
+//! (`analysis::load`, behind W0603 and W0604), against the utilization runs measure, and the
+//! warnings themselves.
 
 use pipesim::analysis::load;
 use pipesim::diagnostic::Diagnostic;
@@ -10,10 +11,12 @@ use pipesim::sim::trace::NullSink;
 use pipesim::stats::student_t;
 use std::path::Path;
 
-/// A pool's offered load over the measured window [warmup, horizon]: mean busy slots over
-/// its capacity, and whether that is the mean itself or a bound from below.
+/// A resource's offered load over the measured window [warmup, horizon]: mean busy slots
+/// over a pool's capacity, or bytes per second over a link's bandwidth; its metric; and
+/// whether that is the mean itself or a bound from below.
 struct Offered {
     name: String,
+    metric: String,
     utilization: f64,
     exact: bool,
 }
@@ -21,20 +24,22 @@ struct Offered {
 fn offered(scenario: &ir::Scenario) -> Vec<Offered> {
     let windows = load::offered_load(scenario);
     let (start, end) = (scenario.warmup.max(0.0), scenario.horizon);
-    let mut pools = Vec::new();
+    let mut resources = Vec::new();
     for (id, resource) in scenario.resources.iter().enumerate() {
-        let ir::ResourceKind::Pool(pool) = &resource.kind else {
-            continue;
+        let (capacity, metric) = match &resource.kind {
+            ir::ResourceKind::Pool(pool) => (f64::from(pool.capacity), "resource"),
+            ir::ResourceKind::Link(link) => (link.bandwidth, "link"),
         };
         let overlap = |w: &load::Window| (w.to.min(end) - w.from.max(start)).max(0.0);
         let busy: f64 = windows.iter().map(|w| w.busy[id] * overlap(w)).sum::<f64>();
-        pools.push(Offered {
+        resources.push(Offered {
             name: resource.name.clone(),
-            utilization: busy / (end - start) / f64::from(pool.capacity),
+            metric: format!("{metric}.{}.utilization", resource.name),
+            utilization: busy / (end - start) / capacity,
             exact: windows.iter().all(|w| w.exact[id]),
         });
     }
-    pools
+    resources
 }
 
 fn checked(path: &str, sets: &[&str]) -> (ir::Scenario, Vec<Diagnostic>) {
@@ -49,14 +54,13 @@ fn checked(path: &str, sets: &[&str]) -> (ir::Scenario, Vec<Diagnostic>) {
     (scenario, diagnostics)
 }
 
-/// Mean and 99% half-width of a pool's measured utilization over `n` replications.
-fn measured(scenario: &ir::Scenario, pool: &str, n: u32) -> (f64, f64) {
-    let metric = format!("resource.{pool}.utilization");
+/// Mean and 99% half-width of a metric over `n` replications.
+fn measured(scenario: &ir::Scenario, metric: &str, n: u32) -> (f64, f64) {
     let values: Vec<f64> = (0..n)
         .map(|r| {
             run_replication(scenario, r, &mut NullSink)
-                .get(&metric)
-                .unwrap()
+                .get(metric)
+                .unwrap_or_else(|| panic!("no metric `{metric}`"))
         })
         .collect();
     let k = f64::from(n);
@@ -70,7 +74,9 @@ fn measured(scenario: &ir::Scenario, pool: &str, n: u32) -> (f64, f64) {
 /// interarrivals under a weekly profile, a `choice` of framework that picks both the pool and
 /// the duration of training (so the two must be worked out together), a duration affine in
 /// the asset's size, and a 95% `pass` before the last step. Over a year, what a run measures
-/// is that load, within its confidence interval. The links scenario's loads are exact too.
+/// is that load, within its confidence interval. The links scenario's loads are exact too,
+/// its link's among them: the bytes its steps read and write, a lognormal size scaled, over
+/// the bandwidth, at 1 Gbit/s where the link is busy 89% of the time and at 10.
 #[test]
 fn an_exact_offered_load_is_the_utilization_a_run_measures() {
     for (path, sets) in [
@@ -78,12 +84,13 @@ fn an_exact_offered_load_is_the_utilization_a_run_measures() {
             "scenarios/bench/year.pipesim",
             &["scenario.horizon=91d"][..],
         ),
-        ("scenarios/links.pipesim", &[][..]),
+        ("scenarios/links.pipesim", &["storage.bandwidth=1Gbps"][..]),
+        ("scenarios/links.pipesim", &["storage.bandwidth=10Gbps"][..]),
     ] {
         let (scenario, _) = checked(path, sets);
         for pool in offered(&scenario) {
             assert!(pool.exact, "{path}: `{}` has a closed form", pool.name);
-            let (mean, half_width) = measured(&scenario, &pool.name, 10);
+            let (mean, half_width) = measured(&scenario, &pool.metric, 10);
             assert!(
                 (pool.utilization - mean).abs() <= half_width,
                 "{path}: `{}` offered {} against {mean} ± {half_width} measured",
@@ -105,7 +112,7 @@ fn an_offered_load_known_from_below_is_at_most_what_runs_measure() {
     let (scenario, _) = checked("scenarios/quickstart.pipesim", &["scenario.horizon=70d"]);
     for pool in offered(&scenario) {
         assert!(!pool.exact, "`{}`'s load is only bounded", pool.name);
-        let (mean, half_width) = measured(&scenario, &pool.name, 8);
+        let (mean, half_width) = measured(&scenario, &pool.metric, 8);
         assert!(
             pool.utilization <= mean + half_width,
             "`{}` offered at least {} against {mean} ± {half_width} measured",
@@ -143,10 +150,34 @@ fn check_warns_of_a_pool_offered_more_than_it_can_do() {
         "{}",
         diagnostics[0].message
     );
-    let (mean, _) = measured(&scenario, "gpu", 3);
+    let (mean, _) = measured(&scenario, "resource.gpu.utilization", 3);
     assert!(
         mean > 0.97,
         "an overloaded pool is busy all the time: {mean}"
+    );
+}
+
+/// `check` warns when a link is asked to move more bytes than its bandwidth can, and only
+/// then: the links scenario's steps ask for 111 MB/s, which 1 Gbit/s (125 MB/s) carries and
+/// 800 Mbit/s (100 MB/s) does not; a run then keeps the link busy all the time.
+#[test]
+fn check_warns_of_a_link_asked_for_more_than_it_can_move() {
+    let (_, diagnostics) = checked("scenarios/links.pipesim", &["storage.bandwidth=1Gbps"]);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let (scenario, diagnostics) =
+        checked("scenarios/links.pipesim", &["storage.bandwidth=800Mbps"]);
+    assert_eq!(codes(&diagnostics), ["W0604"]);
+    assert!(
+        diagnostics[0].message.contains(
+            "`storage` is asked to move more than its 100 MB/s can: its transfers would ask for 111 MB/s on average"
+        ),
+        "{}",
+        diagnostics[0].message
+    );
+    let (mean, _) = measured(&scenario, "link.storage.utilization", 3);
+    assert!(
+        mean > 0.97,
+        "an overloaded link is busy all the time: {mean}"
     );
 }
 

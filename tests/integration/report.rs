@@ -389,7 +389,7 @@ fn the_report_names_the_overloaded_points() {
     assert_eq!(
         notes[""],
         serde_json::json!([
-            "Overloaded points. A pool is offered more work than its slots can do, so its queue \
+            "Overloaded points. A pool or link is asked for more than it can do, so its backlog \
              grows until the horizon: the waits and makespans of these points grow with the \
              horizon instead of settling. Point 0: gpu.capacity = 1: gpu is offered at least 1.5 \
              busy slots of 1 (at least 150%)"

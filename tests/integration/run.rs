@@ -325,7 +325,8 @@ fn overloaded_sweep_points_are_named_beside_the_results() {
     assert!(stderr.contains("W0603"), "{stderr}");
     let table = String::from_utf8_lossy(&output.stdout);
     assert!(
-        table.contains("overloaded: a pool is offered more work than its slots can do (W0603)")
+        table
+            .contains("overloaded: a pool or link is asked for more than it can do (W0603, W0604)")
             && table.contains("\n  `gpu` is offered 1.5 busy slots of 1 (150%)\n"),
         "{table}"
     );
@@ -760,7 +761,7 @@ fn compare_chooses_two_points_of_one_swept_run() {
     let (across, across_notes) = json(&["compare", "one", "four", "--format", "json"]);
     // One GPU is offered 1.5 busy slots: its waits are not steady-state figures, and the
     // notes say so of that side only.
-    let overloaded = "is overloaded: `gpu` is offered 1.5 busy slots of 1 (150%), so its queue grows until the horizon";
+    let overloaded = "is overloaded: `gpu` is offered 1.5 busy slots of 1 (150%), so its backlog grows until the horizon";
     assert!(
         within_notes.contains(&format!("note: A's point gpu.capacity=1 {overloaded}"))
             && !within_notes.contains("B's point"),
