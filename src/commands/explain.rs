@@ -264,6 +264,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         include_str!("../../tests/fixtures/check/err/W0603_pool_overloaded.pipesim"),
     ),
     (
+        "W0604",
+        include_str!("../../tests/fixtures/check/err/W0604_link_overloaded.pipesim"),
+    ),
+    (
         "W0702",
         include_str!("../../tests/fixtures/check/err/W0702_arrivals_after_horizon.pipesim"),
     ),
