@@ -135,33 +135,34 @@ pub fn format_bandwidth(x: f64) -> String {
     format!("{} {unit}", format_amount(x / factor))
 }
 
-/// A pool's offered load averaged over the horizon.
+/// A pool's or a link's offered load averaged over the horizon.
 #[derive(Clone, Debug, PartialEq)]
-pub struct PoolLoad {
+pub struct ResourceLoad {
     /// As the scenario names it (`gpu`, `aiops.cpu`).
     pub name: String,
-    /// The most slots it ever has.
-    pub slots: u32,
-    /// Mean busy slots offered (at least this many unless `exact`).
+    pub capacity: Capacity,
+    /// Mean busy slots offered to a pool, or bytes per second asked of a link (at least this
+    /// much unless `exact`).
     pub busy: f64,
     pub exact: bool,
 }
 
-/// Each pool's offered load averaged over the whole horizon, in declaration order.
-pub fn pool_loads(scenario: &ir::Scenario) -> Vec<PoolLoad> {
+/// Each pool's and link's offered load averaged over the whole horizon, in declaration
+/// order.
+pub fn resource_loads(scenario: &ir::Scenario) -> Vec<ResourceLoad> {
     let windows = offered_load(scenario);
     let horizon = scenario.horizon;
     (0..scenario.resources.len())
         .filter_map(|id| {
-            let slots = most_slots(scenario, id as u32)?;
+            let capacity = capacity(scenario, id as u32)?;
             let busy = windows
                 .iter()
                 .map(|w| w.busy[id] * (w.to - w.from))
                 .sum::<f64>()
                 / horizon;
-            Some(PoolLoad {
+            Some(ResourceLoad {
                 name: scenario.resources[id].name.clone(),
-                slots,
+                capacity,
                 busy,
                 exact: windows.iter().all(|w| w.exact[id]),
             })

@@ -19,7 +19,7 @@ pub struct Document {
     pub outline: Outline,
     /// Each pool's offered load, from the document's last check without errors (hover shows
     /// it on the pool); empty before that, or for a module without a scenario.
-    pub loads: Vec<crate::analysis::load::PoolLoad>,
+    pub loads: Vec<crate::analysis::load::ResourceLoad>,
 }
 
 impl Document {

@@ -330,7 +330,7 @@ impl Server<'_> {
                 let checked = diagnostics::check(doc)?;
                 let loads = match &checked.analysis.scenario {
                     Some(scenario) if !checked.has_errors() => {
-                        crate::analysis::load::pool_loads(scenario)
+                        crate::analysis::load::resource_loads(scenario)
                     }
                     _ => Vec::new(),
                 };

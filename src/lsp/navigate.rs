@@ -247,9 +247,9 @@ impl Resolved {
         }
     }
 
-    /// The offered load of the pool this names, if it is declared in a document whose last
-    /// check worked it out.
-    fn pool_load(&self) -> Option<&crate::analysis::load::PoolLoad> {
+    /// The offered load of the pool or link this names, if it is declared in a document whose
+    /// last check worked it out.
+    fn resource_load(&self) -> Option<&crate::analysis::load::ResourceLoad> {
         let Symbol::Decl(b) = self.symbol else {
             return None;
         };
@@ -325,15 +325,25 @@ impl Resolved {
         if !comments.is_empty() {
             text.push_str(&format!("\n\n{}", comments.join("\n")));
         }
-        if let Some(load) = self.pool_load() {
-            let slots = if load.slots == 1 { "slot" } else { "slots" };
+        if let Some(load) = self.resource_load() {
+            use crate::analysis::load::{format_bandwidth, Capacity};
+            let at_least = if load.exact { "" } else { "at least " };
+            let offered = match load.capacity {
+                Capacity::Slots(slots) => format!(
+                    "{at_least}{} of its {slots} {} busy on average",
+                    crate::fit::format_significant(load.busy, 3),
+                    if slots == 1 { "slot" } else { "slots" }
+                ),
+                Capacity::Bandwidth(bandwidth) => format!(
+                    "{at_least}{} of its {} asked for on average",
+                    format_bandwidth(load.busy),
+                    format_bandwidth(bandwidth)
+                ),
+            };
             text.push_str(&format!(
-                "\n\nOffered load: {}{} of its {} {slots} busy on average ({}{}%), worked out without running",
-                if load.exact { "" } else { "at least " },
-                crate::fit::format_significant(load.busy, 3),
-                load.slots,
+                "\n\nOffered load: {offered} ({}{}%), worked out without running",
                 if load.exact { "" } else { "≥ " },
-                crate::output::table::format_percent(load.busy / f64::from(load.slots)),
+                crate::output::table::format_percent(load.busy / load.capacity.amount()),
             ));
         }
         if let Symbol::Import(i) = self.symbol {

@@ -537,14 +537,15 @@ fn diagnostics_in_an_imported_module_stay_while_any_importer_is_open() {
     shutdown_and_exit(&mut client);
 }
 
-/// Hovering a pool (its declaration or a use) shows the load its arriving work offers, as
-/// `check --load` works it out, once the document checks without errors; a pool offered
-/// more than it has gets the W0603 warning on its capacity as the user types.
+/// Hovering a pool or a link (its declaration or a use) shows the load its arriving work
+/// offers, as `check --load` works it out, once the document checks without errors; a pool
+/// or link asked for more than it has gets W0603 or W0604 as the user types.
 #[test]
-fn hover_on_a_pool_shows_its_offered_load() {
+fn hover_on_a_pool_or_link_shows_its_offered_load() {
     let text = "scenario s { horizon = 7d }
 resource gpu { kind = pool  capacity = 8 }
-pipeline p { train { on = gpu  duration = 4min } }
+resource store { kind = link  bandwidth = 100MB/s }
+pipeline p { train { on = gpu  reads = 3GB from store  duration = 4min } }
 arrivals a { rate = 60/h  pipeline = p }
 ";
     let dir = tempfile::tempdir().unwrap();
@@ -568,15 +569,26 @@ arrivals a { rate = 60/h  pipeline = p }
             "{value}"
         );
     }
-    // Ten times the rate: the pool is offered 40 slots of work.
+    let hover = client.request(
+        "textDocument/hover",
+        at(&uri, position_of(text, "resource store", 10)),
+    );
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.contains(
+            "Offered load: 50 MB/s of its 100 MB/s asked for on average (50%), worked out without running"
+        ),
+        "{value}"
+    );
+    // Ten times the rate: the pool is offered 40 slots of work, the link 500 MB/s.
     let overloaded = text.replace("60/h", "600/h");
     client.notify(
         "textDocument/didChange",
         json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": overloaded}]}),
     );
     let diagnostics = client.diagnostics_for(&uri);
-    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
-    assert_eq!(diagnostics[0]["code"], "W0603");
+    let codes: Vec<&Value> = diagnostics.iter().map(|d| &d["code"]).collect();
+    assert_eq!(codes, ["W0603", "W0604"], "{diagnostics:?}");
     let hover = client.request(
         "textDocument/hover",
         at(&uri, position_of(&overloaded, "on = gpu", 6)),
