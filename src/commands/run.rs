@@ -463,6 +463,9 @@ pub fn save(
             ),
             None => eprintln!("run saved to {}", final_path.display()),
         }
+        if let Some(note) = large_traces_note(&final_path, trace) {
+            eprintln!("{note}");
+        }
     }
     let note = match manifest.shard {
         _ if stopped => Some(format!("stopped: {} of {held} ran", records.len())),
@@ -493,6 +496,34 @@ pub fn save(
         Exit::Interrupted
     };
     Ok((final_path, exit))
+}
+
+/// Traces past this many bytes get a note: the default (`--trace first`) writes about 190 MB
+/// per simulated year of the year benchmark, which a user running a long horizon should not
+/// find out from a full disk.
+const LARGE_TRACES: u64 = 100_000_000;
+
+/// How much the run's traces take, when that is a lot, and how to keep fewer.
+fn large_traces_note(run_dir: &Path, trace: TraceMode) -> Option<String> {
+    let dir = run_dir.join(traces::DIR_NAME);
+    let size: u64 = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(|entry| entry.ok()?.metadata().ok())
+        .filter(|metadata| metadata.is_file())
+        .map(|metadata| metadata.len())
+        .sum();
+    if size < LARGE_TRACES {
+        return None;
+    }
+    let which = match trace {
+        TraceMode::All => "every replication; `--trace first` keeps only the first of each point",
+        _ => "the first replication of each point",
+    };
+    Some(format!(
+        "note: the traces take {} in `{}` ({which}; `--trace none` keeps none)",
+        crate::output::report::bytes(size as f64),
+        dir.display()
+    ))
 }
 
 /// Whether `--precision` names a metric of the scenario and leaves room to add replications.
@@ -685,5 +716,45 @@ fn send_to_influx(run_dir: &Path, influx: &InfluxArgs) -> Result<(), String> {
             "{} points were not sent; the run is saved: send it again with `{again}`",
             report.total_not_sent()
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Traces past 100 MB get a note with their size and how to keep fewer; smaller ones do
+    /// not. (Sparse files: their length is what the note reads, without the disk space.)
+    #[test]
+    fn large_traces_get_a_note() {
+        let run = tempfile::tempdir().unwrap();
+        let dir = run.path().join(traces::DIR_NAME);
+        std::fs::create_dir(&dir).unwrap();
+        let file = |name: &str, len: u64| {
+            std::fs::File::create(dir.join(name))
+                .unwrap()
+                .set_len(len)
+                .unwrap()
+        };
+        file("steps.csv", 60_000_000);
+        assert_eq!(large_traces_note(run.path(), TraceMode::First), None);
+        file("resources.csv", 90_000_000);
+        let note = large_traces_note(run.path(), TraceMode::First).unwrap();
+        assert!(
+            note.starts_with("note: the traces take 150 MB in `")
+                && note
+                    .ends_with("(the first replication of each point; `--trace none` keeps none)"),
+            "{note}"
+        );
+        let note = large_traces_note(run.path(), TraceMode::All).unwrap();
+        assert!(
+            note.contains("(every replication; `--trace first` keeps only the first"),
+            "{note}"
+        );
+        // A run without traces has nothing to say.
+        assert_eq!(
+            large_traces_note(&run.path().join("none"), TraceMode::None),
+            None
+        );
     }
 }
