@@ -589,8 +589,8 @@ fn point_label(written: &Params) -> String {
         .join(" ")
 }
 
-/// The pools each point offers more work than they can do (`analysis::load`, as W0603
-/// judges the scenario itself), in point order. Worked out point by point in parallel: a
+/// The pools and links each point asks for more than they can do (`analysis::load`, as
+/// W0603 and W0604 judge the scenario itself), in point order. Worked out point by point in parallel: a
 /// replayed trace makes it tens of milliseconds a point.
 pub fn overloaded(plan: &Plan) -> Vec<Overloaded> {
     use rayon::prelude::*;

@@ -460,7 +460,7 @@ const POLL_EVENTS: u32 = 1 << 16;
 /// Why a replication ended before its end.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Abandoned {
-    /// `stop` was set (Ctrl-C, or another replication's failure).
+    /// `stop` was set (Ctrl-C).
     Stopped,
     /// More pipelines were in the system at once than the run allows.
     Overfull(Overfull),
