@@ -162,7 +162,7 @@ pub struct RunArgs {
     pub max_replications: u32,
     /// The most pipelines a replication may hold at once: an overloaded scenario's queue
     /// grows until it is reached, and the run then stops and saves what finished rather than
-    /// take all memory (about 500 bytes a pipeline of four steps)
+    /// take all memory (about 650 bytes a pipeline of four steps)
     #[arg(long, value_name = "N", default_value_t = crate::experiment::DEFAULT_MAX_LIVE)]
     pub max_live: u32,
 }
