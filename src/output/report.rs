@@ -871,7 +871,8 @@ fn sweep_section(data: &RunData) -> Result<String, String> {
                     lines.last_mut().unwrap()
                 }
             };
-            entry.1.push((x_of(index, p), m.mean, m.ci));
+            let overloaded = data.overloaded.iter().any(|o| o.point == index);
+            entry.1.push((x_of(index, p), m.mean, m.ci, overloaded));
         }
         for line in &mut lines {
             line.1.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -909,11 +910,15 @@ fn sweep_section(data: &RunData) -> Result<String, String> {
             },
             percentage.then_some(100.0),
         )?;
+        let mut caption = "Mean over replications; error bars are the confidence interval's half-width (cut where the metric cannot go: below zero, above 100%).".to_string();
+        if lines.iter().any(|line| line.1.iter().any(|p| p.3)) {
+            caption += " Circled in red: overloaded points, whose means grow with the horizon.";
+        }
         html += &figure(
             &format!("sweep-{}", metric.replace('.', "-")),
             &metric,
             svg,
-            "Mean over replications; error bars are the confidence interval's half-width (cut where the metric cannot go: below zero, above 100%).",
+            &caption,
             "no values",
         );
     }

@@ -326,6 +326,11 @@ fn chromium_renders_the_report() {
 
 /// Runs `scenario` with `args` and checks the report of the run (see [`check_html`]).
 fn report_of_a_run(scenario: &str, args: &[&str]) -> Value {
+    report_and_html_of_a_run(scenario, args).0
+}
+
+/// [`report_of_a_run`], and the report's text.
+fn report_and_html_of_a_run(scenario: &str, args: &[&str]) -> (Value, String) {
     let temp = tempfile::tempdir().unwrap();
     let file = temp.path().join("tiny.pipesim");
     std::fs::write(&file, scenario).unwrap();
@@ -341,7 +346,8 @@ fn report_of_a_run(scenario: &str, args: &[&str]) -> Value {
     assert_eq!(code, 0, "{stderr}");
     let (code, stderr) = pipesim(&["report", run_dir.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
-    check_html(&run_dir.join("report.html"))
+    let html = std::fs::read_to_string(run_dir.join("report.html")).unwrap();
+    (check_html(&run_dir.join("report.html")), html)
 }
 
 #[test]
@@ -376,15 +382,32 @@ fn the_report_of_a_real_run_has_every_panel_of_every_point() {
     assert!(sweep.iter().any(|t| t == "gpu.capacity"), "{sweep:?}");
 }
 
+/// The sweep chart `id`'s SVG in `html`.
+fn figure_svg<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("<figure class=\"panel\" id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no figure {id}"));
+    let end = start + html[start..].find("</figure>").unwrap();
+    &html[start..end]
+}
+
 /// An overloaded point is named under the report's title, with a link to its section, and
-/// again in that section: its figures are not steady-state figures.
+/// again in that section, and circled in the sweep charts: its figures are not steady-state
+/// figures.
 #[test]
 fn the_report_names_the_overloaded_points() {
     // 9 triggers an hour of 10 minutes' training: one GPU is offered 1.5 busy slots, two 0.75.
     // At least: the monitor's retraining runs add work that is not counted.
     let text = TINY_SCENARIO.replace("rate     = 6/h", "rate     = 9/h");
     assert_ne!(text, TINY_SCENARIO);
-    let verdict = report_of_a_run(&text, &["--trace", "none"]);
+    let (verdict, html) = report_and_html_of_a_run(&text, &["--trace", "none"]);
+    let chart = figure_svg(&html, "sweep-pipeline-wait-mean");
+    // One circle, around the one overloaded point, and the caption says what it means.
+    assert_eq!(chart.matches("stroke=\"#CF222E\"").count(), 1, "{chart}");
+    assert!(
+        chart.contains("Circled in red: overloaded points"),
+        "{chart}"
+    );
     let notes = &verdict["notes"];
     assert_eq!(
         notes[""],
@@ -405,13 +428,18 @@ fn the_report_names_the_overloaded_points() {
     );
     assert!(notes.get("point-1").is_none(), "{notes:#}");
 
-    // Without an overloaded point, no note at all.
-    let verdict = report_of_a_run(TINY_SCENARIO, &["--trace", "none"]);
+    // Without an overloaded point, no note at all, and nothing circled.
+    let (verdict, html) = report_and_html_of_a_run(TINY_SCENARIO, &["--trace", "none"]);
     assert_eq!(
         verdict["notes"],
         serde_json::json!({}),
         "{:#}",
         verdict["notes"]
+    );
+    let chart = figure_svg(&html, "sweep-pipeline-wait-mean");
+    assert!(
+        !chart.contains("#CF222E") && !chart.contains("Circled"),
+        "{chart}"
     );
 }
 

@@ -29,8 +29,13 @@ pub fn color(index: usize) -> RGBColor {
     PALETTE[index % PALETTE.len()]
 }
 
-/// A named line of (x, mean, confidence half-width) for [`error_bar_chart`].
-pub type ErrorSeries = (String, Vec<(f64, f64, f64)>);
+/// A named line of (x, mean, confidence half-width, marked) for [`error_bar_chart`]: a marked
+/// point is circled in [`MARK`] (an overloaded sweep point, whose mean is not a steady
+/// state's).
+pub type ErrorSeries = (String, Vec<(f64, f64, f64, bool)>);
+
+/// The circle around a marked point: a red that none of the lines' colors is.
+pub const MARK: RGBColor = RGBColor(207, 34, 46);
 
 /// One named line.
 pub struct Series {
@@ -243,10 +248,17 @@ pub fn error_bar_chart(
                 .label(name.as_str())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
             chart
-                .draw_series(finite.iter().map(|&(x, mean, ci)| {
+                .draw_series(finite.iter().map(|&(x, mean, ci, _)| {
                     let (low, high) = drawn_interval(mean, ci, floor, ceiling);
                     ErrorBar::new_vertical(x, low, mean, high, style.filled(), 10)
                 }))
+                .map_err(error)?;
+            chart
+                .draw_series(
+                    finite.iter().filter(|p| p.3).map(|p| {
+                        Circle::new((p.0, p.1), 9, ShapeStyle::from(MARK).stroke_width(2))
+                    }),
+                )
                 .map_err(error)?;
         }
         if series.len() > 1 {
@@ -341,7 +353,10 @@ mod tests {
             y_label: "utilization (%)",
         };
         // 97% ± 12 at one point, 4% ± 9 at another: an interval past 100% and below zero.
-        let series = [(String::new(), vec![(1.0, 97.0, 12.0), (2.0, 4.0, 9.0)])];
+        let series = [(
+            String::new(),
+            vec![(1.0, 97.0, 12.0, false), (2.0, 4.0, 9.0, false)],
+        )];
         let ticks = |ceiling| {
             numbers_in(
                 &error_bar_chart(&axes, &series, None, ceiling)
@@ -374,7 +389,7 @@ mod tests {
             vec![2.0, 3.0, 4.0],
             vec![16.0],
         ] {
-            let points = xs.iter().map(|&x| (x, 100.0 / x, 10.0)).collect();
+            let points = xs.iter().map(|&x| (x, 100.0 / x, 10.0, false)).collect();
             let svg = error_bar_chart(&axes, &[(String::new(), points)], None, None)
                 .unwrap()
                 .unwrap();
@@ -388,7 +403,10 @@ mod tests {
         // Fractional sweep values keep fractional ticks.
         let svg = error_bar_chart(
             &axes,
-            &[(String::new(), vec![(0.5, 10.0, 1.0), (1.5, 12.0, 1.0)])],
+            &[(
+                String::new(),
+                vec![(0.5, 10.0, 1.0, false), (1.5, 12.0, 1.0, false)],
+            )],
             None,
             None,
         )
