@@ -29,6 +29,9 @@ pub fn main(args: &ResumeArgs) -> Exit {
             "`--jobs 0` runs nothing; give at least 1, or leave it out to use every core",
         );
     }
+    if args.max_live == Some(0) {
+        return super::fail(super::run::max_live_zero());
+    }
     match resume(args) {
         Ok(exit) => exit,
         Err(Failure::Message(message)) => super::fail(message),

@@ -47,6 +47,9 @@ pub fn main(args: &RunArgs) -> Exit {
             "`--jobs 0` runs nothing; give at least 1, or leave it out to use every core",
         );
     }
+    if args.max_live == 0 {
+        return super::fail(max_live_zero());
+    }
     let targets = match args
         .precision
         .iter()
@@ -496,6 +499,14 @@ pub fn save(
         Exit::Interrupted
     };
     Ok((final_path, exit))
+}
+
+/// Why `--max-live 0` is refused: it would stop every replication at its first pipeline.
+pub fn max_live_zero() -> String {
+    format!(
+        "`--max-live 0` stops a replication at its first pipeline; give at least 1, or leave it out for {}",
+        experiment::DEFAULT_MAX_LIVE
+    )
 }
 
 /// Traces past this many bytes get a note: the default (`--trace first`) writes about 190 MB

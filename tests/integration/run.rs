@@ -575,6 +575,11 @@ fn usage_errors_exit_2_before_running() {
         (vec!["run", "tiny.pipesim", "--shard", "4/3"], "--shard K/N"),
         (vec!["run", "tiny.pipesim", "--jobs", "0"], "--jobs 0"),
         (
+            vec!["run", "tiny.pipesim", "--max-live", "0"],
+            "--max-live 0",
+        ),
+        (vec!["resume", "nowhere", "--max-live", "0"], "--max-live 0"),
+        (
             vec!["run", "tiny.pipesim", "--replications", "0"],
             "--replications 0",
         ),
