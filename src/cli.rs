@@ -72,8 +72,9 @@ pub struct CheckArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
     pub format: DiagnosticFormat,
-    /// Also print the load each pool is offered (mean busy slots), worked out without
-    /// running the scenario
+    /// Also print the load each pool and link is offered (mean busy slots, bytes per second),
+    /// worked out without running the scenario: a table, or with `--format json` rows beside
+    /// the diagnostics
     #[arg(long)]
     pub load: bool,
 }

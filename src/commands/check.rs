@@ -1,7 +1,9 @@
 //! `pipesim check FILE... [--set PATH=VALUE] [--load]`: every diagnostic of every file (as a
 //! report, JSON, or GitHub Actions annotations), then exit 0 (no errors), 1 (a scenario has
 //! errors) or 2 (a file could not be read at all). `--load` adds, for a scenario without
-//! errors, the table of the load each pool is offered ([`crate::analysis::load`]).
+//! errors, the load each pool and link is offered ([`crate::analysis::load`]): a table, or
+//! with `--format json` one row per file, sweep point, window and resource beside the
+//! diagnostics (`{"diagnostics": [...], "load": [...]}`), for a CI gate on capacity.
 
 use crate::analysis::load;
 use crate::cli::{CheckArgs, DiagnosticFormat, Exit};
@@ -14,15 +16,16 @@ use crate::output::table;
 use std::path::Path;
 
 pub fn main(args: &CheckArgs) -> Exit {
-    if args.load && args.format != DiagnosticFormat::Human {
+    if args.load && args.format == DiagnosticFormat::Github {
         eprintln!(
-            "error: `--load` prints a table, which only the human format has; leave out `--format`"
+            "error: `--load` prints a table or JSON, not annotations; use `--format json` or leave out `--format`"
         );
         return Exit::UsageOrIo;
     }
     let mut any_errors = false;
     let mut unreadable = false;
     let mut json = Vec::new();
+    let mut loads = Vec::new();
     for file in &args.files {
         let checked = frontend::check_file(file, &args.set);
         let diagnostics = &checked.diagnostics().0;
@@ -42,6 +45,12 @@ pub fn main(args: &CheckArgs) -> Exit {
             }
             DiagnosticFormat::Json => {
                 json.extend(diagnostic::to_json(&checked.sources, diagnostics));
+                if args.load && !checked.has_errors() && checked.analysis.scenario.is_some() {
+                    // Errors of a sweep point are among the diagnostics, as `check` finds them.
+                    if let Ok(plan) = experiment::plan(&checked, &args.set, Some(1)) {
+                        loads.extend(load_json(file, &plan.points));
+                    }
+                }
             }
             DiagnosticFormat::Github => {
                 print!("{}", diagnostic::to_github(&checked.sources, diagnostics));
@@ -49,7 +58,13 @@ pub fn main(args: &CheckArgs) -> Exit {
         }
     }
     if args.format == DiagnosticFormat::Json {
-        match serde_json::to_string_pretty(&json) {
+        // The diagnostics alone are the contract's form; `--load` wraps them with the loads.
+        let text = if args.load {
+            serde_json::to_string_pretty(&serde_json::json!({"diagnostics": json, "load": loads}))
+        } else {
+            serde_json::to_string_pretty(&json)
+        };
+        match text {
             Ok(text) => println!("{text}"),
             Err(e) => return super::fail(e),
         }
@@ -155,6 +170,40 @@ fn load_table(points: &[Point]) -> String {
         "\nOffered load: the mean slots the arriving work keeps busy in each pool, and the\nbytes per second it asks each link to move, worked out without running (≥ marks a\nbound from below; utilization of the most slots, or of the bandwidth)\n\n{}{note}",
         table::render(&headers, &rows, left)
     )
+}
+
+/// `--load --format json`: one object per sweep point, window and resource, numbers in base
+/// units (slots, bytes per second, seconds from the scenario start), as summary.json has them.
+fn load_json(file: &Path, points: &[Point]) -> Vec<serde_json::Value> {
+    let mut rows = Vec::new();
+    for point in points {
+        let scenario = &point.scenario;
+        for window in load::offered_load(scenario) {
+            for (id, resource) in scenario.resources.iter().enumerate() {
+                let Some(capacity) = load::capacity(scenario, id as u32) else {
+                    continue;
+                };
+                let kind = match capacity {
+                    load::Capacity::Slots(_) => "pool",
+                    load::Capacity::Bandwidth(_) => "link",
+                };
+                let offered = window.busy[id];
+                rows.push(serde_json::json!({
+                    "file": file.display().to_string(),
+                    "params": point.params,
+                    "from": window.from,
+                    "to": window.to,
+                    "resource": resource.name,
+                    "kind": kind,
+                    "capacity": capacity.amount(),
+                    "offered": offered,
+                    "utilization": offered / capacity.amount(),
+                    "exact": window.exact[id],
+                }));
+            }
+        }
+    }
+    rows
 }
 
 /// The items whose flag in `mask` is `keep`.

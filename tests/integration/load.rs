@@ -415,12 +415,76 @@ fn check_load_prints_the_offered_load_of_each_pool() {
         "check",
         "--load",
         "--format",
-        "json",
+        "github",
         "scenarios/quickstart.pipesim",
     ]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(stderr.contains("`--load` prints a table"), "{stderr}");
+    assert!(
+        stderr.contains("`--load` prints a table or JSON"),
+        "{stderr}"
+    );
+}
+
+/// `check --load --format json`, for a CI gate on capacity: the diagnostics as `--format json`
+/// gives them, and a row per sweep point, window and resource, numbers in base units. Without
+/// `--load` the output stays the contract's array of diagnostics.
+#[test]
+fn check_load_in_json_gives_a_row_per_point_and_resource() {
+    let output = pipesim(&[
+        "check",
+        "--load",
+        "--format",
+        "json",
+        "scenarios/growth.pipesim",
+        "scenarios/links.pipesim",
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["diagnostics"], serde_json::json!([]));
+    let rows = json["load"].as_array().unwrap();
+    // growth: 9 points of cpu, gpu and storage; links: 3 points of cpu, gpu and storage.
+    assert_eq!(rows.len(), 9 * 3 + 3 * 3, "{json:#}");
+    let row = |file: &str, param: &str, value: serde_json::Value, resource: &str| {
+        rows.iter()
+            .find(|r| {
+                r["file"] == file
+                    && r["params"][param] == value
+                    && r["resource"] == resource
+                    && (file != "scenarios/growth.pipesim" || r["params"]["gpu.capacity"] == 8)
+            })
+            .unwrap_or_else(|| panic!("no row for {resource} at {param}={value}"))
+    };
+    // Twice the triggers on 8 GPUs: at least 121.8%, a bound.
+    let gpu = row(
+        "scenarios/growth.pipesim",
+        "triggers.growth",
+        serde_json::json!(2),
+        "gpu",
+    );
+    assert_eq!(gpu["kind"], "pool");
+    assert_eq!(gpu["capacity"], 8.0);
+    assert_eq!(gpu["exact"], false);
+    let utilization = gpu["utilization"].as_f64().unwrap();
+    assert!((1.217..1.219).contains(&utilization), "{gpu}");
+    assert_eq!(gpu["from"], 0.0);
+    assert_eq!(gpu["to"], 14.0 * 86400.0);
+    // The links scenario's link at 1 Gbit/s, in bytes per second: exact, 88.6% busy.
+    let link = row(
+        "scenarios/links.pipesim",
+        "storage.bandwidth",
+        serde_json::json!(125_000_000),
+        "storage",
+    );
+    assert_eq!(link["kind"], "link");
+    assert_eq!(link["capacity"], 1.25e8);
+    assert_eq!(link["exact"], true);
+    let offered = link["offered"].as_f64().unwrap();
+    assert!((1.10e8..1.12e8).contains(&offered), "{link}");
+
+    let output = pipesim(&["check", "--format", "json", "scenarios/links.pipesim"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json, serde_json::json!([]));
 }
 
 /// A module without a `scenario` block has no horizon: `check --load` says so and still
