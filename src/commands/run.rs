@@ -480,13 +480,14 @@ pub fn save(
         None => None,
     };
     print_summary(format, &summary, plan, note.as_deref());
-    let overloaded = if summary.points.is_empty() {
-        // No figures to read with it (a run stopped before any replication finished).
-        &[][..]
-    } else {
-        &manifest.overloaded[..]
-    };
-    if let Some(text) = overloaded_note(overloaded, plan) {
+    // Only the points the table shows: a shard's, or those that ran before a stop.
+    let overloaded: Vec<Overloaded> = manifest
+        .overloaded
+        .iter()
+        .filter(|o| summary.points.iter().any(|p| p.point == o.point))
+        .cloned()
+        .collect();
+    if let Some(text) = overloaded_note(&overloaded, plan) {
         // Beside the table it explains; with `--format json` or `csv` stdout is data.
         match format {
             RunFormat::Table => print!("\n{text}"),

@@ -291,11 +291,14 @@ fn overloaded_sweep_points_are_named_beside_the_results() {
     ]);
     assert_eq!(sandbox.json("json/manifest.json")["overloaded"], expected);
 
-    // Sharded and merged: the merged manifest keeps what every shard worked out.
+    // Sharded and merged: the merged manifest keeps what every shard worked out. Each shard
+    // names only the overloaded points of its own table (the first shard holds point 0).
     for k in 1..=2 {
         let shard = format!("{k}/2");
         let out = format!("shard-{k}");
-        sandbox.ok(&["run", "tiny.pipesim", "--shard", &shard, "--out", &out]);
+        let output = sandbox.ok(&["run", "tiny.pipesim", "--shard", &shard, "--out", &out]);
+        let table = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(table.contains("gpu.capacity=1: `gpu`"), k == 1, "{table}");
     }
     sandbox.ok(&["merge", "shard-1", "shard-2", "--out", "merged"]);
     assert_eq!(sandbox.json("merged/manifest.json")["overloaded"], expected);
