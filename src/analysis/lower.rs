@@ -3546,7 +3546,6 @@ struct Header {
     drain: bool,
 }
 
-/// A count for messages: three significant digits, in exponent notation from a billion on.
 pub fn default_start_unix() -> i64 {
     chrono::DateTime::parse_from_rfc3339(DEFAULT_START)
         .map(|t| t.timestamp())

@@ -98,8 +98,8 @@ fn print_load(file: &Path, checked: &Checked, set: &[String]) {
 /// Each pool's and link's offered load at each sweep point, window by window when arrivals
 /// start or stop within the horizon: its slots or bandwidth, the mean busy slots or bytes
 /// per second asked of it (`≥` where that is a bound from below), and their share of the
-/// most it can do. A sweep that changes no load (a
-/// policy) gets no column: its points would repeat the same rows.
+/// most it can do. A sweep that changes no load (a policy) gets no column: its points would
+/// repeat the same rows.
 fn load_table(points: &[Point]) -> String {
     let paths: Vec<String> = points
         .first()

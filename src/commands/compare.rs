@@ -308,18 +308,15 @@ fn point_values(records: &[Record], point: usize) -> Vec<(String, Vec<f64>)> {
     metrics
 }
 
-/// For each pool the run's point offers more than it can do: a note that the point's waits
-/// and makespans grow with the horizon, so a difference from them is not a steady-state one.
+/// For each pool or link the run's point asks for more than it can do: a note that the
+/// point's waits and makespans grow with the horizon, so a difference from them is not a
+/// steady-state one.
 fn overloaded_notes(side: &str, manifest: &Manifest, point: usize) -> Vec<String> {
     let params = written(manifest, point);
     let at = if params.is_empty() {
         side.to_string()
     } else {
-        let shown: Vec<String> = params
-            .iter()
-            .map(|(k, v)| format!("{k}={}", table::format_param(v)))
-            .collect();
-        format!("{side}'s point {}", shown.join(" "))
+        format!("{side}'s point {}", super::run::point_label(params))
     };
     manifest
         .overloaded

@@ -590,7 +590,7 @@ fn describe_unmet(target: &Precision, unmet: &[precision::Unmet], plan: &Plan) -
 
 /// A point as people read it: `gpu.capacity=8 triggers.growth=2.0`, or "the scenario" when
 /// nothing is swept.
-fn point_label(written: &Params) -> String {
+pub fn point_label(written: &Params) -> String {
     if written.is_empty() {
         return "the scenario".to_string();
     }
