@@ -280,8 +280,9 @@ fn params_label(point: Option<&PointSummary>) -> String {
     }
 }
 
-/// The points whose pools are offered more than they can do, under the report's title: their
-/// figures are not steady-state figures, and a reader comparing points must know it first.
+/// The points whose pools or links are asked for more than they can do, under the report's
+/// title: their figures are not steady-state figures, and a reader comparing points must
+/// know it first.
 fn overloaded_warning(data: &RunData) -> String {
     if data.overloaded.is_empty() {
         return String::new();

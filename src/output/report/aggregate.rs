@@ -295,7 +295,7 @@ pub struct RunData {
     pub chosen_metrics: Vec<String>,
     pub traces: BTreeMap<u32, PointTraces>,
     pub missing_files: Vec<String>,
-    /// The pools each point offers more than they can do (manifest.json).
+    /// The pools and links each point asks for more than they can do (manifest.json).
     pub overloaded: Vec<Overloaded>,
 }
 
