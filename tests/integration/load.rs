@@ -141,19 +141,29 @@ fn check_warns_of_a_pool_offered_more_than_it_can_do() {
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     let (_, diagnostics) = checked("scenarios/quickstart.pipesim", &["gpu.capacity=3"]);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
-    let (scenario, diagnostics) = checked("scenarios/quickstart.pipesim", &["gpu.capacity=2"]);
-    assert_eq!(codes(&diagnostics), ["W0603"]);
+    assert_overloaded(
+        ("scenarios/quickstart.pipesim", "gpu.capacity=2"),
+        "W0603",
+        "`gpu` is offered more work than its 2 slots can do: it would keep at least 2.4",
+        "resource.gpu.utilization",
+    );
+}
+
+/// Checks `path` with `set`: a single warning `code` whose message says `says`, and a run
+/// that keeps the overloaded resource busy all the time (`metric` above 97% over three
+/// replications).
+fn assert_overloaded((path, set): (&str, &str), code: &str, says: &str, metric: &str) {
+    let (scenario, diagnostics) = checked(path, &[set]);
+    assert_eq!(codes(&diagnostics), [code]);
     assert!(
-        diagnostics[0].message.contains(
-            "`gpu` is offered more work than its 2 slots can do: it would keep at least 2.4"
-        ),
+        diagnostics[0].message.contains(says),
         "{}",
         diagnostics[0].message
     );
-    let (mean, _) = measured(&scenario, "resource.gpu.utilization", 3);
+    let (mean, _) = measured(&scenario, metric, 3);
     assert!(
         mean > 0.97,
-        "an overloaded pool is busy all the time: {mean}"
+        "an overloaded resource is busy all the time: {mean}"
     );
 }
 
@@ -164,20 +174,11 @@ fn check_warns_of_a_pool_offered_more_than_it_can_do() {
 fn check_warns_of_a_link_asked_for_more_than_it_can_move() {
     let (_, diagnostics) = checked("scenarios/links.pipesim", &["storage.bandwidth=1Gbps"]);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
-    let (scenario, diagnostics) =
-        checked("scenarios/links.pipesim", &["storage.bandwidth=800Mbps"]);
-    assert_eq!(codes(&diagnostics), ["W0604"]);
-    assert!(
-        diagnostics[0].message.contains(
-            "`storage` is asked to move more than its 100 MB/s can: its transfers would ask for 111 MB/s on average"
-        ),
-        "{}",
-        diagnostics[0].message
-    );
-    let (mean, _) = measured(&scenario, "link.storage.utilization", 3);
-    assert!(
-        mean > 0.97,
-        "an overloaded link is busy all the time: {mean}"
+    assert_overloaded(
+        ("scenarios/links.pipesim", "storage.bandwidth=800Mbps"),
+        "W0604",
+        "`storage` is asked to move more than its 100 MB/s can: its transfers would ask for 111 MB/s on average",
+        "link.storage.utilization",
     );
 }
 
