@@ -204,6 +204,7 @@ mod tests {
                         replication: r as u32,
                     },
                     metrics: vec![("m".into(), v)],
+                    wait_batches: None,
                 })
             })
             .collect();

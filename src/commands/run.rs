@@ -387,6 +387,7 @@ pub fn collect(
                 Record {
                     item,
                     metrics: result.metrics,
+                    wait_batches: Some(result.wait_batches),
                 }
                 .normalised(),
             ),
@@ -487,7 +488,11 @@ pub fn save(
         .filter(|o| summary.points.iter().any(|p| p.point == o.point))
         .cloned()
         .collect();
-    if let Some(text) = overloaded_note(&overloaded, plan) {
+    let notes = [
+        overloaded_note(&overloaded, plan),
+        warmup_note(&summary, plan, &overloaded),
+    ];
+    for text in notes.into_iter().flatten() {
         // Beside the table it explains; with `--format json` or `csv` stdout is data.
         match format {
             RunFormat::Table => print!("\n{text}"),
@@ -645,6 +650,33 @@ fn overloaded_note(overloaded: &[Overloaded], plan: &Plan) -> Option<String> {
         text += &format!("  {at}`{}` {}\n", o.resource, o.load_text());
     }
     Some(text)
+}
+
+/// Names the points whose waits still drift after `warmup` (`stats::warmup`), and what to
+/// do; `None` when there are none. An overloaded point's drift is the overload note's.
+fn warmup_note(summary: &Summary, plan: &Plan, overloaded: &[Overloaded]) -> Option<String> {
+    let swept = plan.points.len() > 1;
+    let lines: Vec<String> = summary
+        .points
+        .iter()
+        .filter(|p| !overloaded.iter().any(|o| o.point == p.point))
+        .filter_map(|p| {
+            let text = summary::warmup_text(p.warmup.as_ref()?)?;
+            let text = match plan.points.get(p.point) {
+                Some(planned) if swept => format!("{}: {text}", point_label(&planned.written)),
+                _ => text,
+            };
+            Some(table::wrap(&text, 92, "  ", "    "))
+        })
+        .collect();
+    if lines.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "warm-up: the waits still drift after `warmup`, so the figures carry the start of the run\n\
+         (the warm-up check of docs/LANGUAGE.md):\n{}",
+        lines.concat()
+    ))
 }
 
 /// The summary of `records`, computed as `pipesim merge` computes it.

@@ -2,8 +2,15 @@
 //! JSON object a line, in work-list order:
 //!
 //! ```text
-//! {"point":0,"replication":0,"metrics":{"pipeline.arrived":412.0,"pipeline.wait.mean":93.2,...}}
+//! {"point":0,"replication":0,"metrics":{"pipeline.arrived":412.0,"pipeline.wait.mean":93.2,...},
+//!  "wait_batches":{"warmup":172800.0,"width":25920.0,"count":[31,40,...],"wait":[212.5,...],
+//!  "unfinished":[0,...]}}
 //! ```
+//!
+//! `wait_batches` (one line in the file, wrapped here) holds the completed pipelines' waits
+//! summed by arrival time, warm-up included ([`WaitBatches`]), for the warm-up check, or
+//! `{"warmup":...,"unsteady":"why"}` where the workload has no steady state. Runs written
+//! before it existed have none, and are not checked.
 //!
 //! Invariants: values are written with the shortest representation that reads back to the
 //! same `f64` (serde_json with `float_roundtrip`), so a summary computed from the file equals
@@ -11,6 +18,7 @@
 //! `null` and reads back as NaN. Metrics keep the engine's order.
 
 use crate::experiment::WorkItem;
+use crate::sim::batches::WaitBatches;
 use std::io::{BufRead, Write};
 use std::path::Path;
 
@@ -21,6 +29,7 @@ pub const FILE_NAME: &str = "replications.jsonl";
 pub struct Record {
     pub item: WorkItem,
     pub metrics: Vec<(String, f64)>,
+    pub wait_batches: Option<WaitBatches>,
 }
 
 impl Record {
@@ -40,11 +49,27 @@ impl Record {
             .iter()
             .map(|(name, value)| (name.clone(), serde_json::Value::from(*value)))
             .collect();
-        serde_json::json!({
+        let mut json = serde_json::json!({
             "point": self.item.point,
             "replication": self.item.replication,
             "metrics": metrics,
-        })
+        });
+        if let Some(batches) = &self.wait_batches {
+            json["wait_batches"] = match &batches.unsteady {
+                Some(reason) => serde_json::json!({
+                    "warmup": batches.warmup,
+                    "unsteady": reason,
+                }),
+                None => serde_json::json!({
+                    "warmup": batches.warmup,
+                    "width": batches.width,
+                    "count": batches.count,
+                    "wait": batches.wait,
+                    "unfinished": batches.unfinished,
+                }),
+            };
+        }
+        json
     }
 
     fn from_json(value: &serde_json::Value) -> Option<Record> {
@@ -59,11 +84,49 @@ impl Record {
                 other => other.as_f64().map(|v| (name.clone(), v)),
             })
             .collect::<Option<Vec<_>>>()?;
+        let wait_batches = match value.get("wait_batches") {
+            None => None,
+            Some(batches) => Some(batches_from_json(batches)?),
+        };
         Some(Record {
             item: WorkItem { point, replication },
             metrics,
+            wait_batches,
         })
     }
+}
+
+fn batches_from_json(value: &serde_json::Value) -> Option<WaitBatches> {
+    let warmup = value.get("warmup")?.as_f64()?;
+    if let Some(reason) = value.get("unsteady") {
+        return Some(WaitBatches {
+            warmup,
+            unsteady: Some(reason.as_str()?.to_string()),
+            ..WaitBatches::default()
+        });
+    }
+    let width = value.get("width")?.as_f64()?;
+    let numbers = |key: &str| value.get(key)?.as_array();
+    let count = numbers("count")?
+        .iter()
+        .map(serde_json::Value::as_u64)
+        .collect::<Option<Vec<_>>>()?;
+    let unfinished = numbers("unfinished")?
+        .iter()
+        .map(serde_json::Value::as_u64)
+        .collect::<Option<Vec<_>>>()?;
+    let wait = numbers("wait")?
+        .iter()
+        .map(serde_json::Value::as_f64)
+        .collect::<Option<Vec<_>>>()?;
+    (count.len() == wait.len() && count.len() == unfinished.len()).then_some(WaitBatches {
+        warmup,
+        unsteady: None,
+        width,
+        count,
+        wait,
+        unfinished,
+    })
 }
 
 /// Writes `records` to `path`, one line each.
@@ -125,6 +188,11 @@ mod tests {
                     ("a.second".to_string(), 1e-300 / 3.0),
                     ("undefined".to_string(), f64::NAN),
                 ],
+                wait_batches: Some(WaitBatches {
+                    warmup: 60.0,
+                    unsteady: Some("arrivals `replay` replay a recorded trace".into()),
+                    ..WaitBatches::default()
+                }),
             },
             Record {
                 item: WorkItem {
@@ -132,6 +200,14 @@ mod tests {
                     replication: 7,
                 },
                 metrics: vec![("z.first".to_string(), 123456789.12345679)],
+                wait_batches: Some(WaitBatches {
+                    warmup: 7.5,
+                    unsteady: None,
+                    width: 0.1 + 0.2,
+                    count: vec![3, 0, u64::MAX],
+                    wait: vec![1e-300 / 3.0, 0.0, 123456789.12345679],
+                    unfinished: vec![0, 2, 1],
+                }),
             },
         ];
         write(&dir.path().join(FILE_NAME), &records).unwrap();
@@ -139,6 +215,7 @@ mod tests {
         assert_eq!(back.len(), 2);
         for (written, read) in records.iter().zip(&back) {
             assert_eq!(written.item, read.item);
+            assert_eq!(written.wait_batches, read.wait_batches);
             let names: Vec<_> = read.metrics.iter().map(|(n, _)| n.as_str()).collect();
             let expected: Vec<_> = written.metrics.iter().map(|(n, _)| n.as_str()).collect();
             assert_eq!(names, expected, "metric order is kept");

@@ -14,6 +14,8 @@ pub mod aggregate;
 pub mod charts;
 
 use crate::output::manifest::Overloaded;
+use crate::output::summary::warmup_text;
+use crate::stats::warmup::{Verdict, WarmupCheck};
 use aggregate::{LogHistogram, PointSummary, PointTraces, RunData};
 use charts::{Axes, Series};
 use serde_json::Value;
@@ -350,6 +352,13 @@ fn point_section(
             escape(&o.load_text())
         );
     }
+    if let Some(text) = summary.and_then(|s| warmup_text(s.warmup.as_ref()?)) {
+        let _ = writeln!(
+            html,
+            "<p class=\"warning\" role=\"note\"><strong>Warm-up:</strong> {}</p>",
+            escape(&text)
+        );
+    }
     let reps = traces.replications.len();
     if has_traces {
         let _ = writeln!(
@@ -367,6 +376,7 @@ fn point_section(
     html += &metrics_panel(&id, summary);
     html += &step_table_panel(&id, traces);
     html += &outcomes_panel(&id, traces);
+    html += &warmup_panel(&id, summary)?;
 
     let (t_div, t_unit) = time_unit(traces.end_time);
     let time_label = format!("simulated time ({t_unit})");
@@ -550,6 +560,71 @@ fn point_section(
     )?;
     html += "</div>\n</section>\n";
     Ok(html)
+}
+
+/// The warm-up check's batch means over every replication, from `warmup` on, with the
+/// check's verdict; or why no check was made. Nothing for runs that predate the check.
+fn warmup_panel(id: &str, summary: Option<&PointSummary>) -> Result<String, String> {
+    let Some(check) = summary.and_then(|s| s.warmup.as_ref()) else {
+        return Ok(String::new());
+    };
+    let heading = "Warm-up check: mean wait by arrival time, all replications";
+    let c = match check {
+        WarmupCheck::NotChecked { reason } => {
+            return Ok(format!(
+                "<figure class=\"panel\" id=\"{id}-warmup\">\n<h3>{heading}</h3>\n\
+                 <p class=\"empty\">Not checked: {}.</p>\n</figure>\n",
+                escape(reason)
+            ))
+        }
+        WarmupCheck::Checked(c) => c,
+    };
+    let end = c.warmup + c.width * c.mean_wait.len() as f64;
+    let (t_div, t_unit) = time_unit(end);
+    let (w_div, w_unit) = duration_unit(c.mean_wait.iter().copied().fold(0.0, f64::max));
+    let points: Vec<(f64, f64)> = c
+        .mean_wait
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.is_finite())
+        .map(|(i, w)| ((c.warmup + (i as f64 + 0.5) * c.width) / t_div, w / w_div))
+        .collect();
+    let verdict = match c.verdict {
+        Verdict::Settled => format!(
+            "The waits have settled by {} into the run: `warmup` ({}) covers the start.",
+            duration(c.settled.max(c.warmup)),
+            duration(c.warmup)
+        ),
+        _ => {
+            let text = warmup_text(check).unwrap_or_default();
+            let mut chars = text.chars();
+            chars.next().map_or(text.clone(), |first| {
+                first.to_uppercase().chain(chars).collect()
+            })
+        }
+    };
+    Ok(figure(
+        &format!("{id}-warmup"),
+        heading,
+        charts::line_chart(
+            &Axes {
+                x_label: &format!("arrival time ({t_unit})"),
+                y_label: &format!("mean wait ({w_unit})"),
+            },
+            &[Series {
+                name: String::new(),
+                points,
+            }],
+            None,
+        )?,
+        &format!(
+            "Completed pipelines' mean wait in batches of {} of arrival time from `warmup` on, \
+             pooled over every replication (MSER truncation; see the warm-up check in \
+             docs/LANGUAGE.md). {verdict}",
+            duration(c.width)
+        ),
+        "no pipeline completed after `warmup`",
+    ))
 }
 
 /// The part of bin `b` before the end of the traces (the last bin is usually cut short, and

@@ -16,6 +16,7 @@
 
 use super::records::Record;
 use crate::experiment::Params;
+use crate::stats::warmup::{self, Checked, Verdict, WarmupCheck};
 use crate::stats::{self, Estimate};
 use serde_json::{json, Value};
 
@@ -32,6 +33,8 @@ pub struct PointSummary {
     /// Replications summarised.
     pub replications: usize,
     pub metrics: Vec<(String, Estimate)>,
+    /// Whether `warmup` covers the initial transient; `None` for runs without the batches.
+    pub warmup: Option<WarmupCheck>,
 }
 
 impl PointSummary {
@@ -77,7 +80,7 @@ pub fn summarize(
                 }
             }
         }
-        let metrics = names
+        let metrics: Vec<(String, Estimate)> = names
             .iter()
             .map(|&name| {
                 let values: Vec<f64> = of_point
@@ -92,11 +95,18 @@ pub fn summarize(
                 (name.to_string(), stats::estimate(&values, confidence))
             })
             .collect();
+        let batches: Vec<_> = of_point.iter().map(|r| r.wait_batches.as_ref()).collect();
+        let wait_ci = metrics
+            .iter()
+            .find(|(name, _)| name == "pipeline.wait.mean")
+            .and_then(|(_, estimate): &(String, Estimate)| estimate.ci);
+        let warmup = warmup::check(&batches, wait_ci, confidence);
         summaries.push(PointSummary {
             point,
             params: params.clone(),
             replications: of_point.len(),
             metrics,
+            warmup,
         });
     }
     Summary {
@@ -118,11 +128,15 @@ impl Summary {
                     .iter()
                     .map(|(name, e)| (name.clone(), json!({"mean": e.mean, "ci": e.ci, "n": e.n})))
                     .collect();
-                json!({
+                let mut point = json!({
                     "params": p.params,
                     "replications": p.replications,
                     "metrics": metrics,
-                })
+                });
+                if let Some(check) = &p.warmup {
+                    point["warmup_check"] = warmup_json(check);
+                }
+                point
             })
             .collect();
         json!({
@@ -187,6 +201,85 @@ impl Summary {
     }
 }
 
+/// What a warm-up check that failed means for the point's figures, and what to do; `None`
+/// when it passed or was not made.
+pub fn warmup_text(check: &WarmupCheck) -> Option<String> {
+    use super::report::duration;
+    let WarmupCheck::Checked(c) = check else {
+        return None;
+    };
+    match c.verdict {
+        Verdict::Settled => None,
+        Verdict::Biased => Some(format!(
+            "the mean wait settles only about {} into the run (`warmup` is {}): counting from \
+             there moves pipeline.wait.mean by {}{} ± {}, more than its confidence interval. \
+             Set `warmup = {}` or longer.",
+            duration(c.settled),
+            duration(c.warmup),
+            if c.shift < 0.0 { "+" } else { "-" },
+            duration(c.shift.abs()),
+            duration(c.shift_ci),
+            warmup::literal_at_least(c.settled)
+        )),
+        Verdict::Drifting => Some(
+            "the mean wait does not settle within the first half of the time after `warmup`, \
+             so the figures are not steady-state ones (an overload, or a horizon too short for \
+             the system's time scale)."
+                .to_string(),
+        ),
+    }
+}
+
+/// A point's `warmup_check` in `summary.json`.
+fn warmup_json(check: &WarmupCheck) -> Value {
+    match check {
+        WarmupCheck::NotChecked { reason } => json!({"verdict": "not_checked", "reason": reason}),
+        WarmupCheck::Checked(c) => json!({
+            "verdict": c.verdict.name(),
+            "warmup": c.warmup,
+            "settled": c.settled,
+            "shift": c.shift,
+            "shift_ci": c.shift_ci,
+            "width": c.width,
+            "mean_wait": c.mean_wait,
+        }),
+    }
+}
+
+/// Reads back a point's `warmup_check` (for the report); `None` if it is not one.
+pub fn warmup_from_json(value: &Value) -> Option<WarmupCheck> {
+    let verdict = match value.get("verdict")?.as_str()? {
+        "not_checked" => {
+            return Some(WarmupCheck::NotChecked {
+                reason: value.get("reason")?.as_str()?.to_string(),
+            })
+        }
+        "settled" => Verdict::Settled,
+        "biased" => Verdict::Biased,
+        "drifting" => Verdict::Drifting,
+        _ => return None,
+    };
+    // `null` where a value was not finite.
+    let number = |key: &str| match value.get(key)? {
+        Value::Null => Some(f64::NAN),
+        other => other.as_f64(),
+    };
+    Some(WarmupCheck::Checked(Checked {
+        verdict,
+        warmup: number("warmup")?,
+        width: number("width")?,
+        mean_wait: value
+            .get("mean_wait")?
+            .as_array()?
+            .iter()
+            .map(|v| v.as_f64().unwrap_or(f64::NAN))
+            .collect(),
+        settled: number("settled")?,
+        shift: number("shift")?,
+        shift_ci: number("shift_ci")?,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,6 +289,7 @@ mod tests {
         Record {
             item: WorkItem { point, replication },
             metrics: metrics.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
+            wait_batches: None,
         }
     }
 

@@ -339,9 +339,45 @@ pub fn format_percent(fraction: f64) -> String {
     }
 }
 
+/// `text` broken between words into lines of at most `width` characters (a longer word keeps
+/// its own line), the first indented by `first`, the rest by `rest`; ends with a newline.
+pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> String {
+    let mut out = String::from(first);
+    let mut line = first.chars().count();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let length = word.chars().count();
+        if !empty && line + 1 + length > width {
+            out.push('\n');
+            out += rest;
+            line = rest.chars().count();
+            empty = true;
+        }
+        if !empty {
+            out.push(' ');
+            line += 1;
+        }
+        out += word;
+        line += length;
+        empty = false;
+    }
+    out.push('\n');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrap_breaks_between_words_within_the_width() {
+        let text = "counting from there moves pipeline.wait.mean by +0.49 s";
+        assert_eq!(
+            wrap(text, 24, "  ", "    "),
+            "  counting from there\n    moves\n    pipeline.wait.mean\n    by +0.49 s\n"
+        );
+        assert_eq!(wrap("short", 80, "", ""), "short\n");
+    }
 
     #[test]
     fn an_interrupted_run_says_so_and_counts_each_points_replications() {
@@ -357,6 +393,7 @@ mod tests {
             .map(|(point, replication)| Record {
                 item: WorkItem { point, replication },
                 metrics: vec![("pipeline.wait.mean".into(), 60.0 * (point + 1) as f64)],
+                wait_batches: None,
             })
             .collect();
         let summary = crate::output::summary::summarize("s", 1, 0.95, &points, &records);

@@ -25,6 +25,7 @@
 
 use crate::ir::{self, StepKind, Value};
 use crate::sim::arrivals::ArrivalStream;
+use crate::sim::batches::WaitBatches;
 use crate::sim::calendar::Calendar;
 use crate::sim::compiled::{Num, Val};
 use crate::sim::eval::{self, Context, ModelView};
@@ -665,7 +666,10 @@ impl<'a> Simulation<'a> {
             live_models: Vec::new(),
             model_totals: vec![ModelTotals::default(); scenario.pipelines.len()],
             next_id: 0,
-            collector: Collector::new(scenario.pipelines.iter().map(|p| p.steps.len())),
+            collector: Collector {
+                wait_batches: WaitBatches::new(scenario),
+                ..Collector::new(scenario.pipelines.iter().map(|p| p.steps.len()))
+            },
             finished_transfers: Vec::new(),
             scale_actions: Vec::new(),
             progress_reported: 0,
@@ -1320,6 +1324,11 @@ impl<'a> Simulation<'a> {
             instance.counted,
             instance.model,
         );
+        match outcome {
+            Outcome::Completed => self.collector.wait_batches.push(arrival, wait),
+            Outcome::Unfinished => self.collector.wait_batches.push_unfinished(arrival),
+            Outcome::Rejected => {}
+        }
         if counted {
             match outcome {
                 Outcome::Completed => {
@@ -1740,8 +1749,10 @@ impl<'a> Simulation<'a> {
                 .collect(),
             window: to - from,
         };
+        let wait_batches = std::mem::take(&mut self.collector.wait_batches);
         ReplicationResult {
             metrics: self.collector.finish(totals),
+            wait_batches,
         }
     }
 
@@ -1751,6 +1762,9 @@ impl<'a> Simulation<'a> {
         if instance.counted {
             self.collector.unfinished += 1;
         }
+        self.collector
+            .wait_batches
+            .push_unfinished(instance.arrival);
         if self.tracing {
             let instance = &self.instances[index as usize];
             self.sink.pipeline(&PipelineRow {

@@ -27,6 +27,8 @@
 //!
 //! A value with nothing to average over is NaN.
 
+use crate::sim::batches::WaitBatches;
+
 /// Mantissa bits kept in a bucket index: buckets are `[lo, lo * (1 + 2^-7))` at widest, and
 /// a bucket's midpoint is within `2^-8` (0.39 %) of any value in it.
 const MANTISSA_BITS: u32 = 7;
@@ -188,6 +190,8 @@ pub struct Collector {
     pub steps: Vec<Vec<StepMetrics>>,
     /// Retraining runs monitors started in the window, per template.
     pub retrains: Vec<u64>,
+    /// Every completed pipeline's wait by arrival time, warm-up included (not a metric).
+    pub wait_batches: WaitBatches,
 }
 
 /// Window totals of a model population (see [`crate::sim::model`]).

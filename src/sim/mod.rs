@@ -7,9 +7,10 @@
 //! Modules by concern: [`calendar`] (event order), [`rng`] (random streams), [`eval`]
 //! (expressions and distributions), [`compiled`] (the same, compiled for the hot paths), [`pool`] and [`link`] (resources), [`arrivals`]
 //! (interarrival processes, profiles, replay), [`model`] (deployed models), [`metrics`]
-//! (the contract's metric list) and [`engine`] (the event loop tying them together).
+//! (the contract's metric list), [`batches`] (waits by arrival time) and [`engine`] (the event loop tying them together).
 
 pub mod arrivals;
+pub mod batches;
 pub mod calendar;
 pub mod compiled;
 pub mod engine;
@@ -29,6 +30,8 @@ use crate::ir;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplicationResult {
     pub metrics: Vec<(String, f64)>,
+    /// Completed pipelines' waits by arrival time, for the warm-up check.
+    pub wait_batches: batches::WaitBatches,
 }
 
 impl ReplicationResult {

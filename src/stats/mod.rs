@@ -1,4 +1,5 @@
-//! Statistics over replications: means, Student-t confidence intervals and Welch's t-test.
+//! Statistics over replications: means, Student-t confidence intervals, Welch's t-test and
+//! the warm-up check.
 //! (Percentiles within a replication are the engine's: `sim::metrics`.)
 //!
 //! Invariants:
@@ -10,6 +11,7 @@
 //!   as `null` in `summary.json`), never a made-up zero.
 
 pub mod student_t;
+pub mod warmup;
 mod welch;
 
 pub use welch::{paired_test, welch_test, TTest};

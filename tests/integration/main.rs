@@ -12,3 +12,4 @@ mod models;
 mod report;
 mod run;
 mod syntax;
+mod warmup;

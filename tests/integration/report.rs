@@ -57,7 +57,7 @@ fn pipesim(args: &[&str]) -> (i32, String) {
 }
 
 /// Runs the strict checker; returns its JSON verdict.
-fn check_html(path: &Path) -> Value {
+pub fn check_html(path: &Path) -> Value {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/integration/check_html.py");
     let output = Command::new("python3")
         .arg(&script)

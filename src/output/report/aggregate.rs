@@ -6,6 +6,8 @@
 //! so merging two bins is adding them, and rates and means are taken only when drawing.
 
 use crate::output::manifest::Overloaded;
+use crate::output::summary;
+use crate::stats::warmup::WarmupCheck;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -279,6 +281,8 @@ pub struct PointSummary {
     pub written: Vec<(String, Value)>,
     pub replications: u64,
     pub metrics: Vec<Metric>,
+    /// The warm-up check (summary.json's `warmup_check`), if the run made one.
+    pub warmup: Option<WarmupCheck>,
 }
 
 /// A run directory, read for the report.
@@ -443,6 +447,7 @@ pub fn read_run(run_dir: &Path) -> Result<RunData, String> {
                                 .collect()
                         })
                         .unwrap_or_default(),
+                    warmup: p.get("warmup_check").and_then(summary::warmup_from_json),
                 })
                 .collect()
         })

@@ -1,0 +1,111 @@
+//! The warm-up check, end to end against queueing theory: an M/M/1 queue started empty
+//! waits less at first than its steady state, `ρ / (μ − λ)`. With too short a `warmup`, the
+//! run's confidence interval excludes the steady-state wait and `run` says so, naming a
+//! `warmup` to use; with that one, the interval covers it and `run` is silent. The report
+//! shows the note and the batch means.
+
+use crate::report::check_html;
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// λ = 0.9/s, μ = 1/s: Wq = 0.9 / (1 − 0.9) = 9 s. The relaxation time of the queue from
+/// empty, about 1 / (μ (1 − √ρ)²) ≈ 360 s, is a quarter of the horizon, so counting from
+/// t = 0 biases the mean wait by more than the 99% interval of 1000 replications.
+const MM1: &str = r#"
+scenario transient {
+  horizon = 1500s
+  seed    = 3
+  drain   = true
+}
+resource server { kind = pool  capacity = 1 }
+pipeline job {
+  task work { on = server  duration = exponential(mean = 1s) }
+}
+arrivals poisson { rate = 3240/h  pipeline = job }
+experiment { replications = 1000  confidence = 0.99 }
+"#;
+
+const STEADY_WAIT: f64 = 9.0;
+
+fn run(dir: &Path, out: &str, warmup: &str) -> (Value, String) {
+    let output: Output = Command::new(env!("CARGO_BIN_EXE_pipesim"))
+        .args(["run", "mm1.pipesim", "--format", "json", "--out", out])
+        .args(["--set", &format!("scenario.warmup={warmup}")])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{stderr}");
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let point = summary["points"][0].clone();
+    (point, stderr)
+}
+
+/// The 99% interval of the point's mean wait.
+fn wait_interval(point: &Value) -> (f64, f64) {
+    let wait = &point["metrics"]["pipeline.wait.mean"];
+    let (mean, ci) = (wait["mean"].as_f64().unwrap(), wait["ci"].as_f64().unwrap());
+    (mean - ci, mean + ci)
+}
+
+#[test]
+fn a_warmup_too_short_for_the_transient_is_named_and_the_one_it_suggests_is_unbiased() {
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::write(temp.path().join("mm1.pipesim"), MM1).unwrap();
+
+    // Counted from the start, the waits of the empty queue pull the mean below theory.
+    let (point, stderr) = run(temp.path(), "from-zero", "0s");
+    let (low, high) = wait_interval(&point);
+    assert!(
+        high < STEADY_WAIT,
+        "the transient should bias the mean wait: [{low}, {high}]"
+    );
+    let check = &point["warmup_check"];
+    assert_eq!(check["verdict"], "biased", "{check:#}");
+    // The shift is the bias: the mean wait less the shift is theory's, within the interval.
+    let shift = check["shift"].as_f64().unwrap();
+    let half_width = (high - low) / 2.0;
+    let corrected = (low + high) / 2.0 - shift;
+    assert!(
+        shift < 0.0 && (corrected - STEADY_WAIT).abs() <= half_width,
+        "corrected {corrected} ± {half_width}: {check:#}"
+    );
+    assert!(stderr.contains("warning: warm-up:"), "{stderr}");
+    let suggested = stderr
+        .split("Set `warmup = ")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+        .unwrap_or_else(|| panic!("no warmup suggested: {stderr}"))
+        .to_string();
+
+    // From the suggested warm-up on, theory is inside the interval and the check passes.
+    let (point, stderr) = run(temp.path(), "suggested", &suggested);
+    let (low, high) = wait_interval(&point);
+    assert!(
+        (low..=high).contains(&STEADY_WAIT),
+        "warmup = {suggested}: [{low}, {high}] should cover {STEADY_WAIT}"
+    );
+    assert_eq!(point["warmup_check"]["verdict"], "settled");
+    assert!(!stderr.contains("warm-up"), "{stderr}");
+
+    // The report of the first run carries the note and the batch means' chart.
+    let report = temp.path().join("report.html");
+    let status = Command::new(env!("CARGO_BIN_EXE_pipesim"))
+        .args(["report", "from-zero", "-o", report.to_str().unwrap()])
+        .current_dir(temp.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let verdict = check_html(&report);
+    let notes = verdict["notes"]["point-0"].to_string();
+    assert!(
+        notes.contains("Warm-up:") && notes.contains(&suggested),
+        "{notes}"
+    );
+    let chart = verdict["svgs"]["point-0-warmup"].to_string();
+    assert!(
+        chart.contains("arrival time (minutes)") && chart.contains("mean wait (seconds)"),
+        "{chart}"
+    );
+}
