@@ -27,7 +27,7 @@ use crate::cli::{CompareArgs, CompareFormat, Exit};
 use crate::experiment::Params;
 use crate::output::manifest::{self, Manifest};
 use crate::output::records::{self, Record};
-use crate::output::table;
+use crate::output::{summary, table};
 use crate::stats::{self, Estimate, TTest};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -312,12 +312,7 @@ fn point_values(records: &[Record], point: usize) -> Vec<(String, Vec<f64>)> {
 /// point's waits and makespans grow with the horizon, so a difference from them is not a
 /// steady-state one.
 fn overloaded_notes(side: &str, manifest: &Manifest, point: usize) -> Vec<String> {
-    let params = written(manifest, point);
-    let at = if params.is_empty() {
-        side.to_string()
-    } else {
-        format!("{side}'s point {}", super::run::point_label(params))
-    };
+    let at = point_name(side, manifest, point);
     manifest
         .overloaded
         .iter()
@@ -330,6 +325,45 @@ fn overloaded_notes(side: &str, manifest: &Manifest, point: usize) -> Vec<String
             )
         })
         .collect()
+}
+
+/// The warm-up check's finding for a compared point whose waits still drift after `warmup`
+/// (an overloaded point's drift is its overload note's).
+fn warmup_note(
+    side: &str,
+    manifest: &Manifest,
+    records: &[Record],
+    point: usize,
+    confidence: f64,
+) -> Option<String> {
+    if manifest.overloaded.iter().any(|o| o.point == point) {
+        return None;
+    }
+    let mut of_point: Vec<&Record> = records.iter().filter(|r| r.item.point == point).collect();
+    of_point.sort_by_key(|r| r.item);
+    let waits: Vec<f64> = of_point
+        .iter()
+        .map(|r| {
+            r.metrics
+                .iter()
+                .find(|(name, _)| name == "pipeline.wait.mean")
+                .map_or(f64::NAN, |(_, v)| *v)
+        })
+        .collect();
+    let wait_ci = stats::estimate(&waits, confidence).ci;
+    let check = summary::warmup_check(&of_point, wait_ci, confidence)?;
+    let text = summary::warmup_text(&check)?;
+    Some(format!("{}: {text}", point_name(side, manifest, point)))
+}
+
+/// "A", or "A's point gpu.capacity=4" in a sweep.
+fn point_name(side: &str, manifest: &Manifest, point: usize) -> String {
+    let params = written(manifest, point);
+    if params.is_empty() {
+        side.to_string()
+    } else {
+        format!("{side}'s point {}", super::run::point_label(params))
+    }
 }
 
 fn compare(
@@ -430,6 +464,8 @@ fn compare(
         .flat_map(|&(a, b)| [("A", &manifest_a, a), ("B", &manifest_b, b)])
     {
         notes.extend(overloaded_notes(side, manifest, point));
+        let records = if side == "A" { &records_a } else { &records_b };
+        notes.extend(warmup_note(side, manifest, records, point, confidence));
     }
     let mut unpaired = 0;
     let mut pairable = 0;

@@ -95,12 +95,11 @@ pub fn summarize(
                 (name.to_string(), stats::estimate(&values, confidence))
             })
             .collect();
-        let batches: Vec<_> = of_point.iter().map(|r| r.wait_batches.as_ref()).collect();
         let wait_ci = metrics
             .iter()
             .find(|(name, _)| name == "pipeline.wait.mean")
             .and_then(|(_, estimate): &(String, Estimate)| estimate.ci);
-        let warmup = warmup::check(&batches, wait_ci, confidence);
+        let warmup = warmup_check(&of_point, wait_ci, confidence);
         summaries.push(PointSummary {
             point,
             params: params.clone(),
@@ -199,6 +198,17 @@ impl Summary {
             .map_err(|e| format!("cannot write {CSV_FILE_NAME}: {e}"))?;
         String::from_utf8(bytes).map_err(|e| format!("cannot write {CSV_FILE_NAME}: {e}"))
     }
+}
+
+/// The warm-up check of one point's records (in work-item order); `wait_ci`: the confidence
+/// half-width of its `pipeline.wait.mean`.
+pub fn warmup_check(
+    of_point: &[&Record],
+    wait_ci: Option<f64>,
+    confidence: f64,
+) -> Option<WarmupCheck> {
+    let batches: Vec<_> = of_point.iter().map(|r| r.wait_batches.as_ref()).collect();
+    warmup::check(&batches, wait_ci, confidence)
 }
 
 /// What a warm-up check that failed means for the point's figures, and what to do; `None`

@@ -1,8 +1,8 @@
 //! The warm-up check, end to end against queueing theory: an M/M/1 queue started empty
 //! waits less at first than its steady state, `ρ / (μ − λ)`. With too short a `warmup`, the
 //! run's confidence interval excludes the steady-state wait and `run` says so, naming a
-//! `warmup` to use; with that one, the interval covers it and `run` is silent. The report
-//! shows the note and the batch means.
+//! `warmup` to use; with that one, the interval covers it and `run` is silent. `compare`
+//! and the report carry the note too.
 
 use crate::report::check_html;
 use serde_json::Value;
@@ -88,6 +88,16 @@ fn a_warmup_too_short_for_the_transient_is_named_and_the_one_it_suggests_is_unbi
     );
     assert_eq!(point["warmup_check"]["verdict"], "settled");
     assert!(!stderr.contains("warm-up"), "{stderr}");
+
+    // `compare` names the biased side only.
+    let compared = Command::new(env!("CARGO_BIN_EXE_pipesim"))
+        .args(["compare", "from-zero", "suggested"])
+        .current_dir(temp.path())
+        .output()
+        .unwrap();
+    let notes = String::from_utf8_lossy(&compared.stderr);
+    assert!(notes.contains("note: A: the mean wait settles only"), "{notes}");
+    assert!(!notes.contains("B: the mean wait"), "{notes}");
 
     // The report of the first run carries the note and the batch means' chart.
     let report = temp.path().join("report.html");
