@@ -142,6 +142,7 @@ fn merge(dirs: &[PathBuf], out: &Path) -> Result<(PathBuf, usize), String> {
         &all_records,
     );
     summary.version = layout.pipesim.clone();
+    summary.attach_overloaded(&layout.overloaded);
 
     let run = RunDir::create(out)?;
     for input in &layout.inputs {

@@ -431,7 +431,8 @@ pub fn save(
         traces::concatenate_parts(&traces::parts_dir(run.path()), &traces_dir, &traced)
             .map_err(|e| format!("cannot write traces: {e}"))?;
     }
-    let summary = summarize(plan, records);
+    let mut summary = summarize(plan, records);
+    summary.attach_overloaded(&manifest.overloaded);
     let finished = finish_run_dir(run, records, &summary, &manifest);
     if let Some(scratch) = saving.as_mut() {
         // Renamed into place, or kept complete under its temporary name, or removed: in

@@ -14,6 +14,7 @@
 //! Invariant: computed only from [`Record`]s sorted by work item, so a run and a merge of its
 //! shards write the same bytes.
 
+use super::manifest::Overloaded;
 use super::records::Record;
 use crate::experiment::Params;
 use crate::stats::warmup::{self, Checked, Verdict, WarmupCheck};
@@ -35,6 +36,9 @@ pub struct PointSummary {
     pub metrics: Vec<(String, Estimate)>,
     /// Whether `warmup` covers the initial transient; `None` for runs without the batches.
     pub warmup: Option<WarmupCheck>,
+    /// The pools and links this point asks for more than they can do (from the manifest,
+    /// [`Summary::attach_overloaded`]).
+    pub overloaded: Vec<Overloaded>,
 }
 
 impl PointSummary {
@@ -106,6 +110,7 @@ pub fn summarize(
             replications: of_point.len(),
             metrics,
             warmup,
+            overloaded: Vec::new(),
         });
     }
     Summary {
@@ -117,6 +122,18 @@ pub fn summarize(
 }
 
 impl Summary {
+    /// Gives each point the overloads `manifest.json` lists for it, so that a script reading
+    /// only `summary.json` sees them beside the figures they make unsteady.
+    pub fn attach_overloaded(&mut self, overloaded: &[Overloaded]) {
+        for point in &mut self.points {
+            point.overloaded = overloaded
+                .iter()
+                .filter(|o| o.point == point.point)
+                .cloned()
+                .collect();
+        }
+    }
+
     pub fn to_json(&self) -> Value {
         let points: Vec<Value> = self
             .points
@@ -134,6 +151,19 @@ impl Summary {
                 });
                 if let Some(check) = &p.warmup {
                     point["warmup_check"] = warmup_json(check);
+                }
+                if !p.overloaded.is_empty() {
+                    point["overloaded"] = p
+                        .overloaded
+                        .iter()
+                        .map(|o| {
+                            let mut entry = json!(o);
+                            if let Some(fields) = entry.as_object_mut() {
+                                fields.shift_remove("point");
+                            }
+                            entry
+                        })
+                        .collect();
                 }
                 point
             })

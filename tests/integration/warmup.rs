@@ -96,7 +96,10 @@ fn a_warmup_too_short_for_the_transient_is_named_and_the_one_it_suggests_is_unbi
         .output()
         .unwrap();
     let notes = String::from_utf8_lossy(&compared.stderr);
-    assert!(notes.contains("note: A: the mean wait settles only"), "{notes}");
+    assert!(
+        notes.contains("note: A: the mean wait settles only"),
+        "{notes}"
+    );
     assert!(!notes.contains("B: the mean wait"), "{notes}");
 
     // The report of the first run carries the note and the batch means' chart.
