@@ -224,6 +224,7 @@ pub fn render(data: &RunData) -> Result<String, String> {
         );
     }
     html += &overloaded_warning(data);
+    html += &warmup_warning(data);
     html += "</header>\n";
 
     let point_ids = point_ids(data);
@@ -303,6 +304,36 @@ fn overloaded_warning(data: &RunData) -> String {
             escape(&params_label(data.points.get(o.point))),
             escape(&o.resource),
             escape(&o.load_text())
+        );
+    }
+    html += "</ul>\n</div>\n";
+    html
+}
+
+/// The points whose waits still drift after `warmup`, under the title with the overloaded
+/// ones (whose drift the overload explains, so they are not repeated here).
+fn warmup_warning(data: &RunData) -> String {
+    let drifting: Vec<(usize, String)> = data
+        .points
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| !data.overloaded.iter().any(|o| o.point == *index))
+        .filter_map(|(index, p)| Some((index, warmup_text(p.warmup.as_ref()?)?)))
+        .collect();
+    if drifting.is_empty() {
+        return String::new();
+    }
+    let mut html = String::from(
+        "<div class=\"warning\" role=\"note\"><strong>Warm-up too short.</strong> The waits of \
+         these points still drift after <code>warmup</code>, so their figures carry the start \
+         of the run, by more than their confidence intervals.\n<ul>\n",
+    );
+    for (index, text) in drifting {
+        let _ = writeln!(
+            html,
+            "<li><a href=\"#point-{index}\">Point {index}: {}</a>: {}</li>",
+            escape(&params_label(data.points.get(index))),
+            escape(&text)
         );
     }
     html += "</ul>\n</div>\n";

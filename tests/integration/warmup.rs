@@ -116,6 +116,11 @@ fn a_warmup_too_short_for_the_transient_is_named_and_the_one_it_suggests_is_unbi
         notes.contains("Warm-up:") && notes.contains(&suggested),
         "{notes}"
     );
+    let header = verdict["notes"][""].to_string();
+    assert!(
+        header.contains("Warm-up too short.") && header.contains("Point 0"),
+        "{header}"
+    );
     let chart = verdict["svgs"]["point-0-warmup"].to_string();
     assert!(
         chart.contains("arrival time (minutes)") && chart.contains("mean wait (seconds)"),
