@@ -327,33 +327,40 @@ fn overloaded_notes(side: &str, manifest: &Manifest, point: usize) -> Vec<String
         .collect()
 }
 
-/// The warm-up check's finding for a compared point whose waits still drift after `warmup`
-/// (an overloaded point's drift is its overload note's).
-fn warmup_note(
+/// The cautions of a compared point (`summary::cautions`: a warm-up too short, unfinished
+/// pipelines left out), worked out from the run's records as `run` does; an overloaded
+/// point's are its overload note's.
+fn caution_notes(
     side: &str,
     manifest: &Manifest,
     records: &[Record],
     point: usize,
     confidence: f64,
-) -> Option<String> {
+) -> Vec<String> {
     if manifest.overloaded.iter().any(|o| o.point == point) {
-        return None;
+        return Vec::new();
     }
     let mut of_point: Vec<&Record> = records.iter().filter(|r| r.item.point == point).collect();
     of_point.sort_by_key(|r| r.item);
-    let waits: Vec<f64> = of_point
-        .iter()
-        .map(|r| {
-            r.metrics
-                .iter()
-                .find(|(name, _)| name == "pipeline.wait.mean")
-                .map_or(f64::NAN, |(_, v)| *v)
-        })
-        .collect();
-    let wait_ci = stats::estimate(&waits, confidence).ci;
-    let check = summary::warmup_check(&of_point, wait_ci, confidence)?;
-    let text = summary::warmup_text(&check)?;
-    Some(format!("{}: {text}", point_name(side, manifest, point)))
+    let estimate = |name: &str| {
+        let values: Vec<f64> = of_point
+            .iter()
+            .map(|r| {
+                r.metrics
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map_or(f64::NAN, |(_, v)| *v)
+            })
+            .collect();
+        stats::estimate(&values, confidence)
+    };
+    let check = summary::warmup_check(&of_point, estimate("pipeline.wait.mean").ci, confidence);
+    let unfinished = summary::unfinished_share(|name| estimate(name).mean);
+    let at = point_name(side, manifest, point);
+    summary::cautions(check.as_ref(), unfinished)
+        .into_iter()
+        .map(|text| format!("{at}: {text}"))
+        .collect()
 }
 
 /// "A", or "A's point gpu.capacity=4" in a sweep.
@@ -465,7 +472,7 @@ fn compare(
     {
         notes.extend(overloaded_notes(side, manifest, point));
         let records = if side == "A" { &records_a } else { &records_b };
-        notes.extend(warmup_note(side, manifest, records, point, confidence));
+        notes.extend(caution_notes(side, manifest, records, point, confidence));
     }
     let mut unpaired = 0;
     let mut pairable = 0;

@@ -491,7 +491,7 @@ pub fn save(
         .collect();
     let notes = [
         overloaded_note(&overloaded, plan),
-        warmup_note(&summary, plan, &overloaded),
+        cautions_note(&summary, plan, &overloaded),
     ];
     for text in notes.into_iter().flatten() {
         // Beside the table it explains; with `--format json` or `csv` stdout is data.
@@ -653,31 +653,31 @@ fn overloaded_note(overloaded: &[Overloaded], plan: &Plan) -> Option<String> {
     Some(text)
 }
 
-/// Names the points whose waits still drift after `warmup` (`stats::warmup`), and what to
-/// do; `None` when there are none. An overloaded point's drift is the overload note's.
-fn warmup_note(summary: &Summary, plan: &Plan, overloaded: &[Overloaded]) -> Option<String> {
+/// Names the points whose figures are not the steady-state ones they seem (the warm-up
+/// check, unfinished pipelines left out: `summary::cautions`), and what to do; `None` when
+/// there are none. An overloaded point's are the overload note's.
+fn cautions_note(summary: &Summary, plan: &Plan, overloaded: &[Overloaded]) -> Option<String> {
     let swept = plan.points.len() > 1;
-    let lines: Vec<String> = summary
+    let mut lines = String::new();
+    for p in summary
         .points
         .iter()
         .filter(|p| !overloaded.iter().any(|o| o.point == p.point))
-        .filter_map(|p| {
-            let text = summary::warmup_text(p.warmup.as_ref()?)?;
+    {
+        for text in summary::point_cautions(p) {
             let text = match plan.points.get(p.point) {
                 Some(planned) if swept => format!("{}: {text}", point_label(&planned.written)),
                 _ => text,
             };
-            Some(table::wrap(&text, 92, "  ", "    "))
-        })
-        .collect();
-    if lines.is_empty() {
-        return None;
+            lines += &table::wrap(&text, 92, "  ", "    ");
+        }
     }
-    Some(format!(
-        "warm-up: the waits still drift after `warmup`, so the figures carry the start of the run\n\
-         (the warm-up check of docs/LANGUAGE.md):\n{}",
-        lines.concat()
-    ))
+    (!lines.is_empty()).then(|| {
+        format!(
+            "caution: these figures are not quite the steady state they seem to describe (see\n\
+             \"Cautions\" in docs/LANGUAGE.md):\n{lines}"
+        )
+    })
 }
 
 /// The summary of `records`, computed as `pipesim merge` computes it.

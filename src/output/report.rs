@@ -14,7 +14,7 @@ pub mod aggregate;
 pub mod charts;
 
 use crate::output::manifest::Overloaded;
-use crate::output::summary::warmup_text;
+use crate::output::summary::{self, warmup_text};
 use crate::stats::warmup::{Verdict, WarmupCheck};
 use aggregate::{LogHistogram, PointSummary, PointTraces, RunData};
 use charts::{Axes, Series};
@@ -224,7 +224,7 @@ pub fn render(data: &RunData) -> Result<String, String> {
         );
     }
     html += &overloaded_warning(data);
-    html += &warmup_warning(data);
+    html += &cautions_warning(data);
     html += "</header>\n";
 
     let point_ids = point_ids(data);
@@ -310,25 +310,44 @@ fn overloaded_warning(data: &RunData) -> String {
     html
 }
 
-/// The points whose waits still drift after `warmup`, under the title with the overloaded
-/// ones (whose drift the overload explains, so they are not repeated here).
-fn warmup_warning(data: &RunData) -> String {
-    let drifting: Vec<(usize, String)> = data
+/// A point's cautions (`summary::cautions`: a warm-up too short, unfinished pipelines left
+/// out); none for an overloaded point, whose overload note explains its figures.
+fn point_cautions(data_overloaded: &[Overloaded], index: usize, p: &PointSummary) -> Vec<String> {
+    if data_overloaded.iter().any(|o| o.point == index) {
+        return Vec::new();
+    }
+    let metric = |name: &str| {
+        p.metrics
+            .iter()
+            .find(|m| m.name == name)
+            .map(|m| m.mean)
+            .filter(|mean| mean.is_finite())
+    };
+    summary::cautions(p.warmup.as_ref(), summary::unfinished_share(metric))
+}
+
+/// The points whose figures are not quite the steady state they seem, under the title with
+/// the overloaded ones.
+fn cautions_warning(data: &RunData) -> String {
+    let items: Vec<(usize, String)> = data
         .points
         .iter()
         .enumerate()
-        .filter(|(index, _)| !data.overloaded.iter().any(|o| o.point == *index))
-        .filter_map(|(index, p)| Some((index, warmup_text(p.warmup.as_ref()?)?)))
+        .flat_map(|(index, p)| {
+            point_cautions(&data.overloaded, index, p)
+                .into_iter()
+                .map(move |text| (index, text))
+        })
         .collect();
-    if drifting.is_empty() {
+    if items.is_empty() {
         return String::new();
     }
     let mut html = String::from(
-        "<div class=\"warning\" role=\"note\"><strong>Warm-up too short.</strong> The waits of \
-         these points still drift after <code>warmup</code>, so their figures carry the start \
-         of the run, by more than their confidence intervals.\n<ul>\n",
+        "<div class=\"warning\" role=\"note\"><strong>Figures to read with care.</strong> \
+         These points' figures carry the start of the run, or leave out pipelines still \
+         running at the end.\n<ul>\n",
     );
-    for (index, text) in drifting {
+    for (index, text) in items {
         let _ = writeln!(
             html,
             "<li><a href=\"#point-{index}\">Point {index}: {}</a>: {}</li>",
@@ -383,10 +402,11 @@ fn point_section(
             escape(&o.load_text())
         );
     }
-    if let Some(text) = summary.and_then(|s| warmup_text(s.warmup.as_ref()?)) {
+    let cautions = summary.map_or_else(Vec::new, |s| point_cautions(overloaded, point as usize, s));
+    for text in cautions {
         let _ = writeln!(
             html,
-            "<p class=\"warning\" role=\"note\"><strong>Warm-up:</strong> {}</p>",
+            "<p class=\"warning\" role=\"note\"><strong>Caution:</strong> {}</p>",
             escape(&text)
         );
     }

@@ -241,6 +241,41 @@ pub fn warmup_check(
     warmup::check(&batches, wait_ci, confidence)
 }
 
+/// Above this share of the counted pipelines still running at the end, their absence from
+/// the wait and makespan figures is worth a caution.
+pub const UNFINISHED_CAUTION: f64 = 0.01;
+
+/// The share of a point's counted pipelines still running at the end (means over its
+/// replications), from its `pipeline.{completed,rejected,unfinished}`; `None` without them.
+pub fn unfinished_share(metric: impl Fn(&str) -> Option<f64>) -> Option<f64> {
+    let unfinished = metric("pipeline.unfinished")?;
+    let ended = metric("pipeline.completed")? + metric("pipeline.rejected")? + unfinished;
+    (ended > 0.0).then(|| unfinished / ended)
+}
+
+/// Why a point's figures are not the steady-state figures they appear to be, besides an
+/// overload (named from the manifest): the warm-up check's finding, and pipelines left out
+/// for being unfinished. One sentence each; empty when there is nothing to say.
+pub fn cautions(warmup: Option<&WarmupCheck>, unfinished: Option<f64>) -> Vec<String> {
+    let mut cautions: Vec<String> = warmup.and_then(warmup_text).into_iter().collect();
+    if let Some(share) = unfinished.filter(|&share| share > UNFINISHED_CAUTION) {
+        cautions.push(format!(
+            "{}% of the counted pipelines were still running at the end: pipeline.wait.* and \
+             pipeline.makespan.* leave them out, and the longer a pipeline takes the likelier it \
+             is among them, so those figures lean low. Set `drain = true` in `scenario` to let \
+             them finish.",
+            super::table::format_percent(share)
+        ));
+    }
+    cautions
+}
+
+/// The cautions of a point of this summary.
+pub fn point_cautions(point: &PointSummary) -> Vec<String> {
+    let metric = |name: &str| point.metric(name)?.mean;
+    cautions(point.warmup.as_ref(), unfinished_share(metric))
+}
+
 /// What a warm-up check that failed means for the point's figures, and what to do; `None`
 /// when it passed or was not made.
 pub fn warmup_text(check: &WarmupCheck) -> Option<String> {
@@ -331,6 +366,27 @@ mod tests {
             metrics: metrics.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
             wait_batches: None,
         }
+    }
+
+    #[test]
+    fn a_share_of_unfinished_pipelines_above_one_percent_is_a_caution() {
+        let metrics = |unfinished: f64| {
+            move |name: &str| match name {
+                "pipeline.completed" => Some(960.0),
+                "pipeline.rejected" => Some(40.0 - unfinished),
+                "pipeline.unfinished" => Some(unfinished),
+                _ => None,
+            }
+        };
+        assert_eq!(unfinished_share(metrics(32.0)), Some(0.032));
+        assert!(cautions(None, unfinished_share(metrics(5.0))).is_empty());
+        let said = cautions(None, unfinished_share(metrics(32.0)));
+        assert_eq!(said.len(), 1);
+        assert!(
+            said[0].starts_with("3.2% of the counted pipelines"),
+            "{said:?}"
+        );
+        assert_eq!(unfinished_share(|_| None), None);
     }
 
     #[test]

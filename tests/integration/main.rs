@@ -1,4 +1,5 @@
 //! The integration tests: one binary, one module per area.
+mod cautions;
 mod check;
 mod content;
 mod engine;
@@ -12,4 +13,3 @@ mod models;
 mod report;
 mod run;
 mod syntax;
-mod warmup;

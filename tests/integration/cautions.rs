@@ -1,8 +1,12 @@
+//! Cautions: figures that are not the steady state they seem to describe, named where a
+//! user reads them.
+//!
 //! The warm-up check, end to end against queueing theory: an M/M/1 queue started empty
 //! waits less at first than its steady state, `ρ / (μ − λ)`. With too short a `warmup`, the
 //! run's confidence interval excludes the steady-state wait and `run` says so, naming a
 //! `warmup` to use; with that one, the interval covers it and `run` is silent. `compare`
-//! and the report carry the note too.
+//! and the report carry the note too. Pipelines still running at the end are the other
+//! caution, which `drain` answers.
 
 use crate::report::check_html;
 use serde_json::Value;
@@ -30,7 +34,7 @@ const STEADY_WAIT: f64 = 9.0;
 
 fn run(dir: &Path, out: &str, warmup: &str) -> (Value, String) {
     let output: Output = Command::new(env!("CARGO_BIN_EXE_pipesim"))
-        .args(["run", "mm1.pipesim", "--format", "json", "--out", out])
+        .args(["run", "scenario.pipesim", "--format", "json", "--out", out])
         .args(["--set", &format!("scenario.warmup={warmup}")])
         .current_dir(dir)
         .output()
@@ -52,7 +56,7 @@ fn wait_interval(point: &Value) -> (f64, f64) {
 #[test]
 fn a_warmup_too_short_for_the_transient_is_named_and_the_one_it_suggests_is_unbiased() {
     let temp = tempfile::tempdir().unwrap();
-    std::fs::write(temp.path().join("mm1.pipesim"), MM1).unwrap();
+    std::fs::write(temp.path().join("scenario.pipesim"), MM1).unwrap();
 
     // Counted from the start, the waits of the empty queue pull the mean below theory.
     let (point, stderr) = run(temp.path(), "from-zero", "0s");
@@ -71,7 +75,7 @@ fn a_warmup_too_short_for_the_transient_is_named_and_the_one_it_suggests_is_unbi
         shift < 0.0 && (corrected - STEADY_WAIT).abs() <= half_width,
         "corrected {corrected} ± {half_width}: {check:#}"
     );
-    assert!(stderr.contains("warning: warm-up:"), "{stderr}");
+    assert!(stderr.contains("warning: caution:"), "{stderr}");
     let suggested = stderr
         .split("Set `warmup = ")
         .nth(1)
@@ -87,7 +91,7 @@ fn a_warmup_too_short_for_the_transient_is_named_and_the_one_it_suggests_is_unbi
         "warmup = {suggested}: [{low}, {high}] should cover {STEADY_WAIT}"
     );
     assert_eq!(point["warmup_check"]["verdict"], "settled");
-    assert!(!stderr.contains("warm-up"), "{stderr}");
+    assert!(!stderr.contains("caution"), "{stderr}");
 
     // `compare` names the biased side only.
     let compared = Command::new(env!("CARGO_BIN_EXE_pipesim"))
@@ -113,12 +117,12 @@ fn a_warmup_too_short_for_the_transient_is_named_and_the_one_it_suggests_is_unbi
     let verdict = check_html(&report);
     let notes = verdict["notes"]["point-0"].to_string();
     assert!(
-        notes.contains("Warm-up:") && notes.contains(&suggested),
+        notes.contains("Caution:") && notes.contains(&suggested),
         "{notes}"
     );
     let header = verdict["notes"][""].to_string();
     assert!(
-        header.contains("Warm-up too short.") && header.contains("Point 0"),
+        header.contains("Figures to read with care.") && header.contains("Point 0"),
         "{header}"
     );
     let chart = verdict["svgs"]["point-0-warmup"].to_string();
@@ -126,4 +130,58 @@ fn a_warmup_too_short_for_the_transient_is_named_and_the_one_it_suggests_is_unbi
         chart.contains("arrival time (minutes)") && chart.contains("mean wait (seconds)"),
         "{chart}"
     );
+}
+
+/// Pipelines of two hours on average over two days: without `drain`, about the last two
+/// hours' arrivals (4%) are still running at the end, and they are the long ones.
+const LONG_JOBS: &str = r#"
+scenario long_jobs {
+  horizon = 2d
+  seed    = 5
+}
+resource server { kind = pool  capacity = 8 }
+pipeline job {
+  task work { on = server  duration = exponential(mean = 2h) }
+}
+arrivals poisson { rate = 1/h  pipeline = job }
+experiment { replications = 50 }
+"#;
+
+#[test]
+fn pipelines_left_unfinished_are_a_caution_that_drain_answers() {
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::write(temp.path().join("scenario.pipesim"), LONG_JOBS).unwrap();
+    let (cut, stderr) = run(temp.path(), "cut", "0s");
+    let unfinished = cut["metrics"]["pipeline.unfinished"]["mean"]
+        .as_f64()
+        .unwrap();
+    assert!(unfinished > 0.0);
+    assert!(
+        stderr.contains("of the counted pipelines were still running at the end")
+            && stderr.contains("Set `drain = true`"),
+        "{stderr}"
+    );
+
+    let output = Command::new(env!("CARGO_BIN_EXE_pipesim"))
+        .args([
+            "run",
+            "scenario.pipesim",
+            "--format",
+            "json",
+            "--out",
+            "drained",
+        ])
+        .args(["--set", "scenario.drain=true"])
+        .current_dir(temp.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("caution"), "{stderr}");
+    let drained: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let drained = &drained["points"][0]["metrics"];
+    assert_eq!(drained["pipeline.unfinished"]["mean"], 0.0);
+    // What the caution says: the figures without the unfinished ones lean low (the same
+    // workload, by common random numbers, only cut at the horizon).
+    let makespan = |metrics: &Value| metrics["pipeline.makespan.mean"]["mean"].as_f64().unwrap();
+    assert!(makespan(&cut["metrics"]) < makespan(drained));
 }
