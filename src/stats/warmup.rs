@@ -142,7 +142,9 @@ pub fn check(
         } else {
             "two".to_string()
         };
-        let reason = if fair < total && kept.len() < needed {
+        let reason = if total == 0 {
+            "no whole batch of arrival time fits between `warmup` and the horizon".to_string()
+        } else if fair < total && kept.len() < needed {
             format!(
                 "pipelines still running at the end are missing from the batches of arrival time from {} on, which leaves {} batch(es) to compare; the check needs {needs}",
                 crate::output::report::duration(first.warmup + fair as f64 * first.width),
@@ -343,6 +345,12 @@ mod tests {
         let level = checked(&replications(10, 4, week, |_| 10.0), Some(0.2));
         assert_eq!(level.verdict, Verdict::Settled);
         // One replication and four weeks: too little to tell.
+        let none = replications(3, 0, week, |_| 10.0);
+        let refs: Vec<_> = none.iter().map(Some).collect();
+        let Some(WarmupCheck::NotChecked { reason }) = check(&refs, None, 0.95) else {
+            panic!("checked")
+        };
+        assert!(reason.starts_with("no whole batch"), "{reason}");
         let one = replications(1, 4, week, |_| 10.0);
         let Some(WarmupCheck::NotChecked { reason }) = check(&[Some(&one[0])], None, 0.95) else {
             panic!("checked")
