@@ -641,10 +641,18 @@ fn warmup_panel(id: &str, summary: Option<&PointSummary>) -> Result<String, Stri
         .map(|(i, w)| ((c.warmup + (i as f64 + 0.5) * c.width) / t_div, w / w_div))
         .collect();
     let verdict = match c.verdict {
-        Verdict::Settled => format!(
-            "The waits have settled by {} into the run: `warmup` ({}) covers the start.",
-            duration(c.settled.max(c.warmup)),
+        Verdict::Settled if c.settled <= c.warmup => format!(
+            "No drift after `warmup` ({}): it covers the start of the run.",
             duration(c.warmup)
+        ),
+        Verdict::Settled => format!(
+            "Counting from {} instead of `warmup` ({}) would move pipeline.wait.mean by {}{} ± \
+             {}, which is within the noise: `warmup` is long enough for these figures.",
+            duration(c.settled),
+            duration(c.warmup),
+            if c.shift < 0.0 { "+" } else { "-" },
+            duration(c.shift.abs()),
+            duration(c.shift_ci)
         ),
         _ => {
             let text = warmup_text(check).unwrap_or_default();

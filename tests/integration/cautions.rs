@@ -125,6 +125,25 @@ fn a_warmup_too_short_for_the_transient_is_named_and_the_one_it_suggests_is_unbi
         header.contains("Figures to read with care.") && header.contains("Point 0"),
         "{header}"
     );
+    // The settled run's report says its warm-up is long enough.
+    let settled = temp.path().join("settled.html");
+    let status = Command::new(env!("CARGO_BIN_EXE_pipesim"))
+        .args(["report", "suggested", "-o", settled.to_str().unwrap()])
+        .current_dir(temp.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let html = std::fs::read_to_string(&settled).unwrap();
+    let panel = html
+        .split("id=\"point-0-warmup\"")
+        .nth(1)
+        .unwrap_or_default();
+    let caption = panel.split("</figcaption>").next().unwrap_or_default();
+    assert!(
+        caption.contains("it covers the start of the run")
+            || caption.contains("`warmup` is long enough"),
+        "{caption}"
+    );
     let chart = verdict["svgs"]["point-0-warmup"].to_string();
     assert!(
         chart.contains("arrival time (minutes)") && chart.contains("mean wait (seconds)"),
