@@ -342,22 +342,8 @@ fn caution_notes(
     }
     let mut of_point: Vec<&Record> = records.iter().filter(|r| r.item.point == point).collect();
     of_point.sort_by_key(|r| r.item);
-    let estimate = |name: &str| {
-        let values: Vec<f64> = of_point
-            .iter()
-            .map(|r| {
-                r.metrics
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map_or(f64::NAN, |(_, v)| *v)
-            })
-            .collect();
-        stats::estimate(&values, confidence)
-    };
-    let check = summary::warmup_check(&of_point, estimate("pipeline.wait.mean").ci, confidence);
-    let unfinished = summary::unfinished_share(|name| estimate(name).mean);
     let at = point_name(side, manifest, point);
-    summary::cautions(check.as_ref(), unfinished)
+    summary::record_cautions(&of_point, confidence)
         .into_iter()
         .map(|text| format!("{at}: {text}"))
         .collect()

@@ -579,19 +579,13 @@ fn point_section(
     html += &figure(
         &format!("{id}-wait-over-time"),
         "Mean pipeline wait by arrival time",
-        charts::line_chart(
-            &Axes {
-                x_label: &format!("arrival time ({t_unit})"),
-                y_label: &format!("mean wait ({w_unit})"),
-            },
-            &[Series {
-                name: String::new(),
-                points: mean_waits
-                    .iter()
-                    .map(|p| (p.0 / t_div, p.1 / w_div))
-                    .collect(),
-            }],
-            None,
+        mean_wait_chart(
+            t_unit,
+            w_unit,
+            mean_waits
+                .iter()
+                .map(|p| (p.0 / t_div, p.1 / w_div))
+                .collect(),
         )?,
         "A pipeline's wait is the sum of its steps' queueing times; pipelines grouped by when they arrived.",
         "no pipeline trace (traces/pipelines.csv)",
@@ -611,6 +605,25 @@ fn point_section(
     )?;
     html += "</div>\n</section>\n";
     Ok(html)
+}
+
+/// Mean wait (in `w_unit`) against arrival time (in `t_unit`), one line.
+fn mean_wait_chart(
+    t_unit: &str,
+    w_unit: &str,
+    points: Vec<(f64, f64)>,
+) -> Result<Option<String>, String> {
+    charts::line_chart(
+        &Axes {
+            x_label: &format!("arrival time ({t_unit})"),
+            y_label: &format!("mean wait ({w_unit})"),
+        },
+        &[Series {
+            name: String::new(),
+            points,
+        }],
+        None,
+    )
 }
 
 /// The warm-up check's batch means over every replication, from `warmup` on, with the
@@ -665,17 +678,7 @@ fn warmup_panel(id: &str, summary: Option<&PointSummary>) -> Result<String, Stri
     Ok(figure(
         &format!("{id}-warmup"),
         heading,
-        charts::line_chart(
-            &Axes {
-                x_label: &format!("arrival time ({t_unit})"),
-                y_label: &format!("mean wait ({w_unit})"),
-            },
-            &[Series {
-                name: String::new(),
-                points,
-            }],
-            None,
-        )?,
+        mean_wait_chart(t_unit, w_unit, points)?,
         &format!(
             "Completed pipelines' mean wait in batches of {} of arrival time from `warmup` on, \
              pooled over every replication (MSER truncation; see the warm-up check in \

@@ -87,15 +87,7 @@ pub fn summarize(
         let metrics: Vec<(String, Estimate)> = names
             .iter()
             .map(|&name| {
-                let values: Vec<f64> = of_point
-                    .iter()
-                    .map(|r| {
-                        r.metrics
-                            .iter()
-                            .find(|(n, _)| n == name)
-                            .map_or(f64::NAN, |(_, v)| *v)
-                    })
-                    .collect();
+                let values = metric_values(&of_point, name);
                 (name.to_string(), stats::estimate(&values, confidence))
             })
             .collect();
@@ -228,6 +220,27 @@ impl Summary {
             .map_err(|e| format!("cannot write {CSV_FILE_NAME}: {e}"))?;
         String::from_utf8(bytes).map_err(|e| format!("cannot write {CSV_FILE_NAME}: {e}"))
     }
+}
+
+/// Metric `name` of each record, NaN where a record lacks it.
+pub fn metric_values(records: &[&Record], name: &str) -> Vec<f64> {
+    records
+        .iter()
+        .map(|r| {
+            r.metrics
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(f64::NAN, |(_, v)| *v)
+        })
+        .collect()
+}
+
+/// The cautions of one point from its records (in work-item order), as `summarize` and
+/// [`point_cautions`] give them.
+pub fn record_cautions(of_point: &[&Record], confidence: f64) -> Vec<String> {
+    let estimate = |name: &str| stats::estimate(&metric_values(of_point, name), confidence);
+    let check = warmup_check(of_point, estimate("pipeline.wait.mean").ci, confidence);
+    cautions(check.as_ref(), unfinished_share(|name| estimate(name).mean))
 }
 
 /// The warm-up check of one point's records (in work-item order); `wait_ci`: the confidence

@@ -11,7 +11,7 @@
 use crate::report::check_html;
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 /// λ = 0.9/s, μ = 1/s: Wq = 0.9 / (1 − 0.9) = 9 s. The relaxation time of the queue from
 /// empty, about 1 / (μ (1 − √ρ)²) ≈ 360 s, is a quarter of the horizon, so counting from
@@ -32,18 +32,43 @@ experiment { replications = 1000  confidence = 0.99 }
 
 const STEADY_WAIT: f64 = 9.0;
 
-fn run(dir: &Path, out: &str, warmup: &str) -> (Value, String) {
-    let output: Output = Command::new(env!("CARGO_BIN_EXE_pipesim"))
-        .args(["run", "scenario.pipesim", "--format", "json", "--out", out])
-        .args(["--set", &format!("scenario.warmup={warmup}")])
+/// Runs pipesim in `dir`, insists on success; returns stdout and stderr.
+fn pipesim(dir: &Path, args: &[&str]) -> (Vec<u8>, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_pipesim"))
+        .args(args)
         .current_dir(dir)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success(), "{stderr}");
-    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let point = summary["points"][0].clone();
-    (point, stderr)
+    assert!(output.status.success(), "pipesim {args:?}: {stderr}");
+    (output.stdout, stderr)
+}
+
+/// Runs `scenario.pipesim` with `--set set` into `out`; returns the summary's one point and
+/// stderr.
+fn run(dir: &Path, out: &str, set: &str) -> (Value, String) {
+    let (stdout, stderr) = pipesim(
+        dir,
+        &[
+            "run",
+            "scenario.pipesim",
+            "--format",
+            "json",
+            "--out",
+            out,
+            "--set",
+            set,
+        ],
+    );
+    let summary: Value = serde_json::from_slice(&stdout).unwrap();
+    (summary["points"][0].clone(), stderr)
+}
+
+/// The report of run directory `run` in `dir`, written as `name`.
+fn report(dir: &Path, run: &str, name: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    pipesim(dir, &["report", run, "-o", path.to_str().unwrap()]);
+    path
 }
 
 /// The 99% interval of the point's mean wait.
@@ -59,7 +84,7 @@ fn a_warmup_too_short_for_the_transient_is_named_and_the_one_it_suggests_is_unbi
     std::fs::write(temp.path().join("scenario.pipesim"), MM1).unwrap();
 
     // Counted from the start, the waits of the empty queue pull the mean below theory.
-    let (point, stderr) = run(temp.path(), "from-zero", "0s");
+    let (point, stderr) = run(temp.path(), "from-zero", "scenario.warmup=0s");
     let (low, high) = wait_interval(&point);
     assert!(
         high < STEADY_WAIT,
@@ -84,7 +109,11 @@ fn a_warmup_too_short_for_the_transient_is_named_and_the_one_it_suggests_is_unbi
         .to_string();
 
     // From the suggested warm-up on, theory is inside the interval and the check passes.
-    let (point, stderr) = run(temp.path(), "suggested", &suggested);
+    let (point, stderr) = run(
+        temp.path(),
+        "suggested",
+        &format!("scenario.warmup={suggested}"),
+    );
     let (low, high) = wait_interval(&point);
     assert!(
         (low..=high).contains(&STEADY_WAIT),
@@ -94,12 +123,7 @@ fn a_warmup_too_short_for_the_transient_is_named_and_the_one_it_suggests_is_unbi
     assert!(!stderr.contains("caution"), "{stderr}");
 
     // `compare` names the biased side only.
-    let compared = Command::new(env!("CARGO_BIN_EXE_pipesim"))
-        .args(["compare", "from-zero", "suggested"])
-        .current_dir(temp.path())
-        .output()
-        .unwrap();
-    let notes = String::from_utf8_lossy(&compared.stderr);
+    let (_, notes) = pipesim(temp.path(), &["compare", "from-zero", "suggested"]);
     assert!(
         notes.contains("note: A: the mean wait settles only"),
         "{notes}"
@@ -107,14 +131,8 @@ fn a_warmup_too_short_for_the_transient_is_named_and_the_one_it_suggests_is_unbi
     assert!(!notes.contains("B: the mean wait"), "{notes}");
 
     // The report of the first run carries the note and the batch means' chart.
-    let report = temp.path().join("report.html");
-    let status = Command::new(env!("CARGO_BIN_EXE_pipesim"))
-        .args(["report", "from-zero", "-o", report.to_str().unwrap()])
-        .current_dir(temp.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let verdict = check_html(&report);
+    let zero_report = report(temp.path(), "from-zero", "report.html");
+    let verdict = check_html(&zero_report);
     let notes = verdict["notes"]["point-0"].to_string();
     assert!(
         notes.contains("Caution:") && notes.contains(&suggested),
@@ -126,13 +144,7 @@ fn a_warmup_too_short_for_the_transient_is_named_and_the_one_it_suggests_is_unbi
         "{header}"
     );
     // The settled run's report says its warm-up is long enough.
-    let settled = temp.path().join("settled.html");
-    let status = Command::new(env!("CARGO_BIN_EXE_pipesim"))
-        .args(["report", "suggested", "-o", settled.to_str().unwrap()])
-        .current_dir(temp.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let settled = report(temp.path(), "suggested", "settled.html");
     let html = std::fs::read_to_string(&settled).unwrap();
     let panel = html
         .split("id=\"point-0-warmup\"")
@@ -170,7 +182,7 @@ experiment { replications = 50 }
 fn pipelines_left_unfinished_are_a_caution_that_drain_answers() {
     let temp = tempfile::tempdir().unwrap();
     std::fs::write(temp.path().join("scenario.pipesim"), LONG_JOBS).unwrap();
-    let (cut, stderr) = run(temp.path(), "cut", "0s");
+    let (cut, stderr) = run(temp.path(), "cut", "scenario.drain=false");
     let unfinished = cut["metrics"]["pipeline.unfinished"]["mean"]
         .as_f64()
         .unwrap();
@@ -181,23 +193,9 @@ fn pipelines_left_unfinished_are_a_caution_that_drain_answers() {
         "{stderr}"
     );
 
-    let output = Command::new(env!("CARGO_BIN_EXE_pipesim"))
-        .args([
-            "run",
-            "scenario.pipesim",
-            "--format",
-            "json",
-            "--out",
-            "drained",
-        ])
-        .args(["--set", "scenario.drain=true"])
-        .current_dir(temp.path())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (drained, stderr) = run(temp.path(), "drained", "scenario.drain=true");
     assert!(!stderr.contains("caution"), "{stderr}");
-    let drained: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let drained = &drained["points"][0]["metrics"];
+    let drained = &drained["metrics"];
     assert_eq!(drained["pipeline.unfinished"]["mean"], 0.0);
     // What the caution says: the figures without the unfinished ones lean low (the same
     // workload, by common random numbers, only cut at the horizon).
