@@ -8,7 +8,7 @@
 //! ```
 //!
 //! `wait_batches` (one line in the file, wrapped here) holds the completed pipelines' waits
-//! summed by arrival time, warm-up included ([`WaitBatches`]), for the warm-up check, or
+//! summed by arrival time after `warmup` ([`WaitBatches`]), for the warm-up check, or
 //! `{"warmup":...,"unsteady":"why"}` where the workload has no steady state. Runs written
 //! before it existed have none, and are not checked.
 //!

@@ -6,6 +6,10 @@
 //!              "metrics": {NAME: {"mean": X, "ci": HALF_WIDTH, "n": N}}}]}
 //! ```
 //!
+//! Each point may also carry `warmup_check` (the warm-up check, [`warmup_json`]) and
+//! `overloaded` (the manifest's overloads of that point, without `point`); both are
+//! extensions a reader of the contract's form may ignore.
+//!
 //! Points are in sweep order; metrics in the engine's order (first appearance over the point's
 //! replications in replication order). `mean` is `null` when no replication gave a finite
 //! value; `ci` is the Student-t half-width at the experiment's confidence, `null` when fewer

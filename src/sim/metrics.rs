@@ -190,7 +190,8 @@ pub struct Collector {
     pub steps: Vec<Vec<StepMetrics>>,
     /// Retraining runs monitors started in the window, per template.
     pub retrains: Vec<u64>,
-    /// Every completed pipeline's wait by arrival time, warm-up included (not a metric).
+    /// Completed pipelines' waits by arrival time after `warmup` (not a metric: the warm-up
+    /// check's input).
     pub wait_batches: WaitBatches,
 }
 
