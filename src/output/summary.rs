@@ -6,7 +6,7 @@
 //!              "metrics": {NAME: {"mean": X, "ci": HALF_WIDTH, "n": N}}}]}
 //! ```
 //!
-//! Each point may also carry `warmup_check` (the warm-up check, [`warmup_json`]) and
+//! Each point may also carry `warmup_check` (the warm-up check, `warmup_json`) and
 //! `overloaded` (the manifest's overloads of that point, without `point`); both are
 //! extensions a reader of the contract's form may ignore.
 //!
