@@ -202,3 +202,46 @@ fn pipelines_left_unfinished_are_a_caution_that_drain_answers() {
     let makespan = |metrics: &Value| metrics["pipeline.makespan.mean"]["mean"].as_f64().unwrap();
     assert!(makespan(&cut["metrics"]) < makespan(drained));
 }
+
+/// M/M/1 at ρ = 0.8 with a `warmup` of 500 s, five times the queue's relaxation time from
+/// empty (1 / (μ (1 − √ρ)²) ≈ 89 s): nothing left to find.
+const COVERED: &str = r#"
+scenario covered {
+  horizon = 20000s
+  warmup  = 500s
+}
+resource server { kind = pool  capacity = 1 }
+pipeline job {
+  task work { on = server  duration = exponential(mean = 1s) }
+}
+arrivals poisson { rate = 2880/h  pipeline = job }
+experiment { replications = 20 }
+"#;
+
+#[test]
+fn a_warmup_that_covers_the_transient_draws_no_caution_over_thirty_seeds() {
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::write(temp.path().join("scenario.pipesim"), COVERED).unwrap();
+    let seeds: Vec<String> = (1..=30).map(|s| s.to_string()).collect();
+    let sweep = format!("scenario.seed=[{}]", seeds.join(", "));
+    let (stdout, stderr) = pipesim(
+        temp.path(),
+        &[
+            "run",
+            "scenario.pipesim",
+            "--format",
+            "json",
+            "--trace",
+            "none",
+            "--set",
+            &sweep,
+        ],
+    );
+    assert!(!stderr.contains("caution"), "{stderr}");
+    let summary: Value = serde_json::from_slice(&stdout).unwrap();
+    let points = summary["points"].as_array().unwrap();
+    assert_eq!(points.len(), 30);
+    for point in points {
+        assert_eq!(point["warmup_check"]["verdict"], "settled", "{point:#}");
+    }
+}
