@@ -17,7 +17,7 @@ use crate::output::manifest::Overloaded;
 use crate::output::summary::{self, warmup_text};
 use crate::stats::warmup::{Verdict, WarmupCheck};
 use aggregate::{LogHistogram, PointSummary, PointTraces, RunData};
-use charts::{Axes, Series};
+use charts::{Axes, Mark, Series};
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -1009,8 +1009,14 @@ fn sweep_section(data: &RunData) -> Result<String, String> {
                     lines.last_mut().unwrap()
                 }
             };
-            let overloaded = data.overloaded.iter().any(|o| o.point == index);
-            entry.1.push((x_of(index, p), m.mean, m.ci, overloaded));
+            let mark = if data.overloaded.iter().any(|o| o.point == index) {
+                Mark::Overloaded
+            } else if !point_cautions(&data.overloaded, index, p).is_empty() {
+                Mark::Caution
+            } else {
+                Mark::None
+            };
+            entry.1.push((x_of(index, p), m.mean, m.ci, mark));
         }
         for line in &mut lines {
             line.1.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -1049,8 +1055,13 @@ fn sweep_section(data: &RunData) -> Result<String, String> {
             percentage.then_some(100.0),
         )?;
         let mut caption = "Mean over replications; error bars are the confidence interval's half-width (cut where the metric cannot go: below zero, above 100%).".to_string();
-        if lines.iter().any(|line| line.1.iter().any(|p| p.3)) {
+        let marked = |mark: Mark| lines.iter().any(|line| line.1.iter().any(|p| p.3 == mark));
+        if marked(Mark::Overloaded) {
             caption += " Circled in red: overloaded points, whose means grow with the horizon.";
+        }
+        if marked(Mark::Caution) {
+            caption += " Circled in amber: points with a caution (a warm-up too short, or \
+                        pipelines still running at the end left out; see the notes).";
         }
         html += &figure(
             &format!("sweep-{}", metric.replace('.', "-")),

@@ -408,6 +408,12 @@ fn the_report_names_the_overloaded_points() {
         chart.contains("Circled in red: overloaded points"),
         "{chart}"
     );
+    // The other point, with a caution, in amber.
+    assert_eq!(chart.matches("stroke=\"#BF8700\"").count(), 1, "{chart}");
+    assert!(
+        chart.contains("Circled in amber: points with a caution"),
+        "{chart}"
+    );
     let notes = &verdict["notes"];
     assert_eq!(
         notes[""][0],
@@ -459,7 +465,7 @@ fn the_report_names_the_overloaded_points() {
     );
     let chart = figure_svg(&html, "sweep-pipeline-wait-mean");
     assert!(
-        !chart.contains("#CF222E") && !chart.contains("Circled"),
+        !chart.contains("#CF222E") && !chart.contains("#BF8700") && !chart.contains("Circled"),
         "{chart}"
     );
 }

@@ -29,13 +29,24 @@ pub fn color(index: usize) -> RGBColor {
     PALETTE[index % PALETTE.len()]
 }
 
-/// A named line of (x, mean, confidence half-width, marked) for [`error_bar_chart`]: a marked
-/// point is circled in [`MARK`] (an overloaded sweep point, whose mean is not a steady
-/// state's).
-pub type ErrorSeries = (String, Vec<(f64, f64, f64, bool)>);
+/// A named line of (x, mean, confidence half-width, mark) for [`error_bar_chart`].
+pub type ErrorSeries = (String, Vec<(f64, f64, f64, Mark)>);
 
-/// The circle around a marked point: a red that none of the lines' colors is.
+/// What a sweep point's circle says about its mean.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mark {
+    None,
+    /// Overloaded: the mean grows with the horizon. Circled in [`MARK`].
+    Overloaded,
+    /// A caution (a warm-up too short, unfinished pipelines left out). Circled in
+    /// [`CAUTION_MARK`].
+    Caution,
+}
+
+/// The circle around an overloaded point: a red that none of the lines' colors is.
 pub const MARK: RGBColor = RGBColor(207, 34, 46);
+/// The circle around a point with a caution: an amber that none of the lines' colors is.
+pub const CAUTION_MARK: RGBColor = RGBColor(191, 135, 0);
 
 /// One named line.
 pub struct Series {
@@ -254,11 +265,18 @@ pub fn error_bar_chart(
                 }))
                 .map_err(error)?;
             chart
-                .draw_series(
-                    finite.iter().filter(|p| p.3).map(|p| {
-                        Circle::new((p.0, p.1), 9, ShapeStyle::from(MARK).stroke_width(2))
-                    }),
-                )
+                .draw_series(finite.iter().filter_map(|p| {
+                    let color = match p.3 {
+                        Mark::None => return None,
+                        Mark::Overloaded => MARK,
+                        Mark::Caution => CAUTION_MARK,
+                    };
+                    Some(Circle::new(
+                        (p.0, p.1),
+                        9,
+                        ShapeStyle::from(color).stroke_width(2),
+                    ))
+                }))
                 .map_err(error)?;
         }
         if series.len() > 1 {
@@ -355,7 +373,7 @@ mod tests {
         // 97% ± 12 at one point, 4% ± 9 at another: an interval past 100% and below zero.
         let series = [(
             String::new(),
-            vec![(1.0, 97.0, 12.0, false), (2.0, 4.0, 9.0, false)],
+            vec![(1.0, 97.0, 12.0, Mark::None), (2.0, 4.0, 9.0, Mark::None)],
         )];
         let ticks = |ceiling| {
             numbers_in(
@@ -389,7 +407,10 @@ mod tests {
             vec![2.0, 3.0, 4.0],
             vec![16.0],
         ] {
-            let points = xs.iter().map(|&x| (x, 100.0 / x, 10.0, false)).collect();
+            let points = xs
+                .iter()
+                .map(|&x| (x, 100.0 / x, 10.0, Mark::None))
+                .collect();
             let svg = error_bar_chart(&axes, &[(String::new(), points)], None, None)
                 .unwrap()
                 .unwrap();
@@ -405,7 +426,7 @@ mod tests {
             &axes,
             &[(
                 String::new(),
-                vec![(0.5, 10.0, 1.0, false), (1.5, 12.0, 1.0, false)],
+                vec![(0.5, 10.0, 1.0, Mark::None), (1.5, 12.0, 1.0, Mark::None)],
             )],
             None,
             None,
