@@ -312,8 +312,8 @@ fn overloaded_warning(data: &RunData) -> String {
 
 /// A point's cautions (`summary::cautions`: a warm-up too short, unfinished pipelines left
 /// out); none for an overloaded point, whose overload note explains its figures.
-fn point_cautions(data_overloaded: &[Overloaded], index: usize, p: &PointSummary) -> Vec<String> {
-    if data_overloaded.iter().any(|o| o.point == index) {
+fn point_cautions(overloaded: &[Overloaded], index: usize, p: &PointSummary) -> Vec<String> {
+    if overloaded.iter().any(|o| o.point == index) {
         return Vec::new();
     }
     let metric = |name: &str| {
