@@ -157,8 +157,10 @@ pub fn check(
             } else {
                 "day"
             };
+            let horizon = first.warmup + needed as f64 * first.width;
             format!(
-                "the time after `warmup` holds {total} whole {period}(s) of the arrivals' profile, and the check compares whole ones; it needs {needs}"
+                "the time after `warmup` holds {total} whole {period}(s) of the arrivals' profile, and the check compares whole ones; it needs {needs} (a `horizon` of at least {})",
+                literal_at_least(horizon)
             )
         } else {
             format!(
@@ -355,7 +357,11 @@ mod tests {
         let Some(WarmupCheck::NotChecked { reason }) = check(&[Some(&one[0])], None, 0.95) else {
             panic!("checked")
         };
-        assert!(reason.contains("4 whole week(s)"), "{reason}");
+        // Ten weeks would do.
+        assert!(
+            reason.contains("4 whole week(s)") && reason.ends_with("(a `horizon` of at least 70d)"),
+            "{reason}"
+        );
     }
 
     #[test]
