@@ -277,11 +277,11 @@ pub fn cautions(warmup: Option<&WarmupCheck>, unfinished: Option<f64>) -> Vec<St
     let mut cautions: Vec<String> = warmup.and_then(warmup_text).into_iter().collect();
     if let Some(share) = unfinished.filter(|&share| share > UNFINISHED_CAUTION) {
         cautions.push(format!(
-            "{}% of the counted pipelines were still running at the end: pipeline.wait.* and \
+            "{:.1}% of the counted pipelines were still running at the end: pipeline.wait.* and \
              pipeline.makespan.* leave them out, and the longer a pipeline takes the likelier it \
              is among them, so those figures lean low. Set `drain = true` in `scenario` to let \
              them finish.",
-            super::table::format_percent(share)
+            100.0 * share
         ));
     }
     cautions
