@@ -25,7 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Parse, resolve and type-check scenarios; print every diagnostic
     Check(CheckArgs),
-    /// Explain a diagnostic code (E0304, W0601) with an example; without one, list them all
+    /// Explain a diagnostic code (E0304, W0601) with an example, or a topic of run's output
+    /// (cautions); without one, list them all
     Explain(ExplainArgs),
     /// Run every sweep point and replication of a scenario and save a run directory
     Run(RunArgs),
@@ -81,7 +82,7 @@ pub struct CheckArgs {
 
 #[derive(Args, Debug)]
 pub struct ExplainArgs {
-    /// The code, as `check` prints it (E0304, W0601)
+    /// The code, as `check` prints it (E0304, W0601), or a topic (cautions)
     pub code: Option<String>,
 }
 

@@ -1,6 +1,7 @@
 //! `pipesim explain [CODE]`: what a diagnostic code means, with a scenario that makes the
 //! mistake and what `check` says of it (checked live, so the example is always current).
-//! Without a code, every code with its one-line description.
+//! Without a code, every code with its one-line description. A few topics of `run`'s output
+//! that its notes point to (`cautions`) are explained by name the same way.
 //!
 //! The examples are the invalid corpus of the tests (`tests/fixtures/*/err/`), one per code;
 //! those whose mistake needs a file beside the scenario (a CSV, an imported module, bytes that
@@ -391,13 +392,31 @@ pub fn all_codes() -> impl Iterator<Item = (&'static str, &'static str)> {
         .copied()
 }
 
+/// Topics of `run`'s output that its notes point to, explained by name as codes are: the
+/// name, a one-line description for the list, and the text.
+pub const TOPICS: &[(&str, &str, &str)] = &[(
+    "cautions",
+    "why run says a point's figures are not quite the steady state they seem",
+    include_str!("explain/cautions.txt"),
+)];
+
 pub fn main(args: &ExplainArgs) -> Exit {
     let Some(code) = &args.code else {
         for (code, description) in all_codes() {
             println!("{code}  {description}");
         }
+        for (topic, description, _) in TOPICS {
+            println!("{topic}  {description}");
+        }
         return Exit::Success;
     };
+    if let Some((_, _, text)) = TOPICS
+        .iter()
+        .find(|(topic, _, _)| topic.eq_ignore_ascii_case(code.trim()))
+    {
+        print!("{text}");
+        return Exit::Success;
+    }
     let wanted = code.trim().to_uppercase();
     let Some((code, description)) = all_codes().find(|(c, _)| *c == wanted) else {
         let hint = diagnostic::suggest(&wanted, all_codes().map(|(c, _)| c))

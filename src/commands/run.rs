@@ -674,8 +674,8 @@ fn cautions_note(summary: &Summary, plan: &Plan, overloaded: &[Overloaded]) -> O
     }
     (!lines.is_empty()).then(|| {
         format!(
-            "caution: these figures are not quite the steady state they seem to describe (see\n\
-             \"Cautions\" in docs/LANGUAGE.md):\n{lines}"
+            "caution: these figures are not quite the steady state they seem to describe\n\
+             (`pipesim explain cautions` says why and what to do):\n{lines}"
         )
     })
 }

@@ -100,7 +100,10 @@ fn a_warmup_too_short_for_the_transient_is_named_and_the_one_it_suggests_is_unbi
         shift < 0.0 && (corrected - STEADY_WAIT).abs() <= half_width,
         "corrected {corrected} ± {half_width}: {check:#}"
     );
-    assert!(stderr.contains("warning: caution:"), "{stderr}");
+    assert!(
+        stderr.contains("warning: caution:") && stderr.contains("`pipesim explain cautions`"),
+        "{stderr}"
+    );
     let suggested = stderr
         .split("Set `warmup = ")
         .nth(1)

@@ -462,6 +462,14 @@ fn explain_shows_a_code_with_an_example() {
     let (code, list, _) = pipesim(&["explain"]);
     assert_eq!(code, 0);
     assert!(list.lines().any(|l| l.starts_with("E0304  ")), "{list}");
+    assert!(list.lines().any(|l| l.starts_with("cautions  ")), "{list}");
+    // A topic that run's notes point to.
+    let (code, text, _) = pipesim(&["explain", "Cautions"]);
+    assert_eq!(code, 0);
+    assert!(
+        text.contains("MSER") && text.contains("drain = true"),
+        "{text}"
+    );
     let (code, _, stderr) = pipesim(&["explain", "E0999"]);
     assert_eq!(code, 2);
     assert!(
