@@ -681,8 +681,8 @@ fn warmup_panel(id: &str, summary: Option<&PointSummary>) -> Result<String, Stri
         mean_wait_chart(t_unit, w_unit, points)?,
         &format!(
             "Completed pipelines' mean wait in batches of {} of arrival time from `warmup` on, \
-             pooled over every replication (MSER truncation; see the warm-up check in \
-             docs/LANGUAGE.md). {verdict}",
+             pooled over every replication (MSER truncation; `pipesim explain cautions` \
+             says more). {verdict}",
             duration(c.width)
         ),
         "no pipeline completed after `warmup`",
