@@ -117,8 +117,8 @@ pub fn check(
         }
     }
     // The batches before the first that lost more than 1% of its pipelines to the end of the
-    // run: the waits of the ones still running would have been the longest, so such a batch's
-    // mean is too low (the end of a run without `drain`, or an overload).
+    // run: the longer a pipeline takes, the likelier it is still running, so such a batch's
+    // mean leans low (the end of a run without `drain`, or an overload).
     let fair = (0..total)
         .position(|i| unfinished[i] * 100 > count[i] + unfinished[i])
         .unwrap_or(total);
@@ -146,8 +146,8 @@ pub fn check(
             "no whole batch of arrival time fits between `warmup` and the horizon".to_string()
         } else if fair < total && kept.len() < needed {
             format!(
-                "pipelines still running at the end are missing from the batches of arrival time from {} on, which leaves {} batch(es) to compare; the check needs {needs}",
-                crate::output::report::duration(first.warmup + fair as f64 * first.width),
+                "pipelines still running at the end are missing from the last {} of the {total} batches of arrival time, which leaves {} to compare; the check needs {needs}",
+                total - fair,
                 kept.len()
             )
         } else if total < MIN_BATCHES {
