@@ -13,6 +13,8 @@
 #
 # Usage: benches/compare.sh            (defaults: RUST_REPS=10 SIMPY_REPS=3)
 #        RUST_REPS=20 SIMPY_REPS=5 benches/compare.sh
+#        YEAR_BIN=/tmp/year-pgo benches/compare.sh   (a prebuilt benchmark, e.g. from
+#                                                      benches/pgo.sh, instead of cargo's)
 # Needs: cargo, python3 with simpy (pip install simpy), /usr/bin/time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +25,7 @@ OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 
 echo "building the release benchmark..." >&2
-BIN=$(cargo bench --no-run --bench year 2>&1 | sed -n 's/.*Executable .*(\(.*\)).*/\1/p' | tail -1)
+BIN=${YEAR_BIN:-$(cargo bench --no-run --bench year 2>&1 | sed -n 's/.*Executable .*(\(.*\)).*/\1/p' | tail -1)}
 [ -x "$BIN" ] || { echo "error: could not find the benchmark binary" >&2; exit 2; }
 FLOOR=$(cargo bench --no-run --bench floor 2>&1 | sed -n 's/.*Executable .*(\(.*\)).*/\1/p' | tail -1)
 [ -x "$FLOOR" ] || { echo "error: could not find the floor benchmark binary" >&2; exit 2; }
