@@ -316,14 +316,22 @@ fn point_cautions(overloaded: &[Overloaded], index: usize, p: &PointSummary) -> 
     if overloaded.iter().any(|o| o.point == index) {
         return Vec::new();
     }
-    let metric = |name: &str| {
+    summary::cautions(p.warmup.as_ref(), unfinished_share(p))
+}
+
+/// Whether a point not overloaded has a caution that bears on `metric`.
+fn caution_on(p: &PointSummary, metric: &str) -> bool {
+    summary::caution_concerns(p.warmup.as_ref(), unfinished_share(p), metric)
+}
+
+fn unfinished_share(p: &PointSummary) -> Option<f64> {
+    summary::unfinished_share(|name: &str| {
         p.metrics
             .iter()
             .find(|m| m.name == name)
             .map(|m| m.mean)
             .filter(|mean| mean.is_finite())
-    };
-    summary::cautions(p.warmup.as_ref(), summary::unfinished_share(metric))
+    })
 }
 
 /// The points whose figures are not quite the steady state they seem, under the title with
@@ -1011,7 +1019,7 @@ fn sweep_section(data: &RunData) -> Result<String, String> {
             };
             let mark = if data.overloaded.iter().any(|o| o.point == index) {
                 Mark::Overloaded
-            } else if !point_cautions(&data.overloaded, index, p).is_empty() {
+            } else if caution_on(p, &metric) {
                 Mark::Caution
             } else {
                 Mark::None
@@ -1060,8 +1068,9 @@ fn sweep_section(data: &RunData) -> Result<String, String> {
             caption += " Circled in red: overloaded points, whose means grow with the horizon.";
         }
         if marked(Mark::Caution) {
-            caption += " Circled in amber: points with a caution (a warm-up too short, or \
-                        pipelines still running at the end left out; see the notes).";
+            caption += " Circled in amber: points with a caution on this metric (a warm-up \
+                        too short, or pipelines still running at the end left out of the \
+                        wait and makespan; see the notes).";
         }
         html += &figure(
             &format!("sweep-{}", metric.replace('.', "-")),

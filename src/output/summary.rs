@@ -287,6 +287,21 @@ pub fn cautions(warmup: Option<&WarmupCheck>, unfinished: Option<f64>) -> Vec<St
     cautions
 }
 
+/// Whether a point's cautions bear on `metric`: a warm-up too short on every figure (the
+/// run's empty start is in all of them), unfinished pipelines on the wait and makespan
+/// figures that leave them out. (A sweep chart circles a point only where it matters.)
+pub fn caution_concerns(
+    warmup: Option<&WarmupCheck>,
+    unfinished: Option<f64>,
+    metric: &str,
+) -> bool {
+    let unsettled =
+        matches!(warmup, Some(WarmupCheck::Checked(c)) if c.verdict != Verdict::Settled);
+    let left_out = unfinished.is_some_and(|share| share > UNFINISHED_CAUTION)
+        && (metric.starts_with("pipeline.wait.") || metric.starts_with("pipeline.makespan."));
+    unsettled || left_out
+}
+
 /// The cautions of a point of this summary.
 pub fn point_cautions(point: &PointSummary) -> Vec<String> {
     let metric = |name: &str| point.metric(name)?.mean;
@@ -404,6 +419,47 @@ mod tests {
             "{said:?}"
         );
         assert_eq!(unfinished_share(|_| None), None);
+    }
+
+    /// A warm-up too short is in every figure; unfinished pipelines only in the waits and
+    /// makespans that leave them out.
+    #[test]
+    fn a_caution_concerns_the_metrics_it_biases() {
+        let checked = |verdict| {
+            WarmupCheck::Checked(Checked {
+                verdict,
+                warmup: 0.0,
+                width: 60.0,
+                mean_wait: vec![1.0; 20],
+                settled: 600.0,
+                shift: -5.0,
+                shift_ci: 1.0,
+            })
+        };
+        let (biased, settled) = (checked(Verdict::Biased), checked(Verdict::Settled));
+        let not_checked = WarmupCheck::NotChecked {
+            reason: "replayed".into(),
+        };
+        for metric in ["pipeline.wait.p95", "resource.gpu.utilization"] {
+            assert!(caution_concerns(Some(&biased), None, metric));
+            assert!(caution_concerns(
+                Some(&checked(Verdict::Drifting)),
+                None,
+                metric
+            ));
+            assert!(!caution_concerns(Some(&settled), Some(0.005), metric));
+            assert!(!caution_concerns(Some(&not_checked), None, metric));
+        }
+        for metric in ["pipeline.wait.mean", "pipeline.makespan.p99"] {
+            assert!(caution_concerns(Some(&settled), Some(0.03), metric));
+        }
+        for metric in [
+            "resource.gpu.utilization",
+            "pipeline.completed",
+            "step.p.s.wait.mean",
+        ] {
+            assert!(!caution_concerns(Some(&settled), Some(0.03), metric));
+        }
     }
 
     #[test]

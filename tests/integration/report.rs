@@ -414,6 +414,15 @@ fn the_report_names_the_overloaded_points() {
         chart.contains("Circled in amber: points with a caution"),
         "{chart}"
     );
+    // That caution (unfinished pipelines left out of the waits) does not bear on the
+    // utilization: circled in its chart only the overloaded point.
+    let utilization = figure_svg(&html, "sweep-resource-gpu-utilization");
+    assert!(
+        utilization.matches("stroke=\"#CF222E\"").count() == 1
+            && !utilization.contains("#BF8700")
+            && !utilization.contains("Circled in amber"),
+        "{utilization}"
+    );
     let notes = &verdict["notes"];
     assert_eq!(
         notes[""][0],
