@@ -22,10 +22,13 @@
 //!   has mean 1: it moves arrivals within the week, not their number), replayed traces row
 //!   by row; retraining runs are not counted.
 //!
-//! The window: the horizon is cut where arrivals start or stop, and the load of each piece
-//! is worked out alone. Only the last piece, up to the horizon, is judged: a pool overloaded
-//! there is still falling behind when the run ends, while a burst that ends earlier (a day of
-//! onboarding) leaves the queue time to drain, which is what such a scenario studies.
+//! The window: the horizon is cut where arrivals start or stop, and where `warmup` ends, and
+//! the load of each piece is worked out alone; neighbouring pieces with the same load are
+//! one. Only the last piece, up to the horizon, is judged: a pool overloaded there is still
+//! falling behind when the run ends, while a burst that ends earlier (a day of onboarding)
+//! leaves the queue time to drain, which is what such a scenario studies. The cut at `warmup`
+//! matters for replayed traces, whose rate changes: a trace that starts quietly must be judged
+//! on the window the run counts, not diluted by the quiet weeks before it.
 
 use crate::analysis::consts;
 use crate::ir::{self, BinaryOp, Distribution, Expr, Func, LabelId, Value, VarRef};
@@ -135,7 +138,7 @@ pub fn format_bandwidth(x: f64) -> String {
     format!("{} {unit}", format_amount(x / factor))
 }
 
-/// A pool's or a link's offered load averaged over the horizon.
+/// A pool's or a link's offered load averaged over the counted window.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResourceLoad {
     /// As the scenario names it (`gpu`, `aiops.cpu`).
@@ -147,19 +150,24 @@ pub struct ResourceLoad {
     pub exact: bool,
 }
 
-/// Each pool's and link's offered load averaged over the whole horizon, in declaration
-/// order.
+/// Each pool's and link's offered load averaged over the window the run counts, from
+/// `warmup` to the horizon, in declaration order.
 pub fn resource_loads(scenario: &ir::Scenario) -> Vec<ResourceLoad> {
     let windows = offered_load(scenario);
     let horizon = scenario.horizon;
+    let counted_from = if scenario.warmup > 0.0 && scenario.warmup < horizon {
+        scenario.warmup
+    } else {
+        0.0
+    };
     (0..scenario.resources.len())
         .filter_map(|id| {
             let capacity = capacity(scenario, id as u32)?;
             let busy = windows
                 .iter()
-                .map(|w| w.busy[id] * (w.to - w.from))
+                .map(|w| w.busy[id] * (w.to - w.from.max(counted_from)).max(0.0))
                 .sum::<f64>()
-                / horizon;
+                / (horizon - counted_from);
             Some(ResourceLoad {
                 name: scenario.resources[id].name.clone(),
                 capacity,
@@ -193,6 +201,9 @@ pub fn offered_load(scenario: &ir::Scenario) -> Vec<Window> {
         return Vec::new();
     }
     let mut cuts = vec![0.0, horizon];
+    if scenario.warmup > 0.0 && scenario.warmup < horizon {
+        cuts.push(scenario.warmup);
+    }
     for arrivals in &scenario.arrivals {
         for t in [Some(arrivals.start), arrivals.stop].into_iter().flatten() {
             if t > 0.0 && t < horizon {
@@ -290,7 +301,27 @@ pub fn offered_load(scenario: &ir::Scenario) -> Vec<Window> {
         }
         mark_inexact(&mut windows, start, stop, &inexact);
     }
-    windows
+    merge_equal_neighbours(windows)
+}
+
+/// Joins neighbouring windows whose load is the same (arrivals at a steady rate on both
+/// sides of `warmup`): one window, as if the horizon had not been cut there.
+fn merge_equal_neighbours(windows: Vec<Window>) -> Vec<Window> {
+    let mut merged: Vec<Window> = Vec::with_capacity(windows.len());
+    for window in windows {
+        match merged.last_mut() {
+            Some(last)
+                if last.busy == window.busy
+                    && last.exact == window.exact
+                    && last.rates == window.rates
+                    && last.reaching == window.reaching =>
+            {
+                last.to = window.to;
+            }
+            _ => merged.push(window),
+        }
+    }
+    merged
 }
 
 /// Marks the resources in `inexact` as known only from below in the windows in `start..stop`.

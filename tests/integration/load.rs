@@ -361,6 +361,75 @@ arrivals burst {{ rate = 30/h  {window}  pipeline = p }}
     );
 }
 
+/// A replayed trace is judged on the window the run counts: a quiet start before `warmup`
+/// does not dilute a load that overwhelms the pool after it. A steady rate stays one window
+/// whether or not `warmup` cuts it.
+#[test]
+fn a_replayed_trace_is_judged_on_the_window_after_the_warmup() {
+    let dir = tempfile::tempdir().unwrap();
+    // A job a day for four days, then one every 20 minutes for three days: an hour's work
+    // each on a pool of 2, so 3 busy slots offered after day 4, 1.31 over the whole week.
+    let mut jobs = String::from("time\n");
+    for day in 0..4 {
+        jobs += &format!("{}\n", day * 86_400);
+    }
+    for k in 0..216 {
+        jobs += &format!("{}\n", 4 * 86_400 + k * 1200);
+    }
+    std::fs::write(dir.path().join("jobs.csv"), jobs).unwrap();
+    let check = |warmup: &str, arrivals: &str| {
+        let path = dir.path().join("replay.pipesim");
+        let text = format!(
+            "scenario s {{ horizon = 7d  warmup = {warmup} }}
+resource gpu {{ kind = pool  capacity = 2 }}
+pipeline p {{ train {{ on = gpu  duration = 1h }} }}
+arrivals jobs {{ {arrivals}  pipeline = p }}
+"
+        );
+        std::fs::write(&path, text).unwrap();
+        let checked = frontend::check_file(&path, &[]);
+        let diagnostics = checked.diagnostics().0.clone();
+        let scenario = checked.analysis.scenario.clone().expect("checks");
+        (scenario, diagnostics)
+    };
+    let replay = "trace = \"jobs.csv\"  time_column = \"time\"";
+
+    let (scenario, diagnostics) = check("0s", replay);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let windows = load::offered_load(&scenario);
+    assert_eq!(windows.len(), 1);
+    assert!(
+        (windows[0].busy[0] - 220.0 / 168.0).abs() < 1e-9,
+        "{windows:?}"
+    );
+
+    let (scenario, diagnostics) = check("4d", replay);
+    assert_eq!(codes(&diagnostics), ["W0603"]);
+    let message = &diagnostics[0].message;
+    assert!(
+        message.contains("from 4d on: it would keep 3 busy"),
+        "{message}"
+    );
+    let windows = load::offered_load(&scenario);
+    let spans: Vec<_> = windows.iter().map(|w| (w.from, w.to)).collect();
+    assert_eq!(
+        spans,
+        [(0.0, 4.0 * 86_400.0), (4.0 * 86_400.0, 7.0 * 86_400.0)]
+    );
+    assert!(
+        (windows[0].busy[0] - 4.0 / 96.0).abs() < 1e-9,
+        "{windows:?}"
+    );
+    // The hover's figure is the counted window's too.
+    assert!((load::resource_loads(&scenario)[0].busy - 3.0).abs() < 1e-9);
+
+    // Arrivals at a steady rate offer the same on both sides of the warm-up: one window.
+    let (scenario, _) = check("4d", "interarrival = 1h");
+    let windows = load::offered_load(&scenario);
+    let spans: Vec<_> = windows.iter().map(|w| (w.from, w.to)).collect();
+    assert_eq!(spans, [(0.0, 7.0 * 86_400.0)]);
+}
+
 /// Loads beyond what a number can hold are said so, and a billion slots are not suggested:
 /// the rate's unit is the likely mistake.
 #[test]
