@@ -10,6 +10,7 @@ mod influx;
 mod load;
 mod lsp;
 mod models;
+mod mutated;
 mod report;
 mod run;
 mod syntax;
