@@ -155,11 +155,7 @@ pub struct ResourceLoad {
 pub fn resource_loads(scenario: &ir::Scenario) -> Vec<ResourceLoad> {
     let windows = offered_load(scenario);
     let horizon = scenario.horizon;
-    let counted_from = if scenario.warmup > 0.0 && scenario.warmup < horizon {
-        scenario.warmup
-    } else {
-        0.0
-    };
+    let counted_from = counted_from(scenario);
     (0..scenario.resources.len())
         .filter_map(|id| {
             let capacity = capacity(scenario, id as u32)?;
@@ -200,10 +196,7 @@ pub fn offered_load(scenario: &ir::Scenario) -> Vec<Window> {
     if !(horizon > 0.0 && horizon.is_finite()) {
         return Vec::new();
     }
-    let mut cuts = vec![0.0, horizon];
-    if scenario.warmup > 0.0 && scenario.warmup < horizon {
-        cuts.push(scenario.warmup);
-    }
+    let mut cuts = vec![0.0, counted_from(scenario), horizon];
     for arrivals in &scenario.arrivals {
         for t in [Some(arrivals.start), arrivals.stop].into_iter().flatten() {
             if t > 0.0 && t < horizon {
@@ -302,6 +295,16 @@ pub fn offered_load(scenario: &ir::Scenario) -> Vec<Window> {
         mark_inexact(&mut windows, start, stop, &inexact);
     }
     merge_equal_neighbours(windows)
+}
+
+/// Where the window the run counts starts: `warmup`, or 0 for a `warmup` that is none or
+/// not within the horizon.
+fn counted_from(scenario: &ir::Scenario) -> f64 {
+    if scenario.warmup > 0.0 && scenario.warmup < scenario.horizon {
+        scenario.warmup
+    } else {
+        0.0
+    }
 }
 
 /// Joins neighbouring windows whose load is the same (arrivals at a steady rate on both
