@@ -219,6 +219,10 @@ pub const CODES: &[(&str, &str)] = &[
         "a link asked to move more bytes than its bandwidth can, whose transfers pile up without bound",
     ),
     (
+        MANY_TRIGGERS,
+        "a horizon and arrivals that start so many pipelines that a replication takes minutes, or never ends",
+    ),
+    (
         TRACE_ROWS_DROPPED,
         "trace rows outside the scenario's horizon, which are ignored",
     ),
@@ -295,5 +299,6 @@ pub const UNITS_OVER_POOL: &str = "W0601";
 pub const ESTIMATE_UNUSED: &str = "W0602";
 pub const POOL_OVERLOADED: &str = "W0603";
 pub const LINK_OVERLOADED: &str = "W0604";
+pub const MANY_TRIGGERS: &str = "W0605";
 pub const TRACE_ROWS_DROPPED: &str = "W0701";
 pub const ARRIVALS_AFTER_HORIZON: &str = "W0702";

@@ -82,7 +82,11 @@ pub struct Overload {
 /// Pools offered more than their most slots, and links more bytes per second than their
 /// bandwidth, in the last window of the horizon, in declaration order.
 pub fn overloads(scenario: &ir::Scenario) -> Vec<Overload> {
-    let offered = offered_load(scenario);
+    overloads_in(scenario, &offered_load(scenario))
+}
+
+/// [`overloads`] from windows already worked out by [`offered_load`].
+pub fn overloads_in(scenario: &ir::Scenario, offered: &[Window]) -> Vec<Overload> {
     let mut found: Vec<Overload> = Vec::new();
     if let Some(window) = offered.last() {
         for (resource, &busy) in window.busy.iter().enumerate() {
@@ -112,6 +116,21 @@ pub fn overloads(scenario: &ir::Scenario) -> Vec<Overload> {
         }
     }
     found
+}
+
+/// The pipelines each arrivals declaration starts in one replication, on average (its rate
+/// in each window of [`offered_load`] times the window's length; the trace's rows for a
+/// replay), indexed like [`ir::Scenario::arrivals`]. Retraining runs are not counted.
+pub fn triggers_per_replication(scenario: &ir::Scenario, offered: &[Window]) -> Vec<f64> {
+    let mut triggers = vec![0.0; scenario.arrivals.len()];
+    for window in offered {
+        for &(arrivals, rate) in &window.rates {
+            if let Some(count) = triggers.get_mut(arrivals) {
+                *count += rate * (window.to - window.from);
+            }
+        }
+    }
+    triggers
 }
 
 /// A load or a rate for people: three significant digits, powers of ten from a billion, and

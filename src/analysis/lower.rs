@@ -49,6 +49,28 @@ pub const RESOURCE_KINDS: &[&str] = &["pool", "link"];
 /// The default start: a Monday.
 pub const DEFAULT_START: &str = "2019-01-07T00:00:00Z";
 
+/// Pipelines per replication from which `check` warns ([`codes::MANY_TRIGGERS`]): about a
+/// minute of simulation per replication, 500 years at the paper's scale.
+const MANY_TRIGGERS: f64 = 1e8;
+/// A large count for people: "100 million", "1.44 billion", and powers of ten beyond a
+/// trillion.
+fn count_in_words(x: f64) -> String {
+    let significant = crate::fit::format_significant;
+    if x >= 1e12 || !x.is_finite() {
+        load::format_amount(x)
+    } else if x >= 1e9 {
+        format!("{} billion", significant(x / 1e9, 3))
+    } else if x >= 1e6 {
+        format!("{} million", significant(x / 1e6, 3))
+    } else {
+        significant(x.round(), 3)
+    }
+}
+
+/// The engine's pace on the year benchmark (four-step pipelines, one core), for the warning's
+/// estimate of how long a replication takes.
+const TRIGGERS_PER_SECOND: f64 = 2e6;
+
 /// How an attribute's value is checked.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum AttrType {
@@ -245,8 +267,9 @@ pub struct Analyzer<'a> {
     /// `scenario.start` and `horizon`, for trace replay.
     pub start_unix: i64,
     pub horizon: f64,
-    /// The horizon as written, for messages.
+    /// The horizon as written, for messages, and where.
     horizon_text: Option<String>,
+    horizon_span: Option<Span>,
     /// `scenario.start` was wrong (reported): trace times cannot be placed on the calendar.
     pub start_broken: bool,
     /// Steps with constant `units`, checked against their pools' sizes once every resource
@@ -333,6 +356,7 @@ impl<'a> Analyzer<'a> {
             start_unix: 0,
             horizon: 0.0,
             horizon_text: None,
+            horizon_span: None,
             start_broken: false,
             units_checks: Vec::new(),
             estimate_checks: Vec::new(),
@@ -1140,7 +1164,9 @@ impl<'a> Analyzer<'a> {
     /// it can move ([`load::overloads`]): its queue, or its set of transfers, grows for as
     /// long as the arrivals last, usually because a rate's unit is wrong.
     fn check_offered_load(&mut self, scenario: &ir::Scenario) {
-        for overload in load::overloads(scenario) {
+        let windows = load::offered_load(scenario);
+        self.check_triggers(scenario, &windows);
+        for overload in load::overloads_in(scenario, &windows) {
             let Some(&span) = self.capacity_spans.get(&overload.resource) else {
                 continue;
             };
@@ -1221,6 +1247,50 @@ impl<'a> Analyzer<'a> {
             };
             self.diags.push(diagnostic.help(help));
         }
+    }
+
+    /// Warns where a replication would start so many pipelines that the run takes minutes per
+    /// replication, or could never end: usually a horizon in the wrong unit or with a digit
+    /// too many (`1e300d` runs until Ctrl-C), or a rate in the wrong unit.
+    fn check_triggers(&mut self, scenario: &ir::Scenario, windows: &[load::Window]) {
+        let triggers = load::triggers_per_replication(scenario, windows);
+        let total: f64 = triggers.iter().sum();
+        if total.is_nan() || total < MANY_TRIGGERS {
+            return;
+        }
+        let Some(span) = self.horizon_span else {
+            return;
+        };
+        let horizon = self.horizon_text.clone().unwrap_or_default();
+        let seconds = total / TRIGGERS_PER_SECOND;
+        let time = if seconds < 2.0 * 365.0 * 86400.0 {
+            format_duration(seconds)
+        } else {
+            format!("{} years", load::format_amount(seconds / (365.0 * 86400.0)))
+        };
+        let mut diagnostic = Diagnostic::warning(
+            codes::MANY_TRIGGERS,
+            format!(
+                "each replication would start about {} pipelines, for about {time} of simulation",
+                count_in_words(total)
+            ),
+        )
+        .primary(span, format!("a horizon of {horizon}"));
+        for (arrivals, &count) in triggers.iter().enumerate() {
+            if let (Some(&at), true) = (self.arrivals_spans.get(arrivals), count > 0.0) {
+                diagnostic = diagnostic.secondary(
+                    at,
+                    format!(
+                        "`{}` starts {} of them",
+                        scenario.arrivals[arrivals].name,
+                        count_in_words(count)
+                    ),
+                );
+            }
+        }
+        self.diags.push(diagnostic.help(
+            "the time is at the year benchmark's pace, about two million pipelines of four steps a second on one core, for each replication of each sweep point. Check the horizon (`365d` is a year) and the arrivals' rate and its unit (`rate = 30/h` is not `30/s`). If you mean it, try `--replications 1` first: Ctrl-C stops a run and keeps the finished replications, and `pipesim resume` goes on",
+        ));
     }
 
     /// Warns where a step's `estimate` can change nothing: only backfilling and `sjf` plan
@@ -1445,6 +1515,7 @@ impl<'a> Analyzer<'a> {
                     } else {
                         header.horizon = v;
                         self.horizon_text = Some(self.text(e.span));
+                        self.horizon_span = Some(e.span);
                     }
                 }
             }

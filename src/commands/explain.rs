@@ -269,6 +269,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         include_str!("../../tests/fixtures/check/err/W0604_link_overloaded.pipesim"),
     ),
     (
+        "W0605",
+        include_str!("../../tests/fixtures/check/err/W0605_horizon_too_long.pipesim"),
+    ),
+    (
         "W0702",
         include_str!("../../tests/fixtures/check/err/W0702_arrivals_after_horizon.pipesim"),
     ),

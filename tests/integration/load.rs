@@ -422,6 +422,10 @@ arrivals jobs {{ {arrivals}  pipeline = p }}
     );
     // The hover's figure is the counted window's too.
     assert!((load::resource_loads(&scenario)[0].busy - 3.0).abs() < 1e-9);
+    // Every row within the horizon starts a pipeline, warm-up or not.
+    let triggers = load::triggers_per_replication(&scenario, &windows);
+    assert_eq!(triggers.len(), 1);
+    assert!((triggers[0] - 220.0).abs() < 1e-9, "{triggers:?}");
 
     // Arrivals at a steady rate offer the same on both sides of the warm-up: one window.
     let (scenario, _) = check("4d", "interarrival = 1h");
@@ -441,8 +445,9 @@ pipeline p { train { on = gpu  duration = 1e10s } }
 arrivals a { interarrival = 1e-300s  pipeline = p }
 ",
     );
-    assert_eq!(codes(&diagnostics), ["W0603"]);
-    let diagnostic = &diagnostics[0];
+    // Arrivals this fast also start more pipelines than a run could simulate (W0605).
+    assert_eq!(codes(&diagnostics), ["W0605", "W0603"]);
+    let diagnostic = &diagnostics[1];
     assert!(
         diagnostic
             .message
@@ -452,6 +457,63 @@ arrivals a { interarrival = 1e-300s  pipeline = p }
     );
     let help = diagnostic.help.as_deref().unwrap();
     assert!(help.ends_with("(`rate = 30/h` is not `30/s`)"), "{help}");
+}
+
+/// A replication that would start a hundred million pipelines or more, about a minute of
+/// simulation, is warned of (W0605) with its count and the time it would take, at the
+/// horizon and at each arrivals declaration; one under the threshold is not. Arrivals count
+/// only between their `start` and `stop`.
+#[test]
+fn check_warns_of_a_replication_that_starts_too_many_pipelines() {
+    let scenario = |horizon: &str, arrivals: &str| {
+        format!(
+            "scenario s {{ horizon = {horizon} }}
+resource gpu {{ kind = pool  capacity = 1 }}
+pipeline p {{ train {{ on = gpu  duration = 0.5s }} }}
+arrivals a {{ interarrival = 1s  {arrivals}  pipeline = p }}
+"
+        )
+    };
+    // 1157 days of one arrival a second: 99,964,800 pipelines.
+    let (checked, diagnostics) = check_text(&scenario("1157d", ""));
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let checked = checked.unwrap();
+    let triggers = load::triggers_per_replication(&checked, &load::offered_load(&checked));
+    assert_eq!(triggers, [1157.0 * 86_400.0]);
+
+    let (_, diagnostics) = check_text(&scenario("1158d", ""));
+    assert_eq!(codes(&diagnostics), ["W0605"]);
+    let diagnostic = &diagnostics[0];
+    assert_eq!(
+        diagnostic.message,
+        "each replication would start about 100 million pipelines, for about 50.03s of simulation"
+    );
+    let labels: Vec<&str> = diagnostic.labels.iter().map(|l| l.text.as_str()).collect();
+    assert_eq!(
+        labels,
+        ["a horizon of 1158d", "`a` starts 100 million of them"]
+    );
+
+    // The same horizon with arrivals for a tenth of it is no warning.
+    let (checked, diagnostics) = check_text(&scenario("1158d", "start = 100d  stop = 215.8d"));
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let checked = checked.unwrap();
+    let triggers = load::triggers_per_replication(&checked, &load::offered_load(&checked));
+    assert!(
+        (triggers[0] - 115.8 * 86_400.0).abs() < 1e-3,
+        "{triggers:?}"
+    );
+
+    // A horizon no run can finish.
+    let (_, diagnostics) = check_text(&scenario("1e300d", ""));
+    assert_eq!(codes(&diagnostics), ["W0605"]);
+    assert!(
+        diagnostics[0]
+            .message
+            .ends_with("for about 1.37e291 years of simulation"),
+        "{}",
+        diagnostics[0].message
+    );
 }
 
 fn pipesim(args: &[&str]) -> std::process::Output {
