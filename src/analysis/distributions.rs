@@ -68,6 +68,48 @@ pub const DISTRIBUTIONS: &[(&str, &[&str], &str)] = &[
 
 type Params = Vec<(String, Typed, Span)>;
 
+/// The names positional arguments of a distribution most likely stand for, in the order its
+/// usual form writes them, for a help that names the user's own values: the parameters not
+/// already given by name; of two alternatives, the one the argument's unit fits (`mean` for
+/// a duration and `rate` for a frequency; `median` for a quantity and `mu` for a plain
+/// number). `None` when the count does not match, and the guess would mislead.
+fn positional_names<'n>(
+    name: &str,
+    allowed: &[&'n str],
+    named: &[&str],
+    dims: &[Option<Dim>],
+) -> Option<Vec<&'n str>> {
+    let pair = match name {
+        "exponential" => Some(("mean", "rate")),
+        "lognormal" => Some(("median", "mu")),
+        _ => None,
+    };
+    let mut names: Vec<&'n str> = Vec::new();
+    for &parameter in allowed {
+        if named.contains(&parameter) {
+            continue;
+        }
+        if let Some((first, second)) = pair {
+            if parameter == second || (parameter == first && named.contains(&second)) {
+                continue;
+            }
+            if parameter == first {
+                // The argument in this place says which of the two it is.
+                let dim = dims.get(names.len()).copied().flatten();
+                let which = match dim {
+                    Some(dim) if name == "exponential" && dim == Dim::FREQUENCY => second,
+                    Some(dim) if name == "lognormal" && dim.is_number() => second,
+                    _ => first,
+                };
+                names.push(which);
+                continue;
+            }
+        }
+        names.push(parameter);
+    }
+    (names.len() == dims.len()).then_some(names)
+}
+
 fn get<'p>(params: &'p Params, name: &str) -> Option<&'p (String, Typed, Span)> {
     params.iter().find(|(n, _, _)| n == name)
 }
@@ -302,16 +344,41 @@ impl Analyzer<'_> {
         if name == "empirical" {
             return self.empirical(callee, &positional, &params, broken, span, scope);
         }
-        for arg in &positional {
-            self.expr(&arg.value, scope);
-            self.diags.push(
-                Diagnostic::error(
-                    codes::POSITIONAL_PARAMETER,
-                    format!("the parameters of `{name}` are named"),
-                )
-                .primary(arg.value.span, "parameter without a name")
-                .help(format!("write `{usage}`")),
-            );
+        if let Some((first, rest)) = positional.split_first() {
+            let dims: Vec<Option<Dim>> = positional
+                .iter()
+                .map(|arg| match self.expr(&arg.value, scope).ty {
+                    Ty::Num(dim) => Some(dim),
+                    _ => None,
+                })
+                .collect();
+            let named: Vec<&str> = params.iter().map(|(n, _, _)| n.as_str()).collect();
+            let help = match positional_names(name, allowed, &named, &dims) {
+                Some(names) => {
+                    let mut written: Vec<String> = names
+                        .iter()
+                        .zip(&positional)
+                        .map(|(n, arg)| format!("{n} = {}", self.text(arg.value.span)))
+                        .collect();
+                    written.extend(
+                        params
+                            .iter()
+                            .map(|(n, _, at)| format!("{n} = {}", self.text(*at))),
+                    );
+                    let them = if positional.len() == 1 { "it" } else { "them" };
+                    format!("name {them}: `{name}({})`", written.join(", "))
+                }
+                None => format!("write `{usage}`"),
+            };
+            let mut diagnostic = Diagnostic::error(
+                codes::POSITIONAL_PARAMETER,
+                format!("the parameters of `{name}` are named"),
+            )
+            .primary(first.value.span, "parameter without a name");
+            for arg in rest {
+                diagnostic = diagnostic.secondary(arg.value.span, "and this one");
+            }
+            self.diags.push(diagnostic.help(help));
             broken = true;
         }
         // Exactly one of each group of alternatives.
@@ -797,6 +864,54 @@ pub fn probability_below(d: &Distribution, t: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Positional arguments are named in the usual form's order, after what is named
+    /// already; the unit picks between `mean` and `rate`, `median` and `mu`; a count that
+    /// does not fit gives no guess.
+    #[test]
+    fn positional_arguments_get_the_names_they_stand_for() {
+        let allowed = |name: &str| {
+            DISTRIBUTIONS
+                .iter()
+                .find(|d| d.0 == name)
+                .map(|d| d.1)
+                .unwrap()
+        };
+        let names = |name: &str, named: &[&str], dims: &[Dim]| {
+            let dims: Vec<Option<Dim>> = dims.iter().map(|&d| Some(d)).collect();
+            positional_names(name, allowed(name), named, &dims)
+        };
+        let (time, number) = (Dim::TIME, Dim::NONE);
+        assert_eq!(
+            names("uniform", &[], &[time, time]),
+            Some(vec!["min", "max"])
+        );
+        assert_eq!(names("uniform", &["min"], &[time]), Some(vec!["max"]));
+        assert_eq!(names("exponential", &[], &[time]), Some(vec!["mean"]));
+        assert_eq!(
+            names("exponential", &[], &[Dim::FREQUENCY]),
+            Some(vec!["rate"])
+        );
+        assert_eq!(
+            names("lognormal", &[], &[time, number]),
+            Some(vec!["median", "sigma"])
+        );
+        assert_eq!(
+            names("lognormal", &[], &[number, number]),
+            Some(vec!["mu", "sigma"])
+        );
+        assert_eq!(
+            names("lognormal", &["sigma"], &[time]),
+            Some(vec!["median"])
+        );
+        assert_eq!(names("lognormal", &["mu"], &[number]), Some(vec!["sigma"]));
+        assert_eq!(
+            names("exponweib", &[], &[number, number, time]),
+            Some(vec!["a", "c", "scale"])
+        );
+        assert_eq!(names("triangular", &[], &[time, time]), None);
+        assert_eq!(names("bernoulli", &[], &[number, number]), None);
+    }
 
     #[test]
     fn normal_below_zero_matches_the_standard_normal_table() {

@@ -184,6 +184,9 @@ pub struct Entries<'b> {
     pub blocks: Vec<&'b ast::NestedBlock>,
     pub steps: Vec<&'b ast::Step>,
     pub sweeps: Vec<&'b ast::Sweep>,
+    /// Blocks reported as not allowed here (in a pipeline, usually a step whose keyword is
+    /// not one), so that a pipeline is not also said to have no steps.
+    pub rejected_blocks: usize,
 }
 
 impl<'b> Entries<'b> {
@@ -840,6 +843,7 @@ impl<'a> Analyzer<'a> {
             blocks: Vec::new(),
             steps: Vec::new(),
             sweeps: Vec::new(),
+            rejected_blocks: 0,
         };
         for entry in &block.entries {
             match entry {
@@ -931,6 +935,26 @@ impl<'a> Analyzer<'a> {
                 ast::Entry::Block(nb) => {
                     if rules.blocks.contains(&nb.name.name.as_str()) {
                         out.blocks.push(nb);
+                    } else if rules.steps {
+                        // In a pipeline, `NAME { ... }` is most likely a step whose keyword was
+                        // left out or misspelt.
+                        out.rejected_blocks += 1;
+                        let name = &nb.name.name;
+                        let keywords = ast::StepKind::ALL.iter().map(|k| k.keyword());
+                        let help = match did_you_mean(name, keywords.chain(rules.blocks.iter().copied())) {
+                            Some(h) => h,
+                            None => format!(
+                                "a step starts with its kind, then an optional name: write `task {name} {{ ... }}` for a generic step, or `train {name} {{ ... }}`"
+                            ),
+                        };
+                        self.diags.push(
+                            Diagnostic::error(
+                                codes::MISPLACED_ENTRY,
+                                format!("`{name}` is not a kind of step: steps are `preprocess`, `train`, `validate`, `compress` and `task`"),
+                            )
+                            .primary(nb.name.span, "not a step kind")
+                            .help(help),
+                        );
                     } else {
                         let help = match did_you_mean(&nb.name.name, rules.blocks.iter().copied()) {
                             Some(h) => h,
@@ -2275,13 +2299,12 @@ impl<'a> Analyzer<'a> {
                 .help("keep one `model` block"),
             );
         }
-        if entries.steps.is_empty() {
+        if entries.steps.is_empty() && entries.rejected_blocks == 0 {
             let span = decl.name.as_ref().map(|n| n.span).unwrap_or(decl.kind_span);
-            self.missing(
-                span,
-                &owner,
-                "a step",
-                "add at least one step, such as `train { on = gpu  duration = 10min }`".into(),
+            self.diags.push(
+                Diagnostic::error(codes::MISSING_ATTRIBUTE, format!("{owner} has no steps"))
+                    .primary(span, "no steps")
+                    .help("add at least one step, such as `train { on = gpu  duration = 10min }`"),
             );
             ok = false;
         }

@@ -139,6 +139,15 @@ impl Scope {
 
 pub const MODEL_PROPERTIES: &[&str] = &["accuracy", "age", "version"];
 
+/// Whether a string's text could be written as a label (an identifier).
+fn is_label(text: &str) -> bool {
+    let mut bytes = text.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
 impl Analyzer<'_> {
     /// Describes a type for messages: "a duration (s)", "a label (`sklearn`, `tensorflow`)".
     pub fn describe(&self, ty: &Ty) -> String {
@@ -496,6 +505,20 @@ impl Analyzer<'_> {
                 };
                 if !comparable {
                     let (da, db) = (self.describe(&a.ty), self.describe(&b.ty));
+                    // A label compared with a string, `framework == "tf"`: labels are
+                    // written bare.
+                    let help = match (&a.ty, &b.ty) {
+                        (Ty::Labels(_), Ty::Str(text)) | (Ty::Str(text), Ty::Labels(_))
+                            if is_label(text) =>
+                        {
+                            let (left, right) = match &a.ty {
+                                Ty::Str(_) => (text.clone(), self.text(rhs.span)),
+                                _ => (self.text(lhs.span), text.clone()),
+                            };
+                            format!("labels are written without quotes: `{left} {symbol} {right}`")
+                        }
+                        _ => "compare values of the same type".to_string(),
+                    };
                     self.diags.push(
                         Diagnostic::error(
                             codes::BAD_OPERAND,
@@ -503,7 +526,7 @@ impl Analyzer<'_> {
                         )
                         .primary(rhs.span, format!("this is {db}"))
                         .secondary(lhs.span, format!("this is {da}"))
-                        .help("compare values of the same type"),
+                        .help(help),
                     );
                     return Typed {
                         ty: Ty::Bool,

@@ -199,6 +199,19 @@ fn unknown(part: &str) -> UnitError {
             .to_string()
     } else if part == "sec" || part == "secs" {
         "seconds are written `s`".to_string()
+    } else if let Some(prefix) = bits_prefix(part) {
+        // `Gb/s` is how network links are usually quoted; `GB`, the nearest unit, is eight
+        // times as much, so "did you mean" would suggest a silent mistake.
+        let word = match prefix {
+            "K" => "kilobits",
+            "M" => "megabits",
+            "G" => "gigabits",
+            "T" => "terabits",
+            _ => "bits",
+        };
+        format!(
+            "`{part}` reads as {word}: sizes are written in bytes (`{prefix}B`, eight bits each), and rates in bits as `{prefix}bps`: `10{part}/s` is `10{prefix}bps`, or `1.25{prefix}B/s`"
+        )
     } else {
         match crate::diagnostic::suggest(part, all_simple_units()) {
             Some(s) => format!("did you mean `{s}`?"),
@@ -218,6 +231,18 @@ fn unknown(part: &str) -> UnitError {
         unknown: part.to_string(),
         help,
     }
+}
+
+/// The prefix of a size written in bits (`Gb`, `Mbit`), which the language does not have:
+/// `Some("G")`, `Some("")` for `b`.
+fn bits_prefix(part: &str) -> Option<&str> {
+    let prefix = part
+        .strip_suffix("bit")
+        .or_else(|| part.strip_suffix("bits"))
+        .or_else(|| part.strip_suffix('b'))?;
+    ["", "K", "M", "G", "T"]
+        .into_iter()
+        .find(|p| prefix == *p || (*p == "K" && prefix == "k"))
 }
 
 /// The meaning of a unit as written after a number: `s`, `GB/s`, `s/GB`, `/h`, `%/d`, `Gbps`.
@@ -290,6 +315,27 @@ pub fn written_quantity(text: &str) -> Option<WrittenQuantity> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A size in bits is explained with its conversion, not answered with "did you mean" the
+    /// byte unit eight times as large; `Gbps` and `GB/s` are read as they are.
+    #[test]
+    fn bits_are_explained_not_corrected_to_bytes() {
+        for (unit, word, bytes, rate) in [
+            ("Gb/s", "gigabits", "`GB`", "`Gbps`"),
+            ("Mbit/s", "megabits", "`MB`", "`Mbps`"),
+            ("kb", "kilobits", "`KB`", "`Kbps`"),
+            ("b/s", "bits", "`B`", "`bps`"),
+        ] {
+            let error = parse_unit(unit).unwrap_err();
+            assert!(error.help.contains(word), "{unit}: {}", error.help);
+            assert!(error.help.contains(bytes), "{unit}: {}", error.help);
+            assert!(error.help.contains(rate), "{unit}: {}", error.help);
+        }
+        assert_eq!(parse_unit("Gbps").unwrap().factor, 1e9 / 8.0);
+        assert_eq!(parse_unit("GB/s").unwrap().dim, Dim::BANDWIDTH);
+        assert_eq!(bits_prefix("GiB"), None);
+        assert_eq!(bits_prefix("kbps"), None);
+    }
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() <= 1e-12 * b.abs().max(1.0)

@@ -144,6 +144,14 @@ pub enum StepKind {
 }
 
 impl StepKind {
+    pub const ALL: [StepKind; 5] = [
+        StepKind::Preprocess,
+        StepKind::Train,
+        StepKind::Validate,
+        StepKind::Compress,
+        StepKind::Task,
+    ];
+
     pub fn keyword(self) -> &'static str {
         match self {
             StepKind::Preprocess => "preprocess",
