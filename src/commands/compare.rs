@@ -13,8 +13,9 @@
 //! but have as many points (sweeps over different paths) are paired in order, with a note.
 //! The confidence level is run A's; the test is significant when p < 1 - confidence. Which
 //! way is better depends on the metric: lower waits, makespans, queues, costs, stale
-//! fractions, rejected and unfinished counts; higher completions, accuracies and throughputs;
-//! for other metrics the verdict only says which run is higher. The values come from each run's raw
+//! fractions and unfinished counts; higher completions, accuracies and throughputs; for other
+//! metrics the verdict only says which run is higher. Rejections are among those: they grow
+//! with the pipelines that reach validation, so more can mean a faster platform. The values come from each run's raw
 //! `replications.jsonl`, so the test uses every replication, not just the summary.
 //!
 //! `--a PATH=VALUE` and `--b PATH=VALUE` keep only the points of A (of B) where the swept
@@ -80,7 +81,6 @@ impl Better {
             || metric.contains(".queue.")
             || metric.starts_with("cost.")
             || metric.ends_with("stale.fraction")
-            || metric == "pipeline.rejected"
             || metric == "pipeline.unfinished";
         let higher = metric == "pipeline.completed"
             || metric.contains("accuracy")
@@ -792,6 +792,15 @@ mod tests {
         assert_eq!(
             Verdict::decide("cost.total", Some(&lower_b), 0.95),
             Verdict::BBetter
+        );
+        // More pipelines reach validation on a faster platform, and more fail it.
+        assert_eq!(
+            Verdict::decide("pipeline.rejected", Some(&higher_b), 0.95),
+            Verdict::BHigher
+        );
+        assert_eq!(
+            Verdict::decide("pipeline.unfinished", Some(&higher_b), 0.95),
+            Verdict::ABetter
         );
     }
 
