@@ -869,31 +869,8 @@ mod tests {
     fn joined_traces_split_back_into_parts_join_into_the_same_bytes() {
         let root = tempfile::tempdir().unwrap();
         let parts_dir = root.path().join("parts");
-        std::fs::create_dir(&parts_dir).unwrap();
-        let factory = PartFiles {
-            parts_dir: parts_dir.clone(),
-            mode: TraceMode::All,
-        };
-        let scenario = scenario();
-        let items = [
-            WorkItem {
-                point: 0,
-                replication: 0,
-            },
-            WorkItem {
-                point: 0,
-                replication: 1,
-            },
-            WorkItem {
-                point: 1,
-                replication: 0,
-            },
-        ];
-        for (n, &item) in items.iter().enumerate() {
-            let mut sink = factory.open(item, &scenario).unwrap().unwrap();
-            emit(&mut sink, 0, 10.0 * (n + 1) as f64);
-            factory.close(sink).unwrap();
-        }
+        let items = [item(0, 0), item(0, 1), item(1, 0)];
+        write_parts(&parts_dir, &items);
         let traces = root.path().join("traces");
         concatenate_parts(&parts_dir, &traces, &items).unwrap();
 
@@ -922,27 +899,8 @@ mod tests {
     fn the_first_part_is_renamed_and_parts_without_a_header_still_join() {
         let root = tempfile::tempdir().unwrap();
         let parts_dir = root.path().join("parts");
-        std::fs::create_dir(&parts_dir).unwrap();
-        let factory = PartFiles {
-            parts_dir: parts_dir.clone(),
-            mode: TraceMode::All,
-        };
-        let scenario = scenario();
-        let items = [
-            WorkItem {
-                point: 0,
-                replication: 0,
-            },
-            WorkItem {
-                point: 0,
-                replication: 1,
-            },
-        ];
-        for (n, &item) in items.iter().enumerate() {
-            let mut sink = factory.open(item, &scenario).unwrap().unwrap();
-            emit(&mut sink, 0, 10.0 * (n + 1) as f64);
-            factory.close(sink).unwrap();
-        }
+        let items = [item(0, 0), item(0, 1)];
+        write_parts(&parts_dir, &items);
         let legacy = root.path().join("legacy");
         std::fs::create_dir(&legacy).unwrap();
         for entry in std::fs::read_dir(&parts_dir).unwrap() {
@@ -979,6 +937,25 @@ mod tests {
             use std::os::unix::fs::MetadataExt;
             let joined = traces.join(format!("{}.csv", FILES[1].0));
             assert_eq!(std::fs::metadata(joined).unwrap().ino(), first_part);
+        }
+    }
+
+    fn item(point: usize, replication: u32) -> WorkItem {
+        WorkItem { point, replication }
+    }
+
+    /// Part files in `parts_dir` for every one of `items`, each with a few rows.
+    fn write_parts(parts_dir: &Path, items: &[WorkItem]) {
+        std::fs::create_dir(parts_dir).unwrap();
+        let factory = PartFiles {
+            parts_dir: parts_dir.to_path_buf(),
+            mode: TraceMode::All,
+        };
+        let scenario = scenario();
+        for (n, &item) in items.iter().enumerate() {
+            let mut sink = factory.open(item, &scenario).unwrap().unwrap();
+            emit(&mut sink, 0, 10.0 * (n + 1) as f64);
+            factory.close(sink).unwrap();
         }
     }
 
