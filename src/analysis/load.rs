@@ -133,6 +133,48 @@ pub fn triggers_per_replication(scenario: &ir::Scenario, offered: &[Window]) -> 
     triggers
 }
 
+/// Pipelines per replication from which `check` warns (W0605) and `run` names a sweep point:
+/// about a minute of simulation per replication, 500 years at the paper's scale.
+pub const MANY_TRIGGERS: f64 = 1e8;
+
+/// The engine's pace on the year benchmark (four-step pipelines, one core), for an estimate
+/// of how long a replication takes.
+pub const TRIGGERS_PER_SECOND: f64 = 2e6;
+
+/// Whether a replication that starts `triggers` pipelines is worth a warning.
+pub fn too_many_triggers(triggers: f64) -> bool {
+    triggers >= MANY_TRIGGERS
+}
+
+/// "about 150 billion pipelines, for about 20.8h of simulation".
+pub fn triggers_text(triggers: f64) -> String {
+    let seconds = triggers / TRIGGERS_PER_SECOND;
+    let time = if seconds < 2.0 * 365.0 * 86400.0 {
+        crate::fit::format_duration(seconds)
+    } else {
+        format!("{} years", format_amount(seconds / (365.0 * 86400.0)))
+    };
+    format!(
+        "about {} pipelines, for about {time} of simulation",
+        count_in_words(triggers)
+    )
+}
+
+/// A large count for people: "100 million", "1.44 billion", and powers of ten beyond a
+/// trillion.
+pub fn count_in_words(x: f64) -> String {
+    let significant = crate::fit::format_significant;
+    if x >= 1e12 || !x.is_finite() {
+        format_amount(x)
+    } else if x >= 1e9 {
+        format!("{} billion", significant(x / 1e9, 3))
+    } else if x >= 1e6 {
+        format!("{} million", significant(x / 1e6, 3))
+    } else {
+        significant(x.round(), 3)
+    }
+}
+
 /// A load or a rate for people: three significant digits, powers of ten from a billion, and
 /// "more than 1e308" beyond a double.
 pub fn format_amount(x: f64) -> String {

@@ -49,28 +49,6 @@ pub const RESOURCE_KINDS: &[&str] = &["pool", "link"];
 /// The default start: a Monday.
 pub const DEFAULT_START: &str = "2019-01-07T00:00:00Z";
 
-/// Pipelines per replication from which `check` warns ([`codes::MANY_TRIGGERS`]): about a
-/// minute of simulation per replication, 500 years at the paper's scale.
-const MANY_TRIGGERS: f64 = 1e8;
-/// A large count for people: "100 million", "1.44 billion", and powers of ten beyond a
-/// trillion.
-fn count_in_words(x: f64) -> String {
-    let significant = crate::fit::format_significant;
-    if x >= 1e12 || !x.is_finite() {
-        load::format_amount(x)
-    } else if x >= 1e9 {
-        format!("{} billion", significant(x / 1e9, 3))
-    } else if x >= 1e6 {
-        format!("{} million", significant(x / 1e6, 3))
-    } else {
-        significant(x.round(), 3)
-    }
-}
-
-/// The engine's pace on the year benchmark (four-step pipelines, one core), for the warning's
-/// estimate of how long a replication takes.
-const TRIGGERS_PER_SECOND: f64 = 2e6;
-
 /// How an attribute's value is checked.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum AttrType {
@@ -1279,24 +1257,18 @@ impl<'a> Analyzer<'a> {
     fn check_triggers(&mut self, scenario: &ir::Scenario, windows: &[load::Window]) {
         let triggers = load::triggers_per_replication(scenario, windows);
         let total: f64 = triggers.iter().sum();
-        if total.is_nan() || total < MANY_TRIGGERS {
+        if !load::too_many_triggers(total) {
             return;
         }
         let Some(span) = self.horizon_span else {
             return;
         };
         let horizon = self.horizon_text.clone().unwrap_or_default();
-        let seconds = total / TRIGGERS_PER_SECOND;
-        let time = if seconds < 2.0 * 365.0 * 86400.0 {
-            format_duration(seconds)
-        } else {
-            format!("{} years", load::format_amount(seconds / (365.0 * 86400.0)))
-        };
         let mut diagnostic = Diagnostic::warning(
             codes::MANY_TRIGGERS,
             format!(
-                "each replication would start about {} pipelines, for about {time} of simulation",
-                count_in_words(total)
+                "each replication would start {}",
+                load::triggers_text(total)
             ),
         )
         .primary(span, format!("a horizon of {horizon}"));
@@ -1307,7 +1279,7 @@ impl<'a> Analyzer<'a> {
                     format!(
                         "`{}` starts {} of them",
                         scenario.arrivals[arrivals].name,
-                        count_in_words(count)
+                        load::count_in_words(count)
                     ),
                 );
             }

@@ -18,6 +18,7 @@ use crate::cli::{Exit, InfluxArgs, RunArgs, RunFormat, TraceMode};
 use crate::experiment::{self, Failure, NoTraces, Params, Plan, PlanError, Shard, WorkItem};
 use crate::fit::format_duration;
 use crate::frontend;
+use crate::ir;
 use crate::output::manifest::{self, Manifest, Overloaded, PrecisionSettings, ShardInfo};
 use crate::output::records::{self, Record};
 use crate::output::run_dir::{self, RunDir};
@@ -98,6 +99,9 @@ pub fn main(args: &RunArgs) -> Exit {
 
     for path in &checked.analysis.replaced_sweeps {
         eprintln!("note: `--set {path}=...` replaces the experiment's `sweep {path}`");
+    }
+    for warning in long_points(&plan, checked.analysis.scenario.as_ref()) {
+        eprintln!("{warning}");
     }
     for target in &targets {
         if let Err(message) = check_precision(target, &plan, args.max_replications) {
@@ -607,6 +611,38 @@ pub fn point_label(written: &Params) -> String {
         .join(" ")
 }
 
+/// Sweep points whose replications would each start so many pipelines that they take minutes,
+/// or never end (W0605 judges the scenario as written; a sweep of the horizon or of a rate
+/// can reach such a point from one that is not), said before the run starts.
+fn long_points(plan: &Plan, written: Option<&ir::Scenario>) -> Vec<String> {
+    use rayon::prelude::*;
+    let triggers = |scenario: &ir::Scenario| -> f64 {
+        load::triggers_per_replication(scenario, &load::offered_load(scenario))
+            .iter()
+            .sum()
+    };
+    if plan.points.len() < 2 {
+        return Vec::new();
+    }
+    // Points with the scenario's own count were warned of with it.
+    let warned = written
+        .map(triggers)
+        .filter(|&t| load::too_many_triggers(t));
+    plan.points
+        .par_iter()
+        .filter_map(|point| {
+            let total = triggers(&point.scenario);
+            (load::too_many_triggers(total) && Some(total) != warned).then(|| {
+                format!(
+                    "warning: at {}, each replication would start {} (W0605): check the swept values; Ctrl-C stops the run and keeps the finished replications",
+                    point_label(&point.written),
+                    load::triggers_text(total)
+                )
+            })
+        })
+        .collect()
+}
+
 /// The pools and links each point asks for more than they can do (`analysis::load`, as
 /// W0603 and W0604 judge the scenario itself), in point order. Worked out point by point in parallel: a
 /// replayed trace makes it tens of milliseconds a point.
@@ -767,6 +803,36 @@ fn send_to_influx(run_dir: &Path, influx: &InfluxArgs) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A sweep point whose replications would start 100 million pipelines or more is named
+    /// before the run, with its count and time; one with the scenario's own count is not
+    /// named again (check's W0605 said it), nor is a point under the threshold.
+    #[test]
+    fn sweep_points_that_would_run_for_minutes_are_named_before_the_run() {
+        let warnings = |horizon: &str, sets: &[&str]| {
+            let text = format!(
+                "scenario s {{ horizon = {horizon} }}
+resource gpu {{ kind = pool  capacity = 1 }}
+pipeline p {{ train {{ on = gpu  duration = 0.5s }} }}
+arrivals a {{ interarrival = 1s  pipeline = p }}
+"
+            );
+            let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+            let checked = frontend::check_text(Path::new("s.pipesim"), text, &sets);
+            let Ok(plan) = experiment::plan(&checked, &sets, None) else {
+                panic!("{sets:?} does not plan");
+            };
+            long_points(&plan, checked.analysis.scenario.as_ref())
+        };
+        assert_eq!(
+            warnings("1d", &["scenario.horizon=[1d, 1158d]"]),
+            ["warning: at scenario.horizon=1158d, each replication would start about 100 million pipelines, for about 50.03s of simulation (W0605): check the swept values; Ctrl-C stops the run and keeps the finished replications"]
+        );
+        assert!(warnings("1158d", &["gpu.capacity=[1, 2]"]).is_empty());
+        assert!(warnings("1d", &["scenario.horizon=[1d, 1157d]"]).is_empty());
+        // A single point is the scenario as `check` judged it.
+        assert!(warnings("1158d", &[]).is_empty());
+    }
 
     /// Traces past 100 MB get a note with their size and how to keep fewer; smaller ones do
     /// not. (Sparse files: their length is what the note reads, without the disk space.)
