@@ -146,16 +146,22 @@ pub fn too_many_triggers(triggers: f64) -> bool {
     triggers >= MANY_TRIGGERS
 }
 
-/// "about 150 billion pipelines, for about 20.8h of simulation".
+/// "about 150 billion pipelines, for about 21h of simulation".
 pub fn triggers_text(triggers: f64) -> String {
     let seconds = triggers / TRIGGERS_PER_SECOND;
-    let time = if seconds < 2.0 * 365.0 * 86400.0 {
-        crate::fit::format_duration(seconds)
+    let time = if seconds < 1.0 {
+        "less than a second".to_string()
+    } else if seconds < 2.0 * 365.0 * 86400.0 {
+        // Two significant digits: the pace is a rough guide, not a measurement.
+        let rounded = crate::fit::format_significant(seconds, 2)
+            .parse::<f64>()
+            .unwrap_or(seconds);
+        format!("about {}", crate::fit::format_duration(rounded))
     } else {
-        format!("{} years", format_amount(seconds / (365.0 * 86400.0)))
+        format!("about {} years", format_amount(seconds / (365.0 * 86400.0)))
     };
     format!(
-        "about {} pipelines, for about {time} of simulation",
+        "about {} pipelines, for {time} of simulation",
         count_in_words(triggers)
     )
 }
@@ -170,8 +176,20 @@ pub fn count_in_words(x: f64) -> String {
         format!("{} billion", significant(x / 1e9, 3))
     } else if x >= 1e6 {
         format!("{} million", significant(x / 1e6, 3))
+    } else if x >= 1000.0 {
+        // Three significant digits, with a thousands separator: "210,000".
+        let mut unit = 1.0;
+        while x / unit >= 1000.0 {
+            unit *= 10.0;
+        }
+        let rounded = ((x / unit).round() * unit) as u64;
+        if rounded >= 1_000_000 {
+            "1 million".to_string()
+        } else {
+            format!("{},{:03}", rounded / 1000, rounded % 1000)
+        }
     } else {
-        significant(x.round(), 3)
+        format!("{}", x.round() as u64)
     }
 }
 

@@ -26,6 +26,7 @@ pub fn main(args: &CheckArgs) -> Exit {
     let mut unreadable = false;
     let mut json = Vec::new();
     let mut loads = Vec::new();
+    let mut triggers = Vec::new();
     for file in &args.files {
         let checked = frontend::check_file(file, &args.set);
         let diagnostics = &checked.diagnostics().0;
@@ -49,6 +50,7 @@ pub fn main(args: &CheckArgs) -> Exit {
                     // Errors of a sweep point are among the diagnostics, as `check` finds them.
                     if let Ok(plan) = experiment::plan(&checked, &args.set, Some(1)) {
                         loads.extend(load_json(file, &plan.points));
+                        triggers.extend(triggers_json(file, &plan.points));
                     }
                 }
             }
@@ -60,7 +62,9 @@ pub fn main(args: &CheckArgs) -> Exit {
     if args.format == DiagnosticFormat::Json {
         // The diagnostics alone are the contract's form; `--load` wraps them with the loads.
         let text = if args.load {
-            serde_json::to_string_pretty(&serde_json::json!({"diagnostics": json, "load": loads}))
+            serde_json::to_string_pretty(
+                &serde_json::json!({"diagnostics": json, "load": loads, "triggers": triggers}),
+            )
         } else {
             serde_json::to_string_pretty(&json)
         };
@@ -118,21 +122,7 @@ fn load_table(points: &[Point]) -> String {
         .zip(&windows)
         .map(|(point, windows)| load_rows(&point.scenario, windows, split))
         .collect();
-    // An axis changes nothing when points that differ only in it have the same rows.
-    let relevant: Vec<bool> = (0..paths.len())
-        .map(|axis| {
-            let others = |i: usize| -> Vec<&String> {
-                params[i]
-                    .iter()
-                    .enumerate()
-                    .filter(|(k, _)| *k != axis)
-                    .map(|(_, v)| v)
-                    .collect()
-            };
-            (0..points.len())
-                .any(|i| (0..i).any(|j| others(i) == others(j) && bodies[i] != bodies[j]))
-        })
-        .collect();
+    let relevant = relevant_axes(&params, |i, j| bodies[i] != bodies[j]);
     let mut rows = Vec::new();
     let mut shown: Vec<Vec<&String>> = Vec::new();
     for (point, body) in params.iter().zip(&bodies) {
@@ -167,9 +157,73 @@ fn load_table(points: &[Point]) -> String {
         _ => format!("\nThe sweeps of {} change no load.\n", unchanged.join(", ")),
     };
     format!(
-        "\nOffered load: the mean slots the arriving work keeps busy in each pool, and the\nbytes per second it asks each link to move, worked out without running (≥ marks a\nbound from below; utilization of the most slots, or of the bandwidth)\n\n{}{note}",
-        table::render(&headers, &rows, left)
+        "\nOffered load: the mean slots the arriving work keeps busy in each pool, and the\nbytes per second it asks each link to move, worked out without running (≥ marks a\nbound from below; utilization of the most slots, or of the bandwidth)\n\n{}{note}{}",
+        table::render(&headers, &rows, left),
+        triggers_note(points, &params, &windows)
     )
+}
+
+/// Which sweep axes change something: an axis changes nothing when every two points that
+/// differ only in it are not `different`.
+fn relevant_axes(params: &[Vec<String>], different: impl Fn(usize, usize) -> bool) -> Vec<bool> {
+    let axes = params.first().map_or(0, Vec::len);
+    (0..axes)
+        .map(|axis| {
+            let others = |i: usize| -> Vec<&String> {
+                params[i]
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| *k != axis)
+                    .map(|(_, v)| v)
+                    .collect()
+            };
+            (0..params.len()).any(|i| (0..i).any(|j| others(i) == others(j) && different(i, j)))
+        })
+        .collect()
+}
+
+/// How many pipelines a replication starts, and about how long it takes to simulate: once
+/// when every point starts as many, else by the sweeps that change it.
+fn triggers_note(
+    points: &[Point],
+    params: &[Vec<String>],
+    windows: &[Vec<load::Window>],
+) -> String {
+    let counts: Vec<f64> = points
+        .iter()
+        .zip(windows)
+        .map(|(point, windows)| {
+            load::triggers_per_replication(&point.scenario, windows)
+                .iter()
+                .sum()
+        })
+        .collect();
+    match counts.first() {
+        None => String::new(),
+        Some(&first) if counts.iter().all(|&c| c == first) => {
+            format!(
+                "\nEach replication starts {}.\n",
+                load::triggers_text(first)
+            )
+        }
+        Some(_) => {
+            let relevant = relevant_axes(params, |i, j| counts[i] != counts[j]);
+            let paths: Vec<&String> = points[0].written.keys().collect();
+            let mut lines: Vec<String> = Vec::new();
+            for (point, &count) in params.iter().zip(&counts) {
+                let at: Vec<String> = masked(&paths, &relevant, true)
+                    .iter()
+                    .zip(masked(point, &relevant, true))
+                    .map(|(path, value)| format!("{path}={value}"))
+                    .collect();
+                let line = format!("  at {}: {}\n", at.join(" "), load::triggers_text(count));
+                if !lines.contains(&line) {
+                    lines.push(line);
+                }
+            }
+            format!("\nEach replication starts:\n{}", lines.concat())
+        }
+    }
 }
 
 /// `--load --format json`: one object per sweep point, window and resource, numbers in base
@@ -204,6 +258,24 @@ fn load_json(file: &Path, points: &[Point]) -> Vec<serde_json::Value> {
         }
     }
     rows
+}
+
+/// `--load --format json`: the pipelines each point's replications start, on average.
+fn triggers_json(file: &Path, points: &[Point]) -> Vec<serde_json::Value> {
+    points
+        .iter()
+        .map(|point| {
+            let windows = load::offered_load(&point.scenario);
+            let count: f64 = load::triggers_per_replication(&point.scenario, &windows)
+                .iter()
+                .sum();
+            serde_json::json!({
+                "file": file.display().to_string(),
+                "params": point.params,
+                "per_replication": count,
+            })
+        })
+        .collect()
 }
 
 /// The items whose flag in `mask` is `keep`.

@@ -826,7 +826,7 @@ arrivals a {{ interarrival = 1s  pipeline = p }}
         };
         assert_eq!(
             warnings("1d", &["scenario.horizon=[1d, 1158d]"]),
-            ["warning: at scenario.horizon=1158d, each replication would start about 100 million pipelines, for about 50.03s of simulation (W0605): check the swept values; Ctrl-C stops the run and keeps the finished replications"]
+            ["warning: at scenario.horizon=1158d, each replication would start about 100 million pipelines, for about 50s of simulation (W0605): check the swept values; Ctrl-C stops the run and keeps the finished replications"]
         );
         assert!(warnings("1158d", &["gpu.capacity=[1, 2]"]).is_empty());
         assert!(warnings("1d", &["scenario.horizon=[1d, 1157d]"]).is_empty());

@@ -486,7 +486,7 @@ arrivals a {{ interarrival = 1s  {arrivals}  pipeline = p }}
     let diagnostic = &diagnostics[0];
     assert_eq!(
         diagnostic.message,
-        "each replication would start about 100 million pipelines, for about 50.03s of simulation"
+        "each replication would start about 100 million pipelines, for about 50s of simulation"
     );
     let labels: Vec<&str> = diagnostic.labels.iter().map(|l| l.text.as_str()).collect();
     assert_eq!(
@@ -613,6 +613,25 @@ fn check_load_in_json_gives_a_row_per_point_and_resource() {
     assert_eq!(link["exact"], true);
     let offered = link["offered"].as_f64().unwrap();
     assert!((1.10e8..1.12e8).contains(&offered), "{link}");
+
+    // The pipelines a replication starts, per point: growth's triggers scale with
+    // `triggers.growth` and not with the GPUs.
+    let triggers = json["triggers"].as_array().unwrap();
+    assert_eq!(triggers.len(), 9 + 3, "{json:#}");
+    let count = |growth: f64, gpus: u32| {
+        triggers
+            .iter()
+            .find(|t| {
+                t["file"] == "scenarios/growth.pipesim"
+                    && t["params"]["triggers.growth"].as_f64() == Some(growth)
+                    && t["params"]["gpu.capacity"] == gpus
+            })
+            .and_then(|t| t["per_replication"].as_f64())
+            .unwrap()
+    };
+    assert!(count(1.0, 8) > 1000.0, "{json:#}");
+    assert!((count(2.0, 8) / count(1.0, 8) - 2.0).abs() < 1e-9);
+    assert_eq!(count(2.0, 16), count(2.0, 8));
 
     let output = pipesim(&["check", "--format", "json", "scenarios/links.pipesim"]);
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
