@@ -1066,7 +1066,15 @@ impl<'a> Analyzer<'a> {
                     show(min),
                     show(v)
                 ),
-                format!("write a whole number such as `{}`", show(min.max(1.0))),
+                if v.fract() != 0.0 && v > min && v < u32::MAX as f64 {
+                    format!(
+                        "write a whole number, such as `{}` or `{}`",
+                        show(v.floor().max(min)),
+                        show(v.ceil())
+                    )
+                } else {
+                    format!("write a whole number such as `{}`", show(min.max(1.0)))
+                },
             );
             return None;
         }
@@ -2791,7 +2799,7 @@ impl<'a> Analyzer<'a> {
                 "interarrival" => {
                     let t = self.expr(e, &scope);
                     ok &= self.expect(&t, Expect::Dim(Dim::TIME), e.span, "interarrival");
-                    if let Some(v) = const_num(&t.ir) {
+                    if let Some(v) = const_num(&t.ir).filter(|_| t.ty != Ty::Error) {
                         if v <= 0.0 {
                             self.out_of_range(
                                 e.span,
@@ -2811,6 +2819,11 @@ impl<'a> Analyzer<'a> {
                     let t = self.expr(e, &scope);
                     ok &= self.expect(&t, Expect::Dim(Dim::FREQUENCY), e.span, "rate");
                     match const_num(&t.ir) {
+                        // A mistake reported already (a unit, say) is no value to judge.
+                        _ if t.ty == Ty::Error => {
+                            ok = false;
+                            None
+                        }
                         Some(v) if v <= 0.0 => {
                             self.out_of_range(
                                 e.span,

@@ -197,8 +197,8 @@ fn unknown(part: &str) -> UnitError {
     let help = if part == "m" {
         "minutes are written `min` (`m` is not a unit, to avoid confusion with metres and months)"
             .to_string()
-    } else if part == "sec" || part == "secs" {
-        "seconds are written `s`".to_string()
+    } else if let Some(help) = spelled_out(part) {
+        help.to_string()
     } else if let Some(prefix) = bits_prefix(part) {
         // `Gb/s` is how network links are usually quoted; `GB`, the nearest unit, is eight
         // times as much, so "did you mean" would suggest a silent mistake.
@@ -231,6 +231,24 @@ fn unknown(part: &str) -> UnitError {
         unknown: part.to_string(),
         help,
     }
+}
+
+/// Help for a unit written as a word or as another tool writes it (`sec`, `hours`, `y`).
+fn spelled_out(part: &str) -> Option<&'static str> {
+    Some(match part {
+        "sec" | "secs" | "second" | "seconds" => "seconds are written `s`",
+        "mins" | "minute" | "minutes" => "minutes are written `min`",
+        "hr" | "hrs" | "hour" | "hours" => "hours are written `h`",
+        "day" | "days" => "days are written `d`",
+        "wk" | "week" | "weeks" => "weeks are written `w`",
+        "y" | "yr" | "yrs" | "year" | "years" => {
+            "there is no year unit (years differ in length): write days, such as `365d`"
+        }
+        "mo" | "mon" | "month" | "months" => {
+            "there is no month unit (months differ in length): write days, such as `30d`"
+        }
+        _ => return None,
+    })
 }
 
 /// The prefix of a size written in bits (`Gb`, `Mbit`), which the language does not have:
@@ -334,6 +352,18 @@ mod tests {
         assert_eq!(parse_unit("Gbps").unwrap().factor, 1e9 / 8.0);
         assert_eq!(parse_unit("GB/s").unwrap().dim, Dim::BANDWIDTH);
         assert_eq!(bits_prefix("GiB"), None);
+    }
+
+    /// Units spelt as words, or as other tools write them, get their pipesim spelling; years
+    /// and months, which the language leaves out, are written in days.
+    #[test]
+    fn units_spelt_out_get_their_short_form() {
+        let help = |unit: &str| parse_unit(unit).unwrap_err().help;
+        assert_eq!(help("hours"), "hours are written `h`");
+        assert_eq!(help("/hour"), "hours are written `h`");
+        assert_eq!(help("secs"), "seconds are written `s`");
+        assert!(help("y").contains("`365d`"), "{}", help("y"));
+        assert!(help("months").contains("`30d`"), "{}", help("months"));
         assert_eq!(bits_prefix("kbps"), None);
     }
 
