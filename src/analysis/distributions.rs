@@ -497,7 +497,8 @@ impl Analyzer<'_> {
                 Some(_) => {}
             }
         }
-        if !ok {
+        // A parameter whose mistake is reported already (a unit) has no value to check.
+        if !ok || params.iter().any(|(_, typed, _)| typed.ty == Ty::Error) {
             return Typed::error();
         }
         let result_ty = match name {

@@ -2196,7 +2196,7 @@ impl<'a> Analyzer<'a> {
                 "deadline" => {
                     let good = self.expect(&typed, Expect::Dim(Dim::TIME), e.span, "deadline");
                     match const_num(&typed.ir) {
-                        Some(v) if good && v <= 0.0 => {
+                        Some(v) if good && typed.ty != Ty::Error && v <= 0.0 => {
                             self.out_of_range(
                                 e.span,
                                 format!("`deadline` must be positive, found {}", self.text(e.span)),
@@ -2479,7 +2479,7 @@ impl<'a> Analyzer<'a> {
             Some(e) => {
                 let t = self.expr(&e, scope);
                 ok &= self.expect(&t, Expect::Dim(Dim::NONE), e.span, "units");
-                if let Some(v) = const_num(&t.ir) {
+                if let Some(v) = const_num(&t.ir).filter(|_| t.ty != Ty::Error) {
                     if v < 1.0 {
                         self.out_of_range(
                             e.span,

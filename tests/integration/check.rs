@@ -1322,3 +1322,80 @@ fn replayed_rows_asking_for_more_units_than_the_pool_has_are_flagged() {
     );
     assert_eq!(warnings(16), vec![]);
 }
+
+/// A misspelt unit is one mistake and gets one diagnostic, wherever it is written: every
+/// quantity of the shipped scenarios, the standard library and the valid corpus (`30min`, `1.25GB/s`, `120/h`, ...), its unit spoilt
+/// in turn, gives exactly E0304, not also a follow-up about the value (`must be positive`,
+/// `must be at least 1`) computed from the mistake's placeholder.
+#[test]
+fn a_misspelt_unit_anywhere_is_one_diagnostic() {
+    let mut files: Vec<PathBuf> = ["scenarios", "stdlib", OK_DIR]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "pipesim"))
+        .collect();
+    files.sort();
+    let mut spoilt = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for at in quantity_units(&text) {
+            let mutant = format!("{}q{}", &text[..at], &text[at..]);
+            let checked = frontend::check_text(file, mutant.clone(), &[]);
+            let codes: Vec<&str> = checked.diagnostics().0.iter().map(|d| d.code).collect();
+            let line = text[..at].lines().count();
+            assert_eq!(
+                codes,
+                ["E0304"],
+                "{}:{line}: `q` before the unit gives {codes:?}",
+                file.display()
+            );
+            spoilt += 1;
+        }
+    }
+    assert!(spoilt > 100, "only {spoilt} quantities found");
+}
+
+/// Where the unit of each quantity (`30min`, `1.25GB/s`, `/h` after a number) starts, outside
+/// comments and strings; `%` is left out (`0.5q%` is a syntax error, not a misspelt unit).
+fn quantity_units(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut units = Vec::new();
+    let mut i = 0;
+    let (mut in_string, mut in_comment) = (false, false);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_comment {
+            in_comment = b != b'\n';
+        } else if in_string {
+            in_string = b != b'"';
+        } else if b == b'"' {
+            in_string = true;
+        } else if b == b'/' && bytes.get(i + 1) == Some(&b'/') {
+            in_comment = true;
+        } else if b.is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric()) {
+            // A number: digits, a point, an exponent; then its unit, if letters or `/` follow.
+            let mut j = i;
+            while j < bytes.len()
+                && (bytes[j].is_ascii_digit()
+                    || bytes[j] == b'.'
+                    || ((bytes[j] == b'e' || bytes[j] == b'E')
+                        && bytes
+                            .get(j + 1)
+                            .is_some_and(|c| c.is_ascii_digit() || *c == b'-')))
+            {
+                j += 1;
+            }
+            let unit = bytes.get(j).is_some_and(|c| c.is_ascii_alphabetic())
+                || (bytes.get(j) == Some(&b'/')
+                    && bytes.get(j + 1).is_some_and(|c| c.is_ascii_alphabetic()));
+            if unit {
+                units.push(j);
+            }
+            i = j;
+            continue;
+        }
+        i += 1;
+    }
+    units
+}
