@@ -504,6 +504,10 @@ impl<'a> Analyzer<'a> {
                 self.broken_decls.push(self.resources[i].name.clone());
             }
         }
+        if let Some(entry) = self.program.modules.first() {
+            let unparsed = entry.ast.broken.iter().map(|name| name.name.clone());
+            self.broken_decls.extend(unparsed);
+        }
         for (i, p) in pipelines.iter().enumerate() {
             if p.is_none() {
                 self.broken_decls.push(self.pipeline_decls[i].2.clone());
@@ -1308,6 +1312,11 @@ impl<'a> Analyzer<'a> {
     ) {
         let started = templates_started(arrivals);
         let checks = std::mem::take(&mut self.estimate_checks);
+        // With errors, a sweep that would read the estimate may be the mistake (a misspelt
+        // `gpu.backfill`): the warning would be a follow-up, not news.
+        if self.diags.has_errors() {
+            return;
+        }
         for (pipeline, span, pools) in checks {
             let Some(pipeline) = pipeline else {
                 continue;

@@ -34,6 +34,21 @@ pub struct PathError {
     pub help: String,
 }
 
+impl PathError {
+    /// A path into a declaration that did not parse: its syntax error is reported, and the
+    /// path is not another mistake.
+    fn reported() -> PathError {
+        PathError {
+            message: String::new(),
+            help: String::new(),
+        }
+    }
+
+    fn is_reported(&self) -> bool {
+        self.message.is_empty()
+    }
+}
+
 fn attr_names(table: &[(&str, AttrType)]) -> Vec<String> {
     table.iter().map(|(n, _)| n.to_string()).collect()
 }
@@ -137,6 +152,9 @@ impl Analyzer<'_> {
             let candidates = &self.symbols[module].order;
             match self.symbols[module].names.get(parts[i]) {
                 Some((Symbol::Decl { item, .. }, _)) => break (module, *item),
+                Some((Symbol::Broken | Symbol::Import(None), _)) => {
+                    return Err(PathError::reported())
+                }
                 Some((Symbol::Import(Some(m)), _)) if i + 1 < parts.len() => {
                     module = *m;
                     i += 1;
@@ -313,6 +331,7 @@ impl Analyzer<'_> {
         for i in 0..self.overrides.len() {
             let (path, span) = (self.overrides[i].path.clone(), self.overrides[i].value.span);
             match self.resolve_attr_path(&path) {
+                Err(e) if e.is_reported() => self.override_rejected[i] = true,
                 Err(e) => {
                     self.override_rejected[i] = true;
                     let (span, label) = match self.overrides[i].path_span {
@@ -364,6 +383,7 @@ impl Analyzer<'_> {
             seen.push((path.clone(), sweep.path.span));
             let target = match self.resolve_attr_path(&path) {
                 Ok(t) => t,
+                Err(e) if e.is_reported() => continue,
                 Err(e) => {
                     self.diags.push(
                         Diagnostic::error(

@@ -20,6 +20,8 @@ pub enum Symbol {
     Decl { item: usize, kind: DeclKind },
     /// An import alias, with the imported module (None if it failed to load).
     Import(Option<usize>),
+    /// A declaration that did not parse (reported): uses of it stay silent.
+    Broken,
 }
 
 /// The namespace of one module.
@@ -123,6 +125,14 @@ pub fn build_symbols(program: &Program, diagnostics: &mut Diagnostics) -> Vec<Mo
             symbols.names.insert(name.name.clone(), (symbol, name.span));
             symbols.order.push(name.name.clone());
         }
+        for name in &module.ast.broken {
+            if !symbols.names.contains_key(&name.name) {
+                symbols
+                    .names
+                    .insert(name.name.clone(), (Symbol::Broken, name.span));
+                symbols.order.push(name.name.clone());
+            }
+        }
         all.push(symbols);
     }
     all
@@ -145,6 +155,7 @@ pub fn describe_symbol(symbol: &Symbol) -> String {
     match symbol {
         Symbol::Decl { kind, .. } => kind.keyword().to_string(),
         Symbol::Import(_) => "import".to_string(),
+        Symbol::Broken => "declaration".to_string(),
     }
 }
 
@@ -270,7 +281,7 @@ impl Resolver<'_> {
                     1,
                 ))
             }
-            Symbol::Import(None) => return Ok((Target::Broken, parts.len())),
+            Symbol::Import(None) | Symbol::Broken => return Ok((Target::Broken, parts.len())),
             Symbol::Import(Some(m)) => Target::Module(m),
         };
         let mut used = 1;
@@ -286,7 +297,9 @@ impl Resolver<'_> {
                         used + 1,
                     ))
                 }
-                Some((Symbol::Import(None), _)) => return Ok((Target::Broken, parts.len())),
+                Some((Symbol::Import(None) | Symbol::Broken, _)) => {
+                    return Ok((Target::Broken, parts.len()))
+                }
                 Some((Symbol::Import(Some(next)), _)) => {
                     target = Target::Module(*next);
                     used += 1;

@@ -37,6 +37,10 @@ impl Path {
 pub struct File {
     pub items: Vec<Item>,
     pub comments: Vec<Comment>,
+    /// The names of declarations that did not parse (`resource gpu { capacity 4 }`), read
+    /// from their first words: known to analysis, so that uses of them are not reported as
+    /// unknown on top of the syntax error.
+    pub broken: Vec<Ident>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -26,6 +26,7 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
         diagnostics.push(errors::too_deep(file, offset, offset + 1));
     }
     let mut items = Vec::new();
+    let mut broken = Vec::new();
     let mut offset = 0;
     loop {
         let start = scan.skip_trivia(text, offset);
@@ -64,6 +65,7 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
                 offset = end;
             }
             Err(error) => {
+                broken.extend(declared_name(file, text, start, segment_end));
                 if !scan.has_error_in(start, segment_end) {
                     diagnostics.push(errors::convert(
                         file,
@@ -90,7 +92,43 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
             span: Span::new(file, start, end),
         })
         .collect();
-    (ast::File { items, comments }, diagnostics)
+    (
+        ast::File {
+            items,
+            comments,
+            broken,
+        },
+        diagnostics,
+    )
+}
+
+/// The name a declaration that did not parse was to declare: the word after its keyword
+/// (`gpu` in `resource gpu { capacity 4 }`), when its first two words read so.
+fn declared_name(file: FileId, text: &str, start: usize, end: usize) -> Option<ast::Ident> {
+    let segment = text.get(start..end)?;
+    let keyword_end = segment.find(|c: char| !c.is_ascii_alphabetic())?;
+    let keyword = &segment[..keyword_end];
+    let kinds = [
+        "resource", "dataset", "pipeline", "profile", "arrivals", "monitor",
+    ];
+    if !kinds.contains(&keyword) {
+        return None;
+    }
+    let rest = &segment[keyword_end..];
+    let gap = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    if gap == 0 {
+        return None;
+    }
+    let name_start = keyword_end + gap;
+    let name_len = segment[name_start..]
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(segment.len() - name_start);
+    let name = &segment[name_start..name_start + name_len];
+    let leads = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+    leads.then(|| ast::Ident {
+        name: name.to_string(),
+        span: Span::new(file, start + name_start, start + name_start + name_len),
+    })
 }
 
 /// Parses the item at `start`, reading no further than `limit`.

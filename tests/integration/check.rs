@@ -1399,3 +1399,151 @@ fn quantity_units(text: &str) -> Vec<usize> {
     }
     units
 }
+
+/// A misspelt name is one mistake and gets one diagnostic: every use (not the declaration)
+/// of every resource, dataset, pipeline and profile the shipped scenarios declare, misspelt in
+/// turn, gives exactly one error, not follow-ups from the declaration it failed to reach.
+#[test]
+fn a_misspelt_name_anywhere_is_one_diagnostic() {
+    let mut files: Vec<PathBuf> = ["scenarios", OK_DIR]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "pipesim"))
+        .collect();
+    files.sort();
+    let mut spoilt = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (at, name) in name_uses(&text) {
+            let end = at + name.len();
+            let mutant = format!("{}{name}q{}", &text[..at], &text[end..]);
+            let checked = frontend::check_text(file, mutant, &[]);
+            let diagnostics = &checked.diagnostics().0;
+            let line = text[..at].lines().count();
+            let errors: Vec<(&str, &str)> = diagnostics
+                .iter()
+                .map(|d| (d.code, d.message.as_str()))
+                .collect();
+            assert!(
+                errors.len() == 1 && checked.has_errors(),
+                "{}:{line}: `{name}q` gives {errors:#?}",
+                file.display()
+            );
+            spoilt += 1;
+        }
+    }
+    assert!(spoilt > 50, "only {spoilt} uses found");
+}
+
+/// Every use of a name the file declares with `resource`, `dataset`, `pipeline` or `profile`:
+/// where it starts, and the name; outside comments and strings, and not the declaration.
+fn name_uses(text: &str) -> Vec<(usize, String)> {
+    let code: String = text
+        .lines()
+        .map(|line| {
+            // Comments and strings blanked out, so that offsets stay the same.
+            let mut out = String::with_capacity(line.len());
+            let mut in_string = false;
+            for (i, c) in line.char_indices() {
+                if !in_string && line[i..].starts_with("//") {
+                    out.extend(std::iter::repeat_n(' ', line.len() - i));
+                    break;
+                }
+                if c == '"' {
+                    in_string = !in_string;
+                }
+                out.push(if in_string || c == '"' { ' ' } else { c });
+            }
+            out + "\n"
+        })
+        .collect();
+    let mut declared = Vec::new();
+    let words: Vec<&str> = code.split_whitespace().collect();
+    for pair in words.windows(2) {
+        let name = pair[1];
+        if ["resource", "dataset", "pipeline", "profile"].contains(&pair[0])
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && !declared.iter().any(|d| d == name)
+        {
+            declared.push(name.to_string());
+        }
+    }
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let bytes = code.as_bytes();
+    let mut uses = Vec::new();
+    for name in &declared {
+        let mut from = 0;
+        while let Some(found) = code[from..].find(name.as_str()) {
+            let at = from + found;
+            from = at + name.len();
+            let before = at.checked_sub(1).map(|i| bytes[i]);
+            let after = bytes.get(from).copied();
+            // A whole word, not a member (`aiops.gpu`), and not the declaration itself.
+            if before.is_some_and(|b| ident(b) || b == b'.') || after.is_some_and(ident) {
+                continue;
+            }
+            let declaration = ["resource ", "dataset ", "pipeline ", "profile "]
+                .iter()
+                .any(|kw| code[..at].ends_with(kw));
+            if !declaration {
+                uses.push((at, name.clone()));
+            }
+        }
+    }
+    uses.sort();
+    uses
+}
+
+/// A declaration that does not parse is one mistake: each declaration of the shipped
+/// scenarios and the valid corpus, its first `=` removed in turn, gives one diagnostic, and
+/// the names it declares are not reported unknown where they are used.
+#[test]
+fn a_declaration_that_does_not_parse_is_one_diagnostic() {
+    let mut files: Vec<PathBuf> = ["scenarios", OK_DIR]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "pipesim"))
+        .collect();
+    files.sort();
+    let kinds = [
+        "resource ",
+        "dataset ",
+        "pipeline ",
+        "profile ",
+        "arrivals ",
+        "monitor ",
+    ];
+    let mut broken = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let mut offset = 0;
+        for line in text.split_inclusive('\n') {
+            let start = offset;
+            offset += line.len();
+            if !kinds.iter().any(|k| line.starts_with(k)) {
+                continue;
+            }
+            let Some(equals) = text[start..].find(" = ").map(|i| start + i + 1) else {
+                continue;
+            };
+            let mutant = format!("{}{}", &text[..equals], &text[equals + 1..]);
+            let checked = frontend::check_text(file, mutant, &[]);
+            let found: Vec<(&str, &str)> = checked
+                .diagnostics()
+                .0
+                .iter()
+                .map(|d| (d.code, d.message.as_str()))
+                .collect();
+            let at = text[..equals].lines().count();
+            assert!(
+                found.len() == 1 && checked.has_errors(),
+                "{}:{at}: without its `=`, gives {found:#?}",
+                file.display()
+            );
+            broken += 1;
+        }
+    }
+    assert!(broken > 30, "only {broken} declarations found");
+}
