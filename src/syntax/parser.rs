@@ -65,7 +65,13 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
                 offset = end;
             }
             Err(error) => {
-                broken.extend(declared_name(file, text, start, segment_end));
+                broken.extend(declared_names(
+                    file,
+                    text,
+                    start,
+                    segment_end,
+                    &scan.comments,
+                ));
                 if !scan.has_error_in(start, segment_end) {
                     diagnostics.push(errors::convert(
                         file,
@@ -102,33 +108,103 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     )
 }
 
-/// The name a declaration that did not parse was to declare: the word after its keyword
-/// (`gpu` in `resource gpu { capacity 4 }`), when its first two words read so.
-fn declared_name(file: FileId, text: &str, start: usize, end: usize) -> Option<ast::Ident> {
-    let segment = text.get(start..end)?;
-    let keyword_end = segment.find(|c: char| !c.is_ascii_alphabetic())?;
-    let keyword = &segment[..keyword_end];
-    let kinds = [
-        "resource", "dataset", "pipeline", "profile", "arrivals", "monitor",
+/// The names the text of an item that did not parse was to declare, so that analysis does
+/// not report their uses as unknown on top of its syntax error: the name after each
+/// declaration keyword (`resource gpu`, with or without its `{`; a missing `}` can swallow
+/// the declarations after it), an import's alias (`as aiops`, or the last word of an `import`
+/// line whose `as` is missing), and, at the item's start, a name before `{` whose keyword is
+/// missing (`gpu {`).
+fn declared_names(
+    file: FileId,
+    text: &str,
+    start: usize,
+    end: usize,
+    comments: &[(usize, usize)],
+) -> Vec<ast::Ident> {
+    const KEYWORDS: [&str; 9] = [
+        "resource",
+        "dataset",
+        "pipeline",
+        "profile",
+        "arrivals",
+        "monitor",
+        "scenario",
+        "experiment",
+        "import",
     ];
-    if !kinds.contains(&keyword) {
-        return None;
+    let Some(segment) = text.get(start..end) else {
+        return Vec::new();
+    };
+    let bytes = segment.as_bytes();
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let skip_blanks = |mut at: usize| {
+        while at < bytes.len() && bytes[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        at
+    };
+    // The word (an identifier) starting at `at`, and where it ends.
+    let word_at = |at: usize| -> Option<(&str, usize)> {
+        let first = *bytes.get(at)?;
+        if !(first.is_ascii_alphabetic() || first == b'_') || (at > 0 && is_ident(bytes[at - 1])) {
+            return None;
+        }
+        let mut end = at;
+        while end < bytes.len() && is_ident(bytes[end]) {
+            end += 1;
+        }
+        Some((&segment[at..end], end))
+    };
+    let ident = |at: usize, end: usize| ast::Ident {
+        name: segment[at..end].to_string(),
+        span: Span::new(file, start + at, start + end),
+    };
+    let mut names = Vec::new();
+    let first = skip_blanks(0);
+    if let Some((word, after)) = word_at(first) {
+        if !KEYWORDS.contains(&word) && bytes.get(skip_blanks(after)) == Some(&b'{') {
+            names.push(ident(first, after));
+        }
     }
-    let rest = &segment[keyword_end..];
-    let gap = rest.len() - rest.trim_start_matches([' ', '\t']).len();
-    if gap == 0 {
-        return None;
+    // The comments within the item, in order: one pass over both.
+    let mut comments = comments
+        .iter()
+        .filter(|&&(a, b)| b > start && a < end)
+        .peekable();
+    for at in 0..bytes.len() {
+        while comments.next_if(|&&(_, b)| b <= start + at).is_some() {}
+        if comments.peek().is_some_and(|&&(a, _)| a <= start + at) {
+            continue;
+        }
+        let Some((word, after)) = word_at(at) else {
+            continue;
+        };
+        if word == "as" || (word == "import" && at == first) {
+            // An import's alias: after `as`, or the last word of the line.
+            let line_end = segment[at..].find('\n').map_or(bytes.len(), |i| at + i);
+            let alias = if word == "as" {
+                word_at(skip_blanks(after)).map(|(_, end)| (skip_blanks(after), end))
+            } else if !segment[at..line_end].contains(" as ") {
+                let trimmed = segment[at..line_end].trim_end();
+                let end = at + trimmed.len();
+                let mut begin = end;
+                while begin > at && is_ident(bytes[begin - 1]) {
+                    begin -= 1;
+                }
+                let last = word_at(begin).filter(|&(word, _)| word != "as");
+                (begin > after && last.is_some()).then_some((begin, end))
+            } else {
+                None
+            };
+            names.extend(alias.map(|(begin, end)| ident(begin, end)));
+        } else if KEYWORDS[..6].contains(&word) {
+            let name_at = skip_blanks(after);
+            if let Some((_, name_end)) = word_at(name_at).filter(|_| name_at > after) {
+                names.push(ident(name_at, name_end));
+            }
+        }
     }
-    let name_start = keyword_end + gap;
-    let name_len = segment[name_start..]
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(segment.len() - name_start);
-    let name = &segment[name_start..name_start + name_len];
-    let leads = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
-    leads.then(|| ast::Ident {
-        name: name.to_string(),
-        span: Span::new(file, start + name_start, start + name_start + name_len),
-    })
+    names
 }
 
 /// Parses the item at `start`, reading no further than `limit`.

@@ -977,3 +977,35 @@ fn the_whole_file_rule_agrees_with_the_item_loop() {
         assert!(!parse_file(FileId(0), text).1.is_empty());
     }
 }
+
+/// The names a declaration that did not parse was to declare are kept, so that analysis can
+/// leave their uses alone: after a keyword (with or without `{`, and after a missing `}` that
+/// swallowed the next declaration), an import's alias (with or without `as`, with or without
+/// `import`), a name whose keyword is missing; not words in comments, not a missing alias.
+#[test]
+fn declarations_that_do_not_parse_keep_their_names() {
+    let broken = |text: &str| -> Vec<String> {
+        let (file, diagnostics) = parse_file(FileId(0), text);
+        assert!(!diagnostics.is_empty(), "{text} parses");
+        file.broken.into_iter().map(|name| name.name).collect()
+    };
+    assert_eq!(broken("resource gpu { capacity 4 }"), ["gpu"]);
+    assert_eq!(broken("resource gpu kind = pool }"), ["gpu"]);
+    assert_eq!(
+        broken("resource cpu { kind = pool  resource gpu { kind = pool }\n"),
+        ["cpu", "gpu"]
+    );
+    assert_eq!(broken("import \"std/aiops\" aiops\n"), ["aiops"]);
+    assert_eq!(broken("\"std/aiops\" as aiops\n"), ["aiops"]);
+    assert_eq!(broken("import as aiops\n"), ["aiops"]);
+    assert!(broken("import \"std/aiops\" as\n").is_empty());
+    assert_eq!(broken("gpu { kind = pool }"), ["gpu"]);
+    assert!(broken("resource gpu { // such as cpu\n capacity 4 }").contains(&"gpu".into()));
+    assert!(!broken("resource gpu { // such as cpu\n capacity 4 }").contains(&"cpu".into()));
+    // The name's span is where it is written.
+    let (file, _) = parse_file(FileId(0), "resource gpu { capacity 4 }");
+    assert_eq!(
+        (file.broken[0].span.start, file.broken[0].span.end),
+        (9, 12)
+    );
+}
