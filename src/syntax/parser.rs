@@ -121,17 +121,9 @@ fn declared_names(
     end: usize,
     comments: &[(usize, usize)],
 ) -> Vec<ast::Ident> {
-    const KEYWORDS: [&str; 9] = [
-        "resource",
-        "dataset",
-        "pipeline",
-        "profile",
-        "arrivals",
-        "monitor",
-        "scenario",
-        "experiment",
-        "import",
-    ];
+    let keyword = |word: &str| scan::ITEM_KEYWORDS.contains(&word);
+    // The keywords of declarations that have a name.
+    let named = |word: &str| keyword(word) && !["import", "scenario", "experiment"].contains(&word);
     let Some(segment) = text.get(start..end) else {
         return Vec::new();
     };
@@ -162,7 +154,7 @@ fn declared_names(
     let mut names = Vec::new();
     let first = skip_blanks(0);
     if let Some((word, after)) = word_at(first) {
-        if !KEYWORDS.contains(&word) && bytes.get(skip_blanks(after)) == Some(&b'{') {
+        if !keyword(word) && bytes.get(skip_blanks(after)) == Some(&b'{') {
             names.push(ident(first, after));
         }
     }
@@ -197,7 +189,7 @@ fn declared_names(
                 None
             };
             names.extend(alias.map(|(begin, end)| ident(begin, end)));
-        } else if KEYWORDS[..6].contains(&word) {
+        } else if named(word) {
             let name_at = skip_blanks(after);
             if let Some((_, name_end)) = word_at(name_at).filter(|_| name_at > after) {
                 names.push(ident(name_at, name_end));

@@ -1329,13 +1329,7 @@ fn replayed_rows_asking_for_more_units_than_the_pool_has_are_flagged() {
 /// `must be at least 1`) computed from the mistake's placeholder.
 #[test]
 fn a_misspelt_unit_anywhere_is_one_diagnostic() {
-    let mut files: Vec<PathBuf> = ["scenarios", "stdlib", OK_DIR]
-        .iter()
-        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "pipesim"))
-        .collect();
-    files.sort();
+    let files = shipped_and_valid(&["scenarios", "stdlib", OK_DIR]);
     let mut spoilt = 0;
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
@@ -1405,13 +1399,7 @@ fn quantity_units(text: &str) -> Vec<usize> {
 /// turn, gives exactly one error, not follow-ups from the declaration it failed to reach.
 #[test]
 fn a_misspelt_name_anywhere_is_one_diagnostic() {
-    let mut files: Vec<PathBuf> = ["scenarios", OK_DIR]
-        .iter()
-        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "pipesim"))
-        .collect();
-    files.sort();
+    let files = shipped_and_valid(&["scenarios", OK_DIR]);
     let mut spoilt = 0;
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
@@ -1500,13 +1488,7 @@ fn name_uses(text: &str) -> Vec<(usize, String)> {
 /// the names it declares are not reported unknown where they are used.
 #[test]
 fn a_declaration_that_does_not_parse_is_one_diagnostic() {
-    let mut files: Vec<PathBuf> = ["scenarios", OK_DIR]
-        .iter()
-        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "pipesim"))
-        .collect();
-    files.sort();
+    let files = shipped_and_valid(&["scenarios", OK_DIR]);
     let kinds = [
         "resource ",
         "dataset ",
@@ -1546,4 +1528,16 @@ fn a_declaration_that_does_not_parse_is_one_diagnostic() {
         }
     }
     assert!(broken > 30, "only {broken} declarations found");
+}
+
+/// The `.pipesim` files of `dirs`, in order.
+fn shipped_and_valid(dirs: &[&str]) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = dirs
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "pipesim"))
+        .collect();
+    files.sort();
+    files
 }
