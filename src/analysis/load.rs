@@ -153,10 +153,16 @@ pub fn triggers_text(triggers: f64) -> String {
         "less than a second".to_string()
     } else if seconds < 2.0 * 365.0 * 86400.0 {
         // Two significant digits: the pace is a rough guide, not a measurement.
-        let rounded = crate::fit::format_significant(seconds, 2)
-            .parse::<f64>()
-            .unwrap_or(seconds);
-        format!("about {}", crate::fit::format_duration(rounded))
+        let (value, unit) = [(86400.0, "d"), (3600.0, "h"), (60.0, "min")]
+            .into_iter()
+            .find(|&(length, _)| seconds >= 2.0 * length)
+            .map_or((seconds, "s"), |(length, unit)| (seconds / length, unit));
+        let mut step = 0.1;
+        while value / step >= 100.0 {
+            step *= 10.0;
+        }
+        let rounded = (value / step).round() * step;
+        format!("about {}{unit}", crate::fit::format_significant(rounded, 2))
     } else {
         format!("about {} years", format_amount(seconds / (365.0 * 86400.0)))
     };
@@ -1350,6 +1356,35 @@ fn weights(options: &[(Value, Expr)], env: &Env<'_>, budget: &mut Budget) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Counts and times as people read them: three significant digits with a separator or a
+    /// word, times to two significant digits in the largest fitting unit.
+    #[test]
+    fn trigger_counts_and_times_read_plainly() {
+        assert_eq!(count_in_words(210_224.0), "210,000");
+        assert_eq!(count_in_words(1_050.4), "1,050");
+        assert_eq!(count_in_words(999_999.0), "1 million");
+        assert_eq!(count_in_words(1.44e9), "1.44 billion");
+        assert_eq!(count_in_words(42.4), "42");
+        let text = |triggers: f64| triggers_text(triggers);
+        assert_eq!(
+            text(210_224.0),
+            "about 210,000 pipelines, for less than a second of simulation"
+        );
+        assert_eq!(
+            text(1.0005e8),
+            "about 100 million pipelines, for about 50s of simulation"
+        );
+        // 74,880 s: 20.8 h, said as 21 h.
+        assert_eq!(
+            text(1.4976e11),
+            "about 150 billion pipelines, for about 21h of simulation"
+        );
+        assert_eq!(
+            text(4e6),
+            "about 4 million pipelines, for about 2s of simulation"
+        );
+    }
 
     #[test]
     fn exponweib_mean_matches_closed_forms() {

@@ -2204,8 +2204,8 @@ impl<'a> Analyzer<'a> {
                 "priority" => self.expect(&typed, Expect::Dim(Dim::NONE), e.span, "priority"),
                 "deadline" => {
                     let good = self.expect(&typed, Expect::Dim(Dim::TIME), e.span, "deadline");
-                    match const_num(&typed.ir) {
-                        Some(v) if good && typed.ty != Ty::Error && v <= 0.0 => {
+                    match typed.constant() {
+                        Some(v) if good && v <= 0.0 => {
                             self.out_of_range(
                                 e.span,
                                 format!("`deadline` must be positive, found {}", self.text(e.span)),
@@ -2488,7 +2488,7 @@ impl<'a> Analyzer<'a> {
             Some(e) => {
                 let t = self.expr(&e, scope);
                 ok &= self.expect(&t, Expect::Dim(Dim::NONE), e.span, "units");
-                if let Some(v) = const_num(&t.ir).filter(|_| t.ty != Ty::Error) {
+                if let Some(v) = t.constant() {
                     if v < 1.0 {
                         self.out_of_range(
                             e.span,
@@ -2808,7 +2808,7 @@ impl<'a> Analyzer<'a> {
                 "interarrival" => {
                     let t = self.expr(e, &scope);
                     ok &= self.expect(&t, Expect::Dim(Dim::TIME), e.span, "interarrival");
-                    if let Some(v) = const_num(&t.ir).filter(|_| t.ty != Ty::Error) {
+                    if let Some(v) = t.constant() {
                         if v <= 0.0 {
                             self.out_of_range(
                                 e.span,

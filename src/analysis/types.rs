@@ -104,6 +104,15 @@ impl Typed {
             ir: ir::Expr::Const(ir::Value::Num(value)),
         }
     }
+
+    /// The constant number this is, for a range check; `None` for a mistake already reported,
+    /// whose lowered form is only a placeholder (a range check on it would be a follow-up).
+    pub fn constant(&self) -> Option<f64> {
+        if self.ty == Ty::Error {
+            return None;
+        }
+        super::consts::const_num(&self.ir)
+    }
 }
 
 /// An instance variable visible to an expression.
