@@ -133,6 +133,11 @@ pub fn triggers_per_replication(scenario: &ir::Scenario, offered: &[Window]) -> 
     triggers
 }
 
+/// All the pipelines one replication starts, on average ([`triggers_per_replication`] summed).
+pub fn total_triggers(scenario: &ir::Scenario, offered: &[Window]) -> f64 {
+    triggers_per_replication(scenario, offered).iter().sum()
+}
+
 /// Pipelines per replication from which `check` warns (W0605) and `run` names a sweep point:
 /// about a minute of simulation per replication, 500 years at the paper's scale.
 pub const MANY_TRIGGERS: f64 = 1e8;

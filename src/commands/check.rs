@@ -192,11 +192,7 @@ fn triggers_note(
     let counts: Vec<f64> = points
         .iter()
         .zip(windows)
-        .map(|(point, windows)| {
-            load::triggers_per_replication(&point.scenario, windows)
-                .iter()
-                .sum()
-        })
+        .map(|(point, windows)| load::total_triggers(&point.scenario, windows))
         .collect();
     match counts.first() {
         None => String::new(),
@@ -266,9 +262,7 @@ fn triggers_json(file: &Path, points: &[Point]) -> Vec<serde_json::Value> {
         .iter()
         .map(|point| {
             let windows = load::offered_load(&point.scenario);
-            let count: f64 = load::triggers_per_replication(&point.scenario, &windows)
-                .iter()
-                .sum();
+            let count = load::total_triggers(&point.scenario, &windows);
             serde_json::json!({
                 "file": file.display().to_string(),
                 "params": point.params,

@@ -616,11 +616,8 @@ pub fn point_label(written: &Params) -> String {
 /// can reach such a point from one that is not), said before the run starts.
 fn long_points(plan: &Plan, written: Option<&ir::Scenario>) -> Vec<String> {
     use rayon::prelude::*;
-    let triggers = |scenario: &ir::Scenario| -> f64 {
-        load::triggers_per_replication(scenario, &load::offered_load(scenario))
-            .iter()
-            .sum()
-    };
+    let triggers =
+        |scenario: &ir::Scenario| load::total_triggers(scenario, &load::offered_load(scenario));
     if plan.points.len() < 2 {
         return Vec::new();
     }
