@@ -1371,22 +1371,21 @@ mod tests {
         assert_eq!(count_in_words(999_999.0), "1 million");
         assert_eq!(count_in_words(1.44e9), "1.44 billion");
         assert_eq!(count_in_words(42.4), "42");
-        let text = |triggers: f64| triggers_text(triggers);
         assert_eq!(
-            text(210_224.0),
+            triggers_text(210_224.0),
             "about 210,000 pipelines, for less than a second of simulation"
         );
         assert_eq!(
-            text(1.0005e8),
+            triggers_text(1.0005e8),
             "about 100 million pipelines, for about 50s of simulation"
         );
         // 74,880 s: 20.8 h, said as 21 h.
         assert_eq!(
-            text(1.4976e11),
+            triggers_text(1.4976e11),
             "about 150 billion pipelines, for about 21h of simulation"
         );
         assert_eq!(
-            text(4e6),
+            triggers_text(4e6),
             "about 4 million pipelines, for about 2s of simulation"
         );
     }

@@ -1296,9 +1296,10 @@ impl<'a> Analyzer<'a> {
                 );
             }
         }
-        self.diags.push(diagnostic.help(
-            "the time is at the year benchmark's pace, about two million pipelines of four steps a second on one core, for each replication of each sweep point. Check the horizon (`365d` is a year) and the arrivals' rate and its unit (`rate = 30/h` is not `30/s`). If you mean it, try `--replications 1` first: Ctrl-C stops a run and keeps the finished replications, and `pipesim resume` goes on",
-        ));
+        self.diags.push(diagnostic.help(format!(
+            "the time is at the year benchmark's pace, about {} pipelines of four steps a second on one core, for each replication of each sweep point. Check the horizon (`365d` is a year) and the arrivals' rate and its unit (`rate = 30/h` is not `30/s`). If you mean it, try `--replications 1` first: Ctrl-C stops a run and keeps the finished replications, and `pipesim resume` goes on",
+            load::count_in_words(load::TRIGGERS_PER_SECOND)
+        )));
     }
 
     /// Warns where a step's `estimate` can change nothing: only backfilling and `sjf` plan
