@@ -18,16 +18,12 @@ use crate::analysis::{self, Override, SweepAxis};
 use crate::diagnostic::Diagnostics;
 use crate::frontend::{self, Checked};
 use crate::ir;
+use crate::progress::{self, Progress};
 use crate::sim::{self, trace::TraceSink, ReplicationResult};
 use crate::source::SourceMap;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use std::io::IsTerminal;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The JSON form of a point's coordinates: sweep path → value (numbers in base units, labels
 /// and policies as strings), in sweep order. Empty without sweeps.
@@ -258,6 +254,9 @@ pub fn plan(
 /// the replication; `None` means the replication keeps no trace.
 pub trait TraceFactory: Sync {
     type Sink: TraceSink;
+    /// Whether `open` gives `item` a sink (its replication runs slower: see
+    /// [`crate::progress`]).
+    fn traces(&self, item: WorkItem) -> bool;
     fn open(&self, item: WorkItem, scenario: &ir::Scenario) -> std::io::Result<Option<Self::Sink>>;
     /// Flushes a sink after its replication ended.
     fn close(&self, sink: Self::Sink) -> std::io::Result<()>;
@@ -268,6 +267,9 @@ pub struct NoTraces;
 
 impl TraceFactory for NoTraces {
     type Sink = sim::trace::NullSink;
+    fn traces(&self, _: WorkItem) -> bool {
+        false
+    }
     fn open(&self, _: WorkItem, _: &ir::Scenario) -> std::io::Result<Option<Self::Sink>> {
         Ok(None)
     }
@@ -310,17 +312,21 @@ pub fn run<F: TraceFactory>(
         .num_threads(jobs.unwrap_or(0))
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
-    let progress = Progress::new(items.len());
+    let kinds = items.iter().map(|&item| progress::Kind {
+        point: item.point,
+        traced: traces.traces(item),
+    });
+    let progress = Progress::new(kinds, pool.current_num_threads());
     let failed = AtomicBool::new(false);
     let failures: std::sync::Mutex<Vec<Failure>> = std::sync::Mutex::new(Vec::new());
-    let one = |item: WorkItem| -> Result<Option<ReplicationResult>, Failure> {
+    let one = |index: usize, item: WorkItem| -> Result<Option<ReplicationResult>, Failure> {
         let scenario = &plan.points[item.point].scenario;
         let replication = item.replication;
         let trace_error = |e: std::io::Error| Failure::Trace(format!("cannot write traces: {e}"));
         let control = sim::Control {
             stop,
             max_live: plan.max_live,
-            progress: Some(&progress.counters.ticks),
+            progress: Some(progress.start(index)),
         };
         let result = match traces.open(item, scenario).map_err(trace_error)? {
             Some(mut sink) => {
@@ -344,14 +350,15 @@ pub fn run<F: TraceFactory>(
     let results: Vec<Option<ReplicationResult>> = pool.install(|| {
         items
             .par_iter()
-            .map(|&item| {
+            .enumerate()
+            .map(|(index, &item)| {
                 if stop.load(Ordering::Relaxed) || failed.load(Ordering::Relaxed) {
                     return None;
                 }
-                match one(item) {
+                match one(index, item) {
                     Ok(result) => {
                         if result.is_some() {
-                            progress.counters.finished.fetch_add(1, Ordering::Relaxed);
+                            progress.finish(index);
                         }
                         result
                     }
@@ -366,7 +373,7 @@ pub fn run<F: TraceFactory>(
             })
             .collect()
     });
-    progress.finish();
+    progress.close();
     // Which replications were in progress when the first failed depends on timing: report a
     // trace write error first (the disk needs seeing to), then the first item that overfilled,
     // so that the message does not depend on timing.
@@ -377,94 +384,6 @@ pub fn run<F: TraceFactory>(
         })
     });
     Ok(Ran { results, error })
-}
-
-/// A progress bar on stderr that appears only once a run has taken more than a second, and
-/// never when stderr is not a terminal (logs and tests stay clean). It moves with the
-/// simulated time of the replications in progress, not only as they finish, so that a run of
-/// one long replication shows how far it is and how long it has left. A watcher thread shows
-/// it after the delay and moves it from the counters the workers advance.
-struct Progress {
-    counters: Arc<Counters>,
-    bar: ProgressBar,
-    watcher: Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)>,
-}
-
-/// What the workers advance and the progress bar shows.
-struct Counters {
-    /// [`sim::PROGRESS_TICKS`] per replication, advanced by the engine as it goes.
-    ticks: AtomicU64,
-    /// Replications finished, of `total`.
-    finished: AtomicUsize,
-    total: usize,
-}
-
-impl Counters {
-    /// Moves `bar` to the counters.
-    fn show(&self, bar: &ProgressBar) {
-        bar.set_position(self.ticks.load(Ordering::Relaxed));
-        bar.set_message(format!(
-            "{}/{} replications",
-            self.finished.load(Ordering::Relaxed),
-            self.total
-        ));
-    }
-}
-
-impl Progress {
-    const DELAY: Duration = Duration::from_secs(1);
-    const REDRAW: Duration = Duration::from_millis(200);
-
-    fn new(total: usize) -> Progress {
-        let bar = ProgressBar::with_draw_target(
-            Some(total as u64 * sim::PROGRESS_TICKS),
-            ProgressDrawTarget::hidden(),
-        );
-        if let Ok(style) = ProgressStyle::with_template(
-            "{spinner} {bar:40} {msg}, {elapsed} elapsed, about {eta} left",
-        ) {
-            bar.set_style(style);
-        }
-        let counters = Arc::new(Counters {
-            ticks: AtomicU64::new(0),
-            finished: AtomicUsize::new(0),
-            total,
-        });
-        counters.show(&bar);
-        let watcher = std::io::stderr().is_terminal().then(|| {
-            let (stop, stopped) = mpsc::channel::<()>();
-            let (shown, counted) = (bar.clone(), Arc::clone(&counters));
-            let handle = std::thread::spawn(move || {
-                if let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(Self::DELAY) {
-                    shown.set_draw_target(ProgressDrawTarget::stderr());
-                    loop {
-                        counted.show(&shown);
-                        shown.tick();
-                        if !matches!(
-                            stopped.recv_timeout(Self::REDRAW),
-                            Err(mpsc::RecvTimeoutError::Timeout)
-                        ) {
-                            break;
-                        }
-                    }
-                }
-            });
-            (stop, handle)
-        });
-        Progress {
-            counters,
-            bar,
-            watcher,
-        }
-    }
-
-    fn finish(mut self) {
-        if let Some((stop, handle)) = self.watcher.take() {
-            let _ = stop.send(());
-            let _ = handle.join();
-        }
-        self.bar.finish_and_clear();
-    }
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub mod lsp;
 pub mod math;
 pub mod output;
 pub mod precision;
+pub mod progress;
 pub mod sim;
 pub mod source;
 pub mod stats;

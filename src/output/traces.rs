@@ -177,8 +177,12 @@ fn part_path(parts_dir: &Path, kind: usize, item: WorkItem) -> PathBuf {
 impl TraceFactory for PartFiles {
     type Sink = CsvSink;
 
+    fn traces(&self, item: WorkItem) -> bool {
+        is_traced(self.mode, item)
+    }
+
     fn open(&self, item: WorkItem, scenario: &ir::Scenario) -> std::io::Result<Option<CsvSink>> {
-        if !is_traced(self.mode, item) {
+        if !self.traces(item) {
             return Ok(None);
         }
         let mut writers = Vec::with_capacity(FILES.len());
