@@ -153,9 +153,15 @@ fn declared_names(
     };
     let mut names = Vec::new();
     let first = skip_blanks(0);
-    if let Some((word, after)) = word_at(first) {
-        if !keyword(word) && bytes.get(skip_blanks(after)) == Some(&b'{') {
+    // A name whose keyword is missing (`gpu { ... }`) or misspelt (`resourc gpu { ... }`).
+    if let Some((_, after)) = word_at(first).filter(|&(word, _)| !keyword(word)) {
+        let second = skip_blanks(after);
+        if bytes.get(second) == Some(&b'{') {
             names.push(ident(first, after));
+        } else if let Some((_, end)) = word_at(second).filter(|_| second > after) {
+            if bytes.get(skip_blanks(end)) == Some(&b'{') {
+                names.push(ident(second, end));
+            }
         }
     }
     // The comments within the item, in order: one pass over both.

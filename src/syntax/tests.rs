@@ -981,7 +981,7 @@ fn the_whole_file_rule_agrees_with_the_item_loop() {
 /// The names a declaration that did not parse was to declare are kept, so that analysis can
 /// leave their uses alone: after a keyword (with or without `{`, and after a missing `}` that
 /// swallowed the next declaration), an import's alias (with or without `as`, with or without
-/// `import`), a name whose keyword is missing; not words in comments, not a missing alias.
+/// `import`), a name whose keyword is missing or misspelt; not words in comments, not a missing alias.
 #[test]
 fn declarations_that_do_not_parse_keep_their_names() {
     let broken = |text: &str| -> Vec<String> {
@@ -1000,6 +1000,7 @@ fn declarations_that_do_not_parse_keep_their_names() {
     assert_eq!(broken("import as aiops\n"), ["aiops"]);
     assert!(broken("import \"std/aiops\" as\n").is_empty());
     assert_eq!(broken("gpu { kind = pool }"), ["gpu"]);
+    assert_eq!(broken("resourc gpu { kind = pool }"), ["gpu"]);
     assert!(broken("resource gpu { // such as cpu\n capacity 4 }").contains(&"gpu".into()));
     assert!(!broken("resource gpu { // such as cpu\n capacity 4 }").contains(&"cpu".into()));
     // The name's span is where it is written.
