@@ -3151,7 +3151,35 @@ impl<'a> Analyzer<'a> {
                                 continue;
                             }
                         };
-                        ok &= self.expect(&typed, expect, attr.value.span, name);
+                        // A column read as it is, where the template holds a quantity: the
+                        // usual help ("add a unit, such as `30s`") would not say how.
+                        let bare_column = match &attr.value.kind {
+                            ast::ExprKind::Path(path)
+                                if path.parts.len() == 2 && path.parts[0].name == "row" =>
+                            {
+                                Some(path.dotted())
+                            }
+                            _ => None,
+                        };
+                        match (expect, &typed.ty, bare_column) {
+                            (Expect::Dim(want), Ty::Num(Dim::NONE), Some(column))
+                                if want != Dim::NONE =>
+                            {
+                                self.diags.push(
+                                    Diagnostic::error(
+                                        codes::TYPE_MISMATCH,
+                                        format!("`{name}` of pipeline `{template_name}` is {}, and `{column}` is a plain number", want.name()),
+                                    )
+                                    .primary(attr.value.span, "a plain number")
+                                    .help(format!(
+                                        "a trace's columns are plain numbers: multiply by the unit the column is in, such as `{column} * 1{}`",
+                                        want.base_unit()
+                                    )),
+                                );
+                                ok = false;
+                            }
+                            _ => ok &= self.expect(&typed, expect, attr.value.span, name),
+                        }
                         slots.push((template, var.slot));
                     }
                     None => {

@@ -463,10 +463,16 @@ impl Analyzer<'_> {
                         return Typed::error();
                     }
                 }
+                let combine =
+                    |x: Dim, y: Dim| Ty::Num(if op == B::Mul { x.times(y) } else { x.per(y) });
                 let ty = match (&a.ty, &b.ty) {
-                    (Ty::Num(x), Ty::Num(y)) => {
-                        Ty::Num(if op == B::Mul { x.times(*y) } else { x.per(*y) })
-                    }
+                    (Ty::Num(x), Ty::Num(y)) => combine(*x, *y),
+                    // A number of no known dimension with a unit, `empirical(..) * 1s`: the
+                    // unit says what it is, so the number is read as a plain one. Left
+                    // without a dimension, a duration so written would take any value, and
+                    // a row's `runtime = row.duration * 1` (a plain number) would pass.
+                    (Ty::AnyNum, Ty::Num(y)) if *y != Dim::NONE => combine(Dim::NONE, *y),
+                    (Ty::Num(x), Ty::AnyNum) if *x != Dim::NONE => combine(*x, Dim::NONE),
                     _ => Ty::AnyNum,
                 };
                 make(ty, a, b)

@@ -1541,3 +1541,36 @@ fn shipped_and_valid(dirs: &[&str]) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+#[test]
+fn an_empirical_number_takes_the_unit_it_is_multiplied_by() {
+    // Observed numbers are in base units and fit any dimension; with a unit they have its
+    // dimension, and are checked as such.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("runs.csv"), "seconds\n12.5\n40\n").unwrap();
+    let codes = |duration: &str| -> Vec<&'static str> {
+        let file = dir.path().join("scenario.pipesim");
+        std::fs::write(
+            &file,
+            format!(
+                "scenario s {{ horizon = 1d }}\nresource gpu {{ kind = pool  capacity = 2 }}\n\
+                 pipeline p {{ task {{ on = gpu  duration = {duration} }} }}\n\
+                 arrivals a {{ rate = 1/h  pipeline = p }}\n"
+            ),
+        )
+        .unwrap();
+        let checked = frontend::check_file(&file, &[]);
+        let diagnostics = checked.diagnostics();
+        diagnostics.0.iter().map(|d| d.code).collect()
+    };
+    let observed = r#"empirical("runs.csv", column = "seconds")"#;
+    assert_eq!(codes(observed), Vec::<&str>::new());
+    assert_eq!(codes(&format!("{observed} * 1.5")), Vec::<&str>::new());
+    assert_eq!(codes(&format!("{observed} * 1s")), Vec::<&str>::new());
+    assert_eq!(
+        codes(&format!("{observed} / 60 * 1min")),
+        Vec::<&str>::new()
+    );
+    assert_eq!(codes(&format!("{observed} * 1GB")), ["E0301"]);
+    assert_eq!(codes(&format!("{observed} * 1s + 1GB")), ["E0302"]);
+}
