@@ -193,6 +193,10 @@ pub const CODES: &[(&str, &str)] = &[
         "`model.X` in a monitor where X is not `accuracy`, `age` or `version`",
     ),
     // Warnings.
+    (
+        NAMED_LIKE_BUILTIN,
+        "a pipeline attribute of your own named one slip away from `priority` or `deadline`",
+    ),
     (UNREACHABLE_ARM, "a `match` arm that can never be taken"),
     (
         CONSTANT_COMPARISON,
@@ -292,6 +296,7 @@ pub const UNKNOWN_METRIC: &str = "E0804";
 
 pub const UNKNOWN_MODEL_PROPERTY: &str = "E0901";
 
+pub const NAMED_LIKE_BUILTIN: &str = "W0201";
 pub const UNREACHABLE_ARM: &str = "W0401";
 pub const CONSTANT_COMPARISON: &str = "W0402";
 pub const NEGATIVE_SAMPLES: &str = "W0501";

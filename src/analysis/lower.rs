@@ -2095,6 +2095,33 @@ impl<'a> Analyzer<'a> {
         lowered
     }
 
+    /// Warns of a user attribute one slip away from `priority` or `deadline` in a pipeline
+    /// that does not set that one (`priorit = 10`): it is valid, as any user attribute is,
+    /// and so the policy that should read it silently reads the default instead.
+    fn check_named_like_builtin(&mut self, attr: &ast::Attr, entries: &Entries) {
+        let name = attr.name.name.as_str();
+        let Some(builtin) = crate::diagnostic::suggest(name, ["priority", "deadline"]) else {
+            return;
+        };
+        if entries.get(builtin).is_some() {
+            return;
+        }
+        let reader = match builtin {
+            "priority" => {
+                "The `priority` policy orders pipelines by `priority`, 0 where it is not set"
+            }
+            _ => "The `edf` policy orders pipelines by `deadline`, last where it is not set",
+        };
+        self.diags.push(
+            Diagnostic::warning(
+                codes::NAMED_LIKE_BUILTIN,
+                format!("`{name}` is an attribute of your own, not `{builtin}`"),
+            )
+            .primary(attr.name.span, "a user attribute, which no policy reads")
+            .help(format!("did you mean `{builtin}`? {reader}")),
+        );
+    }
+
     /// An instance attribute must hold a value (not a list, string, transfer or reference to a
     /// profile or data set).
     fn user_value(&mut self, typed: &Typed, span: Span, what: &str) -> bool {
@@ -2218,7 +2245,10 @@ impl<'a> Analyzer<'a> {
                         _ => good,
                     }
                 }
-                _ => self.user_value(&typed, e.span, attr_name),
+                _ => {
+                    self.check_named_like_builtin(attr, &entries);
+                    self.user_value(&typed, e.span, attr_name)
+                }
             };
             ok &= good && typed.ty != Ty::Error;
             let slot = vars.len() as u32;

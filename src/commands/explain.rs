@@ -241,6 +241,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         include_str!("../../tests/fixtures/check/err/E0901_unknown_model_property.pipesim"),
     ),
     (
+        "W0201",
+        include_str!("../../tests/fixtures/check/err/W0201_priority_misspelt.pipesim"),
+    ),
+    (
         "W0401",
         include_str!("../../tests/fixtures/check/err/W0401_unreachable_arm.pipesim"),
     ),

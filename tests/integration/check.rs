@@ -1574,3 +1574,29 @@ fn an_empirical_number_takes_the_unit_it_is_multiplied_by() {
     assert_eq!(codes(&format!("{observed} * 1GB")), ["E0301"]);
     assert_eq!(codes(&format!("{observed} * 1s + 1GB")), ["E0302"]);
 }
+
+#[test]
+fn an_attribute_one_slip_from_priority_or_deadline_is_flagged() {
+    let warned = |attributes: &str| -> Vec<String> {
+        let text = format!(
+            "resource gpu {{ kind = pool  capacity = 4  policy = edf }}\n\
+             pipeline p {{ {attributes}  train {{ on = gpu  duration = 1h }} }}\n"
+        );
+        warnings_of(&text, &[])
+            .into_iter()
+            .filter(|(code, _)| *code == "W0201")
+            .map(|(_, message)| message)
+            .collect()
+    };
+    assert_eq!(
+        warned("deadlin = 6h"),
+        ["`deadlin` is an attribute of your own, not `deadline`"]
+    );
+    assert_eq!(
+        warned("prioirty = 2"),
+        ["`prioirty` is an attribute of your own, not `priority`"]
+    );
+    // Set beside it, the built-in is not what was meant; and a name further off is a name.
+    assert!(warned("priority = 1  priorty = 2").is_empty());
+    assert!(warned("prior = 1  deadline_slack = 2h").is_empty());
+}
