@@ -3437,7 +3437,13 @@ impl<'a> Analyzer<'a> {
                         format!("unknown pipeline `{name}`"),
                     )
                     .primary(entry.key.span, "not defined");
-                    if let Some(h) = did_you_mean(&name, candidates.iter().map(String::as_str)) {
+                    if let Some(h) =
+                        resolve::missing_import_help(&self.symbols[scope.module], &entry.key.parts)
+                    {
+                        d = d.help(h);
+                    } else if let Some(h) =
+                        did_you_mean(&name, candidates.iter().map(String::as_str))
+                    {
                         d = d.help(h);
                     } else if !candidates.is_empty() {
                         d = d.help(format!(

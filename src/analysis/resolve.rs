@@ -334,6 +334,37 @@ pub fn dotted(parts: &[ast::Ident]) -> String {
 }
 
 /// "did you mean `x`?" for `wrong` among `candidates`, as a help text.
+/// Help for a qualified name whose first part is nothing in `symbols` (`aiops.classic`
+/// without the import): the import alias it is one slip from, or the standard library module
+/// of that name to import. `None` where neither applies, or where the first part is known.
+pub fn missing_import_help(symbols: &ModuleSymbols, parts: &[ast::Ident]) -> Option<String> {
+    let (first, rest) = parts.split_first()?;
+    if rest.is_empty() || symbols.names.contains_key(&first.name) {
+        return None;
+    }
+    let rest = dotted(rest);
+    let aliases = symbols
+        .order
+        .iter()
+        .filter(|name| matches!(symbols.names.get(*name), Some((Symbol::Import(_), _))));
+    if let Some(alias) = suggest(&first.name, aliases.map(String::as_str)) {
+        return Some(format!(
+            "did you mean `{alias}.{rest}`? The import is named `{alias}`, not `{}`",
+            first.name
+        ));
+    }
+    let module = format!("std/{}", first.name);
+    crate::loader::STDLIB
+        .iter()
+        .any(|(path, _)| *path == module)
+        .then(|| {
+            format!(
+                "`{0}` is not imported here: add `import \"{module}\" as {0}`",
+                first.name
+            )
+        })
+}
+
 pub fn did_you_mean<'a>(
     wrong: &str,
     candidates: impl IntoIterator<Item = &'a str>,

@@ -721,7 +721,13 @@ impl Analyzer<'_> {
                 let mut d =
                     Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown name `{dotted}`"))
                         .primary(path.span, "not defined");
-                if let Some(help) = did_you_mean(&dotted, candidates.iter().map(String::as_str)) {
+                if let Some(help) =
+                    super::resolve::missing_import_help(&self.symbols[scope.module], &path.parts)
+                {
+                    d = d.help(help);
+                } else if let Some(help) =
+                    did_you_mean(&dotted, candidates.iter().map(String::as_str))
+                {
                     d = d.help(help);
                 } else if path.parts.len() == 1 {
                     d = d.help("a name is a declaration, an attribute of this pipeline or its data set, an import alias, or a label that some `choice` produces");
