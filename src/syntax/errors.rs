@@ -194,6 +194,32 @@ pub fn convert(
     diagnostic
 }
 
+/// `import "PATH" as` whose alias is missing: the next declaration's keyword, at `keyword`,
+/// was read as the alias (see `parser::missing_alias`).
+pub fn import_without_alias(
+    file: FileId,
+    text: &str,
+    import: &super::ast::Import,
+    as_at: usize,
+) -> Diagnostic {
+    let keyword = import.alias.span;
+    let alias = import.path.rsplit('/').next().unwrap_or("NAME");
+    let alias = alias.strip_suffix(".pipesim").unwrap_or(alias);
+    Diagnostic::error(codes::UNEXPECTED, "an import without its alias")
+        .primary(Span::new(file, as_at, as_at + 2), "needs a name after it")
+        .secondary(
+            keyword,
+            format!(
+                "`{}` starts the next declaration",
+                &text[keyword.start as usize..keyword.end as usize]
+            ),
+        )
+        .help(format!(
+            "name the module after `as`, as in `import \"{}\" as {alias}`, and use its declarations as `{alias}.NAME`",
+            import.path
+        ))
+}
+
 /// A short word just before `position` that follows a number and a space, as in
 /// `horizon = 30 d`: the number, the word and the word's byte range.
 fn spaced_unit(text: &str, start: usize, position: usize) -> Option<(&str, &str, (usize, usize))> {

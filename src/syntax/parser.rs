@@ -57,12 +57,21 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
                 }
                 let end = start + pair.as_span().end();
                 let mut lowerer = Lowerer::new(file, text, &scan.comments, start);
+                let mut next = end;
                 match lowerer.item(pair) {
+                    Ok(ast::Item::Import(import)) if missing_alias(text, &import).is_some() => {
+                        let as_at = missing_alias(text, &import).unwrap_or(start);
+                        diagnostics.push(errors::import_without_alias(file, text, &import, as_at));
+                        // Its uses are left alone, under the name the path suggests; the
+                        // declaration whose keyword it took is read next.
+                        broken.extend(path_alias(&import));
+                        next = import.alias.span.start as usize;
+                    }
                     Ok(item) => items.push(item),
                     Err(too_deep) => diagnostics.push(too_deep),
                 }
                 diagnostics.append(&mut lowerer.diagnostics);
-                offset = end;
+                offset = next;
             }
             Err(error) => {
                 broken.extend(declared_names(
@@ -106,6 +115,46 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
         },
         diagnostics,
     )
+}
+
+/// Where `as` is in an import whose alias is missing: the parser took the keyword of the
+/// declaration after it as the alias (`import "std/aiops" as` then `scenario s { .. }`). An
+/// alias that is a keyword is a missing one only when an item follows it (`KEYWORD [NAME] {`,
+/// `import "..."`): `as profile` followed by `profile weekly { .. }` is a module named
+/// `profile`.
+fn missing_alias(text: &str, import: &ast::Import) -> Option<usize> {
+    let alias = &import.alias;
+    if !scan::ITEM_KEYWORDS.contains(&alias.name.as_str()) {
+        return None;
+    }
+    let after = text[alias.span.end as usize..].trim_start();
+    let starts_an_item = if alias.name == "import" {
+        after.starts_with('"')
+    } else {
+        let name_end = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        after[name_end..].trim_start().starts_with('{')
+    };
+    if !starts_an_item {
+        return None;
+    }
+    let (path_end, alias_start) = (import.path_span.end as usize, alias.span.start as usize);
+    text[path_end..alias_start]
+        .find("as")
+        .map(|at| path_end + at)
+}
+
+/// The alias an import's path suggests (`aiops` for `std/aiops`), spanning the path.
+fn path_alias(import: &ast::Import) -> Option<ast::Ident> {
+    let last = import.path.rsplit('/').next()?;
+    let name = last.strip_suffix(".pipesim").unwrap_or(last);
+    let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    valid.then(|| ast::Ident {
+        name: name.to_string(),
+        span: import.path_span,
+    })
 }
 
 /// The names the text of an item that did not parse was to declare, so that analysis does

@@ -1010,3 +1010,29 @@ fn declarations_that_do_not_parse_keep_their_names() {
         (9, 12)
     );
 }
+
+/// An import whose alias is missing does not take the next declaration's keyword for it; a
+/// module aliased as a keyword still is one where no declaration follows the keyword.
+#[test]
+fn an_import_without_its_alias_leaves_the_next_declaration_whole() {
+    let (file, diagnostics) = parse_file(
+        FileId(0),
+        "import \"std/aiops\" as\n\nscenario s { horizon = 7d }\n",
+    );
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0].message, "an import without its alias");
+    assert!(
+        matches!(file.items.as_slice(), [ast::Item::Decl(_)]),
+        "{:?}",
+        file.items
+    );
+    let broken: Vec<&str> = file.broken.iter().map(|name| name.name.as_str()).collect();
+    assert_eq!(broken, ["aiops"]);
+
+    let (file, diagnostics) = parse_file(
+        FileId(0),
+        "import \"std/profiles\" as profile\nprofile weekly { shape = [1] }\n",
+    );
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert!(matches!(&file.items[0], ast::Item::Import(import) if import.alias.name == "profile"));
+}

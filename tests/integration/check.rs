@@ -1530,6 +1530,58 @@ fn a_declaration_that_does_not_parse_is_one_diagnostic() {
     assert!(broken > 30, "only {broken} declarations found");
 }
 
+#[test]
+fn a_misspelt_keyword_or_a_missing_alias_is_one_diagnostic() {
+    let files = shipped_and_valid(&["scenarios", OK_DIR]);
+    let kinds = [
+        "resource ",
+        "dataset ",
+        "pipeline ",
+        "profile ",
+        "arrivals ",
+        "monitor ",
+    ];
+    let mut spoilt = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let mut offset = 0;
+        for line in text.split_inclusive('\n') {
+            let start = offset;
+            offset += line.len();
+            // `resourc gpu {`, or `import "std/aiops" as` with the next declaration after it.
+            let mutant = if let Some(kind) = kinds.iter().find(|k| line.starts_with(*k)) {
+                let keyword_end = start + kind.len() - 1;
+                format!("{}{}", &text[..keyword_end - 1], &text[keyword_end..])
+            } else if line.starts_with("import ") && line.contains(" as ") {
+                let alias = start + line.find(" as ").unwrap() + 3;
+                format!(
+                    "{}{}",
+                    &text[..alias],
+                    &text[start + line.trim_end().len()..]
+                )
+            } else {
+                continue;
+            };
+            let checked = frontend::check_text(file, mutant, &[]);
+            let found: Vec<(&str, &str)> = checked
+                .diagnostics()
+                .0
+                .iter()
+                .map(|d| (d.code, d.message.as_str()))
+                .collect();
+            let at = text[..start].lines().count() + 1;
+            assert!(
+                found.len() == 1 && checked.has_errors(),
+                "{}:{at}: `{}` spoilt gives {found:#?}",
+                file.display(),
+                line.trim_end()
+            );
+            spoilt += 1;
+        }
+    }
+    assert!(spoilt > 30, "only {spoilt} lines spoilt");
+}
+
 /// The `.pipesim` files of `dirs`, in order.
 fn shipped_and_valid(dirs: &[&str]) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = dirs
