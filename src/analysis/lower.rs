@@ -2245,6 +2245,25 @@ impl<'a> Analyzer<'a> {
                         _ => good,
                     }
                 }
+                _ if matches!(typed.ty, Ty::Dataset(..)) => {
+                    // `dat = photos`: a data set is only ever the pipeline's `data`, and its
+                    // attributes' uses below would each be reported as unknown.
+                    let dataset = self.text(e.span);
+                    self.diags.push(
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            format!(
+                                "`{attr_name}` is given a data set, which only `data` can hold"
+                            ),
+                        )
+                        .primary(e.span, "a data set")
+                        .help(format!(
+                            "a pipeline's data set is its `data` attribute: `data = {dataset}`"
+                        )),
+                    );
+                    scope.data_broken = true;
+                    false
+                }
                 _ => {
                     self.check_named_like_builtin(attr, &entries);
                     self.user_value(&typed, e.span, attr_name)

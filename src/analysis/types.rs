@@ -135,6 +135,9 @@ pub struct Scope {
     pub model: bool,
     /// The pipeline's `data` is wrong (reported): unknown qualified names are its attributes.
     pub data_broken: bool,
+    /// Data sets whose attributes were used without `data` (reported once per pipeline: the
+    /// one fix, `data = NAME`, mends every use). Shared by the scopes cloned from one.
+    pub data_missing: std::rc::Rc<std::cell::RefCell<BTreeSet<String>>>,
 }
 
 impl Scope {
@@ -734,6 +737,13 @@ impl Analyzer<'_> {
                 } else if path.parts.len() > 1
                     && self.is_dataset_name(scope.module, &path.parts[0].name)
                 {
+                    if !scope
+                        .data_missing
+                        .borrow_mut()
+                        .insert(path.parts[0].name.clone())
+                    {
+                        return Typed::error();
+                    }
                     d = d.help(format!(
                         "a dataset's attributes are visible in a pipeline with `data = {}`",
                         path.parts[0].name
