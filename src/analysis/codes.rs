@@ -203,6 +203,10 @@ pub const CODES: &[(&str, &str)] = &[
         "`==` or `!=` between labels that can never be equal",
     ),
     (
+        LABEL_SLIP,
+        "a label a `choice` produces that nothing matches, one slip from one that is matched and never produced",
+    ),
+    (
         NEGATIVE_SAMPLES,
         "a duration, size or count distribution often sampled below zero",
     ),
@@ -299,6 +303,7 @@ pub const UNKNOWN_MODEL_PROPERTY: &str = "E0901";
 pub const NAMED_LIKE_BUILTIN: &str = "W0201";
 pub const UNREACHABLE_ARM: &str = "W0401";
 pub const CONSTANT_COMPARISON: &str = "W0402";
+pub const LABEL_SLIP: &str = "W0403";
 pub const NEGATIVE_SAMPLES: &str = "W0501";
 pub const UNITS_OVER_POOL: &str = "W0601";
 pub const ESTIMATE_UNUSED: &str = "W0602";

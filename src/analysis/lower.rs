@@ -27,7 +27,7 @@ use crate::ir;
 use crate::loader::Program;
 use crate::source::{SourceMap, Span};
 use crate::syntax::ast::{self, DeclKind};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +41,14 @@ pub enum ResKind {
 pub struct ResourceInfo {
     pub name: String,
     pub kind: Option<ResKind>,
+}
+
+/// `choice { tensorflo: .. }` where the matches name `tensorflow`: the label produced, keyed
+/// by the name used. Each match arm and comparison that names it would otherwise warn that
+/// it never matches, with a help pointing the wrong way (at the slip).
+#[derive(Clone, Debug)]
+pub struct LabelSlip {
+    pub produced: String,
 }
 
 pub const POLICIES: &[&str] = &["fifo", "sjf", "priority", "edf", "fair_share"];
@@ -234,6 +242,9 @@ pub struct Analyzer<'a> {
     pub label_ids: HashMap<String, ir::LabelId>,
     /// Every identifier some `choice` can produce.
     pub known_labels: BTreeSet<String>,
+    /// Names that matches and comparisons use and no `choice` produces, each one slip from a
+    /// label produced and never named (reported once, as `W0403`, at the `choice`).
+    pub label_slips: BTreeMap<String, LabelSlip>,
     pub resource_ids: HashMap<(usize, usize), ir::ResourceId>,
     pub resources: Vec<ResourceInfo>,
     /// Module and item of the declaration lowered for each resource id.
@@ -325,6 +336,7 @@ impl<'a> Analyzer<'a> {
             labels: Vec::new(),
             label_ids: HashMap::new(),
             known_labels: BTreeSet::new(),
+            label_slips: BTreeMap::new(),
             resource_ids: HashMap::new(),
             resources: Vec::new(),
             resource_decls: Vec::new(),
@@ -637,21 +649,41 @@ impl<'a> Analyzer<'a> {
         )
     }
 
-    /// Every identifier a `choice` produces (except choices of pipelines in `arrivals`).
+    /// Every identifier a `choice` produces (except choices of pipelines in `arrivals`), and
+    /// the label slips among them (see [`LabelSlip`]).
     fn collect_labels(&mut self) {
-        fn walk(e: &ast::Expr, out: &mut BTreeSet<String>) {
+        #[derive(Default)]
+        struct Seen {
+            /// Label → where a `choice` first produces it.
+            produced: BTreeMap<String, Span>,
+            /// Name → how many match arms and `==`/`!=` operands name it.
+            named: BTreeMap<String, usize>,
+        }
+        fn single(path: &ast::Path) -> Option<String> {
+            (path.parts.len() == 1).then(|| path.dotted())
+        }
+        fn walk(e: &ast::Expr, out: &mut Seen) {
             match &e.kind {
                 ast::ExprKind::Choice(entries) => {
                     for entry in entries {
-                        if entry.key.parts.len() == 1 {
-                            out.insert(entry.key.dotted());
+                        if let Some(label) = single(&entry.key) {
+                            out.produced.entry(label).or_insert(entry.key.span);
                         }
                         walk(&entry.weight, out);
                     }
                 }
                 ast::ExprKind::List(items) => items.iter().for_each(|i| walk(i, out)),
                 ast::ExprKind::Unary { operand, .. } => walk(operand, out),
-                ast::ExprKind::Binary { lhs, rhs, .. } => {
+                ast::ExprKind::Binary { op, lhs, rhs, .. } => {
+                    if matches!(op, ast::BinaryOp::Eq | ast::BinaryOp::Ne) {
+                        for side in [lhs, rhs] {
+                            if let ast::ExprKind::Path(path) = &side.kind {
+                                if let Some(name) = single(path) {
+                                    *out.named.entry(name).or_default() += 1;
+                                }
+                            }
+                        }
+                    }
                     walk(lhs, out);
                     walk(rhs, out);
                 }
@@ -666,14 +698,23 @@ impl<'a> Analyzer<'a> {
                 }
                 ast::ExprKind::Match { scrutinee, arms } => {
                     walk(scrutinee, out);
-                    arms.iter().for_each(|a| walk(&a.body, out));
+                    for arm in arms {
+                        for pattern in &arm.patterns {
+                            if let ast::Pattern::Name(path) = pattern {
+                                if let Some(name) = single(path) {
+                                    *out.named.entry(name).or_default() += 1;
+                                }
+                            }
+                        }
+                        walk(&arm.body, out);
+                    }
                 }
                 ast::ExprKind::Call { args, .. } => args.iter().for_each(|a| walk(&a.value, out)),
                 ast::ExprKind::Transfer { size, .. } => walk(size, out),
                 _ => {}
             }
         }
-        fn block(b: &ast::Block, arrivals: bool, out: &mut BTreeSet<String>) {
+        fn block(b: &ast::Block, arrivals: bool, out: &mut Seen) {
             for entry in &b.entries {
                 match entry {
                     ast::Entry::Attr(a) => {
@@ -692,18 +733,78 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
-        let mut out = BTreeSet::new();
+        // Per module: a library's templates produce and match their own labels, which a
+        // scenario's slip in a label of the same name must not hide.
+        let mut seen: Vec<Seen> = Vec::new();
         for module in &self.program.modules {
+            let mut in_module = Seen::default();
             for item in &module.ast.items {
                 if let ast::Item::Decl(d) = item {
-                    block(&d.body, d.kind == DeclKind::Arrivals, &mut out);
+                    block(&d.body, d.kind == DeclKind::Arrivals, &mut in_module);
                 }
             }
+            seen.push(in_module);
         }
-        for o in self.overrides.iter().chain(&self.command_sweeps) {
-            walk(&o.value, &mut out);
+        if let Some(entry) = seen.first_mut() {
+            for o in self.overrides.iter().chain(&self.command_sweeps) {
+                walk(&o.value, entry);
+            }
         }
-        self.known_labels = out;
+        for in_module in &seen {
+            self.find_label_slips(&in_module.produced, &in_module.named);
+        }
+        self.known_labels = seen
+            .into_iter()
+            .flat_map(|in_module| in_module.produced.into_keys())
+            .collect();
+    }
+
+    /// Reports a label produced that nothing names, one slip from a name that matches and
+    /// comparisons use and nothing produces: one of the two is misspelt.
+    fn find_label_slips(
+        &mut self,
+        produced: &BTreeMap<String, Span>,
+        named: &BTreeMap<String, usize>,
+    ) {
+        let unnamed: Vec<&str> = produced
+            .keys()
+            .filter(|label| !named.contains_key(*label))
+            .map(String::as_str)
+            .collect();
+        for (name, &uses) in named {
+            // Named once, the name is as likely the slip as the label: the arm or comparison
+            // is then told of the label (W0401, W0402).
+            if uses < 2 || produced.contains_key(name) {
+                continue;
+            }
+            let Some(label) = crate::diagnostic::suggest(name, unnamed.iter().copied()) else {
+                continue;
+            };
+            if self.label_slips.values().any(|slip| slip.produced == label) {
+                continue;
+            }
+            let at = produced[label];
+            let times = match uses {
+                2 => "twice".to_string(),
+                _ => format!("{uses} times"),
+            };
+            self.diags.push(
+                Diagnostic::warning(
+                    codes::LABEL_SLIP,
+                    format!("`{label}` is never matched, and `{name}`, which is matched, is never produced"),
+                )
+                .primary(at, "nothing matches or compares this label")
+                .help(format!(
+                    "did you mean `{name}`? Matches and comparisons in this file name `{name}` {times}, and no `choice` here produces it"
+                )),
+            );
+            self.label_slips.insert(
+                name.clone(),
+                LabelSlip {
+                    produced: label.to_string(),
+                },
+            );
+        }
     }
 
     /// The written `kind = pool|link` of a resource (or its override).

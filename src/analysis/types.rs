@@ -594,6 +594,10 @@ impl Analyzer<'_> {
             .next()
             .map(|l| self.label_name(*l).to_string())
             .unwrap_or_default();
+        if self.label_slips.contains_key(&single_name) {
+            // Reported once, where the `choice` has the slip (W0403).
+            return;
+        }
         let help = match did_you_mean(&single_name, candidates.iter().map(String::as_str)) {
             Some(h) => h,
             None => format!("`{subject}` is one of {values}"),
@@ -724,7 +728,12 @@ impl Analyzer<'_> {
                 let mut d =
                     Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown name `{dotted}`"))
                         .primary(path.span, "not defined");
-                if let Some(help) =
+                if let Some(slip) = self.label_slips.get(&dotted) {
+                    d = d.help(format!(
+                        "no `choice` produces `{dotted}`: `{}` in the `choice` looks like its slip (W0403)",
+                        slip.produced
+                    ));
+                } else if let Some(help) =
                     super::resolve::missing_import_help(&self.symbols[scope.module], &path.parts)
                 {
                     d = d.help(help);
@@ -965,6 +974,8 @@ impl Analyzer<'_> {
                                 );
                                 let _ = id;
                             }
+                            // Reported once, where the `choice` has the slip (W0403).
+                            _ if self.label_slips.contains_key(&name) => {}
                             _ => {
                                 let names: Vec<String> = possible
                                     .iter()
@@ -1042,10 +1053,15 @@ impl Analyzer<'_> {
                             format!("can also be {}", missing.join(", ")),
                         )
                         .secondary(span, "in this match")
-                        .help(format!(
-                            "add an arm for {}, or a `_ => ...` arm for the rest",
-                            missing.join(", ")
-                        )),
+                        .help(match self.slip_for(&missing) {
+                            Some((produced, named)) => format!(
+                                "`{produced}` looks like the `choice`'s slip for `{named}` (W0403): correct it there, or add an arm for `{produced}`"
+                            ),
+                            None => format!(
+                                "add an arm for {}, or a `_ => ...` arm for the rest",
+                                missing.join(", ")
+                            ),
+                        }),
                     );
                 }
             }
@@ -1058,6 +1074,18 @@ impl Analyzer<'_> {
                 default,
             },
         }
+    }
+
+    /// The one missing label of a match, written as `` `label` ``, when it is a label slip's
+    /// produced label whose intended name an arm already has: the produced and named labels.
+    fn slip_for(&self, missing: &[String]) -> Option<(String, String)> {
+        let [only] = missing else {
+            return None;
+        };
+        self.label_slips
+            .iter()
+            .find(|(_, slip)| format!("`{}`", slip.produced) == *only)
+            .map(|(named, slip)| (slip.produced.clone(), named.clone()))
     }
 
     fn unreachable(&mut self, span: Span, message: String, help: Option<String>) {

@@ -253,6 +253,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         include_str!("../../tests/fixtures/check/err/W0402_label_never_equal.pipesim"),
     ),
     (
+        "W0403",
+        include_str!("../../tests/fixtures/check/err/W0403_label_misspelt_in_a_choice.pipesim"),
+    ),
+    (
         "W0501",
         include_str!("../../tests/fixtures/check/err/W0501_negative_samples.pipesim"),
     ),

@@ -1652,3 +1652,35 @@ fn an_attribute_one_slip_from_priority_or_deadline_is_flagged() {
     assert!(warned("priority = 1  priorty = 2").is_empty());
     assert!(warned("prior = 1  deadline_slack = 2h").is_empty());
 }
+
+#[test]
+fn a_label_misspelt_where_a_choice_produces_it_is_reported_there() {
+    let codes = |text: &str| -> Vec<(&'static str, String)> { warnings_of(text, &[]) };
+    let pipeline = |choice: &str, uses: &str| {
+        format!(
+            "resource gpu {{ kind = pool  capacity = 4 }}\n\
+             pipeline p {{ framework = choice {{ {choice} }}\n{uses} }}\n"
+        )
+    };
+    // Two arms and a comparison name `pytorch`: the warning is at the choice, and the
+    // comparison's error (a name nothing defines) points there too.
+    let found = codes(&pipeline(
+        "tensorflow: 0.6, pytorh: 0.4",
+        "train { on = gpu  duration = match framework { pytorch => 40min, tensorflow => 25min } }\n\
+         compress when framework == pytorch { on = gpu  duration = 2min }\n\
+         validate when framework != pytorch { on = gpu  duration = 1min }",
+    ));
+    let listed: Vec<&str> = found.iter().map(|(code, _)| *code).collect();
+    assert_eq!(listed, ["W0403", "E0401", "E0202", "E0202"], "{found:#?}");
+    assert!(
+        found[0].1.starts_with("`pytorh` is never matched"),
+        "{found:#?}"
+    );
+    // Named once, either side may be the slip: the arm is told of the label instead.
+    let found = codes(&pipeline(
+        "tensorflow: 0.6, pytorch: 0.4",
+        "train { on = gpu  duration = match framework { pytorh => 40min, _ => 25min } }",
+    ));
+    let listed: Vec<&str> = found.iter().map(|(code, _)| *code).collect();
+    assert_eq!(listed, ["W0401"], "{found:#?}");
+}
