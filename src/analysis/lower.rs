@@ -173,6 +173,9 @@ pub struct Entries<'b> {
     /// Blocks reported as not allowed here (in a pipeline, usually a step whose keyword is
     /// not one), so that a pipeline is not also said to have no steps.
     pub rejected_blocks: usize,
+    /// Attributes of the block that an unknown attribute is one slip from (`trac` for
+    /// `trace`): reported there, so checks that depend on them stay silent.
+    pub misspelt: Vec<String>,
 }
 
 impl<'b> Entries<'b> {
@@ -245,6 +248,9 @@ pub struct Analyzer<'a> {
     /// Names that matches and comparisons use and no `choice` produces, each one slip from a
     /// label produced and never named (reported once, as `W0403`, at the `choice`).
     pub label_slips: BTreeMap<String, LabelSlip>,
+    /// (Owner, attribute) where an unknown attribute is one slip from the attribute: a
+    /// missing one is not reported again.
+    misspelt_attrs: std::collections::HashSet<(String, String)>,
     pub resource_ids: HashMap<(usize, usize), ir::ResourceId>,
     pub resources: Vec<ResourceInfo>,
     /// Module and item of the declaration lowered for each resource id.
@@ -337,6 +343,7 @@ impl<'a> Analyzer<'a> {
             label_ids: HashMap::new(),
             known_labels: BTreeSet::new(),
             label_slips: BTreeMap::new(),
+            misspelt_attrs: Default::default(),
             resource_ids: HashMap::new(),
             resources: Vec::new(),
             resource_decls: Vec::new(),
@@ -927,6 +934,7 @@ impl<'a> Analyzer<'a> {
             steps: Vec::new(),
             sweeps: Vec::new(),
             rejected_blocks: 0,
+            misspelt: Vec::new(),
         };
         for entry in &block.entries {
             match entry {
@@ -1001,6 +1009,11 @@ impl<'a> Analyzer<'a> {
                         continue;
                     }
                     let known: Vec<&str> = rules.attrs.to_vec();
+                    if let Some(meant) = crate::diagnostic::suggest(name, known.iter().copied()) {
+                        out.misspelt.push(meant.to_string());
+                        self.misspelt_attrs
+                            .insert((rules.owner.clone(), meant.to_string()));
+                    }
                     let help = match did_you_mean(name, known.iter().copied()) {
                         Some(h) => h,
                         None if known.is_empty() => format!("{} takes no attributes", rules.owner),
@@ -1101,6 +1114,13 @@ impl<'a> Analyzer<'a> {
     }
 
     pub fn missing(&mut self, span: Span, owner: &str, attr: &str, help: String) {
+        if self
+            .misspelt_attrs
+            .contains(&(owner.to_string(), attr.to_string()))
+        {
+            // `horizo = 30d`: "unknown attribute, did you mean `horizon`?" says it all.
+            return;
+        }
         self.diags.push(
             Diagnostic::error(codes::MISSING_ATTRIBUTE, format!("{owner} needs `{attr}`"))
                 .primary(span, format!("no `{attr}`"))
@@ -2946,7 +2966,16 @@ impl<'a> Analyzer<'a> {
             .collect();
         let mut replayed_rows = None;
         self.last_arrivals_source = sources.first().map(|(_, e)| e.span);
+        // A misspelt `trace` (or `rate`) is reported as an unknown attribute; what depends on
+        // it is not reported again.
+        let misspelt = |source: &str| entries.misspelt.iter().any(|m| m == source);
         let process = match sources.as_slice() {
+            [] if ["interarrival", "rate", "trace"]
+                .iter()
+                .any(|s| misspelt(s)) =>
+            {
+                None
+            }
             [] => {
                 self.diags.push(
                     Diagnostic::error(codes::ARRIVAL_SOURCE, format!("{owner} needs one of `interarrival`, `rate` and `trace`"))
@@ -3029,7 +3058,7 @@ impl<'a> Analyzer<'a> {
                 None
             }
         };
-        if sources.iter().all(|(k, _)| *k != "trace") {
+        if sources.iter().all(|(k, _)| *k != "trace") && !misspelt("trace") {
             if let Some(attr) = entries.get("time_column") {
                 self.diags.push(
                     Diagnostic::error(
@@ -3132,6 +3161,7 @@ impl<'a> Analyzer<'a> {
                     (Some((table, kept)), Some(pipeline)) => {
                         self.lower_row_block(module, block, pipeline, table, &kept)
                     }
+                    (None, _) if misspelt("trace") => None,
                     (None, _) if !sources.iter().any(|(k, _)| *k == "trace") => {
                         self.diags.push(
                             Diagnostic::error(
