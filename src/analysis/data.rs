@@ -236,6 +236,8 @@ impl Analyzer<'_> {
                 self.expect(&t, super::types::Expect::Str, span, "time_column");
                 return None;
             }
+            // `time_colum = ..`: reported as an unknown attribute.
+            None if entries.misspelt.iter().any(|m| m == "time_column") => return None,
             None => {
                 let listed = table
                     .headers
@@ -329,6 +331,10 @@ impl Analyzer<'_> {
                 format!("{n} rows")
             }
         };
+        if times.is_empty() && self.scenario_start_misspelt() {
+            // `star = ..` in the scenario: the rows are judged against the default start.
+            return None;
+        }
         if times.is_empty() {
             self.diags.push(
                 Diagnostic::error(

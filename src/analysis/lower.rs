@@ -1113,6 +1113,13 @@ impl<'a> Analyzer<'a> {
         out
     }
 
+    /// Whether the entry scenario's `start` is written with a slip (reported there).
+    pub fn scenario_start_misspelt(&self) -> bool {
+        self.misspelt_attrs
+            .iter()
+            .any(|(owner, attr)| owner.starts_with("scenario") && attr == "start")
+    }
+
     pub fn missing(&mut self, span: Span, owner: &str, attr: &str, help: String) {
         if self
             .misspelt_attrs
@@ -2066,6 +2073,13 @@ impl<'a> Analyzer<'a> {
             }
         } else {
             if hours.is_none() && days.is_none() {
+                if ["hours", "days", "matrix"]
+                    .iter()
+                    .any(|shape| entries.misspelt.iter().any(|m| m == shape))
+                {
+                    // Reported as an unknown attribute, with the one meant.
+                    return None;
+                }
                 self.diags.push(
                     Diagnostic::error(codes::PROFILE_SHAPE, format!("{owner} has no `hours`, `days` or `matrix`"))
                         .primary(name_span, "empty profile")
@@ -2651,6 +2665,10 @@ impl<'a> Analyzer<'a> {
             && writes.is_none()
             && entries.get("reads").is_none()
             && entries.get("writes").is_none()
+            && !entries
+                .misspelt
+                .iter()
+                .any(|m| matches!(m.as_str(), "on" | "reads" | "writes"))
         {
             self.missing(step.name_span(), &owner, "on", "say which pool runs the step, such as `on = gpu`; only a pure transfer (`reads` or `writes` alone) runs without a pool".into());
             ok = false;

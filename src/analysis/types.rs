@@ -13,7 +13,7 @@ use crate::diagnostic::Diagnostic;
 use crate::ir;
 use crate::source::Span;
 use crate::syntax::ast::{self, DeclKind};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The type of an expression.
 #[derive(Clone, Debug, PartialEq)]
@@ -124,6 +124,16 @@ pub struct Var {
     pub slot: u32,
 }
 
+/// A match arm whose label the matched value cannot have (see `Lowerer::match_expr`).
+struct SlippedArm {
+    name: String,
+    span: Span,
+    /// The label it is one slip from, if any.
+    meant: Option<String>,
+    /// The matched value's labels, for the message.
+    listed: String,
+}
+
 /// What names an expression can see besides top-level declarations and labels.
 #[derive(Clone, Debug, Default)]
 pub struct Scope {
@@ -135,9 +145,11 @@ pub struct Scope {
     pub model: bool,
     /// The pipeline's `data` is wrong (reported): unknown qualified names are its attributes.
     pub data_broken: bool,
-    /// Data sets whose attributes were used without `data` (reported once per pipeline: the
-    /// one fix, `data = NAME`, mends every use). Shared by the scopes cloned from one.
-    pub data_missing: std::rc::Rc<std::cell::RefCell<BTreeSet<String>>>,
+    /// Unknown names reported in this pipeline, with their diagnostic's index: a name used
+    /// again is a label on that one ("also used here"), since one fix (the declaration's
+    /// name, or `data = NAME` for a data set's attributes) usually mends every use. Shared by
+    /// the scopes cloned from one.
+    pub unknown_names: std::rc::Rc<std::cell::RefCell<BTreeMap<String, usize>>>,
 }
 
 impl Scope {
@@ -709,6 +721,37 @@ impl Analyzer<'_> {
                         };
                     }
                 }
+                // A data set's attributes used without `data` are one mistake.
+                let key = if path.parts.len() > 1
+                    && self.is_dataset_name(scope.module, &path.parts[0].name)
+                {
+                    format!("{}.*", path.parts[0].name)
+                } else {
+                    dotted.clone()
+                };
+                if let Some(&index) = scope.unknown_names.borrow().get(&key) {
+                    if let Some(reported) = self.diags.0.get_mut(index) {
+                        reported.labels.push(crate::diagnostic::Label {
+                            span: path.span,
+                            text: "also used here".to_string(),
+                            primary: false,
+                        });
+                        // Used more than once against one attribute of a like name: the
+                        // slip is more likely where that one is declared.
+                        let uses = reported.labels.len();
+                        let like = scope.vars.iter().map(|v| v.name.as_str());
+                        if let Some(declared) = crate::diagnostic::suggest(&dotted, like) {
+                            reported.help = Some(format!(
+                                "`{dotted}` is used {uses} times and this pipeline declares `{declared}`: is `{declared}` misspelt where it is declared? If not, write `{declared}` at each use"
+                            ));
+                        }
+                    }
+                    return Typed::error();
+                }
+                scope
+                    .unknown_names
+                    .borrow_mut()
+                    .insert(key, self.diags.0.len());
                 let mut candidates: Vec<String> =
                     scope.vars.iter().map(|v| v.name.clone()).collect();
                 if not_found.prefix.is_empty() {
@@ -746,13 +789,6 @@ impl Analyzer<'_> {
                 } else if path.parts.len() > 1
                     && self.is_dataset_name(scope.module, &path.parts[0].name)
                 {
-                    if !scope
-                        .data_missing
-                        .borrow_mut()
-                        .insert(path.parts[0].name.clone())
-                    {
-                        return Typed::error();
-                    }
                     d = d.help(format!(
                         "a dataset's attributes are visible in a pipeline with `data = {}`",
                         path.parts[0].name
@@ -922,6 +958,9 @@ impl Analyzer<'_> {
         let mut default = None;
         let mut result_ty: Option<Ty> = None;
         let mut first_arm_span = None;
+        // Arms whose label the matched value cannot have, one slip from one it can: reported
+        // after the arms, as the reason that label is not covered where it is not.
+        let mut slipped: Vec<SlippedArm> = Vec::new();
         for arm in arms {
             let mut arm_labels = Vec::new();
             let mut arm_reachable = false;
@@ -981,17 +1020,22 @@ impl Analyzer<'_> {
                                     .iter()
                                     .map(|l| self.label_name(*l).to_string())
                                     .collect();
-                                let help = did_you_mean(&name, names.iter().map(String::as_str));
+                                let meant = crate::diagnostic::suggest(
+                                    &name,
+                                    names.iter().map(String::as_str),
+                                )
+                                .map(str::to_string);
                                 let listed = names
                                     .iter()
                                     .map(|n| format!("`{n}`"))
                                     .collect::<Vec<_>>()
                                     .join(", ");
-                                self.unreachable(
-                                    p.span,
-                                    format!("`{name}` can never match: the matched value is one of {listed}"),
-                                    help,
-                                );
+                                slipped.push(SlippedArm {
+                                    name,
+                                    span: p.span,
+                                    meant,
+                                    listed,
+                                });
                             }
                         }
                     }
@@ -1033,11 +1077,44 @@ impl Analyzer<'_> {
             }
         }
         if let Some(possible) = &possible {
-            if !wildcard_seen {
-                let missing: Vec<String> = possible
+            let mut missing: Vec<String> = if wildcard_seen {
+                Vec::new()
+            } else {
+                possible
                     .difference(&covered)
                     .map(|l| format!("`{}`", self.label_name(*l)))
-                    .collect();
+                    .collect()
+            };
+            for arm in slipped {
+                let meant = arm.meant.as_ref().map(|m| format!("`{m}`"));
+                match meant.and_then(|m| missing.iter().position(|l| *l == m)) {
+                    // `tensorflo =>` where `tensorflow` is not covered: one mistake.
+                    Some(at) => {
+                        let label = missing.remove(at);
+                        self.diags.push(
+                            Diagnostic::error(
+                                codes::NON_EXHAUSTIVE_MATCH,
+                                format!(
+                                    "`match` does not cover label {label}: `{}` is not one of the matched value's labels",
+                                    arm.name
+                                ),
+                            )
+                            .primary(arm.span, format!("not a label `{}` can have", self.text(scrutinee.span)))
+                            .secondary(span, "in this match")
+                            .help(format!("did you mean {label}?")),
+                        );
+                    }
+                    None => self.unreachable(
+                        arm.span,
+                        format!(
+                            "`{}` can never match: the matched value is one of {}",
+                            arm.name, arm.listed
+                        ),
+                        arm.meant.map(|m| format!("did you mean `{m}`?")),
+                    ),
+                }
+            }
+            {
                 if !missing.is_empty() {
                     let plural = if missing.len() == 1 { "" } else { "s" };
                     self.diags.push(

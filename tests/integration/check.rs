@@ -1582,6 +1582,72 @@ fn a_misspelt_keyword_or_a_missing_alias_is_one_diagnostic() {
     assert!(spoilt > 30, "only {spoilt} lines spoilt");
 }
 
+#[test]
+fn a_misspelt_attribute_of_the_language_is_one_diagnostic() {
+    use pipesim::analysis::lower as l;
+    // The attributes the language defines (a user's own are names that other places use).
+    let builtin: std::collections::BTreeSet<&str> = [
+        l::SCENARIO_ATTRS,
+        l::POOL_ATTRS,
+        l::LINK_ATTRS,
+        l::AUTOSCALE_ATTRS,
+        l::PIPELINE_ATTRS,
+        l::STEP_ATTRS,
+        l::MODEL_ATTRS,
+        l::ARRIVALS_ATTRS,
+        l::MONITOR_ATTRS,
+        l::EXPERIMENT_ATTRS,
+        l::PROFILE_ATTRS,
+    ]
+    .iter()
+    .flat_map(|attrs| attrs.iter().map(|(name, _)| *name))
+    .collect();
+    let mut spoilt = 0;
+    for file in shipped_and_valid(&["scenarios", OK_DIR]) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let words = text.char_indices().filter(|&(i, c)| {
+            c.is_ascii_lowercase()
+                && !text[..i].ends_with(|p: char| p.is_ascii_alphanumeric() || p == '_' || p == '.')
+        });
+        for (start, _) in words {
+            let end = text[start..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .map_or(text.len(), |i| start + i);
+            let name = &text[start..end];
+            let rest = text[end..].trim_start_matches(' ');
+            let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+            let in_comment = text[line_start..start].contains("//");
+            if !builtin.contains(name)
+                || name.len() < 3
+                || !rest.starts_with('=')
+                || rest.starts_with("==")
+                || in_comment
+            {
+                continue;
+            }
+            // Its last letter dropped: `horizo = 7d`.
+            let mutant = format!("{}{}", &text[..end - 1], &text[end..]);
+            let checked = frontend::check_text(&file, mutant, &[]);
+            let found: Vec<(&str, &str)> = checked
+                .diagnostics()
+                .0
+                .iter()
+                .map(|d| (d.code, d.message.as_str()))
+                .collect();
+            let at = text[..start].lines().count() + 1;
+            // A pipeline's `priority` or `deadline` misspelt is a valid attribute of its
+            // own, and a warning (W0201); anything else is an error.
+            assert!(
+                found.len() == 1 && (checked.has_errors() || found[0].0 == "W0201"),
+                "{}:{at}: `{name}` misspelt gives {found:#?}",
+                file.display()
+            );
+            spoilt += 1;
+        }
+    }
+    assert!(spoilt > 100, "only {spoilt} attributes spoilt");
+}
+
 /// The `.pipesim` files of `dirs`, in order.
 fn shipped_and_valid(dirs: &[&str]) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = dirs
@@ -1662,8 +1728,8 @@ fn a_label_misspelt_where_a_choice_produces_it_is_reported_there() {
              pipeline p {{ framework = choice {{ {choice} }}\n{uses} }}\n"
         )
     };
-    // Two arms and a comparison name `pytorch`: the warning is at the choice, and the
-    // comparison's error (a name nothing defines) points there too.
+    // Two arms and two comparisons name `pytorch`: the warning is at the choice, and the
+    // comparisons' error (a name nothing defines, once for the pipeline) points there too.
     let found = codes(&pipeline(
         "tensorflow: 0.6, pytorh: 0.4",
         "train { on = gpu  duration = match framework { pytorch => 40min, tensorflow => 25min } }\n\
@@ -1671,7 +1737,7 @@ fn a_label_misspelt_where_a_choice_produces_it_is_reported_there() {
          validate when framework != pytorch { on = gpu  duration = 1min }",
     ));
     let listed: Vec<&str> = found.iter().map(|(code, _)| *code).collect();
-    assert_eq!(listed, ["W0403", "E0401", "E0202", "E0202"], "{found:#?}");
+    assert_eq!(listed, ["W0403", "E0401", "E0202"], "{found:#?}");
     assert!(
         found[0].1.starts_with("`pytorh` is never matched"),
         "{found:#?}"
