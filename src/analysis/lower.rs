@@ -251,6 +251,11 @@ pub struct Analyzer<'a> {
     /// (Owner, attribute) where an unknown attribute is one slip from the attribute: a
     /// missing one is not reported again.
     misspelt_attrs: std::collections::HashSet<(String, String)>,
+    /// Unknown names in the entry file, with the index of their report: a sweep or metric
+    /// that names one adds a label there rather than a report of its own.
+    pub unknown_in_entry: HashMap<String, usize>,
+    /// The declared name an unknown name's report (by index) suggests.
+    pub unknown_meant: HashMap<usize, String>,
     pub resource_ids: HashMap<(usize, usize), ir::ResourceId>,
     pub resources: Vec<ResourceInfo>,
     /// Module and item of the declaration lowered for each resource id.
@@ -344,6 +349,8 @@ impl<'a> Analyzer<'a> {
             known_labels: BTreeSet::new(),
             label_slips: BTreeMap::new(),
             misspelt_attrs: Default::default(),
+            unknown_in_entry: HashMap::new(),
+            unknown_meant: HashMap::new(),
             resource_ids: HashMap::new(),
             resources: Vec::new(),
             resource_decls: Vec::new(),
@@ -1118,6 +1125,37 @@ impl<'a> Analyzer<'a> {
         self.misspelt_attrs
             .iter()
             .any(|(owner, attr)| owner.starts_with("scenario") && attr == "start")
+    }
+
+    /// Adds `span` as "also named here" to the report of `name` as an unknown name in the
+    /// entry file, if there is one; whether there was.
+    pub fn also_unknown(&mut self, name: &str, span: Span) -> bool {
+        let Some(&index) = self.unknown_in_entry.get(name) else {
+            return false;
+        };
+        self.unknown_again(index, name, span, "also named here");
+        true
+    }
+
+    /// Another use of the unknown name that report `index` is about: a label on it. Named
+    /// more than once against one declared name like it, the slip is more likely where that
+    /// one is declared, and the help says so.
+    pub fn unknown_again(&mut self, index: usize, name: &str, span: Span, text: &str) {
+        let meant = self.unknown_meant.get(&index).cloned();
+        let Some(reported) = self.diags.0.get_mut(index) else {
+            return;
+        };
+        reported.labels.push(crate::diagnostic::Label {
+            span,
+            text: text.to_string(),
+            primary: false,
+        });
+        if let Some(declared) = meant {
+            let uses = reported.labels.len();
+            reported.help = Some(format!(
+                "`{name}` is named {uses} times, and `{declared}` is declared: is `{declared}` misspelt where it is declared? If not, write `{declared}` at each use"
+            ));
+        }
     }
 
     pub fn missing(&mut self, span: Span, owner: &str, attr: &str, help: String) {
@@ -3600,6 +3638,16 @@ impl<'a> Analyzer<'a> {
                     }
                     candidates.sort();
                     let _ = nf;
+                    let single = scope.module == 0 && entry.key.parts.len() == 1;
+                    if single && self.also_unknown(&name, entry.key.span) {
+                        ok = false;
+                        continue;
+                    }
+                    if single {
+                        self.unknown_in_entry
+                            .entry(name.clone())
+                            .or_insert(self.diags.0.len());
+                    }
                     let mut d = Diagnostic::error(
                         codes::UNKNOWN_NAME,
                         format!("unknown pipeline `{name}`"),

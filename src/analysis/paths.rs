@@ -384,7 +384,19 @@ impl Analyzer<'_> {
             let target = match self.resolve_attr_path(&path) {
                 Ok(t) => t,
                 Err(e) if e.is_reported() => continue,
+                Err(_)
+                    if self.also_unknown(path.split('.').next().unwrap_or(""), sweep.path.span) =>
+                {
+                    continue;
+                }
                 Err(e) => {
+                    if e.message.starts_with("no declaration") && path.contains('.') {
+                        // Its metrics and other sweeps are labels on this report.
+                        let declared = path.split('.').next().unwrap_or("").to_string();
+                        self.unknown_in_entry
+                            .entry(declared)
+                            .or_insert(self.diags.0.len());
+                    }
                     self.diags.push(
                         Diagnostic::error(
                             codes::UNKNOWN_PATH,
@@ -539,6 +551,7 @@ impl Analyzer<'_> {
         };
         let known = metric_names(resources, pipelines);
         let mut out = Vec::new();
+        let mut unknown_prefixes: std::collections::HashMap<String, usize> = Default::default();
         for item in items {
             let ast::ExprKind::Str(name) = &item.kind else {
                 let t = self.expr(item, &Scope::module(0));
@@ -556,6 +569,40 @@ impl Analyzer<'_> {
             if known.iter().any(|k| k == name) || of_broken {
                 out.push(name.clone());
                 continue;
+            }
+            // `resource.NAME.utilization` where `NAME` is already reported as unknown.
+            let declared = name.split('.').nth(1).unwrap_or("");
+            if ["resource.", "link.", "step."]
+                .iter()
+                .any(|kind| name.starts_with(kind))
+                && self.also_unknown(declared, item.span)
+            {
+                continue;
+            }
+            // Two metrics of one declaration that does not exist are one mistake.
+            let prefix = name.split('.').take(2).collect::<Vec<_>>().join(".") + ".";
+            let of_unknown = !known.iter().any(|k| k.starts_with(&prefix));
+            if of_unknown {
+                if let Some(&index) = unknown_prefixes.get(&prefix) {
+                    if let Some(reported) = self.diags.0.get_mut(index) {
+                        reported.labels.push(crate::diagnostic::Label {
+                            span: item.span,
+                            text: "also named here".to_string(),
+                            primary: false,
+                        });
+                    }
+                    continue;
+                }
+                unknown_prefixes.insert(prefix, self.diags.0.len());
+                if ["resource.", "link.", "step."]
+                    .iter()
+                    .any(|kind| name.starts_with(kind))
+                {
+                    // A sweep of it, checked after the metrics, is a label on this report.
+                    self.unknown_in_entry
+                        .entry(declared.to_string())
+                        .or_insert(self.diags.0.len());
+                }
             }
             let help = did_you_mean(name, known.iter().map(String::as_str)).unwrap_or_else(|| {
                 "metric names are `pipeline.*`, `step.PIPELINE.STEP.*`, `resource.NAME.*`, `link.NAME.*`, `model.*` and `cost.total`".into()

@@ -729,24 +729,21 @@ impl Analyzer<'_> {
                 } else {
                     dotted.clone()
                 };
-                if let Some(&index) = scope.unknown_names.borrow().get(&key) {
-                    if let Some(reported) = self.diags.0.get_mut(index) {
-                        reported.labels.push(crate::diagnostic::Label {
-                            span: path.span,
-                            text: "also used here".to_string(),
-                            primary: false,
-                        });
-                        // Used more than once against one attribute of a like name: the
-                        // slip is more likely where that one is declared.
-                        let uses = reported.labels.len();
-                        let like = scope.vars.iter().map(|v| v.name.as_str());
-                        if let Some(declared) = crate::diagnostic::suggest(&dotted, like) {
-                            reported.help = Some(format!(
-                                "`{dotted}` is used {uses} times and this pipeline declares `{declared}`: is `{declared}` misspelt where it is declared? If not, write `{declared}` at each use"
-                            ));
-                        }
-                    }
+                // Named before in this pipeline, or (a declaration's name) anywhere in the
+                // entry file.
+                let in_entry = (scope.module == 0 && path.parts.len() == 1)
+                    .then(|| self.unknown_in_entry.get(&dotted).copied())
+                    .flatten();
+                let repeated = scope.unknown_names.borrow().get(&key).copied().or(in_entry);
+                if let Some(index) = repeated {
+                    self.unknown_again(index, &dotted, path.span, "also used here");
                     return Typed::error();
+                }
+                if scope.module == 0 && path.parts.len() == 1 {
+                    // A sweep or a metric naming it later is a label on this report.
+                    self.unknown_in_entry
+                        .entry(dotted.clone())
+                        .or_insert(self.diags.0.len());
                 }
                 scope
                     .unknown_names
@@ -780,10 +777,12 @@ impl Analyzer<'_> {
                     super::resolve::missing_import_help(&self.symbols[scope.module], &path.parts)
                 {
                     d = d.help(help);
-                } else if let Some(help) =
-                    did_you_mean(&dotted, candidates.iter().map(String::as_str))
+                } else if let Some(meant) =
+                    crate::diagnostic::suggest(&dotted, candidates.iter().map(String::as_str))
                 {
-                    d = d.help(help);
+                    d = d.help(format!("did you mean `{meant}`?"));
+                    self.unknown_meant
+                        .insert(self.diags.0.len(), meant.to_string());
                 } else if path.parts.len() == 1 {
                     d = d.help("a name is a declaration, an attribute of this pipeline or its data set, an import alias, or a label that some `choice` produces");
                 } else if path.parts.len() > 1

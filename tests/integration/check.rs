@@ -1648,6 +1648,50 @@ fn a_misspelt_attribute_of_the_language_is_one_diagnostic() {
     assert!(spoilt > 100, "only {spoilt} attributes spoilt");
 }
 
+#[test]
+fn a_misspelt_declaration_name_is_one_diagnostic() {
+    let kinds = ["resource ", "dataset ", "pipeline ", "profile "];
+    let mut spoilt = 0;
+    for file in shipped_and_valid(&["scenarios", OK_DIR]) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut offset = 0;
+        for line in text.split_inclusive('\n') {
+            let start = offset;
+            offset += line.len();
+            let Some(kind) = kinds.iter().find(|k| line.starts_with(*k)) else {
+                continue;
+            };
+            let name_start = start + kind.len();
+            let name_end = text[name_start..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .map_or(text.len(), |i| name_start + i);
+            if name_end - name_start < 3 {
+                continue;
+            }
+            // Its last letter dropped: `resource storag { .. }`.
+            let mutant = format!("{}{}", &text[..name_end - 1], &text[name_end..]);
+            let checked = frontend::check_text(&file, mutant, &[]);
+            let errors: Vec<(&str, &str)> = checked
+                .diagnostics()
+                .0
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| (d.code, d.message.as_str()))
+                .collect();
+            // A declaration nothing in its file names (a pipeline only `arrivals` of another
+            // file start) is a valid rename; any other gives one error for all its uses.
+            assert!(
+                errors.len() <= 1,
+                "{}: `{}` misspelt gives {errors:#?}",
+                file.display(),
+                &text[name_start..name_end]
+            );
+            spoilt += usize::from(errors.len() == 1);
+        }
+    }
+    assert!(spoilt > 20, "only {spoilt} declarations spoilt");
+}
+
 /// The `.pipesim` files of `dirs`, in order.
 fn shipped_and_valid(dirs: &[&str]) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = dirs
