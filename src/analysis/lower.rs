@@ -3638,14 +3638,29 @@ impl<'a> Analyzer<'a> {
                     }
                     candidates.sort();
                     let _ = nf;
-                    let single = scope.module == 0 && entry.key.parts.len() == 1;
-                    if single && self.also_unknown(&name, entry.key.span) {
-                        ok = false;
-                        continue;
-                    }
-                    if single {
+                    // Named elsewhere in the entry file: a declaration's name, or an alias
+                    // that is not an import's.
+                    let entry_key = match entry.key.parts.as_slice() {
+                        _ if scope.module != 0 => None,
+                        [_] => Some(name.clone()),
+                        [first, ..]
+                            if resolve::missing_import_help(
+                                &self.symbols[scope.module],
+                                &entry.key.parts,
+                            )
+                            .is_some() =>
+                        {
+                            Some(format!("{}.*", first.name))
+                        }
+                        _ => None,
+                    };
+                    if let Some(key) = &entry_key {
+                        if self.also_unknown(key, entry.key.span) {
+                            ok = false;
+                            continue;
+                        }
                         self.unknown_in_entry
-                            .entry(name.clone())
+                            .entry(key.clone())
                             .or_insert(self.diags.0.len());
                     }
                     let mut d = Diagnostic::error(

@@ -731,18 +731,34 @@ impl Analyzer<'_> {
                 };
                 // Named before in this pipeline, or (a declaration's name) anywhere in the
                 // entry file.
-                let in_entry = (scope.module == 0 && path.parts.len() == 1)
-                    .then(|| self.unknown_in_entry.get(&dotted).copied())
-                    .flatten();
+                // What names the same mistake elsewhere in the entry file: a declaration's
+                // name, or an import alias that is not one (`aiops.NAME` without the import).
+                let entry_key = match path.parts.as_slice() {
+                    _ if scope.module != 0 => None,
+                    [_] => Some(dotted.clone()),
+                    [first, ..]
+                        if super::resolve::missing_import_help(
+                            &self.symbols[scope.module],
+                            &path.parts,
+                        )
+                        .is_some() =>
+                    {
+                        Some(format!("{}.*", first.name))
+                    }
+                    _ => None,
+                };
+                let in_entry = entry_key
+                    .as_ref()
+                    .and_then(|k| self.unknown_in_entry.get(k).copied());
                 let repeated = scope.unknown_names.borrow().get(&key).copied().or(in_entry);
                 if let Some(index) = repeated {
                     self.unknown_again(index, &dotted, path.span, "also used here");
                     return Typed::error();
                 }
-                if scope.module == 0 && path.parts.len() == 1 {
-                    // A sweep or a metric naming it later is a label on this report.
+                if let Some(entry_key) = entry_key {
+                    // A later use, sweep or metric naming it is a label on this report.
                     self.unknown_in_entry
-                        .entry(dotted.clone())
+                        .entry(entry_key)
                         .or_insert(self.diags.0.len());
                 }
                 scope
