@@ -184,6 +184,56 @@ impl<'b> Entries<'b> {
     }
 }
 
+/// Two or more attributes a block does not take that all belong to one block it can hold
+/// (`min`, `max`, .. loose in a resource) or to a step (`on`, `duration` loose in a
+/// pipeline): the line that opened that block was lost. One report for them all, at the
+/// first, rather than one per attribute.
+fn stray_attributes(stray: &[(&str, Span, Diagnostic)], rules: &BlockRules) -> Option<Diagnostic> {
+    let [(_, first, _), rest @ ..] = stray else {
+        return None;
+    };
+    if rest.is_empty() {
+        return None;
+    }
+    let nested = rules.blocks.iter().filter_map(|&block| {
+        let attrs: &[(&str, AttrType)] = match block {
+            "autoscale" => AUTOSCALE_ATTRS,
+            "model" => MODEL_ATTRS,
+            _ => return None,
+        };
+        Some((
+            format!("`{block} {{ }}`"),
+            attrs,
+            format!(
+                "is the line `{block} {{` missing above them? Put them inside `{block} {{ ... }}`"
+            ),
+        ))
+    });
+    let step = rules.steps.then(|| {
+        (
+            "a step".to_string(),
+            STEP_ATTRS,
+            "is the line that opens their step (such as `train {`) missing above them? Put them inside a step".to_string(),
+        )
+    });
+    let (owner, _, help) = nested.chain(step).find(|(_, attrs, _)| {
+        stray
+            .iter()
+            .all(|(name, _, _)| attrs.iter().any(|(attr, _)| attr == name))
+    })?;
+    let names = stray
+        .iter()
+        .map(|(name, _, _)| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let grouped = Diagnostic::error(
+        codes::UNKNOWN_ATTRIBUTE,
+        format!("{names} are attributes of {owner}, not of {}", rules.owner),
+    )
+    .primary(*first, format!("the first of them, outside {owner}"));
+    Some(grouped.help(help))
+}
+
 /// What a block allows.
 pub struct BlockRules<'r> {
     /// What the block is, for messages: "resource `gpu`", "a `train` step".
@@ -943,6 +993,9 @@ impl<'a> Analyzer<'a> {
             rejected_blocks: 0,
             misspelt: Vec::new(),
         };
+        // Attributes that are not this block's, with their report: pushed after the entries
+        // unless they all belong to one nested block or step (see `stray_attributes`).
+        let mut stray: Vec<(&str, Span, Diagnostic)> = Vec::new();
         for entry in &block.entries {
             match entry {
                 ast::Entry::Attr(attr) => {
@@ -966,14 +1019,16 @@ impl<'a> Analyzer<'a> {
                         continue;
                     }
                     if let Some((_, why)) = rules.inapplicable.iter().find(|(n, _)| *n == name) {
-                        self.diags.push(
+                        stray.push((
+                            name,
+                            attr.name.span,
                             Diagnostic::error(
                                 codes::INAPPLICABLE_ATTRIBUTE,
                                 format!("`{name}` does not apply to {}", rules.owner),
                             )
                             .primary(attr.name.span, "not applicable here")
                             .help(why.clone()),
-                        );
+                        ));
                         continue;
                     }
                     if !rules.step_header.is_empty() && matches!(name, "after" | "when") {
@@ -1026,14 +1081,16 @@ impl<'a> Analyzer<'a> {
                         None if known.is_empty() => format!("{} takes no attributes", rules.owner),
                         None => format!("{} takes `{}`", rules.owner, known.join("`, `")),
                     };
-                    self.diags.push(
+                    stray.push((
+                        name,
+                        attr.name.span,
                         Diagnostic::error(
                             codes::UNKNOWN_ATTRIBUTE,
                             format!("unknown attribute `{name}` in {}", rules.owner),
                         )
                         .primary(attr.name.span, "unknown attribute")
                         .help(help),
-                    );
+                    ));
                 }
                 ast::Entry::Block(nb) => {
                     if rules.blocks.contains(&nb.name.name.as_str()) {
@@ -1114,6 +1171,20 @@ impl<'a> Analyzer<'a> {
                             .help("move the sweep into the `experiment` block"),
                         );
                     }
+                }
+            }
+        }
+        match stray_attributes(&stray, rules) {
+            Some(grouped) => {
+                if rules.steps {
+                    // Their step lost its opening line: the pipeline has one.
+                    out.rejected_blocks += 1;
+                }
+                self.diags.push(grouped);
+            }
+            None => {
+                for (_, _, diagnostic) in stray {
+                    self.diags.push(diagnostic);
                 }
             }
         }
