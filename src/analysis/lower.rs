@@ -1198,6 +1198,20 @@ impl<'a> Analyzer<'a> {
             .any(|(owner, attr)| owner.starts_with("scenario") && attr == "start")
     }
 
+    /// What an unknown name in `module` is recorded under in `unknown_in_entry`, so that its
+    /// other uses are labels on one report: a single name (a declaration's) as it is, and
+    /// `ALIAS.NAME` whose alias is not an import as `ALIAS.*`. Only in the entry file.
+    pub fn entry_key(&self, module: usize, parts: &[ast::Ident]) -> Option<String> {
+        match parts {
+            _ if module != 0 => None,
+            [only] => Some(only.name.clone()),
+            [first, ..] if resolve::missing_import_help(&self.symbols[module], parts).is_some() => {
+                Some(format!("{}.*", first.name))
+            }
+            _ => None,
+        }
+    }
+
     /// Adds `span` as "also named here" to the report of `name` as an unknown name in the
     /// entry file, if there is one; whether there was.
     pub fn also_unknown(&mut self, name: &str, span: Span) -> bool {
@@ -3711,20 +3725,7 @@ impl<'a> Analyzer<'a> {
                     let _ = nf;
                     // Named elsewhere in the entry file: a declaration's name, or an alias
                     // that is not an import's.
-                    let entry_key = match entry.key.parts.as_slice() {
-                        _ if scope.module != 0 => None,
-                        [_] => Some(name.clone()),
-                        [first, ..]
-                            if resolve::missing_import_help(
-                                &self.symbols[scope.module],
-                                &entry.key.parts,
-                            )
-                            .is_some() =>
-                        {
-                            Some(format!("{}.*", first.name))
-                        }
-                        _ => None,
-                    };
+                    let entry_key = self.entry_key(scope.module, &entry.key.parts);
                     if let Some(key) = &entry_key {
                         if self.also_unknown(key, entry.key.span) {
                             ok = false;

@@ -733,20 +733,7 @@ impl Analyzer<'_> {
                 // entry file.
                 // What names the same mistake elsewhere in the entry file: a declaration's
                 // name, or an import alias that is not one (`aiops.NAME` without the import).
-                let entry_key = match path.parts.as_slice() {
-                    _ if scope.module != 0 => None,
-                    [_] => Some(dotted.clone()),
-                    [first, ..]
-                        if super::resolve::missing_import_help(
-                            &self.symbols[scope.module],
-                            &path.parts,
-                        )
-                        .is_some() =>
-                    {
-                        Some(format!("{}.*", first.name))
-                    }
-                    _ => None,
-                };
+                let entry_key = self.entry_key(scope.module, &path.parts);
                 let in_entry = entry_key
                     .as_ref()
                     .and_then(|k| self.unknown_in_entry.get(k).copied());
