@@ -390,11 +390,11 @@ impl Analyzer<'_> {
                     continue;
                 }
                 Err(e) => {
-                    if e.message.starts_with("no declaration") && path.contains('.') {
+                    let declared = path.split('.').next().unwrap_or("");
+                    if path.contains('.') && !self.symbols[0].names.contains_key(declared) {
                         // Its metrics and other sweeps are labels on this report.
-                        let declared = path.split('.').next().unwrap_or("").to_string();
                         self.unknown_in_entry
-                            .entry(declared)
+                            .entry(declared.to_string())
                             .or_insert(self.diags.0.len());
                     }
                     self.diags.push(
@@ -584,13 +584,7 @@ impl Analyzer<'_> {
             let of_unknown = !known.iter().any(|k| k.starts_with(&prefix));
             if of_unknown {
                 if let Some(&index) = unknown_prefixes.get(&prefix) {
-                    if let Some(reported) = self.diags.0.get_mut(index) {
-                        reported.labels.push(crate::diagnostic::Label {
-                            span: item.span,
-                            text: "also named here".to_string(),
-                            primary: false,
-                        });
-                    }
+                    self.unknown_again(index, declared, item.span, "also named here");
                     continue;
                 }
                 unknown_prefixes.insert(prefix, self.diags.0.len());

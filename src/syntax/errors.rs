@@ -194,17 +194,17 @@ pub fn convert(
     diagnostic
 }
 
-/// `import "PATH" as` whose alias is missing: the next declaration's keyword, at `keyword`,
-/// was read as the alias (see `parser::missing_alias`).
+/// `import "PATH" as` whose alias is missing: the next declaration's keyword was read as the
+/// alias (see `parser::missing_alias`). `alias` is the one the path suggests.
 pub fn import_without_alias(
     file: FileId,
     text: &str,
     import: &super::ast::Import,
     as_at: usize,
+    alias: Option<&str>,
 ) -> Diagnostic {
     let keyword = import.alias.span;
-    let alias = import.path.rsplit('/').next().unwrap_or("NAME");
-    let alias = alias.strip_suffix(".pipesim").unwrap_or(alias);
+    let alias = alias.unwrap_or("NAME");
     Diagnostic::error(codes::UNEXPECTED, "an import without its alias")
         .primary(Span::new(file, as_at, as_at + 2), "needs a name after it")
         .secondary(

@@ -61,10 +61,14 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
                 match lowerer.item(pair) {
                     Ok(ast::Item::Import(import)) if missing_alias(text, &import).is_some() => {
                         let as_at = missing_alias(text, &import).unwrap_or(start);
-                        diagnostics.push(errors::import_without_alias(file, text, &import, as_at));
+                        let alias = path_alias(&import);
+                        let suggested = alias.as_ref().map(|alias| alias.name.as_str());
+                        diagnostics.push(errors::import_without_alias(
+                            file, text, &import, as_at, suggested,
+                        ));
                         // Its uses are left alone, under the name the path suggests; the
                         // declaration whose keyword it took is read next.
-                        broken.extend(path_alias(&import));
+                        broken.extend(alias);
                         next = import.alias.span.start as usize;
                     }
                     Ok(item) => items.push(item),
