@@ -43,14 +43,6 @@ pub struct ResourceInfo {
     pub kind: Option<ResKind>,
 }
 
-/// `choice { tensorflo: .. }` where the matches name `tensorflow`: the label produced, keyed
-/// by the name used. Each match arm and comparison that names it would otherwise warn that
-/// it never matches, with a help pointing the wrong way (at the slip).
-#[derive(Clone, Debug)]
-pub struct LabelSlip {
-    pub produced: String,
-}
-
 pub const POLICIES: &[&str] = &["fifo", "sjf", "priority", "edf", "fair_share"];
 pub const RESOURCE_KINDS: &[&str] = &["pool", "link"];
 
@@ -295,14 +287,17 @@ pub struct Analyzer<'a> {
     pub label_ids: HashMap<String, ir::LabelId>,
     /// Every identifier some `choice` can produce.
     pub known_labels: BTreeSet<String>,
-    /// Names that matches and comparisons use and no `choice` produces, each one slip from a
-    /// label produced and never named (reported once, as `W0403`, at the `choice`).
-    pub label_slips: BTreeMap<String, LabelSlip>,
+    /// Names that matches and comparisons use and no `choice` produces, each with the label
+    /// one slip from it that a `choice` produces and nothing names (`tensorflow` →
+    /// `tensorflo`): reported once, as `W0403`, at the `choice`, since each arm and
+    /// comparison would otherwise warn with a "did you mean" pointing at the slip.
+    pub label_slips: BTreeMap<String, String>,
     /// (Owner, attribute) where an unknown attribute is one slip from the attribute: a
     /// missing one is not reported again.
     misspelt_attrs: std::collections::HashSet<(String, String)>,
-    /// Unknown names in the entry file, with the index of their report: a sweep or metric
-    /// that names one adds a label there rather than a report of its own.
+    /// Unknown names in the entry file (see `entry_key`), with the index of their report:
+    /// another use, a sweep or a metric that names one adds a label there rather than a
+    /// report of its own.
     pub unknown_in_entry: HashMap<String, usize>,
     /// The declared name an unknown name's report (by index) suggests.
     pub unknown_meant: HashMap<usize, String>,
@@ -714,7 +709,7 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Every identifier a `choice` produces (except choices of pipelines in `arrivals`), and
-    /// the label slips among them (see [`LabelSlip`]).
+    /// the label slips among them (see `label_slips`).
     fn collect_labels(&mut self) {
         #[derive(Default)]
         struct Seen {
@@ -844,7 +839,7 @@ impl<'a> Analyzer<'a> {
             let Some(label) = crate::diagnostic::suggest(name, unnamed.iter().copied()) else {
                 continue;
             };
-            if self.label_slips.values().any(|slip| slip.produced == label) {
+            if self.label_slips.values().any(|slip| slip == label) {
                 continue;
             }
             let at = produced[label];
@@ -862,12 +857,7 @@ impl<'a> Analyzer<'a> {
                     "did you mean `{name}`? Matches and comparisons in this file name `{name}` {times}, and no `choice` here produces it"
                 )),
             );
-            self.label_slips.insert(
-                name.clone(),
-                LabelSlip {
-                    produced: label.to_string(),
-                },
-            );
+            self.label_slips.insert(name.clone(), label.to_string());
         }
     }
 

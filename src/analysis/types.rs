@@ -774,7 +774,7 @@ impl Analyzer<'_> {
                 if let Some(slip) = self.label_slips.get(&dotted) {
                     d = d.help(format!(
                         "no `choice` produces `{dotted}`: `{}` in the `choice` looks like its slip (W0403)",
-                        slip.produced
+                        slip
                     ));
                 } else if let Some(help) =
                     super::resolve::missing_import_help(&self.symbols[scope.module], &path.parts)
@@ -1116,10 +1116,9 @@ impl Analyzer<'_> {
                     ),
                 }
             }
-            {
-                if !missing.is_empty() {
-                    let plural = if missing.len() == 1 { "" } else { "s" };
-                    self.diags.push(
+            if !missing.is_empty() {
+                let plural = if missing.len() == 1 { "" } else { "s" };
+                self.diags.push(
                         Diagnostic::error(
                             codes::NON_EXHAUSTIVE_MATCH,
                             format!(
@@ -1142,7 +1141,6 @@ impl Analyzer<'_> {
                             ),
                         }),
                     );
-                }
             }
         }
         Typed {
@@ -1163,8 +1161,8 @@ impl Analyzer<'_> {
         };
         self.label_slips
             .iter()
-            .find(|(_, slip)| format!("`{}`", slip.produced) == *only)
-            .map(|(named, slip)| (slip.produced.clone(), named.clone()))
+            .find(|(_, slip)| format!("`{slip}`") == *only)
+            .map(|(named, slip)| (slip.clone(), named.clone()))
     }
 
     fn unreachable(&mut self, span: Span, message: String, help: Option<String>) {
