@@ -1226,9 +1226,12 @@ impl<'a> Analyzer<'a> {
             primary: false,
         });
         if let Some(declared) = meant {
-            let uses = reported.labels.len();
+            let uses = match reported.labels.len() {
+                2 => "twice".to_string(),
+                n => format!("{n} times"),
+            };
             reported.help = Some(format!(
-                "`{name}` is named {uses} times, and `{declared}` is declared: is `{declared}` misspelt where it is declared? If not, write `{declared}` at each use"
+                "`{name}` is named {uses}, and `{declared}` is declared: is `{declared}` misspelt where it is declared? If not, write `{declared}` at each use"
             ));
         }
     }
@@ -3493,6 +3496,9 @@ impl<'a> Analyzer<'a> {
                         }
                         slots.push((template, var.slot));
                     }
+                    // The template's steps use `name` too and it is reported unknown there:
+                    // the attribute is misspelt where the template declares it.
+                    None if self.also_unknown(name, attr.name.span) => ok = false,
                     None => {
                         self.diags.push(
                             Diagnostic::error(

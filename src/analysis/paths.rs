@@ -384,8 +384,15 @@ impl Analyzer<'_> {
             let target = match self.resolve_attr_path(&path) {
                 Ok(t) => t,
                 Err(e) if e.is_reported() => continue,
+                // The declaration is unknown, or (`TEMPLATE.ATTR`) the attribute is, where
+                // the template's steps use it: one report, where it was made.
                 Err(_)
-                    if self.also_unknown(path.split('.').next().unwrap_or(""), sweep.path.span) =>
+                    if self.also_unknown(path.split('.').next().unwrap_or(""), sweep.path.span)
+                        || (path.split('.').count() == 2
+                            && self.also_unknown(
+                                path.split('.').nth(1).unwrap_or(""),
+                                sweep.path.span,
+                            )) =>
                 {
                     continue;
                 }
