@@ -1495,14 +1495,7 @@ fn a_declaration_that_does_not_parse_is_one_diagnostic() {
         let equals = text[start..].find(" = ").map(|i| start + i + 1)?;
         Some(format!("{}{}", &text[..equals], &text[equals + 1..]))
     })
-    .map(|spoilt| {
-        let found = spoilt.found();
-        assert!(
-            found.len() == 1 && spoilt.checked.has_errors(),
-            "{}: without its first `=`, gives {found:#?}",
-            spoilt.place()
-        );
-    })
+    .map(|spoilt| spoilt.assert_one_error("without its first `=`"))
     .count();
     assert!(broken > 30, "only {broken} declarations found");
 }
@@ -1529,14 +1522,7 @@ fn a_misspelt_keyword_or_a_missing_alias_is_one_diagnostic() {
             None
         }
     })
-    .map(|spoilt| {
-        let found = spoilt.found();
-        assert!(
-            found.len() == 1 && spoilt.checked.has_errors(),
-            "{}: spoilt gives {found:#?}",
-            spoilt.place()
-        );
-    })
+    .map(|spoilt| spoilt.assert_one_error("spoilt"))
     .count();
     assert!(spoilt > 30, "only {spoilt} lines spoilt");
 }
@@ -1669,6 +1655,16 @@ impl Spoilt {
             .collect()
     }
 
+    /// Asserts that the spoilt line (`what` was done to it) gives one diagnostic, an error.
+    fn assert_one_error(&self, what: &str) {
+        let found = self.found();
+        assert!(
+            found.len() == 1 && self.checked.has_errors(),
+            "{}: {what}, gives {found:#?}",
+            self.place()
+        );
+    }
+
     fn place(&self) -> String {
         format!(
             "{}:{}: `{}`",
@@ -1708,14 +1704,7 @@ fn each_line_spoilt(
 
 /// The `.pipesim` files of `dirs`, in order.
 fn shipped_and_valid(dirs: &[&str]) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = dirs
-        .iter()
-        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "pipesim"))
-        .collect();
-    files.sort();
-    files
+    dirs.iter().flat_map(|dir| pipesim_files(dir)).collect()
 }
 
 #[test]
