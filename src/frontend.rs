@@ -60,7 +60,15 @@ fn check_loaded(
     } else {
         analysis::analyze(&sources, &program, &parsed)
     };
-    diagnostics.extend(std::mem::take(&mut analysis.diagnostics));
+    let mut found = std::mem::take(&mut analysis.diagnostics);
+    if diagnostics.has_errors() {
+        // What did not parse may hold the only use of a declaration: "never used" would be
+        // a second report of the syntax error.
+        found
+            .0
+            .retain(|d| d.code != analysis::codes::UNUSED_DECLARATION);
+    }
+    diagnostics.extend(found);
     if !diagnostics.has_errors() {
         let found = check_sweep_values(&sources, &program, &parsed, &analysis, &diagnostics);
         diagnostics.extend(found);

@@ -197,6 +197,10 @@ pub const CODES: &[(&str, &str)] = &[
         NAMED_LIKE_BUILTIN,
         "a pipeline attribute of your own named one slip away from `priority` or `deadline`",
     ),
+    (
+        UNUSED_DECLARATION,
+        "a resource, data set, profile or pipeline of the scenario that nothing uses",
+    ),
     (UNREACHABLE_ARM, "a `match` arm that can never be taken"),
     (
         CONSTANT_COMPARISON,
@@ -301,6 +305,7 @@ pub const UNKNOWN_METRIC: &str = "E0804";
 pub const UNKNOWN_MODEL_PROPERTY: &str = "E0901";
 
 pub const NAMED_LIKE_BUILTIN: &str = "W0201";
+pub const UNUSED_DECLARATION: &str = "W0202";
 pub const UNREACHABLE_ARM: &str = "W0401";
 pub const CONSTANT_COMPARISON: &str = "W0402";
 pub const LABEL_SLIP: &str = "W0403";

@@ -301,6 +301,10 @@ pub struct Analyzer<'a> {
     pub unknown_in_entry: HashMap<String, usize>,
     /// The declared name an unknown name's report (by index) suggests.
     pub unknown_meant: HashMap<usize, String>,
+    /// Declarations (module, item) that an expression names: `on = gpu`, `data = asset`,
+    /// `profile = weekly`, `pipeline = classic`. Sweeps, `--set` and metrics do not count, so
+    /// that a declaration only they name is reported as unused ([`codes::UNUSED_DECLARATION`]).
+    pub used_decls: std::collections::HashSet<(usize, usize)>,
     pub resource_ids: HashMap<(usize, usize), ir::ResourceId>,
     pub resources: Vec<ResourceInfo>,
     /// Module and item of the declaration lowered for each resource id.
@@ -396,6 +400,7 @@ impl<'a> Analyzer<'a> {
             misspelt_attrs: Default::default(),
             unknown_in_entry: HashMap::new(),
             unknown_meant: HashMap::new(),
+            used_decls: Default::default(),
             resource_ids: HashMap::new(),
             resources: Vec::new(),
             resource_decls: Vec::new(),
@@ -636,9 +641,13 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
+        let sweep_paths: Vec<ast::Path> = written_sweeps.iter().map(|s| s.path.clone()).collect();
         let sweeps = self.sweeps_with_command_line(written_sweeps);
         self.check_estimates_used(&resources, &arrivals, &sweeps);
         self.report_unused_overrides();
+        if scenario_item.is_some() && !self.diags.has_errors() {
+            self.report_unused_declarations(&sweep_paths);
+        }
         let scenario = ir::Scenario {
             name: header.name,
             start_unix: header.start_unix,
@@ -675,6 +684,95 @@ impl<'a> Analyzer<'a> {
                     .help("the attribute is not read: its block (`autoscale`, `model`) is missing, or its declaration is replaced by the scenario's own (resources bind by name)"),
             );
         }
+    }
+
+    /// A resource, data set, profile or pipeline of the entry file that no expression names
+    /// changes nothing in a run: most often its name is a slip, so the pipelines run on a
+    /// library's resource of the intended name, or a sweep of it compares identical points.
+    /// Only run on a scenario without errors: an expression that failed to type may have
+    /// stopped before the names it holds.
+    fn report_unused_declarations(&mut self, sweeps: &[ast::Path]) {
+        let items = &self.program.modules[0].ast.items;
+        for (index, item) in items.iter().enumerate() {
+            let ast::Item::Decl(decl) = item else {
+                continue;
+            };
+            let Some(name) = &decl.name else { continue };
+            if self.used_decls.contains(&(0, index)) {
+                continue;
+            }
+            let (what, use_it) = match decl.kind {
+                DeclKind::Resource => (
+                    "no step runs on it or transfers through it",
+                    format!(
+                        "run a step on it (`on = {0}`, `reads = SIZE from {0}`), or delete it",
+                        name.name
+                    ),
+                ),
+                DeclKind::Dataset => (
+                    "no pipeline reads it",
+                    format!("give a pipeline `data = {}`, or delete it", name.name),
+                ),
+                DeclKind::Profile => (
+                    "no arrivals follow it",
+                    format!(
+                        "set `profile = {}` in an `arrivals`, or delete it",
+                        name.name
+                    ),
+                ),
+                DeclKind::Pipeline => (
+                    "no arrivals start it",
+                    format!(
+                        "start it from an `arrivals` (`pipeline = {}`), or delete it",
+                        name.name
+                    ),
+                ),
+                _ => continue,
+            };
+            let mut d = Diagnostic::warning(
+                codes::UNUSED_DECLARATION,
+                format!("{} `{}` is never used", decl.kind.keyword(), name.name),
+            )
+            .primary(name.span, what);
+            for sweep in sweeps {
+                if sweep.parts.first().is_some_and(|p| p.name == name.name) {
+                    d = d.secondary(sweep.span, "so this sweep compares identical points");
+                }
+            }
+            let help = match decl.kind {
+                DeclKind::Resource => self.library_resource_slip(&name.name),
+                _ => None,
+            };
+            self.diags.push(d.help(help.unwrap_or(use_it)));
+        }
+    }
+
+    /// "did you mean `gpu`?" for an entry-file resource one slip from a resource an imported
+    /// module declares and the entry file does not: the module's templates run on the
+    /// scenario's resource only under the same name.
+    fn library_resource_slip(&self, name: &str) -> Option<String> {
+        let mut candidates: Vec<(String, String)> = Vec::new();
+        for (m, symbols) in self.symbols.iter().enumerate().skip(1) {
+            for (candidate, (symbol, _)) in &symbols.names {
+                let is_resource = matches!(
+                    symbol,
+                    resolve::Symbol::Decl {
+                        kind: DeclKind::Resource,
+                        ..
+                    }
+                );
+                if is_resource && !self.symbols[0].names.contains_key(candidate) {
+                    let module = self.module_prefix[m].clone().unwrap_or_default();
+                    candidates.push((candidate.clone(), module.trim_end_matches('.').to_string()));
+                }
+            }
+        }
+        candidates.sort();
+        let meant = crate::diagnostic::suggest(name, candidates.iter().map(|(c, _)| c.as_str()))?;
+        let (_, module) = candidates.iter().find(|(c, _)| c == meant)?;
+        Some(format!(
+            "did you mean `{meant}`? The templates of `{module}` run on the scenario's own `{meant}` only under that name (resources bind by name): now they run on `{module}.{meant}`"
+        ))
     }
 
     /// Gives each module the prefix the entry file uses for it (`aiops.`), breadth first.
@@ -3671,7 +3769,10 @@ impl<'a> Analyzer<'a> {
                     item,
                     kind: DeclKind::Pipeline,
                 }) => match self.pipeline_ids.get(&(module, item)) {
-                    Some(&id) => options.push((ir::Value::Pipeline(id), weight)),
+                    Some(&id) => {
+                        self.used_decls.insert((module, item));
+                        options.push((ir::Value::Pipeline(id), weight))
+                    }
                     None => ok = false,
                 },
                 Ok(Target::Broken) => ok = false,

@@ -883,6 +883,7 @@ impl Analyzer<'_> {
         kind: DeclKind,
         path: &ast::Path,
     ) -> Typed {
+        self.used_decls.insert((module, item));
         let placeholder = ir::Expr::Const(ir::Value::Num(0.0));
         match kind {
             DeclKind::Resource => match self.resource_ids.get(&(module, item)) {

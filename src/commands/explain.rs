@@ -245,6 +245,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         include_str!("../../tests/fixtures/check/err/W0201_priority_misspelt.pipesim"),
     ),
     (
+        "W0202",
+        include_str!("../../tests/fixtures/check/err/W0202_resource_never_used.pipesim"),
+    ),
+    (
         "W0401",
         include_str!("../../tests/fixtures/check/err/W0401_unreachable_arm.pipesim"),
     ),

@@ -1797,3 +1797,78 @@ fn a_label_misspelt_where_a_choice_produces_it_is_reported_there() {
     let listed: Vec<&str> = found.iter().map(|(code, _)| *code).collect();
     assert_eq!(listed, ["W0401"], "{found:#?}");
 }
+
+#[test]
+fn a_declaration_of_the_scenario_that_nothing_uses_is_flagged() {
+    let hours = ["1"; 24].join(", ");
+    let days = ["1"; 7].join(", ");
+    let scenario = |extra: &str| {
+        format!(
+            "scenario s {{ horizon = 1d }}\n\
+             resource gpu {{ kind = pool  capacity = 4 }}\n\
+             dataset asset {{ size = 1GB }}\n\
+             profile office {{ hours = [{hours}]  days = [{days}] }}\n\
+             pipeline p {{ data = asset  train {{ on = gpu  duration = asset.size * 1s/GB }} }}\n\
+             arrivals a {{ rate = 1/h  profile = office  pipeline = p }}\n\
+             {extra}\n"
+        )
+    };
+    let unused = |text: &str| -> Vec<String> {
+        warnings_of(text, &[])
+            .into_iter()
+            .filter(|(code, _)| *code == "W0202")
+            .map(|(_, message)| message)
+            .collect()
+    };
+    assert!(unused(&scenario("")).is_empty());
+    assert_eq!(
+        unused(
+            &scenario(
+                "resource spare { kind = pool  capacity = 2 }\n\
+             dataset logs { size = 1MB }\n\
+             profile night { hours = [1]  days = [1] }\n\
+             pipeline q { train { on = gpu  duration = 1h } }"
+            )
+            .replace("hours = [1]", &format!("hours = [{hours}]"))
+            .replace("days = [1]", &format!("days = [{days}]"))
+        ),
+        [
+            "resource `spare` is never used",
+            "dataset `logs` is never used",
+            "profile `night` is never used",
+            "pipeline `q` is never used",
+        ]
+    );
+    // A sweep is no use: it would compare identical points.
+    assert_eq!(
+        unused(&scenario(
+            "resource spare { kind = pool  capacity = 2 }\n\
+             experiment { sweep spare.capacity = [2, 4] }"
+        )),
+        ["resource `spare` is never used"]
+    );
+    // A pipeline started through a `choice` of templates is used.
+    assert!(unused(
+        &scenario("pipeline q { train { on = gpu  duration = 1h } }\n")
+            .replace("pipeline = p", "pipeline = choice { p: 0.5, q: 0.5 }")
+    )
+    .is_empty());
+    // A module (no `scenario`) is a library: what it declares is for others to use.
+    assert!(unused("resource spare { kind = pool  capacity = 2 }\n").is_empty());
+    // Beside an error, a use may be in what failed to check or to parse: no second report.
+    for broken in [
+        "pipeline r { train { on = gpux  duration = 1h } }",
+        "pipeline r { train { on = } }",
+    ] {
+        let found = warnings_of(
+            &scenario(&format!(
+                "resource spare {{ kind = pool  capacity = 2 }}\n{broken}"
+            )),
+            &[],
+        );
+        assert!(
+            found.iter().all(|(code, _)| *code != "W0202") && !found.is_empty(),
+            "{broken}: {found:?}"
+        );
+    }
+}
