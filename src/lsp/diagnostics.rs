@@ -95,6 +95,9 @@ fn convert(diagnostic: &Diagnostic, range: Range, files: &mut Files) -> lsp_type
         source: Some("pipesim".to_string()),
         message,
         related_information: (!related.is_empty()).then_some(related),
+        // Editors fade a declaration that nothing uses, as they do dead code.
+        tags: (diagnostic.code == crate::analysis::codes::UNUSED_DECLARATION)
+            .then(|| vec![lsp_types::DiagnosticTag::UNNECESSARY]),
         ..lsp_types::Diagnostic::default()
     }
 }

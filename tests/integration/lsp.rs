@@ -431,6 +431,34 @@ fn diagnostics_follow_the_unsaved_text_with_utf16_ranges() {
     shutdown_and_exit(&mut client);
 }
 
+#[test]
+fn a_declaration_nothing_uses_is_faded_as_unnecessary() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spare.pipesim");
+    let text = "scenario s { horizon = 1d }\n\
+                resource gpu { kind = pool  capacity = 8 }\n\
+                resource spare { kind = pool  capacity = 2 }\n\
+                pipeline p { train { on = gpu  duration = 5min } }\n\
+                arrivals a { rate = 1/h  pipeline = p }\n";
+    std::fs::write(&path, text).unwrap();
+    let uri = url(&path);
+    let mut client = Client::start(dir.path());
+    initialize(&mut client, dir.path());
+    open(&mut client, &uri, text);
+
+    let diagnostics = client.diagnostics_for(&uri);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    let d = &diagnostics[0];
+    assert_eq!(d["code"], "W0202");
+    assert_eq!(d["severity"], 2, "a warning");
+    assert_eq!(d["tags"], json!([1]), "DiagnosticTag::Unnecessary");
+    assert_eq!(
+        d["range"],
+        json!({"start": {"line": 2, "character": 9}, "end": {"line": 2, "character": 14}})
+    );
+    shutdown_and_exit(&mut client);
+}
+
 /// The byte offset of an LSP position (UTF-16 column) in `text`.
 fn offset_of(text: &str, position: &Value) -> usize {
     let line = position["line"].as_u64().unwrap() as usize;
