@@ -3201,11 +3201,34 @@ impl<'a> Analyzer<'a> {
         // A misspelt `trace` (or `rate`) is reported as an unknown attribute; what depends on
         // it is not reported again.
         let misspelt = |source: &str| entries.misspelt.iter().any(|m| m == source);
+        // What only a replayed trace reads.
+        let replay_only: Vec<(&str, Span)> = entries
+            .get("time_column")
+            .map(|a| ("time_column", a.name.span))
+            .into_iter()
+            .chain(entries.blocks.first().map(|b| ("row", b.name.span)))
+            .collect();
         let process = match sources.as_slice() {
             [] if ["interarrival", "rate", "trace"]
                 .iter()
                 .any(|s| misspelt(s)) =>
             {
+                None
+            }
+            // `time_column` or `row` without a source: `trace` is what is missing, and the
+            // attributes that need it are labels here, not errors of their own.
+            [] if !replay_only.is_empty() => {
+                let mut d = Diagnostic::error(
+                    codes::ARRIVAL_SOURCE,
+                    format!("{owner} replays a trace but has no `trace`"),
+                )
+                .primary(name_span, "no `trace`");
+                for (what, span) in &replay_only {
+                    d = d.secondary(*span, format!("`{what}` reads the replayed trace"));
+                }
+                self.diags.push(
+                    d.help("add the recorded trace's CSV file, such as `trace = \"jobs.csv\"`"),
+                );
                 None
             }
             [] => {
@@ -3290,7 +3313,8 @@ impl<'a> Analyzer<'a> {
                 None
             }
         };
-        if sources.iter().all(|(k, _)| *k != "trace") && !misspelt("trace") {
+        // Without any source, E0703 above names what needs the trace.
+        if !sources.is_empty() && sources.iter().all(|(k, _)| *k != "trace") && !misspelt("trace") {
             if let Some(attr) = entries.get("time_column") {
                 self.diags.push(
                     Diagnostic::error(
@@ -3393,7 +3417,7 @@ impl<'a> Analyzer<'a> {
                     (Some((table, kept)), Some(pipeline)) => {
                         self.lower_row_block(module, block, pipeline, table, &kept)
                     }
-                    (None, _) if misspelt("trace") => None,
+                    (None, _) if misspelt("trace") || sources.is_empty() => None,
                     (None, _) if !sources.iter().any(|(k, _)| *k == "trace") => {
                         self.diags.push(
                             Diagnostic::error(
