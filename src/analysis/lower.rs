@@ -305,6 +305,9 @@ pub struct Analyzer<'a> {
     /// `profile = weekly`, `pipeline = classic`. Sweeps, `--set` and metrics do not count, so
     /// that a declaration only they name is reported as unused ([`codes::UNUSED_DECLARATION`]).
     pub used_decls: std::collections::HashSet<(usize, usize)>,
+    /// Attributes of the entry file's pipelines that no expression reads: (pipeline,
+    /// attribute, where it is set), reported with the unused declarations.
+    unread_attrs: Vec<(String, String, Span)>,
     pub resource_ids: HashMap<(usize, usize), ir::ResourceId>,
     pub resources: Vec<ResourceInfo>,
     /// Module and item of the declaration lowered for each resource id.
@@ -401,6 +404,7 @@ impl<'a> Analyzer<'a> {
             unknown_in_entry: HashMap::new(),
             unknown_meant: HashMap::new(),
             used_decls: Default::default(),
+            unread_attrs: Vec::new(),
             resource_ids: HashMap::new(),
             resources: Vec::new(),
             resource_decls: Vec::new(),
@@ -744,6 +748,23 @@ impl<'a> Analyzer<'a> {
                 _ => None,
             };
             self.diags.push(d.help(help.unwrap_or(use_it)));
+        }
+        for (pipeline, attr, span) in std::mem::take(&mut self.unread_attrs) {
+            let mut d = Diagnostic::warning(
+                codes::UNUSED_DECLARATION,
+                format!("attribute `{attr}` of pipeline `{pipeline}` is never read"),
+            )
+            .primary(span, "no step and no other attribute reads it");
+            for sweep in sweeps {
+                if let [p, a] = sweep.parts.as_slice() {
+                    if p.name == pipeline && a.name == attr {
+                        d = d.secondary(sweep.span, "so this sweep compares identical points");
+                    }
+                }
+            }
+            self.diags.push(d.help(format!(
+                "read it in a step (such as `duration = {attr} * 1min` or `when {attr} > 1`), or delete it"
+            )));
         }
     }
 
@@ -2447,13 +2468,14 @@ impl<'a> Analyzer<'a> {
     /// Warns of a user attribute one slip away from `priority` or `deadline` in a pipeline
     /// that does not set that one (`priorit = 10`): it is valid, as any user attribute is,
     /// and so the policy that should read it silently reads the default instead.
-    fn check_named_like_builtin(&mut self, attr: &ast::Attr, entries: &Entries) {
+    /// Returns whether it warned.
+    fn check_named_like_builtin(&mut self, attr: &ast::Attr, entries: &Entries) -> bool {
         let name = attr.name.name.as_str();
         let Some(builtin) = crate::diagnostic::suggest(name, ["priority", "deadline"]) else {
-            return;
+            return false;
         };
         if entries.get(builtin).is_some() {
-            return;
+            return false;
         }
         let reader = match builtin {
             "priority" => {
@@ -2469,6 +2491,7 @@ impl<'a> Analyzer<'a> {
             .primary(attr.name.span, "a user attribute, which no policy reads")
             .help(format!("did you mean `{builtin}`? {reader}")),
         );
+        true
     }
 
     /// An instance attribute must hold a value (not a list, string, transfer or reference to a
@@ -2614,7 +2637,10 @@ impl<'a> Analyzer<'a> {
                     false
                 }
                 _ => {
-                    self.check_named_like_builtin(attr, &entries);
+                    if self.check_named_like_builtin(attr, &entries) {
+                        // W0201 says what reads it instead: not also "never read".
+                        scope.reads.borrow_mut().insert(vars.len() as u32);
+                    }
                     self.user_value(&typed, e.span, attr_name)
                 }
             };
@@ -2686,6 +2712,17 @@ impl<'a> Analyzer<'a> {
                 .secondary(entries.blocks[0].name.span, "first set here")
                 .help("keep one `model` block"),
             );
+        }
+        if module == 0 {
+            let reads = scope.reads.borrow();
+            for var in &scope.vars {
+                let attr = entries.attrs.iter().find(|a| a.name.name == var.name);
+                let builtin = matches!(var.name.as_str(), "priority" | "deadline");
+                if let (Some(attr), false) = (attr, builtin || reads.contains(&var.slot)) {
+                    self.unread_attrs
+                        .push((name.clone(), var.name.clone(), attr.name.span));
+                }
+            }
         }
         if entries.steps.is_empty() && entries.rejected_blocks == 0 {
             let span = decl.name.as_ref().map(|n| n.span).unwrap_or(decl.kind_span);

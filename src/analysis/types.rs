@@ -150,6 +150,9 @@ pub struct Scope {
     /// name, or `data = NAME` for a data set's attributes) usually mends every use. Shared by
     /// the scopes cloned from one.
     pub unknown_names: std::rc::Rc<std::cell::RefCell<BTreeMap<String, usize>>>,
+    /// Slots of `vars` that some expression reads, shared likewise: a pipeline attribute
+    /// nothing reads is reported ([`codes::UNUSED_DECLARATION`]).
+    pub reads: std::rc::Rc<std::cell::RefCell<BTreeSet<u32>>>,
 }
 
 impl Scope {
@@ -669,6 +672,7 @@ impl Analyzer<'_> {
     fn path_expr(&mut self, path: &ast::Path, scope: &Scope) -> Typed {
         let dotted = path.dotted();
         if let Some(var) = scope.vars.iter().rev().find(|v| v.name == dotted) {
+            scope.reads.borrow_mut().insert(var.slot);
             return Typed {
                 ty: var.ty.clone(),
                 ir: ir::Expr::Var(ir::VarRef::Instance(var.slot)),

@@ -1853,6 +1853,21 @@ fn a_declaration_of_the_scenario_that_nothing_uses_is_flagged() {
             .replace("pipeline = p", "pipeline = choice { p: 0.5, q: 0.5 }")
     )
     .is_empty());
+    // A pipeline attribute no step or attribute reads: a sweep of it changes nothing. One
+    // slip from `priority` it is W0201 alone, which says what should read it.
+    let attributes = |attrs: &str| {
+        unused(
+            &scenario("")
+                .replace("data = asset", &format!("data = asset  {attrs}"))
+                .replace("asset.size * 1s/GB", "asset.size * scale * 1s/GB"),
+        )
+    };
+    assert!(attributes("scale = 2").is_empty());
+    assert!(attributes("base = 2  scale = base * 2  priority = 3").is_empty());
+    assert_eq!(
+        attributes("scale = 2  padding = 3  priorty = 1"),
+        ["attribute `padding` of pipeline `p` is never read"]
+    );
     // A module (no `scenario`) is a library: what it declares is for others to use.
     assert!(unused("resource spare { kind = pool  capacity = 2 }\n").is_empty());
     // Beside an error, a use may be in what failed to check or to parse: no second report.
