@@ -35,6 +35,19 @@ pub struct Diagnostic {
     pub message: String,
     pub labels: Vec<Label>,
     pub help: Option<String>,
+    /// How to mend it, for editors; boxed, since few diagnostics have one and every phase
+    /// passes diagnostics by value.
+    pub repair: Option<Box<Repair>>,
+}
+
+/// What an editor can offer to mend a diagnostic (see [`Diagnostic::suggested_fixes`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Repair {
+    /// Edits that mend it, best first, beside the one `replacement` or a "did you mean" help
+    /// proposes.
+    pub fixes: Vec<Fix>,
+    /// What the primary label's text should read, where it is a misspelt name.
+    pub replacement: Option<String>,
 }
 
 impl Diagnostic {
@@ -45,6 +58,7 @@ impl Diagnostic {
             message: message.into(),
             labels: Vec::new(),
             help: None,
+            repair: None,
         }
     }
 
@@ -92,6 +106,94 @@ impl Diagnostic {
             .or(self.labels.first())
             .map(|l| l.span)
     }
+
+    /// The edits that mend it, best first, for an editor's quick fixes: those its
+    /// [`Repair`] lists, then the one its misspelt name proposes.
+    pub fn suggested_fixes(&self, sources: &SourceMap) -> Vec<Fix> {
+        let mut fixes = self
+            .repair
+            .as_ref()
+            .map(|r| r.fixes.clone())
+            .unwrap_or_default();
+        fixes.extend(self.change_each(sources));
+        fixes
+    }
+
+    /// Says that the primary label marks a slip for `meant` (a misspelt name).
+    pub fn replacement(mut self, meant: impl Into<String>) -> Diagnostic {
+        self.repair.get_or_insert_default().replacement = Some(meant.into());
+        self
+    }
+
+    /// "Change `gpuu` to `gpu`": the misspelt text of the primary label becomes what
+    /// [`Diagnostic::replacement`] or a help of the form "did you mean `X`?" names, and so
+    /// does each other label in that file that shows it (the other uses of a misspelt name,
+    /// a sweep `gpuu.capacity`, a metric `"resource.gpuu.utilization"`). Only when the
+    /// primary label's text is one slip from it (as [`suggest`] judges), so a help that
+    /// suggests something other than a replacement of the marked text proposes nothing.
+    fn change_each(&self, sources: &SourceMap) -> Option<Fix> {
+        let meant = match self.repair.as_ref().and_then(|r| r.replacement.as_ref()) {
+            Some(meant) => meant.as_str(),
+            None => {
+                let rest = self.help.as_deref()?.strip_prefix("did you mean `")?;
+                &rest[..rest.find('`')?]
+            }
+        };
+        let primary = self.labels.iter().find(|l| l.primary)?.span;
+        let text = sources.get(primary.file).text.as_str();
+        let marked = text.get(primary.start as usize..primary.end as usize)?;
+        let wrong = marked.trim_matches('"');
+        suggest(wrong, [meant])?;
+        let mut edits: Vec<(Span, String)> = Vec::new();
+        for label in self.labels.iter().filter(|l| l.span.file == primary.file) {
+            if let Some(at) = occurrence(text, label.span, wrong) {
+                if !edits.iter().any(|(span, _)| *span == at) {
+                    edits.push((at, meant.to_string()));
+                }
+            }
+        }
+        Some(Fix {
+            title: format!("Change `{wrong}` to `{meant}`"),
+            edits,
+        })
+    }
+}
+
+/// Where `name` is in the text `span` marks: all of it, its first part (`gpu` in
+/// `gpu.capacity`), or, in a quoted string, one of its dotted parts (`"resource.gpu.queue"`).
+fn occurrence(text: &str, span: Span, name: &str) -> Option<Span> {
+    let (start, end) = (span.start as usize, span.end as usize);
+    let marked = text.get(start..end)?;
+    let at = |offset: usize| {
+        Some(Span::new(
+            span.file,
+            start + offset,
+            start + offset + name.len(),
+        ))
+    };
+    if marked == name
+        || marked
+            .strip_prefix(name)
+            .is_some_and(|t| t.starts_with('.'))
+    {
+        return at(0);
+    }
+    let inner = marked.strip_prefix('"')?.strip_suffix('"')?;
+    let mut offset = 1;
+    for part in inner.split('.') {
+        if part == name {
+            return at(offset);
+        }
+        offset += part.len() + 1;
+    }
+    None
+}
+
+/// A replacement that mends a diagnostic: each span's text becomes the string.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fix {
+    pub title: String,
+    pub edits: Vec<(Span, String)>,
 }
 
 /// Diagnostics collected by a phase; phases push and keep going rather than stopping at the
@@ -426,13 +528,23 @@ impl miette::Diagnostic for MietteReport {
 
 /// "Did you mean" for a misspelt name: the closest candidate within a small edit distance.
 pub fn suggest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    suggest_preferring(wrong, candidates, |_| false)
+}
+
+/// [`suggest`], where among the nearest candidates one that `preferred` accepts comes first
+/// (`gpu` against `gp`, nothing else names, and `cpu`, which steps run on).
+pub fn suggest_preferring<'a>(
+    wrong: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    preferred: impl Fn(&str) -> bool,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(wrong, c), c))
         .filter(|(distance, c)| {
             *distance > 0 && *distance <= (wrong.chars().count().max(c.chars().count()) / 3).max(1)
         })
-        .min_by_key(|(distance, c)| (*distance, *c))
+        .min_by_key(|(distance, c)| (*distance, !preferred(c), *c))
         .map(|(_, c)| c)
 }
 
@@ -440,6 +552,41 @@ pub fn suggest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -
 mod tests {
     use super::*;
     use crate::source::Origin;
+
+    #[test]
+    fn a_misspelt_name_is_changed_at_each_use_sweep_and_metric() {
+        let mut map = SourceMap::new();
+        let text = "on = gpuu\nsweep gpuu.capacity = [1]\n\"resource.gpuu.queue.mean\" gpuux\n";
+        let file = map.add("a.pipesim", Origin::Inline, text.into());
+        let span_of = |needle: &str| {
+            let start = text.find(needle).unwrap();
+            Span::new(file, start, start + needle.len())
+        };
+        let d = Diagnostic::error("E0202", "unknown name `gpuu`")
+            .primary(span_of("gpuu"), "not defined")
+            .secondary(span_of("gpuu.capacity"), "also named here")
+            .secondary(span_of("\"resource.gpuu.queue.mean\""), "also named here")
+            .secondary(span_of("gpuux"), "not the same name")
+            .help("did you mean `gpu`?");
+        let fixes = d.suggested_fixes(&map);
+        assert_eq!(fixes.len(), 1);
+        assert_eq!(fixes[0].title, "Change `gpuu` to `gpu`");
+        let mut fixed = text.to_string();
+        let mut edits = fixes[0].edits.clone();
+        edits.sort_by_key(|(span, _)| std::cmp::Reverse(span.start));
+        for (span, new) in edits {
+            fixed.replace_range(span.start as usize..span.end as usize, &new);
+        }
+        assert_eq!(
+            fixed,
+            "on = gpu\nsweep gpu.capacity = [1]\n\"resource.gpu.queue.mean\" gpuux\n"
+        );
+        // A help that suggests something other than the marked text proposes nothing.
+        let other = Diagnostic::error("E0206", "x")
+            .primary(span_of("gpuu.capacity"), "")
+            .help("did you mean `bandwidth`?");
+        assert!(other.suggested_fixes(&map).is_empty());
+    }
 
     #[test]
     fn suggest_finds_close_names_only() {

@@ -308,6 +308,9 @@ pub struct Analyzer<'a> {
     /// Attributes of the entry file's pipelines that no expression reads: (pipeline,
     /// attribute, where it is set), reported with the unused declarations.
     unread_attrs: Vec<(String, String, Span)>,
+    /// Per module, the first part of every name its expressions use, for "did you mean":
+    /// a declaration nothing names is likelier the slip than one in use.
+    pub referenced: Vec<BTreeSet<String>>,
     pub resource_ids: HashMap<(usize, usize), ir::ResourceId>,
     pub resources: Vec<ResourceInfo>,
     /// Module and item of the declaration lowered for each resource id.
@@ -405,6 +408,7 @@ impl<'a> Analyzer<'a> {
             unknown_meant: HashMap::new(),
             used_decls: Default::default(),
             unread_attrs: Vec::new(),
+            referenced: Vec::new(),
             resource_ids: HashMap::new(),
             resources: Vec::new(),
             resource_decls: Vec::new(),
@@ -836,14 +840,25 @@ impl<'a> Analyzer<'a> {
             produced: BTreeMap<String, Span>,
             /// Name → how many match arms and `==`/`!=` operands name it.
             named: BTreeMap<String, usize>,
+            /// The first part of every name an expression uses (`gpu`, `asset` of
+            /// `asset.size`, the templates of a `choice`).
+            referenced: BTreeSet<String>,
         }
         fn single(path: &ast::Path) -> Option<String> {
             (path.parts.len() == 1).then(|| path.dotted())
         }
         fn walk(e: &ast::Expr, out: &mut Seen) {
             match &e.kind {
+                ast::ExprKind::Path(path) => {
+                    if let Some(first) = path.parts.first() {
+                        out.referenced.insert(first.name.clone());
+                    }
+                }
                 ast::ExprKind::Choice(entries) => {
                     for entry in entries {
+                        if let Some(first) = entry.key.parts.first() {
+                            out.referenced.insert(first.name.clone());
+                        }
                         if let Some(label) = single(&entry.key) {
                             out.produced.entry(label).or_insert(entry.key.span);
                         }
@@ -888,7 +903,12 @@ impl<'a> Analyzer<'a> {
                     }
                 }
                 ast::ExprKind::Call { args, .. } => args.iter().for_each(|a| walk(&a.value, out)),
-                ast::ExprKind::Transfer { size, .. } => walk(size, out),
+                ast::ExprKind::Transfer { size, link, .. } => {
+                    if let Some(first) = link.parts.first() {
+                        out.referenced.insert(first.name.clone());
+                    }
+                    walk(size, out)
+                }
                 _ => {}
             }
         }
@@ -898,6 +918,11 @@ impl<'a> Analyzer<'a> {
                     ast::Entry::Attr(a) => {
                         if !(arrivals && a.name.name == "pipeline") {
                             walk(&a.value, out);
+                        } else {
+                            // The templates it starts, not labels.
+                            let mut templates = Seen::default();
+                            walk(&a.value, &mut templates);
+                            out.referenced.extend(templates.referenced);
                         }
                     }
                     ast::Entry::Block(nb) => block(&nb.body, false, out),
@@ -931,6 +956,10 @@ impl<'a> Analyzer<'a> {
         for in_module in &seen {
             self.find_label_slips(&in_module.produced, &in_module.named);
         }
+        self.referenced = seen
+            .iter_mut()
+            .map(|in_module| std::mem::take(&mut in_module.referenced))
+            .collect();
         self.known_labels = seen
             .into_iter()
             .flat_map(|in_module| in_module.produced.into_keys())
@@ -1344,7 +1373,15 @@ impl<'a> Analyzer<'a> {
             text: text.to_string(),
             primary: false,
         });
-        if let Some(declared) = meant {
+        // Named again, and declared where nothing else in the file names it: the
+        // declaration is likelier the slip than each use.
+        let module = self.program.module_of(span.file);
+        let named_elsewhere = |declared: &String| {
+            module
+                .and_then(|m| self.referenced.get(m))
+                .is_some_and(|names| names.contains(declared))
+        };
+        if let Some(declared) = meant.filter(|declared| !named_elsewhere(declared)) {
             let uses = match reported.labels.len() {
                 2 => "twice".to_string(),
                 n => format!("{n} times"),
@@ -1352,6 +1389,14 @@ impl<'a> Analyzer<'a> {
             reported.help = Some(format!(
                 "`{name}` is named {uses}, and `{declared}` is declared: is `{declared}` misspelt where it is declared? If not, write `{declared}` at each use"
             ));
+            // The likelier mend, for an editor's quick fix: the one declaration, not the uses.
+            let declaration = module.and_then(|module| self.symbols[module].names.get(&declared));
+            if let Some((resolve::Symbol::Decl { .. }, declared_at)) = declaration {
+                reported.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                    title: format!("Rename `{declared}` to `{name}` where it is declared"),
+                    edits: vec![(*declared_at, name.to_string())],
+                }];
+            }
         }
     }
 
@@ -2621,6 +2666,11 @@ impl<'a> Analyzer<'a> {
                     // `dat = photos`: a data set is only ever the pipeline's `data`, and its
                     // attributes' uses below would each be reported as unknown.
                     let dataset = self.text(e.span);
+                    let help = if crate::diagnostic::suggest(attr_name, ["data"]).is_some() {
+                        format!("did you mean `data`? A pipeline's data set is its `data` attribute: `data = {dataset}`")
+                    } else {
+                        format!("a pipeline's data set is its `data` attribute: `data = {dataset}`")
+                    };
                     self.diags.push(
                         Diagnostic::error(
                             codes::TYPE_MISMATCH,
@@ -2628,10 +2678,9 @@ impl<'a> Analyzer<'a> {
                                 "`{attr_name}` is given a data set, which only `data` can hold"
                             ),
                         )
-                        .primary(e.span, "a data set")
-                        .help(format!(
-                            "a pipeline's data set is its `data` attribute: `data = {dataset}`"
-                        )),
+                        .primary(attr.name.span, "not `data`")
+                        .secondary(e.span, "a data set")
+                        .help(help),
                     );
                     scope.data_broken = true;
                     false

@@ -784,10 +784,20 @@ impl Analyzer<'_> {
                     super::resolve::missing_import_help(&self.symbols[scope.module], &path.parts)
                 {
                     d = d.help(help);
-                } else if let Some(meant) =
-                    crate::diagnostic::suggest(&dotted, candidates.iter().map(String::as_str))
-                {
-                    d = d.help(format!("did you mean `{meant}`?"));
+                } else if let Some(meant) = crate::diagnostic::suggest_preferring(
+                    &dotted,
+                    candidates.iter().map(String::as_str),
+                    // A declaration nothing in the file names is likelier the slip.
+                    |c| {
+                        !self
+                            .referenced
+                            .get(scope.module)
+                            .is_some_and(|r| r.contains(c))
+                    },
+                ) {
+                    d = d
+                        .help(format!("did you mean `{meant}`?"))
+                        .replacement(meant);
                     self.unknown_meant
                         .insert(self.diags.0.len(), meant.to_string());
                 } else if path.parts.len() == 1 {

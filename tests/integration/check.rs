@@ -1500,6 +1500,7 @@ fn a_declaration_that_does_not_parse_is_one_diagnostic() {
     assert!(broken > 30, "only {broken} declarations found");
 }
 
+/// ...and a misspelt keyword's quick fix gives the file back.
 #[test]
 fn a_misspelt_keyword_or_a_missing_alias_is_one_diagnostic() {
     let spoilt = each_line_spoilt(|text, start, line| {
@@ -1522,11 +1523,17 @@ fn a_misspelt_keyword_or_a_missing_alias_is_one_diagnostic() {
             None
         }
     })
-    .map(|spoilt| spoilt.assert_one_error("spoilt"))
+    .map(|spoilt| {
+        spoilt.assert_one_error("spoilt");
+        if !spoilt.line.starts_with("import ") {
+            spoilt.assert_quick_fix_restores();
+        }
+    })
     .count();
     assert!(spoilt > 30, "only {spoilt} lines spoilt");
 }
 
+/// ...and its quick fix (an editor's "Change `horizo` to `horizon`") gives the file back.
 #[test]
 fn a_misspelt_attribute_of_the_language_is_one_diagnostic() {
     use pipesim::analysis::lower as l;
@@ -1588,13 +1595,21 @@ fn a_misspelt_attribute_of_the_language_is_one_diagnostic() {
                 file.display()
             );
             spoilt += 1;
+            // The editor's quick fix gives the file back.
+            assert!(
+                with_quick_fix(&checked).is_some_and(|fixed| fixed == text),
+                "{}:{at}: no quick fix gives `{name}` back",
+                file.display()
+            );
         }
     }
     assert!(spoilt > 100, "only {spoilt} attributes spoilt");
 }
 
+/// ...and where it is named more than once, its quick fix renames the declaration back.
 #[test]
 fn a_misspelt_declaration_name_is_one_diagnostic() {
+    let renamed = std::cell::Cell::new(0);
     let spoilt = each_line_spoilt(|text, start, line| {
         let kind = DECLARATION_KINDS[..4]
             .iter()
@@ -1620,10 +1635,19 @@ fn a_misspelt_declaration_name_is_one_diagnostic() {
             "{}: misspelt gives {errors:#?}",
             spoilt.place()
         );
+        // Named more than once, the quick fix renames the declaration back.
+        if errors.len() == 1 && errors[0].1.starts_with("unknown name") {
+            let named = spoilt.checked.diagnostics().0[0].labels.len();
+            if named > 1 {
+                spoilt.assert_quick_fix_restores();
+                renamed.set(renamed.get() + 1);
+            }
+        }
         errors.len() == 1
     })
     .count();
     assert!(spoilt > 20, "only {spoilt} declarations spoilt");
+    assert!(renamed.get() > 10, "only {} renamed back", renamed.get());
 }
 
 /// The keywords of declarations that start a line; the first four are those whose names
@@ -1665,6 +1689,16 @@ impl Spoilt {
         );
     }
 
+    /// Asserts that the quick fix of its diagnostic gives back the file as it was.
+    fn assert_quick_fix_restores(&self) {
+        let original = std::fs::read_to_string(&self.file).unwrap();
+        assert!(
+            with_quick_fix(&self.checked).is_some_and(|fixed| fixed == original),
+            "{}: no quick fix gives the line back",
+            self.place()
+        );
+    }
+
     fn place(&self) -> String {
         format!(
             "{}:{}: `{}`",
@@ -1700,6 +1734,31 @@ fn each_line_spoilt(
             }
             spoilt
         })
+}
+
+/// The entry file's text with the first quick fix of its one fixable diagnostic applied
+/// (what an editor's "Change `x` to `y`" does), if it has one.
+fn with_quick_fix(checked: &frontend::Checked) -> Option<String> {
+    let fixes: Vec<diagnostic::Fix> = checked
+        .diagnostics()
+        .0
+        .iter()
+        .filter_map(|d| d.suggested_fixes(&checked.sources).into_iter().next())
+        .collect();
+    let [fix] = fixes.as_slice() else {
+        return None;
+    };
+    let entry = checked.program.modules.first()?.file;
+    let mut text = checked.sources.get(entry).text.clone();
+    let mut edits = fix.edits.clone();
+    edits.sort_by_key(|(span, _)| std::cmp::Reverse(span.start));
+    for (span, new) in edits {
+        if span.file != entry {
+            return None;
+        }
+        text.replace_range(span.start as usize..span.end as usize, &new);
+    }
+    Some(text)
 }
 
 /// The `.pipesim` files of `dirs`, in order.
@@ -1868,6 +1927,20 @@ fn a_declaration_of_the_scenario_that_nothing_uses_is_flagged() {
         attributes("scale = 2  padding = 3  priorty = 1"),
         ["attribute `padding` of pipeline `p` is never read"]
     );
+    // One slip from a library's resource, the quick fix renames it and its sweep, and the
+    // library's templates run on it.
+    let file = Path::new(ERR_DIR).join("W0202_resource_never_used.pipesim");
+    let fixed = with_quick_fix(&frontend::check_file(&file, &[])).unwrap();
+    let original = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        fixed,
+        original
+            .replace("resource gpus", "resource gpu")
+            .replace("sweep gpus.", "sweep gpu.")
+    );
+    assert!(frontend::check_text(&file, fixed, &[])
+        .diagnostics()
+        .is_empty());
     // A module (no `scenario`) is a library: what it declares is for others to use.
     assert!(unused("resource spare { kind = pool  capacity = 2 }\n").is_empty());
     // Beside an error, a use may be in what failed to check or to parse: no second report.
