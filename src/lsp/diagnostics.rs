@@ -12,7 +12,8 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::frontend::{self, Checked};
 use crate::source::{FileId, Origin};
 use lsp_types::{
-    DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Range, Url,
+    CodeAction, CodeActionKind, CodeActionOrCommand, DiagnosticRelatedInformation,
+    DiagnosticSeverity, Location, NumberOrString, Range, TextEdit, Url, WorkspaceEdit,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -98,8 +99,75 @@ fn convert(diagnostic: &Diagnostic, range: Range, files: &mut Files) -> lsp_type
         // Editors fade a declaration that nothing uses, as they do dead code.
         tags: (diagnostic.code == crate::analysis::codes::UNUSED_DECLARATION)
             .then(|| vec![lsp_types::DiagnosticTag::UNNECESSARY]),
+        data: quick_fixes(diagnostic, files),
         ..lsp_types::Diagnostic::default()
     }
+}
+
+/// The diagnostic's fixes, kept in its `data` for `textDocument/codeAction` ([`code_actions`]):
+/// `{"fixes": [{"title", "edits": [TextEdit]}]}`, each fix whose edits all lie in the file the
+/// diagnostic is published to (an action edits the document it is asked about).
+fn quick_fixes(diagnostic: &Diagnostic, files: &mut Files) -> Option<serde_json::Value> {
+    let primary = diagnostic.primary_span()?;
+    let fixes: Vec<serde_json::Value> = diagnostic
+        .suggested_fixes(&files.checked.sources)
+        .into_iter()
+        .filter(|fix| fix.edits.iter().all(|(span, _)| span.file == primary.file))
+        .filter_map(|fix| {
+            let edits = fix
+                .edits
+                .iter()
+                .map(|(span, text)| {
+                    let location =
+                        files.location(span.file, span.start as usize, span.end as usize)?;
+                    Some(TextEdit::new(location.range, text.clone()))
+                })
+                .collect::<Option<Vec<TextEdit>>>()?;
+            Some(serde_json::json!({"title": fix.title, "edits": edits}))
+        })
+        .collect();
+    (!fixes.is_empty()).then(|| serde_json::json!({ "fixes": fixes }))
+}
+
+/// The quick fixes of `diagnostics` (as published for `uri`) whose ranges meet `range`.
+pub fn code_actions<'a>(
+    uri: &Url,
+    range: Range,
+    diagnostics: impl IntoIterator<Item = &'a lsp_types::Diagnostic>,
+) -> Vec<CodeActionOrCommand> {
+    let meets = |r: &Range| r.start <= range.end && range.start <= r.end;
+    let mut actions = Vec::new();
+    for diagnostic in diagnostics.into_iter().filter(|d| meets(&d.range)) {
+        let Some(fixes) = diagnostic
+            .data
+            .as_ref()
+            .and_then(|data| data.get("fixes"))
+            .and_then(|f| f.as_array())
+        else {
+            continue;
+        };
+        for (index, fix) in fixes.iter().enumerate() {
+            let (Some(title), Some(edits)) = (
+                fix.get("title").and_then(|t| t.as_str()),
+                fix.get("edits")
+                    .and_then(|e| serde_json::from_value::<Vec<TextEdit>>(e.clone()).ok()),
+            ) else {
+                continue;
+            };
+            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: title.to_string(),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![diagnostic.clone()]),
+                edit: Some(WorkspaceEdit {
+                    changes: Some(HashMap::from([(uri.clone(), edits)])),
+                    ..WorkspaceEdit::default()
+                }),
+                is_preferred: Some(index == 0),
+                ..CodeAction::default()
+            }));
+        }
+    }
+    actions
 }
 
 /// Maps the source map's files to URIs and ranges.

@@ -61,6 +61,12 @@ pub fn capabilities() -> ServerCapabilities {
         }),
         document_symbol_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
+        code_action_provider: Some(lsp_types::CodeActionProviderCapability::Options(
+            lsp_types::CodeActionOptions {
+                code_action_kinds: Some(vec![lsp_types::CodeActionKind::QUICKFIX]),
+                ..lsp_types::CodeActionOptions::default()
+            },
+        )),
         signature_help_provider: Some(lsp_types::SignatureHelpOptions {
             trigger_characters: Some(vec!["(".to_string(), ",".to_string()]),
             ..lsp_types::SignatureHelpOptions::default()
@@ -233,6 +239,20 @@ impl Server<'_> {
                         open: &s.documents,
                     };
                     signature::signature_help(&context, doc.offset(position.position))
+                })
+            }
+            req::CodeActionRequest::METHOD => {
+                // The fixes come from the last check: make it the current text's.
+                self.run_pending_checks();
+                self.handle::<req::CodeActionRequest>(request, |s, p| {
+                    let uri = p.text_document.uri;
+                    let published = s
+                        .results
+                        .get(&uri)
+                        .and_then(|files| files.get(&uri))
+                        .into_iter()
+                        .flatten();
+                    Some(diagnostics::code_actions(&uri, p.range, published))
                 })
             }
             req::Formatting::METHOD => self.handle::<req::Formatting>(request, |s, p| {

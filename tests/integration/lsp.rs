@@ -459,6 +459,104 @@ fn a_declaration_nothing_uses_is_faded_as_unnecessary() {
     shutdown_and_exit(&mut client);
 }
 
+/// `text` with LSP `TextEdit`s applied (ranges in UTF-16 columns).
+fn apply_edits(text: &str, edits: &[Value]) -> String {
+    let mut edits: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|e| {
+            (
+                offset_of(text, &e["range"]["start"]),
+                offset_of(text, &e["range"]["end"]),
+                e["newText"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    edits.sort_by_key(|&(start, _, _)| std::cmp::Reverse(start));
+    let mut out = text.to_string();
+    for (start, end, new) in edits {
+        out.replace_range(start..end, new);
+    }
+    out
+}
+
+#[test]
+fn a_quick_fix_mends_a_misspelt_name_at_every_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("typo.pipesim");
+    let text = "resource gpu { kind = pool  capacity = 8 }\n\
+                pipeline p {\n  train { on = gpuu  duration = 5min }\n  \
+                compress { on = gpuu  duration = 1min }\n}\n";
+    std::fs::write(&path, text).unwrap();
+    let uri = url(&path);
+    let mut client = Client::start(dir.path());
+    let init = initialize(&mut client, dir.path());
+    assert_eq!(
+        init["capabilities"]["codeActionProvider"]["codeActionKinds"],
+        json!(["quickfix"])
+    );
+    open(&mut client, &uri, text);
+    let diagnostics = client.diagnostics_for(&uri);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+
+    // Asked at the cursor on the first use, as an editor's light bulb does.
+    let cursor = position_of(text, "gpuu", 2);
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": uri},
+            "range": {"start": cursor, "end": cursor},
+            "context": {"diagnostics": diagnostics},
+        }),
+    );
+    // Named twice as `gpuu`, and `gpu` named nowhere: the declaration may be the slip, as
+    // the help asks, or each use.
+    let actions = actions.as_array().unwrap();
+    let titles: Vec<&str> = actions
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Rename `gpu` to `gpuu` where it is declared",
+            "Change `gpuu` to `gpu`"
+        ]
+    );
+    assert!(actions.iter().all(|a| a["kind"] == "quickfix"));
+    assert_eq!(actions[0]["isPreferred"], true);
+    assert_eq!(actions[1]["isPreferred"], false);
+    assert_eq!(actions[1]["diagnostics"][0]["code"], "E0202");
+    let edits = |action: &Value| {
+        action["edit"]["changes"][uri.as_str()]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        apply_edits(text, &edits(&actions[0])),
+        text.replacen("gpu {", "gpuu {", 1)
+    );
+    let fixed = apply_edits(text, &edits(&actions[1]));
+    assert_eq!(fixed, text.replace("gpuu", "gpu"));
+
+    // Applied, the document is clean; away from any diagnostic there is nothing to do.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]}),
+    );
+    assert_eq!(client.diagnostics_for(&uri), Vec::<Value>::new());
+    let none = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": uri},
+            "range": {"start": cursor, "end": cursor},
+            "context": {"diagnostics": []},
+        }),
+    );
+    assert_eq!(none, json!([]));
+    shutdown_and_exit(&mut client);
+}
+
 /// The byte offset of an LSP position (UTF-16 column) in `text`.
 fn offset_of(text: &str, position: &Value) -> usize {
     let line = position["line"].as_u64().unwrap() as usize;
