@@ -220,6 +220,41 @@ pub fn import_without_alias(
         ))
 }
 
+/// A step, or a `}`, after the `}` that ended its pipeline (see `parser::step_after_pipeline`).
+pub fn step_after_pipeline(
+    file: FileId,
+    text: &str,
+    step: std::ops::Range<usize>,
+    pipeline: &super::ast::Decl,
+) -> Diagnostic {
+    let keyword = &text[step.clone()];
+    let name = pipeline.name.as_ref().map_or("", |n| n.name.as_str());
+    let end = pipeline.span.end as usize;
+    let (code, message, label) = if keyword == "}" {
+        (
+            codes::UNMATCHED_CLOSER,
+            format!("a `}}` after the end of pipeline `{name}`"),
+            "closes nothing",
+        )
+    } else {
+        (
+            codes::UNEXPECTED,
+            format!(
+                "a `{keyword}` {} after the end of pipeline `{name}`",
+                if keyword == "model" { "block" } else { "step" }
+            ),
+            "outside any pipeline",
+        )
+    };
+    Diagnostic::error(code, message)
+        .primary(Span::new(file, step.start, step.end), label)
+    .secondary(
+        Span::new(file, end.saturating_sub(1), end),
+        format!("pipeline `{name}` ends here"),
+    )
+    .help("a `}` above ends the pipeline too early: is a step's opening line (such as `preprocess {`) missing, or is there a `}` too many?")
+}
+
 /// A short word just before `position` that follows a number and a space, as in
 /// `horizon = 30 d`: the number, the word and the word's byte range.
 fn spaced_unit(text: &str, start: usize, position: usize) -> Option<(&str, &str, (usize, usize))> {

@@ -77,6 +77,21 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
                 diagnostics.append(&mut lowerer.diagnostics);
                 offset = next;
             }
+            Err(_) if step_after_pipeline(&scan, text, start, &items).is_some() => {
+                // A `}` closed the pipeline early (a step's opening line lost, or a `}` too
+                // many): one error, and the pipeline is left alone, since the steps and
+                // attributes it was read with are not what was written.
+                let (step, pipeline) =
+                    step_after_pipeline(&scan, text, start, &items).expect("matched by the guard");
+                diagnostics.push(errors::step_after_pipeline(file, text, step, pipeline));
+                if let Some(ast::Item::Decl(decl)) = items.pop() {
+                    broken.extend(decl.name);
+                }
+                match resync {
+                    Some(next) => offset = next,
+                    None => break,
+                }
+            }
             Err(error) => {
                 broken.extend(declared_names(
                     file,
@@ -119,6 +134,38 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
         },
         diagnostics,
     )
+}
+
+/// A step keyword where a declaration should start (`train {`, `task load after a {`), or a
+/// `}`, right after a pipeline: where it is, and that pipeline.
+fn step_after_pipeline<'i>(
+    scan: &Scan,
+    text: &str,
+    start: usize,
+    items: &'i [ast::Item],
+) -> Option<(std::ops::Range<usize>, &'i ast::Decl)> {
+    let Some(ast::Item::Decl(pipeline)) = items.last() else {
+        return None;
+    };
+    if pipeline.kind != ast::DeclKind::Pipeline
+        || scan.skip_trivia(text, pipeline.span.end as usize) != start
+    {
+        return None;
+    }
+    let rest = &text[start..];
+    if rest.starts_with('}') {
+        return Some((start..start + 1, pipeline));
+    }
+    let word_end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let word = &rest[..word_end];
+    let after = rest[word_end..].trim_start();
+    let opens =
+        after.starts_with('{') || after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+    // A step, or the `model` block, of the pipeline.
+    let is_step = ast::StepKind::ALL.iter().any(|k| k.keyword() == word) || word == "model";
+    (is_step && opens).then_some((start..start + word_end, pipeline))
 }
 
 /// Where `as` is in an import whose alias is missing: the parser took the keyword of the

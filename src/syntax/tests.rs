@@ -1036,3 +1036,29 @@ fn an_import_without_its_alias_leaves_the_next_declaration_whole() {
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     assert!(matches!(&file.items[0], ast::Item::Import(import) if import.alias.name == "profile"));
 }
+
+#[test]
+fn a_step_after_its_pipeline_ended_early_is_one_error_and_the_pipeline_is_left_alone() {
+    let text = "pipeline p {\n  data = d\n    on = cpu\n  }\n  train { on = gpu }\n}\n\nresource gpu { kind = pool }\n";
+    let (file, diagnostics) = parse_file(FileId(0), text);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(
+        diagnostics[0].message,
+        "a `train` step after the end of pipeline `p`"
+    );
+    // The pipeline is known by name (its uses stay silent), not read with the wrong body;
+    // the declaration after the stray `}` is read whole.
+    let broken: Vec<&str> = file.broken.iter().map(|name| name.name.as_str()).collect();
+    assert_eq!(broken, ["p"]);
+    assert!(
+        matches!(file.items.as_slice(), [ast::Item::Decl(d)] if d.kind == ast::DeclKind::Resource),
+        "{:?}",
+        file.items
+    );
+    // A step keyword used as a declaration's name elsewhere is not this mistake.
+    let (_, diagnostics) = parse_file(FileId(0), "resource r { kind = pool }\ntrain {\n");
+    assert_ne!(
+        diagnostics[0].message,
+        "a `train` step after the end of pipeline `r`"
+    );
+}

@@ -1500,6 +1500,23 @@ fn a_declaration_that_does_not_parse_is_one_diagnostic() {
     assert!(broken > 30, "only {broken} declarations found");
 }
 
+/// A step whose opening line is lost (its `}` then ends the pipeline early) is one mistake:
+/// each multi-line step of the shipped scenarios and the valid corpus, its first line
+/// deleted in turn, gives one diagnostic.
+#[test]
+fn a_step_without_its_opening_line_is_one_diagnostic() {
+    let steps = ["preprocess", "train", "validate", "compress", "task"];
+    let spoilt = each_line_spoilt(|text, start, line| {
+        let words = line.trim_start();
+        let opens = steps.iter().any(|s| words.starts_with(&format!("{s} ")))
+            && words.trim_end().ends_with('{');
+        opens.then(|| format!("{}{}", &text[..start], &text[start + line.len()..]))
+    })
+    .map(|spoilt| spoilt.assert_one_error("without its opening line"))
+    .count();
+    assert!(spoilt > 15, "only {spoilt} steps spoilt");
+}
+
 /// ...and a misspelt keyword's quick fix gives the file back.
 #[test]
 fn a_misspelt_keyword_or_a_missing_alias_is_one_diagnostic() {
