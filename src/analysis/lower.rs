@@ -311,6 +311,10 @@ pub struct Analyzer<'a> {
     /// Per module, the first part of every name its expressions use, for "did you mean":
     /// a declaration nothing names is likelier the slip than one in use.
     pub referenced: Vec<BTreeSet<String>>,
+    /// Reads of a data set's `size` that is a plain number (name, where), and the report of
+    /// the first dimension error each caused (see `Analyzer::blame_plain_size`).
+    pub plain_sizes: Vec<(String, Span)>,
+    pub plain_size_reports: HashMap<String, usize>,
     pub resource_ids: HashMap<(usize, usize), ir::ResourceId>,
     pub resources: Vec<ResourceInfo>,
     /// Module and item of the declaration lowered for each resource id.
@@ -409,6 +413,8 @@ impl<'a> Analyzer<'a> {
             used_decls: Default::default(),
             unread_attrs: Vec::new(),
             referenced: Vec::new(),
+            plain_sizes: Vec::new(),
+            plain_size_reports: HashMap::new(),
             resource_ids: HashMap::new(),
             resources: Vec::new(),
             resource_decls: Vec::new(),

@@ -166,6 +166,16 @@ impl Scope {
 
 pub const MODEL_PROPERTIES: &[&str] = &["accuracy", "age", "version"];
 
+/// What [`Analyzer::blame_plain_size`] found.
+enum PlainSize {
+    /// The expression reads no data set `size` given as a plain number.
+    No,
+    /// It does, first: the help for the report, and where the data set sets its `size`.
+    First(String, Option<Span>),
+    /// It does, and that was reported already (this error is a label there now).
+    Again,
+}
+
 /// Whether a string's text could be written as a label (an identifier).
 fn is_label(text: &str) -> bool {
     let mut bytes = text.bytes();
@@ -236,6 +246,14 @@ impl Analyzer<'_> {
         if Self::accepts(expect, &typed.ty) {
             return true;
         }
+        let plain_size = match (expect, &typed.ty) {
+            (Expect::Dim(_), Ty::Num(_)) => match self.blame_plain_size(&[span], span) {
+                PlainSize::Again => return false,
+                PlainSize::First(help, declared) => Some((help, declared)),
+                PlainSize::No => None,
+            },
+            _ => None,
+        };
         let found = self.describe(&typed.ty);
         let mut d = Diagnostic::error(
             codes::TYPE_MISMATCH,
@@ -267,11 +285,81 @@ impl Analyzer<'_> {
             }
             _ => None,
         };
+        let help = match plain_size {
+            Some((help, declared)) => {
+                if let Some(at) = declared {
+                    d = d.secondary(at, "a number without a unit");
+                }
+                Some(help)
+            }
+            None => help,
+        };
         if let Some(help) = help {
             d = d.help(help);
         }
         self.diags.push(d);
         false
+    }
+
+    /// A dimension error in an expression that reads a data set's `size` given as a plain
+    /// number is that one mistake (`size = lognormal(median = 20, ..)` without its `GB`):
+    /// the first is reported with a help that says so, each later one is a label on it.
+    fn blame_plain_size(&mut self, within: &[Span], at: Span) -> PlainSize {
+        let inside = |span: &Span| {
+            within
+                .iter()
+                .any(|w| w.file == span.file && w.start <= span.start && span.end <= w.end)
+        };
+        let Some((name, _)) = self
+            .plain_sizes
+            .iter()
+            .find(|(_, span)| inside(span))
+            .cloned()
+        else {
+            return PlainSize::No;
+        };
+        match self.plain_size_reports.get(&name) {
+            Some(&index) => {
+                if let Some(report) = self.diags.0.get_mut(index) {
+                    report.labels.push(crate::diagnostic::Label {
+                        span: at,
+                        text: format!("`{name}` makes this wrong too"),
+                        primary: false,
+                    });
+                }
+                PlainSize::Again
+            }
+            None => {
+                // The caller pushes the report next.
+                self.plain_size_reports
+                    .insert(name.clone(), self.diags.0.len());
+                let dataset = name.trim_end_matches(".size");
+                PlainSize::First(
+                    format!(
+                        "`{name}` is a plain number: give `size` a unit where data set `{dataset}` declares it, such as `20GB` or `lognormal(median = 200MB, sigma = 1)`"
+                    ),
+                    self.dataset_size_at(at, dataset),
+                )
+            }
+        }
+    }
+
+    /// Where data set `dataset` (as named in the file of `used`) sets its `size`.
+    fn dataset_size_at(&self, used: Span, dataset: &str) -> Option<Span> {
+        let module = self.program.module_of(used.file)?;
+        let (super::resolve::Symbol::Decl { item, .. }, _) =
+            self.symbols[module].names.get(dataset)?
+        else {
+            return None;
+        };
+        self.decl_of(module, *item)?
+            .body
+            .entries
+            .iter()
+            .find_map(|entry| match entry {
+                ast::Entry::Attr(attr) if attr.name.name == "size" => Some(attr.value.span),
+                _ => None,
+            })
     }
 
     /// The common type of two branches (`if`, `match` arms), or None if they differ.
@@ -639,8 +727,15 @@ impl Analyzer<'_> {
     ) -> Option<Ty> {
         match (a, b) {
             (Ty::Num(x), Ty::Num(y)) if x != y => {
+                let (plain_size, declared) = match self.blame_plain_size(&[lhs, rhs], op_span) {
+                    PlainSize::Again => return None,
+                    PlainSize::First(help, declared) => (Some(help), declared),
+                    PlainSize::No => (None, None),
+                };
                 let (dx, dy) = (x.describe(), y.describe());
-                let help = if x.is_number() || y.is_number() {
+                let help = if let Some(help) = plain_size {
+                    help
+                } else if x.is_number() || y.is_number() {
                     format!(
                         "give the plain number a unit, such as `{}`",
                         if x.is_number() {
@@ -652,16 +747,19 @@ impl Analyzer<'_> {
                 } else {
                     "convert one side, for instance multiply a size by a time per size (`0.8s/GB`) to get a duration".to_string()
                 };
-                self.diags.push(
-                    Diagnostic::error(
-                        codes::DIMENSION_MISMATCH,
-                        format!("`{symbol}` needs the same dimension on both sides, found {dx} and {dy}"),
-                    )
-                    .primary(op_span, "different dimensions")
-                    .secondary(lhs, dx.clone())
-                    .secondary(rhs, dy.clone())
-                    .help(help),
-                );
+                let mut d = Diagnostic::error(
+                    codes::DIMENSION_MISMATCH,
+                    format!(
+                        "`{symbol}` needs the same dimension on both sides, found {dx} and {dy}"
+                    ),
+                )
+                .primary(op_span, "different dimensions")
+                .secondary(lhs, dx.clone())
+                .secondary(rhs, dy.clone());
+                if let Some(at) = declared {
+                    d = d.secondary(at, "a number without a unit");
+                }
+                self.diags.push(d.help(help));
                 None
             }
             _ => Self::unify(a, b),
@@ -673,6 +771,9 @@ impl Analyzer<'_> {
         let dotted = path.dotted();
         if let Some(var) = scope.vars.iter().rev().find(|v| v.name == dotted) {
             scope.reads.borrow_mut().insert(var.slot);
+            if var.ty == Ty::Num(Dim::NONE) && var.name.ends_with(".size") {
+                self.plain_sizes.push((var.name.clone(), path.span));
+            }
             return Typed {
                 ty: var.ty.clone(),
                 ir: ir::Expr::Var(ir::VarRef::Instance(var.slot)),

@@ -1977,3 +1977,31 @@ fn a_declaration_of_the_scenario_that_nothing_uses_is_flagged() {
         );
     }
 }
+
+#[test]
+fn a_data_set_size_without_its_unit_is_one_error_however_often_it_is_used() {
+    // `std/aiops` uses `asset.size` sixteen times; copied with `8B` written `8`, each use
+    // would be wrong on its own.
+    let dir = tempfile::tempdir().unwrap();
+    let library = std::fs::read_to_string("stdlib/aiops.pipesim").unwrap();
+    assert!(library.contains("* 8B"));
+    std::fs::write(
+        dir.path().join("aiops.pipesim"),
+        library.replace("* 8B", "* 8"),
+    )
+    .unwrap();
+    let scenario = std::fs::read_to_string("scenarios/quickstart.pipesim")
+        .unwrap()
+        .replace("\"std/aiops\"", "\"aiops.pipesim\"");
+    let file = dir.path().join("quickstart.pipesim");
+    std::fs::write(&file, scenario).unwrap();
+    let checked = frontend::check_file(&file, &[]);
+    let found = &checked.diagnostics().0;
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let help = found[0].help.as_deref().unwrap_or_default();
+    assert!(
+        help.starts_with("`asset.size` is a plain number: give `size` a unit"),
+        "{help}"
+    );
+    assert!(found[0].labels.len() > 10, "{:#?}", found[0].labels);
+}
