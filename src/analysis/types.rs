@@ -499,6 +499,21 @@ impl Analyzer<'_> {
         }
     }
 
+    /// Whether `e` is a bare name that nothing defines: no attribute, declaration, import or
+    /// label.
+    fn names_nothing(&self, e: &ast::Expr, scope: &Scope) -> bool {
+        let ast::ExprKind::Path(path) = &e.kind else {
+            return false;
+        };
+        let [part] = path.parts.as_slice() else {
+            return false;
+        };
+        let name = part.name.as_str();
+        !scope.vars.iter().any(|v| v.name == name)
+            && !self.known_labels.contains(name)
+            && self.resolver().lookup(scope.module, name).is_none()
+    }
+
     fn bad_operand(&mut self, ty: &Ty, op: &str, span: Span, accepted: &str) {
         if *ty == Ty::Error {
             return;
@@ -524,7 +539,14 @@ impl Analyzer<'_> {
     ) -> Typed {
         use ast::BinaryOp as B;
         let a = self.expr(lhs, scope);
-        let b = self.expr(rhs, scope);
+        // `tier == gold` where `tier` is wrong (reported): whether `gold` is a label depends
+        // on what `tier` is, so an unknown `gold` is no mistake of its own.
+        let b =
+            if matches!(op, B::Eq | B::Ne) && a.ty == Ty::Error && self.names_nothing(rhs, scope) {
+                Typed::error()
+            } else {
+                self.expr(rhs, scope)
+            };
         let ir_op = match op {
             B::Add => ir::BinaryOp::Add,
             B::Sub => ir::BinaryOp::Sub,

@@ -2005,3 +2005,27 @@ fn a_data_set_size_without_its_unit_is_one_error_however_often_it_is_used() {
     );
     assert!(found[0].labels.len() > 10, "{:#?}", found[0].labels);
 }
+
+#[test]
+fn a_comparison_with_an_unknown_subject_reports_only_the_subject() {
+    let text = |attributes: &str| {
+        format!(
+            "resource gpu {{ kind = pool  capacity = 4 }}\n\
+             pipeline p {{ {attributes}\n  priority = if tier == gold then 2 else 1\n\
+             train {{ on = gpu  duration = 1h }} }}\n"
+        )
+    };
+    // Without `tier`, `gold` may be a label of it: only `tier` is reported.
+    assert_eq!(
+        warnings_of(&text(""), &[]),
+        [("E0202", "unknown name `tier`".to_string())]
+    );
+    // With it, a label its `choice` does not produce is still reported.
+    let found = warnings_of(&text("tier = choice { gold: 0.2, silver: 0.8 }"), &[]);
+    assert!(found.is_empty(), "{found:?}");
+    let found = warnings_of(
+        &text("tier = choice { gold: 0.2, silver: 0.8 }").replace("== gold", "== bronze"),
+        &[],
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+}
