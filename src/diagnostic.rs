@@ -297,6 +297,28 @@ pub struct JsonDiagnostic {
     pub end_line: Option<usize>,
     pub end_column: Option<usize>,
     pub help: Option<String>,
+    /// The edits that mend it, best first (what an editor offers as quick fixes); absent
+    /// when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fixes: Vec<JsonFix>,
+}
+
+#[derive(serde::Serialize)]
+pub struct JsonFix {
+    pub title: String,
+    pub edits: Vec<JsonEdit>,
+}
+
+/// Replace the text from `line:column` to `end_line:end_column` (1-based, columns in
+/// characters, end exclusive, as for the diagnostic's own span) with `replacement`.
+#[derive(serde::Serialize)]
+pub struct JsonEdit {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub replacement: String,
 }
 
 pub fn to_json(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Vec<JsonDiagnostic> {
@@ -317,6 +339,30 @@ pub fn to_json(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Vec<JsonDiagn
                 end_line: end.map(|p| p.0),
                 end_column: end.map(|p| p.1),
                 help: d.help.clone(),
+                fixes: d
+                    .suggested_fixes(sources)
+                    .into_iter()
+                    .map(|fix| JsonFix {
+                        title: fix.title,
+                        edits: fix
+                            .edits
+                            .into_iter()
+                            .map(|(span, replacement)| {
+                                let file = sources.get(span.file);
+                                let (line, column) = file.line_column(span.start as usize);
+                                let (end_line, end_column) = file.line_column(span.end as usize);
+                                JsonEdit {
+                                    file: file.name.clone(),
+                                    line,
+                                    column,
+                                    end_line,
+                                    end_column,
+                                    replacement,
+                                }
+                            })
+                            .collect(),
+                    })
+                    .collect(),
             }
         })
         .collect()

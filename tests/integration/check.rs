@@ -564,6 +564,30 @@ fn check_json_has_the_contract_fields() {
     );
     assert_eq!(items[1]["severity"], "warning");
     assert_eq!(items[1]["code"], "W0501");
+    // Without a fix, no `fixes` key: the contract's fields only.
+    assert!(error.get("fixes").is_none(), "{error}");
+}
+
+#[test]
+fn check_json_gives_the_fixes_an_editor_would_offer() {
+    let (code, stdout, stderr) = pipesim(&[
+        "check",
+        "--format",
+        "json",
+        "tests/fixtures/check/err/W0202_resource_never_used.pipesim",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let value: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON array");
+    let fixes = &value[0]["fixes"];
+    assert_eq!(fixes[0]["title"], "Change `gpus` to `gpu`");
+    let file = "tests/fixtures/check/err/W0202_resource_never_used.pipesim";
+    assert_eq!(
+        fixes[0]["edits"],
+        serde_json::json!([
+            {"file": file, "line": 7, "column": 10, "end_line": 7, "end_column": 14, "replacement": "gpu"},
+            {"file": file, "line": 12, "column": 9, "end_line": 12, "end_column": 13, "replacement": "gpu"},
+        ])
+    );
 }
 
 #[test]
