@@ -176,6 +176,25 @@ impl<'b> Entries<'b> {
     }
 }
 
+/// The names of a pipeline's steps whose keyword is not a step kind (`preproces { .. }`,
+/// `augment { .. }`, reported as such): the keyword it is one slip from, else the block's
+/// name (`task augment` with `task` left out). Uses of them (`after`, sweeps) are not
+/// reported again.
+pub fn lost_step_names(body: &ast::Block) -> Vec<String> {
+    let keywords = ast::StepKind::ALL.map(|k| k.keyword());
+    body.entries
+        .iter()
+        .filter_map(|entry| match entry {
+            ast::Entry::Block(block) if block.name.name != "model" => Some(
+                crate::diagnostic::suggest(&block.name.name, keywords)
+                    .unwrap_or(&block.name.name)
+                    .to_string(),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Two or more attributes a block does not take that all belong to one block it can hold
 /// (`min`, `max`, .. loose in a resource) or to a step (`on`, `duration` loose in a
 /// pipeline): the line that opened that block was lost. One report for them all, at the
@@ -2742,7 +2761,8 @@ impl<'a> Analyzer<'a> {
         }
 
         let checks_before = (self.units_checks.len(), self.estimate_checks.len());
-        let steps = self.lower_steps(&name, prefix, &entries.steps, &scope);
+        let lost = lost_step_names(&decl.body);
+        let steps = self.lower_steps(&name, prefix, &entries.steps, &lost, &scope);
         let id = self.pipeline_ids.get(&(module, item)).copied();
         for check in &mut self.units_checks[checks_before.0..] {
             check.pipeline = id;
@@ -2779,6 +2799,9 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
+        // A step whose keyword is wrong (reported) is missing from the template: it is not
+        // lowered, so metrics and sweeps of its steps are not judged against the rest.
+        ok &= entries.rejected_blocks == 0;
         if entries.steps.is_empty() && entries.rejected_blocks == 0 {
             let span = decl.name.as_ref().map(|n| n.span).unwrap_or(decl.kind_span);
             self.diags.push(
@@ -2801,11 +2824,13 @@ impl<'a> Analyzer<'a> {
         })
     }
 
+    /// `lost`: names of steps whose keyword was wrong (reported): `after` them is silent.
     fn lower_steps(
         &mut self,
         pipeline: &str,
         prefix: Option<&str>,
         steps: &[&ast::Step],
+        lost: &[String],
         scope: &Scope,
     ) -> Option<Vec<ir::Step>> {
         let mut ok = true;
@@ -2847,6 +2872,7 @@ impl<'a> Analyzer<'a> {
                 for a in &step.after {
                     match names.iter().position(|(n, _)| *n == a.name) {
                         Some(i) => after.push((i, a.span)),
+                        None if lost.contains(&a.name) => ok = false,
                         None => {
                             let help = match did_you_mean(
                                 &a.name,

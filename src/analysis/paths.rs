@@ -273,6 +273,12 @@ impl Analyzer<'_> {
                     })
                     .collect();
                 let Some(step) = steps.iter().find(|s| s.name() == *step_name) else {
+                    if super::lower::lost_step_names(&decl.body)
+                        .iter()
+                        .any(|n| n == step_name)
+                    {
+                        return Err(PathError::reported());
+                    }
                     let names: Vec<&str> = steps.iter().map(|s| s.name()).collect();
                     return Err(PathError {
                         message: format!("{owner} has no step `{step_name}`"),

@@ -161,8 +161,22 @@ pub fn convert(
     let stray_attribute = expected.declaration
         && keyword.is_none()
         && is_attribute_start(found_word, &text[position + found_len..]);
+    // `compres when x {`, `trai boosted after a {`: a step whose keyword is misspelt, read as
+    // an attribute's name until `when`, `after` or its own name.
+    let step_keyword = if expected.tokens.contains(&"`=`") {
+        misspelt_step_keyword(text, position)
+    } else {
+        None
+    };
     if let Some(keyword) = keyword {
         diagnostic = diagnostic.help(format!("did you mean `{keyword}`?"));
+    } else if let Some((word, at, meant)) = step_keyword {
+        diagnostic = Diagnostic::error(
+            codes::UNEXPECTED,
+            format!("`{word}` is not a kind of step: steps are `preprocess`, `train`, `validate`, `compress` and `task`"),
+        )
+        .primary(Span::new(file, at, at + word.len()), "not a step kind")
+        .help(format!("did you mean `{meant}`?"));
     } else if stray_attribute {
         // Usually a block closed a line too early, or its opening line was deleted.
         let before = text[..position].trim_end();
@@ -253,6 +267,21 @@ pub fn step_after_pipeline(
         format!("pipeline `{name}` ends here"),
     )
     .help("a `}` above ends the pipeline too early: is a step's opening line (such as `preprocess {`) missing, or is there a `}` too many?")
+}
+
+/// The first word of the line of `position`, when it is one slip from a step keyword and
+/// `position` is further on: the word, where it starts, and the keyword.
+fn misspelt_step_keyword(text: &str, position: usize) -> Option<(&str, usize, &'static str)> {
+    let line_start = text[..position].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..position];
+    let at = line_start + (before.len() - before.trim_start().len());
+    let word_end = text[at..position]
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map(|i| at + i)?;
+    let word = &text[at..word_end];
+    let keywords = super::ast::StepKind::ALL.map(|k| k.keyword());
+    let meant = crate::diagnostic::suggest(word, keywords)?;
+    Some((word, at, meant))
 }
 
 /// A short word just before `position` that follows a number and a space, as in

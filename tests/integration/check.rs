@@ -1541,6 +1541,27 @@ fn a_step_without_its_opening_line_is_one_diagnostic() {
     assert!(spoilt > 15, "only {spoilt} steps spoilt");
 }
 
+/// A step keyword misspelt (`preproces {`) is one mistake, whatever names the step (`after`,
+/// a sweep of its attributes), and its quick fix gives the file back.
+#[test]
+fn a_misspelt_step_keyword_is_one_diagnostic() {
+    let steps = ["preprocess", "train", "validate", "compress", "task"];
+    let spoilt = each_line_spoilt(|text, start, line| {
+        let indent = line.len() - line.trim_start().len();
+        let keyword = steps
+            .iter()
+            .find(|s| line[indent..].starts_with(&format!("{s} ")))?;
+        let end = start + indent + keyword.len();
+        Some(format!("{}{}", &text[..end - 1], &text[end..]))
+    })
+    .map(|spoilt| {
+        spoilt.assert_one_error("its keyword misspelt");
+        spoilt.assert_quick_fix_restores();
+    })
+    .count();
+    assert!(spoilt > 15, "only {spoilt} steps spoilt");
+}
+
 /// ...and a misspelt keyword's quick fix gives the file back.
 #[test]
 fn a_misspelt_keyword_or_a_missing_alias_is_one_diagnostic() {
