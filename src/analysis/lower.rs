@@ -1390,6 +1390,21 @@ impl<'a> Analyzer<'a> {
     /// one is declared, and the help says so.
     pub fn unknown_again(&mut self, index: usize, name: &str, span: Span, text: &str) {
         let meant = self.unknown_meant.get(&index).cloned();
+        let module = self.program.module_of(span.file);
+        // Where the declared name is written, and what it would read: a declaration's name
+        // (`storag`), or a data set's attribute (`siz` of `asset.siz`, for `asset.size`).
+        let rename: Option<(Span, String)> =
+            meant.as_ref().zip(module).and_then(|(declared, m)| {
+                match self.symbols[m].names.get(declared) {
+                    Some((resolve::Symbol::Decl { .. }, at)) => Some((*at, name.to_string())),
+                    _ => {
+                        let (dataset, attribute) = declared.split_once('.')?;
+                        let (_, wanted) = name.split_once('.')?;
+                        let attr = self.dataset_attribute(m, dataset, attribute)?;
+                        Some((attr.name.span, wanted.to_string()))
+                    }
+                }
+            });
         let Some(reported) = self.diags.0.get_mut(index) else {
             return;
         };
@@ -1400,7 +1415,6 @@ impl<'a> Analyzer<'a> {
         });
         // Named again, and declared where nothing else in the file names it: the
         // declaration is likelier the slip than each use.
-        let module = self.program.module_of(span.file);
         let named_elsewhere = |declared: &String| {
             module
                 .and_then(|m| self.referenced.get(m))
@@ -1415,11 +1429,10 @@ impl<'a> Analyzer<'a> {
                 "`{name}` is named {uses}, and `{declared}` is declared: is `{declared}` misspelt where it is declared? If not, write `{declared}` at each use"
             ));
             // The likelier mend, for an editor's quick fix: the one declaration, not the uses.
-            let declaration = module.and_then(|module| self.symbols[module].names.get(&declared));
-            if let Some((resolve::Symbol::Decl { .. }, declared_at)) = declaration {
+            if let Some((declared_at, new_name)) = rename {
                 reported.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
                     title: format!("Rename `{declared}` to `{name}` where it is declared"),
-                    edits: vec![(*declared_at, name.to_string())],
+                    edits: vec![(declared_at, new_name)],
                 }];
             }
         }

@@ -347,8 +347,23 @@ impl Analyzer<'_> {
     /// Where data set `dataset` (as named in the file of `used`) sets its `size`.
     fn dataset_size_at(&self, used: Span, dataset: &str) -> Option<Span> {
         let module = self.program.module_of(used.file)?;
-        let (super::resolve::Symbol::Decl { item, .. }, _) =
-            self.symbols[module].names.get(dataset)?
+        Some(self.dataset_attribute(module, dataset, "size")?.value.span)
+    }
+
+    /// Attribute `attribute` as data set `dataset` of `module` writes it.
+    pub fn dataset_attribute(
+        &self,
+        module: usize,
+        dataset: &str,
+        attribute: &str,
+    ) -> Option<&ast::Attr> {
+        let (
+            super::resolve::Symbol::Decl {
+                item,
+                kind: DeclKind::Dataset,
+            },
+            _,
+        ) = self.symbols[module].names.get(dataset)?
         else {
             return None;
         };
@@ -357,7 +372,7 @@ impl Analyzer<'_> {
             .entries
             .iter()
             .find_map(|entry| match entry {
-                ast::Entry::Attr(attr) if attr.name.name == "size" => Some(attr.value.span),
+                ast::Entry::Attr(attr) if attr.name.name == attribute => Some(attr),
                 _ => None,
             })
     }
@@ -860,7 +875,9 @@ impl Analyzer<'_> {
                 // entry file.
                 // What names the same mistake elsewhere in the entry file: a declaration's
                 // name, or an import alias that is not one (`aiops.NAME` without the import).
-                let entry_key = self.entry_key(scope.module, &path.parts);
+                let entry_key = self
+                    .entry_key(scope.module, &path.parts)
+                    .or_else(|| Self::dataset_attribute_key(scope, &path.parts));
                 let in_entry = entry_key
                     .as_ref()
                     .and_then(|k| self.unknown_in_entry.get(k).copied());
@@ -939,6 +956,21 @@ impl Analyzer<'_> {
                 Typed::error()
             }
         }
+    }
+
+    /// An unknown `D.X` in a pipeline whose data set is `D`: one slip where `D` declares it
+    /// (or its deletion) is one mistake however many pipelines use it, so every pipeline's
+    /// uses are labels on one report.
+    fn dataset_attribute_key(scope: &Scope, parts: &[ast::Ident]) -> Option<String> {
+        let [dataset, attribute] = parts else {
+            return None;
+        };
+        let prefix = format!("{}.", dataset.name);
+        scope
+            .vars
+            .iter()
+            .any(|v| v.name.starts_with(&prefix))
+            .then(|| format!("{}:{}.{}", scope.module, dataset.name, attribute.name))
     }
 
     fn is_dataset_name(&self, module: usize, name: &str) -> bool {

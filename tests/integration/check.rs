@@ -2074,3 +2074,35 @@ fn a_comparison_with_an_unknown_subject_reports_only_the_subject() {
     );
     assert_eq!(found.len(), 1, "{found:?}");
 }
+
+#[test]
+fn a_data_set_attribute_misspelt_where_declared_is_one_error_for_every_pipeline() {
+    // `std/aiops` reads `asset.size` in each of its three templates.
+    let dir = tempfile::tempdir().unwrap();
+    let library = std::fs::read_to_string("stdlib/aiops.pipesim").unwrap();
+    let spoilt = library.replacen("  size ", "  siz ", 1);
+    assert_ne!(spoilt, library);
+    std::fs::write(dir.path().join("aiops.pipesim"), &spoilt).unwrap();
+    let scenario = std::fs::read_to_string("scenarios/quickstart.pipesim")
+        .unwrap()
+        .replace("\"std/aiops\"", "\"aiops.pipesim\"");
+    let file = dir.path().join("quickstart.pipesim");
+    std::fs::write(&file, scenario).unwrap();
+    let checked = frontend::check_file(&file, &[]);
+    let found = &checked.diagnostics().0;
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].message, "unknown name `asset.size`");
+    assert!(found[0].labels.len() > 10, "{:#?}", found[0].labels);
+    // The quick fix renames the attribute where the data set declares it.
+    let fixes = found[0].suggested_fixes(&checked.sources);
+    assert_eq!(
+        fixes[0].title,
+        "Rename `asset.siz` to `asset.size` where it is declared"
+    );
+    let [(span, new)] = fixes[0].edits.as_slice() else {
+        panic!("{:?}", fixes[0].edits)
+    };
+    let mut mended = spoilt.clone();
+    mended.replace_range(span.start as usize..span.end as usize, new);
+    assert!(mended == library, "the fix does not give `size` back");
+}
