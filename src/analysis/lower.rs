@@ -311,6 +311,9 @@ pub struct Analyzer<'a> {
     /// `tensorflo`): reported once, as `W0403`, at the `choice`, since each arm and
     /// comparison would otherwise warn with a "did you mean" pointing at the slip.
     pub label_slips: BTreeMap<String, String>,
+    /// The W0403 report of each slipped label (`tensorflo`): a `match` it leaves without an
+    /// arm makes that report an error, with the match as a label, instead of a second one.
+    pub label_slip_reports: HashMap<String, usize>,
     /// (Owner, attribute) where an unknown attribute is one slip from the attribute: a
     /// missing one is not reported again.
     misspelt_attrs: std::collections::HashSet<(String, String)>,
@@ -426,6 +429,7 @@ impl<'a> Analyzer<'a> {
             label_ids: HashMap::new(),
             known_labels: BTreeSet::new(),
             label_slips: BTreeMap::new(),
+            label_slip_reports: HashMap::new(),
             misspelt_attrs: Default::default(),
             unknown_in_entry: HashMap::new(),
             unknown_meant: HashMap::new(),
@@ -1031,6 +1035,8 @@ impl<'a> Analyzer<'a> {
                 )),
             );
             self.label_slips.insert(name.clone(), label.to_string());
+            self.label_slip_reports
+                .insert(label.to_string(), self.diags.0.len() - 1);
         }
     }
 

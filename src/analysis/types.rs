@@ -863,6 +863,18 @@ impl Analyzer<'_> {
                         };
                     }
                 }
+                // `pytorch` that no `choice` produces, where the choice's `pytorh` is its slip:
+                // a label on that report.
+                let slip_report = self
+                    .label_slips
+                    .get(&dotted)
+                    .and_then(|slip| self.label_slip_reports.get(slip))
+                    .copied();
+                if let Some(index) = slip_report {
+                    let text = format!("so `{dotted}` here is no label");
+                    self.slip_is_an_error(index, codes::UNKNOWN_NAME, path.span, text);
+                    return Typed::error();
+                }
                 // A data set's attributes used without `data` are one mistake.
                 let key = if path.parts.len() > 1
                     && self.is_dataset_name(scope.module, &path.parts[0].name)
@@ -1286,7 +1298,13 @@ impl Analyzer<'_> {
                     ),
                 }
             }
-            if !missing.is_empty() {
+            let slip_report = self
+                .slip_for(&missing)
+                .and_then(|(produced, _)| self.label_slip_reports.get(&produced).copied());
+            if let Some(index) = slip_report {
+                let text = format!("so this `match` has no arm for {}", missing.join(", "));
+                self.slip_is_an_error(index, codes::NON_EXHAUSTIVE_MATCH, scrutinee.span, text);
+            } else if !missing.is_empty() {
                 let plural = if missing.len() == 1 { "" } else { "s" };
                 self.diags.push(
                         Diagnostic::error(
@@ -1333,6 +1351,24 @@ impl Analyzer<'_> {
             .iter()
             .find(|(_, slip)| format!("`{slip}`") == *only)
             .map(|(named, slip)| (slip.clone(), named.clone()))
+    }
+
+    /// A label slip's W0403 report (index `index`) that leaves a match without an arm or a
+    /// comparison with an undefined name: one mistake, now an error (nothing would run) under
+    /// the code of its first such consequence, with each as a label.
+    fn slip_is_an_error(&mut self, index: usize, code: &'static str, span: Span, text: String) {
+        let Some(report) = self.diags.0.get_mut(index) else {
+            return;
+        };
+        if !report.is_error() {
+            report.severity = crate::diagnostic::Severity::Error;
+            report.code = code;
+        }
+        report.labels.push(crate::diagnostic::Label {
+            span,
+            text,
+            primary: false,
+        });
     }
 
     fn unreachable(&mut self, span: Span, message: String, help: Option<String>) {

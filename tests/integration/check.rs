@@ -1896,8 +1896,8 @@ fn a_label_misspelt_where_a_choice_produces_it_is_reported_there() {
              pipeline p {{ framework = choice {{ {choice} }}\n{uses} }}\n"
         )
     };
-    // Two arms and two comparisons name `pytorch`: the warning is at the choice, and the
-    // comparisons' error (a name nothing defines, once for the pipeline) points there too.
+    // Two arms and two comparisons name `pytorch`: one report at the choice, an error since
+    // the match has no arm for `pytorh`, with the match and the comparisons as labels.
     let found = codes(&pipeline(
         "tensorflow: 0.6, pytorh: 0.4",
         "train { on = gpu  duration = match framework { pytorch => 40min, tensorflow => 25min } }\n\
@@ -1905,11 +1905,27 @@ fn a_label_misspelt_where_a_choice_produces_it_is_reported_there() {
          validate when framework != pytorch { on = gpu  duration = 1min }",
     ));
     let listed: Vec<&str> = found.iter().map(|(code, _)| *code).collect();
-    assert_eq!(listed, ["W0403", "E0401", "E0202"], "{found:#?}");
+    assert_eq!(listed, ["E0401"], "{found:#?}");
     assert!(
         found[0].1.starts_with("`pytorh` is never matched"),
         "{found:#?}"
     );
+    // Without a match left short, the comparisons alone make it an error too.
+    let found = codes(&pipeline(
+        "tensorflow: 0.6, pytorh: 0.4",
+        "train { on = gpu  duration = match framework { pytorch => 40min, _ => 25min } }\n\
+         compress when framework == pytorch { on = gpu  duration = 2min }",
+    ));
+    let listed: Vec<&str> = found.iter().map(|(code, _)| *code).collect();
+    assert_eq!(listed, ["E0202"], "{found:#?}");
+    // Matched twice, behind `_` arms and with no comparison, it stays a warning.
+    let found = codes(&pipeline(
+        "tensorflow: 0.6, pytorh: 0.4",
+        "train { on = gpu  duration = match framework { pytorch => 40min, _ => 25min } }\n\
+         compress { on = gpu  duration = match framework { pytorch => 2min, _ => 1min } }",
+    ));
+    let listed: Vec<&str> = found.iter().map(|(code, _)| *code).collect();
+    assert_eq!(listed, ["W0403"], "{found:#?}");
     // Named once, either side may be the slip: the arm is told of the label instead.
     let found = codes(&pipeline(
         "tensorflow: 0.6, pytorch: 0.4",
