@@ -62,11 +62,13 @@ fn check_loaded(
     };
     let mut found = std::mem::take(&mut analysis.diagnostics);
     if diagnostics.has_errors() {
-        // What did not parse may hold the only use of a declaration: "never used" would be
-        // a second report of the syntax error.
-        found
-            .0
-            .retain(|d| d.code != analysis::codes::UNUSED_DECLARATION);
+        // What did not parse may hold the only use of a declaration, or the sweep that makes
+        // an `estimate` count: "never used" and "changes nothing" would be second reports of
+        // the syntax error.
+        found.0.retain(|d| {
+            d.code != analysis::codes::UNUSED_DECLARATION
+                && d.code != analysis::codes::ESTIMATE_UNUSED
+        });
     }
     diagnostics.extend(found);
     if !diagnostics.has_errors() {

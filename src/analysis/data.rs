@@ -294,8 +294,10 @@ impl Analyzer<'_> {
             let (times, kept): (Vec<f64>, Vec<usize>) = times.into_iter().unzip();
             (crate::ir::ArrivalProcess::Replay { times }, table, kept)
         };
-        if calendar && self.start_broken {
-            // Already reported: without a start, rows cannot be placed; say nothing more.
+        let scenario_lost = self.program.modules[0].ast.scenario_lost;
+        if (calendar && self.start_broken) || scenario_lost {
+            // Already reported: without a start (or horizon), rows cannot be placed; say
+            // nothing more.
             return Some(split(times, table));
         }
         let total = times.len();

@@ -1367,6 +1367,19 @@ impl<'a> Analyzer<'a> {
             .any(|(owner, attr)| owner.starts_with("scenario") && attr == "start")
     }
 
+    /// Whether a declaration of `module` lost its name or its opening line (reported): a name
+    /// the module does not define may be that one, so it is not reported as unknown, nor a
+    /// sweep or metric of it.
+    pub fn names_lost(&self, module: usize) -> bool {
+        self.program.modules.get(module).is_some_and(|m| {
+            m.ast.opener_lost
+                || m.ast.items.iter().any(|item| {
+                    matches!(item, ast::Item::Decl(d) if d.name.is_none()
+                        && !matches!(d.kind, DeclKind::Scenario | DeclKind::Experiment))
+                })
+        })
+    }
+
     /// What an unknown name in `module` is recorded under in `unknown_in_entry`, so that its
     /// other uses are labels on one report: a single name (a declaration's) as it is, and
     /// `ALIAS.NAME` whose alias is not an import as `ALIAS.*`. Only in the entry file.
@@ -3981,6 +3994,10 @@ impl<'a> Analyzer<'a> {
                     }
                     candidates.sort();
                     let _ = nf;
+                    if self.names_lost(scope.module) {
+                        ok = false;
+                        continue;
+                    }
                     // Named elsewhere in the entry file: a declaration's name, or an alias
                     // that is not an import's.
                     let entry_key = self.entry_key(scope.module, &entry.key.parts);

@@ -179,6 +179,9 @@ impl Analyzer<'_> {
                         all.push("scenario".into());
                         all.push("experiment".into());
                     }
+                    if self.names_lost(module) {
+                        return Err(PathError::reported());
+                    }
                     let wrong = parts[..=i].join(".");
                     let help = did_you_mean(&wrong, all.iter().map(String::as_str))
                         .unwrap_or_else(|| usage.into());
@@ -579,7 +582,16 @@ impl Analyzer<'_> {
                     .iter()
                     .any(|kind| name.starts_with(&format!("{kind}.{decl}.")))
             });
-            if known.iter().any(|k| k == name) || of_broken {
+            // Or of a declaration that may be one whose name was lost.
+            let of_lost = self.names_lost(0)
+                && ["resource.", "link.", "step.", "model."]
+                    .iter()
+                    .any(|kind| name.starts_with(kind))
+                && name
+                    .split('.')
+                    .nth(1)
+                    .is_some_and(|decl| !self.symbols[0].names.contains_key(decl));
+            if known.iter().any(|k| k == name) || of_broken || of_lost {
                 out.push(name.clone());
                 continue;
             }

@@ -863,6 +863,9 @@ impl Analyzer<'_> {
                         };
                     }
                 }
+                if self.names_lost(scope.module) {
+                    return Typed::error();
+                }
                 // `pytorch` that no `choice` produces, where the choice's `pytorh` is its slip:
                 // a label on that report.
                 let slip_report = self

@@ -41,6 +41,13 @@ pub struct File {
     /// from their first words: known to analysis, so that uses of them are not reported as
     /// unknown on top of the syntax error.
     pub broken: Vec<Ident>,
+    /// An item did not parse because its declaration's opening line is missing (attributes
+    /// where a declaration should start): the name it declared is not in the text, so uses
+    /// of names the file does not define are not reported on top of its syntax error.
+    pub opener_lost: bool,
+    /// The `scenario` block did not parse: its start and horizon are unknown, so what is
+    /// judged against them (a replayed trace's rows) is not.
+    pub scenario_lost: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]

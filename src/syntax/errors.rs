@@ -314,7 +314,7 @@ fn spaced_unit(text: &str, start: usize, position: usize) -> Option<(&str, &str,
 
 /// Whether `word`, followed by `rest`, starts an attribute (`name = ...`, not `==`) or a
 /// nested block (`name { ... }`).
-fn is_attribute_start(word: &str, rest: &str) -> bool {
+pub fn is_attribute_start(word: &str, rest: &str) -> bool {
     let is_name = word
         .chars()
         .next()

@@ -27,6 +27,8 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     }
     let mut items = Vec::new();
     let mut broken = Vec::new();
+    let mut opener_lost = false;
+    let mut scenario_lost = false;
     let mut offset = 0;
     loop {
         let start = scan.skip_trivia(text, offset);
@@ -93,6 +95,13 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
                 }
             }
             Err(error) => {
+                let word_end = text[start..]
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .map_or(text.len(), |i| start + i);
+                let word = &text[start..word_end];
+                opener_lost |= !scan::ITEM_KEYWORDS.contains(&word)
+                    && errors::is_attribute_start(word, &text[word_end..]);
+                scenario_lost |= word == "scenario";
                 broken.extend(declared_names(
                     file,
                     text,
@@ -131,6 +140,8 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
             items,
             comments,
             broken,
+            opener_lost,
+            scenario_lost,
         },
         diagnostics,
     )

@@ -1562,6 +1562,33 @@ fn a_misspelt_step_keyword_is_one_diagnostic() {
     assert!(spoilt > 15, "only {spoilt} steps spoilt");
 }
 
+/// A declaration whose opening line, or name, is lost is one mistake: its name is not in the
+/// text, so the names the file uses and does not define (uses, sweeps and metrics of it) are
+/// not reported again. Each multi-line declaration of the shipped scenarios and the valid
+/// corpus, its first line deleted, and each declaration, its name deleted, gives one error.
+#[test]
+fn a_declaration_without_its_opening_line_or_name_is_one_diagnostic() {
+    let spoilt = each_line_spoilt(|text, start, line| {
+        let opens =
+            DECLARATION_KINDS.iter().any(|k| line.starts_with(k)) && line.trim_end().ends_with('{');
+        opens.then(|| format!("{}{}", &text[..start], &text[start + line.len()..]))
+    })
+    .map(|spoilt| spoilt.assert_one_error("without its opening line"))
+    .count();
+    assert!(spoilt > 15, "only {spoilt} declarations spoilt");
+    let spoilt = each_line_spoilt(|text, start, line| {
+        let kind = DECLARATION_KINDS.iter().find(|k| line.starts_with(*k))?;
+        let name_start = start + kind.len();
+        let name_end = text[name_start..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map(|i| name_start + i)?;
+        Some(format!("{}{}", &text[..name_start], &text[name_end..]))
+    })
+    .map(|spoilt| spoilt.assert_one_error("without its name"))
+    .count();
+    assert!(spoilt > 30, "only {spoilt} declarations spoilt");
+}
+
 /// ...and a misspelt keyword's quick fix gives the file back.
 #[test]
 fn a_misspelt_keyword_or_a_missing_alias_is_one_diagnostic() {
@@ -2121,4 +2148,18 @@ fn a_data_set_attribute_misspelt_where_declared_is_one_error_for_every_pipeline(
     let mut mended = spoilt.clone();
     mended.replace_range(span.start as usize..span.end as usize, new);
     assert!(mended == library, "the fix does not give `size` back");
+}
+
+#[test]
+fn a_scenario_block_that_does_not_parse_leaves_a_replayed_trace_unjudged() {
+    // Its start and horizon are unknown: "no row inside the horizon" would be a second report.
+    let file = Path::new("scenarios/philly_replay.pipesim");
+    let text = std::fs::read_to_string(file).unwrap();
+    for spoil in ["horizon = ", "scenario philly_replay {"] {
+        let spoilt = text.replacen(spoil, &spoil.replace(" = ", " ").replace(" {", ""), 1);
+        assert_ne!(spoilt, text);
+        let checked = frontend::check_text(file, spoilt, &[]);
+        let found: Vec<&str> = checked.diagnostics().0.iter().map(|d| d.code).collect();
+        assert_eq!(found, ["E0001"], "{spoil}");
+    }
 }
