@@ -124,6 +124,9 @@ impl Analyzer<'_> {
                 (&EXPERIMENT_ATTRS[..2], self.symbols[0].experiment)
             };
             let Some(item) = item else {
+                if parts[0] == "scenario" && self.program.modules[0].ast.scenario_lost {
+                    return Err(PathError::reported());
+                }
                 return Err(PathError {
                     message: format!("the file has no `{}` block", parts[0]),
                     help: format!("add a `{}` block", parts[0]),

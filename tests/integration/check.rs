@@ -1529,10 +1529,11 @@ fn a_declaration_that_does_not_parse_is_one_diagnostic() {
 /// deleted in turn, gives one diagnostic.
 #[test]
 fn a_step_without_its_opening_line_is_one_diagnostic() {
-    let steps = ["preprocess", "train", "validate", "compress", "task"];
     let spoilt = each_line_spoilt(|text, start, line| {
         let words = line.trim_start();
-        let opens = steps.iter().any(|s| words.starts_with(&format!("{s} ")))
+        let opens = STEP_KEYWORDS
+            .iter()
+            .any(|s| words.starts_with(&format!("{s} ")))
             && words.trim_end().ends_with('{');
         opens.then(|| format!("{}{}", &text[..start], &text[start + line.len()..]))
     })
@@ -1545,10 +1546,9 @@ fn a_step_without_its_opening_line_is_one_diagnostic() {
 /// a sweep of its attributes), and its quick fix gives the file back.
 #[test]
 fn a_misspelt_step_keyword_is_one_diagnostic() {
-    let steps = ["preprocess", "train", "validate", "compress", "task"];
     let spoilt = each_line_spoilt(|text, start, line| {
         let indent = line.len() - line.trim_start().len();
-        let keyword = steps
+        let keyword = STEP_KEYWORDS
             .iter()
             .find(|s| line[indent..].starts_with(&format!("{s} ")))?;
         let end = start + indent + keyword.len();
@@ -1749,6 +1749,9 @@ const DECLARATION_KINDS: [&str; 6] = [
     "arrivals ",
     "monitor ",
 ];
+
+/// The keywords that start a step.
+const STEP_KEYWORDS: [&str; 5] = ["preprocess", "train", "validate", "compress", "task"];
 
 /// A shipped or valid scenario with one line spoilt, checked.
 struct Spoilt {
@@ -2151,7 +2154,7 @@ fn a_data_set_attribute_misspelt_where_declared_is_one_error_for_every_pipeline(
 }
 
 #[test]
-fn a_scenario_block_that_does_not_parse_leaves_a_replayed_trace_unjudged() {
+fn a_scenario_block_that_does_not_parse_leaves_its_trace_and_sweeps_unjudged() {
     // Its start and horizon are unknown: "no row inside the horizon" would be a second report.
     let file = Path::new("scenarios/philly_replay.pipesim");
     let text = std::fs::read_to_string(file).unwrap();
@@ -2162,4 +2165,12 @@ fn a_scenario_block_that_does_not_parse_leaves_a_replayed_trace_unjudged() {
         let found: Vec<&str> = checked.diagnostics().0.iter().map(|d| d.code).collect();
         assert_eq!(found, ["E0001"], "{spoil}");
     }
+    // Nor is a sweep of `scenario.horizon` of a file that "has no scenario block".
+    let file = Path::new("tests/fixtures/check/ok/every_construct.pipesim");
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(text.contains("sweep scenario.horizon"));
+    let spoilt = text.replacen("  horizon = ", "  horizon ", 1);
+    let checked = frontend::check_text(file, spoilt, &[]);
+    let found: Vec<&str> = checked.diagnostics().0.iter().map(|d| d.code).collect();
+    assert_eq!(found, ["E0001"]);
 }
