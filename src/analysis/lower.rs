@@ -735,7 +735,13 @@ impl<'a> Analyzer<'a> {
                 continue;
             };
             let Some(name) = &decl.name else { continue };
-            if self.used_decls.contains(&(0, index)) {
+            // Named by an expression that was checked, or written in one that `--set`
+            // replaces for this run (`--set p.train.on=tpu` leaves the written `gpu` in use).
+            let written = self
+                .referenced
+                .first()
+                .is_some_and(|r| r.contains(&name.name));
+            if self.used_decls.contains(&(0, index)) || written {
                 continue;
             }
             let (what, use_it) = match decl.kind {

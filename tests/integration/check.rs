@@ -2014,6 +2014,16 @@ fn a_declaration_of_the_scenario_that_nothing_uses_is_flagged() {
         )),
         ["resource `spare` is never used"]
     );
+    // What `--set` replaces for one run stays in use: it is written.
+    let found: Vec<String> = warnings_of(
+        &scenario("resource spare { kind = pool  capacity = 2 }"),
+        &["p.train.on=spare"],
+    )
+    .into_iter()
+    .filter(|(code, _)| *code == "W0202")
+    .map(|(_, message)| message)
+    .collect();
+    assert!(found.is_empty(), "{found:?}");
     // A pipeline started through a `choice` of templates is used.
     assert!(unused(
         &scenario("pipeline q { train { on = gpu  duration = 1h } }\n")
