@@ -260,13 +260,14 @@ pub fn step_after_pipeline(
             "outside any pipeline",
         )
     };
+    let help = "a `}` above ends the pipeline too early: is a step's opening line (such as `preprocess {`) missing, or is there a `}` too many?";
     Diagnostic::error(code, message)
         .primary(Span::new(file, step.start, step.end), label)
-    .secondary(
-        Span::new(file, end.saturating_sub(1), end),
-        format!("pipeline `{name}` ends here"),
-    )
-    .help("a `}` above ends the pipeline too early: is a step's opening line (such as `preprocess {`) missing, or is there a `}` too many?")
+        .secondary(
+            Span::new(file, end.saturating_sub(1), end),
+            format!("pipeline `{name}` ends here"),
+        )
+        .help(help)
 }
 
 /// The first word of the line of `position`, when it is one slip from a step keyword and

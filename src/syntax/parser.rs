@@ -48,6 +48,9 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
             }
         }
         let limit = scan.too_deep_after(start).unwrap_or(text.len());
+        // Only where an item fails to parse; a valid item never starts with a step or `}`.
+        let early_end = step_after_pipeline(&scan, text, start, &items)
+            .map(|(step, pipeline)| errors::step_after_pipeline(file, text, step, pipeline));
         match parse_item(&scan, text, start, segment_end, limit) {
             Ok(mut pairs) => {
                 let Some(next_item) = pairs.next() else { break };
@@ -79,13 +82,11 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
                 diagnostics.append(&mut lowerer.diagnostics);
                 offset = next;
             }
-            Err(_) if step_after_pipeline(&scan, text, start, &items).is_some() => {
+            Err(_) if early_end.is_some() => {
                 // A `}` closed the pipeline early (a step's opening line lost, or a `}` too
                 // many): one error, and the pipeline is left alone, since the steps and
                 // attributes it was read with are not what was written.
-                let (step, pipeline) =
-                    step_after_pipeline(&scan, text, start, &items).expect("matched by the guard");
-                diagnostics.push(errors::step_after_pipeline(file, text, step, pipeline));
+                diagnostics.extend(early_end);
                 if let Some(ast::Item::Decl(decl)) = items.pop() {
                     broken.extend(decl.name);
                 }
