@@ -1373,6 +1373,47 @@ impl<'a> Analyzer<'a> {
             .any(|(owner, attr)| owner.starts_with("scenario") && attr == "start")
     }
 
+    /// "Add `import "std/aiops" as aiops`" for `aiops.NAME` written in `module` where no
+    /// alias `aiops` is, and the standard library has that module: the line goes after the
+    /// module's last import, or before its first item.
+    pub fn missing_import_fix(
+        &self,
+        module: usize,
+        parts: &[ast::Ident],
+    ) -> Option<crate::diagnostic::Fix> {
+        let (first, rest) = parts.split_first()?;
+        let stdlib = format!("std/{}", first.name);
+        if rest.is_empty()
+            || self.symbols[module].names.contains_key(&first.name)
+            || !crate::loader::STDLIB
+                .iter()
+                .any(|(path, _)| *path == stdlib)
+        {
+            return None;
+        }
+        let m = self.program.modules.get(module)?;
+        let line = format!("import \"{stdlib}\" as {}", first.name);
+        let last_import = m.ast.items.iter().rev().find_map(|item| match item {
+            ast::Item::Import(import) => Some(import.span.end as usize),
+            ast::Item::Decl(_) => None,
+        });
+        let (at, text) = match (last_import, m.ast.items.first()) {
+            (Some(end), _) => (end, format!("\n{line}")),
+            (None, Some(item)) => {
+                let start = match item {
+                    ast::Item::Decl(d) => d.span.start,
+                    ast::Item::Import(i) => i.span.start,
+                } as usize;
+                (start, format!("{line}\n\n"))
+            }
+            (None, None) => (0, format!("{line}\n")),
+        };
+        Some(crate::diagnostic::Fix {
+            title: format!("Add `{line}`"),
+            edits: vec![(Span::new(m.file, at, at), text)],
+        })
+    }
+
     /// Whether a declaration of `module` lost its name or its opening line (reported): a name
     /// the module does not define may be that one, so it is not reported as unknown, nor a
     /// sweep or metric of it.
@@ -4025,6 +4066,9 @@ impl<'a> Analyzer<'a> {
                         resolve::missing_import_help(&self.symbols[scope.module], &entry.key.parts)
                     {
                         d = d.help(h);
+                        if let Some(fix) = self.missing_import_fix(scope.module, &entry.key.parts) {
+                            d.repair.get_or_insert_default().fixes.push(fix);
+                        }
                     } else if let Some(h) =
                         did_you_mean(&name, candidates.iter().map(String::as_str))
                     {

@@ -598,12 +598,14 @@ impl Analyzer<'_> {
                 out.push(name.clone());
                 continue;
             }
-            // `resource.NAME.utilization` where `NAME` is already reported as unknown.
+            // `resource.NAME.utilization` where `NAME` is already reported as unknown, or
+            // `step.ALIAS.TEMPLATE.STEP.count` where `ALIAS` is not an import (reported).
             let declared = name.split('.').nth(1).unwrap_or("");
             if ["resource.", "link.", "step."]
                 .iter()
                 .any(|kind| name.starts_with(kind))
-                && self.also_unknown(declared, item.span)
+                && (self.also_unknown(declared, item.span)
+                    || self.also_unknown(&format!("{declared}.*"), item.span))
             {
                 continue;
             }

@@ -939,6 +939,9 @@ impl Analyzer<'_> {
                     super::resolve::missing_import_help(&self.symbols[scope.module], &path.parts)
                 {
                     d = d.help(help);
+                    if let Some(fix) = self.missing_import_fix(scope.module, &path.parts) {
+                        d.repair.get_or_insert_default().fixes.push(fix);
+                    }
                 } else if let Some(meant) = crate::diagnostic::suggest_preferring(
                     &dotted,
                     candidates.iter().map(String::as_str),

@@ -234,7 +234,8 @@ pub fn import_without_alias(
         ))
 }
 
-/// A step, or a `}`, after the `}` that ended its pipeline (see `parser::step_after_pipeline`).
+/// A step after the `}` that ended its pipeline, or a `}` after any declaration's (see
+/// `parser::step_after_pipeline`).
 pub fn step_after_pipeline(
     file: FileId,
     text: &str,
@@ -242,12 +243,18 @@ pub fn step_after_pipeline(
     pipeline: &super::ast::Decl,
 ) -> Diagnostic {
     let keyword = &text[step.clone()];
+    let kind = pipeline.kind.keyword();
     let name = pipeline.name.as_ref().map_or("", |n| n.name.as_str());
     let end = pipeline.span.end as usize;
+    let help = match pipeline.kind {
+        super::ast::DeclKind::Pipeline => "a `}` above ends the pipeline too early: is a step's opening line (such as `preprocess {`) missing, or is there a `}` too many?",
+        super::ast::DeclKind::Resource => "a `}` above ends the resource too early: is the line `autoscale {` missing, or is there a `}` too many?",
+        _ => "a `}` above ends the block too early: is a nested block's opening line missing, or is there a `}` too many?",
+    };
     let (code, message, label) = if keyword == "}" {
         (
             codes::UNMATCHED_CLOSER,
-            format!("a `}}` after the end of pipeline `{name}`"),
+            format!("a `}}` after the end of {kind} `{name}`"),
             "closes nothing",
         )
     } else {
@@ -260,12 +267,11 @@ pub fn step_after_pipeline(
             "outside any pipeline",
         )
     };
-    let help = "a `}` above ends the pipeline too early: is a step's opening line (such as `preprocess {`) missing, or is there a `}` too many?";
     Diagnostic::error(code, message)
         .primary(Span::new(file, step.start, step.end), label)
         .secondary(
             Span::new(file, end.saturating_sub(1), end),
-            format!("pipeline `{name}` ends here"),
+            format!("{kind} `{name}` ends here"),
         )
         .help(help)
 }

@@ -148,8 +148,8 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     )
 }
 
-/// A step keyword where a declaration should start (`train {`, `task load after a {`), or a
-/// `}`, right after a pipeline: where it is, and that pipeline.
+/// A step keyword where a declaration should start (`train {`, `task load after a {`) right
+/// after a pipeline, or a `}` right after any declaration: where it is, and that declaration.
 fn step_after_pipeline<'i>(
     scan: &Scan,
     text: &str,
@@ -159,14 +159,16 @@ fn step_after_pipeline<'i>(
     let Some(ast::Item::Decl(pipeline)) = items.last() else {
         return None;
     };
-    if pipeline.kind != ast::DeclKind::Pipeline
-        || scan.skip_trivia(text, pipeline.span.end as usize) != start
-    {
+    if scan.skip_trivia(text, pipeline.span.end as usize) != start {
         return None;
     }
     let rest = &text[start..];
+    // After any declaration: its `}` came early (`autoscale {` lost in a resource).
     if rest.starts_with('}') {
         return Some((start..start + 1, pipeline));
+    }
+    if pipeline.kind != ast::DeclKind::Pipeline {
+        return None;
     }
     let word_end = rest
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))

@@ -1542,6 +1542,44 @@ fn a_step_without_its_opening_line_is_one_diagnostic() {
     assert!(spoilt > 15, "only {spoilt} steps spoilt");
 }
 
+/// A nested block whose opening line is lost (`autoscale {`, `model {`) is one mistake too:
+/// its attributes are one report, or its `}` ends the declaration and the declaration's own
+/// `}` is.
+#[test]
+fn a_nested_block_without_its_opening_line_is_one_diagnostic() {
+    let spoilt = each_line_spoilt(|text, start, line| {
+        let opens = ["autoscale {", "model {"].contains(&line.trim());
+        opens.then(|| format!("{}{}", &text[..start], &text[start + line.len()..]))
+    })
+    .map(|spoilt| spoilt.assert_one_error("without its opening line"))
+    .count();
+    assert!(spoilt >= 4, "only {spoilt} blocks spoilt");
+}
+
+/// A standard library import deleted is one mistake, at its first use with the others as
+/// labels (metrics too), and its quick fix adds the import back: the file checks clean.
+#[test]
+fn a_missing_standard_library_import_is_one_diagnostic_with_a_fix() {
+    let spoilt = each_line_spoilt(|text, start, line| {
+        line.starts_with("import \"std/")
+            .then(|| format!("{}{}", &text[..start], &text[start + line.len()..]))
+    })
+    .map(|spoilt| {
+        spoilt.assert_one_error("deleted");
+        let fixed = with_quick_fix(&spoilt.checked)
+            .unwrap_or_else(|| panic!("{}: no quick fix", spoilt.place()));
+        let again = frontend::check_text(&spoilt.file, fixed, &[]);
+        assert!(
+            again.diagnostics().is_empty(),
+            "{}: fixed, gives {:?}",
+            spoilt.place(),
+            again.diagnostics().0
+        );
+    })
+    .count();
+    assert!(spoilt >= 5, "only {spoilt} imports deleted");
+}
+
 /// A step keyword misspelt (`preproces {`) is one mistake, whatever names the step (`after`,
 /// a sweep of its attributes), and its quick fix gives the file back.
 #[test]
