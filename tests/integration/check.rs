@@ -1529,13 +1529,12 @@ fn a_declaration_that_does_not_parse_is_one_diagnostic() {
 /// deleted in turn, gives one diagnostic.
 #[test]
 fn a_step_without_its_opening_line_is_one_diagnostic() {
-    let spoilt = each_line_spoilt(|text, start, line| {
+    let spoilt = each_line_deleted(|line| {
         let words = line.trim_start();
-        let opens = STEP_KEYWORDS
+        STEP_KEYWORDS
             .iter()
             .any(|s| words.starts_with(&format!("{s} ")))
-            && words.trim_end().ends_with('{');
-        opens.then(|| format!("{}{}", &text[..start], &text[start + line.len()..]))
+            && words.trim_end().ends_with('{')
     })
     .map(|spoilt| spoilt.assert_one_error("without its opening line"))
     .count();
@@ -1547,12 +1546,9 @@ fn a_step_without_its_opening_line_is_one_diagnostic() {
 /// `}` is.
 #[test]
 fn a_nested_block_without_its_opening_line_is_one_diagnostic() {
-    let spoilt = each_line_spoilt(|text, start, line| {
-        let opens = ["autoscale {", "model {"].contains(&line.trim());
-        opens.then(|| format!("{}{}", &text[..start], &text[start + line.len()..]))
-    })
-    .map(|spoilt| spoilt.assert_one_error("without its opening line"))
-    .count();
+    let spoilt = each_line_deleted(|line| ["autoscale {", "model {"].contains(&line.trim()))
+        .map(|spoilt| spoilt.assert_one_error("without its opening line"))
+        .count();
     assert!(spoilt >= 4, "only {spoilt} blocks spoilt");
 }
 
@@ -1560,23 +1556,20 @@ fn a_nested_block_without_its_opening_line_is_one_diagnostic() {
 /// labels (metrics too), and its quick fix adds the import back: the file checks clean.
 #[test]
 fn a_missing_standard_library_import_is_one_diagnostic_with_a_fix() {
-    let spoilt = each_line_spoilt(|text, start, line| {
-        line.starts_with("import \"std/")
-            .then(|| format!("{}{}", &text[..start], &text[start + line.len()..]))
-    })
-    .map(|spoilt| {
-        spoilt.assert_one_error("deleted");
-        let fixed = with_quick_fix(&spoilt.checked)
-            .unwrap_or_else(|| panic!("{}: no quick fix", spoilt.place()));
-        let again = frontend::check_text(&spoilt.file, fixed, &[]);
-        assert!(
-            again.diagnostics().is_empty(),
-            "{}: fixed, gives {:?}",
-            spoilt.place(),
-            again.diagnostics().0
-        );
-    })
-    .count();
+    let spoilt = each_line_deleted(|line| line.starts_with("import \"std/"))
+        .map(|spoilt| {
+            spoilt.assert_one_error("deleted");
+            let fixed = with_quick_fix(&spoilt.checked)
+                .unwrap_or_else(|| panic!("{}: no quick fix", spoilt.place()));
+            let again = frontend::check_text(&spoilt.file, fixed, &[]);
+            assert!(
+                again.diagnostics().is_empty(),
+                "{}: fixed, gives {:?}",
+                spoilt.place(),
+                again.diagnostics().0
+            );
+        })
+        .count();
     assert!(spoilt >= 5, "only {spoilt} imports deleted");
 }
 
@@ -1606,10 +1599,8 @@ fn a_misspelt_step_keyword_is_one_diagnostic() {
 /// corpus, its first line deleted, and each declaration, its name deleted, gives one error.
 #[test]
 fn a_declaration_without_its_opening_line_or_name_is_one_diagnostic() {
-    let spoilt = each_line_spoilt(|text, start, line| {
-        let opens =
-            DECLARATION_KINDS.iter().any(|k| line.starts_with(k)) && line.trim_end().ends_with('{');
-        opens.then(|| format!("{}{}", &text[..start], &text[start + line.len()..]))
+    let spoilt = each_line_deleted(|line| {
+        DECLARATION_KINDS.iter().any(|k| line.starts_with(k)) && line.trim_end().ends_with('{')
     })
     .map(|spoilt| spoilt.assert_one_error("without its opening line"))
     .count();
@@ -1889,6 +1880,14 @@ fn with_quick_fix(checked: &frontend::Checked) -> Option<String> {
         text.replace_range(span.start as usize..span.end as usize, &new);
     }
     Some(text)
+}
+
+/// Each line of the shipped scenarios and the valid corpus that `deleted` picks, deleted in
+/// turn, checked.
+fn each_line_deleted(deleted: impl Fn(&str) -> bool) -> impl Iterator<Item = Spoilt> {
+    each_line_spoilt(move |text, start, line| {
+        deleted(line).then(|| format!("{}{}", &text[..start], &text[start + line.len()..]))
+    })
 }
 
 /// The `.pipesim` files of `dirs`, in order.
