@@ -2116,6 +2116,17 @@ fn a_declaration_of_the_scenario_that_nothing_uses_is_flagged() {
     }
 }
 
+/// `scenarios/quickstart.pipesim` checked in `dir` against `library` in place of `std/aiops`.
+fn quickstart_with_library(dir: &Path, library: &str) -> frontend::Checked {
+    std::fs::write(dir.join("aiops.pipesim"), library).unwrap();
+    let scenario = std::fs::read_to_string("scenarios/quickstart.pipesim")
+        .unwrap()
+        .replace("\"std/aiops\"", "\"aiops.pipesim\"");
+    let file = dir.join("quickstart.pipesim");
+    std::fs::write(&file, scenario).unwrap();
+    frontend::check_file(&file, &[])
+}
+
 #[test]
 fn a_data_set_size_without_its_unit_is_one_error_however_often_it_is_used() {
     // `std/aiops` uses `asset.size` sixteen times; copied with `8B` written `8`, each use
@@ -2123,17 +2134,7 @@ fn a_data_set_size_without_its_unit_is_one_error_however_often_it_is_used() {
     let dir = tempfile::tempdir().unwrap();
     let library = std::fs::read_to_string("stdlib/aiops.pipesim").unwrap();
     assert!(library.contains("* 8B"));
-    std::fs::write(
-        dir.path().join("aiops.pipesim"),
-        library.replace("* 8B", "* 8"),
-    )
-    .unwrap();
-    let scenario = std::fs::read_to_string("scenarios/quickstart.pipesim")
-        .unwrap()
-        .replace("\"std/aiops\"", "\"aiops.pipesim\"");
-    let file = dir.path().join("quickstart.pipesim");
-    std::fs::write(&file, scenario).unwrap();
-    let checked = frontend::check_file(&file, &[]);
+    let checked = quickstart_with_library(dir.path(), &library.replace("* 8B", "* 8"));
     let found = &checked.diagnostics().0;
     assert_eq!(found.len(), 1, "{found:#?}");
     let help = found[0].help.as_deref().unwrap_or_default();
@@ -2175,13 +2176,7 @@ fn a_data_set_attribute_misspelt_where_declared_is_one_error_for_every_pipeline(
     let library = std::fs::read_to_string("stdlib/aiops.pipesim").unwrap();
     let spoilt = library.replacen("  size ", "  siz ", 1);
     assert_ne!(spoilt, library);
-    std::fs::write(dir.path().join("aiops.pipesim"), &spoilt).unwrap();
-    let scenario = std::fs::read_to_string("scenarios/quickstart.pipesim")
-        .unwrap()
-        .replace("\"std/aiops\"", "\"aiops.pipesim\"");
-    let file = dir.path().join("quickstart.pipesim");
-    std::fs::write(&file, scenario).unwrap();
-    let checked = frontend::check_file(&file, &[]);
+    let checked = quickstart_with_library(dir.path(), &spoilt);
     let found = &checked.diagnostics().0;
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].message, "unknown name `asset.size`");
