@@ -120,6 +120,11 @@ pub fn materialise_stdlib(import_path: &str) -> Option<PathBuf> {
     Some(path)
 }
 
+/// Whether `path` is a standard-library module's read-only copy (see [`materialise_stdlib`]).
+pub fn is_stdlib_copy(path: &Path) -> bool {
+    path.starts_with(cache_dir().join("pipesim").join("std"))
+}
+
 fn cache_dir() -> PathBuf {
     let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
     if let Some(dir) = non_empty("XDG_CACHE_HOME") {

@@ -1,5 +1,6 @@
 //! The language server (`pipesim lsp`): diagnostics as the user types, hover, go to
-//! definition, completion, signature help, document symbols and formatting, over LSP on stdio.
+//! definition, completion, signature help, document symbols, formatting, quick fixes, find
+//! references, highlights and rename, over LSP on stdio.
 //!
 //! Architecture: one thread handles messages in order ([`Server::run`]). Documents are synced
 //! in full; each change rescans the document ([`scan`], tolerant, for editor features) and marks
@@ -19,6 +20,7 @@ pub mod formatting;
 pub mod hover;
 pub mod navigate;
 pub mod position;
+pub mod references;
 pub mod scan;
 pub mod signature;
 pub mod symbols;
@@ -67,6 +69,12 @@ pub fn capabilities() -> ServerCapabilities {
                 ..lsp_types::CodeActionOptions::default()
             },
         )),
+        references_provider: Some(OneOf::Left(true)),
+        document_highlight_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Right(lsp_types::RenameOptions {
+            prepare_provider: Some(true),
+            work_done_progress_options: lsp_types::WorkDoneProgressOptions::default(),
+        })),
         signature_help_provider: Some(lsp_types::SignatureHelpOptions {
             trigger_characters: Some(vec!["(".to_string(), ",".to_string()]),
             ..lsp_types::SignatureHelpOptions::default()
@@ -96,8 +104,19 @@ pub fn serve(connection: &Connection) -> Result<Ending, String> {
         .and_then(|c| c.completion_item)
         .and_then(|i| i.snippet_support)
         .unwrap_or(false);
+    // The workspace folders, where rename and find references look for a module's importers.
+    #[allow(deprecated)] // `root_uri` is how clients without workspace folders give the root.
+    let roots = params
+        .workspace_folders
+        .iter()
+        .flatten()
+        .map(|folder| &folder.uri)
+        .chain(params.root_uri.as_ref())
+        .filter_map(|uri| uri.to_file_path().ok())
+        .collect();
     let mut server = Server {
         connection,
+        roots,
         documents: HashMap::new(),
         pending_checks: BTreeSet::new(),
         results: HashMap::new(),
@@ -109,6 +128,7 @@ pub fn serve(connection: &Connection) -> Result<Ending, String> {
 
 struct Server<'a> {
     connection: &'a Connection,
+    roots: Vec<std::path::PathBuf>,
     documents: HashMap<Url, Document>,
     /// Documents changed since their last check.
     pending_checks: BTreeSet<Url>,
@@ -255,6 +275,59 @@ impl Server<'_> {
                     Some(diagnostics::code_actions(&uri, p.range, published))
                 })
             }
+            req::References::METHOD => self.handle::<req::References>(request, |s, p| {
+                let position = p.text_document_position;
+                let doc = s.documents.get(&position.text_document.uri)?;
+                let (_, found) = references::find(doc, &s.scope(), doc.offset(position.position))?;
+                let locations = found
+                    .into_iter()
+                    .filter(|r| p.context.include_declaration || !r.declaration)
+                    .filter_map(|r| s.location(&r))
+                    .collect();
+                Some(locations)
+            }),
+            req::DocumentHighlightRequest::METHOD => {
+                self.handle::<req::DocumentHighlightRequest>(request, |s, p| {
+                    let position = p.text_document_position_params;
+                    let doc = s.documents.get(&position.text_document.uri)?;
+                    let (_, found) =
+                        references::find(doc, &s.scope(), doc.offset(position.position))?;
+                    let highlights = found
+                        .into_iter()
+                        .filter(|r| r.uri == doc.uri)
+                        .map(|r| lsp_types::DocumentHighlight {
+                            range: doc.range(r.start, r.end),
+                            kind: Some(if r.declaration {
+                                lsp_types::DocumentHighlightKind::WRITE
+                            } else {
+                                lsp_types::DocumentHighlightKind::READ
+                            }),
+                        })
+                        .collect();
+                    Some(highlights)
+                })
+            }
+            req::PrepareRenameRequest::METHOD => {
+                self.handle_fallible::<req::PrepareRenameRequest>(request, |s, p| {
+                    let Some(doc) = s.documents.get(&p.text_document.uri) else {
+                        return Ok(None);
+                    };
+                    let found = references::prepare(doc, &s.scope(), doc.offset(p.position))?;
+                    Ok(found.map(|(range, placeholder)| {
+                        lsp_types::PrepareRenameResponse::RangeWithPlaceholder {
+                            range,
+                            placeholder,
+                        }
+                    }))
+                })
+            }
+            req::Rename::METHOD => self.handle_fallible::<req::Rename>(request, |s, p| {
+                let position = p.text_document_position;
+                let Some(doc) = s.documents.get(&position.text_document.uri) else {
+                    return Ok(None);
+                };
+                references::rename(doc, &s.scope(), doc.offset(position.position), &p.new_name)
+            }),
             req::Formatting::METHOD => self.handle::<req::Formatting>(request, |s, p| {
                 let doc = s.documents.get(&p.text_document.uri)?;
                 formatting::format(doc)
@@ -283,6 +356,48 @@ impl Server<'_> {
                 format!("invalid parameters for `{}`: {e}", R::METHOD),
             ),
         }
+    }
+
+    /// Like [`Server::handle`], for a handler that can refuse with a message for the user
+    /// (a rename that would change the scenario's meaning).
+    fn handle_fallible<R: req::Request>(
+        &self,
+        request: Request,
+        handler: impl FnOnce(&Self, R::Params) -> Result<R::Result, String>,
+    ) -> Response {
+        match serde_json::from_value::<R::Params>(request.params) {
+            Ok(params) => match handler(self, params) {
+                Ok(result) => Response::new_ok(request.id, result),
+                Err(message) => {
+                    Response::new_err(request.id, ErrorCode::RequestFailed as i32, message)
+                }
+            },
+            Err(e) => Response::new_err(
+                request.id,
+                ErrorCode::InvalidParams as i32,
+                format!("invalid parameters for `{}`: {e}", R::METHOD),
+            ),
+        }
+    }
+
+    fn scope(&self) -> references::Scope<'_> {
+        references::Scope {
+            open: &self.documents,
+            roots: &self.roots,
+        }
+    }
+
+    /// Where a reference is, as a location in its file.
+    fn location(&self, reference: &references::Reference) -> Option<lsp_types::Location> {
+        let range = match self.documents.get(&reference.uri) {
+            Some(doc) => doc.range(reference.start, reference.end),
+            None => {
+                let text = std::fs::read_to_string(reference.uri.to_file_path().ok()?).ok()?;
+                let index = position::LineIndex::new(&text);
+                index.range(&text, reference.start, reference.end)
+            }
+        };
+        Some(lsp_types::Location::new(reference.uri.clone(), range))
     }
 
     fn on_notification(&mut self, notification: Notification) {

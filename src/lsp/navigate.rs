@@ -43,16 +43,40 @@ pub struct Context<'a> {
 impl Context<'_> {
     /// The name (or import path) at `offset`, resolved.
     pub fn resolve_at(&self, offset: usize) -> Option<Resolved> {
+        let index = self.doc.outline.token_at(offset)?;
+        self.resolve_token(index, offset)
+    }
+
+    /// What token `index` names; `offset` (within the token) picks the part of a metric name.
+    pub fn resolve_token(&self, index: usize, offset: usize) -> Option<Resolved> {
         let doc = self.doc;
         let outline = &doc.outline;
-        let index = outline.token_at(offset)?;
         let token = outline.tokens[index];
         if token.kind == TokenKind::Str {
-            let import = outline
+            if let Some(import) = outline
                 .imports
                 .iter()
-                .position(|i| i.path.as_ref().is_some_and(|p| p.start == token.start))?;
-            return Some(self.here(Symbol::Import(import)));
+                .position(|i| i.path.as_ref().is_some_and(|p| p.start == token.start))
+            {
+                return Some(self.here(Symbol::Import(import)));
+            }
+            let parts = metric_parts(outline, &doc.text, index)?;
+            let at = parts
+                .iter()
+                .position(|p| p.start <= offset && offset <= p.end)?;
+            return (at > 0)
+                .then(|| self.resolve_path(doc, &parts[1..=at], None))
+                .flatten()
+                .filter(|r| !matches!(r.symbol, Symbol::Attr(_) | Symbol::Label(_)));
+        }
+        // A block's keyword (`autoscale {`, `train {`) is a word of the language, whatever
+        // a declaration of the same name is called.
+        if outline
+            .blocks
+            .iter()
+            .any(|b| b.keyword.as_ref().is_some_and(|k| k.start == token.start))
+        {
+            return None;
         }
         let (parts, at) = outline.path_at(&doc.text, index)?;
         let word = &parts[at];
@@ -80,8 +104,11 @@ impl Context<'_> {
             .iter()
             .position(|a| a.name.start == word.start)
         {
-            // An attribute's own name: the attribute (hover gives its meaning first).
-            return Some(self.here(Symbol::Attr(attr)));
+            // An attribute's own name: the attribute (hover gives its meaning first), or, in
+            // a replayed trace's `row { }`, the attribute of the template it sets.
+            return self
+                .row_target(attr)
+                .or_else(|| Some(self.here(Symbol::Attr(attr))));
         }
         if let Some(alias) = outline
             .imports
@@ -93,6 +120,38 @@ impl Context<'_> {
         self.resolve_path(doc, &parts[..=at], Some(offset))
     }
 
+    /// For an attribute of an arrivals declaration's `row { }` (`gpus = row.num_gpus`): the
+    /// attribute of that name of the first pipeline the declaration names.
+    fn row_target(&self, attr: usize) -> Option<Resolved> {
+        let outline = &self.doc.outline;
+        let info = &outline.attrs[attr];
+        let row = &outline.blocks[info.block];
+        let arrivals = &outline.blocks[row.parent?];
+        let is_row = row.kind == BlockKind::Nested("row".to_string())
+            && arrivals.kind == BlockKind::Decl(DeclKind::Arrivals);
+        if !is_row {
+            return None;
+        }
+        let names = outline.tokens.iter().enumerate().filter(|(_, t)| {
+            t.kind == TokenKind::Ident
+                && arrivals.open < t.start
+                && t.end <= arrivals.end
+                && !(row.open < t.start && t.end <= row.end)
+        });
+        names
+            .filter_map(|(k, t)| self.resolve_token(k, t.start))
+            .find_map(|template| match template.symbol {
+                Symbol::Decl(b)
+                    if template.doc.outline.blocks[b].kind
+                        == BlockKind::Decl(DeclKind::Pipeline) =>
+                {
+                    member(&template.doc, b, std::slice::from_ref(&info.name))
+                        .filter(|r| matches!(r.symbol, Symbol::Attr(_)))
+                }
+                _ => None,
+            })
+    }
+
     fn here(&self, symbol: Symbol) -> Resolved {
         Resolved {
             doc: self.doc.clone(),
@@ -102,7 +161,7 @@ impl Context<'_> {
 
     /// Resolves `parts` in `doc`. `offset` (in the open document only) enables the names local
     /// to the enclosing declaration.
-    fn resolve_path(
+    pub fn resolve_path(
         &self,
         doc: &Document,
         parts: &[super::scan::Name],
@@ -159,6 +218,45 @@ impl Context<'_> {
             .find(|l| l.text == first)?;
         found(Symbol::Label(label))
     }
+}
+
+/// The dotted parts of string token `index` when it is a metric name that names declarations
+/// (`"resource.gpu.utilization"`, `"step.aiops.edge.train.wait.mean"`) in an experiment's
+/// `metrics` list, each with its span in the text; the first part is the metric's kind.
+pub fn metric_parts(
+    outline: &super::scan::Outline,
+    text: &str,
+    index: usize,
+) -> Option<Vec<super::scan::Name>> {
+    // Walk back over the list's strings and commas to `metrics = [`.
+    let mut k = index;
+    while k > 0
+        && (outline.tokens[k - 1].kind == TokenKind::Str || outline.text(text, k - 1) == ",")
+    {
+        k -= 1;
+    }
+    let opener = |back: usize, word: &str| k >= back && outline.text(text, k - back) == word;
+    if !(opener(1, "[") && opener(2, "=") && opener(3, "metrics")) {
+        return None;
+    }
+    let token = outline.tokens[index];
+    let inner = text.get(token.start + 1..token.end.checked_sub(1)?)?;
+    if !matches!(inner.split('.').next(), Some("step" | "resource" | "link"))
+        || inner.contains(['\\', '"'])
+    {
+        return None;
+    }
+    let mut start = token.start + 1;
+    let mut parts = Vec::new();
+    for part in inner.split('.') {
+        parts.push(super::scan::Name {
+            text: part.to_string(),
+            start,
+            end: start + part.len(),
+        });
+        start += part.len() + 1;
+    }
+    Some(parts)
 }
 
 /// `DECL.member...`: a step or attribute of a pipeline, an attribute of anything else.

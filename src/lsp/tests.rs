@@ -464,6 +464,13 @@ fn features_never_panic_on_any_prefix_or_offset() {
                 let _ = resolved.location();
                 let _ = resolved.markdown(&f.doc.uri);
             }
+            let scope = super::references::Scope {
+                open: &f.open,
+                roots: &[],
+            };
+            let _ = super::references::find(&f.doc, &scope, offset);
+            let _ = super::references::prepare(&f.doc, &scope, offset);
+            let _ = super::references::rename(&f.doc, &scope, offset, "renamed");
         }
         let _ = super::symbols::document_symbols(&f.doc);
         let _ = super::formatting::format(&f.doc);
@@ -543,4 +550,271 @@ fn signature_help_follows_the_parameter_being_written() {
     let function = help("dataset d {\n  x = clamp(").unwrap();
     assert_eq!(function.signatures[0].label, "clamp(x, lo, hi)");
     assert!(help("dataset d {\n  x = (").is_none());
+}
+
+impl Fixture {
+    /// Every reference to the symbol at `needle`+`shift`, as (file name, line) pairs, with the
+    /// declaration marked `*`.
+    fn references(&self, needle: &str, shift: usize) -> Vec<(String, String)> {
+        let scope = super::references::Scope {
+            open: &self.open,
+            roots: &[],
+        };
+        let (_, found) = super::references::find(&self.doc, &scope, self.offset(needle, shift))
+            .unwrap_or_else(|| panic!("`{needle}` has no references"));
+        found
+            .into_iter()
+            .map(|r| {
+                let file = r.uri.path().rsplit('/').next().unwrap().to_string();
+                let text = if r.uri == self.doc.uri {
+                    self.doc.text.clone()
+                } else {
+                    std::fs::read_to_string(r.uri.to_file_path().unwrap()).unwrap()
+                };
+                let mark = if r.declaration { "*" } else { "" };
+                let line = text[..r.start].rsplit('\n').next().unwrap();
+                let rest = text[r.start..].split('\n').next().unwrap();
+                (
+                    format!("{mark}{file}"),
+                    format!("{line}[{rest}").trim().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// The text after renaming the symbol at `needle`+`shift`, or why it cannot be.
+    fn rename(&self, needle: &str, shift: usize, new_name: &str) -> Result<String, String> {
+        let scope = super::references::Scope {
+            open: &self.open,
+            roots: &[],
+        };
+        let offset = self.offset(needle, shift);
+        super::references::prepare(&self.doc, &scope, offset)?
+            .unwrap_or_else(|| panic!("nothing to rename at `{needle}`"));
+        let edit = super::references::rename(&self.doc, &scope, offset, new_name)?.unwrap();
+        let changes = edit.changes.unwrap();
+        let mut edits: Vec<(usize, usize, String)> = changes[&self.doc.uri]
+            .iter()
+            .map(|e| {
+                let start = self.doc.offset(e.range.start);
+                (start, self.doc.offset(e.range.end), e.new_text.clone())
+            })
+            .collect();
+        edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+        let mut text = self.doc.text.clone();
+        for (start, end, new_text) in edits {
+            text.replace_range(start..end, &new_text);
+        }
+        Ok(text)
+    }
+}
+
+#[test]
+fn references_are_every_use_that_resolves_to_the_symbol() {
+    let f = fixture(SCENARIO);
+    let main = |line: &str| ("main.pipesim".to_string(), line.to_string());
+    let declared = |line: &str| ("*main.pipesim".to_string(), line.to_string());
+    // From a use or from the declaration: the same list, in the order of the text.
+    let gpu = vec![
+        declared("resource [gpu     { kind = pool  capacity = 8   policy = sjf }"),
+        main("on       = match framework { tensorflow => [gpu, _ => cpu }"),
+        main("sweep [gpu.capacity = [4, 8, 16]"),
+    ];
+    assert_eq!(f.references("tensorflow => gpu", 14), gpu);
+    assert_eq!(f.references("resource gpu", 9), gpu);
+    assert_eq!(
+        f.references("dataset asset", 8),
+        [
+            declared("dataset [asset {"),
+            main("data      = [asset"),
+            main("reads    = [asset.size from storage"),
+            main("duration = 12s + [asset.size * 0.8s/GB + normal(mean = 0s, sd = 5s)"),
+        ]
+    );
+    // A step named by its keyword: the keyword is its declaration.
+    assert_eq!(
+        f.references("after train", 7),
+        [
+            declared("[train {"),
+            main("validate after [train { on = cpu  duration = exponential(mean = 90s)  pass = 0.95 }")
+        ]
+    );
+    // A module's declaration: in the module's file, and where the scenario names it.
+    assert_eq!(
+        f.references("lib.edge", 5),
+        [
+            ("*lib.pipesim".to_string(), "pipeline [edge {".to_string()),
+            main("pipeline     = choice { classic: 0.6, lib.[edge: 0.4 }"),
+        ]
+    );
+    // Not a named argument that happens to share the attribute's name.
+    let text = SCENARIO.replace("framework", "mean");
+    let f = fixture(&text);
+    assert_eq!(
+        f.references("match mean", 7),
+        [
+            declared("[mean = choice { tensorflow: 0.45, sklearn: 0.55 }"),
+            main("on       = match [mean { tensorflow => gpu, _ => cpu }"),
+        ]
+    );
+}
+
+#[test]
+fn references_and_definition_reach_into_metric_names() {
+    let text = SCENARIO.replace(
+        "  sweep gpu.capacity",
+        "  metrics = [\"resource.gpu.utilization\", \"step.classic.train.wait.mean\", \
+         \"step.lib.edge.train.count\", \"pipeline.wait.mean\"]\n  sweep gpu.capacity",
+    );
+    let f = fixture(&text);
+    let metric = |line: &str| ("main.pipesim".to_string(), line.to_string());
+    let metrics = "metrics = [\"resource.gpu.utilization\", \"step.classic.train.wait.mean\", \
+                   \"step.lib.edge.train.count\", \"pipeline.wait.mean\"]";
+    let marked = |name: &str| {
+        let at = metrics.find(name).unwrap();
+        format!("{}[{}", &metrics[..at], &metrics[at..])
+    };
+    let gpu = f.references("resource gpu", 9);
+    assert_eq!(gpu[2], metric(&marked("gpu.utilization")));
+    assert_eq!(gpu.len(), 4, "{gpu:?}");
+    let train = f.references("after train", 7);
+    assert_eq!(train[2], metric(&marked("train.wait")));
+    let edge = f.references("lib.edge:", 5);
+    assert_eq!(edge[2], metric(&marked("edge.train")));
+    // Definition from inside a metric name: the step of the pipeline the metric names.
+    assert_eq!(
+        f.definition("classic.train.wait", 9),
+        ("train".to_string(), "train {".to_string())
+    );
+    // The kind and the statistic are not names: nothing to go to.
+    assert!(f
+        .context()
+        .resolve_at(f.offset("resource.gpu", 2))
+        .is_none());
+    assert!(f.context().resolve_at(f.offset("utilization", 2)).is_none());
+}
+
+#[test]
+fn rename_changes_every_reference_and_the_result_checks_clean() {
+    let f = fixture(SCENARIO);
+    let clean = |text: &str| {
+        let doc = Document::new(f.doc.uri.clone(), text.to_string(), 2);
+        let checked = super::diagnostics::check(&doc).unwrap();
+        let files = super::diagnostics::by_file(&doc, &checked);
+        let all: Vec<_> = files
+            .values()
+            .flatten()
+            .map(|d| d.message.clone())
+            .collect();
+        assert!(all.is_empty(), "{all:?}\n{text}");
+    };
+    clean(SCENARIO);
+    let renamed = f.rename("resource cpu", 9, "cpus").unwrap();
+    assert_eq!(renamed.matches("cpus").count(), 4);
+    assert!(!renamed.contains(" cpu "));
+    clean(&renamed);
+    let renamed = f.rename("dataset asset", 8, "photos").unwrap();
+    assert_eq!(renamed, SCENARIO.replace("asset", "photos"));
+    clean(&renamed);
+    let renamed = f.rename("match framework", 7, "library").unwrap();
+    assert_eq!(renamed, SCENARIO.replace("framework", "library"));
+    // A step named by its keyword gets a name, and its uses take it.
+    let renamed = f.rename("after train", 7, "fit").unwrap();
+    assert!(renamed.contains("  train fit {\n") && renamed.contains("validate after fit {"));
+    clean(&renamed);
+    let renamed = f.rename("as lib", 3, "shared").unwrap();
+    assert_eq!(
+        renamed,
+        SCENARIO
+            .replace("as lib", "as shared")
+            .replace("lib.edge", "shared.edge")
+    );
+    clean(&renamed);
+    let renamed = f.rename("scenario growth", 9, "projected").unwrap();
+    assert_eq!(
+        renamed,
+        SCENARIO.replace("scenario growth", "scenario projected")
+    );
+    // The same name: nothing to do.
+    let scope = super::references::Scope {
+        open: &f.open,
+        roots: &[],
+    };
+    let at = f.offset("dataset asset", 8);
+    assert_eq!(
+        super::references::rename(&f.doc, &scope, at, "asset"),
+        Ok(None)
+    );
+}
+
+#[test]
+fn rename_refuses_what_would_change_the_meaning_without_an_error() {
+    let f = fixture(SCENARIO);
+    let refused = |needle: &str, shift: usize, new_name: &str| {
+        f.rename(needle, shift, new_name)
+            .expect_err(&format!("renaming `{needle}` to `{new_name}` was allowed"))
+    };
+    let says = |message: String, expected: &str| {
+        assert!(message.contains(expected), "{message:?} lacks {expected:?}");
+    };
+    says(refused("resource gpu", 9, "g pu"), "is not a name");
+    says(refused("resource gpu", 9, "2gpu"), "is not a name");
+    says(refused("resource gpu", 9, "match"), "is a keyword");
+    says(
+        refused("resource gpu", 9, "cpu"),
+        "already the name of the resource on line 9",
+    );
+    says(
+        refused("resource gpu", 9, "lib"),
+        "already the name of the import on line 2",
+    );
+    // A bare `framework` in a step would mean the resource.
+    says(
+        refused("resource gpu", 9, "framework"),
+        "is an attribute of `classic`",
+    );
+    says(refused("after train", 7, "validate"), "is a keyword");
+    says(
+        refused("match framework", 7, "data"),
+        "already has an attribute `data`",
+    );
+    says(
+        refused("match framework", 7, "priority"),
+        "is an attribute of the language here",
+    );
+    says(
+        refused("match framework", 7, "cpu"),
+        "the resource on line 9",
+    );
+    says(
+        refused("capacity = 8", 0, "slots"),
+        "attribute of the language",
+    );
+    says(refused("tensorflow =>", 3, "tf"), "labels are not renamed");
+    // A scenario's resource that stands in for the module's resource of that name.
+    let library = "resource gpu { kind = pool  capacity = 2 }\n\
+                   pipeline edge {\n  train { on = gpu  duration = 1min }\n}\n";
+    std::fs::write(f._dir.path().join("lib.pipesim"), library).unwrap();
+    says(
+        refused("resource gpu", 9, "accelerators"),
+        "resources bind by name",
+    );
+}
+
+/// A replayed trace's `row { }` sets attributes of the template its arrivals start: they are
+/// that template's, for definition and for rename.
+#[test]
+fn a_row_attribute_is_the_templates_attribute() {
+    let text = "scenario s { horizon = 1d }\n\
+                resource gpu { kind = pool  capacity = 8 }\n\
+                pipeline job {\n  gpus = 1\n  train { on = gpu  units = gpus  duration = 1h }\n}\n\
+                arrivals jobs {\n  trace = \"jobs.csv\"  time_column = \"t\"  pipeline = job\n  \
+                row { gpus = row.n }\n}\n";
+    let f = fixture(text);
+    assert_eq!(
+        f.definition("gpus = row", 1),
+        ("gpus".to_string(), "gpus = 1".to_string())
+    );
+    let renamed = f.rename("units = gpus", 9, "slots").unwrap();
+    assert_eq!(renamed, text.replace("gpus", "slots"));
 }

@@ -1,0 +1,535 @@
+//! Find references, document highlights and rename: every place that names a declaration,
+//! a step, a user attribute or an import.
+//!
+//! A use is found the way go to definition finds a declaration: each name that could be one
+//! is resolved ([`Context::resolve_token`]) and kept when it resolves to the same symbol in the
+//! same file. That covers sweep paths (`gpu.capacity`), `after` lists, qualified names into
+//! modules (`aiops.edge`) and the dotted parts of metric names (`"resource.gpu.utilization"`).
+//! The files searched are the open documents, the declaring file, and, for a declaration in a
+//! module (a file without `scenario`), every `.pipesim` file of the workspace that imports it.
+//!
+//! Rename refuses, with a message the editor shows, what would change a scenario's meaning
+//! without an error: a name of the standard library (read-only), an attribute of the
+//! language, a resource that stands in for an imported module's resource of the same name
+//! (resources bind by name), a label (compared across declarations), and a new name that is
+//! not an identifier, is a keyword, or would clash with or hide another name.
+
+use super::docs::{self, BlockContext};
+use super::document::{self, Document};
+use super::navigate::{metric_parts, Context, Resolved, Symbol};
+use super::scan::{BlockKind, Name, TokenKind};
+use crate::syntax::ast::DeclKind;
+use lsp_types::{TextEdit, Url, WorkspaceEdit};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// One place that names the symbol.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reference {
+    pub uri: Url,
+    pub start: usize,
+    pub end: usize,
+    /// The declaration's own name (for a step named by its keyword, the keyword).
+    pub declaration: bool,
+}
+
+/// Words a renamed symbol cannot be called: the language's keywords, and `row` and `_`, which
+/// mean a trace row and a wildcard where names are read.
+const NOT_A_NAME: &[&str] = &[
+    "true",
+    "false",
+    "if",
+    "then",
+    "else",
+    "match",
+    "choice",
+    "after",
+    "when",
+    "sweep",
+    "import",
+    "as",
+    "from",
+    "to",
+    "row",
+    "_",
+    "scenario",
+    "resource",
+    "dataset",
+    "pipeline",
+    "profile",
+    "arrivals",
+    "monitor",
+    "experiment",
+    "preprocess",
+    "train",
+    "validate",
+    "compress",
+    "task",
+];
+
+/// The documents a search for `target` reads: the open ones, the declaring one, and, when it
+/// is declared in a module, the workspace's other files that import that module.
+pub struct Scope<'a> {
+    pub open: &'a HashMap<Url, Document>,
+    /// Folders to search for importers of a module (the editor's workspace folders).
+    pub roots: &'a [PathBuf],
+}
+
+/// The symbol at `offset` of `doc` and every reference to it, sorted by file and position.
+/// `None` where there is no symbol, or for a label.
+pub fn find(doc: &Document, scope: &Scope, offset: usize) -> Option<(Resolved, Vec<Reference>)> {
+    let context = Context {
+        doc,
+        open: scope.open,
+    };
+    let target = context.resolve_at(offset)?;
+    let references = references_to(&target, doc, scope)?;
+    Some((target, references))
+}
+
+fn references_to(target: &Resolved, from: &Document, scope: &Scope) -> Option<Vec<Reference>> {
+    let name = declared_name(target)?;
+    let mut found = vec![Reference {
+        uri: target.doc.uri.clone(),
+        start: name.start,
+        end: name.end,
+        declaration: true,
+    }];
+    let workspace = if is_module(&target.doc) {
+        importers(&target.doc, scope)
+    } else {
+        Vec::new()
+    };
+    let mut docs: Vec<&Document> = scope.open.values().chain(&workspace).collect();
+    for doc in [from, &target.doc] {
+        if !docs.iter().any(|d| d.uri == doc.uri) {
+            docs.push(doc);
+        }
+    }
+    docs.sort_by(|a, b| a.uri.as_str().cmp(b.uri.as_str()));
+    for doc in docs {
+        let context = Context {
+            doc,
+            open: scope.open,
+        };
+        let outline = &doc.outline;
+        let same = |at: usize, index: usize| {
+            context
+                .resolve_token(index, at)
+                .is_some_and(|r| r.doc.uri == target.doc.uri && r.symbol == target.symbol)
+        };
+        for (index, token) in outline.tokens.iter().enumerate() {
+            match token.kind {
+                TokenKind::Ident
+                    if doc.text[token.start..token.end] == name.text
+                        && !is_argument_name(doc, index)
+                        && same(token.start, index) =>
+                {
+                    found.push(Reference {
+                        uri: doc.uri.clone(),
+                        start: token.start,
+                        end: token.end,
+                        declaration: false,
+                    });
+                }
+                TokenKind::Str => {
+                    let parts = metric_parts(outline, &doc.text, index).unwrap_or_default();
+                    for part in parts.iter().skip(1).filter(|p| p.text == name.text) {
+                        if same(part.start, index) {
+                            found.push(Reference {
+                                uri: doc.uri.clone(),
+                                start: part.start,
+                                end: part.end,
+                                declaration: false,
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    // The declaration was pushed first: a later find of its name is the same place.
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|r| seen.insert((r.uri.clone(), r.start)));
+    found.sort_by(|a, b| (a.uri.as_str(), a.start).cmp(&(b.uri.as_str(), b.start)));
+    Some(found)
+}
+
+/// The name that declares the symbol: a declaration's or step's name (a step's keyword when it
+/// has none), an attribute's name, an import's alias.
+fn declared_name(target: &Resolved) -> Option<&Name> {
+    let outline = &target.doc.outline;
+    match &target.symbol {
+        Symbol::Decl(b) => outline.blocks[*b].name.as_ref(),
+        Symbol::Step(b) => outline.blocks[*b].step_name(),
+        Symbol::Attr(a) => Some(&outline.attrs[*a].name),
+        Symbol::Import(i) => outline.imports[*i].alias.as_ref(),
+        Symbol::Label(_) => None,
+    }
+}
+
+/// `mean` in `exponential(mean = 5min)`: a named argument, which no declaration names.
+fn is_argument_name(doc: &Document, index: usize) -> bool {
+    let outline = &doc.outline;
+    index + 1 < outline.tokens.len()
+        && outline.text(&doc.text, index + 1) == "="
+        && outline.enclosing_callee(&doc.text, index).is_some()
+}
+
+fn is_module(doc: &Document) -> bool {
+    !doc.outline
+        .decls()
+        .any(|(_, b)| b.kind == BlockKind::Decl(DeclKind::Scenario))
+}
+
+/// The workspace's `.pipesim` files, not open in the editor, that import `module`.
+fn importers(module: &Document, scope: &Scope) -> Vec<Document> {
+    let mut files = Vec::new();
+    for root in scope.roots {
+        pipesim_files(root, 0, &mut files);
+    }
+    files.sort();
+    files.dedup();
+    files
+        .into_iter()
+        .filter_map(|path| {
+            let uri = Url::from_file_path(&path).ok()?;
+            if scope.open.contains_key(&uri) || uri == module.uri {
+                return None;
+            }
+            let text = std::fs::read_to_string(&path).ok()?;
+            let doc = Document::new(uri, text, 0);
+            let imports_it = doc.outline.imports.iter().any(|import| {
+                import
+                    .path
+                    .as_ref()
+                    .and_then(|p| document::import_target(&doc, &p.text))
+                    .and_then(|target| Url::from_file_path(target).ok())
+                    .is_some_and(|uri| uri == module.uri)
+            });
+            imports_it.then_some(doc)
+        })
+        .collect()
+}
+
+/// The `.pipesim` files under `dir`, skipping hidden folders and build output. Bounded in depth
+/// and count: a workspace opened at a home directory must not stall the editor.
+fn pipesim_files(dir: &Path, depth: usize, files: &mut Vec<PathBuf>) {
+    const MAX_DEPTH: usize = 8;
+    const MAX_FILES: usize = 2000;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        if files.len() >= MAX_FILES {
+            return;
+        }
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            let skip = name.starts_with('.') || name == "target" || name == "node_modules";
+            if !skip && depth < MAX_DEPTH {
+                pipesim_files(&entry.path(), depth + 1, files);
+            }
+        } else if name.ends_with(".pipesim") {
+            files.push(entry.path());
+        }
+    }
+}
+
+/// The range to rename at `offset` (the name under the cursor) and its current text, or why it
+/// cannot be renamed. `Ok(None)` where there is nothing to rename.
+pub fn prepare(
+    doc: &Document,
+    scope: &Scope,
+    offset: usize,
+) -> Result<Option<(lsp_types::Range, String)>, String> {
+    let context = Context {
+        doc,
+        open: scope.open,
+    };
+    let Some(target) = context.resolve_at(offset) else {
+        return Ok(None);
+    };
+    renameable(&target, scope)?;
+    let Some(references) = references_to(&target, doc, scope) else {
+        return Ok(None);
+    };
+    let here = references
+        .iter()
+        .find(|r| r.uri == doc.uri && r.start <= offset && offset <= r.end);
+    Ok(here.map(|r| {
+        (
+            doc.range(r.start, r.end),
+            doc.text[r.start..r.end].to_string(),
+        )
+    }))
+}
+
+/// The edits that rename the symbol at `offset` to `new_name` everywhere, or why they cannot.
+pub fn rename(
+    doc: &Document,
+    scope: &Scope,
+    offset: usize,
+    new_name: &str,
+) -> Result<Option<WorkspaceEdit>, String> {
+    let Some((target, references)) = find(doc, scope, offset) else {
+        return Ok(None);
+    };
+    renameable(&target, scope)?;
+    let old = declared_name(&target).map_or("", |n| n.text.as_str());
+    if new_name == old {
+        return Ok(None);
+    }
+    valid_new_name(&target, new_name)?;
+    // A step named by its keyword gets a name after the keyword: `train` becomes `train fit`.
+    let keyword_named = match target.symbol {
+        Symbol::Step(b) => target.doc.outline.blocks[b].name.is_none(),
+        _ => false,
+    };
+    let mut changes: HashMap<Url, Vec<TextEdit>> = HashMap::new();
+    let mut loaded: HashMap<Url, Document> = HashMap::new();
+    for reference in references {
+        let file = match scope.open.get(&reference.uri) {
+            Some(open) => open,
+            None if reference.uri == target.doc.uri => &target.doc,
+            None => loaded.entry(reference.uri.clone()).or_insert_with(|| {
+                let text = reference
+                    .uri
+                    .to_file_path()
+                    .ok()
+                    .and_then(|p| std::fs::read_to_string(p).ok())
+                    .unwrap_or_default();
+                Document::new(reference.uri.clone(), text, 0)
+            }),
+        };
+        let edit = if reference.declaration && keyword_named {
+            TextEdit::new(
+                file.range(reference.end, reference.end),
+                format!(" {new_name}"),
+            )
+        } else {
+            TextEdit::new(
+                file.range(reference.start, reference.end),
+                new_name.to_string(),
+            )
+        };
+        changes.entry(reference.uri).or_default().push(edit);
+    }
+    Ok(Some(WorkspaceEdit::new(changes)))
+}
+
+/// Why the symbol cannot be renamed, if it cannot.
+fn renameable(target: &Resolved, scope: &Scope) -> Result<(), String> {
+    let doc = &target.doc;
+    let outline = &doc.outline;
+    if let Symbol::Label(label) = &target.symbol {
+        return Err(format!(
+            "labels are not renamed: change `{}` by hand in its `choice`, and in each `match` arm \
+             and comparison that names it",
+            label.text
+        ));
+    }
+    let Some(name) = declared_name(target) else {
+        return Err("this declaration has no name to rename".to_string());
+    };
+    let name = name.text.as_str();
+    if doc.path.as_deref().is_some_and(document::is_stdlib_copy) {
+        let replace = match target.symbol {
+            Symbol::Decl(b) if outline.blocks[b].kind == BlockKind::Decl(DeclKind::Resource) => {
+                format!(": to use another pool, declare your own `{name}` in the scenario")
+            }
+            _ => String::new(),
+        };
+        return Err(format!(
+            "`{name}` is declared in the standard library, which is read-only{replace}"
+        ));
+    }
+    match target.symbol {
+        Symbol::Attr(a) => {
+            let owner = &outline.blocks[outline.attrs[a].block];
+            let user_attribute = match owner.kind {
+                BlockKind::Decl(kind @ (DeclKind::Pipeline | DeclKind::Dataset)) => {
+                    owner.parent.is_none()
+                        && docs::attribute(BlockContext::Decl(kind), name).is_none()
+                }
+                _ => false,
+            };
+            if !user_attribute {
+                return Err(format!(
+                    "`{name}` is an attribute of the language, whose name is fixed; only the \
+                     attributes you add to a pipeline or data set can be renamed"
+                ));
+            }
+        }
+        Symbol::Decl(b) if outline.blocks[b].kind == BlockKind::Decl(DeclKind::Resource) => {
+            if let Some(why) = bound_by_name(doc, name, scope) {
+                return Err(why);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Resources bind by name: a scenario's `gpu` is the `gpu` of every module it imports. Renaming
+/// either side of such a pair would silently move the module's templates to another pool.
+fn bound_by_name(doc: &Document, name: &str, scope: &Scope) -> Option<String> {
+    let declares = |d: &Document| {
+        d.outline
+            .decl(name)
+            .is_some_and(|(_, b)| b.kind == BlockKind::Decl(DeclKind::Resource))
+    };
+    if !is_module(doc) {
+        for import in &doc.outline.imports {
+            let Some(path) = &import.path else { continue };
+            let Some(module) = document::load_import(doc, &path.text, scope.open) else {
+                continue;
+            };
+            if declares(&module) {
+                return Some(format!(
+                    "`{name}` stands in for the `{name}` of \"{}\": resources bind by name, so \
+                     that module's templates run on this one. Renamed, they would run on the \
+                     module's own `{name}` instead",
+                    path.text
+                ));
+            }
+        }
+        return None;
+    }
+    let importers = scope.open.values().filter(|d| {
+        d.outline.imports.iter().any(|import| {
+            import
+                .path
+                .as_ref()
+                .and_then(|p| document::import_target(d, &p.text))
+                .and_then(|t| Url::from_file_path(t).ok())
+                .is_some_and(|uri| uri == doc.uri)
+        })
+    });
+    for importer in importers {
+        if !is_module(importer) && declares(importer) {
+            let file = importer
+                .path
+                .as_deref()
+                .and_then(Path::file_name)
+                .map_or(String::new(), |f| f.to_string_lossy().into_owned());
+            return Some(format!(
+                "`{file}` declares its own `{name}`, which this module's templates run on there: \
+                 resources bind by name. Renamed here, they would no longer"
+            ));
+        }
+    }
+    None
+}
+
+/// Why `new_name` cannot be the symbol's name, if it cannot.
+fn valid_new_name(target: &Resolved, new_name: &str) -> Result<(), String> {
+    let mut chars = new_name.chars();
+    let identifier = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !identifier {
+        return Err(format!(
+            "`{new_name}` is not a name: a name is a letter or `_`, then letters, digits and `_`"
+        ));
+    }
+    if NOT_A_NAME.contains(&new_name) {
+        return Err(format!(
+            "`{new_name}` is a keyword of the language: choose another name"
+        ));
+    }
+    let doc = &target.doc;
+    let outline = &doc.outline;
+    let line = |offset: usize| doc.range(offset, offset).start.line + 1;
+    let declaration = outline.decl(new_name).map(|(_, b)| {
+        let kind = match b.kind {
+            BlockKind::Decl(kind) => kind.keyword(),
+            _ => "declaration",
+        };
+        format!("the {kind} on line {}", line(b.start))
+    });
+    let import = outline
+        .imports
+        .iter()
+        .find(|i| i.alias.as_ref().is_some_and(|a| a.text == new_name))
+        .map(|i| format!("the import on line {}", line(i.start)));
+    let taken = declaration.or(import);
+    match target.symbol {
+        Symbol::Decl(_) | Symbol::Import(_) => {
+            if let Some(taken) = taken {
+                return Err(format!(
+                    "`{new_name}` is already the name of {taken}: the declarations and imports \
+                     of a file share one namespace"
+                ));
+            }
+            // A bare name resolves to a declaration before an attribute: `new_name` would
+            // then hide a pipeline's or data set's attribute of that name.
+            if let Some(attr) = outline.attrs.iter().find(|a| {
+                a.name.text == new_name
+                    && matches!(
+                        outline.blocks[a.block].kind,
+                        BlockKind::Decl(DeclKind::Pipeline | DeclKind::Dataset)
+                    )
+            }) {
+                let owner = outline.blocks[attr.block]
+                    .name
+                    .as_ref()
+                    .map_or(String::new(), |n| format!(" of `{}`", n.text));
+                return Err(format!(
+                    "`{new_name}` is an attribute{owner} (line {}): where it is read by its bare \
+                     name, that name would then mean the renamed declaration",
+                    line(attr.name.start)
+                ));
+            }
+        }
+        Symbol::Step(b) => {
+            let pipeline = outline.blocks[b].parent;
+            let sibling = pipeline
+                .into_iter()
+                .flat_map(|p| outline.steps(p))
+                .find(|(s, block)| {
+                    *s != b && block.step_name().is_some_and(|n| n.text == new_name)
+                });
+            if let Some((_, sibling)) = sibling {
+                return Err(format!(
+                    "this pipeline already has a step `{new_name}` (line {})",
+                    line(sibling.start)
+                ));
+            }
+        }
+        Symbol::Attr(a) => {
+            let owner = outline.attrs[a].block;
+            if let Some(other) = outline.attrs_of(owner).find(|o| o.name.text == new_name) {
+                return Err(format!(
+                    "this declaration already has an attribute `{new_name}` (line {})",
+                    line(other.name.start)
+                ));
+            }
+            if let Some(context) = outline.blocks[owner].context() {
+                if let Some(entry) = docs::attribute(context, new_name) {
+                    return Err(format!(
+                        "`{new_name}` is an attribute of the language here ({}): the renamed \
+                         attribute would take that meaning",
+                        entry.doc
+                    ));
+                }
+            }
+            if let Some(taken) = taken {
+                return Err(format!(
+                    "`{new_name}` is the name of {taken}: read by its bare name, the attribute \
+                     would be hidden by it"
+                ));
+            }
+        }
+        Symbol::Label(_) => {}
+    }
+    Ok(())
+}
