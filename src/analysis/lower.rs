@@ -1457,20 +1457,10 @@ impl<'a> Analyzer<'a> {
     pub fn unknown_again(&mut self, index: usize, name: &str, span: Span, text: &str) {
         let meant = self.unknown_meant.get(&index).cloned();
         let module = self.program.module_of(span.file);
-        // Where the declared name is written, and what it would read: a declaration's name
-        // (`storag`), or a data set's attribute (`siz` of `asset.siz`, for `asset.size`).
-        let rename: Option<(Span, String)> =
-            meant.as_ref().zip(module).and_then(|(declared, m)| {
-                match self.symbols[m].names.get(declared) {
-                    Some((resolve::Symbol::Decl { .. }, at)) => Some((*at, name.to_string())),
-                    _ => {
-                        let (dataset, attribute) = declared.split_once('.')?;
-                        let (_, wanted) = name.split_once('.')?;
-                        let attr = self.dataset_attribute(m, dataset, attribute)?;
-                        Some((attr.name.span, wanted.to_string()))
-                    }
-                }
-            });
+        let rename = meant
+            .as_ref()
+            .zip(module)
+            .and_then(|(declared, m)| self.declared_site(m, declared, name));
         let Some(reported) = self.diags.0.get_mut(index) else {
             return;
         };
@@ -1500,6 +1490,40 @@ impl<'a> Analyzer<'a> {
                     title: format!("Rename `{declared}` to `{name}` where it is declared"),
                     edits: vec![(declared_at, new_name)],
                 }];
+            }
+        }
+    }
+
+    /// Where `declared` (as named in module `m`) is written, and what it would read to be
+    /// `wanted`: a declaration's name (`storag`), or a data set's attribute (`siz` of
+    /// `asset.siz`, for `asset.size`), followed through import aliases into a module on disk
+    /// (`lib.photos.siz`). `None` in a standard library module, which is read-only.
+    fn declared_site(&self, m: usize, declared: &str, wanted: &str) -> Option<(Span, String)> {
+        if let (Some((alias, declared_rest)), Some((same_alias, wanted_rest))) =
+            (declared.split_once('.'), wanted.split_once('.'))
+        {
+            if let Some((resolve::Symbol::Import(Some(module)), _)) =
+                self.symbols[m].names.get(alias)
+            {
+                return (alias == same_alias)
+                    .then(|| self.declared_site(*module, declared_rest, wanted_rest))
+                    .flatten();
+            }
+        }
+        let file = self.program.modules[m].file;
+        if matches!(
+            self.sources.get(file).origin,
+            crate::source::Origin::Stdlib(_)
+        ) {
+            return None;
+        }
+        match self.symbols[m].names.get(declared) {
+            Some((resolve::Symbol::Decl { .. }, at)) => Some((*at, wanted.to_string())),
+            _ => {
+                let (dataset, attribute) = declared.split_once('.')?;
+                let (_, wanted) = wanted.split_once('.')?;
+                let attr = self.dataset_attribute(m, dataset, attribute)?;
+                Some((attr.name.span, wanted.to_string()))
             }
         }
     }

@@ -105,33 +105,38 @@ fn convert(diagnostic: &Diagnostic, range: Range, files: &mut Files) -> lsp_type
 }
 
 /// The diagnostic's fixes, kept in its `data` for `textDocument/codeAction` ([`code_actions`]):
-/// `{"fixes": [{"title", "edits": [TextEdit]}]}`, each fix whose edits all lie in the file the
-/// diagnostic is published to (an action edits the document it is asked about).
+/// `{"fixes": [{"title", "changes": {URI: [TextEdit]}}]}`. A fix may edit other files than the
+/// one the diagnostic is published to (a module's declaration, for a misspelt use in the
+/// scenario); one that would edit a standard library module, which is read-only, is left out.
 fn quick_fixes(diagnostic: &Diagnostic, files: &mut Files) -> Option<serde_json::Value> {
-    let primary = diagnostic.primary_span()?;
+    diagnostic.primary_span()?;
     let fixes: Vec<serde_json::Value> = diagnostic
         .suggested_fixes(&files.checked.sources)
         .into_iter()
-        .filter(|fix| fix.edits.iter().all(|(span, _)| span.file == primary.file))
         .filter_map(|fix| {
-            let edits = fix
-                .edits
-                .iter()
-                .map(|(span, text)| {
-                    let location =
-                        files.location(span.file, span.start as usize, span.end as usize)?;
-                    Some(TextEdit::new(location.range, text.clone()))
-                })
-                .collect::<Option<Vec<TextEdit>>>()?;
-            Some(serde_json::json!({"title": fix.title, "edits": edits}))
+            let mut changes: BTreeMap<Url, Vec<TextEdit>> = BTreeMap::new();
+            for (span, text) in &fix.edits {
+                let location = files.location(span.file, span.start as usize, span.end as usize)?;
+                let read_only = location
+                    .uri
+                    .to_file_path()
+                    .is_ok_and(|path| super::document::is_stdlib_copy(&path));
+                if read_only {
+                    return None;
+                }
+                changes
+                    .entry(location.uri)
+                    .or_default()
+                    .push(TextEdit::new(location.range, text.clone()));
+            }
+            Some(serde_json::json!({"title": fix.title, "changes": changes}))
         })
         .collect();
     (!fixes.is_empty()).then(|| serde_json::json!({ "fixes": fixes }))
 }
 
-/// The quick fixes of `diagnostics` (as published for `uri`) whose ranges meet `range`.
+/// The quick fixes of `diagnostics` (as published for a document) whose ranges meet `range`.
 pub fn code_actions<'a>(
-    uri: &Url,
     range: Range,
     diagnostics: impl IntoIterator<Item = &'a lsp_types::Diagnostic>,
 ) -> Vec<CodeActionOrCommand> {
@@ -147,10 +152,11 @@ pub fn code_actions<'a>(
             continue;
         };
         for (index, fix) in fixes.iter().enumerate() {
-            let (Some(title), Some(edits)) = (
+            let (Some(title), Some(changes)) = (
                 fix.get("title").and_then(|t| t.as_str()),
-                fix.get("edits")
-                    .and_then(|e| serde_json::from_value::<Vec<TextEdit>>(e.clone()).ok()),
+                fix.get("changes").and_then(|c| {
+                    serde_json::from_value::<HashMap<Url, Vec<TextEdit>>>(c.clone()).ok()
+                }),
             ) else {
                 continue;
             };
@@ -159,7 +165,7 @@ pub fn code_actions<'a>(
                 kind: Some(CodeActionKind::QUICKFIX),
                 diagnostics: Some(vec![diagnostic.clone()]),
                 edit: Some(WorkspaceEdit {
-                    changes: Some(HashMap::from([(uri.clone(), edits)])),
+                    changes: Some(changes),
                     ..WorkspaceEdit::default()
                 }),
                 is_preferred: Some(index == 0),

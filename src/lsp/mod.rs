@@ -272,7 +272,7 @@ impl Server<'_> {
                         .and_then(|files| files.get(&uri))
                         .into_iter()
                         .flatten();
-                    Some(diagnostics::code_actions(&uri, p.range, published))
+                    Some(diagnostics::code_actions(p.range, published))
                 })
             }
             req::References::METHOD => self.handle::<req::References>(request, |s, p| {

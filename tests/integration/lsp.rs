@@ -993,3 +993,55 @@ fn rename_and_references_across_a_module_and_its_importers() {
     assert!(message.contains("resources bind by name"), "{message}");
     shutdown_and_exit(&mut client);
 }
+
+/// A misspelt name whose likelier slip is in an imported module: the quick fix edits the
+/// module, and the scenario checks clean once it is applied.
+#[test]
+fn a_quick_fix_may_mend_the_module_a_scenario_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = "resource gpu { kind = pool  capacity = 4 }\n\
+                   dataset photos { siz = 2GB }\n\
+                   pipeline edge {\n  data = photos\n  train { on = gpu  duration = 1min }\n}\n";
+    let scenario = "import \"lib.pipesim\" as lib\n\
+                    scenario s { horizon = 1d }\n\
+                    pipeline mine {\n  data = lib.photos\n  \
+                    train { on = lib.gpu  duration = lib.photos.size * 1s/GB }\n  \
+                    compress { on = lib.gpu  duration = lib.photos.size * 2s/GB }\n}\n\
+                    arrivals a {\n  interarrival = exponential(mean = 1h)\n  \
+                    pipeline = choice { mine: 0.5, lib.edge: 0.5 }\n}\n";
+    let library_path = dir.path().join("lib.pipesim");
+    let scenario_path = dir.path().join("main.pipesim");
+    std::fs::write(&library_path, library).unwrap();
+    std::fs::write(&scenario_path, scenario).unwrap();
+    let (library_uri, scenario_uri) = (url(&library_path), url(&scenario_path));
+    let mut client = Client::start(dir.path());
+    initialize(&mut client, dir.path());
+    open(&mut client, &scenario_uri, scenario);
+    let diagnostics = client.diagnostics_for(&scenario_uri);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    let cursor = position_of(scenario, "lib.photos.size", 12);
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": scenario_uri},
+            "range": {"start": cursor, "end": cursor},
+            "context": {"diagnostics": diagnostics},
+        }),
+    );
+    let first = &actions[0];
+    assert_eq!(
+        first["title"],
+        "Rename `lib.photos.siz` to `lib.photos.size` where it is declared"
+    );
+    let changes = first["edit"]["changes"].as_object().unwrap();
+    assert_eq!(changes.keys().collect::<Vec<_>>(), [&library_uri]);
+    let mended = apply_edits(library, changes[&library_uri].as_array().unwrap());
+    assert_eq!(mended, library.replace("siz =", "size ="));
+    std::fs::write(&library_path, mended).unwrap();
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": scenario_uri}}),
+    );
+    assert_eq!(client.diagnostics_for(&scenario_uri), Vec::<Value>::new());
+    shutdown_and_exit(&mut client);
+}
