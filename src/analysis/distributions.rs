@@ -453,7 +453,8 @@ impl Analyzer<'_> {
             "erlang" => (&["mean"], &[]),
             _ => (&[], &[]),
         };
-        let mut dim: Option<(Dim, String)> = None;
+        // The location and scale parameters' dimensions (a rate's inverted), to agree on.
+        let mut dims: Vec<(&String, Dim, Span, &Typed)> = Vec::new();
         let mut ok = true;
         for (param, typed, pspan) in &params {
             let is_location = location.contains(&param.as_str());
@@ -474,29 +475,65 @@ impl Analyzer<'_> {
                 continue;
             };
             let d = if is_inverse { d.inverse() } else { d };
-            match &dim {
-                None => dim = Some((d, param.clone())),
-                Some((want, first)) if *want != d => {
-                    let found = self.describe(&typed.ty);
-                    let want_here = if is_inverse { want.inverse() } else { *want };
-                    self.diags.push(
-                        Diagnostic::error(
-                            codes::TYPE_MISMATCH,
-                            format!(
-                                "expected {} like `{first}`, found {found}",
-                                want_here.name()
-                            ),
-                        )
-                        .primary(*pspan, format!("this is {found}"))
-                        .help(format!(
-                            "give `{param}` the same unit as `{first}`, such as `{usage}`"
-                        )),
-                    );
-                    ok = false;
-                }
-                Some(_) => {}
-            }
+            dims.push((param, d, *pspan, typed));
         }
+        // They must agree. The dimension most of them have (the first one's on a tie) is
+        // taken as meant, so `triangular(min = 1, mode = 5s, max = 20s)` is one report, at
+        // `min`, rather than one at `mode` and one at `max`.
+        let count = |d: Dim| dims.iter().filter(|(_, e, _, _)| *e == d).count();
+        let want =
+            dims.iter()
+                .map(|(_, d, _, _)| *d)
+                .fold(None, |best: Option<Dim>, d| match best {
+                    Some(b) if count(b) >= count(d) => Some(b),
+                    _ => Some(d),
+                });
+        let dim = want.map(|want| {
+            let agreeing: Vec<&String> = dims
+                .iter()
+                .filter(|(_, d, _, _)| *d == want)
+                .map(|(p, _, _, _)| *p)
+                .collect();
+            (want, agreeing)
+        });
+        let differing: Vec<_> = dims
+            .iter()
+            .filter(|(_, d, _, _)| Some(*d) != want)
+            .collect();
+        if let (Some((want, agreeing)), Some((param, _, pspan, typed))) = (&dim, differing.first())
+        {
+            let found = self.describe(&typed.ty);
+            let want_here = if inverse.contains(&param.as_str()) {
+                want.inverse()
+            } else {
+                *want
+            };
+            let like = agreeing
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(" and ");
+            let first = agreeing[0];
+            let mut diagnostic = Diagnostic::error(
+                codes::TYPE_MISMATCH,
+                format!("expected {} like {like}, found {found}", want_here.name()),
+            )
+            .primary(*pspan, format!("this is {found}"));
+            for (other, _, other_span, other_typed) in &differing[1..] {
+                let found = self.describe(&other_typed.ty);
+                diagnostic = diagnostic.secondary(*other_span, format!("`{other}` is {found}"));
+            }
+            let mismatched = differing
+                .iter()
+                .map(|(p, _, _, _)| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(" and ");
+            self.diags.push(diagnostic.help(format!(
+                "give {mismatched} the same unit as `{first}`, such as `{usage}`"
+            )));
+            ok = false;
+        }
+        let dim = dim.map(|(d, _)| d);
         // A parameter whose mistake is reported already (a unit) has no value to check.
         if !ok || params.iter().any(|(_, typed, _)| typed.ty == Ty::Error) {
             return Typed::error();
@@ -505,7 +542,7 @@ impl Analyzer<'_> {
             "bernoulli" => Ty::Bool,
             "poisson" => Ty::Num(Dim::NONE),
             "lognormal" if get(&params, "mu").is_some() => Ty::AnyNum,
-            _ => dim.map(|(d, _)| Ty::Num(d)).unwrap_or(Ty::AnyNum),
+            _ => dim.map(Ty::Num).unwrap_or(Ty::AnyNum),
         };
         let p = |n: &str| get(&params, n).map(|(_, t, s)| (t.ir.clone(), *s));
         let pe = |n: &str| p(n).map(|(e, _)| e).unwrap_or_else(|| consts::num(0.0));

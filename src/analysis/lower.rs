@@ -1900,6 +1900,17 @@ impl<'a> Analyzer<'a> {
     }
 
     pub fn warn_negative(&mut self, e: &ir::Expr, span: Span, what: &str) {
+        // An expression with an error in it (`12s + size * 0.8s/GB` where `size` lost its
+        // unit) is lowered without the broken part: what is left says nothing of its sign.
+        let broken = self.diags.0.iter().any(|d| {
+            d.severity == crate::diagnostic::Severity::Error
+                && d.labels.iter().any(|l| {
+                    l.span.file == span.file && span.start <= l.span.start && l.span.end <= span.end
+                })
+        });
+        if broken {
+            return;
+        }
         let mut worst: Option<(f64, &'static str)> = None;
         /// `P(e < t)` and the distribution's name, for a distribution shifted or scaled by
         /// constants (`10s + normal(...)`, `2 * uniform(...)`).

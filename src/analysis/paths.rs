@@ -594,7 +594,17 @@ impl Analyzer<'_> {
                     .split('.')
                     .nth(1)
                     .is_some_and(|decl| !self.symbols[0].names.contains_key(decl));
-            if known.iter().any(|k| k == name) || of_broken || of_lost {
+            // Or of an import that failed to load (reported): its templates are unknown.
+            let of_unloaded = ["resource.", "link.", "step."]
+                .iter()
+                .any(|kind| name.starts_with(kind))
+                && name.split('.').nth(1).is_some_and(|alias| {
+                    matches!(
+                        self.symbols[0].names.get(alias),
+                        Some((super::resolve::Symbol::Import(None), _))
+                    )
+                });
+            if known.iter().any(|k| k == name) || of_broken || of_lost || of_unloaded {
                 out.push(name.clone());
                 continue;
             }
