@@ -45,8 +45,9 @@ pub struct File {
     /// where a declaration should start): the name it declared is not in the text, so uses
     /// of names the file does not define are not reported on top of its syntax error.
     pub opener_lost: bool,
-    /// The `scenario` block did not parse: its start and horizon are unknown, so what is
-    /// judged against them (a replayed trace's rows) is not.
+    /// The `scenario` block did not parse, or an item that lost its keyword may have been
+    /// it: its start and horizon are unknown, so what is judged against them (a replayed
+    /// trace's rows, a sweep of `scenario.horizon`) is not.
     pub scenario_lost: bool,
 }
 

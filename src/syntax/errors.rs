@@ -168,8 +168,46 @@ pub fn convert(
     } else {
         None
     };
+    // `everything { horizon = 7d }`: a declaration whose kind was deleted. Where the word
+    // is also near a keyword (`experiment_run {` and `experiment`), the block's contents
+    // decide: a `priority` and a step say `pipeline`, not a misspelt `experiment`.
+    let kindless = expected
+        .declaration
+        .then(|| kindless_declaration(text, position, found_word))
+        .flatten()
+        .filter(|guess| match (guess, keyword) {
+            (_, None) => true,
+            (Some((kind, _)), Some(keyword)) => *kind != keyword,
+            (None, Some(_)) => false,
+        });
+    let keyword = keyword.filter(|_| kindless.is_none());
     if let Some(keyword) = keyword {
         diagnostic = diagnostic.help(format!("did you mean `{keyword}`?"));
+    } else if let Some(kind) = kindless {
+        let kinds = "`scenario`, `resource`, `dataset`, `pipeline`, `profile`, `arrivals`, `monitor` or `experiment`";
+        diagnostic = Diagnostic::error(
+            codes::UNEXPECTED,
+            format!("`{found_word} {{` has no kind: a declaration starts with {kinds}"),
+        )
+        .primary(found_span, "a declaration's name without its kind");
+        diagnostic = match kind {
+            Some((kind, because)) => {
+                let article = if kind.starts_with(['a', 'e']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                let mut d = diagnostic.help(format!(
+                    "its `{because}` belongs in {article} `{kind}`: write `{kind} {found_word} {{`"
+                ));
+                d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                    title: format!("Write `{kind} {found_word}`"),
+                    edits: vec![(Span::new(file, position, position), format!("{kind} "))],
+                }];
+                d
+            }
+            None => diagnostic.help(format!("write its kind before `{found_word}`")),
+        };
     } else if let Some((word, at, meant)) = step_keyword {
         diagnostic = Diagnostic::error(
             codes::UNEXPECTED,
@@ -321,6 +359,120 @@ fn spaced_unit(text: &str, start: usize, position: usize) -> Option<(&str, &str,
 
 /// Whether `word`, followed by `rest`, starts an attribute (`name = ...`, not `==`) or a
 /// nested block (`name { ... }`).
+/// For `NAME {` where a declaration should start: `Some` (a declaration without its kind),
+/// with the kind its first telling attribute or step names and that word, where one does.
+#[allow(clippy::option_option)] // "a kindless declaration" and "whose kind is guessed" differ.
+fn kindless_declaration(
+    text: &str,
+    position: usize,
+    word: &str,
+) -> Option<Option<(&'static str, String)>> {
+    /// Words that belong to one kind of declaration only.
+    const TELLING: &[(&str, &[&str])] = &[
+        ("scenario", &["horizon", "seed", "warmup", "drain"]),
+        (
+            "resource",
+            &[
+                "kind",
+                "capacity",
+                "bandwidth",
+                "policy",
+                "backfill",
+                "cost",
+                "autoscale",
+            ],
+        ),
+        (
+            "pipeline",
+            &[
+                "preprocess",
+                "train",
+                "validate",
+                "compress",
+                "task",
+                "data",
+                "priority",
+                "deadline",
+                "model",
+            ],
+        ),
+        ("profile", &["hours", "days", "matrix"]),
+        (
+            "arrivals",
+            &[
+                "interarrival",
+                "rate",
+                "trace",
+                "time_column",
+                "profile",
+                "pipeline",
+                "growth",
+                "stop",
+                "row",
+            ],
+        ),
+        ("monitor", &["every", "when", "retrain", "pipelines"]),
+        (
+            "experiment",
+            &["replications", "confidence", "metrics", "sweep"],
+        ),
+    ];
+    if word.is_empty() || !is_attribute_start(word, &text[position + word.len()..]) {
+        return None;
+    }
+    let rest = text[position + word.len()..].trim_start_matches([' ', '\t']);
+    let body_start = text.len() - rest.len() + 1;
+    if !rest.starts_with('{') {
+        return None;
+    }
+    // The words that open the block's entries at its own depth.
+    let mut depth = 0usize;
+    let mut at_entry = true;
+    let mut words = Vec::new();
+    let body = &text[body_start..];
+    let mut i = 0;
+    while i < body.len() {
+        let c = body.as_bytes()[i];
+        match c {
+            b'{' | b'(' | b'[' => depth += 1,
+            b'}' | b')' | b']' if depth == 0 => break,
+            b'}' | b')' | b']' => depth -= 1,
+            b'/' if body[i..].starts_with("//") => {
+                i = body[i..].find('\n').map_or(body.len(), |n| i + n);
+                continue;
+            }
+            _ if depth == 0 && at_entry && (c.is_ascii_alphabetic() || c == b'_') => {
+                let end = body[i..]
+                    .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
+                    .map_or(body.len(), |n| i + n);
+                words.push(&body[i..end]);
+                at_entry = false;
+                i = end;
+                continue;
+            }
+            b'\n' | b';' => at_entry = true,
+            _ => {}
+        }
+        // After a value, the next entry starts at a word followed by `=` or `{`.
+        if depth == 0 && !at_entry && c == b' ' {
+            let next = body[i..].trim_start_matches(' ');
+            let next_word_end = next
+                .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
+                .unwrap_or(next.len());
+            at_entry = next_word_end > 0
+                && is_attribute_start(&next[..next_word_end], &next[next_word_end..]);
+        }
+        i += 1;
+    }
+    let guess = words.iter().find_map(|w| {
+        TELLING
+            .iter()
+            .find(|(_, telling)| telling.contains(w))
+            .map(|(kind, _)| (*kind, w.to_string()))
+    });
+    Some(guess)
+}
+
 pub fn is_attribute_start(word: &str, rest: &str) -> bool {
     let is_name = word
         .chars()

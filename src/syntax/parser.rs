@@ -29,6 +29,9 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     let mut broken = Vec::new();
     let mut opener_lost = false;
     let mut scenario_lost = false;
+    // An item that does not start with a declaration keyword (`philly_replay {` with its
+    // `scenario` deleted, or attributes whose opening line is gone).
+    let mut keyword_lost = false;
     let mut offset = 0;
     loop {
         let start = scan.skip_trivia(text, offset);
@@ -103,6 +106,7 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
                 opener_lost |= !scan::ITEM_KEYWORDS.contains(&word)
                     && errors::is_attribute_start(word, &text[word_end..]);
                 scenario_lost |= word == "scenario";
+                keyword_lost |= !scan::ITEM_KEYWORDS.contains(&word);
                 broken.extend(declared_names(
                     file,
                     text,
@@ -128,6 +132,11 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
             }
         }
     }
+    // Without a `scenario` block, the one that lost its keyword may have been it.
+    scenario_lost |= keyword_lost
+        && !items.iter().any(
+            |item| matches!(item, ast::Item::Decl(decl) if decl.kind == ast::DeclKind::Scenario),
+        );
     let comments = scan
         .comments
         .iter()

@@ -1618,6 +1618,28 @@ fn a_declaration_without_its_opening_line_or_name_is_one_diagnostic() {
     assert!(spoilt > 30, "only {spoilt} declarations spoilt");
 }
 
+/// A declaration whose kind is deleted (`everything { horizon = 7d }`) is one mistake, and
+/// where its attributes or steps tell the kind (all but a data set's), the quick fix that
+/// writes it gives the file back.
+#[test]
+fn a_declaration_without_its_kind_is_one_diagnostic() {
+    let spoilt = each_line_spoilt(|text, start, line| {
+        let kind = DECLARATION_KINDS
+            .iter()
+            .chain(&["scenario "])
+            .find(|k| line.starts_with(*k))?;
+        Some(format!("{}{}", &text[..start], &text[start + kind.len()..]))
+    })
+    .map(|spoilt| {
+        spoilt.assert_one_error("without its kind");
+        if !spoilt.line.starts_with("dataset ") {
+            spoilt.assert_quick_fix_restores();
+        }
+    })
+    .count();
+    assert!(spoilt > 30, "only {spoilt} declarations spoilt");
+}
+
 /// ...and a misspelt keyword's quick fix gives the file back.
 #[test]
 fn a_misspelt_keyword_or_a_missing_alias_is_one_diagnostic() {
