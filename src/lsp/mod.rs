@@ -1,6 +1,6 @@
 //! The language server (`pipesim lsp`): diagnostics as the user types, hover, go to
-//! definition, completion, signature help, document symbols, formatting, quick fixes, find
-//! references, highlights and rename, over LSP on stdio.
+//! definition, completion, signature help, document and workspace symbols, formatting, quick
+//! fixes, find references, highlights and rename, over LSP on stdio.
 //!
 //! Architecture: one thread handles messages in order ([`Server::run`]). Documents are synced
 //! in full; each change rescans the document ([`scan`], tolerant, for editor features) and marks
@@ -70,6 +70,7 @@ pub fn capabilities() -> ServerCapabilities {
             },
         )),
         references_provider: Some(OneOf::Left(true)),
+        workspace_symbol_provider: Some(OneOf::Left(true)),
         document_highlight_provider: Some(OneOf::Left(true)),
         rename_provider: Some(OneOf::Right(lsp_types::RenameOptions {
             prepare_provider: Some(true),
@@ -286,6 +287,12 @@ impl Server<'_> {
                     .collect();
                 Some(locations)
             }),
+            req::WorkspaceSymbolRequest::METHOD => {
+                self.handle::<req::WorkspaceSymbolRequest>(request, |s, p| {
+                    let found = symbols::workspace_symbols(&p.query, &s.documents, &s.roots);
+                    Some(lsp_types::WorkspaceSymbolResponse::Flat(found))
+                })
+            }
             req::DocumentHighlightRequest::METHOD => {
                 self.handle::<req::DocumentHighlightRequest>(request, |s, p| {
                     let position = p.text_document_position_params;

@@ -185,13 +185,7 @@ fn is_module(doc: &Document) -> bool {
 
 /// The workspace's `.pipesim` files, not open in the editor, that import `module`.
 fn importers(module: &Document, scope: &Scope) -> Vec<Document> {
-    let mut files = Vec::new();
-    for root in scope.roots {
-        pipesim_files(root, 0, &mut files);
-    }
-    files.sort();
-    files.dedup();
-    files
+    workspace_files(scope.roots)
         .into_iter()
         .filter_map(|path| {
             let uri = Url::from_file_path(&path).ok()?;
@@ -211,6 +205,17 @@ fn importers(module: &Document, scope: &Scope) -> Vec<Document> {
             imports_it.then_some(doc)
         })
         .collect()
+}
+
+/// The `.pipesim` files under the workspace folders `roots`, sorted.
+pub fn workspace_files(roots: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for root in roots {
+        pipesim_files(root, 0, &mut files);
+    }
+    files.sort();
+    files.dedup();
+    files
 }
 
 /// The `.pipesim` files under `dir`, skipping hidden folders and build output. Bounded in depth

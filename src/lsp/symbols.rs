@@ -1,4 +1,6 @@
-//! Document symbols: the outline of imports, declarations, their steps and nested blocks.
+//! Document symbols (the outline of imports, declarations, their steps and nested blocks),
+//! and workspace symbols: the declarations and steps of every `.pipesim` file of the workspace
+//! whose name matches a query.
 
 use super::document::Document;
 use super::scan::BlockKind;
@@ -97,4 +99,74 @@ fn symbol(
         selection_range: doc.range(selection.0, selection.1),
         children: (!children.is_empty()).then_some(children),
     }
+}
+
+/// The declarations and steps, in the open documents and the workspace's `.pipesim` files,
+/// whose names contain the query's letters in order (case-insensitive), the closest first:
+/// names that start with the query, then shorter names. At most 200.
+#[allow(deprecated)] // `SymbolInformation::deprecated` must be written out; it is left unset.
+pub fn workspace_symbols(
+    query: &str,
+    open: &std::collections::HashMap<lsp_types::Url, Document>,
+    roots: &[std::path::PathBuf],
+) -> Vec<lsp_types::SymbolInformation> {
+    let mut docs: Vec<Document> = open.values().cloned().collect();
+    for path in super::references::workspace_files(roots) {
+        let Ok(uri) = lsp_types::Url::from_file_path(&path) else {
+            continue;
+        };
+        if open.contains_key(&uri) {
+            continue;
+        }
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            docs.push(Document::new(uri, text, 0));
+        }
+    }
+    docs.sort_by(|a, b| a.uri.as_str().cmp(b.uri.as_str()));
+    let query = query.to_lowercase();
+    let matches = |name: &str| {
+        let mut letters = name.chars().flat_map(char::to_lowercase);
+        query.chars().all(|q| letters.any(|c| c == q))
+    };
+    let mut found = Vec::new();
+    for doc in &docs {
+        for top in document_symbols(doc) {
+            if top.kind == SymbolKind::MODULE {
+                continue;
+            }
+            for child in top.children.iter().flatten() {
+                if matches(&child.name) && child.kind == SymbolKind::METHOD {
+                    found.push(lsp_types::SymbolInformation {
+                        name: child.name.clone(),
+                        kind: child.kind,
+                        tags: None,
+                        deprecated: None,
+                        location: lsp_types::Location::new(doc.uri.clone(), child.range),
+                        container_name: Some(top.name.clone()),
+                    });
+                }
+            }
+            if matches(&top.name) {
+                let file = doc
+                    .path
+                    .as_deref()
+                    .and_then(std::path::Path::file_name)
+                    .map(|f| f.to_string_lossy().into_owned());
+                found.push(lsp_types::SymbolInformation {
+                    name: top.name,
+                    kind: top.kind,
+                    tags: None,
+                    deprecated: None,
+                    location: lsp_types::Location::new(doc.uri.clone(), top.range),
+                    container_name: file,
+                });
+            }
+        }
+    }
+    found.sort_by_key(|s| {
+        let prefix = s.name.to_lowercase().starts_with(&query);
+        (!prefix, s.name.len())
+    });
+    found.truncate(200);
+    found
 }

@@ -692,6 +692,10 @@ fn references_and_definition_reach_into_metric_names() {
         .resolve_at(f.offset("resource.gpu", 2))
         .is_none());
     assert!(f.context().resolve_at(f.offset("utilization", 2)).is_none());
+    // Renamed from inside a metric name: every reference, the metric's part included.
+    let renamed = f.rename("gpu.utilization", 1, "accelerators").unwrap();
+    assert_eq!(renamed.matches("accelerators").count(), 4);
+    assert!(renamed.contains("\"resource.accelerators.utilization\""));
 }
 
 #[test]

@@ -877,9 +877,41 @@ fn rename_and_references_across_a_module_and_its_importers() {
     assert_eq!(capabilities["referencesProvider"], true);
     assert_eq!(capabilities["documentHighlightProvider"], true);
     assert_eq!(capabilities["renameProvider"]["prepareProvider"], true);
+    assert_eq!(capabilities["workspaceSymbolProvider"], true);
     // The module and one importer are open; `b.pipesim` is only on disk.
     open(&mut client, &module_uri, module);
     open(&mut client, &a_uri, &a);
+
+    // Workspace symbols: declarations and steps of every file, open or not.
+    let names = |client: &mut Client, query: &str| -> Vec<String> {
+        let found = client.request("workspace/symbol", json!({"query": query}));
+        found
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let file = s["location"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap();
+                format!("{} in {} ({file})", s["name"], s["containerName"])
+            })
+            .collect()
+    };
+    assert_eq!(
+        names(&mut client, "ET"),
+        [
+            "\"etl\" in \"templates.pipesim\" (templates.pipesim)",
+            "\"experiment\" in \"a.pipesim\" (a.pipesim)",
+            "\"experiment\" in \"b.pipesim\" (b.pipesim)",
+        ]
+    );
+    assert_eq!(
+        names(&mut client, "train"),
+        ["\"train\" in \"etl\" (templates.pipesim)"]
+    );
 
     let references = client.request(
         "textDocument/references",
