@@ -33,40 +33,6 @@ pub struct Reference {
     pub declaration: bool,
 }
 
-/// Words a renamed symbol cannot be called: the language's keywords, and `row` and `_`, which
-/// mean a trace row and a wildcard where names are read.
-const NOT_A_NAME: &[&str] = &[
-    "true",
-    "false",
-    "if",
-    "then",
-    "else",
-    "match",
-    "choice",
-    "after",
-    "when",
-    "sweep",
-    "import",
-    "as",
-    "from",
-    "to",
-    "row",
-    "_",
-    "scenario",
-    "resource",
-    "dataset",
-    "pipeline",
-    "profile",
-    "arrivals",
-    "monitor",
-    "experiment",
-    "preprocess",
-    "train",
-    "validate",
-    "compress",
-    "task",
-];
-
 /// The documents a search for `target` reads: the open ones, the declaring one, and, when it
 /// is declared in a module, the workspace's other files that import that module.
 pub struct Scope<'a> {
@@ -446,7 +412,9 @@ fn valid_new_name(target: &Resolved, new_name: &str) -> Result<(), String> {
             "`{new_name}` is not a name: a name is a letter or `_`, then letters, digits and `_`"
         ));
     }
-    if NOT_A_NAME.contains(&new_name) {
+    // The language's keywords, and `row` and `_`, which mean a trace row and a wildcard
+    // where names are read.
+    if docs::keyword(new_name).is_some() || ["row", "_"].contains(&new_name) {
         return Err(format!(
             "`{new_name}` is a keyword of the language: choose another name"
         ));
