@@ -53,7 +53,37 @@ pub fn by_file(doc: &Document, checked: &Checked) -> BTreeMap<Url, Vec<lsp_types
             None => (doc.uri.clone(), Range::default()),
         };
         let converted = convert(diagnostic, range, &mut files);
+        // Each other use of the same mistake (`also named here`) gets a hint of its own, so
+        // the editor marks it and offers the fixes there too; the report stays one error.
+        let mut hints = Vec::new();
+        for label in &diagnostic.labels {
+            if label.primary || !label.text.starts_with("also ") {
+                continue;
+            }
+            let start = label.span.start as usize;
+            let Some(at) = files.location(label.span.file, start, label.span.end as usize) else {
+                continue;
+            };
+            let report = Location::new(uri.clone(), range);
+            hints.push((
+                at.uri,
+                lsp_types::Diagnostic {
+                    range: at.range,
+                    severity: Some(DiagnosticSeverity::HINT),
+                    message: format!("{} ({})", diagnostic.message, label.text),
+                    related_information: Some(vec![DiagnosticRelatedInformation {
+                        location: report,
+                        message: "the report".to_string(),
+                    }]),
+                    tags: None,
+                    ..converted.clone()
+                },
+            ));
+        }
         out.entry(uri).or_default().push(converted);
+        for (file, hint) in hints {
+            out.entry(file).or_default().push(hint);
+        }
     }
     out
 }
