@@ -74,44 +74,18 @@ fn references_to(target: &Resolved, from: &Document, scope: &Scope) -> Option<Ve
     }
     docs.sort_by(|a, b| a.uri.as_str().cmp(b.uri.as_str()));
     for doc in docs {
-        let context = Context {
-            doc,
-            open: scope.open,
-        };
-        let outline = &doc.outline;
-        let same = |at: usize, index: usize| {
-            context
-                .resolve_token(index, at)
-                .is_some_and(|r| r.doc.uri == target.doc.uri && r.symbol == target.symbol)
-        };
-        for (index, token) in outline.tokens.iter().enumerate() {
-            match token.kind {
-                TokenKind::Ident
-                    if doc.text[token.start..token.end] == name.text
-                        && !is_argument_name(doc, index)
-                        && same(token.start, index) =>
-                {
-                    found.push(Reference {
-                        uri: doc.uri.clone(),
-                        start: token.start,
-                        end: token.end,
-                        declaration: false,
-                    });
-                }
-                TokenKind::Str => {
-                    let parts = metric_parts(outline, &doc.text, index).unwrap_or_default();
-                    for part in parts.iter().skip(1).filter(|p| p.text == name.text) {
-                        if same(part.start, index) {
-                            found.push(Reference {
-                                uri: doc.uri.clone(),
-                                start: part.start,
-                                end: part.end,
-                                declaration: false,
-                            });
-                        }
-                    }
-                }
-                _ => {}
+        found.extend(uses_in(doc, target, &name.text, scope));
+    }
+    // A scenario's resource is also the resource of that name in every module it imports
+    // (resources bind by name): the module's templates that run on it use it too.
+    if let Symbol::Decl(b) = target.symbol {
+        let is_resource = target.doc.outline.blocks[b].kind == BlockKind::Decl(DeclKind::Resource);
+        if is_resource && !is_module(&target.doc) {
+            for (_, module) in imported_resources(&target.doc, &name.text, scope) {
+                // Not the module's own declaration, which this one replaces.
+                let replaced = declared_name(&module).map(|n| n.start);
+                let uses = uses_in(&module.doc, &module, &name.text, scope);
+                found.extend(uses.into_iter().filter(|r| Some(r.start) != replaced));
             }
         }
     }
@@ -120,6 +94,69 @@ fn references_to(target: &Resolved, from: &Document, scope: &Scope) -> Option<Ve
     found.retain(|r| seen.insert((r.uri.clone(), r.start)));
     found.sort_by(|a, b| (a.uri.as_str(), a.start).cmp(&(b.uri.as_str(), b.start)));
     Some(found)
+}
+
+/// The places in `doc` that name `target` (called `name`): names, and parts of metric names.
+fn uses_in(doc: &Document, target: &Resolved, name: &str, scope: &Scope) -> Vec<Reference> {
+    let context = Context {
+        doc,
+        open: scope.open,
+    };
+    let outline = &doc.outline;
+    let same = |at: usize, index: usize| {
+        context
+            .resolve_token(index, at)
+            .is_some_and(|r| r.doc.uri == target.doc.uri && r.symbol == target.symbol)
+    };
+    let mut found = Vec::new();
+    let mut push = |start: usize, end: usize| {
+        found.push(Reference {
+            uri: doc.uri.clone(),
+            start,
+            end,
+            declaration: false,
+        })
+    };
+    for (index, token) in outline.tokens.iter().enumerate() {
+        match token.kind {
+            TokenKind::Ident
+                if doc.text[token.start..token.end] == *name
+                    && !is_argument_name(doc, index)
+                    && same(token.start, index) =>
+            {
+                push(token.start, token.end);
+            }
+            TokenKind::Str => {
+                let parts = metric_parts(outline, &doc.text, index).unwrap_or_default();
+                for part in parts.iter().skip(1).filter(|p| p.text == name) {
+                    if same(part.start, index) {
+                        push(part.start, part.end);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The resources called `name` that the modules `doc` imports declare, with the import path
+/// that names each module: at run time, each is `doc`'s own resource of that name.
+fn imported_resources(doc: &Document, name: &str, scope: &Scope) -> Vec<(String, Resolved)> {
+    doc.outline
+        .imports
+        .iter()
+        .filter_map(|import| {
+            let path = &import.path.as_ref()?.text;
+            let module = document::load_import(doc, path, scope.open)?;
+            let (index, block) = module.outline.decl(name)?;
+            let resolved = Resolved {
+                symbol: Symbol::Decl(index),
+                doc: module.clone(),
+            };
+            (block.kind == BlockKind::Decl(DeclKind::Resource)).then(|| (path.clone(), resolved))
+        })
+        .collect()
 }
 
 /// The name that declares the symbol: a declaration's or step's name (a step's keyword when it
@@ -358,21 +395,15 @@ fn bound_by_name(doc: &Document, name: &str, scope: &Scope) -> Option<String> {
             .is_some_and(|(_, b)| b.kind == BlockKind::Decl(DeclKind::Resource))
     };
     if !is_module(doc) {
-        for import in &doc.outline.imports {
-            let Some(path) = &import.path else { continue };
-            let Some(module) = document::load_import(doc, &path.text, scope.open) else {
-                continue;
-            };
-            if declares(&module) {
-                return Some(format!(
-                    "`{name}` stands in for the `{name}` of \"{}\": resources bind by name, so \
-                     that module's templates run on this one. Renamed, they would run on the \
-                     module's own `{name}` instead",
-                    path.text
-                ));
-            }
-        }
-        return None;
+        return imported_resources(doc, name, scope)
+            .first()
+            .map(|(path, _)| {
+                format!(
+                "`{name}` stands in for the `{name}` of \"{path}\": resources bind by name, so \
+                 that module's templates run on this one. Renamed, they would run on the \
+                 module's own `{name}` instead"
+            )
+            });
     }
     let importers = scope.open.values().filter(|d| {
         d.outline.imports.iter().any(|import| {

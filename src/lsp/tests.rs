@@ -822,3 +822,23 @@ fn a_row_attribute_is_the_templates_attribute() {
     let renamed = f.rename("units = gpus", 9, "slots").unwrap();
     assert_eq!(renamed, text.replace("gpus", "slots"));
 }
+
+/// A scenario's resource is the resource of that name in the modules it imports (resources
+/// bind by name): its references include the module's templates that run on it.
+#[test]
+fn references_to_a_resource_include_the_modules_that_bind_to_it() {
+    let f = fixture(SCENARIO);
+    let library = "resource gpu { kind = pool  capacity = 2 }\n\
+                   pipeline edge {\n  train { on = gpu  duration = 1min }\n}\n";
+    std::fs::write(f._dir.path().join("lib.pipesim"), library).unwrap();
+    let found = f.references("resource gpu", 9);
+    assert_eq!(
+        found[0],
+        (
+            "lib.pipesim".to_string(),
+            "train { on = [gpu  duration = 1min }".to_string()
+        )
+    );
+    // The module's own declaration is replaced, not used: it is not among them.
+    assert_eq!(found.len(), 4, "{found:?}");
+}
