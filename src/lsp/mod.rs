@@ -297,11 +297,10 @@ impl Server<'_> {
                 self.handle::<req::DocumentHighlightRequest>(request, |s, p| {
                     let position = p.text_document_position_params;
                     let doc = s.documents.get(&position.text_document.uri)?;
-                    let (_, found) =
-                        references::find(doc, &s.scope(), doc.offset(position.position))?;
+                    let found =
+                        references::in_document(doc, &s.scope(), doc.offset(position.position))?;
                     let highlights = found
                         .into_iter()
-                        .filter(|r| r.uri == doc.uri)
                         .map(|r| lsp_types::DocumentHighlight {
                             range: doc.range(r.start, r.end),
                             kind: Some(if r.declaration {

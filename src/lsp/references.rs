@@ -53,6 +53,30 @@ pub fn find(doc: &Document, scope: &Scope, offset: usize) -> Option<(Resolved, V
     Some((target, references))
 }
 
+/// The places in `doc` alone that name the symbol at `offset`, for highlights: editors ask at
+/// every move of the cursor, so no other file is read.
+pub fn in_document(doc: &Document, scope: &Scope, offset: usize) -> Option<Vec<Reference>> {
+    let context = Context {
+        doc,
+        open: scope.open,
+    };
+    let target = context.resolve_at(offset)?;
+    let name = declared_name(&target)?;
+    let mut found = uses_in(doc, &target, &name.text, scope);
+    if target.doc.uri == doc.uri {
+        found.push(Reference {
+            uri: doc.uri.clone(),
+            start: name.start,
+            end: name.end,
+            declaration: true,
+        });
+    }
+    let mut seen = std::collections::HashSet::new();
+    found.sort_by_key(|r| (r.start, !r.declaration));
+    found.retain(|r| seen.insert(r.start));
+    Some(found)
+}
+
 fn references_to(target: &Resolved, from: &Document, scope: &Scope) -> Option<Vec<Reference>> {
     let name = declared_name(target)?;
     let mut found = vec![Reference {

@@ -469,6 +469,7 @@ fn features_never_panic_on_any_prefix_or_offset() {
                 roots: &[],
             };
             let _ = super::references::find(&f.doc, &scope, offset);
+            let _ = super::references::in_document(&f.doc, &scope, offset);
             let _ = super::references::prepare(&f.doc, &scope, offset);
             let _ = super::references::rename(&f.doc, &scope, offset, "renamed");
         }
