@@ -1,5 +1,5 @@
 //! Find references, document highlights and rename: every place that names a declaration,
-//! a step, a user attribute or an import.
+//! a step, a user attribute, an import or a label.
 //!
 //! A use is found the way go to definition finds a declaration: each name that could be one
 //! is resolved ([`Context::resolve_token`]) and kept when it resolves to the same symbol in the
@@ -7,12 +7,15 @@
 //! modules (`aiops.edge`) and the dotted parts of metric names (`"resource.gpu.utilization"`).
 //! The files searched are the open documents, the declaring file, and, for a declaration in a
 //! module (a file without `scenario`), every `.pipesim` file of the workspace that imports it.
+//! A label is a name of its whole file, as analysis treats it: its uses are the `choice` keys,
+//! `match` patterns and `==`/`!=` operands of the file that write it and name nothing else.
 //!
 //! Rename refuses, with a message the editor shows, what would change a scenario's meaning
 //! without an error: a name of the standard library (read-only), an attribute of the
 //! language, a resource that stands in for an imported module's resource of the same name
-//! (resources bind by name), a label (compared across declarations), and a new name that is
-//! not an identifier, is a keyword, or would clash with or hide another name.
+//! (resources bind by name), a label that another file writes too (labels are compared across
+//! the files a scenario imports), and a new name that is not an identifier, is a keyword, or
+//! would clash with, merge with or hide another name.
 
 use super::docs::{self, BlockContext};
 use super::document::{self, Document};
@@ -42,25 +45,91 @@ pub struct Scope<'a> {
 }
 
 /// The symbol at `offset` of `doc` and every reference to it, sorted by file and position.
-/// `None` where there is no symbol, or for a label.
+/// `None` where there is no symbol.
 pub fn find(doc: &Document, scope: &Scope, offset: usize) -> Option<(Resolved, Vec<Reference>)> {
+    let target = target_at(doc, scope, offset)?;
+    let references = references_to(&target, doc, scope)?;
+    Some((target, references))
+}
+
+/// What the name at `offset` refers to, as go to definition resolves it; and a label wherever
+/// it is written as one (a `choice` key, a `match` pattern, an operand of `==` or `!=`),
+/// whichever declaration's `choice` produces it, since labels are names of the whole file.
+fn target_at(doc: &Document, scope: &Scope, offset: usize) -> Option<Resolved> {
     let context = Context {
         doc,
         open: scope.open,
     };
-    let target = context.resolve_at(offset)?;
-    let references = references_to(&target, doc, scope)?;
-    Some((target, references))
+    let index = doc.outline.token_at(offset)?;
+    let resolved = context.resolve_token(index, offset);
+    match &resolved {
+        Some(r) if !matches!(r.symbol, Symbol::Label(_)) => resolved,
+        _ if resolved.is_some() || is_label_position(doc, index) => {
+            let token = doc.outline.tokens[index];
+            let word = &doc.text[token.start..token.end];
+            let label = label_uses(doc, word, scope)
+                .into_iter()
+                .find(|&(_, produced)| produced)
+                .map_or(token.start, |(k, _)| doc.outline.tokens[k].start);
+            Some(Resolved {
+                doc: doc.clone(),
+                symbol: Symbol::Label(Name {
+                    text: word.to_string(),
+                    start: label,
+                    end: label + word.len(),
+                }),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Whether token `index` is a single name where labels are written: a `choice` key, a
+/// `match` pattern, or an operand of `==` or `!=`.
+fn is_label_position(doc: &Document, index: usize) -> bool {
+    let outline = &doc.outline;
+    let text = |k: usize| (k < outline.tokens.len()).then(|| outline.text(&doc.text, k));
+    let (before, after) = (index.checked_sub(1).and_then(text), text(index + 1));
+    outline.tokens[index].kind == TokenKind::Ident
+        && before != Some(".")
+        && after != Some(".")
+        && (matches!(after, Some(":" | "=>" | "|" | "==" | "!="))
+            || matches!(before, Some("==" | "!=" | "|")))
+}
+
+/// The tokens of `doc` that use the label `word`, and whether each is a `choice` key (where
+/// the label is produced). A name that resolves to a declaration or an attribute is not one.
+fn label_uses(doc: &Document, word: &str, scope: &Scope) -> Vec<(usize, bool)> {
+    let context = Context {
+        doc,
+        open: scope.open,
+    };
+    let outline = &doc.outline;
+    (0..outline.tokens.len())
+        .filter(|&k| {
+            let token = outline.tokens[k];
+            token.kind == TokenKind::Ident && doc.text[token.start..token.end] == *word
+        })
+        .filter_map(|k| {
+            let start = outline.tokens[k].start;
+            let resolved = context.resolve_token(k, start);
+            let label = match &resolved {
+                Some(r) => matches!(r.symbol, Symbol::Label(_)),
+                None => is_label_position(doc, k),
+            };
+            let key = outline.text(&doc.text, k + 1) == ":" && is_label_position(doc, k);
+            label.then_some((k, key))
+        })
+        .collect()
 }
 
 /// The places in `doc` alone that name the symbol at `offset`, for highlights: editors ask at
 /// every move of the cursor, so no other file is read.
 pub fn in_document(doc: &Document, scope: &Scope, offset: usize) -> Option<Vec<Reference>> {
-    let context = Context {
-        doc,
-        open: scope.open,
-    };
-    let target = context.resolve_at(offset)?;
+    let target = target_at(doc, scope, offset)?;
+    if let Symbol::Label(label) = &target.symbol {
+        return Some(label_references(doc, label, scope));
+    }
     let name = declared_name(&target)?;
     let mut found = uses_in(doc, &target, &name.text, scope);
     if target.doc.uri == doc.uri {
@@ -78,6 +147,9 @@ pub fn in_document(doc: &Document, scope: &Scope, offset: usize) -> Option<Vec<R
 }
 
 fn references_to(target: &Resolved, from: &Document, scope: &Scope) -> Option<Vec<Reference>> {
+    if let Symbol::Label(label) = &target.symbol {
+        return Some(label_references(&target.doc, label, scope));
+    }
     let name = declared_name(target)?;
     let mut found = vec![Reference {
         uri: target.doc.uri.clone(),
@@ -118,6 +190,23 @@ fn references_to(target: &Resolved, from: &Document, scope: &Scope) -> Option<Ve
     found.retain(|r| seen.insert((r.uri.clone(), r.start)));
     found.sort_by(|a, b| (a.uri.as_str(), a.start).cmp(&(b.uri.as_str(), b.start)));
     Some(found)
+}
+
+/// The uses of a label in `doc`, the `choice` key that produces it first marked as its
+/// declaration.
+fn label_references(doc: &Document, label: &Name, scope: &Scope) -> Vec<Reference> {
+    label_uses(doc, &label.text, scope)
+        .into_iter()
+        .map(|(k, _)| {
+            let token = doc.outline.tokens[k];
+            Reference {
+                uri: doc.uri.clone(),
+                start: token.start,
+                end: token.end,
+                declaration: token.start == label.start,
+            }
+        })
+        .collect()
 }
 
 /// The places in `doc` that name `target` (called `name`): names, and parts of metric names.
@@ -192,7 +281,7 @@ fn declared_name(target: &Resolved) -> Option<&Name> {
         Symbol::Step(b) => outline.blocks[*b].step_name(),
         Symbol::Attr(a) => Some(&outline.attrs[*a].name),
         Symbol::Import(i) => outline.imports[*i].alias.as_ref(),
-        Symbol::Label(_) => None,
+        Symbol::Label(label) => Some(label),
     }
 }
 
@@ -282,11 +371,7 @@ pub fn prepare(
     scope: &Scope,
     offset: usize,
 ) -> Result<Option<(lsp_types::Range, String)>, String> {
-    let context = Context {
-        doc,
-        open: scope.open,
-    };
-    let Some(target) = context.resolve_at(offset) else {
+    let Some(target) = target_at(doc, scope, offset) else {
         return Ok(None);
     };
     renameable(&target, scope)?;
@@ -362,11 +447,7 @@ fn renameable(target: &Resolved, scope: &Scope) -> Result<(), String> {
     let doc = &target.doc;
     let outline = &doc.outline;
     if let Symbol::Label(label) = &target.symbol {
-        return Err(format!(
-            "labels are not renamed: change `{}` by hand in its `choice`, and in each `match` arm \
-             and comparison that names it",
-            label.text
-        ));
+        return label_renameable(doc, &label.text, scope);
     }
     let Some(name) = declared_name(target) else {
         return Err("this declaration has no name to rename".to_string());
@@ -406,6 +487,58 @@ fn renameable(target: &Resolved, scope: &Scope) -> Result<(), String> {
             }
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// A label is a name of its whole file: it can be renamed where a `choice` of the file
+/// produces it and no other file writes it (a module it imports, or one that imports it),
+/// since the rename edits this file only.
+fn label_renameable(doc: &Document, label: &str, scope: &Scope) -> Result<(), String> {
+    if doc.path.as_deref().is_some_and(document::is_stdlib_copy) {
+        return Err(format!(
+            "`{label}` is a label of the standard library, which is read-only"
+        ));
+    }
+    if !label_uses(doc, label, scope)
+        .iter()
+        .any(|&(_, produced)| produced)
+    {
+        return Err(format!(
+            "no `choice` in this file produces `{label}`: rename it where it is produced"
+        ));
+    }
+    let imported =
+        doc.outline.imports.iter().filter_map(|import| {
+            document::load_import(doc, &import.path.as_ref()?.text, scope.open)
+        });
+    let others: Vec<Document> = if is_module(doc) {
+        imported.chain(importers(doc, scope)).collect()
+    } else {
+        imported.collect()
+    };
+    let importing = scope.open.values().filter(|d| {
+        d.outline.imports.iter().any(|import| {
+            import
+                .path
+                .as_ref()
+                .and_then(|p| document::import_target(d, &p.text))
+                .and_then(|t| Url::from_file_path(t).ok())
+                .is_some_and(|uri| uri == doc.uri)
+        })
+    });
+    for other in others.iter().chain(importing) {
+        if !label_uses(other, label, scope).is_empty() {
+            let file = other
+                .path
+                .as_deref()
+                .and_then(Path::file_name)
+                .map_or(String::new(), |f| f.to_string_lossy().into_owned());
+            return Err(format!(
+                "`{label}` is also a label in `{file}`: labels are compared across the files a \
+                 scenario imports, so rename it in both by hand"
+            ));
+        }
     }
     Ok(())
 }
@@ -557,7 +690,30 @@ fn valid_new_name(target: &Resolved, new_name: &str) -> Result<(), String> {
                 ));
             }
         }
-        Symbol::Label(_) => {}
+        Symbol::Label(_) => {
+            // Another label of that name would merge the two; a name of the file would take
+            // the label's place in comparisons.
+            let scope = Scope {
+                open: &HashMap::new(),
+                roots: &[],
+            };
+            if !label_uses(doc, new_name, &scope).is_empty() {
+                return Err(format!(
+                    "`{new_name}` is already a label in this file: the two would become one"
+                ));
+            }
+            if let Some(taken) = taken {
+                return Err(format!(
+                    "`{new_name}` is the name of {taken}: a comparison with it would mean that"
+                ));
+            }
+            if let Some(attr) = outline.attrs.iter().find(|a| a.name.text == new_name) {
+                return Err(format!(
+                    "`{new_name}` is an attribute (line {}): a comparison with it would read it",
+                    line(attr.name.start)
+                ));
+            }
+        }
     }
     Ok(())
 }

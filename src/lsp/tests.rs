@@ -735,6 +735,10 @@ fn rename_changes_every_reference_and_the_result_checks_clean() {
             .replace("lib.edge", "shared.edge")
     );
     clean(&renamed);
+    // A label, from a `match` arm: its `choice` key and every arm and comparison.
+    let renamed = f.rename("tensorflow =>", 3, "tf").unwrap();
+    assert_eq!(renamed, SCENARIO.replace("tensorflow", "tf"));
+    clean(&renamed);
     let renamed = f.rename("scenario growth", 9, "projected").unwrap();
     assert_eq!(
         renamed,
@@ -795,7 +799,10 @@ fn rename_refuses_what_would_change_the_meaning_without_an_error() {
         refused("capacity = 8", 0, "slots"),
         "attribute of the language",
     );
-    says(refused("tensorflow =>", 3, "tf"), "labels are not renamed");
+    // A label: not to one that exists, or to a name a comparison would read.
+    says(refused("tensorflow =>", 3, "sklearn"), "already a label");
+    says(refused("tensorflow =>", 3, "cpu"), "the resource on line 9");
+    says(refused("tensorflow =>", 3, "framework"), "is an attribute");
     // A scenario's resource that stands in for the module's resource of that name.
     let library = "resource gpu { kind = pool  capacity = 2 }\n\
                    pipeline edge {\n  train { on = gpu  duration = 1min }\n}\n";
@@ -842,4 +849,41 @@ fn references_to_a_resource_include_the_modules_that_bind_to_it() {
     );
     // The module's own declaration is replaced, not used: it is not among them.
     assert_eq!(found.len(), 4, "{found:?}");
+}
+
+/// Labels are names of their whole file: one produced by a data set's `choice` and compared
+/// in a pipeline is renamed in both, from either place; one that an imported module also
+/// writes is left to be renamed by hand.
+#[test]
+fn a_label_is_renamed_across_the_declarations_of_its_file() {
+    let text = "scenario s { horizon = 1d }\n\
+                resource cpu { kind = pool  capacity = 2 }\n\
+                dataset photos { tier = choice { gold: 0.2, silver: 0.8 } }\n\
+                pipeline p {\n  data = photos\n  \
+                train when photos.tier == gold { on = cpu  duration = 1min }\n  \
+                compress { on = cpu  duration = match photos.tier { gold => 1min, silver => 2min } }\n}\n\
+                arrivals a { interarrival = exponential(mean = 1h)  pipeline = p }\n";
+    let f = fixture(text);
+    let found = f.references("== gold", 3);
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert_eq!(
+        found[0],
+        (
+            "*main.pipesim".to_string(),
+            "dataset photos { tier = choice { [gold: 0.2, silver: 0.8 } }".to_string()
+        )
+    );
+    let renamed = f.rename("== gold", 3, "premium").unwrap();
+    assert_eq!(renamed, text.replace("gold", "premium"));
+    assert_eq!(f.rename("gold =>", 0, "premium").unwrap(), renamed);
+
+    let f = fixture(SCENARIO);
+    let library = "pipeline edge {\n  framework = choice { tensorflow: 1 }\n  \
+                   train { on = match framework { tensorflow => gpu }  duration = 1min }\n}\n";
+    std::fs::write(f._dir.path().join("lib.pipesim"), library).unwrap();
+    let refused = f.rename("tensorflow =>", 3, "tf").unwrap_err();
+    assert!(
+        refused.contains("also a label in `lib.pipesim`"),
+        "{refused}"
+    );
 }
