@@ -63,7 +63,7 @@ pub enum DiagnosticFormat {
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// Scenario files to check
+    /// Scenario files to check; a folder checks every `.pipesim` file under it
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Check with an attribute overridden or swept, as `run --set` would run it:
@@ -279,7 +279,8 @@ pub struct GraphArgs {
 
 #[derive(Args, Debug)]
 pub struct FmtArgs {
-    /// Files to format in place
+    /// Files to format in place (`-` for standard input); a folder formats every `.pipesim`
+    /// file under it
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Change nothing; exit 1 and name the files that would change

@@ -24,3 +24,4 @@ pub mod sim;
 pub mod source;
 pub mod stats;
 pub mod syntax;
+pub mod workspace;

@@ -1,5 +1,6 @@
-//! `pipesim check FILE... [--set PATH=VALUE] [--load]`: every diagnostic of every file (as a
-//! report, JSON, or GitHub Actions annotations), then exit 0 (no errors), 1 (a scenario has
+//! `pipesim check FILE... [--set PATH=VALUE] [--load]`: every diagnostic of every file (a
+//! folder gives the `.pipesim` files under it; as a report, JSON, or GitHub Actions
+//! annotations), then exit 0 (no errors), 1 (a scenario has
 //! errors) or 2 (a file could not be read at all). `--load` adds, for a scenario without
 //! errors, the load each pool and link is offered ([`crate::analysis::load`]): a table, or
 //! with `--format json` one row per file, sweep point, window and resource beside the
@@ -22,12 +23,19 @@ pub fn main(args: &CheckArgs) -> Exit {
         );
         return Exit::UsageOrIo;
     }
+    let files = match crate::workspace::expand(&args.files) {
+        Ok(files) => files,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Exit::UsageOrIo;
+        }
+    };
     let mut any_errors = false;
     let mut unreadable = false;
     let mut json = Vec::new();
     let mut loads = Vec::new();
     let mut triggers = Vec::new();
-    for file in &args.files {
+    for file in &files {
         let checked = frontend::check_file(file, &args.set);
         let diagnostics = &checked.diagnostics().0;
         any_errors |= checked.has_errors();

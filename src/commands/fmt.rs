@@ -1,5 +1,5 @@
-//! `pipesim fmt FILE... [--check]`: rewrites each file in the canonical layout of
-//! [`crate::format`].
+//! `pipesim fmt FILE... [--check]`: rewrites each file (a folder: each `.pipesim` file under
+//! it) in the canonical layout of [`crate::format`].
 //!
 //! A file with syntax errors is reported and left untouched. Without `--check` a file that
 //! changes is written to a temporary file beside it and renamed over it, so an interrupted
@@ -31,7 +31,14 @@ pub fn main(args: &FmtArgs) -> Exit {
             exit = candidate;
         }
     };
-    for path in &args.files {
+    let files = match crate::workspace::expand(&args.files) {
+        Ok(files) => files,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Exit::UsageOrIo;
+        }
+    };
+    for path in &files {
         let result = if path.as_os_str() == "-" {
             stdin_to_stdout(args.check)
         } else {

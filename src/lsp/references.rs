@@ -325,43 +325,13 @@ fn importers(module: &Document, scope: &Scope) -> Vec<Document> {
 
 /// The `.pipesim` files under the workspace folders `roots`, sorted.
 pub fn workspace_files(roots: &[PathBuf]) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for root in roots {
-        pipesim_files(root, 0, &mut files);
-    }
+    let mut files: Vec<PathBuf> = roots
+        .iter()
+        .flat_map(|root| crate::workspace::pipesim_files(root, crate::workspace::EDITOR))
+        .collect();
     files.sort();
     files.dedup();
     files
-}
-
-/// The `.pipesim` files under `dir`, skipping hidden folders and build output. Bounded in depth
-/// and count: a workspace opened at a home directory must not stall the editor.
-fn pipesim_files(dir: &Path, depth: usize, files: &mut Vec<PathBuf>) {
-    const MAX_DEPTH: usize = 8;
-    const MAX_FILES: usize = 2000;
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        if files.len() >= MAX_FILES {
-            return;
-        }
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() {
-            let skip = name.starts_with('.') || name == "target" || name == "node_modules";
-            if !skip && depth < MAX_DEPTH {
-                pipesim_files(&entry.path(), depth + 1, files);
-            }
-        } else if name.ends_with(".pipesim") {
-            files.push(entry.path());
-        }
-    }
 }
 
 /// The range to rename at `offset` (the name under the cursor) and its current text, or why it

@@ -2238,3 +2238,35 @@ fn a_scenario_block_that_does_not_parse_leaves_its_trace_and_sweeps_unjudged() {
     let found: Vec<&str> = checked.diagnostics().0.iter().map(|d| d.code).collect();
     assert_eq!(found, ["E0001"]);
 }
+
+/// `pipesim check scenarios/`: a folder checks every `.pipesim` file under it, in order, the
+/// benchmark's subfolder included; a folder without any is an I/O error that names it.
+#[test]
+fn a_folder_checks_every_scenario_under_it() {
+    let (code, _, stderr) = pipesim(&["check", "scenarios"]);
+    assert_eq!(code, 0, "{stderr}");
+    let checked: Vec<&str> = stderr
+        .lines()
+        .filter_map(|l| l.strip_suffix(": ok"))
+        .collect();
+    let mut expected: Vec<String> = pipesim_files("scenarios")
+        .iter()
+        .chain(&pipesim_files("scenarios/bench"))
+        .map(|p| {
+            p.strip_prefix(env!("CARGO_MANIFEST_DIR"))
+                .unwrap_or(p)
+                .display()
+                .to_string()
+                .trim_start_matches('/')
+                .to_string()
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(checked, expected);
+    let (code, _, stderr) = pipesim(&["check", "scenarios/data"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("no `.pipesim` file under `scenarios/data`"),
+        "{stderr}"
+    );
+}

@@ -279,3 +279,19 @@ fn a_dash_formats_standard_input_to_standard_output() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&output.stdout), TIDY);
 }
+
+/// `pipesim fmt --check DIR` (a CI step) names each file under the folder that would change;
+/// `pipesim fmt DIR` rewrites them.
+#[test]
+fn a_folder_formats_every_scenario_under_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("scenarios/lib")).unwrap();
+    std::fs::write(dir.path().join("scenarios/lib/messy.pipesim"), MESSY).unwrap();
+    std::fs::write(dir.path().join("scenarios/tidy.pipesim"), TIDY).unwrap();
+    let (code, stdout, _) = pipesim(dir.path(), &["fmt", "--check", "scenarios"]);
+    assert_eq!((code, stdout.trim()), (1, "scenarios/lib/messy.pipesim"));
+    let (code, _, stderr) = pipesim(dir.path(), &["fmt", "scenarios"]);
+    assert_eq!(code, 0, "{stderr}");
+    let formatted = std::fs::read_to_string(dir.path().join("scenarios/lib/messy.pipesim"));
+    assert_eq!(formatted.unwrap(), TIDY);
+}

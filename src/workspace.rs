@@ -1,0 +1,126 @@
+//! The `.pipesim` files under a folder: what `check DIR` and `fmt DIR` read, and where the
+//! language server looks for a module's importers and for workspace symbols.
+
+use std::path::{Path, PathBuf};
+
+/// How far a walk goes: folders deep, and files found. A language server opened at a home
+/// directory must not stall the editor; the command line is given folders on purpose.
+#[derive(Clone, Copy, Debug)]
+pub struct Bounds {
+    pub depth: usize,
+    pub files: usize,
+}
+
+/// For the language server, which walks on every find references or rename of a module's name.
+pub const EDITOR: Bounds = Bounds {
+    depth: 8,
+    files: 2000,
+};
+
+/// For the command line: deep enough for any repository. Symbolic links to folders are not
+/// followed, so there is no cycle to bound.
+pub const COMMAND_LINE: Bounds = Bounds {
+    depth: 64,
+    files: usize::MAX,
+};
+
+/// The `.pipesim` files under `root`, sorted, skipping hidden folders (`.git`), `target` and
+/// `node_modules`.
+pub fn pipesim_files(root: &Path, bounds: Bounds) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    walk(root, 0, bounds, &mut files);
+    files.sort();
+    files
+}
+
+fn walk(dir: &Path, depth: usize, bounds: Bounds, files: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        if files.len() >= bounds.files {
+            return;
+        }
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            let skip = name.starts_with('.') || name == "target" || name == "node_modules";
+            if !skip && depth < bounds.depth {
+                walk(&entry.path(), depth + 1, bounds, files);
+            }
+        } else if name.ends_with(".pipesim") {
+            files.push(entry.path());
+        }
+    }
+}
+
+/// The command line's file arguments, each folder replaced by the `.pipesim` files under it
+/// (`pipesim check scenarios/`); files and `-` stay as given. A folder without any is an
+/// error, which names it.
+pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let found = pipesim_files(path, COMMAND_LINE);
+            if found.is_empty() {
+                return Err(format!(
+                    "no `.pipesim` file under `{}` (hidden folders, `target` and `node_modules` are skipped)",
+                    path.display()
+                ));
+            }
+            out.extend(found);
+        } else {
+            out.push(path.clone());
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_gives_its_scenarios_in_order_and_skips_hidden_and_build_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for folder in ["b", "a/deep", ".git", "target", "node_modules", "empty"] {
+            std::fs::create_dir_all(root.join(folder)).unwrap();
+        }
+        for file in [
+            "z.pipesim",
+            "b/y.pipesim",
+            "a/deep/x.pipesim",
+            "a/notes.txt",
+            ".git/hidden.pipesim",
+            "target/built.pipesim",
+            "node_modules/dep.pipesim",
+        ] {
+            std::fs::write(root.join(file), "").unwrap();
+        }
+        let found: Vec<String> = pipesim_files(root, COMMAND_LINE)
+            .iter()
+            .map(|p| p.strip_prefix(root).unwrap().display().to_string())
+            .collect();
+        assert_eq!(found, ["a/deep/x.pipesim", "b/y.pipesim", "z.pipesim"]);
+        let shallow = Bounds {
+            depth: 0,
+            files: 10,
+        };
+        assert_eq!(pipesim_files(root, shallow).len(), 1);
+        let few = Bounds { depth: 8, files: 2 };
+        assert_eq!(pipesim_files(root, few).len(), 2);
+
+        let expanded = expand(&[root.join("b"), root.join("z.pipesim")]).unwrap();
+        assert_eq!(expanded, [root.join("b/y.pipesim"), root.join("z.pipesim")]);
+        // A folder named outright is read, even one the walk would skip below it.
+        assert_eq!(expand(&[root.join("target")]).unwrap().len(), 1);
+        let empty = expand(&[root.join("empty")]).unwrap_err();
+        assert!(empty.contains("no `.pipesim` file under"), "{empty}");
+    }
+}
