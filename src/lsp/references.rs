@@ -310,15 +310,7 @@ fn importers(module: &Document, scope: &Scope) -> Vec<Document> {
             }
             let text = std::fs::read_to_string(&path).ok()?;
             let doc = Document::new(uri, text, 0);
-            let imports_it = doc.outline.imports.iter().any(|import| {
-                import
-                    .path
-                    .as_ref()
-                    .and_then(|p| document::import_target(&doc, &p.text))
-                    .and_then(|target| Url::from_file_path(target).ok())
-                    .is_some_and(|uri| uri == module.uri)
-            });
-            imports_it.then_some(doc)
+            imports(&doc, module).then_some(doc)
         })
         .collect()
 }
@@ -487,23 +479,10 @@ fn label_renameable(doc: &Document, label: &str, scope: &Scope) -> Result<(), St
     } else {
         imported.collect()
     };
-    let importing = scope.open.values().filter(|d| {
-        d.outline.imports.iter().any(|import| {
-            import
-                .path
-                .as_ref()
-                .and_then(|p| document::import_target(d, &p.text))
-                .and_then(|t| Url::from_file_path(t).ok())
-                .is_some_and(|uri| uri == doc.uri)
-        })
-    });
+    let importing = scope.open.values().filter(|d| imports(d, doc));
     for other in others.iter().chain(importing) {
         if !label_uses(other, label, scope).is_empty() {
-            let file = other
-                .path
-                .as_deref()
-                .and_then(Path::file_name)
-                .map_or(String::new(), |f| f.to_string_lossy().into_owned());
+            let file = file_name(other);
             return Err(format!(
                 "`{label}` is also a label in `{file}`: labels are compared across the files a \
                  scenario imports, so rename it in both by hand"
@@ -511,6 +490,26 @@ fn label_renameable(doc: &Document, label: &str, scope: &Scope) -> Result<(), St
         }
     }
     Ok(())
+}
+
+/// Whether `importer` imports `module`.
+fn imports(importer: &Document, module: &Document) -> bool {
+    importer.outline.imports.iter().any(|import| {
+        import
+            .path
+            .as_ref()
+            .and_then(|p| document::import_target(importer, &p.text))
+            .and_then(|target| Url::from_file_path(target).ok())
+            .is_some_and(|uri| uri == module.uri)
+    })
+}
+
+/// The document's file name, for messages.
+fn file_name(doc: &Document) -> String {
+    doc.path
+        .as_deref()
+        .and_then(Path::file_name)
+        .map_or(String::new(), |f| f.to_string_lossy().into_owned())
 }
 
 /// Resources bind by name: a scenario's `gpu` is the `gpu` of every module it imports. Renaming
@@ -532,23 +531,10 @@ fn bound_by_name(doc: &Document, name: &str, scope: &Scope) -> Option<String> {
             )
             });
     }
-    let importers = scope.open.values().filter(|d| {
-        d.outline.imports.iter().any(|import| {
-            import
-                .path
-                .as_ref()
-                .and_then(|p| document::import_target(d, &p.text))
-                .and_then(|t| Url::from_file_path(t).ok())
-                .is_some_and(|uri| uri == doc.uri)
-        })
-    });
+    let importers = scope.open.values().filter(|d| imports(d, doc));
     for importer in importers {
         if !is_module(importer) && declares(importer) {
-            let file = importer
-                .path
-                .as_deref()
-                .and_then(Path::file_name)
-                .map_or(String::new(), |f| f.to_string_lossy().into_owned());
+            let file = file_name(importer);
             return Some(format!(
                 "`{file}` declares its own `{name}`, which this module's templates run on there: \
                  resources bind by name. Renamed here, they would no longer"
