@@ -459,6 +459,18 @@ fn a_declaration_nothing_uses_is_faded_as_unnecessary() {
     shutdown_and_exit(&mut client);
 }
 
+/// The code actions an editor's light bulb asks for at `cursor` (an empty range there).
+fn code_actions_at(client: &mut Client, uri: &str, cursor: Value, diagnostics: &[Value]) -> Value {
+    client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": uri},
+            "range": {"start": cursor.clone(), "end": cursor},
+            "context": {"diagnostics": diagnostics},
+        }),
+    )
+}
+
 /// `text` with LSP `TextEdit`s applied (ranges in UTF-16 columns).
 fn apply_edits(text: &str, edits: &[Value]) -> String {
     let mut edits: Vec<(usize, usize, &str)> = edits
@@ -512,14 +524,7 @@ fn a_quick_fix_mends_a_misspelt_name_at_every_use() {
     );
     // The light bulb at the second use offers the same fixes.
     let second = position_of(text, "gpuu  duration = 1min", 1);
-    let there = client.request(
-        "textDocument/codeAction",
-        json!({
-            "textDocument": {"uri": uri},
-            "range": {"start": second, "end": second},
-            "context": {"diagnostics": diagnostics},
-        }),
-    );
+    let there = code_actions_at(&mut client, &uri, second, &diagnostics);
     assert_eq!(
         there[0]["title"],
         "Rename `gpu` to `gpuu` where it is declared"
@@ -528,14 +533,7 @@ fn a_quick_fix_mends_a_misspelt_name_at_every_use() {
 
     // Asked at the cursor on the first use, as an editor's light bulb does.
     let cursor = position_of(text, "gpuu", 2);
-    let actions = client.request(
-        "textDocument/codeAction",
-        json!({
-            "textDocument": {"uri": uri},
-            "range": {"start": cursor, "end": cursor},
-            "context": {"diagnostics": diagnostics},
-        }),
-    );
+    let actions = code_actions_at(&mut client, &uri, cursor.clone(), &diagnostics);
     // Named twice as `gpuu`, and `gpu` named nowhere: the declaration may be the slip, as
     // the help asks, or each use.
     let actions = actions.as_array().unwrap();
@@ -573,14 +571,7 @@ fn a_quick_fix_mends_a_misspelt_name_at_every_use() {
         json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]}),
     );
     assert_eq!(client.diagnostics_for(&uri), Vec::<Value>::new());
-    let none = client.request(
-        "textDocument/codeAction",
-        json!({
-            "textDocument": {"uri": uri},
-            "range": {"start": cursor, "end": cursor},
-            "context": {"diagnostics": []},
-        }),
-    );
+    let none = code_actions_at(&mut client, &uri, cursor, &[]);
     assert_eq!(none, json!([]));
     shutdown_and_exit(&mut client);
 }
@@ -1082,14 +1073,7 @@ fn a_quick_fix_may_mend_the_module_a_scenario_imports() {
     let errors = diagnostics.iter().filter(|d| d["severity"] == 1).count();
     assert_eq!(errors, 1, "{diagnostics:?}");
     let cursor = position_of(scenario, "lib.photos.size", 12);
-    let actions = client.request(
-        "textDocument/codeAction",
-        json!({
-            "textDocument": {"uri": scenario_uri},
-            "range": {"start": cursor, "end": cursor},
-            "context": {"diagnostics": diagnostics},
-        }),
-    );
+    let actions = code_actions_at(&mut client, &scenario_uri, cursor, &diagnostics);
     let first = &actions[0];
     assert_eq!(
         first["title"],
