@@ -25,12 +25,20 @@ pub fn hover(context: &Context, offset: usize) -> Option<Hover> {
         TokenKind::Str => context.resolve_at(offset).map(|r| r.markdown(&doc.uri)),
         _ => None,
     }?;
+    // In a metric name, the part under the cursor (`gpu` of `"resource.gpu.utilization"`).
+    let (start, end) = super::navigate::metric_parts(outline, &doc.text, index)
+        .and_then(|parts| {
+            parts
+                .into_iter()
+                .find(|p| p.start <= offset && offset <= p.end)
+        })
+        .map_or((token.start, token.end), |part| (part.start, part.end));
     Some(Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,
             value: markdown,
         }),
-        range: Some(doc.range(token.start, token.end)),
+        range: Some(doc.range(start, end)),
     })
 }
 

@@ -687,6 +687,15 @@ fn references_and_definition_reach_into_metric_names() {
         f.definition("classic.train.wait", 9),
         ("train".to_string(), "train {".to_string())
     );
+    // Hover there shows the step, and marks only its part of the metric's name.
+    let at = f.offset("classic.train.wait", 9);
+    let hover = hover::hover(&f.context(), at).unwrap();
+    let range = hover.range.unwrap();
+    let (start, end) = (f.doc.offset(range.start), f.doc.offset(range.end));
+    assert_eq!(&f.doc.text[start..end], "train");
+    assert!(f
+        .hover("classic.train.wait", 9)
+        .contains("train step `train` of pipeline `classic`"));
     // The kind and the statistic are not names: nothing to go to.
     assert!(f
         .context()
