@@ -972,16 +972,32 @@ impl<'a> Analyzer<'a> {
             }
         }
         // Per module: a library's templates produce and match their own labels, which a
-        // scenario's slip in a label of the same name must not hide.
+        // scenario's slip in a label of the same name must not hide. And per pipeline, whose
+        // labels only its own steps read: `tensorflo` slipped in one pipeline's `choice` is
+        // not hidden by another pipeline that produces `tensorflow`.
         let mut seen: Vec<Seen> = Vec::new();
-        for module in &self.program.modules {
+        let mut pipelines: Vec<(usize, String, Seen)> = Vec::new();
+        let mut from_datasets: Vec<BTreeSet<String>> = Vec::new();
+        for (m, module) in self.program.modules.iter().enumerate() {
             let mut in_module = Seen::default();
+            let mut datasets = Seen::default();
             for item in &module.ast.items {
                 if let ast::Item::Decl(d) = item {
                     block(&d.body, d.kind == DeclKind::Arrivals, &mut in_module);
+                    match d.kind {
+                        DeclKind::Pipeline => {
+                            let mut own = Seen::default();
+                            block(&d.body, false, &mut own);
+                            let name = d.name.as_ref().map_or("", |n| n.name.as_str());
+                            pipelines.push((m, name.to_string(), own));
+                        }
+                        DeclKind::Dataset => block(&d.body, false, &mut datasets),
+                        _ => {}
+                    }
                 }
             }
             seen.push(in_module);
+            from_datasets.push(datasets.produced.into_keys().collect());
         }
         if let Some(entry) = seen.first_mut() {
             for o in self.overrides.iter().chain(&self.command_sweeps) {
@@ -989,7 +1005,25 @@ impl<'a> Analyzer<'a> {
             }
         }
         for in_module in &seen {
-            self.find_label_slips(&in_module.produced, &in_module.named);
+            self.find_label_slips(&in_module.produced, &in_module.named, None);
+        }
+        for (m, pipeline, own) in &pipelines {
+            // What the pipeline names and neither it nor a data set produces, against the
+            // labels it produces that nothing in the module names.
+            let in_module = &seen[*m];
+            let named: BTreeMap<String, usize> = own
+                .named
+                .iter()
+                .filter(|(name, _)| !from_datasets[*m].contains(*name))
+                .map(|(name, uses)| (name.clone(), *uses))
+                .collect();
+            let produced: BTreeMap<String, Span> = own
+                .produced
+                .iter()
+                .filter(|(label, _)| !in_module.named.contains_key(*label))
+                .map(|(label, at)| (label.clone(), *at))
+                .collect();
+            self.find_label_slips(&produced, &named, Some(pipeline));
         }
         self.referenced = seen
             .iter_mut()
@@ -1007,6 +1041,7 @@ impl<'a> Analyzer<'a> {
         &mut self,
         produced: &BTreeMap<String, Span>,
         named: &BTreeMap<String, usize>,
+        pipeline: Option<&str>,
     ) {
         let unnamed: Vec<&str> = produced
             .keys()
@@ -1033,11 +1068,18 @@ impl<'a> Analyzer<'a> {
             self.diags.push(
                 Diagnostic::warning(
                     codes::LABEL_SLIP,
-                    format!("`{label}` is never matched, and `{name}`, which is matched, is never produced"),
+                    match pipeline {
+                        None => format!("`{label}` is never matched, and `{name}`, which is matched, is never produced"),
+                        Some(p) => format!("`{label}` is never matched, and pipeline `{p}` matches `{name}` but never produces it"),
+                    },
                 )
                 .primary(at, "nothing matches or compares this label")
                 .help(format!(
-                    "did you mean `{name}`? Matches and comparisons in this file name `{name}` {times}, and no `choice` here produces it"
+                    "did you mean `{name}`? {}",
+                    match pipeline {
+                        None => format!("Matches and comparisons in this file name `{name}` {times}, and no `choice` here produces it"),
+                        Some(p) => format!("Matches and comparisons in pipeline `{p}` name `{name}` {times}, and no `choice` of it or of a data set produces it"),
+                    }
                 )),
             );
             self.label_slips.insert(name.clone(), label.to_string());
