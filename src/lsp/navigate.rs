@@ -1,8 +1,9 @@
 //! What a name at the cursor refers to, for hover and go to definition.
 //!
-//! Names resolve as analysis resolves them: an import alias, then a declaration of the file,
-//! then an attribute of the enclosing declaration (pipeline user attributes such as `framework`,
-//! earlier dataset attributes); a second part names a member (`asset.size`, `classic.train`,
+//! Names resolve as analysis resolves them: a bare name that is an attribute of the enclosing
+//! declaration (pipeline user attributes such as `framework`, earlier dataset attributes) is
+//! that attribute; otherwise an import alias, then a declaration of the file, then a label of
+//! the enclosing declaration's `choice`s; a second part names a member (`asset.size`, `classic.train`,
 //! `aiops.edge` in the imported module). A step's `after` names the pipeline's steps. Standard
 //! library modules are shown through their materialised read-only copies.
 
@@ -175,6 +176,18 @@ impl Context<'_> {
                 symbol,
             })
         };
+        // A bare name that is an attribute of the enclosing declaration is that attribute,
+        // whatever else is called so: analysis looks at the instance's attributes first.
+        let enclosing = offset.and_then(|o| outline.decl_at(o));
+        if let (Some(enclosing), [_]) = (enclosing, parts) {
+            if let Some(attr) = outline
+                .attrs
+                .iter()
+                .position(|a| a.block == enclosing && a.name.text == first)
+            {
+                return found(Symbol::Attr(attr));
+            }
+        }
         if let Some(import) = outline
             .imports
             .iter()

@@ -587,8 +587,8 @@ fn valid_new_name(target: &Resolved, new_name: &str) -> Result<(), String> {
                      of a file share one namespace"
                 ));
             }
-            // A bare name resolves to a declaration before an attribute: `new_name` would
-            // then hide a pipeline's or data set's attribute of that name.
+            // A bare name resolves to an attribute of its declaration before anything else:
+            // where that attribute is read, the renamed declaration would be hidden by it.
             if let Some(attr) = outline.attrs.iter().find(|a| {
                 a.name.text == new_name
                     && matches!(
@@ -601,8 +601,8 @@ fn valid_new_name(target: &Resolved, new_name: &str) -> Result<(), String> {
                     .as_ref()
                     .map_or(String::new(), |n| format!(" of `{}`", n.text));
                 return Err(format!(
-                    "`{new_name}` is an attribute{owner} (line {}): where it is read by its bare \
-                     name, that name would then mean the renamed declaration",
+                    "`{new_name}` is an attribute{owner} (line {}): there a bare `{new_name}` \
+                     means the attribute, so uses of the renamed declaration would read it",
                     line(attr.name.start)
                 ));
             }
@@ -641,8 +641,8 @@ fn valid_new_name(target: &Resolved, new_name: &str) -> Result<(), String> {
             }
             if let Some(taken) = taken {
                 return Err(format!(
-                    "`{new_name}` is the name of {taken}: read by its bare name, the attribute \
-                     would be hidden by it"
+                    "`{new_name}` is the name of {taken}: in this declaration, the attribute \
+                     would hide it"
                 ));
             }
         }

@@ -896,3 +896,25 @@ fn a_label_is_renamed_across_the_declarations_of_its_file() {
         "{refused}"
     );
 }
+
+/// An attribute hides a declaration of its name in its own declaration, as in analysis
+/// (`on = gpu` reads a pipeline's `gpu = 1`, and `check` says it is not a pool): definition
+/// goes where analysis looked.
+#[test]
+fn an_attribute_hides_a_declaration_of_its_name_where_it_is_read() {
+    let text = "resource gpu { kind = pool  capacity = 2 }\n\
+                pipeline p {\n  gpu = 1\n  train { on = gpu  duration = 1min }\n}\n\
+                pipeline q {\n  train { on = gpu  duration = 2min }\n}\n";
+    let f = fixture(text);
+    assert_eq!(
+        f.definition("on = gpu  duration = 1min", 5),
+        ("gpu".to_string(), "gpu = 1".to_string())
+    );
+    assert_eq!(
+        f.definition("on = gpu  duration = 2min", 5),
+        (
+            "gpu".to_string(),
+            "resource gpu { kind = pool  capacity = 2 }".to_string()
+        )
+    );
+}
