@@ -117,7 +117,9 @@ fn label_uses(doc: &Document, word: &str, scope: &Scope) -> Vec<(usize, bool)> {
                 Some(r) => matches!(r.symbol, Symbol::Label(_)),
                 None => is_label_position(doc, k),
             };
-            let key = outline.text(&doc.text, k + 1) == ":" && is_label_position(doc, k);
+            let key = k + 1 < outline.tokens.len()
+                && outline.text(&doc.text, k + 1) == ":"
+                && is_label_position(doc, k);
             label.then_some((k, key))
         })
         .collect()

@@ -884,6 +884,20 @@ fn a_label_is_renamed_across_the_declarations_of_its_file() {
     );
     let renamed = f.rename("== gold", 3, "premium").unwrap();
     assert_eq!(renamed, text.replace("gold", "premium"));
+    // While typing: the label's name as the very last word of the file.
+    let typing = fixture(&format!("{text}gold"));
+    let scope = super::references::Scope {
+        open: &typing.open,
+        roots: &[],
+    };
+    let at = typing.offset("== gold", 3);
+    assert_eq!(
+        super::references::find(&typing.doc, &scope, at)
+            .unwrap()
+            .1
+            .len(),
+        3
+    );
     assert_eq!(f.rename("gold =>", 0, "premium").unwrap(), renamed);
 
     let f = fixture(SCENARIO);
