@@ -441,6 +441,15 @@ fn kindless_declaration(
                 i = body[i..].find('\n').map_or(body.len(), |n| i + n);
                 continue;
             }
+            // A string's brackets are text (`note = "}"`): skip to its closing quote.
+            b'"' => {
+                let mut j = i + 1;
+                while j < body.len() && body.as_bytes()[j] != b'"' {
+                    j += if body.as_bytes()[j] == b'\\' { 2 } else { 1 };
+                }
+                i = (j + 1).min(body.len());
+                continue;
+            }
             _ if depth == 0 && at_entry && (c.is_ascii_alphabetic() || c == b'_') => {
                 let end = body[i..]
                     .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))

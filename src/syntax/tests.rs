@@ -1062,3 +1062,30 @@ fn a_step_after_its_pipeline_ended_early_is_one_error_and_the_pipeline_is_left_a
         "a `train` step after the end of pipeline `r`"
     );
 }
+
+/// A declaration without its kind is named from its contents, read past comments and strings
+/// (whose brackets are text), and gets the fix that writes the kind.
+#[test]
+fn a_declaration_without_its_kind_is_named_from_its_contents() {
+    let help = |text: &str| {
+        let (_, diagnostics) = parse_file(FileId(0), text);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        diagnostics[0].help.clone().unwrap_or_default()
+    };
+    let text = "everything {\n  // café }\n  note = \"}é{\"  horizon = 7d\n}\n";
+    assert_eq!(
+        help(text),
+        "its `horizon` belongs in a `scenario`: write `scenario everything {`"
+    );
+    let (_, diagnostics) = parse_file(FileId(0), text);
+    let fixes = &diagnostics[0].repair.as_ref().unwrap().fixes;
+    assert_eq!(fixes[0].edits[0].1, "scenario ");
+    assert_eq!(
+        help("triggers { interarrival = exponential(mean = 10min)  pipeline = p }"),
+        "its `interarrival` belongs in an `arrivals`: write `arrivals triggers {`"
+    );
+    assert_eq!(
+        help("photos { size = 2GB }"),
+        "write its kind before `photos`"
+    );
+}
