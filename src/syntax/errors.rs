@@ -359,6 +359,58 @@ fn spaced_unit(text: &str, start: usize, position: usize) -> Option<(&str, &str,
 
 /// Whether `word`, followed by `rest`, starts an attribute (`name = ...`, not `==`) or a
 /// nested block (`name { ... }`).
+/// Words that belong to one kind of declaration only: an attribute, step or nested block
+/// (checked against analysis's tables in `syntax::tests`).
+pub(super) const KIND_TELLING: &[(&str, &[&str])] = &[
+    ("scenario", &["horizon", "seed", "warmup", "drain"]),
+    (
+        "resource",
+        &[
+            "kind",
+            "capacity",
+            "bandwidth",
+            "policy",
+            "backfill",
+            "cost",
+            "autoscale",
+        ],
+    ),
+    (
+        "pipeline",
+        &[
+            "preprocess",
+            "train",
+            "validate",
+            "compress",
+            "task",
+            "data",
+            "priority",
+            "deadline",
+            "model",
+        ],
+    ),
+    ("profile", &["hours", "days", "matrix"]),
+    (
+        "arrivals",
+        &[
+            "interarrival",
+            "rate",
+            "trace",
+            "time_column",
+            "profile",
+            "pipeline",
+            "growth",
+            "stop",
+            "row",
+        ],
+    ),
+    ("monitor", &["every", "when", "retrain", "pipelines"]),
+    (
+        "experiment",
+        &["replications", "confidence", "metrics", "sweep"],
+    ),
+];
+
 /// For `NAME {` where a declaration should start: `Some` (a declaration without its kind),
 /// with the kind its first telling attribute or step names and that word, where one does.
 #[allow(clippy::option_option)] // "a kindless declaration" and "whose kind is guessed" differ.
@@ -367,56 +419,6 @@ fn kindless_declaration(
     position: usize,
     word: &str,
 ) -> Option<Option<(&'static str, String)>> {
-    /// Words that belong to one kind of declaration only.
-    const TELLING: &[(&str, &[&str])] = &[
-        ("scenario", &["horizon", "seed", "warmup", "drain"]),
-        (
-            "resource",
-            &[
-                "kind",
-                "capacity",
-                "bandwidth",
-                "policy",
-                "backfill",
-                "cost",
-                "autoscale",
-            ],
-        ),
-        (
-            "pipeline",
-            &[
-                "preprocess",
-                "train",
-                "validate",
-                "compress",
-                "task",
-                "data",
-                "priority",
-                "deadline",
-                "model",
-            ],
-        ),
-        ("profile", &["hours", "days", "matrix"]),
-        (
-            "arrivals",
-            &[
-                "interarrival",
-                "rate",
-                "trace",
-                "time_column",
-                "profile",
-                "pipeline",
-                "growth",
-                "stop",
-                "row",
-            ],
-        ),
-        ("monitor", &["every", "when", "retrain", "pipelines"]),
-        (
-            "experiment",
-            &["replications", "confidence", "metrics", "sweep"],
-        ),
-    ];
     if word.is_empty() || !is_attribute_start(word, &text[position + word.len()..]) {
         return None;
     }
@@ -474,7 +476,7 @@ fn kindless_declaration(
         i += 1;
     }
     let guess = words.iter().find_map(|w| {
-        TELLING
+        KIND_TELLING
             .iter()
             .find(|(_, telling)| telling.contains(w))
             .map(|(kind, _)| (*kind, w.to_string()))

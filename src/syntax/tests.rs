@@ -1089,3 +1089,40 @@ fn a_declaration_without_its_kind_is_named_from_its_contents() {
         "write its kind before `photos`"
     );
 }
+
+/// The words that tell a kindless declaration's kind are that kind's attributes, steps or
+/// nested blocks in analysis's tables, and no other kind's attributes.
+#[test]
+fn the_words_that_tell_a_kind_belong_to_that_kind_only() {
+    use crate::analysis::lower as l;
+    fn names(tables: &[&[(&'static str, l::AttrType)]]) -> Vec<&'static str> {
+        tables
+            .iter()
+            .flat_map(|t| t.iter().map(|(n, _)| *n))
+            .collect()
+    }
+    let steps = ["preprocess", "train", "validate", "compress", "task"];
+    let of = |kind: &str| -> Vec<&'static str> {
+        match kind {
+            "scenario" => names(&[l::SCENARIO_ATTRS]),
+            "resource" => [names(&[l::POOL_ATTRS, l::LINK_ATTRS]), vec!["autoscale"]].concat(),
+            "pipeline" => [names(&[l::PIPELINE_ATTRS]), steps.to_vec(), vec!["model"]].concat(),
+            "profile" => names(&[l::PROFILE_ATTRS]),
+            "arrivals" => [names(&[l::ARRIVALS_ATTRS]), vec!["row"]].concat(),
+            "monitor" => names(&[l::MONITOR_ATTRS]),
+            "experiment" => [names(&[l::EXPERIMENT_ATTRS]), vec!["sweep"]].concat(),
+            other => panic!("unknown kind {other}"),
+        }
+    };
+    for (kind, words) in super::errors::KIND_TELLING {
+        for word in *words {
+            assert!(of(kind).contains(word), "`{word}` is not of a {kind}");
+            for (other, _) in super::errors::KIND_TELLING
+                .iter()
+                .filter(|(o, _)| o != kind)
+            {
+                assert!(!of(other).contains(word), "`{word}` is also of a {other}");
+            }
+        }
+    }
+}
