@@ -775,43 +775,53 @@ fn rename_refuses_what_would_change_the_meaning_without_an_error() {
     let says = |message: String, expected: &str| {
         assert!(message.contains(expected), "{message:?} lacks {expected:?}");
     };
-    says(refused("resource gpu", 9, "g pu"), "is not a name");
-    says(refused("resource gpu", 9, "2gpu"), "is not a name");
-    says(refused("resource gpu", 9, "match"), "is a keyword");
-    says(
-        refused("resource gpu", 9, "cpu"),
-        "already the name of the resource on line 9",
-    );
-    says(
-        refused("resource gpu", 9, "lib"),
-        "already the name of the import on line 2",
-    );
-    // A bare `framework` in a step would mean the resource.
-    says(
-        refused("resource gpu", 9, "framework"),
-        "is an attribute of `classic`",
-    );
-    says(refused("after train", 7, "validate"), "is a keyword");
-    says(
-        refused("match framework", 7, "data"),
-        "already has an attribute `data`",
-    );
-    says(
-        refused("match framework", 7, "priority"),
-        "is an attribute of the language here",
-    );
-    says(
-        refused("match framework", 7, "cpu"),
-        "the resource on line 9",
-    );
-    says(
-        refused("capacity = 8", 0, "slots"),
-        "attribute of the language",
-    );
-    // A label: not to one that exists, or to a name a comparison would read.
-    says(refused("tensorflow =>", 3, "sklearn"), "already a label");
-    says(refused("tensorflow =>", 3, "cpu"), "the resource on line 9");
-    says(refused("tensorflow =>", 3, "framework"), "is an attribute");
+    // (where, shift, new name, what the refusal says)
+    let cases = [
+        ("resource gpu", 9, "g pu", "is not a name"),
+        ("resource gpu", 9, "2gpu", "is not a name"),
+        ("resource gpu", 9, "match", "is a keyword"),
+        (
+            "resource gpu",
+            9,
+            "cpu",
+            "already the name of the resource on line 9",
+        ),
+        (
+            "resource gpu",
+            9,
+            "lib",
+            "already the name of the import on line 2",
+        ),
+        // In `classic`, a bare `framework` is its attribute, which would hide the resource.
+        (
+            "resource gpu",
+            9,
+            "framework",
+            "is an attribute of `classic`",
+        ),
+        ("after train", 7, "validate", "is a keyword"),
+        (
+            "match framework",
+            7,
+            "data",
+            "already has an attribute `data`",
+        ),
+        (
+            "match framework",
+            7,
+            "priority",
+            "is an attribute of the language here",
+        ),
+        ("match framework", 7, "cpu", "the resource on line 9"),
+        ("capacity = 8", 0, "slots", "attribute of the language"),
+        // A label: not to one that exists, or to a name a comparison would read.
+        ("tensorflow =>", 3, "sklearn", "already a label"),
+        ("tensorflow =>", 3, "cpu", "the resource on line 9"),
+        ("tensorflow =>", 3, "framework", "is an attribute"),
+    ];
+    for (needle, shift, new_name, expected) in cases {
+        says(refused(needle, shift, new_name), expected);
+    }
     // A scenario's resource that stands in for the module's resource of that name.
     let library = "resource gpu { kind = pool  capacity = 2 }\n\
                    pipeline edge {\n  train { on = gpu  duration = 1min }\n}\n";
