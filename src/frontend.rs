@@ -38,7 +38,17 @@ pub fn check_file(entry: &Path, overrides: &[String]) -> Checked {
 /// server's unsaved buffer); imports are still read relative to `entry`.
 pub fn check_text(entry: &Path, text: String, overrides: &[String]) -> Checked {
     let mut sources = SourceMap::new();
-    let (program, diagnostics) = loader::load_source(entry, text, &mut sources);
+    let (program, diagnostics) =
+        loader::load_source(entry, text, &loader::Unsaved::new(), &mut sources);
+    check_loaded(sources, program, diagnostics, overrides)
+}
+
+/// Like [`check_file`], with the files of `unsaved` (by canonical path; the entry among them,
+/// or not) read from there instead of from disk: an editor's open buffers, or the texts
+/// `check --fix` is mending.
+pub fn check_unsaved(entry: &Path, unsaved: &loader::Unsaved, overrides: &[String]) -> Checked {
+    let mut sources = SourceMap::new();
+    let (program, diagnostics) = loader::load_unsaved(entry, unsaved, &mut sources);
     check_loaded(sources, program, diagnostics, overrides)
 }
 

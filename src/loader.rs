@@ -43,16 +43,31 @@ impl Program {
     }
 }
 
+/// Texts that stand in for files on disk, by canonical path: an editor's unsaved buffers, or
+/// the files `check --fix` is mending. A file found here is never read.
+pub type Unsaved = std::collections::HashMap<PathBuf, String>;
+
 /// Loads `entry` and its imports. I/O errors on the entry itself are diagnostics too (with no
 /// span), so the caller decides the exit code in one place; the program then has no modules.
 pub fn load(entry: &Path, sources: &mut SourceMap) -> (Program, Diagnostics) {
+    load_unsaved(entry, &Unsaved::new(), sources)
+}
+
+/// Like [`load`], with the files of `unsaved` (the entry among them, or not) read from there
+/// instead of from disk.
+pub fn load_unsaved(
+    entry: &Path,
+    unsaved: &Unsaved,
+    sources: &mut SourceMap,
+) -> (Program, Diagnostics) {
     let mut loader = Loader {
         sources,
         program: Program::default(),
         diagnostics: Diagnostics::default(),
         stack: Vec::new(),
+        unsaved,
     };
-    match read_disk(entry) {
+    match loader.read(entry) {
         Ok((canonical, text)) => {
             let shown = entry.to_path_buf();
             let name = display_path(&shown);
@@ -78,23 +93,18 @@ pub fn load(entry: &Path, sources: &mut SourceMap) -> (Program, Diagnostics) {
 }
 
 /// Loads `entry` from `text` instead of reading it (an editor's unsaved buffer, for the
-/// language server). Its imports still resolve relative to `entry` and are read from disk.
-pub fn load_source(entry: &Path, text: String, sources: &mut SourceMap) -> (Program, Diagnostics) {
-    let mut loader = Loader {
-        sources,
-        program: Program::default(),
-        diagnostics: Diagnostics::default(),
-        stack: Vec::new(),
-    };
+/// language server). Its imports resolve relative to `entry`, from `unsaved` or from disk.
+pub fn load_source(
+    entry: &Path,
+    text: String,
+    unsaved: &Unsaved,
+    sources: &mut SourceMap,
+) -> (Program, Diagnostics) {
+    let mut unsaved = unsaved.clone();
     // A buffer that was never saved has no canonical path yet: use the path as given.
     let canonical = std::fs::canonicalize(entry).unwrap_or_else(|_| entry.to_path_buf());
-    let shown = entry.to_path_buf();
-    let name = display_path(&shown);
-    let file = loader
-        .sources
-        .add(name, Origin::Disk { shown, canonical }, text);
-    loader.load_module(file);
-    (loader.program, loader.diagnostics)
+    unsaved.insert(canonical, text);
+    load_unsaved(entry, &unsaved, sources)
 }
 
 struct Loader<'a> {
@@ -103,6 +113,7 @@ struct Loader<'a> {
     diagnostics: Diagnostics,
     /// Modules being loaded, outermost first: an import of one of these closes a cycle.
     stack: Vec<usize>,
+    unsaved: &'a Unsaved,
 }
 
 enum ReadProblem {
@@ -132,6 +143,20 @@ impl ReadProblem {
                 format!("cannot read `{shown}`: {reason}"),
             ),
         }
+    }
+}
+
+impl Loader<'_> {
+    /// The file at `path` and its canonical path: its unsaved text if it has one, else what
+    /// is on disk. A path that does not exist yet stands for itself, for an unsaved buffer.
+    fn read(&self, path: &Path) -> Result<(PathBuf, String), ReadProblem> {
+        if !self.unsaved.is_empty() {
+            let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            if let Some(text) = self.unsaved.get(&canonical) {
+                return Ok((canonical, text.clone()));
+            }
+        }
+        read_disk(path)
     }
 }
 
@@ -242,7 +267,7 @@ impl Loader<'_> {
         if let Some(existing) = canonical.as_deref().and_then(|c| self.sources.find_disk(c)) {
             return self.existing(existing, span);
         }
-        match read_disk(&shown) {
+        match self.read(&shown) {
             Ok((canonical, text)) => {
                 let file = self
                     .sources

@@ -1,6 +1,7 @@
 //! Diagnostics as the user types: the open document's text goes through the same front end as
-//! `pipesim check` (loader and analysis; imports read from disk relative to the document), and
-//! each diagnostic is published with its code, message, severity, range and secondary labels.
+//! `pipesim check` (loader and analysis; imports relative to the document, read as the editor
+//! has them where they are open, else from disk), and each diagnostic is published with its
+//! code, message, severity, range and secondary labels.
 //!
 //! Diagnostics located in imported files are published to those files, so the editor shows
 //! them where the mistake is; the server remembers which files it published to for each open
@@ -17,8 +18,9 @@ use lsp_types::{
 };
 use std::collections::{BTreeMap, HashMap};
 
-/// Runs the front end on the document's text.
-pub fn check(doc: &Document) -> Option<Checked> {
+/// Runs the front end on the document's text. The modules it imports are read as the editor
+/// has them, where they are open (their unsaved text is what the user sees), else from disk.
+pub fn check(doc: &Document, open: &HashMap<Url, Document>) -> Option<Checked> {
     let path = match &doc.path {
         Some(path) => path.clone(),
         // A buffer never saved (`untitled:Untitled-1`): check it as if it were a file in the
@@ -29,7 +31,16 @@ pub fn check(doc: &Document) -> Option<Checked> {
             std::env::current_dir().ok()?.join(name)
         }
     };
-    Some(frontend::check_text(&path, doc.text.clone(), &[]))
+    let mut unsaved: crate::loader::Unsaved = open
+        .values()
+        .filter_map(|other| {
+            let canonical = std::fs::canonicalize(other.path.as_deref()?).ok()?;
+            Some((canonical, other.text.clone()))
+        })
+        .collect();
+    let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+    unsaved.insert(canonical, doc.text.clone());
+    Some(frontend::check_unsaved(&path, &unsaved, &[]))
 }
 
 /// The diagnostics of a check, grouped by the file they are in. The document itself is always
@@ -258,7 +269,7 @@ mod tests {
         let uri = Url::from_file_path(&path).unwrap();
         // Never written to disk: the text is the editor's.
         let doc = Document::new(uri.clone(), text.to_string(), 3);
-        let checked = check(&doc).unwrap();
+        let checked = check(&doc, &HashMap::new()).unwrap();
         let files = by_file(&doc, &checked);
 
         let here = &files[&uri];
@@ -295,7 +306,7 @@ mod tests {
             "resource gpu { kind = pool  capacity = 2s }\n".to_string(),
             1,
         );
-        let checked = check(&doc).unwrap();
+        let checked = check(&doc, &HashMap::new()).unwrap();
         let files = by_file(&doc, &checked);
         assert_eq!(files.len(), 1);
         let codes: Vec<_> = files[&uri].iter().map(|d| d.code.clone()).collect();

@@ -444,7 +444,8 @@ impl Server<'_> {
                 }
             }
             notif::DidSaveTextDocument::METHOD => {
-                // Imports are read from disk: a saved module changes what its importers see.
+                // An open module is read as the editor has it, saved or not; a save changes
+                // nothing the checks see, unless the editor changed the text as it saved.
                 self.pending_checks.extend(self.documents.keys().cloned());
             }
             notif::DidCloseTextDocument::METHOD => {
@@ -454,6 +455,8 @@ impl Server<'_> {
                     let uri = p.text_document.uri;
                     self.documents.remove(&uri);
                     self.pending_checks.remove(&uri);
+                    // A module closed without saving is read from disk again by its importers.
+                    self.pending_checks.extend(self.documents.keys().cloned());
                     for file in self.results.remove(&uri).unwrap_or_default().into_keys() {
                         self.publish(&file);
                     }
@@ -468,7 +471,7 @@ impl Server<'_> {
         for uri in std::mem::take(&mut self.pending_checks) {
             let result = catch_unwind(AssertUnwindSafe(|| {
                 let doc = self.documents.get(&uri)?;
-                let checked = diagnostics::check(doc)?;
+                let checked = diagnostics::check(doc, &self.documents)?;
                 let loads = match &checked.analysis.scenario {
                     Some(scenario) if !checked.has_errors() => {
                         crate::analysis::load::resource_loads(scenario)

@@ -476,7 +476,7 @@ fn features_never_panic_on_any_prefix_or_offset() {
         let _ = super::symbols::document_symbols(&f.doc);
         let _ = super::formatting::format(&f.doc);
         // The front end too: what the server publishes while the user types.
-        let checked = super::diagnostics::check(&f.doc).unwrap();
+        let checked = super::diagnostics::check(&f.doc, &HashMap::new()).unwrap();
         let _ = super::diagnostics::by_file(&f.doc, &checked);
     }
 }
@@ -713,7 +713,7 @@ fn rename_changes_every_reference_and_the_result_checks_clean() {
     let f = fixture(SCENARIO);
     let clean = |text: &str| {
         let doc = Document::new(f.doc.uri.clone(), text.to_string(), 2);
-        let checked = super::diagnostics::check(&doc).unwrap();
+        let checked = super::diagnostics::check(&doc, &HashMap::new()).unwrap();
         let files = super::diagnostics::by_file(&doc, &checked);
         let all: Vec<_> = files
             .values()

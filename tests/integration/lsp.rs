@@ -682,6 +682,68 @@ fn diagnostics_in_an_imported_module_stay_while_any_importer_is_open() {
     shutdown_and_exit(&mut client);
 }
 
+/// A scenario's diagnostics follow the unsaved text of a module it imports, where the editor
+/// has the module open: the user sees that text, and a mistake mended there is mended for
+/// the importer before it is saved. Closed without saving, the module is read from disk again.
+#[test]
+fn an_importer_is_checked_against_its_modules_unsaved_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = "dataset photos { siz = 2GB }\n";
+    let scenario = "import \"lib.pipesim\" as lib\n\
+                    scenario s { horizon = 1d }\n\
+                    resource gpu { kind = pool  capacity = 4 }\n\
+                    pipeline mine {\n  data = lib.photos\n  \
+                    train { on = gpu  duration = lib.photos.size * 1s/GB }\n}\n\
+                    arrivals a { interarrival = exponential(mean = 1h)  pipeline = mine }\n";
+    let library_path = dir.path().join("lib.pipesim");
+    std::fs::write(&library_path, library).unwrap();
+    let scenario_path = dir.path().join("main.pipesim");
+    std::fs::write(&scenario_path, scenario).unwrap();
+    let library_uri = url(&std::fs::canonicalize(&library_path).unwrap());
+    let scenario_uri = url(&scenario_path);
+    let mut client = Client::start(dir.path());
+    initialize(&mut client, dir.path());
+    let codes = |found: Vec<Value>| -> Vec<String> {
+        found
+            .iter()
+            .filter(|d| d["severity"] == 1)
+            .map(|d| d["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    open(&mut client, &scenario_uri, scenario);
+    assert_eq!(codes(client.diagnostics_for(&scenario_uri)), ["E0202"]);
+    open(&mut client, &library_uri, library);
+    client.diagnostics_for(&library_uri);
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": library_uri, "version": 2},
+            "contentChanges": [{"text": library.replace("siz", "size")}],
+        }),
+    );
+    assert_eq!(
+        client.diagnostics_for(&scenario_uri),
+        Vec::<Value>::new(),
+        "the importer reads the module's unsaved text"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&library_path).unwrap(),
+        library,
+        "nothing is written"
+    );
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": library_uri}}),
+    );
+    assert_eq!(
+        codes(client.diagnostics_for(&scenario_uri)),
+        ["E0202"],
+        "closed without saving, the module is read from disk again"
+    );
+    shutdown_and_exit(&mut client);
+}
+
 /// Hovering a pool or a link (its declaration or a use) shows the load its arriving work
 /// offers, as `check --load` works it out, once the document checks without errors; a pool
 /// or link asked for more than it has gets W0603 or W0604 as the user types.
