@@ -152,7 +152,8 @@ impl Diagnostic {
                 }
             }
         }
-        Some(Fix {
+        // A fix that edits nothing would be offered and do nothing.
+        (!edits.is_empty()).then(|| Fix {
             title: format!("Change `{wrong}` to `{meant}`"),
             edits,
         })
@@ -160,7 +161,8 @@ impl Diagnostic {
 }
 
 /// Where `name` is in the text `span` marks: all of it, its first part (`gpu` in
-/// `gpu.capacity`), or, in a quoted string, one of its dotted parts (`"resource.gpu.queue"`).
+/// `gpu.capacity`), or, in a quoted string, all of its text or one of its dotted parts
+/// (`"resource.gpu.queue"`).
 fn occurrence(text: &str, span: Span, name: &str) -> Option<Span> {
     let (start, end) = (span.start as usize, span.end as usize);
     let marked = text.get(start..end)?;
@@ -179,6 +181,9 @@ fn occurrence(text: &str, span: Span, name: &str) -> Option<Span> {
         return at(0);
     }
     let inner = marked.strip_prefix('"')?.strip_suffix('"')?;
+    if inner == name {
+        return at(1);
+    }
     let mut offset = 1;
     for part in inner.split('.') {
         if part == name {

@@ -1499,10 +1499,17 @@ impl<'a> Analyzer<'a> {
     pub fn unknown_again(&mut self, index: usize, name: &str, span: Span, text: &str) {
         let meant = self.unknown_meant.get(&index).cloned();
         let module = self.program.module_of(span.file);
-        let rename = meant
-            .as_ref()
-            .zip(module)
-            .and_then(|(declared, m)| self.declared_site(m, declared, name));
+        // An attribute of a template is declared in the template around one of the uses
+        // (a trace's `row { }` sets it from outside).
+        let uses: Vec<Span> = self.diags.0.get(index).map_or(Vec::new(), |d| {
+            d.labels.iter().map(|l| l.span).chain([span]).collect()
+        });
+        let rename = meant.as_ref().zip(module).and_then(|(declared, m)| {
+            self.declared_site(m, declared, name).or_else(|| {
+                uses.iter()
+                    .find_map(|&at| self.enclosing_attribute(m, at, declared, name))
+            })
+        });
         let Some(reported) = self.diags.0.get_mut(index) else {
             return;
         };
@@ -1568,6 +1575,38 @@ impl<'a> Analyzer<'a> {
                 Some((attr.name.span, wanted.to_string()))
             }
         }
+    }
+
+    /// Where the declaration around `used_at` sets its attribute `declared` (`framewor` in
+    /// a pipeline whose steps read `framework`), and what it would read to be `wanted`.
+    /// `None` in a standard library module, which is read-only.
+    fn enclosing_attribute(
+        &self,
+        m: usize,
+        used_at: Span,
+        declared: &str,
+        wanted: &str,
+    ) -> Option<(Span, String)> {
+        let module = &self.program.modules[m];
+        if matches!(
+            self.sources.get(module.file).origin,
+            crate::source::Origin::Stdlib(_)
+        ) {
+            return None;
+        }
+        module.ast.items.iter().find_map(|item| match item {
+            ast::Item::Decl(decl)
+                if decl.span.start <= used_at.start && used_at.end <= decl.span.end =>
+            {
+                decl.body.entries.iter().find_map(|entry| match entry {
+                    ast::Entry::Attr(attr) if attr.name.name == declared => {
+                        Some((attr.name.span, wanted.to_string()))
+                    }
+                    _ => None,
+                })
+            }
+            _ => None,
+        })
     }
 
     pub fn missing(&mut self, span: Span, owner: &str, attr: &str, help: String) {
