@@ -242,6 +242,10 @@ pub const CODES: &[(&str, &str)] = &[
         ARRIVALS_AFTER_HORIZON,
         "arrivals that start at or after the horizon, so none arrive",
     ),
+    (
+        SWEEP_VALUE_REPEATED,
+        "a sweep that gives one value twice, so one point would run twice to the same results",
+    ),
 ];
 
 pub const READ_FAILED: &str = "E0101";
@@ -317,3 +321,4 @@ pub const LINK_OVERLOADED: &str = "W0604";
 pub const MANY_TRIGGERS: &str = "W0605";
 pub const TRACE_ROWS_DROPPED: &str = "W0701";
 pub const ARRIVALS_AFTER_HORIZON: &str = "W0702";
+pub const SWEEP_VALUE_REPEATED: &str = "W0801";

@@ -485,10 +485,35 @@ impl Analyzer<'_> {
                 }
             }
             if ok {
+                self.warn_repeated_values(&axis);
                 axes.push(axis);
             }
         }
         axes
+    }
+
+    /// `sweep gpu.capacity = [4, 8, 4]`, or `[1h, 60min]`: a value given twice is a point
+    /// run twice, on the same seeds, to the same results.
+    fn warn_repeated_values(&mut self, axis: &SweepAxis) {
+        for (i, (value, json)) in axis.values.iter().enumerate() {
+            let Some((first, _)) = axis.values[..i].iter().find(|(_, other)| other == json) else {
+                continue;
+            };
+            let text = |span: Span| self.sources.get(span.file).slice(span).to_string();
+            let (written, before) = (text(value.span), text(first.span));
+            let path = &axis.path;
+            let message = if written == before {
+                format!("`sweep {path}` gives `{written}` twice")
+            } else {
+                format!("`sweep {path}` gives one value twice: `{before}` and `{written}`")
+            };
+            self.diags.push(
+                Diagnostic::warning(codes::SWEEP_VALUE_REPEATED, message)
+                .primary(value.span, "the same value again")
+                .secondary(first.span, "first given here")
+                .help("each value is a sweep point, and the second would repeat the first's replications on the same seeds, to the same results: remove one"),
+            );
+        }
     }
 
     fn sweep_value(

@@ -288,6 +288,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "W0702",
         include_str!("../../tests/fixtures/check/err/W0702_arrivals_after_horizon.pipesim"),
     ),
+    (
+        "W0801",
+        include_str!("../../tests/fixtures/check/err/W0801_sweep_value_repeated.pipesim"),
+    ),
 ];
 
 /// The corpus directory of the examples that need files, from this source file.
