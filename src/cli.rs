@@ -78,6 +78,15 @@ pub struct CheckArgs {
     /// the diagnostics
     #[arg(long)]
     pub load: bool,
+    /// Apply the quick fixes of the diagnostics (as an editor offers them), each only where
+    /// checking again shows it mends its diagnostic; the files are rewritten, and the
+    /// modules they import where a fix reaches them
+    #[arg(long)]
+    pub fix: bool,
+    /// Like `--fix`, but write nothing: print what it would change as a unified diff on
+    /// stdout (exit 1 when it would change a file)
+    #[arg(long)]
+    pub diff: bool,
 }
 
 #[derive(Args, Debug)]

@@ -20,6 +20,7 @@ pub mod math;
 pub mod output;
 pub mod precision;
 pub mod progress;
+pub mod quickfix;
 pub mod sim;
 pub mod source;
 pub mod stats;

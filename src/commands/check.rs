@@ -5,6 +5,11 @@
 //! errors, the load each pool and link is offered ([`crate::analysis::load`]): a table, or
 //! with `--format json` one row per file, sweep point, window and resource beside the
 //! diagnostics (`{"diagnostics": [...], "load": [...]}`), for a CI gate on capacity.
+//!
+//! `--fix` applies the diagnostics' quick fixes that checking again shows to mend them
+//! ([`crate::quickfix`]), names each on stderr, reports what remains, and then writes the
+//! mended files (each to a temporary name, then renamed). `--diff` writes nothing and prints
+//! the changes as a unified diff instead.
 
 use crate::analysis::load;
 use crate::cli::{CheckArgs, DiagnosticFormat, Exit};
@@ -14,12 +19,21 @@ use crate::fit::{format_duration, format_significant};
 use crate::frontend::{self, Checked};
 use crate::ir;
 use crate::output::table;
-use std::path::Path;
+use crate::quickfix;
+use crate::source::Origin;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 pub fn main(args: &CheckArgs) -> Exit {
     if args.load && args.format == DiagnosticFormat::Github {
         eprintln!(
             "error: `--load` prints a table or JSON, not annotations; use `--format json` or leave out `--format`"
+        );
+        return Exit::UsageOrIo;
+    }
+    if args.diff && args.format != DiagnosticFormat::Human {
+        eprintln!(
+            "error: `--diff` prints the diff on stdout, where `--format json` and `--format github` print the diagnostics; leave out one of them"
         );
         return Exit::UsageOrIo;
     }
@@ -35,8 +49,14 @@ pub fn main(args: &CheckArgs) -> Exit {
     let mut json = Vec::new();
     let mut loads = Vec::new();
     let mut triggers = Vec::new();
+    let mending = args.fix || args.diff;
+    let mut mended = Mending::default();
     for file in &files {
-        let checked = frontend::check_file(file, &args.set);
+        let checked = if mending {
+            mended.mend(file, &args.set)
+        } else {
+            frontend::check_file(file, &args.set)
+        };
         let diagnostics = &checked.diagnostics().0;
         any_errors |= checked.has_errors();
         // The loader yields no module only when the entry file itself cannot be read: an
@@ -81,12 +101,94 @@ pub fn main(args: &CheckArgs) -> Exit {
             Err(e) => return super::fail(e),
         }
     }
+    let changed = if mending {
+        match mended.finish(args.diff) {
+            Ok(changed) => changed,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return Exit::UsageOrIo;
+            }
+        }
+    } else {
+        false
+    };
     if unreadable {
         Exit::UsageOrIo
-    } else if any_errors {
+    } else if any_errors || (args.diff && changed) {
         Exit::ScenarioErrors
     } else {
         Exit::Success
+    }
+}
+
+/// The texts `--fix` has mended, for all the files of one command, and what they were read as.
+#[derive(Default)]
+struct Mending {
+    unsaved: crate::loader::Unsaved,
+    /// The name diagnostics give each mended file.
+    names: BTreeMap<PathBuf, String>,
+}
+
+impl Mending {
+    /// Mends `file` (and the modules it imports) in memory, names each fix kept on stderr, and
+    /// returns the check of the result.
+    fn mend(&mut self, file: &Path, set: &[String]) -> Checked {
+        let mended = quickfix::mend(file, &mut self.unsaved, set);
+        for fix in &mended.applied {
+            eprintln!(
+                "{}:{}:{}: fixed [{}]: {}",
+                fix.file, fix.line, fix.column, fix.code, fix.title
+            );
+        }
+        for fix in &mended.dropped {
+            eprintln!(
+                "{}:{}:{}: not fixed [{}]: {} would not mend it",
+                fix.file, fix.line, fix.column, fix.code, fix.title
+            );
+        }
+        for (_, source) in mended.checked.sources.files() {
+            if let Origin::Disk { canonical, .. } = &source.origin {
+                if self.unsaved.contains_key(canonical) {
+                    self.names
+                        .entry(canonical.clone())
+                        .or_insert_with(|| source.name.clone());
+                }
+            }
+        }
+        mended.checked
+    }
+
+    /// Writes each mended file that differs from its disk copy, or with `diff` prints the
+    /// difference; whether any differs.
+    fn finish(self, diff: bool) -> Result<bool, String> {
+        let mut changed = false;
+        let mut mended: Vec<(&PathBuf, &String)> = self.unsaved.iter().collect();
+        mended.sort();
+        for (path, text) in mended {
+            let name = self
+                .names
+                .get(path)
+                .cloned()
+                .unwrap_or_else(|| path.display().to_string());
+            let before =
+                std::fs::read_to_string(path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
+            if before == *text {
+                continue;
+            }
+            changed = true;
+            if diff {
+                print!(
+                    "{}",
+                    similar::TextDiff::from_lines(&before, text)
+                        .unified_diff()
+                        .header(&format!("a/{name}"), &format!("b/{name}"))
+                );
+            } else {
+                crate::output::write_atomically(path, text.as_bytes())
+                    .map_err(|e| format!("cannot write `{name}`: {e}"))?;
+            }
+        }
+        Ok(changed)
     }
 }
 

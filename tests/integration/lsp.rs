@@ -675,6 +675,9 @@ fn diagnostics_in_an_imported_module_stay_while_any_importer_is_open() {
     // Closing one importer keeps the module's diagnostics: the other still imports it.
     client.notify("textDocument/didClose", json!({"textDocument": {"uri": a}}));
     assert_eq!(client.diagnostics_for(&library_uri), found);
+    // The other is checked again, since it may have imported what was closed.
+    assert_eq!(client.diagnostics_for(&b), Vec::<Value>::new());
+    assert_eq!(client.diagnostics_for(&library_uri), found);
     // Closing the last one clears them.
     client.notify("textDocument/didClose", json!({"textDocument": {"uri": b}}));
     assert_eq!(client.diagnostics_for(&library_uri), Vec::<Value>::new());

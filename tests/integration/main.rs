@@ -11,6 +11,7 @@ mod load;
 mod lsp;
 mod models;
 mod mutated;
+mod quickfix;
 mod report;
 mod run;
 mod syntax;

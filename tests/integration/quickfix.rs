@@ -1,0 +1,212 @@
+//! `pipesim check --fix` and `--diff`: the quick fixes of the invalid corpus applied and
+//! checked again, and the real binary rewriting files on disk (a scenario and the module it
+//! imports) or showing the diff and writing nothing.
+
+use pipesim::loader::Unsaved;
+use pipesim::{frontend, quickfix};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const ERR_DIR: &str = "tests/fixtures/check/err";
+
+fn fixtures() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(ERR_DIR)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pipesim"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Each fixture holds one mistake. Where its diagnostic offers a fix, `--fix` keeps one and
+/// the file then checks without errors, or keeps none and says so (a guess that would not
+/// mend it); where it offers none, nothing changes. Every fix
+/// offered edits something (one that edits nothing would be offered in vain). The snapshot
+/// lists what was fixed, file by file.
+#[test]
+fn check_fix_mends_each_mistake_of_the_corpus_that_offers_a_fix() {
+    let mut listing = String::new();
+    for path in fixtures() {
+        let checked = frontend::check_file(&path, &[]);
+        let mut offered = 0;
+        for d in &checked.diagnostics().0 {
+            for fix in d.suggested_fixes(&checked.sources) {
+                assert!(!fix.edits.is_empty(), "{}: `{}`", path.display(), fix.title);
+                offered += 1;
+            }
+        }
+        let mut unsaved = Unsaved::new();
+        let mended = quickfix::mend(&path, &mut unsaved, &[]);
+        let name = path.file_name().unwrap().to_string_lossy();
+        if offered == 0 {
+            assert!(mended.applied.is_empty(), "{name}");
+            assert!(unsaved.is_empty(), "{name}");
+            continue;
+        }
+        assert!(
+            mended.applied.is_empty() || !mended.checked.has_errors(),
+            "{name}: errors remain: {:#?}",
+            mended.checked.diagnostics().0
+        );
+        assert_eq!(
+            mended.applied.is_empty(),
+            !mended.dropped.is_empty(),
+            "{name}: one mistake, mended or not"
+        );
+        let left: Vec<&str> = mended
+            .checked
+            .diagnostics()
+            .0
+            .iter()
+            .map(|d| d.code)
+            .collect();
+        listing.push_str(&format!("{name}\n"));
+        for fix in &mended.applied {
+            listing.push_str(&format!("  [{}] {}\n", fix.code, fix.title));
+        }
+        for fix in &mended.dropped {
+            listing.push_str(&format!("  not kept: [{}] {}\n", fix.code, fix.title));
+        }
+        if !left.is_empty() {
+            listing.push_str(&format!("  left: {}\n", left.join(", ")));
+        }
+    }
+    insta::assert_snapshot!(listing);
+}
+
+fn pipesim(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_pipesim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run pipesim");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).to_string(),
+        String::from_utf8_lossy(&output.stderr).to_string(),
+    )
+}
+
+const LIBRARY: &str = "resource gpu { kind = pool  capacity = 4 }\n\
+                       dataset photos { siz = 2GB }\n\
+                       pipeline edge {\n  data = photos\n  train { on = gpu  duration = 1min }\n}\n";
+
+const SCENARIO: &str = "import \"lib.pipesim\" as lib\n\
+                        scenario s { horizon = 1d }\n\
+                        resource cpu { kind = pool  capacity = 2 }\n\
+                        pipeline mine {\n  data = lib.photos\n  \
+                        preproces { on = cpuu  duration = lib.photos.size * 1s/GB }\n  \
+                        train after preprocess { on = lib.gpu  duration = lib.photos.size * 2s/GB }\n}\n\
+                        arrivals a {\n  interarrival = exponential(mean = 1h)\n  \
+                        pipeline = choice { mine: 0.5, lib.edge: 0.5 }\n}\n";
+
+/// A scenario with three mistakes, one of them hidden by another (the body of a step of an
+/// unknown kind is not analysed) and one mended in the module it imports.
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lib.pipesim"), LIBRARY).unwrap();
+    std::fs::write(dir.path().join("main.pipesim"), SCENARIO).unwrap();
+    dir
+}
+
+#[test]
+fn check_diff_shows_the_fixes_and_writes_nothing() {
+    let dir = project();
+    let (code, stdout, stderr) = pipesim(dir.path(), &["check", "--diff", "main.pipesim"]);
+    assert_eq!(code, 1, "a file would change: {stderr}");
+    insta::assert_snapshot!(stdout);
+    assert!(stderr.contains("main.pipesim: ok"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("lib.pipesim")).unwrap(),
+        LIBRARY
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("main.pipesim")).unwrap(),
+        SCENARIO
+    );
+
+    let (code, _, stderr) = pipesim(
+        dir.path(),
+        &["check", "--diff", "--format", "json", "main.pipesim"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("`--diff` prints the diff on stdout"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn check_fix_rewrites_the_scenario_and_its_module() {
+    let dir = project();
+    let library = dir.path().join("lib.pipesim");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&library, std::fs::Permissions::from_mode(0o640)).unwrap();
+    }
+    let (code, stdout, stderr) = pipesim(dir.path(), &["check", "--fix", "main.pipesim"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "");
+    let fixed: Vec<&str> = stderr.lines().filter(|l| l.contains(": fixed [")).collect();
+    assert_eq!(
+        fixed,
+        [
+            "main.pipesim:6:3: fixed [E0209]: Change `preproces` to `preprocess`",
+            "main.pipesim:6:21: fixed [E0202]: Change `cpuu` to `cpu`",
+            "main.pipesim:6:37: fixed [E0202]: Rename `lib.photos.siz` to `lib.photos.size` where it is declared",
+        ],
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("main.pipesim")).unwrap(),
+        SCENARIO
+            .replace("preproces {", "preprocess {")
+            .replace("cpuu", "cpu")
+    );
+    assert_eq!(
+        std::fs::read_to_string(&library).unwrap(),
+        LIBRARY.replace("siz =", "size =")
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&library).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640, "the module keeps its permissions");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| !n.ends_with(".pipesim"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    let (code, _, stderr) = pipesim(dir.path(), &["check", "main.pipesim"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = pipesim(dir.path(), &["check", "--diff", "main.pipesim"]);
+    assert_eq!(code, 0, "nothing left to fix: {stderr}");
+}
+
+/// A fix is a guess: `gpuu` is nearest to `gpu`, but `gpu` is a link, where a step cannot
+/// run. The fix gives an error where it writes, so it is not kept, and `check` says so.
+#[test]
+fn check_fix_leaves_a_fix_that_does_not_mend_its_mistake() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "scenario s { horizon = 1d }\n\
+                resource gpu { kind = link  bandwidth = 1GB/s }\n\
+                resource cpu { kind = pool  capacity = 2 }\n\
+                pipeline p {\n  train { on = gpuu  duration = 1min }\n}\n\
+                arrivals a { interarrival = exponential(mean = 1h)  pipeline = p }\n";
+    let path = dir.path().join("wrong.pipesim");
+    std::fs::write(&path, text).unwrap();
+    let (code, _, stderr) = pipesim(dir.path(), &["check", "--fix", "wrong.pipesim"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "wrong.pipesim:5:16: not fixed [E0202]: Change `gpuu` to `gpu` would not mend it\n"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("unknown name `gpuu`"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}
