@@ -21,7 +21,7 @@ use super::resolve::{self, did_you_mean, ModuleSymbols, Resolver, Target};
 use super::types::{Expect, Scope, Ty, Typed, Var};
 use super::units::Dim;
 use super::{Override, SweepAxis};
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{suggest, Diagnostic, Diagnostics};
 use crate::fit::format_duration;
 use crate::ir;
 use crate::loader::Program;
@@ -1415,6 +1415,7 @@ impl<'a> Analyzer<'a> {
             .any(|(owner, attr)| owner.starts_with("scenario") && attr == "start")
     }
 
+    /// "Rename the import `aiop` to `aiops`" (see [`Self::misspelt_alias_fix`]), or
     /// "Add `import "std/aiops" as aiops`" for `aiops.NAME` written in `module` where no
     /// alias `aiops` is, and the standard library has that module: the line goes after the
     /// module's last import, or before its first item.
@@ -1424,16 +1425,26 @@ impl<'a> Analyzer<'a> {
         parts: &[ast::Ident],
     ) -> Option<crate::diagnostic::Fix> {
         let (first, rest) = parts.split_first()?;
+        if rest.is_empty() || self.symbols[module].names.contains_key(&first.name) {
+            return None;
+        }
+        if let Some(fix) = self.misspelt_alias_fix(module, &first.name) {
+            return Some(fix);
+        }
         let stdlib = format!("std/{}", first.name);
-        if rest.is_empty()
-            || self.symbols[module].names.contains_key(&first.name)
+        let m = self.program.modules.get(module)?;
+        // Imported already under another name: that name is the one to write.
+        let imported = m.ast.items.iter().any(|item| {
+            matches!(item, ast::Item::Import(import)
+                if import.path.trim_end_matches(".pipesim") == stdlib)
+        });
+        if imported
             || !crate::loader::STDLIB
                 .iter()
                 .any(|(path, _)| *path == stdlib)
         {
             return None;
         }
-        let m = self.program.modules.get(module)?;
         let line = format!("import \"{stdlib}\" as {}", first.name);
         let last_import = m.ast.items.iter().rev().find_map(|item| match item {
             ast::Item::Import(import) => Some(import.span.end as usize),
@@ -1453,6 +1464,50 @@ impl<'a> Analyzer<'a> {
         Some(crate::diagnostic::Fix {
             title: format!("Add `{line}`"),
             edits: vec![(Span::new(m.file, at, at), text)],
+        })
+    }
+
+    /// "Rename the import `aiop` to `aiops`" where `aiops.NAME` is written in `module` and
+    /// the module imports something as `aiop`, one slip away, that no expression uses: the
+    /// slip is in the one `import` line, not in each use. Not where the alias is the name of
+    /// the file it imports (`import "std/profiles" as profiles`): the use is the slip.
+    fn misspelt_alias_fix(&self, module: usize, written: &str) -> Option<crate::diagnostic::Fix> {
+        let symbols = &self.symbols[module];
+        let aliases = symbols.order.iter().filter(|name| {
+            matches!(
+                symbols.names.get(*name),
+                Some((resolve::Symbol::Import(_), _))
+            )
+        });
+        let alias = suggest(written, aliases.map(String::as_str))?;
+        let used = self
+            .referenced
+            .get(module)
+            .is_some_and(|names| names.contains(alias));
+        let (_, at) = symbols.names.get(alias)?;
+        let named_as_its_file =
+            self.program.modules[module]
+                .ast
+                .items
+                .iter()
+                .any(|item| match item {
+                    ast::Item::Import(import) => {
+                        import.alias.name == alias
+                            && import
+                                .path
+                                .rsplit('/')
+                                .next()
+                                .is_some_and(|file| file.trim_end_matches(".pipesim") == alias)
+                    }
+                    ast::Item::Decl(_) => false,
+                });
+        let stdlib = matches!(
+            self.sources.get(at.file).origin,
+            crate::source::Origin::Stdlib(_)
+        );
+        (!used && !stdlib && !named_as_its_file).then(|| crate::diagnostic::Fix {
+            title: format!("Rename the import `{alias}` to `{written}`"),
+            edits: vec![(*at, written.to_string())],
         })
     }
 

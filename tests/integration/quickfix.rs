@@ -210,3 +210,37 @@ fn check_fix_leaves_a_fix_that_does_not_mend_its_mistake() {
     assert!(stderr.contains("unknown name `gpuu`"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
 }
+
+/// A misspelt import alias is renamed in the one `import` line, unless something uses the
+/// alias as it is written there, or the alias is the name of the file it imports: then the
+/// other spelling is the slip.
+#[test]
+fn a_misspelt_import_alias_is_renamed_only_where_no_use_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mend = |text: &str| -> (Vec<String>, String) {
+        let path = dir.path().join("main.pipesim");
+        std::fs::write(&path, text).unwrap();
+        let mut unsaved = Unsaved::new();
+        let mended = quickfix::mend(&path, &mut unsaved, &[]);
+        assert!(!mended.checked.has_errors(), "{text}");
+        let titles = mended.applied.iter().map(|a| a.title.clone()).collect();
+        let canonical = std::fs::canonicalize(&path).unwrap();
+        (titles, unsaved.remove(&canonical).unwrap())
+    };
+    let scenario = |import: &str, profile: &str| {
+        format!(
+            "import \"std/aiops\" as {import}\n\
+             scenario s {{ horizon = 1d }}\n\
+             arrivals a {{ rate = 6/h  profile = {profile}.weekly  pipeline = aiops.classic }}\n"
+        )
+    };
+    let (titles, text) = mend(&scenario("aiop", "aiops"));
+    assert_eq!(titles, ["Rename the import `aiop` to `aiops`"]);
+    assert_eq!(text, scenario("aiops", "aiops"));
+    let (titles, text) = mend(&scenario("aiop", "aiop"));
+    assert_eq!(titles, ["Change `aiops.classic` to `aiop.classic`"]);
+    assert!(text.contains("pipeline = aiop.classic"), "{text}");
+    let (titles, text) = mend(&scenario("aiops", "aiop"));
+    assert_eq!(titles, ["Change `aiop.weekly` to `aiops.weekly`"]);
+    assert_eq!(text, scenario("aiops", "aiops"));
+}
