@@ -281,15 +281,26 @@ impl Loader<'_> {
                     ReadProblem::NotUtf8 => "not UTF-8 text",
                     ReadProblem::Other(_) => "cannot be read",
                 };
+                let nearest = match problem {
+                    ReadProblem::NotFound => crate::workspace::nearest_file(&base, &import.path),
+                    _ => None,
+                };
                 let help = match problem {
+                    _ if nearest.is_some() => format!(
+                        "did you mean `{}`? Import paths are relative to the importing file",
+                        nearest.as_deref().unwrap_or_default()
+                    ),
                     ReadProblem::NotFound | ReadProblem::Directory => format!(
                         "import paths are relative to the importing file; this one names `{name}`"
                     ),
                     ReadProblem::NotUtf8 => "save the file as UTF-8".to_string(),
                     ReadProblem::Other(_) => "check the file's permissions".to_string(),
                 };
-                self.diagnostics
-                    .push(problem.diagnostic(&name).primary(span, label).help(help));
+                let mut d = problem.diagnostic(&name).primary(span, label).help(help);
+                if let Some(nearest) = nearest {
+                    d = d.replacement(nearest);
+                }
+                self.diagnostics.push(d);
                 None
             }
         }

@@ -1,5 +1,6 @@
 //! The `.pipesim` files under a folder: what `check DIR` and `fmt DIR` read, and where the
-//! language server looks for a module's importers and for workspace symbols.
+//! language server looks for a module's importers and for workspace symbols. Also the file a
+//! path that names nothing was likely meant to name.
 
 use std::path::{Path, PathBuf};
 
@@ -81,9 +82,62 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
+/// The path, relative to `base` as `relative` is, of the existing file that `relative` names
+/// with each missing part one slip from an entry of its folder (`data/phill/job.csv` for
+/// `data/philly/jobs.csv`); `None` where some part has no such entry.
+pub fn nearest_file(base: &Path, relative: &str) -> Option<String> {
+    let mut folder = base.to_path_buf();
+    let mut parts: Vec<String> = Vec::new();
+    let mut changed = false;
+    for part in relative.split('/') {
+        if part.is_empty() || part == "." || part == ".." || folder.join(part).exists() {
+            folder.push(part);
+            parts.push(part.to_string());
+            continue;
+        }
+        let listed = if folder.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            folder.as_path()
+        };
+        let entries: Vec<String> = std::fs::read_dir(listed)
+            .ok()?
+            .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+            .collect();
+        let meant = crate::diagnostic::suggest(part, entries.iter().map(String::as_str))?;
+        folder.push(meant);
+        parts.push(meant.to_string());
+        changed = true;
+    }
+    (changed && folder.is_file()).then(|| parts.join("/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_nearest_file_corrects_each_missing_part_by_one_slip() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("data/philly")).unwrap();
+        std::fs::write(dir.path().join("data/philly/jobs.csv"), "a\n1\n").unwrap();
+        let nearest = |relative: &str| nearest_file(dir.path(), relative);
+        assert_eq!(
+            nearest("data/phill/job.csv").as_deref(),
+            Some("data/philly/jobs.csv")
+        );
+        assert_eq!(
+            nearest("data/philly/jobs.csv"),
+            None,
+            "it exists: nothing to correct"
+        );
+        assert_eq!(
+            nearest("data/philly/trace.csv"),
+            None,
+            "no entry one slip away"
+        );
+        assert_eq!(nearest("data/phily"), None, "a folder is not a file");
+    }
 
     #[test]
     fn a_folder_gives_its_scenarios_in_order_and_skips_hidden_and_build_folders() {

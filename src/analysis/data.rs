@@ -121,7 +121,15 @@ impl Analyzer<'_> {
         let bytes = match std::fs::read(&full) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                self.diags.push(fail("no such file"));
+                let d = match crate::workspace::nearest_file(&base, path) {
+                    Some(nearest) => fail("no such file")
+                        .help(format!(
+                            "did you mean `{nearest}`? Data file paths are relative to the file that names them"
+                        ))
+                        .replacement(nearest),
+                    None => fail("no such file"),
+                };
+                self.diags.push(d);
                 return None;
             }
             Err(e) => {

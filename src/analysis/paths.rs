@@ -16,7 +16,7 @@ use super::resolve::{did_you_mean, Symbol};
 use super::types::{Expect, Scope, Ty};
 use super::units::Dim;
 use super::SweepAxis;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{suggest, Diagnostic};
 use crate::ir;
 use crate::source::Span;
 use crate::syntax::ast::{self, DeclKind};
@@ -29,23 +29,50 @@ pub struct PathTarget {
 }
 
 /// Why a path names nothing: the message and a help.
+#[derive(Default)]
 pub struct PathError {
     pub message: String,
     pub help: String,
+    /// The path as it would read with a misspelt part corrected, where the help proposes it.
+    pub meant: Option<String>,
 }
 
 impl PathError {
     /// A path into a declaration that did not parse: its syntax error is reported, and the
     /// path is not another mistake.
     fn reported() -> PathError {
-        PathError {
-            message: String::new(),
-            help: String::new(),
-        }
+        PathError::default()
     }
 
     fn is_reported(&self) -> bool {
         self.message.is_empty()
+    }
+
+    /// The error for part `index` of `parts` that names nothing among `candidates`: `help`
+    /// unless one of them is a slip away, then "did you mean" it, and the corrected path.
+    fn part<'a>(
+        message: String,
+        parts: &[&str],
+        index: usize,
+        candidates: impl IntoIterator<Item = &'a str>,
+        help: impl FnOnce() -> String,
+    ) -> PathError {
+        match suggest(parts[index], candidates) {
+            Some(meant) => {
+                let mut corrected = parts.to_vec();
+                corrected[index] = meant;
+                PathError {
+                    message,
+                    help: format!("did you mean `{meant}`?"),
+                    meant: Some(corrected.join(".")),
+                }
+            }
+            None => PathError {
+                message,
+                help: help(),
+                meant: None,
+            },
+        }
     }
 }
 
@@ -101,12 +128,13 @@ impl Analyzer<'_> {
                     }),
                     None => {
                         let names = attr_names(table);
-                        let help = did_you_mean(name, names.iter().map(String::as_str))
-                            .unwrap_or_else(|| format!("{owner} has `{}`", names.join("`, `")));
-                        Err(PathError {
-                            message: format!("{owner} has no attribute `{name}`"),
-                            help,
-                        })
+                        Err(PathError::part(
+                            format!("{owner} has no attribute `{name}`"),
+                            &parts,
+                            parts.len() - 1,
+                            names.iter().map(String::as_str),
+                            || format!("{owner} has `{}`", names.join("`, `")),
+                        ))
                     }
                 }
             };
@@ -115,6 +143,7 @@ impl Analyzer<'_> {
             return Err(PathError {
                 message: format!("`{path}` does not name an attribute"),
                 help: usage.into(),
+                ..PathError::default()
             });
         }
         if parts[0] == "scenario" || parts[0] == "experiment" {
@@ -130,17 +159,20 @@ impl Analyzer<'_> {
                 return Err(PathError {
                     message: format!("the file has no `{}` block", parts[0]),
                     help: format!("add a `{}` block", parts[0]),
+                    ..PathError::default()
                 });
             };
             if parts.len() != 2 {
                 return Err(PathError {
                     message: format!("`{path}` does not name an attribute"),
                     help: usage.into(),
+                    ..PathError::default()
                 });
             }
             let decl = self.decl_of(0, item).ok_or_else(|| PathError {
                 message: "broken".into(),
                 help: String::new(),
+                ..PathError::default()
             })?;
             return in_table(
                 table,
@@ -169,6 +201,7 @@ impl Analyzer<'_> {
                             parts[..=i].join(".")
                         ),
                         help: usage.into(),
+                        ..PathError::default()
                     })
                 }
                 None => {
@@ -186,11 +219,17 @@ impl Analyzer<'_> {
                         return Err(PathError::reported());
                     }
                     let wrong = parts[..=i].join(".");
-                    let help = did_you_mean(&wrong, all.iter().map(String::as_str))
-                        .unwrap_or_else(|| usage.into());
+                    let meant = suggest(&wrong, all.iter().map(String::as_str));
                     return Err(PathError {
                         message: format!("no declaration `{wrong}`"),
-                        help,
+                        help: meant
+                            .map_or_else(|| usage.into(), |m| format!("did you mean `{m}`?")),
+                        meant: meant.map(|m| {
+                            std::iter::once(m)
+                                .chain(parts[i + 1..].iter().copied())
+                                .collect::<Vec<_>>()
+                                .join(".")
+                        }),
                     });
                 }
             }
@@ -200,12 +239,14 @@ impl Analyzer<'_> {
             .ok_or_else(|| PathError {
                 message: "broken".into(),
                 help: String::new(),
+                ..PathError::default()
             })?;
         let rest = &parts[i + 1..];
         let owner = format!("{} `{}`", decl.kind.keyword(), parts[..=i].join("."));
         let no_attr = |owner: &str| PathError {
             message: format!("`{path}` does not name an attribute of {owner}"),
             help: usage.into(),
+            ..PathError::default()
         };
         match (decl.kind, rest) {
             (DeclKind::Resource, [attr]) => {
@@ -252,11 +293,13 @@ impl Analyzer<'_> {
                         attr_type: *t,
                         written: None,
                     }),
-                    None => Err(PathError {
-                        message: format!("{owner} has no attribute `{attr}`"),
-                        help: did_you_mean(attr, names.iter().map(String::as_str))
-                            .unwrap_or_else(|| usage.into()),
-                    }),
+                    None => Err(PathError::part(
+                        format!("{owner} has no attribute `{attr}`"),
+                        &parts,
+                        parts.len() - 1,
+                        names.iter().map(String::as_str),
+                        || usage.into(),
+                    )),
                 }
             }
             (DeclKind::Pipeline, ["model", attr]) => {
@@ -286,11 +329,13 @@ impl Analyzer<'_> {
                         return Err(PathError::reported());
                     }
                     let names: Vec<&str> = steps.iter().map(|s| s.name()).collect();
-                    return Err(PathError {
-                        message: format!("{owner} has no step `{step_name}`"),
-                        help: did_you_mean(step_name, names.iter().copied())
-                            .unwrap_or_else(|| format!("its steps are `{}`", names.join("`, `"))),
-                    });
+                    return Err(PathError::part(
+                        format!("{owner} has no step `{step_name}`"),
+                        &parts,
+                        parts.len() - 2,
+                        names.iter().copied(),
+                        || format!("its steps are `{}`", names.join("`, `")),
+                    ));
                 };
                 let table: Vec<(&str, AttrType)> = STEP_ATTRS
                     .iter()
@@ -321,11 +366,13 @@ impl Analyzer<'_> {
                             _ => None,
                         })
                         .collect();
-                    Err(PathError {
-                        message: format!("{owner} has no attribute `{attr}`"),
-                        help: did_you_mean(attr, names.iter().map(String::as_str))
-                            .unwrap_or_else(|| usage.into()),
-                    })
+                    Err(PathError::part(
+                        format!("{owner} has no attribute `{attr}`"),
+                        &parts,
+                        parts.len() - 1,
+                        names.iter().map(String::as_str),
+                        || usage.into(),
+                    ))
                 }
             },
             (DeclKind::Arrivals, [attr]) => {
@@ -350,14 +397,16 @@ impl Analyzer<'_> {
                         Some(path_span) => (path_span, "names no attribute"),
                         None => (span, "value for this path"),
                     };
-                    self.diags.push(
-                        Diagnostic::error(
-                            codes::UNKNOWN_PATH,
-                            format!("`--set {path}`: {}", e.message),
-                        )
-                        .primary(span, label)
-                        .help(e.help),
-                    );
+                    let mut d = Diagnostic::error(
+                        codes::UNKNOWN_PATH,
+                        format!("`--set {path}`: {}", e.message),
+                    )
+                    .primary(span, label)
+                    .help(e.help);
+                    if let Some(meant) = e.meant {
+                        d = d.replacement(meant);
+                    }
+                    self.diags.push(d);
                 }
                 Ok(target) => {
                     if let Some(written) = &target.written {
@@ -416,14 +465,16 @@ impl Analyzer<'_> {
                             .entry(declared.to_string())
                             .or_insert(self.diags.0.len());
                     }
-                    self.diags.push(
-                        Diagnostic::error(
-                            codes::UNKNOWN_PATH,
-                            format!("cannot sweep `{path}`: {}", e.message),
-                        )
-                        .primary(sweep.path.span, "unknown path")
-                        .help(e.help),
-                    );
+                    let mut d = Diagnostic::error(
+                        codes::UNKNOWN_PATH,
+                        format!("cannot sweep `{path}`: {}", e.message),
+                    )
+                    .primary(sweep.path.span, "unknown path")
+                    .help(e.help);
+                    if let Some(meant) = e.meant {
+                        d = d.replacement(meant);
+                    }
+                    self.diags.push(d);
                     continue;
                 }
             };

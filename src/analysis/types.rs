@@ -916,6 +916,7 @@ impl Analyzer<'_> {
                 if not_found.prefix.is_empty() {
                     candidates.extend(self.symbols[scope.module].order.iter().cloned());
                     candidates.extend(self.known_labels.iter().cloned());
+                    candidates.extend(["true".to_string(), "false".to_string()]);
                 } else {
                     candidates.extend(
                         not_found
