@@ -181,6 +181,13 @@ pub fn convert(
             (None, Some(_)) => false,
         });
     let keyword = keyword.filter(|_| kindless.is_none());
+    // `swee gpu.capacity = [..]`, `train afte preprocess {`, `reads = 1GB fro storage`,
+    // `choic {`, `matc framework {`: a keyword one slip off, read as a name.
+    let slipped_keyword = if keyword.is_none() && kindless.is_none() && step_keyword.is_none() {
+        misspelt_keyword(text, position)
+    } else {
+        None
+    };
     if let Some(keyword) = keyword {
         diagnostic = diagnostic.help(format!("did you mean `{keyword}`?"));
     } else if let Some(kind) = kindless {
@@ -214,6 +221,13 @@ pub fn convert(
             format!("`{word}` is not a kind of step: steps are `preprocess`, `train`, `validate`, `compress` and `task`"),
         )
         .primary(Span::new(file, at, at + word.len()), "not a step kind")
+        .help(format!("did you mean `{meant}`?"));
+    } else if let Some((word, at, meant)) = slipped_keyword {
+        diagnostic = Diagnostic::error(
+            codes::UNEXPECTED,
+            format!("`{word}` is not a keyword, and what follows it does not parse"),
+        )
+        .primary(Span::new(file, at, at + word.len()), "read as a name")
         .help(format!("did you mean `{meant}`?"));
     } else if stray_attribute {
         // Usually a block closed a line too early, or its opening line was deleted.
@@ -327,6 +341,67 @@ fn misspelt_step_keyword(text: &str, position: usize) -> Option<(&str, usize, &'
     let keywords = super::ast::StepKind::ALL.map(|k| k.keyword());
     let meant = crate::diagnostic::suggest(word, keywords)?;
     Some((word, at, meant))
+}
+
+/// Keywords that a slip turns into a name, which the parser then reads as an attribute's
+/// name or a value, failing at the next word.
+const SLIPPABLE_KEYWORDS: &[&str] = &["sweep", "after", "when", "from", "match", "choice"];
+
+/// A word one slip from a keyword of [`SLIPPABLE_KEYWORDS`] that explains the error at
+/// `position`: the word right before it (`afte` in `train afte preprocess`; for `choice`,
+/// only where a `{` follows), or on the same line a `match` whose subject and `{` follow it
+/// (`matc framework {`, where pest fails later, inside the braces). The word, where it
+/// starts, and the keyword.
+fn misspelt_keyword(text: &str, position: usize) -> Option<(&str, usize, &'static str)> {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let line_start = text[..position].rfind('\n').map_or(0, |i| i + 1);
+    let before = text[line_start..position].trim_end();
+    let bytes = text.as_bytes();
+    let word_at = |end: usize| {
+        // Words are ASCII: a byte of a longer character stops the scan at a character bound.
+        let mut start = end;
+        while start > line_start && is_word(bytes[start - 1] as char) {
+            start -= 1;
+        }
+        // Not a part of a dotted name.
+        (start < end && !text[..start].ends_with('.')).then(|| (&text[start..end], start))
+    };
+    if let Some((word, at)) = word_at(line_start + before.len()) {
+        let found_brace = text[position..].starts_with('{');
+        if let Some(meant) = crate::diagnostic::suggest(word, SLIPPABLE_KEYWORDS.iter().copied()) {
+            if word != meant && (meant != "choice" || found_brace) && meant != "match" {
+                return Some((word, at, meant));
+            }
+        }
+    }
+    // `NAME = matc SUBJECT {`: each word of the line followed by a name and a `{`.
+    let mut next = line_start;
+    while next < position {
+        // Words are ASCII, so their bounds are character bounds.
+        if !is_word(bytes[next] as char) {
+            next += 1;
+            continue;
+        }
+        let at = next;
+        while next < position && is_word(bytes[next] as char) {
+            next += 1;
+        }
+        let word = &text[at..next];
+        if word == "match" || text[..at].ends_with('.') {
+            continue;
+        }
+        if crate::diagnostic::suggest(word, ["match"]).is_none() {
+            continue;
+        }
+        let rest = text[at + word.len()..position].trim_start();
+        let subject_end = rest
+            .find(|c: char| !(is_word(c) || c == '.'))
+            .unwrap_or(rest.len());
+        if subject_end > 0 && rest[subject_end..].trim_start().starts_with('{') {
+            return Some((word, at, "match"));
+        }
+    }
+    None
 }
 
 /// A short word just before `position` that follows a number and a space, as in

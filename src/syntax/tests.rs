@@ -1126,3 +1126,51 @@ fn the_words_that_tell_a_kind_belong_to_that_kind_only() {
         }
     }
 }
+
+/// A keyword one slip off (`swee`, `afte`, `whe`, `fro`, `choic`, `matc`) is read as a name
+/// and the parse fails a word or more later: one error, at the slipped word, proposing the
+/// keyword, whose fix gives the file that parses.
+#[test]
+fn a_slipped_keyword_is_named_where_it_is_written() {
+    let good = "scenario s { horizon = 1d }\n\
+                resource gpu { kind = pool  capacity = 4 }\n\
+                resource storage { kind = link  bandwidth = 1GB/s }\n\
+                pipeline p {\n  framework = choice { tf: 0.5, pt: 0.5 }\n  \
+                preprocess { on = gpu  duration = 1min  reads = 1GB from storage }\n  \
+                train after preprocess { on = gpu  duration = match framework { tf => 1h, pt => 2h } }\n  \
+                compress when framework == tf { on = gpu  duration = 1min }\n}\n\
+                experiment { sweep gpu.capacity = [4, 8] }\n";
+    parse_ok(good);
+    for (keyword, slip) in [
+        ("sweep gpu", "swee gpu"),
+        ("after preprocess", "afte preprocess"),
+        ("when framework", "whe framework"),
+        ("from storage", "fro storage"),
+        ("choice {", "choic {"),
+        ("match framework", "matc framework"),
+        ("match framework", "mtch framework"),
+    ] {
+        let text = good.replacen(keyword, slip, 1);
+        let file = FileId(0);
+        let (_, errors) = parse_file(file, &text);
+        assert_eq!(errors.len(), 1, "{slip}: {errors:#?}");
+        let word = slip.split(' ').next().unwrap();
+        let meant = keyword.split(' ').next().unwrap();
+        assert_eq!(
+            errors[0].message,
+            format!("`{word}` is not a keyword, and what follows it does not parse"),
+        );
+        assert_eq!(
+            errors[0].help.as_deref(),
+            Some(&*format!("did you mean `{meant}`?"))
+        );
+        let span = errors[0].primary_span().unwrap();
+        let (start, end) = (span.start as usize, span.end as usize);
+        assert_eq!(&text[start..end], word);
+        parse_ok(&format!("{}{meant}{}", &text[..start], &text[end..]));
+    }
+    // Bytes of longer characters before the slip are skipped whole.
+    let text = good.replacen("match framework", "é·matc framework", 1);
+    let (_, errors) = parse_file(FileId(0), &text);
+    assert!(!errors.is_empty());
+}
