@@ -244,3 +244,81 @@ fn a_misspelt_import_alias_is_renamed_only_where_no_use_reads_it() {
     assert_eq!(titles, ["Change `aiop.weekly` to `aiops.weekly`"]);
     assert_eq!(text, scenario("aiops", "aiops"));
 }
+
+/// Every word of four letters or more in the shipped scenarios (but the Philly replay, whose
+/// trace makes each check slow) and the valid corpus, with its last letter dropped: what
+/// `check --fix` makes of the typo. The mutated text is handed to `mend` as unsaved text, so
+/// nothing is written. A fix may guess the other way round where a name is written once and
+/// declared once (`on = batch` against `resource batc`: both spellings then agree), so not
+/// every typo gives the original back; the share that does is held here, and no mend may
+/// leave more errors than it found.
+#[test]
+fn check_fix_gives_back_the_original_of_most_one_letter_typos() {
+    let mut files: Vec<PathBuf> = ["scenarios", "tests/fixtures/check/ok"]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "pipesim"))
+        .filter(|p| !p.ends_with("philly_replay.pipesim"))
+        .collect();
+    files.sort();
+    let (mut typos, mut restored, mut equivalent) = (0, 0, 0);
+    for path in &files {
+        let original = std::fs::read_to_string(path).unwrap();
+        let canonical = std::fs::canonicalize(path).unwrap();
+        let in_comment = |at: usize| {
+            let line_start = original[..at].rfind('\n').map_or(0, |i| i + 1);
+            original[line_start..at].contains("//")
+        };
+        let mut at = 0;
+        let bytes = original.as_bytes();
+        while at < bytes.len() {
+            let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+            if !is_word(bytes[at]) || (at > 0 && is_word(bytes[at - 1])) {
+                at += 1;
+                continue;
+            }
+            let end = (at..bytes.len())
+                .find(|&i| !is_word(bytes[i]))
+                .unwrap_or(bytes.len());
+            let word = &original[at..end];
+            let start = at;
+            at = end;
+            if word.len() < 4 || word.as_bytes()[0].is_ascii_digit() || in_comment(start) {
+                continue;
+            }
+            let typo = format!("{}{}", &original[..end - 1], &original[end..]);
+            let mut unsaved = Unsaved::new();
+            unsaved.insert(canonical.clone(), typo.clone());
+            let before = frontend::check_unsaved(path, &unsaved, &[]);
+            if before.diagnostics().is_empty() {
+                continue;
+            }
+            typos += 1;
+            let errors = |checked: &frontend::Checked| {
+                checked
+                    .diagnostics()
+                    .0
+                    .iter()
+                    .filter(|d| d.is_error())
+                    .count()
+            };
+            let mended = quickfix::mend(path, &mut unsaved, &[]);
+            assert!(
+                errors(&mended.checked) <= errors(&before),
+                "{}: `{word}` at {start}: more errors after the fixes",
+                path.display()
+            );
+            if unsaved[&canonical] == original && unsaved.len() == 1 {
+                restored += 1;
+            } else if !mended.applied.is_empty() && !mended.checked.has_errors() {
+                equivalent += 1;
+            }
+        }
+    }
+    eprintln!("{typos} typos: {restored} restored, {equivalent} mended the other way round");
+    assert!(typos > 800, "{typos}");
+    assert!(
+        restored * 100 >= typos * 93,
+        "{restored} of {typos} restored"
+    );
+}
