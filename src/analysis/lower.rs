@@ -1559,12 +1559,24 @@ impl<'a> Analyzer<'a> {
         let uses: Vec<Span> = self.diags.0.get(index).map_or(Vec::new(), |d| {
             d.labels.iter().map(|l| l.span).chain([span]).collect()
         });
-        let rename = meant.as_ref().zip(module).and_then(|(declared, m)| {
-            self.declared_site(m, declared, name).or_else(|| {
-                uses.iter()
-                    .find_map(|&at| self.enclosing_attribute(m, at, declared, name))
-            })
+        // The template's attribute first: it hides a declaration of its name in the steps.
+        let attribute = meant.as_ref().zip(module).and_then(|(declared, m)| {
+            uses.iter()
+                .find_map(|&at| self.enclosing_attribute(m, at, declared, name))
         });
+        let rename = attribute.clone().or_else(|| {
+            meant
+                .as_ref()
+                .zip(module)
+                .and_then(|(declared, m)| self.declared_site(m, declared, name))
+        });
+        // `gpu = 1` for `gpus = 1` in a pipeline whose steps run `on = gpu`: the attribute
+        // hides the pool, so what names `gpu` elsewhere says nothing about the attribute.
+        let hides_a_declaration = attribute.is_some()
+            && meant
+                .as_ref()
+                .zip(module)
+                .is_some_and(|(declared, m)| self.symbols[m].names.contains_key(declared));
         let Some(reported) = self.diags.0.get_mut(index) else {
             return;
         };
@@ -1580,7 +1592,9 @@ impl<'a> Analyzer<'a> {
                 .and_then(|m| self.referenced.get(m))
                 .is_some_and(|names| names.contains(declared))
         };
-        if let Some(declared) = meant.filter(|declared| !named_elsewhere(declared)) {
+        if let Some(declared) =
+            meant.filter(|declared| hides_a_declaration || !named_elsewhere(declared))
+        {
             let uses = match reported.labels.len() {
                 2 => "twice".to_string(),
                 n => format!("{n} times"),

@@ -322,3 +322,30 @@ fn check_fix_gives_back_the_original_of_most_one_letter_typos() {
         "{restored} of {typos} restored"
     );
 }
+
+/// `gpu = 1` for `gpus = 1` in a pipeline whose steps run `on = gpu`: the attribute hides the
+/// pool, so the steps' `on = gpu` does not make the attribute's spelling right. The fix
+/// renames the attribute, which mends the `units = gpus` and the `on = gpu` at once.
+#[test]
+fn an_attribute_slipped_onto_a_pools_name_is_renamed_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = |attribute: &str| {
+        format!(
+            "scenario s {{ horizon = 1d }}\n\
+             resource gpu {{ kind = pool  capacity = 8 }}\n\
+             pipeline job {{\n  {attribute} = 1\n  \
+             train {{ on = gpu  units = gpus  duration = 1h }}\n  \
+             compress {{ on = gpu  units = gpus  duration = 1min }}\n}}\n\
+             arrivals a {{ rate = 1/h  pipeline = job }}\n"
+        )
+    };
+    let path = dir.path().join("main.pipesim");
+    std::fs::write(&path, text("gpu")).unwrap();
+    let mut unsaved = Unsaved::new();
+    let mended = quickfix::mend(&path, &mut unsaved, &[]);
+    let titles: Vec<&str> = mended.applied.iter().map(|a| a.title.as_str()).collect();
+    assert_eq!(titles, ["Rename `gpu` to `gpus` where it is declared"]);
+    assert!(!mended.checked.has_errors());
+    let canonical = std::fs::canonicalize(&path).unwrap();
+    assert_eq!(unsaved[&canonical], text("gpus"));
+}
