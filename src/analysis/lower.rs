@@ -4004,13 +4004,22 @@ impl<'a> Analyzer<'a> {
                     // the attribute is misspelt where the template declares it.
                     None if self.also_unknown(name, attr.name.span) => ok = false,
                     None => {
+                        let declared: Vec<String> = self
+                            .template_vars
+                            .get(&template)
+                            .map(|vars| vars.iter().map(|v| v.name.clone()).collect())
+                            .unwrap_or_default();
+                        let help = match did_you_mean(name, declared.iter().map(String::as_str)) {
+                            Some(slip) => format!("{slip} Or declare `{name}` in `{template_name}` with the value used when no trace sets it, and read it in its steps"),
+                            None => format!("declare it in `{template_name}` with the value used when no trace sets it, such as `{name} = 1`, and read it in its steps"),
+                        };
                         self.diags.push(
                             Diagnostic::error(
                                 codes::UNKNOWN_ATTRIBUTE,
                                 format!("pipeline `{template_name}` has no attribute `{name}` for `row` to set"),
                             )
                             .primary(attr.name.span, "not an attribute of the template")
-                            .help(format!("declare it in `{template_name}` with the value used when no trace sets it, such as `{name} = 1`, and read it in its steps")),
+                            .help(help),
                         );
                         ok = false;
                     }

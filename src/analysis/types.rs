@@ -9,7 +9,7 @@ use super::codes;
 use super::lower::Analyzer;
 use super::resolve::{did_you_mean, Target};
 use super::units::{self, Dim};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{suggest, Diagnostic};
 use crate::ir;
 use crate::source::Span;
 use crate::syntax::ast::{self, DeclKind};
@@ -1054,6 +1054,9 @@ impl Analyzer<'_> {
                     Some(h) => format!("{h} a monitor can read `model.accuracy`, `model.age` and `model.version`"),
                     None => "a monitor can read `model.accuracy`, `model.age` and `model.version`".to_string(),
                 });
+                if let Some(meant) = suggest(&property.name, MODEL_PROPERTIES.iter().copied()) {
+                    d = d.replacement(format!("model.{meant}"));
+                }
                 self.diags.push(d);
                 return Typed::error();
             }

@@ -152,7 +152,16 @@ pub fn convert(
     let keyword = expected
         .declaration
         .then(|| crate::diagnostic::suggest(found_word, ITEM_KEYWORDS.iter().copied()))
-        .flatten();
+        .flatten()
+        // `tehn`, `esle`, `atfer` where `then`, `else` or `after` is expected.
+        .or_else(|| {
+            let words = expected
+                .tokens
+                .iter()
+                .filter_map(|t| t.strip_prefix('`')?.strip_suffix('`'))
+                .filter(|t| t.chars().all(|c| c.is_ascii_alphabetic()));
+            crate::diagnostic::suggest(found_word, words)
+        });
     let spaced_unit = expected
         .tokens
         .contains(&"`=`")
@@ -374,8 +383,11 @@ fn misspelt_keyword(text: &str, position: usize) -> Option<(&str, usize, &'stati
             }
         }
     }
-    // `NAME = matc SUBJECT {`: each word of the line followed by a name and a `{`.
-    let mut next = line_start;
+    // `NAME = matc SUBJECT {`: each word of the line, or of the line before (where the
+    // arms start on the next line), followed by a name and a `{`.
+    let mut next = text[..line_start.saturating_sub(1)]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
     while next < position {
         // Words are ASCII, so their bounds are character bounds.
         if !is_word(bytes[next] as char) {

@@ -1174,3 +1174,39 @@ fn a_slipped_keyword_is_named_where_it_is_written() {
     let (_, errors) = parse_file(FileId(0), &text);
     assert!(!errors.is_empty());
 }
+
+/// A keyword the parser expects, written one slip off where it expects it (`tehn`, `esle`,
+/// `atfer`, `wehn`), or a `match` whose arms start on the next line: one error, at the slip,
+/// proposing the keyword.
+#[test]
+fn an_expected_keyword_one_slip_off_is_proposed() {
+    let good = "resource gpu { kind = pool  capacity = 4 }\n\
+                pipeline p {\n  framework = choice { tf: 0.5, pt: 0.5 }\n  \
+                preprocess { on = gpu  duration = if framework == tf then 1min else 2min }\n  \
+                train after preprocess {\n    on = gpu\n    duration = match framework {\n      \
+                tf => 1h,\n      pt => 2h,\n    }\n  }\n  \
+                compress when framework == tf { on = gpu  duration = 1min }\n}\n";
+    parse_ok(good);
+    for (keyword, slip) in [
+        ("then", "tehn"),
+        ("else", "esle"),
+        ("after", "atfer"),
+        ("when", "wehn"),
+        ("match", "mtach"),
+    ] {
+        let text = good.replacen(&format!("{keyword} "), &format!("{slip} "), 1);
+        let (_, errors) = parse_file(FileId(0), &text);
+        assert_eq!(errors.len(), 1, "{slip}: {errors:#?}");
+        let help = format!("did you mean `{keyword}`?");
+        assert!(
+            errors[0]
+                .help
+                .as_deref()
+                .is_some_and(|h| h.starts_with(&help)),
+            "{slip}: {:?}",
+            errors[0].help
+        );
+        let span = errors[0].primary_span().unwrap();
+        assert_eq!(&text[span.start as usize..span.end as usize], slip);
+    }
+}
