@@ -17,10 +17,21 @@ use lsp_types::{
     DiagnosticSeverity, Location, NumberOrString, Range, TextEdit, Url, WorkspaceEdit,
 };
 use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 
 /// Runs the front end on the document's text. The modules it imports are read as the editor
 /// has them, where they are open (their unsaved text is what the user sees), else from disk.
 pub fn check(doc: &Document, open: &HashMap<Url, Document>) -> Option<Checked> {
+    let (path, unsaved) = as_the_editor_has_it(doc, open)?;
+    Some(frontend::check_unsaved(&path, &unsaved, &[]))
+}
+
+/// The path the document is checked as, and the texts of the open documents (itself among
+/// them) by canonical path.
+fn as_the_editor_has_it(
+    doc: &Document,
+    open: &HashMap<Url, Document>,
+) -> Option<(PathBuf, crate::loader::Unsaved)> {
     let path = match &doc.path {
         Some(path) => path.clone(),
         // A buffer never saved (`untitled:Untitled-1`): check it as if it were a file in the
@@ -40,7 +51,56 @@ pub fn check(doc: &Document, open: &HashMap<Url, Document>) -> Option<Checked> {
         .collect();
     let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
     unsaved.insert(canonical, doc.text.clone());
-    Some(frontend::check_unsaved(&path, &unsaved, &[]))
+    Some((path, unsaved))
+}
+
+/// "Fix all" (`source.fixAll`, which editors can run on save): the fixes `pipesim check
+/// --fix` would keep for the document, as one action that rewrites each file they change,
+/// the open ones as the editor has them. `None` when there is nothing to fix.
+pub fn fix_all(doc: &Document, open: &HashMap<Url, Document>) -> Option<CodeAction> {
+    let (path, before) = as_the_editor_has_it(doc, open)?;
+    let mut after = before.clone();
+    let mended = crate::quickfix::mend(&path, &mut after, &[]);
+    if mended.applied.is_empty() {
+        return None;
+    }
+    let mut changes: HashMap<Url, Vec<TextEdit>> = HashMap::new();
+    for (canonical, text) in &after {
+        let old = match before.get(canonical) {
+            Some(old) => old.clone(),
+            None => std::fs::read_to_string(canonical).ok()?,
+        };
+        if old == *text {
+            continue;
+        }
+        // The open document's own URI, which may name the file by another path.
+        let uri = open
+            .values()
+            .find(|d| {
+                d.path
+                    .as_deref()
+                    .and_then(|p| std::fs::canonicalize(p).ok())
+                    .is_some_and(|p| p == *canonical)
+            })
+            .map(|d| d.uri.clone())
+            .or_else(|| Url::from_file_path(canonical).ok())?;
+        let whole = Document::new(uri.clone(), old, 0);
+        let range = whole.range(0, whole.text.len());
+        changes.insert(uri, vec![TextEdit::new(range, text.clone())]);
+    }
+    let count = mended.applied.len();
+    Some(CodeAction {
+        title: match count {
+            1 => format!("Fix all: {}", mended.applied[0].title),
+            n => format!("Fix all: {n} fixes"),
+        },
+        kind: Some(CodeActionKind::SOURCE_FIX_ALL),
+        edit: Some(WorkspaceEdit {
+            changes: Some(changes),
+            ..WorkspaceEdit::default()
+        }),
+        ..CodeAction::default()
+    })
 }
 
 /// The diagnostics of a check, grouped by the file they are in. The document itself is always

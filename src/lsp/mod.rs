@@ -65,7 +65,10 @@ pub fn capabilities() -> ServerCapabilities {
         document_formatting_provider: Some(OneOf::Left(true)),
         code_action_provider: Some(lsp_types::CodeActionProviderCapability::Options(
             lsp_types::CodeActionOptions {
-                code_action_kinds: Some(vec![lsp_types::CodeActionKind::QUICKFIX]),
+                code_action_kinds: Some(vec![
+                    lsp_types::CodeActionKind::QUICKFIX,
+                    lsp_types::CodeActionKind::SOURCE_FIX_ALL,
+                ]),
                 ..lsp_types::CodeActionOptions::default()
             },
         )),
@@ -273,7 +276,24 @@ impl Server<'_> {
                         .and_then(|files| files.get(&uri))
                         .into_iter()
                         .flatten();
-                    Some(diagnostics::code_actions(p.range, published))
+                    let mut actions = diagnostics::code_actions(p.range, published);
+                    // "Fix all" only where asked for (`source`, `source.fixAll`): it checks
+                    // the document again for each fix it tries.
+                    let fix_all = lsp_types::CodeActionKind::SOURCE_FIX_ALL;
+                    let asked = p.context.only.as_ref().is_some_and(|kinds| {
+                        kinds.iter().any(|kind| {
+                            fix_all.as_str() == kind.as_str()
+                                || fix_all.as_str().starts_with(&format!("{}.", kind.as_str()))
+                        })
+                    });
+                    if asked {
+                        let doc = s.documents.get(&uri)?;
+                        actions.extend(
+                            diagnostics::fix_all(doc, &s.documents)
+                                .map(lsp_types::CodeActionOrCommand::CodeAction),
+                        );
+                    }
+                    Some(actions)
                 })
             }
             req::References::METHOD => self.handle::<req::References>(request, |s, p| {

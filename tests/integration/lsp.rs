@@ -1156,3 +1156,68 @@ fn a_quick_fix_may_mend_the_module_a_scenario_imports() {
     assert_eq!(client.diagnostics_for(&scenario_uri), Vec::<Value>::new());
     shutdown_and_exit(&mut client);
 }
+
+/// "Fix all" (`source.fixAll`, which editors run on save when asked to): the fixes that
+/// `check --fix` keeps, as one edit per file, the module the scenario imports included and
+/// read as the editor has it (unsaved). Only given where the client asks for that kind.
+#[test]
+fn fix_all_applies_what_check_fix_would_to_the_unsaved_texts() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = "resource gpu { kind = pool  capacity = 4 }\n\
+                   dataset photos { size = 2GB }\n";
+    let unsaved_library = library.replace("size =", "siz =");
+    let scenario = "import \"lib.pipesim\" as lib\n\
+                    scenario s { horizon = 1d }\n\
+                    resource cpu { kind = pool  capacity = 2 }\n\
+                    pipeline mine {\n  data = lib.photos\n  \
+                    preproces { on = cpuu  duration = lib.photos.size * 1s/GB }\n  \
+                    train after preprocess { on = lib.gpu  duration = lib.photos.size * 2s/GB }\n}\n\
+                    arrivals a { interarrival = exponential(mean = 1h)  pipeline = mine }\n";
+    let library_path = dir.path().join("lib.pipesim");
+    let scenario_path = dir.path().join("main.pipesim");
+    std::fs::write(&library_path, library).unwrap();
+    std::fs::write(&scenario_path, scenario).unwrap();
+    let (library_uri, scenario_uri) = (url(&library_path), url(&scenario_path));
+    let mut client = Client::start(dir.path());
+    initialize(&mut client, dir.path());
+    open(&mut client, &library_uri, &unsaved_library);
+    open(&mut client, &scenario_uri, scenario);
+    client.diagnostics_for(&scenario_uri);
+    let ask = |client: &mut Client, only: Value| {
+        client.request(
+            "textDocument/codeAction",
+            json!({
+                "textDocument": {"uri": scenario_uri},
+                "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+                "context": {"diagnostics": [], "only": only},
+            }),
+        )
+    };
+    assert_eq!(ask(&mut client, json!(["quickfix"])), json!([]));
+    let actions = ask(&mut client, json!(["source"]));
+    assert_eq!(actions.as_array().unwrap().len(), 1, "{actions}");
+    let action = &actions[0];
+    assert_eq!(action["kind"], "source.fixAll");
+    assert_eq!(action["title"], "Fix all: 3 fixes");
+    let changes = action["edit"]["changes"].as_object().unwrap();
+    let mut files: Vec<&String> = changes.keys().collect();
+    files.sort();
+    assert_eq!(files, [&library_uri, &scenario_uri]);
+    assert_eq!(
+        apply_edits(&unsaved_library, changes[&library_uri].as_array().unwrap()),
+        library,
+        "the module's unsaved slip is mended in its unsaved text"
+    );
+    assert_eq!(
+        apply_edits(scenario, changes[&scenario_uri].as_array().unwrap()),
+        scenario
+            .replace("preproces {", "preprocess {")
+            .replace("cpuu", "cpu")
+    );
+    assert_eq!(
+        std::fs::read_to_string(&library_path).unwrap(),
+        library,
+        "nothing is written"
+    );
+    shutdown_and_exit(&mut client);
+}
