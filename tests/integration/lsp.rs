@@ -1113,6 +1113,23 @@ fn rename_and_references_across_a_module_and_its_importers() {
 
 /// A misspelt name whose likelier slip is in an imported module: the quick fix edits the
 /// module, and the scenario checks clean once it is applied.
+/// `lib.pipesim` and `main.pipesim` (which imports it) written in `dir`, and a server started
+/// there: the module's path and URI, the scenario's URI, and the client.
+fn module_and_importer(
+    dir: &Path,
+    library: &str,
+    scenario: &str,
+) -> (std::path::PathBuf, String, String, Client) {
+    let library_path = dir.join("lib.pipesim");
+    let scenario_path = dir.join("main.pipesim");
+    std::fs::write(&library_path, library).unwrap();
+    std::fs::write(&scenario_path, scenario).unwrap();
+    let (library_uri, scenario_uri) = (url(&library_path), url(&scenario_path));
+    let mut client = Client::start(dir);
+    initialize(&mut client, dir);
+    (library_path, library_uri, scenario_uri, client)
+}
+
 #[test]
 fn a_quick_fix_may_mend_the_module_a_scenario_imports() {
     let dir = tempfile::tempdir().unwrap();
@@ -1126,13 +1143,8 @@ fn a_quick_fix_may_mend_the_module_a_scenario_imports() {
                     compress { on = lib.gpu  duration = lib.photos.size * 2s/GB }\n}\n\
                     arrivals a {\n  interarrival = exponential(mean = 1h)\n  \
                     pipeline = choice { mine: 0.5, lib.edge: 0.5 }\n}\n";
-    let library_path = dir.path().join("lib.pipesim");
-    let scenario_path = dir.path().join("main.pipesim");
-    std::fs::write(&library_path, library).unwrap();
-    std::fs::write(&scenario_path, scenario).unwrap();
-    let (library_uri, scenario_uri) = (url(&library_path), url(&scenario_path));
-    let mut client = Client::start(dir.path());
-    initialize(&mut client, dir.path());
+    let (library_path, library_uri, scenario_uri, mut client) =
+        module_and_importer(dir.path(), library, scenario);
     open(&mut client, &scenario_uri, scenario);
     let diagnostics = client.diagnostics_for(&scenario_uri);
     let errors = diagnostics.iter().filter(|d| d["severity"] == 1).count();
@@ -1173,13 +1185,8 @@ fn fix_all_applies_what_check_fix_would_to_the_unsaved_texts() {
                     preproces { on = cpuu  duration = lib.photos.size * 1s/GB }\n  \
                     train after preprocess { on = lib.gpu  duration = lib.photos.size * 2s/GB }\n}\n\
                     arrivals a { interarrival = exponential(mean = 1h)  pipeline = mine }\n";
-    let library_path = dir.path().join("lib.pipesim");
-    let scenario_path = dir.path().join("main.pipesim");
-    std::fs::write(&library_path, library).unwrap();
-    std::fs::write(&scenario_path, scenario).unwrap();
-    let (library_uri, scenario_uri) = (url(&library_path), url(&scenario_path));
-    let mut client = Client::start(dir.path());
-    initialize(&mut client, dir.path());
+    let (library_path, library_uri, scenario_uri, mut client) =
+        module_and_importer(dir.path(), library, scenario);
     open(&mut client, &library_uri, &unsaved_library);
     open(&mut client, &scenario_uri, scenario);
     client.diagnostics_for(&scenario_uri);
