@@ -143,7 +143,9 @@ impl Diagnostic {
         let text = sources.get(primary.file).text.as_str();
         let marked = text.get(primary.start as usize..primary.end as usize)?;
         let wrong = marked.trim_matches('"');
-        suggest(wrong, [meant])?;
+        if !is_slip(wrong, meant) {
+            return None;
+        }
         let mut edits: Vec<(Span, String)> = Vec::new();
         for label in self.labels.iter().filter(|l| l.span.file == primary.file) {
             if let Some(at) = occurrence(text, label.span, wrong) {
@@ -158,6 +160,21 @@ impl Diagnostic {
             edits,
         })
     }
+}
+
+/// Whether `meant` reads as `wrong` with a slip in some of its dotted parts, each judged as
+/// [`suggest`] judges a name: `gpu.capacit` for `gpu.capacity`, not `resource..utilization`
+/// for `resource.cpu.utilization` (a missing part is not a slip, and over the whole name a
+/// few letters would seem one).
+fn is_slip(wrong: &str, meant: &str) -> bool {
+    let (wrong_parts, meant_parts): (Vec<&str>, Vec<&str>) =
+        (wrong.split('.').collect(), meant.split('.').collect());
+    wrong != meant
+        && wrong_parts.len() == meant_parts.len()
+        && wrong_parts
+            .iter()
+            .zip(&meant_parts)
+            .all(|(w, m)| w == m || suggest(w, [*m]).is_some())
 }
 
 /// Where `name` is in the text `span` marks: all of it, its first part (`gpu` in
@@ -637,6 +654,24 @@ mod tests {
             .primary(span_of("gpuu.capacity"), "")
             .help("did you mean `bandwidth`?");
         assert!(other.suggested_fixes(&map).is_empty());
+    }
+
+    #[test]
+    fn a_change_is_offered_only_for_a_slip_in_each_dotted_part() {
+        assert!(is_slip("gpu.capacit", "gpu.capacity"));
+        assert!(is_slip("trigger.rate", "triggers.rate"));
+        assert!(is_slip(
+            "suppor/train_second.csv",
+            "support/train_seconds.csv"
+        ));
+        // A part missing, not misspelt: over the whole name it would look like a slip.
+        assert!(!is_slip(
+            "resource..utilization",
+            "resource.cpu.utilization"
+        ));
+        assert!(!is_slip("pipeline.wait.", "pipeline.wait.max"));
+        assert!(!is_slip("gpu", "gpu.capacity"));
+        assert!(!is_slip("gpu", "gpu"));
     }
 
     #[test]

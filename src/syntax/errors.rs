@@ -153,7 +153,8 @@ pub fn convert(
         .declaration
         .then(|| crate::diagnostic::suggest(found_word, ITEM_KEYWORDS.iter().copied()))
         .flatten()
-        // `tehn`, `esle`, `atfer` where `then`, `else` or `after` is expected.
+        // `tehn`, `esle`, `atfer` where `then`, `else` or `after` is expected; not a word
+        // that is a keyword itself (`then` where `when` is expected: a word is missing).
         .or_else(|| {
             let words = expected
                 .tokens
@@ -161,6 +162,7 @@ pub fn convert(
                 .filter_map(|t| t.strip_prefix('`')?.strip_suffix('`'))
                 .filter(|t| t.chars().all(|c| c.is_ascii_alphabetic()));
             crate::diagnostic::suggest(found_word, words)
+                .filter(|_| !GRAMMAR_KEYWORDS.contains(&found_word))
         });
     let spaced_unit = expected
         .tokens
@@ -352,6 +354,13 @@ fn misspelt_step_keyword(text: &str, position: usize) -> Option<(&str, usize, &'
     Some((word, at, meant))
 }
 
+/// The grammar's keywords (`kw_*` and `reserved` in `grammar/pipesim.pest`): a word written
+/// as one of them is not a slip for another.
+const GRAMMAR_KEYWORDS: &[&str] = &[
+    "true", "false", "if", "then", "else", "match", "import", "as", "sweep", "after", "when",
+    "from", "to", "choice",
+];
+
 /// Keywords that a slip turns into a name, which the parser then reads as an attribute's
 /// name or a value, failing at the next word.
 const SLIPPABLE_KEYWORDS: &[&str] = &["sweep", "after", "when", "from", "match", "choice"];
@@ -375,7 +384,9 @@ fn misspelt_keyword(text: &str, position: usize) -> Option<(&str, usize, &'stati
         // Not a part of a dotted name.
         (start < end && !text[..start].ends_with('.')).then(|| (&text[start..end], start))
     };
-    if let Some((word, at)) = word_at(line_start + before.len()) {
+    if let Some((word, at)) =
+        word_at(line_start + before.len()).filter(|(word, _)| !GRAMMAR_KEYWORDS.contains(word))
+    {
         let found_brace = text[position..].starts_with('{');
         if let Some(meant) = crate::diagnostic::suggest(word, SLIPPABLE_KEYWORDS.iter().copied()) {
             if word != meant && (meant != "choice" || found_brace) && meant != "match" {
@@ -399,7 +410,7 @@ fn misspelt_keyword(text: &str, position: usize) -> Option<(&str, usize, &'stati
             next += 1;
         }
         let word = &text[at..next];
-        if word == "match" || text[..at].ends_with('.') {
+        if GRAMMAR_KEYWORDS.contains(&word) || text[..at].ends_with('.') {
             continue;
         }
         if crate::diagnostic::suggest(word, ["match"]).is_none() {

@@ -1209,4 +1209,14 @@ fn an_expected_keyword_one_slip_off_is_proposed() {
         let span = errors[0].primary_span().unwrap();
         assert_eq!(&text[span.start as usize..span.end as usize], slip);
     }
+    // A keyword where another is expected is not its slip: `if` deleted leaves `then`
+    // where `when` could come, and a word is missing, not misspelt.
+    let text = good.replacen("if framework", "framework", 1);
+    let (_, errors) = parse_file(FileId(0), &text);
+    assert!(
+        errors
+            .iter()
+            .all(|e| e.help.as_deref().is_none_or(|h| !h.contains("`when`"))),
+        "{errors:#?}"
+    );
 }

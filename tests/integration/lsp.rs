@@ -504,7 +504,7 @@ fn a_quick_fix_mends_a_misspelt_name_at_every_use() {
     let init = initialize(&mut client, dir.path());
     assert_eq!(
         init["capabilities"]["codeActionProvider"]["codeActionKinds"],
-        json!(["quickfix"])
+        json!(["quickfix", "source.fixAll"])
     );
     open(&mut client, &uri, text);
     let diagnostics = client.diagnostics_for(&uri);
