@@ -129,21 +129,30 @@ impl Diagnostic {
     /// [`Diagnostic::replacement`] or a help of the form "did you mean `X`?" names, and so
     /// does each other label in that file that shows it (the other uses of a misspelt name,
     /// a sweep `gpuu.capacity`, a metric `"resource.gpuu.utilization"`). Only when the
-    /// primary label's text is one slip from it (as [`suggest`] judges), so a help that
-    /// suggests something other than a replacement of the marked text proposes nothing.
+    /// primary label's text is one slip from it (as [`suggest`] judges, part by part for a
+    /// help's), so a help that suggests something other than a replacement of the marked
+    /// text proposes nothing.
     fn change_each(&self, sources: &SourceMap) -> Option<Fix> {
-        let meant = match self.repair.as_ref().and_then(|r| r.replacement.as_ref()) {
-            Some(meant) => meant.as_str(),
+        // A replacement is the phase's own judgement (a file that exists one slip away, a
+        // sweep path corrected part by part); a help's "did you mean" is a name's nearest
+        // candidate, a slip only where each dotted part is one.
+        let (meant, judged) = match self.repair.as_ref().and_then(|r| r.replacement.as_ref()) {
+            Some(meant) => (meant.as_str(), true),
             None => {
                 let rest = self.help.as_deref()?.strip_prefix("did you mean `")?;
-                &rest[..rest.find('`')?]
+                (&rest[..rest.find('`')?], false)
             }
         };
         let primary = self.labels.iter().find(|l| l.primary)?.span;
         let text = sources.get(primary.file).text.as_str();
         let marked = text.get(primary.start as usize..primary.end as usize)?;
         let wrong = marked.trim_matches('"');
-        if !is_slip(wrong, meant) {
+        let slip = if judged {
+            suggest(wrong, [meant]).is_some()
+        } else {
+            is_slip(wrong, meant)
+        };
+        if !slip {
             return None;
         }
         let mut edits: Vec<(Span, String)> = Vec::new();
