@@ -255,11 +255,21 @@ pub struct BlockRules<'r> {
     /// A step's header before its clauses (`validate check`), empty for other blocks: a
     /// step's `after` or `when` written in its body is shown where it goes.
     pub step_header: &'r str,
+    /// A step's own header clauses and the `{` of its body, where a quick fix moves a clause.
+    pub step_clauses: Option<StepClauses>,
     /// Any other attribute name is a user attribute.
     pub user_attrs: bool,
     pub blocks: &'r [&'r str],
     pub steps: bool,
     pub sweeps: bool,
+}
+
+/// What a step's header already has, and where its body opens.
+#[derive(Clone, Copy)]
+pub struct StepClauses {
+    pub has_after: bool,
+    pub has_when: bool,
+    pub body: Span,
 }
 
 impl<'r> BlockRules<'r> {
@@ -270,6 +280,7 @@ impl<'r> BlockRules<'r> {
             attrs,
             inapplicable: &[],
             step_header: "",
+            step_clauses: None,
             user_attrs: false,
             blocks: &[],
             steps: false,
@@ -1272,19 +1283,21 @@ impl<'a> Analyzer<'a> {
                             _ => "when CONDITION".to_string(),
                         };
                         let header = rules.step_header;
-                        self.diags.push(
-                            Diagnostic::error(
-                                codes::UNKNOWN_ATTRIBUTE,
-                                format!(
-                                    "`{name}` belongs in the header of {}, not in its body",
-                                    rules.owner
-                                ),
-                            )
-                            .primary(attr.name.span, "not an attribute")
-                            .help(format!(
-                                "write it before the braces: `{header} {clause} {{ ... }}`"
-                            )),
-                        );
+                        let mut d = Diagnostic::error(
+                            codes::UNKNOWN_ATTRIBUTE,
+                            format!(
+                                "`{name}` belongs in the header of {}, not in its body",
+                                rules.owner
+                            ),
+                        )
+                        .primary(attr.name.span, "not an attribute")
+                        .help(format!(
+                            "write it before the braces: `{header} {clause} {{ ... }}`"
+                        ));
+                        if let Some(fix) = self.move_to_header(name, &clause, attr, rules) {
+                            d.repair.get_or_insert_default().fixes = vec![fix];
+                        }
+                        self.diags.push(d);
                         continue;
                     }
                     let known: Vec<&str> = rules.attrs.to_vec();
@@ -1413,6 +1426,54 @@ impl<'a> Analyzer<'a> {
         self.misspelt_attrs
             .iter()
             .any(|(owner, attr)| owner.starts_with("scenario") && attr == "start")
+    }
+
+    /// "Move `after preprocess` to the step's header": the clause written before the step's
+    /// `{`, and the attribute taken out of its body. None where the header has that clause
+    /// already, or a `when` that an `after` would have to come before, or the clause is not
+    /// plain names.
+    fn move_to_header(
+        &self,
+        name: &str,
+        clause: &str,
+        attr: &ast::Attr,
+        rules: &BlockRules,
+    ) -> Option<crate::diagnostic::Fix> {
+        let step = rules.step_clauses?;
+        let clause = match name {
+            "after" if !step.has_after && !step.has_when && !clause.contains("STEP") => {
+                clause.to_string()
+            }
+            "when" if !step.has_when => format!(
+                "when {}",
+                self.sources
+                    .get(attr.value.span.file)
+                    .slice(attr.value.span)
+            ),
+            _ => return None,
+        };
+        let at = Span::new(
+            step.body.file,
+            step.body.start as usize,
+            step.body.start as usize,
+        );
+        // The attribute goes with the blanks before it, or with its line where it is alone.
+        let text = &self.sources.get(attr.span.file).text;
+        let (start, end) = (attr.span.start as usize, attr.span.end as usize);
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+        let alone =
+            text[line_start..start].trim().is_empty() && text[end..line_end].trim().is_empty();
+        let removed = if alone && line_end < text.len() {
+            Span::new(attr.span.file, line_start, line_end + 1)
+        } else {
+            let blanks = text[line_start..start].len() - text[line_start..start].trim_end().len();
+            Span::new(attr.span.file, start - blanks, end)
+        };
+        Some(crate::diagnostic::Fix {
+            title: format!("Move `{clause}` to the step's header"),
+            edits: vec![(at, format!("{clause} ")), (removed, String::new())],
+        })
     }
 
     /// "Rename the import `aiop` to `aiops`" (see [`Self::misspelt_alias_fix`]), or
@@ -2326,6 +2387,7 @@ impl<'a> Analyzer<'a> {
             attrs: &attrs,
             inapplicable: &inapplicable,
             step_header: "",
+            step_clauses: None,
             user_attrs: false,
             blocks,
             steps: false,
@@ -2767,6 +2829,7 @@ impl<'a> Analyzer<'a> {
             attrs: &[],
             inapplicable: &[],
             step_header: "",
+            step_clauses: None,
             user_attrs: true,
             blocks: &[],
             steps: false,
@@ -2866,6 +2929,7 @@ impl<'a> Analyzer<'a> {
             attrs: &known,
             inapplicable: &step_attrs,
             step_header: "",
+            step_clauses: None,
             user_attrs: true,
             blocks: &["model"],
             steps: true,
@@ -3217,6 +3281,11 @@ impl<'a> Analyzer<'a> {
             attrs: &attrs,
             inapplicable: &inapplicable,
             step_header: &header_start,
+            step_clauses: Some(StepClauses {
+                has_after: !step.after.is_empty(),
+                has_when: step.when.is_some(),
+                body: step.body.span,
+            }),
             user_attrs: false,
             blocks: &[],
             steps: false,
@@ -4417,6 +4486,7 @@ impl<'a> Analyzer<'a> {
             attrs: &EXPERIMENT_ATTRS.iter().map(|a| a.0).collect::<Vec<_>>(),
             inapplicable: &[],
             step_header: "",
+            step_clauses: None,
             user_attrs: false,
             blocks: &[],
             steps: false,

@@ -349,3 +349,38 @@ fn an_attribute_slipped_onto_a_pools_name_is_renamed_back() {
     let canonical = std::fs::canonicalize(&path).unwrap();
     assert_eq!(unsaved[&canonical], text("gpus"));
 }
+
+/// `after` or `when` written in a step's body moves to its header, with the blanks before it,
+/// or its whole line where it stood alone.
+#[test]
+fn a_clause_written_in_a_steps_body_moves_to_its_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("main.pipesim");
+    let text = "scenario s { horizon = 1d }\n\
+                resource gpu { kind = pool  capacity = 4 }\n\
+                pipeline p {\n  framework = choice { tf: 0.5, pt: 0.5 }\n  \
+                preprocess { on = gpu  duration = 1min }\n  \
+                train {\n    on = gpu\n    after = preprocess\n    duration = 1h\n  }\n  \
+                compress { on = gpu  duration = 1min  when = framework == tf }\n}\n\
+                arrivals a { rate = 1/h  pipeline = p }\n";
+    std::fs::write(&path, text).unwrap();
+    let mut unsaved = Unsaved::new();
+    let mended = quickfix::mend(&path, &mut unsaved, &[]);
+    assert!(!mended.checked.has_errors());
+    let titles: Vec<&str> = mended.applied.iter().map(|a| a.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Move `after preprocess` to the step's header",
+            "Move `when framework == tf` to the step's header"
+        ]
+    );
+    let canonical = std::fs::canonicalize(&path).unwrap();
+    assert_eq!(
+        unsaved[&canonical],
+        text.replace("train {", "train after preprocess {")
+            .replace("    after = preprocess\n", "")
+            .replace("compress {", "compress when framework == tf {")
+            .replace("  when = framework == tf", "")
+    );
+}
