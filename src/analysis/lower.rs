@@ -1528,6 +1528,14 @@ impl<'a> Analyzer<'a> {
         })
     }
 
+    /// Whether `file` is a standard library module, which no quick fix may edit.
+    fn read_only(&self, file: crate::source::FileId) -> bool {
+        matches!(
+            self.sources.get(file).origin,
+            crate::source::Origin::Stdlib(_)
+        )
+    }
+
     /// "Rename the import `aiop` to `aiops`" where `aiops.NAME` is written in `module` and
     /// the module imports something as `aiop`, one slip away, that no expression uses: the
     /// slip is in the one `import` line, not in each use. Not where the alias is the name of
@@ -1562,11 +1570,7 @@ impl<'a> Analyzer<'a> {
                     }
                     ast::Item::Decl(_) => false,
                 });
-        let stdlib = matches!(
-            self.sources.get(at.file).origin,
-            crate::source::Origin::Stdlib(_)
-        );
-        (!used && !stdlib && !named_as_its_file).then(|| crate::diagnostic::Fix {
+        (!used && !self.read_only(at.file) && !named_as_its_file).then(|| crate::diagnostic::Fix {
             title: format!("Rename the import `{alias}` to `{written}`"),
             edits: vec![(*at, written.to_string())],
         })
@@ -1689,11 +1693,7 @@ impl<'a> Analyzer<'a> {
                     .flatten();
             }
         }
-        let file = self.program.modules[m].file;
-        if matches!(
-            self.sources.get(file).origin,
-            crate::source::Origin::Stdlib(_)
-        ) {
+        if self.read_only(self.program.modules[m].file) {
             return None;
         }
         match self.symbols[m].names.get(declared) {
@@ -1718,10 +1718,7 @@ impl<'a> Analyzer<'a> {
         wanted: &str,
     ) -> Option<(Span, String)> {
         let module = &self.program.modules[m];
-        if matches!(
-            self.sources.get(module.file).origin,
-            crate::source::Origin::Stdlib(_)
-        ) {
+        if self.read_only(module.file) {
             return None;
         }
         module.ast.items.iter().find_map(|item| match item {

@@ -354,9 +354,9 @@ fn misspelt_step_keyword(text: &str, position: usize) -> Option<(&str, usize, &'
     Some((word, at, meant))
 }
 
-/// The grammar's keywords (`kw_*` and `reserved` in `grammar/pipesim.pest`): a word written
-/// as one of them is not a slip for another.
-const GRAMMAR_KEYWORDS: &[&str] = &[
+/// The grammar's keywords (`kw_*` and `reserved` in `grammar/pipesim.pest`; a test holds
+/// the list to the grammar): a word written as one of them is not a slip for another.
+pub(super) const GRAMMAR_KEYWORDS: &[&str] = &[
     "true", "false", "if", "then", "else", "match", "import", "as", "sweep", "after", "when",
     "from", "to", "choice",
 ];
@@ -367,9 +367,9 @@ const SLIPPABLE_KEYWORDS: &[&str] = &["sweep", "after", "when", "from", "match",
 
 /// A word one slip from a keyword of [`SLIPPABLE_KEYWORDS`] that explains the error at
 /// `position`: the word right before it (`afte` in `train afte preprocess`; for `choice`,
-/// only where a `{` follows), or on the same line a `match` whose subject and `{` follow it
-/// (`matc framework {`, where pest fails later, inside the braces). The word, where it
-/// starts, and the keyword.
+/// only where a `{` follows), or, on this line or the one before, a `match` whose subject
+/// and `{` follow it (`matc framework {`, where pest fails later, inside the braces). The
+/// word, where it starts, and the keyword.
 fn misspelt_keyword(text: &str, position: usize) -> Option<(&str, usize, &'static str)> {
     let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let line_start = text[..position].rfind('\n').map_or(0, |i| i + 1);
@@ -389,7 +389,7 @@ fn misspelt_keyword(text: &str, position: usize) -> Option<(&str, usize, &'stati
     {
         let found_brace = text[position..].starts_with('{');
         if let Some(meant) = crate::diagnostic::suggest(word, SLIPPABLE_KEYWORDS.iter().copied()) {
-            if word != meant && (meant != "choice" || found_brace) && meant != "match" {
+            if (meant != "choice" || found_brace) && meant != "match" {
                 return Some((word, at, meant));
             }
         }

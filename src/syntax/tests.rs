@@ -1220,3 +1220,20 @@ fn an_expected_keyword_one_slip_off_is_proposed() {
         "{errors:#?}"
     );
 }
+
+/// The keywords that the error messages never read as a slip are the grammar's own: every
+/// `kw_*` rule and every `reserved` word of `grammar/pipesim.pest`.
+#[test]
+fn the_keywords_a_slip_is_never_read_from_are_the_grammars() {
+    let grammar = include_str!("../../grammar/pipesim.pest");
+    let mut words: Vec<&str> = grammar
+        .lines()
+        .filter(|line| line.starts_with("kw_") || line.starts_with("reserved"))
+        .flat_map(|line| line.split('"').skip(1).step_by(2))
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    let mut listed = super::errors::GRAMMAR_KEYWORDS.to_vec();
+    listed.sort_unstable();
+    assert_eq!(listed, words);
+}
