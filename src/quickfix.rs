@@ -49,9 +49,18 @@ pub struct Mended {
 /// Applies the fixes of `entry`'s diagnostics that mend them, one at a time, until none is
 /// left that does. `unsaved` holds the texts mended so far (by this or earlier entry files,
 /// so a module two scenarios import is mended once) and receives the new ones; the edits may
-/// reach the modules `entry` imports, never the standard library.
-pub fn mend(entry: &Path, unsaved: &mut Unsaved, overrides: &[String]) -> Mended {
+/// reach the modules `entry` imports, never the standard library. A fix that edits a module
+/// is also checked against `others` (the other files mended by the same command), and dropped
+/// if it would give one of them a report it did not have: renaming a module's declaration to
+/// the spelling one importer uses must not break another that uses the declared one.
+pub fn mend(
+    entry: &Path,
+    others: &[PathBuf],
+    unsaved: &mut Unsaved,
+    overrides: &[String],
+) -> Mended {
     let mut checked = frontend::check_unsaved(entry, unsaved, overrides);
+    let entry_path = std::fs::canonicalize(entry).unwrap_or_else(|_| entry.to_path_buf());
     let mut applied = Vec::new();
     let mut refused: HashSet<(&'static str, String, String)> = HashSet::new();
     let mut dropped = Vec::new();
@@ -82,7 +91,10 @@ pub fn mend(entry: &Path, unsaved: &mut Unsaved, overrides: &[String]) -> Mended
                 }
                 let after = frontend::check_unsaved(entry, &trial, overrides);
                 let at = applied_at(&checked.sources, diagnostic, fix);
-                if mends(diagnostic, &checked, &after, &edited) {
+                let reaches_others = edited.iter().any(|file| file.path != entry_path);
+                if mends(diagnostic, &checked, &after, &edited)
+                    && !(reaches_others && worsens_any(others, unsaved, &trial, overrides))
+                {
                     kept = Some((at, trial, after));
                     break 'search;
                 }
@@ -150,6 +162,33 @@ fn mends(diagnostic: &Diagnostic, before: &Checked, after: &Checked, edited: &[E
         .0
         .iter()
         .any(|d| count(after, d) > count(before, d) && touches_an_edit(d))
+}
+
+/// Whether any of `files` has a diagnostic (by code and message) more often with the texts of
+/// `trial` than with those of `unsaved`.
+fn worsens_any(
+    files: &[PathBuf],
+    unsaved: &Unsaved,
+    trial: &Unsaved,
+    overrides: &[String],
+) -> bool {
+    files.iter().any(|file| {
+        let before = frontend::check_unsaved(file, unsaved, overrides);
+        let after = frontend::check_unsaved(file, trial, overrides);
+        let count = |checked: &Checked, d: &Diagnostic| {
+            checked
+                .diagnostics()
+                .0
+                .iter()
+                .filter(|e| e.code == d.code && e.message == d.message)
+                .count()
+        };
+        after
+            .diagnostics()
+            .0
+            .iter()
+            .any(|d| count(&after, d) > count(&before, d))
+    })
 }
 
 /// A file as a fix leaves it.

@@ -51,9 +51,17 @@ pub fn main(args: &CheckArgs) -> Exit {
     let mut triggers = Vec::new();
     let mending = args.fix || args.diff;
     let mut mended = Mending::default();
+    if mending {
+        // Every file is mended before any is reported: a later file may mend a module an
+        // earlier one imports, and the report must be of the texts as they end up.
+        for file in &files {
+            let others: Vec<PathBuf> = files.iter().filter(|f| *f != file).cloned().collect();
+            mended.mend(file, &others, &args.set);
+        }
+    }
     for file in &files {
         let checked = if mending {
-            mended.mend(file, &args.set)
+            frontend::check_unsaved(file, &mended.unsaved, &args.set)
         } else {
             frontend::check_file(file, &args.set)
         };
@@ -130,10 +138,10 @@ struct Mending {
 }
 
 impl Mending {
-    /// Mends `file` (and the modules it imports) in memory, names each fix kept on stderr, and
-    /// returns the check of the result.
-    fn mend(&mut self, file: &Path, set: &[String]) -> Checked {
-        let mended = quickfix::mend(file, &mut self.unsaved, set);
+    /// Mends `file` (and the modules it imports) in memory, and names each fix kept, and each
+    /// guess that would not mend its mistake, on stderr.
+    fn mend(&mut self, file: &Path, others: &[PathBuf], set: &[String]) {
+        let mended = quickfix::mend(file, others, &mut self.unsaved, set);
         for fix in &mended.applied {
             eprintln!(
                 "{}:{}:{}: fixed [{}]: {}",
@@ -155,7 +163,6 @@ impl Mending {
                 }
             }
         }
-        mended.checked
     }
 
     /// Writes each mended file that differs from its disk copy, or with `diff` prints the

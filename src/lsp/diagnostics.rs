@@ -60,7 +60,13 @@ fn as_the_editor_has_it(
 pub fn fix_all(doc: &Document, open: &HashMap<Url, Document>) -> Option<CodeAction> {
     let (path, before) = as_the_editor_has_it(doc, open)?;
     let mut after = before.clone();
-    let mended = crate::quickfix::mend(&path, &mut after, &[]);
+    // A fix that renames in a module must not break the other files open beside it.
+    let others: Vec<PathBuf> = open
+        .values()
+        .filter(|other| other.uri != doc.uri)
+        .filter_map(|other| other.path.clone())
+        .collect();
+    let mended = crate::quickfix::mend(&path, &others, &mut after, &[]);
     if mended.applied.is_empty() {
         return None;
     }

@@ -37,7 +37,7 @@ fn check_fix_mends_each_mistake_of_the_corpus_that_offers_a_fix() {
             }
         }
         let mut unsaved = Unsaved::new();
-        let mended = quickfix::mend(&path, &mut unsaved, &[]);
+        let mended = quickfix::mend(&path, &[], &mut unsaved, &[]);
         let name = path.file_name().unwrap().to_string_lossy();
         if offered == 0 {
             assert!(mended.applied.is_empty(), "{name}");
@@ -221,7 +221,7 @@ fn a_misspelt_import_alias_is_renamed_only_where_no_use_reads_it() {
         let path = dir.path().join("main.pipesim");
         std::fs::write(&path, text).unwrap();
         let mut unsaved = Unsaved::new();
-        let mended = quickfix::mend(&path, &mut unsaved, &[]);
+        let mended = quickfix::mend(&path, &[], &mut unsaved, &[]);
         assert!(!mended.checked.has_errors(), "{text}");
         let titles = mended.applied.iter().map(|a| a.title.clone()).collect();
         let canonical = std::fs::canonicalize(&path).unwrap();
@@ -302,7 +302,7 @@ fn check_fix_gives_back_the_original_of_most_one_letter_typos() {
                     .filter(|d| d.is_error())
                     .count()
             };
-            let mended = quickfix::mend(path, &mut unsaved, &[]);
+            let mended = quickfix::mend(path, &[], &mut unsaved, &[]);
             assert!(
                 errors(&mended.checked) <= errors(&before),
                 "{}: `{word}` at {start}: more errors after the fixes",
@@ -342,7 +342,7 @@ fn an_attribute_slipped_onto_a_pools_name_is_renamed_back() {
     let path = dir.path().join("main.pipesim");
     std::fs::write(&path, text("gpu")).unwrap();
     let mut unsaved = Unsaved::new();
-    let mended = quickfix::mend(&path, &mut unsaved, &[]);
+    let mended = quickfix::mend(&path, &[], &mut unsaved, &[]);
     let titles: Vec<&str> = mended.applied.iter().map(|a| a.title.as_str()).collect();
     assert_eq!(titles, ["Rename `gpu` to `gpus` where it is declared"]);
     assert!(!mended.checked.has_errors());
@@ -365,7 +365,7 @@ fn a_clause_written_in_a_steps_body_moves_to_its_header() {
                 arrivals a { rate = 1/h  pipeline = p }\n";
     std::fs::write(&path, text).unwrap();
     let mut unsaved = Unsaved::new();
-    let mended = quickfix::mend(&path, &mut unsaved, &[]);
+    let mended = quickfix::mend(&path, &[], &mut unsaved, &[]);
     assert!(!mended.checked.has_errors());
     let titles: Vec<&str> = mended.applied.iter().map(|a| a.title.as_str()).collect();
     assert_eq!(
@@ -382,5 +382,52 @@ fn a_clause_written_in_a_steps_body_moves_to_its_header() {
             .replace("    after = preprocess\n", "")
             .replace("compress {", "compress when framework == tf {")
             .replace("  when = framework == tf", "")
+    );
+}
+
+/// A fix that renames a module's declaration is checked against every file the command mends:
+/// where one importer uses the declared spelling, the rename would break it, so the use in
+/// the other importer is changed instead. Alone, that importer gets the rename.
+#[test]
+fn a_fix_in_a_module_does_not_break_another_file_of_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = "resource gpu { kind = pool  capacity = 4 }\ndataset photos { siz = 2GB }\n";
+    let declared = "import \"lib.pipesim\" as lib\n\
+                    scenario s { horizon = 1d }\n\
+                    pipeline mine {\n  data = lib.photos\n  \
+                    preprocess { on = lib.gpu  duration = lib.photos.siz * 1s/GB }\n  \
+                    train { on = lib.gpu  duration = lib.photos.siz * 2s/GB }\n}\n\
+                    arrivals a { interarrival = exponential(mean = 1h)  pipeline = mine }\n";
+    let slipped = declared.replace("photos.siz", "photos.size");
+    std::fs::write(dir.path().join("lib.pipesim"), library).unwrap();
+    std::fs::write(dir.path().join("a.pipesim"), declared).unwrap();
+    std::fs::write(dir.path().join("b.pipesim"), &slipped).unwrap();
+
+    let (code, stdout, stderr) = pipesim(dir.path(), &["check", "--diff", "b.pipesim"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stdout.contains("+++ b/lib.pipesim") && !stdout.contains("+++ b/b.pipesim"),
+        "alone, the declaration is renamed: {stdout}"
+    );
+
+    let (code, _, stderr) = pipesim(dir.path(), &["check", "--fix", "a.pipesim", "b.pipesim"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(
+            "b.pipesim:5:41: fixed [E0202]: Change `lib.photos.size` to `lib.photos.siz`"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("a.pipesim: ok") && stderr.contains("b.pipesim: ok"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("lib.pipesim")).unwrap(),
+        library
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("b.pipesim")).unwrap(),
+        declared
     );
 }
