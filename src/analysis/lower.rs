@@ -334,6 +334,10 @@ pub struct Analyzer<'a> {
     pub unknown_in_entry: HashMap<String, usize>,
     /// The declared name an unknown name's report (by index) suggests.
     pub unknown_meant: HashMap<usize, String>,
+    /// While an attribute that names a declaration of one kind (`on`, a link, `profile`,
+    /// `pipeline`, `data`) is typed: the spans of the paths that give its value, with the kind
+    /// and the attribute, so that an unknown name there is suggested only names of that kind.
+    pub wanted_kind: Vec<(Span, Expect, String)>,
     /// Declarations (module, item) that an expression names: `on = gpu`, `data = asset`,
     /// `profile = weekly`, `pipeline = classic`. Sweeps, `--set` and metrics do not count, so
     /// that a declaration only they name is reported as unused ([`codes::UNUSED_DECLARATION`]).
@@ -444,6 +448,7 @@ impl<'a> Analyzer<'a> {
             misspelt_attrs: Default::default(),
             unknown_in_entry: HashMap::new(),
             unknown_meant: HashMap::new(),
+            wanted_kind: Vec::new(),
             used_decls: Default::default(),
             unread_attrs: Vec::new(),
             referenced: Vec::new(),
@@ -2941,7 +2946,7 @@ impl<'a> Analyzer<'a> {
 
         // The data set's attributes come first.
         if let Some(e) = self.value(prefix, &entries, "data") {
-            let typed = self.expr(&e, &scope);
+            let typed = self.expr_expecting(&e, &scope, Expect::Dataset, "data");
             match typed.ty {
                 Ty::Dataset(m, i) => {
                     let qualifier = match &e.kind {
@@ -3300,7 +3305,7 @@ impl<'a> Analyzer<'a> {
         };
         let on = match self.value(prefix, &entries, "on") {
             Some(e) => {
-                let t = self.expr(&e, scope);
+                let t = self.expr_expecting(&e, scope, Expect::Pool, "on");
                 ok &= self.expect(&t, Expect::Pool, e.span, "on") && t.ty != Ty::Error;
                 Some(t.ir)
             }
@@ -3511,12 +3516,14 @@ impl<'a> Analyzer<'a> {
         let bytes = self.expr(size, scope);
         *ok &= self.expect(&bytes, Expect::Dim(Dim::SIZE), size.span, name);
         self.warn_negative(&bytes.ir, size.span, name);
-        let link_typed = self.expr(
+        let link_typed = self.expr_expecting(
             &ast::Expr {
                 kind: ast::ExprKind::Path(link.clone()),
                 span: link.span,
             },
             scope,
+            Expect::Link,
+            name,
         );
         *ok &= self.expect(&link_typed, Expect::Link, link.span, name);
         match link_typed.ir {
@@ -3796,7 +3803,7 @@ impl<'a> Analyzer<'a> {
             .filter(|_| !replayed)
         {
             Some(e) => {
-                let t = self.expr(&e, &scope);
+                let t = self.expr_expecting(&e, &scope, Expect::Profile, "profile");
                 ok &= self.expect(&t, Expect::Profile, e.span, "profile");
                 match t.ty {
                     Ty::Profile(id) => Some(id),
@@ -4219,7 +4226,7 @@ impl<'a> Analyzer<'a> {
     /// `arrivals.pipeline`: a template, or a `choice` of templates.
     fn pipeline_value(&mut self, e: &ast::Expr, scope: &Scope) -> Option<ir::Expr> {
         let ast::ExprKind::Choice(entries) = &e.kind else {
-            let t = self.expr(e, scope);
+            let t = self.expr_expecting(e, scope, Expect::Pipeline, "pipeline");
             return (self.expect(&t, Expect::Pipeline, e.span, "pipeline") && t.ty != Ty::Error)
                 .then_some(t.ir);
         };
@@ -4420,7 +4427,7 @@ impl<'a> Analyzer<'a> {
                     let mut ids = Vec::new();
                     let mut ok = true;
                     for item in items {
-                        let t = self.expr(item, &scope);
+                        let t = self.expr_expecting(item, &scope, Expect::Pipeline, "pipelines");
                         if self.expect(&t, Expect::Pipeline, item.span, "pipelines") {
                             match t.ir {
                                 ir::Expr::Const(ir::Value::Pipeline(id)) => {

@@ -176,6 +176,26 @@ enum PlainSize {
     Again,
 }
 
+/// The spans of the paths in `e` that give its value: `e` itself, a `match` arm's, an `if`
+/// branch's.
+fn result_paths(e: &ast::Expr, out: &mut Vec<Span>) {
+    match &e.kind {
+        ast::ExprKind::Path(path) => out.push(path.span),
+        ast::ExprKind::If {
+            then, otherwise, ..
+        } => {
+            result_paths(then, out);
+            result_paths(otherwise, out);
+        }
+        ast::ExprKind::Match { arms, .. } => {
+            for arm in arms {
+                result_paths(&arm.body, out);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Whether a string's text could be written as a label (an identifier).
 fn is_label(text: &str) -> bool {
     let mut bytes = text.bytes();
@@ -237,6 +257,77 @@ impl Analyzer<'_> {
                     | Ty::Pipeline
             ),
             _ => false,
+        }
+    }
+
+    /// Types `e`, the value of the attribute `what`, which must name a declaration of the kind
+    /// `expect` (a pool, a link, a profile, a pipeline, a data set): an unknown name that gives
+    /// the value (the whole expression, a `match` arm's or an `if` branch's) is suggested only
+    /// names of that kind. `on = gpuu` beside a link `gpu` is not told "did you mean `gpu`?".
+    pub fn expr_expecting(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        expect: Expect,
+        what: &str,
+    ) -> Typed {
+        let mut spans = Vec::new();
+        result_paths(e, &mut spans);
+        let wanted = spans
+            .into_iter()
+            .map(|span| (span, expect, what.to_string()))
+            .collect();
+        let outer = std::mem::replace(&mut self.wanted_kind, wanted);
+        let typed = self.expr(e, scope);
+        self.wanted_kind = outer;
+        typed
+    }
+
+    /// The type of a name that an unknown name's report could suggest; `None` for one that is
+    /// not a value (a scenario, an arrivals declaration) or cannot be told apart.
+    fn candidate_ty(&self, scope: &Scope, name: &str) -> Option<Ty> {
+        if let Some(var) = scope.vars.iter().rev().find(|v| v.name == name) {
+            return Some(var.ty.clone());
+        }
+        if name == "true" || name == "false" {
+            return Some(Ty::Bool);
+        }
+        if self.known_labels.contains(name) {
+            return Some(Ty::Labels(
+                self.label_ids.get(name).copied().into_iter().collect(),
+            ));
+        }
+        let parts: Vec<ast::Ident> = name
+            .split('.')
+            .map(|part| ast::Ident {
+                name: part.to_string(),
+                span: Span::new(crate::source::FileId(0), 0, 0),
+            })
+            .collect();
+        let Ok(Target::Decl { module, item, kind }) = self.resolver().resolve(scope.module, &parts)
+        else {
+            return None;
+        };
+        match kind {
+            DeclKind::Resource => Some(
+                match self
+                    .resource_ids
+                    .get(&(module, item))
+                    .and_then(|&id| self.resources[id as usize].kind)
+                {
+                    Some(super::lower::ResKind::Pool) => Ty::Pool,
+                    Some(super::lower::ResKind::Link) => Ty::Link,
+                    None => Ty::Error,
+                },
+            ),
+            DeclKind::Pipeline => Some(Ty::Pipeline),
+            DeclKind::Profile => Some(
+                self.profile_ids
+                    .get(&(module, item))
+                    .map_or(Ty::Error, |&id| Ty::Profile(id)),
+            ),
+            DeclKind::Dataset => Some(Ty::Dataset(module, item)),
+            _ => None,
         }
     }
 
@@ -928,6 +1019,33 @@ impl Analyzer<'_> {
                 if scope.model {
                     candidates.extend(MODEL_PROPERTIES.iter().map(|p| format!("model.{p}")));
                 }
+                // Where the value must name a declaration of one kind, only names of that kind
+                // are suggested; the nearest of another kind is named in the help instead.
+                let wanted = self
+                    .wanted_kind
+                    .iter()
+                    .find(|(span, ..)| *span == path.span)
+                    .map(|(_, expect, what)| (*expect, what.clone()));
+                let mut wrong_kind = None;
+                if let Some((expect, what)) = &wanted {
+                    let (fit, other): (Vec<String>, Vec<String>) =
+                        candidates.into_iter().partition(|c| {
+                            self.candidate_ty(scope, c)
+                                .is_some_and(|ty| Self::accepts(*expect, &ty))
+                        });
+                    if let Some(near) =
+                        crate::diagnostic::suggest(&dotted, other.iter().map(String::as_str))
+                    {
+                        if let Some(ty) = self.candidate_ty(scope, near) {
+                            let want = expect.describe();
+                            wrong_kind = Some(format!(
+                                "`{near}` is {}, and `{what}` needs {want}: write the name of {want}",
+                                self.describe(&ty),
+                            ));
+                        }
+                    }
+                    candidates = fit;
+                }
                 let mut d =
                     Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown name `{dotted}`"))
                         .primary(path.span, "not defined");
@@ -959,6 +1077,8 @@ impl Analyzer<'_> {
                         .replacement(meant);
                     self.unknown_meant
                         .insert(self.diags.0.len(), meant.to_string());
+                } else if let Some(wrong_kind) = wrong_kind {
+                    d = d.help(format!("{wrong_kind}, or declare `{dotted}`"));
                 } else if path.parts.len() == 1 {
                     d = d.help("a name is a declaration, an attribute of this pipeline or its data set, an import alias, or a label that some `choice` produces");
                 } else if path.parts.len() > 1

@@ -187,15 +187,16 @@ fn check_fix_rewrites_the_scenario_and_its_module() {
     assert_eq!(code, 0, "nothing left to fix: {stderr}");
 }
 
-/// A fix is a guess: `gpuu` is nearest to `gpu`, but `gpu` is a link, where a step cannot
-/// run. The fix gives an error where it writes, so it is not kept, and `check` says so.
+/// A fix is a guess: `trian` is nearest to the step kind `train`, but the pipeline has a
+/// `train` step already. The fix gives an error where it writes, so it is not kept, and
+/// `check` says so.
 #[test]
 fn check_fix_leaves_a_fix_that_does_not_mend_its_mistake() {
     let dir = tempfile::tempdir().unwrap();
     let text = "scenario s { horizon = 1d }\n\
-                resource gpu { kind = link  bandwidth = 1GB/s }\n\
-                resource cpu { kind = pool  capacity = 2 }\n\
-                pipeline p {\n  train { on = gpuu  duration = 1min }\n}\n\
+                resource gpu { kind = pool  capacity = 2 }\n\
+                pipeline p {\n  train { on = gpu  duration = 1min }\n  \
+                trian after train { on = gpu  duration = 1min }\n}\n\
                 arrivals a { interarrival = exponential(mean = 1h)  pipeline = p }\n";
     let path = dir.path().join("wrong.pipesim");
     std::fs::write(&path, text).unwrap();
@@ -203,11 +204,11 @@ fn check_fix_leaves_a_fix_that_does_not_mend_its_mistake() {
     assert_eq!(code, 1, "{stderr}");
     assert!(
         stderr.starts_with(
-            "wrong.pipesim:5:16: not fixed [E0202]: Change `gpuu` to `gpu` would not mend it\n"
+            "wrong.pipesim:5:3: not fixed [E0001]: Change `trian` to `train` would not mend it\n"
         ),
         "{stderr}"
     );
-    assert!(stderr.contains("unknown name `gpuu`"), "{stderr}");
+    assert!(stderr.contains("`trian` is not a kind of step"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
 }
 
