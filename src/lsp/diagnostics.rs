@@ -90,9 +90,8 @@ pub fn fix_all(doc: &Document, open: &HashMap<Url, Document>) -> Option<CodeActi
             })
             .map(|d| d.uri.clone())
             .or_else(|| Url::from_file_path(canonical).ok())?;
-        let whole = Document::new(uri.clone(), old, 0);
-        let range = whole.range(0, whole.text.len());
-        changes.insert(uri, vec![TextEdit::new(range, text.clone())]);
+        let edits = changed_lines(&Document::new(uri.clone(), old, 0), text);
+        changes.insert(uri, edits);
     }
     let count = mended.applied.len();
     Some(CodeAction {
@@ -107,6 +106,36 @@ pub fn fix_all(doc: &Document, open: &HashMap<Url, Document>) -> Option<CodeActi
         }),
         ..CodeAction::default()
     })
+}
+
+/// The edits that turn `old` into `new`, one per run of changed lines, so that an editor
+/// keeps the cursor, the selection and the folds of every line the fixes leave alone (a single
+/// edit of the whole document would move them all).
+fn changed_lines(old: &Document, new: &str) -> Vec<TextEdit> {
+    let diff = similar::TextDiff::from_lines(old.text.as_str(), new);
+    let starts = |lines: &[&str]| {
+        let mut at = 0;
+        let mut starts = Vec::with_capacity(lines.len() + 1);
+        for line in lines {
+            starts.push(at);
+            at += line.len();
+        }
+        starts.push(at);
+        starts
+    };
+    let (old_starts, new_starts) = (starts(diff.old_slices()), starts(diff.new_slices()));
+    diff.grouped_ops(0)
+        .iter()
+        .filter_map(|group| {
+            let (first, last) = (group.first()?, group.last()?);
+            let (from, to) = (first.old_range().start, last.old_range().end);
+            let (new_from, new_to) = (first.new_range().start, last.new_range().end);
+            Some(TextEdit::new(
+                old.range(old_starts[from], old_starts[to]),
+                new[new_starts[new_from]..new_starts[new_to]].to_string(),
+            ))
+        })
+        .collect()
 }
 
 /// The diagnostics of a check, grouped by the file they are in. The document itself is always

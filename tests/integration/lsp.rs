@@ -1170,7 +1170,7 @@ fn a_quick_fix_may_mend_the_module_a_scenario_imports() {
 }
 
 /// "Fix all" (`source.fixAll`, which editors run on save when asked to): the fixes that
-/// `check --fix` keeps, as one edit per file, the module the scenario imports included and
+/// `check --fix` keeps, as edits of the changed lines of each file, the module the scenario imports included and
 /// read as the editor has it (unsaved). Only given where the client asks for that kind.
 #[test]
 fn fix_all_applies_what_check_fix_would_to_the_unsaved_texts() {
@@ -1221,6 +1221,20 @@ fn fix_all_applies_what_check_fix_would_to_the_unsaved_texts() {
             .replace("preproces {", "preprocess {")
             .replace("cpuu", "cpu")
     );
+    // Only the changed lines are replaced, so the editor keeps its cursor on the others.
+    let lines_replaced = |edits: &Value| -> Vec<(u64, u64)> {
+        edits
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|edit| {
+                let line = |at: &str| edit["range"][at]["line"].as_u64().unwrap();
+                (line("start"), line("end"))
+            })
+            .collect()
+    };
+    assert_eq!(lines_replaced(&changes[&scenario_uri]), [(5, 6)]);
+    assert_eq!(lines_replaced(&changes[&library_uri]), [(1, 2)]);
     assert_eq!(
         std::fs::read_to_string(&library_path).unwrap(),
         library,
