@@ -1834,8 +1834,16 @@ impl<'a> Analyzer<'a> {
         Some(v)
     }
 
-    /// A keyword attribute (`policy = sjf`).
-    pub fn keyword(&mut self, e: &ast::Expr, what: &str, allowed: &[&str]) -> Option<usize> {
+    /// A keyword attribute (`policy = sjf`). `taken` are the values a sweep gives beside this
+    /// one, which an unknown value is not suggested: `[fifo, lifo]` is not told "did you
+    /// mean `fifo`?".
+    pub fn keyword(
+        &mut self,
+        e: &ast::Expr,
+        what: &str,
+        allowed: &[&str],
+        taken: &[String],
+    ) -> Option<usize> {
         let ast::ExprKind::Path(p) = &e.kind else {
             self.diags.push(
                 Diagnostic::error(
@@ -1851,9 +1859,19 @@ impl<'a> Analyzer<'a> {
         if let Some(i) = allowed.iter().position(|a| *a == name) {
             return Some(i);
         }
-        let help = match did_you_mean(&name, allowed.iter().copied()) {
-            Some(h) => format!("{h} `{what}` is one of `{}`", allowed.join("`, `")),
-            None => format!("`{what}` is one of `{}`", allowed.join("`, `")),
+        let free = allowed
+            .iter()
+            .copied()
+            .filter(|a| !taken.iter().any(|t| t == a));
+        let listed = format!("`{what}` is one of `{}`", allowed.join("`, `"));
+        let help = match did_you_mean(&name, free) {
+            Some(h) => format!("{h} {listed}"),
+            None => match did_you_mean(&name, allowed.iter().copied()) {
+                Some(_) => {
+                    format!("{listed}, and the sweep gives the one nearest `{name}` already")
+                }
+                None => listed,
+            },
         };
         self.diags.push(
             Diagnostic::error(codes::UNKNOWN_KEYWORD, format!("unknown {what} `{name}`"))
@@ -2409,7 +2427,7 @@ impl<'a> Analyzer<'a> {
         let name_span = decl.name.as_ref().map(|n| n.span).unwrap_or(decl.kind_span);
         match self.value(prefix, &entries, "kind") {
             Some(e) => {
-                self.keyword(&e, "resource kind", RESOURCE_KINDS);
+                self.keyword(&e, "resource kind", RESOURCE_KINDS, &[]);
             }
             None => self.missing(name_span, &owner, "kind", "write `kind = pool` for slots (CPUs, GPUs) or `kind = link` for a shared bandwidth".into()),
         }
@@ -2480,7 +2498,7 @@ impl<'a> Analyzer<'a> {
                     }
                 };
                 let policy = match self.value(prefix, &entries, "policy") {
-                    Some(e) => self.keyword(&e, "policy", POLICIES).map(|i| match i {
+                    Some(e) => self.keyword(&e, "policy", POLICIES, &[]).map(|i| match i {
                         0 => ir::Policy::Fifo,
                         1 => ir::Policy::Sjf,
                         2 => ir::Policy::Priority,

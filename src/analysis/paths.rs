@@ -529,8 +529,17 @@ impl Analyzer<'_> {
                 values: Vec::new(),
             };
             let mut ok = true;
-            for value in values {
-                match self.sweep_value(value, &target, &path) {
+            for (i, value) in values.iter().enumerate() {
+                let others: Vec<String> = values
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, _)| j != i)
+                    .filter_map(|(_, other)| match &other.kind {
+                        ast::ExprKind::Path(p) => Some(p.dotted()),
+                        _ => None,
+                    })
+                    .collect();
+                match self.sweep_value(value, &target, &path, &others) {
                     Some(json) => axis.values.push((value.clone(), json)),
                     None => ok = false,
                 }
@@ -572,6 +581,7 @@ impl Analyzer<'_> {
         value: &ast::Expr,
         target: &PathTarget,
         path: &str,
+        others: &[String],
     ) -> Option<serde_json::Value> {
         let attr = path.rsplit('.').next().unwrap_or(path);
         if !is_literal(value) {
@@ -588,7 +598,7 @@ impl Analyzer<'_> {
         let scope = Scope::module(0);
         let expect = match target.attr_type {
             AttrType::Keyword(allowed) => {
-                let i = self.keyword(value, attr, allowed)?;
+                let i = self.keyword(value, attr, allowed, others)?;
                 return Some(serde_json::Value::String(allowed[i].to_string()));
             }
             AttrType::Expect(e) => Some(e),
