@@ -132,14 +132,6 @@ pub fn mend(
 /// message, and no diagnostic new in `after` (by code and message) that touches what was
 /// written.
 fn mends(diagnostic: &Diagnostic, before: &Checked, after: &Checked, edited: &[Edited]) -> bool {
-    let count = |checked: &Checked, d: &Diagnostic| {
-        checked
-            .diagnostics()
-            .0
-            .iter()
-            .filter(|e| e.code == d.code && e.message == d.message)
-            .count()
-    };
     if count(after, diagnostic) >= count(before, diagnostic) {
         return false;
     }
@@ -164,6 +156,16 @@ fn mends(diagnostic: &Diagnostic, before: &Checked, after: &Checked, edited: &[E
         .any(|d| count(after, d) > count(before, d) && touches_an_edit(d))
 }
 
+/// How many of `checked`'s diagnostics have `d`'s code and message.
+fn count(checked: &Checked, d: &Diagnostic) -> usize {
+    checked
+        .diagnostics()
+        .0
+        .iter()
+        .filter(|e| e.code == d.code && e.message == d.message)
+        .count()
+}
+
 /// Whether any of `files` has a diagnostic (by code and message) more often with the texts of
 /// `trial` than with those of `unsaved`.
 fn worsens_any(
@@ -175,14 +177,6 @@ fn worsens_any(
     files.iter().any(|file| {
         let before = frontend::check_unsaved(file, unsaved, overrides);
         let after = frontend::check_unsaved(file, trial, overrides);
-        let count = |checked: &Checked, d: &Diagnostic| {
-            checked
-                .diagnostics()
-                .0
-                .iter()
-                .filter(|e| e.code == d.code && e.message == d.message)
-                .count()
-        };
         after
             .diagnostics()
             .0
