@@ -199,7 +199,7 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     (
         UNUSED_DECLARATION,
-        "a resource, data set, profile, pipeline or pipeline attribute of the scenario that nothing uses",
+        "a resource, data set, profile, pipeline or pipeline attribute of the scenario that nothing uses, or a pipeline a monitor watches that no arrivals start",
     ),
     (UNREACHABLE_ARM, "a `match` arm that can never be taken"),
     (

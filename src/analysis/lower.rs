@@ -342,6 +342,10 @@ pub struct Analyzer<'a> {
     /// `profile = weekly`, `pipeline = classic`. Sweeps, `--set` and metrics do not count, so
     /// that a declaration only they name is reported as unused ([`codes::UNUSED_DECLARATION`]).
     pub used_decls: std::collections::HashSet<(usize, usize)>,
+    /// The pipelines the entry file's monitors name in `pipelines = [..]`, where: a monitor
+    /// watches only the models of runs that arrivals start, so one that no arrivals start
+    /// is watched for nothing (see `report_unstarted_watched`).
+    monitor_watched: Vec<(ir::PipelineId, Span)>,
     /// Attributes of the entry file's pipelines that no expression reads: (pipeline,
     /// attribute, where it is set), reported with the unused declarations.
     unread_attrs: Vec<(String, String, Span)>,
@@ -450,6 +454,7 @@ impl<'a> Analyzer<'a> {
             unknown_meant: HashMap::new(),
             wanted_kind: Vec::new(),
             used_decls: Default::default(),
+            monitor_watched: Vec::new(),
             unread_attrs: Vec::new(),
             referenced: Vec::new(),
             plain_sizes: Vec::new(),
@@ -618,7 +623,7 @@ impl<'a> Analyzer<'a> {
                         }
                     }
                     DeclKind::Monitor => {
-                        if let Some(m) = self.lower_monitor(module, decl, &pipelines) {
+                        if let Some(m) = self.lower_monitor(module, decl) {
                             if module == 0 {
                                 monitors.push(m);
                             }
@@ -700,6 +705,7 @@ impl<'a> Analyzer<'a> {
         self.report_unused_overrides();
         if scenario_item.is_some() && !self.diags.has_errors() {
             self.report_unused_declarations(&sweep_paths);
+            self.report_unstarted_watched(&arrivals);
         }
         let scenario = ir::Scenario {
             name: header.name,
@@ -819,6 +825,41 @@ impl<'a> Analyzer<'a> {
             }
             self.diags.push(d.help(format!(
                 "read it in a step (such as `duration = {attr} * 1min` or `when {attr} > 1`), or delete it"
+            )));
+        }
+    }
+
+    /// A pipeline a monitor watches that no arrivals start: it never runs, so it has no models
+    /// and the monitor never retrains anything (naming it in the monitor is all that keeps it
+    /// from `W0202`).
+    fn report_unstarted_watched(&mut self, arrivals: &[ir::Arrivals]) {
+        let started = templates_started(arrivals);
+        let mut reported = Vec::new();
+        for (id, span) in std::mem::take(&mut self.monitor_watched) {
+            if started.contains(&id) || reported.contains(&id) {
+                continue;
+            }
+            reported.push(id);
+            let Some((module, item, name)) = self.pipeline_decls.get(id as usize).cloned() else {
+                continue;
+            };
+            let written = self.text(span).to_string();
+            let mut d = Diagnostic::warning(
+                codes::UNUSED_DECLARATION,
+                format!(
+                    "pipeline `{written}` is never started, so the monitor watches nothing of it"
+                ),
+            )
+            .primary(span, "no arrivals start it");
+            if let Some(declared) = self
+                .decl_of(module, item)
+                .and_then(|decl| decl.name.as_ref())
+                .filter(|_| module == 0)
+            {
+                d = d.secondary(declared.span, format!("`{name}` declared here"));
+            }
+            self.diags.push(d.help(format!(
+                "a monitor retrains the models that runs of the pipeline deploy: start it from an `arrivals` (`pipeline = {written}`), or take it out of `pipelines`"
             )));
         }
     }
@@ -4376,12 +4417,7 @@ impl<'a> Analyzer<'a> {
         (ok && !options.is_empty()).then_some(ir::Expr::Choice(options))
     }
 
-    fn lower_monitor(
-        &mut self,
-        module: usize,
-        decl: &ast::Decl,
-        pipelines: &[Option<ir::Pipeline>],
-    ) -> Option<ir::Monitor> {
+    fn lower_monitor(&mut self, module: usize, decl: &ast::Decl) -> Option<ir::Monitor> {
         let name = Self::decl_name(decl);
         let owner = format!("monitor `{name}`");
         let names: Vec<&str> = MONITOR_ATTRS.iter().map(|a| a.0).collect();
@@ -4449,11 +4485,9 @@ impl<'a> Analyzer<'a> {
                         if self.expect(&t, Expect::Pipeline, item.span, "pipelines") {
                             match t.ir {
                                 ir::Expr::Const(ir::Value::Pipeline(id)) => {
-                                    let has_model = pipelines
-                                        .get(id as usize)
-                                        .and_then(|p| p.as_ref())
-                                        .map(|p| p.model.is_some());
-                                    let _ = has_model;
+                                    if module == 0 {
+                                        self.monitor_watched.push((id, item.span));
+                                    }
                                     ids.push(id);
                                 }
                                 _ => ok = false,
