@@ -232,7 +232,7 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     (
         MANY_TRIGGERS,
-        "a horizon and arrivals that start so many pipelines that a replication takes minutes, or never ends",
+        "a horizon and arrivals that start so many pipelines, or a monitor that checks so often, that a replication takes minutes, or never ends",
     ),
     (
         TRACE_ROWS_DROPPED,

@@ -346,6 +346,8 @@ pub struct Analyzer<'a> {
     /// watches only the models of runs that arrivals start, so one that no arrivals start
     /// is watched for nothing (see `report_unstarted_watched`).
     monitor_watched: Vec<(ir::PipelineId, Span)>,
+    /// Where each of the entry file's monitors sets `every`, by monitor name.
+    monitor_every_spans: HashMap<String, Span>,
     /// Attributes of the entry file's pipelines that no expression reads: (pipeline,
     /// attribute, where it is set), reported with the unused declarations.
     unread_attrs: Vec<(String, String, Span)>,
@@ -455,6 +457,7 @@ impl<'a> Analyzer<'a> {
             wanted_kind: Vec::new(),
             used_decls: Default::default(),
             monitor_watched: Vec::new(),
+            monitor_every_spans: HashMap::new(),
             unread_attrs: Vec::new(),
             referenced: Vec::new(),
             plain_sizes: Vec::new(),
@@ -1988,6 +1991,7 @@ impl<'a> Analyzer<'a> {
     fn check_offered_load(&mut self, scenario: &ir::Scenario) {
         let windows = load::offered_load(scenario);
         self.check_triggers(scenario, &windows);
+        self.check_monitor_ticks(scenario);
         for overload in load::overloads_in(scenario, &windows) {
             let Some(&span) = self.capacity_spans.get(&overload.resource) else {
                 continue;
@@ -2108,6 +2112,40 @@ impl<'a> Analyzer<'a> {
             "the time is at the year benchmark's pace, about {} pipelines of four steps a second on one core, for each replication of each sweep point. Check the horizon (`365d` is a year) and the arrivals' rate and its unit (`rate = 30/h` is not `30/s`). If you mean it, try `--replications 1` first: Ctrl-C stops a run and keeps the finished replications, and `pipesim resume` goes on",
             load::count_in_words(load::TRIGGERS_PER_SECOND)
         )));
+    }
+
+    /// Warns where a monitor would check the models so often that its checks alone take a
+    /// replication minutes, or forever (`every = 1e-300h`): each check is an event of the
+    /// run, and looks at every live model. The horizon's warning (above) covers a horizon
+    /// too long, so this one is given only where the arrivals' is not.
+    fn check_monitor_ticks(&mut self, scenario: &ir::Scenario) {
+        if self.diags.0.iter().any(|d| d.code == codes::MANY_TRIGGERS) {
+            return;
+        }
+        for monitor in &scenario.monitors {
+            let checks = scenario.horizon / monitor.every;
+            if !load::too_many_triggers(checks) {
+                continue;
+            }
+            let Some(&span) = self.monitor_every_spans.get(&monitor.name) else {
+                continue;
+            };
+            let mut diagnostic = Diagnostic::warning(
+                codes::MANY_TRIGGERS,
+                format!(
+                    "monitor `{}` would check the models {} times in each replication",
+                    monitor.name,
+                    load::count_in_words(checks)
+                ),
+            )
+            .primary(span, "so often");
+            if let Some(horizon) = self.horizon_span {
+                diagnostic = diagnostic.secondary(horizon, "over this horizon");
+            }
+            self.diags.push(diagnostic.help(
+                "each check is an event of the run and looks at every live model, so a replication would take minutes, or never end. Check `every` and its unit (`every = 1h`, not `1ms`): models drift over hours and days",
+            ));
+        }
     }
 
     /// Warns where a step's `estimate` can change nothing: only backfilling and `sjf` plan
@@ -4428,20 +4466,24 @@ impl<'a> Analyzer<'a> {
         let scope = Scope::module(module);
         let name_span = decl.name.as_ref().map(|n| n.span).unwrap_or(decl.kind_span);
         let every = match self.value(prefix, &entries, "every") {
-            Some(e) => self
-                .constant(&e, Expect::Dim(Dim::TIME), "every", &scope)
-                .and_then(|v| {
-                    if v <= 0.0 {
-                        self.out_of_range(
-                            e.span,
-                            "`every` must be positive".into(),
-                            "write how often to check, such as `every = 1h`".into(),
-                        );
-                        None
-                    } else {
-                        Some(v)
-                    }
-                }),
+            Some(e) => {
+                if module == 0 {
+                    self.monitor_every_spans.insert(name.to_string(), e.span);
+                }
+                self.constant(&e, Expect::Dim(Dim::TIME), "every", &scope)
+                    .and_then(|v| {
+                        if v <= 0.0 {
+                            self.out_of_range(
+                                e.span,
+                                "`every` must be positive".into(),
+                                "write how often to check, such as `every = 1h`".into(),
+                            );
+                            None
+                        } else {
+                            Some(v)
+                        }
+                    })
+            }
             None => {
                 self.missing(
                     name_span,
