@@ -48,6 +48,9 @@ pub struct Repair {
     pub fixes: Vec<Fix>,
     /// What the primary label's text should read, where it is a misspelt name.
     pub replacement: Option<String>,
+    /// Edits offered after the replacement, as less likely: for a name used once against a
+    /// declaration nothing else names, renaming the declaration instead of the use.
+    pub alternatives: Vec<Fix>,
 }
 
 impl Diagnostic {
@@ -116,6 +119,9 @@ impl Diagnostic {
             .map(|r| r.fixes.clone())
             .unwrap_or_default();
         fixes.extend(self.change_each(sources));
+        if let Some(repair) = &self.repair {
+            fixes.extend(repair.alternatives.iter().cloned());
+        }
         fixes
     }
 

@@ -1718,7 +1718,9 @@ impl<'a> Analyzer<'a> {
             ));
             // The likelier mend, for an editor's quick fix: the one declaration, not the uses.
             if let Some((declared_at, new_name)) = rename {
-                reported.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                let repair = reported.repair.get_or_insert_default();
+                repair.alternatives.clear();
+                repair.fixes = vec![crate::diagnostic::Fix {
                     title: format!("Rename `{declared}` to `{name}` where it is declared"),
                     edits: vec![(declared_at, new_name)],
                 }];
@@ -1730,7 +1732,12 @@ impl<'a> Analyzer<'a> {
     /// `wanted`: a declaration's name (`storag`), or a data set's attribute (`siz` of
     /// `asset.siz`, for `asset.size`), followed through import aliases into a module on disk
     /// (`lib.photos.siz`). `None` in a standard library module, which is read-only.
-    fn declared_site(&self, m: usize, declared: &str, wanted: &str) -> Option<(Span, String)> {
+    pub(super) fn declared_site(
+        &self,
+        m: usize,
+        declared: &str,
+        wanted: &str,
+    ) -> Option<(Span, String)> {
         if let (Some((alias, declared_rest)), Some((same_alias, wanted_rest))) =
             (declared.split_once('.'), wanted.split_once('.'))
         {

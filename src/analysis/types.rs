@@ -1075,6 +1075,27 @@ impl Analyzer<'_> {
                     d = d
                         .help(format!("did you mean `{meant}`?"))
                         .replacement(meant);
+                    // Used once against a declaration nothing else names, either may be the
+                    // slip: the declaration's rename is offered second (a later use of the
+                    // same name puts it first, in `unknown_again`).
+                    let named_elsewhere = self
+                        .referenced
+                        .get(scope.module)
+                        .is_some_and(|names| names.contains(meant));
+                    if !named_elsewhere {
+                        if let Some((declared_at, new_name)) =
+                            self.declared_site(scope.module, meant, &dotted)
+                        {
+                            d.repair.get_or_insert_default().alternatives.push(
+                                crate::diagnostic::Fix {
+                                    title: format!(
+                                        "Rename `{meant}` to `{dotted}` where it is declared"
+                                    ),
+                                    edits: vec![(declared_at, new_name)],
+                                },
+                            );
+                        }
+                    }
                     self.unknown_meant
                         .insert(self.diags.0.len(), meant.to_string());
                 } else if let Some(wrong_kind) = wrong_kind {

@@ -432,3 +432,39 @@ fn a_fix_in_a_module_does_not_break_another_file_of_the_command() {
         declared
     );
 }
+
+/// A name used once, one slip from a declaration nothing else names: either may be the slip
+/// (`on = batch` against `resource batc`). The use is changed first, as for most typos; the
+/// declaration's rename is offered second, for an editor's user to choose.
+#[test]
+fn a_name_used_once_is_offered_the_declarations_rename_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "scenario s { horizon = 1d }\n\
+                resource batc { kind = pool  capacity = 2 }\n\
+                pipeline p {\n  train { on = batch  duration = 1min }\n}\n\
+                arrivals a { interarrival = exponential(mean = 1h)  pipeline = p }\n";
+    std::fs::write(dir.path().join("once.pipesim"), text).unwrap();
+    let (code, stdout, stderr) =
+        pipesim(dir.path(), &["check", "--format", "json", "once.pipesim"]);
+    assert_eq!(code, 1, "{stderr}");
+    let diagnostics: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let titles: Vec<&str> = diagnostics[0]["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|fix| fix["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Change `batch` to `batc`",
+            "Rename `batc` to `batch` where it is declared"
+        ]
+    );
+    let rename = &diagnostics[0]["fixes"][1]["edits"][0];
+    assert_eq!(
+        (rename["line"].as_u64(), rename["column"].as_u64()),
+        (Some(2), Some(10))
+    );
+    assert_eq!(rename["replacement"], "batch");
+}
