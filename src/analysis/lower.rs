@@ -1309,26 +1309,25 @@ impl<'a> Analyzer<'a> {
                         continue;
                     }
                     if !rules.step_header.is_empty() && matches!(name, "after" | "when") {
-                        let clause = match (name, &attr.value.kind) {
-                            ("after", ast::ExprKind::Path(path)) => {
-                                format!("after {}", path.dotted())
-                            }
-                            ("after", ast::ExprKind::List(items)) => {
-                                let names: Option<Vec<String>> = items
-                                    .iter()
-                                    .map(|item| match &item.kind {
-                                        ast::ExprKind::Path(path) => Some(path.dotted()),
-                                        _ => None,
-                                    })
-                                    .collect();
-                                match names {
-                                    Some(names) if !names.is_empty() => {
-                                        format!("after {}", names.join(", "))
-                                    }
-                                    _ => "after STEP, STEP".to_string(),
-                                }
-                            }
-                            ("after", _) => "after STEP, STEP".to_string(),
+                        // The `after` clause as it would be written in the header, where the
+                        // value is plain step names (`None` otherwise: the help shows the form).
+                        let plain_after = match &attr.value.kind {
+                            ast::ExprKind::Path(path) => Some(vec![path.dotted()]),
+                            ast::ExprKind::List(items) => items
+                                .iter()
+                                .map(|item| match &item.kind {
+                                    ast::ExprKind::Path(path) => Some(path.dotted()),
+                                    _ => None,
+                                })
+                                .collect::<Option<Vec<String>>>()
+                                .filter(|names| !names.is_empty()),
+                            _ => None,
+                        }
+                        .filter(|_| name == "after")
+                        .map(|names| format!("after {}", names.join(", ")));
+                        let clause = match (name, &plain_after) {
+                            (_, Some(plain)) => plain.clone(),
+                            ("after", None) => "after STEP, STEP".to_string(),
                             _ => "when CONDITION".to_string(),
                         };
                         let header = rules.step_header;
@@ -1343,7 +1342,9 @@ impl<'a> Analyzer<'a> {
                         .help(format!(
                             "write it before the braces: `{header} {clause} {{ ... }}`"
                         ));
-                        if let Some(fix) = self.move_to_header(name, &clause, attr, rules) {
+                        if let Some(fix) =
+                            self.move_to_header(name, plain_after.as_deref(), attr, rules)
+                        {
                             d.repair.get_or_insert_default().fixes = vec![fix];
                         }
                         self.diags.push(d);
@@ -1479,21 +1480,19 @@ impl<'a> Analyzer<'a> {
 
     /// "Move `after preprocess` to the step's header": the clause written before the step's
     /// `{`, and the attribute taken out of its body. None where the header has that clause
-    /// already, or a `when` that an `after` would have to come before, or the clause is not
-    /// plain names.
+    /// already, or a `when` that an `after` would have to come before, or an `after` that is
+    /// not plain step names (`plain_after`, the clause as the header would read it).
     fn move_to_header(
         &self,
         name: &str,
-        clause: &str,
+        plain_after: Option<&str>,
         attr: &ast::Attr,
         rules: &BlockRules,
     ) -> Option<crate::diagnostic::Fix> {
         let step = rules.step_clauses?;
-        let clause = match name {
-            "after" if !step.has_after && !step.has_when && !clause.contains("STEP") => {
-                clause.to_string()
-            }
-            "when" if !step.has_when => format!(
+        let clause = match (name, plain_after) {
+            ("after", Some(clause)) if !step.has_after && !step.has_when => clause.to_string(),
+            ("when", _) if !step.has_when => format!(
                 "when {}",
                 self.sources
                     .get(attr.value.span.file)
