@@ -1997,7 +1997,7 @@ impl<'a> Analyzer<'a> {
     fn check_offered_load(&mut self, scenario: &ir::Scenario) {
         let windows = load::offered_load(scenario);
         self.check_triggers(scenario, &windows);
-        self.check_monitor_ticks(scenario);
+        self.check_monitor_ticks(scenario, &windows);
         for overload in load::overloads_in(scenario, &windows) {
             let Some(&span) = self.capacity_spans.get(&overload.resource) else {
                 continue;
@@ -2124,33 +2124,38 @@ impl<'a> Analyzer<'a> {
     /// replication minutes, or forever (`every = 1e-300h`): each check is an event of the
     /// run, and looks at every live model. The horizon's warning (above) covers a horizon
     /// too long, so this one is given only where the arrivals' is not.
-    fn check_monitor_ticks(&mut self, scenario: &ir::Scenario) {
+    fn check_monitor_ticks(&mut self, scenario: &ir::Scenario, windows: &[load::Window]) {
         if self.diags.0.iter().any(|d| d.code == codes::MANY_TRIGGERS) {
             return;
         }
         for monitor in &scenario.monitors {
-            let checks = scenario.horizon / monitor.every;
-            if !load::too_many_triggers(checks) {
+            let checks = load::monitor_checks(scenario, windows, monitor);
+            if !load::too_many_triggers(checks / load::MODEL_CHECKS_PER_PIPELINE) {
                 continue;
             }
             let Some(&span) = self.monitor_every_spans.get(&monitor.name) else {
                 continue;
             };
+            let ticks = scenario.horizon / monitor.every;
             let mut diagnostic = Diagnostic::warning(
                 codes::MANY_TRIGGERS,
                 format!(
-                    "monitor `{}` would check the models {} times in each replication",
+                    "monitor `{}` would make {} checks of a model in each replication",
                     monitor.name,
                     load::count_in_words(checks)
                 ),
             )
-            .primary(span, "so often");
+            .primary(
+                span,
+                format!("{} checks of every live model", load::count_in_words(ticks)),
+            );
             if let Some(horizon) = self.horizon_span {
                 diagnostic = diagnostic.secondary(horizon, "over this horizon");
             }
-            self.diags.push(diagnostic.help(
-                "each check is an event of the run and looks at every live model, so a replication would take minutes, or never end. Check `every` and its unit (`every = 1h`, not `1ms`): models drift over hours and days",
-            ));
+            self.diags.push(diagnostic.help(format!(
+                "each check looks at every live model, and the checks alone would take {} of simulation for each replication of each sweep point. Check `every` and its unit (`every = 1h`, not `1ms`): models drift over hours and days. Models without a `lifetime` stay live to the end",
+                load::simulation_time(checks / load::MODEL_CHECKS_PER_PIPELINE)
+            )));
         }
     }
 

@@ -671,3 +671,44 @@ fn an_autoscaled_pool_is_judged_against_its_maximum() {
         diagnostics[0].message
     );
 }
+
+/// A monitor's checks of a model (behind its W0605): ticks over the horizon times one plus the
+/// mean live models, from the arrivals' starts and the models' `lifetime`. One start every 30
+/// minutes for 14 days is 672 models: 336 live on average without a lifetime, and
+/// `48/d * (2d - (2d)^2 / (2 * 14d))` with a lifetime of two days.
+#[test]
+fn a_monitors_checks_count_its_ticks_times_the_live_models() {
+    let scenario = |lifetime: &str, watched: &str| {
+        let text = format!(
+            "scenario s {{ horizon = 14d }}\n\
+             resource gpu {{ kind = pool  capacity = 50 }}\n\
+             pipeline production {{\n  train {{ on = gpu  duration = 10min  accuracy = 0.9 }}\n  \
+             model {{ drift = 0.1%/d {lifetime} }}\n}}\n\
+             pipeline other {{\n  train {{ on = gpu  duration = 10min  accuracy = 0.9 }}\n  \
+             model {{ drift = 0.1%/d }}\n}}\n\
+             arrivals deploys {{ interarrival = 30min  pipeline = production }}\n\
+             arrivals others {{ interarrival = 1h  pipeline = other }}\n\
+             monitor stale {{ every = 10s  when = model.accuracy < 0.5  retrain = true {watched} }}\n"
+        );
+        let (scenario, diagnostics) = check_text(&text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        scenario.unwrap()
+    };
+    let checks = |scenario: &ir::Scenario| {
+        let windows = load::offered_load(scenario);
+        load::monitor_checks(scenario, &windows, &scenario.monitors[0])
+    };
+    let ticks = 14.0 * 86400.0 / 10.0;
+    let close = |got: f64, want: f64| assert!((got / want - 1.0).abs() < 1e-9, "{got} != {want}");
+    close(
+        checks(&scenario("", "pipelines = [production]")),
+        ticks * (1.0 + 336.0),
+    );
+    close(
+        checks(&scenario("lifetime = 2d", "pipelines = [production]")),
+        ticks * (1.0 + 48.0 * (2.0 - 4.0 / 28.0)),
+    );
+    // Without `pipelines`, a monitor watches every template with a model: 336 live
+    // `production` models and 168 `other` ones.
+    close(checks(&scenario("", "")), ticks * (1.0 + 336.0 + 168.0));
+}
