@@ -65,6 +65,9 @@ pub fn mend(
     let mut refused: HashSet<(&'static str, String, String)> = HashSet::new();
     let mut dropped = Vec::new();
     let mut tried = 0;
+    // The other files as the texts mended so far leave them, worked out at the first fix
+    // that reaches beyond `entry`, and again after a fix is kept.
+    let mut others_before: Option<Vec<(&PathBuf, Checked)>> = None;
     while applied.len() < MOST_KEPT && tried < MOST_TRIED {
         let mut kept = None;
         'search: for diagnostic in &checked.diagnostics().0 {
@@ -93,7 +96,17 @@ pub fn mend(
                 let at = applied_at(&checked.sources, diagnostic, fix);
                 let reaches_others = edited.iter().any(|file| file.path != entry_path);
                 if mends(diagnostic, &checked, &after, &edited)
-                    && !(reaches_others && worsens_any(others, unsaved, &trial, overrides))
+                    && !(reaches_others && {
+                        let before = others_before.get_or_insert_with(|| {
+                            others
+                                .iter()
+                                .map(|file| {
+                                    (file, frontend::check_unsaved(file, unsaved, overrides))
+                                })
+                                .collect()
+                        });
+                        worsens_any(before, &edited, &trial, overrides)
+                    })
                 {
                     kept = Some((at, trial, after));
                     break 'search;
@@ -108,6 +121,7 @@ pub fn mend(
         applied.push(fix);
         *unsaved = trial;
         checked = after;
+        others_before = None;
     }
     let remains = |code: &str, message: &str| {
         checked
@@ -166,22 +180,28 @@ fn count(checked: &Checked, d: &Diagnostic) -> usize {
         .count()
 }
 
-/// Whether any of `files` has a diagnostic (by code and message) more often with the texts of
-/// `trial` than with those of `unsaved`.
+/// Whether any of the files checked in `before` has a diagnostic (by code and message) more
+/// often with the texts of `trial`. Only a file that loads one of the `edited` ones can.
 fn worsens_any(
-    files: &[PathBuf],
-    unsaved: &Unsaved,
+    before: &[(&PathBuf, Checked)],
+    edited: &[Edited],
     trial: &Unsaved,
     overrides: &[String],
 ) -> bool {
-    files.iter().any(|file| {
-        let before = frontend::check_unsaved(file, unsaved, overrides);
+    before.iter().any(|(file, before)| {
+        let loads_an_edited_file = before.sources.files().any(|(_, source)| {
+            matches!(&source.origin, Origin::Disk { canonical, .. }
+                if edited.iter().any(|e| e.path == *canonical))
+        });
+        if !loads_an_edited_file {
+            return false;
+        }
         let after = frontend::check_unsaved(file, trial, overrides);
         after
             .diagnostics()
             .0
             .iter()
-            .any(|d| count(&after, d) > count(&before, d))
+            .any(|d| count(&after, d) > count(before, d))
     })
 }
 
