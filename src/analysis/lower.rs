@@ -245,6 +245,40 @@ fn stray_attributes(stray: &[(&str, Span, Diagnostic)], rules: &BlockRules) -> O
     Some(grouped.help(help))
 }
 
+/// The kinds of block that take the attribute `name`, in words ("an `experiment`"), when
+/// the block it was written in (taking `own`) does not: `replications` in the `scenario`
+/// block belongs in an experiment.
+fn owners_elsewhere(name: &str, own: &[&str]) -> Option<String> {
+    const OWNERS: &[(&str, &[(&str, AttrType)])] = &[
+        ("the `scenario` block", SCENARIO_ATTRS),
+        ("a pool `resource`", POOL_ATTRS),
+        ("a link `resource`", LINK_ATTRS),
+        ("a pool's `autoscale { }`", AUTOSCALE_ATTRS),
+        ("a `pipeline`", PIPELINE_ATTRS),
+        ("a step", STEP_ATTRS),
+        ("a pipeline's `model { }`", MODEL_ATTRS),
+        ("an `arrivals` declaration", ARRIVALS_ATTRS),
+        ("a `monitor`", MONITOR_ATTRS),
+        ("an `experiment`", EXPERIMENT_ATTRS),
+        ("a `profile`", PROFILE_ATTRS),
+    ];
+    // An attribute the block has under the same name is never "elsewhere" (`kind` is a
+    // pool's and a link's; `start` the scenario's and an arrivals declaration's).
+    if own.contains(&name) {
+        return None;
+    }
+    let owners: Vec<&str> = OWNERS
+        .iter()
+        .filter(|(_, attrs)| attrs.iter().any(|(attr, _)| *attr == name))
+        .map(|(owner, _)| *owner)
+        .collect();
+    match owners.as_slice() {
+        [] => None,
+        [one] => Some(one.to_string()),
+        [first @ .., last] => Some(format!("{} and of {last}", first.join(", of "))),
+    }
+}
+
 /// What a block allows.
 pub struct BlockRules<'r> {
     /// What the block is, for messages: "resource `gpu`", "a `train` step".
@@ -1358,19 +1392,23 @@ impl<'a> Analyzer<'a> {
                     }
                     let help = match did_you_mean(name, known.iter().copied()) {
                         Some(h) => h,
+                        None if let Some(owners) = owners_elsewhere(name, &known) => format!(
+                            "`{name}` is an attribute of {owners}, not of {}: move it there",
+                            rules.owner
+                        ),
                         None if known.is_empty() => format!("{} takes no attributes", rules.owner),
                         None => format!("{} takes `{}`", rules.owner, known.join("`, `")),
                     };
-                    stray.push((
-                        name,
-                        attr.name.span,
-                        Diagnostic::error(
-                            codes::UNKNOWN_ATTRIBUTE,
-                            format!("unknown attribute `{name}` in {}", rules.owner),
-                        )
-                        .primary(attr.name.span, "unknown attribute")
-                        .help(help),
-                    ));
+                    let mut d = Diagnostic::error(
+                        codes::UNKNOWN_ATTRIBUTE,
+                        format!("unknown attribute `{name}` in {}", rules.owner),
+                    )
+                    .primary(attr.name.span, "unknown attribute")
+                    .help(help);
+                    if let Some(fix) = self.move_to_block(name, attr, &known) {
+                        d.repair.get_or_insert_default().fixes = vec![fix];
+                    }
+                    stray.push((name, attr.name.span, d));
                 }
                 ast::Entry::Block(nb) => {
                     if rules.blocks.contains(&nb.name.name.as_str()) {
@@ -1505,22 +1543,126 @@ impl<'a> Analyzer<'a> {
             step.body.start as usize,
             step.body.start as usize,
         );
-        // The attribute goes with the blanks before it, or with its line where it is alone.
+        Some(crate::diagnostic::Fix {
+            title: format!("Move `{clause}` to the step's header"),
+            edits: vec![
+                (at, format!("{clause} ")),
+                (self.removal(attr), String::new()),
+            ],
+        })
+    }
+
+    /// What removing an attribute removes: its line where it is alone on it, else the
+    /// attribute and the blanks before it.
+    fn removal(&self, attr: &ast::Attr) -> Span {
         let text = &self.sources.get(attr.span.file).text;
         let (start, end) = (attr.span.start as usize, attr.span.end as usize);
         let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
         let alone =
             text[line_start..start].trim().is_empty() && text[end..line_end].trim().is_empty();
-        let removed = if alone && line_end < text.len() {
+        if alone && line_end < text.len() {
             Span::new(attr.span.file, line_start, line_end + 1)
         } else {
             let blanks = text[line_start..start].len() - text[line_start..start].trim_end().len();
             Span::new(attr.span.file, start - blanks, end)
+        }
+    }
+
+    /// "Move `replications = 10` into the `experiment`": an attribute of the `scenario` block
+    /// written in the experiment, or one of the experiment's written in the scenario block
+    /// (or anywhere else), moved into that block of the same file when it has one, without
+    /// the attribute. An experiment's attribute in a file without an experiment starts one.
+    fn move_to_block(
+        &self,
+        name: &str,
+        attr: &ast::Attr,
+        own: &[&str],
+    ) -> Option<crate::diagnostic::Fix> {
+        if own.contains(&name) {
+            return None;
+        }
+        let has = |attrs: &[(&str, AttrType)]| attrs.iter().any(|(a, _)| *a == name);
+        let kind = match (has(SCENARIO_ATTRS), has(EXPERIMENT_ATTRS)) {
+            // `start` is an arrivals declaration's too: which one is meant is not clear.
+            (true, false) if name != "start" => ast::DeclKind::Scenario,
+            (false, true) => ast::DeclKind::Experiment,
+            _ => return None,
+        };
+        let module = self
+            .program
+            .modules
+            .get(self.program.module_of(attr.span.file)?)?;
+        let mut targets = module.ast.items.iter().filter_map(|item| match item {
+            ast::Item::Decl(decl) if decl.kind == kind => Some(decl),
+            _ => None,
+        });
+        let source = self.sources.get(attr.span.file);
+        let written = source.slice(attr.span);
+        let title = format!("Move `{written}` into the `{}`", kind.keyword());
+        let removed = (self.removal(attr), String::new());
+        let (target, others) = (targets.next(), targets.next());
+        let target = match (target, others) {
+            (Some(target), None) => target,
+            (None, _) if kind == ast::DeclKind::Experiment => {
+                let end = source.text.len();
+                // One blank line before it, whatever the file ends with.
+                let blank = match source.text.len() - source.text.trim_end_matches('\n').len() {
+                    0 => "\n\n",
+                    1 => "\n",
+                    _ => "",
+                };
+                return Some(crate::diagnostic::Fix {
+                    title: format!("Move `{written}` into a new `experiment`"),
+                    edits: vec![
+                        removed,
+                        (
+                            Span::new(attr.span.file, end, end),
+                            format!("{blank}experiment {{\n  {written}\n}}\n"),
+                        ),
+                    ],
+                });
+            }
+            _ => return None,
+        };
+        let taken = target
+            .body
+            .entries
+            .iter()
+            .any(|entry| matches!(entry, ast::Entry::Attr(a) if a.name.name == name));
+        if taken || target.span.file != attr.span.file {
+            return None;
+        }
+        // Before the block's closing brace: on a line of its own, indented as the block's
+        // first entry (two spaces when it has none), where the brace is on its own line.
+        let close = target.body.span.end as usize - 1;
+        let text = &source.text;
+        let line_start = text[..close].rfind('\n').map_or(0, |i| i + 1);
+        let inserted = if text[line_start..close].trim().is_empty() {
+            let indent = target
+                .body
+                .entries
+                .first()
+                .map(|entry| {
+                    let start = entry.span().start as usize;
+                    let from = text[..start].rfind('\n').map_or(0, |i| i + 1);
+                    text[from..start].to_string()
+                })
+                .filter(|indent| indent.trim().is_empty())
+                .unwrap_or_else(|| "  ".to_string());
+            (
+                Span::new(attr.span.file, line_start, line_start),
+                format!("{indent}{written}\n"),
+            )
+        } else {
+            (
+                Span::new(attr.span.file, close, close),
+                format!("{written} "),
+            )
         };
         Some(crate::diagnostic::Fix {
-            title: format!("Move `{clause}` to the step's header"),
-            edits: vec![(at, format!("{clause} ")), (removed, String::new())],
+            title,
+            edits: vec![inserted, removed],
         })
     }
 

@@ -132,6 +132,17 @@ pub enum Entry {
     Sweep(Sweep),
 }
 
+impl Entry {
+    pub fn span(&self) -> Span {
+        match self {
+            Entry::Attr(attr) => attr.span,
+            Entry::Block(block) => block.span,
+            Entry::Step(step) => step.span,
+            Entry::Sweep(sweep) => sweep.span,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Attr {
     pub name: Ident,

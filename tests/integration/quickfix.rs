@@ -386,6 +386,51 @@ fn a_clause_written_in_a_steps_body_moves_to_its_header() {
     );
 }
 
+/// An experiment's attribute written in the scenario block, and the scenario's written in the
+/// experiment, each move into the block that takes it; a file without an experiment gets one.
+#[test]
+fn an_attribute_of_the_other_block_moves_into_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("main.pipesim");
+    let rest = "resource gpu { kind = pool  capacity = 4 }\n\
+                pipeline p {\n  train { on = gpu  duration = 1h }\n}\n\
+                arrivals a { rate = 1/h  pipeline = p }\n";
+    let text = format!(
+        "scenario s {{\n  horizon = 10d\n  replications = 8\n}}\n{rest}\n\
+         experiment {{\n  sweep gpu.capacity = [2, 4]\n  warmup = 1d\n}}\n"
+    );
+    std::fs::write(&path, &text).unwrap();
+    let mut unsaved = Unsaved::new();
+    let mended = quickfix::mend(&path, &[], &mut unsaved, &[]);
+    assert!(!mended.checked.has_errors());
+    let titles: Vec<&str> = mended.applied.iter().map(|a| a.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Move `replications = 8` into the `experiment`",
+            "Move `warmup = 1d` into the `scenario`"
+        ]
+    );
+    let canonical = std::fs::canonicalize(&path).unwrap();
+    assert_eq!(
+        unsaved[&canonical],
+        format!(
+            "scenario s {{\n  horizon = 10d\n  warmup = 1d\n}}\n{rest}\n\
+             experiment {{\n  sweep gpu.capacity = [2, 4]\n  replications = 8\n}}\n"
+        )
+    );
+
+    let alone = format!("scenario s {{ horizon = 10d  replications = 8 }}\n{rest}");
+    std::fs::write(&path, &alone).unwrap();
+    let mut unsaved = Unsaved::new();
+    let mended = quickfix::mend(&path, &[], &mut unsaved, &[]);
+    assert!(!mended.checked.has_errors());
+    assert_eq!(
+        unsaved[&canonical],
+        format!("scenario s {{ horizon = 10d }}\n{rest}\nexperiment {{\n  replications = 8\n}}\n")
+    );
+}
+
 /// A fix that renames a module's declaration is checked against every file the command mends:
 /// where one importer uses the declared spelling, the rename would break it, so the use in
 /// the other importer is changed instead. Alone, that importer gets the rename.
