@@ -5,7 +5,7 @@
 use crate::analysis::{self, Analysis, Override};
 use crate::diagnostic::{self, Diagnostic, Diagnostics, Style};
 use crate::loader::{self, Program};
-use crate::source::{Origin, SourceMap, Span};
+use crate::source::{FileId, Origin, SourceMap, Span};
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -175,9 +175,53 @@ pub fn parse_override(sources: &mut SourceMap, text: &str) -> Result<Override, D
             path_span: Some(Span::new(file, 0, path.len())),
             value,
         }),
-        Err(mut errors) if !errors.is_empty() => Err(errors.swap_remove(0)),
+        Err(mut errors) if !errors.is_empty() => {
+            Err(sweep_without_brackets(file, path, value).unwrap_or_else(|| errors.swap_remove(0)))
+        }
         Err(_) => Err(no_value()),
     }
+}
+
+/// `--set gpu.capacity=4,8`, `=(4, 8)` or `=4..16`, which do not parse: a sweep from the
+/// command line is a list in brackets (quoted for the shell).
+fn sweep_without_brackets(file: FileId, path: &str, value: &str) -> Option<Diagnostic> {
+    let trimmed = value.trim();
+    let span = Span::new(file, path.len() + 1, path.len() + 1 + value.len());
+    let path = path.trim();
+    if trimmed.contains("..") {
+        return Some(
+            Diagnostic::error(
+                crate::analysis::codes::BAD_SWEEP,
+                format!("`--set {path}` takes a value or a list of values, not a range"),
+            )
+            .primary(span, "a range")
+            .help(format!(
+                "{} (quoted, so that the shell keeps the brackets and spaces)",
+                crate::syntax::range_help(&format!("--set \"{path}="), trimmed)
+                    .replacen("]`", "]\"`", 1)
+            )),
+        );
+    }
+    let inner = match (trimmed.chars().next()?, trimmed.chars().last()?) {
+        ('(', ')') | ('{', '}') => &trimmed[1..trimmed.len() - 1],
+        _ if trimmed.contains(',') && !trimmed.starts_with('[') => trimmed,
+        _ => return None,
+    };
+    let list = inner
+        .split(',')
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(
+        Diagnostic::error(
+            crate::analysis::codes::BAD_SWEEP,
+            format!("the values of `--set {path}` are a list, in brackets"),
+        )
+        .primary(span, "not a list in brackets")
+        .help(format!(
+            "write `--set \"{path}=[{list}]\"` (quoted, so that the shell keeps the brackets and spaces)"
+        )),
+    )
 }
 
 /// How `check` and `run` print diagnostics.

@@ -122,6 +122,10 @@ pub fn convert(
         }
     }
 
+    if let Some(diagnostic) = sweep_without_list(file, text, position) {
+        return diagnostic;
+    }
+
     let expected = Expected::from_rules(positives);
     if expected.block_entry
         && expected.rbrace
@@ -269,6 +273,85 @@ pub fn convert(
         diagnostic = diagnostic.help(help);
     }
     diagnostic
+}
+
+/// `sweep gpu.capacity = 4, 8, 16`, `= (4, 8)`, `= {4, 8}` or `= 4..16` (an error at
+/// `position`, within the sweep's values on its line): a sweep lists its values in
+/// brackets. The same code as a sweep of a single value (`BAD_SWEEP`), with a fix that
+/// writes the brackets, except for a range, whose values are not known.
+fn sweep_without_list(file: FileId, text: &str, position: usize) -> Option<Diagnostic> {
+    let line_start = text[..position].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[position..]
+        .find('\n')
+        .map_or(text.len(), |i| position + i);
+    let line = &text[line_start..line_end];
+    let indent = line.len() - line.trim_start().len();
+    let rest = line.trim_start().strip_prefix("sweep")?;
+    if !rest.starts_with([' ', '\t']) {
+        return None;
+    }
+    let equals = line_start + indent + "sweep".len() + rest.find('=')?;
+    let path = text[line_start + indent + "sweep".len()..equals].trim();
+    let path_ok = !path.is_empty()
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    if !path_ok || position <= equals {
+        return None;
+    }
+    // The values: the rest of the line, without a comment.
+    let after = &text[equals + 1..line_end];
+    let after = after.find("//").map_or(after, |i| &after[..i]);
+    let value_start = equals + 1 + (after.len() - after.trim_start().len());
+    let value = after.trim();
+    let value_end = value_start + value.len();
+    if value.is_empty() || value.starts_with('[') && !value.contains("..") {
+        return None;
+    }
+    let span = Span::new(file, value_start, value_end);
+    let diagnostic = |message: String, label: &str, help: String| {
+        Diagnostic::error(crate::analysis::codes::BAD_SWEEP, message)
+            .primary(span, label)
+            .help(help)
+    };
+    if value.contains("..") {
+        return Some(diagnostic(
+            format!("`sweep {path}` takes a list of values, not a range"),
+            "a range",
+            range_help(&format!("sweep {path} = "), value),
+        ));
+    }
+    let inner = match (value.as_bytes()[0], value.as_bytes()[value.len() - 1]) {
+        (b'(', b')') | (b'{', b'}') => &value[1..value.len() - 1],
+        _ if value.contains(',') => value,
+        _ => return None,
+    };
+    let list = format!("[{}]", inner.trim());
+    let mut d = diagnostic(
+        format!("the values of `sweep {path}` are a list, in brackets"),
+        "not a list in brackets",
+        format!("write `sweep {path} = {list}`"),
+    );
+    d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+        title: format!("Write `{list}`"),
+        edits: vec![(span, list)],
+    }];
+    Some(d)
+}
+
+/// What to write for a range `A..B` (in brackets or not) after `before`: its two ends, and
+/// the values between to add, since how many the range meant is not known.
+pub fn range_help(before: &str, range: &str) -> String {
+    let inner = range.trim().trim_start_matches('[').trim_end_matches(']');
+    match inner.split_once("..") {
+        Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
+            let (from, to) = (from.trim(), to.trim().trim_start_matches('='));
+            format!(
+                "list the values to run, in brackets: `{before}[{from}, {to}]` runs `{from}` and `{to}`; add the values between them that you want"
+            )
+        }
+        _ => format!("list the values to run, in brackets, such as `{before}[4, 8, 16]`"),
+    }
 }
 
 /// `import "PATH" as` whose alias is missing: the next declaration's keyword was read as the

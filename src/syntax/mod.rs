@@ -11,6 +11,7 @@
 
 pub mod ast;
 mod errors;
+pub use errors::range_help;
 mod lower;
 mod parser;
 mod scan;

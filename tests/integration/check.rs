@@ -710,6 +710,33 @@ fn a_malformed_override_says_what_it_lacks() {
     insta::assert_snapshot!(reports);
 }
 
+/// A sweep from the command line written as in other tools (`4,8`, `(4, 8)`, `4..16`) says
+/// that its values are a list in brackets, and how to quote it for the shell.
+#[test]
+fn an_override_sweep_without_brackets_is_shown_the_list() {
+    let path = Path::new(OK_DIR).join("language_example.pipesim");
+    let mut reports = String::new();
+    for set in [
+        "gpu.capacity=4,8",
+        "gpu.capacity=(4, 8)",
+        "gpu.capacity=4..16",
+    ] {
+        let checked = frontend::check_file(&path, &[set.to_string()]);
+        let diagnostics = &checked.diagnostics().0;
+        assert_eq!(diagnostics.len(), 1, "{set}: {diagnostics:?}");
+        assert_eq!(diagnostics[0].code, "E0803", "{set}");
+        reports += &diagnostic::render(&checked.sources, diagnostics, Style::Colourless, 100);
+    }
+    // What does parse is left to the parser and analysis.
+    let checked = frontend::check_file(&path, &["gpu.capacity=[4, 8]".to_string()]);
+    assert!(
+        checked.diagnostics().is_empty(),
+        "{:?}",
+        checked.diagnostics()
+    );
+    insta::assert_snapshot!(reports);
+}
+
 #[test]
 fn the_last_override_of_a_path_wins() {
     // A sweep point's overrides follow the command line's, and must win.
