@@ -207,6 +207,9 @@ fn sweep_without_brackets(file: FileId, path: &str, value: &str) -> Option<Diagn
         _ if trimmed.contains(',') && !trimmed.starts_with('[') => trimmed,
         _ => return None,
     };
+    if inner.split(',').any(|part| part.trim().is_empty()) {
+        return None;
+    }
     let list = inner
         .split(',')
         .map(str::trim)

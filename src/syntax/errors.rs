@@ -326,6 +326,9 @@ fn sweep_without_list(file: FileId, text: &str, position: usize) -> Option<Diagn
         _ if value.contains(',') => value,
         _ => return None,
     };
+    if inner.split(',').any(|part| part.trim().is_empty()) {
+        return None;
+    }
     let list = format!("[{}]", inner.trim());
     let mut d = diagnostic(
         format!("the values of `sweep {path}` are a list, in brackets"),
