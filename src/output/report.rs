@@ -15,6 +15,7 @@ pub mod charts;
 
 use crate::output::manifest::Overloaded;
 use crate::output::summary::{self, warmup_text};
+use crate::output::table::Unit;
 use crate::stats::warmup::{Verdict, WarmupCheck};
 use aggregate::{LogHistogram, PointSummary, PointTraces, RunData};
 use charts::{Axes, Mark, Series};
@@ -783,17 +784,13 @@ fn parameters_panel(id: &str, summary: Option<&PointSummary>) -> String {
     html
 }
 
+/// A metric's value in its unit, as the console table has it (`Unit::of`).
 fn metric_value(name: &str, value: f64) -> String {
-    let last = name.rsplit('.').next().unwrap_or("");
-    let is_time = name.contains(".wait") || name.contains(".makespan") || name.contains(".service");
-    if is_time && !name.ends_with(".count") {
-        duration(value)
-    } else if last == "bytes" {
-        bytes(value)
-    } else if last == "utilization" || last == "fraction" {
-        format!("{} %", significant(100.0 * value))
-    } else {
-        significant(value)
+    match Unit::of(name) {
+        Unit::Seconds => duration(value),
+        Unit::Bytes => bytes(value),
+        Unit::Fraction => format!("{} %", significant(100.0 * value)),
+        Unit::Plain => significant(value),
     }
 }
 
@@ -1029,19 +1026,16 @@ fn sweep_section(data: &RunData) -> Result<String, String> {
         for line in &mut lines {
             line.1.sort_by(|a, b| a.0.total_cmp(&b.0));
         }
-        let is_time = metric.contains(".wait") || metric.contains(".makespan");
-        let percentage = metric.ends_with(".utilization") || metric.ends_with(".fraction");
-        let (div, y_label) = if is_time {
-            let (div, unit) = duration_unit(largest);
-            (div, format!("{metric} ({unit})"))
-        } else if percentage {
-            (0.01, format!("{metric} (%)"))
-        } else if metric.ends_with(".bytes") {
-            (1e9, format!("{metric} (GB)"))
-        } else if metric.ends_with(".completed") {
-            (1.0, format!("{metric} (pipelines)"))
-        } else {
-            (1.0, metric.clone())
+        let unit = Unit::of(&metric);
+        let (div, y_label) = match unit {
+            Unit::Seconds => {
+                let (div, unit) = duration_unit(largest);
+                (div, format!("{metric} ({unit})"))
+            }
+            Unit::Fraction => (0.01, format!("{metric} (%)")),
+            Unit::Bytes => (1e9, format!("{metric} (GB)")),
+            Unit::Plain if metric.ends_with(".completed") => (1.0, format!("{metric} (pipelines)")),
+            Unit::Plain => (1.0, metric.clone()),
         };
         for line in &mut lines {
             for p in &mut line.1 {
@@ -1060,7 +1054,7 @@ fn sweep_section(data: &RunData) -> Result<String, String> {
             } else {
                 Some(&categories)
             },
-            percentage.then_some(100.0),
+            (unit == Unit::Fraction).then_some(100.0),
         )?;
         let mut caption = "Mean over replications; error bars are the confidence interval's half-width (cut where the metric cannot go: below zero, above 100%).".to_string();
         let marked = |mark: Mark| lines.iter().any(|line| line.1.iter().any(|p| p.3 == mark));
@@ -1119,6 +1113,18 @@ mod tests {
         assert_eq!(bytes(512.0), "512 B");
         assert_eq!(bytes(84_272_916_141.0), "84.3 GB");
         assert_eq!(bytes(38_094_960.0), "38.1 MB");
+    }
+
+    /// The report shows each metric in the unit the console table gives it: model accuracy
+    /// is a percentage there too, and a step's service time a duration.
+    #[test]
+    fn metrics_are_shown_in_the_tables_units() {
+        assert_eq!(metric_value("model.accuracy.mean", 0.885), "88.5 %");
+        assert_eq!(metric_value("resource.gpu.utilization", 0.5), "50 %");
+        assert_eq!(metric_value("step.p.train.service.mean", 210.0), "3.5 min");
+        assert_eq!(metric_value("pipeline.wait.p95", 3.0 * 3600.0), "3 h");
+        assert_eq!(metric_value("link.storage.bytes", 38_094_960.0), "38.1 MB");
+        assert_eq!(metric_value("step.p.train.count", 210.0), "210");
     }
 
     #[test]

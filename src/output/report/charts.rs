@@ -235,12 +235,25 @@ pub fn error_bar_chart(
             .x_label_formatter(&category)
             .y_label_formatter(&|v| short_number(*v));
         if let Some(names) = categories {
-            mesh.x_labels(names.len().max(2) * 4 + 1);
+            // Ticked finely so that every category's position gets its label, but with no
+            // grid line or tick mark of its own: those between categories mark nothing. The
+            // categories' lines are drawn below.
+            mesh.x_labels(names.len().max(2) * 4 + 1)
+                .disable_x_mesh()
+                .set_tick_mark_size(LabelAreaPosition::Bottom, 0);
         } else if whole {
             // At most one tick per unit: the nicest step plotters then picks is a whole one.
             mesh.x_labels(((x1 - x0).floor() as usize + 1).clamp(2, 10));
         }
         mesh.draw().map_err(error)?;
+        if let Some(names) = categories {
+            for i in 0..names.len() {
+                let x = i as f64;
+                chart
+                    .draw_series(LineSeries::new([(x, y0), (x, y1)], RGBColor(225, 225, 225)))
+                    .map_err(error)?;
+            }
+        }
         for (i, (name, points)) in series.iter().enumerate() {
             let style = ShapeStyle::from(color(i)).stroke_width(2);
             let finite: Vec<_> = points.iter().filter(|p| p.1.is_finite()).copied().collect();
