@@ -38,6 +38,18 @@ pub struct PathError {
 }
 
 impl PathError {
+    /// The error reported at `span` (E0801), with its help and the corrected path as the
+    /// replacement to offer.
+    fn diagnostic(self, message: String, span: Span, label: &str) -> Diagnostic {
+        let d = Diagnostic::error(codes::UNKNOWN_PATH, message)
+            .primary(span, label)
+            .help(self.help);
+        match self.meant {
+            Some(meant) => d.replacement(meant),
+            None => d,
+        }
+    }
+
     /// A path into a declaration that did not parse: its syntax error is reported, and the
     /// path is not another mistake.
     fn reported() -> PathError {
@@ -397,16 +409,8 @@ impl Analyzer<'_> {
                         Some(path_span) => (path_span, "names no attribute"),
                         None => (span, "value for this path"),
                     };
-                    let mut d = Diagnostic::error(
-                        codes::UNKNOWN_PATH,
-                        format!("`--set {path}`: {}", e.message),
-                    )
-                    .primary(span, label)
-                    .help(e.help);
-                    if let Some(meant) = e.meant {
-                        d = d.replacement(meant);
-                    }
-                    self.diags.push(d);
+                    let message = format!("`--set {path}`: {}", e.message);
+                    self.diags.push(e.diagnostic(message, span, label));
                 }
                 Ok(target) => {
                     if let Some(written) = &target.written {
@@ -465,16 +469,9 @@ impl Analyzer<'_> {
                             .entry(declared.to_string())
                             .or_insert(self.diags.0.len());
                     }
-                    let mut d = Diagnostic::error(
-                        codes::UNKNOWN_PATH,
-                        format!("cannot sweep `{path}`: {}", e.message),
-                    )
-                    .primary(sweep.path.span, "unknown path")
-                    .help(e.help);
-                    if let Some(meant) = e.meant {
-                        d = d.replacement(meant);
-                    }
-                    self.diags.push(d);
+                    let message = format!("cannot sweep `{path}`: {}", e.message);
+                    self.diags
+                        .push(e.diagnostic(message, sweep.path.span, "unknown path"));
                     continue;
                 }
             };
