@@ -233,6 +233,18 @@ fn unknown(part: &str) -> UnitError {
     }
 }
 
+/// The unit a time unit written as a word stands for (`hours` is `h`).
+pub fn spelled_out_time(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "sec" | "secs" | "second" | "seconds" => "s",
+        "mins" | "minute" | "minutes" => "min",
+        "hr" | "hrs" | "hour" | "hours" => "h",
+        "day" | "days" => "d",
+        "wk" | "week" | "weeks" => "w",
+        _ => return None,
+    })
+}
+
 /// Help for a unit written as a word or as another tool writes it (`sec`, `hours`, `y`).
 fn spelled_out(part: &str) -> Option<&'static str> {
     Some(match part {

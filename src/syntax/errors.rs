@@ -260,15 +260,62 @@ pub fn convert(
                 "attributes go inside a declaration's braces, as in `resource NAME {{ {found_word} = ... }}`: is the line that opens its block missing?"
             )),
         };
-    } else if let Some((number, unit, unit_span)) = spaced_unit {
+    } else if let Some(spaced) = spaced_unit {
+        let SpacedUnit {
+            number,
+            number_at,
+            word: unit,
+            word_at: unit_span,
+        } = spaced;
+        let spelled = crate::analysis::units::spelled_out_time;
+        // `3 per hour`: the word after `per` is the unit of time.
+        let per = (unit == "per")
+            .then(|| {
+                let gap = text[unit_span.1..].len() - text[unit_span.1..].trim_start().len();
+                let next_at = unit_span.1 + gap;
+                let next = &text[next_at..];
+                let end = next
+                    .find(|c: char| !c.is_ascii_alphabetic())
+                    .unwrap_or(next.len());
+                let time = spelled(&next[..end]).or(["s", "min", "h", "d", "w"]
+                    .into_iter()
+                    .find(|u| *u == &next[..end]))?;
+                Some((time, next_at + end))
+            })
+            .flatten();
+        let (help, written, end) = match (per, spelled(unit)) {
+            (Some((time, end)), _) => (
+                format!("a rate is written as a number of events per unit of time: `{number}/{time}`"),
+                format!("{number}/{time}"),
+                end,
+            ),
+            (None, Some(canonical)) => (
+                format!(
+                    "a unit is written directly after its number, without a space, and {unit} are written `{canonical}`: `{number}{canonical}`"
+                ),
+                format!("{number}{canonical}"),
+                unit_span.1,
+            ),
+            (None, None) => (
+                format!(
+                    "a unit is written directly after its number, without a space: `{number}{unit}`"
+                ),
+                format!("{number}{unit}"),
+                unit_span.1,
+            ),
+        };
         diagnostic = diagnostic
             .secondary(
                 Span::new(file, unit_span.0, unit_span.1),
                 format!("is this the unit of `{number}`?"),
             )
-            .help(format!(
-                "a unit is written directly after its number, without a space: `{number}{unit}`"
-            ));
+            .help(help);
+        // A guess (the word may be the next attribute's name): checking again keeps it only
+        // where it mends the error.
+        diagnostic.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+            title: format!("Write `{written}`"),
+            edits: vec![(Span::new(file, number_at, end), written)],
+        }];
     } else if let Some(help) = expected.help() {
         diagnostic = diagnostic.help(help);
     }
@@ -515,7 +562,7 @@ fn misspelt_keyword(text: &str, position: usize) -> Option<(&str, usize, &'stati
 
 /// A short word just before `position` that follows a number and a space, as in
 /// `horizon = 30 d`: the number, the word and the word's byte range.
-fn spaced_unit(text: &str, start: usize, position: usize) -> Option<(&str, &str, (usize, usize))> {
+fn spaced_unit(text: &str, start: usize, position: usize) -> Option<SpacedUnit<'_>> {
     let before = text[start..position].trim_end();
     let word_start = before
         .rfind(|c: char| !(c.is_ascii_alphabetic()))
@@ -523,7 +570,9 @@ fn spaced_unit(text: &str, start: usize, position: usize) -> Option<(&str, &str,
     let word = &before[word_start..];
     let gap_and_number = &before[..word_start];
     let number_text = gap_and_number.trim_end_matches([' ', '\t']);
-    if word.is_empty() || word.len() > 4 || number_text.len() == gap_and_number.len() {
+    // Longer words are units only when spelled out (`30 minutes`).
+    let unit_like = word.len() <= 4 || crate::analysis::units::spelled_out_time(word).is_some();
+    if word.is_empty() || !unit_like || number_text.len() == gap_and_number.len() {
         return None;
     }
     let number_start = number_text
@@ -538,7 +587,20 @@ fn spaced_unit(text: &str, start: usize, position: usize) -> Option<(&str, &str,
         return None;
     }
     let word_offset = start + word_start;
-    Some((number, word, (word_offset, word_offset + word.len())))
+    Some(SpacedUnit {
+        number,
+        number_at: start + number_start,
+        word,
+        word_at: (word_offset, word_offset + word.len()),
+    })
+}
+
+/// A number and the word after it, which may be its unit (see [`spaced_unit`]).
+struct SpacedUnit<'t> {
+    number: &'t str,
+    number_at: usize,
+    word: &'t str,
+    word_at: (usize, usize),
 }
 
 /// Whether `word`, followed by `rest`, starts an attribute (`name = ...`, not `==`) or a
