@@ -656,6 +656,26 @@ impl Analyzer<'_> {
         let mut unknown_prefixes: std::collections::HashMap<String, usize> = Default::default();
         for item in items {
             let ast::ExprKind::Str(name) = &item.kind else {
+                // `metrics = [pipeline.wait.p95]`: a metric's name written without its quotes
+                // reads as a name, which nothing declares.
+                if let ast::ExprKind::Path(path) = &item.kind {
+                    let first = path.parts[0].name.as_str();
+                    if path.parts.len() > 1 && METRIC_KINDS.contains(&first) {
+                        let quoted = format!("\"{}\"", path.dotted());
+                        let mut d = Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            format!("a metric's name in `metrics` is a string: {quoted}"),
+                        )
+                        .primary(item.span, "a name, not a string")
+                        .help(format!("write it in quotes: {quoted}"));
+                        d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                            title: format!("Write {quoted}"),
+                            edits: vec![(item.span, quoted)],
+                        }];
+                        self.diags.push(d);
+                        continue;
+                    }
+                }
                 let t = self.expr(item, &Scope::module(0));
                 self.expect(&t, Expect::Str, item.span, "metrics");
                 continue;
@@ -753,6 +773,9 @@ fn overridable(t: AttrType) -> bool {
 }
 
 /// Every metric name a run of this scenario produces (LANGUAGE.md section 7).
+/// The first part of every metric's name.
+const METRIC_KINDS: &[&str] = &["pipeline", "resource", "link", "step", "model", "cost"];
+
 pub fn metric_names(resources: &[ir::Resource], pipelines: &[ir::Pipeline]) -> Vec<String> {
     let mut names: Vec<String> = ["arrived", "completed", "rejected", "unfinished"]
         .iter()
