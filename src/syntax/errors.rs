@@ -127,6 +127,34 @@ pub fn convert(
     }
 
     let expected = Expected::from_rules(positives);
+    // `on = gpu, duration = 1h` or `rate = 3/h; pipeline = job`, as in JSON or HCL.
+    if let Some(separator @ (b',' | b';')) = found_byte.filter(|_| expected.block_entry) {
+        let separator = separator as char;
+        let mut d = Diagnostic::error(
+            codes::UNEXPECTED,
+            format!("attributes are not separated by `{separator}`"),
+        )
+        .primary(found_span, "not needed")
+        .help("write attributes one after another, separated by spaces or new lines");
+        // The separator goes, and the blank after it where one is before it too.
+        let next = text.as_bytes().get(position + 1).copied();
+        let blank_before = position > 0 && text.as_bytes()[position - 1] == b' ';
+        let end = if next == Some(b' ') && blank_before {
+            position + 2
+        } else {
+            position + 1
+        };
+        let replacement = if next.is_some_and(|b| b.is_ascii_alphabetic()) && !blank_before {
+            " "
+        } else {
+            ""
+        };
+        d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+            title: format!("Remove the `{separator}`"),
+            edits: vec![(Span::new(file, position, end), replacement.to_string())],
+        }];
+        return d;
+    }
     if expected.block_entry
         && expected.rbrace
         && matches!(found_byte, Some(b'0'..=b'9' | b'"' | b'(' | b'[' | b'.'))
