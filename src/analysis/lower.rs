@@ -2037,14 +2037,23 @@ impl<'a> Analyzer<'a> {
         taken: &[String],
     ) -> Option<usize> {
         let ast::ExprKind::Path(p) = &e.kind else {
-            self.diags.push(
-                Diagnostic::error(
-                    codes::TYPE_MISMATCH,
-                    format!("expected one of `{}` for `{what}`", allowed.join("`, `")),
-                )
-                .primary(e.span, "not a keyword")
-                .help(format!("write one of `{}`", allowed.join("`, `"))),
-            );
+            let mut d = Diagnostic::error(
+                codes::TYPE_MISMATCH,
+                format!("expected one of `{}` for `{what}`", allowed.join("`, `")),
+            )
+            .primary(e.span, "not a keyword");
+            // `policy = "sjf"`: the keyword in quotes, as other formats write it.
+            d = match &e.kind {
+                ast::ExprKind::Str(text) if allowed.contains(&text.as_str()) => {
+                    d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                        title: format!("Write `{text}`"),
+                        edits: vec![(e.span, text.clone())],
+                    }];
+                    d.help(format!("`{text}` is a keyword, written without quotes"))
+                }
+                _ => d.help(format!("write one of `{}`", allowed.join("`, `"))),
+            };
+            self.diags.push(d);
             return None;
         };
         let name = p.dotted();

@@ -374,6 +374,21 @@ impl Analyzer<'_> {
             (Expect::Bool, Ty::Labels(_)) => {
                 Some("compare the label with `==`, such as `framework == tensorflow`".to_string())
             }
+            // `on = "gpu"`, `pipeline = "classic"`: a declaration's name in quotes.
+            (
+                Expect::Pool | Expect::Link | Expect::Pipeline | Expect::Profile | Expect::Dataset,
+                Ty::Str(text),
+            ) if is_name(text) => {
+                if self.text(span) == format!("\"{text}\"") {
+                    d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                        title: format!("Write `{text}`"),
+                        edits: vec![(span, text.clone())],
+                    }];
+                }
+                Some(format!(
+                    "a declaration is named without quotes: write `{text}`"
+                ))
+            }
             _ => None,
         };
         let help = match plain_size {
@@ -496,11 +511,17 @@ impl Analyzer<'_> {
                     } else {
                         format!("`{}` is not a unit", error.unknown)
                     };
-                    self.diags.push(
+                    let mut d =
                         Diagnostic::error(codes::UNKNOWN_UNIT, format!("unknown unit `{unit}`"))
                             .primary(*unit_span, label)
-                            .help(error.help),
-                    );
+                            .help(error.help);
+                    if let Some(corrected) = error.corrected {
+                        d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                            title: format!("Write `{corrected}`"),
+                            edits: vec![(*unit_span, corrected)],
+                        }];
+                    }
+                    self.diags.push(d);
                     Typed::error()
                 }
             },
@@ -1629,4 +1650,13 @@ fn fold(e: ir::Expr) -> ir::Expr {
         }
     }
     e
+}
+
+/// Whether `text` could be a (possibly qualified) name: `gpu`, `aiops.classic`.
+fn is_name(text: &str) -> bool {
+    !text.is_empty()
+        && text.split('.').all(|part| {
+            part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
 }

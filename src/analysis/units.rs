@@ -160,6 +160,9 @@ pub struct UnitError {
     /// The part of the unit that is unknown (`m` in `GB/m`).
     pub unknown: String,
     pub help: String,
+    /// The whole unit as the language writes it, where the unknown part is a time unit
+    /// spelled out (`/hour` is `/h`).
+    pub corrected: Option<String>,
 }
 
 /// Every unit a user can write alone, for "did you mean".
@@ -230,6 +233,7 @@ fn unknown(part: &str) -> UnitError {
     UnitError {
         unknown: part.to_string(),
         help,
+        corrected: None,
     }
 }
 
@@ -277,6 +281,20 @@ fn bits_prefix(part: &str) -> Option<&str> {
 
 /// The meaning of a unit as written after a number: `s`, `GB/s`, `s/GB`, `/h`, `%/d`, `Gbps`.
 pub fn parse_unit(unit: &str) -> Result<UnitValue, UnitError> {
+    parse_unit_as_written(unit).map_err(|mut error| {
+        // One part wrong, and spelled out: the unit with that part as the language has it,
+        // if that is a unit.
+        let fixed = spelled_out_time(&error.unknown).map(|time| match unit.split_once('/') {
+            None => time.to_string(),
+            Some((top, bottom)) if top == error.unknown => format!("{time}/{bottom}"),
+            Some((top, _)) => format!("{top}/{time}"),
+        });
+        error.corrected = fixed.filter(|fixed| parse_unit_as_written(fixed).is_ok());
+        error
+    })
+}
+
+fn parse_unit_as_written(unit: &str) -> Result<UnitValue, UnitError> {
     match unit.split_once('/') {
         None => simple(unit).ok_or_else(|| unknown(unit)),
         Some((numerator, denominator)) => {

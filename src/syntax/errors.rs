@@ -125,8 +125,36 @@ pub fn convert(
     if let Some(diagnostic) = sweep_without_list(file, text, position) {
         return diagnostic;
     }
+    if let Some(diagnostic) = import_path_unquoted(file, text, position) {
+        return diagnostic;
+    }
 
     let expected = Expected::from_rules(positives);
+    // `capacity: 8` or `train: {`, as YAML writes them.
+    if found_byte == Some(b':') && expected.tokens.contains(&"`=`") {
+        let rest = text[position + 1..].trim_start();
+        let (title, replacement, help) = if rest.starts_with('{') {
+            (
+                "Remove the `:`",
+                "",
+                "a block's name is followed by its `{`, without `:`",
+            )
+        } else {
+            (
+                "Write `=`",
+                " =",
+                "an attribute is written `name = value`, with `=`",
+            )
+        };
+        let mut d = Diagnostic::error(codes::UNEXPECTED, "expected `=` or `{`, found `:`")
+            .primary(found_span, "not `=`")
+            .help(help);
+        d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+            title: title.to_string(),
+            edits: vec![(found_span, replacement.to_string())],
+        }];
+        return d;
+    }
     // `on = gpu, duration = 1h` or `rate = 3/h; pipeline = job`, as in JSON or HCL.
     if let Some(separator @ (b',' | b';')) = found_byte.filter(|_| expected.block_entry) {
         let separator = separator as char;
@@ -413,6 +441,45 @@ fn sweep_without_list(file: FileId, text: &str, position: usize) -> Option<Diagn
     d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
         title: format!("Write `{list}`"),
         edits: vec![(span, list)],
+    }];
+    Some(d)
+}
+
+/// `import std/aiops as aiops`: an import's path written without its quotes (an error at
+/// `position`, on the `import` line after the keyword).
+fn import_path_unquoted(file: FileId, text: &str, position: usize) -> Option<Diagnostic> {
+    let line_start = text[..position].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[line_start..];
+    let indent = line.len() - line.trim_start().len();
+    let after = line.trim_start().strip_prefix("import")?;
+    let gap = after.len() - after.trim_start().len();
+    if gap == 0 {
+        return None;
+    }
+    let path_at = line_start + indent + "import".len() + gap;
+    let path_text = &text[path_at..];
+    let path_len = path_text
+        .find(|c: char| c.is_whitespace())
+        .unwrap_or(path_text.len());
+    let path = &path_text[..path_len];
+    if path.is_empty()
+        || path.starts_with('"')
+        || position < path_at
+        || position > path_at + path_len
+    {
+        return None;
+    }
+    let quoted = format!("\"{path}\"");
+    let span = Span::new(file, path_at, path_at + path_len);
+    let mut d = Diagnostic::error(
+        codes::UNEXPECTED,
+        format!("an import's path is a string: {quoted}"),
+    )
+    .primary(span, "not in quotes")
+    .help(format!("write `import {quoted} as NAME`"));
+    d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+        title: format!("Write {quoted}"),
+        edits: vec![(span, quoted)],
     }];
     Some(d)
 }
