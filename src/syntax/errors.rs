@@ -155,15 +155,12 @@ pub fn convert(
         }];
         return d;
     }
-    // `on = gpu, duration = 1h` or `rate = 3/h; pipeline = job`, as in JSON or HCL.
-    if let Some(separator @ (b',' | b';')) = found_byte.filter(|_| expected.block_entry) {
-        let separator = separator as char;
-        let mut d = Diagnostic::error(
-            codes::UNEXPECTED,
-            format!("attributes are not separated by `{separator}`"),
-        )
-        .primary(found_span, "not needed")
-        .help("write attributes one after another, separated by spaces or new lines");
+    // `on = gpu, duration = 1h`, as JSON writes it (the grammar takes `;` there).
+    if found_byte == Some(b',') && expected.block_entry {
+        let separator = ',';
+        let mut d = Diagnostic::error(codes::UNEXPECTED, "attributes are not separated by `,`")
+            .primary(found_span, "not needed")
+            .help("write attributes one after another, separated by spaces, new lines or `;`");
         // The separator goes, and the blank after it where one is before it too.
         let next = text.as_bytes().get(position + 1).copied();
         let blank_before = position > 0 && text.as_bytes()[position - 1] == b' ';
