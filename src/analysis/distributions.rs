@@ -309,6 +309,13 @@ impl Analyzer<'_> {
                 continue;
             };
             let value = self.expr(&arg.value, scope);
+            if name == "lognormal" && param.name == "mean" {
+                // "did you mean `median`?" would change the distribution: the mean of a
+                // lognormal is its median times exp(sigma²/2).
+                self.diags.push(lognormal_mean(arg, args));
+                broken = true;
+                continue;
+            }
             if !allowed.contains(&param.name.as_str()) {
                 let help = did_you_mean(&param.name, allowed.iter().copied())
                     .map(|h| format!("{h} `{name}` takes `{}`", allowed.join("`, `")))
@@ -899,6 +906,77 @@ pub fn probability_below(d: &Distribution, t: f64) -> Option<f64> {
     }
 }
 
+/// `lognormal(mean = 20min, sigma = 0.9)`: the language gives a lognormal by its median (or
+/// `mu`). Where the mean is a literal and `sigma` a number, the help gives the median that
+/// has that mean, `mean / exp(sigma² / 2)`, and a fix writes it.
+fn lognormal_mean(mean: &ast::Arg, args: &[ast::Arg]) -> Diagnostic {
+    let param_span = mean.name.as_ref().map_or(mean.span, |name| name.span);
+    let sigma = args
+        .iter()
+        .find_map(|arg| match (&arg.name, &arg.value.kind) {
+            (Some(name), ast::ExprKind::Number(sigma)) if name.name == "sigma" => Some(*sigma),
+            _ => None,
+        });
+    let written = match &mean.value.kind {
+        ast::ExprKind::Number(value) => Some((*value, String::new())),
+        ast::ExprKind::Quantity { value, unit, .. } => Some((*value, unit.clone())),
+        _ => None,
+    };
+    let d = Diagnostic::error(
+        codes::UNKNOWN_PARAMETER,
+        "`lognormal` has no parameter `mean`: it is given by its `median`",
+    )
+    .primary(param_span, "unknown parameter");
+    match (sigma, written) {
+        (Some(sigma), Some((value, unit))) if sigma.is_finite() && value.is_finite() => {
+            let median = value / crate::math::exp(sigma * sigma / 2.0);
+            let written = format!("median = {}{unit}", four_digits(median));
+            let mut d = d.help(format!(
+                "the mean of a lognormal is its median times exp(sigma²/2): a mean of `{}{unit}` with `sigma = {}` is `{written}` (or write the median you have in mind, or `mu`, the mean of its logarithm)",
+                show(value),
+                show(sigma),
+            ));
+            d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                title: format!("Write `{written}`, the median of that mean"),
+                edits: vec![(
+                    Span::new(
+                        param_span.file,
+                        param_span.start as usize,
+                        mean.value.span.end as usize,
+                    ),
+                    written,
+                )],
+            }];
+            d
+        }
+        _ => d.help(
+            "write `median` (the mean of a lognormal is its median times exp(sigma²/2)), or `mu`, the mean of its logarithm",
+        ),
+    }
+}
+
+/// `x` to four significant digits, without trailing zeros.
+fn four_digits(x: f64) -> String {
+    let magnitude = x.abs();
+    let decimals = if magnitude >= 1000.0 || magnitude == 0.0 {
+        0
+    } else if magnitude >= 100.0 {
+        1
+    } else if magnitude >= 10.0 {
+        2
+    } else if magnitude >= 1.0 {
+        3
+    } else {
+        6
+    };
+    let text = format!("{x:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -976,5 +1054,20 @@ mod tests {
             max: consts::num(1.0),
         };
         assert!((negative_probability(&t).unwrap() - 0.5).abs() < 1e-12);
+    }
+
+    /// The median the fix writes has the mean the user wrote, to the four digits written.
+    #[test]
+    fn the_median_written_for_a_lognormals_mean_has_that_mean() {
+        for (mean, sigma) in [(20.0, 0.9), (1200.0, 0.3), (0.5, 1.5), (7.0, 0.0)] {
+            let median: f64 = four_digits(mean / crate::math::exp(sigma * sigma / 2.0))
+                .parse()
+                .unwrap();
+            let back = median * crate::math::exp(sigma * sigma / 2.0);
+            assert!((back - mean).abs() / mean < 5e-4, "{mean} {sigma}: {back}");
+        }
+        assert_eq!(four_digits(13.339_47), "13.34");
+        assert_eq!(four_digits(1200.0), "1200");
+        assert_eq!(four_digits(0.25), "0.25");
     }
 }
