@@ -309,10 +309,10 @@ impl Analyzer<'_> {
                 continue;
             };
             let value = self.expr(&arg.value, scope);
-            if name == "lognormal" && param.name == "mean" {
-                // "did you mean `median`?" would change the distribution: the mean of a
-                // lognormal is its median times exp(sigma²/2).
-                self.diags.push(lognormal_mean(arg, args));
+            // "did you mean `median`?" for a mean (or the reverse) would change the
+            // distribution: they differ but for a symmetric one.
+            if let Some(d) = mean_for_median(name, arg, args) {
+                self.diags.push(d);
                 broken = true;
                 continue;
             }
@@ -906,53 +906,78 @@ pub fn probability_below(d: &Distribution, t: f64) -> Option<f64> {
     }
 }
 
-/// `lognormal(mean = 20min, sigma = 0.9)`: the language gives a lognormal by its median (or
-/// `mu`). Where the mean is a literal and `sigma` a number, the help gives the median that
-/// has that mean, `mean / exp(sigma² / 2)`, and a fix writes it.
-fn lognormal_mean(mean: &ast::Arg, args: &[ast::Arg]) -> Diagnostic {
-    let param_span = mean.name.as_ref().map_or(mean.span, |name| name.span);
-    let sigma = args
-        .iter()
-        .find_map(|arg| match (&arg.name, &arg.value.kind) {
-            (Some(name), ast::ExprKind::Number(sigma)) if name.name == "sigma" => Some(*sigma),
-            _ => None,
-        });
-    let written = match &mean.value.kind {
+/// A mean given where the distribution takes its median, or the reverse:
+/// `lognormal(mean = 20min, sigma = 0.9)`, `exponential(median = 5min)`,
+/// `erlang(k = 2, median = 5min)`. Where the value (and `sigma`) are literals and the
+/// distribution has the other in closed form, the help gives it and a fix writes it:
+/// a lognormal's median is its mean divided by exp(sigma²/2), an exponential's mean its
+/// median divided by ln 2. `None` for any other parameter.
+fn mean_for_median(name: &str, given: &ast::Arg, args: &[ast::Arg]) -> Option<Diagnostic> {
+    let param = given.name.as_ref()?;
+    let literal = |arg: &ast::Arg| match &arg.value.kind {
         ast::ExprKind::Number(value) => Some((*value, String::new())),
         ast::ExprKind::Quantity { value, unit, .. } => Some((*value, unit.clone())),
         _ => None,
     };
+    let sigma = || {
+        args.iter()
+            .find_map(|arg| match (&arg.name, &arg.value.kind) {
+                (Some(name), ast::ExprKind::Number(sigma)) if name.name == "sigma" => Some(*sigma),
+                _ => None,
+            })
+    };
+    // The parameter the distribution takes, why the given one is not it, and the
+    // conversion from the given value where there is one.
+    let (wanted, relation, convert): (&str, &str, Option<f64>) = match (name, param.name.as_str()) {
+        ("lognormal", "mean") => (
+            "median",
+            "the mean of a lognormal is its median times exp(sigma²/2)",
+            sigma().map(|sigma| 1.0 / crate::math::exp(sigma * sigma / 2.0)),
+        ),
+        ("exponential", "median") => (
+            "mean",
+            "the median of an exponential is its mean times ln 2",
+            Some(1.0 / crate::math::ln(2.0)),
+        ),
+        ("erlang", "median") => (
+            "mean",
+            "the median of an Erlang distribution is below its mean, with no closed form",
+            None,
+        ),
+        _ => return None,
+    };
     let d = Diagnostic::error(
         codes::UNKNOWN_PARAMETER,
-        "`lognormal` has no parameter `mean`: it is given by its `median`",
-    )
-    .primary(param_span, "unknown parameter");
-    match (sigma, written) {
-        (Some(sigma), Some((value, unit))) if sigma.is_finite() && value.is_finite() => {
-            let median = value / crate::math::exp(sigma * sigma / 2.0);
-            let written = format!("median = {}{unit}", four_digits(median));
-            let mut d = d.help(format!(
-                "the mean of a lognormal is its median times exp(sigma²/2): a mean of `{}{unit}` with `sigma = {}` is `{written}` (or write the median you have in mind, or `mu`, the mean of its logarithm)",
-                show(value),
-                show(sigma),
-            ));
-            d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
-                title: format!("Write `{written}`, the median of that mean"),
-                edits: vec![(
-                    Span::new(
-                        param_span.file,
-                        param_span.start as usize,
-                        mean.value.span.end as usize,
-                    ),
-                    written,
-                )],
-            }];
-            d
-        }
-        _ => d.help(
-            "write `median` (the mean of a lognormal is its median times exp(sigma²/2)), or `mu`, the mean of its logarithm",
+        format!(
+            "`{name}` has no parameter `{}`: it is given by its `{wanted}`",
+            param.name
         ),
-    }
+    )
+    .primary(param.span, "unknown parameter");
+    let converted = convert
+        .zip(literal(given))
+        .filter(|(factor, (value, _))| factor.is_finite() && value.is_finite());
+    let Some((factor, (value, unit))) = converted else {
+        return Some(d.help(format!("write its `{wanted}` ({relation})")));
+    };
+    let written = format!("{wanted} = {}{unit}", four_digits(value * factor));
+    let mut d = d.help(format!(
+        "{relation}: a {} of `{}{unit}` is `{written}`",
+        param.name,
+        show(value),
+    ));
+    d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+        title: format!("Write `{written}`, the {wanted} of that {}", param.name),
+        edits: vec![(
+            Span::new(
+                param.span.file,
+                param.span.start as usize,
+                given.value.span.end as usize,
+            ),
+            written,
+        )],
+    }];
+    Some(d)
 }
 
 /// `x` to four significant digits, without trailing zeros.
