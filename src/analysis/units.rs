@@ -250,21 +250,29 @@ pub fn spelled_out_time(word: &str) -> Option<&'static str> {
 }
 
 /// Help for a unit written as a word or as another tool writes it (`sec`, `hours`, `y`).
-fn spelled_out(part: &str) -> Option<&'static str> {
-    Some(match part {
-        "sec" | "secs" | "second" | "seconds" => "seconds are written `s`",
-        "mins" | "minute" | "minutes" => "minutes are written `min`",
-        "hr" | "hrs" | "hour" | "hours" => "hours are written `h`",
-        "day" | "days" => "days are written `d`",
-        "wk" | "week" | "weeks" => "weeks are written `w`",
-        "y" | "yr" | "yrs" | "year" | "years" => {
-            "there is no year unit (years differ in length): write days, such as `365d`"
+fn spelled_out(part: &str) -> Option<String> {
+    if let Some(unit) = spelled_out_time(part) {
+        let words = match unit {
+            "s" => "seconds",
+            "min" => "minutes",
+            "h" => "hours",
+            "d" => "days",
+            _ => "weeks",
+        };
+        return Some(format!("{words} are written `{unit}`"));
+    }
+    Some(
+        match part {
+            "y" | "yr" | "yrs" | "year" | "years" => {
+                "there is no year unit (years differ in length): write days, such as `365d`"
+            }
+            "mo" | "mon" | "month" | "months" => {
+                "there is no month unit (months differ in length): write days, such as `30d`"
+            }
+            _ => return None,
         }
-        "mo" | "mon" | "month" | "months" => {
-            "there is no month unit (months differ in length): write days, such as `30d`"
-        }
-        _ => return None,
-    })
+        .to_string(),
+    )
 }
 
 /// The prefix of a size written in bits (`Gb`, `Mbit`), which the language does not have:

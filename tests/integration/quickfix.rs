@@ -353,6 +353,18 @@ fn an_attribute_slipped_onto_a_pools_name_is_renamed_back() {
 
 /// `after` or `when` written in a step's body moves to its header, with the blanks before it,
 /// or its whole line where it stood alone.
+/// Writes `text` to `path` and mends it alone: the titles of the fixes kept, and the text
+/// they make, which must check without errors.
+fn mend_alone(path: &Path, text: &str) -> (Vec<String>, String) {
+    std::fs::write(path, text).unwrap();
+    let mut unsaved = Unsaved::new();
+    let mended = quickfix::mend(path, &[], &mut unsaved, &[]);
+    assert!(!mended.checked.has_errors());
+    let titles = mended.applied.iter().map(|a| a.title.clone()).collect();
+    let canonical = std::fs::canonicalize(path).unwrap();
+    (titles, unsaved[&canonical].clone())
+}
+
 #[test]
 fn a_clause_written_in_a_steps_body_moves_to_its_header() {
     let dir = tempfile::tempdir().unwrap();
@@ -364,11 +376,7 @@ fn a_clause_written_in_a_steps_body_moves_to_its_header() {
                 train {\n    on = gpu\n    after = preprocess\n    duration = 1h\n  }\n  \
                 compress { on = gpu  duration = 1min  when = framework == tf }\n}\n\
                 arrivals a { rate = 1/h  pipeline = p }\n";
-    std::fs::write(&path, text).unwrap();
-    let mut unsaved = Unsaved::new();
-    let mended = quickfix::mend(&path, &[], &mut unsaved, &[]);
-    assert!(!mended.checked.has_errors());
-    let titles: Vec<&str> = mended.applied.iter().map(|a| a.title.as_str()).collect();
+    let (titles, mended) = mend_alone(&path, text);
     assert_eq!(
         titles,
         [
@@ -376,9 +384,8 @@ fn a_clause_written_in_a_steps_body_moves_to_its_header() {
             "Move `when framework == tf` to the step's header"
         ]
     );
-    let canonical = std::fs::canonicalize(&path).unwrap();
     assert_eq!(
-        unsaved[&canonical],
+        mended,
         text.replace("train {", "train after preprocess {")
             .replace("    after = preprocess\n", "")
             .replace("compress {", "compress when framework == tf {")
@@ -399,11 +406,7 @@ fn an_attribute_of_the_other_block_moves_into_it() {
         "scenario s {{\n  horizon = 10d\n  replications = 8\n}}\n{rest}\n\
          experiment {{\n  sweep gpu.capacity = [2, 4]\n  warmup = 1d\n}}\n"
     );
-    std::fs::write(&path, &text).unwrap();
-    let mut unsaved = Unsaved::new();
-    let mended = quickfix::mend(&path, &[], &mut unsaved, &[]);
-    assert!(!mended.checked.has_errors());
-    let titles: Vec<&str> = mended.applied.iter().map(|a| a.title.as_str()).collect();
+    let (titles, mended) = mend_alone(&path, &text);
     assert_eq!(
         titles,
         [
@@ -411,9 +414,8 @@ fn an_attribute_of_the_other_block_moves_into_it() {
             "Move `warmup = 1d` into the `scenario`"
         ]
     );
-    let canonical = std::fs::canonicalize(&path).unwrap();
     assert_eq!(
-        unsaved[&canonical],
+        mended,
         format!(
             "scenario s {{\n  horizon = 10d\n  warmup = 1d\n}}\n{rest}\n\
              experiment {{\n  sweep gpu.capacity = [2, 4]\n  replications = 8\n}}\n"
@@ -421,12 +423,8 @@ fn an_attribute_of_the_other_block_moves_into_it() {
     );
 
     let alone = format!("scenario s {{ horizon = 10d  replications = 8 }}\n{rest}");
-    std::fs::write(&path, &alone).unwrap();
-    let mut unsaved = Unsaved::new();
-    let mended = quickfix::mend(&path, &[], &mut unsaved, &[]);
-    assert!(!mended.checked.has_errors());
     assert_eq!(
-        unsaved[&canonical],
+        mend_alone(&path, &alone).1,
         format!("scenario s {{ horizon = 10d }}\n{rest}\nexperiment {{\n  replications = 8\n}}\n")
     );
 }
