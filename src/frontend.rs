@@ -188,7 +188,7 @@ fn sweep_without_brackets(file: FileId, path: &str, value: &str) -> Option<Diagn
     let trimmed = value.trim();
     let span = Span::new(file, path.len() + 1, path.len() + 1 + value.len());
     let path = path.trim();
-    if trimmed.contains("..") {
+    if crate::syntax::is_range(trimmed) {
         return Some(
             Diagnostic::error(
                 crate::analysis::codes::BAD_SWEEP,

@@ -1571,8 +1571,9 @@ impl<'a> Analyzer<'a> {
 
     /// "Move `replications = 10` into the `experiment`": an attribute of the `scenario` block
     /// written in the experiment, or one of the experiment's written in the scenario block
-    /// (or anywhere else), moved into that block of the same file when it has one, without
-    /// the attribute. An experiment's attribute in a file without an experiment starts one.
+    /// (or anywhere else), moved into that block where the scenario's file has one that
+    /// does not set it yet. An experiment's attribute in a file without an experiment starts
+    /// one. Not in an imported module, whose scenario and experiment blocks do not count.
     fn move_to_block(
         &self,
         name: &str,
@@ -1589,10 +1590,10 @@ impl<'a> Analyzer<'a> {
             (false, true) => ast::DeclKind::Experiment,
             _ => return None,
         };
-        let module = self
-            .program
-            .modules
-            .get(self.program.module_of(attr.span.file)?)?;
+        if self.program.module_of(attr.span.file)? != 0 {
+            return None;
+        }
+        let module = self.program.modules.first()?;
         let mut targets = module.ast.items.iter().filter_map(|item| match item {
             ast::Item::Decl(decl) if decl.kind == kind => Some(decl),
             _ => None,
@@ -1630,7 +1631,7 @@ impl<'a> Analyzer<'a> {
             .entries
             .iter()
             .any(|entry| matches!(entry, ast::Entry::Attr(a) if a.name.name == name));
-        if taken || target.span.file != attr.span.file {
+        if taken {
             return None;
         }
         // Before the block's closing brace: on a line of its own, indented as the block's

@@ -405,7 +405,7 @@ fn sweep_without_list(file: FileId, text: &str, position: usize) -> Option<Diagn
     let value_start = equals + 1 + (after.len() - after.trim_start().len());
     let value = after.trim();
     let value_end = value_start + value.len();
-    if value.is_empty() || value.starts_with('[') && !value.contains("..") {
+    if value.is_empty() || value.starts_with('[') && !is_range(value) {
         return None;
     }
     let span = Span::new(file, value_start, value_end);
@@ -414,7 +414,7 @@ fn sweep_without_list(file: FileId, text: &str, position: usize) -> Option<Diagn
             .primary(span, label)
             .help(help)
     };
-    if value.contains("..") {
+    if is_range(value) {
         return Some(diagnostic(
             format!("`sweep {path}` takes a list of values, not a range"),
             "a range",
@@ -479,6 +479,20 @@ fn import_path_unquoted(file: FileId, text: &str, position: usize) -> Option<Dia
         edits: vec![(span, quoted)],
     }];
     Some(d)
+}
+
+/// Whether `text` is a range of numbers, `4..16` or `[4..16]` (quantities too: `1h..4h`),
+/// not a path such as `../jobs.csv`.
+pub fn is_range(text: &str) -> bool {
+    let inner = text.trim().trim_start_matches('[').trim_end_matches(']');
+    let numeric = |end: &str| {
+        end.trim()
+            .trim_start_matches(['=', '-'])
+            .starts_with(|c: char| c.is_ascii_digit())
+    };
+    inner
+        .split_once("..")
+        .is_some_and(|(from, to)| numeric(from) && numeric(to))
 }
 
 /// What to write for a range `A..B` (in brackets or not) after `before`: its two ends, and

@@ -11,7 +11,7 @@
 
 pub mod ast;
 mod errors;
-pub use errors::range_help;
+pub use errors::{is_range, range_help};
 mod lower;
 mod parser;
 mod scan;
