@@ -204,7 +204,7 @@ pub const CODES: &[(&str, &str)] = &[
     (UNREACHABLE_ARM, "a `match` arm that can never be taken"),
     (
         CONSTANT_COMPARISON,
-        "`==` or `!=` between labels that can never be equal",
+        "`==` or `!=` between labels that can never be equal, or `model.accuracy` compared with a number outside 0 to 1",
     ),
     (
         LABEL_SLIP,

@@ -747,6 +747,7 @@ impl Analyzer<'_> {
                 let ty = if matches!(op, B::Add | B::Sub) {
                     common
                 } else {
+                    self.fraction_out_of_range(op, lhs, rhs);
                     Ty::Bool
                 };
                 make(ty, a, b)
@@ -806,6 +807,53 @@ impl Analyzer<'_> {
                 make(Ty::Bool, a, b)
             }
         }
+    }
+
+    /// Warns about `model.accuracy < 80` (or `80 > model.accuracy`): a model's accuracy is a
+    /// fraction from 0 to 1, so a comparison with a plain number outside that range is always
+    /// true or always false; the number was almost always meant as a percentage.
+    fn fraction_out_of_range(&mut self, op: ast::BinaryOp, lhs: &ast::Expr, rhs: &ast::Expr) {
+        let is_accuracy = |e: &ast::Expr| {
+            matches!(&e.kind, ast::ExprKind::Path(p)
+                if p.parts.len() == 2 && p.parts[0].name == "model" && p.parts[1].name == "accuracy")
+        };
+        let (number, number_span, accuracy_on_left) = match (&lhs.kind, &rhs.kind) {
+            (_, ast::ExprKind::Number(x)) if is_accuracy(lhs) => (*x, rhs.span, true),
+            (ast::ExprKind::Number(x), _) if is_accuracy(rhs) => (*x, lhs.span, false),
+            _ => return,
+        };
+        if (0.0..=1.0).contains(&number) || !number.is_finite() {
+            return;
+        }
+        // What `model.accuracy OP number` always is, with the accuracy within [0, 1].
+        use ast::BinaryOp as B;
+        let below = number < 0.0;
+        let always = match (op, accuracy_on_left) {
+            (B::Lt | B::Le, true) | (B::Gt | B::Ge, false) => !below,
+            _ => below,
+        };
+        let written = self.text(number_span);
+        let mut d = Diagnostic::warning(
+            codes::CONSTANT_COMPARISON,
+            format!(
+                "`model.accuracy` is a fraction from 0 to 1, so this comparison with `{written}` is always {always}"
+            ),
+        )
+        .primary(lhs.span.to(rhs.span), format!("always {always}"));
+        if number > 1.0 && number <= 100.0 {
+            let percent = format!("{written}%");
+            d = d.help(format!(
+                "for {written} percent, write `{percent}` (or `{}`)",
+                super::consts::show(number / 100.0)
+            ));
+            d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                title: format!("Write `{percent}`"),
+                edits: vec![(number_span, percent)],
+            }];
+        } else {
+            d = d.help("compare it with a fraction, such as `0.8` or `80%`");
+        }
+        self.diags.push(d);
     }
 
     /// Warns about `==`/`!=` between labels that can never be equal (`framework == pytorch`
