@@ -1123,6 +1123,14 @@ impl Analyzer<'_> {
                         "no `choice` produces `{dotted}`: `{}` in the `choice` looks like its slip (W0403)",
                         slip
                     ));
+                } else if scope.model && MODEL_PROPERTIES.contains(&dotted.as_str()) {
+                    // `when = accuracy < 0.8` in a monitor: the model's property, unqualified.
+                    let meant = format!("model.{dotted}");
+                    d = d.help(format!("a monitor reads the model's {dotted} as `{meant}`"));
+                    d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                        title: format!("Write `{meant}`"),
+                        edits: vec![(path.span, meant)],
+                    }];
                 } else if let Some(help) =
                     super::resolve::missing_import_help(&self.symbols[scope.module], &path.parts)
                 {

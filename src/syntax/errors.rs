@@ -128,6 +128,9 @@ pub fn convert(
     if let Some(diagnostic) = import_path_unquoted(file, text, position) {
         return diagnostic;
     }
+    if let Some(diagnostic) = word_operator(file, text, position) {
+        return diagnostic;
+    }
 
     let expected = Expected::from_rules(positives);
     // `capacity: 8` or `train: {`, as YAML writes them.
@@ -363,12 +366,15 @@ pub fn convert(
                 format!("is this the unit of `{number}`?"),
             )
             .help(help);
-        // A guess (the word may be the next attribute's name): checking again keeps it only
-        // where it mends the error.
-        diagnostic.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
-            title: format!("Write `{written}`"),
-            edits: vec![(Span::new(file, number_at, end), written)],
-        }];
+        // A guess (the word may be the next attribute's name), so only where what it writes
+        // is a unit the language has; checking again keeps it only where it mends the error.
+        let unit_written = &written[number.len()..];
+        if crate::analysis::units::parse_unit(unit_written).is_ok() {
+            diagnostic.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                title: format!("Write `{written}`"),
+                edits: vec![(Span::new(file, number_at, end), written)],
+            }];
+        }
     } else if let Some(help) = expected.help() {
         diagnostic = diagnostic.help(help);
     }
@@ -438,6 +444,38 @@ fn sweep_without_list(file: FileId, text: &str, position: usize) -> Option<Diagn
     d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
         title: format!("Write `{list}`"),
         edits: vec![(span, list)],
+    }];
+    Some(d)
+}
+
+/// `model.accuracy < 0.8 and model.age > 30d`: `and` or `or` (other languages' operators)
+/// as the word right before the error at `position`, after a value.
+fn word_operator(file: FileId, text: &str, position: usize) -> Option<Diagnostic> {
+    let before = text[..position].trim_end();
+    let word_start = before
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    let word = &before[word_start..];
+    let operator = match word {
+        "and" => "&&",
+        "or" => "||",
+        _ => return None,
+    };
+    // Something that ends a value comes before it, and a blank between.
+    let ahead = &before[..word_start];
+    if ahead.len() == ahead.trim_end().len() || ahead.trim_end().is_empty() {
+        return None;
+    }
+    let span = Span::new(file, word_start, word_start + word.len());
+    let mut d = Diagnostic::error(
+        codes::UNEXPECTED,
+        format!("`{word}` is written `{operator}`"),
+    )
+    .primary(span, format!("write `{operator}`"))
+    .help("conditions are joined with `&&` (and) and `||` (or), and negated with `!`");
+    d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+        title: format!("Write `{operator}`"),
+        edits: vec![(span, operator.to_string())],
     }];
     Some(d)
 }
