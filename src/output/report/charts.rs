@@ -7,6 +7,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 pub const WIDTH: u32 = 760;
 pub const HEIGHT: u32 = 320;
@@ -211,16 +212,11 @@ pub fn error_bar_chart(
             .y_label_area_size(64)
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(error)?;
+        // Categories are labelled below (plotters would put their labels against the axis
+        // line, since they have no tick marks).
         let category = |v: &f64| -> String {
             match categories {
-                Some(names) => {
-                    let i = v.round();
-                    if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
-                        names[i as usize].clone()
-                    } else {
-                        String::new()
-                    }
-                }
+                Some(_) => String::new(),
                 None if whole && v.fract() != 0.0 => String::new(),
                 None => short_number(*v),
             }
@@ -235,10 +231,9 @@ pub fn error_bar_chart(
             .x_label_formatter(&category)
             .y_label_formatter(&|v| short_number(*v));
         if let Some(names) = categories {
-            // Ticked finely so that every category's position gets its label, but with no
-            // grid line or tick mark of its own: those between categories mark nothing. The
-            // categories' lines are drawn below.
-            mesh.x_labels(names.len().max(2) * 4 + 1)
+            // No grid line or tick mark of plotters' own: those between categories mark
+            // nothing. The categories' lines, ticks and labels are drawn below.
+            mesh.x_labels(names.len().max(2))
                 .disable_x_mesh()
                 .set_tick_mark_size(LabelAreaPosition::Bottom, 0);
         } else if whole {
@@ -247,10 +242,18 @@ pub fn error_bar_chart(
         }
         mesh.draw().map_err(error)?;
         if let Some(names) = categories {
-            for i in 0..names.len() {
+            let label = TextStyle::from(("sans-serif", 12))
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Top));
+            for (i, name) in names.iter().enumerate() {
                 let x = i as f64;
                 chart
                     .draw_series(LineSeries::new([(x, y0), (x, y1)], RGBColor(225, 225, 225)))
+                    .map_err(error)?;
+                let (px, py) = chart.backend_coord(&(x, y0));
+                root.draw(&PathElement::new(vec![(px, py), (px, py + 5)], BLACK))
+                    .map_err(error)?;
+                root.draw(&Text::new(name.as_str(), (px, py + 10), label.clone()))
                     .map_err(error)?;
             }
         }
@@ -359,6 +362,58 @@ mod tests {
         assert_eq!(short_number(2.5e9), "2.5G");
         assert_eq!(short_number(-3.0), "-3");
         assert_eq!(short_number(150.4), "150");
+    }
+
+    /// The texts of an SVG chart with the `y` they are drawn at.
+    fn texts_with_y(svg: &str) -> Vec<(String, f64)> {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                let (attributes, rest) = t.split_once('>')?;
+                let y = attributes.split_once(" y=\"")?.1.split_once('"')?.0;
+                let text = rest.split_once("</text>")?.0.trim();
+                Some((text.to_string(), y.parse().ok()?))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn categories_are_labelled_once_each_clear_of_the_axis() {
+        let names = [
+            "fifo".to_string(),
+            "sjf".to_string(),
+            "priority".to_string(),
+        ];
+        let svg = error_bar_chart(
+            &Axes {
+                x_label: "gpu.policy",
+                y_label: "wait (minutes)",
+            },
+            &[(
+                String::new(),
+                vec![
+                    (0.0, 110.0, 10.0, Mark::None),
+                    (1.0, 30.0, 1.0, Mark::None),
+                    (2.0, 80.0, 5.0, Mark::None),
+                ],
+            )],
+            Some(&names),
+            None,
+        )
+        .unwrap()
+        .unwrap();
+        let texts = texts_with_y(&svg);
+        // The plotting area ends where the x label area (44 px, above the 12 px margin) begins.
+        let axis = f64::from(HEIGHT) - 12.0 - 44.0;
+        for name in &names {
+            let at: Vec<f64> = texts.iter().filter(|t| &t.0 == name).map(|t| t.1).collect();
+            assert_eq!(at.len(), 1, "{name} is written once: {texts:?}");
+            assert!(
+                at[0] >= axis + 8.0,
+                "{name} at y {} is clear of the axis at {axis}",
+                at[0]
+            );
+        }
     }
 
     /// The numbers an SVG chart writes as text (its tick labels).
