@@ -360,16 +360,44 @@ pub fn convert(
                 unit_span.1,
             ),
         };
+        let is_unit =
+            |written: &str| crate::analysis::units::parse_unit(&written[number.len()..]).is_ok();
+        // A word that is no unit even when joined to its number (`3 per job`, `4 to 16`) is
+        // not told to be joined to it.
+        let (label, help) = if is_unit(&written) {
+            (format!("is this the unit of `{number}`?"), help)
+        } else {
+            let next = text[unit_span.1..].trim_start();
+            let next = &next[..next
+                .find(|c: char| c.is_whitespace() || matches!(c, '}' | ';' | ','))
+                .unwrap_or(next.len())];
+            match unit {
+                "to" if range_ends(&format!("{number} to {next}")).is_some() => (
+                    "a range?".to_string(),
+                    format!(
+                        "a value is a number or a distribution: one drawn evenly between `{number}` and `{next}` is `uniform(min = {number}, max = {next})`, and an experiment runs several values with `sweep NAME = [{number}, {next}]`"
+                    ),
+                ),
+                "per" => (
+                    "not a unit".to_string(),
+                    format!(
+                        "a rate is written as a number of events per unit of time, as in `{number}/h`"
+                    ),
+                ),
+                _ => (
+                    "not a unit".to_string(),
+                    format!(
+                        "`{unit}` is not a unit: write the number alone if it is a count (`{number}`), or with its unit directly after it, as in `30min`, `4GB`, `10Gbps` or `3/h`"
+                    ),
+                ),
+            }
+        };
         diagnostic = diagnostic
-            .secondary(
-                Span::new(file, unit_span.0, unit_span.1),
-                format!("is this the unit of `{number}`?"),
-            )
+            .secondary(Span::new(file, unit_span.0, unit_span.1), label)
             .help(help);
         // A guess (the word may be the next attribute's name), so only where what it writes
         // is a unit the language has; checking again keeps it only where it mends the error.
-        let unit_written = &written[number.len()..];
-        if crate::analysis::units::parse_unit(unit_written).is_ok() {
+        if is_unit(&written) {
             diagnostic.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
                 title: format!("Write `{written}`"),
                 edits: vec![(Span::new(file, number_at, end), written)],
@@ -391,11 +419,17 @@ fn sweep_without_list(file: FileId, text: &str, position: usize) -> Option<Diagn
         .find('\n')
         .map_or(text.len(), |i| position + i);
     let line = &text[line_start..line_end];
-    let indent = line.len() - line.trim_start().len();
-    let rest = line.trim_start().strip_prefix("sweep")?;
-    if !rest.starts_with([' ', '\t']) {
-        return None;
-    }
+    // The last `sweep` before the error, at the line's start or after a block's `{`.
+    let indent = line[..position - line_start]
+        .match_indices("sweep")
+        .map(|(at, _)| at)
+        .filter(|&at| {
+            let before = line[..at].trim_end();
+            (before.is_empty() || before.ends_with(['{', ';']))
+                && line[at + "sweep".len()..].starts_with([' ', '\t'])
+        })
+        .last()?;
+    let rest = &line[indent + "sweep".len()..];
     let equals = line_start + indent + "sweep".len() + rest.find('=')?;
     let path = text[line_start + indent + "sweep".len()..equals].trim();
     let path_ok = !path.is_empty()
@@ -409,7 +443,11 @@ fn sweep_without_list(file: FileId, text: &str, position: usize) -> Option<Diagn
     let after = &text[equals + 1..line_end];
     let after = after.find("//").map_or(after, |i| &after[..i]);
     let value_start = equals + 1 + (after.len() - after.trim_start().len());
-    let value = after.trim();
+    let mut value = after.trim();
+    // A block on one line: `experiment e { sweep gpu.capacity = 4, 8 }`.
+    if value.ends_with('}') && !value.starts_with('{') {
+        value = value[..value.len() - 1].trim_end();
+    }
     let value_end = value_start + value.len();
     if value.is_empty() || value.starts_with('[') && !is_range(value) {
         return None;
@@ -522,29 +560,33 @@ fn import_path_unquoted(file: FileId, text: &str, position: usize) -> Option<Dia
 /// Whether `text` is a range of numbers, `4..16` or `[4..16]` (quantities too: `1h..4h`),
 /// not a path such as `../jobs.csv`.
 pub fn is_range(text: &str) -> bool {
-    let inner = text.trim().trim_start_matches('[').trim_end_matches(']');
-    let numeric = |end: &str| {
-        end.trim()
-            .trim_start_matches(['=', '-'])
-            .starts_with(|c: char| c.is_ascii_digit())
-    };
-    inner
-        .split_once("..")
-        .is_some_and(|(from, to)| numeric(from) && numeric(to))
+    range_ends(text).is_some()
 }
 
-/// What to write for a range `A..B` (in brackets or not) after `before`: its two ends, and
-/// the values between to add, since how many the range meant is not known.
+/// The two ends of a range written `A..B`, `A..=B` or `A to B` (in brackets or not), when
+/// both are numbers or quantities.
+fn range_ends(text: &str) -> Option<(&str, &str)> {
+    let inner = text.trim().trim_start_matches('[').trim_end_matches(']');
+    let numeric = |end: &str| {
+        end.trim_start_matches('-')
+            .starts_with(|c: char| c.is_ascii_digit())
+    };
+    let (from, to) = inner
+        .split_once("..")
+        .map(|(from, to)| (from, to.trim_start().trim_start_matches('=')))
+        .or_else(|| inner.split_once(" to "))?;
+    let (from, to) = (from.trim(), to.trim());
+    (numeric(from) && numeric(to)).then_some((from, to))
+}
+
+/// What to write for a range `A..B` or `A to B` (in brackets or not) after `before`: its
+/// two ends, and the values between to add, since how many the range meant is not known.
 pub fn range_help(before: &str, range: &str) -> String {
-    let inner = range.trim().trim_start_matches('[').trim_end_matches(']');
-    match inner.split_once("..") {
-        Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
-            let (from, to) = (from.trim(), to.trim().trim_start_matches('='));
-            format!(
-                "list the values to run, in brackets: `{before}[{from}, {to}]` runs `{from}` and `{to}`; add the values between them that you want"
-            )
-        }
-        _ => format!("list the values to run, in brackets, such as `{before}[4, 8, 16]`"),
+    match range_ends(range) {
+        Some((from, to)) => format!(
+            "list the values to run, in brackets: `{before}[{from}, {to}]` runs `{from}` and `{to}`; add the values between them that you want"
+        ),
+        None => format!("list the values to run, in brackets, such as `{before}[4, 8, 16]`"),
     }
 }
 

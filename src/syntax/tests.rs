@@ -1241,10 +1241,20 @@ fn the_keywords_a_slip_is_never_read_from_are_the_grammars() {
 /// A range is numbers (or quantities) on both sides of `..`; a relative path is not one.
 #[test]
 fn ranges_are_told_from_paths() {
-    for range in ["4..16", "[4..16]", "1h..4h", "4..=16", " 2 .. 8 "] {
+    for range in [
+        "4..16", "[4..16]", "1h..4h", "4..=16", " 2 .. 8 ", "4 to 16",
+    ] {
         assert!(super::is_range(range), "{range}");
     }
-    for other in ["../jobs.csv", "a..b", "4, 8", "[4, 8]", "4.5"] {
+    for other in [
+        "../jobs.csv",
+        "a..b",
+        "4, 8",
+        "[4, 8]",
+        "4.5",
+        "a to b",
+        "4 to",
+    ] {
         assert!(!super::is_range(other), "{other}");
     }
 }
