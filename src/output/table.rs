@@ -329,10 +329,13 @@ pub fn run_table(
     out
 }
 
-/// `0.95` as `95`, `0.999` as `99.9`.
+/// `0.95` as `95`, `0.999` as `99.9`, `0.000112` as `0.011`.
 pub fn format_percent(fraction: f64) -> String {
     let percent = (fraction * 1000.0).round() / 10.0;
-    if percent.fract() == 0.0 {
+    if percent == 0.0 && fraction > 0.0 {
+        // A small load is not none: `0.011`, not `0`.
+        crate::fit::format_significant(fraction * 100.0, 2)
+    } else if percent.fract() == 0.0 {
         format!("{percent:.0}")
     } else {
         format!("{percent}")
@@ -530,5 +533,7 @@ mod tests {
     fn confidence_as_percent() {
         assert_eq!(format_percent(0.95), "95");
         assert_eq!(format_percent(0.999), "99.9");
+        assert_eq!(format_percent(0.000_112), "0.011");
+        assert_eq!(format_percent(0.0), "0");
     }
 }
