@@ -310,7 +310,7 @@ pub enum Exit {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Exit {
     use crate::commands;
-    match cli.command {
+    let exit = match cli.command {
         Command::Check(args) => commands::check::main(&args),
         Command::Explain(args) => commands::explain::main(&args),
         Command::Run(args) => commands::run::main(&args),
@@ -323,5 +323,12 @@ pub fn run(cli: Cli) -> Exit {
         Command::Graph(args) => commands::graph::main(&args),
         Command::Fmt(args) => commands::fmt::main(&args),
         Command::Lsp => commands::lsp::main(),
+    };
+    // Output that could not be written (a full disk) is an I/O error, whatever the command
+    // found; an interrupted run keeps its own code.
+    if commands::stdout_failed() && !matches!(exit, Exit::Interrupted) {
+        Exit::UsageOrIo
+    } else {
+        exit
     }
 }

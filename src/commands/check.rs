@@ -91,7 +91,7 @@ pub fn main(args: &CheckArgs) -> Exit {
                 }
             }
             DiagnosticFormat::Github => {
-                print!("{}", diagnostic::to_github(&checked.sources, diagnostics));
+                super::print_out(diagnostic::to_github(&checked.sources, diagnostics));
             }
         }
     }
@@ -105,7 +105,7 @@ pub fn main(args: &CheckArgs) -> Exit {
             serde_json::to_string_pretty(&json)
         };
         match text {
-            Ok(text) => println!("{text}"),
+            Ok(text) => super::print_out(format_args!("{text}\n")),
             Err(e) => return super::fail(e),
         }
     }
@@ -184,11 +184,10 @@ impl Mending {
             }
             changed = true;
             if diff {
-                print!(
-                    "{}",
+                super::print_out(
                     similar::TextDiff::from_lines(&before, text)
                         .unified_diff()
-                        .header(&format!("a/{name}"), &format!("b/{name}"))
+                        .header(&format!("a/{name}"), &format!("b/{name}")),
                 );
             } else {
                 crate::output::write_atomically(path, text.as_bytes())
@@ -210,7 +209,7 @@ fn print_load(file: &Path, checked: &Checked, set: &[String]) {
     }
     // Errors of a sweep point were reported above, as `check` finds them.
     match experiment::plan(checked, set, Some(1)) {
-        Ok(plan) => print!("{}", load_table(&plan.points)),
+        Ok(plan) => super::print_out(load_table(&plan.points)),
         Err(PlanError::Message(message)) => eprintln!("{}: {message}", file.display()),
         Err(PlanError::Diagnostics(..)) => {}
     }

@@ -59,8 +59,8 @@ pub fn main(args: &CompareArgs) -> Exit {
         eprintln!("note: {note}");
     }
     match args.format {
-        CompareFormat::Json => print!("{}", crate::output::json_text(&comparison.to_json())),
-        CompareFormat::Table => print!("{}", comparison.to_table()),
+        CompareFormat::Json => super::print_out(crate::output::json_text(&comparison.to_json())),
+        CompareFormat::Table => super::print_out(comparison.to_table()),
     }
     Exit::Success
 }

@@ -423,10 +423,10 @@ pub const TOPICS: &[(&str, &str, &str)] = &[(
 pub fn main(args: &ExplainArgs) -> Exit {
     let Some(code) = &args.code else {
         for (code, description) in all_codes() {
-            println!("{code}  {description}");
+            super::print_out(format_args!("{code}  {description}\n"));
         }
         for (topic, description, _) in TOPICS {
-            println!("{topic}  {description}");
+            super::print_out(format_args!("{topic}  {description}\n"));
         }
         return Exit::Success;
     };
@@ -434,7 +434,7 @@ pub fn main(args: &ExplainArgs) -> Exit {
         .iter()
         .find(|(topic, _, _)| topic.eq_ignore_ascii_case(code.trim()))
     {
-        print!("{text}");
+        super::print_out(text);
         return Exit::Success;
     }
     let wanted = code.trim().to_uppercase();
@@ -446,7 +446,7 @@ pub fn main(args: &ExplainArgs) -> Exit {
             "`{code}` is not a pipesim diagnostic code{hint} (`pipesim explain` lists them all)"
         ));
     };
-    print!("{}", explanation(code, description, style()));
+    super::print_out(explanation(code, description, style()));
     Exit::Success
 }
 

@@ -3,7 +3,6 @@
 
 use crate::cli::{Exit, FitArgs};
 use crate::fit::{self, FitOptions};
-use std::io::Write;
 
 pub fn main(args: &FitArgs) -> Exit {
     let trace = match fit::read_trace(&args.trace, &args.time_column, &args.duration_columns) {
@@ -32,12 +31,7 @@ pub fn main(args: &FitArgs) -> Exit {
         .unwrap_or_else(|| args.trace.display().to_string());
     let module = fit::render_module(&trace_name, &trace, &fitted, &options);
     match &args.output {
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            if let Err(e) = stdout.write_all(module.as_bytes()) {
-                return super::fail(format!("cannot write to stdout: {e}"));
-            }
-        }
+        None => super::print_out(&module),
         Some(path) => {
             if let Err(e) = crate::output::write_atomically(path, module.as_bytes()) {
                 return super::fail(format!("cannot write `{}`: {e}", path.display()));

@@ -14,7 +14,7 @@ use crate::diagnostic::Diagnostic;
 use crate::format;
 use crate::frontend;
 use crate::source::{Origin, SourceMap};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::Path;
 
 /// What happened to one file.
@@ -48,7 +48,7 @@ pub fn main(args: &FmtArgs) -> Exit {
             Ok(Outcome::Unchanged) => {}
             Ok(Outcome::Changed) => {
                 if args.check {
-                    println!("{}", path.display());
+                    super::print_out(format_args!("{}\n", path.display()));
                     worse(Exit::ScenarioErrors);
                 }
             }
@@ -102,9 +102,7 @@ fn stdin_to_stdout(check: bool) -> Result<Outcome, String> {
         return Ok(Outcome::SyntaxErrors);
     };
     if !check {
-        std::io::stdout()
-            .write_all(formatted.as_bytes())
-            .map_err(|e| format!("cannot write standard output: {e}"))?;
+        super::print_out(&formatted);
     }
     Ok(if formatted == text {
         Outcome::Unchanged

@@ -36,7 +36,7 @@ pub fn main(args: &GraphArgs) -> Exit {
             ));
         }
     }
-    print!("{}", dot(scenario, args.pipeline.as_deref()));
+    super::print_out(dot(scenario, args.pipeline.as_deref()));
     Exit::Success
 }
 
@@ -57,7 +57,13 @@ pub fn dot(scenario: &ir::Scenario, only: Option<&str>) -> String {
         ));
         out.push_str(&format!("    label={};\n", quote(&pipeline.name)));
         for step in &pipeline.steps {
-            let mut label = format!("{}\\n{}", escape(&step.name), kind_name(step.kind));
+            // A step named by its kind (`train { }`) is not named twice.
+            let kind = kind_name(step.kind);
+            let mut label = if step.name == kind {
+                kind.to_string()
+            } else {
+                format!("{}\\n{kind}", escape(&step.name))
+            };
             let pools = step
                 .on
                 .as_ref()

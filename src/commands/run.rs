@@ -500,7 +500,7 @@ pub fn save(
     for text in notes.into_iter().flatten() {
         // Beside the table it explains; with `--format json` or `csv` stdout is data.
         match format {
-            RunFormat::Table => print!("\n{text}"),
+            RunFormat::Table => super::print_out(format_args!("\n{text}")),
             RunFormat::Json | RunFormat::Csv => eprint!("warning: {text}"),
         }
     }
@@ -744,9 +744,9 @@ pub fn finish_run_dir(
 /// The run's summary on stdout, as `--format` asks.
 fn print_summary(format: RunFormat, summary: &Summary, plan: &Plan, note: Option<&str>) {
     match format {
-        RunFormat::Json => print!("{}", summary.to_text()),
+        RunFormat::Json => super::print_out(summary.to_text()),
         // Written to the run directory already, so it cannot fail here.
-        RunFormat::Csv => print!("{}", summary.to_csv().unwrap_or_default()),
+        RunFormat::Csv => super::print_out(summary.to_csv().unwrap_or_default()),
         RunFormat::Table => {
             let (columns, missing) = table::run_columns(summary, &plan.metrics);
             for name in missing {
@@ -765,17 +765,14 @@ fn print_summary(format: RunFormat, summary: &Summary, plan: &Plan, note: Option
                     point.params = planned.written.clone();
                 }
             }
-            print!(
-                "{}",
-                table::run_table(
-                    &shown,
-                    &columns,
-                    (plan.points.len(), plan.replications),
-                    note,
-                    plan.confidence,
-                    width
-                )
-            );
+            super::print_out(table::run_table(
+                &shown,
+                &columns,
+                (plan.points.len(), plan.replications),
+                note,
+                plan.confidence,
+                width,
+            ));
         }
     }
 }

@@ -601,7 +601,7 @@ fn graph_prints_the_step_dags_in_dot() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.starts_with("digraph pipesim {"), "{stdout}");
     assert!(
-        stdout.contains("\"classic.train\" [label=\"train\\ntrain on gpu | cpu\"];"),
+        stdout.contains("\"classic.train\" [label=\"train on gpu | cpu\"];"),
         "{stdout}"
     );
     assert!(
@@ -2296,4 +2296,50 @@ fn a_folder_checks_every_scenario_under_it() {
         stderr.contains("no `.pipesim` file under `scenarios/data`"),
         "{stderr}"
     );
+}
+
+/// `pipesim graph FILE | head -1` and the like: output to a reader that has gone ends
+/// quietly (the exit code is the command's own), and output that cannot be written (a full
+/// disk) is an I/O error with a message, exit 2; neither is a panic.
+#[test]
+fn output_to_a_closed_pipe_or_a_full_disk_is_no_panic() {
+    let commands: [&[&str]; 4] = [
+        &["graph", "tests/fixtures/check/ok/language_example.pipesim"],
+        &["explain"],
+        &[
+            "check",
+            "--format",
+            "json",
+            "tests/fixtures/check/ok/language_example.pipesim",
+        ],
+        &["fmt", "-"],
+    ];
+    for args in commands {
+        // A pipe whose reading end is closed before pipesim writes: every write fails.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = Command::new(env!("CARGO_BIN_EXE_pipesim"))
+            .args(args)
+            .stdin(std::fs::File::open("tests/fixtures/check/ok/language_example.pipesim").unwrap())
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+    if Path::new("/dev/full").exists() {
+        let output = Command::new(env!("CARGO_BIN_EXE_pipesim"))
+            .args(["explain"])
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.starts_with("error: cannot write to standard output: ")
+                && !stderr.contains("panicked"),
+            "{stderr}"
+        );
+    }
 }
