@@ -444,8 +444,8 @@ fn sweep_without_list(file: FileId, text: &str, position: usize) -> Option<Diagn
     let after = after.find("//").map_or(after, |i| &after[..i]);
     let value_start = equals + 1 + (after.len() - after.trim_start().len());
     let mut value = after.trim();
-    // A block on one line: `experiment e { sweep gpu.capacity = 4, 8 }`.
-    if value.ends_with('}') && !value.starts_with('{') {
+    // A block on one line: `experiment e { sweep gpu.capacity = 4, 8 }` (or `= {4, 8} }`).
+    if value.ends_with('}') && value.matches('}').count() > value.matches('{').count() {
         value = value[..value.len() - 1].trim_end();
     }
     let value_end = value_start + value.len();
@@ -557,8 +557,8 @@ fn import_path_unquoted(file: FileId, text: &str, position: usize) -> Option<Dia
     Some(d)
 }
 
-/// Whether `text` is a range of numbers, `4..16` or `[4..16]` (quantities too: `1h..4h`),
-/// not a path such as `../jobs.csv`.
+/// Whether `text` is a range of numbers, `4..16`, `[4..16]` or `4 to 16` (quantities too:
+/// `1h..4h`), not a path such as `../jobs.csv`.
 pub fn is_range(text: &str) -> bool {
     range_ends(text).is_some()
 }

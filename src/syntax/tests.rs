@@ -1258,3 +1258,20 @@ fn ranges_are_told_from_paths() {
         assert!(!super::is_range(other), "{other}");
     }
 }
+
+/// A sweep's values without brackets in a block written on one line: the block's closing
+/// brace is not taken for a value, whichever brackets the values were written in.
+#[test]
+fn a_sweep_in_a_one_line_block_gets_brackets_around_its_values_only() {
+    for written in ["4, 8", "(4, 8)", "{4, 8}"] {
+        let text = format!(
+            "scenario s {{ horizon = 1d }}\nexperiment {{ sweep gpu.capacity = {written} }}\n"
+        );
+        let (_, errors) = parse_file(FileId(0), &text);
+        assert_eq!(errors.len(), 1, "{written}: {errors:#?}");
+        let fixes = &errors[0].repair.as_ref().expect("a fix").fixes;
+        let (span, replacement) = &fixes[0].edits[0];
+        assert_eq!(replacement, "[4, 8]", "{written}");
+        assert_eq!(&text[span.start as usize..span.end as usize], written);
+    }
+}
