@@ -1120,6 +1120,10 @@ mod tests {
     #[test]
     fn metrics_are_shown_in_the_tables_units() {
         assert_eq!(metric_value("model.accuracy.mean", 0.885), "88.5 %");
+        assert_eq!(
+            metric_value("model.aiops.edge.accuracy.mean", 0.852),
+            "85.2 %"
+        );
         assert_eq!(metric_value("resource.gpu.utilization", 0.5), "50 %");
         assert_eq!(metric_value("step.p.train.service.mean", 210.0), "3.5 min");
         assert_eq!(metric_value("pipeline.wait.p95", 3.0 * 3600.0), "3 h");

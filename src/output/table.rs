@@ -23,7 +23,7 @@ impl Unit {
     pub fn of(metric: &str) -> Unit {
         let fraction = metric.ends_with(".utilization")
             || metric.ends_with(".fraction")
-            || metric.starts_with("model.accuracy");
+            || metric.starts_with("model.") && metric.ends_with(".accuracy.mean");
         let seconds = metric.contains(".wait.")
             || metric.contains(".makespan.")
             || metric.ends_with(".service.mean");
