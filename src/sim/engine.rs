@@ -1721,6 +1721,7 @@ impl<'a> Simulation<'a> {
                     busy_area: pool.stats.busy_area,
                     queue_area: pool.stats.queue_area,
                     capacity_area: pool.stats.capacity_area,
+                    fixed_capacity: pool.autoscale.is_none().then_some(pool.capacity),
                     queue_max: pool.stats.queue_max,
                     cost_per_slot_hour: pool.cost_per_slot_hour,
                 })

@@ -209,6 +209,8 @@ pub struct PoolTotals<'a> {
     pub busy_area: f64,
     pub queue_area: f64,
     pub capacity_area: f64,
+    /// The capacity of a pool without `autoscale`, which never changes.
+    pub fixed_capacity: Option<u32>,
     pub queue_max: u32,
     pub cost_per_slot_hour: f64,
 }
@@ -317,10 +319,14 @@ impl Collector {
                 ratio(pool.queue_area, totals.window),
             ));
             out.push((format!("{prefix}.queue.max"), f64::from(pool.queue_max)));
-            out.push((
-                format!("{prefix}.capacity.mean"),
-                ratio(pool.capacity_area, totals.window),
-            ));
+            // A fixed capacity is reported as it is, not as its integral over the window
+            // divided by the window (which differs from it in the last bits, so that the
+            // replications' spread came out as 1e-15 rather than 0).
+            let capacity = match pool.fixed_capacity {
+                Some(capacity) if totals.window > 0.0 => f64::from(capacity),
+                _ => ratio(pool.capacity_area, totals.window),
+            };
+            out.push((format!("{prefix}.capacity.mean"), capacity));
             cost += pool.capacity_area / 3600.0 * pool.cost_per_slot_hour;
         }
         for link in &totals.links {

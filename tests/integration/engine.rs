@@ -1751,3 +1751,16 @@ arrivals recorded {
         [(0.0, true), (10.0, false), (20.0, true), (30.0, false)]
     );
 }
+
+/// A pool without `autoscale` reports its capacity as it is in every replication, so that
+/// the summary's interval on it is 0, not the 1e-15 of an integral's rounding.
+#[test]
+fn a_fixed_capacity_is_reported_exactly() {
+    // A window (horizon less warm-up) that is no round number of seconds.
+    let mut s = single_station(0.7, 3, exponential(1.0), 1234.567);
+    s.warmup = 98.765;
+    for replication in 0..5 {
+        let result = run(&s, replication);
+        assert_eq!(metric(&result, "resource.server.capacity.mean"), 3.0);
+    }
+}
