@@ -2,8 +2,8 @@
 //! fonts are embedded or needed), so the charts are small, sharp and searchable.
 //!
 //! Every chart has both axis descriptions with units, and its title in the heading of the
-//! figure it is drawn in (not again inside the chart); a chart with no data is not drawn
-//! (the caller shows a sentence instead).
+//! figure it is drawn in (not again inside the chart); its legend is above the plot, where it
+//! covers no data; a chart with no data is not drawn (the caller shows a sentence instead).
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -91,6 +91,62 @@ fn new_root(svg: &mut String) -> DrawingArea<SVGBackend<'_>, Shift> {
     SVGBackend::with_string(svg, (WIDTH, HEIGHT)).into_drawing_area()
 }
 
+/// The chart's margin on every side, in pixels.
+const MARGIN: i32 = 12;
+/// The width of the y axis's label area, where the plot begins.
+const Y_LABEL_AREA: i32 = 64;
+/// The height of one row of the legend.
+const LEGEND_ROW: i32 = 18;
+
+/// A legend laid out above the plot, in rows, so that it never covers a line or a point:
+/// each entry's position (of its sample line's left end, at the text's middle) in the
+/// chart's pixels, and the height the rows take.
+fn legend_layout(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    names: &[&str],
+) -> (Vec<(i32, i32)>, i32) {
+    let font = TextStyle::from(("sans-serif", 12));
+    let (left, right) = (MARGIN + Y_LABEL_AREA, WIDTH as i32 - MARGIN);
+    let mut at = Vec::with_capacity(names.len());
+    let (mut x, mut row) = (left, 0);
+    for name in names {
+        let text = root
+            .estimate_text_size(name, &font)
+            .map_or(8 * name.len() as i32, |(w, _)| w as i32);
+        let width = 18 + 6 + text;
+        if x > left && x + width > right {
+            x = left;
+            row += 1;
+        }
+        at.push((x, MARGIN + row * LEGEND_ROW + LEGEND_ROW / 2));
+        x += width + 18;
+    }
+    let height = if names.is_empty() {
+        0
+    } else {
+        (row + 1) * LEGEND_ROW
+    };
+    (at, height)
+}
+
+/// Draws the legend of [`legend_layout`]: a short line in each series' style, and its name.
+fn draw_legend(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    entries: &[(&str, ShapeStyle)],
+    at: &[(i32, i32)],
+) -> Result<(), String> {
+    let text = TextStyle::from(("sans-serif", 12))
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    for (&(name, style), &(x, y)) in entries.iter().zip(at) {
+        root.draw(&PathElement::new(vec![(x, y), (x + 18, y)], style))
+            .map_err(error)?;
+        root.draw(&Text::new(name, (x + 24, y), text.clone()))
+            .map_err(error)?;
+    }
+    Ok(())
+}
+
 /// Lines over a shared x axis; `y_max` fixes the top (e.g. 100 for percentages).
 pub fn line_chart(
     axes: &Axes<'_>,
@@ -115,10 +171,17 @@ pub fn line_chart(
     {
         let root = new_root(&mut svg);
         root.fill(&WHITE).map_err(error)?;
+        let legend: Vec<&str> = if series.len() > 1 || series.iter().any(|s| !s.name.is_empty()) {
+            series.iter().map(|s| s.name.as_str()).collect()
+        } else {
+            Vec::new()
+        };
+        let (legend_at, legend_height) = legend_layout(&root, &legend);
         let mut chart = ChartBuilder::on(&root)
-            .margin(12)
+            .margin(MARGIN)
+            .margin_top(MARGIN + legend_height)
             .x_label_area_size(44)
-            .y_label_area_size(64)
+            .y_label_area_size(Y_LABEL_AREA)
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(error)?;
         chart
@@ -133,27 +196,19 @@ pub fn line_chart(
             .y_label_formatter(&|v| short_number(*v))
             .draw()
             .map_err(error)?;
+        let mut entries = Vec::with_capacity(legend.len());
         for (i, s) in series.iter().enumerate() {
             let style = ShapeStyle::from(color(i)).stroke_width(2);
-            let drawn = chart
+            chart
                 .draw_series(LineSeries::new(
                     s.points.iter().copied().filter(|p| p.1.is_finite()),
                     style,
                 ))
                 .map_err(error)?;
-            drawn
-                .label(s.name.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+            entries.push((s.name.as_str(), style));
         }
-        if series.len() > 1 || series.iter().any(|s| !s.name.is_empty()) {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .label_font(("sans-serif", 12))
-                .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(180, 180, 180))
-                .draw()
-                .map_err(error)?;
+        if !legend.is_empty() {
+            draw_legend(&root, &entries, &legend_at)?;
         }
         root.present().map_err(error)?;
     }
@@ -206,10 +261,17 @@ pub fn error_bar_chart(
     {
         let root = new_root(&mut svg);
         root.fill(&WHITE).map_err(error)?;
+        let legend: Vec<&str> = if series.len() > 1 {
+            series.iter().map(|s| s.0.as_str()).collect()
+        } else {
+            Vec::new()
+        };
+        let (legend_at, legend_height) = legend_layout(&root, &legend);
         let mut chart = ChartBuilder::on(&root)
-            .margin(12)
+            .margin(MARGIN)
+            .margin_top(MARGIN + legend_height)
             .x_label_area_size(44)
-            .y_label_area_size(64)
+            .y_label_area_size(Y_LABEL_AREA)
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(error)?;
         // Categories are labelled below (plotters would put their labels against the axis
@@ -257,7 +319,7 @@ pub fn error_bar_chart(
                     .map_err(error)?;
             }
         }
-        for (i, (name, points)) in series.iter().enumerate() {
+        for (i, (_, points)) in series.iter().enumerate() {
             let style = ShapeStyle::from(color(i)).stroke_width(2);
             let finite: Vec<_> = points.iter().filter(|p| p.1.is_finite()).copied().collect();
             // Categories (policies, labels) have no order: no line between them.
@@ -271,9 +333,7 @@ pub fn error_bar_chart(
                     finite.iter().take(joined).map(|p| (p.0, p.1)),
                     style,
                 ))
-                .map_err(error)?
-                .label(name.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+                .map_err(error)?;
             chart
                 .draw_series(finite.iter().map(|&(x, mean, ci, _)| {
                     let (low, high) = drawn_interval(mean, ci, floor, ceiling);
@@ -295,15 +355,13 @@ pub fn error_bar_chart(
                 }))
                 .map_err(error)?;
         }
-        if series.len() > 1 {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .label_font(("sans-serif", 12))
-                .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(180, 180, 180))
-                .draw()
-                .map_err(error)?;
+        if !legend.is_empty() {
+            let entries: Vec<(&str, ShapeStyle)> = series
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.0.as_str(), ShapeStyle::from(color(i)).stroke_width(2)))
+                .collect();
+            draw_legend(&root, &entries, &legend_at)?;
         }
         root.present().map_err(error)?;
     }
@@ -527,6 +585,10 @@ mod tests {
         for text in ["time (hours)", "busy (%)", "gpu"] {
             assert!(texts.contains(&text), "{text} in {texts:?}");
         }
+        // The legend is above the plot, so that it covers none of it: above the top tick.
+        let at = texts_with_y(&svg);
+        let y_of = |text: &str| at.iter().find(|t| t.0 == text).map(|t| t.1).unwrap();
+        assert!(y_of("gpu") < y_of("100") - 6.0, "{at:?}");
         assert!(line_chart(
             &Axes {
                 x_label: "x",
