@@ -232,8 +232,14 @@ pub fn error_bar_chart(
     // Swept whole numbers (capacities, units) get whole-number ticks: the span padded by
     // half a unit would otherwise be ticked at 3.5, 4, 4.5...
     let whole = categories.is_none() && xs().all(|x| !x.is_finite() || x.fract() == 0.0);
-    // Room on both sides so the end bars are not on the frame.
-    let pad = ((x1 - x0) * 0.08).max(0.5);
+    // Room on both sides so the end bars are not on the frame: at least half a category or
+    // unit where those are the positions, a share of the span for other numbers (a growth
+    // factor swept from 1 to 2 would otherwise get half its width again as margins).
+    let pad = if categories.is_some() || whole {
+        ((x1 - x0) * 0.08).max(0.5)
+    } else {
+        (x1 - x0) * 0.08
+    };
     x0 -= pad;
     x1 += pad;
     // Every metric pipesim reports is non-negative: when every mean is, an interval reaching
@@ -560,6 +566,40 @@ mod tests {
         .unwrap()
         .unwrap();
         assert!(numbers_in(&svg).iter().any(|t| t.fract() != 0.0));
+    }
+
+    /// A sweep of fractional values (a growth factor from 1 to 2) is drawn over its span
+    /// with a small margin, not with half a unit on each side.
+    #[test]
+    fn a_fractional_sweep_fills_its_chart() {
+        let points = [1.0, 1.5, 2.0]
+            .iter()
+            .map(|&x| (x, 100.0 * x, 10.0, Mark::None))
+            .collect();
+        let svg = error_bar_chart(
+            &Axes {
+                x_label: "triggers.growth",
+                y_label: "wait (minutes)",
+            },
+            &[(String::new(), points)],
+            None,
+            None,
+        )
+        .unwrap()
+        .unwrap();
+        // The y axis is ticked from 0 in steps of tens or more; the x axis is what is below 10.
+        let x_ticks: Vec<f64> = numbers_in(&svg)
+            .into_iter()
+            .filter(|&t| t > 0.0 && t < 10.0)
+            .collect();
+        assert!(
+            x_ticks.contains(&1.0) && x_ticks.contains(&2.0),
+            "{x_ticks:?}"
+        );
+        assert!(
+            x_ticks.iter().all(|&t| (0.8..=2.2).contains(&t)),
+            "{x_ticks:?}"
+        );
     }
 
     #[test]
