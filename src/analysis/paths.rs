@@ -741,6 +741,13 @@ impl Analyzer<'_> {
                         .or_insert(self.diags.0.len());
                 }
             }
+            // `pipeline.wait`, `resource.gpu`: the start of several metrics' names, not a
+            // slip from the nearest one (which would be `pipeline.wait.max`).
+            let family = metrics_starting(name, &known);
+            if !family.is_empty() {
+                self.diags.push(metric_family(name, &family, item.span));
+                continue;
+            }
             let help = did_you_mean(name, known.iter().map(String::as_str)).unwrap_or_else(|| {
                 "metric names are `pipeline.*`, `step.PIPELINE.STEP.*`, `resource.NAME.*`, `link.NAME.*`, `model.*` and `cost.total`".into()
             });
@@ -752,6 +759,51 @@ impl Analyzer<'_> {
         }
         out
     }
+}
+
+/// The metrics of `known` whose names start with `name` and a dot (`pipeline.wait` starts
+/// `pipeline.wait.mean`, `pipeline.wait.p95`, ...), in `known`'s order.
+pub fn metrics_starting<'k>(name: &str, known: &'k [String]) -> Vec<&'k String> {
+    known
+        .iter()
+        .filter(|k| {
+            k.strip_prefix(name)
+                .is_some_and(|rest| rest.len() > 1 && rest.starts_with('.'))
+        })
+        .collect()
+}
+
+/// The report of a metric name that is the start of several (`pipeline.wait`), at `span`
+/// (the quoted name): which metrics it starts, each offered as a fix (the first few, in the
+/// order of the contract's list, so the mean comes first).
+fn metric_family(name: &str, family: &[&String], span: Span) -> Diagnostic {
+    const SHOWN: usize = 6;
+    let listed: Vec<String> = family
+        .iter()
+        .take(SHOWN)
+        .map(|member| format!("`{member}`"))
+        .collect();
+    let more = match family.len().saturating_sub(SHOWN) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    let mut diagnostic = Diagnostic::error(
+        codes::UNKNOWN_METRIC,
+        format!("`{name}` is the start of several metrics' names, not one"),
+    )
+    .primary(span, "which one?")
+    .help(format!("name one of them: {}{more}", listed.join(", ")));
+    // The edit replaces the text inside the quotes.
+    let inner = Span::new(span.file, span.start as usize + 1, span.end as usize - 1);
+    diagnostic.repair.get_or_insert_default().fixes = family
+        .iter()
+        .take(SHOWN)
+        .map(|member| crate::diagnostic::Fix {
+            title: format!("Write `{member}`"),
+            edits: vec![(inner, member.to_string())],
+        })
+        .collect();
+    diagnostic
 }
 
 /// Whether a sweep or `--set` can replace this kind of attribute.

@@ -552,6 +552,12 @@ impl Comparison {
             .collect();
         for pattern in patterns {
             if !names.iter().any(|name| matches_pattern(pattern, name)) {
+                // `pipeline.wait`: the start of several names, which `pipeline.wait.*` keeps.
+                if !crate::analysis::paths::metrics_starting(pattern, &names).is_empty() {
+                    return Err(format!(
+                        "`--metric {pattern}` matches no metric of these runs; `--metric '{pattern}.*'` keeps every metric whose name starts with it"
+                    ));
+                }
                 let hint = crate::diagnostic::suggest(pattern, names.iter().map(String::as_str))
                     .map(|name| format!("; did you mean `{name}`?"))
                     .unwrap_or_else(|| {

@@ -556,9 +556,17 @@ fn check_precision(precision: &Precision, plan: &Plan, max: u32) -> Result<(), S
     let known =
         crate::analysis::paths::metric_names(&first.scenario.resources, &first.scenario.pipelines);
     if !known.contains(&precision.metric) {
-        let hint = crate::diagnostic::suggest(&precision.metric, known.iter().map(String::as_str))
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
+        let family = crate::analysis::paths::metrics_starting(&precision.metric, &known);
+        let hint = match family.first() {
+            // `pipeline.wait`: the start of several names, not a slip from the nearest.
+            Some(first) => format!(
+                "; it is the start of {} metrics' names, such as `{first}`",
+                family.len()
+            ),
+            None => crate::diagnostic::suggest(&precision.metric, known.iter().map(String::as_str))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default(),
+        };
         return Err(format!(
             "`--precision` names `{}`, which is not a metric of this scenario{hint}",
             precision.metric

@@ -452,6 +452,18 @@ fn compare_tells_a_real_difference_from_noise() {
         2,
         "did you mean `pipeline.wait.mean`?",
     );
+    // The start of several names is shown the pattern that keeps them all.
+    sandbox.fails(
+        &[
+            "compare",
+            "one-gpu",
+            "four-gpus",
+            "--metric",
+            "pipeline.wait",
+        ],
+        2,
+        "`--metric 'pipeline.wait.*'` keeps every metric whose name starts with it",
+    );
     let wait = compared(&json, "pipeline.wait.mean");
     assert!(wait["p"].as_f64().unwrap() < 0.05, "{wait}");
     assert_eq!(wait["verdict"], "b_better", "{wait}");
@@ -1599,6 +1611,12 @@ fn precision_doubles_replications_until_every_interval_is_narrow_enough() {
         "did you mean `pipeline.wait.mean`?",
     );
     assert!(!sandbox.path("typo").exists());
+    // The start of several names is told so, not given the nearest (`pipeline.wait.max`).
+    sandbox.fails(
+        &["run", "tiny.pipesim", "--precision", "pipeline.wait=5%"],
+        2,
+        "it is the start of 5 metrics' names, such as `pipeline.wait.mean`",
+    );
 }
 
 /// The console table shows swept values as the scenario writes them; summary.json keeps the
