@@ -35,6 +35,9 @@ pub struct PathError {
     pub help: String,
     /// The path as it would read with a misspelt part corrected, where the help proposes it.
     pub meant: Option<String>,
+    /// For a path of one part (`gpu`, `capacity`), the paths of literal attributes it may
+    /// have meant (`gpu.capacity`): a declaration's own, or the declarations' that have it.
+    pub completions: Vec<String>,
 }
 
 impl PathError {
@@ -77,12 +80,13 @@ impl PathError {
                     message,
                     help: format!("did you mean `{meant}`?"),
                     meant: Some(corrected.join(".")),
+                    ..PathError::default()
                 }
             }
             None => PathError {
                 message,
                 help: help(),
-                meant: None,
+                ..PathError::default()
             },
         }
     }
@@ -151,6 +155,22 @@ impl Analyzer<'_> {
                 }
             };
         let usage = "a path is `DECLARATION.ATTRIBUTE`, such as `gpu.capacity`, `scenario.horizon` or `classic.train.units`";
+        if let [name] = parts[..] {
+            let completions = self.paths_completing(name);
+            if !completions.is_empty() {
+                let listed: Vec<String> = completions.iter().map(|c| format!("`{c}`")).collect();
+                return Err(PathError {
+                    message: format!("`{path}` does not name an attribute"),
+                    help: format!(
+                        "a path is `DECLARATION.ATTRIBUTE`: did you mean {}{}?",
+                        if listed.len() == 1 { "" } else { "one of " },
+                        listed.join(", ")
+                    ),
+                    completions,
+                    ..PathError::default()
+                });
+            }
+        }
         if parts.len() < 2 || parts.iter().any(|p| p.is_empty()) {
             return Err(PathError {
                 message: format!("`{path}` does not name an attribute"),
@@ -242,6 +262,7 @@ impl Analyzer<'_> {
                                 .collect::<Vec<_>>()
                                 .join(".")
                         }),
+                        ..PathError::default()
                     });
                 }
             }
@@ -397,6 +418,57 @@ impl Analyzer<'_> {
         }
     }
 
+    /// The paths a one-part path may have meant: `NAME.ATTR` for each literal attribute
+    /// written in declaration `NAME` (`gpu` → `gpu.capacity`, `gpu.policy`), or, for an
+    /// attribute's name, each declaration (and the scenario block) that writes it as a
+    /// literal (`capacity` → `gpu.capacity`). Only paths a sweep can take.
+    fn paths_completing(&self, name: &str) -> Vec<String> {
+        let mut candidates: Vec<String> = Vec::new();
+        let attrs = |block: &ast::Block| -> Vec<String> {
+            block
+                .entries
+                .iter()
+                .filter_map(|e| match e {
+                    // A resource's `kind` is what it is, not a setting to sweep.
+                    ast::Entry::Attr(a) if a.name.name != "kind" => Some(a.name.name.clone()),
+                    _ => None,
+                })
+                .collect()
+        };
+        match self.symbols[0].names.get(name) {
+            Some((Symbol::Decl { item, .. }, _)) => {
+                if let Some(decl) = self.decl_of(0, *item) {
+                    candidates.extend(attrs(&decl.body).iter().map(|a| format!("{name}.{a}")));
+                }
+            }
+            _ => {
+                for declared in &self.symbols[0].order {
+                    if let Some((Symbol::Decl { item, .. }, _)) =
+                        self.symbols[0].names.get(declared)
+                    {
+                        if self
+                            .decl_of(0, *item)
+                            .is_some_and(|decl| find_attr(&decl.body, name).is_some())
+                        {
+                            candidates.push(format!("{declared}.{name}"));
+                        }
+                    }
+                }
+                if self.symbols[0].scenario.is_some()
+                    && SCENARIO_ATTRS.iter().any(|(n, _)| *n == name)
+                {
+                    candidates.push(format!("scenario.{name}"));
+                }
+            }
+        }
+        candidates.retain(|path| {
+            self.resolve_attr_path(path).is_ok_and(|target| {
+                overridable(target.attr_type) && target.written.as_ref().is_none_or(is_literal)
+            })
+        });
+        candidates
+    }
+
     /// Reports `--set` paths that name nothing or a non-literal attribute.
     pub fn check_override_paths(&mut self) {
         for i in 0..self.overrides.len() {
@@ -470,8 +542,32 @@ impl Analyzer<'_> {
                             .or_insert(self.diags.0.len());
                     }
                     let message = format!("cannot sweep `{path}`: {}", e.message);
-                    self.diags
-                        .push(e.diagnostic(message, sweep.path.span, "unknown path"));
+                    let completions = e.completions.clone();
+                    let mut diagnostic = e.diagnostic(message, sweep.path.span, "unknown path");
+                    if !completions.is_empty() {
+                        // Each fix rewrites the values too (as they are), so that one whose
+                        // attribute does not take them is told by an error where it wrote,
+                        // and `check --fix` goes on to the next (`gpu = [sjf, fifo]` is
+                        // `gpu.policy`, not `gpu.capacity`).
+                        let (path_span, values_span) = (sweep.path.span, sweep.values.span);
+                        let text = &self.sources.get(path_span.file).text;
+                        let values = text
+                            .get(path_span.end as usize..values_span.end as usize)
+                            .unwrap_or("");
+                        let whole = Span::new(
+                            path_span.file,
+                            path_span.start as usize,
+                            values_span.end as usize,
+                        );
+                        diagnostic.repair.get_or_insert_default().fixes = completions
+                            .into_iter()
+                            .map(|path| crate::diagnostic::Fix {
+                                title: format!("Write `{path}`"),
+                                edits: vec![(whole, format!("{path}{values}"))],
+                            })
+                            .collect();
+                    }
+                    self.diags.push(diagnostic);
                     continue;
                 }
             };
