@@ -623,9 +623,18 @@ pub fn suggest_preferring<'a>(
 ) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(wrong, c), c))
+        // A name in other capitals (`GPU` for `gpu`) is the nearest slip there is, however
+        // many letters it changes.
+        .map(|c| {
+            let distance = if wrong.eq_ignore_ascii_case(c) {
+                0
+            } else {
+                strsim::damerau_levenshtein(wrong, c)
+            };
+            (distance, c)
+        })
         .filter(|(distance, c)| {
-            *distance > 0 && *distance <= (wrong.chars().count().max(c.chars().count()) / 3).max(1)
+            *c != wrong && *distance <= (wrong.chars().count().max(c.chars().count()) / 3).max(1)
         })
         .min_by_key(|(distance, c)| (*distance, !preferred(c), *c))
         .map(|(_, c)| c)
@@ -687,6 +696,18 @@ mod tests {
         assert!(!is_slip("pipeline.wait.", "pipeline.wait.max"));
         assert!(!is_slip("gpu", "gpu.capacity"));
         assert!(!is_slip("gpu", "gpu"));
+    }
+
+    /// A name in other capitals is the nearest slip, even where every letter differs.
+    #[test]
+    fn a_name_in_other_capitals_is_suggested_first() {
+        assert_eq!(suggest("GPU", ["cpu", "gpu"]), Some("gpu"));
+        assert_eq!(suggest("Cpu", ["gpu", "cpu"]), Some("cpu"));
+        assert_eq!(suggest("gpu", ["gpu"]), None);
+        assert!(is_slip(
+            "resource.GPU.utilization",
+            "resource.gpu.utilization"
+        ));
     }
 
     #[test]
