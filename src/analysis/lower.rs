@@ -2061,20 +2061,6 @@ impl<'a> Analyzer<'a> {
         if let Some(i) = allowed.iter().position(|a| *a == name) {
             return Some(i);
         }
-        // `policy = SJF`, `kind = Pool`: keywords are lower case.
-        let lower = name.to_lowercase();
-        if allowed.contains(&lower.as_str()) {
-            let mut d =
-                Diagnostic::error(codes::UNKNOWN_KEYWORD, format!("unknown {what} `{name}`"))
-                    .primary(e.span, format!("not a {what}"))
-                    .help(format!("keywords are written in lower case: `{lower}`"));
-            d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
-                title: format!("Write `{lower}`"),
-                edits: vec![(e.span, lower)],
-            }];
-            self.diags.push(d);
-            return None;
-        }
         let free = allowed
             .iter()
             .copied()
