@@ -234,10 +234,10 @@ pub fn print_diagnostics(sources: &SourceMap, diagnostics: &[Diagnostic]) {
     }
     let terminal = std::io::stderr().is_terminal();
     let style = if terminal { Style::Fancy } else { Style::Plain };
-    eprint!("{}", diagnostic::render(sources, diagnostics, style, 100));
-    eprintln!("{}", diagnostic::summary_line(diagnostics));
+    crate::console::print_err(diagnostic::render(sources, diagnostics, style, 100));
+    crate::to_stderr!("{}", diagnostic::summary_line(diagnostics));
     if let Some(first) = diagnostics.iter().find(|d| !d.code.is_empty()) {
-        eprintln!(
+        crate::to_stderr!(
             "For more about a code, with an example, try `pipesim explain {}`.",
             first.code
         );

@@ -27,10 +27,10 @@ pub fn install() {
                         let _ = std::fs::remove_dir_all(dir);
                     }
                 }
-                eprintln!("\nstopped; replications not yet saved are lost");
+                crate::to_stderr!("\nstopped; replications not yet saved are lost");
                 std::process::exit(130);
             }
-            eprintln!(
+            crate::to_stderr!(
                 "\ninterrupted: saving every finished replication (those in progress will run \
                  again on resume; press Ctrl-C again to quit without saving)"
             );

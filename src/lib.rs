@@ -4,9 +4,13 @@
 //! text → [`syntax`] (pest) → [`syntax::ast`] → [`loader`] (imports) → [`analysis`] → [`ir`]
 //! → [`sim`] (one replication) → [`experiment`] (replications, sweeps) → [`output`]
 
+// `print!` and `eprint!` panic when a pipe's reader has gone: output goes through `console`.
+#![cfg_attr(not(test), deny(clippy::print_stdout, clippy::print_stderr))]
+
 pub mod analysis;
 pub mod cli;
 pub mod commands;
+pub mod console;
 pub mod diagnostic;
 pub mod experiment;
 pub mod fit;

@@ -26,13 +26,13 @@ use std::path::{Path, PathBuf};
 
 pub fn main(args: &CheckArgs) -> Exit {
     if args.load && args.format == DiagnosticFormat::Github {
-        eprintln!(
+        crate::to_stderr!(
             "error: `--load` prints a table or JSON, not annotations; use `--format json` or leave out `--format`"
         );
         return Exit::UsageOrIo;
     }
     if args.diff && args.format != DiagnosticFormat::Human {
-        eprintln!(
+        crate::to_stderr!(
             "error: `--diff` prints the diff on stdout, where `--format json` and `--format github` print the diagnostics; leave out one of them"
         );
         return Exit::UsageOrIo;
@@ -40,7 +40,7 @@ pub fn main(args: &CheckArgs) -> Exit {
     let files = match crate::workspace::expand(&args.files) {
         Ok(files) => files,
         Err(message) => {
-            eprintln!("error: {message}");
+            crate::to_stderr!("error: {message}");
             return Exit::UsageOrIo;
         }
     };
@@ -74,7 +74,7 @@ pub fn main(args: &CheckArgs) -> Exit {
             DiagnosticFormat::Human => {
                 frontend::print_diagnostics(&checked.sources, diagnostics);
                 if diagnostics.is_empty() {
-                    eprintln!("{}: ok", file.display());
+                    crate::to_stderr!("{}: ok", file.display());
                 }
                 if args.load && !checked.has_errors() {
                     print_load(file, &checked, &args.set);
@@ -113,7 +113,7 @@ pub fn main(args: &CheckArgs) -> Exit {
         match mended.finish(args.diff) {
             Ok(changed) => changed,
             Err(message) => {
-                eprintln!("error: {message}");
+                crate::to_stderr!("error: {message}");
                 return Exit::UsageOrIo;
             }
         }
@@ -143,15 +143,23 @@ impl Mending {
     fn mend(&mut self, file: &Path, others: &[PathBuf], set: &[String]) {
         let mended = quickfix::mend(file, others, &mut self.unsaved, set);
         for fix in &mended.applied {
-            eprintln!(
+            crate::to_stderr!(
                 "{}:{}:{}: fixed [{}]: {}",
-                fix.file, fix.line, fix.column, fix.code, fix.title
+                fix.file,
+                fix.line,
+                fix.column,
+                fix.code,
+                fix.title
             );
         }
         for fix in &mended.dropped {
-            eprintln!(
+            crate::to_stderr!(
                 "{}:{}:{}: not fixed [{}]: {} would not mend it",
-                fix.file, fix.line, fix.column, fix.code, fix.title
+                fix.file,
+                fix.line,
+                fix.column,
+                fix.code,
+                fix.title
             );
         }
         for (_, source) in mended.checked.sources.files() {
@@ -201,7 +209,7 @@ impl Mending {
 /// The `--load` table of a file that checked without errors, or why there is none.
 fn print_load(file: &Path, checked: &Checked, set: &[String]) {
     if checked.analysis.scenario.is_none() {
-        eprintln!(
+        crate::to_stderr!(
             "{}: no `scenario` block, so no horizon to work out a load over",
             file.display()
         );
@@ -210,7 +218,7 @@ fn print_load(file: &Path, checked: &Checked, set: &[String]) {
     // Errors of a sweep point were reported above, as `check` finds them.
     match experiment::plan(checked, set, Some(1)) {
         Ok(plan) => super::print_out(load_table(&plan.points)),
-        Err(PlanError::Message(message)) => eprintln!("{}: {message}", file.display()),
+        Err(PlanError::Message(message)) => crate::to_stderr!("{}: {message}", file.display()),
         Err(PlanError::Diagnostics(..)) => {}
     }
 }

@@ -56,7 +56,7 @@ pub fn main(args: &CompareArgs) -> Exit {
         return super::fail(message);
     }
     for note in &comparison.notes {
-        eprintln!("note: {note}");
+        crate::to_stderr!("note: {note}");
     }
     match args.format {
         CompareFormat::Json => super::print_out(crate::output::json_text(&comparison.to_json())),

@@ -22,7 +22,7 @@ pub fn main(args: &ExportArgs) -> Exit {
         Ok(report) => report,
         Err(e) => return super::fail(e),
     };
-    eprintln!("{report}");
+    crate::to_stderr!("{report}");
     if report.complete() {
         Exit::Success
     } else {

@@ -36,7 +36,7 @@ pub fn main(args: &FitArgs) -> Exit {
             if let Err(e) = crate::output::write_atomically(path, module.as_bytes()) {
                 return super::fail(format!("cannot write `{}`: {e}", path.display()));
             }
-            eprintln!("wrote {}", path.display());
+            crate::to_stderr!("wrote {}", path.display());
         }
     }
     Exit::Success

@@ -34,7 +34,7 @@ pub fn main(args: &FmtArgs) -> Exit {
     let files = match crate::workspace::expand(&args.files) {
         Ok(files) => files,
         Err(message) => {
-            eprintln!("error: {message}");
+            crate::to_stderr!("error: {message}");
             return Exit::UsageOrIo;
         }
     };
@@ -54,7 +54,7 @@ pub fn main(args: &FmtArgs) -> Exit {
             }
             Ok(Outcome::SyntaxErrors) => worse(Exit::ScenarioErrors),
             Err(message) => {
-                eprintln!("error: {message}");
+                crate::to_stderr!("error: {message}");
                 worse(Exit::UsageOrIo);
             }
         }
@@ -79,7 +79,7 @@ fn format_path(path: &Path, check: bool) -> Result<Outcome, String> {
         canonical: path.to_path_buf(),
     };
     let Ok(formatted) = format_text(&path.display().to_string(), origin, &text) else {
-        eprintln!("{}: not formatted because of syntax errors", path.display());
+        crate::to_stderr!("{}: not formatted because of syntax errors", path.display());
         return Ok(Outcome::SyntaxErrors);
     };
     if formatted == text {
@@ -88,7 +88,7 @@ fn format_path(path: &Path, check: bool) -> Result<Outcome, String> {
     if !check {
         crate::output::write_atomically(path, formatted.as_bytes())
             .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
-        eprintln!("formatted {}", path.display());
+        crate::to_stderr!("formatted {}", path.display());
     }
     Ok(Outcome::Changed)
 }

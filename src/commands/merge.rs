@@ -19,7 +19,7 @@ use std::time::Instant;
 pub fn main(args: &MergeArgs) -> Exit {
     match merge(&args.dirs, &args.out) {
         Ok((path, shards)) => {
-            eprintln!("merged {shards} shards into {}", path.display());
+            crate::to_stderr!("merged {shards} shards into {}", path.display());
             Exit::Success
         }
         Err(message) => super::fail(message),

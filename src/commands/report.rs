@@ -6,11 +6,11 @@ use crate::output::report;
 
 pub fn main(args: &ReportArgs) -> Exit {
     if let Some(note) = crate::output::manifest::interrupted_note(&args.run_dir) {
-        eprintln!("warning: {note}; the report shows the replications that did");
+        crate::to_stderr!("warning: {note}; the report shows the replications that did");
     }
     match report::write_report(&args.run_dir, args.output.as_deref()) {
         Ok(path) => {
-            eprintln!("report written to {}", path.display());
+            crate::to_stderr!("report written to {}", path.display());
             Exit::Success
         }
         Err(message) => super::fail(message),

@@ -160,7 +160,7 @@ fn resume(args: &ResumeArgs) -> Result<Exit, Failure> {
     } else if trace != TraceMode::None {
         traces::copy_parts(&traces::parts_dir(dir), &new_parts)?;
     }
-    eprintln!(
+    crate::to_stderr!(
         "resuming `{}`: {} replications to run",
         dir.display(),
         missing.len()

@@ -98,10 +98,10 @@ pub fn main(args: &RunArgs) -> Exit {
     plan.max_live = args.max_live;
 
     for path in &checked.analysis.replaced_sweeps {
-        eprintln!("note: `--set {path}=...` replaces the experiment's `sweep {path}`");
+        crate::to_stderr!("note: `--set {path}=...` replaces the experiment's `sweep {path}`");
     }
     for warning in long_points(&plan, checked.analysis.scenario.as_ref()) {
-        eprintln!("{warning}");
+        crate::to_stderr!("{warning}");
     }
     for target in &targets {
         if let Err(message) = check_precision(target, &plan, args.max_replications) {
@@ -219,7 +219,7 @@ pub fn main(args: &RunArgs) -> Exit {
     }
     if exit != Exit::Success {
         if args.influx.influx.is_some() {
-            eprintln!(
+            crate::to_stderr!(
                 "not sent to InfluxDB: the run is incomplete (send it with `pipesim export` once resumed)"
             );
         }
@@ -309,7 +309,7 @@ pub fn refine(
             .collect();
         if unmet.is_empty() {
             let met: Vec<String> = targets.iter().map(Precision::describe).collect();
-            eprintln!(
+            crate::to_stderr!(
                 "precision: {} at every point after {} replications",
                 met.join(", "),
                 plan.replications
@@ -327,7 +327,7 @@ pub fn refine(
                     )
                 })
                 .collect();
-            eprintln!(
+            crate::to_stderr!(
                 "warning: precision not reached after {} replications (`--max-replications`): {}",
                 plan.replications,
                 short.join("; ")
@@ -449,13 +449,13 @@ pub fn save(
         .shard
         .map_or(manifest.work_items, |s| s.end_item - s.first_item);
     if stopped {
-        eprintln!(
+        crate::to_stderr!(
             "stopped: {} of {held} replications saved to {}",
             records.len(),
             final_path.display(),
         );
     } else if !complete {
-        eprintln!(
+        crate::to_stderr!(
             "interrupted: {} of {held} replications saved to {}; finish the run with `pipesim resume {}`",
             records.len(),
             final_path.display(),
@@ -463,17 +463,17 @@ pub fn save(
         );
     } else {
         match manifest.shard {
-            Some(shard) => eprintln!(
+            Some(shard) => crate::to_stderr!(
                 "shard {}/{} ({held} of {} replications) saved to {}",
                 shard.index,
                 shard.count,
                 manifest.work_items,
                 final_path.display()
             ),
-            None => eprintln!("run saved to {}", final_path.display()),
+            None => crate::to_stderr!("run saved to {}", final_path.display()),
         }
         if let Some(note) = large_traces_note(&final_path, trace) {
-            eprintln!("{note}");
+            crate::to_stderr!("{note}");
         }
     }
     let note = match manifest.shard {
@@ -501,7 +501,9 @@ pub fn save(
         // Beside the table it explains; with `--format json` or `csv` stdout is data.
         match format {
             RunFormat::Table => super::print_out(format_args!("\n{text}")),
-            RunFormat::Json | RunFormat::Csv => eprint!("warning: {text}"),
+            RunFormat::Json | RunFormat::Csv => {
+                crate::console::print_err(format_args!("warning: {text}"))
+            }
         }
     }
     let exit = if complete {
@@ -758,7 +760,9 @@ fn print_summary(format: RunFormat, summary: &Summary, plan: &Plan, note: Option
         RunFormat::Table => {
             let (columns, missing) = table::run_columns(summary, &plan.metrics);
             for name in missing {
-                eprintln!("warning: metric `{name}` of `experiment.metrics` was not measured");
+                crate::to_stderr!(
+                    "warning: metric `{name}` of `experiment.metrics` was not measured"
+                );
             }
             // On a terminal, as wide as it is; into a file or a pipe, one table whatever
             // its width (scripts and diffs see the same layout on every machine).
@@ -791,7 +795,7 @@ fn send_to_influx(run_dir: &Path, influx: &InfluxArgs) -> Result<(), String> {
     let again = influx::SendReport::export_command(run_dir, influx);
     let report = influx::send_run(run_dir, influx)
         .map_err(|e| format!("{e}; the run is saved: send it later with `{again}`"))?;
-    eprintln!("{report}");
+    crate::to_stderr!("{report}");
     if report.complete() {
         Ok(())
     } else {

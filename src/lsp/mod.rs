@@ -197,7 +197,7 @@ impl Server<'_> {
             Ok(response) => response,
             Err(panic) => {
                 let reason = panic_message(&panic);
-                eprintln!("pipesim lsp: internal error while handling a request: {reason}");
+                crate::to_stderr!("pipesim lsp: internal error while handling a request: {reason}");
                 Response::new_err(
                     id,
                     ErrorCode::InternalError as i32,
@@ -429,7 +429,7 @@ impl Server<'_> {
     fn on_notification(&mut self, notification: Notification) {
         let method = notification.method.clone();
         if let Err(panic) = catch_unwind(AssertUnwindSafe(|| self.notification(notification))) {
-            eprintln!(
+            crate::to_stderr!(
                 "pipesim lsp: internal error while handling `{method}`: {}",
                 panic_message(&panic)
             );
@@ -509,7 +509,7 @@ impl Server<'_> {
                 }
                 Ok(None) => continue,
                 Err(panic) => {
-                    eprintln!(
+                    crate::to_stderr!(
                         "pipesim lsp: internal error while checking `{uri}`: {}",
                         panic_message(&panic)
                     );

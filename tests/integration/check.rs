@@ -2343,3 +2343,64 @@ fn output_to_a_closed_pipe_or_a_full_disk_is_no_panic() {
         );
     }
 }
+
+/// `pipesim run FILE 2>&1 | head` closes the reader of stderr too: the diagnostics, notes
+/// and "run saved to" written there must not panic (exit 101) after the run is saved.
+#[test]
+fn messages_to_a_closed_stderr_are_no_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("overloaded.pipesim");
+    std::fs::write(
+        &scenario,
+        "scenario s { horizon = 1d }\n\
+         resource gpu { kind = pool  capacity = 2 }\n\
+         pipeline p { train { on = gpu  units = 3  duration = 1h } }\n\
+         arrivals a { rate = 1/h  pipeline = p }\n",
+    )
+    .unwrap();
+    let out = dir.path().join("run");
+    let cases: [(&[&std::ffi::OsStr], i32); 3] = [
+        // Warnings, the overload note and "run saved to" on stderr; the table on stdout.
+        (
+            &[
+                "run".as_ref(),
+                scenario.as_os_str(),
+                "--out".as_ref(),
+                out.as_os_str(),
+            ],
+            0,
+        ),
+        // Diagnostics of a file with errors.
+        (
+            &[
+                "check".as_ref(),
+                "tests/fixtures/check/err/E0202_declaration_misspelt.pipesim".as_ref(),
+            ],
+            1,
+        ),
+        // A usage error.
+        (
+            &[
+                "run".as_ref(),
+                scenario.as_os_str(),
+                "--replications".as_ref(),
+                "0".as_ref(),
+            ],
+            2,
+        ),
+    ];
+    for (args, code) in cases {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let (out_reader, out_writer) = std::io::pipe().unwrap();
+        drop(out_reader);
+        let status = Command::new(env!("CARGO_BIN_EXE_pipesim"))
+            .args(args)
+            .stdout(out_writer)
+            .stderr(writer)
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(code), "{args:?}");
+    }
+    assert!(out.join("summary.json").is_file(), "the run was saved");
+}
