@@ -218,6 +218,11 @@ pub fn read_trace_from(
             .ok_or_else(|| {
                 let names: Vec<&str> = headers.iter().map(header_name).collect();
                 let mut message = format!("`{name}` has no column `{column}`");
+                if let Some(separator) = crate::analysis::data::other_separator(&names) {
+                    let help = crate::analysis::data::separator_help(names[0], separator);
+                    let _ = write!(message, "; {help}");
+                    return error(message);
+                }
                 if let Some(best) = closest(column, &names) {
                     let _ = write!(message, ": did you mean `{best}`?");
                 }

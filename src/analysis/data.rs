@@ -200,9 +200,14 @@ impl Analyzer<'_> {
             .map(|h| format!("`{h}`"))
             .collect::<Vec<_>>()
             .join(", ");
-        let help = match did_you_mean(column, table.headers.iter().map(String::as_str)) {
-            Some(h) => format!("{h} the columns are {listed}"),
-            None => format!("the columns are {listed}"),
+        let headers: Vec<&str> = table.headers.iter().map(String::as_str).collect();
+        let help = match (
+            other_separator(&headers),
+            did_you_mean(column, headers.iter().copied()),
+        ) {
+            (Some(separator), _) => separator_help(headers[0], separator),
+            (None, Some(h)) => format!("{h} the columns are {listed}"),
+            (None, None) => format!("the columns are {listed}"),
         };
         self.diags.push(
             Diagnostic::error(
@@ -373,6 +378,30 @@ impl Analyzer<'_> {
         }
         Some(split(times, table))
     }
+}
+
+/// The separator a file whose header row is one column seems to use instead of commas
+/// (`submit;duration` from a spreadsheet in a locale that writes decimal commas), for a
+/// help that says so rather than offering the whole row as a column name.
+pub fn other_separator(headers: &[&str]) -> Option<char> {
+    let [header] = headers else {
+        return None;
+    };
+    [';', '\t', '|'].into_iter().find(|&c| header.contains(c))
+}
+
+/// What to say about a file whose header row `header` separates its columns by `separator`.
+pub fn separator_help(header: &str, separator: char) -> String {
+    let shown = if separator == '\t' {
+        "tabs".to_string()
+    } else {
+        format!("`{separator}`")
+    };
+    format!(
+        "the header row `{}` seems to separate its columns with {shown}: pipesim reads \
+         comma-separated values (with decimal points), so save the file as CSV with commas",
+        header.escape_default()
+    )
 }
 
 /// Seconds since the Unix epoch of `YYYY-MM-DD HH:MM:SS[.fff]` (UTC) or an RFC 3339 date-time.

@@ -460,6 +460,27 @@ fn fit_names_a_missing_column_and_suggests_the_closest() {
 }
 
 #[test]
+fn fit_says_when_a_trace_is_separated_by_semicolons_or_tabs() {
+    let dir = tempfile::tempdir().unwrap();
+    for (separator, said) in [(";", "with `;`"), ("\t", "with tabs")] {
+        std::fs::write(
+            dir.path().join("jobs.csv"),
+            format!("timestamp{separator}duration\n1{separator}5\n2{separator}6\n"),
+        )
+        .unwrap();
+        let output = pipesim(&["fit", "jobs.csv"], dir.path());
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!("seems to separate its columns {said}"))
+                && stderr.contains("save the file as CSV with commas")
+                && !stderr.contains("did you mean"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
 fn fit_points_at_the_line_with_a_bad_time() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
