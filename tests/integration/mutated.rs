@@ -21,8 +21,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-/// Mutants per shipped scenario.
+/// Mutants per shipped scenario, and the seed that picks them. A longer campaign than the
+/// suite's: `PIPESIM_MUTANTS=2000 PIPESIM_MUTATION_SEED=7 cargo test --release --test
+/// integration mutated -- --nocapture` (any seed; the failure names the mutant's text).
 const MUTANTS: usize = 40;
+const SEED: u64 = 13;
+
+fn from_env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
 const TIME_LIMIT: Duration = Duration::from_secs(60);
 
 /// What a word may become besides another word of the same file: the language's extremes
@@ -80,7 +90,8 @@ const REPLACEMENTS: &[&str] = &[
 
 #[test]
 fn one_word_mistakes_in_the_shipped_scenarios_are_diagnosed_or_run() {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(13);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(from_env("PIPESIM_MUTATION_SEED", SEED));
+    let mutants = from_env("PIPESIM_MUTANTS", MUTANTS as u64);
     let mut files: Vec<_> = std::fs::read_dir("scenarios")
         .unwrap()
         .map(|entry| entry.unwrap().path())
@@ -92,7 +103,7 @@ fn one_word_mistakes_in_the_shipped_scenarios_are_diagnosed_or_run() {
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
         let words: Vec<&str> = text.split_inclusive([' ', '\n']).collect();
-        for mutant in 0..MUTANTS {
+        for mutant in 0..mutants {
             let at = rng.random_range(0..words.len());
             let mut mutated = words.clone();
             let replacement;
