@@ -15,7 +15,7 @@ pub mod charts;
 
 use crate::output::manifest::Overloaded;
 use crate::output::summary::{self, warmup_text};
-use crate::output::table::Unit;
+use crate::output::table::{self, Unit};
 use crate::stats::warmup::{Verdict, WarmupCheck};
 use aggregate::{LogHistogram, PointSummary, PointTraces, RunData};
 use charts::{Axes, Mark, Series};
@@ -784,13 +784,18 @@ fn parameters_panel(id: &str, summary: Option<&PointSummary>) -> String {
     html
 }
 
-/// A metric's value in its unit, as the console table has it (`Unit::of`).
-fn metric_value(name: &str, value: f64) -> String {
-    match Unit::of(name) {
-        Unit::Seconds => duration(value),
-        Unit::Bytes => bytes(value),
-        Unit::Fraction => format!("{} %", significant(100.0 * value)),
-        Unit::Plain => significant(value),
+/// A metric's mean and half-width as the metrics table shows them: in the metric's unit
+/// (`Unit::of`), both in the mean's unit with the same decimals, as the console table writes
+/// them (`2.42 h` and `0.75 h`, not `2.42 h` and `45 min`, which the reader must convert).
+fn metric_cells(name: &str, mean: f64, half_width: f64) -> (String, String) {
+    match table::value_parts(name, Some(mean), Some(half_width)) {
+        Some(parts) => (
+            format!("{}{}", parts.value, parts.suffix),
+            parts
+                .half_width
+                .map_or_else(|| "–".into(), |h| format!("{h}{}", parts.suffix)),
+        ),
+        None => ("–".into(), "–".into()),
     }
 }
 
@@ -812,16 +817,11 @@ fn metrics_panel(id: &str, summary: Option<&PointSummary>) -> String {
     );
     html += "<table>\n<thead><tr><th>metric</th><th>mean</th><th>±</th><th>n</th></tr></thead>\n<tbody>\n";
     for m in headline {
+        let (mean, half_width) = metric_cells(&m.name, m.mean, m.ci);
         let _ = writeln!(
             html,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td><code>{}</code></td><td>{mean}</td><td>{half_width}</td><td>{}</td></tr>",
             escape(&m.name),
-            metric_value(&m.name, m.mean),
-            if m.ci.is_finite() {
-                metric_value(&m.name, m.ci)
-            } else {
-                "–".into()
-            },
             m.n
         );
     }
@@ -1119,16 +1119,32 @@ mod tests {
     /// is a percentage there too, and a step's service time a duration.
     #[test]
     fn metrics_are_shown_in_the_tables_units() {
-        assert_eq!(metric_value("model.accuracy.mean", 0.885), "88.5 %");
+        let cells = |name: &str, mean: f64, ci: f64| {
+            let (mean, ci) = metric_cells(name, mean, ci);
+            format!("{mean} | {ci}")
+        };
+        assert_eq!(cells("model.accuracy.mean", 0.885, 0.012), "88.5% | 1.2%");
         assert_eq!(
-            metric_value("model.aiops.edge.accuracy.mean", 0.852),
-            "85.2 %"
+            cells("model.aiops.edge.accuracy.mean", 0.852, 0.0),
+            "85.2% | 0.0%"
         );
-        assert_eq!(metric_value("resource.gpu.utilization", 0.5), "50 %");
-        assert_eq!(metric_value("step.p.train.service.mean", 210.0), "3.5 min");
-        assert_eq!(metric_value("pipeline.wait.p95", 3.0 * 3600.0), "3 h");
-        assert_eq!(metric_value("link.storage.bytes", 38_094_960.0), "38.1 MB");
-        assert_eq!(metric_value("step.p.train.count", 210.0), "210");
+        assert_eq!(cells("resource.gpu.utilization", 0.5, 0.02), "50.0% | 2.0%");
+        assert_eq!(
+            cells("step.p.train.service.mean", 210.0, 4.0),
+            "3.50 min | 0.07 min"
+        );
+        // The half-width in the mean's unit, though 45 minutes would read better alone.
+        assert_eq!(
+            cells("pipeline.wait.mean", 2.42 * 3600.0, 2700.0),
+            "2.42 h | 0.75 h"
+        );
+        assert_eq!(
+            cells("link.storage.bytes", 38_094_960.0, 1e6),
+            "38.1 MB | 1.0 MB"
+        );
+        assert_eq!(cells("step.p.train.count", 210.0, 9.27), "210 | 9");
+        // A single replication has no interval.
+        assert_eq!(cells("pipeline.completed", 144.0, f64::NAN), "144 | –");
     }
 
     #[test]

@@ -80,9 +80,32 @@ fn decimals(x: f64) -> usize {
 /// suits the value (or the half-width, when the value is zero); the decimals suit the larger
 /// of the two, so no more digits are shown than the interval supports.
 pub fn format_value(metric: &str, value: Option<f64>, half_width: Option<f64>) -> String {
-    let Some(value) = value.filter(|v| v.is_finite()) else {
+    let Some(parts) = value_parts(metric, value, half_width) else {
         return "-".to_string();
     };
+    let mut text = format!("{}{}", parts.value, parts.suffix);
+    if let Some(half_width) = parts.half_width {
+        text.push_str(&format!(" ± {half_width}"));
+    }
+    text
+}
+
+/// A value and its half-width written in one unit with the same decimals, for a table that
+/// shows them in columns of their own (the report's metrics).
+pub struct ValueParts {
+    pub value: String,
+    pub half_width: Option<String>,
+    /// The unit, with its leading space (`" h"`), or `"%"`, or nothing.
+    pub suffix: &'static str,
+}
+
+/// The parts of [`format_value`]; `None` when the value is undefined.
+pub fn value_parts(
+    metric: &str,
+    value: Option<f64>,
+    half_width: Option<f64>,
+) -> Option<ValueParts> {
+    let value = value.filter(|v| v.is_finite())?;
     let half_width = half_width.filter(|h| h.is_finite());
     let magnitude = if value == 0.0 {
         half_width.unwrap_or(0.0)
@@ -92,11 +115,11 @@ pub fn format_value(metric: &str, value: Option<f64>, half_width: Option<f64>) -
     let (divisor, suffix) = Unit::of(metric).scale(magnitude);
     let scaled = value / divisor;
     let places = decimals(scaled.abs().max(half_width.unwrap_or(0.0) / divisor));
-    let mut text = format!("{scaled:.places$}{suffix}");
-    if let Some(half_width) = half_width {
-        text.push_str(&format!(" ± {:.places$}", half_width / divisor));
-    }
-    text
+    Some(ValueParts {
+        value: format!("{scaled:.places$}"),
+        half_width: half_width.map(|h| format!("{:.places$}", h / divisor)),
+        suffix,
+    })
 }
 
 pub fn format_estimate(metric: &str, estimate: &Estimate) -> String {
