@@ -45,12 +45,29 @@ const MAX_ONE_LINE_ENTRIES: usize = 3;
 
 /// Parses and formats `text`. Syntax errors are returned instead (a file that does not parse
 /// cannot be formatted safely).
+///
+/// The file keeps its line endings (those of its first line, as rustfmt's
+/// `newline_style = "Auto"` does) and its byte-order mark: a file checked out with CRLF on
+/// Windows stays CRLF, and `fmt --check` does not fail on it for line endings alone.
 pub fn format_source(file: FileId, text: &str) -> Result<String, Vec<Diagnostic>> {
     let (tree, diagnostics) = syntax::parse_file(file, text);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(diagnostics);
     }
-    Ok(format_file(&tree, text))
+    let formatted = format_file(&tree, text);
+    let crlf = text
+        .find('\n')
+        .is_some_and(|end| text[..end].ends_with('\r'));
+    let mut out = String::with_capacity(formatted.len() + formatted.len() / 16 + 3);
+    if text.starts_with('\u{feff}') {
+        out.push('\u{feff}');
+    }
+    if crlf {
+        out.push_str(&formatted.replace('\n', "\r\n"));
+    } else {
+        out.push_str(&formatted);
+    }
+    Ok(out)
 }
 
 /// Formats a parsed file; `text` is the text it was parsed from (for number literals and

@@ -163,12 +163,28 @@ fn the_language_example_keeps_its_layout() {
     insta::assert_snapshot!(check_formatting("example", &text));
 }
 
+/// A file keeps its line endings, by its first line (as rustfmt's `newline_style = "Auto"`),
+/// and its byte-order mark: a repository checked out with CRLF on Windows passes `fmt --check`
+/// when its layout is right.
 #[test]
 fn windows_line_endings_and_empty_files_are_handled() {
     let crlf = "resource cpu {\r\n  kind = pool // pool\r\n  capacity = 64\r\n}\r\n";
     assert_eq!(
         check_formatting("crlf", crlf),
-        "resource cpu {\n  kind     = pool  // pool\n  capacity = 64\n}\n"
+        "resource cpu {\r\n  kind     = pool  // pool\r\n  capacity = 64\r\n}\r\n"
+    );
+    // Mixed endings take the first line's.
+    assert_eq!(
+        check_formatting(
+            "mixed",
+            "// a\nresource cpu { kind = pool }\r\nresource gpu { kind = pool }\r\n"
+        ),
+        "// a\nresource cpu { kind = pool }\nresource gpu { kind = pool }\n"
+    );
+    let bom = "\u{feff}resource cpu { kind = pool capacity = 64 }\r\n";
+    assert_eq!(
+        check_formatting("bom", bom),
+        "\u{feff}resource cpu { kind = pool  capacity = 64 }\r\n"
     );
     assert_eq!(check_formatting("empty", ""), "");
     assert_eq!(check_formatting("blank", "\n\n  \n"), "");
@@ -192,6 +208,26 @@ fn pipesim(dir: &Path, args: &[&str]) -> (i32, String, String) {
 
 const MESSY: &str = "resource cpu{kind=pool capacity=64}\n";
 const TIDY: &str = "resource cpu { kind = pool  capacity = 64 }\n";
+
+#[test]
+fn a_formatted_file_with_windows_line_endings_passes_the_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "resource cpu { kind = pool  capacity = 64 }\r\n";
+    std::fs::write(dir.path().join("a.pipesim"), text).unwrap();
+    let (code, stdout, stderr) = pipesim(dir.path(), &["fmt", "--check", "a.pipesim"]);
+    assert_eq!((code, stdout.as_str()), (0, ""), "{stderr}");
+    std::fs::write(
+        dir.path().join("a.pipesim"),
+        "resource cpu { kind = pool capacity = 64 }\r\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = pipesim(dir.path(), &["fmt", "a.pipesim"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("a.pipesim")).unwrap(),
+        text
+    );
+}
 
 #[test]
 fn check_names_the_files_that_would_change_and_writes_nothing() {
