@@ -122,6 +122,14 @@ impl Diagnostic {
         if let Some(repair) = &self.repair {
             fixes.extend(repair.alternatives.iter().cloned());
         }
+        // Fixes write new lines as `\n`; a file whose lines end in `\r\n` keeps them so.
+        for fix in &mut fixes {
+            for (span, text) in &mut fix.edits {
+                if text.contains('\n') && uses_crlf(&sources.get(span.file).text) {
+                    *text = text.replace("\r\n", "\n").replace('\n', "\r\n");
+                }
+            }
+        }
         fixes
     }
 
@@ -638,6 +646,13 @@ pub fn suggest_preferring<'a>(
         })
         .min_by_key(|(distance, c)| (*distance, !preferred(c), *c))
         .map(|(_, c)| c)
+}
+
+/// Whether `text`'s lines end in `\r\n`, as its first line's does (`pipesim fmt` keeps the
+/// same convention).
+pub fn uses_crlf(text: &str) -> bool {
+    text.find('\n')
+        .is_some_and(|end| text[..end].ends_with('\r'))
 }
 
 #[cfg(test)]

@@ -55,9 +55,7 @@ pub fn format_source(file: FileId, text: &str) -> Result<String, Vec<Diagnostic>
         return Err(diagnostics);
     }
     let formatted = format_file(&tree, text);
-    let crlf = text
-        .find('\n')
-        .is_some_and(|end| text[..end].ends_with('\r'));
+    let crlf = crate::diagnostic::uses_crlf(text);
     let mut out = String::with_capacity(formatted.len() + formatted.len() / 16 + 3);
     if text.starts_with('\u{feff}') {
         out.push('\u{feff}');

@@ -365,6 +365,31 @@ fn mend_alone(path: &Path, text: &str) -> (Vec<String>, String) {
     (titles, unsaved[&canonical].clone())
 }
 
+/// A fix that writes new lines into a file whose lines end in `\r\n` writes `\r\n` too, so a
+/// Windows checkout is not left with mixed line endings.
+#[test]
+fn fixes_keep_a_files_windows_line_endings() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("main.pipesim");
+    let text = "scenario s {\n  horizon = 1d\n  replications = 10\n}\n\
+                resource gpu { kind = pool  capacity = 4 }\n\
+                pipeline p { train { on = gpu  duration = 1h } }\n\
+                arrivals a { rate = 1/h  pipeline = p  profile = profiles.flat }\n"
+        .replace('\n', "\r\n");
+    let (titles, mended) = mend_alone(&path, &text);
+    assert_eq!(titles.len(), 2, "{titles:?}");
+    assert!(mended.contains("experiment {\r\n"), "{mended:?}");
+    assert!(
+        mended.starts_with("import \"std/profiles\" as profiles\r\n"),
+        "{mended:?}"
+    );
+    assert_eq!(
+        mended.matches('\n').count(),
+        mended.matches("\r\n").count(),
+        "every line ends in CRLF: {mended:?}"
+    );
+}
+
 #[test]
 fn a_clause_written_in_a_steps_body_moves_to_its_header() {
     let dir = tempfile::tempdir().unwrap();
