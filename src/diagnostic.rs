@@ -624,16 +624,22 @@ pub fn suggest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -
 
 /// [`suggest`], where among the nearest candidates one that `preferred` accepts comes first
 /// (`gpu` against `gp`, nothing else names, and `cpu`, which steps run on).
+///
+/// A slip is judged on the dotted parts that differ: `profiles.office` is not one slip from
+/// `profiles.flat`, though five edits in fifteen letters would be. Without a slip, a name
+/// written in part (`office` for `office_hours`, `size` for `size_gb`) means the one
+/// candidate it starts, up to a `_`.
 pub fn suggest_preferring<'a>(
     wrong: &str,
     candidates: impl IntoIterator<Item = &'a str>,
     preferred: impl Fn(&str) -> bool,
 ) -> Option<&'a str> {
-    candidates
-        .into_iter()
+    let candidates: Vec<&'a str> = candidates.into_iter().collect();
+    let slip = candidates
+        .iter()
         // A name in other capitals (`GPU` for `gpu`) is the nearest slip there is, however
         // many letters it changes.
-        .map(|c| {
+        .map(|&c| {
             let distance = if wrong.eq_ignore_ascii_case(c) {
                 0
             } else {
@@ -641,11 +647,41 @@ pub fn suggest_preferring<'a>(
             };
             (distance, c)
         })
-        .filter(|(distance, c)| {
-            *c != wrong && *distance <= (wrong.chars().count().max(c.chars().count()) / 3).max(1)
+        .filter(|&(distance, c)| {
+            let (wrong_rest, c_rest) = after_common_parts(wrong, c);
+            c != wrong
+                && distance <= (wrong_rest.chars().count().max(c_rest.chars().count()) / 3).max(1)
         })
         .min_by_key(|(distance, c)| (*distance, !preferred(c), *c))
-        .map(|(_, c)| c)
+        .map(|(_, c)| c);
+    slip.or_else(|| {
+        if wrong.rsplit('.').next().is_none_or(|last| last.len() < 3) {
+            return None;
+        }
+        let mut starting = candidates.iter().filter(|c| {
+            c.strip_prefix(wrong)
+                .is_some_and(|rest| rest.starts_with('_'))
+        });
+        match (starting.next(), starting.next()) {
+            (Some(&only), None) => Some(only),
+            _ => None,
+        }
+    })
+}
+
+/// `a` and `b` without the dotted parts they begin with in common (`office` and `flat` for
+/// `profiles.office` and `profiles.flat`).
+fn after_common_parts<'a, 'b>(a: &'a str, b: &'b str) -> (&'a str, &'b str) {
+    let mut common = 0;
+    for ((i, x), y) in a.char_indices().zip(b.chars()) {
+        if x != y {
+            break;
+        }
+        if x == '.' {
+            common = i + 1;
+        }
+    }
+    (&a[common..], &b[common..])
 }
 
 /// Whether `text`'s lines end in `\r\n`, as its first line's does (`pipesim fmt` keeps the
@@ -723,6 +759,35 @@ mod tests {
             "resource.GPU.utilization",
             "resource.gpu.utilization"
         ));
+    }
+
+    #[test]
+    fn a_slip_is_judged_on_the_parts_that_differ_and_a_name_in_part_means_its_one_completion() {
+        // Five edits in fifteen letters, but `office` is no slip for `flat`.
+        let profiles = [
+            "profiles.flat",
+            "profiles.office_hours",
+            "profiles.nightly_batch",
+        ];
+        assert_eq!(suggest("profiles.office", ["profiles.flat"]), None);
+        assert_eq!(
+            suggest("profiles.office", profiles),
+            Some("profiles.office_hours")
+        );
+        assert_eq!(
+            suggest("profiles.ofice_hours", profiles),
+            Some("profiles.office_hours")
+        );
+        assert_eq!(
+            suggest("trigger.rate", ["triggers.rate"]),
+            Some("triggers.rate")
+        );
+        // Two completions, or too short a start, or no word boundary: nothing.
+        assert_eq!(suggest("office", ["office_hours", "office_days"]), None);
+        assert_eq!(suggest("of", ["of_hours"]), None);
+        assert_eq!(suggest("offic", ["office_hours"]), None);
+        // A slip comes before a completion.
+        assert_eq!(suggest("gpux", ["gpu", "gpux_big"]), Some("gpu"));
     }
 
     #[test]

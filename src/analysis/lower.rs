@@ -1697,6 +1697,17 @@ impl<'a> Analyzer<'a> {
         {
             return None;
         }
+        // `profiles.office`, which `std/profiles` does not declare: the import alone would
+        // not mend it; with the declaration one slip away, the fix writes that one too.
+        let declared = resolve::stdlib_declarations(&stdlib)?;
+        let wanted = &rest[0];
+        let renamed = if declared.contains(&wanted.name) {
+            None
+        } else {
+            let meant =
+                crate::diagnostic::suggest(&wanted.name, declared.iter().map(String::as_str))?;
+            Some((wanted.span, meant.to_string()))
+        };
         let line = format!("import \"{stdlib}\" as {}", first.name);
         let last_import = m.ast.items.iter().rev().find_map(|item| match item {
             ast::Item::Import(import) => Some(import.span.end as usize),
@@ -1713,10 +1724,13 @@ impl<'a> Analyzer<'a> {
             }
             (None, None) => (0, format!("{line}\n")),
         };
-        Some(crate::diagnostic::Fix {
-            title: format!("Add `{line}`"),
-            edits: vec![(Span::new(m.file, at, at), text)],
-        })
+        let mut edits = vec![(Span::new(m.file, at, at), text)];
+        let mut title = format!("Add `{line}`");
+        if let Some((span, meant)) = renamed {
+            title += &format!(" and change `{}` to `{meant}`", wanted.name);
+            edits.push((span, meant));
+        }
+        Some(crate::diagnostic::Fix { title, edits })
     }
 
     /// Whether `file` is a standard library module, which no quick fix may edit.

@@ -354,15 +354,48 @@ pub fn missing_import_help(symbols: &ModuleSymbols, parts: &[ast::Ident]) -> Opt
         ));
     }
     let module = format!("std/{}", first.name);
-    crate::loader::STDLIB
+    let declared = stdlib_declarations(&module)?;
+    let import = format!(
+        "`{0}` is not imported here: add `import \"{module}\" as {0}`",
+        first.name
+    );
+    let wanted = &parts[1].name;
+    if declared.contains(wanted) {
+        return Some(import);
+    }
+    // The module has no such declaration: importing it alone would not mend the name.
+    Some(match suggest(wanted, declared.iter().map(String::as_str)) {
+        Some(meant) => format!(
+            "{import}, and write `{}.{meant}`: `{module}` declares no `{wanted}`",
+            first.name
+        ),
+        None => format!(
+            "{import}; it declares no `{wanted}`, only {}",
+            declared
+                .iter()
+                .map(|name| format!("`{name}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    })
+}
+
+/// The names of the declarations of the standard library module `module` (`std/profiles`:
+/// `flat`, `office_hours`, ...), in the order written; `None` when there is no such module.
+pub fn stdlib_declarations(module: &str) -> Option<Vec<String>> {
+    let (_, text) = crate::loader::STDLIB
         .iter()
-        .any(|(path, _)| *path == module)
-        .then(|| {
-            format!(
-                "`{0}` is not imported here: add `import \"{module}\" as {0}`",
-                first.name
-            )
-        })
+        .find(|(path, _)| *path == module)?;
+    let (tree, _) = crate::syntax::parse_file(crate::source::FileId(0), text);
+    Some(
+        tree.items
+            .iter()
+            .filter_map(|item| match item {
+                ast::Item::Decl(decl) => decl.name.as_ref().map(|name| name.name.clone()),
+                ast::Item::Import(_) => None,
+            })
+            .collect(),
+    )
 }
 
 pub fn did_you_mean<'a>(
