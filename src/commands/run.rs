@@ -758,7 +758,11 @@ fn print_summary(format: RunFormat, summary: &Summary, plan: &Plan, note: Option
         // Written to the run directory already, so it cannot fail here.
         RunFormat::Csv => super::print_out(summary.to_csv().unwrap_or_default()),
         RunFormat::Table => {
-            let (columns, missing) = table::run_columns(summary, &plan.metrics);
+            let table::RunColumns {
+                columns,
+                missing,
+                pools_left_out,
+            } = table::run_columns(summary, &plan.metrics);
             for name in missing {
                 crate::to_stderr!(
                     "warning: metric `{name}` of `experiment.metrics` was not measured"
@@ -785,6 +789,14 @@ fn print_summary(format: RunFormat, summary: &Summary, plan: &Plan, note: Option
                 plan.confidence,
                 width,
             ));
+            if pools_left_out > 0 {
+                super::print_out(format_args!(
+                    "\n(the {} busiest pools' utilization; {pools_left_out} more pools' are in \
+                     summary.json and `pipesim report`, and `experiment.metrics` chooses the \
+                     columns)\n",
+                    table::DEFAULT_POOL_COLUMNS
+                ));
+            }
         }
     }
 }

@@ -387,6 +387,37 @@ fn figure(id: &str, heading: &str, svg: Option<String>, caption: &str, empty: &s
     )
 }
 
+/// Series a time chart draws at most: one colour each, and a legend that fits above the plot.
+const MAX_SERIES: usize = 10;
+
+/// The [`MAX_SERIES`] series of `series` with the largest mean, in their order, and a note
+/// for the caption naming what was left out (`what` names the series: "pools"; `all` says
+/// where the others are).
+fn busiest(mut series: Vec<Series>, what: &str, all: &str) -> (Vec<Series>, String) {
+    let total = series.len();
+    if total <= MAX_SERIES {
+        return (series, String::new());
+    }
+    let mean =
+        |s: &Series| s.points.iter().map(|p| p.1).sum::<f64>() / s.points.len().max(1) as f64;
+    let mut order: Vec<usize> = (0..total).collect();
+    // Largest first; ties in the order given (the sort is stable).
+    order.sort_by(|&a, &b| mean(&series[b]).total_cmp(&mean(&series[a])));
+    let mut kept = vec![false; total];
+    for &i in &order[..MAX_SERIES] {
+        kept[i] = true;
+    }
+    let mut index = 0;
+    series.retain(|_| {
+        index += 1;
+        kept[index - 1]
+    });
+    (
+        series,
+        format!(" The {MAX_SERIES} busiest of {total} {what} are drawn; {all}."),
+    )
+}
+
 fn point_section(
     point: u32,
     summary: Option<&PointSummary>,
@@ -473,6 +504,11 @@ fn point_section(
             points: q,
         });
     }
+    let (utilization, left_out) = busiest(
+        utilization,
+        "pools",
+        "the metrics table has every pool's utilization",
+    );
     html += &figure(
         &format!("{id}-utilization"),
         "Resource utilisation",
@@ -484,8 +520,13 @@ fn point_section(
             &utilization,
             Some(100.0),
         )?,
-        "Time-weighted share of each pool's slots in use, per time bin.",
+        &format!("Time-weighted share of each pool's slots in use, per time bin.{left_out}"),
         "no resource trace (traces/resources.csv)",
+    );
+    let (queue, left_out) = busiest(
+        queue,
+        "pools",
+        "the metrics table has every pool's mean queue",
     );
     html += &figure(
         &format!("{id}-queue"),
@@ -498,7 +539,7 @@ fn point_section(
             &queue,
             None,
         )?,
-        "Steps waiting for each pool, averaged over each time bin.",
+        &format!("Steps waiting for each pool, averaged over each time bin.{left_out}"),
         "no resource trace (traces/resources.csv)",
     );
 
@@ -519,6 +560,11 @@ fn point_section(
                 .collect(),
         })
         .collect();
+    let (arrivals, left_out) = busiest(
+        arrivals,
+        "templates",
+        "traces/arrivals.csv has every arrival",
+    );
     html += &figure(
         &format!("{id}-arrivals"),
         "Arrivals per hour",
@@ -530,7 +576,10 @@ fn point_section(
             &arrivals,
             None,
         )?,
-        "Pipeline triggers per template, counted per time bin and scaled to one hour.",
+        &format!(
+            "Pipeline triggers per template, counted per time bin and scaled to one hour.\
+             {left_out}"
+        ),
         "no arrival trace (traces/arrivals.csv)",
     );
 
@@ -558,6 +607,7 @@ fn point_section(
                 .collect(),
         })
         .collect();
+    let (links, left_out) = busiest(links, "links", "the metrics table has every link's bytes");
     html += &figure(
         &format!("{id}-links"),
         "Link traffic",
@@ -569,7 +619,7 @@ fn point_section(
             &links,
             None,
         )?,
-        "Bytes moved over each link, spread over each transfer's duration.",
+        &format!("Bytes moved over each link, spread over each transfer's duration.{left_out}"),
         "no transfers (traces/links.csv)",
     );
 
@@ -1117,6 +1167,36 @@ mod tests {
 
     /// The report shows each metric in the unit the console table gives it: model accuracy
     /// is a percentage there too, and a step's service time a duration.
+    /// A chart of hundreds of pools draws the busiest ten, in their order, and says so.
+    #[test]
+    fn a_chart_of_many_series_draws_the_busiest() {
+        let series: Vec<Series> = (0..14)
+            .map(|i| Series {
+                name: format!("p{i}"),
+                // p0 and p13 are the least busy, p7 and p9 next.
+                points: vec![(
+                    0.0,
+                    [1, 8, 9, 10, 11, 12, 13, 2, 14, 2, 15, 16, 17, 0][i] as f64,
+                )],
+            })
+            .collect();
+        let (drawn, note) = busiest(series, "pools", "the table has all");
+        let names: Vec<&str> = drawn.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["p1", "p2", "p3", "p4", "p5", "p6", "p8", "p10", "p11", "p12"]
+        );
+        assert_eq!(
+            note,
+            " The 10 busiest of 14 pools are drawn; the table has all."
+        );
+        let few = vec![Series {
+            name: "gpu".into(),
+            points: vec![],
+        }];
+        assert_eq!(busiest(few, "pools", "").1, "");
+    }
+
     #[test]
     fn metrics_are_shown_in_the_tables_units() {
         let cells = |name: &str, mean: f64, ci: f64| {

@@ -112,9 +112,17 @@ pub fn value_parts(
     } else {
         value
     };
-    let (divisor, suffix) = Unit::of(metric).scale(magnitude);
+    let unit = Unit::of(metric);
+    let (divisor, suffix) = unit.scale(magnitude);
     let scaled = value / divisor;
-    let places = decimals(scaled.abs().max(half_width.unwrap_or(0.0) / divisor));
+    // A whole count without an interval (pipelines of one replication, a pool's fixed
+    // capacity) is shown whole: `63`, not `63.0`.
+    let exact = unit == Unit::Plain && half_width.is_none_or(|h| h == 0.0) && scaled.fract() == 0.0;
+    let places = if exact {
+        0
+    } else {
+        decimals(scaled.abs().max(half_width.unwrap_or(0.0) / divisor))
+    };
     Some(ValueParts {
         value: format!("{scaled:.places$}"),
         half_width: half_width.map(|h| format!("{:.places$}", h / divisor)),
@@ -185,11 +193,24 @@ pub fn render_aligned(
     out
 }
 
+/// Pools whose utilisation the run table shows by default: a platform of hundreds of pools
+/// would otherwise get a column each, a table no terminal shows.
+pub const DEFAULT_POOL_COLUMNS: usize = 6;
+
+/// The columns of the run table, and what it leaves out.
+pub struct RunColumns {
+    pub columns: Vec<String>,
+    /// Metrics of `experiment.metrics` that no point measured, for a warning.
+    pub missing: Vec<String>,
+    /// Pools whose utilisation is not a column (beyond [`DEFAULT_POOL_COLUMNS`]).
+    pub pools_left_out: usize,
+}
+
 /// The metric columns of the run table: the experiment's chosen metrics first, then a
-/// default set (pipelines completed, wait mean and p95, makespan mean, every resource's
-/// utilisation), each once and only if measured. Also returns chosen metrics that no point
-/// measured, for a warning.
-pub fn run_columns(summary: &Summary, chosen: &[String]) -> (Vec<String>, Vec<String>) {
+/// default set (pipelines completed, wait mean and p95, makespan mean, and the utilisation
+/// of the pools, at most [`DEFAULT_POOL_COLUMNS`] of them: the busiest at any point, in the
+/// order declared), each once and only if measured.
+pub fn run_columns(summary: &Summary, chosen: &[String]) -> RunColumns {
     let measured = |name: &str| summary.points.iter().any(|p| p.metric(name).is_some());
     let mut columns: Vec<String> = Vec::new();
     let mut missing = Vec::new();
@@ -211,22 +232,41 @@ pub fn run_columns(summary: &Summary, chosen: &[String]) -> (Vec<String>, Vec<St
     .iter()
     .map(|s| s.to_string())
     .collect();
-    if let Some(first) = summary.points.first() {
-        defaults.extend(
-            first
-                .metrics
+    let mut utilizations: Vec<&String> = summary.points.first().map_or_else(Vec::new, |first| {
+        first
+            .metrics
+            .iter()
+            .map(|(name, _)| name)
+            .filter(|name| name.starts_with("resource.") && name.ends_with(".utilization"))
+            .filter(|name| !columns.contains(name))
+            .collect()
+    });
+    let pools_left_out = utilizations.len().saturating_sub(DEFAULT_POOL_COLUMNS);
+    if pools_left_out > 0 {
+        let busiest = |name: &str| {
+            summary
+                .points
                 .iter()
-                .map(|(name, _)| name)
-                .filter(|name| name.starts_with("resource.") && name.ends_with(".utilization"))
-                .cloned(),
-        );
+                .filter_map(|p| p.metric(name).and_then(|e| e.mean))
+                .fold(f64::NEG_INFINITY, f64::max)
+        };
+        let mut ranked = utilizations.clone();
+        // Busiest first; ties (and NaN) in the order declared, as the sort is stable.
+        ranked.sort_by(|a, b| busiest(b).total_cmp(&busiest(a)));
+        ranked.truncate(DEFAULT_POOL_COLUMNS);
+        utilizations.retain(|name| ranked.contains(name));
     }
+    defaults.extend(utilizations.into_iter().cloned());
     for name in defaults {
         if measured(&name) && !columns.contains(&name) {
             columns.push(name);
         }
     }
-    (columns, missing)
+    RunColumns {
+        columns,
+        missing,
+        pools_left_out,
+    }
 }
 
 /// Like [`render`], but when the table is wider than `width` its columns after the first
@@ -442,6 +482,68 @@ mod tests {
             "{table}"
         );
         assert!(!table.contains("  replications"), "{table}");
+    }
+
+    #[test]
+    fn whole_counts_without_an_interval_are_whole() {
+        assert_eq!(format_value("pipeline.completed", Some(31.0), None), "31");
+        assert_eq!(
+            format_value("resource.gpu.capacity.mean", Some(18.0), Some(0.0)),
+            "18 ± 0"
+        );
+        assert_eq!(format_value("pipeline.completed", Some(31.5), None), "31.5");
+        assert_eq!(
+            format_value("pipeline.completed", Some(144.0), Some(9.55)),
+            "144 ± 10"
+        );
+        assert_eq!(
+            format_value("resource.gpu.queue.max", Some(1.0), Some(0.5)),
+            "1.00 ± 0.50"
+        );
+    }
+
+    /// A platform of many pools gets the busiest pools' utilization as columns, not one each.
+    #[test]
+    fn the_run_table_shows_the_busiest_pools_only() {
+        use crate::experiment::{Params, WorkItem};
+        use crate::output::records::Record;
+        let pools = DEFAULT_POOL_COLUMNS + 3;
+        let record = Record {
+            item: WorkItem {
+                point: 0,
+                replication: 0,
+            },
+            metrics: (0..pools)
+                .map(|i| {
+                    // Pool 2 is the busiest, then 5, 8, 0, 3, 6, ...
+                    let busy = [0.3, 0.1, 0.9, 0.3, 0.1, 0.8, 0.3, 0.1, 0.7][i];
+                    (format!("resource.p{i}.utilization"), busy)
+                })
+                .chain([("pipeline.completed".to_string(), 10.0)])
+                .collect(),
+            wait_batches: None,
+        };
+        let summary = crate::output::summary::summarize("s", 1, 0.95, &[Params::new()], &[record]);
+        let columns = run_columns(&summary, &["resource.p1.utilization".to_string()]);
+        assert_eq!(columns.pools_left_out, 2);
+        let pools: Vec<&str> = columns
+            .columns
+            .iter()
+            .filter_map(|c| c.strip_prefix("resource."))
+            .collect();
+        // The chosen one first; then six by declaration, the two least busy left out.
+        assert_eq!(
+            pools,
+            [
+                "p1.utilization",
+                "p0.utilization",
+                "p2.utilization",
+                "p3.utilization",
+                "p5.utilization",
+                "p6.utilization",
+                "p8.utilization"
+            ]
+        );
     }
 
     #[test]
