@@ -1165,8 +1165,6 @@ mod tests {
         assert_eq!(bytes(38_094_960.0), "38.1 MB");
     }
 
-    /// The report shows each metric in the unit the console table gives it: model accuracy
-    /// is a percentage there too, and a step's service time a duration.
     /// A chart of hundreds of pools draws the busiest ten, in their order, and says so.
     #[test]
     fn a_chart_of_many_series_draws_the_busiest() {
@@ -1197,6 +1195,8 @@ mod tests {
         assert_eq!(busiest(few, "pools", "").1, "");
     }
 
+    /// The report shows each metric in the unit the console table gives it: model accuracy
+    /// is a percentage there too, and a step's service time a duration.
     #[test]
     fn metrics_are_shown_in_the_tables_units() {
         let cells = |name: &str, mean: f64, ci: f64| {
