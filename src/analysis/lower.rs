@@ -49,6 +49,28 @@ pub const RESOURCE_KINDS: &[&str] = &["pool", "link"];
 /// The default start: a Monday.
 pub const DEFAULT_START: &str = "2019-01-07T00:00:00Z";
 
+/// The RFC 3339 date-time in UTC that `text` writes without its zone, or without its time
+/// (`2020-02-29 08:00` is `2020-02-29T08:00:00Z`; `2020-02-29` is midnight): what a
+/// `start` that is not RFC 3339 most likely means. `None` for anything else, or a day that
+/// does not exist.
+fn start_meant(text: &str) -> Option<String> {
+    let text = text.trim().trim_matches('"').trim();
+    let with_time = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|format| chrono::NaiveDateTime::parse_from_str(text, format).ok());
+    let at = with_time.or_else(|| {
+        chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .and_then(|date| date.and_hms_opt(0, 0, 0))
+    })?;
+    Some(at.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
 /// How an attribute's value is checked.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum AttrType {
@@ -2533,18 +2555,56 @@ impl<'a> Analyzer<'a> {
                         if module == 0 {
                             self.start_broken = true;
                         }
-                        self.diags.push(
-                            Diagnostic::error(
-                                codes::BAD_DATE_TIME,
-                                format!("`start` is not an RFC 3339 date-time: {err}"),
-                            )
-                            .primary(e.span, "not a date-time")
-                            .help(format!(
-                            "write a date, `T`, a time and a zone, such as `\"{DEFAULT_START}\"`"
-                        )),
-                        );
+                        let mut d = Diagnostic::error(
+                            codes::BAD_DATE_TIME,
+                            format!("`start` is not an RFC 3339 date-time: {err}"),
+                        )
+                        .primary(e.span, "not a date-time");
+                        d = match start_meant(s) {
+                            // `"2020-02-29"`, `"2020-02-29 08:00"`: a zone (and a time) is
+                            // all that is missing.
+                            Some(meant) => {
+                                let fix = crate::diagnostic::Fix {
+                                    title: format!("Write `\"{meant}\"`"),
+                                    edits: vec![(e.span, format!("\"{meant}\""))],
+                                };
+                                d.repair.get_or_insert_default().fixes.push(fix);
+                                d.help(format!(
+                                    "a date-time needs its zone: `\"{meant}\"` is that time in UTC \
+                                     (or write the offset, such as `+02:00`)"
+                                ))
+                            }
+                            None => d.help(format!(
+                                "write a date, `T`, a time and a zone, such as \
+                                 `\"{DEFAULT_START}\"`"
+                            )),
+                        };
+                        self.diags.push(d);
                     }
                 },
+                // `start = 2020-02-29`: a date written without quotes reads as a subtraction.
+                _ if start_meant(&self.text(e.span)).is_some() => {
+                    let meant = start_meant(&self.text(e.span)).unwrap_or_default();
+                    if module == 0 {
+                        self.start_broken = true;
+                    }
+                    let mut d = Diagnostic::error(
+                        codes::BAD_DATE_TIME,
+                        "`start` is a date-time, written in quotes",
+                    )
+                    .primary(e.span, "read as arithmetic, not as a date")
+                    .help(format!(
+                        "write `start = \"{meant}\"` (a date, `T`, a time and a zone)"
+                    ));
+                    d.repair
+                        .get_or_insert_default()
+                        .fixes
+                        .push(crate::diagnostic::Fix {
+                            title: format!("Write `\"{meant}\"`"),
+                            edits: vec![(e.span, format!("\"{meant}\""))],
+                        });
+                    self.diags.push(d);
+                }
                 _ => {
                     let t = self.expr(&e, &scope);
                     self.expect(&t, Expect::Str, e.span, "start");
