@@ -10,9 +10,11 @@
 //! - means are exact where the language gives them in closed form (sums, constant factors,
 //!   independent attributes multiplied, `choice`, `match` on an attribute or a replayed
 //!   column, every distribution with its shape constant, a `lognormal` whose median is an
-//!   attribute, a step's `when` on attributes of finite law); bounds where convexity or
+//!   attribute, a step's `when` on attributes of finite law, or comparing a number drawn
+//!   for it alone with a constant: `corpus.shards > 3`); bounds where convexity or
 //!   rounding give them (`max`, `exp`, `round`); anything else (an `if` on a random value,
-//!   `min`, a `when` on a number, a `pass` that is not constant) counts as no work;
+//!   `min`, a `when` on a number the step's work reads too, a `pass` that is not constant)
+//!   counts as no work;
 //! - a step's pool, `when` and duration are worked out together over every combination of
 //!   the attributes its pool and `when` are computed from (down to independent draws), so
 //!   that a `match framework` choosing the pool and one choosing the duration agree;
@@ -634,13 +636,21 @@ fn instance_work(
         // The pool, and whether the step runs at all, may be chosen by attributes the
         // duration (and the bytes moved) also depend on: take each combination of their
         // values in turn.
-        let Some(cases) = root_cases(step.on.as_ref(), step.when.as_ref(), env, budget) else {
+        // A `when` that compares an attribute nothing else of the step reads with a constant
+        // (`corpus.shards > 3`, `asset.size >= 1GB`): its chance multiplies the step's work,
+        // which is worked out without it.
+        let (when, when_holds) = match independent_comparison(step, env) {
+            Some(holds) => (None, holds),
+            None => (step.when.as_ref(), 1.0),
+        };
+        let Some(cases) = root_cases(step.on.as_ref(), when, env, budget) else {
             unknown(env, budget, inexact);
             continue;
         };
         for (env, p) in cases {
+            let p = p * when_holds;
             // The chance that `when` holds in this case (it may draw on its own).
-            let holds = match &step.when {
+            let holds = match when {
                 None => Some(1.0),
                 Some(condition) => law(condition, &env, budget).map(|values| {
                     values
@@ -697,6 +707,153 @@ fn instance_work(
                 inexact[pool as usize] |= !exact;
             }
         }
+    }
+}
+
+/// The chance that `step`'s `when` holds, where it compares one attribute with a constant
+/// (`corpus.shards > 3`), the attribute is drawn from a distribution with constant
+/// parameters and a known distribution function, and nothing else the step samples reads
+/// it (or what it is computed from): then whether the step runs is independent of its pool,
+/// duration and bytes. `None` otherwise (the cases of `root_cases` handle labels).
+fn independent_comparison(step: &ir::Step, env: &Env<'_>) -> Option<f64> {
+    let Expr::Binary(op, a, b) = step.when.as_ref()? else {
+        return None;
+    };
+    // As `attribute OP constant`.
+    let (slot, threshold, op) = match (a.as_ref(), b.as_ref()) {
+        (Expr::Var(VarRef::Instance(slot)), other) => (*slot, consts::const_num(other)?, *op),
+        (other, Expr::Var(VarRef::Instance(slot))) => {
+            let flipped = match op {
+                BinaryOp::Lt => BinaryOp::Gt,
+                BinaryOp::Le => BinaryOp::Ge,
+                BinaryOp::Gt => BinaryOp::Lt,
+                BinaryOp::Ge => BinaryOp::Le,
+                _ => return None,
+            };
+            (*slot, consts::const_num(other)?, flipped)
+        }
+        _ => return None,
+    };
+    if env.is_given(slot) {
+        return None;
+    }
+    let Expr::Dist(distribution) = env.var(slot)? else {
+        return None;
+    };
+    let others = [Some(&step.duration), Some(&step.units), step.on.as_ref()]
+        .into_iter()
+        .flatten()
+        .chain(
+            [&step.reads, &step.writes]
+                .into_iter()
+                .flatten()
+                .map(|t| &t.bytes),
+        );
+    let mut read = Vec::new();
+    for expr in others {
+        reads(expr, &mut read);
+    }
+    // Everything those read, down to the attributes that read none.
+    let mut seen = Vec::new();
+    while let Some(other) = read.pop() {
+        if other == slot {
+            return None;
+        }
+        if !seen.contains(&other) {
+            seen.push(other);
+            reads(env.var(other)?, &mut read);
+        }
+    }
+    let (below, at_most) = distribution_function(distribution, threshold)?;
+    let holds = match op {
+        BinaryOp::Lt => below,
+        BinaryOp::Le => at_most,
+        BinaryOp::Gt => 1.0 - at_most,
+        BinaryOp::Ge => 1.0 - below,
+        _ => return None,
+    };
+    Some(holds.clamp(0.0, 1.0))
+}
+
+/// `P(X < t)` and `P(X <= t)` for a distribution with constant parameters, where they are
+/// known in closed form (or, for a Poisson, as a short sum). Only for `t > 0` where the
+/// distribution can go below zero: the engine clamps a negative count or size at zero.
+fn distribution_function(distribution: &Distribution, t: f64) -> Option<(f64, f64)> {
+    use crate::analysis::distributions::probability_below;
+    use consts::const_num;
+    let continuous = |p: f64| Some((p, p));
+    match distribution {
+        Distribution::Poisson { mean } => {
+            let m = const_num(mean)?;
+            if !(0.0..=700.0).contains(&m) {
+                return None;
+            }
+            // P(X <= k), summed term by term (m at most 700: exp(-m) stays normal).
+            let at_most = |k: f64| -> f64 {
+                if k < 0.0 {
+                    return 0.0;
+                }
+                let (mut term, mut sum) = (exp(-m), exp(-m));
+                let last = k.floor().min(m + 40.0 * m.sqrt() + 40.0) as u64;
+                for i in 1..=last {
+                    term *= m / i as f64;
+                    sum += term;
+                }
+                if k >= m + 40.0 * m.sqrt() + 40.0 {
+                    1.0
+                } else {
+                    sum.min(1.0)
+                }
+            };
+            let below = if t.fract() == 0.0 {
+                at_most(t - 1.0)
+            } else {
+                at_most(t.floor())
+            };
+            Some((below, at_most(t.floor())))
+        }
+        Distribution::Exponential { mean } => {
+            let m = const_num(mean)?;
+            (m > 0.0)
+                .then(|| if t <= 0.0 { 0.0 } else { -exp_m1(-t / m) })
+                .and_then(continuous)
+        }
+        Distribution::LogNormal { mu, sigma } => {
+            let (mu, sigma) = (const_num(mu)?, const_num(sigma)?);
+            if sigma <= 0.0 {
+                return None;
+            }
+            continuous(if t <= 0.0 {
+                0.0
+            } else {
+                0.5 * crate::math::erfc(-(ln(t) - mu) / (sigma * std::f64::consts::SQRT_2))
+            })
+        }
+        Distribution::Weibull { shape, scale } => {
+            let (k, lambda) = (const_num(shape)?, const_num(scale)?);
+            if k <= 0.0 || lambda <= 0.0 {
+                return None;
+            }
+            continuous(if t <= 0.0 {
+                0.0
+            } else {
+                -exp_m1(-crate::math::pow(t / lambda, k))
+            })
+        }
+        Distribution::Empirical { values } if t > 0.0 && !values.is_empty() => {
+            let n = values.len() as f64;
+            let count =
+                |keep: &dyn Fn(f64) -> bool| values.iter().filter(|v| keep(**v)).count() as f64 / n;
+            Some((count(&|v| v < t), count(&|v| v <= t)))
+        }
+        Distribution::Normal { .. }
+        | Distribution::Uniform { .. }
+        | Distribution::Triangular { .. }
+            if t > 0.0 =>
+        {
+            continuous(probability_below(distribution, t)?)
+        }
+        _ => None,
     }
 }
 

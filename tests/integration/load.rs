@@ -101,6 +101,44 @@ fn an_exact_offered_load_is_the_utilization_a_run_measures() {
     }
 }
 
+/// A step run when a count drawn per pipeline reaches a threshold, and one run when a
+/// continuous attribute exceeds one: the load offered through their chances is exact, and is
+/// what runs measure (so the engine compares the values as the analysis does, `>=` on a
+/// whole count included).
+#[test]
+fn an_exact_load_through_a_when_on_a_number_is_what_runs_measure() {
+    let (scenario, diagnostics) = check_text(
+        "scenario s { horizon = 60d  warmup = 1d }
+resource gpu { kind = pool  capacity = 8 }
+pipeline p {
+  n = poisson(mean = 4)
+  x = exponential(mean = 10)
+  train when n >= 4 { on = gpu  duration = exponential(mean = 30min) }
+  compress when x > 5 { on = gpu  duration = 20min }
+}
+arrivals a { rate = 6/h  pipeline = p }
+",
+    );
+    let scenario = scenario.unwrap_or_else(|| panic!("{diagnostics:?}"));
+    let gpu = offered(&scenario).into_iter().next().unwrap();
+    assert!(gpu.exact);
+    let expected = 6.0
+        * ((1.0 - pipesim::math::exp(-4.0) * (1.0 + 4.0 + 8.0 + 32.0 / 3.0)) * 0.5
+            + pipesim::math::exp(-0.5) / 3.0)
+        / 8.0;
+    assert!(
+        (gpu.utilization - expected).abs() < 1e-12,
+        "{}",
+        gpu.utilization
+    );
+    let (mean, half_width) = measured(&scenario, &gpu.metric, 10);
+    assert!(
+        (gpu.utilization - mean).abs() <= half_width,
+        "offered {} against {mean} ± {half_width} measured",
+        gpu.utilization
+    );
+}
+
 /// The quickstart's templates size their data sets with `max(100, round(lognormal(...)))`,
 /// multiply two such attributes, and give lognormal durations medians that grow with the
 /// size: no closed form, but bounds from below (the mean of a maximum is at least each
@@ -297,8 +335,40 @@ fn each_construct_offers_its_mean_or_a_bound() {
             true,
         ),
         (
-            "a `when` on a number may hold or not",
+            "a `when` comparing an attribute of its own with a constant holds by its law",
             "x = exponential(mean = 10)  train when x > 5 { on = gpu  duration = 120s }",
+            2.0 * pipesim::math::exp(-0.5),
+            true,
+        ),
+        (
+            "a count's `when`, written either way round",
+            "n = poisson(mean = 4)  train when 3 < n { on = gpu  duration = 120s }",
+            // 1 - P(N <= 3) = 1 - e^-4 (1 + 4 + 8 + 32/3)
+            2.0 * (1.0 - pipesim::math::exp(-4.0) * (1.0 + 4.0 + 8.0 + 32.0 / 3.0)),
+            true,
+        ),
+        (
+            "a count's `when` at or above its threshold counts the threshold",
+            "n = poisson(mean = 4)  train when n >= 4 { on = gpu  duration = 120s }",
+            2.0 * (1.0 - pipesim::math::exp(-4.0) * (1.0 + 4.0 + 8.0 + 32.0 / 3.0)),
+            true,
+        ),
+        (
+            "a size at or above its median",
+            "size = lognormal(median = 1GB, sigma = 2)
+             train when size >= 1GB { on = gpu  duration = 120s }",
+            1.0,
+            true,
+        ),
+        (
+            "a `when` on a number the duration reads too may hold or not",
+            "x = exponential(mean = 10)  train when x > 5 { on = gpu  duration = x * 12s }",
+            0.0,
+            false,
+        ),
+        (
+            "a `when` on a number computed from another",
+            "x = exponential(mean = 10)  y = x * 2  train when y > 5 { on = gpu  duration = 120s }",
             0.0,
             false,
         ),
