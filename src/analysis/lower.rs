@@ -2583,32 +2583,33 @@ impl<'a> Analyzer<'a> {
                     }
                 },
                 // `start = 2020-02-29`: a date written without quotes reads as a subtraction.
-                _ if start_meant(&self.text(e.span)).is_some() => {
-                    let meant = start_meant(&self.text(e.span)).unwrap_or_default();
-                    if module == 0 {
-                        self.start_broken = true;
+                _ => match start_meant(&self.text(e.span)) {
+                    Some(meant) => {
+                        if module == 0 {
+                            self.start_broken = true;
+                        }
+                        let mut d = Diagnostic::error(
+                            codes::BAD_DATE_TIME,
+                            "`start` is a date-time, written in quotes",
+                        )
+                        .primary(e.span, "read as arithmetic, not as a date")
+                        .help(format!(
+                            "write `start = \"{meant}\"` (a date, `T`, a time and a zone)"
+                        ));
+                        d.repair
+                            .get_or_insert_default()
+                            .fixes
+                            .push(crate::diagnostic::Fix {
+                                title: format!("Write `\"{meant}\"`"),
+                                edits: vec![(e.span, format!("\"{meant}\""))],
+                            });
+                        self.diags.push(d);
                     }
-                    let mut d = Diagnostic::error(
-                        codes::BAD_DATE_TIME,
-                        "`start` is a date-time, written in quotes",
-                    )
-                    .primary(e.span, "read as arithmetic, not as a date")
-                    .help(format!(
-                        "write `start = \"{meant}\"` (a date, `T`, a time and a zone)"
-                    ));
-                    d.repair
-                        .get_or_insert_default()
-                        .fixes
-                        .push(crate::diagnostic::Fix {
-                            title: format!("Write `\"{meant}\"`"),
-                            edits: vec![(e.span, format!("\"{meant}\""))],
-                        });
-                    self.diags.push(d);
-                }
-                _ => {
-                    let t = self.expr(&e, &scope);
-                    self.expect(&t, Expect::Str, e.span, "start");
-                }
+                    None => {
+                        let t = self.expr(&e, &scope);
+                        self.expect(&t, Expect::Str, e.span, "start");
+                    }
+                },
             }
         }
         match self.value(prefix, &entries, "horizon") {
