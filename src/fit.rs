@@ -916,13 +916,8 @@ impl LogNormalFit {
         if x <= 0.0 {
             return 0.0;
         }
-        standard_normal_cdf((ln(x) - self.mu) / self.sigma)
+        crate::math::standard_normal_cdf((ln(x) - self.mu) / self.sigma)
     }
-}
-
-/// Φ(z) via the complementary error function.
-fn standard_normal_cdf(z: f64) -> f64 {
-    0.5 * crate::math::erfc(-z / std::f64::consts::SQRT_2)
 }
 
 /// Fits a lognormal to the positive values of `values`.

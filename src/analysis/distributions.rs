@@ -877,7 +877,7 @@ pub fn probability_below(d: &Distribution, t: f64) -> Option<f64> {
     match d {
         Distribution::Normal { mean, sd } => {
             let (mean, sd) = (const_num(mean)?, const_num(sd)?);
-            (sd > 0.0).then(|| 0.5 * crate::math::erfc((mean - t) / sd / std::f64::consts::SQRT_2))
+            (sd > 0.0).then(|| crate::math::standard_normal_cdf((t - mean) / sd))
         }
         Distribution::Uniform { min, max } => {
             let (lo, hi) = (const_num(min)?, const_num(max)?);

@@ -788,22 +788,21 @@ fn distribution_function(distribution: &Distribution, t: f64) -> Option<(f64, f6
             if !(0.0..=700.0).contains(&m) {
                 return None;
             }
-            // P(X <= k), summed term by term (m at most 700: exp(-m) stays normal).
+            // P(X <= k), summed term by term (m at most 700: exp(-m) stays normal); beyond
+            // 40 standard deviations above the mean, 1.
             let at_most = |k: f64| -> f64 {
                 if k < 0.0 {
                     return 0.0;
                 }
+                if k >= m + 40.0 * m.sqrt() + 40.0 {
+                    return 1.0;
+                }
                 let (mut term, mut sum) = (exp(-m), exp(-m));
-                let last = k.floor().min(m + 40.0 * m.sqrt() + 40.0) as u64;
-                for i in 1..=last {
+                for i in 1..=k.floor() as u64 {
                     term *= m / i as f64;
                     sum += term;
                 }
-                if k >= m + 40.0 * m.sqrt() + 40.0 {
-                    1.0
-                } else {
-                    sum.min(1.0)
-                }
+                sum.min(1.0)
             };
             let below = if t.fract() == 0.0 {
                 at_most(t - 1.0)
@@ -826,25 +825,19 @@ fn distribution_function(distribution: &Distribution, t: f64) -> Option<(f64, f6
             continuous(if t <= 0.0 {
                 0.0
             } else {
-                0.5 * crate::math::erfc(-(ln(t) - mu) / (sigma * std::f64::consts::SQRT_2))
+                crate::math::standard_normal_cdf((ln(t) - mu) / sigma)
             })
         }
+        // A Weibull is the exponentiated Weibull with `a = 1`.
         Distribution::Weibull { shape, scale } => {
-            let (k, lambda) = (const_num(shape)?, const_num(scale)?);
-            if k <= 0.0 || lambda <= 0.0 {
-                return None;
-            }
-            continuous(if t <= 0.0 {
-                0.0
-            } else {
-                -exp_m1(-crate::math::pow(t / lambda, k))
-            })
+            exponweib_cdf(1.0, const_num(shape)?, const_num(scale)?, t)
+        }
+        Distribution::ExpWeib { a, c, scale } => {
+            exponweib_cdf(const_num(a)?, const_num(c)?, const_num(scale)?, t)
         }
         Distribution::Empirical { values } if t > 0.0 && !values.is_empty() => {
-            let n = values.len() as f64;
-            let count =
-                |keep: &dyn Fn(f64) -> bool| values.iter().filter(|v| keep(**v)).count() as f64 / n;
-            Some((count(&|v| v < t), count(&|v| v <= t)))
+            let at_most = values.iter().filter(|v| **v <= t).count() as f64 / values.len() as f64;
+            Some((probability_below(distribution, t)?, at_most))
         }
         Distribution::Normal { .. }
         | Distribution::Uniform { .. }
@@ -855,6 +848,16 @@ fn distribution_function(distribution: &Distribution, t: f64) -> Option<(f64, f6
         }
         _ => None,
     }
+}
+
+/// `P(X <= t)` (and `P(X < t)`, the same) for an exponentiated Weibull, as `pipesim fit`
+/// computes it.
+fn exponweib_cdf(a: f64, c: f64, scale: f64, t: f64) -> Option<(f64, f64)> {
+    if a <= 0.0 || c <= 0.0 || scale <= 0.0 {
+        return None;
+    }
+    let p = crate::fit::ExpWeib { a, c, scale }.cdf(t);
+    Some((p, p))
 }
 
 /// Most combinations of attribute values a step's pool and `when` are worked out over.

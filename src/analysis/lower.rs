@@ -71,6 +71,14 @@ fn start_meant(text: &str) -> Option<String> {
     Some(at.format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
+/// Writes the date-time `meant` (from [`start_meant`]) over `start`'s value at `span`.
+fn start_fix(span: Span, meant: &str) -> crate::diagnostic::Fix {
+    crate::diagnostic::Fix {
+        title: format!("Write `\"{meant}\"`"),
+        edits: vec![(span, format!("\"{meant}\""))],
+    }
+}
+
 /// How an attribute's value is checked.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum AttrType {
@@ -2564,11 +2572,10 @@ impl<'a> Analyzer<'a> {
                             // `"2020-02-29"`, `"2020-02-29 08:00"`: a zone (and a time) is
                             // all that is missing.
                             Some(meant) => {
-                                let fix = crate::diagnostic::Fix {
-                                    title: format!("Write `\"{meant}\"`"),
-                                    edits: vec![(e.span, format!("\"{meant}\""))],
-                                };
-                                d.repair.get_or_insert_default().fixes.push(fix);
+                                d.repair
+                                    .get_or_insert_default()
+                                    .fixes
+                                    .push(start_fix(e.span, &meant));
                                 d.help(format!(
                                     "a date-time needs its zone: `\"{meant}\"` is that time in UTC \
                                      (or write the offset, such as `+02:00`)"
@@ -2599,10 +2606,7 @@ impl<'a> Analyzer<'a> {
                         d.repair
                             .get_or_insert_default()
                             .fixes
-                            .push(crate::diagnostic::Fix {
-                                title: format!("Write `\"{meant}\"`"),
-                                edits: vec![(e.span, format!("\"{meant}\""))],
-                            });
+                            .push(start_fix(e.span, &meant));
                         self.diags.push(d);
                     }
                     None => {

@@ -33,6 +33,11 @@ pub(crate) mod tables;
 
 pub use erf::{erf, erfc};
 
+/// Φ(z), the standard normal distribution function, via the complementary error function.
+pub fn standard_normal_cdf(z: f64) -> f64 {
+    0.5 * erfc(-z / std::f64::consts::SQRT_2)
+}
+
 use tables::*;
 
 /// ln(1 + r) - r for |r| < 0.005, by its Taylor series to r^7 (truncation below 2^-56

@@ -361,6 +361,16 @@ fn each_construct_offers_its_mean_or_a_bound() {
             true,
         ),
         (
+            "a Weibull's `when`, and an exponentiated Weibull's",
+            "w = weibull(shape = 2, scale = 10)  e = exponweib(a = 2, c = 1, scale = 10)
+             train when w > 10 { on = gpu  duration = 60s }
+             compress when e <= 10 { on = gpu  duration = 60s }",
+            // P(W > 10) = e^-1; P(E <= 10) = (1 - e^-1)^2
+            pipesim::math::exp(-1.0)
+                + (1.0 - pipesim::math::exp(-1.0)) * (1.0 - pipesim::math::exp(-1.0)),
+            true,
+        ),
+        (
             "a `when` on a number the duration reads too may hold or not",
             "x = exponential(mean = 10)  train when x > 5 { on = gpu  duration = x * 12s }",
             0.0,
