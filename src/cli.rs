@@ -236,6 +236,10 @@ pub struct CompareArgs {
     /// text), e.g. --metric 'pipeline.wait.*' --metric resource.gpu.utilization
     #[arg(long = "metric", value_name = "PATTERN")]
     pub metrics: Vec<String>,
+    /// Show only the metrics whose difference is significant (each point still ends with
+    /// how many of its metrics differ and how many are the same in every replication)
+    #[arg(long)]
+    pub significant: bool,
     /// Output format
     #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
     pub format: CompareFormat,

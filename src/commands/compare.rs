@@ -55,6 +55,14 @@ pub fn main(args: &CompareArgs) -> Exit {
     if let Err(message) = comparison.keep_metrics(&args.metrics) {
         return super::fail(message);
     }
+    let compared: usize = comparison.points.iter().map(|p| p.metrics.len()).sum();
+    if args.significant {
+        comparison.keep_differences();
+    } else if args.metrics.is_empty() && args.format == CompareFormat::Table && compared > 100 {
+        comparison.notes.push(format!(
+            "{compared} metrics compared; `--significant` shows only those that differ, `--metric PATTERN` those named"
+        ));
+    }
     for note in &comparison.notes {
         crate::to_stderr!("note: {note}");
     }
@@ -102,6 +110,9 @@ pub enum Verdict {
     BHigher,
     BLower,
     NoSignificantDifference,
+    /// Every replication gave A and B the same value: the change did not touch the metric
+    /// (with one seed, the common random numbers show it exactly).
+    Identical,
     /// Fewer than two finite values on a side.
     NotTestable,
     /// No replication of either run gave a value (no models deployed, say).
@@ -125,6 +136,14 @@ impl Verdict {
         }
     }
 
+    /// Whether the verdict finds a difference (either way).
+    fn differs(self) -> bool {
+        matches!(
+            self,
+            Verdict::BBetter | Verdict::ABetter | Verdict::BHigher | Verdict::BLower
+        )
+    }
+
     fn code(self) -> &'static str {
         match self {
             Verdict::BBetter => "b_better",
@@ -132,6 +151,7 @@ impl Verdict {
             Verdict::BHigher => "b_higher",
             Verdict::BLower => "b_lower",
             Verdict::NoSignificantDifference => "no_significant_difference",
+            Verdict::Identical => "identical",
             Verdict::NotTestable => "not_testable",
             Verdict::NotMeasured => "not_measured",
         }
@@ -144,6 +164,7 @@ impl Verdict {
             Verdict::BHigher => "B higher",
             Verdict::BLower => "B lower",
             Verdict::NoSignificantDifference => "no significant difference",
+            Verdict::Identical => "the same in every replication",
             Verdict::NotTestable => "too few replications to test",
             Verdict::NotMeasured => "no values in either run",
         }
@@ -167,6 +188,9 @@ struct PointComparison {
     /// Whether the replications were paired (see [`paired_replications`]).
     paired: bool,
     metrics: Vec<MetricComparison>,
+    /// The verdicts of every metric compared, including those `--significant` leaves out
+    /// of `metrics`, for the point's closing count.
+    verdicts: Vec<Verdict>,
 }
 
 pub struct Comparison {
@@ -306,6 +330,15 @@ fn point_values(records: &[Record], point: usize) -> Vec<(String, Vec<f64>)> {
         }));
     }
     metrics
+}
+
+/// Whether two points' replications gave the same values, replication by replication (a
+/// value missing from both counts as the same).
+fn same_values(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
 }
 
 /// For each pool or link the run's point asks for more than it can do: a note that the
@@ -495,6 +528,8 @@ fn compare(
                     );
                     let verdict = if a.n == 0 && b.n == 0 {
                         Verdict::NotMeasured
+                    } else if same_values(&values_a, values_b) {
+                        Verdict::Identical
                     } else {
                         Verdict::decide(&name, test.as_ref(), confidence)
                     };
@@ -506,8 +541,9 @@ fn compare(
                         name,
                     })
                 })
-                .collect();
+                .collect::<Vec<MetricComparison>>();
             PointComparison {
+                verdicts: metrics.iter().map(|m| m.verdict).collect(),
                 params_a: manifest_a.points[index_a].clone(),
                 params_b: manifest_b.points[index_b].clone(),
                 written_a: written(&manifest_a, index_a).clone(),
@@ -572,8 +608,16 @@ impl Comparison {
             point
                 .metrics
                 .retain(|m| patterns.iter().any(|p| matches_pattern(p, &m.name)));
+            point.verdicts = point.metrics.iter().map(|m| m.verdict).collect();
         }
         Ok(())
+    }
+
+    /// Keeps the metrics that differ significantly (`--significant`).
+    fn keep_differences(&mut self) {
+        for point in &mut self.points {
+            point.metrics.retain(|m| m.verdict.differs());
+        }
     }
 }
 
@@ -713,12 +757,52 @@ impl Comparison {
                 .collect();
             // Names and verdicts are text (left), the numbers right-aligned.
             let last = headers.len() - 1;
-            out.push_str(&table::render_aligned(&headers, &rows, |column| {
-                column == 0 || column == last
-            }));
+            if !rows.is_empty() {
+                out.push_str(&table::render_aligned(&headers, &rows, |column| {
+                    column == 0 || column == last
+                }));
+            }
+            out.push_str(&verdict_count(&point.verdicts));
+            out.push('\n');
         }
         out
     }
+}
+
+/// A point's closing line: how many metrics differ significantly, which way, and how many
+/// the change did not touch at all, so that a long table's message is read at a glance.
+fn verdict_count(verdicts: &[Verdict]) -> String {
+    let count = |verdict: Verdict| verdicts.iter().filter(|&&v| v == verdict).count();
+    let differ = verdicts.iter().filter(|v| v.differs()).count();
+    let total = verdicts.len();
+    let metrics = if total == 1 { "metric" } else { "metrics" };
+    let mut line = if differ == 0 {
+        format!("none of {total} {metrics} differs significantly")
+    } else {
+        let ways: Vec<String> = [
+            Verdict::BBetter,
+            Verdict::ABetter,
+            Verdict::BHigher,
+            Verdict::BLower,
+        ]
+        .into_iter()
+        .filter(|&v| count(v) > 0)
+        .map(|v| format!("{} {}", count(v), v.text()))
+        .collect();
+        format!(
+            "{differ} of {total} {metrics} {} significantly ({})",
+            if differ == 1 { "differs" } else { "differ" },
+            ways.join(", ")
+        )
+    };
+    let identical = count(Verdict::Identical);
+    if identical > 0 {
+        line.push_str(&format!(
+            "; {identical} {} the same in every replication",
+            if identical == 1 { "is" } else { "are" }
+        ));
+    }
+    line
 }
 
 /// `1 - confidence`, rounded to nine decimals so that 0.95 gives exactly 0.05 (the float
@@ -830,6 +914,32 @@ mod tests {
             Verdict::decide("pipeline.wait.mean", None, 0.95),
             Verdict::NotTestable
         );
+    }
+
+    #[test]
+    fn a_point_ends_with_how_many_metrics_differ() {
+        use Verdict::*;
+        assert_eq!(
+            verdict_count(&[BBetter, BBetter, BLower, NoSignificantDifference, Identical]),
+            "3 of 5 metrics differ significantly (2 B better, 1 B lower); 1 is the same in every replication"
+        );
+        assert_eq!(
+            verdict_count(&[ABetter, NotTestable]),
+            "1 of 2 metrics differs significantly (1 A better)"
+        );
+        assert_eq!(
+            verdict_count(&[Identical, Identical, NoSignificantDifference]),
+            "none of 3 metrics differs significantly; 2 are the same in every replication"
+        );
+    }
+
+    #[test]
+    fn the_same_values_are_the_same_replication_by_replication() {
+        assert!(same_values(&[1.0, 2.0, f64::NAN], &[1.0, 2.0, f64::NAN]));
+        // The same values in another order are two different runs.
+        assert!(!same_values(&[1.0, 2.0], &[2.0, 1.0]));
+        assert!(!same_values(&[1.0, 2.0], &[1.0, 2.0, 3.0]));
+        assert!(!same_values(&[1.0, f64::NAN], &[1.0, 1.0]));
     }
 
     #[test]

@@ -496,6 +496,42 @@ fn compare_tells_a_real_difference_from_noise() {
         (arrived["difference"].as_f64(), arrived["ci"].as_f64()),
         (Some(0.0), Some(0.0))
     );
+    // The capacity touched no arrival and no preprocessing on the CPUs, which is told apart
+    // from a difference lost in the noise, with either test.
+    for json in [&json, &paired] {
+        for metric in ["pipeline.arrived", "step.job.preprocess.service.mean"] {
+            assert_eq!(compared(json, metric)["verdict"], "identical", "{metric}");
+        }
+        let service = compared(json, "step.job.train.service.mean");
+        assert_eq!(service["verdict"], "no_significant_difference");
+    }
+    // `--significant` keeps the metrics that differ, and only those.
+    let significant: serde_json::Value = serde_json::from_slice(
+        &sandbox
+            .ok(&[
+                "compare",
+                "one-gpu",
+                "four-gpus",
+                "--significant",
+                "--format",
+                "json",
+            ])
+            .stdout,
+    )
+    .unwrap();
+    let all = json["points"][0]["metrics"].as_object().unwrap();
+    let kept = significant["points"][0]["metrics"].as_object().unwrap();
+    let differing = |m: &serde_json::Value| {
+        ["a_better", "b_better", "b_higher", "b_lower"].contains(&m["verdict"].as_str().unwrap())
+    };
+    assert!(kept.contains_key("pipeline.wait.mean"), "{kept:?}");
+    assert_eq!(
+        kept.keys().collect::<Vec<_>>(),
+        all.iter()
+            .filter(|(_, m)| differing(m))
+            .map(|(name, _)| name)
+            .collect::<Vec<_>>()
+    );
     let service = "step.job.train.service.mean";
     let (welch_ci, paired_ci) = (
         compared(&json, service)["ci"].as_f64().unwrap(),
@@ -536,6 +572,17 @@ fn compare_tells_a_real_difference_from_noise() {
         .unwrap_or_else(|| panic!("no wait row in\n{table}"));
     assert!(wait_line.ends_with("B better"), "{wait_line}");
     insta::assert_snapshot!("compare_table", table);
+    // With `--significant` the table keeps the differing rows and ends with the same count.
+    let output = sandbox.ok(&["compare", "one-gpu", "four-gpus", "--significant"]);
+    let short = String::from_utf8_lossy(&output.stdout);
+    let count = |text: &str| text.lines().last().unwrap_or_default().to_string();
+    assert_eq!(count(&short), count(&table));
+    assert!(
+        count(&table).contains(" of 36 metrics differ significantly"),
+        "{table}"
+    );
+    assert!(short.contains("pipeline.wait.mean "), "{short}");
+    assert!(!short.contains("pipeline.arrived "), "{short}");
 }
 
 #[test]
