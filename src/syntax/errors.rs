@@ -133,6 +133,11 @@ pub fn convert(
     }
 
     let expected = Expected::from_rules(positives);
+    if expected.tokens.contains(&"`when`") && expected.tokens.contains(&"`{`") {
+        if let Some(diagnostic) = attribute_in_step_header(file, text, position) {
+            return diagnostic;
+        }
+    }
     // `capacity: 8` or `train: {`, as YAML writes them.
     if found_byte == Some(b':') && expected.tokens.contains(&"`=`") {
         let rest = text[position + 1..].trim_start();
@@ -915,6 +920,98 @@ fn kindless_declaration(
     });
     Some(guess)
 }
+
+/// `train on = gpu {` or `train big on = gpu after a {`: an attribute written in a step's
+/// header (an error at `position`, at its `=` or at its name where the step has a name).
+/// The header holds only the step's kind, name, `after` and `when`; the fix moves what lies
+/// between the attribute and the next `after`, `when` or `{` of the line into the braces.
+fn attribute_in_step_header(file: FileId, text: &str, position: usize) -> Option<Diagnostic> {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let before = &text[..position];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[position..]
+        .find('\n')
+        .map_or(text.len(), |i| position + i);
+    // The attribute's name: the word at `position` followed by `=`, or the word before a
+    // `=` at `position`.
+    let name_start = if text[position..].starts_with('=') {
+        let trimmed = before.trim_end_matches([' ', '\t']);
+        trimmed.len() - (trimmed.len() - trimmed.trim_end_matches(is_word).len())
+    } else {
+        let word_end = position + text[position..].find(|c: char| !is_word(c))?;
+        is_attribute_start(&text[position..word_end], &text[word_end..]).then_some(position)?
+    };
+    let name_end = name_start + text[name_start..].find(|c: char| !is_word(c))?;
+    let name = &text[name_start..name_end];
+    let header = text[line_start..name_start].trim_start();
+    let kind = &header[..header.find(|c: char| !is_word(c)).unwrap_or(header.len())];
+    if name.is_empty() || !STEP_KINDS.contains(&kind) {
+        return None;
+    }
+    // What moves: up to the next `after`, `when` or `{` on the line.
+    let rest = &text[name_end..line_end];
+    let mut end = None;
+    for (at, _) in rest.match_indices(' ') {
+        let next = &rest[at + 1..];
+        let word = &next[..next.find(|c: char| !is_word(c)).unwrap_or(next.len())];
+        if matches!(word, "after" | "when") || next.starts_with('{') {
+            end = Some(name_end + at);
+            break;
+        }
+    }
+    let step = text[line_start..name_start].trim();
+    let mut diagnostic = Diagnostic::error(
+        codes::UNEXPECTED,
+        format!("`{name}` is written in the header of `{step}`: a step's attributes go inside its braces"),
+    )
+    .primary(Span::new(file, name_start, name_end), "an attribute in the step's header")
+    .help(format!(
+        "a step's header holds its kind, its name, `after` and `when`: write `{step} {{ {name} = ... }}`"
+    ));
+    // The fix needs the body's `{` on this line, and an attribute without braces of its own
+    // (a `choice { ... }` would be cut at its own brace).
+    let Some(end) = end else {
+        return Some(diagnostic);
+    };
+    let moved = text[name_start..end].trim_end();
+    let Some(brace) = rest.find('{').map(|at| name_end + at) else {
+        return Some(diagnostic);
+    };
+    let braced_value = moved
+        .split(|c: char| !is_word(c))
+        .any(|word| matches!(word, "choice" | "match"));
+    if braced_value || moved.contains(['{', '}']) || text[end..brace].contains(['{', '}']) {
+        return Some(diagnostic);
+    }
+    let after_brace = &text[brace + 1..line_end];
+    let insertion = if after_brace.trim().is_empty() {
+        // A body on the lines below: the attribute becomes its first line, indented as the
+        // next one.
+        let next_line = text[line_end..].trim_start_matches(['\r', '\n']);
+        let indent =
+            &next_line[..next_line.len() - next_line.trim_start_matches([' ', '\t']).len()];
+        let newline = if text[line_start..line_end].ends_with('\r') {
+            "\r\n"
+        } else {
+            "\n"
+        };
+        format!("{newline}{indent}{moved}")
+    } else {
+        format!(" {moved} ")
+    };
+    let before_name = text[..name_start].trim_end_matches([' ', '\t']).len();
+    diagnostic.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+        title: format!("Move `{moved}` into the step's braces"),
+        edits: vec![
+            (Span::new(file, before_name, end), String::new()),
+            (Span::new(file, brace + 1, brace + 1), insertion),
+        ],
+    }];
+    Some(diagnostic)
+}
+
+/// The keywords that open a step.
+const STEP_KINDS: [&str; 5] = ["preprocess", "train", "validate", "compress", "task"];
 
 pub fn is_attribute_start(word: &str, rest: &str) -> bool {
     let is_name = word

@@ -1275,3 +1275,50 @@ fn a_sweep_in_a_one_line_block_gets_brackets_around_its_values_only() {
         assert_eq!(&text[span.start as usize..span.end as usize], written);
     }
 }
+
+/// An attribute written in a step's header is moved into its braces, before `after` and
+/// `when` are left where they are; where its value has braces of its own, the help stands
+/// without a fix.
+#[test]
+fn an_attribute_in_a_step_header_moves_into_its_braces() {
+    let pipeline = |step: &str| format!("pipeline job {{\n  {step}\n}}\n");
+    let cases = [
+        (
+            "train on = gpu { duration = 1h }",
+            Some("train { on = gpu  duration = 1h }"),
+        ),
+        (
+            "train big on = gpu  duration = 1h after a when x > 1 { units = 2 }",
+            Some("train big after a when x > 1 { on = gpu  duration = 1h  units = 2 }"),
+        ),
+        (
+            "train on = gpu {\n    duration = 1h\n  }",
+            Some("train {\n    on = gpu\n    duration = 1h\n  }"),
+        ),
+        ("train on = gpu{ duration = 1h }", None),
+        ("train on = choice { gpu: 1 } { duration = 1h }", None),
+    ];
+    for (step, mended) in cases {
+        let text = pipeline(step);
+        let (_, errors) = parse_file(FileId(0), &text);
+        assert_eq!(errors.len(), 1, "{step}: {errors:#?}");
+        assert!(
+            errors[0].message.contains("is written in the header of"),
+            "{step}: {}",
+            errors[0].message
+        );
+        let fix = errors[0].repair.as_ref().and_then(|r| r.fixes.first());
+        let Some(mended) = mended else {
+            assert!(fix.is_none(), "{step}: {fix:?}");
+            continue;
+        };
+        let mut edits = fix.expect("a fix").edits.clone();
+        edits.sort_by_key(|(span, _)| std::cmp::Reverse(span.start));
+        let mut fixed = text.clone();
+        for (span, replacement) in edits {
+            fixed.replace_range(span.start as usize..span.end as usize, &replacement);
+        }
+        assert_eq!(fixed, pipeline(mended), "{step}");
+        parse_ok(&fixed);
+    }
+}
