@@ -40,6 +40,7 @@ fn step(name: &str, kind: ir::StepKind, on: Expr, duration: Expr, after: Vec<u32
         kind,
         after,
         when: None,
+        when_text: None,
         on: Some(on),
         units: c(1.0),
         duration,

@@ -3,6 +3,7 @@
 #   influxdb          (Debian's InfluxDB 1.x, /usr/bin/influxd)  - tests/integration/influx.rs, v1 API
 #   victoria-metrics  (accepts the InfluxDB v2 write API)        - tests/integration/influx.rs, v2 API
 #   chromium          (headless screenshots of the HTML report)  - tests/integration/report.rs
+#   graphviz          (`dot` reads what `pipesim graph` prints)  - tests/integration/check.rs
 #   python3           (the strict HTML checker tests/integration/check_html.py), if absent
 #   vim, npm          (editors/vim/test.sh, editors/vscode/test.sh), if absent
 # Idempotent: packages already installed are left alone. The tests never use the system
@@ -10,7 +11,7 @@
 # data in a temporary directory and stop them when done.
 set -eu
 
-packages="influxdb victoria-metrics chromium"
+packages="influxdb victoria-metrics chromium graphviz"
 missing=""
 for package in $packages; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
@@ -45,7 +46,7 @@ $sudo apt-get update -q
 # Package post-install scripts must not start services: the tests start their own servers.
 DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $sudo apt-get install -y -q --no-install-recommends $missing
 
-for binary in /usr/bin/influxd /usr/bin/victoria-metrics /usr/bin/chromium; do
+for binary in /usr/bin/influxd /usr/bin/victoria-metrics /usr/bin/chromium /usr/bin/dot; do
     if [ ! -x "$binary" ]; then
         echo "install-test-deps: expected $binary after installing; it is missing" >&2
         exit 1

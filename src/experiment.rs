@@ -490,6 +490,7 @@ mod tests {
                     kind: ir::StepKind::Train,
                     after: Vec::new(),
                     when: None,
+                    when_text: None,
                     on: Some(constant(ir::Value::Resource(0))),
                     units: constant(ir::Value::Num(1.0)),
                     duration: exponential(1800.0),

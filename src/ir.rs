@@ -147,6 +147,8 @@ pub struct Step {
     pub after: Vec<StepIdx>,
     /// Evaluated when the step becomes ready; false skips it (it counts as done).
     pub when: Option<Expr>,
+    /// The condition as the scenario writes it, for `graph`.
+    pub when_text: Option<String>,
     /// Yields a [`Value::Resource`] that is a pool; `None` for a pure transfer step.
     pub on: Option<Expr>,
     /// Slots taken; sampled per execution, rounded, at least 1 (default 1).

@@ -3634,6 +3634,7 @@ impl<'a> Analyzer<'a> {
         };
         let entries = self.entries(&step.body, &rules);
         let mut ok = true;
+        let when_text = step.when.as_ref().map(|w| self.text(w.span));
         let when = match &step.when {
             Some(w) => {
                 let t = self.expr(w, scope);
@@ -3789,6 +3790,7 @@ impl<'a> Analyzer<'a> {
             },
             after,
             when,
+            when_text,
             on,
             units,
             duration,

@@ -2,7 +2,7 @@
 //!
 //! One cluster per pipeline template; each node is a step labelled with its name, its kind
 //! and the resources it uses; an edge `A -> B` means `B` runs after `A`; conditional steps
-//! (with `when`) are dashed. Works on modules too (files without a `scenario`).
+//! (with `when`) are dashed, with their condition as the scenario writes it. Works on modules too (files without a `scenario`).
 
 use crate::cli::{Exit, GraphArgs};
 use crate::diagnostic::suggest;
@@ -83,6 +83,11 @@ pub fn dot(scenario: &ir::Scenario, only: Option<&str>) -> String {
                     "\\nwrites to {}",
                     escape(&resource_name(scenario, t.link))
                 ));
+            }
+            if let Some(condition) = &step.when_text {
+                // One line of the label, however the condition was laid out.
+                let condition = condition.split_whitespace().collect::<Vec<_>>().join(" ");
+                label.push_str(&format!("\\nwhen {}", escape(&condition)));
             }
             let style = if step.when.is_some() {
                 ", style=\"rounded,dashed\""

@@ -699,6 +699,7 @@ mod tests {
             kind,
             after: Vec::new(),
             when: None,
+            when_text: None,
             on: None,
             units: constant(1.0),
             duration: constant(1.0),

@@ -639,6 +639,71 @@ fn graph_prints_the_step_dags_in_dot() {
     );
 }
 
+/// Graphviz itself reads what `graph` prints for every shipped scenario and standard module,
+/// without a warning, and draws one node per step and one edge per `after`; a conditional
+/// step shows its condition.
+#[test]
+fn graphviz_draws_every_shipped_graph() {
+    use std::io::Write;
+    let dot = Path::new("/usr/bin/dot");
+    assert!(
+        dot.exists(),
+        "`/usr/bin/dot` (Graphviz) is missing: run `scripts/install-test-deps.sh`"
+    );
+    let mut files = pipesim_files("scenarios");
+    files.extend(pipesim_files("stdlib"));
+    assert!(files.len() >= 10, "{files:?}");
+    let mut conditions = Vec::new();
+    for file in &files {
+        let (code, graph, stderr) = pipesim(&["graph", file.to_str().unwrap()]);
+        assert_eq!(code, 0, "{}: {stderr}", file.display());
+        let mut child = Command::new(dot)
+            .arg("-Tjson")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run dot");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(graph.as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        let warnings = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.success() && warnings.is_empty(),
+            "{}: dot says {warnings}\n{graph}",
+            file.display()
+        );
+        let drawn: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        // A module without pipelines (`std/profiles`) is an empty graph, without objects.
+        let nodes: Vec<&serde_json::Value> = drawn["objects"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|o| !o["name"].as_str().unwrap().starts_with("cluster_"))
+            .collect();
+        let node_lines = graph.lines().filter(|l| l.contains("[label=")).count();
+        let edge_lines = graph.lines().filter(|l| l.contains(" -> ")).count();
+        assert_eq!(nodes.len(), node_lines, "{}", file.display());
+        let edges = drawn["edges"].as_array().map_or(0, Vec::len);
+        assert_eq!(edges, edge_lines, "{}", file.display());
+        for node in nodes {
+            let label = node["label"].as_str().unwrap();
+            if let Some((_, condition)) = label.split_once("\\nwhen ") {
+                assert_eq!(node["style"], "rounded,dashed", "{label}");
+                conditions.push(condition.to_string());
+            }
+        }
+    }
+    assert!(
+        conditions.contains(&"framework == tensorflow".to_string()),
+        "{conditions:?}"
+    );
+}
+
 /// Every prefix of every corpus file (cut at every few bytes, so most cuts land mid-token)
 /// checks without a panic: truncated and broken text is the most common bad input.
 #[test]

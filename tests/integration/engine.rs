@@ -85,6 +85,7 @@ fn step(name: &str, on: Option<u32>, duration: Expr, after: Vec<u32>) -> ir::Ste
         kind: ir::StepKind::Task,
         after,
         when: None,
+        when_text: None,
         on: on.and_then(resource_ref),
         units: c(1.0),
         duration,
