@@ -835,6 +835,14 @@ fn distribution_function(distribution: &Distribution, t: f64) -> Option<(f64, f6
         Distribution::ExpWeib { a, c, scale } => {
             exponweib_cdf(const_num(a)?, const_num(c)?, const_num(scale)?, t)
         }
+        // An Erlang is the gamma with a whole shape.
+        Distribution::Gamma { shape, scale } => {
+            let (shape, scale) = (const_num(shape)?, const_num(scale)?);
+            if scale.is_nan() || scale <= 0.0 {
+                return None;
+            }
+            continuous(crate::math::gamma_p(shape, t / scale)?)
+        }
         Distribution::Empirical { values } if t > 0.0 && !values.is_empty() => {
             let at_most = values.iter().filter(|v| **v <= t).count() as f64 / values.len() as f64;
             Some((probability_below(distribution, t)?, at_most))

@@ -26,12 +26,15 @@
 //!
 //! `erf` and `erfc` (erf.rs) are fdlibm's rational approximations, with the `exp` above for
 //! their exponentials: within an ulp for `erf`, 2.4 ulp for `erfc` (measured against
-//! 50-digit values).
+//! 50-digit values). `ln_gamma` and the incomplete gamma function `gamma_p` (gamma.rs),
+//! which `check --load` uses for a `when` on a gamma or Erlang attribute, are built on them.
 
 mod erf;
+mod gamma;
 pub(crate) mod tables;
 
 pub use erf::{erf, erfc};
+pub use gamma::{gamma_p, ln_gamma};
 
 /// Φ(z), the standard normal distribution function, via the complementary error function.
 pub fn standard_normal_cdf(z: f64) -> f64 {

@@ -371,6 +371,17 @@ fn each_construct_offers_its_mean_or_a_bound() {
             true,
         ),
         (
+            "an Erlang's `when`, and a gamma's",
+            "x = erlang(k = 2, mean = 20)  g = gamma(shape = 0.5, scale = 2)
+             train when x <= 10 { on = gpu  duration = 60s }
+             compress when g > 1 { on = gpu  duration = 60s }",
+            // Rate 1/10, shape 2: P(X <= 10) = 1 - e^-1 (1 + 1). A gamma of shape 1/2 and
+            // scale 2 is a chi-squared with one degree of freedom: P(G > 1) = P(|Z| > 1).
+            1.0 - 2.0 * pipesim::math::exp(-1.0)
+                + 2.0 * (1.0 - pipesim::math::standard_normal_cdf(1.0)),
+            true,
+        ),
+        (
             "a `when` on a number the duration reads too may hold or not",
             "x = exponential(mean = 10)  train when x > 5 { on = gpu  duration = x * 12s }",
             0.0,
