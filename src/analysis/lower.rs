@@ -225,6 +225,16 @@ pub fn lost_step_names(body: &ast::Block) -> Vec<String> {
         .collect()
 }
 
+/// The attributes of a nested block (`autoscale`, `model`); `None` for `row`, whose
+/// attributes are the template's own.
+fn nested_block_attrs(block: &str) -> Option<&'static [(&'static str, AttrType)]> {
+    match block {
+        "autoscale" => Some(AUTOSCALE_ATTRS),
+        "model" => Some(MODEL_ATTRS),
+        _ => None,
+    }
+}
+
 /// Two or more attributes a block does not take that all belong to one block it can hold
 /// (`min`, `max`, .. loose in a resource) or to a step (`on`, `duration` loose in a
 /// pipeline): the line that opened that block was lost. One report for them all, at the
@@ -237,11 +247,7 @@ fn stray_attributes(stray: &[(&str, Span, Diagnostic)], rules: &BlockRules) -> O
         return None;
     }
     let nested = rules.blocks.iter().filter_map(|&block| {
-        let attrs: &[(&str, AttrType)] = match block {
-            "autoscale" => AUTOSCALE_ATTRS,
-            "model" => MODEL_ATTRS,
-            _ => return None,
-        };
+        let attrs = nested_block_attrs(block)?;
         Some((
             format!("`{block} {{ }}`"),
             attrs,
@@ -1414,6 +1420,28 @@ impl<'a> Analyzer<'a> {
                         self.diags.push(d);
                         continue;
                     }
+                    if rules.blocks.contains(&name) {
+                        // `autoscale = true`: a nested block written as an attribute.
+                        let takes = nested_block_attrs(name)
+                            .map(|attrs| {
+                                let names: Vec<&str> = attrs.iter().map(|a| a.0).collect();
+                                format!(", which takes `{}`", names.join("`, `"))
+                            })
+                            .unwrap_or_default();
+                        stray.push((
+                            name,
+                            attr.name.span,
+                            Diagnostic::error(
+                                codes::UNKNOWN_ATTRIBUTE,
+                                format!("`{name}` is a block of {}, not an attribute", rules.owner),
+                            )
+                            .primary(attr.name.span, "written as an attribute")
+                            .help(format!(
+                                "write it without `=`, as a block of its own: `{name} {{ ... }}`{takes}"
+                            )),
+                        ));
+                        continue;
+                    }
                     let known: Vec<&str> = rules.attrs.to_vec();
                     if let Some(meant) = crate::diagnostic::suggest(name, known.iter().copied()) {
                         out.misspelt.push(meant.to_string());
@@ -1427,7 +1455,16 @@ impl<'a> Analyzer<'a> {
                             rules.owner
                         ),
                         None if known.is_empty() => format!("{} takes no attributes", rules.owner),
-                        None => format!("{} takes `{}`", rules.owner, known.join("`, `")),
+                        None => format!(
+                            "{} takes `{}`{}",
+                            rules.owner,
+                            known.join("`, `"),
+                            rules
+                                .blocks
+                                .iter()
+                                .map(|b| format!(", and a block `{b} {{ ... }}`"))
+                                .collect::<String>()
+                        ),
                     };
                     let mut d = Diagnostic::error(
                         codes::UNKNOWN_ATTRIBUTE,

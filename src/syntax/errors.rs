@@ -163,6 +163,57 @@ pub fn convert(
         }];
         return d;
     }
+    // `autoscale = { min = 2 }`: a nested block written as an attribute's value.
+    if found_byte == Some(b'{') && expected.expression {
+        let before = text[..position].trim_end_matches([' ', '\t']);
+        if let Some(before_equals) = before.strip_suffix('=') {
+            let name_end = before_equals.trim_end_matches([' ', '\t']).len();
+            let name_start = text[..name_end]
+                .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                .len();
+            let name = &text[name_start..name_end];
+            // `pipeline = { classic: 0.6, edge: 0.4 }`: a choice without its keyword.
+            let inside = text[position + 1..].trim_start();
+            let label_end = inside
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+                .unwrap_or(inside.len());
+            let weighted = label_end > 0 && inside[label_end..].trim_start().starts_with(':');
+            if !name.is_empty() && weighted {
+                let mut d = Diagnostic::error(
+                    codes::UNEXPECTED,
+                    format!("expected an expression after `{name} =`, found `{{`"),
+                )
+                .primary(found_span, "weighted options without `choice`")
+                .help("weighted options are a random pick, written `choice { ... }`");
+                d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                    title: "Write `choice`".to_string(),
+                    edits: vec![(Span::new(file, position, position), "choice ".to_string())],
+                }];
+                return d;
+            }
+            if !name.is_empty() {
+                let block = NESTED_BLOCKS.contains(&name);
+                let help = if block {
+                    format!("`{name}` is a block: write `{name} {{ ... }}`, without `=`")
+                } else {
+                    format!("an attribute's value is an expression, and a block is written `NAME {{ ... }}` without `=`; `{name}` is no block (those are `autoscale`, `model` and `row`)")
+                };
+                let mut d = Diagnostic::error(
+                    codes::UNEXPECTED,
+                    format!("expected an expression after `{name} =`, found `{{`"),
+                )
+                .primary(found_span, "a block, not a value")
+                .help(help);
+                if block {
+                    d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                        title: "Remove the `=`".to_string(),
+                        edits: vec![(Span::new(file, name_end, position), " ".to_string())],
+                    }];
+                }
+                return d;
+            }
+        }
+    }
     // `on = gpu, duration = 1h`, as JSON writes it (the grammar takes `;` there).
     if found_byte == Some(b',') && expected.block_entry {
         let separator = ',';
@@ -1009,6 +1060,10 @@ fn attribute_in_step_header(file: FileId, text: &str, position: usize) -> Option
     }];
     Some(diagnostic)
 }
+
+/// The names of nested blocks: `autoscale` in a pool, `model` in a pipeline, `row` in a
+/// replay.
+const NESTED_BLOCKS: [&str; 3] = ["autoscale", "model", "row"];
 
 /// The keywords that open a step.
 const STEP_KINDS: [&str; 5] = ["preprocess", "train", "validate", "compress", "task"];
