@@ -225,6 +225,34 @@ pub fn lost_step_names(body: &ast::Block) -> Vec<String> {
         .collect()
 }
 
+/// Other names for keyword values, as schedulers and papers write them (lower case, `_`
+/// for `-`): each with the keyword the language writes and what it means, for the help.
+const KEYWORD_SYNONYMS: &[(&str, &str, &str)] = &[
+    ("fcfs", "fifo", "first come, first served"),
+    (
+        "first_come_first_served",
+        "fifo",
+        "first come, first served",
+    ),
+    ("first_in_first_out", "fifo", "first in, first out"),
+    ("shortest_job_first", "sjf", "shortest job first"),
+    ("shortest_job_next", "sjf", "shortest job next"),
+    ("sjn", "sjf", "shortest job next"),
+    ("spt", "sjf", "shortest processing time first"),
+    (
+        "shortest_processing_time",
+        "sjf",
+        "shortest processing time first",
+    ),
+    ("earliest_deadline_first", "edf", "earliest deadline first"),
+    ("deadline", "edf", "earliest deadline first"),
+    ("fairshare", "fair_share", "fair share"),
+    ("fair", "fair_share", "fair share"),
+    ("prio", "priority", "by priority"),
+    ("priorities", "priority", "by priority"),
+    ("strict_priority", "priority", "by priority"),
+];
+
 /// The attributes of a nested block (`autoscale`, `model`); `None` for `row`, whose
 /// attributes are the template's own.
 fn nested_block_attrs(block: &str) -> Option<&'static [(&'static str, AttrType)]> {
@@ -2142,11 +2170,28 @@ impl<'a> Analyzer<'a> {
         if let Some(i) = allowed.iter().position(|a| *a == name) {
             return Some(i);
         }
+        let listed = format!("`{what}` is one of `{}`", allowed.join("`, `"));
+        // `shortest_job_first`, `fcfs`: a keyword's long name or another scheduler's word.
+        let spelled = name.to_lowercase().replace('-', "_");
+        if let Some(&(_, keyword, meaning)) = KEYWORD_SYNONYMS
+            .iter()
+            .find(|(synonym, keyword, _)| *synonym == spelled && allowed.contains(keyword))
+        {
+            let mut d =
+                Diagnostic::error(codes::UNKNOWN_KEYWORD, format!("unknown {what} `{name}`"))
+                    .primary(e.span, format!("not a {what}"))
+                    .help(format!("{meaning} is written `{keyword}`; {listed}"));
+            d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                title: format!("Write `{keyword}`"),
+                edits: vec![(e.span, keyword.to_string())],
+            }];
+            self.diags.push(d);
+            return None;
+        }
         let free = allowed
             .iter()
             .copied()
             .filter(|a| !taken.iter().any(|t| t == a));
-        let listed = format!("`{what}` is one of `{}`", allowed.join("`, `"));
         let help = match did_you_mean(&name, free) {
             Some(h) => format!("{h} {listed}"),
             None => match did_you_mean(&name, allowed.iter().copied()) {
