@@ -4139,10 +4139,11 @@ impl<'a> Analyzer<'a> {
                 }
                 "rate" => {
                     let t = self.expr(e, &scope);
-                    ok &= self.expect(&t, Expect::Dim(Dim::FREQUENCY), e.span, "rate");
+                    let typed = self.expect(&t, Expect::Dim(Dim::FREQUENCY), e.span, "rate");
+                    ok &= typed;
                     match const_num(&t.ir) {
-                        // A mistake reported already (a unit, say) is no value to judge.
-                        _ if t.ty == Ty::Error => {
+                        // A mistake reported already (a unit, a string) is no value to judge.
+                        _ if t.ty == Ty::Error || !typed => {
                             ok = false;
                             None
                         }

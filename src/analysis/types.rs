@@ -374,6 +374,17 @@ impl Analyzer<'_> {
             (Expect::Bool, Ty::Labels(_)) => {
                 Some("compare the label with `==`, such as `framework == tensorflow`".to_string())
             }
+            // `horizon = "7d"`, `capacity = "8"`: a quantity in quotes, as a settings file
+            // writes it.
+            (Expect::Dim(want), Ty::Str(text)) if quoted_quantity(text) == Some(want) => {
+                if self.text(span) == format!("\"{text}\"") {
+                    d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                        title: format!("Write `{text}`"),
+                        edits: vec![(span, text.clone())],
+                    }];
+                }
+                Some(format!("{} is written without quotes: `{text}`", want.name()))
+            }
             // `on = "gpu"`, `pipeline = "classic"`: a declaration's name in quotes.
             (
                 Expect::Pool | Expect::Link | Expect::Pipeline | Expect::Profile | Expect::Dataset,
@@ -1715,4 +1726,24 @@ fn is_name(text: &str) -> bool {
             part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
                 && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         })
+}
+
+/// The dimension of a string's text read as a number with its unit (`7d`, `1.5GB`, `8`), if
+/// it is one.
+fn quoted_quantity(text: &str) -> Option<Dim> {
+    let unit_at = text
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '_')))
+        .unwrap_or(text.len());
+    let number = &text[..unit_at];
+    if !number.starts_with(|c: char| c.is_ascii_digit())
+        || number.replace('_', "").parse::<f64>().is_err()
+    {
+        return None;
+    }
+    if unit_at == text.len() {
+        return Some(Dim::NONE);
+    }
+    crate::analysis::units::parse_unit(&text[unit_at..])
+        .ok()
+        .map(|unit| unit.dim)
 }

@@ -434,6 +434,13 @@ pub fn convert(
                         "a value is a number or a distribution: one drawn evenly between `{number}` and `{next}` is `uniform(min = {number}, max = {next})`, and an experiment runs several values with `sweep NAME = [{number}, {next}]`"
                     ),
                 ),
+                // `1 year`, `6 months`: units the language leaves out on purpose.
+                _ if matches!(unit, "y" | "yr" | "yrs" | "year" | "years" | "mo" | "mon" | "month" | "months") => (
+                    "not a unit".to_string(),
+                    crate::analysis::units::parse_unit(unit)
+                        .err()
+                        .map_or_else(String::new, |e| e.help),
+                ),
                 "per" => (
                     "not a unit".to_string(),
                     format!(
@@ -813,7 +820,9 @@ fn spaced_unit(text: &str, start: usize, position: usize) -> Option<SpacedUnit<'
     let gap_and_number = &before[..word_start];
     let number_text = gap_and_number.trim_end_matches([' ', '\t']);
     // Longer words are units only when spelled out (`30 minutes`).
-    let unit_like = word.len() <= 4 || crate::analysis::units::spelled_out_time(word).is_some();
+    let unit_like = word.len() <= 4
+        || crate::analysis::units::spelled_out_time(word).is_some()
+        || matches!(word, "month" | "months" | "years");
     if word.is_empty() || !unit_like || number_text.len() == gap_and_number.len() {
         return None;
     }
