@@ -360,8 +360,28 @@ impl Analyzer<'_> {
                 })
                 .collect();
             let named: Vec<&str> = params.iter().map(|(n, _, _)| n.as_str()).collect();
+            let mut fix = None;
             let help = match positional_names(name, allowed, &named, &dims) {
                 Some(names) => {
+                    // Each value keeps its place; its name is written before it.
+                    fix = Some(crate::diagnostic::Fix {
+                        title: format!(
+                            "Name the parameter{} `{}`",
+                            if names.len() == 1 { "" } else { "s" },
+                            names.join("`, `")
+                        ),
+                        edits: names
+                            .iter()
+                            .zip(&positional)
+                            .map(|(n, arg)| {
+                                let at = arg.value.span;
+                                (
+                                    Span::new(at.file, at.start as usize, at.start as usize),
+                                    format!("{n} = "),
+                                )
+                            })
+                            .collect(),
+                    });
                     let mut written: Vec<String> = names
                         .iter()
                         .zip(&positional)
@@ -384,6 +404,9 @@ impl Analyzer<'_> {
             .primary(first.value.span, "parameter without a name");
             for arg in rest {
                 diagnostic = diagnostic.secondary(arg.value.span, "and this one");
+            }
+            if let Some(fix) = fix {
+                diagnostic.repair.get_or_insert_default().fixes = vec![fix];
             }
             self.diags.push(diagnostic.help(help));
             broken = true;
