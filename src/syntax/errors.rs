@@ -998,8 +998,11 @@ fn attribute_in_step_header(file: FileId, text: &str, position: usize) -> Option
         let trimmed = before.trim_end_matches([' ', '\t']);
         trimmed.len() - (trimmed.len() - trimmed.trim_end_matches(is_word).len())
     } else {
+        // A name and `=` (not `{`: `train afte preprocess {` is a misspelt `after`).
         let word_end = position + text[position..].find(|c: char| !is_word(c))?;
-        is_attribute_start(&text[position..word_end], &text[word_end..]).then_some(position)?
+        let rest = text[word_end..].trim_start_matches([' ', '\t']);
+        (word_end > position && rest.starts_with('=') && !rest.starts_with("=="))
+            .then_some(position)?
     };
     let name_end = name_start + text[name_start..].find(|c: char| !is_word(c))?;
     let name = &text[name_start..name_end];
