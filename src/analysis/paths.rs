@@ -844,6 +844,14 @@ impl Analyzer<'_> {
                 self.diags.push(metric_family(name, &family, item.span));
                 continue;
             }
+            if let Some(help) = other_percentile(name, &known) {
+                self.diags.push(
+                    Diagnostic::error(codes::UNKNOWN_METRIC, format!("unknown metric `{name}`"))
+                        .primary(item.span, "not a percentile pipesim reports")
+                        .help(help),
+                );
+                continue;
+            }
             let help = did_you_mean(name, known.iter().map(String::as_str)).unwrap_or_else(|| {
                 "metric names are `pipeline.*`, `step.PIPELINE.STEP.*`, `resource.NAME.*`, `link.NAME.*`, `model.*` and `cost.total`".into()
             });
@@ -855,6 +863,37 @@ impl Analyzer<'_> {
         }
         out
     }
+}
+
+/// `pipeline.wait.p90`: a percentile pipesim does not report, where it reports others of
+/// that quantity. The help offers the nearest one (by its level, so `p90` is told `p95`, not
+/// the one letter nearer `p50`) and names them all.
+fn other_percentile(name: &str, known: &[String]) -> Option<String> {
+    let (stem, last) = name.rsplit_once('.')?;
+    let level: f64 = last.strip_prefix('p')?.parse().ok()?;
+    let reported: Vec<(&str, f64)> = known
+        .iter()
+        .filter_map(|k| {
+            let (k_stem, k_last) = k.rsplit_once('.')?;
+            let k_level: f64 = k_last.strip_prefix('p')?.parse().ok()?;
+            (k_stem == stem).then_some((k_last, k_level))
+        })
+        .collect();
+    let (nearest, _) = reported
+        .iter()
+        .copied()
+        .min_by(|a, b| (a.1 - level).abs().total_cmp(&(b.1 - level).abs()))?;
+    let levels: Vec<String> = reported.iter().map(|(l, _)| format!("`{l}`")).collect();
+    let listed = match levels.split_last() {
+        Some((last, rest)) if !rest.is_empty() => {
+            format!(
+                "The percentiles reported are {} and {last}",
+                rest.join(", ")
+            )
+        }
+        _ => format!("The only percentile reported is {}", levels.concat()),
+    };
+    Some(format!("did you mean `{stem}.{nearest}`? {listed}"))
 }
 
 /// The metrics of `known` whose names start with `name` and a dot (`pipeline.wait` starts
