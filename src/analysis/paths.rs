@@ -868,17 +868,22 @@ impl Analyzer<'_> {
 /// `pipeline.wait.p90`: a percentile pipesim does not report, where it reports others of
 /// that quantity. The help offers the nearest one (by its level, so `p90` is told `p95`, not
 /// the one letter nearer `p50`) and names them all.
-fn other_percentile(name: &str, known: &[String]) -> Option<String> {
+pub fn other_percentile(name: &str, known: &[String]) -> Option<String> {
     let (stem, last) = name.rsplit_once('.')?;
     let level: f64 = last.strip_prefix('p')?.parse().ok()?;
-    let reported: Vec<(&str, f64)> = known
-        .iter()
-        .filter_map(|k| {
-            let (k_stem, k_last) = k.rsplit_once('.')?;
-            let k_level: f64 = k_last.strip_prefix('p')?.parse().ok()?;
-            (k_stem == stem).then_some((k_last, k_level))
-        })
-        .collect();
+    let mut reported: Vec<(&str, f64)> = Vec::new();
+    for k in known {
+        let Some((k_stem, k_last)) = k.rsplit_once('.') else {
+            continue;
+        };
+        let k_level = k_last.strip_prefix('p').and_then(|l| l.parse::<f64>().ok());
+        // `known` may name a metric once per sweep point.
+        if let Some(k_level) = k_level.filter(|_| k_stem == stem) {
+            if !reported.iter().any(|(l, _)| *l == k_last) {
+                reported.push((k_last, k_level));
+            }
+        }
+    }
     let (nearest, _) = reported
         .iter()
         .copied()

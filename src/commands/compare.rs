@@ -594,8 +594,13 @@ impl Comparison {
                         "`--metric {pattern}` matches no metric of these runs; `--metric '{pattern}.*'` keeps every metric whose name starts with it"
                     ));
                 }
-                let hint = crate::diagnostic::suggest(pattern, names.iter().map(String::as_str))
-                    .map(|name| format!("; did you mean `{name}`?"))
+                let percentile = crate::analysis::paths::other_percentile(pattern, &names);
+                let hint = percentile
+                    .map(|help| format!("; {help}"))
+                    .or_else(|| {
+                        crate::diagnostic::suggest(pattern, names.iter().map(String::as_str))
+                            .map(|name| format!("; did you mean `{name}`?"))
+                    })
                     .unwrap_or_else(|| {
                         " (`*` matches any text, as in `pipeline.wait.*`)".to_string()
                     });

@@ -565,9 +565,15 @@ fn check_precision(precision: &Precision, plan: &Plan, max: u32) -> Result<(), S
                 "; it is the start of {} metrics' names, such as `{first}`",
                 family.len()
             ),
-            None => crate::diagnostic::suggest(&precision.metric, known.iter().map(String::as_str))
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default(),
+            None => match crate::analysis::paths::other_percentile(&precision.metric, &known) {
+                // `pipeline.wait.p90`: the nearest level, not the nearest spelling.
+                Some(help) => format!("; {help}"),
+                None => {
+                    crate::diagnostic::suggest(&precision.metric, known.iter().map(String::as_str))
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_default()
+                }
+            },
         };
         return Err(format!(
             "`--precision` names `{}`, which is not a metric of this scenario{hint}",
