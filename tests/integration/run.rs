@@ -452,6 +452,18 @@ fn compare_tells_a_real_difference_from_noise() {
         2,
         "did you mean `pipeline.wait.mean`?",
     );
+    // A percentile not reported is offered the nearest level, not the nearest spelling.
+    sandbox.fails(
+        &[
+            "compare",
+            "one-gpu",
+            "four-gpus",
+            "--metric",
+            "pipeline.wait.p90",
+        ],
+        2,
+        "did you mean `pipeline.wait.p95`? The percentiles reported are `p50`, `p95` and `p99`",
+    );
     // The start of several names is shown the pattern that keeps them all.
     sandbox.fails(
         &[
@@ -1656,6 +1668,18 @@ fn precision_doubles_replications_until_every_interval_is_narrow_enough() {
         ],
         2,
         "did you mean `pipeline.wait.mean`?",
+    );
+    sandbox.fails(
+        &[
+            "run",
+            "tiny.pipesim",
+            "--precision",
+            "pipeline.wait.p90=5%",
+            "--out",
+            "typo",
+        ],
+        2,
+        "did you mean `pipeline.wait.p95`?",
     );
     assert!(!sandbox.path("typo").exists());
     // The start of several names is told so, not given the nearest (`pipeline.wait.max`).
