@@ -905,6 +905,32 @@ pub struct LogNormalFit {
     /// Values at or below zero, left out (a lognormal has no mass there).
     pub excluded: usize,
     pub ks: f64,
+    /// Where every value is a whole number and there are few of them: how many distinct
+    /// values, the least and the most. Such a column is more likely a count (GPUs, shards)
+    /// than seconds, and a lognormal of it is a poor description.
+    pub few_whole_values: Option<(usize, f64, f64)>,
+}
+
+/// Most distinct values a column of whole numbers may have to be told it may be a count.
+const FEW_VALUES: usize = 32;
+
+/// See [`LogNormalFit::few_whole_values`].
+fn few_whole_values(values: &[f64]) -> Option<(usize, f64, f64)> {
+    if values.iter().any(|v| v.fract() != 0.0 || !v.is_finite()) {
+        return None;
+    }
+    let mut distinct: Vec<f64> = Vec::new();
+    for &v in values {
+        if !distinct.contains(&v) {
+            if distinct.len() == FEW_VALUES {
+                return None;
+            }
+            distinct.push(v);
+        }
+    }
+    let min = distinct.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = distinct.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Some((distinct.len(), min, max))
 }
 
 impl LogNormalFit {
@@ -950,6 +976,7 @@ pub fn fit_lognormal(values: &[f64]) -> Result<LogNormalFit, FitError> {
         n: positive.len(),
         excluded,
         ks: 0.0,
+        few_whole_values: few_whole_values(values),
     };
     let data = Grouped::exact(positive);
     fit.ks = ks_grouped(&data, |x| fit.cdf(x));
@@ -1560,6 +1587,16 @@ pub fn render_module(
             format_significant(lognormal.ks, 3),
             format_significant(ks_critical_5_percent(lognormal.n), 3),
         );
+        if let Some((distinct, min, max)) = lognormal.few_whole_values {
+            let _ = writeln!(
+                w,
+                "//   note: only {distinct} distinct whole numbers, {} to {}: if this is a count (GPUs,\n\
+                 //   shards) rather than seconds, `empirical(\"{trace_name}\", column = \"{column}\")`\n\
+                 //   draws it as recorded (the path relative to the file that names it)",
+                format_significant(min, 6),
+                format_significant(max, 6),
+            );
+        }
     }
     let _ = writeln!(w, "//");
     let _ = writeln!(w, "// Use it from a scenario:");

@@ -480,6 +480,68 @@ fn fit_says_when_a_trace_is_separated_by_semicolons_or_tabs() {
     }
 }
 
+/// A column of a few whole numbers (GPUs per job) given as durations is fitted, and told
+/// apart: the note names the `empirical` that draws it as recorded, which checks as written.
+/// A column of many durations in whole seconds gets no such note.
+#[test]
+fn fit_tells_a_column_of_counts_from_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("timestamp,duration,gpus\n");
+    for i in 0..400u64 {
+        let gpus = [1, 1, 1, 2, 4, 8][(i * 7 % 6) as usize];
+        csv.push_str(&format!(
+            "{},{},{gpus}\n",
+            i * 97 % 1000 + i * 1000,
+            30 + i * 13 % 977
+        ));
+    }
+    std::fs::write(dir.path().join("jobs.csv"), csv).unwrap();
+    let output = pipesim(
+        &[
+            "fit",
+            "jobs.csv",
+            "--no-profile",
+            "--duration-column",
+            "duration",
+            "--duration-column",
+            "gpus",
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let module = String::from_utf8_lossy(&output.stdout);
+    let note = "note: only 4 distinct whole numbers, 1 to 8";
+    assert_eq!(module.matches(note).count(), 1, "{module}");
+    let gpus_section = &module[module.find("Column `gpus`").unwrap()..];
+    assert!(gpus_section.contains(note), "{module}");
+    assert!(
+        module.contains("`empirical(\"jobs.csv\", column = \"gpus\")`"),
+        "{module}"
+    );
+    // The suggestion is the language's.
+    std::fs::write(
+        dir.path().join("s.pipesim"),
+        "scenario s { horizon = 1d }
+resource gpu { kind = pool  capacity = 8 }
+pipeline job { train { on = gpu  units = empirical(\"jobs.csv\", column = \"gpus\")  duration = 1h } }
+arrivals a { rate = 1/h  pipeline = job }
+",
+    )
+    .unwrap();
+    let check = pipesim(&["check", "s.pipesim"], dir.path());
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
 #[test]
 fn fit_points_at_the_line_with_a_bad_time() {
     let dir = tempfile::tempdir().unwrap();
