@@ -258,12 +258,26 @@ impl Analyzer<'_> {
                     .map(|h| format!("`{h}`"))
                     .collect::<Vec<_>>()
                     .join(", ");
-                self.missing(
-                    name_span,
-                    "a replayed trace",
-                    "time_column",
-                    format!("name the column of trigger times, one of {listed}"),
-                );
+                // The one column whose cells are date-times is most likely the times.
+                let dated: Vec<usize> = (0..table.headers.len())
+                    .filter(|&c| {
+                        let cells = (0..table.row_count().min(20))
+                            .filter_map(|row| table.cell(row, c))
+                            .collect::<Vec<_>>();
+                        !cells.is_empty()
+                            && cells.iter().all(|cell| parse_date_time(cell).is_some())
+                    })
+                    .collect();
+                let help = match dated.as_slice() {
+                    [only] => format!(
+                        "name the column of trigger times: `{}` holds date-times (the columns are {listed})",
+                        table.headers[*only]
+                    ),
+                    _ => format!("name the column of trigger times, one of {listed}"),
+                };
+                // No fix: the run it completes warns where it would write (rows outside the
+                // horizon, a load), and a fix is kept only where nothing new is reported there.
+                self.missing(name_span, "a replayed trace", "time_column", help);
                 return None;
             }
         };
