@@ -649,8 +649,9 @@ pub fn suggest_preferring<'a>(
         })
         .filter(|&(distance, c)| {
             let (wrong_rest, c_rest) = after_common_parts(wrong, c);
-            c != wrong
-                && distance <= (wrong_rest.chars().count().max(c_rest.chars().count()) / 3).max(1)
+            let longer = wrong_rest.chars().count().max(c_rest.chars().count());
+            // One letter for another (`x` for `a`) is a different name, not a slip.
+            c != wrong && (distance == 0 || (longer > 1 && distance <= (longer / 3).max(1)))
         })
         .min_by_key(|(distance, c)| (*distance, !preferred(c), *c))
         .map(|(_, c)| c);
@@ -796,6 +797,11 @@ mod tests {
         assert_eq!(suggest("stroage", ["gpu", "storage"]), Some("storage"));
         assert_eq!(suggest("network", ["gpu", "cpu"]), None);
         assert_eq!(suggest("gpu", ["gpu"]), None);
+        // One letter for another is another name; a letter added or in capitals is a slip.
+        assert_eq!(suggest("x", ["a", "p"]), None);
+        assert_eq!(suggest("x", ["xs"]), Some("xs"));
+        assert_eq!(suggest("A", ["a"]), Some("a"));
+        assert_eq!(suggest("jobs.x", ["jobs.a"]), None);
     }
 
     #[test]
