@@ -418,6 +418,40 @@ impl Analyzer<'_> {
         false
     }
 
+    /// `3 / hour`, `30 * minutes`: where `name` (a unit of time, spelled out or not) follows
+    /// a number and `/` or `*`, the start of the number, the quantity as the language writes
+    /// it (`3/h`, `30min`) and what it is, for an unknown name's report.
+    fn unit_as_a_name(&self, span: Span, name: &str) -> Option<(usize, String, &'static str)> {
+        let unit = crate::analysis::units::spelled_out_time(name).or_else(|| {
+            ["ms", "s", "min", "h", "d", "w"]
+                .into_iter()
+                .find(|u| *u == name)
+        })?;
+        let text = &self.sources.get(span.file).text;
+        let before = text[..span.start as usize].trim_end_matches([' ', '\t']);
+        let (operator, before) = match before.chars().last()? {
+            '/' => ('/', &before[..before.len() - 1]),
+            '*' => ('*', &before[..before.len() - 1]),
+            _ => return None,
+        };
+        let number_end = before.trim_end_matches([' ', '\t']).len();
+        let number_start = text[..number_end]
+            .trim_end_matches(|c: char| c.is_ascii_digit() || c == '.' || c == '_')
+            .len();
+        let number = &text[number_start..number_end];
+        let preceded_by_name = text[..number_start]
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !number.starts_with(|c: char| c.is_ascii_digit()) || preceded_by_name {
+            return None;
+        }
+        Some(match operator {
+            '/' => (number_start, format!("{number}/{unit}"), "a rate"),
+            _ => (number_start, format!("{number}{unit}"), "a duration"),
+        })
+    }
+
     /// A dimension error in an expression that reads a data set's `size` given as a plain
     /// number is that one mistake (`size = lognormal(median = 20, ..)` without its `GB`):
     /// the first is reported with a help that says so, each later one is a label on it.
@@ -1134,6 +1168,19 @@ impl Analyzer<'_> {
                         "no `choice` produces `{dotted}`: `{}` in the `choice` looks like its slip (W0403)",
                         slip
                     ));
+                } else if let Some((start, written, what)) = self.unit_as_a_name(path.span, &dotted)
+                {
+                    // `3 / hour`, `30 * minutes`: a unit written as a name after an operator.
+                    d = d.help(format!(
+                        "{what} is written with its unit directly after the number: `{written}`"
+                    ));
+                    d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                        title: format!("Write `{written}`"),
+                        edits: vec![(
+                            Span::new(path.span.file, start, path.span.end as usize),
+                            written,
+                        )],
+                    }];
                 } else if scope.model && MODEL_PROPERTIES.contains(&dotted.as_str()) {
                     // `when = accuracy < 0.8` in a monitor: the model's property, unqualified.
                     let meant = format!("model.{dotted}");
