@@ -365,6 +365,8 @@ impl Analyzer<'_> {
                 want.describe(),
                 want.example()
             )),
+            // `on = [gpu, cpu]`: several pools for one step.
+            (Expect::Pool, Ty::List) => Some(ONE_POOL_HELP.to_string()),
             (Expect::Pool, Ty::Link) => Some(format!(
                 "`{what}` needs a resource with `kind = pool`; links carry transfers (`reads = SIZE from LINK`)"
             )),
@@ -747,14 +749,26 @@ impl Analyzer<'_> {
         let symbol = op.symbol();
         match op {
             B::And | B::Or => {
-                let mut ok = true;
-                for (t, span) in [(&a.ty, lhs.span), (&b.ty, rhs.span)] {
-                    if *t != Ty::Bool {
-                        self.bad_operand(t, symbol, span, "booleans");
-                        ok = false;
+                let bad: Vec<(Ty, Span)> = [(&a.ty, lhs.span), (&b.ty, rhs.span)]
+                    .into_iter()
+                    .filter(|(t, _)| **t != Ty::Bool)
+                    .map(|(t, span)| (t.clone(), span))
+                    .collect();
+                // Both sides wrong is one mistake (`on = gpu || cpu`): one report.
+                if let Some((t, span)) = bad.first() {
+                    self.bad_operand(t, symbol, *span, "booleans");
+                    if let (Some((_, other)), Some(d)) = (bad.get(1), self.diags.0.last_mut()) {
+                        d.labels.push(crate::diagnostic::Label {
+                            span: *other,
+                            text: "and so is this".to_string(),
+                            primary: false,
+                        });
+                        if bad.iter().all(|(t, _)| *t == Ty::Pool) {
+                            d.help = Some(ONE_POOL_HELP.to_string());
+                        }
                     }
                 }
-                make(if ok { Ty::Bool } else { Ty::Error }, a, b)
+                make(if bad.is_empty() { Ty::Bool } else { Ty::Error }, a, b)
             }
             B::Mul | B::Div => {
                 for (t, span) in [(&a.ty, lhs.span), (&b.ty, rhs.span)] {
@@ -1794,3 +1808,6 @@ fn quoted_quantity(text: &str) -> Option<Dim> {
         .ok()
         .map(|unit| unit.dim)
 }
+
+/// Help for a step given several pools (`on = [gpu, cpu]`, `on = gpu || cpu`).
+const ONE_POOL_HELP: &str = "a step runs on one pool: choose it by an attribute with `match` or at random with `choice`, as in `on = choice { gpu: 0.7, cpu: 0.3 }`";

@@ -214,6 +214,12 @@ pub fn convert(
             }
         }
     }
+    // `on = gpu | cpu`: `|` joins a `match` arm's labels, and is no operator.
+    if found_byte == Some(b'|') && expected.operator && !text[position..].starts_with("||") {
+        return Diagnostic::error(codes::UNEXPECTED, format!("expected {}, found `|`", expected.words(context)))
+            .primary(found_span, "not an operator")
+            .help("`|` joins the labels of a `match` arm (`a | b => ...`); one of two values is chosen by `match` or drawn by `choice`, as in `choice { gpu: 0.7, cpu: 0.3 }`, and `||` is the boolean or");
+    }
     // `on = gpu, duration = 1h`, as JSON writes it (the grammar takes `;` there).
     if found_byte == Some(b',') && expected.block_entry {
         let separator = ',';
