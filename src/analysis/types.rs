@@ -420,6 +420,18 @@ impl Analyzer<'_> {
         false
     }
 
+    /// The attribute whose value starts at `span` (`priority` in `priority = high`), read from
+    /// the text.
+    fn attribute_before(&self, span: Span) -> Option<&str> {
+        let text = &self.sources.get(span.file).text;
+        let before = text[..span.start as usize].trim_end_matches([' ', '\t']);
+        let before = before.strip_suffix('=')?.trim_end_matches([' ', '\t']);
+        let start = before
+            .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            .len();
+        Some(&before[start..]).filter(|name| !name.is_empty())
+    }
+
     /// `3 / hour`, `30 * minutes`: where `name` (a unit of time, spelled out or not) follows
     /// a number and `/` or `*`, the start of the number, the quantity as the language writes
     /// it (`3/h`, `30min`) and what it is, for an unknown name's report.
@@ -1182,6 +1194,11 @@ impl Analyzer<'_> {
                         "no `choice` produces `{dotted}`: `{}` in the `choice` looks like its slip (W0403)",
                         slip
                     ));
+                } else if self.attribute_before(path.span) == Some("priority") {
+                    // `priority = high`: a level's word where the policy compares numbers.
+                    d = d.help(
+                        "`priority` is a number, and pools with `policy = priority` start higher ones first: write a number such as `priority = 10` (default 0)",
+                    );
                 } else if let Some((start, written, what)) = self.unit_as_a_name(path.span, &dotted)
                 {
                     // `3 / hour`, `30 * minutes`: a unit written as a name after an operator.
