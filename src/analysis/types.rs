@@ -436,11 +436,10 @@ impl Analyzer<'_> {
     /// a number and `/` or `*`, the start of the number, the quantity as the language writes
     /// it (`3/h`, `30min`) and what it is, for an unknown name's report.
     fn unit_as_a_name(&self, span: Span, name: &str) -> Option<(usize, String, &'static str)> {
-        let unit = crate::analysis::units::spelled_out_time(name).or_else(|| {
-            ["ms", "s", "min", "h", "d", "w"]
-                .into_iter()
-                .find(|u| *u == name)
-        })?;
+        let is_time =
+            |unit: &str| crate::analysis::units::parse_unit(unit).is_ok_and(|u| u.dim == Dim::TIME);
+        let unit = crate::analysis::units::spelled_out_time(name)
+            .or_else(|| is_time(name).then_some(name))?;
         let text = &self.sources.get(span.file).text;
         let before = text[..span.start as usize].trim_end_matches([' ', '\t']);
         let (operator, before) = match before.chars().last()? {

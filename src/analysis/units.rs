@@ -261,18 +261,20 @@ fn spelled_out(part: &str) -> Option<String> {
         };
         return Some(format!("{words} are written `{unit}`"));
     }
-    Some(
-        match part {
-            "y" | "yr" | "yrs" | "year" | "years" => {
-                "there is no year unit (years differ in length): write days, such as `365d`"
-            }
-            "mo" | "mon" | "month" | "months" => {
-                "there is no month unit (months differ in length): write days, such as `30d`"
-            }
-            _ => return None,
+    left_out_unit(part).map(str::to_string)
+}
+
+/// Help for years and months (`y`, `months`), which the language leaves out on purpose.
+pub fn left_out_unit(part: &str) -> Option<&'static str> {
+    Some(match part {
+        "y" | "yr" | "yrs" | "year" | "years" => {
+            "there is no year unit (years differ in length): write days, such as `365d`"
         }
-        .to_string(),
-    )
+        "mo" | "mon" | "month" | "months" => {
+            "there is no month unit (months differ in length): write days, such as `30d`"
+        }
+        _ => return None,
+    })
 }
 
 /// The prefix of a size written in bits (`Gb`, `Mbit`), which the language does not have:

@@ -441,12 +441,9 @@ pub fn convert(
                     ),
                 ),
                 // `1 year`, `6 months`: units the language leaves out on purpose.
-                _ if matches!(unit, "y" | "yr" | "yrs" | "year" | "years" | "mo" | "mon" | "month" | "months") => (
-                    "not a unit".to_string(),
-                    crate::analysis::units::parse_unit(unit)
-                        .err()
-                        .map_or_else(String::new, |e| e.help),
-                ),
+                _ if let Some(help) = crate::analysis::units::left_out_unit(unit) => {
+                    ("not a unit".to_string(), help.to_string())
+                }
                 "per" => (
                     "not a unit".to_string(),
                     format!(
@@ -828,7 +825,7 @@ fn spaced_unit(text: &str, start: usize, position: usize) -> Option<SpacedUnit<'
     // Longer words are units only when spelled out (`30 minutes`).
     let unit_like = word.len() <= 4
         || crate::analysis::units::spelled_out_time(word).is_some()
-        || matches!(word, "month" | "months" | "years");
+        || crate::analysis::units::left_out_unit(word).is_some();
     if word.is_empty() || !unit_like || number_text.len() == gap_and_number.len() {
         return None;
     }
@@ -1001,8 +998,10 @@ fn attribute_in_step_header(file: FileId, text: &str, position: usize) -> Option
     // The attribute's name: the word at `position` followed by `=`, or the word before a
     // `=` at `position`.
     let name_start = if text[position..].starts_with('=') {
-        let trimmed = before.trim_end_matches([' ', '\t']);
-        trimmed.len() - (trimmed.len() - trimmed.trim_end_matches(is_word).len())
+        before
+            .trim_end_matches([' ', '\t'])
+            .trim_end_matches(is_word)
+            .len()
     } else {
         // A name and `=` (not `{`: `train afte preprocess {` is a misspelt `after`).
         let word_end = position + text[position..].find(|c: char| !is_word(c))?;
@@ -1014,7 +1013,11 @@ fn attribute_in_step_header(file: FileId, text: &str, position: usize) -> Option
     let name = &text[name_start..name_end];
     let header = text[line_start..name_start].trim_start();
     let kind = &header[..header.find(|c: char| !is_word(c)).unwrap_or(header.len())];
-    if name.is_empty() || !STEP_KINDS.contains(&kind) {
+    if name.is_empty()
+        || !super::ast::StepKind::ALL
+            .iter()
+            .any(|k| k.keyword() == kind)
+    {
         return None;
     }
     // What moves: up to the next `after`, `when` or `{` on the line.
@@ -1082,9 +1085,6 @@ fn attribute_in_step_header(file: FileId, text: &str, position: usize) -> Option
 /// The names of nested blocks: `autoscale` in a pool, `model` in a pipeline, `row` in a
 /// replay.
 const NESTED_BLOCKS: [&str; 3] = ["autoscale", "model", "row"];
-
-/// The keywords that open a step.
-const STEP_KINDS: [&str; 5] = ["preprocess", "train", "validate", "compress", "task"];
 
 pub fn is_attribute_start(word: &str, rest: &str) -> bool {
     let is_name = word
