@@ -56,9 +56,12 @@ pub fn main(args: &CompareArgs) -> Exit {
         return super::fail(message);
     }
     let compared: usize = comparison.points.iter().map(|p| p.metrics.len()).sum();
-    if args.significant {
-        comparison.keep_differences();
-    } else if args.metrics.is_empty() && args.format == CompareFormat::Table && compared > 100 {
+    comparison.significant_only = args.significant;
+    if !args.significant
+        && args.metrics.is_empty()
+        && args.format == CompareFormat::Table
+        && compared > 100
+    {
         comparison.notes.push(format!(
             "{compared} metrics compared; `--significant` shows only those that differ, `--metric PATTERN` those named"
         ));
@@ -188,9 +191,6 @@ struct PointComparison {
     /// Whether the replications were paired (see [`paired_replications`]).
     paired: bool,
     metrics: Vec<MetricComparison>,
-    /// The verdicts of every metric compared, including those `--significant` leaves out
-    /// of `metrics`, for the point's closing count.
-    verdicts: Vec<Verdict>,
 }
 
 pub struct Comparison {
@@ -199,6 +199,9 @@ pub struct Comparison {
     confidence: f64,
     points: Vec<PointComparison>,
     notes: Vec<String>,
+    /// `--significant`: only the metrics that differ are shown (each point's closing count
+    /// is still of all of them).
+    significant_only: bool,
 }
 
 /// `PATH=VALUE` selections of sweep points.
@@ -541,9 +544,8 @@ fn compare(
                         name,
                     })
                 })
-                .collect::<Vec<MetricComparison>>();
+                .collect();
             PointComparison {
-                verdicts: metrics.iter().map(|m| m.verdict).collect(),
                 params_a: manifest_a.points[index_a].clone(),
                 params_b: manifest_b.points[index_b].clone(),
                 written_a: written(&manifest_a, index_a).clone(),
@@ -571,6 +573,7 @@ fn compare(
         confidence,
         points,
         notes,
+        significant_only: false,
     })
 }
 
@@ -613,16 +616,17 @@ impl Comparison {
             point
                 .metrics
                 .retain(|m| patterns.iter().any(|p| matches_pattern(p, &m.name)));
-            point.verdicts = point.metrics.iter().map(|m| m.verdict).collect();
         }
         Ok(())
     }
 
-    /// Keeps the metrics that differ significantly (`--significant`).
-    fn keep_differences(&mut self) {
-        for point in &mut self.points {
-            point.metrics.retain(|m| m.verdict.differs());
-        }
+    /// The metrics of `point` to show: all, or with `--significant` those that differ.
+    fn shown<'p>(&self, point: &'p PointComparison) -> impl Iterator<Item = &'p MetricComparison> {
+        let all = !self.significant_only;
+        point
+            .metrics
+            .iter()
+            .filter(move |m| all || m.verdict.differs())
     }
 }
 
@@ -673,9 +677,8 @@ impl Comparison {
             .points
             .iter()
             .map(|p| {
-                let metrics: serde_json::Map<String, Value> = p
-                    .metrics
-                    .iter()
+                let metrics: serde_json::Map<String, Value> = self
+                    .shown(p)
                     .map(|m| {
                         let value = json!({
                             "a": estimate_json(&m.a),
@@ -744,9 +747,8 @@ impl Comparison {
                     ));
                 }
             }
-            let rows: Vec<Vec<String>> = point
-                .metrics
-                .iter()
+            let rows: Vec<Vec<String>> = self
+                .shown(point)
                 .map(|m| {
                     vec![
                         m.name.clone(),
@@ -767,7 +769,8 @@ impl Comparison {
                     column == 0 || column == last
                 }));
             }
-            out.push_str(&verdict_count(&point.verdicts));
+            let verdicts: Vec<Verdict> = point.metrics.iter().map(|m| m.verdict).collect();
+            out.push_str(&verdict_count(&verdicts));
             out.push('\n');
         }
         out

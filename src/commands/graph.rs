@@ -2,7 +2,8 @@
 //!
 //! One cluster per pipeline template; each node is a step labelled with its name, its kind
 //! and the resources it uses; an edge `A -> B` means `B` runs after `A`; conditional steps
-//! (with `when`) are dashed, with their condition as the scenario writes it. Works on modules too (files without a `scenario`).
+//! (with `when`) are dashed, with their condition as the scenario writes it. Works on
+//! modules too (files without a `scenario`).
 
 use crate::cli::{Exit, GraphArgs};
 use crate::diagnostic::suggest;
