@@ -18,6 +18,7 @@ use super::units::Dim;
 use super::SweepAxis;
 use crate::diagnostic::{suggest, Diagnostic};
 use crate::ir;
+use crate::sim::metrics::percentile_level;
 use crate::source::Span;
 use crate::syntax::ast::{self, DeclKind};
 
@@ -803,7 +804,12 @@ impl Analyzer<'_> {
                         Some((super::resolve::Symbol::Import(None), _))
                     )
                 });
-            if known.iter().any(|k| k == name) || of_broken || of_lost || of_unloaded {
+            if known.iter().any(|k| k == name)
+                || percentile_on_request(name, &known)
+                || of_broken
+                || of_lost
+                || of_unloaded
+            {
                 out.push(name.clone());
                 continue;
             }
@@ -844,12 +850,24 @@ impl Analyzer<'_> {
                 self.diags.push(metric_family(name, &family, item.span));
                 continue;
             }
-            if let Some(help) = other_percentile(name, &known) {
-                self.diags.push(
+            if let Some((help, meant)) = other_percentile_meant(name, &known) {
+                let mut d =
                     Diagnostic::error(codes::UNKNOWN_METRIC, format!("unknown metric `{name}`"))
                         .primary(item.span, "not a percentile pipesim reports")
-                        .help(help),
-                );
+                        .help(help);
+                // Further than a slip, but there is no doubt of what is meant.
+                if let Some(meant) = meant {
+                    let inner = Span::new(
+                        item.span.file,
+                        item.span.start as usize + 1,
+                        item.span.end as usize - 1,
+                    );
+                    d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                        title: format!("Change `{name}` to `{meant}`"),
+                        edits: vec![(inner, meant)],
+                    }];
+                }
+                self.diags.push(d);
                 continue;
             }
             let help = did_you_mean(name, known.iter().map(String::as_str)).unwrap_or_else(|| {
@@ -865,29 +883,59 @@ impl Analyzer<'_> {
     }
 }
 
-/// `pipeline.wait.p90`: a percentile pipesim does not report, where it reports others of
+/// `pipeline.wait.p90`: a percentile of a quantity whose other percentiles are reported
+/// (in `known`), which a run reports when `experiment.metrics` names it.
+pub fn percentile_on_request(name: &str, known: &[String]) -> bool {
+    let Some((stem, stat)) = name.rsplit_once('.') else {
+        return false;
+    };
+    percentile_level(stat).is_some()
+        && known.iter().any(|k| {
+            k.rsplit_once('.').is_some_and(|(k_stem, k_stat)| {
+                k_stem == stem && percentile_level(k_stat).is_some()
+            })
+        })
+}
+
+/// `pipeline.wait.p90` where the run at hand did not ask for it, `pipeline.wait.p100` or
+/// `pipeline.wait.p99.9`: a percentile pipesim does not report, where it reports others of
 /// that quantity. The help offers the nearest one (by its level, so `p90` is told `p95`, not
-/// the one letter nearer `p50`) and names them all.
+/// the one letter nearer `p50`; `p100` is told `.max`; `p99.9` is told how to write it),
+/// names them all, and says how to have any other level reported.
 pub fn other_percentile(name: &str, known: &[String]) -> Option<String> {
-    let (stem, last) = name.rsplit_once('.')?;
-    let level: f64 = last.strip_prefix('p')?.parse().ok()?;
+    other_percentile_meant(name, known).map(|(help, _)| help)
+}
+
+/// [`other_percentile`]'s help, and the name meant where there is no doubt of it (`p100` is
+/// `.max`, `p99.9` is `p999`), for a fix.
+fn other_percentile_meant(name: &str, known: &[String]) -> Option<(String, Option<String>)> {
+    let (mut stem, mut last) = name.rsplit_once('.')?;
+    // `p99.9`: a level's decimals after a point, which reads as one more part of the name.
+    let joined;
+    let mut with_point = false;
+    if !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()) {
+        if let Some((before, level)) = stem.rsplit_once('.') {
+            joined = format!("{level}{last}");
+            (stem, last, with_point) = (before, &joined, true);
+        }
+    }
+    let digits = last.strip_prefix('p')?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // The levels reported of the quantity, as percentages; `known` may name a metric once
+    // per sweep point.
     let mut reported: Vec<(&str, f64)> = Vec::new();
     for k in known {
         let Some((k_stem, k_last)) = k.rsplit_once('.') else {
             continue;
         };
-        let k_level = k_last.strip_prefix('p').and_then(|l| l.parse::<f64>().ok());
-        // `known` may name a metric once per sweep point.
-        if let Some(k_level) = k_level.filter(|_| k_stem == stem) {
+        if let Some(level) = percentile_level(k_last).filter(|_| k_stem == stem) {
             if !reported.iter().any(|(l, _)| *l == k_last) {
-                reported.push((k_last, k_level));
+                reported.push((k_last, level * 100.0));
             }
         }
     }
-    let (nearest, _) = reported
-        .iter()
-        .copied()
-        .min_by(|a, b| (a.1 - level).abs().total_cmp(&(b.1 - level).abs()))?;
     let levels: Vec<String> = reported.iter().map(|(l, _)| format!("`{l}`")).collect();
     let listed = match levels.split_last() {
         Some((last, rest)) if !rest.is_empty() => {
@@ -896,9 +944,44 @@ pub fn other_percentile(name: &str, known: &[String]) -> Option<String> {
                 rest.join(", ")
             )
         }
-        _ => format!("The only percentile reported is {}", levels.concat()),
+        Some((last, _)) => format!("The only percentile reported is {last}"),
+        None => return None,
     };
-    Some(format!("did you mean `{stem}.{nearest}`? {listed}"))
+    let asked = percentile_level(last);
+    if with_point && asked.is_some() {
+        return Some((
+            format!(
+                "did you mean `{stem}.{last}`? A level's decimals follow its first two digits, \
+                 without a point: `p999` is the 99.9th percentile"
+            ),
+            Some(format!("{stem}.{last}")),
+        ));
+    }
+    let percent = match asked {
+        Some(level) => level * 100.0,
+        None => digits.parse::<f64>().unwrap_or(f64::INFINITY),
+    };
+    let max = format!("{stem}.max");
+    if percent >= 100.0 && known.contains(&max) {
+        return Some((
+            format!("did you mean `{max}`? The largest value is `.max`. {listed}"),
+            Some(max),
+        ));
+    }
+    let (nearest, _) = reported
+        .iter()
+        .min_by(|a, b| (a.1 - percent).abs().total_cmp(&(b.1 - percent).abs()))?;
+    let others = match asked {
+        Some(_) => format!(
+            "; any other level is reported when the scenario asks for it: \
+             `experiment {{ metrics = [\"{name}\"] }}`"
+        ),
+        None => "; a level is written `p1` to `p99`, or `p999` for 99.9".to_string(),
+    };
+    Some((
+        format!("did you mean `{stem}.{nearest}`? {listed}{others}"),
+        None,
+    ))
 }
 
 /// The metrics of `known` whose names start with `name` and a dot (`pipeline.wait` starts

@@ -104,7 +104,7 @@ pub fn main(args: &RunArgs) -> Exit {
         crate::to_stderr!("{warning}");
     }
     for target in &targets {
-        if let Err(message) = check_precision(target, &plan, args.max_replications) {
+        if let Err(message) = check_precision(target, &mut plan, args.max_replications) {
             return super::fail(message);
         }
     }
@@ -551,13 +551,30 @@ fn large_traces_note(run_dir: &Path, trace: TraceMode) -> Option<String> {
 }
 
 /// Whether `--precision` names a metric of the scenario and leaves room to add replications.
-fn check_precision(precision: &Precision, plan: &Plan, max: u32) -> Result<(), String> {
+/// A percentile the scenario does not report unless asked (`pipeline.wait.p90`) is asked for,
+/// and shown first in the table.
+fn check_precision(precision: &Precision, plan: &mut Plan, max: u32) -> Result<(), String> {
     let Some(first) = plan.points.first() else {
         return Ok(());
     };
     let known =
         crate::analysis::paths::metric_names(&first.scenario.resources, &first.scenario.pipelines);
-    if !known.contains(&precision.metric) {
+    let requested = &first.scenario.experiment.metrics;
+    if !known.contains(&precision.metric)
+        && !requested.contains(&precision.metric)
+        && crate::analysis::paths::percentile_on_request(&precision.metric, &known)
+    {
+        for point in &mut plan.points {
+            point
+                .scenario
+                .experiment
+                .metrics
+                .push(precision.metric.clone());
+        }
+        if !plan.metrics.contains(&precision.metric) {
+            plan.metrics.insert(0, precision.metric.clone());
+        }
+    } else if !known.contains(&precision.metric) && !requested.contains(&precision.metric) {
         let family = crate::analysis::paths::metrics_starting(&precision.metric, &known);
         let hint = match family.first() {
             // `pipeline.wait`: the start of several names, not a slip from the nearest.

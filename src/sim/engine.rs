@@ -1749,6 +1749,7 @@ impl<'a> Simulation<'a> {
                 .map(|(p, totals)| (p.name.as_str(), p.model.is_some(), *totals))
                 .collect(),
             window: to - from,
+            requested: &scenario.experiment.metrics,
         };
         let wait_batches = std::mem::take(&mut self.collector.wait_batches);
         ReplicationResult {

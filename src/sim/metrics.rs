@@ -14,6 +14,9 @@
 //!   (relative) of the exact one. Means, counts, `.max` and zeros are exact. The sketch's
 //!   size depends on the range of the values, never on how many there are, so memory does
 //!   not grow with the horizon.
+//! - Percentiles beyond those always reported (`pipeline.wait.p90`, `step.P.S.wait.p99`,
+//!   `pipeline.makespan.p999`) are reported when `experiment.metrics` names them, in the
+//!   order of their levels among the others; see [`percentile_level`].
 //! - `step.P.S.*` are over executions (skipped steps are not executions) that ended.
 //! - `resource.R.utilization` is busy slot-time over capacity slot-time; `queue.mean` and
 //!   `capacity.mean` are time averages; `queue.max` the largest queue length seen.
@@ -239,11 +242,64 @@ fn ratio(numerator: f64, denominator: f64) -> f64 {
     }
 }
 
-fn summary(out: &mut Vec<(String, f64)>, prefix: &str, values: &Quantiles) {
+/// The percentiles always reported of a pipeline's wait and makespan.
+pub const PIPELINE_PERCENTILES: &[&str] = &["p50", "p95", "p99"];
+/// The percentile always reported of a step's wait.
+pub const STEP_PERCENTILES: &[&str] = &["p95"];
+
+/// The level of a percentile named by the last part of a metric's name: `p90` is 0.90 and
+/// `p5` 0.05; digits after the first two are decimals, as latency tools write them (`p999`
+/// is 0.999, `p9999` 0.9999), so a longer level must start with 99. None for anything else,
+/// and for `p0` and `p100` (the smallest value is not reported; the largest is `.max`).
+pub fn percentile_level(stat: &str) -> Option<f64> {
+    let digits = stat.strip_prefix('p')?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Read as the decimal fraction it names (`0.05`, `0.999`), so that `p95` is the same
+    // double as `0.95`.
+    let level: f64 = if digits.len() <= 2 {
+        format!("0.{digits:0>2}").parse().ok()?
+    } else if digits.starts_with("99") {
+        format!("0.{digits}").parse().ok()?
+    } else {
+        return None;
+    };
+    (level > 0.0).then_some(level)
+}
+
+/// The percentiles of `stem` (`pipeline.wait`, `step.P.S.wait`) to report: the ones always
+/// reported, and those `requested` names (`pipeline.wait.p90`), in the order of their levels.
+fn percentiles_of<'r>(
+    stem: &str,
+    always: &[&'r str],
+    requested: &'r [String],
+) -> Vec<(&'r str, f64)> {
+    let mut levels: Vec<(&str, f64)> = always
+        .iter()
+        .filter_map(|&stat| Some((stat, percentile_level(stat)?)))
+        .collect();
+    for name in requested {
+        let Some((name_stem, stat)) = name.rsplit_once('.') else {
+            continue;
+        };
+        if name_stem != stem || levels.iter().any(|(known, _)| *known == stat) {
+            continue;
+        }
+        if let Some(level) = percentile_level(stat) {
+            levels.push((stat, level));
+        }
+    }
+    // Stable: `p99` and `p990` (the same level) keep the order they were named in.
+    levels.sort_by(|a, b| a.1.total_cmp(&b.1));
+    levels
+}
+
+fn summary(out: &mut Vec<(String, f64)>, prefix: &str, values: &Quantiles, requested: &[String]) {
     out.push((format!("{prefix}.mean"), values.mean()));
-    out.push((format!("{prefix}.p50"), values.quantile(0.50)));
-    out.push((format!("{prefix}.p95"), values.quantile(0.95)));
-    out.push((format!("{prefix}.p99"), values.quantile(0.99)));
+    for (stat, level) in percentiles_of(prefix, PIPELINE_PERCENTILES, requested) {
+        out.push((format!("{prefix}.{stat}"), values.quantile(level)));
+    }
     out.push((format!("{prefix}.max"), values.quantile(1.0)));
 }
 
@@ -271,6 +327,9 @@ pub struct Totals<'a> {
     /// own), and its models' window totals.
     pub models: Vec<(&'a str, bool, ModelTotals)>,
     pub window: f64,
+    /// The metric names the scenario asks for (`experiment.metrics`): percentiles among
+    /// them beyond the ones always reported are reported too.
+    pub requested: &'a [String],
 }
 
 impl Collector {
@@ -292,15 +351,23 @@ impl Collector {
         out.push(("pipeline.completed".to_string(), self.completed as f64));
         out.push(("pipeline.rejected".to_string(), self.rejected as f64));
         out.push(("pipeline.unfinished".to_string(), self.unfinished as f64));
-        summary(&mut out, "pipeline.wait", &self.waits);
-        summary(&mut out, "pipeline.makespan", &self.makespans);
+        summary(&mut out, "pipeline.wait", &self.waits, totals.requested);
+        summary(
+            &mut out,
+            "pipeline.makespan",
+            &self.makespans,
+            totals.requested,
+        );
         for ((template, step_names), steps) in totals.templates.iter().zip(&self.steps) {
             for (step_name, step) in step_names.iter().zip(steps) {
                 let prefix = format!("step.{template}.{step_name}");
                 let count = step.waits.len();
                 out.push((format!("{prefix}.count"), count as f64));
                 out.push((format!("{prefix}.wait.mean"), step.waits.mean()));
-                out.push((format!("{prefix}.wait.p95"), step.waits.quantile(0.95)));
+                let wait = format!("{prefix}.wait");
+                for (stat, level) in percentiles_of(&wait, STEP_PERCENTILES, totals.requested) {
+                    out.push((format!("{wait}.{stat}"), step.waits.quantile(level)));
+                }
                 out.push((
                     format!("{prefix}.service.mean"),
                     ratio(step.service_sum, count as f64),
@@ -424,6 +491,74 @@ mod tests {
             assert!(sketch.buckets() <= 31 * 128, "{}", sketch.buckets());
         }
         assert_eq!(sketch.len(), 1_000_000);
+    }
+
+    #[test]
+    fn percentile_levels_are_read_as_latency_tools_write_them() {
+        assert_eq!(percentile_level("p90"), Some(0.90));
+        assert_eq!(percentile_level("p5"), Some(0.05));
+        assert_eq!(percentile_level("p05"), Some(0.05));
+        assert_eq!(percentile_level("p999"), Some(0.999));
+        assert_eq!(percentile_level("p9999"), Some(0.9999));
+        assert_eq!(percentile_level("p995"), Some(0.995));
+        for not_a_level in [
+            "p0", "p00", "p100", "p125", "p", "p9a", "p-5", "mean", "max", "90",
+        ] {
+            assert_eq!(percentile_level(not_a_level), None, "{not_a_level}");
+        }
+    }
+
+    #[test]
+    fn asked_for_percentiles_join_the_reported_ones_in_level_order() {
+        let requested: Vec<String> = [
+            "pipeline.wait.p90",
+            "pipeline.wait.p999",
+            "pipeline.wait.p95",
+            "pipeline.makespan.p10",
+            "resource.gpu.utilization",
+            "pipeline.wait.mean",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let stats = |stem: &str, always: &[&str]| -> Vec<String> {
+            percentiles_of(stem, always, &requested)
+                .into_iter()
+                .map(|(stat, _)| stat.to_string())
+                .collect()
+        };
+        assert_eq!(
+            stats("pipeline.wait", PIPELINE_PERCENTILES),
+            ["p50", "p90", "p95", "p99", "p999"]
+        );
+        assert_eq!(
+            stats("pipeline.makespan", PIPELINE_PERCENTILES),
+            ["p10", "p50", "p95", "p99"]
+        );
+        assert_eq!(stats("step.a.b.wait", STEP_PERCENTILES), ["p95"]);
+        let mut sketch = Quantiles::default();
+        (1..=1000).for_each(|x| sketch.push(f64::from(x)));
+        let mut out = Vec::new();
+        summary(&mut out, "pipeline.wait", &sketch, &requested);
+        let names: Vec<&str> = out.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "pipeline.wait.mean",
+                "pipeline.wait.p50",
+                "pipeline.wait.p90",
+                "pipeline.wait.p95",
+                "pipeline.wait.p99",
+                "pipeline.wait.p999",
+                "pipeline.wait.max"
+            ]
+        );
+        // Nearest rank of 1..=1000 at 0.90 is 900, within the sketch's 2^-8.
+        assert!(
+            (out[2].1 / 900.0 - 1.0).abs() <= 1.0 / 256.0,
+            "{}",
+            out[2].1
+        );
     }
 
     #[test]

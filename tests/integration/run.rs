@@ -1674,12 +1674,12 @@ fn precision_doubles_replications_until_every_interval_is_narrow_enough() {
             "run",
             "tiny.pipesim",
             "--precision",
-            "pipeline.wait.p90=5%",
+            "pipeline.wait.p100=5%",
             "--out",
             "typo",
         ],
         2,
-        "did you mean `pipeline.wait.p95`?",
+        "did you mean `pipeline.wait.max`?",
     );
     assert!(!sandbox.path("typo").exists());
     // The start of several names is told so, not given the nearest (`pipeline.wait.max`).
@@ -1687,6 +1687,95 @@ fn precision_doubles_replications_until_every_interval_is_narrow_enough() {
         &["run", "tiny.pipesim", "--precision", "pipeline.wait=5%"],
         2,
         "it is the start of 5 metrics' names, such as `pipeline.wait.mean`",
+    );
+}
+
+/// A percentile beyond those always reported is reported when `experiment.metrics` names it,
+/// or `--precision` does: beside the others of its quantity in the order of their levels,
+/// and between its neighbours. `compare` of runs that did not ask for one says how to.
+#[test]
+fn asked_for_percentiles_are_reported_in_level_order() {
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "asked.pipesim",
+        &single_point(1, 3).replace(
+            r#"metrics = ["pipeline.wait.mean", "resource.gpu.utilization"]"#,
+            r#"metrics = ["pipeline.wait.p90", "pipeline.makespan.p999", "step.job.train.wait.p50"]"#,
+        ),
+    );
+    let output = sandbox.ok(&["run", "asked.pipesim", "--trace", "none", "--out", "asked"]);
+    // The table shows the asked-for metrics first.
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(table.contains("pipeline.wait.p90"), "{table}");
+    let text = String::from_utf8(sandbox.read("asked/summary.json")).unwrap();
+    let position = |name: &str| {
+        text.find(&format!("\"{name}\""))
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+    };
+    let in_order = |names: &[&str]| {
+        let positions: Vec<usize> = names.iter().map(|name| position(name)).collect();
+        assert!(
+            positions.windows(2).all(|w| w[0] < w[1]),
+            "{names:?}: {text}"
+        );
+    };
+    in_order(&[
+        "pipeline.wait.mean",
+        "pipeline.wait.p50",
+        "pipeline.wait.p90",
+        "pipeline.wait.p95",
+        "pipeline.wait.p99",
+        "pipeline.wait.max",
+    ]);
+    in_order(&[
+        "pipeline.makespan.p99",
+        "pipeline.makespan.p999",
+        "pipeline.makespan.max",
+    ]);
+    in_order(&[
+        "step.job.train.wait.mean",
+        "step.job.train.wait.p50",
+        "step.job.train.wait.p95",
+        "step.job.train.service.mean",
+    ]);
+    let summary = sandbox.json("asked/summary.json");
+    let mean = |name: &str| {
+        summary["points"][0]["metrics"][name]["mean"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{name}: {summary}"))
+    };
+    // Each replication's percentiles are ordered, so their means are too; one GPU is
+    // overloaded, so the waits are far from zero and the levels differ.
+    assert!(mean("pipeline.wait.p50") < mean("pipeline.wait.p90"));
+    assert!(mean("pipeline.wait.p90") < mean("pipeline.wait.p95"));
+    assert!(mean("pipeline.makespan.p99") <= mean("pipeline.makespan.p999"));
+    assert!(mean("pipeline.makespan.p999") <= mean("pipeline.makespan.max"));
+    assert!(mean("step.job.train.wait.p50") <= mean("step.job.train.wait.p95"));
+
+    // `--precision` on a percentile the scenario does not ask for asks for it.
+    let output = sandbox.ok(&[
+        "run",
+        "tiny.pipesim",
+        "--set",
+        "gpu.capacity=4",
+        "--precision",
+        "pipeline.makespan.p90=50%",
+        "--trace",
+        "none",
+        "--out",
+        "precise",
+    ]);
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(table.contains("pipeline.makespan.p90"), "{table}");
+    let precise = sandbox.json("precise/summary.json");
+    let p90 = &precise["points"][0]["metrics"]["pipeline.makespan.p90"];
+    assert!(p90["mean"].as_f64().unwrap() > 0.0, "{precise}");
+
+    // `compare` of runs without it says how to ask for it.
+    sandbox.fails(
+        &["compare", "asked", "precise", "--metric", "pipeline.wait.p75"],
+        2,
+        "any other level is reported when the scenario asks for it: `experiment { metrics = [\"pipeline.wait.p75\"] }`",
     );
 }
 
