@@ -6,6 +6,7 @@
 //! gives one diagnostic.
 
 use super::codes;
+use super::consts::const_num;
 use super::lower::Analyzer;
 use super::resolve::{did_you_mean, Target};
 use super::units::{self, Dim};
@@ -352,11 +353,21 @@ impl Analyzer<'_> {
         )
         .primary(span, format!("this is {found}"));
         let help = match (expect, &typed.ty) {
-            (Expect::Dim(want), Ty::Num(Dim::NONE)) => Some(format!(
-                "`{what}` is {}: add a unit, such as `{}`",
-                want.name(),
-                want.example()
-            )),
+            // `horizon = 30`: the number with each unit, since a lone example (`30s`) would
+            // read as advice for a horizon.
+            (Expect::Dim(want), Ty::Num(Dim::NONE)) => Some(
+                match const_num(&typed.ir)
+                    .filter(|n| n.is_finite() && *n >= 0.0)
+                    .and_then(|n| want.with_units(&n.to_string()))
+                {
+                    Some(listed) => format!("`{what}` is {}: add its unit, one of {listed}", want.name()),
+                    None => format!(
+                        "`{what}` is {}: add a unit, such as `{}`",
+                        want.name(),
+                        want.example()
+                    ),
+                },
+            ),
             (Expect::Dim(Dim::NONE), Ty::Num(_)) => {
                 Some(format!("`{what}` is a plain number: remove the unit"))
             }

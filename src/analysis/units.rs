@@ -97,6 +97,21 @@ impl Dim {
         }
     }
 
+    /// `number` with each of this dimension's usual units, for the help of a number written
+    /// without one (`30s`, `30min`, `30h` or `30d`): which one was meant is the writer's.
+    pub fn with_units(self, number: &str) -> Option<String> {
+        let units: &[&str] = match self {
+            Dim::TIME => &["s", "min", "h", "d"],
+            Dim::SIZE => &["MB", "GB", "TB"],
+            Dim::BANDWIDTH => &["MB/s", "GB/s", "Gbps"],
+            Dim::FREQUENCY => &["/s", "/min", "/h", "/d"],
+            _ => return None,
+        };
+        let listed: Vec<String> = units.iter().map(|u| format!("`{number}{u}`")).collect();
+        let (last, rest) = listed.split_last()?;
+        Some(format!("{} or {last}", rest.join(", ")))
+    }
+
     /// An example of a value of this dimension, for help texts.
     pub fn example(self) -> &'static str {
         match self {
