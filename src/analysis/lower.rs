@@ -255,6 +255,11 @@ const KEYWORD_SYNONYMS: &[(&str, &str, &str)] = &[
 
 /// The attributes of a nested block (`autoscale`, `model`); `None` for `row`, whose
 /// attributes are the template's own.
+/// The nested blocks each kind of declaration holds (steps and `sweep` aside).
+pub const POOL_BLOCKS: &[&str] = &["autoscale"];
+pub const PIPELINE_BLOCKS: &[&str] = &["model"];
+pub const ARRIVALS_BLOCKS: &[&str] = &["row"];
+
 fn nested_block_attrs(block: &str) -> Option<&'static [(&'static str, AttrType)]> {
     match block {
         "autoscale" => Some(AUTOSCALE_ATTRS),
@@ -2800,10 +2805,10 @@ impl<'a> Analyzer<'a> {
             Some(ResKind::Pool) => (
                 POOL_ATTRS.iter().map(|a| a.0).collect(),
                 link_only,
-                &["autoscale"],
+                POOL_BLOCKS,
             ),
             Some(ResKind::Link) => (LINK_ATTRS.iter().map(|a| a.0).collect(), pool_only, &[]),
-            None => (all, Vec::new(), &["autoscale"]),
+            None => (all, Vec::new(), POOL_BLOCKS),
         };
         let rules = BlockRules {
             owner: owner.clone(),
@@ -3354,7 +3359,7 @@ impl<'a> Analyzer<'a> {
             step_header: "",
             step_clauses: None,
             user_attrs: true,
-            blocks: &["model"],
+            blocks: PIPELINE_BLOCKS,
             steps: true,
             sweeps: false,
         };
@@ -4061,7 +4066,7 @@ impl<'a> Analyzer<'a> {
         let owner = format!("arrivals `{name}`");
         let names: Vec<&str> = ARRIVALS_ATTRS.iter().map(|a| a.0).collect();
         let rules = BlockRules {
-            blocks: &["row"],
+            blocks: ARRIVALS_BLOCKS,
             ..BlockRules::attributes(owner.clone(), &names)
         };
         let entries = self.entries(&decl.body, &rules);

@@ -1084,7 +1084,7 @@ fn attribute_in_step_header(file: FileId, text: &str, position: usize) -> Option
 
 /// The names of nested blocks: `autoscale` in a pool, `model` in a pipeline, `row` in a
 /// replay.
-const NESTED_BLOCKS: [&str; 3] = ["autoscale", "model", "row"];
+pub(super) const NESTED_BLOCKS: [&str; 3] = ["autoscale", "model", "row"];
 
 pub fn is_attribute_start(word: &str, rest: &str) -> bool {
     let is_name = word

@@ -1090,6 +1090,18 @@ fn a_declaration_without_its_kind_is_named_from_its_contents() {
     );
 }
 
+/// The parser tells `autoscale = { ... }` that `autoscale` is a block from its own list of
+/// nested blocks: the ones analysis's tables take, no more and no fewer.
+#[test]
+fn the_parsers_nested_blocks_are_the_analysis_ones() {
+    use crate::analysis::lower as l;
+    let mut analysis: Vec<&str> = [l::POOL_BLOCKS, l::PIPELINE_BLOCKS, l::ARRIVALS_BLOCKS].concat();
+    analysis.sort_unstable();
+    let mut parser = super::errors::NESTED_BLOCKS.to_vec();
+    parser.sort_unstable();
+    assert_eq!(parser, analysis);
+}
+
 /// The words that tell a kindless declaration's kind are that kind's attributes, steps or
 /// nested blocks in analysis's tables, and no other kind's attributes.
 #[test]
@@ -1105,10 +1117,19 @@ fn the_words_that_tell_a_kind_belong_to_that_kind_only() {
     let of = |kind: &str| -> Vec<&'static str> {
         match kind {
             "scenario" => names(&[l::SCENARIO_ATTRS]),
-            "resource" => [names(&[l::POOL_ATTRS, l::LINK_ATTRS]), vec!["autoscale"]].concat(),
-            "pipeline" => [names(&[l::PIPELINE_ATTRS]), steps.to_vec(), vec!["model"]].concat(),
+            "resource" => [
+                names(&[l::POOL_ATTRS, l::LINK_ATTRS]),
+                l::POOL_BLOCKS.to_vec(),
+            ]
+            .concat(),
+            "pipeline" => [
+                names(&[l::PIPELINE_ATTRS]),
+                steps.to_vec(),
+                l::PIPELINE_BLOCKS.to_vec(),
+            ]
+            .concat(),
             "profile" => names(&[l::PROFILE_ATTRS]),
-            "arrivals" => [names(&[l::ARRIVALS_ATTRS]), vec!["row"]].concat(),
+            "arrivals" => [names(&[l::ARRIVALS_ATTRS]), l::ARRIVALS_BLOCKS.to_vec()].concat(),
             "monitor" => names(&[l::MONITOR_ATTRS]),
             "experiment" => [names(&[l::EXPERIMENT_ATTRS]), vec!["sweep"]].concat(),
             other => panic!("unknown kind {other}"),
