@@ -86,9 +86,7 @@ pub fn dot(scenario: &ir::Scenario, only: Option<&str>) -> String {
                 ));
             }
             if let Some(condition) = &step.when_text {
-                // One line of the label, however the condition was laid out.
-                let condition = condition.split_whitespace().collect::<Vec<_>>().join(" ");
-                label.push_str(&format!("\\nwhen {}", escape(&condition)));
+                label.push_str(&format!("\\nwhen {}", escape(&one_line(condition))));
             }
             let style = if step.when.is_some() {
                 ", style=\"rounded,dashed\""
@@ -107,6 +105,47 @@ pub fn dot(scenario: &ir::Scenario, only: Option<&str>) -> String {
         }
     }
     out.push_str("}\n");
+    out
+}
+
+/// A condition as one line of a label, however it was laid out: runs of whitespace and
+/// comments outside string literals become one space; a string's text is kept as written.
+fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut space = false;
+    while let Some(c) = chars.next() {
+        if c == '"' {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+            while let Some(c) = chars.next() {
+                out.push(c);
+                match c {
+                    '\\' => out.extend(chars.next()),
+                    '"' => break,
+                    _ => {}
+                }
+            }
+        } else if c == '/' && chars.peek() == Some(&'/') {
+            for c in chars.by_ref() {
+                if c == '\n' {
+                    break;
+                }
+            }
+            space = true;
+        } else if c.is_whitespace() {
+            space = true;
+        } else {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+        }
+    }
     out
 }
 
@@ -146,4 +185,18 @@ fn escape(text: &str) -> String {
 
 fn quote(text: &str) -> String {
     format!("\"{}\"", escape(text))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_condition_is_one_line_with_its_strings_as_written() {
+        assert_eq!(
+            super::one_line(
+                "framework == tf\n    && team  ==  \"ml  \\\"ops\\\"\" // the team's own\n  || size > 2GB"
+            ),
+            "framework == tf && team == \"ml  \\\"ops\\\"\" || size > 2GB"
+        );
+        assert_eq!(super::one_line("  x  "), "x");
+    }
 }
