@@ -15,12 +15,15 @@
 #        RUST_REPS=20 SIMPY_REPS=5 benches/compare.sh
 #        YEAR_BIN=/tmp/year-pgo benches/compare.sh   (a prebuilt benchmark, e.g. from
 #                                                      benches/pgo.sh, instead of cargo's)
+#        SIMPY_ALL_REPS=5 benches/compare.sh  (also SimPy computing every metric pipesim
+#                                              reports, `year.py --metrics all`, in the turns)
 # Needs: cargo, python3 with simpy (pip install simpy), /usr/bin/time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUST_REPS=${RUST_REPS:-10}
 SIMPY_REPS=${SIMPY_REPS:-3}
+SIMPY_ALL_REPS=${SIMPY_ALL_REPS:-0}
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 
@@ -38,6 +41,7 @@ echo "pipesim: $RUST_REPS replication(s), simpy: $SIMPY_REPS (about 10 CPU secon
 : > "$OUT/simpy.jsonl"
 : > "$OUT/floor.jsonl"
 : > "$OUT/floor-platform.jsonl"
+: > "$OUT/simpy-all.jsonl"
 rust_done=0
 for ((turn = 0; turn < SIMPY_REPS; turn++)); do
   block=$(( (RUST_REPS - rust_done) / (SIMPY_REPS - turn) ))
@@ -48,12 +52,18 @@ for ((turn = 0; turn < SIMPY_REPS; turn++)); do
     rust_done=$((rust_done + block))
   fi
   python3 benches/simpy/year.py --first "$turn" --replications 1 >> "$OUT/simpy.jsonl"
+  if ((turn < SIMPY_ALL_REPS)); then
+    python3 benches/simpy/year.py --metrics all --first "$turn" --replications 1 >> "$OUT/simpy-all.jsonl"
+  fi
+done
+for ((turn = SIMPY_REPS; turn < SIMPY_ALL_REPS; turn++)); do
+  python3 benches/simpy/year.py --metrics all --first "$turn" --replications 1 >> "$OUT/simpy-all.jsonl"
 done
 if ((rust_done < RUST_REPS)); then
   "$BIN" --first "$rust_done" --replications "$((RUST_REPS - rust_done))" >> "$OUT/rust.jsonl" 2>/dev/null
 fi
 
-python3 - "$OUT/rust.jsonl" "$OUT/simpy.jsonl" "$OUT/floor.jsonl" "$OUT/floor-platform.jsonl" <<'PY'
+python3 - "$OUT/rust.jsonl" "$OUT/simpy.jsonl" "$OUT/floor.jsonl" "$OUT/floor-platform.jsonl" "$OUT/simpy-all.jsonl" <<'PY'
 import json, math, sys
 
 # Student t 0.975 quantiles by degrees of freedom (1..30); beyond, the normal's 1.96.
@@ -91,6 +101,11 @@ if floor_platform:
     platform_cpu = summary([r["cpu_seconds"] for r in floor_platform])[0]
     print(f"floor on the platform's math library (--platform-math): {platform_cpu:.4f} CPU s, "
           f"{simpy_cpu / platform_cpu:.1f}x SimPy")
+simpy_all = load(sys.argv[5])
+if simpy_all:
+    all_cpu = summary([r["cpu_seconds"] for r in simpy_all])[0]
+    print(f"simpy computing every metric pipesim reports (year.py --metrics all): {all_cpu:.3f} CPU s "
+          f"({len(simpy_all)} reps), {all_cpu / rust_cpu:.1f}x pipesim's time")
 for key, label in [("wait_mean", "mean wait (s)"), ("makespan_mean", "mean makespan (s)")]:
     rm, rh, rv = summary([r[key] for r in rust])
     sm, sh, sv = summary([r[key] for r in simpy])

@@ -14,8 +14,11 @@ was built on SimPy). Same distributions, same structure, same semantics as pipes
 - a pipeline's wait is the sum of its steps' queueing times, its makespan end - arrival; both
   are averaged over the pipelines that completed before the horizon (one year).
 
-Usage: python3 year.py [--replications N] [--first K] [--years Y] (replications K to K + N - 1). Prints one JSON line per replication
-(wall and CPU seconds, arrivals, completed, mean wait, mean makespan). Requires `pip install simpy`.
+Usage: python3 year.py [--replications N] [--first K] [--years Y] [--metrics means|all]
+(replications K to K + N - 1). Prints one JSON line per replication (wall and CPU seconds,
+arrivals, completed, mean wait, mean makespan; with `--metrics all`, also every metric pipesim
+reports of a replication, computed as a SimPy user would, under `metrics`). Requires
+`pip install simpy`.
 """
 
 import argparse
@@ -109,7 +112,130 @@ def pipeline(env, cpu, gpu, rng, stats):
     stats.makespan_sum += env.now - arrival
 
 
-def triggers(env, cpu, gpu, rng, stats, horizon):
+# --metrics all: what pipesim's engine reports of every replication, computed the way a SimPy
+# user would (the value lists kept, sorted at the end; the pools monitored by wrapping
+# `request` and `release`, as SimPy's documentation shows under "Monitoring resources").
+
+STEPS = ["preprocess", "train", "validate", "compress"]
+
+
+class StepStats:
+    def __init__(self):
+        self.waits = []
+        self.service_sum = 0.0
+
+
+class PoolMonitor:
+    """Time integrals of a pool's busy slots and queue length, and its longest queue: each
+    `request` and `release` first adds the time since the last change at the current values."""
+
+    def __init__(self, env, resource):
+        self.env = env
+        self.resource = resource
+        self.last = 0.0
+        self.busy_area = 0.0
+        self.queue_area = 0.0
+        self.queue_max = 0
+        for name in ("request", "release"):
+            setattr(resource, name, self.wrap(getattr(resource, name)))
+
+    def wrap(self, method):
+        def wrapper(*args, **kwargs):
+            self.advance()
+            result = method(*args, **kwargs)
+            self.queue_max = max(self.queue_max, len(self.resource.queue))
+            return result
+        return wrapper
+
+    def advance(self):
+        now = self.env.now
+        self.busy_area += self.resource.count * (now - self.last)
+        self.queue_area += len(self.resource.queue) * (now - self.last)
+        self.last = now
+
+
+class AllStats(Stats):
+    def __init__(self):
+        super().__init__()
+        self.waits = []
+        self.makespans = []
+        self.steps = {name: StepStats() for name in STEPS}
+
+
+def pipeline_all(env, cpu, gpu, rng, stats):
+    arrival = env.now
+    size = lognormal_median(rng, 200e6, 1.2)
+    u = rng.random()
+    framework = "tensorflow" if u < 0.45 else ("sparkml" if u < 0.80 else "sklearn")
+    wait = 0.0
+
+    def use(step, pool, duration):
+        nonlocal wait
+        with pool.request() as request:
+            queued = env.now
+            yield request
+            step_wait = env.now - queued
+            wait += step_wait
+            service = max(0.0, duration)
+            yield env.timeout(service)
+        record = stats.steps[step]
+        record.waits.append(step_wait)
+        record.service_sum += service
+
+    yield from use("preprocess", cpu, 10.0 + size * 0.8 / 1e9 + rng.expovariate(1.0 / 20.0))
+    if framework == "tensorflow":
+        yield from use("train", gpu, lognormal_median(rng, 20 * MINUTE, 0.9))
+    elif framework == "sparkml":
+        yield from use("train", cpu, lognormal_median(rng, 6 * MINUTE, 0.7))
+    else:
+        yield from use("train", cpu, lognormal_median(rng, 2 * MINUTE, 0.6))
+    yield from use("validate", cpu, rng.expovariate(1.0 / 90.0))
+    if rng.random() >= 0.95:
+        stats.rejected += 1
+        return
+    yield from use("compress", gpu, rng.expovariate(1.0 / (4 * MINUTE)))
+    stats.completed += 1
+    stats.wait_sum += wait
+    stats.makespan_sum += env.now - arrival
+    stats.waits.append(wait)
+    stats.makespans.append(env.now - arrival)
+
+
+def nearest_rank(values, p):
+    return values[min(len(values), max(1, math.ceil(p * len(values)))) - 1]
+
+
+def summarise(stats, pools, horizon):
+    """The metrics pipesim reports, by its names."""
+    metrics = {
+        "pipeline.arrived": stats.arrived,
+        "pipeline.completed": stats.completed,
+        "pipeline.rejected": stats.rejected,
+        "pipeline.unfinished": stats.arrived - stats.completed - stats.rejected,
+    }
+    for name, values in [("wait", stats.waits), ("makespan", stats.makespans)]:
+        values.sort()
+        metrics[f"pipeline.{name}.mean"] = sum(values) / len(values)
+        for p in (50, 95, 99):
+            metrics[f"pipeline.{name}.p{p}"] = nearest_rank(values, p / 100)
+        metrics[f"pipeline.{name}.max"] = values[-1]
+    for step, record in stats.steps.items():
+        waits = sorted(record.waits)
+        metrics[f"step.classic.{step}.count"] = len(waits)
+        metrics[f"step.classic.{step}.wait.mean"] = sum(waits) / len(waits)
+        metrics[f"step.classic.{step}.wait.p95"] = nearest_rank(waits, 0.95)
+        metrics[f"step.classic.{step}.service.mean"] = record.service_sum / len(waits)
+    for name, monitor in pools.items():
+        monitor.advance()  # to the horizon, where the run stopped
+        capacity = monitor.resource.capacity
+        metrics[f"resource.{name}.utilization"] = monitor.busy_area / (capacity * horizon)
+        metrics[f"resource.{name}.queue.mean"] = monitor.queue_area / horizon
+        metrics[f"resource.{name}.queue.max"] = monitor.queue_max
+        metrics[f"resource.{name}.capacity.mean"] = capacity
+    return metrics
+
+
+def triggers(env, cpu, gpu, rng, stats, horizon, pipeline=pipeline):
     clock = ProfileClock(weekly_multipliers())
     tau = 0.0
     while True:
@@ -122,16 +248,22 @@ def triggers(env, cpu, gpu, rng, stats, horizon):
         env.process(pipeline(env, cpu, gpu, rng, stats))
 
 
-def replication(index, years):
+def replication(index, years, all_metrics=False):
     rng = random.Random(1000 + index)
     env = simpy.Environment()
     cpu = simpy.Resource(env, capacity=6)
     gpu = simpy.Resource(env, capacity=12)
-    stats = Stats()
     horizon = years * 365 * 86400.0
-    env.process(triggers(env, cpu, gpu, rng, stats, horizon))
+    if not all_metrics:
+        stats = Stats()
+        env.process(triggers(env, cpu, gpu, rng, stats, horizon))
+        env.run(until=horizon)
+        return stats, None
+    stats = AllStats()
+    pools = {"cpu": PoolMonitor(env, cpu), "gpu": PoolMonitor(env, gpu)}
+    env.process(triggers(env, cpu, gpu, rng, stats, horizon, pipeline_all))
     env.run(until=horizon)
-    return stats
+    return stats, summarise(stats, pools, horizon)
 
 
 def main():
@@ -139,15 +271,17 @@ def main():
     parser.add_argument("--replications", type=int, default=1)
     parser.add_argument("--first", type=int, default=0)
     parser.add_argument("--years", type=float, default=1.0)
+    parser.add_argument("--metrics", choices=["means", "all"], default="means",
+                        help="the two means only, or every metric pipesim reports (in the line's `metrics`)")
     args = parser.parse_args()
     for index in range(args.first, args.first + args.replications):
         started = time.perf_counter()
         cpu_started = time.thread_time()
-        stats = replication(index, args.years)
+        stats, metrics = replication(index, args.years, args.metrics == "all")
         cpu_seconds = time.thread_time() - cpu_started
         seconds = time.perf_counter() - started
-        print(json.dumps({
-            "engine": "simpy",
+        line = {
+            "engine": "simpy" if metrics is None else "simpy-all",
             "replication": index,
             "seconds": round(seconds, 6),
             "cpu_seconds": round(cpu_seconds, 6),
@@ -155,7 +289,10 @@ def main():
             "completed": stats.completed,
             "wait_mean": stats.wait_sum / stats.completed if stats.completed else float("nan"),
             "makespan_mean": stats.makespan_sum / stats.completed if stats.completed else float("nan"),
-        }), flush=True)
+        }
+        if metrics is not None:
+            line["metrics"] = metrics
+        print(json.dumps(line), flush=True)
 
 
 if __name__ == "__main__":
