@@ -202,6 +202,9 @@ pub struct Comparison {
     /// `--significant`: only the metrics that differ are shown (each point's closing count
     /// is still of all of them).
     significant_only: bool,
+    /// The metrics of a compared point that only A, or only B, reports (a percentile one run
+    /// asked for, a pool one scenario has), which are not compared.
+    one_sided: [std::collections::BTreeSet<String>; 2],
 }
 
 /// `PATH=VALUE` selections of sweep points.
@@ -498,6 +501,7 @@ fn compare(
     }
     let mut unpaired = 0;
     let mut pairable = 0;
+    let mut one_sided: [std::collections::BTreeSet<String>; 2] = Default::default();
     let points: Vec<PointComparison> = pairs
         .into_iter()
         .map(|(index_a, index_b)| {
@@ -516,7 +520,15 @@ fn compare(
                 pairable += 1;
             }
             let values_b = point_values(&records_b, index_b);
-            let metrics = point_values(&records_a, index_a)
+            let values_a = point_values(&records_a, index_a);
+            for (side, ours, theirs) in [(0, &values_a, &values_b), (1, &values_b, &values_a)] {
+                for (name, _) in ours {
+                    if !theirs.iter().any(|(n, _)| n == name) {
+                        one_sided[side].insert(name.clone());
+                    }
+                }
+            }
+            let metrics = values_a
                 .into_iter()
                 .filter_map(|(name, values_a)| {
                     let (_, values_b) = values_b.iter().find(|(n, _)| *n == name)?;
@@ -574,6 +586,7 @@ fn compare(
         points,
         notes,
         significant_only: false,
+        one_sided,
     })
 }
 
@@ -581,6 +594,28 @@ impl Comparison {
     /// Keeps the metrics whose name matches one of `patterns` (all when there are none); a
     /// pattern that matches no metric is an error naming the nearest one.
     fn keep_metrics(&mut self, patterns: &[String]) -> Result<(), String> {
+        let wanted = |name: &String| {
+            patterns.is_empty() || patterns.iter().any(|p| matches_pattern(p, name))
+        };
+        for (side, names) in ["A", "B"].iter().zip(&self.one_sided) {
+            let names: Vec<&String> = names.iter().filter(|name| wanted(name)).collect();
+            if names.is_empty() {
+                continue;
+            }
+            const SHOWN: usize = 3;
+            let shown: Vec<String> = names.iter().take(SHOWN).map(|n| format!("`{n}`")).collect();
+            let listed = match names.len() {
+                1 => format!("{} is", shown[0]),
+                n if n <= SHOWN => {
+                    let (last, rest) = shown.split_last().expect("two or more");
+                    format!("{} and {last} are", rest.join(", "))
+                }
+                n => format!("{n} metrics, such as {}, are", shown.join(", ")),
+            };
+            self.notes.push(format!(
+                "{listed} only in {side}'s results, so not compared (a percentile only one run asked for, or a declaration only one scenario has)"
+            ));
+        }
         if patterns.is_empty() {
             return Ok(());
         }
@@ -591,6 +626,23 @@ impl Comparison {
             .collect();
         for pattern in patterns {
             if !names.iter().any(|name| matches_pattern(pattern, name)) {
+                // `pipeline.wait.p90`, which one run asked for and the other did not.
+                for (side, names) in ["A", "B"].iter().zip(&self.one_sided) {
+                    if let Some(name) = names.iter().find(|name| matches_pattern(pattern, name)) {
+                        let percentile = name
+                            .rsplit_once('.')
+                            .and_then(|(_, stat)| crate::sim::metrics::percentile_level(stat))
+                            .is_some();
+                        let how = if percentile {
+                            "; to compare a percentile, ask for it in both scenarios' `experiment { metrics = [...] }` and run them again"
+                        } else {
+                            ""
+                        };
+                        return Err(format!(
+                            "`--metric {pattern}` matches only metrics one run reports (`{name}` is only in {side}'s results), so there is nothing to compare them with{how}"
+                        ));
+                    }
+                }
                 // `pipeline.wait`: the start of several names, which `pipeline.wait.*` keeps.
                 if !crate::analysis::paths::metrics_starting(pattern, &names).is_empty() {
                     return Err(format!(

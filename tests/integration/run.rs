@@ -1771,7 +1771,34 @@ fn asked_for_percentiles_are_reported_in_level_order() {
     let p90 = &precise["points"][0]["metrics"]["pipeline.makespan.p90"];
     assert!(p90["mean"].as_f64().unwrap() > 0.0, "{precise}");
 
-    // `compare` of runs without it says how to ask for it.
+    // `compare` says which metrics only one run reports, and compares the rest.
+    let output = sandbox.ok(&["compare", "asked", "precise", "--format", "json"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "`pipeline.makespan.p999`, `pipeline.wait.p90` and `step.job.train.wait.p50` are only in A's results, so not compared"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`pipeline.makespan.p90` is only in B's results"),
+        "{stderr}"
+    );
+    let compared: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        compared.to_string().contains("pipeline.wait.p95"),
+        "{compared}"
+    );
+    assert!(
+        !compared.to_string().contains("pipeline.wait.p90"),
+        "{compared}"
+    );
+    sandbox.fails(
+        &["compare", "asked", "precise", "--metric", "pipeline.wait.p90"],
+        2,
+        "`--metric pipeline.wait.p90` matches only metrics one run reports (`pipeline.wait.p90` is only in A's results)",
+    );
+    // A level neither asked for is told how to ask for it.
     sandbox.fails(
         &["compare", "asked", "precise", "--metric", "pipeline.wait.p75"],
         2,
