@@ -912,11 +912,14 @@ fn other_percentile_meant(name: &str, known: &[String]) -> Option<(String, Optio
     let (mut stem, mut last) = name.rsplit_once('.')?;
     // `p99.9`: a level's decimals after a point, which reads as one more part of the name.
     let joined;
-    let mut with_point = false;
+    // The level as written with its point (95.5 for `p95.5`).
+    let mut with_point = None;
     if !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()) {
         if let Some((before, level)) = stem.rsplit_once('.') {
+            let decimal = format!("{}.{last}", level.strip_prefix('p').unwrap_or(level));
+            with_point = Some(decimal.parse::<f64>().unwrap_or(f64::NAN));
             joined = format!("{level}{last}");
-            (stem, last, with_point) = (before, &joined, true);
+            (stem, last) = (before, &joined);
         }
     }
     let digits = last.strip_prefix('p')?;
@@ -948,7 +951,7 @@ fn other_percentile_meant(name: &str, known: &[String]) -> Option<(String, Optio
         None => return None,
     };
     let asked = percentile_level(last);
-    if with_point && asked.is_some() {
+    if with_point.is_some() && asked.is_some() {
         return Some((
             format!(
                 "did you mean `{stem}.{last}`? A level's decimals follow its first two digits, \
@@ -957,9 +960,10 @@ fn other_percentile_meant(name: &str, known: &[String]) -> Option<(String, Optio
             Some(format!("{stem}.{last}")),
         ));
     }
-    let percent = match asked {
-        Some(level) => level * 100.0,
-        None => digits.parse::<f64>().unwrap_or(f64::INFINITY),
+    let percent = match (asked, with_point) {
+        (_, Some(written)) => written,
+        (Some(level), None) => level * 100.0,
+        (None, None) => digits.parse::<f64>().unwrap_or(f64::INFINITY),
     };
     let max = format!("{stem}.max");
     if percent >= 100.0 && known.contains(&max) {
@@ -1093,4 +1097,59 @@ pub fn metric_names(resources: &[ir::Resource], pipelines: &[ir::Pipeline]) -> V
     names.push("cost.total".into());
     let _ = Dim::NONE;
     names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_percentile_not_reported_is_told_the_nearest_level_and_how_to_ask() {
+        let known: Vec<String> = ["mean", "p50", "p95", "p99", "max"]
+            .iter()
+            .map(|stat| format!("pipeline.wait.{stat}"))
+            .collect();
+        let help = |name: &str| other_percentile_meant(name, &known);
+        // A level a scenario may ask for.
+        let (text, meant) = help("pipeline.wait.p90").unwrap();
+        assert!(
+            text.starts_with("did you mean `pipeline.wait.p95`?"),
+            "{text}"
+        );
+        assert!(
+            text.contains("experiment { metrics = [\"pipeline.wait.p90\"] }"),
+            "{text}"
+        );
+        assert_eq!(meant, None);
+        // The largest value.
+        let (text, meant) = help("pipeline.wait.p100").unwrap();
+        assert!(
+            text.starts_with("did you mean `pipeline.wait.max`?"),
+            "{text}"
+        );
+        assert_eq!(meant.as_deref(), Some("pipeline.wait.max"));
+        // A level's decimals after a point: the way to write it, where there is one.
+        let (text, meant) = help("pipeline.wait.p99.9").unwrap();
+        assert!(
+            text.starts_with("did you mean `pipeline.wait.p999`?"),
+            "{text}"
+        );
+        assert_eq!(meant.as_deref(), Some("pipeline.wait.p999"));
+        let (text, meant) = help("pipeline.wait.p95.5").unwrap();
+        assert!(
+            text.starts_with("did you mean `pipeline.wait.p95`?"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("a level is written `p1` to `p99`, or `p999` for 99.9"),
+            "{text}"
+        );
+        assert_eq!(meant, None);
+        // Not a percentile, or not of a quantity with percentiles.
+        assert_eq!(help("pipeline.wait.maen"), None);
+        assert_eq!(help("resource.gpu.p95"), None);
+        assert!(percentile_on_request("pipeline.wait.p90", &known));
+        assert!(!percentile_on_request("pipeline.wait.p100", &known));
+        assert!(!percentile_on_request("resource.gpu.p90", &known));
+    }
 }

@@ -113,6 +113,13 @@ fn resume(args: &ResumeArgs) -> Result<Exit, Failure> {
         Err(PlanError::Message(message)) => return Err(message.into()),
     };
     plan.max_live = args.max_live.unwrap_or(old.max_live);
+    // A percentile the run's `--precision` asked for is asked for again, whether or not
+    // the doubling goes on, so that every replication reports the same metrics.
+    if let Some(settings) = &old.precision {
+        for text in &settings.targets {
+            super::run::ask_for_percentile(&Precision::parse(text)?, &mut plan);
+        }
+    }
     let points: Vec<_> = plan.points.iter().map(|p| p.params.clone()).collect();
     let old_items = old.points.len() * old.replications as usize;
     if points != old.points || old_items != old.work_items {

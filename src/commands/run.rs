@@ -554,27 +554,17 @@ fn large_traces_note(run_dir: &Path, trace: TraceMode) -> Option<String> {
 /// A percentile the scenario does not report unless asked (`pipeline.wait.p90`) is asked for,
 /// and shown first in the table.
 fn check_precision(precision: &Precision, plan: &mut Plan, max: u32) -> Result<(), String> {
-    let Some(first) = plan.points.first() else {
+    if plan.points.is_empty() {
         return Ok(());
-    };
+    }
+    if ask_for_percentile(precision, plan) {
+        return check_replications(plan, max);
+    }
+    let first = &plan.points[0];
     let known =
         crate::analysis::paths::metric_names(&first.scenario.resources, &first.scenario.pipelines);
     let requested = &first.scenario.experiment.metrics;
-    if !known.contains(&precision.metric)
-        && !requested.contains(&precision.metric)
-        && crate::analysis::paths::percentile_on_request(&precision.metric, &known)
-    {
-        for point in &mut plan.points {
-            point
-                .scenario
-                .experiment
-                .metrics
-                .push(precision.metric.clone());
-        }
-        if !plan.metrics.contains(&precision.metric) {
-            plan.metrics.insert(0, precision.metric.clone());
-        }
-    } else if !known.contains(&precision.metric) && !requested.contains(&precision.metric) {
+    if !known.contains(&precision.metric) && !requested.contains(&precision.metric) {
         let family = crate::analysis::paths::metrics_starting(&precision.metric, &known);
         let hint = match family.first() {
             // `pipeline.wait`: the start of several names, not a slip from the nearest.
@@ -597,6 +587,10 @@ fn check_precision(precision: &Precision, plan: &mut Plan, max: u32) -> Result<(
             precision.metric
         ));
     }
+    check_replications(plan, max)
+}
+
+fn check_replications(plan: &Plan, max: u32) -> Result<(), String> {
     if max < plan.replications {
         return Err(format!(
             "`--max-replications {max}` is below the {} replications the run starts with",
@@ -604,6 +598,38 @@ fn check_precision(precision: &Precision, plan: &mut Plan, max: u32) -> Result<(
         ));
     }
     Ok(())
+}
+
+/// `--precision pipeline.wait.p90=...` where the scenario does not ask for that percentile:
+/// asks for it at every point (and shows it first in the table), as `resume` must again.
+/// Whether it did.
+pub(super) fn ask_for_percentile(precision: &Precision, plan: &mut Plan) -> bool {
+    let Some(first) = plan.points.first() else {
+        return false;
+    };
+    let known =
+        crate::analysis::paths::metric_names(&first.scenario.resources, &first.scenario.pipelines);
+    if known.contains(&precision.metric)
+        || first
+            .scenario
+            .experiment
+            .metrics
+            .contains(&precision.metric)
+        || !crate::analysis::paths::percentile_on_request(&precision.metric, &known)
+    {
+        return false;
+    }
+    for point in &mut plan.points {
+        point
+            .scenario
+            .experiment
+            .metrics
+            .push(precision.metric.clone());
+    }
+    if !plan.metrics.contains(&precision.metric) {
+        plan.metrics.insert(0, precision.metric.clone());
+    }
+    true
 }
 
 /// "12.3%" for 0.123.

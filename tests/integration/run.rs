@@ -1806,6 +1806,36 @@ fn asked_for_percentiles_are_reported_in_level_order() {
     );
 }
 
+/// A percentile `--precision` asked for is asked for again when the run is resumed, so the
+/// replications it adds report it too: the result is the one-go run's, byte for byte.
+#[test]
+fn resume_asks_again_for_the_percentile_precision_asked_for() {
+    let sandbox = Sandbox::new();
+    let run = |replications: &str, out: &str| {
+        sandbox.ok(&[
+            "run",
+            "tiny.pipesim",
+            "--precision",
+            "pipeline.wait.p90=±100d",
+            "--replications",
+            replications,
+            "--max-replications",
+            replications,
+            "--out",
+            out,
+        ]);
+    };
+    run("2", "extended");
+    sandbox.ok(&["resume", "extended", "--replications", "4"]);
+    run("4", "whole");
+    assert_same_results(&sandbox, "whole", "extended");
+    let summary = sandbox.json("extended/summary.json");
+    assert_eq!(
+        summary["points"][0]["metrics"]["pipeline.wait.p90"]["n"], 4,
+        "{summary}"
+    );
+}
+
 /// The console table shows swept values as the scenario writes them; summary.json keeps the
 /// numbers in base units (the contract).
 #[test]
