@@ -850,6 +850,18 @@ impl Analyzer<'_> {
                 self.diags.push(metric_family(name, &family, item.span));
                 continue;
             }
+            if let Some((meant, why)) = metric_meant(name, &known) {
+                let mut d =
+                    Diagnostic::error(codes::UNKNOWN_METRIC, format!("unknown metric `{name}`"))
+                        .primary(item.span, "not a metric's name as pipesim writes it")
+                        .help(format!("did you mean `{meant}`? {}", capitalised(&why)));
+                d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                    title: format!("Change `{name}` to `{meant}`"),
+                    edits: vec![(unquoted(item.span), meant)],
+                }];
+                self.diags.push(d);
+                continue;
+            }
             if let Some((help, meant)) = other_percentile_meant(name, &known) {
                 let mut d =
                     Diagnostic::error(codes::UNKNOWN_METRIC, format!("unknown metric `{name}`"))
@@ -857,14 +869,9 @@ impl Analyzer<'_> {
                         .help(help);
                 // Further than a slip, but there is no doubt of what is meant.
                 if let Some(meant) = meant {
-                    let inner = Span::new(
-                        item.span.file,
-                        item.span.start as usize + 1,
-                        item.span.end as usize - 1,
-                    );
                     d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
                         title: format!("Change `{name}` to `{meant}`"),
-                        edits: vec![(inner, meant)],
+                        edits: vec![(unquoted(item.span), meant)],
                     }];
                 }
                 self.diags.push(d);
@@ -881,6 +888,19 @@ impl Analyzer<'_> {
         }
         out
     }
+}
+
+/// The text inside a string's quotes.
+fn unquoted(span: Span) -> Span {
+    Span::new(span.file, span.start as usize + 1, span.end as usize - 1)
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// `pipeline.wait.p90`: a percentile of a quantity whose other percentiles are reported
@@ -988,6 +1008,74 @@ fn other_percentile_meant(name: &str, known: &[String]) -> Option<(String, Optio
     ))
 }
 
+/// A metric's name written as another tool or habit would (`pipeline.wait.median`,
+/// `pipeline.wait.P90`, `pipeline.wait.90th`, `wait.p90`, `step.P.S.p95`): the name meant,
+/// when it is one a run reports or reports on request, and why, for the help.
+pub fn metric_meant(name: &str, known: &[String]) -> Option<(String, String)> {
+    let reported = |candidate: &str| {
+        known.iter().any(|k| k == candidate) || percentile_on_request(candidate, known)
+    };
+    let (stem, stat) = name.rsplit_once('.')?;
+    let lower = stat.to_ascii_lowercase();
+    // `90th`, `q90`, `percentile90`, `p90.0` (whose `.0` reads as one more part).
+    let (stem, stat, level) = match stem.rsplit_once('.') {
+        Some((before, level)) if !stat.is_empty() && stat.bytes().all(|b| b == b'0') => {
+            (before, stat, level.to_ascii_lowercase())
+        }
+        _ => (stem, stat, lower.clone()),
+    };
+    let digits = ["percentile", "pct", "p", "q"]
+        .iter()
+        .find_map(|prefix| level.strip_prefix(prefix))
+        .unwrap_or(&level);
+    let digits = digits
+        .strip_suffix("th")
+        .or_else(|| digits.strip_suffix("pct"))
+        .unwrap_or(digits);
+    let statistic = match lower.as_str() {
+        "median" => Some(("p50", "the median is the 50th percentile, `p50`")),
+        "avg" | "average" => Some(("mean", "the average is written `mean`")),
+        "maximum" => Some(("max", "the largest value is written `max`")),
+        _ => None,
+    };
+    let rewritten = match statistic {
+        Some((meant, why)) => Some((format!("{stem}.{meant}"), why.to_string())),
+        None if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            let meant = format!("p{digits}");
+            (meant != stat).then(|| {
+                (
+                    format!("{stem}.{meant}"),
+                    format!("a percentile is written `{meant}`"),
+                )
+            })
+        }
+        _ => None,
+    };
+    if let Some((meant, why)) = rewritten.filter(|(meant, _)| reported(meant)) {
+        return Some((meant, why));
+    }
+    // `wait.p90`: a pipeline's metric without its `pipeline.`.
+    let pipeline = format!("pipeline.{name}");
+    if !METRIC_KINDS
+        .iter()
+        .any(|kind| name.starts_with(&format!("{kind}.")))
+        && reported(&pipeline)
+    {
+        return Some((
+            pipeline,
+            "a pipeline's metrics start `pipeline.`".to_string(),
+        ));
+    }
+    // `step.P.S.p95`: a step's percentiles are of its wait.
+    if name.starts_with("step.") {
+        let wait = format!("{stem}.wait.{stat}");
+        if reported(&wait) {
+            return Some((wait, "a step's percentiles are of its wait".to_string()));
+        }
+    }
+    None
+}
+
 /// The metrics of `known` whose names start with `name` and a dot (`pipeline.wait` starts
 /// `pipeline.wait.mean`, `pipeline.wait.p95`, ...), in `known`'s order.
 pub fn metrics_starting<'k>(name: &str, known: &'k [String]) -> Vec<&'k String> {
@@ -1020,8 +1108,7 @@ fn metric_family(name: &str, family: &[&String], span: Span) -> Diagnostic {
     )
     .primary(span, "which one?")
     .help(format!("name one of them: {}{more}", listed.join(", ")));
-    // The edit replaces the text inside the quotes.
-    let inner = Span::new(span.file, span.start as usize + 1, span.end as usize - 1);
+    let inner = unquoted(span);
     diagnostic.repair.get_or_insert_default().fixes = family
         .iter()
         .take(SHOWN)
@@ -1151,5 +1238,41 @@ mod tests {
         assert!(percentile_on_request("pipeline.wait.p90", &known));
         assert!(!percentile_on_request("pipeline.wait.p100", &known));
         assert!(!percentile_on_request("resource.gpu.p90", &known));
+    }
+
+    #[test]
+    fn a_metric_written_as_other_tools_write_it_is_told_its_name() {
+        let known: Vec<String> = [
+            "pipeline.wait.mean",
+            "pipeline.wait.p50",
+            "pipeline.wait.p95",
+        ]
+        .iter()
+        .map(|name| name.to_string())
+        .chain(["step.p.s.wait.mean", "step.p.s.wait.p95"].map(String::from))
+        .collect();
+        let meant = |name: &str| metric_meant(name, &known).map(|(meant, _)| meant);
+        for (written, name) in [
+            ("pipeline.wait.median", "pipeline.wait.p50"),
+            ("pipeline.wait.avg", "pipeline.wait.mean"),
+            ("pipeline.wait.P90", "pipeline.wait.p90"),
+            ("pipeline.wait.90th", "pipeline.wait.p90"),
+            ("pipeline.wait.q999", "pipeline.wait.p999"),
+            ("pipeline.wait.percentile95", "pipeline.wait.p95"),
+            ("pipeline.wait.p90.0", "pipeline.wait.p90"),
+            ("wait.p95", "pipeline.wait.p95"),
+            ("step.p.s.p99", "step.p.s.wait.p99"),
+        ] {
+            assert_eq!(meant(written).as_deref(), Some(name), "{written}");
+        }
+        // Names that are right, or that nothing is meant by.
+        for written in [
+            "pipeline.wait.p95",
+            "pipeline.wait.p100",
+            "pipeline.latency.p95",
+            "x",
+        ] {
+            assert_eq!(meant(written), None, "{written}");
+        }
     }
 }

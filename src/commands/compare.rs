@@ -649,7 +649,11 @@ impl Comparison {
                         "`--metric {pattern}` matches no metric of these runs; `--metric '{pattern}.*'` keeps every metric whose name starts with it"
                     ));
                 }
-                let percentile = crate::analysis::paths::other_percentile(pattern, &names);
+                let meant = crate::analysis::paths::metric_meant(pattern, &names)
+                    .filter(|(meant, _)| names.contains(meant))
+                    .map(|(meant, why)| format!("did you mean `{meant}`? ({why})"));
+                let percentile =
+                    meant.or_else(|| crate::analysis::paths::other_percentile(pattern, &names));
                 let hint = percentile
                     .map(|help| format!("; {help}"))
                     .or_else(|| {

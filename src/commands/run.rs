@@ -572,7 +572,10 @@ fn check_precision(precision: &Precision, plan: &mut Plan, max: u32) -> Result<(
                 "; it is the start of {} metrics' names, such as `{first}`",
                 family.len()
             ),
-            None => match crate::analysis::paths::other_percentile(&precision.metric, &known) {
+            None => match crate::analysis::paths::metric_meant(&precision.metric, &known)
+                .map(|(meant, why)| format!("did you mean `{meant}`? ({why})"))
+                .or_else(|| crate::analysis::paths::other_percentile(&precision.metric, &known))
+            {
                 // `pipeline.wait.p90`: the nearest level, not the nearest spelling.
                 Some(help) => format!("; {help}"),
                 None => {
