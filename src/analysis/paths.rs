@@ -878,7 +878,12 @@ impl Analyzer<'_> {
                 continue;
             }
             let help = did_you_mean(name, known.iter().map(String::as_str)).unwrap_or_else(|| {
-                "metric names are `pipeline.*`, `step.PIPELINE.STEP.*`, `resource.NAME.*`, `link.NAME.*`, `model.*` and `cost.total`".into()
+                if name.starts_with("pipeline.") {
+                    // `pipeline.latency.p95`, `pipeline.throughput`: what a pipeline has.
+                    PIPELINE_METRICS_HELP.into()
+                } else {
+                    "metric names are `pipeline.*`, `step.PIPELINE.STEP.*`, `resource.NAME.*`, `link.NAME.*`, `model.*` and `cost.total`".into()
+                }
             });
             self.diags.push(
                 Diagnostic::error(codes::UNKNOWN_METRIC, format!("unknown metric `{name}`"))
@@ -889,6 +894,8 @@ impl Analyzer<'_> {
         out
     }
 }
+
+const PIPELINE_METRICS_HELP: &str = "a pipeline's metrics are the counts `pipeline.arrived`, `pipeline.completed`, `pipeline.rejected` and `pipeline.unfinished`, and `pipeline.wait.*` (the time its steps queued) and `pipeline.makespan.*` (from arrival to end), each with `mean`, `p50`, `p95`, `p99` and `max`";
 
 /// The text inside a string's quotes.
 fn unquoted(span: Span) -> Span {
