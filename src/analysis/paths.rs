@@ -1154,16 +1154,23 @@ pub fn metric_names(resources: &[ir::Resource], pipelines: &[ir::Pipeline]) -> V
         .iter()
         .map(|m| format!("pipeline.{m}"))
         .collect();
+    // In the order `sim::metrics` reports them.
+    use crate::sim::metrics::{PIPELINE_PERCENTILES, STEP_PERCENTILES};
     for what in ["wait", "makespan"] {
-        for stat in ["mean", "p50", "p95", "p99", "max"] {
+        let stats = ["mean"].iter().chain(PIPELINE_PERCENTILES).chain(&["max"]);
+        for stat in stats {
             names.push(format!("pipeline.{what}.{stat}"));
         }
     }
     for p in pipelines {
         for s in &p.steps {
-            for stat in ["count", "wait.mean", "wait.p95", "service.mean"] {
-                names.push(format!("step.{}.{}.{stat}", p.name, s.name));
+            let prefix = format!("step.{}.{}", p.name, s.name);
+            names.push(format!("{prefix}.count"));
+            names.push(format!("{prefix}.wait.mean"));
+            for stat in STEP_PERCENTILES {
+                names.push(format!("{prefix}.wait.{stat}"));
             }
+            names.push(format!("{prefix}.service.mean"));
         }
     }
     for r in resources {

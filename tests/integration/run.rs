@@ -1683,7 +1683,12 @@ fn precision_doubles_replications_until_every_interval_is_narrow_enough() {
     );
     // A statistic as other tools name it is told pipesim's name.
     sandbox.fails(
-        &["run", "tiny.pipesim", "--precision", "pipeline.wait.median=5%"],
+        &[
+            "run",
+            "tiny.pipesim",
+            "--precision",
+            "pipeline.wait.median=5%",
+        ],
         2,
         "did you mean `pipeline.wait.p50`? (the median is the 50th percentile, `p50`)",
     );
