@@ -185,7 +185,7 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     (
         UNKNOWN_METRIC,
-        "an experiment metric name that pipesim does not produce",
+        "an experiment metric name that pipesim does not produce (any percentile of a wait or makespan is produced when asked for, such as `pipeline.wait.p90`)",
     ),
     // Models and monitors.
     (
