@@ -265,7 +265,8 @@ pub fn percentile_level(stat: &str) -> Option<f64> {
     } else {
         return None;
     };
-    (level > 0.0).then_some(level)
+    // `p99999999999999999999` reads as 1.0, which is `.max`.
+    (level > 0.0 && level < 1.0).then_some(level)
 }
 
 /// The percentiles of `stem` (`pipeline.wait`, `step.P.S.wait`) to report: the ones always
@@ -502,7 +503,17 @@ mod tests {
         assert_eq!(percentile_level("p9999"), Some(0.9999));
         assert_eq!(percentile_level("p995"), Some(0.995));
         for not_a_level in [
-            "p0", "p00", "p100", "p125", "p", "p9a", "p-5", "mean", "max", "90",
+            "p0",
+            "p00",
+            "p100",
+            "p125",
+            "p",
+            "p9a",
+            "p-5",
+            "mean",
+            "max",
+            "90",
+            "p99999999999999999999",
         ] {
             assert_eq!(percentile_level(not_a_level), None, "{not_a_level}");
         }
