@@ -854,7 +854,7 @@ impl Analyzer<'_> {
                 let mut d =
                     Diagnostic::error(codes::UNKNOWN_METRIC, format!("unknown metric `{name}`"))
                         .primary(item.span, "not a metric's name as pipesim writes it")
-                        .help(format!("did you mean `{meant}`? {}", capitalised(&why)));
+                        .help(format!("did you mean `{meant}`? ({why})"));
                 d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
                     title: format!("Change `{name}` to `{meant}`"),
                     edits: vec![(unquoted(item.span), meant)],
@@ -900,14 +900,6 @@ const PIPELINE_METRICS_HELP: &str = "a pipeline's metrics are the counts `pipeli
 /// The text inside a string's quotes.
 fn unquoted(span: Span) -> Span {
     Span::new(span.file, span.start as usize + 1, span.end as usize - 1)
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 /// `pipeline.wait.p90`: a percentile of a quantity whose other percentiles are reported
