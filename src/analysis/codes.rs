@@ -185,7 +185,7 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     (
         UNKNOWN_METRIC,
-        "an experiment metric name that pipesim does not produce (any percentile of a wait or makespan is produced when asked for, such as `pipeline.wait.p90`)",
+        "an experiment metric name that pipesim does not produce (any percentile of a wait, makespan or step's service time, and the longest of a step's wait or service, is produced when asked for, such as `pipeline.wait.p90` or `step.classic.train.service.max`)",
     ),
     // Models and monitors.
     (

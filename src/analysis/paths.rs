@@ -805,7 +805,7 @@ impl Analyzer<'_> {
                     )
                 });
             if known.iter().any(|k| k == name)
-                || percentile_on_request(name, &known)
+                || reported_on_request(name, &known)
                 || of_broken
                 || of_lost
                 || of_unloaded
@@ -902,18 +902,15 @@ fn unquoted(span: Span) -> Span {
     Span::new(span.file, span.start as usize + 1, span.end as usize - 1)
 }
 
-/// `pipeline.wait.p90`: a percentile of a quantity whose other percentiles are reported
-/// (in `known`), which a run reports when `experiment.metrics` names it.
-pub fn percentile_on_request(name: &str, known: &[String]) -> bool {
-    let Some((stem, stat)) = name.rsplit_once('.') else {
-        return false;
-    };
-    percentile_level(stat).is_some()
-        && known.iter().any(|k| {
-            k.rsplit_once('.').is_some_and(|(k_stem, k_stat)| {
-                k_stem == stem && percentile_level(k_stat).is_some()
-            })
-        })
+/// `pipeline.wait.p90`, `step.P.S.wait.max`, `step.P.S.service.p95`: a percentile or the
+/// maximum of a quantity whose mean is reported (in `known`), which a run reports when
+/// `experiment.metrics` names it (see [`crate::sim::metrics::on_request`]).
+pub fn reported_on_request(name: &str, known: &[String]) -> bool {
+    crate::sim::metrics::on_request(name).is_some_and(|(stem, _)| mean_known(stem, known))
+}
+
+fn mean_known(stem: &str, known: &[String]) -> bool {
+    known.iter().any(|k| k.strip_prefix(stem) == Some(".mean"))
 }
 
 /// `pipeline.wait.p90` where the run at hand did not ask for it, `pipeline.wait.p100` or
@@ -959,6 +956,9 @@ fn other_percentile_meant(name: &str, known: &[String]) -> Option<(String, Optio
         }
     }
     let levels: Vec<String> = reported.iter().map(|(l, _)| format!("`{l}`")).collect();
+    // A step's service time: none of its percentiles is reported unless asked for.
+    let asked_only =
+        crate::sim::metrics::is_distribution(stem) && mean_known(stem, known) && levels.is_empty();
     let listed = match levels.split_last() {
         Some((last, rest)) if !rest.is_empty() => {
             format!(
@@ -967,6 +967,9 @@ fn other_percentile_meant(name: &str, known: &[String]) -> Option<(String, Optio
             )
         }
         Some((last, _)) => format!("The only percentile reported is {last}"),
+        None if asked_only => {
+            "Its percentiles and maximum are reported when the scenario asks for them".into()
+        }
         None => return None,
     };
     let asked = percentile_level(last);
@@ -985,15 +988,12 @@ fn other_percentile_meant(name: &str, known: &[String]) -> Option<(String, Optio
         (None, None) => digits.parse::<f64>().unwrap_or(f64::INFINITY),
     };
     let max = format!("{stem}.max");
-    if percent >= 100.0 && known.contains(&max) {
+    if percent >= 100.0 && (known.contains(&max) || reported_on_request(&max, known)) {
         return Some((
             format!("did you mean `{max}`? The largest value is `.max`. {listed}"),
             Some(max),
         ));
     }
-    let (nearest, _) = reported
-        .iter()
-        .min_by(|a, b| (a.1 - percent).abs().total_cmp(&(b.1 - percent).abs()))?;
     let others = match asked {
         Some(_) => format!(
             "; any other level is reported when the scenario asks for it: \
@@ -1001,6 +1001,25 @@ fn other_percentile_meant(name: &str, known: &[String]) -> Option<(String, Optio
         ),
         None => "; a level is written `p1` to `p99`, or `p999` for 99.9".to_string(),
     };
+    if asked_only {
+        // A step's service time: `p95` where the run did not ask for it, or `p0`.
+        return Some((
+            match asked {
+                Some(_) => format!(
+                    "its percentiles and maximum are reported when the scenario asks for \
+                     them: `experiment {{ metrics = [\"{name}\"] }}`"
+                ),
+                None => format!(
+                    "a percentile's level is written `p1` to `p99`, or `p999` for 99.9, \
+                     as in `{stem}.p95`"
+                ),
+            },
+            None,
+        ));
+    }
+    let (nearest, _) = reported
+        .iter()
+        .min_by(|a, b| (a.1 - percent).abs().total_cmp(&(b.1 - percent).abs()))?;
     Some((
         format!("did you mean `{stem}.{nearest}`? {listed}{others}"),
         None,
@@ -1012,7 +1031,7 @@ fn other_percentile_meant(name: &str, known: &[String]) -> Option<(String, Optio
 /// when it is one a run reports or reports on request, and why, for the help.
 pub fn metric_meant(name: &str, known: &[String]) -> Option<(String, String)> {
     let reported = |candidate: &str| {
-        known.iter().any(|k| k == candidate) || percentile_on_request(candidate, known)
+        known.iter().any(|k| k == candidate) || reported_on_request(candidate, known)
     };
     let (stem, stat) = name.rsplit_once('.')?;
     let lower = stat.to_ascii_lowercase();
@@ -1241,9 +1260,59 @@ mod tests {
         // Not a percentile, or not of a quantity with percentiles.
         assert_eq!(help("pipeline.wait.maen"), None);
         assert_eq!(help("resource.gpu.p95"), None);
-        assert!(percentile_on_request("pipeline.wait.p90", &known));
-        assert!(!percentile_on_request("pipeline.wait.p100", &known));
-        assert!(!percentile_on_request("resource.gpu.p90", &known));
+        assert!(reported_on_request("pipeline.wait.p90", &known));
+        assert!(!reported_on_request("pipeline.wait.p100", &known));
+        assert!(!reported_on_request("resource.gpu.p90", &known));
+    }
+
+    #[test]
+    fn a_steps_service_percentiles_and_maximum_are_reported_on_request() {
+        let known: Vec<String> = ["count", "wait.mean", "wait.p95", "service.mean"]
+            .iter()
+            .map(|stat| format!("step.job.train.{stat}"))
+            .collect();
+        for asked in [
+            "step.job.train.service.p95",
+            "step.job.train.service.p999",
+            "step.job.train.service.max",
+            "step.job.train.wait.max",
+            "step.job.train.wait.p50",
+        ] {
+            assert!(reported_on_request(asked, &known), "{asked}");
+        }
+        for not_reported in [
+            "step.job.train.service.p100",
+            "step.job.train.service.min",
+            "step.job.other.service.p95",
+            "step.job.train.count.p95",
+            "resource.gpu.queue.max",
+        ] {
+            assert!(!reported_on_request(not_reported, &known), "{not_reported}");
+        }
+        let help = |name: &str| other_percentile_meant(name, &known);
+        // `p100` is the maximum, a step's wait's as its service time's.
+        for stem in ["step.job.train.service", "step.job.train.wait"] {
+            let (text, meant) = help(&format!("{stem}.p100")).unwrap();
+            assert!(
+                text.starts_with(&format!("did you mean `{stem}.max`?")),
+                "{text}"
+            );
+            assert_eq!(meant, Some(format!("{stem}.max")));
+        }
+        // A level a run did not ask for (in `compare --metric`): how to ask for it.
+        let (text, _) = help("step.job.train.service.p90").unwrap();
+        assert!(
+            text.contains("experiment { metrics = [\"step.job.train.service.p90\"] }"),
+            "{text}"
+        );
+        let (text, meant) = help("step.job.train.service.p0").unwrap();
+        assert!(text.contains("`step.job.train.service.p95`"), "{text}");
+        assert_eq!(meant, None);
+        // As other tools write them.
+        assert_eq!(
+            metric_meant("step.job.train.service.median", &known).map(|(meant, _)| meant),
+            Some("step.job.train.service.p50".to_string())
+        );
     }
 
     #[test]

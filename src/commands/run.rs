@@ -618,7 +618,7 @@ pub(super) fn ask_for_percentile(precision: &Precision, plan: &mut Plan) -> bool
             .experiment
             .metrics
             .contains(&precision.metric)
-        || !crate::analysis::paths::percentile_on_request(&precision.metric, &known)
+        || !crate::analysis::paths::reported_on_request(&precision.metric, &known)
     {
         return false;
     }

@@ -311,6 +311,10 @@ fn assigned_attribute(doc: &Document, offset: usize) -> Option<String> {
 fn metric_names(doc: &Document, out: &mut Completions) {
     let outline = &doc.outline;
     let mut names: Vec<String> = docs::METRICS.iter().map(|m| m.to_string()).collect();
+    let mut on_request: Vec<String> = docs::PIPELINE_METRICS_ON_REQUEST
+        .iter()
+        .map(|m| m.to_string())
+        .collect();
     for (block, decl) in outline.decls() {
         let Some(name) = &decl.name else { continue };
         let name = &name.text;
@@ -334,6 +338,11 @@ fn metric_names(doc: &Document, out: &mut Completions) {
                     };
                     let prefix = format!("step.{name}.{}", step.text);
                     names.extend(docs::STEP_METRICS.iter().map(|m| format!("{prefix}.{m}")));
+                    on_request.extend(
+                        docs::STEP_METRICS_ON_REQUEST
+                            .iter()
+                            .map(|m| format!("{prefix}.{m}")),
+                    );
                 }
             }
             _ => {}
@@ -344,6 +353,14 @@ fn metric_names(doc: &Document, out: &mut Completions) {
             &name,
             CompletionItemKind::VALUE,
             "a metric (seconds for times)",
+            None,
+        ));
+    }
+    for name in on_request {
+        out.push(item(
+            &name,
+            CompletionItemKind::VALUE,
+            "a metric reported because `metrics` names it (seconds)",
             None,
         ));
     }

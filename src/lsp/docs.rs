@@ -588,6 +588,24 @@ pub const RESOURCE_METRICS: &[&str] = &["utilization", "queue.mean", "queue.max"
 pub const LINK_METRICS: &[&str] = &["bytes", "utilization"];
 pub const STEP_METRICS: &[&str] = &["count", "wait.mean", "wait.p95", "service.mean"];
 
+/// Metrics reported when `experiment.metrics` asks for them (any level is; these are the
+/// usual ones, offered in completion after the others).
+pub const PIPELINE_METRICS_ON_REQUEST: &[&str] = &[
+    "pipeline.wait.p90",
+    "pipeline.wait.p999",
+    "pipeline.makespan.p90",
+    "pipeline.makespan.p999",
+];
+pub const STEP_METRICS_ON_REQUEST: &[&str] = &[
+    "wait.p50",
+    "wait.p99",
+    "wait.max",
+    "service.p50",
+    "service.p95",
+    "service.p99",
+    "service.max",
+];
+
 /// Built-in names usable in expressions without a declaration.
 pub const BUILTIN_PATHS: &[Entry] = &[
     e(

@@ -430,6 +430,10 @@ fn completion_offers_what_fits_the_cursor() {
         "resource.gpu.utilization",
         "link.lake.bytes",
         "step.p.train.wait.mean",
+        // Reported on request.
+        "pipeline.wait.p90",
+        "step.p.train.service.p95",
+        "step.p.train.wait.max",
     ] {
         assert!(
             metrics.contains(&expected.to_string()),

@@ -26,7 +26,7 @@ impl Unit {
             || metric.starts_with("model.") && metric.ends_with(".accuracy.mean");
         let seconds = metric.contains(".wait.")
             || metric.contains(".makespan.")
-            || metric.ends_with(".service.mean");
+            || metric.starts_with("step.") && metric.contains(".service.");
         if fraction {
             Unit::Fraction
         } else if seconds {

@@ -668,7 +668,15 @@ impl<'a> Simulation<'a> {
             next_id: 0,
             collector: Collector {
                 wait_batches: WaitBatches::new(scenario),
-                ..Collector::new(scenario.pipelines.iter().map(|p| p.steps.len()))
+                ..Collector::new(
+                    scenario.pipelines.iter().map(|p| {
+                        (
+                            p.name.as_str(),
+                            p.steps.iter().map(|s| s.name.as_str()).collect(),
+                        )
+                    }),
+                    &scenario.experiment.metrics,
+                )
             },
             finished_transfers: Vec::new(),
             scale_actions: Vec::new(),
@@ -1253,8 +1261,7 @@ impl<'a> Simulation<'a> {
         let template = instance.template;
         if instance.counted {
             let metrics = &mut self.collector.steps[template as usize][step as usize];
-            metrics.waits.push(run.start - run.enqueued);
-            metrics.service_sum += run.duration;
+            metrics.record(run.start - run.enqueued, run.duration);
         }
         if self.tracing {
             self.sink.step(&StepRow {

@@ -1378,6 +1378,77 @@ fn metric_names_follow_the_contract_order() {
     assert_eq!(names, expected);
 }
 
+/// A step's service-time percentiles and maximum, and its wait's maximum, are reported when
+/// the scenario asks for them: the p95 of an exponential service is its quantile
+/// `-ln(0.05)` times the mean, within the replications' 99% interval and the sketch's
+/// relative error (2^-8). Asking changes no other metric.
+#[test]
+fn asked_for_service_percentiles_follow_the_service_distribution() {
+    let plain = single_station(0.5, 2, exponential(1.0), 20_000.0);
+    let mut asked = plain.clone();
+    asked.experiment.metrics = [
+        "step.job.work.service.p95",
+        "step.job.work.service.max",
+        "step.job.work.wait.max",
+    ]
+    .map(String::from)
+    .to_vec();
+    let results: Vec<_> = (0..20).map(|r| run(&asked, r)).collect();
+    let p95: Vec<f64> = results
+        .iter()
+        .map(|r| metric(r, "step.job.work.service.p95"))
+        .collect();
+    let theory = -(0.05_f64.ln());
+    let (mean, half_width) = interval(&p95);
+    assert!(
+        (mean - theory).abs() <= half_width + theory / 256.0,
+        "service p95: theory {theory} outside {mean} ± {half_width} (+ the sketch's 2^-8)"
+    );
+    for result in &results {
+        assert!(
+            metric(result, "step.job.work.service.max")
+                >= metric(result, "step.job.work.service.p95")
+        );
+        assert!(
+            metric(result, "step.job.work.wait.max") >= metric(result, "step.job.work.wait.p95")
+        );
+    }
+    // The names: after the mean of their quantity, in the order of their levels.
+    let names: Vec<&str> = results[0].metrics.iter().map(|(n, _)| n.as_str()).collect();
+    let step: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| n.starts_with("step."))
+        .collect();
+    assert_eq!(
+        step,
+        [
+            "step.job.work.count",
+            "step.job.work.wait.mean",
+            "step.job.work.wait.p95",
+            "step.job.work.wait.max",
+            "step.job.work.service.mean",
+            "step.job.work.service.p95",
+            "step.job.work.service.max",
+        ]
+    );
+    // Without asking: none of them, and every other metric the same bits.
+    let without = run(&plain, 0);
+    assert!(without.get("step.job.work.service.p95").is_none());
+    let others: Vec<(String, u64)> = results[0]
+        .metrics
+        .iter()
+        .filter(|(n, _)| !asked.experiment.metrics.contains(n))
+        .map(|(n, v)| (n.clone(), v.to_bits()))
+        .collect();
+    let plain_bits: Vec<(String, u64)> = without
+        .metrics
+        .iter()
+        .map(|(n, v)| (n.clone(), v.to_bits()))
+        .collect();
+    assert_eq!(others, plain_bits);
+}
+
 #[test]
 fn replay_growth_repeats_rows_and_keeps_common_random_numbers() {
     // Growth on a replayed trace replays each row floor(g) times and once more with
