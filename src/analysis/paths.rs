@@ -862,6 +862,12 @@ impl Analyzer<'_> {
                 self.diags.push(d);
                 continue;
             }
+            // `wait`, `queue.mean`: a part of several names.
+            let containing = metrics_containing(name, &known);
+            if containing.len() > 1 {
+                self.diags.push(metric_family(name, &containing, item.span));
+                continue;
+            }
             if let Some((help, meant)) = other_percentile_meant(name, &known) {
                 let mut d =
                     Diagnostic::error(codes::UNKNOWN_METRIC, format!("unknown metric `{name}`"))
@@ -877,9 +883,24 @@ impl Analyzer<'_> {
                 self.diags.push(d);
                 continue;
             }
+            // `gpu.utilization`, `p.train.wait.mean`: a name without its kind.
+            if let Some((meant, why)) = metric_contained(name, &known) {
+                let mut d =
+                    Diagnostic::error(codes::UNKNOWN_METRIC, format!("unknown metric `{name}`"))
+                        .primary(item.span, "part of a metric's name")
+                        .help(format!("did you mean `{meant}`? ({why})"));
+                d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                    title: format!("Change `{name}` to `{meant}`"),
+                    edits: vec![(unquoted(item.span), meant)],
+                }];
+                self.diags.push(d);
+                continue;
+            }
             let help = did_you_mean(name, known.iter().map(String::as_str)).unwrap_or_else(|| {
-                if name.starts_with("pipeline.") {
-                    // `pipeline.latency.p95`, `pipeline.throughput`: what a pipeline has.
+                if let Some(help) = metric_word_help(name) {
+                    help.into()
+                } else if name.starts_with("pipeline.") {
+                    // `pipeline.latency.p95`, `pipeline.foo`: what a pipeline has.
                     PIPELINE_METRICS_HELP.into()
                 } else {
                     "metric names are `pipeline.*`, `step.PIPELINE.STEP.*`, `resource.NAME.*`, `link.NAME.*`, `model.*` and `cost.total`".into()
@@ -896,6 +917,21 @@ impl Analyzer<'_> {
 }
 
 const PIPELINE_METRICS_HELP: &str = "a pipeline's metrics are the counts `pipeline.arrived`, `pipeline.completed`, `pipeline.rejected` and `pipeline.unfinished`, and `pipeline.wait.*` (the time its steps queued) and `pipeline.makespan.*` (from arrival to end), each with `mean`, `p50`, `p95`, `p99` and `max`";
+
+/// Help for a metric named by what other tools call it (`throughput`, `latency`).
+pub fn metric_word_help(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    if lower.contains("throughput") {
+        Some("`pipeline.completed` counts the pipelines that arrived after the warm-up and completed; over the time from `warmup` to `horizon`, it is the throughput")
+    } else if ["latency", "turnaround", "response", "sojourn", "duration"]
+        .iter()
+        .any(|word| lower.contains(word))
+    {
+        Some("a pipeline's time from arrival to end is `pipeline.makespan.*`, the part of it spent queueing `pipeline.wait.*`, each with `mean`, `p50`, `p95`, `p99` and `max`; a step's own time is `step.PIPELINE.STEP.service.mean`")
+    } else {
+        None
+    }
+}
 
 /// The text inside a string's quotes.
 fn unquoted(span: Span) -> Span {
@@ -1106,9 +1142,37 @@ pub fn metrics_starting<'k>(name: &str, known: &'k [String]) -> Vec<&'k String> 
         .collect()
 }
 
-/// The report of a metric name that is the start of several (`pipeline.wait`), at `span`
-/// (the quoted name): which metrics it starts, each offered as a fix (the first few, in the
-/// order of the contract's list, so the mean comes first).
+/// The metrics of `known` of which `name` is a later part, whole parts only
+/// (`gpu.utilization` is part of `resource.gpu.utilization`, `wait` of `pipeline.wait.mean`
+/// and `step.P.S.wait.p95`), in `known`'s order: a name written without its kind, or
+/// without its kind and statistic.
+pub fn metrics_containing<'k>(name: &str, known: &'k [String]) -> Vec<&'k String> {
+    if name.is_empty() || name.starts_with('.') || name.ends_with('.') {
+        return Vec::new();
+    }
+    let (inner, tail) = (format!(".{name}."), format!(".{name}"));
+    known
+        .iter()
+        .filter(|k| k.contains(&inner) || k.ends_with(&tail))
+        .collect()
+}
+
+/// [`metrics_containing`]'s one metric, and why, for the help: `resource.gpu.utilization`
+/// for `gpu.utilization` ("its whole name starts `resource.`").
+pub fn metric_contained(name: &str, known: &[String]) -> Option<(String, String)> {
+    let [whole] = metrics_containing(name, known)[..] else {
+        return None;
+    };
+    let why = match whole.strip_suffix(name) {
+        Some(start) => format!("its whole name starts `{start}`"),
+        None => "its whole name".to_string(),
+    };
+    Some((whole.clone(), why))
+}
+
+/// The report of a metric name that is the start of several (`pipeline.wait`), or a part of
+/// several (`wait`), at `span` (the quoted name): which metrics, each offered as a fix (the
+/// first few, in the order of the contract's list, so the mean comes first).
 fn metric_family(name: &str, family: &[&String], span: Span) -> Diagnostic {
     const SHOWN: usize = 6;
     let listed: Vec<String> = family
@@ -1120,12 +1184,15 @@ fn metric_family(name: &str, family: &[&String], span: Span) -> Diagnostic {
         0 => String::new(),
         n => format!(" and {n} more"),
     };
-    let mut diagnostic = Diagnostic::error(
-        codes::UNKNOWN_METRIC,
-        format!("`{name}` is the start of several metrics' names, not one"),
-    )
-    .primary(span, "which one?")
-    .help(format!("name one of them: {}{more}", listed.join(", ")));
+    let starts = family.iter().all(|member| member.starts_with(name));
+    let message = if starts {
+        format!("`{name}` is the start of several metrics' names, not one")
+    } else {
+        format!("`{name}` is part of several metrics' names, not one")
+    };
+    let mut diagnostic = Diagnostic::error(codes::UNKNOWN_METRIC, message)
+        .primary(span, "which one?")
+        .help(format!("name one of them: {}{more}", listed.join(", ")));
     let inner = unquoted(span);
     diagnostic.repair.get_or_insert_default().fixes = family
         .iter()
@@ -1263,6 +1330,55 @@ mod tests {
         assert!(reported_on_request("pipeline.wait.p90", &known));
         assert!(!reported_on_request("pipeline.wait.p100", &known));
         assert!(!reported_on_request("resource.gpu.p90", &known));
+    }
+
+    #[test]
+    fn a_part_of_metric_names_is_told_the_whole_names() {
+        let known: Vec<String> = [
+            "pipeline.wait.mean",
+            "pipeline.wait.max",
+            "step.job.train.wait.mean",
+            "step.job.train.service.mean",
+            "resource.gpu.utilization",
+            "resource.gpu.queue.mean",
+            "link.lake.utilization",
+        ]
+        .map(String::from)
+        .to_vec();
+        let whole = |name: &str| metric_contained(name, &known);
+        assert_eq!(
+            whole("gpu.utilization"),
+            Some((
+                "resource.gpu.utilization".to_string(),
+                "its whole name starts `resource.`".to_string()
+            ))
+        );
+        assert_eq!(
+            whole("job.train.service.mean").map(|(meant, _)| meant),
+            Some("step.job.train.service.mean".to_string())
+        );
+        // In the middle: the only metric of a step's service.
+        assert_eq!(
+            whole("train.service"),
+            Some((
+                "step.job.train.service.mean".to_string(),
+                "its whole name".to_string()
+            ))
+        );
+        // Several: none is guessed, all are listed.
+        assert_eq!(whole("utilization"), None);
+        assert_eq!(
+            metrics_containing("utilization", &known),
+            ["resource.gpu.utilization", "link.lake.utilization"]
+        );
+        assert_eq!(metrics_containing("wait", &known).len(), 3);
+        // Whole parts only, and not the start of a name (which `metrics_starting` answers).
+        for not_a_part in ["ait", "gpu.util", "pipeline.wait", "", ".wait", "wait."] {
+            assert!(
+                metrics_containing(not_a_part, &known).is_empty(),
+                "{not_a_part}"
+            );
+        }
     }
 
     #[test]

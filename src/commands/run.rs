@@ -565,24 +565,32 @@ fn check_precision(precision: &Precision, plan: &mut Plan, max: u32) -> Result<(
         crate::analysis::paths::metric_names(&first.scenario.resources, &first.scenario.pipelines);
     let requested = &first.scenario.experiment.metrics;
     if !known.contains(&precision.metric) && !requested.contains(&precision.metric) {
-        let family = crate::analysis::paths::metrics_starting(&precision.metric, &known);
-        let hint = match family.first() {
+        use crate::analysis::paths;
+        let metric = &precision.metric;
+        let family = paths::metrics_starting(metric, &known);
+        let containing = paths::metrics_containing(metric, &known);
+        let hint = match (family.first(), &containing[..]) {
             // `pipeline.wait`: the start of several names, not a slip from the nearest.
-            Some(first) => format!(
+            (Some(first), _) => format!(
                 "; it is the start of {} metrics' names, such as `{first}`",
                 family.len()
             ),
-            None => match crate::analysis::paths::metric_meant(&precision.metric, &known)
+            // `wait`: a part of several.
+            (None, [first, _, ..]) => format!(
+                "; it is part of {} metrics' names, such as `{first}`",
+                containing.len()
+            ),
+            (None, _) => match paths::metric_meant(metric, &known)
+                .or_else(|| paths::metric_contained(metric, &known))
                 .map(|(meant, why)| format!("did you mean `{meant}`? ({why})"))
-                .or_else(|| crate::analysis::paths::other_percentile(&precision.metric, &known))
+                .or_else(|| paths::other_percentile(metric, &known))
+                .or_else(|| paths::metric_word_help(metric).map(String::from))
             {
                 // `pipeline.wait.p90`: the nearest level, not the nearest spelling.
                 Some(help) => format!("; {help}"),
-                None => {
-                    crate::diagnostic::suggest(&precision.metric, known.iter().map(String::as_str))
-                        .map(|s| format!("; did you mean `{s}`?"))
-                        .unwrap_or_default()
-                }
+                None => crate::diagnostic::suggest(metric, known.iter().map(String::as_str))
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default(),
             },
         };
         return Err(format!(

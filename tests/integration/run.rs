@@ -1699,6 +1699,23 @@ fn precision_doubles_replications_until_every_interval_is_narrow_enough() {
         2,
         "it is the start of 5 metrics' names, such as `pipeline.wait.mean`",
     );
+    // A name without its kind is told the whole name; a part of several, so; a word other
+    // tools use, what pipesim reports instead.
+    sandbox.fails(
+        &["run", "tiny.pipesim", "--precision", "gpu.utilization=5%"],
+        2,
+        "did you mean `resource.gpu.utilization`? (its whole name starts `resource.`)",
+    );
+    sandbox.fails(
+        &["run", "tiny.pipesim", "--precision", "wait=5%"],
+        2,
+        "it is part of 9 metrics' names, such as `pipeline.wait.mean`",
+    );
+    sandbox.fails(
+        &["run", "tiny.pipesim", "--precision", "throughput=5%"],
+        2,
+        "`pipeline.completed` counts the pipelines that arrived after the warm-up and completed",
+    );
 }
 
 /// A percentile beyond those always reported is reported when `experiment.metrics` names it,
@@ -1808,6 +1825,17 @@ fn asked_for_percentiles_are_reported_in_level_order() {
         &["compare", "asked", "precise", "--metric", "pipeline.wait.p90"],
         2,
         "`--metric pipeline.wait.p90` matches only metrics one run reports (`pipeline.wait.p90` is only in A's results)",
+    );
+    // A name without its kind is told the whole name; a part of several, how to keep them.
+    sandbox.fails(
+        &["compare", "asked", "precise", "--metric", "gpu.utilization"],
+        2,
+        "did you mean `resource.gpu.utilization`? (its whole name starts `resource.`)",
+    );
+    sandbox.fails(
+        &["compare", "asked", "precise", "--metric", "makespan"],
+        2,
+        "`--metric '*makespan*'` keeps every metric whose name holds it",
     );
     // A level neither asked for is told how to ask for it.
     sandbox.fails(
