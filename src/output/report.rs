@@ -17,7 +17,7 @@ use crate::output::manifest::Overloaded;
 use crate::output::summary::{self, warmup_text};
 use crate::output::table::{self, Unit};
 use crate::stats::warmup::{Verdict, WarmupCheck};
-use aggregate::{LogHistogram, PointSummary, PointTraces, RunData};
+use aggregate::{LogHistogram, Metric, PointSummary, PointTraces, RunData};
 use charts::{Axes, Mark, Series};
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -855,18 +855,28 @@ fn metrics_panel(id: &str, summary: Option<&PointSummary>) -> String {
         html += "<p class=\"empty\">no metrics in summary.json</p>\n</div>\n";
         return html;
     };
-    let headline: Vec<_> = p
-        .metrics
-        .iter()
-        .filter(|m| !m.name.starts_with("step."))
-        .collect();
+    let (steps, headline): (Vec<_>, Vec<_>) =
+        p.metrics.iter().partition(|m| m.name.starts_with("step."));
+    metrics_table(&mut html, "metrics", &headline, true);
+    // A step's metrics over all replications (the step statistics below are of the traced
+    // replication only, and absent without traces); open when they are few.
+    if !steps.is_empty() {
+        metrics_table(&mut html, "step metrics", &steps, steps.len() <= 16);
+    }
+    html += "</div>\n";
+    html
+}
+
+/// A folding table of `metrics` (`what`: "metrics", "step metrics").
+fn metrics_table(html: &mut String, what: &str, metrics: &[&Metric], open: bool) {
     let _ = writeln!(
         html,
-        "<details open>\n<summary>{} metrics (mean ± confidence half-width over replications)</summary>",
-        headline.len()
+        "<details{}>\n<summary>{} {what} (mean ± confidence half-width over replications)</summary>",
+        if open { " open" } else { "" },
+        metrics.len()
     );
-    html += "<table>\n<thead><tr><th>metric</th><th>mean</th><th>±</th><th>n</th></tr></thead>\n<tbody>\n";
-    for m in headline {
+    *html += "<table>\n<thead><tr><th>metric</th><th>mean</th><th>±</th><th>n</th></tr></thead>\n<tbody>\n";
+    for m in metrics {
         let (mean, half_width) = metric_cells(&m.name, m.mean, m.ci);
         let _ = writeln!(
             html,
@@ -875,8 +885,7 @@ fn metrics_panel(id: &str, summary: Option<&PointSummary>) -> String {
             m.n
         );
     }
-    html += "</tbody>\n</table>\n</details>\n</div>\n";
-    html
+    *html += "</tbody>\n</table>\n</details>\n";
 }
 
 /// The step statistics table (also snapshot-tested on its own).
@@ -909,7 +918,8 @@ fn step_table_panel(id: &str, traces: &PointTraces) -> String {
     } else {
         html += &step_table(traces);
         html += "<p class=\"meta\">Wait: time queued for the pool. Service: time holding it. \
-                 p95 within 2.3 %.</p>\n";
+                 p95 within 2.3 %. From the traces, warm-up included (the step metrics \
+                 above are over every replication, after the warm-up).</p>\n";
     }
     html += "</div>\n";
     html

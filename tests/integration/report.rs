@@ -382,6 +382,43 @@ fn the_report_of_a_real_run_has_every_panel_of_every_point() {
     assert!(sweep.iter().any(|t| t == "gpu.capacity"), "{sweep:?}");
 }
 
+/// A step's metrics (over every replication) are in the report, those the scenario asked
+/// for included, even when no trace was kept: times as durations.
+#[test]
+fn the_report_lists_each_steps_metrics_without_traces() {
+    let scenario = TINY_SCENARIO.replace(
+        "replications = 2",
+        "replications = 2\n  metrics = [\"step.job.train.service.p95\"]",
+    );
+    let (_, html) = report_and_html_of_a_run(&scenario, &["--trace", "none"]);
+    assert!(html.contains("no step trace (traces/steps.csv)"), "{html}");
+    // Three steps, four metrics each, and the one asked for.
+    assert_eq!(html.matches("13 step metrics").count(), 2, "{html}");
+    for name in [
+        "step.job.preprocess.count",
+        "step.job.train.wait.p95",
+        "step.job.train.service.p95",
+        "step.job.validate.service.mean",
+    ] {
+        let row = format!("<tr><td><code>{name}</code></td><td>");
+        let at = html
+            .find(&row)
+            .unwrap_or_else(|| panic!("no row for {name}"));
+        let cell = &html[at + row.len()..];
+        let value = &cell[..cell.find("</td>").unwrap()];
+        if name.ends_with(".count") {
+            assert!(value.parse::<f64>().is_ok(), "{name}: {value}");
+        } else {
+            assert!(
+                [" s", " min", " h"]
+                    .iter()
+                    .any(|unit| value.ends_with(unit)),
+                "{name}: {value}"
+            );
+        }
+    }
+}
+
 /// The sweep chart `id`'s SVG in `html`.
 fn figure_svg<'a>(html: &'a str, id: &str) -> &'a str {
     let start = html
