@@ -156,11 +156,20 @@ fn mends(diagnostic: &Diagnostic, before: &Checked, after: &Checked, edited: &[E
                 return false;
             };
             let (start, end) = (label.span.start as usize, label.span.end as usize);
+            // Overlapping what was written, not only next to it: a missing attribute written
+            // after `trace = "jobs.csv"` may reveal a mistake in the trace's rows, reported at
+            // the path just before it, which the fix did not make.
             edited
                 .iter()
                 .filter(|file| file.path == *canonical)
                 .flat_map(|file| &file.written)
-                .any(|&(from, to)| start <= to && from <= end)
+                .any(|&(from, to)| {
+                    if start == end || from == to {
+                        from <= end && start <= to
+                    } else {
+                        start < to && from < end
+                    }
+                })
         })
     };
     !after

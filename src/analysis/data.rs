@@ -275,9 +275,24 @@ impl Analyzer<'_> {
                     ),
                     _ => format!("name the column of trigger times, one of {listed}"),
                 };
-                // No fix: the run it completes warns where it would write (rows outside the
-                // horizon, a load), and a fix is kept only where nothing new is reported there.
+                let before = self.diags.0.len();
                 self.missing(name_span, "a replayed trace", "time_column", help);
+                // The one column of date-times, written after `trace`.
+                if let ([only], Some(trace_attr), true) = (
+                    dated.as_slice(),
+                    entries.get("trace"),
+                    self.diags.0.len() > before,
+                ) {
+                    let column = &table.headers[*only];
+                    let written = format!("time_column = \"{column}\"");
+                    let edit = self.attribute_after(trace_attr, &written);
+                    if let Some(d) = self.diags.0.last_mut() {
+                        d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                            title: format!("Add `{written}`"),
+                            edits: vec![edit],
+                        }];
+                    }
+                }
                 return None;
             }
         };

@@ -1767,6 +1767,33 @@ impl<'a> Analyzer<'a> {
         })
     }
 
+    /// The edit that writes the attribute `written` (`time_column = "submit"`) after `attr`:
+    /// on a line of its own, indented as `attr`, where `attr` ends its line; else after it
+    /// on the same line.
+    pub fn attribute_after(&self, attr: &ast::Attr, written: &str) -> (Span, String) {
+        let source = self.sources.get(attr.span.file);
+        let text = &source.text;
+        let (start, end) = (attr.span.start as usize, attr.span.end as usize);
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+        let indent = &text[line_start..start];
+        // Only a comment may follow it on its line.
+        let rest = text[end..line_end].trim();
+        if indent.trim().is_empty() && (rest.is_empty() || rest.starts_with("//")) {
+            // Before the line's end, in the file's own line ending.
+            let (line_end, newline) = match text[..line_end].strip_suffix('\r') {
+                Some(before) => (before.len(), "\r\n"),
+                None => (line_end, "\n"),
+            };
+            (
+                Span::new(attr.span.file, line_end, line_end),
+                format!("{newline}{indent}{written}"),
+            )
+        } else {
+            (Span::new(attr.span.file, end, end), format!(" {written}"))
+        }
+    }
+
     /// "Rename the import `aiop` to `aiops`" (see [`Self::misspelt_alias_fix`]), or
     /// "Add `import "std/aiops" as aiops`" for `aiops.NAME` written in `module` where no
     /// alias `aiops` is, and the standard library has that module: the line goes after the

@@ -390,6 +390,51 @@ fn fixes_keep_a_files_windows_line_endings() {
     );
 }
 
+/// A replayed trace without `time_column` gets the one column of date-times, written after
+/// `trace` on a line of its own (in the file's line ending) or on the same line in a
+/// one-line block; the fix is kept when the times it completes are outside the horizon,
+/// which is reported at the trace's path next to it.
+#[test]
+fn a_replay_without_its_time_column_is_given_the_column_of_date_times() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("jobs.csv"),
+        "job,submit_time\na,2017-10-03 09:00:00\nb,2017-10-03 10:12:00\n",
+    )
+    .unwrap();
+    let path = dir.path().join("main.pipesim");
+    let head = "scenario s { start = \"2017-10-02T00:00:00Z\"  horizon = 7d }\n\
+                resource gpu { kind = pool  capacity = 4 }\n\
+                pipeline p { train { on = gpu  duration = 1h } }\n";
+    let block =
+        format!("{head}arrivals a {{\n  trace    = \"jobs.csv\"  // a week\n  pipeline = p\n}}\n")
+            .replace('\n', "\r\n");
+    let (titles, mended) = mend_alone(&path, &block);
+    assert_eq!(titles, ["Add `time_column = \"submit_time\"`"]);
+    assert!(
+        mended.contains("  trace    = \"jobs.csv\"  // a week\r\n  time_column = \"submit_time\"\r\n  pipeline = p"),
+        "{mended:?}"
+    );
+    let line = format!("{head}arrivals a {{ trace = \"jobs.csv\"  pipeline = p }}\n");
+    let (_, mended) = mend_alone(&path, &line);
+    assert!(
+        mended.contains("{ trace = \"jobs.csv\" time_column = \"submit_time\"  pipeline = p }"),
+        "{mended:?}"
+    );
+    // Outside a one-day horizon: fixed all the same, and the rows are reported.
+    std::fs::write(&path, block.replace("horizon = 7d", "horizon = 1d")).unwrap();
+    let mended = quickfix::mend(&path, &[], &mut Unsaved::new(), &[]);
+    assert_eq!(mended.applied.len(), 1);
+    let codes: Vec<&str> = mended
+        .checked
+        .diagnostics()
+        .0
+        .iter()
+        .map(|d| d.code)
+        .collect();
+    assert_eq!(codes, ["E0704"]);
+}
+
 #[test]
 fn a_clause_written_in_a_steps_body_moves_to_its_header() {
     let dir = tempfile::tempdir().unwrap();
