@@ -851,15 +851,13 @@ impl Analyzer<'_> {
                 continue;
             }
             if let Some((meant, why)) = metric_meant(name, &known) {
-                let mut d =
-                    Diagnostic::error(codes::UNKNOWN_METRIC, format!("unknown metric `{name}`"))
-                        .primary(item.span, "not a metric's name as pipesim writes it")
-                        .help(format!("did you mean `{meant}`? ({why})"));
-                d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
-                    title: format!("Change `{name}` to `{meant}`"),
-                    edits: vec![(unquoted(item.span), meant)],
-                }];
-                self.diags.push(d);
+                self.diags.push(unknown_metric(
+                    name,
+                    item.span,
+                    "not a metric's name as pipesim writes it",
+                    format!("did you mean `{meant}`? ({why})"),
+                    Some(meant),
+                ));
                 continue;
             }
             // `wait`, `queue.mean`: a part of several names.
@@ -869,31 +867,25 @@ impl Analyzer<'_> {
                 continue;
             }
             if let Some((help, meant)) = other_percentile_meant(name, &known) {
-                let mut d =
-                    Diagnostic::error(codes::UNKNOWN_METRIC, format!("unknown metric `{name}`"))
-                        .primary(item.span, "not a percentile pipesim reports")
-                        .help(help);
-                // Further than a slip, but there is no doubt of what is meant.
-                if let Some(meant) = meant {
-                    d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
-                        title: format!("Change `{name}` to `{meant}`"),
-                        edits: vec![(unquoted(item.span), meant)],
-                    }];
-                }
-                self.diags.push(d);
+                // A fix where, further than a slip, there is no doubt of what is meant.
+                self.diags.push(unknown_metric(
+                    name,
+                    item.span,
+                    "not a percentile pipesim reports",
+                    help,
+                    meant,
+                ));
                 continue;
             }
             // `gpu.utilization`, `p.train.wait.mean`: a name without its kind.
             if let Some((meant, why)) = metric_contained(name, &known) {
-                let mut d =
-                    Diagnostic::error(codes::UNKNOWN_METRIC, format!("unknown metric `{name}`"))
-                        .primary(item.span, "part of a metric's name")
-                        .help(format!("did you mean `{meant}`? ({why})"));
-                d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
-                    title: format!("Change `{name}` to `{meant}`"),
-                    edits: vec![(unquoted(item.span), meant)],
-                }];
-                self.diags.push(d);
+                self.diags.push(unknown_metric(
+                    name,
+                    item.span,
+                    "part of a metric's name",
+                    format!("did you mean `{meant}`? ({why})"),
+                    Some(meant),
+                ));
                 continue;
             }
             let help = did_you_mean(name, known.iter().map(String::as_str)).unwrap_or_else(|| {
@@ -906,17 +898,40 @@ impl Analyzer<'_> {
                     "metric names are `pipeline.*`, `step.PIPELINE.STEP.*`, `resource.NAME.*`, `link.NAME.*`, `model.*` and `cost.total`".into()
                 }
             });
-            self.diags.push(
-                Diagnostic::error(codes::UNKNOWN_METRIC, format!("unknown metric `{name}`"))
-                    .primary(item.span, "not a metric of this scenario")
-                    .help(help),
-            );
+            self.diags.push(unknown_metric(
+                name,
+                item.span,
+                "not a metric of this scenario",
+                help,
+                None,
+            ));
         }
         out
     }
 }
 
 const PIPELINE_METRICS_HELP: &str = "a pipeline's metrics are the counts `pipeline.arrived`, `pipeline.completed`, `pipeline.rejected` and `pipeline.unfinished`, and `pipeline.wait.*` (the time its steps queued) and `pipeline.makespan.*` (from arrival to end), each with `mean`, `p50`, `p95`, `p99` and `max`";
+
+/// "unknown metric `NAME`" at `span` (the quoted name), labelled `label`, with `help` and,
+/// where there is one, the fix that writes `meant`.
+fn unknown_metric(
+    name: &str,
+    span: Span,
+    label: &str,
+    help: String,
+    meant: Option<String>,
+) -> Diagnostic {
+    let mut d = Diagnostic::error(codes::UNKNOWN_METRIC, format!("unknown metric `{name}`"))
+        .primary(span, label)
+        .help(help);
+    if let Some(meant) = meant {
+        d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+            title: format!("Change `{name}` to `{meant}`"),
+            edits: vec![(unquoted(span), meant)],
+        }];
+    }
+    d
+}
 
 /// Help for a metric named by what other tools call it (`throughput`, `latency`).
 pub fn metric_word_help(name: &str) -> Option<&'static str> {

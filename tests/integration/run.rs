@@ -1701,21 +1701,23 @@ fn precision_doubles_replications_until_every_interval_is_narrow_enough() {
     );
     // A name without its kind is told the whole name; a part of several, so; a word other
     // tools use, what pipesim reports instead.
-    sandbox.fails(
-        &["run", "tiny.pipesim", "--precision", "gpu.utilization=5%"],
-        2,
-        "did you mean `resource.gpu.utilization`? (its whole name starts `resource.`)",
-    );
-    sandbox.fails(
-        &["run", "tiny.pipesim", "--precision", "wait=5%"],
-        2,
-        "it is part of 9 metrics' names, such as `pipeline.wait.mean`",
-    );
-    sandbox.fails(
-        &["run", "tiny.pipesim", "--precision", "throughput=5%"],
-        2,
-        "`pipeline.completed` counts the pipelines that arrived after the warm-up and completed",
-    );
+    for (metric, says) in [
+        (
+            "gpu.utilization",
+            "did you mean `resource.gpu.utilization`? (its whole name starts `resource.`)",
+        ),
+        (
+            "wait",
+            "it is part of 9 metrics' names, such as `pipeline.wait.mean`",
+        ),
+        (
+            "throughput",
+            "`pipeline.completed` counts the pipelines that arrived after the warm-up and completed",
+        ),
+    ] {
+        let precision = format!("{metric}=5%");
+        sandbox.fails(&["run", "tiny.pipesim", "--precision", &precision], 2, says);
+    }
 }
 
 /// A percentile beyond those always reported is reported when `experiment.metrics` names it,
