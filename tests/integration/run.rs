@@ -1823,28 +1823,29 @@ fn asked_for_percentiles_are_reported_in_level_order() {
         !compared.to_string().contains("pipeline.wait.p90"),
         "{compared}"
     );
-    sandbox.fails(
-        &["compare", "asked", "precise", "--metric", "pipeline.wait.p90"],
-        2,
-        "`--metric pipeline.wait.p90` matches only metrics one run reports (`pipeline.wait.p90` is only in A's results)",
-    );
-    // A name without its kind is told the whole name; a part of several, how to keep them.
-    sandbox.fails(
-        &["compare", "asked", "precise", "--metric", "gpu.utilization"],
-        2,
-        "did you mean `resource.gpu.utilization`? (its whole name starts `resource.`)",
-    );
-    sandbox.fails(
-        &["compare", "asked", "precise", "--metric", "makespan"],
-        2,
-        "`--metric '*makespan*'` keeps every metric whose name holds it",
-    );
-    // A level neither asked for is told how to ask for it.
-    sandbox.fails(
-        &["compare", "asked", "precise", "--metric", "pipeline.wait.p75"],
-        2,
-        "any other level is reported when the scenario asks for it: `experiment { metrics = [\"pipeline.wait.p75\"] }`",
-    );
+    for (metric, says) in [
+        (
+            "pipeline.wait.p90",
+            "`--metric pipeline.wait.p90` matches only metrics one run reports (`pipeline.wait.p90` is only in A's results)",
+        ),
+        // A level neither asked for is told how to ask for it.
+        (
+            "pipeline.wait.p75",
+            "any other level is reported when the scenario asks for it: `experiment { metrics = [\"pipeline.wait.p75\"] }`",
+        ),
+        // A name without its kind is told the whole name; a part of several, how to keep
+        // them.
+        (
+            "gpu.utilization",
+            "did you mean `resource.gpu.utilization`? (its whole name starts `resource.`)",
+        ),
+        (
+            "makespan",
+            "`--metric '*makespan*'` keeps every metric whose name holds it",
+        ),
+    ] {
+        sandbox.fails(&["compare", "asked", "precise", "--metric", metric], 2, says);
+    }
 }
 
 /// A percentile `--precision` asked for is asked for again when the run is resumed, so the
