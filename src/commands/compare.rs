@@ -650,18 +650,22 @@ impl Comparison {
                     ));
                 }
                 use crate::analysis::paths;
-                // `wait`: a part of several names, which `*.wait.*` keeps.
-                if paths::metrics_containing(pattern, &names).len() > 1 {
+                // In the order `check` tells a name in `metrics`.
+                let meant = paths::metric_meant(pattern, &names)
+                    .filter(|(meant, _)| names.contains(meant))
+                    .map(|(meant, why)| format!("did you mean `{meant}`? ({why})"));
+                // `wait`: a part of several names, which `*wait*` keeps.
+                if meant.is_none() && paths::metrics_containing(pattern, &names).len() > 1 {
                     return Err(format!(
                         "`--metric {pattern}` matches no metric of these runs; `--metric '*{pattern}*'` keeps every metric whose name holds it"
                     ));
                 }
-                let meant = paths::metric_meant(pattern, &names)
-                    .filter(|(meant, _)| names.contains(meant))
-                    .or_else(|| paths::metric_contained(pattern, &names))
-                    .map(|(meant, why)| format!("did you mean `{meant}`? ({why})"));
                 let percentile = meant
                     .or_else(|| paths::other_percentile(pattern, &names))
+                    .or_else(|| {
+                        paths::metric_contained(pattern, &names)
+                            .map(|(meant, why)| format!("did you mean `{meant}`? ({why})"))
+                    })
                     .or_else(|| paths::metric_word_help(pattern).map(String::from));
                 let hint = percentile
                     .map(|help| format!("; {help}"))

@@ -569,21 +569,26 @@ fn check_precision(precision: &Precision, plan: &mut Plan, max: u32) -> Result<(
         let metric = &precision.metric;
         let family = paths::metrics_starting(metric, &known);
         let containing = paths::metrics_containing(metric, &known);
-        let hint = match (family.first(), &containing[..]) {
+        // In the order `check` tells a name in `metrics`.
+        let meant = paths::metric_meant(metric, &known)
+            .map(|(meant, why)| format!("did you mean `{meant}`? ({why})"));
+        let hint = match (family.first(), meant, &containing[..]) {
             // `pipeline.wait`: the start of several names, not a slip from the nearest.
-            (Some(first), _) => format!(
+            (Some(first), _, _) => format!(
                 "; it is the start of {} metrics' names, such as `{first}`",
                 family.len()
             ),
+            (None, Some(meant), _) => format!("; {meant}"),
             // `wait`: a part of several.
-            (None, [first, _, ..]) => format!(
+            (None, None, [first, _, ..]) => format!(
                 "; it is part of {} metrics' names, such as `{first}`",
                 containing.len()
             ),
-            (None, _) => match paths::metric_meant(metric, &known)
-                .or_else(|| paths::metric_contained(metric, &known))
-                .map(|(meant, why)| format!("did you mean `{meant}`? ({why})"))
-                .or_else(|| paths::other_percentile(metric, &known))
+            (None, None, _) => match paths::other_percentile(metric, &known)
+                .or_else(|| {
+                    paths::metric_contained(metric, &known)
+                        .map(|(meant, why)| format!("did you mean `{meant}`? ({why})"))
+                })
                 .or_else(|| paths::metric_word_help(metric).map(String::from))
             {
                 // `pipeline.wait.p90`: the nearest level, not the nearest spelling.

@@ -1710,6 +1710,12 @@ fn precision_doubles_replications_until_every_interval_is_narrow_enough() {
             "wait",
             "it is part of 9 metrics' names, such as `pipeline.wait.mean`",
         ),
+        // Part of two names, but a pipeline's metric without its `pipeline.`, as `check`
+        // says.
+        (
+            "wait.p95",
+            "did you mean `pipeline.wait.p95`? (a pipeline's metrics start `pipeline.`)",
+        ),
         (
             "throughput",
             "`pipeline.completed` counts the pipelines that arrived after the warm-up and completed",
@@ -1842,6 +1848,10 @@ fn asked_for_percentiles_are_reported_in_level_order() {
         (
             "makespan",
             "`--metric '*makespan*'` keeps every metric whose name holds it",
+        ),
+        (
+            "wait.p95",
+            "did you mean `pipeline.wait.p95`? (a pipeline's metrics start `pipeline.`)",
         ),
     ] {
         sandbox.fails(&["compare", "asked", "precise", "--metric", metric], 2, says);
