@@ -22,7 +22,15 @@ pub fn hover(context: &Context, offset: usize) -> Option<Hover> {
             .or_else(|| context.resolve_at(offset).map(|r| r.markdown(&doc.uri)))
             .or_else(|| keyword(word))
             .or_else(|| builtin(context, index)),
-        TokenKind::Str => context.resolve_at(offset).map(|r| r.markdown(&doc.uri)),
+        // A declaration named in a string; else, in `metrics = [...]`, what the metric is.
+        TokenKind::Str => context
+            .resolve_at(offset)
+            .map(|r| r.markdown(&doc.uri))
+            .or_else(|| {
+                super::navigate::in_metrics_list(outline, &doc.text, index)
+                    .then(|| docs::describe_metric(word.trim_matches('"')))
+                    .flatten()
+            }),
         _ => None,
     }?;
     // In a metric name, the part under the cursor (`gpu` of `"resource.gpu.utilization"`).

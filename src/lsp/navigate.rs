@@ -236,11 +236,8 @@ impl Context<'_> {
 /// The dotted parts of string token `index` when it is a metric name that names declarations
 /// (`"resource.gpu.utilization"`, `"step.aiops.edge.train.wait.mean"`) in an experiment's
 /// `metrics` list, each with its span in the text; the first part is the metric's kind.
-pub fn metric_parts(
-    outline: &super::scan::Outline,
-    text: &str,
-    index: usize,
-) -> Option<Vec<super::scan::Name>> {
+/// Whether the string token `index` is in `metrics = [...]`.
+pub fn in_metrics_list(outline: &super::scan::Outline, text: &str, index: usize) -> bool {
     // Walk back over the list's strings and commas to `metrics = [`.
     let mut k = index;
     while k > 0
@@ -249,7 +246,15 @@ pub fn metric_parts(
         k -= 1;
     }
     let opener = |back: usize, word: &str| k >= back && outline.text(text, k - back) == word;
-    if !(opener(1, "[") && opener(2, "=") && opener(3, "metrics")) {
+    opener(1, "[") && opener(2, "=") && opener(3, "metrics")
+}
+
+pub fn metric_parts(
+    outline: &super::scan::Outline,
+    text: &str,
+    index: usize,
+) -> Option<Vec<super::scan::Name>> {
+    if !in_metrics_list(outline, text, index) {
         return None;
     }
     let token = outline.tokens[index];

@@ -190,6 +190,50 @@ fn hover_explains_language_words_by_context() {
     assert!(f.hover("choice { tensorflow", 0).contains("categorical"));
 }
 
+/// In `metrics = [...]`, a metric's name is explained where no declaration is under the
+/// cursor: its statistic, quantity and unit, and whether it is reported only because the
+/// list names it.
+#[test]
+fn hover_on_a_metrics_name_says_what_it_measures() {
+    let f = fixture(
+        "resource gpu { kind = pool  capacity = 4 }\n\
+         pipeline p { train { on = gpu  duration = 1h } }\n\
+         experiment { metrics = [\"pipeline.wait.p95\", \"step.p.train.service.p999\", \
+         \"resource.gpu.queue.max\", \"pipeline.makespan.p90\", \"nonsense\"] }\n",
+    );
+    let wait = f.hover("pipeline.wait.p95", 15);
+    assert_eq!(
+        wait,
+        "`pipeline.wait.p95`: the 95th percentile (within 0.39%) of a pipeline's wait (the \
+         time its steps queued), in seconds, over completed pipelines."
+    );
+    let service = f.hover("step.p.train.service.p999", 22);
+    assert!(
+        service.starts_with("`step.p.train.service.p999`: the 99.9th percentile")
+            && service.contains(
+                "service time (its time holding its pool) of step `train` of pipeline `p`"
+            )
+            && service.ends_with("Reported because `metrics` names it."),
+        "{service}"
+    );
+    let makespan = f.hover("pipeline.makespan.p90", 19);
+    assert!(makespan.contains("the 90th percentile"), "{makespan}");
+    assert!(
+        makespan.ends_with("Reported because `metrics` names it."),
+        "{makespan}"
+    );
+    // The pool's part shows the pool; the statistic, the metric.
+    assert!(
+        f.hover("gpu.queue.max", 1).contains("resource gpu"),
+        "{}",
+        f.hover("gpu.queue.max", 1)
+    );
+    assert!(f
+        .hover("gpu.queue.max", 11)
+        .starts_with("`resource.gpu.queue.max`: the longest queue `gpu` had"));
+    assert!(hover::hover(&f.context(), f.offset("nonsense", 2)).is_none());
+}
+
 #[test]
 fn hover_on_a_name_shows_its_declaration_and_comment() {
     let f = fixture(SCENARIO);
