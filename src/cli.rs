@@ -26,7 +26,7 @@ pub enum Command {
     /// Parse, resolve and type-check scenarios; print every diagnostic
     Check(CheckArgs),
     /// Explain a diagnostic code (E0304, W0601) with an example, or a topic of run's output
-    /// (cautions); without one, list them all
+    /// (cautions, metrics); without one, list them all
     Explain(ExplainArgs),
     /// Run every sweep point and replication of a scenario and save a run directory
     Run(RunArgs),
@@ -91,7 +91,7 @@ pub struct CheckArgs {
 
 #[derive(Args, Debug)]
 pub struct ExplainArgs {
-    /// The code, as `check` prints it (E0304, W0601), or a topic (cautions)
+    /// The code, as `check` prints it (E0304, W0601), or a topic (cautions, metrics)
     pub code: Option<String>,
 }
 

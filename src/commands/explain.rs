@@ -11,6 +11,7 @@
 use crate::cli::{Exit, ExplainArgs};
 use crate::diagnostic::{self, Style};
 use crate::frontend;
+use std::fmt::Write as _;
 use std::io::IsTerminal;
 
 /// One scenario per code that makes that mistake, for codes whose mistake is in the file
@@ -412,13 +413,97 @@ pub fn all_codes() -> impl Iterator<Item = (&'static str, &'static str)> {
         .copied()
 }
 
-/// Topics of `run`'s output that its notes point to, explained by name as codes are: the
-/// name, a one-line description for the list, and the text.
-pub const TOPICS: &[(&str, &str, &str)] = &[(
-    "cautions",
-    "why run says a point's figures are not quite the steady state they seem",
-    include_str!("explain/cautions.txt"),
-)];
+/// A topic of `run`'s output: its name, a one-line description for the list, and what
+/// writes its text.
+type Topic = (&'static str, &'static str, fn() -> String);
+
+/// Topics of `run`'s output, explained by name as codes are.
+pub const TOPICS: &[Topic] = &[
+    (
+        "cautions",
+        "why run says a point's figures are not quite the steady state they seem",
+        || include_str!("explain/cautions.txt").to_string(),
+    ),
+    (
+        "metrics",
+        "every metric a run reports, and what it measures",
+        metrics_topic,
+    ),
+];
+
+/// `pipesim explain metrics`: each metric's name (LANGUAGE.md section 7) with its meaning,
+/// from the words the language server's hover uses.
+fn metrics_topic() -> String {
+    use crate::output::table::wrap;
+    const WIDTH: usize = 94;
+    let mut text = String::from("metrics: every metric a run reports, and what it measures.\n\n");
+    text += &wrap(
+        "The names are those of summary.json, `experiment { metrics = [...] }`, \
+         `run --precision` and `compare --metric`. Each is a replication's figure; a run \
+         reports its mean over replications with a confidence half-width.",
+        WIDTH,
+        "",
+        "",
+    );
+    text.push('\n');
+    let names = [
+        "pipeline.arrived",
+        "pipeline.completed",
+        "pipeline.rejected",
+        "pipeline.unfinished",
+        "pipeline.wait.mean",
+        "pipeline.wait.p50",
+        "pipeline.wait.p95",
+        "pipeline.wait.p99",
+        "pipeline.wait.max",
+        "pipeline.makespan.mean",
+        "step.PIPELINE.STEP.count",
+        "step.PIPELINE.STEP.wait.mean",
+        "step.PIPELINE.STEP.wait.p95",
+        "step.PIPELINE.STEP.service.mean",
+        "resource.POOL.utilization",
+        "resource.POOL.queue.mean",
+        "resource.POOL.queue.max",
+        "resource.POOL.capacity.mean",
+        "link.LINK.bytes",
+        "link.LINK.utilization",
+        "model.accuracy.mean",
+        "model.stale.fraction",
+        "model.retrains",
+        "cost.total",
+    ];
+    for name in names {
+        if let Some(words) = crate::sim::metrics::describe(name) {
+            let meaning = words.strip_prefix(&format!("`{name}`: ")).unwrap_or(&words);
+            let _ = writeln!(text, "{name}");
+            text += &wrap(meaning, WIDTH, "    ", "    ");
+        }
+    }
+    text.push('\n');
+    text += &wrap(
+        "pipeline.makespan has the statistics of pipeline.wait. A template that declares a \
+         `model` also gets model.TEMPLATE.accuracy.mean, .stale.fraction and .retrains.",
+        WIDTH,
+        "",
+        "",
+    );
+    text.push('\n');
+    text += &wrap(
+        "Reported when `metrics` names them: any other percentile of pipeline.wait, \
+         pipeline.makespan, step.PIPELINE.STEP.wait and step.PIPELINE.STEP.service (`pN` \
+         for N from 1 to 99; digits after the first two are decimals, so `p999` is the \
+         99.9th), and the largest of a step's wait and service time (`.max`), such as:",
+        WIDTH,
+        "",
+        "",
+    );
+    for name in ["pipeline.wait.p90", "step.PIPELINE.STEP.service.p95"] {
+        if let Some(words) = crate::sim::metrics::describe(name) {
+            text += &wrap(&words, WIDTH, "  ", "    ");
+        }
+    }
+    text
+}
 
 pub fn main(args: &ExplainArgs) -> Exit {
     let Some(code) = &args.code else {
@@ -434,7 +519,7 @@ pub fn main(args: &ExplainArgs) -> Exit {
         .iter()
         .find(|(topic, _, _)| topic.eq_ignore_ascii_case(code.trim()))
     {
-        super::print_out(text);
+        super::print_out(text());
         return Exit::Success;
     }
     let wanted = code.trim().to_uppercase();

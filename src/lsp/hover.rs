@@ -28,7 +28,7 @@ pub fn hover(context: &Context, offset: usize) -> Option<Hover> {
             .map(|r| r.markdown(&doc.uri))
             .or_else(|| {
                 super::navigate::in_metrics_list(outline, &doc.text, index)
-                    .then(|| docs::describe_metric(word.trim_matches('"')))
+                    .then(|| crate::sim::metrics::describe(word.trim_matches('"')))
                     .flatten()
             }),
         _ => None,

@@ -293,6 +293,106 @@ pub fn on_request(name: &str) -> Option<(&str, &str)> {
         .then_some((stem, stat))
 }
 
+/// What the metric `name` measures, in words (for the language server's hover in
+/// `metrics = [...]`, and `pipesim explain metrics`); None for a name of no metric's shape.
+pub fn describe(name: &str) -> Option<String> {
+    let parts: Vec<&str> = name.split('.').collect();
+    let window = "over `[warmup, horizon]`";
+    // A distribution's statistic: `mean`, `max` or `pN`.
+    let statistic = |stat: &str| -> Option<String> {
+        match stat {
+            "mean" => Some("the mean".into()),
+            "max" => Some("the largest".into()),
+            _ => {
+                let level = percentile_level(stat)?;
+                let percent = format!("{}", (level * 1e4).round() / 100.0);
+                let suffix = match percent.as_str() {
+                    p if p.ends_with('1') && !p.ends_with("11") => "st",
+                    p if p.ends_with('2') && !p.ends_with("12") => "nd",
+                    p if p.ends_with('3') && !p.ends_with("13") => "rd",
+                    _ => "th",
+                };
+                Some(format!("the {percent}{suffix} percentile (within 0.39%)"))
+            }
+        }
+    };
+    let what = match parts.as_slice() {
+        ["pipeline", "arrived"] => "the pipelines that arrived after `warmup`".to_string(),
+        ["pipeline", "completed"] => {
+            "the pipelines that arrived after `warmup` and completed".to_string()
+        }
+        ["pipeline", "rejected"] => {
+            "the pipelines that arrived after `warmup` and a failed `validate` rejected".to_string()
+        }
+        ["pipeline", "unfinished"] => {
+            "the pipelines that arrived after `warmup` and had not finished at the end".to_string()
+        }
+        ["pipeline", quantity @ ("wait" | "makespan"), stat] => {
+            let of = if *quantity == "wait" {
+                "a pipeline's wait (the time its steps queued), in seconds"
+            } else {
+                "a pipeline's makespan (from arrival to end), in seconds"
+            };
+            format!("{} of {of}, over completed pipelines", statistic(stat)?)
+        }
+        ["step", .., step, "count"] if parts.len() >= 4 => {
+            let pipeline = parts[1..parts.len() - 2].join(".");
+            format!("the executions of step `{step}` of pipeline `{pipeline}` that ended")
+        }
+        ["step", .., step, quantity @ ("wait" | "service"), stat] if parts.len() >= 5 => {
+            let pipeline = parts[1..parts.len() - 3].join(".");
+            let of = if *quantity == "wait" {
+                "wait (its time queued for its pool)"
+            } else {
+                "service time (its time holding its pool)"
+            };
+            format!(
+                "{} of the {of} of step `{step}` of pipeline `{pipeline}`, in seconds, over its executions",
+                statistic(stat)?
+            )
+        }
+        ["resource", pool, "utilization"] => {
+            format!("busy slot-time over capacity slot-time of `{pool}`, {window}")
+        }
+        ["resource", pool, "queue", "mean"] => {
+            format!("the time average of the steps queued for `{pool}`, {window}")
+        }
+        ["resource", pool, "queue", "max"] => format!("the longest queue `{pool}` had"),
+        ["resource", pool, "capacity", "mean"] => {
+            format!("the time average of `{pool}`'s slots, {window}")
+        }
+        ["link", link, "bytes"] => format!("the bytes `{link}` moved, {window}"),
+        ["link", link, "utilization"] => {
+            format!("the fraction of the time `{link}` was busy, {window}")
+        }
+        ["model", .., "accuracy", "mean"] => {
+            format!("the time average of live models' accuracy, {window}")
+        }
+        ["model", .., "stale", "fraction"] => {
+            "the fraction of live model-time that a monitor flagged stale".to_string()
+        }
+        ["model", .., "retrains"] => "the retraining runs monitors started".to_string(),
+        ["cost", "total"] => {
+            "capacity slot-hours times each pool's price per slot-hour, summed".to_string()
+        }
+        _ => return None,
+    };
+    // Beyond the contract's list: reported when `metrics` names it.
+    let always = match on_request(name) {
+        Some((stem, stat)) if stem.starts_with("pipeline.") => {
+            stat == "max" || PIPELINE_PERCENTILES.contains(&stat)
+        }
+        Some((stem, stat)) => stem.ends_with(".wait") && STEP_PERCENTILES.contains(&stat),
+        None => true,
+    };
+    let asked = if always {
+        ""
+    } else {
+        " Reported because `metrics` names it."
+    };
+    Some(format!("`{name}`: {what}.{asked}"))
+}
+
 /// The level of a percentile named by the last part of a metric's name: `p90` is 0.90 and
 /// `p5` 0.05; digits after the first two are decimals, as latency tools write them (`p999`
 /// is 0.999, `p9999` 0.9999), so a longer level must start with 99. None for anything else,

@@ -463,6 +463,7 @@ fn explain_shows_a_code_with_an_example() {
     assert_eq!(code, 0);
     assert!(list.lines().any(|l| l.starts_with("E0304  ")), "{list}");
     assert!(list.lines().any(|l| l.starts_with("cautions  ")), "{list}");
+    assert!(list.lines().any(|l| l.starts_with("metrics  ")), "{list}");
     // A topic that run's notes point to.
     let (code, text, _) = pipesim(&["explain", "Cautions"]);
     assert_eq!(code, 0);

@@ -1449,6 +1449,51 @@ fn asked_for_service_percentiles_follow_the_service_distribution() {
     assert_eq!(others, plain_bits);
 }
 
+/// `pipesim explain metrics` names the metrics a run reports: each name it lists, with its
+/// placeholders declared under their own names, is one a run of that scenario reports.
+#[test]
+fn explain_metrics_names_what_a_run_reports() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_pipesim"))
+        .args(["explain", "metrics"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    insta::assert_snapshot!(text);
+    let s = lower(
+        r#"
+scenario s { horizon = 1h }
+resource POOL { kind = pool  capacity = 1 }
+resource LINK { kind = link  bandwidth = 1GB/s }
+dataset d { size = 1GB }
+pipeline PIPELINE {
+  data = d
+  task STEP { on = POOL  reads = d.size from LINK  duration = 1s }
+}
+arrivals a { rate = 1/h  pipeline = PIPELINE }
+experiment { metrics = ["pipeline.wait.p90", "step.PIPELINE.STEP.service.p95"] }
+"#,
+        &[],
+    );
+    let reported: Vec<String> = run(&s, 0).metrics.into_iter().map(|(n, _)| n).collect();
+    // A name alone on its line, or an example's name in backquotes.
+    let listed: Vec<&str> = text
+        .lines()
+        .filter_map(|line| match line.strip_prefix("  `") {
+            Some(example) => example.split('`').next(),
+            None => (!line.starts_with(' ') && !line.contains(' ') && line.contains('.'))
+                .then_some(line),
+        })
+        .collect();
+    assert_eq!(listed.len(), 26, "{listed:?}");
+    for name in listed {
+        assert!(
+            reported.iter().any(|r| r == name),
+            "{name} is not reported: {reported:?}"
+        );
+    }
+}
+
 #[test]
 fn replay_growth_repeats_rows_and_keeps_common_random_numbers() {
     // Growth on a replayed trace replays each row floor(g) times and once more with
