@@ -446,34 +446,27 @@ fn metrics_topic() -> String {
         "",
     );
     text.push('\n');
-    let names = [
-        "pipeline.arrived",
-        "pipeline.completed",
-        "pipeline.rejected",
-        "pipeline.unfinished",
-        "pipeline.wait.mean",
-        "pipeline.wait.p50",
-        "pipeline.wait.p95",
-        "pipeline.wait.p99",
-        "pipeline.wait.max",
-        "pipeline.makespan.mean",
-        "step.PIPELINE.STEP.count",
-        "step.PIPELINE.STEP.wait.mean",
-        "step.PIPELINE.STEP.wait.p95",
-        "step.PIPELINE.STEP.service.mean",
-        "resource.POOL.utilization",
-        "resource.POOL.queue.mean",
-        "resource.POOL.queue.max",
-        "resource.POOL.capacity.mean",
-        "link.LINK.bytes",
-        "link.LINK.utilization",
-        "model.accuracy.mean",
-        "model.stale.fraction",
-        "model.retrains",
-        "cost.total",
-    ];
+    // In the contract's order, from the language server's lists.
+    use crate::lsp::docs::{LINK_METRICS, METRICS, RESOURCE_METRICS, STEP_METRICS};
+    let (pipeline, others): (Vec<&str>, Vec<&str>) =
+        METRICS.iter().partition(|m| m.starts_with("pipeline."));
+    let names = pipeline
+        .into_iter()
+        .map(String::from)
+        .chain(
+            STEP_METRICS
+                .iter()
+                .map(|m| format!("step.PIPELINE.STEP.{m}")),
+        )
+        .chain(
+            RESOURCE_METRICS
+                .iter()
+                .map(|m| format!("resource.POOL.{m}")),
+        )
+        .chain(LINK_METRICS.iter().map(|m| format!("link.LINK.{m}")))
+        .chain(others.into_iter().map(String::from));
     for name in names {
-        if let Some(words) = crate::sim::metrics::describe(name) {
+        if let Some(words) = crate::sim::metrics::describe(&name) {
             let meaning = words.strip_prefix(&format!("`{name}`: ")).unwrap_or(&words);
             let _ = writeln!(text, "{name}");
             text += &wrap(meaning, WIDTH, "    ", "    ");
@@ -481,8 +474,8 @@ fn metrics_topic() -> String {
     }
     text.push('\n');
     text += &wrap(
-        "pipeline.makespan has the statistics of pipeline.wait. A template that declares a \
-         `model` also gets model.TEMPLATE.accuracy.mean, .stale.fraction and .retrains.",
+        "A template that declares a `model` also gets model.TEMPLATE.accuracy.mean, \
+         .stale.fraction and .retrains.",
         WIDTH,
         "",
         "",
