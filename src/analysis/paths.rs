@@ -895,7 +895,7 @@ impl Analyzer<'_> {
                     // `pipeline.latency.p95`, `pipeline.foo`: what a pipeline has.
                     PIPELINE_METRICS_HELP.into()
                 } else {
-                    "metric names are `pipeline.*`, `step.PIPELINE.STEP.*`, `resource.NAME.*`, `link.NAME.*`, `model.*` and `cost.total`".into()
+                    "metric names are `pipeline.*`, `step.PIPELINE.STEP.*`, `resource.NAME.*`, `link.NAME.*`, `model.*` and `cost.total`; `pipesim explain metrics` lists them with what each measures".into()
                 }
             });
             self.diags.push(unknown_metric(
