@@ -613,7 +613,7 @@ impl Comparison {
                 n => format!("{n} metrics, such as {}, are", shown.join(", ")),
             };
             self.notes.push(format!(
-                "{listed} only in {side}'s results, so not compared (a percentile only one run asked for, or a declaration only one scenario has)"
+                "{listed} only in {side}'s results, so not compared (a percentile or maximum only one run asked for, or a declaration only one scenario has)"
             ));
         }
         if patterns.is_empty() {
@@ -629,12 +629,9 @@ impl Comparison {
                 // `pipeline.wait.p90`, which one run asked for and the other did not.
                 for (side, names) in ["A", "B"].iter().zip(&self.one_sided) {
                     if let Some(name) = names.iter().find(|name| matches_pattern(pattern, name)) {
-                        let percentile = name
-                            .rsplit_once('.')
-                            .and_then(|(_, stat)| crate::sim::metrics::percentile_level(stat))
-                            .is_some();
-                        let how = if percentile {
-                            "; to compare a percentile, ask for it in both scenarios' `experiment { metrics = [...] }` and run them again"
+                        // A percentile, or a step's `.max`, reported on request.
+                        let how = if crate::sim::metrics::on_request(name).is_some() {
+                            "; to compare it, ask for it in both scenarios' `experiment { metrics = [...] }` and run them again"
                         } else {
                             ""
                         };

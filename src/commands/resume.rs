@@ -117,7 +117,7 @@ fn resume(args: &ResumeArgs) -> Result<Exit, Failure> {
     // the doubling goes on, so that every replication reports the same metrics.
     if let Some(settings) = &old.precision {
         for text in &settings.targets {
-            super::run::ask_for_percentile(&Precision::parse(text)?, &mut plan);
+            super::run::ask_for_metric_on_request(&Precision::parse(text)?, &mut plan);
         }
     }
     let points: Vec<_> = plan.points.iter().map(|p| p.params.clone()).collect();

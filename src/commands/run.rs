@@ -557,7 +557,7 @@ fn check_precision(precision: &Precision, plan: &mut Plan, max: u32) -> Result<(
     if plan.points.is_empty() {
         return Ok(());
     }
-    if ask_for_percentile(precision, plan) {
+    if ask_for_metric_on_request(precision, plan) {
         return check_replications(plan, max);
     }
     let first = &plan.points[0];
@@ -616,10 +616,11 @@ fn check_replications(plan: &Plan, max: u32) -> Result<(), String> {
     Ok(())
 }
 
-/// `--precision pipeline.wait.p90=...` where the scenario does not ask for that percentile:
+/// `--precision pipeline.wait.p90=...` (or `step.P.S.service.max=...`) where the scenario
+/// does not ask for that metric, which is reported on request:
 /// asks for it at every point (and shows it first in the table), as `resume` must again.
 /// Whether it did.
-pub(super) fn ask_for_percentile(precision: &Precision, plan: &mut Plan) -> bool {
+pub(super) fn ask_for_metric_on_request(precision: &Precision, plan: &mut Plan) -> bool {
     let Some(first) = plan.points.first() else {
         return false;
     };

@@ -1834,6 +1834,10 @@ fn asked_for_percentiles_are_reported_in_level_order() {
             "pipeline.wait.p90",
             "`--metric pipeline.wait.p90` matches only metrics one run reports (`pipeline.wait.p90` is only in A's results)",
         ),
+        (
+            "step.job.train.wait.p50",
+            "`step.job.train.wait.p50` is only in A's results), so there is nothing to compare them with; to compare it, ask for it in both scenarios'",
+        ),
         // A level neither asked for is told how to ask for it.
         (
             "pipeline.wait.p75",
