@@ -933,6 +933,46 @@ fn unknown_metric(
     d
 }
 
+/// What a name that is no metric of `known` may be, for `run --precision` and
+/// `compare --metric`: tried in the order `check` tells a name in `metrics`.
+pub enum MetricHint<'k> {
+    /// `pipeline.wait`: the start of these names.
+    Starts(Vec<&'k String>),
+    /// `wait`: a part of these names.
+    PartOf(Vec<&'k String>),
+    /// What to say after the error: the name meant, how percentiles are written, what a
+    /// word other tools use is in pipesim.
+    Help(String),
+}
+
+/// [`MetricHint`] of `name` among `known`; `present` says that only names in `known` may be
+/// offered (`compare`, whose runs report what they report), not ones reported on request.
+pub fn metric_hint<'k>(name: &str, known: &'k [String], present: bool) -> Option<MetricHint<'k>> {
+    let family = metrics_starting(name, known);
+    if !family.is_empty() {
+        return Some(MetricHint::Starts(family));
+    }
+    let did_you_mean = |(meant, why): (String, String)| format!("did you mean `{meant}`? ({why})");
+    if let Some(meant) =
+        metric_meant(name, known).filter(|(meant, _)| !present || known.contains(meant))
+    {
+        return Some(MetricHint::Help(did_you_mean(meant)));
+    }
+    let containing = metrics_containing(name, known);
+    if containing.len() > 1 {
+        return Some(MetricHint::PartOf(containing));
+    }
+    // `pipeline.wait.p90`: the nearest level, not the nearest spelling.
+    other_percentile(name, known)
+        .or_else(|| metric_contained(name, known).map(did_you_mean))
+        .or_else(|| metric_word_help(name).map(String::from))
+        .or_else(|| {
+            crate::diagnostic::suggest(name, known.iter().map(String::as_str))
+                .map(|meant| format!("did you mean `{meant}`?"))
+        })
+        .map(MetricHint::Help)
+}
+
 /// Help for a metric named by what other tools call it (`throughput`, `latency`).
 pub fn metric_word_help(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();

@@ -640,39 +640,19 @@ impl Comparison {
                         ));
                     }
                 }
-                // `pipeline.wait`: the start of several names, which `pipeline.wait.*` keeps.
-                if !crate::analysis::paths::metrics_starting(pattern, &names).is_empty() {
-                    return Err(format!(
-                        "`--metric {pattern}` matches no metric of these runs; `--metric '{pattern}.*'` keeps every metric whose name starts with it"
-                    ));
-                }
-                use crate::analysis::paths;
-                // In the order `check` tells a name in `metrics`.
-                let meant = paths::metric_meant(pattern, &names)
-                    .filter(|(meant, _)| names.contains(meant))
-                    .map(|(meant, why)| format!("did you mean `{meant}`? ({why})"));
-                // `wait`: a part of several names, which `*wait*` keeps.
-                if meant.is_none() && paths::metrics_containing(pattern, &names).len() > 1 {
-                    return Err(format!(
-                        "`--metric {pattern}` matches no metric of these runs; `--metric '*{pattern}*'` keeps every metric whose name holds it"
-                    ));
-                }
-                let percentile = meant
-                    .or_else(|| paths::other_percentile(pattern, &names))
-                    .or_else(|| {
-                        paths::metric_contained(pattern, &names)
-                            .map(|(meant, why)| format!("did you mean `{meant}`? ({why})"))
-                    })
-                    .or_else(|| paths::metric_word_help(pattern).map(String::from));
-                let hint = percentile
-                    .map(|help| format!("; {help}"))
-                    .or_else(|| {
-                        crate::diagnostic::suggest(pattern, names.iter().map(String::as_str))
-                            .map(|name| format!("; did you mean `{name}`?"))
-                    })
-                    .unwrap_or_else(|| {
-                        " (`*` matches any text, as in `pipeline.wait.*`)".to_string()
-                    });
+                use crate::analysis::paths::{metric_hint, MetricHint};
+                let hint = match metric_hint(pattern, &names, true) {
+                    // `pipeline.wait`: the start of several names, which `pipeline.wait.*` keeps.
+                    Some(MetricHint::Starts(_)) => format!(
+                        "; `--metric '{pattern}.*'` keeps every metric whose name starts with it"
+                    ),
+                    // `wait`: a part of several names, which `*wait*` keeps.
+                    Some(MetricHint::PartOf(_)) => {
+                        format!("; `--metric '*{pattern}*'` keeps every metric whose name holds it")
+                    }
+                    Some(MetricHint::Help(help)) => format!("; {help}"),
+                    None => " (`*` matches any text, as in `pipeline.wait.*`)".to_string(),
+                };
                 return Err(format!(
                     "`--metric {pattern}` matches no metric of these runs{hint}"
                 ));

@@ -565,38 +565,21 @@ fn check_precision(precision: &Precision, plan: &mut Plan, max: u32) -> Result<(
         crate::analysis::paths::metric_names(&first.scenario.resources, &first.scenario.pipelines);
     let requested = &first.scenario.experiment.metrics;
     if !known.contains(&precision.metric) && !requested.contains(&precision.metric) {
-        use crate::analysis::paths;
-        let metric = &precision.metric;
-        let family = paths::metrics_starting(metric, &known);
-        let containing = paths::metrics_containing(metric, &known);
-        // In the order `check` tells a name in `metrics`.
-        let meant = paths::metric_meant(metric, &known)
-            .map(|(meant, why)| format!("did you mean `{meant}`? ({why})"));
-        let hint = match (family.first(), meant, &containing[..]) {
+        use crate::analysis::paths::{metric_hint, MetricHint};
+        let hint = match metric_hint(&precision.metric, &known, false) {
             // `pipeline.wait`: the start of several names, not a slip from the nearest.
-            (Some(first), _, _) => format!(
-                "; it is the start of {} metrics' names, such as `{first}`",
-                family.len()
+            Some(MetricHint::Starts(family)) => format!(
+                "; it is the start of {} metrics' names, such as `{}`",
+                family.len(),
+                family[0]
             ),
-            (None, Some(meant), _) => format!("; {meant}"),
-            // `wait`: a part of several.
-            (None, None, [first, _, ..]) => format!(
-                "; it is part of {} metrics' names, such as `{first}`",
-                containing.len()
+            Some(MetricHint::PartOf(names)) => format!(
+                "; it is part of {} metrics' names, such as `{}`",
+                names.len(),
+                names[0]
             ),
-            (None, None, _) => match paths::other_percentile(metric, &known)
-                .or_else(|| {
-                    paths::metric_contained(metric, &known)
-                        .map(|(meant, why)| format!("did you mean `{meant}`? ({why})"))
-                })
-                .or_else(|| paths::metric_word_help(metric).map(String::from))
-            {
-                // `pipeline.wait.p90`: the nearest level, not the nearest spelling.
-                Some(help) => format!("; {help}"),
-                None => crate::diagnostic::suggest(metric, known.iter().map(String::as_str))
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default(),
-            },
+            Some(MetricHint::Help(help)) => format!("; {help}"),
+            None => String::new(),
         };
         return Err(format!(
             "`--precision` names `{}`, which is not a metric of this scenario{hint}",
