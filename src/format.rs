@@ -54,7 +54,9 @@ pub fn format_source(file: FileId, text: &str) -> Result<String, Vec<Diagnostic>
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(diagnostics);
     }
-    let formatted = format_file(&tree, text);
+    // A block comment is copied as written, line endings and all: make them `\n` first, or
+    // a CRLF file's comment would gain a `\r` at each line on every run.
+    let formatted = format_file(&tree, text).replace("\r\n", "\n");
     let crlf = crate::diagnostic::uses_crlf(text);
     let mut out = String::with_capacity(formatted.len() + formatted.len() / 16 + 3);
     if text.starts_with('\u{feff}') {

@@ -181,6 +181,24 @@ fn windows_line_endings_and_empty_files_are_handled() {
         ),
         "// a\nresource cpu { kind = pool }\nresource gpu { kind = pool }\n"
     );
+    // A block comment's own line endings follow the file's: it is copied as written, and
+    // once gained a `\r` at each of its lines on every run.
+    assert_eq!(
+        check_formatting(
+            "crlf comment",
+            "/* a\r\n   b */\r\nscenario s { horizon = 1d }\r\n"
+        ),
+        "/* a\r\n   b */\r\nscenario s { horizon = 1d }\r\n"
+    );
+    // In a file of mixed endings, a comment's take the first line's too.
+    assert_eq!(
+        format::format_source(
+            FileId(0),
+            "// a\n/* b\r\n c */\nscenario s { horizon = 1d }\n"
+        )
+        .unwrap(),
+        "// a\n/* b\n c */\nscenario s { horizon = 1d }\n"
+    );
     let bom = "\u{feff}resource cpu { kind = pool capacity = 64 }\r\n";
     assert_eq!(
         check_formatting("bom", bom),
