@@ -357,7 +357,9 @@ pub fn describe(name: &str) -> Option<String> {
         ["resource", pool, "queue", "mean"] => {
             format!("the time average of the steps queued for `{pool}`, {window}")
         }
-        ["resource", pool, "queue", "max"] => format!("the longest queue `{pool}` had"),
+        ["resource", pool, "queue", "max"] => format!(
+            "the longest queue `{pool}` had, {window} (a step granted at the instant it asks never queued)"
+        ),
         ["resource", pool, "capacity", "mean"] => {
             format!("the time average of `{pool}`'s slots, {window}")
         }

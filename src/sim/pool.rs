@@ -338,9 +338,7 @@ impl PoolState {
     /// Integrates the current state up to `now`; call before every change.
     #[inline]
     pub fn advance(&mut self, now: f64) {
-        // Already integrated up to `now` (several changes at one instant): nothing to add,
-        // and `queue_max` already counts the queue, which can only have grown through
-        // `enqueue` (which counts it itself) since then.
+        // Already integrated up to `now` (several changes at one instant): nothing to add.
         if now == self.last_change {
             return;
         }
@@ -362,7 +360,11 @@ impl PoolState {
             self.stats.queue_area += dt * f64::from(self.waiting);
             self.stats.capacity_area += dt * f64::from(self.capacity);
         }
-        if now >= self.window_start && now <= self.window_end {
+        // The queue's length over [last_change, now) is what the changes at `last_change`
+        // left: a request that joins and is granted at one instant never waited, so the
+        // longest queue is of lengths held for some time (inside the window), as
+        // `queue.mean` and the resource trace see it.
+        if now > self.window_start && self.last_change < self.window_end {
             self.stats.queue_max = self.stats.queue_max.max(self.waiting);
         }
         self.last_change = now;
@@ -379,15 +381,11 @@ impl PoolState {
         self.advance(now);
         self.queue.push(request);
         self.waiting += 1;
-        if now >= self.window_start && now <= self.window_end {
-            self.stats.queue_max = self.stats.queue_max.max(self.waiting);
-        }
     }
 
     /// Starts a request at once when the queue is empty, it fits in the free slots and the
     /// pool has no autoscaler: exactly what [`PoolState::enqueue`] then
-    /// [`PoolState::grant`] would do (the request passes through the queue at one
-    /// instant, so `queue_max` counts it, as there), without touching the queue. Fair share
+    /// [`PoolState::grant`] would do, without touching the queue. Fair share
     /// is left to the queue (its round robin moves on the request's template). Returns
     /// whether it started.
     #[inline]
@@ -402,9 +400,6 @@ impl PoolState {
             return false;
         }
         self.advance(now);
-        if now >= self.window_start && now <= self.window_end {
-            self.stats.queue_max = self.stats.queue_max.max(1);
-        }
         self.busy += units;
         if let Some(backfill) = &mut self.backfill {
             backfill.started(now + planned, units, who);

@@ -1378,6 +1378,36 @@ fn metric_names_follow_the_contract_order() {
     assert_eq!(names, expected);
 }
 
+/// `resource.P.queue.max` is the longest queue the pool held for some time in the window
+/// `[warmup, horizon]`: a pool whose steps all start at the instant they ask reports 0 (it
+/// once counted each of them as a queue of one, passing through), and a loaded one the
+/// longest queue its trace shows over the window.
+#[test]
+fn the_longest_queue_counts_only_steps_that_waited() {
+    let idle = single_station(0.001, 50, exponential(1.0), 20_000.0);
+    let result = run(&idle, 0);
+    assert!(metric(&result, "step.job.work.count") > 0.0);
+    assert_eq!(metric(&result, "step.job.work.wait.mean"), 0.0);
+    assert_eq!(metric(&result, "resource.server.queue.mean"), 0.0);
+    assert_eq!(metric(&result, "resource.server.queue.max"), 0.0);
+
+    let loaded = single_station(0.9, 1, exponential(1.0), 20_000.0);
+    let (result, rows) = run_traced(&loaded, 0);
+    let (warmup, horizon) = (loaded.warmup, loaded.horizon);
+    // A row's queue holds from its time to the next row's: count it if that overlaps the window.
+    let mut longest = 0;
+    for (row, next) in rows.resources.iter().zip(rows.resources.iter().skip(1)) {
+        if next.time > warmup && row.time < horizon && next.time > row.time {
+            longest = longest.max(row.queue);
+        }
+    }
+    assert!(longest > 5, "a loaded pool queues: {longest}");
+    assert_eq!(
+        metric(&result, "resource.server.queue.max"),
+        f64::from(longest)
+    );
+}
+
 /// A step's service-time percentiles and maximum, and its wait's maximum, are reported when
 /// the scenario asks for them: the p95 of an exponential service is its quantile
 /// `-ln(0.05)` times the mean, within the replications' 99% interval and the sketch's
