@@ -3806,10 +3806,25 @@ impl<'a> Analyzer<'a> {
                             "a step takes at least one slot".into(),
                         );
                         ok = false;
+                    } else if v.fract() != 0.0 {
+                        // A pool's slots are whole (as its `capacity` is); the engine would
+                        // round a written 2.5 to 3 without a word.
+                        self.out_of_range(
+                            e.span,
+                            format!("`units` must be a whole number of slots, found {}", show(v)),
+                            format!(
+                                "a step takes whole slots of its pool: write `{}` or `{}`",
+                                show(v.floor()),
+                                show(v.ceil())
+                            ),
+                        );
+                        ok = false;
                     }
                 }
                 self.warn_negative(&t.ir, e.span, "units");
                 let from = match (const_num(&t.ir), &t.ir) {
+                    // A fraction is reported above, not measured against the pools.
+                    (Some(units), _) if units.fract() != 0.0 => None,
                     (Some(units), _) => Some(UnitsFrom::Constant(units)),
                     (None, ir::Expr::Var(ir::VarRef::Instance(slot))) => {
                         Some(UnitsFrom::Attribute(*slot))
@@ -4193,15 +4208,23 @@ impl<'a> Analyzer<'a> {
                                 mean: super::consts::num(1.0 / v),
                             }),
                         ))),
-                        None => Some(ir::ArrivalProcess::Interarrival(ir::Expr::Dist(Box::new(
-                            ir::Distribution::Exponential {
-                                mean: ir::Expr::Binary(
-                                    ir::BinaryOp::Div,
-                                    Box::new(super::consts::num(1.0)),
-                                    Box::new(t.ir),
+                        // Drawn again at every gap, a random rate would be a mixture of
+                        // exponentials whose rate is neither the one written nor what
+                        // `--load` reckons with.
+                        None => {
+                            self.diags.push(
+                                Diagnostic::error(
+                                    codes::NOT_CONSTANT,
+                                    "`rate` must be a constant",
+                                )
+                                .primary(e.span, "random or computed")
+                                .help(
+                                    "a Poisson process has one rate: write a frequency such as `120/h`, or random gaps as `interarrival = DISTRIBUTION`",
                                 ),
-                            },
-                        )))),
+                            );
+                            ok = false;
+                            None
+                        }
                     }
                 }
                 _ => self.replay(module, prefix, &entries, e, name_span).map(

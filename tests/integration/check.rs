@@ -1046,7 +1046,7 @@ fn warnings_of(text: &str, sets: &[&str]) -> Vec<(&'static str, String)> {
 fn a_step_asking_for_more_units_than_its_pool_ever_has_is_flagged() {
     // The engine gives such a step the whole pool (docs/LANGUAGE.md section 8); a capacity
     // study must hear of it. Autoscale counts up to `max`, a `match` checks every pool it
-    // can name, and `units` is rounded as the engine rounds it.
+    // can name. A written `units` is a whole number of slots (2.4 once passed, rounded).
     let scenario = |gpu: &str, units: &str| {
         format!(
             "resource cpu {{ kind = pool  capacity = 2 }}
@@ -1066,7 +1066,13 @@ arrivals a {{ interarrival = exponential(mean = 1h)  pipeline = classic }}
     let fixed = "kind = pool  capacity = 4";
     let scaled = "kind = pool  capacity = 1  autoscale { min = 1  max = 8 }";
     assert_eq!(warnings_of(&scenario(fixed, "2"), &[]), vec![]);
-    assert_eq!(warnings_of(&scenario(fixed, "2.4"), &[]), vec![]);
+    assert_eq!(
+        warnings_of(&scenario(fixed, "2.4"), &[]),
+        vec![(
+            "E0309",
+            "`units` must be a whole number of slots, found 2.4".into()
+        )]
+    );
     assert_eq!(
         warnings_of(&scenario(fixed, "3"), &[]),
         vec![(
