@@ -19,7 +19,9 @@
 //!   the attributes its pool and `when` are computed from (down to independent draws), so
 //!   that a `match framework` choosing the pool and one choosing the duration agree;
 //! - a step counts only as often as every `validate` that could reject its pipeline before
-//!   it starts passes; `units` that are not constant count as one slot;
+//!   it starts passes; `units` count as the engine takes them (rounded, at least one, at
+//!   most the pool) where their law is known (a constant, a column, `empirical`, a `match`
+//!   or `choice` of numbers) and they read nothing the duration reads, else as one slot;
 //! - arrivals come at their long-run rate, `growth` over the mean interarrival (a profile
 //!   has mean 1: it moves arrivals within the week, not their number), replayed traces row
 //!   by row; retraining runs are not counted.
@@ -690,10 +692,9 @@ fn instance_work(
             // The engine clamps a negative duration at zero: the mean of the clamped value
             // is at least the mean, and at least zero (the mean itself if never negative).
             let duration = moment(&step.duration, &env, budget);
-            let units = moment(&step.units, &env, budget).filter(|u| u.constant);
-            let exact = duration.is_some_and(|d| d.exact && d.nonneg) && units.is_some();
+            let duration_exact = duration.is_some_and(|d| d.exact && d.nonneg);
+            let duration_reads = duration.map_or(0, |d| d.reads);
             let duration = duration.map_or(0.0, |d| d.mean.max(0.0));
-            let units = units.map_or(1.0, |u| u.mean.round());
             for (pool, q) in pools {
                 let Value::Resource(pool) = pool else {
                     continue;
@@ -701,8 +702,12 @@ fn instance_work(
                 let Some(slots) = most_slots(scenario, pool) else {
                     continue;
                 };
-                // As the engine takes them: at least one, at most the whole pool.
-                let units = units.clamp(1.0, f64::from(slots.max(1)));
+                // The mean of a product is the product of the means only for independent
+                // factors: `units` and `duration` must read no attribute in common.
+                let units = mean_units_taken(&step.units, &env, slots, budget)
+                    .filter(|&(_, reads)| reads & duration_reads == 0);
+                let exact = duration_exact && units.is_some();
+                let units = units.map_or(1.0, |(mean, _)| mean);
                 work[pool as usize] += runs * p * q * units * duration;
                 inexact[pool as usize] |= !exact;
             }
@@ -1436,6 +1441,55 @@ pub fn exponweib_mean(a: f64, c: f64) -> Option<f64> {
     }
     let mean = sum * h;
     mean.is_finite().then_some(mean)
+}
+
+/// The mean slots a step's `units` takes of a pool of at most `slots`, as the engine takes
+/// them (rounded, at least one, at most the pool's most), and the attributes it reads: where
+/// its values are known with their chances (a constant, a replayed column, a `match` or
+/// `choice` of numbers) or it is a resampled column (`empirical(...)`), read directly or
+/// through attributes. `None` for anything else, which counts as one slot, a bound from
+/// below.
+fn mean_units_taken(
+    expr: &Expr,
+    env: &Env<'_>,
+    slots: u32,
+    budget: &mut Budget,
+) -> Option<(f64, u128)> {
+    let reads = moment(expr, env, budget)?.reads;
+    let taken = |units: f64| {
+        let units = units.round();
+        if units >= 1.0 {
+            units.min(f64::from(slots.max(1)))
+        } else {
+            1.0
+        }
+    };
+    if let Some(values) = law(expr, env, budget) {
+        let (mut sum, mut total) = (0.0, 0.0);
+        for (value, p) in values {
+            let Value::Num(x) = value else { return None };
+            sum += p * taken(x);
+            total += p;
+        }
+        return (total > 0.0).then(|| (sum / total, reads));
+    }
+    let mut expr = expr;
+    while let Expr::Var(VarRef::Instance(slot)) = expr {
+        if env.is_given(*slot) {
+            return None;
+        }
+        expr = env.var(*slot)?;
+    }
+    match expr {
+        Expr::Dist(d) => match d.as_ref() {
+            Distribution::Empirical { values } if !values.is_empty() => {
+                let sum: f64 = values.iter().map(|&v| taken(v)).sum();
+                Some((sum / values.len() as f64, reads))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// The values a non-numeric expression takes, with their probabilities, where they are known.

@@ -399,6 +399,22 @@ fn each_construct_offers_its_mean_or_a_bound() {
             1.0,
             true,
         ),
+        (
+            "units chosen per pipeline, at most the pool's slots as the engine takes them",
+            "n = choice { one: 0.5, many: 0.5 }  k = match n { one => 1, many => 12 }
+             train { on = gpu  units = k  duration = 30s }",
+            // Half take one slot, half the whole pool of 8 (not 12).
+            0.5 * (0.5 * 1.0 + 0.5 * 8.0),
+            true,
+        ),
+        (
+            "units that the duration reads too count as one slot",
+            "n = choice { one: 0.5, three: 0.5 }  k = match n { one => 1, three => 3 }
+             train { on = gpu  units = k  duration = k * 30s }",
+            // E[k * 30s] = 60s a minute at one slot; the mean of the product is more.
+            1.0,
+            false,
+        ),
     ];
     for (what, body, busy, exact) in cases {
         let text = format!(
@@ -424,6 +440,54 @@ arrivals a {{ interarrival = 1min  pipeline = p }}
         );
         assert_eq!(gpu.exact, *exact, "{what}: exactness");
     }
+}
+
+/// `units` resampled from a column count each value as the engine takes it: jobs of 1 or 3
+/// GPUs (2 on average), two an hour for an hour each, offer 4 busy slots. Counted as one slot
+/// each, a pool of 3 was told it was two-thirds busy while its queue grew without end; now it
+/// is told of the overload, and a pool of 10 is offered exactly what runs measure.
+#[test]
+fn units_resampled_from_a_column_count_their_mean() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("g.csv"), "g\n1\n3\n").unwrap();
+    let path = dir.path().join("s.pipesim");
+    let check = |capacity: u32| {
+        std::fs::write(
+            &path,
+            format!(
+                "scenario s {{ horizon = 60d  warmup = 2d }}
+resource gpu {{ kind = pool  capacity = {capacity} }}
+pipeline p {{
+  gpus = empirical(\"g.csv\", column = \"g\")
+  train {{ on = gpu  units = gpus  duration = exponential(mean = 1h) }}
+}}
+arrivals a {{ rate = 2/h  pipeline = p }}
+"
+            ),
+        )
+        .unwrap();
+        frontend::check_file(&path, &[])
+    };
+    let small = check(3);
+    let codes: Vec<&str> = small.diagnostics().0.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["W0603"], "{:?}", small.diagnostics().0);
+
+    let large = check(10);
+    assert!(
+        large.diagnostics().0.is_empty(),
+        "{:?}",
+        large.diagnostics().0
+    );
+    let scenario = large.analysis.scenario.clone().unwrap();
+    let gpu = offered(&scenario).into_iter().next().unwrap();
+    assert!(gpu.exact);
+    assert!((gpu.utilization - 0.4).abs() < 1e-12, "{}", gpu.utilization);
+    let (mean, half_width) = measured(&scenario, &gpu.metric, 10);
+    assert!(
+        (gpu.utilization - mean).abs() <= half_width,
+        "offered {} against {mean} ± {half_width} measured",
+        gpu.utilization
+    );
 }
 
 /// Arrivals that overload a pool for a while and stop before the horizon leave the queue
