@@ -20,8 +20,8 @@ use crate::frontend::{self, Checked};
 use crate::ir;
 use crate::output::table;
 use crate::quickfix;
-use crate::source::Origin;
-use std::collections::BTreeMap;
+use crate::source::{FileId, Origin, Span};
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 pub fn main(args: &CheckArgs) -> Exit {
@@ -59,13 +59,21 @@ pub fn main(args: &CheckArgs) -> Exit {
             mended.mend(file, &others, &args.set);
         }
     }
+    // A module's mistakes are found again by every file of the command that imports it, and
+    // by the module itself when it is one of them: each is reported once, where first found.
+    let mut reported: HashSet<ReportedKey> = HashSet::new();
     for file in &files {
         let checked = if mending {
             frontend::check_unsaved(file, &mended.unsaved, &args.set)
         } else {
             frontend::check_file(file, &args.set)
         };
-        let diagnostics = &checked.diagnostics().0;
+        let all = &checked.diagnostics().0;
+        let diagnostics: &Vec<_> = &all
+            .iter()
+            .filter(|d| reported.insert(reported_key(&checked, d)))
+            .cloned()
+            .collect();
         any_errors |= checked.has_errors();
         // The loader yields no module only when the entry file itself cannot be read: an
         // I/O error (exit 2), not a mistake in a scenario.
@@ -73,8 +81,14 @@ pub fn main(args: &CheckArgs) -> Exit {
         match args.format {
             DiagnosticFormat::Human => {
                 frontend::print_diagnostics(&checked.sources, diagnostics);
-                if diagnostics.is_empty() {
+                if all.is_empty() {
                     crate::to_stderr!("{}: ok", file.display());
+                } else if diagnostics.is_empty() {
+                    crate::to_stderr!(
+                        "{}: {}, reported above",
+                        file.display(),
+                        diagnostic::summary_line(all)
+                    );
                 }
                 if args.load && !checked.has_errors() {
                     print_load(file, &checked, &args.set);
@@ -127,6 +141,20 @@ pub fn main(args: &CheckArgs) -> Exit {
     } else {
         Exit::Success
     }
+}
+
+/// What makes two reports of one command the same mistake: the file it is in (by its
+/// canonical path, whichever file of the command loaded it), where, and what it says.
+type ReportedKey = (String, (u32, u32), &'static str, String);
+
+fn reported_key(checked: &Checked, d: &diagnostic::Diagnostic) -> ReportedKey {
+    let span = d.primary_span().unwrap_or(Span::new(FileId(0), 0, 0));
+    let file = match &checked.sources.get(span.file).origin {
+        Origin::Disk { canonical, .. } => canonical.display().to_string(),
+        Origin::Stdlib(path) => path.clone(),
+        Origin::Inline => checked.sources.get(span.file).name.clone(),
+    };
+    (file, (span.start, span.end), d.code, d.message.clone())
 }
 
 /// The texts `--fix` has mended, for all the files of one command, and what they were read as.

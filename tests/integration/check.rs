@@ -364,6 +364,58 @@ fn pipesim(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// A mistake in a module is reported once per command, however many of its files import it
+/// or name it: a CI step over a folder (`check scenarios/ --format github`) posted one
+/// annotation per importer. A file whose mistakes were all reported says so instead of `ok`.
+#[test]
+fn a_modules_mistake_is_reported_once_by_a_command_over_its_importers() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("lib")).unwrap();
+    std::fs::write(
+        dir.path().join("lib/platform.pipesim"),
+        "resource cpu { kind = pool  capacity = 4 }
+pipeline p { task { on = cpuu  duration = 1h } }
+",
+    )
+    .unwrap();
+    for name in ["a", "b"] {
+        std::fs::write(
+            dir.path().join(format!("{name}.pipesim")),
+            "import \"lib/platform.pipesim\" as platform
+scenario s { horizon = 7d }
+arrivals a { rate = 1/h  pipeline = platform.p }
+",
+        )
+        .unwrap();
+    }
+    let folder = dir.path().to_str().unwrap();
+    let (code, stdout, _) = pipesim(&["check", "--format", "json", folder]);
+    assert_eq!(code, 1);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let reports: Vec<(&str, &str)> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["file"].as_str().unwrap(), d["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert!(reports[0].0.ends_with("platform.pipesim") && reports[0].1 == "E0202");
+
+    let (_, stdout, _) = pipesim(&["check", "--format", "github", folder]);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+
+    let (code, _, stderr) = pipesim(&["check", folder]);
+    assert_eq!(code, 1);
+    assert_eq!(stderr.matches("unknown name `cpuu`").count(), 1, "{stderr}");
+    assert_eq!(
+        stderr
+            .matches("1 error, 0 warnings, reported above")
+            .count(),
+        2,
+        "{stderr}"
+    );
+}
+
 /// `check --format github`: one workflow command per diagnostic, at the place and with the
 /// code, message and help that `--format json` gives, escaped as GitHub reads them.
 #[test]
