@@ -10,7 +10,8 @@
 //!
 //! Points are matched by their params (two runs without sweeps, such as two files or two
 //! `--set`s, have one point each with empty params, so they match); runs that share no point
-//! but have as many points (sweeps over different paths) are paired in order, with a note.
+//! are compared only at points the user chooses with `--a` and `--b`, unless they sweep
+//! different paths over the same values (a pool renamed between them), which pair in order.
 //! The confidence level is run A's; the test is significant when p < 1 - confidence. Which
 //! way is better depends on the metric: lower waits, makespans, queues, costs, stale
 //! fractions and unfinished counts; higher completions, accuracies and throughputs; for other
@@ -258,6 +259,31 @@ fn written(manifest: &Manifest, index: usize) -> &Params {
         .unwrap_or(&manifest.points[index])
 }
 
+/// Says that two runs share no sweep point, and how to choose one of each to compare.
+fn unrelated_sweeps(a: (&Path, &Manifest), b: (&Path, &Manifest)) -> String {
+    let example = |(run, manifest): (&Path, &Manifest), flag: &str| {
+        let first = written(manifest, 0);
+        let paths: Vec<&str> = first.keys().map(String::as_str).collect();
+        let choose: Vec<String> = first
+            .iter()
+            .map(|(path, value)| format!("--{flag} {path}={}", table::format_param(value)))
+            .collect();
+        let swept = if paths.is_empty() {
+            "sweeps nothing".to_string()
+        } else {
+            format!("sweeps {}", paths.join(", "))
+        };
+        (format!("`{}` {swept}", run.display()), choose)
+    };
+    let (a_says, a_choose) = example(a, "a");
+    let (b_says, b_choose) = example(b, "b");
+    let choose: Vec<String> = a_choose.into_iter().chain(b_choose).collect();
+    format!(
+        "the runs share no sweep point: {a_says} and {b_says}, so no point of one is a configuration of the other\n  help: choose the points to compare, such as `{}`",
+        choose.join(" ")
+    )
+}
+
 /// The params without the paths that the selections fix, to match the rest on.
 fn unselected(params: &Params, selections: &[Selection; 2]) -> Params {
     let mut rest = params.clone();
@@ -466,12 +492,23 @@ fn compare(
         ));
     }
     let selecting = selections.iter().any(|s| !s.is_empty());
-    if pairs.is_empty() && !selecting && manifest_a.points.len() == manifest_b.points.len() {
+    // Sweeps of different paths over the same values (a declaration renamed between the
+    // runs) pair in order; other points are unrelated configurations, which are compared
+    // only when the user picks them.
+    let same_sweep_values = manifest_a.points.len() == manifest_b.points.len()
+        && manifest_a
+            .points
+            .iter()
+            .zip(&manifest_b.points)
+            .all(|(a, b)| a.values().eq(b.values()));
+    if pairs.is_empty() && !selecting && same_sweep_values {
         notes.push(
-            "the runs share no sweep point with the same params; points are paired in order"
+            "the runs sweep different paths over the same values; points are paired in order"
                 .to_string(),
         );
         pairs = (0..manifest_a.points.len()).map(|i| (i, i)).collect();
+    } else if pairs.is_empty() && !selecting {
+        return Err(unrelated_sweeps((run_a, &manifest_a), (run_b, &manifest_b)));
     } else {
         let unmatched = chosen_a.len() - pairs.len();
         if unmatched > 0 {

@@ -810,6 +810,63 @@ fn the_slurm_array_tasks_shard_the_run() {
     assert_same_results(&sandbox, "whole", "merged");
 }
 
+/// Two runs sweeping different paths share no configuration: pairing their points in order
+/// gave verdicts between unrelated platforms, so `compare` refuses and shows how to choose a
+/// point of each. Sweeps of different paths over the same values (a pool renamed between the
+/// runs) still pair in order.
+#[test]
+fn compare_refuses_to_pair_unrelated_sweeps() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["run", "tiny.pipesim", "--out", "gpus", "--trace", "none"]);
+    sandbox.write(
+        "rates.pipesim",
+        &SCENARIO.replace(
+            "sweep gpu.capacity = [1, 4]",
+            "sweep triggers.growth = [1, 2]",
+        ),
+    );
+    sandbox.ok(&["run", "rates.pipesim", "--out", "rates", "--trace", "none"]);
+    let refused = sandbox.pipesim(&["compare", "gpus", "rates"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("the runs share no sweep point: `gpus` sweeps gpu.capacity and `rates` sweeps triggers.growth")
+            && stderr.contains("`--a gpu.capacity=1 --b triggers.growth=1`"),
+        "{stderr}"
+    );
+    // The command it proposes compares those two points.
+    sandbox.ok(&[
+        "compare",
+        "gpus",
+        "rates",
+        "--a",
+        "gpu.capacity=1",
+        "--b",
+        "triggers.growth=1",
+    ]);
+
+    sandbox.write(
+        "renamed.pipesim",
+        &SCENARIO
+            .replace("resource gpu ", "resource accel ")
+            .replace("on = gpu", "on = accel")
+            .replace("sweep gpu.capacity", "sweep accel.capacity")
+            .replace("resource.gpu.utilization", "resource.accel.utilization"),
+    );
+    sandbox.ok(&[
+        "run",
+        "renamed.pipesim",
+        "--out",
+        "renamed",
+        "--trace",
+        "none",
+    ]);
+    let paired = sandbox.ok(&["compare", "gpus", "renamed"]);
+    assert!(String::from_utf8_lossy(&paired.stderr).contains(
+        "the runs sweep different paths over the same values; points are paired in order"
+    ));
+}
+
 #[test]
 fn compare_chooses_two_points_of_one_swept_run() {
     // The sweep's points share their random streams, so the point at one GPU of the swept
