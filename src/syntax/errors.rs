@@ -220,6 +220,23 @@ pub fn convert(
             .primary(found_span, "not an operator")
             .help("`|` joins the labels of a `match` arm (`a | b => ...`); one of two values is chosen by `match` or drawn by `choice`, as in `choice { gpu: 0.7, cpu: 0.3 }`, and `||` is the boolean or");
     }
+    // `when framework = tensorflow`: `=` where an operator may come, meant as `==`.
+    if found_byte == Some(b'=')
+        && expected.operator
+        && !matches!(text.as_bytes().get(position + 1), Some(b'=' | b'>'))
+    {
+        let mut d = Diagnostic::error(
+            codes::UNEXPECTED,
+            format!("expected {}, found `=`", expected.words(context)),
+        )
+        .primary(found_span, "`=` does not compare")
+        .help("to compare, write `==`; a single `=` gives an attribute its value");
+        d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+            title: "Write `==`".to_string(),
+            edits: vec![(found_span, "==".to_string())],
+        }];
+        return d;
+    }
     // `on = gpu, duration = 1h`, as JSON writes it (the grammar takes `;` there). Every such
     // comma of the declaration is one report, each after the first a label, and the fix
     // removes them all: removing one alone would leave the next reported in its place.
