@@ -617,3 +617,43 @@ fn path_with(path: &Path, text: &str) -> PathBuf {
     std::fs::write(path, text).unwrap();
     path.to_path_buf()
 }
+
+/// An experiment's attribute written in the scenario is not moved into a new `experiment`
+/// where the file has one that did not parse: that would be a second one once its slip is
+/// mended. `--fix` mends the slip, then moves the attribute into it.
+#[test]
+fn a_misplaced_attribute_does_not_start_a_second_experiment() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("main.pipesim");
+    let head = "scenario s {\n  horizon = 1d\n  replications = 5\n}\n";
+    let rest = "resource gpu { kind = pool capacity = 2 }\n\
+                pipeline p {\n  train { on = gpu duration = 1h }\n}\n\
+                arrivals a { rate = 1/h pipeline = p }\n";
+    let text = format!(
+        "{head}{rest}experiment {{\n  sweep gpu.capacity = [1, 2]\n  confidence = 0.9,\n}}\n"
+    );
+    let checked = frontend::check_file(&path_with(&path, &text), &[]);
+    let moves: Vec<String> = checked
+        .diagnostics()
+        .0
+        .iter()
+        .flat_map(|d| d.suggested_fixes(&checked.sources))
+        .map(|fix| fix.title)
+        .filter(|title| title.starts_with("Move"))
+        .collect();
+    assert!(moves.is_empty(), "{moves:?}");
+    let (titles, mended) = mend_alone(&path, &text);
+    assert_eq!(
+        titles,
+        [
+            "Remove the `,`",
+            "Move `replications = 5` into the `experiment`"
+        ]
+    );
+    assert_eq!(
+        mended,
+        format!(
+            "scenario s {{\n  horizon = 1d\n}}\n{rest}experiment {{\n  sweep gpu.capacity = [1, 2]\n  confidence = 0.9\n  replications = 5\n}}\n"
+        )
+    );
+}
