@@ -604,8 +604,12 @@ fn separator_commas_after(
     let mut found = Vec::new();
     let mut at = comma;
     while found.len() < MOST_COMMAS {
-        // A comma is one byte, and a space keeps every offset after it.
-        blanked.replace_range(at - start..at - start + 1, " ");
+        // A comma is one byte, and a space keeps every offset after it. An item read past
+        // `segment_end` (a line inside it looked like a declaration) is not read again.
+        let Some(offset) = at.checked_sub(start).filter(|&o| o < blanked.len()) else {
+            break;
+        };
+        blanked.replace_range(offset..offset + 1, " ");
         let Err(error) = super::parser::PipesimParser::parse(Rule::next_item, &blanked) else {
             break;
         };
