@@ -1673,7 +1673,7 @@ impl<'a> Analyzer<'a> {
     /// written in the experiment, or one of the experiment's written in the scenario block
     /// (or anywhere else), moved into that block where the scenario's file has one that
     /// does not set it yet. An experiment's attribute in a file without an experiment starts
-    /// one. Not in an imported module, whose scenario and experiment blocks do not count.
+    /// one (not where an `experiment` did not parse: it is there, with a syntax error). Not in an imported module, whose scenario and experiment blocks do not count.
     fn move_to_block(
         &self,
         name: &str,
@@ -1705,7 +1705,9 @@ impl<'a> Analyzer<'a> {
         let (target, others) = (targets.next(), targets.next());
         let target = match (target, others) {
             (Some(target), None) => target,
-            (None, _) if kind == ast::DeclKind::Experiment => {
+            // Not where the file's experiment may be one that did not parse: a second would
+            // be an error once it is mended (its slip is reported, and fixed first).
+            (None, _) if kind == ast::DeclKind::Experiment && !module.ast.experiment_lost => {
                 let end = source.text.len();
                 // One blank line before it, whatever the file ends with.
                 let blank = match source.text.len() - source.text.trim_end_matches('\n').len() {

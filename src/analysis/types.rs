@@ -858,28 +858,40 @@ impl Analyzer<'_> {
                 if !comparable {
                     let (da, db) = (self.describe(&a.ty), self.describe(&b.ty));
                     // A label compared with a string, `framework == "tf"`: labels are
-                    // written bare.
+                    // written bare. Where the string is one of the labels, the fix writes it
+                    // so.
+                    let mut unquote = None;
                     let help = match (&a.ty, &b.ty) {
-                        (Ty::Labels(_), Ty::Str(text)) | (Ty::Str(text), Ty::Labels(_))
+                        (Ty::Labels(labels), Ty::Str(text))
+                        | (Ty::Str(text), Ty::Labels(labels))
                             if is_label(text) =>
                         {
-                            let (left, right) = match &a.ty {
-                                Ty::Str(_) => (text.clone(), self.text(rhs.span)),
-                                _ => (self.text(lhs.span), text.clone()),
+                            let (left, right, quoted) = match &a.ty {
+                                Ty::Str(_) => (text.clone(), self.text(rhs.span), lhs.span),
+                                _ => (self.text(lhs.span), text.clone(), rhs.span),
                             };
+                            let one_of = labels.iter().any(|id| self.label_name(*id) == text);
+                            if one_of && self.text(quoted) == format!("\"{text}\"") {
+                                unquote = Some(crate::diagnostic::Fix {
+                                    title: format!("Write `{text}`"),
+                                    edits: vec![(quoted, text.clone())],
+                                });
+                            }
                             format!("labels are written without quotes: `{left} {symbol} {right}`")
                         }
                         _ => "compare values of the same type".to_string(),
                     };
-                    self.diags.push(
-                        Diagnostic::error(
-                            codes::BAD_OPERAND,
-                            format!("`{symbol}` cannot compare {da} with {db}"),
-                        )
-                        .primary(rhs.span, format!("this is {db}"))
-                        .secondary(lhs.span, format!("this is {da}"))
-                        .help(help),
-                    );
+                    let mut d = Diagnostic::error(
+                        codes::BAD_OPERAND,
+                        format!("`{symbol}` cannot compare {da} with {db}"),
+                    )
+                    .primary(rhs.span, format!("this is {db}"))
+                    .secondary(lhs.span, format!("this is {da}"))
+                    .help(help);
+                    if let Some(fix) = unquote {
+                        d.repair.get_or_insert_default().fixes = vec![fix];
+                    }
+                    self.diags.push(d);
                     return Typed {
                         ty: Ty::Bool,
                         ..Typed::error()

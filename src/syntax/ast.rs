@@ -49,6 +49,9 @@ pub struct File {
     /// it: its start and horizon are unknown, so what is judged against them (a replayed
     /// trace's rows, a sweep of `scenario.horizon`) is not.
     pub scenario_lost: bool,
+    /// The `experiment` block did not parse, or an item that lost its keyword may have been
+    /// it: the file may have one already, so a fix must not start another.
+    pub experiment_lost: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -220,29 +220,45 @@ pub fn convert(
             .primary(found_span, "not an operator")
             .help("`|` joins the labels of a `match` arm (`a | b => ...`); one of two values is chosen by `match` or drawn by `choice`, as in `choice { gpu: 0.7, cpu: 0.3 }`, and `||` is the boolean or");
     }
-    // `on = gpu, duration = 1h`, as JSON writes it (the grammar takes `;` there).
+    // `when framework = tensorflow`: `=` where an operator may come, meant as `==`.
+    if found_byte == Some(b'=')
+        && expected.operator
+        && !matches!(text.as_bytes().get(position + 1), Some(b'=' | b'>'))
+    {
+        let mut d = Diagnostic::error(
+            codes::UNEXPECTED,
+            format!("expected {}, found `=`", expected.words(context)),
+        )
+        .primary(found_span, "`=` does not compare")
+        .help("to compare, write `==`; a single `=` gives an attribute its value");
+        d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+            title: "Write `==`".to_string(),
+            edits: vec![(found_span, "==".to_string())],
+        }];
+        return d;
+    }
+    // `on = gpu, duration = 1h`, as JSON writes it (the grammar takes `;` there). Every such
+    // comma of the declaration is one report, each after the first a label, and the fix
+    // removes them all: removing one alone would leave the next reported in its place.
     if found_byte == Some(b',') && expected.block_entry {
-        let separator = ',';
         let mut d = Diagnostic::error(codes::UNEXPECTED, "attributes are not separated by `,`")
             .primary(found_span, "not needed")
             .help("write attributes one after another, separated by spaces, new lines or `;`");
-        // The separator goes, and the blank after it where one is before it too.
-        let next = text.as_bytes().get(position + 1).copied();
-        let blank_before = position > 0 && text.as_bytes()[position - 1] == b' ';
-        let end = if next == Some(b' ') && blank_before {
-            position + 2
-        } else {
-            position + 1
+        let others = match context {
+            Context::File => separator_commas_after(text, start, segment_end, position),
+            Context::Expression => Vec::new(),
         };
-        let replacement = if next.is_some_and(|b| b.is_ascii_alphabetic()) && !blank_before {
-            " "
+        let mut edits = vec![comma_removal(file, text, position)];
+        for &comma in &others {
+            d = d.secondary(Span::new(file, comma, comma + 1), "also not needed");
+            edits.push(comma_removal(file, text, comma));
+        }
+        let title = if others.is_empty() {
+            "Remove the `,`".to_string()
         } else {
-            ""
+            format!("Remove the {} `,`", others.len() + 1)
         };
-        d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
-            title: format!("Remove the `{separator}`"),
-            edits: vec![(Span::new(file, position, end), replacement.to_string())],
-        }];
+        d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix { title, edits }];
         return d;
     }
     if expected.block_entry
@@ -551,6 +567,75 @@ fn sweep_without_list(file: FileId, text: &str, position: usize) -> Option<Diagn
     }];
     Some(d)
 }
+
+/// The edit that removes the comma at `position` between two attributes, and the blank after
+/// it where one is before it too; a space where it alone stood between two words.
+fn comma_removal(file: FileId, text: &str, position: usize) -> (Span, String) {
+    let next = text.as_bytes().get(position + 1).copied();
+    let blank_before = position > 0 && text.as_bytes()[position - 1] == b' ';
+    let end = if next == Some(b' ') && blank_before {
+        position + 2
+    } else {
+        position + 1
+    };
+    let replacement = if next.is_some_and(|b| b.is_ascii_alphabetic()) && !blank_before {
+        " "
+    } else {
+        ""
+    };
+    (Span::new(file, position, end), replacement.to_string())
+}
+
+/// The commas between attributes after the one at `comma`, in the item at `start`: the
+/// parser is asked again with each found one blanked out, and each next error that is a
+/// comma where an attribute may start is one more (at most [`MOST_COMMAS`]). The parser
+/// judges, so a comma in a list, a call or a `choice` is never taken for one.
+fn separator_commas_after(
+    text: &str,
+    start: usize,
+    segment_end: usize,
+    comma: usize,
+) -> Vec<usize> {
+    use pest::Parser as _;
+    let Some(item) = text.get(start..segment_end) else {
+        return Vec::new();
+    };
+    let mut blanked = item.to_string();
+    let mut found = Vec::new();
+    let mut at = comma;
+    while found.len() < MOST_COMMAS {
+        // A comma is one byte, and a space keeps every offset after it. An item read past
+        // `segment_end` (a line inside it looked like a declaration) is not read again.
+        let Some(offset) = at.checked_sub(start).filter(|&o| o < blanked.len()) else {
+            break;
+        };
+        blanked.replace_range(offset..offset + 1, " ");
+        let Err(error) = super::parser::PipesimParser::parse(Rule::next_item, &blanked) else {
+            break;
+        };
+        let next = start
+            + match error.location {
+                InputLocation::Pos(p) => p,
+                InputLocation::Span((p, _)) => p,
+            };
+        let ErrorVariant::ParsingError { positives, .. } = &error.variant else {
+            break;
+        };
+        if next <= at
+            || text.as_bytes().get(next) != Some(&b',')
+            || !Expected::from_rules(positives).block_entry
+        {
+            break;
+        }
+        found.push(next);
+        at = next;
+    }
+    found
+}
+
+/// At most this many commas between attributes are reported, each found by parsing the item
+/// again.
+const MOST_COMMAS: usize = 100;
 
 /// `model.accuracy < 0.8 and model.age > 30d`: `and` or `or` (other languages' operators)
 /// as the word right before the error at `position`, after a value.

@@ -29,6 +29,7 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     let mut broken = Vec::new();
     let mut opener_lost = false;
     let mut scenario_lost = false;
+    let mut experiment_lost = false;
     // An item that does not start with a declaration keyword (`philly_replay {` with its
     // `scenario` deleted, or attributes whose opening line is gone).
     let mut keyword_lost = false;
@@ -91,6 +92,7 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
                 // attributes it was read with are not what was written.
                 diagnostics.extend(early_end);
                 if let Some(ast::Item::Decl(decl)) = items.pop() {
+                    experiment_lost |= decl.kind == ast::DeclKind::Experiment;
                     broken.extend(decl.name);
                 }
                 match resync {
@@ -106,6 +108,7 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
                 opener_lost |= !scan::ITEM_KEYWORDS.contains(&word)
                     && errors::is_attribute_start(word, &text[word_end..]);
                 scenario_lost |= word == "scenario";
+                experiment_lost |= word == "experiment";
                 keyword_lost |= !scan::ITEM_KEYWORDS.contains(&word);
                 broken.extend(declared_names(
                     file,
@@ -137,6 +140,11 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
         && !items.iter().any(
             |item| matches!(item, ast::Item::Decl(decl) if decl.kind == ast::DeclKind::Scenario),
         );
+    // Likewise the `experiment`, in a file where none parsed.
+    experiment_lost |= keyword_lost
+        && !items.iter().any(
+            |item| matches!(item, ast::Item::Decl(decl) if decl.kind == ast::DeclKind::Experiment),
+        );
     let comments = scan
         .comments
         .iter()
@@ -152,6 +160,7 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
             broken,
             opener_lost,
             scenario_lost,
+            experiment_lost,
         },
         diagnostics,
     )

@@ -581,3 +581,79 @@ fn a_name_used_once_is_offered_the_declarations_rename_second() {
     );
     assert_eq!(rename["replacement"], "batch");
 }
+
+/// Commas between attributes, more than one in a block (or in several blocks of one
+/// declaration), are one report, and `--fix` removes them all: removing the first alone
+/// would leave the next reported in its place, and the fix would not be kept.
+#[test]
+fn every_comma_between_attributes_goes_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("main.pipesim");
+    let text = "resource gpu { kind = pool capacity = 2 }\n\
+                resource cpu { kind = pool capacity = 2 }\n\
+                pipeline p {\n  train { on = gpu, duration = 1h, units = 1 }\n  \
+                validate after train { on = cpu, duration = 1h, pass = 0.95 }\n}\n\
+                arrivals a { rate = 1/h pipeline = p }\n\
+                scenario s { horizon = 1d }\n";
+    let checked = frontend::check_file(&path_with(&path, text), &[]);
+    let diagnostics = &checked.diagnostics().0;
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert_eq!(diagnostics[0].labels.len(), 4, "{diagnostics:#?}");
+    let (titles, mended) = mend_alone(&path, text);
+    assert_eq!(titles, ["Remove the 4 `,`"]);
+    assert_eq!(mended, text.replace(", ", " "));
+
+    let (code, _, stderr) = pipesim(dir.path(), &["check", "--fix", "main.pipesim"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("main.pipesim:4:19: fixed [E0001]: Remove the 4 `,`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("not fixed"), "{stderr}");
+}
+
+/// Writes `text` to `path`, and gives `path` back.
+fn path_with(path: &Path, text: &str) -> PathBuf {
+    std::fs::write(path, text).unwrap();
+    path.to_path_buf()
+}
+
+/// An experiment's attribute written in the scenario is not moved into a new `experiment`
+/// where the file has one that did not parse: that would be a second one once its slip is
+/// mended. `--fix` mends the slip, then moves the attribute into it.
+#[test]
+fn a_misplaced_attribute_does_not_start_a_second_experiment() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("main.pipesim");
+    let head = "scenario s {\n  horizon = 1d\n  replications = 5\n}\n";
+    let rest = "resource gpu { kind = pool capacity = 2 }\n\
+                pipeline p {\n  train { on = gpu duration = 1h }\n}\n\
+                arrivals a { rate = 1/h pipeline = p }\n";
+    let text = format!(
+        "{head}{rest}experiment {{\n  sweep gpu.capacity = [1, 2]\n  confidence = 0.9,\n}}\n"
+    );
+    let checked = frontend::check_file(&path_with(&path, &text), &[]);
+    let moves: Vec<String> = checked
+        .diagnostics()
+        .0
+        .iter()
+        .flat_map(|d| d.suggested_fixes(&checked.sources))
+        .map(|fix| fix.title)
+        .filter(|title| title.starts_with("Move"))
+        .collect();
+    assert!(moves.is_empty(), "{moves:?}");
+    let (titles, mended) = mend_alone(&path, &text);
+    assert_eq!(
+        titles,
+        [
+            "Remove the `,`",
+            "Move `replications = 5` into the `experiment`"
+        ]
+    );
+    assert_eq!(
+        mended,
+        format!(
+            "scenario s {{\n  horizon = 1d\n}}\n{rest}experiment {{\n  sweep gpu.capacity = [1, 2]\n  confidence = 0.9\n  replications = 5\n}}\n"
+        )
+    );
+}
