@@ -20,7 +20,7 @@ use crate::frontend::{self, Checked};
 use crate::ir;
 use crate::output::table;
 use crate::quickfix;
-use crate::source::{FileId, Origin, Span};
+use crate::source::Origin;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -148,11 +148,17 @@ pub fn main(args: &CheckArgs) -> Exit {
 type ReportedKey = (String, (u32, u32), &'static str, String);
 
 fn reported_key(checked: &Checked, d: &diagnostic::Diagnostic) -> ReportedKey {
-    let span = d.primary_span().unwrap_or(Span::new(FileId(0), 0, 0));
-    let file = match &checked.sources.get(span.file).origin {
-        Origin::Disk { canonical, .. } => canonical.display().to_string(),
-        Origin::Stdlib(path) => path.clone(),
-        Origin::Inline => checked.sources.get(span.file).name.clone(),
+    // A file that cannot be read has a report without a place, and no source at all.
+    let Some(span) = d.primary_span() else {
+        return (String::new(), (0, 0), d.code, d.message.clone());
+    };
+    let file = match checked.sources.files().find(|(id, _)| *id == span.file) {
+        Some((_, source)) => match &source.origin {
+            Origin::Disk { canonical, .. } => canonical.display().to_string(),
+            Origin::Stdlib(path) => path.clone(),
+            Origin::Inline => source.name.clone(),
+        },
+        None => String::new(),
     };
     (file, (span.start, span.end), d.code, d.message.clone())
 }
