@@ -25,8 +25,9 @@ pub const COMMAND_LINE: Bounds = Bounds {
     files: usize::MAX,
 };
 
-/// The `.pipesim` files under `root`, sorted, skipping hidden folders (`.git`), `target` and
-/// `node_modules`.
+/// The `.pipesim` files under `root`, sorted, skipping hidden folders (`.git`), `target`,
+/// `node_modules` and the run directories `pipesim run` writes (their `scenario/` holds
+/// copies of the inputs, which `resume` checks by hash: not files to check or mend).
 pub fn pipesim_files(root: &Path, bounds: Bounds) -> Vec<PathBuf> {
     let mut files = Vec::new();
     walk(root, 0, bounds, &mut files);
@@ -50,7 +51,10 @@ fn walk(dir: &Path, depth: usize, bounds: Bounds, files: &mut Vec<PathBuf>) {
             continue;
         };
         if kind.is_dir() {
-            let skip = name.starts_with('.') || name == "target" || name == "node_modules";
+            let skip = name.starts_with('.')
+                || name == "target"
+                || name == "node_modules"
+                || is_run_directory(&entry.path());
             if !skip && depth < bounds.depth {
                 walk(&entry.path(), depth + 1, bounds, files);
             }
@@ -58,6 +62,11 @@ fn walk(dir: &Path, depth: usize, bounds: Bounds, files: &mut Vec<PathBuf>) {
             files.push(entry.path());
         }
     }
+}
+
+/// A folder `pipesim run` wrote: its manifest beside the copies of the scenario.
+fn is_run_directory(dir: &Path) -> bool {
+    dir.join("manifest.json").is_file() && dir.join("scenario").is_dir()
 }
 
 /// The command line's file arguments, each folder replaced by the `.pipesim` files under it
@@ -70,7 +79,7 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
             let found = pipesim_files(path, COMMAND_LINE);
             if found.is_empty() {
                 return Err(format!(
-                    "no `.pipesim` file under `{}` (hidden folders, `target` and `node_modules` are skipped)",
+                    "no `.pipesim` file under `{}` (hidden folders, `target`, `node_modules` and run directories are skipped)",
                     path.display()
                 ));
             }
@@ -115,6 +124,34 @@ pub fn nearest_file(base: &Path, relative: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `check .` in a project listed the copies inside each run directory beside the
+    /// project's files (and `check --fix .` would have edited them).
+    #[test]
+    fn run_directories_are_not_walked() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |relative: &str| {
+            let path = dir.path().join(relative);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        };
+        write("s.pipesim");
+        write("runs/s-1/manifest.json");
+        write("runs/s-1/scenario/s.pipesim");
+        write("runs/notes/kept.pipesim");
+        let found = pipesim_files(dir.path(), COMMAND_LINE);
+        let relative: Vec<PathBuf> = found
+            .iter()
+            .map(|f| f.strip_prefix(dir.path()).unwrap().to_path_buf())
+            .collect();
+        assert_eq!(
+            relative,
+            [
+                PathBuf::from("runs/notes/kept.pipesim"),
+                PathBuf::from("s.pipesim")
+            ]
+        );
+    }
 
     #[test]
     fn the_nearest_file_corrects_each_missing_part_by_one_slip() {
