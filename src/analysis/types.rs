@@ -1119,8 +1119,12 @@ impl Analyzer<'_> {
                     self.slip_is_an_error(index, codes::UNKNOWN_NAME, path.span, text);
                     return Typed::error();
                 }
+                // The attributes this pipeline's data set has, where `path` names one it lacks
+                // (`asset.colour` with `data = asset`).
+                let data_attributes = Self::data_attributes(scope, &path.parts);
                 // A data set's attributes used without `data` are one mistake.
                 let key = if path.parts.len() > 1
+                    && data_attributes.is_none()
                     && self.is_dataset_name(scope.module, &path.parts[0].name)
                 {
                     format!("{}.*", path.parts[0].name)
@@ -1276,6 +1280,25 @@ impl Analyzer<'_> {
                         .insert(self.diags.0.len(), meant.to_string());
                 } else if let Some(wrong_kind) = wrong_kind {
                     d = d.help(format!("{wrong_kind}, or declare `{dotted}`"));
+                } else if let (Some(attributes), Some(attribute)) =
+                    (&data_attributes, path.parts.last())
+                {
+                    // The pipeline has this data set, which lacks the attribute: only the
+                    // attribute is wrong.
+                    let data = &dotted[..dotted.len() - attribute.name.len() - 1];
+                    if let Some(label) = d.labels.first_mut() {
+                        label.span = attribute.span;
+                        label.text = format!("`{data}` has no such attribute");
+                    }
+                    d = d.help(format!(
+                        "`{data}` has no attribute `{}`; its attributes are {}",
+                        attribute.name,
+                        attributes
+                            .iter()
+                            .map(|a| format!("`{a}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
                 } else if path.parts.len() == 1 {
                     d = d.help("a name is a declaration, an attribute of this pipeline or its data set, an import alias, or a label that some `choice` produces");
                 } else if path.parts.len() > 1
@@ -1307,6 +1330,24 @@ impl Analyzer<'_> {
             .iter()
             .any(|v| v.name.starts_with(&prefix))
             .then(|| format!("{}:{}.{}", scope.module, dataset.name, attribute.name))
+    }
+
+    /// The attributes of the pipeline's data set when `parts` is `DATA.X` for that data set
+    /// (`asset.colour` with `data = asset`, `aiops.asset.colour` with `data = aiops.asset`).
+    fn data_attributes(scope: &Scope, parts: &[ast::Ident]) -> Option<Vec<String>> {
+        let (_, data) = parts.split_last()?;
+        if data.is_empty() {
+            return None;
+        }
+        let prefix = format!("{}.", super::resolve::dotted(data));
+        let attributes: Vec<String> = scope
+            .vars
+            .iter()
+            .filter_map(|v| v.name.strip_prefix(&prefix))
+            .filter(|a| !a.contains('.'))
+            .map(str::to_string)
+            .collect();
+        (!attributes.is_empty()).then_some(attributes)
     }
 
     fn is_dataset_name(&self, module: usize, name: &str) -> bool {
