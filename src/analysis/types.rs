@@ -1241,6 +1241,12 @@ impl Analyzer<'_> {
                     if let Some(fix) = self.missing_import_fix(scope.module, &path.parts) {
                         d.repair.get_or_insert_default().fixes.push(fix);
                     }
+                } else if let Some(meant) = Self::qualified_data_attribute(scope, &path.parts) {
+                    // `asset.size` in a pipeline whose data is `aiops.asset`.
+                    let data = &meant[..meant.len() - path.parts[1].name.len() - 1];
+                    d = d
+                        .help(format!("this pipeline's data is `{data}`: write `{meant}`"))
+                        .qualified(meant);
                 } else if let Some(meant) = crate::diagnostic::suggest_preferring(
                     &dotted,
                     candidates.iter().map(String::as_str),
@@ -1278,6 +1284,11 @@ impl Analyzer<'_> {
                     }
                     self.unknown_meant
                         .insert(self.diags.0.len(), meant.to_string());
+                } else if let Some(meant) = self.imported_as(scope, &path.parts, &wanted) {
+                    // `data = asset` where only the import `aiops` declares `asset` (a
+                    // declaration one slip from it is likelier meant, above): not a slip
+                    // where it is declared, however often it is named.
+                    d = d.help(format!("did you mean `{meant}`?")).qualified(meant);
                 } else if let Some(wrong_kind) = wrong_kind {
                     d = d.help(format!("{wrong_kind}, or declare `{dotted}`"));
                 } else if let (Some(attributes), Some(attribute)) =
@@ -1348,6 +1359,54 @@ impl Analyzer<'_> {
             .map(str::to_string)
             .collect();
         (!attributes.is_empty()).then_some(attributes)
+    }
+
+    /// `aiops.asset.size` for `asset.size` in a pipeline whose data is `aiops.asset` (the
+    /// data set named without its import's alias).
+    fn qualified_data_attribute(scope: &Scope, parts: &[ast::Ident]) -> Option<String> {
+        let [dataset, attribute] = parts else {
+            return None;
+        };
+        let suffix = format!(".{}.{}", dataset.name, attribute.name);
+        scope
+            .vars
+            .iter()
+            .find(|v| v.name.ends_with(&suffix))
+            .map(|v| v.name.clone())
+    }
+
+    /// `aiops.asset` for a plain `asset` that this module does not declare and exactly one of
+    /// its imports does (of the kind the value needs, where it needs one).
+    fn imported_as(
+        &self,
+        scope: &Scope,
+        parts: &[ast::Ident],
+        wanted: &Option<(Expect, String)>,
+    ) -> Option<String> {
+        let [name] = parts else {
+            return None;
+        };
+        let symbols = &self.symbols[scope.module];
+        let mut found = symbols.order.iter().filter_map(|alias| {
+            let (super::resolve::Symbol::Import(Some(module)), _) = symbols.names.get(alias)?
+            else {
+                return None;
+            };
+            let declared = matches!(
+                self.symbols.get(*module)?.names.get(&name.name),
+                Some((super::resolve::Symbol::Decl { .. }, _))
+            );
+            let meant = format!("{alias}.{}", name.name);
+            let fits = match wanted {
+                Some((expect, _)) => self
+                    .candidate_ty(scope, &meant)
+                    .is_some_and(|ty| Self::accepts(*expect, &ty)),
+                None => true,
+            };
+            (declared && fits).then_some(meant)
+        });
+        let first = found.next()?;
+        found.next().is_none().then_some(first)
     }
 
     fn is_dataset_name(&self, module: usize, name: &str) -> bool {
