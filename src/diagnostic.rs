@@ -48,6 +48,10 @@ pub struct Repair {
     pub fixes: Vec<Fix>,
     /// What the primary label's text should read, where it is a misspelt name.
     pub replacement: Option<String>,
+    /// The replacement is the primary label's name qualified (`aiops.asset` for `asset`
+    /// where only the import declares it), not a slip: it is offered however far apart
+    /// the two are.
+    pub qualified: bool,
     /// Edits offered after the replacement, as less likely: for a name used once against a
     /// declaration nothing else names, renaming the declaration instead of the use.
     pub alternatives: Vec<Fix>,
@@ -139,6 +143,15 @@ impl Diagnostic {
         self
     }
 
+    /// Says that the primary label's name should be written `meant`, the same name reached
+    /// another way (through an import's alias, or the pipeline's data set's qualified name).
+    pub fn qualified(mut self, meant: impl Into<String>) -> Diagnostic {
+        let repair = self.repair.get_or_insert_default();
+        repair.replacement = Some(meant.into());
+        repair.qualified = true;
+        self
+    }
+
     /// "Change `gpuu` to `gpu`": the misspelt text of the primary label becomes what
     /// [`Diagnostic::replacement`] or a help of the form "did you mean `X`?" names, and so
     /// does each other label in that file that shows it (the other uses of a misspelt name,
@@ -161,7 +174,10 @@ impl Diagnostic {
         let text = sources.get(primary.file).text.as_str();
         let marked = text.get(primary.start as usize..primary.end as usize)?;
         let wrong = marked.trim_matches('"');
-        let slip = if judged {
+        let qualified = self.repair.as_ref().is_some_and(|r| r.qualified);
+        let slip = if qualified {
+            wrong != meant
+        } else if judged {
             suggest(wrong, [meant]).is_some()
         } else {
             is_slip(wrong, meant)

@@ -17,6 +17,8 @@ pub struct StepNode {
     /// Predecessors: the index of each step this one runs after, with the span of the name in
     /// `after` (or of the step keyword for the implicit edge).
     pub after: Vec<(usize, Span)>,
+    /// Written without `after`: it follows the step written before it (if any).
+    pub implicit: bool,
 }
 
 /// Reports every cycle among `steps`; returns true when the graph is acyclic.
@@ -61,16 +63,150 @@ pub fn check_acyclic(pipeline: &str, steps: &[StepNode], diagnostics: &mut Diagn
         if let Some(span) = closing {
             d = d.primary(span, "this `after` closes the cycle");
         }
-        diagnostics.push(d.help(format!(
-            "a step can only run after steps that do not depend on it: remove one `after` of {}",
-            names[..names.len().saturating_sub(1)]
-                .iter()
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
+        let links: Vec<(usize, usize)> = cycle
+            .windows(2)
+            .map(|w| (graph[w[0]], graph[w[1]]))
+            .collect();
+        // The links that come from the order the steps are written in, not from an `after`.
+        let implicit: Vec<(usize, usize)> = links
+            .iter()
+            .copied()
+            .filter(|(_, b)| steps[*b].implicit)
+            .collect();
+        for (a, b) in &implicit {
+            if let Some((_, span)) = steps[*b].after.first() {
+                d = d.secondary(
+                    *span,
+                    format!(
+                        "`{}` runs after `{}` because it is written after it",
+                        steps[*b].name, steps[*a].name
+                    ),
+                );
+            }
+        }
+        diagnostics.push(d.help(cycle_help(steps, &links, &implicit)));
     }
     acyclic
+}
+
+/// What makes the steps of a cycle wait for each other, and the edits that break it: only
+/// edits that leave none of its steps in a cycle are offered.
+fn cycle_help(steps: &[StepNode], links: &[(usize, usize)], implicit: &[(usize, usize)]) -> String {
+    let quoted = |i: usize| format!("`{}`", steps[i].name);
+    let why = match implicit {
+        [] => "a step can only run after steps that do not depend on it".to_string(),
+        [(a, b)] => format!(
+            "{} runs after {} because it is written after it (a step without `after` follows the step written before it)",
+            quoted(*b),
+            quoted(*a)
+        ),
+        more => format!(
+            "{} have no `after`, so each runs after the step written before it",
+            and_list(&more.iter().map(|(_, b)| quoted(*b)).collect::<Vec<_>>(), "and")
+        ),
+    };
+    let in_cycle: Vec<usize> = links.iter().map(|(a, _)| *a).collect();
+    let order: Vec<usize> = (0..steps.len()).collect();
+    let explicit: Vec<Option<Vec<usize>>> = steps
+        .iter()
+        .map(|s| (!s.implicit).then(|| s.after.iter().map(|(i, _)| *i).collect()))
+        .collect();
+    let breaks = |order: &[usize], explicit: &[Option<Vec<usize>>]| {
+        !in_a_cycle(steps.len(), &edges(order, explicit), &in_cycle)
+    };
+    let mut edits = Vec::new();
+    let mut removals = Vec::new();
+    for (a, b) in links {
+        let Some(Some(after)) = explicit.get(*b) else {
+            continue;
+        };
+        let text = if after.len() == 1 {
+            format!("remove `after {}` from {}", steps[*a].name, quoted(*b))
+        } else {
+            format!("remove {} from the `after` of {}", quoted(*a), quoted(*b))
+        };
+        let mut changed = explicit.clone();
+        let rest: Vec<usize> = after.iter().copied().filter(|i| i != a).collect();
+        changed[*b] = (!rest.is_empty()).then_some(rest);
+        if breaks(&order, &changed) {
+            edits.push(text.clone());
+        }
+        removals.push(text);
+    }
+    for (a, b) in implicit {
+        // `b` moved to just above `a`.
+        let mut moved: Vec<usize> = order.iter().copied().filter(|i| i != b).collect();
+        if let Some(at) = moved.iter().position(|i| i == a) {
+            moved.insert(at, *b);
+            if breaks(&moved, &explicit) {
+                edits.push(format!("move {} above {}", quoted(*b), quoted(*a)));
+            }
+        }
+        // `b` given an `after` of the step written before `a`.
+        if let Some(before) = a.checked_sub(1).filter(|w| w != b) {
+            let mut changed = explicit.clone();
+            changed[*b] = Some(vec![before]);
+            if breaks(&order, &changed) {
+                edits.push(format!(
+                    "give {} an `after` of its own, such as `after {}`",
+                    quoted(*b),
+                    steps[before].name
+                ));
+            }
+        }
+    }
+    if edits.is_empty() {
+        if removals.is_empty() {
+            return why;
+        }
+        return format!(
+            "{why}; to break the cycle, change one of these: {}",
+            and_list(&removals, "or")
+        );
+    }
+    format!("{why}; to break the cycle, {}", and_list(&edits, "or"))
+}
+
+/// `a`, `a or b`, `a, b, or c`.
+fn and_list(items: &[String], word: &str) -> String {
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, [first])) => format!("{first} {word} {last}"),
+        Some((last, rest)) => format!("{}, {word} {last}", rest.join(", ")),
+    }
+}
+
+/// The links of steps written in `order`, each with its `after` (`None`: it follows the step
+/// written before it).
+fn edges(order: &[usize], explicit: &[Option<Vec<usize>>]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for (at, &step) in order.iter().enumerate() {
+        match explicit.get(step) {
+            Some(Some(after)) => out.extend(after.iter().map(|&a| (a, step))),
+            _ => {
+                if let Some(&before) = at.checked_sub(1).and_then(|p| order.get(p)) {
+                    out.push((before, step));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether any of `steps` lies on a cycle of the graph of `n` nodes with `edges`.
+fn in_a_cycle(n: usize, edges: &[(usize, usize)], steps: &[usize]) -> bool {
+    let mut graph: DiGraph<(), ()> = DiGraph::new();
+    let nodes: Vec<NodeIndex> = (0..n).map(|_| graph.add_node(())).collect();
+    for &(a, b) in edges {
+        if a < n && b < n {
+            graph.add_edge(nodes[a], nodes[b], ());
+        }
+    }
+    petgraph::algo::tarjan_scc(&graph).iter().any(|component| {
+        let cyclic = component.len() > 1 || graph.contains_edge(component[0], component[0]);
+        cyclic && component.iter().any(|c| steps.contains(&c.index()))
+    })
 }
 
 /// The shortest cycle through `start` within `component`, as nodes from `start` back to it.
@@ -122,6 +258,16 @@ mod tests {
         StepNode {
             name: name.into(),
             after: after.iter().map(|a| (*a, span())).collect(),
+            implicit: false,
+        }
+    }
+
+    /// A step written without `after`, following step `before` (if any).
+    fn follows(name: &str, before: Option<usize>) -> StepNode {
+        StepNode {
+            name: name.into(),
+            after: before.map(|b| (b, span())).into_iter().collect(),
+            implicit: true,
         }
     }
 
@@ -173,5 +319,55 @@ mod tests {
             d.0[0].message
         );
         assert!(d.0[1].message.ends_with("d -> d"), "{}", d.0[1].message);
+    }
+
+    #[test]
+    fn the_help_names_the_edits_that_break_a_cycle() {
+        // preprocess after validate; train; validate.
+        let mut d = Diagnostics::default();
+        let steps = [
+            node("preprocess", &[2]),
+            follows("train", Some(0)),
+            follows("validate", Some(1)),
+        ];
+        assert!(!check_acyclic("p", &steps, &mut d));
+        let help = d.0[0].help.clone().unwrap_or_default();
+        assert!(
+            help.ends_with("to break the cycle, remove `after validate` from `preprocess`"),
+            "{help}"
+        );
+        // train after validate; validate after train: removing the second leaves validate
+        // following train, so only the first is offered.
+        let mut d = Diagnostics::default();
+        let steps = [
+            follows("preprocess", None),
+            node("train", &[2]),
+            node("validate", &[1]),
+        ];
+        assert!(!check_acyclic("p", &steps, &mut d));
+        let help = d.0[0].help.clone().unwrap_or_default();
+        assert!(
+            help.ends_with("to break the cycle, remove `after validate` from `train`"),
+            "{help}"
+        );
+        // preprocess; train after x; x: moving x or giving it an `after` breaks it too.
+        let mut d = Diagnostics::default();
+        let steps = [
+            follows("preprocess", None),
+            node("train", &[2]),
+            follows("x", Some(1)),
+        ];
+        assert!(!check_acyclic("p", &steps, &mut d));
+        let help = d.0[0].help.clone().unwrap_or_default();
+        assert!(
+            help.starts_with("`x` runs after `train` because it is written after it"),
+            "{help}"
+        );
+        assert!(
+            help.ends_with(
+                "remove `after x` from `train`, move `x` above `train`, or give `x` an `after` of its own, such as `after preprocess`"
+            ),
+            "{help}"
+        );
     }
 }

@@ -3689,6 +3689,7 @@ impl<'a> Analyzer<'a> {
             nodes.push(StepNode {
                 name: step.name().to_string(),
                 after: after.clone(),
+                implicit: step.after.is_empty(),
             });
             let step_prefix = prefix.map(|p| format!("{p}.{}", step.name()));
             match self.lower_step(

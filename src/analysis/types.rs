@@ -1131,8 +1131,12 @@ impl Analyzer<'_> {
                     self.slip_is_an_error(index, codes::UNKNOWN_NAME, path.span, text);
                     return Typed::error();
                 }
+                // The attributes this pipeline's data set has, where `path` names one it lacks
+                // (`asset.colour` with `data = asset`).
+                let data_attributes = Self::data_attributes(scope, &path.parts);
                 // A data set's attributes used without `data` are one mistake.
                 let key = if path.parts.len() > 1
+                    && data_attributes.is_none()
                     && self.is_dataset_name(scope.module, &path.parts[0].name)
                 {
                     format!("{}.*", path.parts[0].name)
@@ -1249,6 +1253,12 @@ impl Analyzer<'_> {
                     if let Some(fix) = self.missing_import_fix(scope.module, &path.parts) {
                         d.repair.get_or_insert_default().fixes.push(fix);
                     }
+                } else if let Some(meant) = Self::qualified_data_attribute(scope, &path.parts) {
+                    // `asset.size` in a pipeline whose data is `aiops.asset`.
+                    let data = &meant[..meant.len() - path.parts[1].name.len() - 1];
+                    d = d
+                        .help(format!("this pipeline's data is `{data}`: write `{meant}`"))
+                        .qualified(meant);
                 } else if let Some(meant) = crate::diagnostic::suggest_preferring(
                     &dotted,
                     candidates.iter().map(String::as_str),
@@ -1286,8 +1296,32 @@ impl Analyzer<'_> {
                     }
                     self.unknown_meant
                         .insert(self.diags.0.len(), meant.to_string());
+                } else if let Some(meant) = self.imported_as(scope, &path.parts, &wanted) {
+                    // `data = asset` where only the import `aiops` declares `asset` (a
+                    // declaration one slip from it is likelier meant, above): not a slip
+                    // where it is declared, however often it is named.
+                    d = d.help(format!("did you mean `{meant}`?")).qualified(meant);
                 } else if let Some(wrong_kind) = wrong_kind {
                     d = d.help(format!("{wrong_kind}, or declare `{dotted}`"));
+                } else if let (Some(attributes), Some(attribute)) =
+                    (&data_attributes, path.parts.last())
+                {
+                    // The pipeline has this data set, which lacks the attribute: only the
+                    // attribute is wrong.
+                    let data = &dotted[..dotted.len() - attribute.name.len() - 1];
+                    if let Some(label) = d.labels.first_mut() {
+                        label.span = attribute.span;
+                        label.text = format!("`{data}` has no such attribute");
+                    }
+                    d = d.help(format!(
+                        "`{data}` has no attribute `{}`; its attributes are {}",
+                        attribute.name,
+                        attributes
+                            .iter()
+                            .map(|a| format!("`{a}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
                 } else if path.parts.len() == 1 {
                     d = d.help("a name is a declaration, an attribute of this pipeline or its data set, an import alias, or a label that some `choice` produces");
                 } else if path.parts.len() > 1
@@ -1319,6 +1353,72 @@ impl Analyzer<'_> {
             .iter()
             .any(|v| v.name.starts_with(&prefix))
             .then(|| format!("{}:{}.{}", scope.module, dataset.name, attribute.name))
+    }
+
+    /// The attributes of the pipeline's data set when `parts` is `DATA.X` for that data set
+    /// (`asset.colour` with `data = asset`, `aiops.asset.colour` with `data = aiops.asset`).
+    fn data_attributes(scope: &Scope, parts: &[ast::Ident]) -> Option<Vec<String>> {
+        let (_, data) = parts.split_last()?;
+        if data.is_empty() {
+            return None;
+        }
+        let prefix = format!("{}.", super::resolve::dotted(data));
+        let attributes: Vec<String> = scope
+            .vars
+            .iter()
+            .filter_map(|v| v.name.strip_prefix(&prefix))
+            .filter(|a| !a.contains('.'))
+            .map(str::to_string)
+            .collect();
+        (!attributes.is_empty()).then_some(attributes)
+    }
+
+    /// `aiops.asset.size` for `asset.size` in a pipeline whose data is `aiops.asset` (the
+    /// data set named without its import's alias).
+    fn qualified_data_attribute(scope: &Scope, parts: &[ast::Ident]) -> Option<String> {
+        let [dataset, attribute] = parts else {
+            return None;
+        };
+        let suffix = format!(".{}.{}", dataset.name, attribute.name);
+        scope
+            .vars
+            .iter()
+            .find(|v| v.name.ends_with(&suffix))
+            .map(|v| v.name.clone())
+    }
+
+    /// `aiops.asset` for a plain `asset` that this module does not declare and exactly one of
+    /// its imports does (of the kind the value needs, where it needs one).
+    fn imported_as(
+        &self,
+        scope: &Scope,
+        parts: &[ast::Ident],
+        wanted: &Option<(Expect, String)>,
+    ) -> Option<String> {
+        let [name] = parts else {
+            return None;
+        };
+        let symbols = &self.symbols[scope.module];
+        let mut found = symbols.order.iter().filter_map(|alias| {
+            let (super::resolve::Symbol::Import(Some(module)), _) = symbols.names.get(alias)?
+            else {
+                return None;
+            };
+            let declared = matches!(
+                self.symbols.get(*module)?.names.get(&name.name),
+                Some((super::resolve::Symbol::Decl { .. }, _))
+            );
+            let meant = format!("{alias}.{}", name.name);
+            let fits = match wanted {
+                Some((expect, _)) => self
+                    .candidate_ty(scope, &meant)
+                    .is_some_and(|ty| Self::accepts(*expect, &ty)),
+                None => true,
+            };
+            (declared && fits).then_some(meant)
+        });
+        let first = found.next()?;
+        found.next().is_none().then_some(first)
     }
 
     fn is_dataset_name(&self, module: usize, name: &str) -> bool {
