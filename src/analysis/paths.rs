@@ -1182,6 +1182,22 @@ pub fn metric_meant(name: &str, known: &[String]) -> Option<(String, String)> {
             return Some((wait, "a step's percentiles are of its wait".to_string()));
         }
     }
+    // `resource.gpu.util`: the last part cut short, of one metric only (too far in spelling
+    // for the nearest name to be offered).
+    if stat.len() >= 2 {
+        let mut abbreviated = known.iter().filter(|k| {
+            k.strip_prefix(name).is_some_and(|rest| {
+                !rest.is_empty() && !rest.contains('.') && !rest.starts_with('.')
+            })
+        });
+        if let (Some(meant), None) = (abbreviated.next(), abbreviated.next()) {
+            let whole = meant.rsplit('.').next().unwrap_or(meant);
+            return Some((
+                meant.clone(),
+                format!("`{stat}` is written in full, `{whole}`"),
+            ));
+        }
+    }
     None
 }
 
