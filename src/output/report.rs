@@ -210,10 +210,11 @@ pub fn render(data: &RunData) -> Result<String, String> {
     if let Some(start) = &data.start {
         meta.push(format!("calendar start {}", escape(start)));
     }
+    // The sweep's points, those that did not run (or another shard's) included.
+    let count = data.point_params.len().max(data.points.len());
     meta.push(format!(
-        "{} sweep point{}",
-        data.points.len(),
-        if data.points.len() == 1 { "" } else { "s" }
+        "{count} sweep point{}",
+        if count == 1 { "" } else { "s" }
     ));
     html += &meta.join(" · ");
     html += "</p>\n";

@@ -615,6 +615,8 @@ experiment {
             )),
         "{banner}"
     );
+    // The header counts the sweep's points, the one that did not run included.
+    assert!(html.contains(" · 2 sweep points</p>"), "{html}");
     // The overload note names the point by its params, not as the scenario as written.
     assert!(!html.contains("scenario as written"), "{html}");
     assert!(
