@@ -424,6 +424,37 @@ fn point_name(side: &str, manifest: &Manifest, point: usize) -> String {
     }
 }
 
+/// When the runs fixed values with different `--set PATH=VALUE` (which their points' params
+/// do not show, unlike a sweep's): what each set, since the difference may explain theirs.
+fn overrides_note(a: &Manifest, b: &Manifest) -> Option<String> {
+    let (fixed_a, fixed_b) = (
+        table::fixed_overrides(&a.overrides),
+        table::fixed_overrides(&b.overrides),
+    );
+    let mut sorted = (fixed_a.clone(), fixed_b.clone());
+    sorted.0.sort();
+    sorted.1.sort();
+    if sorted.0 == sorted.1 {
+        return None;
+    }
+    let describe = |fixed: &[String]| {
+        if fixed.is_empty() {
+            "no `--set`".to_string()
+        } else {
+            fixed
+                .iter()
+                .map(|o| format!("`--set {o}`"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    };
+    Some(format!(
+        "the runs were made with different fixed values: A with {}, B with {}",
+        describe(&fixed_a),
+        describe(&fixed_b)
+    ))
+}
+
 fn compare(
     run_a: &Path,
     run_b: &Path,
@@ -442,6 +473,7 @@ fn compare(
         }
         notes.extend(manifest::interrupted_note(dir));
     }
+    notes.extend(overrides_note(&manifest_a, &manifest_b));
     let confidence = manifest_a.confidence;
     if manifest_b.confidence != confidence {
         notes.push(format!(

@@ -208,6 +208,7 @@ fn resume(args: &ResumeArgs) -> Result<Exit, Failure> {
         work_items: plan.work_list().len(),
         resumed: old.resumed + 1,
         max_live: plan.max_live,
+        stopped: failure.as_ref().map(crate::output::manifest::Stopped::of),
         wall_seconds: old.wall_seconds + started.elapsed().as_secs_f64(),
         jobs: old.jobs.max(jobs),
         ..old

@@ -192,6 +192,7 @@ pub fn main(args: &RunArgs) -> Exit {
         inputs,
         merged_from: Vec::new(),
         missing,
+        stopped: failure.as_ref().map(manifest::Stopped::of),
         overloaded: overloaded(&plan),
         precision: (!targets.is_empty()).then(|| PrecisionSettings {
             targets: args.precision.clone(),
@@ -267,11 +268,12 @@ pub fn stopped_by(failure: &Failure, plan: &Plan, dir: &Path) -> String {
                 offered.join(", ")
             };
             format!(
-                "replication {}{at} held {} pipelines at once after {} of simulated time{queue}, more than `--max-live {}` allows: {cause}, so the queue would grow until it took all memory. The finished replications are saved in `{dir}`. Correct the scenario (a rate's unit, a pool's capacity) and run it again; or, to study a platform this full, finish this run with `pipesim resume {dir} --max-live N` for a larger N",
+                "replication {}{at} held {} pipelines at once after {} of simulated time{queue}, more than `--max-live {}` allows: {cause}, so the queue would grow until it took all memory. The finished replications are saved in `{dir}`. Correct the scenario (a rate's unit, a pool's capacity) and run it again; or, to study a platform this full, finish this run with `pipesim resume {dir} --max-live {}` (or a larger limit)",
                 item.replication,
                 overfull.live,
                 format_duration(overfull.time),
-                plan.max_live
+                plan.max_live,
+                manifest::larger_max_live(plan.max_live)
             )
         }
     }
@@ -485,7 +487,12 @@ pub fn save(
         )),
         None => None,
     };
-    print_summary(format, &summary, plan, note.as_deref());
+    print_summary(
+        format,
+        &summary,
+        plan,
+        (note.as_deref(), &manifest.overrides),
+    );
     // Only the points the table shows: a shard's, or those that ran before a stop.
     let overloaded: Vec<Overloaded> = manifest
         .overloaded
@@ -801,7 +808,12 @@ pub fn finish_run_dir(
 }
 
 /// The run's summary on stdout, as `--format` asks.
-fn print_summary(format: RunFormat, summary: &Summary, plan: &Plan, note: Option<&str>) {
+fn print_summary(
+    format: RunFormat,
+    summary: &Summary,
+    plan: &Plan,
+    (note, overrides): (Option<&str>, &[String]),
+) {
     match format {
         RunFormat::Json => super::print_out(summary.to_text()),
         // Written to the run directory already, so it cannot fail here.
@@ -834,7 +846,7 @@ fn print_summary(format: RunFormat, summary: &Summary, plan: &Plan, note: Option
                 &shown,
                 &columns,
                 (plan.points.len(), plan.replications),
-                note,
+                (note, overrides),
                 plan.confidence,
                 width,
             ));

@@ -125,6 +125,59 @@ impl Overloaded {
     }
 }
 
+/// Why a run stopped before its end other than by Ctrl-C (`manifest.json`'s `stopped`):
+/// `by` is `max_live` (a replication held more than `--max-live` pipelines at once; `point`,
+/// `replication`, `live` and `time` say which and when) or `trace_error` (writing a trace
+/// failed; `error` says how).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stopped {
+    pub by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub point: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replication: Option<u32>,
+    /// Pipelines the replication held when it was stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<u32>,
+    /// Simulated seconds from the scenario start when it was stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// `Stopped::by` of a run stopped at `--max-live`.
+pub const STOPPED_BY_MAX_LIVE: &str = "max_live";
+
+impl Stopped {
+    pub fn of(failure: &crate::experiment::Failure) -> Stopped {
+        use crate::experiment::Failure;
+        match failure {
+            Failure::Trace(error) => Stopped {
+                by: "trace_error".into(),
+                point: None,
+                replication: None,
+                live: None,
+                time: None,
+                error: Some(error.clone()),
+            },
+            Failure::Overfull { item, overfull } => Stopped {
+                by: STOPPED_BY_MAX_LIVE.into(),
+                point: Some(item.point),
+                replication: Some(item.replication),
+                live: Some(overfull.live),
+                time: overfull.time.is_finite().then_some(overfull.time),
+                error: None,
+            },
+        }
+    }
+}
+
+/// The `--max-live` to suggest for resuming a run stopped at `max_live`: ten times as many.
+pub fn larger_max_live(max_live: u32) -> u32 {
+    max_live.saturating_mul(10).max(max_live.saturating_add(1))
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Manifest {
     pub pipesim: String,
@@ -170,6 +223,10 @@ pub struct Manifest {
     /// `--max-live`: the most pipelines a replication may hold at once (`resume` keeps it).
     #[serde(default = "default_max_live")]
     pub max_live: u32,
+    /// Set when a run stopped before its end (`--max-live`, a trace write error), beside
+    /// `missing`: why. Absent when it ran to its end or Ctrl-C interrupted it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<Stopped>,
     /// The pools offered more than they can do, point by point (absent when none is).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub overloaded: Vec<Overloaded>,
@@ -215,17 +272,27 @@ fn is_zero(n: &u32) -> bool {
     *n == 0
 }
 
-/// For a run directory that Ctrl-C interrupted, what it lacks and how to finish it; `None`
-/// for a complete run (or one without a readable manifest: the caller reports that itself).
+/// For a run directory that Ctrl-C interrupted (or that stopped at `--max-live`), what it
+/// lacks and how to finish it; `None` for a complete run (or one without a readable manifest:
+/// the caller reports that itself).
 pub fn interrupted_note(run_dir: &Path) -> Option<String> {
     let manifest = Manifest::read(run_dir).ok()?;
     (!manifest.missing.is_empty()).then(|| {
-        format!(
-            "`{}` was interrupted: {} of its replications did not run (finish it with `pipesim resume {}`)",
-            run_dir.display(),
-            manifest.missing.len(),
-            run_dir.display()
-        )
+        let dir = run_dir.display();
+        let missing = manifest.missing.len();
+        match manifest.stopped.as_ref().map(|s| s.by.as_str()) {
+            Some(STOPPED_BY_MAX_LIVE) => format!(
+                "`{dir}` stopped at `--max-live {}`: {missing} of its replications did not run (finish it with `pipesim resume {dir} --max-live {}`, or a larger limit)",
+                manifest.max_live,
+                larger_max_live(manifest.max_live)
+            ),
+            Some(_) => format!(
+                "`{dir}` stopped before its end: {missing} of its replications did not run (once the cause is fixed, finish it with `pipesim resume {dir}`)"
+            ),
+            None => format!(
+                "`{dir}` was interrupted: {missing} of its replications did not run (finish it with `pipesim resume {dir}`)"
+            ),
+        }
     })
 }
 

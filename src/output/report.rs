@@ -210,17 +210,44 @@ pub fn render(data: &RunData) -> Result<String, String> {
     if let Some(start) = &data.start {
         meta.push(format!("calendar start {}", escape(start)));
     }
+    // The sweep's points, those that did not run (or another shard's) included.
+    let count = data.point_params.len().max(data.points.len());
     meta.push(format!(
-        "{} sweep point{}",
-        data.points.len(),
-        if data.points.len() == 1 { "" } else { "s" }
+        "{count} sweep point{}",
+        if count == 1 { "" } else { "s" }
     ));
     html += &meta.join(" · ");
     html += "</p>\n";
-    if !data.missing_files.is_empty() {
+    let fixed = table::fixed_overrides(&data.overrides);
+    if !fixed.is_empty() {
         let _ = writeln!(
             html,
-            "<p class=\"meta\">No trace files: {} (the run kept no traces of that kind).</p>",
+            "<p class=\"meta\" id=\"overrides\">Set on the command line: {}.</p>",
+            fixed
+                .iter()
+                .map(|o| format!("<code>--set {}</code>", escape(o)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    html += &incomplete_warning(data);
+    if !data.from_parts.is_empty() {
+        let _ = writeln!(
+            html,
+            "<p class=\"meta\">Traces of the finished replications, read from their parts in \
+             <code>traces/.parts/</code>: the run stopped before its traces were joined into \
+             <code>traces/*.csv</code> (<code>pipesim resume</code> joins them).</p>"
+        );
+    }
+    if !data.missing_files.is_empty() {
+        let why = if data.incomplete.is_some() {
+            "the run kept no traces of that kind, or stopped before a replication it traces finished"
+        } else {
+            "the run kept no traces of that kind"
+        };
+        let _ = writeln!(
+            html,
+            "<p class=\"meta\">No trace files: {} ({why}).</p>",
             escape(&data.missing_files.join(", "))
         );
     }
@@ -238,7 +265,7 @@ pub fn render(data: &RunData) -> Result<String, String> {
         let _ = writeln!(
             html,
             "<li><a href=\"#point-{point}\">Point {point}: {}</a></li>",
-            escape(&params_label(data.points.get(point as usize)))
+            escape(&params_label(data, point as usize))
         );
     }
     html += "</ul>\n</nav>\n";
@@ -247,41 +274,119 @@ pub fn render(data: &RunData) -> Result<String, String> {
         html += &sweep_section(data)?;
     }
     let empty_traces = PointTraces::default();
+    let fixed: Vec<(String, String)> = table::fixed_overrides(&data.overrides)
+        .iter()
+        .filter_map(|o| {
+            let (path, value) = o.split_once('=')?;
+            Some((path.trim().to_string(), value.trim().to_string()))
+        })
+        .collect();
     for &point in &point_ids {
         let traces = data.traces.get(&point);
         html += &point_section(
             point,
-            data.points.get(point as usize),
+            data.summary_of(point as usize),
+            data.params_of(point as usize),
             traces.unwrap_or(&empty_traces),
             traces.is_some(),
-            &data.overloaded,
+            (&data.overloaded, &fixed),
         )?;
     }
     html += "</body>\n</html>\n";
     Ok(html)
 }
 
-/// Every point in the summary, plus any the traces name beyond it.
+/// Every point in the summary, plus any the traces name beyond it, in sweep order.
 fn point_ids(data: &RunData) -> Vec<u32> {
-    let mut ids: Vec<u32> = (0..data.points.len() as u32).collect();
-    for &p in data.traces.keys() {
-        if !ids.contains(&p) {
-            ids.push(p);
-        }
-    }
+    let mut ids: Vec<u32> = data.points.iter().map(|p| p.point as u32).collect();
+    ids.extend(data.traces.keys().copied());
+    ids.sort_unstable();
+    ids.dedup();
     ids
 }
 
-fn params_label(point: Option<&PointSummary>) -> String {
-    match point {
-        Some(p) if !p.written.is_empty() => p
-            .written
-            .iter()
-            .map(|(k, v)| format!("{k} = {}", param_text(v)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        _ => "scenario as written".into(),
+/// Sweep point `point`'s params as written (`gpu.capacity = 1`), whether or not it ran.
+fn params_label(data: &RunData, point: usize) -> String {
+    written_label(data.params_of(point))
+}
+
+fn written_label(params: &[(String, Value)]) -> String {
+    if params.is_empty() {
+        return "scenario as written".into();
     }
+    params
+        .iter()
+        .map(|(k, v)| format!("{k} = {}", param_text(v)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A link to point `point`'s section, or its plain name where it has none (it did not run).
+fn point_link(data: &RunData, point: usize) -> String {
+    let text = format!("Point {point}: {}", escape(&params_label(data, point)));
+    if point_ids(data).contains(&(point as u32)) {
+        format!("<a href=\"#point-{point}\">{text}</a>")
+    } else {
+        text
+    }
+}
+
+/// Under the title, for a run that did not run every replication (Ctrl-C, `--max-live`, a
+/// trace write error): how many ran, why it stopped, the points none of whose replications
+/// ran, and how to finish it.
+fn incomplete_warning(data: &RunData) -> String {
+    let Some(incomplete) = &data.incomplete else {
+        return String::new();
+    };
+    let dir = data.run_dir.display().to_string();
+    let (why, resume) = match &incomplete.stopped {
+        Some(stopped) if stopped.by == crate::output::manifest::STOPPED_BY_MAX_LIVE => {
+            let limit = incomplete.max_live.unwrap_or(0);
+            let mut why = format!("stopped at <code>--max-live {limit}</code>");
+            if let (Some(point), Some(replication)) = (stopped.point, stopped.replication) {
+                let _ =
+                    write!(
+                    why,
+                    ": replication {replication} of point {point} ({}) held {} pipelines at once",
+                    escape(&params_label(data, point)),
+                    stopped.live.map_or_else(|| "too many".to_string(), |n| n.to_string())
+                );
+                if let Some(time) = stopped.time {
+                    let _ = write!(why, " after {} of simulated time", duration(time));
+                }
+            }
+            let larger =
+                crate::output::manifest::larger_max_live(u32::try_from(limit).unwrap_or(u32::MAX));
+            (why, format!("pipesim resume {dir} --max-live {larger}"))
+        }
+        Some(stopped) => (
+            format!(
+                "stopped by an error: {}",
+                escape(stopped.error.as_deref().unwrap_or("writing traces failed"))
+            ),
+            format!("pipesim resume {dir}"),
+        ),
+        None => ("interrupted".to_string(), format!("pipesim resume {dir}")),
+    };
+    let mut html = format!(
+        "<div class=\"warning\" role=\"note\" id=\"incomplete\"><strong>Incomplete:</strong> \
+         {} of {} replications ran ({why}). The figures below are of the replications that ran.",
+        incomplete.ran, incomplete.total
+    );
+    if !incomplete.points_not_run.is_empty() {
+        let names: Vec<String> = incomplete
+            .points_not_run
+            .iter()
+            .map(|&p| point_link(data, p))
+            .collect();
+        let _ = write!(html, " No replication ran of {}.", names.join("; "));
+    }
+    let _ = writeln!(
+        html,
+        " Finish the run with <code>{}</code>.</div>",
+        escape(&resume)
+    );
+    html
 }
 
 /// The points whose pools or links are asked for more than they can do, under the report's
@@ -299,10 +404,8 @@ fn overloaded_warning(data: &RunData) -> String {
     for o in &data.overloaded {
         let _ = writeln!(
             html,
-            "<li><a href=\"#point-{}\">Point {}: {}</a>: <code>{}</code> {}</li>",
-            o.point,
-            o.point,
-            escape(&params_label(data.points.get(o.point))),
+            "<li>{}: <code>{}</code> {}</li>",
+            point_link(data, o.point),
             escape(&o.resource),
             escape(&o.load_text())
         );
@@ -341,11 +444,10 @@ fn cautions_warning(data: &RunData) -> String {
     let items: Vec<(usize, String)> = data
         .points
         .iter()
-        .enumerate()
-        .flat_map(|(index, p)| {
-            point_cautions(&data.overloaded, index, p)
+        .flat_map(|p| {
+            point_cautions(&data.overloaded, p.point, p)
                 .into_iter()
-                .map(move |text| (index, text))
+                .map(move |text| (p.point, text))
         })
         .collect();
     if items.is_empty() {
@@ -359,8 +461,8 @@ fn cautions_warning(data: &RunData) -> String {
     for (index, text) in items {
         let _ = writeln!(
             html,
-            "<li><a href=\"#point-{index}\">Point {index}: {}</a>: {}</li>",
-            escape(&params_label(data.points.get(index))),
+            "<li>{}: {}</li>",
+            point_link(data, index),
             escape(&text)
         );
     }
@@ -421,16 +523,17 @@ fn busiest(mut series: Vec<Series>, what: &str, all: &str) -> (Vec<Series>, Stri
 fn point_section(
     point: u32,
     summary: Option<&PointSummary>,
+    written: &[(String, Value)],
     traces: &PointTraces,
     has_traces: bool,
-    overloaded: &[Overloaded],
+    (overloaded, fixed): (&[Overloaded], &[(String, String)]),
 ) -> Result<String, String> {
     let mut html = String::new();
     let id = format!("point-{point}");
     let _ = write!(
         html,
         "<section class=\"point\" id=\"{id}\">\n<h2>Point {point}: {}</h2>\n",
-        escape(&params_label(summary))
+        escape(&written_label(written))
     );
     for o in overloaded.iter().filter(|o| o.point == point as usize) {
         let _ = writeln!(
@@ -463,7 +566,7 @@ fn point_section(
                  only its summary metrics are shown.</p>\n";
     }
     html += "<div class=\"grid\">\n";
-    html += &parameters_panel(&id, summary);
+    html += &parameters_panel(&id, summary, fixed);
     html += &metrics_panel(&id, summary);
     html += &step_table_panel(&id, traces);
     html += &outcomes_panel(&id, traces);
@@ -808,18 +911,39 @@ fn distribution_figure(
     ))
 }
 
-fn parameters_panel(id: &str, summary: Option<&PointSummary>) -> String {
+fn parameters_panel(
+    id: &str,
+    summary: Option<&PointSummary>,
+    fixed: &[(String, String)],
+) -> String {
     let mut html = format!(
         "<div class=\"panel\" id=\"{id}-parameters\">\n<h3>Parameters</h3>\n<table>\n<thead><tr><th>parameter</th><th>value</th></tr></thead>\n<tbody>\n"
     );
     match summary {
         Some(p) => {
+            // As the scenario (or `--set`) writes them (`3/h`), not in base units.
             for (name, value) in &p.params {
+                let written = p
+                    .written
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map_or(value, |(_, v)| v);
                 let _ = writeln!(
                     html,
                     "<tr><td><code>{}</code></td><td>{}</td></tr>",
                     escape(name),
-                    escape(&param_text(value))
+                    escape(&param_text(written))
+                );
+            }
+            for (name, value) in fixed
+                .iter()
+                .filter(|(name, _)| p.params.iter().all(|(swept, _)| swept != name))
+            {
+                let _ = writeln!(
+                    html,
+                    "<tr><td><code>{}</code></td><td>{} (<code>--set</code>)</td></tr>",
+                    escape(name),
+                    escape(value)
                 );
             }
             let _ = writeln!(
@@ -1074,7 +1198,7 @@ fn sweep_section(data: &RunData) -> Result<String, String> {
                     lines.last_mut().unwrap()
                 }
             };
-            let mark = if data.overloaded.iter().any(|o| o.point == index) {
+            let mark = if data.overloaded.iter().any(|o| o.point == p.point) {
                 Mark::Overloaded
             } else if caution_on(p, &metric) {
                 Mark::Caution

@@ -327,16 +327,30 @@ pub fn render_fitted(
     tables.join("\n")
 }
 
+/// The `--set PATH=VALUE` texts that fix a value (not a sweep's `PATH=[..]`, which the
+/// points' labels show; not `--seed`'s `scenario.seed=N`, which the header shows).
+pub fn fixed_overrides(overrides: &[String]) -> Vec<String> {
+    overrides
+        .iter()
+        .filter(|o| {
+            let (path, value) = o.split_once('=').unwrap_or((o.as_str(), ""));
+            path.trim() != "scenario.seed" && !value.trim_start().starts_with('[')
+        })
+        .cloned()
+        .collect()
+}
+
 /// The console table of a run: a title line, then one row per sweep point with its params and
 /// the metric `columns`, means ± confidence half-widths; split into several tables when wider
 /// than `width` (see [`render_fitted`]).
 /// `layout` is the run's (points, replications per point); `note`, if any, is said in
-/// parentheses after them (a shard, or an interrupted run).
+/// parentheses after them (a shard, or an interrupted run); `overrides` are the run's `--set`
+/// texts, of which those that fix a value end the title (the rows show the swept ones).
 pub fn run_table(
     summary: &Summary,
     columns: &[String],
     layout: (usize, u32),
-    note: Option<&str>,
+    (note, overrides): (Option<&str>, &[String]),
     confidence: f64,
     width: Option<usize>,
 ) -> String {
@@ -347,8 +361,15 @@ pub fn run_table(
         .map(|p| p.params.keys().cloned().collect())
         .unwrap_or_default();
     let note = note.map_or_else(String::new, |note| format!(" ({note})"));
+    let fixed = fixed_overrides(overrides);
+    let fixed = if fixed.is_empty() {
+        String::new()
+    } else {
+        let set: Vec<String> = fixed.iter().map(|o| format!("--set {o}")).collect();
+        format!(", with {}", set.join(" "))
+    };
     let mut out = format!(
-        "{}: {} point{} × {} replication{}{note}, mean ± {}% confidence half-width\n\n",
+        "{}: {} point{} × {} replication{}{note}, mean ± {}% confidence half-width{fixed}\n\n",
         summary.scenario,
         points,
         if points == 1 { "" } else { "s" },
@@ -465,7 +486,7 @@ mod tests {
         let summary = crate::output::summary::summarize("s", 1, 0.95, &points, &records);
         let columns = ["pipeline.wait.mean".to_string()];
         let note = Some("interrupted: 4 of 9 ran");
-        let table = run_table(&summary, &columns, (3, 3), note, 0.95, None);
+        let table = run_table(&summary, &columns, (3, 3), (note, &[]), 0.95, None);
         insta::assert_snapshot!(table, @r"
         s: 3 points × 3 replications (interrupted: 4 of 9 ran), mean ± 95% confidence half-width
 
@@ -476,7 +497,7 @@ mod tests {
         ");
         // A complete run has neither.
         let whole = crate::output::summary::summarize("s", 1, 0.95, &points[..1], &records[..3]);
-        let table = run_table(&whole, &columns, (1, 3), None, 0.95, None);
+        let table = run_table(&whole, &columns, (1, 3), (None, &[]), 0.95, None);
         assert!(
             table.starts_with("s: 1 point × 3 replications, mean"),
             "{table}"

@@ -553,3 +553,131 @@ fn a_sweep_over_a_quantity_is_drawn_in_the_unit_the_scenario_writes() {
         "{sweep:?}"
     );
 }
+
+/// A run stopped at `--max-live` (an overloaded point's queue grew past it) is reported as
+/// incomplete, with why and how to finish it; the point that did not run keeps its label;
+/// the traces of the finished replications, not yet joined, are read from their parts.
+#[test]
+fn the_report_of_a_run_stopped_at_max_live_says_so_and_labels_every_point() {
+    let temp = tempfile::tempdir().unwrap();
+    let file = temp.path().join("full.pipesim");
+    // Four GPUs keep up with two triggers a minute of a minute's training; one falls behind.
+    std::fs::write(
+        &file,
+        r#"scenario full { horizon = 1d  seed = 5 }
+resource gpu { kind = pool  capacity = 4 }
+pipeline job { train { on = gpu  duration = exponential(mean = 1min) } }
+arrivals triggers { rate = 2/min  pipeline = job }
+experiment {
+  replications = 2
+  sweep gpu.capacity = [4, 1]
+}
+"#,
+    )
+    .unwrap();
+    let run_dir = temp.path().join("cut");
+    let run = run_dir.to_str().unwrap();
+    let (code, stderr) = pipesim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        run,
+        "--jobs",
+        "1",
+        "--max-live",
+        "200",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    let html_path = temp.path().join("r.html");
+    let (code, stderr) = pipesim(&["report", run, "-o", html_path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "finish it with `pipesim resume {run} --max-live 2000`"
+        )),
+        "{stderr}"
+    );
+    let verdict = check_html(&html_path);
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    let notes = &verdict["notes"];
+    let banner = notes[""][0].as_str().unwrap_or_default();
+    assert!(
+        banner.starts_with(
+            "Incomplete: 2 of 4 replications ran (stopped at --max-live 200: replication 0 of \
+             point 1 (gpu.capacity = 1) held "
+        ),
+        "{notes:#}"
+    );
+    assert!(
+        banner.contains("No replication ran of Point 1: gpu.capacity = 1.")
+            && banner.ends_with(&format!(
+                "Finish the run with pipesim resume {run} --max-live 2000."
+            )),
+        "{banner}"
+    );
+    // The header counts the sweep's points, the one that did not run included.
+    assert!(html.contains(" · 2 sweep points</p>"), "{html}");
+    // The overload note names the point by its params, not as the scenario as written.
+    assert!(!html.contains("scenario as written"), "{html}");
+    assert!(
+        notes[""][1]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Point 1: gpu.capacity = 1: gpu is offered 2 busy slots of 1"),
+        "{notes:#}"
+    );
+    assert_eq!(
+        verdict["headings"]["point-0"][0], "Point 0: gpu.capacity = 4",
+        "{:#}",
+        verdict["headings"]
+    );
+    // The point that ran has its traces, read from the parts, and says where they came from.
+    assert!(!html.contains("No trace files"), "{html}");
+    assert!(html.contains("read from their parts"), "{html}");
+    assert!(
+        html.contains("Charts and step statistics from the traces of 1 replication;"),
+        "{html}"
+    );
+    let steps = figure_svg(&html, "point-0-wait-distribution");
+    assert!(!steps.contains("class=\"empty\""), "{steps}");
+}
+
+/// `--set` values that fix a value are in the report's header and each point's Parameters,
+/// and swept values are shown there as written (`3/h`), not in base units.
+#[test]
+fn the_report_shows_the_runs_fixed_overrides_and_params_as_written() {
+    let (verdict, html) = report_and_html_of_a_run(
+        TINY_SCENARIO,
+        &[
+            "--trace",
+            "none",
+            "--set",
+            "cpu.capacity=3",
+            "--set",
+            "triggers.rate=[3/h, 5/h]",
+        ],
+    );
+    assert!(
+        html.contains(
+            "<p class=\"meta\" id=\"overrides\">Set on the command line: \
+             <code>--set cpu.capacity=3</code>.</p>"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("<tr><td><code>triggers.rate</code></td><td>3/h</td></tr>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<tr><td><code>cpu.capacity</code></td><td>3 (<code>--set</code>)</td></tr>"),
+        "{html}"
+    );
+    assert!(!html.contains("0.000833"), "{html}");
+    assert!(
+        verdict["headings"]["point-0"][0]
+            .as_str()
+            .is_some_and(|h| h.contains("triggers.rate = 3/h")),
+        "{:#}",
+        verdict["headings"]
+    );
+}

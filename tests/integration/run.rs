@@ -2072,7 +2072,7 @@ experiment {
         "stopped: 2 of 4 replications saved to cut",
         "of them in `gpu`'s queue, more than `--max-live 500` allows: `gpu` is offered 2 busy slots of 1",
         "The finished replications are saved in `cut`",
-        "`pipesim resume cut --max-live N` for a larger N",
+        "`pipesim resume cut --max-live 5000` (or a larger limit)",
     ] {
         assert!(stderr.contains(says), "{says}: {stderr}");
     }
@@ -2089,12 +2089,28 @@ experiment {
         manifest["missing"],
         serde_json::json!([{"point": 1, "replication": 0}, {"point": 1, "replication": 1}])
     );
+    // The manifest says why the run stopped, for `report` and `resume`'s advice.
+    let stopped = &manifest["stopped"];
+    assert_eq!(stopped["by"], "max_live", "{manifest:#}");
+    assert_eq!(
+        (&stopped["point"], &stopped["replication"]),
+        (&1.into(), &0.into())
+    );
+    assert_eq!(stopped["live"], held);
+    // Told again by what reads the run, the advice names a limit that lets it go on.
+    let output = sandbox.pipesim(&["report", "cut", "-o", "cut.html"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("`cut` stopped at `--max-live 500`: 2 of its replications did not run (finish it with `pipesim resume cut --max-live 5000`, or a larger limit)"),
+        "{stderr}"
+    );
 
     // Resumed with room for the day's backlog, the run is the one made with it in one go.
     sandbox.ok(&["resume", "cut", "--jobs", "1", "--max-live", "5000"]);
     sandbox.ok(&[&args[..], &["--max-live", "5000", "--out", "whole"]].concat());
     assert_same_results(&sandbox, "whole", "cut");
     assert_eq!(sandbox.json("cut/manifest.json")["max_live"], 5000);
+    assert!(sandbox.json("cut/manifest.json").get("stopped").is_none());
     // And as the default limit gives it.
     sandbox.ok(&[&args[..], &["--out", "default"]].concat());
     assert_same_results(&sandbox, "whole", "default");
@@ -2356,4 +2372,61 @@ fn every_sampler_gives_pinned_bits() {
         .map(|(name, estimate)| format!("{name} {} ± {}", estimate["mean"], estimate["ci"]))
         .collect();
     insta::assert_snapshot!("every_sampler", lines.join("\n"));
+}
+
+/// A value fixed with `--set PATH=VALUE` is not a sweep's, so no column shows it: the console
+/// table's title names it, and `compare` notes runs made with different ones.
+#[test]
+fn fixed_overrides_are_named_in_the_table_title_and_by_compare() {
+    let sandbox = Sandbox::new();
+    let quiet = ["--replications", "2", "--trace", "none", "--jobs", "1"];
+    let output = sandbox.ok(&[
+        &["run", "tiny.pipesim", "--out", "ten"][..],
+        &[
+            "--set",
+            "cpu.capacity=10",
+            "--set",
+            "gpu.policy=[fifo, sjf]",
+        ],
+        &quiet,
+    ]
+    .concat());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let title = stdout.lines().next().unwrap_or_default();
+    assert_eq!(
+        title,
+        "tiny: 4 points × 2 replications, mean ± 95% confidence half-width, with --set cpu.capacity=10",
+        "{stdout}"
+    );
+    // Only `--seed`: no fixed value beyond the seed, which the run's seed shows.
+    let output = sandbox.ok(&[
+        &["run", "tiny.pipesim", "--out", "plain", "--seed", "11"][..],
+        &quiet,
+    ]
+    .concat());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        stdout.lines().next().unwrap_or_default(),
+        "tiny: 2 points × 2 replications, mean ± 95% confidence half-width",
+        "{stdout}"
+    );
+    let output = sandbox.pipesim(&["compare", "plain", "ten", "--b", "gpu.policy=fifo"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "note: the runs were made with different fixed values: A with no `--set`, B with `--set cpu.capacity=10`"
+        ),
+        "{stderr}"
+    );
+    let output = sandbox.pipesim(&[
+        "compare",
+        "ten",
+        "ten",
+        "--a",
+        "gpu.capacity=1",
+        "--b",
+        "gpu.capacity=4",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("different fixed values"), "{stderr}");
 }

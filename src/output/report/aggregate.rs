@@ -284,6 +284,9 @@ pub struct Metric {
 
 #[derive(Clone, Debug)]
 pub struct PointSummary {
+    /// The point's index in the sweep (manifest.json's `points`): an incomplete run's or a
+    /// shard's summary may lack some points, so this is not its place in the summary.
+    pub point: usize,
     pub params: Vec<(String, Value)>,
     /// The params as the scenario writes them (`1Gbps`), for labels; `params` as a fallback.
     pub written: Vec<(String, Value)>,
@@ -309,6 +312,44 @@ pub struct RunData {
     pub missing_files: Vec<String>,
     /// The pools and links each point asks for more than they can do (manifest.json).
     pub overloaded: Vec<Overloaded>,
+    /// Every sweep point's params as written (manifest.json's `written`, else `points`), by
+    /// index: the labels of points the summary lacks too.
+    pub point_params: Vec<Vec<(String, Value)>>,
+    /// The `--set PATH=VALUE` texts the run was made with (manifest.json's `overrides`).
+    pub overrides: Vec<String>,
+    /// Set when the run did not run every replication (manifest.json's `missing`).
+    pub incomplete: Option<Incomplete>,
+    /// Trace files read from `traces/.parts/` (an incomplete run's finished replications),
+    /// since their joined file is not there yet.
+    pub from_parts: Vec<String>,
+}
+
+/// What an incomplete run lacks, and why.
+#[derive(Clone, Debug)]
+pub struct Incomplete {
+    /// Replications that ran, and that the run (or shard) was to run.
+    pub ran: usize,
+    pub total: usize,
+    /// The points none of whose replications ran.
+    pub points_not_run: Vec<usize>,
+    /// Why it stopped, when not by Ctrl-C.
+    pub stopped: Option<crate::output::manifest::Stopped>,
+    pub max_live: Option<u64>,
+}
+
+impl RunData {
+    /// The summary of sweep point `point`, if any of its replications ran.
+    pub fn summary_of(&self, point: usize) -> Option<&PointSummary> {
+        self.points.iter().find(|p| p.point == point)
+    }
+
+    /// Point `point`'s params as written, from the manifest, else from the summary.
+    pub fn params_of(&self, point: usize) -> &[(String, Value)] {
+        match self.point_params.get(point) {
+            Some(params) if !params.is_empty() => params,
+            _ => self.summary_of(point).map_or(&[], |p| &p.written),
+        }
+    }
 }
 
 fn number(value: &Value) -> f64 {
@@ -362,21 +403,70 @@ impl Columns {
 }
 
 /// Streams one trace file, calling `row` for each record; a missing file is noted, not an error.
+/// Where the joined file is missing but `.parts/` holds parts of it (a run stopped before its
+/// traces were joined), the parts are read instead, in (point, replication) order, and the
+/// file is noted in `from_parts`.
 fn stream(
     traces: &Path,
     file: &str,
-    missing: &mut Vec<String>,
+    (missing, from_parts): (&mut Vec<String>, &mut Vec<String>),
     mut row: impl FnMut(&Columns, &csv::StringRecord),
 ) -> Result<(), String> {
     let path = traces.join(file);
-    let reader = match std::fs::File::open(&path) {
-        Ok(f) => f,
+    match std::fs::File::open(&path) {
+        Ok(reader) => stream_file(&path, reader, &mut row),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            missing.push(file.to_string());
-            return Ok(());
+            let parts = parts_of(traces, file);
+            if parts.is_empty() {
+                missing.push(file.to_string());
+                return Ok(());
+            }
+            from_parts.push(file.to_string());
+            for part in parts {
+                let reader = std::fs::File::open(&part)
+                    .map_err(|e| format!("cannot read `{}`: {e}", part.display()))?;
+                stream_file(&part, reader, &mut row)?;
+            }
+            Ok(())
         }
-        Err(e) => return Err(format!("cannot read `{}`: {e}", path.display())),
+        Err(e) => Err(format!("cannot read `{}`: {e}", path.display())),
+    }
+}
+
+/// The part files of trace file `file` (`pipelines.csv`) in `traces/.parts/`, named
+/// `pipelines.POINT.REPLICATION.csv`, in (point, replication) order.
+fn parts_of(traces: &Path, file: &str) -> Vec<PathBuf> {
+    let Some(stem) = file.strip_suffix(".csv") else {
+        return Vec::new();
     };
+    let Ok(entries) = std::fs::read_dir(traces.join(".parts")) else {
+        return Vec::new();
+    };
+    let mut parts: Vec<((u64, u64), PathBuf)> = entries
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let name = entry.file_name();
+            let name = name.to_str()?;
+            let rest = name.strip_prefix(stem)?.strip_prefix('.')?;
+            let rest = rest.strip_suffix(".csv")?;
+            let (point, replication) = rest.split_once('.')?;
+            let key = (point.parse().ok()?, replication.parse().ok()?);
+            entry
+                .file_type()
+                .ok()
+                .filter(|t| t.is_file())
+                .map(|_| (key, entry.path()))
+        })
+        .collect();
+    parts.sort();
+    parts.into_iter().map(|(_, path)| path).collect()
+}
+
+fn stream_file(
+    path: &Path,
+    reader: std::fs::File,
+    row: &mut impl FnMut(&Columns, &csv::StringRecord),
+) -> Result<(), String> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(std::io::BufReader::with_capacity(1 << 16, reader));
@@ -403,13 +493,69 @@ fn stream(
     }
 }
 
+/// The index in the manifest's `points` of the point whose params are `params` (points of an
+/// interrupted run may be missing from the summary, so they are found by params, not order).
+fn point_index(manifest: &Value, params: Option<&Value>) -> Option<usize> {
+    manifest
+        .get("points")
+        .and_then(|p| p.as_array())
+        .and_then(|points| points.iter().position(|p| Some(p) == params))
+}
+
+/// Every point's params as the manifest writes them (`written`, else `points`), by index.
+fn all_written_params(manifest: &Value) -> Vec<Vec<(String, Value)>> {
+    let count = manifest
+        .get("points")
+        .and_then(|p| p.as_array())
+        .map_or(0, Vec::len);
+    (0..count)
+        .map(|i| {
+            let params = manifest.get("points").and_then(|p| p.get(i));
+            written_params(manifest, params)
+        })
+        .collect()
+}
+
+/// What the manifest says the run lacks, if anything.
+fn incomplete(manifest: &Value, points: &[PointSummary]) -> Option<Incomplete> {
+    let missing = manifest.get("missing")?.as_array()?;
+    if missing.is_empty() {
+        return None;
+    }
+    let total = match manifest.get("shard").filter(|s| !s.is_null()) {
+        Some(shard) => {
+            let end = shard.get("end_item").and_then(Value::as_u64).unwrap_or(0);
+            let first = shard.get("first_item").and_then(Value::as_u64).unwrap_or(0);
+            end.saturating_sub(first) as usize
+        }
+        None => manifest
+            .get("work_items")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as usize,
+    };
+    let ran = total.saturating_sub(missing.len());
+    let mut points_not_run: Vec<usize> = missing
+        .iter()
+        .filter_map(|m| m.get("point")?.as_u64())
+        .map(|p| p as usize)
+        .filter(|&p| points.iter().all(|s| s.point != p))
+        .collect();
+    points_not_run.dedup();
+    Some(Incomplete {
+        ran,
+        total,
+        points_not_run,
+        stopped: manifest
+            .get("stopped")
+            .and_then(|s| serde_json::from_value(s.clone()).ok()),
+        max_live: manifest.get("max_live").and_then(Value::as_u64),
+    })
+}
+
 /// The manifest's `written` params of the point whose params are `params` (points of an
 /// interrupted run may be missing from the summary, so they are found by params, not order).
 fn written_params(manifest: &Value, params: Option<&Value>) -> Vec<(String, Value)> {
-    let index = manifest
-        .get("points")
-        .and_then(|p| p.as_array())
-        .and_then(|points| points.iter().position(|p| Some(p) == params));
+    let index = point_index(manifest, params);
     let written = index.and_then(|i| manifest.get("written")?.as_array()?.get(i)?.as_object());
     match written.or_else(|| params?.as_object()) {
         Some(o) => o.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
@@ -433,7 +579,9 @@ pub fn read_run(run_dir: &Path) -> Result<RunData, String> {
         .map(|points| {
             points
                 .iter()
-                .map(|p| PointSummary {
+                .enumerate()
+                .map(|(position, p)| PointSummary {
+                    point: point_index(&manifest, p.get("params")).unwrap_or(position),
                     params: p
                         .get("params")
                         .and_then(|v| v.as_object())
@@ -489,7 +637,20 @@ pub fn read_run(run_dir: &Path) -> Result<RunData, String> {
             .get("overloaded")
             .and_then(|o| serde_json::from_value(o.clone()).ok())
             .unwrap_or_default(),
+        point_params: all_written_params(&manifest),
+        overrides: manifest
+            .get("overrides")
+            .and_then(|m| m.as_array())
+            .map(|m| {
+                m.iter()
+                    .filter_map(|n| n.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        incomplete: None,
+        from_parts: Vec::new(),
     };
+    data.incomplete = incomplete(&manifest, &data.points);
     read_traces(&run_dir.join("traces"), &mut data)?;
     Ok(data)
 }
@@ -516,103 +677,129 @@ fn note_time(traces: &mut PointTraces, t: f64) {
 fn read_traces(dir: &Path, data: &mut RunData) -> Result<(), String> {
     let traces = &mut data.traces;
     let missing = &mut data.missing_files;
+    let from_parts = &mut data.from_parts;
 
-    stream(dir, "pipelines.csv", missing, |c, r| {
-        let Some(p) = point_of(traces, c, r) else {
-            return;
-        };
-        let arrival = c.number(r, "arrival");
-        let wait = c.number(r, "wait");
-        let makespan = c.number(r, "makespan");
-        note_time(p, arrival);
-        note_time(p, c.number(r, "end"));
-        if let Some(outcome) = c.get(r, "outcome") {
-            *p.outcomes.entry(outcome.to_string()).or_default() += 1;
-        }
-        if wait.is_finite() {
-            p.wait.add(wait);
-            p.wait_by_arrival.add_at(arrival, &[wait, 1.0]);
-        }
-        p.makespan.add(makespan);
-    })?;
+    stream(
+        dir,
+        "pipelines.csv",
+        (&mut *missing, &mut *from_parts),
+        |c, r| {
+            let Some(p) = point_of(traces, c, r) else {
+                return;
+            };
+            let arrival = c.number(r, "arrival");
+            let wait = c.number(r, "wait");
+            let makespan = c.number(r, "makespan");
+            note_time(p, arrival);
+            note_time(p, c.number(r, "end"));
+            if let Some(outcome) = c.get(r, "outcome") {
+                *p.outcomes.entry(outcome.to_string()).or_default() += 1;
+            }
+            if wait.is_finite() {
+                p.wait.add(wait);
+                p.wait_by_arrival.add_at(arrival, &[wait, 1.0]);
+            }
+            p.makespan.add(makespan);
+        },
+    )?;
 
-    stream(dir, "steps.csv", missing, |c, r| {
-        let Some(p) = point_of(traces, c, r) else {
-            return;
-        };
-        note_time(p, c.number(r, "end"));
-        let key = (
-            c.get(r, "template").unwrap_or("").to_string(),
-            c.get(r, "step").unwrap_or("").to_string(),
-        );
-        let stats = p.steps.entry(key).or_default();
-        stats.wait.add(c.number(r, "wait"));
-        stats.service.add(c.number(r, "service"));
-    })?;
+    stream(
+        dir,
+        "steps.csv",
+        (&mut *missing, &mut *from_parts),
+        |c, r| {
+            let Some(p) = point_of(traces, c, r) else {
+                return;
+            };
+            note_time(p, c.number(r, "end"));
+            let key = (
+                c.get(r, "template").unwrap_or("").to_string(),
+                c.get(r, "step").unwrap_or("").to_string(),
+            );
+            let stats = p.steps.entry(key).or_default();
+            stats.wait.add(c.number(r, "wait"));
+            stats.service.add(c.number(r, "service"));
+        },
+    )?;
 
-    stream(dir, "arrivals.csv", missing, |c, r| {
-        let Some(p) = point_of(traces, c, r) else {
-            return;
-        };
-        let t = c.number(r, "time");
-        note_time(p, t);
-        let template = c.get(r, "template").unwrap_or("").to_string();
-        p.arrivals
-            .entry(template)
-            .or_insert_with(|| Bins::new(300.0, 1))
-            .add_at(t, &[1.0]);
-    })?;
+    stream(
+        dir,
+        "arrivals.csv",
+        (&mut *missing, &mut *from_parts),
+        |c, r| {
+            let Some(p) = point_of(traces, c, r) else {
+                return;
+            };
+            let t = c.number(r, "time");
+            note_time(p, t);
+            let template = c.get(r, "template").unwrap_or("").to_string();
+            p.arrivals
+                .entry(template)
+                .or_insert_with(|| Bins::new(300.0, 1))
+                .add_at(t, &[1.0]);
+        },
+    )?;
 
-    stream(dir, "links.csv", missing, |c, r| {
-        let Some(p) = point_of(traces, c, r) else {
-            return;
-        };
-        let (start, end, bytes) = (
-            c.number(r, "start"),
-            c.number(r, "end"),
-            c.number(r, "bytes"),
-        );
-        note_time(p, end);
-        let bins = p
-            .links
-            .entry(c.get(r, "link").unwrap_or("").to_string())
-            .or_insert_with(|| Bins::new(60.0, 1));
-        if end > start {
-            bins.add_interval(start, end, &[bytes / (end - start)]);
-        } else {
-            bins.add_at(start, &[bytes]);
-        }
-    })?;
+    stream(
+        dir,
+        "links.csv",
+        (&mut *missing, &mut *from_parts),
+        |c, r| {
+            let Some(p) = point_of(traces, c, r) else {
+                return;
+            };
+            let (start, end, bytes) = (
+                c.number(r, "start"),
+                c.number(r, "end"),
+                c.number(r, "bytes"),
+            );
+            note_time(p, end);
+            let bins = p
+                .links
+                .entry(c.get(r, "link").unwrap_or("").to_string())
+                .or_insert_with(|| Bins::new(60.0, 1));
+            if end > start {
+                bins.add_interval(start, end, &[bytes / (end - start)]);
+            } else {
+                bins.add_at(start, &[bytes]);
+            }
+        },
+    )?;
 
     // A pool's state holds from its row until the next row of the same pool and replication;
     // the last state holds until the end of the point's traces.
     let mut last_state: BTreeMap<(u32, String, u32), (f64, [f64; 3])> = BTreeMap::new();
-    stream(dir, "resources.csv", missing, |c, r| {
-        let Some(point) = c.unsigned(r, "point") else {
-            return;
-        };
-        let Some(p) = point_of(traces, c, r) else {
-            return;
-        };
-        let t = c.number(r, "time");
-        note_time(p, t);
-        let resource = c.get(r, "resource").unwrap_or("").to_string();
-        let replication = c.unsigned(r, "replication").unwrap_or(0);
-        let state = [
-            c.number(r, "busy"),
-            c.number(r, "capacity"),
-            c.number(r, "queue"),
-        ];
-        let series = p
-            .resources
-            .entry(resource.clone())
-            .or_insert_with(|| ResourceSeries {
-                bins: Bins::new(60.0, 4),
-            });
-        if let Some((t0, s)) = last_state.insert((point, resource, replication), (t, state)) {
-            series.bins.add_interval(t0, t, &[s[0], s[1], s[2], 1.0]);
-        }
-    })?;
+    stream(
+        dir,
+        "resources.csv",
+        (&mut *missing, &mut *from_parts),
+        |c, r| {
+            let Some(point) = c.unsigned(r, "point") else {
+                return;
+            };
+            let Some(p) = point_of(traces, c, r) else {
+                return;
+            };
+            let t = c.number(r, "time");
+            note_time(p, t);
+            let resource = c.get(r, "resource").unwrap_or("").to_string();
+            let replication = c.unsigned(r, "replication").unwrap_or(0);
+            let state = [
+                c.number(r, "busy"),
+                c.number(r, "capacity"),
+                c.number(r, "queue"),
+            ];
+            let series = p
+                .resources
+                .entry(resource.clone())
+                .or_insert_with(|| ResourceSeries {
+                    bins: Bins::new(60.0, 4),
+                });
+            if let Some((t0, s)) = last_state.insert((point, resource, replication), (t, state)) {
+                series.bins.add_interval(t0, t, &[s[0], s[1], s[2], 1.0]);
+            }
+        },
+    )?;
     for ((point, resource, _), (t0, s)) in last_state {
         if let Some(p) = traces.get_mut(&point) {
             let end = p.end_time;
@@ -622,11 +809,16 @@ fn read_traces(dir: &Path, data: &mut RunData) -> Result<(), String> {
         }
     }
 
-    stream(dir, "models.csv", missing, |c, r| {
-        if let Some(p) = point_of(traces, c, r) {
-            note_time(p, c.number(r, "time"));
-        }
-    })?;
+    stream(
+        dir,
+        "models.csv",
+        (&mut *missing, &mut *from_parts),
+        |c, r| {
+            if let Some(p) = point_of(traces, c, r) {
+                note_time(p, c.number(r, "time"));
+            }
+        },
+    )?;
     Ok(())
 }
 
