@@ -175,9 +175,14 @@ pub fn parse_override(sources: &mut SourceMap, text: &str) -> Result<Override, D
             path_span: Some(Span::new(file, 0, path.len())),
             value,
         }),
-        Err(mut errors) if !errors.is_empty() => {
-            Err(sweep_without_brackets(file, path, value).unwrap_or_else(|| errors.swap_remove(0)))
-        }
+        Err(mut errors) if !errors.is_empty() => Err(sweep_without_brackets(file, path, value)
+            .unwrap_or_else(|| {
+                // A fix would edit the command line, which no file holds: the help says
+                // what to write (`--set scenario.horizon=2 weeks`: `2w`).
+                let mut error = errors.swap_remove(0);
+                error.repair = None;
+                error
+            })),
         Err(_) => Err(no_value()),
     }
 }

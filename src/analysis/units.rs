@@ -264,16 +264,22 @@ pub fn spelled_out_time(word: &str) -> Option<&'static str> {
     })
 }
 
+/// What a unit of time is called, in the plural: "days" for `d`, whether the unit was
+/// spelled `day`, `days` or `d`.
+pub fn time_unit_words(unit: &str) -> &'static str {
+    match unit {
+        "s" => "seconds",
+        "min" => "minutes",
+        "h" => "hours",
+        "d" => "days",
+        _ => "weeks",
+    }
+}
+
 /// Help for a unit written as a word or as another tool writes it (`sec`, `hours`, `y`).
 fn spelled_out(part: &str) -> Option<String> {
     if let Some(unit) = spelled_out_time(part) {
-        let words = match unit {
-            "s" => "seconds",
-            "min" => "minutes",
-            "h" => "hours",
-            "d" => "days",
-            _ => "weeks",
-        };
+        let words = time_unit_words(unit);
         return Some(format!("{words} are written `{unit}`"));
     }
     left_out_unit(part).map(str::to_string)

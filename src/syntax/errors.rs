@@ -122,6 +122,9 @@ pub fn convert(
         }
     }
 
+    if let Some(diagnostic) = non_ascii(file, text, position, segment_end) {
+        return diagnostic;
+    }
     if let Some(diagnostic) = sweep_without_list(file, text, position) {
         return diagnostic;
     }
@@ -133,6 +136,11 @@ pub fn convert(
     }
 
     let expected = Expected::from_rules(positives);
+    if expected.tokens.contains(&"`=`") && expected.tokens.contains(&"`{`") {
+        if let Some(diagnostic) = clause_in_step_body(file, text, scan, start, position) {
+            return diagnostic;
+        }
+    }
     if expected.tokens.contains(&"`when`") && expected.tokens.contains(&"`{`") {
         if let Some(diagnostic) = attribute_in_step_header(file, text, position) {
             return diagnostic;
@@ -302,11 +310,16 @@ pub fn convert(
             crate::diagnostic::suggest(found_word, words)
                 .filter(|_| !GRAMMAR_KEYWORDS.contains(&found_word))
         });
-    let spaced_unit = expected
-        .tokens
-        .contains(&"`=`")
-        .then(|| spaced_unit(text, start, position))
-        .flatten();
+    // `horizon = 2 weeks`: at the top of a value the word is read as the next attribute's
+    // name, so the error comes after it; inside a call, a list or `--set`, it is at the word.
+    let spaced_unit = if expected.tokens.contains(&"`=`") {
+        spaced_unit(text, start, position)
+    } else if expected.operator {
+        spaced_unit(text, start, position + found_len)
+            .filter(|s| s.word_at.0 == position && spaced_rewrite(text, s).is_some())
+    } else {
+        None
+    };
     let stray_attribute = expected.declaration
         && keyword.is_none()
         && is_attribute_start(found_word, &text[position + found_len..]);
@@ -401,43 +414,7 @@ pub fn convert(
             word: unit,
             word_at: unit_span,
         } = spaced;
-        let spelled = crate::analysis::units::spelled_out_time;
-        // `3 per hour`: the word after `per` is the unit of time.
-        let per = (unit == "per")
-            .then(|| {
-                let gap = text[unit_span.1..].len() - text[unit_span.1..].trim_start().len();
-                let next_at = unit_span.1 + gap;
-                let next = &text[next_at..];
-                let end = next
-                    .find(|c: char| !c.is_ascii_alphabetic())
-                    .unwrap_or(next.len());
-                let time = spelled(&next[..end]).or(["s", "min", "h", "d", "w"]
-                    .into_iter()
-                    .find(|u| *u == &next[..end]))?;
-                Some((time, next_at + end))
-            })
-            .flatten();
-        let (help, written, end) = match (per, spelled(unit)) {
-            (Some((time, end)), _) => (
-                format!("a rate is written as a number of events per unit of time: `{number}/{time}`"),
-                format!("{number}/{time}"),
-                end,
-            ),
-            (None, Some(canonical)) => (
-                format!(
-                    "a unit is written directly after its number, without a space, and {unit} are written `{canonical}`: `{number}{canonical}`"
-                ),
-                format!("{number}{canonical}"),
-                unit_span.1,
-            ),
-            (None, None) => (
-                format!(
-                    "a unit is written directly after its number, without a space: `{number}{unit}`"
-                ),
-                format!("{number}{unit}"),
-                unit_span.1,
-            ),
-        };
+        let (help, written, end) = spaced_help(text, &spaced);
         let is_unit =
             |written: &str| crate::analysis::units::parse_unit(&written[number.len()..]).is_ok();
         // A word that is no unit even when joined to its number (`3 per job`, `4 to 16`) is
@@ -480,15 +457,103 @@ pub fn convert(
         // A guess (the word may be the next attribute's name), so only where what it writes
         // is a unit the language has; checking again keeps it only where it mends the error.
         if is_unit(&written) {
-            diagnostic.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
-                title: format!("Write `{written}`"),
-                edits: vec![(Span::new(file, number_at, end), written)],
-            }];
+            // The other numbers with a spaced unit in the same brackets (`[7 days, 14 days]`)
+            // are mended at once: mending the first alone leaves the next reported in its place.
+            let others = match scan.unclosed_in(start, position).last() {
+                Some(opener) => {
+                    let close = matching_closer(text, opener.offset).unwrap_or(segment_end);
+                    other_spaced_units(text, end, close.min(segment_end.max(end)))
+                }
+                None if context == Context::Expression => other_spaced_units(text, end, text.len()),
+                None => Vec::new(),
+            };
+            let mut edits = vec![(Span::new(file, number_at, end), written.clone())];
+            let mut shown = vec![format!("`{written}`")];
+            for (from, to, other) in others {
+                diagnostic = diagnostic.secondary(Span::new(file, from, to), "also spaced");
+                shown.push(format!("`{other}`"));
+                edits.push((Span::new(file, from, to), other));
+            }
+            let title = match shown.split_last() {
+                Some((last, first)) if !first.is_empty() => {
+                    format!("Write {} and {last}", first.join(", "))
+                }
+                _ => format!("Write `{written}`"),
+            };
+            diagnostic.repair.get_or_insert_default().fixes =
+                vec![crate::diagnostic::Fix { title, edits }];
         }
     } else if let Some(help) = expected.help() {
         diagnostic = diagnostic.help(help);
     }
     diagnostic
+}
+
+/// Quotes a word processor curls, which the language does not read.
+const CURLY_QUOTES: [char; 6] = ['“', '”', '„', '‘', '’', '‚'];
+
+/// A character pipesim does not read, at `position`: a curly quote (`“pipeline.wait.p95”`,
+/// pasted from a word processor), whose fix writes straight quotes for every curly one from
+/// there to the end of the declaration (strings and comments left alone), or a letter that is
+/// not ASCII in a name (`gpü`).
+fn non_ascii(file: FileId, text: &str, position: usize, segment_end: usize) -> Option<Diagnostic> {
+    let found = text[position..].chars().next()?;
+    if CURLY_QUOTES.contains(&found) {
+        let found_span = Span::new(file, position, position + found.len_utf8());
+        let mut d = Diagnostic::error(
+            codes::UNEXPECTED,
+            format!("`{found}` is a curly quote: a string is written in straight quotes"),
+        )
+        .primary(found_span, "not `\"`")
+        .help("use straight double quotes `\"`, as in `\"pipeline.wait.p95\"`: curly quotes (“ ” ‘ ’) come from pasting through a word processor");
+        let end = segment_end.max(position).min(text.len());
+        let mut edits = Vec::new();
+        let mut in_string = false;
+        let mut chars = text[position..end].char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
+            let at = position + at;
+            match c {
+                '"' => in_string = !in_string,
+                '\\' if in_string => {
+                    chars.next();
+                }
+                '/' if !in_string && text[at..].starts_with("//") => {
+                    while chars.peek().is_some_and(|&(_, c)| c != '\n') {
+                        chars.next();
+                    }
+                }
+                _ if !in_string && CURLY_QUOTES.contains(&c) => {
+                    edits.push((Span::new(file, at, at + c.len_utf8()), "\"".to_string()));
+                }
+                _ => {}
+            }
+        }
+        let title = if edits.len() > 1 {
+            format!("Write the {} curly quotes `\"`", edits.len())
+        } else {
+            "Write `\"`".to_string()
+        };
+        d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix { title, edits }];
+        return Some(d);
+    }
+    if found.is_ascii() || !found.is_alphabetic() {
+        return None;
+    }
+    // The whole word, the letters before the one found included.
+    let is_letter = |c: char| c.is_alphanumeric() || c == '_';
+    let word_start = text[..position].trim_end_matches(is_letter).len();
+    let word_end = text[position..]
+        .find(|c: char| !is_letter(c))
+        .map_or(text.len(), |n| position + n);
+    let word = &text[word_start..word_end];
+    Some(
+        Diagnostic::error(
+            codes::UNEXPECTED,
+            format!("`{word}` is not a name: `{found}` is not an ASCII letter"),
+        )
+        .primary(Span::new(file, word_start, word_end), format!("`{found}` is not ASCII"))
+        .help("names are ASCII letters, digits and `_`, starting with a letter or `_`: write the name without accents or other scripts (a string, in quotes, may hold any text)"),
+    )
 }
 
 /// `sweep gpu.capacity = 4, 8, 16`, `= (4, 8)`, `= {4, 8}` or `= 4..16` (an error at
@@ -934,7 +999,132 @@ fn spaced_unit(text: &str, start: usize, position: usize) -> Option<SpacedUnit<'
     })
 }
 
+/// The help for a number and a word after it, what it writes instead, and where what it
+/// replaces ends (after `hour` in `3 per hour`).
+fn spaced_help(text: &str, spaced: &SpacedUnit) -> (String, String, usize) {
+    let SpacedUnit {
+        number,
+        word: unit,
+        word_at: unit_span,
+        ..
+    } = *spaced;
+    let spelled = crate::analysis::units::spelled_out_time;
+    // `3 per hour`: the word after `per` is the unit of time.
+    let per = (unit == "per")
+        .then(|| {
+            let gap = text[unit_span.1..].len() - text[unit_span.1..].trim_start().len();
+            let next_at = unit_span.1 + gap;
+            let next = &text[next_at..];
+            let end = next
+                .find(|c: char| !c.is_ascii_alphabetic())
+                .unwrap_or(next.len());
+            let time = spelled(&next[..end]).or(["s", "min", "h", "d", "w"]
+                .into_iter()
+                .find(|u| *u == &next[..end]))?;
+            Some((time, next_at + end))
+        })
+        .flatten();
+    match (per, spelled(unit)) {
+        (Some((time, end)), _) => (
+            format!("a rate is written as a number of events per unit of time: `{number}/{time}`"),
+            format!("{number}/{time}"),
+            end,
+        ),
+        (None, Some(canonical)) => {
+            let words = crate::analysis::units::time_unit_words(canonical);
+            (
+                format!(
+                    "a unit is written directly after its number, without a space, and {words} are written `{canonical}`: `{number}{canonical}`"
+                ),
+                format!("{number}{canonical}"),
+                unit_span.1,
+            )
+        }
+        (None, None) => (
+            format!(
+                "a unit is written directly after its number, without a space: `{number}{unit}`"
+            ),
+            format!("{number}{unit}"),
+            unit_span.1,
+        ),
+    }
+}
+
+/// What a number and the word after it are written as, where that is a unit of the language,
+/// and where what it replaces ends.
+fn spaced_rewrite(text: &str, spaced: &SpacedUnit) -> Option<(String, usize)> {
+    let (_, written, end) = spaced_help(text, spaced);
+    crate::analysis::units::parse_unit(&written[spaced.number.len()..])
+        .is_ok()
+        .then_some((written, end))
+}
+
+/// The numbers followed by a spaced unit in `text[from..to]`: where each starts and ends, and
+/// what it is written as.
+fn other_spaced_units(text: &str, from: usize, to: usize) -> Vec<(usize, usize, String)> {
+    let mut found = Vec::new();
+    let mut at = from;
+    while at < to {
+        let c = text.as_bytes()[at];
+        if c == b'"' {
+            // A string's words are text: skip to its closing quote.
+            at += 1;
+            while at < to && text.as_bytes()[at] != b'"' {
+                at += if text.as_bytes()[at] == b'\\' { 2 } else { 1 };
+            }
+            at += 1;
+            continue;
+        }
+        if !c.is_ascii_alphabetic() || (at > 0 && text.as_bytes()[at - 1].is_ascii_alphanumeric()) {
+            at += 1;
+            continue;
+        }
+        let end = text[at..to]
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .map_or(to, |n| at + n);
+        if let Some(spaced) = spaced_unit(text, from, end).filter(|s| s.word_at.0 == at) {
+            if let Some((written, written_end)) = spaced_rewrite(text, &spaced) {
+                if written_end <= to {
+                    found.push((spaced.number_at, written_end, written));
+                    at = written_end;
+                    continue;
+                }
+            }
+        }
+        at = end;
+    }
+    found
+}
+
+/// The closing bracket that matches the opening one at `open`, skipping strings.
+fn matching_closer(text: &str, open: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut at = open;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'"' => {
+                at += 1;
+                while at < bytes.len() && bytes[at] != b'"' {
+                    at += if bytes[at] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(at);
+                }
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    None
+}
+
 /// A number and the word after it, which may be its unit (see [`spaced_unit`]).
+#[derive(Clone, Copy)]
 struct SpacedUnit<'t> {
     number: &'t str,
     number_at: usize,
@@ -1162,6 +1352,139 @@ fn attribute_in_step_header(file: FileId, text: &str, position: usize) -> Option
         edits: vec![
             (Span::new(file, before_name, end), String::new()),
             (Span::new(file, brace + 1, brace + 1), insertion),
+        ],
+    }];
+    Some(diagnostic)
+}
+
+/// `validate { on = cpu  duration = 2min  after train }` or `... when framework == tf }`: a
+/// step's `after` or `when` clause written in its body, read as an attribute without its `=`
+/// (an error at `position`, the word after `after` or `when`). The fix moves the clause to
+/// the step's header, as analysis does for `after = train`.
+fn clause_in_step_body(
+    file: FileId,
+    text: &str,
+    scan: &Scan,
+    start: usize,
+    position: usize,
+) -> Option<Diagnostic> {
+    use pest::Parser;
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let before = text[..position].trim_end_matches([' ', '\t']);
+    if before.len() == position {
+        return None;
+    }
+    let keyword_at = before.trim_end_matches(is_word).len();
+    let keyword = &before[keyword_at..];
+    if !matches!(keyword, "after" | "when")
+        || !text[..keyword_at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_whitespace() || c == ';' || c == '{')
+    {
+        return None;
+    }
+    let body = *scan.unclosed_in(start, keyword_at).last()?;
+    if body.byte != b'{' {
+        return None;
+    }
+    let header_start = text[..body.offset]
+        .rfind(['\n', '{', '}', ';'])
+        .map_or(0, |i| i + 1);
+    let header = text[header_start..body.offset].trim();
+    let kind = &header[..header.find(|c: char| !is_word(c)).unwrap_or(header.len())];
+    if !super::ast::StepKind::ALL
+        .iter()
+        .any(|k| k.keyword() == kind)
+    {
+        return None;
+    }
+    let rule = if keyword == "after" {
+        Rule::after_clause
+    } else {
+        Rule::when_clause
+    };
+    let parsed = super::parser::PipesimParser::parse(rule, &text[keyword_at..])
+        .ok()?
+        .next()?;
+    // The clause without the blanks pest takes after it.
+    let clause_end = keyword_at
+        + text[keyword_at..keyword_at + parsed.as_span().end()]
+            .trim_end()
+            .len();
+    let clause = &text[keyword_at..clause_end];
+    // Where `word` stands alone in the header (byte offsets, so char bounds).
+    let header_words = |word: &str| {
+        header.match_indices(word).map(|(at, _)| at).find(|&at| {
+            !header[..at].ends_with(is_word) && !header[at + word.len()..].starts_with(is_word)
+        })
+    };
+    let header_after = header_words("after");
+    let header_when = header_words("when");
+    let already = if keyword == "after" {
+        header_after
+    } else {
+        header_when
+    };
+    let mut diagnostic = Diagnostic::error(
+        codes::UNEXPECTED,
+        format!("`{keyword}` belongs in the header of `{kind}`, not in its body"),
+    )
+    .primary(
+        Span::new(file, keyword_at, clause_end),
+        "a header clause in the body",
+    );
+    if already.is_some() {
+        let join = if keyword == "after" {
+            "list all the steps it waits for in one `after`, as in `after a, b`"
+        } else {
+            "join the conditions in one `when` with `&&`"
+        };
+        return Some(diagnostic.help(format!(
+            "a step's header holds `after` and `when`, and `{header}` has its `{keyword}` already: {join}"
+        )));
+    }
+    // `after` comes before `when` in the header.
+    let (insert_at, new_header) = match header_when.filter(|_| keyword == "after") {
+        Some(when) => {
+            let at = text[header_start..].len() - text[header_start..].trim_start().len();
+            let at = header_start + at + when;
+            (
+                at,
+                format!("{} {clause} {}", header[..when].trim_end(), &header[when..]),
+            )
+        }
+        None => (body.offset, format!("{header} {clause}")),
+    };
+    diagnostic = diagnostic.help(format!(
+        "a step's `after` and `when` are written in its header, before the braces: `{new_header} {{ ... }}`"
+    ));
+    let inserted = if insert_at == body.offset
+        && !text[..body.offset].ends_with(|c: char| c.is_whitespace())
+    {
+        format!(" {clause} ")
+    } else {
+        format!("{clause} ")
+    };
+    // Its line where the clause is alone on it, else the clause and the blanks before it.
+    let line_start = text[..keyword_at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[clause_end..]
+        .find('\n')
+        .map_or(text.len(), |i| clause_end + i);
+    let alone = text[line_start..keyword_at].trim().is_empty()
+        && text[clause_end..line_end].trim().is_empty();
+    let removal = if alone && line_end < text.len() {
+        Span::new(file, line_start, line_end + 1)
+    } else {
+        let blanks =
+            text[line_start..keyword_at].len() - text[line_start..keyword_at].trim_end().len();
+        Span::new(file, keyword_at - blanks, clause_end)
+    };
+    diagnostic.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+        title: format!("Move `{clause}` to the step's header"),
+        edits: vec![
+            (Span::new(file, insert_at, insert_at), inserted),
+            (removal, String::new()),
         ],
     }];
     Some(diagnostic)

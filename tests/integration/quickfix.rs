@@ -657,3 +657,146 @@ fn a_misplaced_attribute_does_not_start_a_second_experiment() {
         )
     );
 }
+
+/// A unit written after a space is joined to its number in every expression, not only at
+/// the top of a value: in a call's argument, in a list (every one of the list at once) and
+/// in a function's arguments; `check --fix` leaves a file that passes.
+#[test]
+fn a_spaced_unit_inside_a_call_or_list_is_joined() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "scenario s { horizon = 7d }\n\
+                resource gpu { kind = pool capacity = 2 }\n\
+                pipeline p {\n  \
+                preprocess { on = gpu duration = exponential(mean = 2 min) }\n  \
+                train after preprocess { on = gpu duration = lognormal(median = 20 minutes, sigma = 1) }\n  \
+                validate after train { on = gpu duration = min(2 h, 3h) }\n}\n\
+                arrivals a { rate = 1/h pipeline = p }\n\
+                experiment {\n  replications = 2\n  sweep scenario.horizon = [7 days, 2 weeks]\n}\n";
+    let path = dir.path().join("main.pipesim");
+    let (titles, mended) = mend_alone(&path, text);
+    assert_eq!(
+        titles,
+        [
+            "Write `2min`",
+            "Write `20min`",
+            "Write `2h`",
+            "Write `7d` and `2w`"
+        ]
+    );
+    assert_eq!(
+        mended,
+        text.replace("2 min", "2min")
+            .replace("20 minutes", "20min")
+            .replace("2 h,", "2h,")
+            .replace("[7 days, 2 weeks]", "[7d, 2w]")
+    );
+    std::fs::write(&path, text).unwrap();
+    let (code, _, stderr) = pipesim(dir.path(), &["check", "--fix", "main.pipesim"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("not fixed"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), mended);
+}
+
+/// `--set` gets the same help as a file, naming the value to write; no fix, since no file
+/// holds the command line.
+#[test]
+fn a_spaced_unit_in_a_set_value_is_explained() {
+    let mut map = pipesim::source::SourceMap::new();
+    let error =
+        pipesim::frontend::parse_override(&mut map, "scenario.horizon=2 weeks").unwrap_err();
+    assert_eq!(error.code, "E0001");
+    assert_eq!(
+        error.help.as_deref(),
+        Some("a unit is written directly after its number, without a space, and weeks are written `w`: `2w`")
+    );
+    assert!(error.repair.is_none());
+}
+
+/// A singular unit's help names the unit in the plural: "days are written `d`", never "day
+/// are written".
+#[test]
+fn a_singular_spaced_unit_reads_as_english() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("main.pipesim");
+    let text = "scenario s { horizon = 7d warmup = 1 day }\n";
+    let checked = frontend::check_file(&path_with(&path, text), &[]);
+    let helps: Vec<_> = checked
+        .diagnostics()
+        .0
+        .iter()
+        .filter_map(|d| d.help.clone())
+        .collect();
+    assert_eq!(
+        helps,
+        ["a unit is written directly after its number, without a space, and days are written `d`: `1d`"]
+    );
+}
+
+/// `after NAME, NAME` and `when CONDITION` written in a step's body without `=` move to its
+/// header (`after` before a `when` there), and `check --fix` leaves a file that passes.
+#[test]
+fn a_clause_written_in_a_steps_body_without_equals_moves_to_its_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("main.pipesim");
+    let text = "scenario s { horizon = 1d }\n\
+                resource gpu { kind = pool  capacity = 4 }\n\
+                pipeline p {\n  framework = choice { tf: 0.5, pt: 0.5 }\n  \
+                preprocess { on = gpu  duration = 1min }\n  \
+                train { on = gpu duration = 1h after preprocess }\n  \
+                validate when framework == tf {\n    on = gpu\n    after train, preprocess\n    duration = 1min\n  }\n  \
+                compress after train {\n    on = gpu\n    when framework == pt\n    duration = 1min\n  }\n}\n\
+                arrivals a { rate = 1/h  pipeline = p }\n";
+    let (titles, mended) = mend_alone(&path, text);
+    assert_eq!(
+        titles,
+        [
+            "Move `after preprocess` to the step's header",
+            "Move `after train, preprocess` to the step's header",
+            "Move `when framework == pt` to the step's header"
+        ]
+    );
+    assert_eq!(
+        mended,
+        text.replace(
+            "train { on = gpu duration = 1h after preprocess }",
+            "train after preprocess { on = gpu duration = 1h }"
+        )
+        .replace("validate when", "validate after train, preprocess when")
+        .replace("    after train, preprocess\n", "")
+        .replace(
+            "compress after train {",
+            "compress after train when framework == pt {"
+        )
+        .replace("    when framework == pt\n", "")
+    );
+}
+
+/// Curly quotes, pasted from a word processor, become straight ones, every one of the
+/// declaration at once; a letter that is not ASCII in a name is explained.
+#[test]
+fn curly_quotes_become_straight_and_a_non_ascii_name_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("main.pipesim");
+    let text = "scenario s { horizon = 1d }\n\
+                resource gpu { kind = pool  capacity = 4 }\n\
+                pipeline p { train { on = gpu  duration = 1h } }\n\
+                arrivals a { rate = 1/h  pipeline = p }\n\
+                experiment {\n  replications = 2\n  \
+                metrics = [“pipeline.wait.p95”, ‘resource.gpu.utilization’]\n}\n";
+    let (titles, mended) = mend_alone(&path, text);
+    assert_eq!(titles, ["Write the 4 curly quotes `\"`"]);
+    assert_eq!(mended, text.replace(['“', '”', '‘', '’'], "\""));
+
+    let text = "scenario s { horizon = 1d }\nresource gpü { kind = pool  capacity = 4 }\n";
+    let checked = frontend::check_file(&path_with(&path, text), &[]);
+    let diagnostics = &checked.diagnostics().0;
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert_eq!(
+        diagnostics[0].message,
+        "`gpü` is not a name: `ü` is not an ASCII letter"
+    );
+    assert!(diagnostics[0]
+        .help
+        .as_deref()
+        .is_some_and(|h| h.starts_with("names are ASCII letters, digits and `_`")));
+}
