@@ -575,6 +575,11 @@ impl Analyzer<'_> {
             _ => dim.map(Ty::Num).unwrap_or(Ty::AnyNum),
         };
         let p = |n: &str| get(&params, n).map(|(_, t, s)| (t.ir.clone(), *s));
+        // A parameter's constant value as written in messages: in its unit (`3min`, not 180).
+        let shown = |n: &str, v: f64| match get(&params, n).map(|(_, t, _)| &t.ty) {
+            Some(Ty::Num(d)) => d.show(v),
+            _ => show(v),
+        };
         let pe = |n: &str| p(n).map(|(e, _)| e).unwrap_or_else(|| consts::num(0.0));
         // Range checks where constant.
         let positive: &[&str] = match name {
@@ -593,7 +598,7 @@ impl Analyzer<'_> {
                         self.invalid_parameter(
                             name,
                             s,
-                            format!("`{param}` must be positive, found {}", show(v)),
+                            format!("`{param}` must be positive, found {}", shown(param, v)),
                             usage,
                         );
                         ok = false;
@@ -656,8 +661,8 @@ impl Analyzer<'_> {
                             *hs,
                             format!(
                                 "`max` must be greater than `min`, found {} <= {}",
-                                show(b),
-                                show(a)
+                                shown("max", b),
+                                shown("min", a)
                             ),
                             usage,
                         );
@@ -666,12 +671,19 @@ impl Analyzer<'_> {
                         if let Some((mode, ms)) = p("mode") {
                             if let Some(m) = const_num(&mode) {
                                 if m < a || m > b {
+                                    // Which bound it passes, with both as written.
+                                    let (side, bound, at) = if m < a {
+                                        ("below", "min", a)
+                                    } else {
+                                        ("above", "max", b)
+                                    };
                                     self.invalid_parameter(
                                         name,
                                         ms,
                                         format!(
-                                            "`mode` must lie between `min` and `max`, found {}",
-                                            show(m)
+                                            "`mode` must lie between `min` and `max`, found `mode = {}` {side} `{bound} = {}`",
+                                            shown("mode", m),
+                                            shown(bound, at)
                                         ),
                                         usage,
                                     );

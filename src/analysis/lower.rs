@@ -2195,6 +2195,17 @@ impl<'a> Analyzer<'a> {
                     }];
                     d.help(format!("`{text}` is a keyword, written without quotes"))
                 }
+                // `policy = "SJF"`: in quotes and in capitals, both as other formats write it.
+                ast::ExprKind::Str(text) if allowed.contains(&text.to_lowercase().as_str()) => {
+                    let keyword = text.to_lowercase();
+                    d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                        title: format!("Write `{keyword}`"),
+                        edits: vec![(e.span, keyword.clone())],
+                    }];
+                    d.help(format!(
+                        "`{keyword}` is a keyword, written in lower case and without quotes"
+                    ))
+                }
                 _ => d.help(format!("write one of `{}`", allowed.join("`, `"))),
             };
             self.diags.push(d);
@@ -3150,12 +3161,21 @@ impl<'a> Analyzer<'a> {
             }
             let rows = self.list_items(m, "matrix", 7, "7 rows, one per day from Monday")?;
             let mut ok = true;
+            let mut bad = Vec::new();
             for row in rows {
-                match self.numbers(&row, "matrix", 24, "24 numbers, one per hour", &scope) {
+                match self.numbers(
+                    &row,
+                    "matrix",
+                    24,
+                    "24 numbers, one per hour",
+                    &scope,
+                    &mut bad,
+                ) {
                     Some(values) => hourly.extend(values),
                     None => ok = false,
                 }
             }
+            self.not_positive("matrix", &bad);
             if !ok {
                 return None;
             }
@@ -3175,6 +3195,7 @@ impl<'a> Analyzer<'a> {
                 );
                 return None;
             }
+            let mut bad = Vec::new();
             let h = match &hours {
                 Some(e) => self.numbers(
                     e,
@@ -3182,13 +3203,17 @@ impl<'a> Analyzer<'a> {
                     24,
                     "24 numbers, one per hour from midnight",
                     &scope,
+                    &mut bad,
                 ),
                 None => Some(vec![1.0; 24]),
             };
+            self.not_positive("hours", &bad);
+            bad.clear();
             let d = match &days {
-                Some(e) => self.numbers(e, "days", 7, "7 numbers, Monday first", &scope),
+                Some(e) => self.numbers(e, "days", 7, "7 numbers, Monday first", &scope, &mut bad),
                 None => Some(vec![1.0; 7]),
             };
+            self.not_positive("days", &bad);
             let (h, d) = (h?, d?);
             for day in &d {
                 for hour in &h {
@@ -3238,6 +3263,8 @@ impl<'a> Analyzer<'a> {
         Some(items.clone())
     }
 
+    /// A profile's list of multipliers; those that are not positive are added to `bad`, for
+    /// one report of the whole list (`not_positive`).
     fn numbers(
         &mut self,
         e: &ast::Expr,
@@ -3245,6 +3272,7 @@ impl<'a> Analyzer<'a> {
         len: usize,
         shape: &str,
         scope: &Scope,
+        bad: &mut Vec<(Span, f64)>,
     ) -> Option<Vec<f64>> {
         let items = self.list_items(e, what, len, shape)?;
         let mut out = Vec::new();
@@ -3253,20 +3281,35 @@ impl<'a> Analyzer<'a> {
             match self.constant(item, Expect::Dim(Dim::NONE), what, scope) {
                 Some(v) if v > 0.0 => out.push(v),
                 Some(v) => {
-                    self.diags.push(
-                        Diagnostic::error(
-                            codes::PROFILE_VALUE,
-                            format!("profile entries must be positive, found {}", show(v)),
-                        )
-                        .primary(item.span, "not positive")
-                        .help("use a small positive multiplier, such as `0.05`, for quiet hours"),
-                    );
+                    bad.push((item.span, v));
                     ok = false;
                 }
                 None => ok = false,
             }
         }
         ok.then_some(out)
+    }
+
+    /// One report for the entries of a profile's `what` (`hours`, `days`, `matrix`) that are
+    /// not positive, with a label at each: one mistake, written in several places.
+    fn not_positive(&mut self, what: &str, bad: &[(Span, f64)]) {
+        let Some(&(first, value)) = bad.first() else {
+            return;
+        };
+        let message = match bad.len() {
+            1 => format!("profile entries must be positive, found {}", show(value)),
+            n => format!("profile entries must be positive, found {n} that are not"),
+        };
+        let quiet = if what == "days" { "days" } else { "hours" };
+        let mut d = Diagnostic::error(codes::PROFILE_VALUE, message)
+            .primary(first, "not positive")
+            .help(format!(
+                "arrivals are drawn in profile time, which runs at the multiplier's pace and stands still at 0: for quiet {quiet}, use a small positive multiplier, such as `0.05`"
+            ));
+        for &(span, _) in &bad[1..] {
+            d = d.secondary(span, "not positive either");
+        }
+        self.diags.push(d);
     }
 
     // -----------------------------------------------------------------------------------------
@@ -3623,24 +3666,38 @@ impl<'a> Analyzer<'a> {
         for step in steps {
             let name = step.name().to_string();
             if let Some((_, first)) = names.iter().find(|(n, _)| *n == name) {
-                let help = if step.name.is_none() {
-                    format!(
-                        "give the steps names, such as `{} {}_2 {{ ... }}`",
-                        step.kind.keyword(),
-                        step.kind.keyword()
-                    )
+                let keyword = step.kind.keyword();
+                // The first of `train_2`, `train_3`, ... that no step of the pipeline is called.
+                let free = (2..)
+                    .map(|n| format!("{keyword}_{n}"))
+                    .find(|candidate| steps.iter().all(|s| s.name() != candidate.as_str()))
+                    .unwrap_or_else(|| format!("{keyword}_2"));
+                let mut d = Diagnostic::error(
+                    codes::DUPLICATE_STEP,
+                    format!("pipeline `{pipeline}` has two steps called `{name}`"),
+                )
+                .primary(step.name_span(), "second step")
+                .secondary(*first, "first step");
+                if step.name.is_none() {
+                    // `train { ... }` twice: the second gets a name after its kind.
+                    d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                        title: format!("Name the second step `{free}`"),
+                        edits: vec![(
+                            Span::new(
+                                step.kind_span.file,
+                                step.kind_span.end as usize,
+                                step.kind_span.end as usize,
+                            ),
+                            format!(" {free}"),
+                        )],
+                    }];
+                    d = d.help(format!(
+                        "give the steps names, such as `{keyword} {free} {{ ... }}`"
+                    ));
                 } else {
-                    "rename one of them".to_string()
-                };
-                self.diags.push(
-                    Diagnostic::error(
-                        codes::DUPLICATE_STEP,
-                        format!("pipeline `{pipeline}` has two steps called `{name}`"),
-                    )
-                    .primary(step.name_span(), "second step")
-                    .secondary(*first, "first step")
-                    .help(help),
-                );
+                    d = d.help("rename one of them");
+                }
+                self.diags.push(d);
                 ok = false;
             }
             names.push((name, step.name_span()));
@@ -3880,11 +3937,30 @@ impl<'a> Analyzer<'a> {
                         Some(m) => format!("between 0 and {}", show(m)),
                         None => "at least 0".into(),
                     };
-                    this.out_of_range(
-                        e.span,
-                        format!("`{name}` must be {range}, found {}", show(v)),
-                        format!("`{name}` is a fraction, such as `0.95` or `5%`"),
-                    );
+                    let message = format!("`{name}` must be {range}, found {}", show(v));
+                    match &e.kind {
+                        // `pass = 95`: a percentage written as a plain number.
+                        ast::ExprKind::Number(x) if max == Some(1.0) && *x > 1.0 && *x <= 100.0 => {
+                            let written = this.text(e.span);
+                            let percent = format!("{written}%");
+                            let mut d = Diagnostic::error(codes::OUT_OF_RANGE, message)
+                                .primary(e.span, "out of range")
+                                .help(format!(
+                                    "`{name}` is a fraction: for {written} percent, write `{percent}` (or `{}`)",
+                                    show(x / 100.0)
+                                ));
+                            d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                                title: format!("Write `{percent}`"),
+                                edits: vec![(e.span, percent)],
+                            }];
+                            this.diags.push(d);
+                        }
+                        _ => this.out_of_range(
+                            e.span,
+                            message,
+                            format!("`{name}` is a fraction, such as `0.95` or `5%`"),
+                        ),
+                    }
                     ok = false;
                 }
             }

@@ -369,6 +369,17 @@ impl Analyzer<'_> {
                 },
             ),
             (Expect::Dim(Dim::NONE), Ty::Num(_)) => {
+                // `sigma = 0.9min`: a number written with a unit, which the fix removes.
+                let written = self.text(span);
+                if let Some(q) = crate::analysis::units::written_quantity(&written)
+                    .filter(|q| !q.unit.is_empty() && written.ends_with(q.unit.as_str()))
+                {
+                    let number = written[..written.len() - q.unit.len()].to_string();
+                    d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                        title: format!("Write `{number}`"),
+                        edits: vec![(span, number)],
+                    }];
+                }
                 Some(format!("`{what}` is a plain number: remove the unit"))
             }
             (Expect::Dim(want), Ty::Num(_)) => Some(format!(

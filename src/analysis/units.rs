@@ -112,6 +112,67 @@ impl Dim {
         Some(format!("{} or {last}", rest.join(", ")))
     }
 
+    /// `value` (in base units) as a message shows a quantity of this dimension, in the unit
+    /// a person would write it: the largest in which it is a whole number (`180` seconds is
+    /// `3min`, `90` is `90s`, `3/h` stays `3/h`), else the largest it is at least one of, to
+    /// four significant digits; a plain number as it is.
+    pub fn show(self, value: f64) -> String {
+        let plain = super::consts::show;
+        let whole = |x: f64| x.is_finite() && (x - x.round()).abs() <= 1e-9 * x.abs().max(1.0);
+        // Units largest first, each with its size in base units: a value is written
+        // `value / size` followed by the unit.
+        let units: &[(f64, &str)] = match self {
+            Dim::NONE => return plain(value),
+            Dim::TIME => &[
+                (86400.0, "d"),
+                (3600.0, "h"),
+                (60.0, "min"),
+                (1.0, "s"),
+                (0.001, "ms"),
+            ],
+            Dim::SIZE => &[
+                (1e12, "TB"),
+                (1e9, "GB"),
+                (1e6, "MB"),
+                (1e3, "KB"),
+                (1.0, "B"),
+            ],
+            Dim::BANDWIDTH => &[(1e9, "GB/s"), (1e6, "MB/s"), (1e3, "KB/s"), (1.0, "B/s")],
+            // A rate: per second, minute, hour, day (`2/min` rather than `120/h`).
+            Dim::FREQUENCY => &[
+                (1.0, "/s"),
+                (1.0 / 60.0, "/min"),
+                (1.0 / 3600.0, "/h"),
+                (1.0 / 86400.0, "/d"),
+            ],
+            _ => return format!("{}{}", plain(value), self.base_unit()),
+        };
+        if !value.is_finite() {
+            return plain(value);
+        }
+        if value == 0.0 {
+            return format!(
+                "0{}",
+                if self == Dim::TIME {
+                    "s"
+                } else {
+                    units[units.len() - 1].1
+                }
+            );
+        }
+        let magnitude = value.abs();
+        let fitting = || units.iter().filter(|(size, _)| magnitude >= *size);
+        // Milliseconds only below a second: `100.5s` is not `100500ms`.
+        let wholly = |&&(size, unit): &&(f64, &str)| {
+            (unit != "ms" || magnitude < 1.0) && whole(value / size)
+        };
+        if let Some((size, unit)) = fitting().find(wholly) {
+            return format!("{}{unit}", plain((value / size).round()));
+        }
+        let (size, unit) = fitting().next().unwrap_or(&units[units.len() - 1]);
+        format!("{}{unit}", crate::fit::format_significant(value / size, 4))
+    }
+
     /// An example of a value of this dimension, for help texts.
     pub fn example(self) -> &'static str {
         match self {
@@ -313,9 +374,13 @@ fn bits_prefix(part: &str) -> Option<&str> {
 /// The meaning of a unit as written after a number: `s`, `GB/s`, `s/GB`, `/h`, `%/d`, `Gbps`.
 pub fn parse_unit(unit: &str) -> Result<UnitValue, UnitError> {
     parse_unit_as_written(unit).map_err(|mut error| {
-        // One part wrong, and spelled out: the unit with that part as the language has it,
-        // if that is a unit.
-        let fixed = spelled_out_time(&error.unknown).map(|time| match unit.split_once('/') {
+        // One part wrong, and spelled out (or `m`, which the help says is `min`): the unit
+        // with that part as the language has it, if that is a unit.
+        let time = match error.unknown.as_str() {
+            "m" => Some("min"),
+            part => spelled_out_time(part),
+        };
+        let fixed = time.map(|time| match unit.split_once('/') {
             None => time.to_string(),
             Some((top, bottom)) if top == error.unknown => format!("{time}/{bottom}"),
             Some((top, _)) => format!("{top}/{time}"),
@@ -451,6 +516,22 @@ mod tests {
     }
 
     #[test]
+    fn quantities_are_shown_in_the_unit_a_person_writes() {
+        assert_eq!(Dim::TIME.show(180.0), "3min");
+        assert_eq!(Dim::TIME.show(-60.0), "-1min");
+        assert_eq!(Dim::TIME.show(-90.0), "-90s");
+        assert_eq!(Dim::TIME.show(30.0), "30s");
+        assert_eq!(Dim::TIME.show(0.0), "0s");
+        assert_eq!(Dim::TIME.show(7200.0), "2h");
+        assert_eq!(Dim::TIME.show(100.5), "1.675min");
+        assert_eq!(Dim::TIME.show(0.25), "250ms");
+        assert_eq!(Dim::SIZE.show(4e9), "4GB");
+        assert_eq!(Dim::FREQUENCY.show(3.0 / 3600.0), "3/h");
+        assert_eq!(Dim::FREQUENCY.show(120.0 / 3600.0), "2/min");
+        assert_eq!(Dim::NONE.show(0.5), "0.5");
+    }
+
+    #[test]
     fn simple_units_convert_to_base_units() {
         assert_eq!(parse_unit("min").unwrap().factor, 60.0);
         assert_eq!(parse_unit("d").unwrap().dim, Dim::TIME);
@@ -493,8 +574,10 @@ mod tests {
         let error = parse_unit("m").unwrap_err();
         assert_eq!(error.unknown, "m");
         assert!(error.help.contains("`min`"), "{}", error.help);
+        assert_eq!(error.corrected.as_deref(), Some("min"));
         let error = parse_unit("GB/m").unwrap_err();
         assert_eq!(error.unknown, "m");
+        assert_eq!(error.corrected.as_deref(), Some("GB/min"));
     }
 
     #[test]

@@ -800,3 +800,37 @@ fn curly_quotes_become_straight_and_a_non_ascii_name_is_explained() {
         .as_deref()
         .is_some_and(|h| h.starts_with("names are ASCII letters, digits and `_`")));
 }
+
+/// Where the help states the one right edit, `check --fix` makes it: a keyword in quotes and
+/// capitals, a plain number written with a unit, a percentage without its `%`, minutes
+/// written `m`, and a second unnamed step of a kind. The file then checks without errors.
+#[test]
+fn edits_the_help_states_are_fixes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("main.pipesim");
+    let text = "scenario s { horizon = 7d }\n\
+                resource gpu { kind = pool  capacity = 8  policy = \"SJF\" }\n\
+                pipeline p {\n  \
+                train { on = gpu  duration = gamma(shape = 2s, scale = 10min) }\n  \
+                train { on = gpu  duration = 30m }\n  \
+                validate after train { on = gpu  duration = 5min  pass = 95 }\n}\n\
+                arrivals a { rate = 1/h  pipeline = p }\n";
+    std::fs::write(&path, text).unwrap();
+    let (code, _, stderr) = pipesim(dir.path(), &["check", "--fix", "main.pipesim"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("not fixed"), "{stderr}");
+    let mended = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        mended,
+        text.replace("\"SJF\"", "sjf")
+            .replace("shape = 2s", "shape = 2")
+            .replace(
+                "train { on = gpu  duration = 30m",
+                "train train_2 { on = gpu  duration = 30min"
+            )
+            .replace("pass = 95", "pass = 95%"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = pipesim(dir.path(), &["check", "main.pipesim"]);
+    assert_eq!(code, 0, "{stderr}");
+}
