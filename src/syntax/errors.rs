@@ -707,8 +707,9 @@ const MOST_COMMAS: usize = 100;
 fn word_operator(file: FileId, text: &str, position: usize) -> Option<Diagnostic> {
     let before = text[..position].trim_end();
     let word_start = before
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rfind(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let word = &before[word_start..];
     let operator = match word {
         "and" => "&&",
@@ -966,9 +967,11 @@ fn misspelt_keyword(text: &str, position: usize) -> Option<(&str, usize, &'stati
 /// `horizon = 30 d`: the number, the word and the word's byte range.
 fn spaced_unit(text: &str, start: usize, position: usize) -> Option<SpacedUnit<'_>> {
     let before = text[start..position].trim_end();
+    // Byte indices after the char found: it may be wider than one byte (`7E€`).
     let word_start = before
-        .rfind(|c: char| !(c.is_ascii_alphabetic()))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rfind(|&(_, c)| !c.is_ascii_alphabetic())
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let word = &before[word_start..];
     let gap_and_number = &before[..word_start];
     let number_text = gap_and_number.trim_end_matches([' ', '\t']);
@@ -980,8 +983,9 @@ fn spaced_unit(text: &str, start: usize, position: usize) -> Option<SpacedUnit<'
         return None;
     }
     let number_start = number_text
-        .rfind(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '_')))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rfind(|&(_, c)| !(c.is_ascii_digit() || matches!(c, '.' | '_')))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let number = &number_text[number_start..];
     let preceded_by_name = number_text[..number_start]
         .chars()
