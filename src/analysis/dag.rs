@@ -6,7 +6,7 @@
 //! the lowered IR is only produced for acyclic graphs.
 
 use super::codes;
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Diagnostic, Diagnostics, Fix};
 use crate::source::Span;
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::collections::VecDeque;
@@ -19,6 +19,8 @@ pub struct StepNode {
     pub after: Vec<(usize, Span)>,
     /// Written without `after`: it follows the step written before it (if any).
     pub implicit: bool,
+    /// For each name in `after` (none when implicit), the text whose deletion takes it out.
+    pub removals: Vec<Span>,
 }
 
 /// Reports every cycle among `steps`; returns true when the graph is acyclic.
@@ -84,14 +86,25 @@ pub fn check_acyclic(pipeline: &str, steps: &[StepNode], diagnostics: &mut Diagn
                 );
             }
         }
-        diagnostics.push(d.help(cycle_help(steps, &links, &implicit)));
+        let (help, fix) = cycle_help(steps, &links, &implicit);
+        d = d.help(help);
+        if let Some(fix) = fix {
+            d.repair.get_or_insert_default().fixes.push(fix);
+        }
+        diagnostics.push(d);
     }
     acyclic
 }
 
 /// What makes the steps of a cycle wait for each other, and the edits that break it: only
-/// edits that leave none of its steps in a cycle are offered.
-fn cycle_help(steps: &[StepNode], links: &[(usize, usize)], implicit: &[(usize, usize)]) -> String {
+/// edits that leave none of its steps in a cycle are offered. When the help names one edit,
+/// and it removes a name from an `after`, that edit is also the quick fix; with a choice of
+/// edits the user decides which dependency is wrong, so none is made for them.
+fn cycle_help(
+    steps: &[StepNode],
+    links: &[(usize, usize)],
+    implicit: &[(usize, usize)],
+) -> (String, Option<Fix>) {
     let quoted = |i: usize| format!("`{}`", steps[i].name);
     let why = match implicit {
         [] => "a step can only run after steps that do not depend on it".to_string(),
@@ -114,7 +127,7 @@ fn cycle_help(steps: &[StepNode], links: &[(usize, usize)], implicit: &[(usize, 
     let breaks = |order: &[usize], explicit: &[Option<Vec<usize>>]| {
         !in_a_cycle(steps.len(), &edges(order, explicit), &in_cycle)
     };
-    let mut edits = Vec::new();
+    let mut edits: Vec<(String, Option<Fix>)> = Vec::new();
     let mut removals = Vec::new();
     for (a, b) in links {
         let Some(Some(after)) = explicit.get(*b) else {
@@ -129,7 +142,16 @@ fn cycle_help(steps: &[StepNode], links: &[(usize, usize)], implicit: &[(usize, 
         let rest: Vec<usize> = after.iter().copied().filter(|i| i != a).collect();
         changed[*b] = (!rest.is_empty()).then_some(rest);
         if breaks(&order, &changed) {
-            edits.push(text.clone());
+            let deletion = steps[*b]
+                .after
+                .iter()
+                .position(|(i, _)| i == a)
+                .and_then(|k| steps[*b].removals.get(k));
+            let fix = deletion.map(|span| Fix {
+                title: capitalised(&text),
+                edits: vec![(*span, String::new())],
+            });
+            edits.push((text.clone(), fix));
         }
         removals.push(text);
     }
@@ -139,7 +161,7 @@ fn cycle_help(steps: &[StepNode], links: &[(usize, usize)], implicit: &[(usize, 
         if let Some(at) = moved.iter().position(|i| i == a) {
             moved.insert(at, *b);
             if breaks(&moved, &explicit) {
-                edits.push(format!("move {} above {}", quoted(*b), quoted(*a)));
+                edits.push((format!("move {} above {}", quoted(*b), quoted(*a)), None));
             }
         }
         // `b` given an `after` of the step written before `a`.
@@ -147,24 +169,45 @@ fn cycle_help(steps: &[StepNode], links: &[(usize, usize)], implicit: &[(usize, 
             let mut changed = explicit.clone();
             changed[*b] = Some(vec![before]);
             if breaks(&order, &changed) {
-                edits.push(format!(
-                    "give {} an `after` of its own, such as `after {}`",
-                    quoted(*b),
-                    steps[before].name
+                edits.push((
+                    format!(
+                        "give {} an `after` of its own, such as `after {}`",
+                        quoted(*b),
+                        steps[before].name
+                    ),
+                    None,
                 ));
             }
         }
     }
     if edits.is_empty() {
         if removals.is_empty() {
-            return why;
+            return (why, None);
         }
-        return format!(
-            "{why}; to break the cycle, change one of these: {}",
-            and_list(&removals, "or")
+        return (
+            format!(
+                "{why}; to break the cycle, change one of these: {}",
+                and_list(&removals, "or")
+            ),
+            None,
         );
     }
-    format!("{why}; to break the cycle, {}", and_list(&edits, "or"))
+    let texts: Vec<String> = edits.iter().map(|(text, _)| text.clone()).collect();
+    let help = format!("{why}; to break the cycle, {}", and_list(&texts, "or"));
+    let fix = match edits.pop() {
+        Some((_, fix)) if edits.is_empty() => fix,
+        _ => None,
+    };
+    (help, fix)
+}
+
+/// `remove ...` as a fix's title, `Remove ...`.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// `a`, `a or b`, `a, b, or c`.
@@ -259,6 +302,7 @@ mod tests {
             name: name.into(),
             after: after.iter().map(|a| (*a, span())).collect(),
             implicit: false,
+            removals: after.iter().map(|_| span()).collect(),
         }
     }
 
@@ -268,6 +312,7 @@ mod tests {
             name: name.into(),
             after: before.map(|b| (b, span())).into_iter().collect(),
             implicit: true,
+            removals: Vec::new(),
         }
     }
 

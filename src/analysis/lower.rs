@@ -3706,14 +3706,19 @@ impl<'a> Analyzer<'a> {
         let mut lowered = Vec::new();
         for (index, step) in steps.iter().enumerate() {
             let mut after = Vec::new();
+            let mut removals = Vec::new();
             if step.after.is_empty() {
                 if index > 0 {
                     after.push((index - 1, step.kind_span));
                 }
             } else {
-                for a in &step.after {
+                let deletions = after_removals(step);
+                for (a, deletion) in step.after.iter().zip(deletions) {
                     match names.iter().position(|(n, _)| *n == a.name) {
-                        Some(i) => after.push((i, a.span)),
+                        Some(i) => {
+                            after.push((i, a.span));
+                            removals.push(deletion);
+                        }
                         None if lost.contains(&a.name) => ok = false,
                         None => {
                             let help = match did_you_mean(
@@ -3747,6 +3752,7 @@ impl<'a> Analyzer<'a> {
                 name: step.name().to_string(),
                 after: after.clone(),
                 implicit: step.after.is_empty(),
+                removals,
             });
             let step_prefix = prefix.map(|p| format!("{p}.{}", step.name()));
             match self.lower_step(
@@ -5228,4 +5234,21 @@ fn pipelines_named(e: &ir::Expr, out: &mut Vec<ir::PipelineId>) {
             out.push(*id);
         }
     });
+}
+
+/// For each name in `step`'s `after`, the text to delete to take it out: `after a` as a whole
+/// when it is the only one (from the end of the step's name, so `train after a {` becomes
+/// `train {`), else the name with the comma that joins it to its neighbour.
+fn after_removals(step: &ast::Step) -> Vec<Span> {
+    let names = &step.after;
+    let between = |from: u32, to: u32| Span::new(step.span.file, from as usize, to as usize);
+    (0..names.len())
+        .map(
+            |i| match (i.checked_sub(1).map(|p| &names[p]), names.get(i + 1)) {
+                (None, None) => between(step.name_span().end, names[i].span.end),
+                (_, Some(next)) => between(names[i].span.start, next.span.start),
+                (Some(previous), None) => between(previous.span.end, names[i].span.end),
+            },
+        )
+        .collect()
 }

@@ -834,3 +834,50 @@ fn edits_the_help_states_are_fixes() {
     let (code, _, stderr) = pipesim(dir.path(), &["check", "main.pipesim"]);
     assert_eq!(code, 0, "{stderr}");
 }
+
+/// A cycle whose help names one edit that breaks it gets that edit as its fix: the name goes
+/// from the `after` with its comma (or the whole `after` when it was the only name). With a
+/// choice of edits, which dependency is wrong is the user's call: no fix is made.
+#[test]
+fn a_cycle_with_one_way_out_loses_that_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("main.pipesim");
+    let scenario = "scenario s { horizon = 7d }\n\
+                    resource cpu { kind = pool  capacity = 4 }\n\
+                    arrivals a { rate = 1/h  pipeline = p }\n";
+    let one = "pipeline p {\n  \
+               preprocess { on = cpu  duration = 1min }\n  \
+               train after validate { on = cpu  duration = 10min }\n  \
+               validate after train { on = cpu  duration = 1min }\n}\n";
+    let (titles, mended) = mend_alone(&path, &format!("{scenario}{one}"));
+    assert_eq!(titles, ["Remove `after validate` from `train`"]);
+    assert!(
+        mended.contains("  train { on = cpu  duration = 10min }\n"),
+        "{mended}"
+    );
+
+    let listed = "pipeline p {\n  \
+                  preprocess { on = cpu  duration = 1min }\n  \
+                  train after preprocess, validate { on = cpu  duration = 10min }\n  \
+                  validate after train { on = cpu  duration = 1min }\n}\n";
+    let (titles, mended) = mend_alone(&path, &format!("{scenario}{listed}"));
+    assert_eq!(titles, ["Remove `validate` from the `after` of `train`"]);
+    assert!(
+        mended.contains("  train after preprocess { on = cpu"),
+        "{mended}"
+    );
+
+    // Two steps each name the other beside `preprocess`: removing either name breaks it.
+    let two_ways = "pipeline p {\n  \
+                    preprocess { on = cpu  duration = 1min }\n  \
+                    train after preprocess, validate { on = cpu  duration = 10min }\n  \
+                    validate after preprocess, train { on = cpu  duration = 1min }\n}\n";
+    std::fs::write(&path, format!("{scenario}{two_ways}")).unwrap();
+    let (code, _, stderr) = pipesim(dir.path(), &["check", "--fix", "main.pipesim"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("E0603"), "{stderr}");
+    assert!(
+        stderr.contains("`train` from the `after` of `validate` or remove `validate` from the"),
+        "{stderr}"
+    );
+}
