@@ -334,6 +334,65 @@ pub fn render(
     out
 }
 
+/// How many warnings of one code in one file are drawn in full: past that (a generated
+/// scenario's 400 unused pools) the rest are one line, so that the output does not flood.
+pub const DRAWN_PER_CODE: usize = 10;
+
+/// The diagnostics to draw, and one line for each code whose warnings in one file are more
+/// than [`DRAWN_PER_CODE`], naming how many more there are and where. Errors are all drawn:
+/// each needs mending. Only the drawn report folds them: JSON, annotations and the language
+/// server keep every diagnostic.
+pub fn fold_repeats(
+    sources: &SourceMap,
+    diagnostics: &[Diagnostic],
+) -> (Vec<Diagnostic>, Vec<String>) {
+    type Key = (&'static str, Option<FileId>);
+    let mut drawn = Vec::new();
+    let mut counts: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
+    let mut folded: Vec<(Key, Vec<Span>, usize)> = Vec::new();
+    for d in diagnostics {
+        let key = (d.code, d.primary_span().map(|s| s.file));
+        let count = counts.entry(key).or_insert(0);
+        *count += 1;
+        if d.is_error() || *count <= DRAWN_PER_CODE {
+            drawn.push(d.clone());
+            continue;
+        }
+        let at = folded
+            .iter()
+            .position(|(k, _, _)| *k == key)
+            .unwrap_or_else(|| {
+                folded.push((key, Vec::new(), 0));
+                folded.len() - 1
+            });
+        folded[at].2 += 1;
+        folded[at].1.extend(d.primary_span());
+    }
+    let notes = folded
+        .into_iter()
+        .map(|((code, file), spans, count)| {
+            let place = match (file, spans.first(), spans.last()) {
+                (Some(file), Some(first), Some(last)) => {
+                    let source = sources.get(file);
+                    let line = |span: &Span| source.line_column(span.start as usize).0;
+                    let (from, to) = (line(first), line(last));
+                    let lines = if from == to {
+                        format!("line {from}")
+                    } else {
+                        format!("lines {from} to {to}")
+                    };
+                    format!(" in {} ({lines})", source.name)
+                }
+                _ => String::new(),
+            };
+            format!(
+                "warning[{code}]: {count} more like the above{place}, not shown; `--format json` lists every one"
+            )
+        })
+        .collect();
+    (drawn, notes)
+}
+
 /// One line summing up a check: "2 errors, 1 warning".
 pub fn summary_line(diagnostics: &[Diagnostic]) -> String {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();

@@ -239,7 +239,11 @@ pub fn print_diagnostics(sources: &SourceMap, diagnostics: &[Diagnostic]) {
     }
     let terminal = std::io::stderr().is_terminal();
     let style = if terminal { Style::Fancy } else { Style::Plain };
-    crate::console::print_err(diagnostic::render(sources, diagnostics, style, 100));
+    let (drawn, folded) = diagnostic::fold_repeats(sources, diagnostics);
+    crate::console::print_err(diagnostic::render(sources, &drawn, style, 100));
+    for note in folded {
+        crate::to_stderr!("{note}");
+    }
     crate::to_stderr!("{}", diagnostic::summary_line(diagnostics));
     if let Some(first) = diagnostics.iter().find(|d| !d.code.is_empty()) {
         crate::to_stderr!(

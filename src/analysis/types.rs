@@ -708,6 +708,64 @@ impl Analyzer<'_> {
 
     /// Whether `e` is a bare name that nothing defines: no attribute, declaration, import or
     /// label.
+    /// The label a bare name is, where it is one that a `choice` produces and no attribute
+    /// in scope (written before or after) has that name.
+    fn bare_label(&mut self, e: &ast::Expr, scope: &Scope) -> Option<ir::LabelId> {
+        let ast::ExprKind::Path(path) = &e.kind else {
+            return None;
+        };
+        let [part] = path.parts.as_slice() else {
+            return None;
+        };
+        let name = part.name.as_str();
+        if scope.vars.iter().any(|v| v.name == name) || scope.later.iter().any(|(n, _)| n == name) {
+            return None;
+        }
+        self.known_label(name)
+    }
+
+    /// `device == gpu` where `device` can be the label `gpu`: compared with a label, a bare
+    /// name that is one of the labels it can be is that label, as in a `match` arm, even where
+    /// a declaration (the resource `gpu`) has the name too.
+    fn label_of(&mut self, e: &ast::Expr, other: &Ty, scope: &Scope) -> Option<Typed> {
+        let Ty::Labels(set) = other else {
+            return None;
+        };
+        let id = self.bare_label(e, scope)?;
+        set.contains(&id).then(|| Typed {
+            ty: Ty::Labels(BTreeSet::from([id])),
+            ir: ir::Expr::Const(ir::Value::Label(id)),
+        })
+    }
+
+    /// `device == gpu` where `gpu` is a label `device` is never (a `choice` elsewhere produces
+    /// it) and a declaration's name, which the comparison then reads: why, as a help.
+    fn label_not_taken(
+        &mut self,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        a: &Ty,
+        b: &Ty,
+        scope: &Scope,
+    ) -> Option<String> {
+        let (subject, set, name) = [(lhs, a, rhs), (rhs, b, lhs)].into_iter().find_map(
+            |(subject, ty, name)| match ty {
+                Ty::Labels(set) => Some((subject, set.clone(), name)),
+                _ => None,
+            },
+        )?;
+        self.bare_label(name, scope)?;
+        let (subject, name) = (self.text(subject.span), self.text(name.span));
+        let labels: Vec<String> = set
+            .iter()
+            .map(|l| format!("`{}`", self.label_name(*l)))
+            .collect();
+        Some(format!(
+            "`{name}` is a declaration here, since `{subject}` is never the label `{name}`: it can be {}",
+            labels.join(", ")
+        ))
+    }
+
     fn names_nothing(&self, e: &ast::Expr, scope: &Scope) -> bool {
         let ast::ExprKind::Path(path) = &e.kind else {
             return false;
@@ -745,15 +803,33 @@ impl Analyzer<'_> {
         scope: &Scope,
     ) -> Typed {
         use ast::BinaryOp as B;
-        let a = self.expr(lhs, scope);
-        // `tier == gold` where `tier` is wrong (reported): whether `gold` is a label depends
-        // on what `tier` is, so an unknown `gold` is no mistake of its own.
-        let b =
-            if matches!(op, B::Eq | B::Ne) && a.ty == Ty::Error && self.names_nothing(rhs, scope) {
+        let equality = matches!(op, B::Eq | B::Ne);
+        let (a, b) = if equality && self.bare_label(lhs, scope).is_some() {
+            // `gpu == device`: what `gpu` is depends on what `device` can be.
+            let b = self.expr(rhs, scope);
+            let a = match self.label_of(lhs, &b.ty, scope) {
+                Some(label) => label,
+                None => self.expr(lhs, scope),
+            };
+            (a, b)
+        } else {
+            let a = self.expr(lhs, scope);
+            // `tier == gold` where `tier` is wrong (reported): whether `gold` is a label
+            // depends on what `tier` is, so an unknown `gold` is no mistake of its own.
+            let label = if equality {
+                self.label_of(rhs, &a.ty, scope)
+            } else {
+                None
+            };
+            let b = if let Some(label) = label {
+                label
+            } else if equality && a.ty == Ty::Error && self.names_nothing(rhs, scope) {
                 Typed::error()
             } else {
                 self.expr(rhs, scope)
             };
+            (a, b)
+        };
         let ir_op = match op {
             B::Add => ir::BinaryOp::Add,
             B::Sub => ir::BinaryOp::Sub,
@@ -890,7 +966,10 @@ impl Analyzer<'_> {
                             }
                             format!("labels are written without quotes: `{left} {symbol} {right}`")
                         }
-                        _ => "compare values of the same type".to_string(),
+                        _ => match self.label_not_taken(lhs, rhs, &a.ty, &b.ty, scope) {
+                            Some(help) => help,
+                            None => "compare values of the same type".to_string(),
+                        },
                     };
                     let mut d = Diagnostic::error(
                         codes::BAD_OPERAND,

@@ -62,6 +62,7 @@ pub fn main(args: &CheckArgs) -> Exit {
     // A module's mistakes are found again by every file of the command that imports it, and
     // by the module itself when it is one of them: each is reported once, where first found.
     let mut reported: HashSet<ReportedKey> = HashSet::new();
+    let mut totals = Totals::default();
     for file in &files {
         let checked = if mending {
             frontend::check_unsaved(file, &mended.unsaved, &args.set)
@@ -75,6 +76,7 @@ pub fn main(args: &CheckArgs) -> Exit {
             .cloned()
             .collect();
         any_errors |= checked.has_errors();
+        totals.add(checked.has_errors(), diagnostics);
         // The loader yields no module only when the entry file itself cannot be read: an
         // I/O error (exit 2), not a mistake in a scenario.
         unreadable |= checked.program.modules.is_empty();
@@ -109,6 +111,9 @@ pub fn main(args: &CheckArgs) -> Exit {
             }
         }
     }
+    if files.len() > 1 && args.format != DiagnosticFormat::Json {
+        crate::to_stderr!("{}", totals.line(files.len()));
+    }
     if args.format == DiagnosticFormat::Json {
         // The diagnostics alone are the contract's form; `--load` wraps them with the loads.
         let text = if args.load {
@@ -140,6 +145,37 @@ pub fn main(args: &CheckArgs) -> Exit {
         Exit::ScenarioErrors
     } else {
         Exit::Success
+    }
+}
+
+/// What a command over several files found, for the last line a CI log is read for.
+#[derive(Default)]
+struct Totals {
+    files_with_errors: usize,
+    errors: usize,
+    warnings: usize,
+}
+
+impl Totals {
+    /// One file's check: whether it has errors (reported here or by an earlier file), and
+    /// the diagnostics reported for it (each mistake counted once per command).
+    fn add(&mut self, has_errors: bool, reported: &[diagnostic::Diagnostic]) {
+        self.files_with_errors += usize::from(has_errors);
+        let errors = reported.iter().filter(|d| d.is_error()).count();
+        self.errors += errors;
+        self.warnings += reported.len() - errors;
+    }
+
+    /// "3 files checked, 1 with errors: 1 error, 1 warning".
+    fn line(&self, files: usize) -> String {
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        format!(
+            "{} checked, {} with errors: {}, {}",
+            plural(files, "file"),
+            self.files_with_errors,
+            plural(self.errors, "error"),
+            plural(self.warnings, "warning")
+        )
     }
 }
 

@@ -2528,3 +2528,176 @@ fn messages_to_a_closed_stderr_are_no_panic() {
     }
     assert!(out.join("summary.json").is_file(), "the run was saved");
 }
+
+/// Runs `pipesim check ARGS` in `dir`: exit code and stderr.
+fn check_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_pipesim"))
+        .arg("check")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run pipesim");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).to_string(),
+        String::from_utf8_lossy(&output.stderr).to_string(),
+    )
+}
+
+/// A small scenario, with `extra` declarations after it and `on` as its step's pool.
+fn small_scenario(on: &str, extra: &str) -> String {
+    format!(
+        "resource cpu {{ kind = pool  capacity = 4 }}
+pipeline p {{ task {{ on = {on}  duration = 1h }} }}
+scenario s {{ horizon = 7d }}
+arrivals a {{ rate = 1/h  pipeline = p }}
+{extra}"
+    )
+}
+
+/// `check DIR` ends with the totals over its files (files, files with errors, errors,
+/// warnings), the line a CI log is read for; one file gets no such line. The exit status is
+/// the one the files give.
+#[test]
+fn a_check_of_several_files_ends_with_the_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("good.pipesim"), small_scenario("cpu", "")).unwrap();
+    std::fs::write(
+        dir.path().join("mistaken.pipesim"),
+        small_scenario("cpuu", ""),
+    )
+    .unwrap();
+    let spare = "resource spare { kind = pool  capacity = 2 }\n";
+    std::fs::write(
+        dir.path().join("unused.pipesim"),
+        small_scenario("cpu", spare),
+    )
+    .unwrap();
+    let (code, _, stderr) = check_in(dir.path(), &["."]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr);
+    assert_eq!(
+        stderr.lines().last(),
+        Some("3 files checked, 1 with errors: 1 error, 1 warning")
+    );
+
+    // Warnings alone exit 0, with the totals.
+    let (code, _, stderr) = check_in(dir.path(), &["good.pipesim", "unused.pipesim"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stderr.lines().last(),
+        Some("2 files checked, 0 with errors: 0 errors, 1 warning")
+    );
+
+    let (code, _, stderr) = check_in(dir.path(), &["good.pipesim"]);
+    assert_eq!((code, stderr.as_str()), (0, "good.pipesim: ok\n"));
+}
+
+/// 400 pools of a generated scenario, one used: the report draws the first ten `W0202` in
+/// full and sums up the rest in one line, while `--format json` and the diagnostics the
+/// language server publishes keep all 399, each at its declaration. Errors are never folded.
+#[test]
+fn many_warnings_of_one_code_in_a_file_are_summed_up_in_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let pools: String = (0..399)
+        .map(|i| format!("resource pool{i} {{ kind = pool  capacity = 1 }}\n"))
+        .collect();
+    let path = dir.path().join("generated.pipesim");
+    std::fs::write(&path, small_scenario("cpu", &pools)).unwrap();
+
+    let (code, _, stderr) = check_in(dir.path(), &["generated.pipesim"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr.matches("is never used").count(), 10, "{stderr}");
+    assert!(stderr.contains("`pool9` is never used"), "{stderr}");
+    assert!(!stderr.contains("`pool10` is never used"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "warning[W0202]: 389 more like the above in generated.pipesim (lines 15 to 403), not shown; `--format json` lists every one"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("0 errors, 399 warnings"), "{stderr}");
+
+    let (_, stdout, _) = check_in(dir.path(), &["--format", "json", "generated.pipesim"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 399);
+
+    let checked = frontend::check_file(&path, &[]);
+    assert_eq!(checked.diagnostics().0.len(), 399);
+
+    // 12 errors of one code: every one is drawn.
+    let broken: String = (0..12)
+        .map(|i| format!("pipeline q{i} {{ task {{ on = gpuu{i}  duration = 1h }} }}\n"))
+        .collect();
+    std::fs::write(&path, small_scenario("cpu", &broken)).unwrap();
+    let (code, _, stderr) = check_in(dir.path(), &["generated.pipesim"]);
+    assert_eq!(code, 1);
+    assert_eq!(stderr.matches("unknown name `gpuu").count(), 12, "{stderr}");
+    assert!(!stderr.contains("more like the above"), "{stderr}");
+}
+
+/// `when device == gpu`, where `device` is a `choice` of labels and `gpu` is also a
+/// resource: compared with `device`, `gpu` is the label, as in `match device { gpu => .. }`,
+/// and the step runs when the label is drawn (and is skipped by `!=`).
+#[test]
+fn a_label_named_like_a_resource_is_compared_as_the_label() {
+    let scenario = |op: &str| {
+        format!(
+            "resource gpu {{ kind = pool  capacity = 4 }}
+resource cpu {{ kind = pool  capacity = 4 }}
+pipeline p {{
+  device = choice {{ gpu: 0.7, cpu: 0.3 }}
+  train on_gpu when device {op} gpu {{ on = gpu  duration = 1h }}
+  train on_cpu when gpu {op} device {{ on = cpu  duration = 1h }}
+  train after_both after on_gpu, on_cpu {{ on = cpu  duration = match device {{ gpu => 1h, cpu => 2h }} }}
+}}
+scenario s {{ horizon = 7d }}
+arrivals a {{ rate = 1/h  pipeline = p }}
+"
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("labels.pipesim");
+    let mut utilization = Vec::new();
+    for op in ["==", "!="] {
+        std::fs::write(&path, scenario(op)).unwrap();
+        let checked = frontend::check_file(&path, &[]);
+        assert!(
+            checked.diagnostics().0.is_empty(),
+            "{op}: {:?}",
+            checked.diagnostics()
+        );
+        let scenario = checked.analysis.scenario.as_ref().expect("lowered");
+        let result = pipesim::sim::run_replication(scenario, 0, &mut pipesim::sim::trace::NullSink);
+        utilization.push(result.get("resource.gpu.utilization").unwrap());
+    }
+    // The same draws: `==` runs `on_gpu` for 70% of the pipelines, `!=` for 30%.
+    assert!(utilization[0] > utilization[1] * 1.5, "{utilization:?}");
+
+    // Where `device` is never `gpu` (another pipeline's `choice` has it), `gpu` is the
+    // resource, and the report says why.
+    std::fs::write(
+        &path,
+        "resource gpu { kind = pool  capacity = 4 }
+pipeline p {
+  device = choice { cpu: 0.5, tpu: 0.5 }
+  train when device == gpu { on = gpu  duration = 1h }
+}
+pipeline q {
+  kind = choice { gpu: 0.5, cpu: 0.5 }
+  train { on = gpu  duration = match kind { gpu => 1h, cpu => 2h } }
+}
+scenario s { horizon = 7d }
+arrivals a { rate = 1/h  pipeline = choice { p: 0.5, q: 0.5 } }
+",
+    )
+    .unwrap();
+    let checked = frontend::check_file(&path, &[]);
+    let diagnostics = &checked.diagnostics().0;
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(
+        diagnostics[0].help.as_deref(),
+        Some("`gpu` is a declaration here, since `device` is never the label `gpu`: it can be `cpu`, `tpu`"),
+        "{diagnostics:?}"
+    );
+}
