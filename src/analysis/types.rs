@@ -706,8 +706,6 @@ impl Analyzer<'_> {
         }
     }
 
-    /// Whether `e` is a bare name that nothing defines: no attribute, declaration, import or
-    /// label.
     /// The label a bare name is, where it is one that a `choice` produces and no attribute
     /// in scope (written before or after) has that name.
     fn bare_label(&mut self, e: &ast::Expr, scope: &Scope) -> Option<ir::LabelId> {
@@ -766,6 +764,8 @@ impl Analyzer<'_> {
         ))
     }
 
+    /// Whether `e` is a bare name that nothing defines: no attribute, declaration, import or
+    /// label.
     fn names_nothing(&self, e: &ast::Expr, scope: &Scope) -> bool {
         let ast::ExprKind::Path(path) = &e.kind else {
             return false;
