@@ -21,11 +21,16 @@
 //!
 //! Invariants: formatting is meaning-preserving (the formatted text parses to the same tree,
 //! spans aside) and idempotent (formatting formatted text changes nothing), and every comment
-//! is kept. A comment stays where it was written when that is before an entry or declaration,
-//! after one on the same line, after an opening `{`, or around the elements of a broken
-//! `match`, `choice`, list or call. A comment anywhere else (inside a step or declaration
-//! header, between operands) moves to its own line before the next entry: where it lands
-//! depends only on the tree, so formatting stays idempotent.
+//! is kept where it was written: before an entry or declaration, after one on the same line,
+//! after an opening `{`, around the elements of a broken `match`, `choice`, list or call (a
+//! comment after the closing bracket of a broken one, on the line of its last element, ends
+//! that element's row), and between the operands of a chain of operators (which it breaks,
+//! one operand per line: a comment on an operand's line ends that line, one on its own line
+//! stays on its own line before the next operator). A comment in a header that is printed on
+//! one line (a declaration's or step's name, `after` and `when`, or an attribute's name and
+//! `=`) goes on its own line before the entry. A comment anywhere else (inside an `if`, a
+//! call's argument name, a `match`'s scrutinee) moves to its own line after the entry: where
+//! it lands depends only on the tree, so formatting stays idempotent.
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
@@ -374,6 +379,13 @@ impl<'a> Printer<'a> {
     /// The comments that follow `after` on the same line of the original, each preceded by
     /// two spaces; they are marked printed.
     fn trailing_comments(&mut self, after: usize) -> String {
+        self.trailing_comments_through(after, None)
+    }
+
+    /// [`Self::trailing_comments`], also through the closing brackets `close` that end the
+    /// line: a comment after `c]` in `[a,\n c]  // last` ends the row of `c`, where the
+    /// broken list prints it.
+    fn trailing_comments_through(&mut self, after: usize, close: Option<char>) -> String {
         let mut out = String::new();
         let mut position = after;
         for index in self.first_comment_from(after)..self.comments.len() {
@@ -387,7 +399,7 @@ impl<'a> Printer<'a> {
             let gap = self.text.get(position..start).unwrap_or("\n");
             let separated_only = gap
                 .chars()
-                .find(|c| !matches!(c, ' ' | '\t' | ',' | ';'))
+                .find(|c| !matches!(c, ' ' | '\t' | ',' | ';') && Some(*c) != close)
                 .is_none();
             if !separated_only {
                 break;
@@ -447,7 +459,12 @@ impl<'a> Printer<'a> {
 
         for (index, item) in items.iter().enumerate() {
             let span = item_span(item);
-            self.leading_comments(span.start as usize, 0);
+            // A comment in a declaration's header goes on its own line before it.
+            let header_end = match item {
+                Item::Import(import) => import.span.end,
+                Item::Decl(decl) => decl.body.span.start,
+            };
+            self.leading_comments(header_end as usize, 0);
             self.blank_line_before(span.start as usize);
             match item {
                 Item::Import(import) => {
@@ -569,7 +586,9 @@ impl<'a> Printer<'a> {
 
         for (index, entry) in entries.iter().enumerate() {
             let span = entry_span(entry);
-            self.leading_comments(span.start as usize, level);
+            // A comment in the entry's header (before its value or body) goes on its own
+            // line before the entry: the header is printed on one line.
+            self.leading_comments(entry_header_end(entry), level);
             self.blank_line_before(span.start as usize);
             self.at_block_start = false;
             let indent = indentation(level);
@@ -814,7 +833,9 @@ impl<'a> Printer<'a> {
                     .collect();
                 self.broken("[", elements, "]", expr.span, level)
             }
-            ExprKind::Binary { op, .. } if !fits => self.broken_chain(expr, *op, level, column),
+            ExprKind::Binary { op, .. } if !fits || self.chain_has_comments(expr, *op) => {
+                self.broken_chain(expr, *op, level, column)
+            }
             ExprKind::Binary { op, lhs, rhs, .. } => {
                 let (left, right) = self.operands(*op, lhs, rhs);
                 let lhs_text = self.operand(lhs, left, level, column);
@@ -885,7 +906,23 @@ impl<'a> Printer<'a> {
         operands.reverse();
         let mut out = self.operand(current, precedence(current) < own, level, column);
         let inner = indentation(level + 1);
+        let mut previous_end = current.span.end as usize;
         for (op, operand) in operators.into_iter().zip(operands) {
+            // The comments between two operands: one on the line where the left operand
+            // ends stays at the end of that line, one on a line of its own stays on its own
+            // line before the operator.
+            let (trailing, own_line) =
+                self.comments_between(previous_end, operand.span.start as usize);
+            for comment in trailing {
+                out.push_str("  ");
+                out.push_str(&comment);
+            }
+            for comment in own_line {
+                out.push('\n');
+                out.push_str(&inner);
+                out.push_str(&comment);
+            }
+            previous_end = operand.span.end as usize;
             out.push('\n');
             out.push_str(&inner);
             out.push_str(op.symbol());
@@ -900,6 +937,54 @@ impl<'a> Printer<'a> {
             out.push_str(&text);
         }
         out
+    }
+
+    /// Whether a comment stands between two operands of the chain of operators of `op`'s
+    /// precedence that `expr` starts: the chain is then broken, one operand per line, so
+    /// that each comment keeps its place.
+    fn chain_has_comments(&self, expr: &Expr, op: BinaryOp) -> bool {
+        let own = binary_precedence(op);
+        let mut current = expr;
+        while let ExprKind::Binary { op, lhs, rhs, .. } = &current.kind {
+            if binary_precedence(*op) != own {
+                break;
+            }
+            if self.has_comment_between(lhs.span.end as usize, rhs.span.start as usize) {
+                return true;
+            }
+            current = lhs;
+        }
+        false
+    }
+
+    fn has_comment_between(&self, from: usize, to: usize) -> bool {
+        self.comments
+            .get(self.first_comment_from(from))
+            .is_some_and(|c| (c.span.start as usize) < to)
+    }
+
+    /// The comments not yet printed that start between `from` and `to`, marked printed: those
+    /// on the line where `from` is, then those on lines of their own.
+    fn comments_between(&mut self, from: usize, to: usize) -> (Vec<String>, Vec<String>) {
+        let mut trailing = Vec::new();
+        let mut own_line = Vec::new();
+        for index in self.first_comment_from(from)..self.first_comment_from(to) {
+            if self.emitted[index] {
+                continue;
+            }
+            self.emitted[index] = true;
+            let start = self.comments[index].span.start as usize;
+            let text = self.comment_text(index).to_string();
+            let same_line = own_line.is_empty()
+                && !self.text.get(from..start).unwrap_or("\n").contains('\n')
+                && trailing.last().is_none_or(|t: &String| !t.contains('\n'));
+            if same_line {
+                trailing.push(text);
+            } else {
+                own_line.push(text);
+            }
+        }
+        (trailing, own_line)
     }
 
     /// Whether the broken form of `expr` would print a comment that its one-line form drops:
@@ -943,7 +1028,9 @@ impl<'a> Printer<'a> {
             }
             ExprKind::Unary { operand, .. } => self.places_comments(operand),
             ExprKind::Binary { lhs, rhs, .. } => {
-                self.places_comments(lhs) || self.places_comments(rhs)
+                self.has_comment_between(lhs.span.end as usize, rhs.span.start as usize)
+                    || self.places_comments(lhs)
+                    || self.places_comments(rhs)
             }
             ExprKind::If {
                 cond,
@@ -985,7 +1072,8 @@ impl<'a> Printer<'a> {
         let opening = self.trailing_comments_before(span.start as usize + 1, head_end);
         out.push_str(&opening);
         out.push('\n');
-        for element in &elements {
+        let close_char = close.chars().next();
+        for (index, element) in elements.iter().enumerate() {
             for comment in self.comments_before(element.span.start as usize, span) {
                 out.push_str(&inner);
                 out.push_str(&comment);
@@ -994,7 +1082,9 @@ impl<'a> Printer<'a> {
             out.push_str(&inner);
             out.push_str(&element.text);
             out.push(',');
-            let trailing = self.trailing_comments(element.span.end as usize);
+            let last = index + 1 == elements.len();
+            let trailing = self
+                .trailing_comments_through(element.span.end as usize, close_char.filter(|_| last));
             out.push_str(&trailing);
             out.push('\n');
         }
@@ -1062,7 +1152,7 @@ impl<'a> Printer<'a> {
                 line.clear();
             }
         };
-        for item in items {
+        for (index, item) in items.iter().enumerate() {
             let leading = self.comments_before(item.span.start as usize, span);
             if !leading.is_empty() {
                 flush(&mut out, &mut line);
@@ -1080,7 +1170,9 @@ impl<'a> Printer<'a> {
                 line.push(' ');
             }
             line.push_str(&text);
-            let trailing = self.trailing_comments(item.span.end as usize);
+            let last = index + 1 == items.len();
+            let trailing =
+                self.trailing_comments_through(item.span.end as usize, Some(']').filter(|_| last));
             if !trailing.is_empty() {
                 line.push_str(&trailing);
                 flush(&mut out, &mut line);
@@ -1154,4 +1246,15 @@ fn entry_span(entry: &Entry) -> Span {
         Entry::Step(step) => step.span,
         Entry::Sweep(sweep) => sweep.span,
     }
+}
+
+/// Where an entry's header ends: the start of its value, or of its body.
+fn entry_header_end(entry: &Entry) -> usize {
+    let end = match entry {
+        Entry::Attr(attr) => attr.value.span.start,
+        Entry::Block(nested) => nested.body.span.start,
+        Entry::Step(step) => step.body.span.start,
+        Entry::Sweep(sweep) => sweep.values.span.start,
+    };
+    end as usize
 }
