@@ -516,6 +516,10 @@ pub fn main(args: &ExplainArgs) -> Exit {
         return Exit::Success;
     }
     let wanted = code.trim().to_uppercase();
+    if let Some(text) = by_number(&wanted, style()) {
+        super::print_out(text);
+        return Exit::Success;
+    }
     let Some((code, description)) = all_codes().find(|(c, _)| *c == wanted) else {
         let hint = diagnostic::suggest(&wanted, all_codes().map(|(c, _)| c))
             .map(|c| format!("; did you mean {c}?"))
@@ -528,6 +532,62 @@ pub fn main(args: &ExplainArgs) -> Exit {
     Exit::Success
 }
 
+/// `pipesim explain 0603`: a number without its letter. Every code of that number is
+/// shown (`E0603` and `W0603` are different mistakes), after a line that names them and how
+/// to ask for one; a number of one code is that code's explanation. `None` when `wanted` is
+/// not a number of up to four digits, or no code has it.
+pub fn by_number(wanted: &str, style: Style) -> Option<String> {
+    if wanted.is_empty() || wanted.len() > 4 || !wanted.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let number = format!("{wanted:0>4}");
+    let codes: Vec<(&str, &str)> = all_codes()
+        .filter(|(code, _)| code.get(1..) == Some(number.as_str()))
+        .collect();
+    match codes.as_slice() {
+        [] => None,
+        [(code, description)] => Some(explanation(code, description, style)),
+        several => {
+            let named: Vec<String> = several
+                .iter()
+                .map(|(code, _)| format!("{code} ({})", severity(code)))
+                .collect();
+            let asks: Vec<String> = several
+                .iter()
+                .map(|(code, _)| format!("`pipesim explain {code}`"))
+                .collect();
+            let mut text = format!(
+                "{number} is the number of {} codes: {}. Each is explained below; {} shows one.\n",
+                several.len(),
+                join_and(&named),
+                asks.join(" or "),
+            );
+            for (code, description) in several {
+                text += &format!("\n{}\n\n", "=".repeat(40));
+                text += &explanation(code, description, style);
+            }
+            Some(text)
+        }
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+fn severity(code: &str) -> &'static str {
+    if code.starts_with('W') {
+        "warning"
+    } else {
+        "error"
+    }
+}
+
 fn style() -> Style {
     if std::io::stdout().is_terminal() {
         Style::Fancy
@@ -538,12 +598,7 @@ fn style() -> Style {
 
 /// The text `pipesim explain CODE` prints.
 pub fn explanation(code: &str, description: &str, style: Style) -> String {
-    let severity = if code.starts_with('W') {
-        "warning"
-    } else {
-        "error"
-    };
-    let mut text = format!("{code} ({severity}): {description}.\n");
+    let mut text = format!("{code} ({}): {description}.\n", severity(code));
     if let Some((_, example)) = EXAMPLES.iter().find(|(c, _)| *c == code) {
         text += "\nFor example, this scenario:\n\n";
         text += &indented(example);

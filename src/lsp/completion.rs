@@ -1,8 +1,11 @@
 //! Completion: what may be written at the cursor. Top-level keywords between declarations;
-//! the attributes (and steps, nested blocks) valid in the block the cursor is in; after `=`,
-//! declared names, distributions with snippets of their named parameters, functions, and the
-//! values an attribute takes (`policy =` lists policies); units after a number; the steps of
-//! the pipeline after `after`; members after `alias.` or `dataset.`.
+//! the attributes (and steps, nested blocks) valid in the block the cursor is in; at the
+//! start of an attribute's value, only what analysis accepts there (its attribute tables,
+//! `lower::AttrType`: `policy =` the policies, `on =` the pools and `match`, `data =` the
+//! data sets, a number the names in scope and functions, with distributions, `match` and
+//! `choice` where values are drawn per instance); after an operator or in a user
+//! attribute, any expression; units after a number; the steps of the pipeline after
+//! `after`; members after `alias.` or `dataset.`.
 
 use super::docs::{self, BlockContext, Entry};
 use super::document::{self, Document};
@@ -143,7 +146,21 @@ pub fn complete(context: &Context, offset: usize, options: Options) -> Vec<Compl
             Some("from" | "to") => Some("from".to_string()),
             _ => assigned,
         };
-        values(context, block, attribute.as_deref(), offset, &mut out);
+        // Where the attribute's own value starts (not an operand, a pattern or a weight),
+        // only what it accepts.
+        let starts_value = match before_text {
+            Some("=" | "=>" | "then" | "else" | "from" | "to") => true,
+            Some("[" | ",") => !in_expression_braces,
+            _ => false,
+        };
+        if starts_value {
+            if let Some(attribute) = attribute.as_deref() {
+                if typed_values(context, block, attribute, offset, &mut out) {
+                    return out.items;
+                }
+            }
+        }
+        values(context, offset, &mut out);
         return out.items;
     }
     if let Some(ctx) = block_info.context() {
@@ -586,41 +603,134 @@ fn entries(entries: &[Entry], kind: CompletionItemKind, out: &mut Completions) {
     }
 }
 
-/// A value after `=` (or an operator): what the attribute takes first, then any expression.
-fn values(
+/// The start of `attribute`'s value: only what analysis accepts there, from its table of
+/// attribute types (`docs::attribute_type`). False where any expression fits (a user
+/// attribute, a data set's), for [`values`] to offer everything.
+fn typed_values(
     context: &Context,
     block: usize,
-    attribute: Option<&str>,
+    attribute: &str,
     offset: usize,
     out: &mut Completions,
-) {
+) -> bool {
+    use crate::analysis::lower::AttrType;
+    use crate::analysis::types::Expect;
     let doc = context.doc;
-    let outline = &doc.outline;
-    let booleans = [
-        Entry {
-            name: "true",
-            doc: "",
-        },
-        Entry {
-            name: "false",
-            doc: "",
-        },
-    ];
-    match attribute {
-        Some("policy") => entries(docs::POLICIES, CompletionItemKind::ENUM_MEMBER, out),
-        Some("kind") if outline.blocks[block].kind == BlockKind::Decl(DeclKind::Resource) => {
-            entries(docs::RESOURCE_KINDS, CompletionItemKind::ENUM_MEMBER, out)
-        }
-        // A step runs `on` a pool and transfers `from`/`to` a link.
-        Some("on") => resources(doc, "pool", out),
-        Some("from") => resources(doc, "link", out),
-        Some("data") => declared_names(doc, Some(&[DeclKind::Dataset]), out),
-        Some("profile") => declared_names(doc, Some(&[DeclKind::Profile]), out),
-        Some("pipeline") => declared_names(doc, Some(&[DeclKind::Pipeline]), out),
-        Some("retrain" | "drain") => entries(&booleans, CompletionItemKind::KEYWORD, out),
-        _ => {}
+    if attribute == "from" {
+        // `SIZE from LINK` / `SIZE to LINK`.
+        resources(doc, "link", out);
+        import_aliases(doc, out);
+        return true;
     }
-    // Bare names of the enclosing declaration (pipeline user attributes, earlier dataset ones).
+    let Some(ctx) = doc.outline.blocks[block].context() else {
+        return false;
+    };
+    let Some(ty) = docs::attribute_type(ctx, resource_kind(doc, block), attribute) else {
+        return false;
+    };
+    let drawn = docs::drawn(ctx, attribute);
+    let keywords = |names: &[&str], out: &mut Completions| {
+        let found: Vec<Entry> = names.iter().filter_map(|n| docs::keyword(n)).collect();
+        entries(&found, CompletionItemKind::KEYWORD, out);
+    };
+    match ty {
+        AttrType::Keyword(words) => {
+            for word in words {
+                let doc = docs::POLICIES
+                    .iter()
+                    .chain(docs::RESOURCE_KINDS)
+                    .find(|e| e.name == *word)
+                    .map_or("", |e| e.doc);
+                out.push(item(word, CompletionItemKind::ENUM_MEMBER, doc, None));
+            }
+        }
+        AttrType::Expect(Expect::Bool) => {
+            keywords(&["true", "false"], out);
+            if ctx == BlockContext::Decl(DeclKind::Monitor) && attribute == "when" {
+                // A monitor's condition reads the deployed model.
+                entries(docs::BUILTIN_PATHS, CompletionItemKind::FIELD, out);
+                keywords(&["if"], out);
+            }
+        }
+        AttrType::Expect(Expect::Pool) => {
+            resources(doc, "pool", out);
+            import_aliases(doc, out);
+            keywords(&["match", "if"], out);
+        }
+        AttrType::Expect(Expect::Link) => {
+            resources(doc, "link", out);
+            import_aliases(doc, out);
+        }
+        AttrType::Expect(Expect::Dataset) => {
+            declared_names(doc, Some(&[DeclKind::Dataset]), out);
+            import_aliases(doc, out);
+        }
+        AttrType::Expect(Expect::Profile) => {
+            declared_names(doc, Some(&[DeclKind::Profile]), out);
+            import_aliases(doc, out);
+        }
+        AttrType::Expect(Expect::Pipeline) => {
+            declared_names(doc, Some(&[DeclKind::Pipeline]), out);
+            import_aliases(doc, out);
+            keywords(&["choice"], out);
+        }
+        // A monitor's `pipelines`: templates.
+        AttrType::List if attribute == "pipelines" => {
+            declared_names(doc, Some(&[DeclKind::Pipeline]), out);
+            import_aliases(doc, out);
+        }
+        // Strings (a file, a column, a date-time; `metrics` inside its quotes): nothing to
+        // offer outside the quotes.
+        AttrType::Expect(Expect::Str) => {}
+        AttrType::List if attribute == "metrics" => {}
+        AttrType::Expect(Expect::Dim(_))
+        | AttrType::Drift
+        | AttrType::Transfer(_)
+        | AttrType::List => numbers(context, offset, drawn, out),
+        AttrType::Expect(Expect::Value) | AttrType::User => return false,
+    }
+    true
+}
+
+/// What a number or quantity is made of: the attributes in scope and data sets (whose
+/// attributes are `D.attr`), functions, and where values are drawn per instance,
+/// distributions, `match`, `choice` and `if`.
+fn numbers(context: &Context, offset: usize, drawn: bool, out: &mut Completions) {
+    let doc = context.doc;
+    if drawn {
+        names_in_scope(doc, offset, out);
+        declared_names(doc, Some(&[DeclKind::Dataset]), out);
+        import_aliases(doc, out);
+        distributions(out);
+    }
+    functions(out);
+    if drawn {
+        let keywords: Vec<Entry> = ["match", "choice", "if"]
+            .into_iter()
+            .filter_map(docs::keyword)
+            .collect();
+        entries(&keywords, CompletionItemKind::KEYWORD, out);
+    }
+}
+
+fn import_aliases(doc: &Document, out: &mut Completions) {
+    for import in &doc.outline.imports {
+        if let Some(alias) = &import.alias {
+            let path = import.path.as_ref().map_or("", |p| p.text.as_str());
+            out.push(item(
+                &alias.text,
+                CompletionItemKind::MODULE,
+                &format!("`import \"{path}\"`"),
+                None,
+            ));
+        }
+    }
+}
+
+/// Bare names of the enclosing declaration: a pipeline's user attributes (anywhere in it),
+/// a data set's earlier attributes.
+fn names_in_scope(doc: &Document, offset: usize, out: &mut Completions) {
+    let outline = &doc.outline;
     if let Some(decl) = outline.decl_at(offset) {
         for attr in outline.attrs_of(decl) {
             if attr.name.start < offset
@@ -636,6 +746,14 @@ fn values(
             }
         }
     }
+}
+
+/// Any expression (after an operator, in a user attribute or a data set): names of the
+/// enclosing declaration, labels, declarations, distributions, functions and keywords.
+fn values(context: &Context, offset: usize, out: &mut Completions) {
+    let doc = context.doc;
+    let outline = &doc.outline;
+    names_in_scope(doc, offset, out);
     if let Some(decl) = outline.decl_at(offset) {
         for label in outline.labels(&doc.text, decl) {
             let line = doc.line_at(label.start).trim().to_string();
@@ -649,17 +767,18 @@ fn values(
         }
     }
     declared_names(doc, None, out);
-    for import in &outline.imports {
-        if let Some(alias) = &import.alias {
-            let path = import.path.as_ref().map_or("", |p| p.text.as_str());
-            out.push(item(
-                &alias.text,
-                CompletionItemKind::MODULE,
-                &format!("`import \"{path}\"`"),
-                None,
-            ));
-        }
-    }
+    import_aliases(doc, out);
+    distributions(out);
+    functions(out);
+    let expression_keywords: Vec<Entry> = ["choice", "match", "if", "true", "false"]
+        .into_iter()
+        .filter_map(docs::keyword)
+        .collect();
+    entries(&expression_keywords, CompletionItemKind::KEYWORD, out);
+}
+
+/// Every distribution form, with a snippet of its named parameters.
+fn distributions(out: &mut Completions) {
     for distribution in docs::DISTRIBUTIONS {
         for (form, signature) in distribution.forms.iter().zip(distribution.signatures()) {
             let snippet_args: Vec<String> = form
@@ -692,6 +811,10 @@ fn values(
             out.push(completion);
         }
     }
+}
+
+/// The functions (`min`, `round`, ...).
+fn functions(out: &mut Completions) {
     for (name, signature, doc) in docs::FUNCTIONS {
         let mut completion = item(signature, CompletionItemKind::FUNCTION, doc, None).insert(
             &format!("{name}("),
@@ -701,9 +824,4 @@ fn values(
         completion.filter_text = Some(name.to_string());
         out.push(completion);
     }
-    let expression_keywords: Vec<Entry> = ["choice", "match", "if", "true", "false"]
-        .into_iter()
-        .filter_map(docs::keyword)
-        .collect();
-    entries(&expression_keywords, CompletionItemKind::KEYWORD, out);
 }

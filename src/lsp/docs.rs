@@ -68,22 +68,29 @@ pub const NESTED_BLOCKS: &[Entry] = &[
     e("row", "`row { ATTR = EXPR ... }` in arrivals that replay a `trace`: sets the started template's attributes from each row, reading its columns as `row.COLUMN` (`gpus = row.num_gpus`, `runtime = row.duration * 1s`, a label attribute as `framework = row.framework`)."),
 ];
 
-/// Scheduling policies of a pool (`policy = ...`).
+/// Scheduling policies of a pool (`policy = ...`): what each orders the waiting steps by, and
+/// what it reads of the steps and pipelines (as `sim/engine.rs` keys a request).
 pub const POLICIES: &[Entry] = &[
-    e("fifo", "first in, first out (the default)"),
+    e(
+        "fifo",
+        "first in, first out (the default): steps start in the order they joined the queue",
+    ),
     e(
         "sjf",
-        "shortest job first: the shortest sampled duration runs first",
+        "shortest job first: the waiting step with the shortest `estimate` starts first; a step without an `estimate` counts its sampled `duration` (which a real scheduler would not know). Ties in queue order",
     ),
     e(
         "priority",
-        "higher pipeline `priority` first, FIFO among equals",
+        "higher pipeline `priority` first (a number, default 0; set it in each `pipeline`); FIFO among equals",
     ),
     e(
         "edf",
-        "earliest deadline first: the earliest pipeline `deadline` runs first",
+        "earliest deadline first: the step whose pipeline's `deadline` (a duration after the pipeline's arrival) ends first starts first; pipelines without a `deadline` come last. Ties in queue order",
     ),
-    e("fair_share", "round robin over pipeline templates"),
+    e(
+        "fair_share",
+        "round robin over pipeline templates: each template waits in its own FIFO queue and they take turns; no `backfill`",
+    ),
 ];
 
 /// Resource kinds (`kind = ...`).
@@ -265,6 +272,52 @@ pub fn attributes(context: BlockContext) -> Vec<Entry> {
         BlockContext::Model => &[MODEL_ATTRS],
     };
     tables.iter().flat_map(|t| t.iter().copied()).collect()
+}
+
+/// How analysis checks an attribute's value in a block (`lower::AttrType`), from analysis's
+/// own tables: what completion offers after `NAME =`. `None` for a user attribute (any
+/// value) and in a `dataset`, whose attributes are free. A resource whose `kind` is not
+/// written takes a pool's and a link's attributes.
+pub fn attribute_type(
+    context: BlockContext,
+    resource_kind: Option<&str>,
+    name: &str,
+) -> Option<crate::analysis::lower::AttrType> {
+    use crate::analysis::lower;
+    let tables: &[&[(&str, lower::AttrType)]] = match context {
+        BlockContext::Decl(DeclKind::Scenario) => &[lower::SCENARIO_ATTRS],
+        BlockContext::Decl(DeclKind::Resource) => match resource_kind {
+            Some("link") => &[lower::LINK_ATTRS],
+            _ => &[lower::POOL_ATTRS, lower::LINK_ATTRS],
+        },
+        BlockContext::Decl(DeclKind::Dataset) => &[],
+        BlockContext::Decl(DeclKind::Pipeline) => &[lower::PIPELINE_ATTRS],
+        BlockContext::Decl(DeclKind::Profile) => &[lower::PROFILE_ATTRS],
+        BlockContext::Decl(DeclKind::Arrivals) => &[lower::ARRIVALS_ATTRS],
+        BlockContext::Decl(DeclKind::Monitor) => &[lower::MONITOR_ATTRS],
+        BlockContext::Decl(DeclKind::Experiment) => &[lower::EXPERIMENT_ATTRS],
+        BlockContext::Step(_) => &[lower::STEP_ATTRS],
+        BlockContext::Autoscale => &[lower::AUTOSCALE_ATTRS],
+        BlockContext::Model => &[lower::MODEL_ATTRS],
+    };
+    tables
+        .iter()
+        .flat_map(|t| t.iter())
+        .find(|(n, _)| *n == name)
+        .map(|(_, ty)| *ty)
+}
+
+/// Whether an attribute's value is drawn per pipeline instance (or per arrival), so that
+/// distributions, `choice` and `match` fit there; elsewhere analysis wants a constant
+/// (`E0308`). Pipelines, data sets, steps and `model` hold drawn values, except `model`'s
+/// `drop`; of the other blocks only arrivals' `interarrival` is drawn.
+pub fn drawn(context: BlockContext, name: &str) -> bool {
+    match context {
+        BlockContext::Decl(DeclKind::Pipeline | DeclKind::Dataset) | BlockContext::Step(_) => true,
+        BlockContext::Model => name != "drop",
+        BlockContext::Decl(DeclKind::Arrivals) => name == "interarrival",
+        _ => false,
+    }
 }
 
 /// The nested blocks and steps a block may contain, besides attributes.
@@ -650,6 +703,10 @@ mod tests {
             assert!(!attributes.is_empty(), "{context:?}");
             for a in attributes {
                 assert!(!a.doc.is_empty(), "{context:?} {}", a.name);
+                // Completion after `NAME =` knows what analysis accepts there.
+                let typed = attribute_type(context, None, a.name).is_some();
+                let free = context == BlockContext::Decl(Dataset);
+                assert!(typed != free, "{context:?} {}", a.name);
             }
         }
         assert!(attribute(BlockContext::Step(StepKind::Train), "accuracy").is_some());

@@ -153,6 +153,36 @@ fn hover_explains_language_words_by_context() {
         policy.starts_with("policy `sjf`: shortest job first"),
         "{policy}"
     );
+    // What each policy reads, as the engine keys its queue: `sjf` a step's `estimate`, else
+    // its sampled duration; `priority` and `edf` the pipeline's `priority` and `deadline`.
+    assert!(
+        policy.contains("shortest `estimate`")
+            && policy.contains("without an `estimate` counts its sampled `duration`"),
+        "{policy}"
+    );
+    let g = fixture(
+        "resource a { kind = pool  capacity = 1  policy = priority }\n\
+         resource b { kind = pool  capacity = 1  policy = edf }\n\
+         resource c { kind = pool  capacity = 1  policy = fair_share }\n\
+         experiment { sweep a.policy = [fifo, sjf] }\n",
+    );
+    let priority = g.hover("policy = priority", 10);
+    assert!(
+        priority.contains("pipeline `priority`") && priority.contains("default 0"),
+        "{priority}"
+    );
+    let edf = g.hover("policy = edf", 10);
+    assert!(
+        edf.contains("pipeline's `deadline`")
+            && edf.contains("after the pipeline's arrival")
+            && edf.contains("without a `deadline` come last"),
+        "{edf}"
+    );
+    assert!(g
+        .hover("fair_share", 0)
+        .contains("round robin over pipeline templates"));
+    // In a sweep of a policy too.
+    assert!(g.hover("fifo, sjf", 6).contains("shortest `estimate`"));
     let unit = f.hover("25min", 3);
     assert!(
         unit.contains("a duration in minutes") && unit.contains("1500 s"),
@@ -376,13 +406,12 @@ fn completion_offers_what_fits_the_cursor() {
         ["fifo", "sjf", "priority", "edf", "fair_share"]
     );
 
-    // After `on =` in a step: resources first, then other values such as distributions.
+    // After `duration =` in a step: distributions, with snippets of their parameters.
     let (f, cursor) = typing(
-        "resource gpu { kind = pool }\npipeline p { train { on = ",
+        "resource gpu { kind = pool }\npipeline p { train { duration = ",
         " } }\n",
     );
     let values = f.labels_at(cursor);
-    assert_eq!(values[0], "gpu");
     assert!(
         values.contains(&"normal(mean = …, sd = …)".to_string()),
         "{values:?}"
@@ -397,13 +426,12 @@ fn completion_offers_what_fits_the_cursor() {
         Some("normal(mean = ${1}, sd = ${2})")
     );
 
-    // `on` takes a pool, `from` a link.
+    // `on` takes a pool (or a `match` of pools), `from` a link.
     let f = fixture(SCENARIO);
     let on = f.labels_at(f.offset("    on       = cpu", 15));
-    assert_eq!(&on[..2], ["cpu", "gpu"]);
-    assert!(on.iter().position(|l| l == "storage") > Some(2), "{on:?}");
+    assert_eq!(on, ["cpu", "gpu", "lib", "match", "if"]);
     let from = f.labels_at(f.offset("from storage", 5));
-    assert_eq!(from[0], "storage");
+    assert_eq!(from, ["storage", "lib"]);
 
     // Units right after a number replace what is typed of the unit.
     let (f, cursor) = typing("scenario s { horizon = 30mi", " }\n");
@@ -488,6 +516,117 @@ fn completion_offers_what_fits_the_cursor() {
 
     // Nothing inside a comment.
     assert!(f.labels_at(f.offset("One month", 3)).is_empty());
+}
+
+/// At the start of an attribute's value, only what analysis accepts there (its table of
+/// attribute types): the user found `policy =` offering resources and distributions.
+#[test]
+fn completion_after_an_attribute_offers_only_what_it_accepts() {
+    let f = fixture(SCENARIO);
+    // The cursor is at `|` in the needle.
+    let labels = |needle: &str| {
+        let (before, after) = needle.split_once('|').unwrap();
+        f.labels_at(f.offset(&format!("{before}{after}"), before.len()))
+    };
+    let has = |labels: &[String], label: &str| labels.iter().any(|l| l == label);
+    // A keyword attribute: its keywords and nothing else.
+    assert_eq!(
+        labels("policy = |sjf"),
+        ["fifo", "sjf", "priority", "edf", "fair_share"]
+    );
+    assert_eq!(labels("resource cpu     { kind = |pool"), ["pool", "link"]);
+    // A reference: declarations of that kind (and import aliases, for a module's).
+    assert_eq!(labels("  data      = |asset"), ["asset", "lib"]);
+    assert_eq!(
+        labels("  pipeline     = |choice"),
+        ["classic", "lib", "choice"]
+    );
+    // Booleans.
+    assert_eq!(labels("retrain = |true"), ["true", "false"]);
+    // A monitor's condition reads the deployed model.
+    let when = labels("when = |model");
+    assert!(
+        has(&when, "model.accuracy") && !has(&when, "gpu"),
+        "{when:?}"
+    );
+    // A number drawn per instance: names in scope, data sets, distributions, `match`.
+    let duration = labels("    duration = |lognormal");
+    for wanted in [
+        "framework",
+        "asset",
+        "exponential(mean = …)",
+        "round(x)",
+        "match",
+        "choice",
+    ] {
+        assert!(has(&duration, wanted), "{wanted} missing from {duration:?}");
+    }
+    for unwanted in ["gpu", "storage", "classic", "true", "fifo"] {
+        assert!(!has(&duration, unwanted), "{unwanted} in {duration:?}");
+    }
+    // The size a step reads; its link after `from`.
+    let reads = labels("reads    = |asset");
+    assert!(has(&reads, "asset") && !has(&reads, "storage"), "{reads:?}");
+    // A constant: functions only, no distribution (analysis wants a constant, E0308).
+    let capacity = labels("capacity = |64");
+    assert!(has(&capacity, "min(a, b, ...)"), "{capacity:?}");
+    assert!(
+        !capacity.iter().any(|l| l.starts_with("exponential(")) && !has(&capacity, "gpu"),
+        "{capacity:?}"
+    );
+    let horizon = labels("horizon = |30d");
+    assert!(!horizon.iter().any(|l| l.contains("(mean")), "{horizon:?}");
+    // The interarrival time is drawn per arrival.
+    let interarrival = labels("interarrival = |exponweib");
+    assert!(
+        has(&interarrival, "exponential(mean = …)"),
+        "{interarrival:?}"
+    );
+    // In a `match` of pools: after `=>`, pools; a pattern is any label.
+    assert_eq!(
+        labels("tensorflow => |gpu"),
+        ["cpu", "gpu", "lib", "match", "if"]
+    );
+    assert!(has(&labels("match framework { |tensorflow"), "tensorflow"));
+    // A user attribute takes any value.
+    let user = labels("framework = |choice");
+    assert!(
+        has(&user, "choice") && has(&user, "exponential(mean = …)"),
+        "{user:?}"
+    );
+}
+
+/// What completion leaves out as needing a constant, analysis rejects with `E0308`; what it
+/// offers distributions for, analysis accepts drawn.
+#[test]
+fn drawn_attributes_agree_with_analysis() {
+    use super::docs::{self, BlockContext};
+    use crate::syntax::ast::DeclKind;
+    let check = |text: &str| {
+        let checked = crate::frontend::check_text(
+            std::path::Path::new("drawn.pipesim"),
+            text.to_string(),
+            &[],
+        );
+        checked.diagnostics().0.iter().any(|d| d.code == "E0308")
+    };
+    let base = "resource gpu { kind = pool  capacity = 4 }\n";
+    let cases = [
+        (BlockContext::Decl(DeclKind::Resource), "capacity", format!("resource r {{ kind = pool  capacity = round(exponential(mean = 4)) }}\n{base}")),
+        (BlockContext::Decl(DeclKind::Scenario), "horizon", format!("scenario s {{ horizon = exponential(mean = 1d) }}\n{base}")),
+        (BlockContext::Decl(DeclKind::Arrivals), "growth", format!("{base}pipeline p {{ train {{ on = gpu  duration = 1h }} }}\narrivals a {{ interarrival = 1h  pipeline = p  growth = exponential(mean = 2) }}\n")),
+        (BlockContext::Decl(DeclKind::Arrivals), "interarrival", format!("{base}pipeline p {{ train {{ on = gpu  duration = 1h }} }}\narrivals a {{ interarrival = exponential(mean = 1h)  pipeline = p }}\n")),
+        (BlockContext::Model, "drop", format!("{base}pipeline p {{ train {{ on = gpu  duration = 1h }}  model {{ drift = exponential(mean = 20d)  drop = uniform(min = 0.1, max = 0.2) }} }}\n")),
+        (BlockContext::Model, "drift", format!("{base}pipeline p {{ train {{ on = gpu  duration = 1h }}  model {{ drift = exponential(mean = 20d) }} }}\n")),
+        (BlockContext::Decl(DeclKind::Pipeline), "priority", format!("{base}pipeline p {{ priority = uniform(min = 0, max = 3)  train {{ on = gpu  duration = 1h }} }}\n")),
+    ];
+    for (context, attribute, text) in cases {
+        assert_eq!(
+            check(&text),
+            !docs::drawn(context, attribute),
+            "{attribute}:\n{text}"
+        );
+    }
 }
 
 #[test]

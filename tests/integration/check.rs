@@ -536,6 +536,35 @@ fn explain_shows_a_code_with_an_example() {
     assert!(stderr.contains("try `pipesim explain E0304`"), "{stderr}");
 }
 
+/// `pipesim explain 0603`: a number without its letter is two codes, E0603 (a step cycle)
+/// and W0603 (an overloaded pool); both are shown, each named, with how to ask for one.
+#[test]
+fn explain_a_number_shows_every_code_of_that_number() {
+    let (code, stdout, stderr) = pipesim(&["explain", "0603"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with("0603 is the number of 2 codes: E0603 (error) and W0603 (warning)."),
+        "{stdout}"
+    );
+    let error = stdout.find("\nE0603 (error): ").expect("E0603 shown");
+    let warning = stdout.find("\nW0603 (warning): ").expect("W0603 shown");
+    assert!(error < warning);
+    insta::assert_snapshot!(stdout);
+    // Leading zeros may be left out; a number of one code is that code.
+    let (code, short, _) = pipesim(&["explain", "603"]);
+    assert_eq!(code, 0);
+    assert_eq!(short, stdout);
+    let (code, one, _) = pipesim(&["explain", "0304"]);
+    assert_eq!(code, 0);
+    assert!(one.starts_with("E0304 (error): "), "{one}");
+    let (code, _, stderr) = pipesim(&["explain", "0999"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("`0999` is not a pipesim diagnostic code"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn check_exits_0_for_a_clean_scenario() {
     let (code, stdout, stderr) =

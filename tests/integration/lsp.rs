@@ -332,6 +332,65 @@ fn editor_session_hover_definition_completion_symbols() {
     shutdown_and_exit(&mut client);
 }
 
+/// Completion at the start of an attribute's value offers what the attribute accepts, as
+/// analysis checks it: `policy =` the policies only (a user found every resource and
+/// distribution listed after them), `on =` the pools, `data =` the data sets, a duration
+/// the distributions, a hover on a policy what it orders by.
+#[test]
+fn completion_after_an_attribute_offers_what_it_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("platform.pipesim");
+    std::fs::write(&path, SCENARIO).unwrap();
+    let uri = url(&path);
+    let mut client = Client::start(&dir.path().join("cache"));
+    initialize(&mut client, dir.path());
+    open(&mut client, &uri, SCENARIO);
+    let mut labels_at = |needle: &str| -> Vec<String> {
+        let (before, after) = needle.split_once('|').unwrap();
+        let position = position_of(SCENARIO, &format!("{before}{after}"), before.len());
+        let completion = client.request("textDocument/completion", at(&uri, position));
+        completion
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["label"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        labels_at("policy = |sjf"),
+        ["fifo", "sjf", "priority", "edf", "fair_share"]
+    );
+    assert_eq!(
+        labels_at("on       = |gpu"),
+        ["gpu", "cpu", "spare", "match", "if"]
+    );
+    assert_eq!(labels_at("data = |asset"), ["asset"]);
+    let duration = labels_at("duration = |exponential");
+    assert!(
+        duration.iter().any(|l| l == "exponential(mean = …)")
+            && duration.iter().any(|l| l == "asset")
+            && !duration.iter().any(|l| l == "gpu" || l == "fifo"),
+        "{duration:?}"
+    );
+    let capacity = labels_at("capacity = |4");
+    assert!(
+        !capacity
+            .iter()
+            .any(|l| l.starts_with("exponential(") || l == "gpu"),
+        "a pool's capacity is a constant: {capacity:?}"
+    );
+    let hover = client.request(
+        "textDocument/hover",
+        at(&uri, position_of(SCENARIO, "policy = sjf", 10)),
+    );
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.contains("shortest `estimate`") && value.contains("sampled `duration`"),
+        "{value}"
+    );
+    shutdown_and_exit(&mut client);
+}
+
 #[test]
 fn exit_without_shutdown_is_code_1_and_requests_after_shutdown_are_refused() {
     let dir = tempfile::tempdir().unwrap();
