@@ -279,6 +279,14 @@ pub struct FitArgs {
     /// Fit interarrivals in calendar time and write no weekly profile (for short traces)
     #[arg(long)]
     pub no_profile: bool,
+    /// Of a trace `pipesim run` wrote (with `point` and `replication` columns): the sweep
+    /// point to fit (default: the first; points are never pooled)
+    #[arg(long, value_name = "K")]
+    pub point: Option<u64>,
+    /// Of a trace `pipesim run` wrote: fit this replication alone (default: every traced
+    /// replication of the point, pooled, with interarrivals taken within each)
+    #[arg(long, value_name = "N")]
+    pub replication: Option<u64>,
 }
 
 #[derive(Args, Debug)]

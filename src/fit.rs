@@ -80,6 +80,23 @@ fn error(message: impl Into<String>) -> FitError {
 // ---------------------------------------------------------------------------------------------
 // Reading a trace
 
+impl Trace {
+    /// The times of each run, sorted.
+    pub fn run_slices(&self) -> Vec<&[f64]> {
+        self.runs
+            .iter()
+            .filter_map(|range| self.times.get(range.clone()))
+            .collect()
+    }
+
+    /// The earliest and the latest time (of any run).
+    pub fn span(&self) -> (f64, f64) {
+        let first = self.times.iter().copied().fold(f64::INFINITY, f64::min);
+        let last = self.times.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (first, last)
+    }
+}
+
 /// Whether the trace's times are calendar date-times or plain seconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimeKind {
@@ -90,11 +107,18 @@ pub enum TimeKind {
     Seconds,
 }
 
-/// A recorded trace: submit times sorted ascending, and the duration columns asked for.
+/// A recorded trace: submit times, and the duration columns asked for.
 #[derive(Clone, Debug)]
 pub struct Trace {
-    /// Seconds (since the Unix epoch for [`TimeKind::Calendar`]), sorted ascending.
+    /// Seconds (since the Unix epoch for [`TimeKind::Calendar`]), run after run, each run
+    /// sorted ascending.
     pub times: Vec<f64>,
+    /// The runs of `times`: one for a recorded trace, one per replication fitted of a trace
+    /// pipesim wrote (whose replications share a time axis: gaps are taken within a run,
+    /// never across).
+    pub runs: Vec<std::ops::Range<usize>>,
+    /// For a trace with `point` and `replication` columns (pipesim's own), what was fitted.
+    pub selection: Option<Selection>,
     pub time_kind: TimeKind,
     /// The smallest time difference the recording can express, in seconds.
     pub resolution: f64,
@@ -102,6 +126,79 @@ pub struct Trace {
     pub durations: Vec<(String, Vec<f64>)>,
     /// Data rows read (not counting blank lines).
     pub rows: usize,
+}
+
+/// Which sweep point and replication of a pipesim trace to fit (`--point`, `--replication`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Choose {
+    pub point: Option<u64>,
+    pub replication: Option<u64>,
+}
+
+/// What was fitted of a trace with `point` and `replication` columns, as `pipesim run`
+/// writes them: one sweep point (points have different parameters, so they are never
+/// pooled), and one replication or all of them, pooled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Selection {
+    /// The sweep points with rows in the trace, ascending.
+    pub points: Vec<u64>,
+    /// The point fitted: `--point`'s, or the first.
+    pub point: u64,
+    /// The replications of `point` with rows in the trace, ascending.
+    pub replications: Vec<u64>,
+    /// `--replication`'s, or None: every replication in `replications`, pooled.
+    pub replication: Option<u64>,
+}
+
+impl Selection {
+    /// What was fitted and how to choose otherwise, in sentences (for the module's comment
+    /// and stderr).
+    pub fn describe(&self) -> String {
+        let list = |values: &[u64]| {
+            values
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut text = if self.points.len() > 1 {
+            format!(
+                "fitted sweep point {} of the trace's points {} (points have different \
+                 parameters and are never pooled; choose one with `--point K`)",
+                self.point,
+                list(&self.points)
+            )
+        } else {
+            format!("fitted sweep point {}, the trace's only one", self.point)
+        };
+        match self.replication {
+            Some(r) => {
+                let _ = write!(
+                    text,
+                    "; replication {r} alone, of the point's {} traced",
+                    self.replications.len()
+                );
+            }
+            None if self.replications.len() > 1 => {
+                let _ = write!(
+                    text,
+                    "; its {} replications ({}) pooled, interarrivals taken within each \
+                     replication and never across (fit one with `--replication N`)",
+                    self.replications.len(),
+                    list(&self.replications)
+                );
+            }
+            None => {
+                let _ = write!(
+                    text,
+                    "; its one traced replication, {}",
+                    list(&self.replications)
+                );
+            }
+        }
+        text.push('.');
+        text
+    }
 }
 
 /// Parses one recorded time: a number of seconds, an RFC 3339 date-time, or
@@ -175,18 +272,31 @@ fn power_of_ten(e: i32) -> f64 {
 
 /// Reads `path`: the header names the columns; `time_column` holds submit times, each of
 /// `duration_columns` a number of seconds per row.
+/// A trace with `point` and `replication` columns (pipesim's own) is fitted one sweep point
+/// at a time: see [`read_trace_choosing`].
 pub fn read_trace(
     path: &Path,
     time_column: &str,
     duration_columns: &[String],
 ) -> Result<Trace, FitError> {
+    read_trace_choosing(path, time_column, duration_columns, Choose::default())
+}
+
+/// [`read_trace`] with the sweep point and replication of a pipesim trace to fit.
+pub fn read_trace_choosing(
+    path: &Path,
+    time_column: &str,
+    duration_columns: &[String],
+    choose: Choose,
+) -> Result<Trace, FitError> {
     let file = std::fs::File::open(path)
         .map_err(|e| error(format!("cannot read `{}`: {e}", path.display())))?;
-    read_trace_from(
+    read_trace_from_choosing(
         file,
         &path.display().to_string(),
         time_column,
         duration_columns,
+        choose,
     )
 }
 
@@ -196,6 +306,26 @@ pub fn read_trace_from(
     name: &str,
     time_column: &str,
     duration_columns: &[String],
+) -> Result<Trace, FitError> {
+    read_trace_from_choosing(
+        reader,
+        name,
+        time_column,
+        duration_columns,
+        Choose::default(),
+    )
+}
+
+/// The times and duration values of one (point, replication) of a trace.
+type Run = (Vec<f64>, Vec<Vec<f64>>);
+
+/// [`read_trace_choosing`] over any reader; `name` is used in messages.
+pub fn read_trace_from_choosing(
+    reader: impl std::io::Read,
+    name: &str,
+    time_column: &str,
+    duration_columns: &[String],
+    choose: Choose,
 ) -> Result<Trace, FitError> {
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -244,13 +374,21 @@ pub fn read_trace_from(
         .map(|c| find(c))
         .collect::<Result<Vec<_>, _>>()?;
 
-    let mut times = Vec::new();
+    // pipesim's own traces (`traces/*.csv` of a run directory) start with these columns.
+    let position = |column: &str| headers.iter().position(|h| header_name(h) == column);
+    let run_indices = position("point").zip(position("replication"));
+    if run_indices.is_none() && (choose.point.is_some() || choose.replication.is_some()) {
+        return Err(error(format!(
+            "`{name}` has no `point` and `replication` columns: `--point` and `--replication` \
+             choose among the sweep points and replications of a trace `pipesim run` wrote \
+             (`traces/*.csv` of a run directory)"
+        )));
+    }
+
     let mut time_kind = None;
     let mut resolution = f64::INFINITY;
-    let mut durations: Vec<(String, Vec<f64>)> = duration_columns
-        .iter()
-        .map(|c| (c.clone(), Vec::new()))
-        .collect();
+    // Rows by (point, replication); a trace without those columns is one run, (0, 0).
+    let mut runs: std::collections::BTreeMap<(u64, u64), Run> = Default::default();
     let mut rows = 0;
     for (index, record) in csv.records().enumerate() {
         let record = record.map_err(|e| error(format!("cannot read `{name}`: {e}")))?;
@@ -264,6 +402,23 @@ pub fn read_trace_from(
             continue;
         }
         rows += 1;
+        let key = match run_indices {
+            None => (0, 0),
+            Some((point_index, replication_index)) => {
+                let number = |column_index: usize, column: &str, what: &str| {
+                    let cell = record.get(column_index).unwrap_or("").trim();
+                    cell.parse::<u64>().map_err(|_| {
+                        error(format!(
+                            "line {line} of `{name}`: `{cell}` in column `{column}` is not {what}"
+                        ))
+                    })
+                };
+                (
+                    number(point_index, "point", "a sweep point's number")?,
+                    number(replication_index, "replication", "a replication's number")?,
+                )
+            }
+        };
         let cell = record.get(time_index).unwrap_or("").trim();
         if cell.is_empty() {
             return Err(error(format!(
@@ -294,8 +449,15 @@ pub fn read_trace_from(
             )));
         }
         resolution = resolution.min(cell_resolution);
+        let (times, durations) = runs
+            .entry(key)
+            .or_insert_with(|| (Vec::new(), vec![Vec::new(); duration_columns.len()]));
         times.push(seconds);
-        for ((column, values), &column_index) in durations.iter_mut().zip(&duration_indices) {
+        for ((column, values), &column_index) in duration_columns
+            .iter()
+            .zip(durations.iter_mut())
+            .zip(&duration_indices)
+        {
             let cell = record.get(column_index).unwrap_or("").trim();
             if cell.is_empty() {
                 continue;
@@ -314,13 +476,85 @@ pub fn read_trace_from(
     let Some(time_kind) = time_kind else {
         return Err(error(format!("`{name}` has no data rows")));
     };
-    times.sort_by(f64::total_cmp);
+    let selection = match run_indices {
+        None => None,
+        Some(_) => Some(select_runs(name, &runs, choose)?),
+    };
+    let mut times = Vec::new();
+    let mut ranges = Vec::new();
+    let mut durations: Vec<(String, Vec<f64>)> = duration_columns
+        .iter()
+        .map(|c| (c.clone(), Vec::new()))
+        .collect();
+    for (&(point, replication), (run_times, run_durations)) in runs.iter_mut() {
+        if let Some(selection) = &selection {
+            if point != selection.point || selection.replication.is_some_and(|r| r != replication) {
+                continue;
+            }
+        }
+        run_times.sort_by(f64::total_cmp);
+        ranges.push(times.len()..times.len() + run_times.len());
+        times.append(run_times);
+        for ((_, values), run_values) in durations.iter_mut().zip(run_durations.iter_mut()) {
+            values.append(run_values);
+        }
+    }
     Ok(Trace {
         times,
+        runs: ranges,
+        selection,
         time_kind,
         resolution,
         durations,
         rows,
+    })
+}
+
+/// The sweep point and replications of a pipesim trace to fit: `choose`'s, checked against
+/// those the trace has, or the first point and every replication of it.
+fn select_runs(
+    name: &str,
+    runs: &std::collections::BTreeMap<(u64, u64), Run>,
+    choose: Choose,
+) -> Result<Selection, FitError> {
+    let list = |values: &[u64]| {
+        values
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut points: Vec<u64> = runs.keys().map(|&(point, _)| point).collect();
+    points.dedup();
+    let point = match choose.point {
+        Some(point) if !points.contains(&point) => {
+            return Err(error(format!(
+                "`{name}` has no rows of sweep point {point} (its points: {})",
+                list(&points)
+            )));
+        }
+        Some(point) => point,
+        None => points.first().copied().unwrap_or_default(),
+    };
+    let replications: Vec<u64> = runs
+        .keys()
+        .filter(|&&(p, _)| p == point)
+        .map(|&(_, replication)| replication)
+        .collect();
+    if let Some(replication) = choose.replication {
+        if !replications.contains(&replication) {
+            return Err(error(format!(
+                "`{name}` has no rows of replication {replication} at sweep point {point} (its \
+                 replications there: {}; `pipesim run --trace all` traces every one)",
+                list(&replications)
+            )));
+        }
+    }
+    Ok(Selection {
+        points,
+        point,
+        replications,
+        replication: choose.replication,
     })
 }
 
@@ -382,37 +616,21 @@ pub fn hour_of_week(t: f64, kind: TimeKind) -> usize {
 /// count divided by its exposure (the hours of that kind the span from the first to the last
 /// time contains), and the 168 rates are divided by their mean.
 pub fn weekly_profile(times: &[f64], kind: TimeKind) -> WeeklyProfile {
+    weekly_profile_of_runs(&[times], kind)
+}
+
+/// [`weekly_profile`] of several runs over the same clock (a pipesim trace's replications):
+/// arrivals and the hours each run covers are added up over the runs.
+pub fn weekly_profile_of_runs(runs: &[&[f64]], kind: TimeKind) -> WeeklyProfile {
     let mut counts = vec![0u64; 168];
-    for &t in times {
-        counts[hour_of_week(t, kind)] += 1;
-    }
     let mut exposure = vec![0.0; 168];
-    if let (Some(&first), Some(&last)) = (times.first(), times.last()) {
-        // Credit each clock hour with the part of it the span covers: hour by hour to the
-        // first week boundary, whole weeks at once, then hour by hour again (so the work is
-        // bounded by two weeks of hours however long the trace).
-        let mut t = first;
-        let walk_until = |t: &mut f64, stop: f64, exposure: &mut [f64]| {
-            while *t < stop {
-                let hour_end = *t - week_offset(*t, kind) % HOUR + HOUR;
-                let end = hour_end.min(stop);
-                if end <= *t {
-                    break; // times so large that an hour no longer changes them
-                }
-                exposure[hour_of_week(*t, kind)] += (end - *t) / HOUR;
-                *t = end;
-            }
-        };
-        let first_week_end = first - week_offset(first, kind) + WEEK;
-        walk_until(&mut t, first_week_end.min(last), &mut exposure);
-        let whole_weeks = ((last - t) / WEEK).floor().max(0.0);
-        if whole_weeks > 0.0 {
-            for e in &mut exposure {
-                *e += whole_weeks;
-            }
-            t += whole_weeks * WEEK;
+    for times in runs {
+        for &t in *times {
+            counts[hour_of_week(t, kind)] += 1;
         }
-        walk_until(&mut t, last, &mut exposure);
+        if let (Some(&first), Some(&last)) = (times.first(), times.last()) {
+            add_exposure(first, last, kind, &mut exposure);
+        }
     }
     let mut rates: Vec<Option<f64>> = counts
         .iter()
@@ -448,6 +666,35 @@ pub fn weekly_profile(times: &[f64], kind: TimeKind) -> WeeklyProfile {
         uncovered,
         floored,
     }
+}
+
+/// Credits each weekday-hour with the part of it that the span `first..last` covers.
+fn add_exposure(first: f64, last: f64, kind: TimeKind, exposure: &mut [f64]) {
+    // Credit each clock hour with the part of it the span covers: hour by hour to the
+    // first week boundary, whole weeks at once, then hour by hour again (so the work is
+    // bounded by two weeks of hours however long the trace).
+    let mut t = first;
+    let walk_until = |t: &mut f64, stop: f64, exposure: &mut [f64]| {
+        while *t < stop {
+            let hour_end = *t - week_offset(*t, kind) % HOUR + HOUR;
+            let end = hour_end.min(stop);
+            if end <= *t {
+                break; // times so large that an hour no longer changes them
+            }
+            exposure[hour_of_week(*t, kind)] += (end - *t) / HOUR;
+            *t = end;
+        }
+    };
+    let first_week_end = first - week_offset(first, kind) + WEEK;
+    walk_until(&mut t, first_week_end.min(last), exposure);
+    let whole_weeks = ((last - t) / WEEK).floor().max(0.0);
+    if whole_weeks > 0.0 {
+        for e in exposure.iter_mut() {
+            *e += whole_weeks;
+        }
+        t += whole_weeks * WEEK;
+    }
+    walk_until(&mut t, last, exposure);
 }
 
 fn normalise(values: &mut [f64]) {
@@ -1267,6 +1514,9 @@ pub struct FitOptions {
     pub profile_name: String,
     /// How a scenario would import the written module (shown in its usage comment).
     pub import_path: String,
+    /// The trace's path as the written module names it (in `empirical(...)`): relative to
+    /// the module's folder, as every path in a `.pipesim` file is.
+    pub data_path: String,
 }
 
 impl Default for FitOptions {
@@ -1275,6 +1525,7 @@ impl Default for FitOptions {
             profile: true,
             profile_name: "weekly".to_string(),
             import_path: "fitted.pipesim".to_string(),
+            data_path: "trace.csv".to_string(),
         }
     }
 }
@@ -1340,15 +1591,28 @@ pub fn fit_trace(trace: &Trace, options: &FitOptions) -> Result<TraceFit, FitErr
             trace.times.len()
         )));
     }
+    let runs = trace.run_slices();
     let profile = options
         .profile
-        .then(|| weekly_profile(&trace.times, trace.time_kind));
-    let data = interarrivals(
-        &trace.times,
-        trace.time_kind,
-        trace.resolution,
-        profile.as_ref(),
-    );
+        .then(|| weekly_profile_of_runs(&runs, trace.time_kind));
+    // Gaps within each run only: replications overlaid on one clock are not one process.
+    let mut data = Grouped {
+        values: Vec::with_capacity(trace.times.len()),
+        resolutions: Vec::with_capacity(trace.times.len()),
+    };
+    for run in &runs {
+        let mut gaps = interarrivals(run, trace.time_kind, trace.resolution, profile.as_ref());
+        data.values.append(&mut gaps.values);
+        data.resolutions.append(&mut gaps.resolutions);
+    }
+    if data.len() < 3 {
+        return Err(error(format!(
+            "need at least 3 interarrival times to fit, found {} (gaps are taken within each \
+             of the {} replications fitted, never across)",
+            data.len(),
+            runs.len()
+        )));
+    }
     let interarrival_mean = data.values.iter().sum::<f64>() / data.len() as f64;
     let interarrival = fit_exponweib(&data)?;
     let mut durations = Vec::new();
@@ -1449,11 +1713,13 @@ pub fn render_module(
     options: &FitOptions,
 ) -> String {
     let mut out = String::new();
-    let first = trace.times[0];
-    let last = trace.times[trace.times.len() - 1];
+    let (first, last) = trace.span();
     let span_days = (last - first) / DAY;
     let w = &mut out;
     let _ = writeln!(w, "// Fitted by `pipesim fit` from `{trace_name}`.");
+    if let Some(selection) = &trace.selection {
+        let _ = writeln!(w, "// A trace pipesim wrote: {}", selection.describe());
+    }
     let _ = writeln!(
         w,
         "// {} submit times from {} to {}\n// ({} days); times recorded to {}.",
@@ -1591,10 +1857,11 @@ pub fn render_module(
             let _ = writeln!(
                 w,
                 "//   note: only {distinct} distinct whole numbers, {} to {}: if this is a count (GPUs,\n\
-                 //   shards) rather than seconds, `empirical(\"{trace_name}\", column = \"{column}\")`\n\
-                 //   draws it as recorded (the path relative to the file that names it)",
+                 //   shards) rather than seconds, `empirical(\"{}\", column = \"{column}\")`\n\
+                 //   draws it as recorded (the path is relative to this module's folder)",
                 format_significant(min, 6),
                 format_significant(max, 6),
+                options.data_path,
             );
         }
     }

@@ -2,13 +2,30 @@
 //! writes it as a `.pipesim` module (to stdout, or atomically to `--output`).
 
 use crate::cli::{Exit, FitArgs};
-use crate::fit::{self, FitOptions};
+use crate::fit::{self, Choose, FitOptions};
+use std::path::{Component, Path, PathBuf};
 
 pub fn main(args: &FitArgs) -> Exit {
-    let trace = match fit::read_trace(&args.trace, &args.time_column, &args.duration_columns) {
+    let choose = Choose {
+        point: args.point,
+        replication: args.replication,
+    };
+    let trace = match fit::read_trace_choosing(
+        &args.trace,
+        &args.time_column,
+        &args.duration_columns,
+        choose,
+    ) {
         Ok(trace) => trace,
         Err(e) => return super::fail(e),
     };
+    if let Some(selection) = &trace.selection {
+        crate::to_stderr!(
+            "note: `{}` is a trace pipesim wrote: {}",
+            args.trace.display(),
+            selection.describe()
+        );
+    }
     let import_path = args
         .output
         .as_ref()
@@ -18,6 +35,7 @@ pub fn main(args: &FitArgs) -> Exit {
     let options = FitOptions {
         profile: !args.no_profile,
         import_path,
+        data_path: data_path(&args.trace, args.output.as_deref()),
         ..FitOptions::default()
     };
     let fitted = match fit::fit_trace(&trace, &options) {
@@ -40,4 +58,51 @@ pub fn main(args: &FitArgs) -> Exit {
         }
     }
     Exit::Success
+}
+
+/// The trace's path as the written module names it: relative to the module's folder, as
+/// every path in a `.pipesim` file is (with `/` between folders). On stdout the module's
+/// folder is unknown: the path as given (relative to where the command ran). Where no
+/// relative path leads there (another drive), the absolute path.
+fn data_path(trace: &Path, output: Option<&Path>) -> String {
+    let as_given = || slashed(trace);
+    let Some(output) = output else {
+        return as_given();
+    };
+    let folder = match output.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let (Ok(trace), Ok(folder)) = (trace.canonicalize(), folder.canonicalize()) else {
+        return as_given();
+    };
+    relative(&trace, &folder).map_or_else(|| slashed(&trace), |path| slashed(&path))
+}
+
+/// `target` relative to the folder `base`, both absolute and canonical; None when they share
+/// no root.
+fn relative(target: &Path, base: &Path) -> Option<PathBuf> {
+    let target: Vec<Component> = target.components().collect();
+    let base: Vec<Component> = base.components().collect();
+    if target.first() != base.first() {
+        return None;
+    }
+    let common = target.iter().zip(&base).take_while(|(a, b)| a == b).count();
+    let mut path = PathBuf::new();
+    for _ in common..base.len() {
+        path.push("..");
+    }
+    for component in &target[common..] {
+        path.push(component.as_os_str());
+    }
+    Some(path)
+}
+
+fn slashed(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '\\' {
+        text.replace('\\', "/")
+    } else {
+        text.into_owned()
+    }
 }

@@ -1182,7 +1182,19 @@ fn sweep_section(data: &RunData) -> Result<String, String> {
         (None, _) => "sweep point".to_string(),
     };
     html += "<div class=\"grid\">\n";
+    // A metric no replication measured (`model.accuracy.mean` where nothing deploys a
+    // model) gets no empty chart: it is named once, below the charts, with why.
+    let mut without_values: Vec<String> = Vec::new();
     for metric in sweep_metrics(data) {
+        let has_values = data.points.iter().any(|p| {
+            p.metrics
+                .iter()
+                .any(|m| m.name == metric && m.mean.is_finite())
+        });
+        if !has_values {
+            without_values.push(metric);
+            continue;
+        }
         let mut lines: Vec<charts::ErrorSeries> = Vec::new();
         let mut largest = 0.0f64;
         for (index, p) in data.points.iter().enumerate() {
@@ -1258,8 +1270,32 @@ fn sweep_section(data: &RunData) -> Result<String, String> {
             "no values",
         );
     }
-    html += "</div>\n</section>\n";
+    html += "</div>\n";
+    if !without_values.is_empty() {
+        html += &without_values_note(&without_values);
+    }
+    html += "</section>\n";
     Ok(html)
+}
+
+/// The one line that names the sweep's metrics without a value at any point, and why.
+fn without_values_note(metrics: &[String]) -> String {
+    let names = metrics
+        .iter()
+        .map(|m| format!("<code>{}</code>", escape(m)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let why = if metrics.iter().all(|m| m.starts_with("model.")) {
+        "no replication recorded a value: model metrics are measured only where a pipeline \
+         deploys a model (a <code>model { }</code> block)"
+    } else {
+        "no replication recorded a value (model metrics, for instance, are measured only \
+         where a pipeline deploys a model)"
+    };
+    format!(
+        "<p class=\"empty\" role=\"note\" id=\"sweep-without-values\">Not charted, no values: \
+         {names}; {why}.</p>\n"
+    )
 }
 
 /// The unit the scenario writes `param`'s swept values in, with its factor to base units:

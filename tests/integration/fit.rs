@@ -756,3 +756,298 @@ fn a_spreadsheet_csv_with_a_byte_order_mark_and_crlf_lines_reads() {
     assert_eq!(trace.times, vec![1_546_855_200.0, 1_546_855_207.0]);
     assert_eq!(trace.durations[0].1, vec![5.0, 6.0]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// pipesim's own traces: sweep points and replications share one clock
+
+/// A swept, replicated run with every replication traced: Poisson arrivals, a mean gap of
+/// 60 s at point 0 and 20 s at point 1, four replications each. Returns the run directory.
+fn swept_replicated_run(dir: &Path) -> PathBuf {
+    std::fs::write(
+        dir.join("swept.pipesim"),
+        "scenario swept { horizon = 2d  seed = 7 }\n\
+         resource cpu { kind = pool  capacity = 100 }\n\
+         pipeline job { task { on = cpu  duration = 1s } }\n\
+         arrivals triggers { rate = 60/h  pipeline = job }\n\
+         experiment {\n\
+           replications = 4\n\
+           sweep triggers.rate = [60/h, 180/h]\n\
+         }\n",
+    )
+    .unwrap();
+    let output = pipesim(
+        &["run", "swept.pipesim", "--trace", "all", "--out", "run"],
+        dir,
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    dir.join("run")
+}
+
+/// Rows of `pipelines.csv` per (point, replication), counted from the file itself.
+fn rows_per_run(csv: &Path) -> std::collections::BTreeMap<(u64, u64), usize> {
+    let text = std::fs::read_to_string(csv).unwrap();
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().starts_with("point,replication,"));
+    let mut counts = std::collections::BTreeMap::new();
+    for line in lines {
+        let mut fields = line.split(',');
+        let point: u64 = fields.next().unwrap().parse().unwrap();
+        let replication: u64 = fields.next().unwrap().parse().unwrap();
+        *counts.entry((point, replication)).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// By default one sweep point (the first) is fitted, its replications pooled with every gap
+/// taken within a replication: the fitted mean gap is the simulated one, not a quarter of it
+/// (four replications overlaid) or a mix of both points' rates.
+#[test]
+fn fit_of_a_swept_replicated_run_fits_one_point_and_gaps_within_replications() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = swept_replicated_run(dir.path());
+    let csv = run.join("traces/pipelines.csv");
+    let rows = rows_per_run(&csv);
+    assert_eq!(rows.len(), 8, "{rows:?}");
+    let options = FitOptions {
+        profile: false,
+        ..FitOptions::default()
+    };
+    for (choose, truth) in [
+        (fit::Choose::default(), 60.0),
+        (
+            fit::Choose {
+                point: Some(1),
+                replication: None,
+            },
+            20.0,
+        ),
+    ] {
+        let point = choose.point.unwrap_or(0);
+        let trace = fit::read_trace_choosing(&csv, "arrival", &[], choose).unwrap();
+        let selection = trace.selection.clone().expect("a pipesim trace");
+        assert_eq!(selection.points, vec![0, 1]);
+        assert_eq!(selection.point, point);
+        assert_eq!(selection.replications, vec![0, 1, 2, 3]);
+        assert_eq!(trace.runs.len(), 4);
+        let point_rows: usize = (0..4).map(|r| rows[&(point, r)]).sum();
+        assert_eq!(trace.times.len(), point_rows);
+        let fitted = fit::fit_trace(&trace, &options).unwrap();
+        // One gap fewer than rows in each replication: none across replications.
+        assert_eq!(fitted.interarrival.n, point_rows - 4);
+        // Exponential gaps: the mean's standard error is the mean over sqrt(n).
+        let n = fitted.interarrival.n as f64;
+        assert_within(
+            &format!("point {point}'s mean gap"),
+            fitted.interarrival_mean,
+            truth,
+            truth / n.sqrt(),
+        );
+    }
+}
+
+/// Through the binary: `--point` and `--replication` choose, stderr and the module say what
+/// was fitted and how to choose, and the module checks clean where it is written.
+#[test]
+fn fit_names_the_point_and_replication_it_fitted_of_a_pipesim_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = swept_replicated_run(dir.path());
+    let rows = rows_per_run(&run.join("traces/pipelines.csv"));
+
+    let output = pipesim(
+        &[
+            "fit",
+            "run/traces/pipelines.csv",
+            "--time-column",
+            "arrival",
+            "--no-profile",
+        ],
+        dir.path(),
+    );
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let module = String::from_utf8_lossy(&output.stdout);
+    for text in [&stderr, &module] {
+        assert!(
+            text.contains("fitted sweep point 0 of the trace's points 0, 1")
+                && text.contains("choose one with `--point K`")
+                && text.contains("its 4 replications (0, 1, 2, 3) pooled")
+                && text.contains("`--replication N`"),
+            "{text}"
+        );
+    }
+
+    std::fs::create_dir(dir.path().join("models")).unwrap();
+    let output = pipesim(
+        &[
+            "fit",
+            "run/traces/pipelines.csv",
+            "--time-column",
+            "arrival",
+            "--point",
+            "1",
+            "--replication",
+            "2",
+            "-o",
+            "models/point1.pipesim",
+        ],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("fitted sweep point 1 of the trace's points 0, 1")
+            && stderr.contains("replication 2 alone, of the point's 4 traced"),
+        "{stderr}"
+    );
+    let module = std::fs::read_to_string(dir.path().join("models/point1.pipesim")).unwrap();
+    let n = format!("n = {} interarrivals", rows[&(1, 2)] - 1);
+    assert!(module.contains(&n), "{n} in {module}");
+    let check = pipesim(&["check", "models/point1.pipesim"], dir.path());
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    // A point or replication the trace lacks is an error naming those it has.
+    let output = pipesim(
+        &[
+            "fit",
+            "run/traces/pipelines.csv",
+            "--time-column",
+            "arrival",
+            "--point",
+            "5",
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("has no rows of sweep point 5 (its points: 0, 1)"),
+        "{stderr}"
+    );
+    let output = pipesim(
+        &[
+            "fit",
+            "run/traces/pipelines.csv",
+            "--time-column",
+            "arrival",
+            "--replication",
+            "9",
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("has no rows of replication 9 at sweep point 0"),
+        "{stderr}"
+    );
+}
+
+/// `--point` on a trace without pipesim's columns says what it is for.
+#[test]
+fn point_on_a_recorded_trace_is_an_error() {
+    let csv = "timestamp\n1\n2\n3\n5\n";
+    let error = fit::read_trace_from_choosing(
+        csv.as_bytes(),
+        "jobs.csv",
+        "timestamp",
+        &[],
+        fit::Choose {
+            point: Some(0),
+            replication: None,
+        },
+    )
+    .unwrap_err();
+    assert!(
+        error
+            .0
+            .contains("`jobs.csv` has no `point` and `replication` columns"),
+        "{error}"
+    );
+}
+
+/// Replications over the same clock add their arrivals and their hours: two identical runs
+/// give the profile of one, with twice the counts and exposure.
+#[test]
+fn the_profile_of_replications_adds_counts_and_hours() {
+    let times = weekly_poisson(2, 20.0, 2.0, 21);
+    let one = fit::weekly_profile(&times, TimeKind::Seconds);
+    let two = fit::weekly_profile_of_runs(&[&times, &times], TimeKind::Seconds);
+    assert_eq!(one.multipliers, two.multipliers);
+    for hour in 0..168 {
+        assert_eq!(two.counts[hour], 2 * one.counts[hour]);
+        assert_eq!(two.exposure[hour], 2.0 * one.exposure[hour]);
+    }
+}
+
+/// The `empirical(...)` that the note on a column of counts suggests names the trace relative
+/// to the module's folder, where the module is written elsewhere than the trace: pasted into
+/// the module, it loads, also when a scenario in a third folder imports the module.
+#[test]
+fn the_suggested_empirical_path_is_relative_to_the_written_module() {
+    let dir = tempfile::tempdir().unwrap();
+    for folder in ["data", "models", "scenarios"] {
+        std::fs::create_dir(dir.path().join(folder)).unwrap();
+    }
+    let mut csv = String::from("timestamp,gpus\n");
+    for i in 0..400u64 {
+        let gpus = [1, 1, 2, 4, 8][(i * 7 % 5) as usize];
+        csv.push_str(&format!("{},{gpus}\n", i * 97 % 1000 + i * 1000));
+    }
+    std::fs::write(dir.path().join("data/jobs.csv"), csv).unwrap();
+    let output = pipesim(
+        &[
+            "fit",
+            "data/jobs.csv",
+            "--no-profile",
+            "--duration-column",
+            "gpus",
+            "-o",
+            "models/fitted.pipesim",
+        ],
+        dir.path(),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let module = std::fs::read_to_string(dir.path().join("models/fitted.pipesim")).unwrap();
+    let start = module.find("`empirical(").expect("the note") + 1;
+    let expression = &module[start..start + module[start..].find('`').unwrap()];
+    assert_eq!(
+        expression,
+        "empirical(\"../data/jobs.csv\", column = \"gpus\")"
+    );
+    std::fs::write(
+        dir.path().join("models/fitted.pipesim"),
+        format!(
+            "{module}\nresource gpu {{ kind = pool  capacity = 8 }}\n\
+             pipeline job {{ train {{ on = gpu  units = {expression}  duration = 1h }} }}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("scenarios/s.pipesim"),
+        "import \"../models/fitted.pipesim\" as fitted\n\
+         scenario s { horizon = 1d }\n\
+         arrivals a { rate = 1/h  pipeline = fitted.job }\n",
+    )
+    .unwrap();
+    // From another working folder, so that nothing resolves against it.
+    let check = pipesim(&["check", "s.pipesim"], &dir.path().join("scenarios"));
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+}

@@ -681,3 +681,46 @@ fn the_report_shows_the_runs_fixed_overrides_and_params_as_written() {
         verdict["headings"]
     );
 }
+
+/// A swept metric that no replication measured (`model.accuracy.mean` in a scenario without
+/// models) gets no empty chart: it is named once in a note under the sweep's charts, with
+/// why; the metrics with values are still charted.
+#[test]
+fn a_sweep_metric_without_values_is_named_in_a_note_not_charted() {
+    let scenario = "scenario plain { horizon = 1d  seed = 1 }\n\
+                    resource cpu { kind = pool  capacity = 4 }\n\
+                    pipeline job { task { on = cpu  duration = 10min } }\n\
+                    arrivals triggers { rate = 6/h  pipeline = job }\n\
+                    experiment {\n\
+                      replications = 2\n\
+                      sweep cpu.capacity = [2, 4]\n\
+                      metrics = [\"pipeline.wait.mean\", \"model.accuracy.mean\"]\n\
+                    }\n";
+    let (verdict, html) = report_and_html_of_a_run(scenario, &["--trace", "none"]);
+    let ids: Vec<&str> = verdict["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_str().unwrap())
+        .collect();
+    assert!(!ids.contains(&"sweep-model-accuracy-mean"), "{ids:?}");
+    assert!(ids.contains(&"sweep-without-values"), "{ids:?}");
+    let wait = texts(&verdict, "sweep-pipeline-wait-mean");
+    assert!(wait.iter().any(|t| t == "cpu.capacity"), "{wait:?}");
+    let notes: Vec<String> = verdict["notes"]["sweep"]
+        .as_array()
+        .expect("a note in the sweep section")
+        .iter()
+        .map(|n| n.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        notes,
+        vec![
+            "Not charted, no values: model.accuracy.mean; no replication recorded a value: \
+             model metrics are measured only where a pipeline deploys a model (a model { } \
+             block)."
+                .to_string()
+        ],
+        "{html}"
+    );
+}
