@@ -3,7 +3,8 @@
 //! Names resolve as analysis resolves them: a bare name that is an attribute of the enclosing
 //! declaration (pipeline user attributes such as `framework`, earlier dataset attributes) is
 //! that attribute; otherwise an import alias, then a declaration of the file, then a label of
-//! the enclosing declaration's `choice`s; a second part names a member (`asset.size`, `classic.train`,
+//! the enclosing declaration's `choice`s (first, for an operand of `==` or `!=`: `device ==
+//! gpu` compares with the label `gpu` where a `choice` produces it, whatever else is so named); a second part names a member (`asset.size`, `classic.train`,
 //! `aiops.edge` in the imported module). A step's `after` names the pipeline's steps. Standard
 //! library modules are shown through their materialised read-only copies.
 
@@ -118,7 +119,43 @@ impl Context<'_> {
         {
             return Some(self.here(Symbol::Import(alias)));
         }
+        if parts.len() == 1 {
+            if let Some(label) = self.compared_label(index, offset, word) {
+                return Some(self.here(Symbol::Label(label)));
+            }
+        }
         self.resolve_path(doc, &parts[..=at], Some(offset))
+    }
+
+    /// `device == gpu` where a `choice` of the enclosing declaration produces the label `gpu`
+    /// and no attribute of it is called so: the label, as analysis reads a bare name compared
+    /// with a label, even where a declaration (the resource `gpu`) has the name too.
+    fn compared_label(
+        &self,
+        index: usize,
+        offset: usize,
+        word: &super::scan::Name,
+    ) -> Option<super::scan::Name> {
+        let (outline, text) = (&self.doc.outline, &self.doc.text);
+        let compared = |k: Option<usize>| {
+            k.filter(|&k| k < outline.tokens.len())
+                .is_some_and(|k| matches!(outline.text(text, k), "==" | "!="))
+        };
+        if !compared(index.checked_sub(1)) && !compared(Some(index + 1)) {
+            return None;
+        }
+        let enclosing = outline.decl_at(offset)?;
+        if outline
+            .attrs
+            .iter()
+            .any(|a| a.block == enclosing && a.name.text == word.text)
+        {
+            return None;
+        }
+        outline
+            .labels(text, enclosing)
+            .into_iter()
+            .find(|l| l.text == word.text)
     }
 
     /// For an attribute of an arrivals declaration's `row { }` (`gpus = row.num_gpus`): the

@@ -1129,3 +1129,24 @@ fn an_attribute_hides_a_declaration_of_its_name_where_it_is_read() {
         )
     );
 }
+
+/// `device == gpu` compares with the label `gpu` that the pipeline's `choice` produces, as
+/// analysis reads it, while `on = gpu` is still the resource.
+#[test]
+fn a_compared_name_that_a_choice_produces_is_the_label() {
+    let f = fixture(
+        "resource gpu { kind = pool  capacity = 4 }\n\
+         pipeline p {\n  \
+         device = choice { gpu: 0.7, cpu: 0.3 }\n  \
+         train when device == gpu { on = gpu  duration = 1min }\n  \
+         validate when gpu != device { on = gpu  duration = 2min }\n}\n",
+    );
+    let pair = |name: &str, line: &str| (name.to_string(), line.to_string());
+    let label = pair("gpu", "device = choice { gpu: 0.7, cpu: 0.3 }");
+    assert_eq!(f.definition("== gpu", 3), label);
+    assert_eq!(f.definition("gpu != device", 0), label);
+    assert_eq!(
+        f.definition("on = gpu  duration = 2min", 5),
+        pair("gpu", "resource gpu { kind = pool  capacity = 4 }")
+    );
+}
