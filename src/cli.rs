@@ -268,7 +268,7 @@ pub struct FitArgs {
     /// A recorded trace (CSV with a header row)
     pub trace: PathBuf,
     /// The column of submit times
-    #[arg(long, value_name = "NAME", default_value = "timestamp")]
+    #[arg(long, value_name = "NAME", default_value = crate::fit::DEFAULT_TIME_COLUMN)]
     pub time_column: String,
     /// Columns of durations (seconds) to fit, repeatable
     #[arg(long = "duration-column", value_name = "NAME")]

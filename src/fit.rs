@@ -135,6 +135,9 @@ pub struct Choose {
     pub replication: Option<u64>,
 }
 
+/// The column of submit times `fit` reads unless `--time-column` names another.
+pub const DEFAULT_TIME_COLUMN: &str = "timestamp";
+
 /// What was fitted of a trace with `point` and `replication` columns, as `pipesim run`
 /// writes them: one sweep point (points have different parameters, so they are never
 /// pooled), and one replication or all of them, pooled.
@@ -148,6 +151,9 @@ pub struct Selection {
     pub replications: Vec<u64>,
     /// `--replication`'s, or None: every replication in `replications`, pooled.
     pub replication: Option<u64>,
+    /// The column of times taken in place of the default `timestamp`, which pipesim's traces
+    /// do not have (`arrival` in pipelines.csv, `time` in arrivals.csv).
+    pub time_column: Option<&'static str>,
 }
 
 impl Selection {
@@ -195,6 +201,12 @@ impl Selection {
                     list(&self.replications)
                 );
             }
+        }
+        if let Some(column) = self.time_column {
+            let _ = write!(
+                text,
+                "; times from its `{column}` column (choose another with `--time-column NAME`)"
+            );
         }
         text.push('.');
         text
@@ -368,15 +380,25 @@ pub fn read_trace_from_choosing(
                 error(message)
             })
     };
-    let time_index = find(time_column)?;
+    // pipesim's own traces (`traces/*.csv` of a run directory) start with these columns.
+    let position = |column: &str| headers.iter().position(|h| header_name(h) == column);
+    let run_indices = position("point").zip(position("replication"));
+    // They have no `timestamp`: a pipeline's time is its `arrival` (pipelines.csv), an
+    // arrival's its `time` (arrivals.csv). Taken where the default column is missing.
+    let time_taken = (run_indices.is_some()
+        && time_column == DEFAULT_TIME_COLUMN
+        && position(time_column).is_none())
+    .then(|| {
+        ["arrival", "time"]
+            .into_iter()
+            .find(|c| position(c).is_some())
+    })
+    .flatten();
+    let time_index = find(time_taken.unwrap_or(time_column))?;
     let duration_indices = duration_columns
         .iter()
         .map(|c| find(c))
         .collect::<Result<Vec<_>, _>>()?;
-
-    // pipesim's own traces (`traces/*.csv` of a run directory) start with these columns.
-    let position = |column: &str| headers.iter().position(|h| header_name(h) == column);
-    let run_indices = position("point").zip(position("replication"));
     if run_indices.is_none() && (choose.point.is_some() || choose.replication.is_some()) {
         return Err(error(format!(
             "`{name}` has no `point` and `replication` columns: `--point` and `--replication` \
@@ -478,7 +500,10 @@ pub fn read_trace_from_choosing(
     };
     let selection = match run_indices {
         None => None,
-        Some(_) => Some(select_runs(name, &runs, choose)?),
+        Some(_) => Some(Selection {
+            time_column: time_taken,
+            ..select_runs(name, &runs, choose)?
+        }),
     };
     let mut times = Vec::new();
     let mut ranges = Vec::new();
@@ -555,6 +580,7 @@ fn select_runs(
         point,
         replications,
         replication: choose.replication,
+        time_column: None,
     })
 }
 

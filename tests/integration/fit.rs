@@ -857,14 +857,10 @@ fn fit_names_the_point_and_replication_it_fitted_of_a_pipesim_trace() {
     let run = swept_replicated_run(dir.path());
     let rows = rows_per_run(&run.join("traces/pipelines.csv"));
 
+    // Without `--time-column`: pipesim's traces have no `timestamp`; a pipeline's time is
+    // its `arrival`, and the note says so.
     let output = pipesim(
-        &[
-            "fit",
-            "run/traces/pipelines.csv",
-            "--time-column",
-            "arrival",
-            "--no-profile",
-        ],
+        &["fit", "run/traces/pipelines.csv", "--no-profile"],
         dir.path(),
     );
     assert!(output.status.success());
@@ -875,10 +871,14 @@ fn fit_names_the_point_and_replication_it_fitted_of_a_pipesim_trace() {
             text.contains("fitted sweep point 0 of the trace's points 0, 1")
                 && text.contains("choose one with `--point K`")
                 && text.contains("its 4 replications (0, 1, 2, 3) pooled")
-                && text.contains("`--replication N`"),
+                && text.contains("`--replication N`")
+                && text.contains("times from its `arrival` column"),
             "{text}"
         );
     }
+    let gaps: usize = (0..4).map(|replication| rows[&(0, replication)] - 1).sum();
+    let n = format!("n = {gaps} interarrivals");
+    assert!(module.contains(&n), "{n} in {module}");
 
     std::fs::create_dir(dir.path().join("models")).unwrap();
     let output = pipesim(
