@@ -160,13 +160,6 @@ impl Selection {
     /// What was fitted and how to choose otherwise, in sentences (for the module's comment
     /// and stderr).
     pub fn describe(&self) -> String {
-        let list = |values: &[u64]| {
-            values
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         let mut text = if self.points.len() > 1 {
             format!(
                 "fitted sweep point {} of the trace's points {} (points have different \
@@ -542,13 +535,6 @@ fn select_runs(
     runs: &std::collections::BTreeMap<(u64, u64), Run>,
     choose: Choose,
 ) -> Result<Selection, FitError> {
-    let list = |values: &[u64]| {
-        values
-            .iter()
-            .map(u64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let mut points: Vec<u64> = runs.keys().map(|&(point, _)| point).collect();
     points.dedup();
     let point = match choose.point {
@@ -582,6 +568,15 @@ fn select_runs(
         replication: choose.replication,
         time_column: None,
     })
+}
+
+/// Point or replication numbers as a message lists them: `0, 1, 2`.
+fn list(values: &[u64]) -> String {
+    values
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A header cell as a column name: without surrounding spaces or the byte order mark that

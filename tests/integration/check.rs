@@ -2558,19 +2558,12 @@ fn messages_to_a_closed_stderr_are_no_panic() {
     assert!(out.join("summary.json").is_file(), "the run was saved");
 }
 
-/// Runs `pipesim check ARGS` in `dir`: exit code and stderr.
+/// Runs `pipesim check ARGS` in `dir`: exit code, stdout and stderr.
 fn check_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_pipesim"))
-        .arg("check")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run pipesim");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).to_string(),
-        String::from_utf8_lossy(&output.stderr).to_string(),
-    )
+    let args: Vec<&str> = std::iter::once("check")
+        .chain(args.iter().copied())
+        .collect();
+    crate::quickfix::pipesim(dir, &args)
 }
 
 /// A small scenario, with `extra` declarations after it and `on` as its step's pool.

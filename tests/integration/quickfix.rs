@@ -75,7 +75,8 @@ fn check_fix_mends_each_mistake_of_the_corpus_that_offers_a_fix() {
     insta::assert_snapshot!(listing);
 }
 
-fn pipesim(dir: &Path, args: &[&str]) -> (i32, String, String) {
+/// Runs `pipesim ARGS` in `dir`: exit code, stdout and stderr.
+pub(crate) fn pipesim(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_pipesim"))
         .args(args)
         .current_dir(dir)
