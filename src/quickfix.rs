@@ -62,6 +62,7 @@ pub fn mend(
     let mut checked = frontend::check_unsaved(entry, unsaved, overrides);
     let entry_path = std::fs::canonicalize(entry).unwrap_or_else(|_| entry.to_path_buf());
     let mut applied = Vec::new();
+    let mut origins = Origins::default();
     let mut refused: HashSet<(&'static str, String, String)> = HashSet::new();
     let mut dropped = Vec::new();
     let mut tried = 0;
@@ -94,6 +95,7 @@ pub fn mend(
                 }
                 let after = frontend::check_unsaved(entry, &trial, overrides);
                 let at = applied_at(&checked.sources, diagnostic, fix);
+                let offset = primary_offset(&checked.sources, diagnostic);
                 let reaches_others = edited.iter().any(|file| file.path != entry_path);
                 if mends(diagnostic, &checked, &after, &edited)
                     && !(reaches_others && {
@@ -108,16 +110,17 @@ pub fn mend(
                         worsens_any(before, &edited, &trial, overrides)
                     })
                 {
-                    kept = Some((at, trial, after));
+                    kept = Some(((at, offset), trial, after, edited));
                     break 'search;
                 }
                 refused.insert(key);
-                dropped.push((diagnostic.message.clone(), at));
+                dropped.push((diagnostic.message.clone(), (at, offset), applied.len()));
             }
         }
-        let Some((fix, trial, after)) = kept else {
+        let Some((fix, trial, after, edited)) = kept else {
             break;
         };
+        origins.keep(&checked.sources, &edited);
         applied.push(fix);
         *unsaved = trial;
         checked = after;
@@ -132,8 +135,13 @@ pub fn mend(
     };
     let dropped = dropped
         .into_iter()
-        .filter(|(message, at)| remains(at.code, message))
-        .map(|(_, at)| at)
+        .filter(|(message, (at, _), _)| remains(at.code, message))
+        .map(|(_, at, before)| origins.place(at, before))
+        .collect();
+    let applied = applied
+        .into_iter()
+        .enumerate()
+        .map(|(before, at)| origins.place(at, before))
         .collect();
     Mended {
         applied,
@@ -220,6 +228,8 @@ struct Edited {
     text: String,
     /// The byte ranges the fix wrote, in `text`.
     written: Vec<(usize, usize)>,
+    /// The length of what each of `written` replaced.
+    replaced: Vec<usize>,
 }
 
 /// The files `fix` edits, with its edits made; None when it edits a file that is not on disk
@@ -245,6 +255,7 @@ fn edited_texts(sources: &SourceMap, fix: &Fix) -> Option<Vec<Edited>> {
         edits.sort_by_key(|&(start, end, _)| (start, end));
         let mut text = String::with_capacity(source.text.len());
         let mut written = Vec::new();
+        let mut replaced = Vec::new();
         let mut at = 0;
         for (start, end, new) in edits {
             if start < at || end < start {
@@ -252,6 +263,7 @@ fn edited_texts(sources: &SourceMap, fix: &Fix) -> Option<Vec<Edited>> {
             }
             text.push_str(source.text.get(at..start)?);
             written.push((text.len(), text.len() + new.len()));
+            replaced.push(end - start);
             text.push_str(new);
             at = end;
         }
@@ -260,9 +272,111 @@ fn edited_texts(sources: &SourceMap, fix: &Fix) -> Option<Vec<Edited>> {
             path: canonical.clone(),
             text,
             written,
+            replaced,
         });
     }
     Some(files)
+}
+
+/// The file (canonical) and byte offset of `diagnostic`'s primary label, where it is on disk.
+fn primary_offset(sources: &SourceMap, diagnostic: &Diagnostic) -> Option<(PathBuf, usize)> {
+    let span = diagnostic.primary_span()?;
+    match &sources.get(span.file).origin {
+        Origin::Disk { canonical, .. } => Some((canonical.clone(), span.start as usize)),
+        _ => None,
+    }
+}
+
+/// A text a fix wrote: its start and end in the text after the fix, and the length of what
+/// it replaced.
+type Write = (usize, usize, usize);
+
+/// The fixes kept so far, to report each fix where its mistake is in the files as they were
+/// before the first (the text the user has open), not in a text mended by earlier fixes that
+/// nobody sees: a fix that writes a line moves every later position.
+#[derive(Default)]
+struct Origins {
+    /// Per kept fix, per file it edited, each text it wrote.
+    kept: Vec<Vec<(PathBuf, Vec<Write>)>>,
+    /// The text of each file before the first fix that edited it, to count lines in.
+    first: SourceMap,
+    ids: std::collections::HashMap<PathBuf, crate::source::FileId>,
+}
+
+impl Origins {
+    fn keep(&mut self, before: &SourceMap, edited: &[Edited]) {
+        for file in edited {
+            if self.ids.contains_key(&file.path) {
+                continue;
+            }
+            let source = before.files().map(|(_, source)| source).find(|source| {
+                matches!(&source.origin, Origin::Disk { canonical, .. } if *canonical == file.path)
+            });
+            if let Some(source) = source {
+                let id = self.first.add(
+                    source.name.clone(),
+                    source.origin.clone(),
+                    source.text.clone(),
+                );
+                self.ids.insert(file.path.clone(), id);
+            }
+        }
+        self.kept.push(
+            edited
+                .iter()
+                .map(|file| {
+                    let writes = file
+                        .written
+                        .iter()
+                        .zip(&file.replaced)
+                        .map(|(&(start, end), &replaced)| (start, end, replaced))
+                        .collect();
+                    (file.path.clone(), writes)
+                })
+                .collect(),
+        );
+    }
+
+    /// `at` (found after the first `before` kept fixes, at `offset`) with its line and column
+    /// in the text before any of them.
+    fn place(
+        &self,
+        (mut at, offset): (Applied, Option<(PathBuf, usize)>),
+        before: usize,
+    ) -> Applied {
+        let Some((path, mut offset)) = offset else {
+            return at;
+        };
+        let Some(&id) = self.ids.get(&path) else {
+            // No kept fix edited this file: its text is the first.
+            return at;
+        };
+        for fix in self.kept[..before.min(self.kept.len())].iter().rev() {
+            for (file, writes) in fix {
+                if *file == path {
+                    offset = back_through(writes, offset);
+                }
+            }
+        }
+        (at.line, at.column) = self.first.get(id).line_column(offset);
+        at
+    }
+}
+
+/// The offset in the text before a fix of `offset` in the text after it, which `writes`
+/// (start, end, length replaced; in order) made: inside what was written, where it was.
+fn back_through(writes: &[Write], offset: usize) -> usize {
+    let mut grown = 0isize;
+    for &(start, end, replaced) in writes {
+        if offset < start {
+            break;
+        }
+        if offset < end {
+            return start.saturating_add_signed(-grown);
+        }
+        grown += (end - start) as isize - replaced as isize;
+    }
+    offset.saturating_add_signed(-grown)
 }
 
 fn applied_at(sources: &SourceMap, diagnostic: &Diagnostic, fix: Fix) -> Applied {

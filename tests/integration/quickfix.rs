@@ -155,7 +155,8 @@ fn check_fix_rewrites_the_scenario_and_its_module() {
         fixed,
         [
             "main.pipesim:6:3: fixed [E0209]: Change `preproces` to `preprocess`",
-            "main.pipesim:6:21: fixed [E0202]: Change `cpuu` to `cpu`",
+            // Where `cpuu` is in the file as written (the fix before it lengthened the line).
+            "main.pipesim:6:20: fixed [E0202]: Change `cpuu` to `cpu`",
             "main.pipesim:6:37: fixed [E0202]: Rename `lib.photos.siz` to `lib.photos.size` where it is declared",
         ],
         "{stderr}"
@@ -879,6 +880,34 @@ fn a_cycle_with_one_way_out_loses_that_after() {
     assert!(stderr.contains("E0603"), "{stderr}");
     assert!(
         stderr.contains("`train` from the `after` of `validate` or remove `validate` from the"),
+        "{stderr}"
+    );
+}
+
+/// `check --fix` reports each fix where its mistake is in the file as the user has it, not in
+/// the text earlier fixes made: moving `after` to the header takes a line out, and the
+/// misspelt pool below it is still reported on its own line.
+#[test]
+fn fixes_are_reported_where_they_are_in_the_original_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "scenario s { horizon = 7d }\n\
+                resource gpu { kind = pool  capacity = 8 }\n\
+                pipeline p {\n  \
+                preprocess { on = gpu  duration = 1min }\n  \
+                train {\n    \
+                after = preprocess\n    \
+                on = gpu\n    \
+                duration = 10min\n  \
+                }\n  \
+                validate { on = gpuu  duration = 1min }\n\
+                }\n\
+                arrivals a { rate = 1/h  pipeline = p }\n";
+    std::fs::write(dir.path().join("main.pipesim"), text).unwrap();
+    let (code, _, stderr) = pipesim(dir.path(), &["check", "--fix", "--diff", "main.pipesim"]);
+    assert_eq!(code, 1, "the file would change: {stderr}");
+    assert!(
+        stderr.contains("main.pipesim:6:5: fixed [E0206]")
+            && stderr.contains("main.pipesim:10:19: fixed [E0202]: Change `gpuu` to `gpu`"),
         "{stderr}"
     );
 }
