@@ -279,6 +279,10 @@ pub struct FitArgs {
     /// Fit interarrivals in calendar time and write no weekly profile (for short traces)
     #[arg(long)]
     pub no_profile: bool,
+    /// The date-time a trace's numeric times count from (`2019-01-09T00:00:00Z`), for the
+    /// weekly profile; default: a pipesim run's `start` (its manifest.json), else a Monday
+    #[arg(long, value_name = "DATETIME")]
+    pub start: Option<String>,
     /// Of a trace `pipesim run` wrote (with `point` and `replication` columns): the sweep
     /// point to fit (default: the first; points are never pooled)
     #[arg(long, value_name = "K")]

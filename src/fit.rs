@@ -42,8 +42,9 @@
 //!   depend on most; the module says so.
 //! - Profile hours the trace never covers get the mean rate; covered hours without an arrival
 //!   get [`MIN_MULTIPLIER`], so profile time keeps moving through them. Numeric times are
-//!   seconds from a Monday 00:00 (the default `scenario.start` is one); date-times are UTC,
-//!   as trace replay reads them.
+//!   seconds from a Monday 00:00 (the default `scenario.start` is one) unless the command
+//!   knows their start (`--start`, or a pipesim run's manifest), when they become date-times
+//!   ([`Trace::starting_at`]); date-times are UTC, as trace replay reads them.
 
 use crate::math::{exp, exp_m1, ln, ln_1p, pow};
 use chrono::{DateTime, NaiveDateTime};
@@ -203,6 +204,22 @@ impl Selection {
         }
         text.push('.');
         text
+    }
+}
+
+impl Trace {
+    /// Numeric times (seconds from a scenario's start) as date-times, given that start (in
+    /// seconds since the Unix epoch): the weekly profile then counts from the start's weekday
+    /// and hour instead of taking time 0 to be a Monday 00:00. Date-times are left as they
+    /// are.
+    pub fn starting_at(mut self, start: f64) -> Trace {
+        if self.time_kind == TimeKind::Seconds {
+            for t in &mut self.times {
+                *t += start;
+            }
+            self.time_kind = TimeKind::Calendar;
+        }
+        self
     }
 }
 

@@ -26,6 +26,11 @@ pub fn main(args: &FitArgs) -> Exit {
             selection.describe()
         );
     }
+    let trace = match numeric_start(args, &trace) {
+        Ok(Some(start)) => trace.starting_at(start),
+        Ok(None) => trace,
+        Err(e) => return super::fail(e),
+    };
     let import_path = args
         .output
         .as_ref()
@@ -105,4 +110,48 @@ fn slashed(path: &Path) -> String {
     } else {
         text.into_owned()
     }
+}
+
+/// What numeric times count from, in seconds since the Unix epoch: `--start`, else, for a
+/// trace of a pipesim run (`RUN/traces/*.csv`), the scenario's `start` as the run's
+/// manifest.json records it, so that the weekly profile falls on the right weekdays; None
+/// keeps time 0 as a Monday 00:00.
+fn numeric_start(args: &FitArgs, trace: &fit::Trace) -> Result<Option<f64>, String> {
+    let parse = |text: &str| match fit::parse_time(text) {
+        Some((seconds, fit::TimeKind::Calendar, _)) => Some(seconds),
+        _ => None,
+    };
+    if let Some(text) = &args.start {
+        return parse(text).map(Some).ok_or_else(|| {
+            format!(
+                "`--start {text}` is not a date-time: write it as `2019-01-09T00:00:00Z` or \
+                 `2019-01-09 00:00:00` (UTC)"
+            )
+        });
+    }
+    if trace.selection.is_none() || trace.time_kind != fit::TimeKind::Seconds {
+        return Ok(None);
+    }
+    let run = args
+        .trace
+        .parent()
+        .filter(|traces| traces.file_name().is_some_and(|name| name == "traces"))
+        .and_then(Path::parent);
+    let Some(manifest) = run.and_then(|run| crate::output::manifest::Manifest::read(run).ok())
+    else {
+        crate::to_stderr!(
+            "note: no manifest.json beside `{}`'s folder: its times are taken to count from a \
+             Monday 00:00 (give the run's start with `--start`)",
+            args.trace.display()
+        );
+        return Ok(None);
+    };
+    let start = parse(&manifest.start);
+    if start.is_some() {
+        crate::to_stderr!(
+            "note: times count from the run's start, {} (its manifest.json)",
+            manifest.start
+        );
+    }
+    Ok(start)
 }

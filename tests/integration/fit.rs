@@ -1051,3 +1051,91 @@ fn the_suggested_empirical_path_is_relative_to_the_written_module() {
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+/// The mean multipliers of weekdays and of the weekend, as the module's comment gives them.
+fn weekday_weekend(module: &str) -> (f64, f64) {
+    let line = module
+        .lines()
+        .find(|l| l.starts_with("// Mean multiplier Monday-Friday "))
+        .unwrap_or_else(|| panic!("no mean multipliers in {module}"));
+    let numbers: Vec<f64> = line
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .filter_map(|w| w.trim_end_matches('.').parse().ok())
+        .collect();
+    (numbers[0], numbers[1])
+}
+
+/// A run that starts on a Wednesday: its traces' times count from there (manifest.json), so
+/// the fitted profile has the scenario's busy weekdays and quiet weekend (about 1.2 and 0.5),
+/// not the same pattern moved two days (time 0 read as a Monday puts the weekday peaks on the
+/// weekend). `--start` says what a trace without its run counts from.
+#[test]
+fn fit_counts_a_runs_times_from_its_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.pipesim");
+    let output = pipesim(
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--set",
+            "scenario.start=\"2019-01-09T00:00:00Z\"",
+            "--trace",
+            "all",
+            "--out",
+            "run",
+        ],
+        dir.path(),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let output = pipesim(&["fit", "run/traces/pipelines.csv"], dir.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("times count from the run's start, 2019-01-09T00:00:00Z"),
+        "{stderr}"
+    );
+    let module = String::from_utf8_lossy(&output.stdout);
+    assert!(module.contains("submit times from 2019-01-09 "), "{module}");
+    let (weekdays, weekend) = weekday_weekend(&module);
+    assert!(weekdays > 1.05 && weekend < 0.8, "{weekdays} {weekend}");
+
+    // The same trace moved away from its run: time 0 is a Monday unless `--start` says.
+    std::fs::copy(
+        dir.path().join("run/traces/pipelines.csv"),
+        dir.path().join("alone.csv"),
+    )
+    .unwrap();
+    let output = pipesim(&["fit", "alone.csv"], dir.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("give the run's start with `--start`"),
+        "{stderr}"
+    );
+    let (weekdays_moved, weekend_moved) = weekday_weekend(&String::from_utf8_lossy(&output.stdout));
+    assert!(
+        weekend_moved > weekend + 0.2,
+        "{weekdays_moved} {weekend_moved}"
+    );
+    let output = pipesim(
+        &["fit", "alone.csv", "--start", "2019-01-09 00:00:00"],
+        dir.path(),
+    );
+    assert!(output.status.success());
+    assert_eq!(
+        weekday_weekend(&String::from_utf8_lossy(&output.stdout)),
+        (weekdays, weekend)
+    );
+
+    let output = pipesim(&["fit", "alone.csv", "--start", "Wednesday"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("`--start Wednesday` is not a date-time"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
