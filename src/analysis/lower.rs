@@ -1168,7 +1168,12 @@ impl<'a> Analyzer<'a> {
             }
         }
         for in_module in &seen {
-            self.find_label_slips(&in_module.produced, &in_module.named, None);
+            self.find_label_slips(
+                &in_module.produced,
+                &in_module.produced,
+                &in_module.named,
+                None,
+            );
         }
         for (m, pipeline, own) in &pipelines {
             // What the pipeline names and neither it nor a data set produces, against the
@@ -1186,7 +1191,7 @@ impl<'a> Analyzer<'a> {
                 .filter(|(label, _)| !in_module.named.contains_key(*label))
                 .map(|(label, at)| (label.clone(), *at))
                 .collect();
-            self.find_label_slips(&produced, &named, Some(pipeline));
+            self.find_label_slips(&produced, &own.produced, &named, Some(pipeline));
         }
         self.referenced = seen
             .iter_mut()
@@ -1198,11 +1203,14 @@ impl<'a> Analyzer<'a> {
             .collect();
     }
 
-    /// Reports a label produced that nothing names, one slip from a name that matches and
-    /// comparisons use and nothing produces: one of the two is misspelt.
+    /// Reports a label of `produced` that nothing names, one slip from a name that matches
+    /// and comparisons use and nothing produces (of `all_produced`, which `produced` is part
+    /// of: a pipeline's labels that its module names elsewhere are no candidates for a slip,
+    /// but still produced): one of the two is misspelt.
     fn find_label_slips(
         &mut self,
         produced: &BTreeMap<String, Span>,
+        all_produced: &BTreeMap<String, Span>,
         named: &BTreeMap<String, usize>,
         pipeline: Option<&str>,
     ) {
@@ -1214,7 +1222,7 @@ impl<'a> Analyzer<'a> {
         for (name, &uses) in named {
             // Named once, the name is as likely the slip as the label: the arm or comparison
             // is then told of the label (W0401, W0402).
-            if uses < 2 || produced.contains_key(name) {
+            if uses < 2 || all_produced.contains_key(name) {
                 continue;
             }
             let Some(label) = crate::diagnostic::suggest(name, unnamed.iter().copied()) else {

@@ -2202,6 +2202,14 @@ fn a_label_misspelt_where_a_choice_produces_it_is_reported_there() {
     ));
     let listed: Vec<&str> = found.iter().map(|(code, _)| *code).collect();
     assert_eq!(listed, ["W0401"], "{found:#?}");
+    // A label compared twice that the choice produces is no slip, however near another
+    // label it never compares is (`tensorflou` is one letter from `tensorflow`).
+    let found = codes(&pipeline(
+        "tensorflow: 0.6, tensorflou: 0.4",
+        "compress when framework == tensorflow { on = gpu  duration = 2min }\n\
+         validate when tensorflow != framework { on = gpu  duration = 1min }",
+    ));
+    assert_eq!(found, [], "{found:#?}");
 }
 
 #[test]
