@@ -129,7 +129,9 @@ impl Context<'_> {
 
     /// `device == gpu` where a `choice` of the enclosing declaration produces the label `gpu`
     /// and no attribute of it is called so: the label, as analysis reads a bare name compared
-    /// with a label, even where a declaration (the resource `gpu`) has the name too.
+    /// with a label, even where a declaration (the resource `gpu`) has the name too. So is
+    /// the key `gpu:` of that `choice`, unless a pipeline has its name (`pipeline = choice {
+    /// classic: 0.6, ... }` chooses templates).
     fn compared_label(
         &self,
         index: usize,
@@ -141,7 +143,19 @@ impl Context<'_> {
             k.filter(|&k| k < outline.tokens.len())
                 .is_some_and(|k| matches!(outline.text(text, k), "==" | "!="))
         };
-        if !compared(index.checked_sub(1)) && !compared(Some(index + 1)) {
+        let is = |k: Option<usize>, word: &str| {
+            k.filter(|&k| k < outline.tokens.len())
+                .is_some_and(|k| outline.text(text, k) == word)
+        };
+        let key = is(Some(index + 1), ":") && !is(index.checked_sub(1), ".");
+        if key
+            && outline
+                .decl(&word.text)
+                .is_some_and(|(_, b)| b.kind == BlockKind::Decl(DeclKind::Pipeline))
+        {
+            return None;
+        }
+        if !key && !compared(index.checked_sub(1)) && !compared(Some(index + 1)) {
             return None;
         }
         let enclosing = outline.decl_at(offset)?;

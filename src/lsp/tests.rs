@@ -1145,6 +1145,24 @@ fn a_compared_name_that_a_choice_produces_is_the_label() {
     let label = pair("gpu", "device = choice { gpu: 0.7, cpu: 0.3 }");
     assert_eq!(f.definition("== gpu", 3), label);
     assert_eq!(f.definition("gpu != device", 0), label);
+    assert_eq!(f.definition("gpu: 0.7", 0), label);
+    // Renaming the resource leaves the label alone, and renaming the label the resource.
+    let renamed = f.rename("resource gpu", 9, "accel").unwrap();
+    assert!(
+        renamed.contains("resource accel {")
+            && renamed.contains("choice { gpu: 0.7")
+            && renamed.contains("when device == gpu { on = accel")
+            && renamed.contains("when gpu != device { on = accel"),
+        "{renamed}"
+    );
+    let renamed = f.rename("== gpu", 3, "fast").unwrap();
+    assert!(
+        renamed.contains("resource gpu {")
+            && renamed.contains("choice { fast: 0.7")
+            && renamed.contains("when device == fast { on = gpu")
+            && renamed.contains("when fast != device { on = gpu"),
+        "{renamed}"
+    );
     assert_eq!(
         f.definition("on = gpu  duration = 2min", 5),
         pair("gpu", "resource gpu { kind = pool  capacity = 4 }")
