@@ -752,14 +752,23 @@ impl Analyzer<'_> {
                 _ => None,
             },
         )?;
-        self.bare_label(name, scope)?;
+        let ast::ExprKind::Path(path) = &name.kind else {
+            return None;
+        };
+        let [part] = path.parts.as_slice() else {
+            return None;
+        };
+        let bare = part.name.as_str();
+        if scope.vars.iter().any(|v| v.name == bare) || scope.later.iter().any(|(n, _)| n == bare) {
+            return None;
+        }
         let (subject, name) = (self.text(subject.span), self.text(name.span));
         let labels: Vec<String> = set
             .iter()
             .map(|l| format!("`{}`", self.label_name(*l)))
             .collect();
         Some(format!(
-            "`{name}` is a declaration here, since `{subject}` is never the label `{name}`: it can be {}",
+            "`{subject}` is never the label `{name}` (it can be {}), so `{name}` names the declaration: compare `{subject}` with one of its labels, or add `{name}` to the `choice` that gives it",
             labels.join(", ")
         ))
     }

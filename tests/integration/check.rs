@@ -2727,7 +2727,29 @@ arrivals a { rate = 1/h  pipeline = choice { p: 0.5, q: 0.5 } }
     assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
     assert_eq!(
         diagnostics[0].help.as_deref(),
-        Some("`gpu` is a declaration here, since `device` is never the label `gpu`: it can be `cpu`, `tpu`"),
+        Some("`device` is never the label `gpu` (it can be `cpu`, `tpu`), so `gpu` names the declaration: compare `device` with one of its labels, or add `gpu` to the `choice` that gives it"),
+        "{diagnostics:?}"
+    );
+    // The same where no `choice` has the label at all.
+    std::fs::write(
+        &path,
+        "resource gpu { kind = pool  capacity = 4 }
+pipeline p {
+  device = choice { cpu: 0.5, tpu: 0.5 }
+  train when gpu != device { on = gpu  duration = 1h }
+}
+scenario s { horizon = 7d }
+arrivals a { rate = 1/h  pipeline = p }
+",
+    )
+    .unwrap();
+    let checked = frontend::check_file(&path, &[]);
+    let diagnostics = &checked.diagnostics().0;
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert!(
+        diagnostics[0].help.as_deref().is_some_and(
+            |h| h.starts_with("`device` is never the label `gpu` (it can be `cpu`, `tpu`)")
+        ),
         "{diagnostics:?}"
     );
 }
