@@ -6,6 +6,16 @@ use crate::fit::{self, Choose, FitOptions};
 use std::path::{Component, Path, PathBuf};
 
 pub fn main(args: &FitArgs) -> Exit {
+    // Said before the fit, which can take a while on a large trace, rather than after it.
+    if let Some(folder) = args.output.as_deref().and_then(Path::parent) {
+        if !folder.as_os_str().is_empty() && !folder.is_dir() {
+            return super::fail(format!(
+                "cannot write `{}`: the folder `{}` does not exist (create it first)",
+                args.output.as_deref().unwrap_or(folder).display(),
+                folder.display()
+            ));
+        }
+    }
     let choose = Choose {
         point: args.point,
         replication: args.replication,

@@ -59,7 +59,17 @@ pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    let mut temporary = builder.tempfile_in(directory)?;
+    let mut temporary = builder.tempfile_in(directory).map_err(|e| {
+        // Not "No such file ... at path DIR/.pipesim-XXXX.tmp", a name the user never gave.
+        if e.kind() == std::io::ErrorKind::NotFound && !directory.is_dir() {
+            std::io::Error::new(
+                e.kind(),
+                format!("the folder `{}` does not exist", directory.display()),
+            )
+        } else {
+            e
+        }
+    })?;
     temporary.write_all(bytes)?;
     temporary.as_file().sync_all()?;
     if let Ok(metadata) = std::fs::metadata(path) {
@@ -69,4 +79,22 @@ pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result
     }
     temporary.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// A write into a folder that does not exist names the folder, not the temporary file.
+    #[test]
+    fn writing_into_a_missing_folder_names_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing/report.html");
+        let error = super::write_atomically(&path, b"x").unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("missing` does not exist") && !message.contains(".tmp"),
+            "{message}"
+        );
+        super::write_atomically(&dir.path().join("report.html"), b"x").unwrap();
+        assert_eq!(std::fs::read(dir.path().join("report.html")).unwrap(), b"x");
+    }
 }

@@ -1139,3 +1139,25 @@ fn fit_counts_a_runs_times_from_its_start() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// `-o` into a folder that does not exist is refused before the fit, naming the folder
+/// (not the temporary file the write would have used).
+#[test]
+fn fit_into_a_missing_folder_names_it_before_fitting() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = pipesim(
+        &[
+            "fit",
+            philly_trace().to_str().unwrap(),
+            "-o",
+            "some/dir/module.pipesim",
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the folder `some/dir` does not exist") && !stderr.contains(".tmp"),
+        "{stderr}"
+    );
+}
