@@ -91,7 +91,7 @@ mod tests {
         let error = super::write_atomically(&path, b"x").unwrap_err();
         let message = error.to_string();
         assert!(
-            message.contains("missing` does not exist") && !message.contains(".tmp"),
+            message.contains("missing` does not exist") && !message.contains(".pipesim-"),
             "{message}"
         );
         super::write_atomically(&dir.path().join("report.html"), b"x").unwrap();

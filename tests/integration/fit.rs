@@ -1157,7 +1157,7 @@ fn fit_into_a_missing_folder_names_it_before_fitting() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("the folder `some/dir` does not exist") && !stderr.contains(".tmp"),
+        stderr.contains("the folder `some/dir` does not exist") && !stderr.contains(".pipesim-"),
         "{stderr}"
     );
 }
