@@ -573,7 +573,8 @@ fn select_runs(
         if !replications.contains(&replication) {
             return Err(error(format!(
                 "`{name}` has no rows of replication {replication} at sweep point {point} (its \
-                 replications there: {}; `pipesim run --trace all` traces every one)",
+                 replications there: {}; without `--trace all`, a run traces only the first \
+                 replication of each point)",
                 list(&replications)
             )));
         }
@@ -1891,6 +1892,22 @@ pub fn render_module(
             format_significant(lognormal.ks, 3),
             format_significant(ks_critical_5_percent(lognormal.n), 3),
         );
+        // A column of many zeros (the waits of pipelines that never queued) is a mixture: the
+        // lognormal above describes only the rest, and drawn alone it would put a positive
+        // value where the trace so often has none.
+        let total = lognormal.n + lognormal.excluded;
+        if lognormal.excluded * 10 > total {
+            let _ = writeln!(
+                w,
+                "//   caution: {} of the {total} values ({}%) are zero or below, which no lognormal\n\
+                 //   draws: this one describes only the others. Draw the column as recorded with\n\
+                 //   `empirical(\"{}\", column = \"{column}\")`, or write the zeros' share as a `choice`\n\
+                 //   between 0s and the lognormal",
+                lognormal.excluded,
+                format_significant(100.0 * lognormal.excluded as f64 / total as f64, 3),
+                options.data_path,
+            );
+        }
         if let Some((distinct, min, max)) = lognormal.few_whole_values {
             let _ = writeln!(
                 w,

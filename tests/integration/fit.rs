@@ -1104,6 +1104,34 @@ fn fit_counts_a_runs_times_from_its_start() {
     let (weekdays, weekend) = weekday_weekend(&module);
     assert!(weekdays > 1.05 && weekend < 0.8, "{weekdays} {weekend}");
 
+    // Half the waits are zero (pipelines that never queued): the lognormal of the others
+    // comes with a caution and the column's `empirical`.
+    let output = pipesim(
+        &[
+            "fit",
+            "run/traces/pipelines.csv",
+            "--duration-column",
+            "wait",
+        ],
+        dir.path(),
+    );
+    let module = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        module.contains("are zero or below, which no lognormal")
+            && module.contains("column = \"wait\")"),
+        "{module}"
+    );
+    let output = pipesim(
+        &[
+            "fit",
+            "run/traces/pipelines.csv",
+            "--duration-column",
+            "makespan",
+        ],
+        dir.path(),
+    );
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("caution:"));
+
     // The same trace moved away from its run: time 0 is a Monday unless `--start` says.
     std::fs::copy(
         dir.path().join("run/traces/pipelines.csv"),
