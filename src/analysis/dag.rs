@@ -19,8 +19,9 @@ pub struct StepNode {
     pub after: Vec<(usize, Span)>,
     /// Written without `after`: it follows the step written before it (if any).
     pub implicit: bool,
-    /// For each name in `after` (none when implicit), the text whose deletion takes it out.
-    pub removals: Vec<Span>,
+    /// For each name in `after` (none when implicit), the text whose deletion takes it out;
+    /// None where that text holds a comment, which the deletion would lose.
+    pub removals: Vec<Option<Span>>,
 }
 
 /// Reports every cycle among `steps`; returns true when the graph is acyclic.
@@ -146,10 +147,10 @@ fn cycle_help(
                 .after
                 .iter()
                 .position(|(i, _)| i == a)
-                .and_then(|k| steps[*b].removals.get(k));
+                .and_then(|k| steps[*b].removals.get(k).copied().flatten());
             let fix = deletion.map(|span| Fix {
                 title: capitalised(&text),
-                edits: vec![(*span, String::new())],
+                edits: vec![(span, String::new())],
             });
             edits.push((text.clone(), fix));
         }
@@ -302,7 +303,7 @@ mod tests {
             name: name.into(),
             after: after.iter().map(|a| (*a, span())).collect(),
             implicit: false,
-            removals: after.iter().map(|_| span()).collect(),
+            removals: after.iter().map(|_| Some(span())).collect(),
         }
     }
 

@@ -3725,7 +3725,10 @@ impl<'a> Analyzer<'a> {
                     match names.iter().position(|(n, _)| *n == a.name) {
                         Some(i) => {
                             after.push((i, a.span));
-                            removals.push(deletion);
+                            // A comment in what the deletion covers would go with it.
+                            let text = self.text(deletion);
+                            let comment = text.contains("//") || text.contains("/*");
+                            removals.push((!comment).then_some(deletion));
                         }
                         None if lost.contains(&a.name) => ok = false,
                         None => {

@@ -869,6 +869,22 @@ fn a_cycle_with_one_way_out_loses_that_after() {
         "{mended}"
     );
 
+    // A comment in what the removal would delete keeps the fix from being made (the help
+    // still names the edit): the comment would go with it.
+    let commented = "pipeline p {\n  \
+                     preprocess { on = cpu  duration = 1min }\n  \
+                     train after preprocess, // the data\n    \
+                     validate // loops back\n    \
+                     { on = cpu  duration = 10min }\n  \
+                     validate after train { on = cpu  duration = 1min }\n}\n";
+    std::fs::write(&path, format!("{scenario}{commented}")).unwrap();
+    let (code, _, stderr) = pipesim(dir.path(), &["check", "--fix", "main.pipesim"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        !stderr.contains("fixed [E0603]") && stderr.contains("`validate` from the `after` of"),
+        "{stderr}"
+    );
+
     // Two steps each name the other beside `preprocess`: removing either name breaks it.
     let two_ways = "pipeline p {\n  \
                     preprocess { on = cpu  duration = 1min }\n  \
