@@ -70,8 +70,9 @@ fn is_run_directory(dir: &Path) -> bool {
 }
 
 /// The command line's file arguments, each folder replaced by the `.pipesim` files under it
-/// (`pipesim check scenarios/`); files and `-` stay as given. A folder without any is an
-/// error, which names it.
+/// (`pipesim check scenarios/`, named as diagnostics name them: `.` gives `a.pipesim`, not
+/// `./a.pipesim`); files and `-` stay as given. A file named twice, or also found in a named
+/// folder, comes once. A folder without any is an error, which names it.
 pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     for path in paths {
@@ -83,11 +84,16 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
                     path.display()
                 ));
             }
-            out.extend(found);
+            out.extend(found.into_iter().map(|file| match file.strip_prefix(".") {
+                Ok(inside) => inside.to_path_buf(),
+                Err(_) => file,
+            }));
         } else {
             out.push(path.clone());
         }
     }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|file| seen.insert(std::fs::canonicalize(file).unwrap_or_else(|_| file.clone())));
     Ok(out)
 }
 

@@ -2621,6 +2621,17 @@ fn a_check_of_several_files_ends_with_the_totals() {
 
     let (code, _, stderr) = check_in(dir.path(), &["good.pipesim"]);
     assert_eq!((code, stderr.as_str()), (0, "good.pipesim: ok\n"));
+
+    // A file named twice, or also in a named folder, is checked and counted once; the files
+    // of `.` are named as the diagnostics name them.
+    let (code, _, stderr) = check_in(dir.path(), &["good.pipesim", "./good.pipesim", "."]);
+    assert_eq!(code, 1);
+    assert_eq!(stderr.matches("good.pipesim: ok").count(), 1, "{stderr}");
+    assert!(!stderr.contains("./"), "{stderr}");
+    assert_eq!(
+        stderr.lines().last(),
+        Some("3 files checked, 1 with errors: 1 error, 1 warning")
+    );
 }
 
 /// 400 pools of a generated scenario, one used: the report draws the first ten `W0202` in
