@@ -537,10 +537,12 @@ pub fn main(args: &ExplainArgs) -> Exit {
 /// to ask for one; a number of one code is that code's explanation. `None` when `wanted` is
 /// not a number of up to four digits, or no code has it.
 pub fn by_number(wanted: &str, style: Style) -> Option<String> {
-    if wanted.is_empty() || wanted.len() > 4 || !wanted.bytes().all(|b| b.is_ascii_digit()) {
+    // Leading zeros beyond the four digits are still the number (`00603`).
+    let digits = wanted.trim_start_matches('0');
+    if wanted.is_empty() || digits.len() > 4 || !wanted.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let number = format!("{wanted:0>4}");
+    let number = format!("{digits:0>4}");
     let codes: Vec<(&str, &str)> = all_codes()
         .filter(|(code, _)| code.get(1..) == Some(number.as_str()))
         .collect();

@@ -554,6 +554,9 @@ fn explain_a_number_shows_every_code_of_that_number() {
     let (code, short, _) = pipesim(&["explain", "603"]);
     assert_eq!(code, 0);
     assert_eq!(short, stdout);
+    let (code, long, _) = pipesim(&["explain", "00603"]);
+    assert_eq!(code, 0);
+    assert_eq!(long, stdout);
     let (code, one, _) = pipesim(&["explain", "0304"]);
     assert_eq!(code, 0);
     assert!(one.starts_with("E0304 (error): "), "{one}");
