@@ -399,11 +399,27 @@ pub fn read_trace_from_choosing(
         && time_column == DEFAULT_TIME_COLUMN
         && position(time_column).is_none())
     .then(|| {
-        ["arrival", "time"]
-            .into_iter()
-            .find(|c| position(c).is_some())
+        // `time` is an arrival's only in arrivals.csv (with its `source`); resources.csv's
+        // and models.csv's times are changes of state, not submissions.
+        match (
+            position("arrival"),
+            position("time").zip(position("source")),
+        ) {
+            (Some(_), _) => Some("arrival"),
+            (None, Some(_)) => Some("time"),
+            (None, None) => None,
+        }
     })
     .flatten();
+    if run_indices.is_some() && time_taken.is_none() && position(time_column).is_none() {
+        // steps.csv, resources.csv, links.csv, models.csv: no submissions to fit.
+        return Err(error(format!(
+            "`{name}` is a trace pipesim wrote that holds no submit times (its steps, \
+             resources, transfers or models): fit the pipelines' arrivals from \
+             `pipelines.csv` (or `arrivals.csv`) of the same run, or name a column with \
+             `--time-column`"
+        )));
+    }
     let time_index = find(time_taken.unwrap_or(time_column))?;
     let duration_indices = duration_columns
         .iter()

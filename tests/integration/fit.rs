@@ -1104,6 +1104,21 @@ fn fit_counts_a_runs_times_from_its_start() {
     let (weekdays, weekend) = weekday_weekend(&module);
     assert!(weekdays > 1.05 && weekend < 0.8, "{weekdays} {weekend}");
 
+    // arrivals.csv's submit times are its `time`; steps.csv and resources.csv hold none.
+    let output = pipesim(&["fit", "run/traces/arrivals.csv"], dir.path());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("times from its `time` column"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for trace in ["steps", "resources"] {
+        let output = pipesim(&["fit", &format!("run/traces/{trace}.csv")], dir.path());
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("holds no submit times"), "{stderr}");
+        assert!(stderr.contains("`pipelines.csv`"), "{stderr}");
+    }
+
     // Half the waits are zero (pipelines that never queued): the lognormal of the others
     // comes with a caution and the column's `empirical`.
     let output = pipesim(
