@@ -706,9 +706,8 @@ impl Analyzer<'_> {
         }
     }
 
-    /// The label a bare name is, where it is one that a `choice` produces and no attribute
-    /// in scope (written before or after) has that name.
-    fn bare_label(&mut self, e: &ast::Expr, scope: &Scope) -> Option<ir::LabelId> {
+    /// `e` as a name of one part that no attribute in scope (written before or after) has.
+    fn bare_name<'e>(e: &'e ast::Expr, scope: &Scope) -> Option<&'e str> {
         let ast::ExprKind::Path(path) = &e.kind else {
             return None;
         };
@@ -716,9 +715,15 @@ impl Analyzer<'_> {
             return None;
         };
         let name = part.name.as_str();
-        if scope.vars.iter().any(|v| v.name == name) || scope.later.iter().any(|(n, _)| n == name) {
-            return None;
-        }
+        let attribute =
+            scope.vars.iter().any(|v| v.name == name) || scope.later.iter().any(|(n, _)| n == name);
+        (!attribute).then_some(name)
+    }
+
+    /// The label a bare name is, where it is one that a `choice` produces and no attribute
+    /// in scope (written before or after) has that name.
+    fn bare_label(&mut self, e: &ast::Expr, scope: &Scope) -> Option<ir::LabelId> {
+        let name = Self::bare_name(e, scope)?;
         self.known_label(name)
     }
 
@@ -752,16 +757,7 @@ impl Analyzer<'_> {
                 _ => None,
             },
         )?;
-        let ast::ExprKind::Path(path) = &name.kind else {
-            return None;
-        };
-        let [part] = path.parts.as_slice() else {
-            return None;
-        };
-        let bare = part.name.as_str();
-        if scope.vars.iter().any(|v| v.name == bare) || scope.later.iter().any(|(n, _)| n == bare) {
-            return None;
-        }
+        Self::bare_name(name, scope)?;
         let (subject, name) = (self.text(subject.span), self.text(name.span));
         let labels: Vec<String> = set
             .iter()
