@@ -132,12 +132,19 @@ fn numeric_start(args: &FitArgs, trace: &fit::Trace) -> Result<Option<f64>, Stri
         _ => None,
     };
     if let Some(text) = &args.start {
-        return parse(text).map(Some).ok_or_else(|| {
+        let start = parse(text).ok_or_else(|| {
             format!(
                 "`--start {text}` is not a date-time: write it as `2019-01-09T00:00:00Z` or \
                  `2019-01-09 00:00:00` (UTC)"
             )
-        });
+        })?;
+        if trace.time_kind != fit::TimeKind::Seconds {
+            crate::to_stderr!(
+                "note: `--start` is not used: `{}`'s times are date-times already",
+                args.trace.display()
+            );
+        }
+        return Ok(Some(start));
     }
     if trace.selection.is_none() || trace.time_kind != fit::TimeKind::Seconds {
         return Ok(None);
@@ -157,11 +164,16 @@ fn numeric_start(args: &FitArgs, trace: &fit::Trace) -> Result<Option<f64>, Stri
         return Ok(None);
     };
     let start = parse(&manifest.start);
-    if start.is_some() {
-        crate::to_stderr!(
+    match start {
+        Some(_) => crate::to_stderr!(
             "note: times count from the run's start, {} (its manifest.json)",
             manifest.start
-        );
+        ),
+        None => crate::to_stderr!(
+            "note: the run's manifest.json gives no date-time `start` (`{}`): its times are \
+             taken to count from a Monday 00:00 (give the run's start with `--start`)",
+            manifest.start
+        ),
     }
     Ok(start)
 }

@@ -1174,6 +1174,23 @@ fn fit_counts_a_runs_times_from_its_start() {
         (weekdays, weekend)
     );
 
+    // A trace of date-times counts from them: `--start` is not used, and says so.
+    let output = pipesim(
+        &[
+            "fit",
+            philly_trace().to_str().unwrap(),
+            "--start",
+            "2019-01-09 00:00:00",
+        ],
+        dir.path(),
+    );
+    assert!(output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("`--start` is not used"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
     let output = pipesim(&["fit", "alone.csv", "--start", "Wednesday"], dir.path());
     assert_eq!(output.status.code(), Some(2));
     assert!(
