@@ -155,21 +155,33 @@ pub struct Selection {
     /// The column of times taken in place of the default `timestamp`, which pipesim's traces
     /// do not have (`arrival` in pipelines.csv, `time` in arrivals.csv).
     pub time_column: Option<&'static str>,
+    /// The fitted point's parameters as the scenario writes them (`gpu.capacity=6`), when the
+    /// run's manifest.json was found beside the trace and the point has any: a point's number
+    /// alone says nothing of what was run there.
+    pub point_params: Option<String>,
 }
 
 impl Selection {
     /// What was fitted and how to choose otherwise, in sentences (for the module's comment
     /// and stderr).
     pub fn describe(&self) -> String {
+        let params = self
+            .point_params
+            .as_ref()
+            .map(|params| format!(" ({params})"))
+            .unwrap_or_default();
         let mut text = if self.points.len() > 1 {
             format!(
-                "fitted sweep point {} of the trace's points {} (points have different \
+                "fitted sweep point {}{params} of the trace's points {} (points have different \
                  parameters and are never pooled; choose one with `--point K`)",
                 self.point,
                 list(&self.points)
             )
         } else {
-            format!("fitted sweep point {}, the trace's only one", self.point)
+            format!(
+                "fitted sweep point {}{params}, the trace's only one",
+                self.point
+            )
         };
         match self.replication {
             Some(r) => {
@@ -601,6 +613,7 @@ fn select_runs(
         replications,
         replication: choose.replication,
         time_column: None,
+        point_params: None,
     })
 }
 

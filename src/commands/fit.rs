@@ -3,6 +3,7 @@
 
 use crate::cli::{Exit, FitArgs};
 use crate::fit::{self, Choose, FitOptions};
+use crate::output::manifest::Manifest;
 use std::path::{Component, Path, PathBuf};
 
 pub fn main(args: &FitArgs) -> Exit {
@@ -20,7 +21,7 @@ pub fn main(args: &FitArgs) -> Exit {
         point: args.point,
         replication: args.replication,
     };
-    let trace = match fit::read_trace_choosing(
+    let mut trace = match fit::read_trace_choosing(
         &args.trace,
         &args.time_column,
         &args.duration_columns,
@@ -29,24 +30,31 @@ pub fn main(args: &FitArgs) -> Exit {
         Ok(trace) => trace,
         Err(e) => return super::fail(e),
     };
-    if let Some(selection) = &trace.selection {
+    let manifest = trace
+        .selection
+        .as_ref()
+        .and_then(|_| run_manifest(&args.trace));
+    if let Some(selection) = &mut trace.selection {
+        selection.point_params = manifest
+            .as_ref()
+            .and_then(|manifest| point_params(manifest, selection.point));
         crate::to_stderr!(
             "note: `{}` is a trace pipesim wrote: {}",
             args.trace.display(),
             selection.describe()
         );
     }
-    let trace = match numeric_start(args, &trace) {
+    let trace = match numeric_start(args, &trace, manifest.as_ref()) {
         Ok(Some(start)) => trace.starting_at(start),
         Ok(None) => trace,
         Err(e) => return super::fail(e),
     };
-    let import_path = args
-        .output
-        .as_ref()
-        .and_then(|p| p.file_name())
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "fitted.pipesim".to_string());
+    // As written to `-o`: the path from a scenario in the folder the command ran in, which is
+    // where a scenario that uses it most often sits (imports are relative to the importer).
+    let import_path = args.output.as_deref().map_or_else(
+        || "fitted.pipesim".to_string(),
+        |path| slashed(path.strip_prefix(".").unwrap_or(path)),
+    );
     let options = FitOptions {
         profile: !args.no_profile,
         import_path,
@@ -73,6 +81,26 @@ pub fn main(args: &FitArgs) -> Exit {
         }
     }
     Exit::Success
+}
+
+/// The manifest.json of the run whose trace this is (`RUN/traces/NAME.csv`), if it reads.
+fn run_manifest(trace: &Path) -> Option<Manifest> {
+    let run = trace
+        .parent()
+        .filter(|traces| traces.file_name().is_some_and(|name| name == "traces"))
+        .and_then(Path::parent)?;
+    Manifest::read(run).ok()
+}
+
+/// Sweep point `point`'s parameters as the scenario writes them (`gpu.capacity=6`); None for
+/// a point the manifest does not list or a scenario without a sweep.
+fn point_params(manifest: &Manifest, point: u64) -> Option<String> {
+    let index = usize::try_from(point).ok()?;
+    let written = manifest
+        .written
+        .get(index)
+        .or_else(|| manifest.points.get(index))?;
+    (!written.is_empty()).then(|| super::run::point_label(written))
 }
 
 /// The trace's path as the written module names it: relative to the module's folder, as
@@ -126,7 +154,11 @@ fn slashed(path: &Path) -> String {
 /// trace of a pipesim run (`RUN/traces/*.csv`), the scenario's `start` as the run's
 /// manifest.json records it, so that the weekly profile falls on the right weekdays; None
 /// keeps time 0 as a Monday 00:00.
-fn numeric_start(args: &FitArgs, trace: &fit::Trace) -> Result<Option<f64>, String> {
+fn numeric_start(
+    args: &FitArgs,
+    trace: &fit::Trace,
+    manifest: Option<&Manifest>,
+) -> Result<Option<f64>, String> {
     let parse = |text: &str| match fit::parse_time(text) {
         Some((seconds, fit::TimeKind::Calendar, _)) => Some(seconds),
         _ => None,
@@ -149,13 +181,7 @@ fn numeric_start(args: &FitArgs, trace: &fit::Trace) -> Result<Option<f64>, Stri
     if trace.selection.is_none() || trace.time_kind != fit::TimeKind::Seconds {
         return Ok(None);
     }
-    let run = args
-        .trace
-        .parent()
-        .filter(|traces| traces.file_name().is_some_and(|name| name == "traces"))
-        .and_then(Path::parent);
-    let Some(manifest) = run.and_then(|run| crate::output::manifest::Manifest::read(run).ok())
-    else {
+    let Some(manifest) = manifest else {
         crate::to_stderr!(
             "note: no manifest.json beside `{}`'s folder: its times are taken to count from a \
              Monday 00:00 (give the run's start with `--start`)",

@@ -868,7 +868,7 @@ fn fit_names_the_point_and_replication_it_fitted_of_a_pipesim_trace() {
     let module = String::from_utf8_lossy(&output.stdout);
     for text in [&stderr, &module] {
         assert!(
-            text.contains("fitted sweep point 0 of the trace's points 0, 1")
+            text.contains("fitted sweep point 0 (triggers.rate=60/h) of the trace's points 0, 1")
                 && text.contains("choose one with `--point K`")
                 && text.contains("its 4 replications (0, 1, 2, 3) pooled")
                 && text.contains("`--replication N`")
@@ -899,11 +899,16 @@ fn fit_names_the_point_and_replication_it_fitted_of_a_pipesim_trace() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(
-        stderr.contains("fitted sweep point 1 of the trace's points 0, 1")
+        stderr.contains("fitted sweep point 1 (triggers.rate=180/h) of the trace's points 0, 1")
             && stderr.contains("replication 2 alone, of the point's 4 traced"),
         "{stderr}"
     );
     let module = std::fs::read_to_string(dir.path().join("models/point1.pipesim")).unwrap();
+    // Imports are relative to the importer: the usage names the module from where `fit` ran.
+    assert!(
+        module.contains("//   import \"models/point1.pipesim\" as fitted"),
+        "{module}"
+    );
     let n = format!("n = {} interarrivals", rows[&(1, 2)] - 1);
     assert!(module.contains(&n), "{n} in {module}");
     let check = pipesim(&["check", "models/point1.pipesim"], dir.path());
