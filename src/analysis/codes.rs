@@ -160,7 +160,7 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     (
         PROFILE_VALUE,
-        "a profile entry that is not a positive number",
+        "a negative profile entry, or a profile that is zero all week",
     ),
     (
         ARRIVAL_SOURCE,

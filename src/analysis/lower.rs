@@ -3154,7 +3154,8 @@ impl<'a> Analyzer<'a> {
         let matrix = self.value(prefix.as_deref(), &entries, "matrix");
         let name_span = decl.name.as_ref().map(|n| n.span).unwrap_or(decl.kind_span);
         let mut hourly = Vec::with_capacity(168);
-        if let Some(m) = &matrix {
+        // The list whose zeros silence the whole week, for the report of a profile that does.
+        let zero_list = if let Some(m) = &matrix {
             if let Some(other) = hours.as_ref().or(days.as_ref()) {
                 self.diags.push(
                     Diagnostic::error(
@@ -3183,10 +3184,11 @@ impl<'a> Analyzer<'a> {
                     None => ok = false,
                 }
             }
-            self.not_positive("matrix", &bad);
+            self.negative_entries("matrix", &bad);
             if !ok {
                 return None;
             }
+            Some(m.span)
         } else {
             if hours.is_none() && days.is_none() {
                 if ["hours", "days", "matrix"]
@@ -3215,22 +3217,37 @@ impl<'a> Analyzer<'a> {
                 ),
                 None => Some(vec![1.0; 24]),
             };
-            self.not_positive("hours", &bad);
+            self.negative_entries("hours", &bad);
             bad.clear();
             let d = match &days {
                 Some(e) => self.numbers(e, "days", 7, "7 numbers, Monday first", &scope, &mut bad),
                 None => Some(vec![1.0; 7]),
             };
-            self.not_positive("days", &bad);
+            self.negative_entries("days", &bad);
             let (h, d) = (h?, d?);
+            let silent = |list: &[f64]| list.iter().all(|&m| m == 0.0);
             for day in &d {
                 for hour in &h {
                     hourly.push(day * hour);
                 }
             }
-        }
+            match (&days, &hours) {
+                (Some(days), _) if silent(&d) => Some(days.span),
+                (_, Some(hours)) if silent(&h) => Some(hours.span),
+                _ => None,
+            }
+        };
         let mean = hourly.iter().sum::<f64>() / hourly.len().max(1) as f64;
         if mean.is_nan() || mean <= 0.0 {
+            // Every hour of the week is zero: arrivals following it would never come.
+            self.diags.push(
+                Diagnostic::error(
+                    codes::PROFILE_VALUE,
+                    format!("{owner} is zero in every hour of the week"),
+                )
+                .primary(zero_list.unwrap_or(name_span), "all zero")
+                .help("arrivals that follow it would never come: give some hours and some days a multiplier above 0 (`0` is an hour or day without arrivals)"),
+            );
             return None;
         }
         Some(ir::Profile {
@@ -3271,8 +3288,8 @@ impl<'a> Analyzer<'a> {
         Some(items.clone())
     }
 
-    /// A profile's list of multipliers; those that are not positive are added to `bad`, for
-    /// one report of the whole list (`not_positive`).
+    /// A profile's list of multipliers; negative ones are added to `bad`, for one report of
+    /// the whole list (`negative_entries`).
     fn numbers(
         &mut self,
         e: &ast::Expr,
@@ -3287,7 +3304,8 @@ impl<'a> Analyzer<'a> {
         let mut ok = true;
         for item in &items {
             match self.constant(item, Expect::Dim(Dim::NONE), what, scope) {
-                Some(v) if v > 0.0 => out.push(v),
+                // Zero is an hour (or day) without arrivals: profile time skips it.
+                Some(v) if v >= 0.0 => out.push(v),
                 Some(v) => {
                     bad.push((item.span, v));
                     ok = false;
@@ -3299,23 +3317,23 @@ impl<'a> Analyzer<'a> {
     }
 
     /// One report for the entries of a profile's `what` (`hours`, `days`, `matrix`) that are
-    /// not positive, with a label at each: one mistake, written in several places.
-    fn not_positive(&mut self, what: &str, bad: &[(Span, f64)]) {
+    /// negative, with a label at each: one mistake, written in several places.
+    fn negative_entries(&mut self, what: &str, bad: &[(Span, f64)]) {
         let Some(&(first, value)) = bad.first() else {
             return;
         };
         let message = match bad.len() {
-            1 => format!("profile entries must be positive, found {}", show(value)),
-            n => format!("profile entries must be positive, found {n} that are not"),
+            1 => format!("profile entries cannot be negative, found {}", show(value)),
+            n => format!("profile entries cannot be negative, found {n} that are"),
         };
-        let quiet = if what == "days" { "days" } else { "hours" };
+        let unit = if what == "days" { "day" } else { "hour" };
         let mut d = Diagnostic::error(codes::PROFILE_VALUE, message)
-            .primary(first, "not positive")
+            .primary(first, "negative")
             .help(format!(
-                "arrivals are drawn in profile time, which runs at the multiplier's pace and stands still at 0: for quiet {quiet}, use a small positive multiplier, such as `0.05`"
+                "an entry multiplies the average rate in its {unit}: `2` gives it twice the average arrivals, `0` none"
             ));
         for &(span, _) in &bad[1..] {
-            d = d.secondary(span, "not positive either");
+            d = d.secondary(span, "negative too");
         }
         self.diags.push(d);
     }

@@ -205,8 +205,14 @@ const COMPRESS_ATTRS: &[Entry] = &[
 ];
 
 const PROFILE_ATTRS: &[Entry] = &[
-    e("hours", "24 multipliers, one per hour of the day"),
-    e("days", "7 multipliers, one per weekday, Monday first"),
+    e(
+        "hours",
+        "24 multipliers, one per hour of the day (`0` for an hour without arrivals)",
+    ),
+    e(
+        "days",
+        "7 multipliers, one per weekday, Monday first (`0` for a day without arrivals)",
+    ),
     e(
         "matrix",
         "7 lists of 24 multipliers (weekday by hour), instead of `hours` and `days`",

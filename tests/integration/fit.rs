@@ -635,6 +635,46 @@ fn fit_recovers_the_exponweib_the_engine_sampled() {
     assert_within("scale", ia.dist.scale, 60.0, errors[2]);
 }
 
+/// A profile's zeros are hours and days without arrivals: office hours on weekdays only. The
+/// other hours share every arrival, and the profile keeps the overall mean rate.
+#[test]
+fn a_profile_of_zeros_gives_hours_and_days_without_arrivals() {
+    let dir = tempfile::tempdir().unwrap();
+    let arrivals = simulated_arrivals(
+        dir.path(),
+        "scenario synthetic { start = \"2019-01-07T00:00:00Z\"  horizon = 14d  seed = 3 }\n\
+         resource cpu { kind = pool  capacity = 100 }\n\
+         pipeline job { task { on = cpu  duration = 1s } }\n\
+         profile office {\n\
+           hours = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0]\n\
+           days  = [1, 1, 1, 1, 1, 0, 0]\n\
+         }\n\
+         arrivals triggers { rate = 30/h  profile = office  pipeline = job }\n",
+    );
+    let trace = fit::read_trace(&arrivals, "time", &[]).unwrap();
+    let outside: Vec<f64> = trace
+        .times
+        .iter()
+        .copied()
+        .filter(|&t| {
+            let hour_of_week = (t / 3600.0).floor() as u64 % 168;
+            let (day, hour) = (hour_of_week / 24, hour_of_week % 24);
+            day >= 5 || !(8..18).contains(&hour)
+        })
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "arrivals outside office hours: {outside:?}"
+    );
+    // Poisson: 30 per hour over 336 hours; four standard deviations.
+    let expected = 30.0 * 336.0;
+    let count = trace.times.len() as f64;
+    assert!(
+        (count - expected).abs() < 4.0 * f64::sqrt(expected),
+        "{count} arrivals, expected about {expected}"
+    );
+}
+
 #[test]
 fn fit_recovers_the_weekly_profile_the_engine_followed() {
     // Poisson arrivals at 60 an hour on average, twice as many per hour on weekdays as on
