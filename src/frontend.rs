@@ -234,6 +234,12 @@ fn sweep_without_brackets(file: FileId, path: &str, value: &str) -> Option<Diagn
 
 /// How `check` and `run` print diagnostics.
 pub fn print_diagnostics(sources: &SourceMap, diagnostics: &[Diagnostic]) {
+    print_diagnostics_of(sources, diagnostics, None);
+}
+
+/// [`print_diagnostics`], with the summary line naming `file` where one is given: in a check
+/// of several files, a count that does not say whose it is reads as the previous file's.
+pub fn print_diagnostics_of(sources: &SourceMap, diagnostics: &[Diagnostic], file: Option<&str>) {
     if diagnostics.is_empty() {
         return;
     }
@@ -244,7 +250,10 @@ pub fn print_diagnostics(sources: &SourceMap, diagnostics: &[Diagnostic]) {
     for note in folded {
         crate::to_stderr!("{note}");
     }
-    crate::to_stderr!("{}", diagnostic::summary_line(diagnostics));
+    match file {
+        Some(file) => crate::to_stderr!("{file}: {}", diagnostic::summary_line(diagnostics)),
+        None => crate::to_stderr!("{}", diagnostic::summary_line(diagnostics)),
+    }
     if let Some(first) = diagnostics.iter().find(|d| !d.code.is_empty()) {
         crate::to_stderr!(
             "For more about a code, with an example, try `pipesim explain {}`.",

@@ -235,6 +235,10 @@ pub const CODES: &[(&str, &str)] = &[
         "a horizon and arrivals that start so many pipelines, or a monitor that checks so often, that a replication takes minutes, or never ends",
     ),
     (
+        STEP_NEVER_RUNS,
+        "a step whose `when` is the literal `false`, so it is skipped in every run",
+    ),
+    (
         TRACE_ROWS_DROPPED,
         "trace rows outside the scenario's horizon, which are ignored",
     ),
@@ -245,6 +249,10 @@ pub const CODES: &[(&str, &str)] = &[
     (
         SWEEP_VALUE_REPEATED,
         "a sweep that gives one value twice, so one point would run twice to the same results",
+    ),
+    (
+        MODEL_METRIC_WITHOUT_MODEL,
+        "a `model.*` metric in a scenario where no pipeline deploys a model, so it has no values",
     ),
 ];
 
@@ -319,6 +327,8 @@ pub const ESTIMATE_UNUSED: &str = "W0602";
 pub const POOL_OVERLOADED: &str = "W0603";
 pub const LINK_OVERLOADED: &str = "W0604";
 pub const MANY_TRIGGERS: &str = "W0605";
+pub const STEP_NEVER_RUNS: &str = "W0606";
 pub const TRACE_ROWS_DROPPED: &str = "W0701";
 pub const ARRIVALS_AFTER_HORIZON: &str = "W0702";
 pub const SWEEP_VALUE_REPEATED: &str = "W0801";
+pub const MODEL_METRIC_WITHOUT_MODEL: &str = "W0802";

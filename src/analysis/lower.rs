@@ -3798,6 +3798,27 @@ impl<'a> Analyzer<'a> {
         ok.then_some(lowered)
     }
 
+    /// A step whose `when` is `false` as written: a leftover of turning the step off. Only
+    /// literals count; an attribute or a parameter may be false here and turned by a sweep
+    /// or `--set`, which is what it is there for.
+    fn warn_never_runs(&mut self, when: &ast::Expr, lowered: &ir::Expr, owner: &str) {
+        if !literals_only(when)
+            || super::consts::const_value(lowered) != Some(ir::Value::Bool(false))
+        {
+            return;
+        }
+        self.diags.push(
+            Diagnostic::warning(
+                codes::STEP_NEVER_RUNS,
+                format!("{owner} never runs: its `when` is always false"),
+            )
+            .primary(when.span, "always false")
+            .help(
+                "it is skipped in every run (the steps after it start as if it had finished); remove the step, or remove its `when` to run it every time",
+            ),
+        );
+    }
+
     fn lower_step(
         &mut self,
         step: &ast::Step,
@@ -3847,7 +3868,11 @@ impl<'a> Analyzer<'a> {
         let when = match &step.when {
             Some(w) => {
                 let t = self.expr(w, scope);
-                ok &= self.expect(&t, Expect::Bool, w.span, "when");
+                let is_bool = self.expect(&t, Expect::Bool, w.span, "when");
+                ok &= is_bool;
+                if is_bool {
+                    self.warn_never_runs(w, &t.ir, &owner);
+                }
                 Some(t.ir)
             }
             None => None,
@@ -5114,6 +5139,9 @@ impl<'a> Analyzer<'a> {
         }
         if let Some(e) = self.value(prefix, &entries, "metrics") {
             experiment.metrics = self.metrics(&e, resources, pipelines);
+            if module == 0 {
+                self.warn_model_metrics_without_models(&e, &experiment.metrics, pipelines);
+            }
         }
         let sweeps = if module == 0 {
             entries.sweeps.iter().map(|&sweep| sweep.clone()).collect()
@@ -5121,6 +5149,54 @@ impl<'a> Analyzer<'a> {
             Vec::new()
         };
         (experiment, sweeps)
+    }
+
+    /// `model.accuracy.mean` and the other metrics over all models are names every scenario
+    /// knows, but they measure only the models that pipelines deploy: where no pipeline
+    /// declares a `model` and no monitor names one to watch, a run has no model to measure.
+    /// (`model.TEMPLATE.*` of a template without a model is an unknown metric, `E0804`.)
+    fn warn_model_metrics_without_models(
+        &mut self,
+        list: &ast::Expr,
+        accepted: &[String],
+        pipelines: &[ir::Pipeline],
+    ) {
+        // A pipeline that did not lower (reported) may be the one with the model.
+        if !self.broken_decls.is_empty() || self.names_lost(0) {
+            return;
+        }
+        let tracked =
+            pipelines.iter().any(|p| p.model.is_some()) || !self.monitor_watched.is_empty();
+        let ast::ExprKind::List(items) = &list.kind else {
+            return;
+        };
+        if tracked {
+            return;
+        }
+        for item in items {
+            let ast::ExprKind::Str(name) = &item.kind else {
+                continue;
+            };
+            if !name.starts_with("model.") || !accepted.contains(name) {
+                continue;
+            }
+            // A count of retrains is a value, zero; the others are averages over no models.
+            let outcome = if name.ends_with(".retrains") {
+                "is always 0"
+            } else {
+                "has no values"
+            };
+            self.diags.push(
+                Diagnostic::warning(
+                    codes::MODEL_METRIC_WITHOUT_MODEL,
+                    format!("no model is declared, so metric `{name}` {outcome}"),
+                )
+                .primary(item.span, "no pipeline deploys a model")
+                .help(
+                    "declare a model in the pipeline whose runs deploy one (`model { drift = 0.4%/d }`), or remove the metric",
+                ),
+            );
+        }
     }
 
     /// The experiment's sweep lines as the command line changes them, checked: `--set
@@ -5280,4 +5356,23 @@ fn after_removals(step: &ast::Step) -> Vec<Span> {
             },
         )
         .collect()
+}
+
+/// Whether an expression is made of literals alone (`false`, `1 > 2`, `!true`): no name, which
+/// a sweep or `--set` could change, and nothing drawn.
+fn literals_only(e: &ast::Expr) -> bool {
+    match &e.kind {
+        ast::ExprKind::Number(_)
+        | ast::ExprKind::Quantity { .. }
+        | ast::ExprKind::Bool(_)
+        | ast::ExprKind::Str(_) => true,
+        ast::ExprKind::Unary { operand, .. } => literals_only(operand),
+        ast::ExprKind::Binary { lhs, rhs, .. } => literals_only(lhs) && literals_only(rhs),
+        ast::ExprKind::If {
+            cond,
+            then,
+            otherwise,
+        } => literals_only(cond) && literals_only(then) && literals_only(otherwise),
+        _ => false,
+    }
 }

@@ -82,7 +82,13 @@ pub fn main(args: &CheckArgs) -> Exit {
         unreadable |= checked.program.modules.is_empty();
         match args.format {
             DiagnosticFormat::Human => {
-                frontend::print_diagnostics(&checked.sources, diagnostics);
+                let name = file.display().to_string();
+                let several = files.len() > 1;
+                frontend::print_diagnostics_of(
+                    &checked.sources,
+                    diagnostics,
+                    several.then_some(name.as_str()),
+                );
                 if all.is_empty() {
                     crate::to_stderr!("{}: ok", file.display());
                 } else if diagnostics.is_empty() {

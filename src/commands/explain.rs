@@ -286,12 +286,20 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         include_str!("../../tests/fixtures/check/err/W0605_horizon_too_long.pipesim"),
     ),
     (
+        "W0606",
+        include_str!("../../tests/fixtures/check/err/W0606_step_when_false.pipesim"),
+    ),
+    (
         "W0702",
         include_str!("../../tests/fixtures/check/err/W0702_arrivals_after_horizon.pipesim"),
     ),
     (
         "W0801",
         include_str!("../../tests/fixtures/check/err/W0801_sweep_value_repeated.pipesim"),
+    ),
+    (
+        "W0802",
+        include_str!("../../tests/fixtures/check/err/W0802_model_metric_without_model.pipesim"),
     ),
 ];
 

@@ -2613,6 +2613,28 @@ fn a_check_of_several_files_ends_with_the_totals() {
         stderr.lines().last(),
         Some("3 files checked, 1 with errors: 1 error, 1 warning")
     );
+    // Each file's count names its file, which the report above it may not (a mistake in a
+    // module it imports is drawn in the module).
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l == "mistaken.pipesim: 1 error, 0 warnings"),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l == "unused.pipesim: 0 errors, 1 warning"),
+        "{stderr}"
+    );
+    // One file's count is as it always was.
+    let (code, _, stderr) = check_in(dir.path(), &["mistaken.pipesim"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.lines().any(|l| l == "1 error, 0 warnings"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("mistaken.pipesim: 1 error"), "{stderr}");
 
     // Warnings alone exit 0, with the totals.
     let (code, _, stderr) = check_in(dir.path(), &["good.pipesim", "unused.pipesim"]);
@@ -2765,5 +2787,117 @@ arrivals a { rate = 1/h  pipeline = p }
             |h| h.starts_with("`device` is never the label `gpu` (it can be `cpu`, `tpu`)")
         ),
         "{diagnostics:?}"
+    );
+}
+
+/// The codes `check` gives a scenario written inline, with `--set` overrides.
+fn codes_of(text: &str, sets: &[&str]) -> Vec<&'static str> {
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    let checked = frontend::check_text(Path::new("inline.pipesim"), text.to_string(), &sets);
+    checked.diagnostics().0.iter().map(|d| d.code).collect()
+}
+
+/// `W0606` is for a `when` that is false as written: literals alone. A `when` on an attribute
+/// is what a sweep or `--set` turns, and `when true` is only redundant.
+#[test]
+fn a_step_whose_when_is_written_false_is_warned_of() {
+    let scenario = |when: &str| {
+        format!(
+            "scenario s {{ horizon = 7d }}
+resource gpu {{ kind = pool  capacity = 4 }}
+pipeline p {{
+  enabled = false
+  train {{ on = gpu  duration = 1h }}
+  validate {when} {{ on = gpu  duration = 10min }}
+  compress after validate {{ on = gpu  duration = 5min }}
+}}
+arrivals a {{ rate = 1/h  pipeline = p }}
+"
+        )
+    };
+    for when in [
+        "when false",
+        "when 1 > 2",
+        "when !true",
+        "when true && (2h < 1h)",
+    ] {
+        // `enabled`, read by no `when` here, is the unused attribute `W0202`.
+        assert_eq!(codes_of(&scenario(when), &[]), ["W0202", "W0606"], "{when}");
+    }
+    for when in ["", "when true", "when enabled", "when enabled || false"] {
+        let codes = codes_of(&scenario(when), &[]);
+        assert!(!codes.contains(&"W0606"), "{when}: {codes:?}");
+    }
+    assert_eq!(
+        codes_of(&scenario("when enabled"), &["p.enabled=[true, false]"]),
+        [""; 0]
+    );
+
+    let text = scenario("when false");
+    let checked = frontend::check_text(Path::new("inline.pipesim"), text.clone(), &[]);
+    let warning = &checked.diagnostics().0[1];
+    assert_eq!(
+        warning.message,
+        "the `validate` step never runs: its `when` is always false"
+    );
+    let span = warning.primary_span().unwrap();
+    assert_eq!(&text[span.start as usize..span.end as usize], "false");
+}
+
+/// `W0802`: the metrics over all models measure the models pipelines deploy, and where no
+/// pipeline declares one (nor a monitor names one to watch) a run has none.
+#[test]
+fn a_model_metric_without_any_model_is_warned_of() {
+    let scenario = |model: &str, extra: &str, metric: &str| {
+        format!(
+            "scenario s {{ horizon = 7d }}
+resource gpu {{ kind = pool  capacity = 4 }}
+pipeline p {{
+  train {{ on = gpu  duration = 1h }}
+  {model}
+}}
+arrivals a {{ rate = 1/h  pipeline = p }}
+{extra}
+experiment {{ metrics = [\"pipeline.wait.mean\", \"{metric}\"] }}
+"
+        )
+    };
+    for metric in [
+        "model.accuracy.mean",
+        "model.stale.fraction",
+        "model.retrains",
+    ] {
+        assert_eq!(
+            codes_of(&scenario("", "", metric), &[]),
+            ["W0802"],
+            "{metric}"
+        );
+        let with_model = scenario("model { drift = 1%/d }", "", metric);
+        assert_eq!(codes_of(&with_model, &[]), [""; 0], "{metric}");
+    }
+    // A monitor that names the pipeline makes its runs deploy models.
+    let watched = scenario(
+        "",
+        "monitor m { every = 1h  when = model.accuracy < 0.8  pipelines = [p] }",
+        "model.accuracy.mean",
+    );
+    assert_eq!(codes_of(&watched, &[]), [""; 0]);
+    // A template's own model metrics need its `model`: an unknown metric, as before.
+    assert_eq!(
+        codes_of(&scenario("", "", "model.p.accuracy.mean"), &[]),
+        ["E0804"]
+    );
+
+    let text = scenario("", "", "model.retrains");
+    let checked = frontend::check_text(Path::new("inline.pipesim"), text.clone(), &[]);
+    let warning = &checked.diagnostics().0[0];
+    assert_eq!(
+        warning.message,
+        "no model is declared, so metric `model.retrains` is always 0"
+    );
+    let span = warning.primary_span().unwrap();
+    assert_eq!(
+        &text[span.start as usize..span.end as usize],
+        "\"model.retrains\""
     );
 }
