@@ -24,13 +24,17 @@
 //! is kept where it was written: before an entry or declaration, after one on the same line,
 //! after an opening `{`, around the elements of a broken `match`, `choice`, list or call (a
 //! comment after the closing bracket of a broken one, on the line of its last element, ends
-//! that element's row), and between the operands of a chain of operators (which it breaks,
-//! one operand per line: a comment on an operand's line ends that line, one on its own line
-//! stays on its own line before the next operator). A comment in a header that is printed on
-//! one line (a declaration's or step's name, `after` and `when`, or an attribute's name and
-//! `=`) goes on its own line before the entry. A comment anywhere else (inside an `if`, a
-//! call's argument name, a `match`'s scrutinee) moves to its own line after the entry: where
-//! it lands depends only on the tree, so formatting stays idempotent.
+//! that element's row; a one-line block comment that an element follows on its line stays
+//! right before that element, `/* weekend */ 0.5`, on whichever row it lands), between the
+//! operands of a chain of operators (which it breaks, one operand per line: a comment on an
+//! operand's line ends that line, one on its own line stays on its own line before the next
+//! operator), and between the parts of an `if` (which it breaks likewise, `if COND`,
+//! `then A` and `else B` on lines of their own; a comment after `then` or `else` stays after
+//! it). A comment in a header that is printed on one line (a declaration's or step's name,
+//! `after` and `when`, or an attribute's name and `=`) goes on its own line before the entry.
+//! A comment anywhere else (a call's argument name, a `match`'s scrutinee, inside the
+//! parentheses after a part) moves to its own line after the entry: where it lands depends
+//! only on the tree, so formatting stays idempotent.
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
@@ -242,6 +246,19 @@ struct Printer<'a> {
     first_unemitted: usize,
 }
 
+/// The keywords before the three parts of an `if`.
+const IF_KEYWORDS: [&str; 3] = ["if", "then", "else"];
+
+/// The comments before one part of a broken `if`: before its keyword (those on the line
+/// where the previous part ends, then those on lines of their own), after its keyword (on
+/// the keyword's line, then on lines of their own), and the one-line block comments right
+/// before the part on its line.
+struct IfGap {
+    before_keyword: (Vec<String>, Vec<String>),
+    after_keyword: (Vec<String>, Vec<String>),
+    inline: Vec<String>,
+}
+
 /// One element of a broken `match`, `choice`, list or call: its span in the original (for
 /// comments) and its text.
 struct Element {
@@ -401,7 +418,9 @@ impl<'a> Printer<'a> {
                 .chars()
                 .find(|c| !matches!(c, ' ' | '\t' | ',' | ';') && Some(*c) != close)
                 .is_none();
-            if !separated_only {
+            // A block comment that something follows on its line is written before that
+            // thing (`1, /* weekend */ 0.5`), not after the element it follows.
+            if !separated_only || self.leads_on_its_line(index) {
                 break;
             }
             self.emitted[index] = true;
@@ -414,6 +433,63 @@ impl<'a> Printer<'a> {
             }
         }
         out
+    }
+
+    /// Whether comment `index` is a one-line block comment that an element follows on its
+    /// line, with only spaces, `(` and more such comments between them.
+    fn leads_on_its_line(&self, index: usize) -> bool {
+        let mut index = index;
+        loop {
+            if !self.is_inline_block(index) {
+                return false;
+            }
+            let end = self.comments[index].span.end as usize;
+            let rest = self.text.get(end..).unwrap_or("");
+            let next = rest.find(|c: char| !matches!(c, ' ' | '\t' | '('));
+            let Some(offset) = next else {
+                return false;
+            };
+            let next_comment = index + 1;
+            if self
+                .comments
+                .get(next_comment)
+                .is_some_and(|c| c.span.start as usize == end + offset)
+            {
+                if rest[offset..].starts_with("//") {
+                    return false;
+                }
+                index = next_comment;
+                continue;
+            }
+            let next_char = rest[offset..].chars().next().unwrap_or('\n');
+            return !matches!(next_char, ',' | ';' | ')' | ']' | '}' | '\n' | '\r');
+        }
+    }
+
+    fn is_inline_block(&self, index: usize) -> bool {
+        self.comments
+            .get(index)
+            .is_some_and(|c| c.text.starts_with("/*") && !c.text.contains('\n'))
+    }
+
+    /// Where the one-line block comments written right before `start` on its line begin
+    /// (`start` itself if there are none): they are printed on the element's row, before it.
+    fn inline_leading_from(&self, start: usize) -> usize {
+        let mut from = start;
+        let mut index = self.first_comment_from(start);
+        while index > 0 {
+            index -= 1;
+            let span = self.comments[index].span;
+            let between = self.text.get(span.end as usize..from).unwrap_or("\n");
+            if self.emitted[index]
+                || !self.is_inline_block(index)
+                || !between.chars().all(|c| matches!(c, ' ' | '\t' | '('))
+            {
+                break;
+            }
+            from = span.start as usize;
+        }
+        from
     }
 
     // --- items -----------------------------------------------------------------------------
@@ -853,6 +929,13 @@ impl<'a> Printer<'a> {
                 cond,
                 then,
                 otherwise,
+            } if self.if_has_comments(expr, [cond, then, otherwise]) => {
+                self.broken_if(expr, [cond, then, otherwise], level, column)
+            }
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
             } => {
                 let cond_text = self.operand(
                     cond,
@@ -939,6 +1022,128 @@ impl<'a> Printer<'a> {
         out
     }
 
+    /// Whether a comment stands between the parts of an `if` (`parts` are its condition and
+    /// branches), outside all of them.
+    fn if_has_comments(&self, expr: &Expr, parts: [&Expr; 3]) -> bool {
+        let mut from = expr.span.start as usize;
+        parts.iter().any(|part| {
+            let between = self.has_comment_between(from, part.span.start as usize);
+            from = part.span.end as usize;
+            between
+        })
+    }
+
+    /// Where `keyword` is written between `from` and `to`, outside comments.
+    fn keyword_between(&self, from: usize, to: usize, keyword: &str) -> usize {
+        let mut position = from;
+        while let Some(found) = self
+            .text
+            .get(position..to)
+            .and_then(|gap| gap.find(keyword))
+        {
+            let at = position + found;
+            let inside = self
+                .first_comment_from(at + 1)
+                .checked_sub(1)
+                .and_then(|i| {
+                    let span = self.comments[i].span;
+                    (span.end as usize > at).then_some(span.end as usize)
+                });
+            match inside {
+                Some(comment_end) => position = comment_end,
+                None => return at,
+            }
+        }
+        from
+    }
+
+    /// An `if` with comments between its parts, one part per line (`if COND`, then
+    /// `then A` and `else B` on lines of their own), so that each comment keeps its place
+    /// and its order: one on the line where a part ends ends that line, one on a line of its
+    /// own stays on its own line before the next keyword, one after a keyword stays after it
+    /// (a block comment that the part follows on its line stays right before the part;
+    /// otherwise the part moves to the next line).
+    fn broken_if(&mut self, expr: &Expr, parts: [&Expr; 3], level: usize, column: usize) -> String {
+        // The comments of every gap are taken first: a part that is a broken list would
+        // otherwise take a comment after its `]` into its last row, and the `if` would not
+        // break the next time.
+        let mut gaps = Vec::with_capacity(parts.len());
+        let mut previous_end = expr.span.start as usize;
+        for (index, (keyword, part)) in IF_KEYWORDS.into_iter().zip(parts).enumerate() {
+            let part_start = part.span.start as usize;
+            let keyword_start = if index == 0 {
+                previous_end
+            } else {
+                self.keyword_between(previous_end, part_start, keyword)
+            };
+            let before_keyword = self.comments_between(previous_end, keyword_start);
+            let inline_from = self.inline_leading_from(part_start);
+            let after_keyword = self.comments_between(keyword_start + keyword.len(), inline_from);
+            let (inline, inline_too) = self.comments_between(inline_from, part_start);
+            gaps.push(IfGap {
+                before_keyword,
+                after_keyword,
+                inline: inline.into_iter().chain(inline_too).collect(),
+            });
+            previous_end = part.span.end as usize;
+        }
+
+        let inner = indentation(level + 1);
+        let deeper = indentation(level + 2);
+        let mut out = String::new();
+        for (index, ((keyword, part), gap)) in
+            IF_KEYWORDS.into_iter().zip(parts).zip(gaps).enumerate()
+        {
+            let mut keyword_column = column;
+            if index > 0 {
+                let (trailing, own_line) = gap.before_keyword;
+                for comment in trailing {
+                    out.push_str("  ");
+                    out.push_str(&comment);
+                }
+                for comment in own_line {
+                    out.push('\n');
+                    out.push_str(&inner);
+                    out.push_str(&comment);
+                }
+                out.push('\n');
+                out.push_str(&inner);
+                keyword_column = width(&inner);
+            }
+            out.push_str(keyword);
+            let (after_keyword, own_line) = gap.after_keyword;
+            let (part_level, mut part_column) = if after_keyword.is_empty() && own_line.is_empty() {
+                out.push(' ');
+                (
+                    level + usize::from(index > 0),
+                    keyword_column + keyword.len() + 1,
+                )
+            } else {
+                for comment in after_keyword {
+                    out.push_str("  ");
+                    out.push_str(&comment);
+                }
+                for comment in own_line {
+                    out.push('\n');
+                    out.push_str(&deeper);
+                    out.push_str(&comment);
+                }
+                out.push('\n');
+                out.push_str(&deeper);
+                (level + 2, width(&deeper))
+            };
+            for comment in gap.inline {
+                out.push_str(&comment);
+                out.push(' ');
+                part_column += width(&comment) + 1;
+            }
+            let parenthesised = index < 2 && matches!(part.kind, ExprKind::If { .. });
+            let text = self.operand(part, parenthesised, part_level, part_column);
+            out.push_str(&text);
+        }
+        out
+    }
+
     /// Whether a comment stands between two operands of the chain of operators of `op`'s
     /// precedence that `expr` starts: the chain is then broken, one operand per line, so
     /// that each comment keeps its place.
@@ -988,7 +1193,8 @@ impl<'a> Printer<'a> {
     }
 
     /// Whether the broken form of `expr` would print a comment that its one-line form drops:
-    /// a comment between the elements of a `match`, `choice`, list or call in it. (Comments
+    /// a comment between the elements of a `match`, `choice`, list or call in it, or between
+    /// the parts of an `if`. (Comments
     /// elsewhere in an expression move after the entry either way, so they decide nothing:
     /// that keeps formatting idempotent.)
     fn places_comments(&self, expr: &Expr) -> bool {
@@ -1037,7 +1243,8 @@ impl<'a> Printer<'a> {
                 then,
                 otherwise,
             } => {
-                self.places_comments(cond)
+                self.if_has_comments(expr, [cond, then, otherwise])
+                    || self.places_comments(cond)
                     || self.places_comments(then)
                     || self.places_comments(otherwise)
             }
@@ -1065,21 +1272,26 @@ impl<'a> Printer<'a> {
     ) -> String {
         let inner = indentation(level + 1);
         let mut out = String::from(head);
-        let head_end = elements
-            .first()
-            .map_or(span.end as usize, |e| e.span.start as usize);
+        let head_end = elements.first().map_or(span.end as usize, |e| {
+            self.inline_leading_from(e.span.start as usize)
+        });
         // A comment on the opening line stays there.
         let opening = self.trailing_comments_before(span.start as usize + 1, head_end);
         out.push_str(&opening);
         out.push('\n');
         let close_char = close.chars().next();
         for (index, element) in elements.iter().enumerate() {
-            for comment in self.comments_before(element.span.start as usize, span) {
+            let start = element.span.start as usize;
+            for comment in self.comments_before(self.inline_leading_from(start), span) {
                 out.push_str(&inner);
                 out.push_str(&comment);
                 out.push('\n');
             }
             out.push_str(&inner);
+            for comment in self.comments_before(start, span) {
+                out.push_str(&comment);
+                out.push(' ');
+            }
             out.push_str(&element.text);
             out.push(',');
             let last = index + 1 == elements.len();
@@ -1134,14 +1346,12 @@ impl<'a> Printer<'a> {
     fn filled_list(&mut self, items: &[Expr], span: Span, level: usize) -> String {
         let inner = indentation(level + 1);
         let mut out = String::from("[");
-        out.push_str(
-            &self.trailing_comments_before(
-                span.start as usize + 1,
-                items
-                    .first()
-                    .map_or(span.end as usize, |e| e.span.start as usize),
-            ),
-        );
+        out.push_str(&self.trailing_comments_before(
+            span.start as usize + 1,
+            items.first().map_or(span.end as usize, |e| {
+                self.inline_leading_from(e.span.start as usize)
+            }),
+        ));
         out.push('\n');
         let mut line = String::new();
         let flush = |out: &mut String, line: &mut String| {
@@ -1153,7 +1363,8 @@ impl<'a> Printer<'a> {
             }
         };
         for (index, item) in items.iter().enumerate() {
-            let leading = self.comments_before(item.span.start as usize, span);
+            let start = item.span.start as usize;
+            let leading = self.comments_before(self.inline_leading_from(start), span);
             if !leading.is_empty() {
                 flush(&mut out, &mut line);
                 for comment in leading {
@@ -1162,7 +1373,15 @@ impl<'a> Printer<'a> {
                     out.push('\n');
                 }
             }
-            let text = format!("{},", self.flat(item));
+            // A block comment written before the value stays before it, on whichever row
+            // the value lands.
+            let mut text = String::new();
+            for comment in self.comments_before(start, span) {
+                text.push_str(&comment);
+                text.push(' ');
+            }
+            text.push_str(&self.flat(item));
+            text.push(',');
             if !line.is_empty() && width(&inner) + width(&line) + 1 + width(&text) > WIDTH {
                 flush(&mut out, &mut line);
             }

@@ -155,6 +155,38 @@ fn badly_formatted_files_get_the_canonical_layout() {
     });
 }
 
+/// A block comment before a list's element stays before it, and the comments between the
+/// parts of an `if` stay in the order they were written (they were once moved after the
+/// entry, behind its trailing comment, and a comment before `0.5` ended the row before it).
+#[test]
+fn comments_before_elements_and_inside_if_keep_their_order() {
+    let written_order = |text: &str| -> Vec<String> {
+        let (file, _) = syntax::parse_file(FileId(0), text);
+        file.comments.iter().map(|c| c.text.clone()).collect()
+    };
+    for name in ["block_comments_before_elements", "comments_in_if"] {
+        let path = root().join(format!("tests/fixtures/fmt/{name}.pipesim"));
+        let text = std::fs::read_to_string(path).unwrap();
+        let formatted = check_formatting(name, &text);
+        assert_eq!(
+            written_order(&text),
+            written_order(&formatted),
+            "{name}\n{formatted}"
+        );
+    }
+    let days = "profile d { days = [1, 1, 1, 1, 1, /* weekend */ 0.5, 0.5] }\n";
+    assert!(
+        check_formatting("days", days).contains("1, /* weekend */ 0.5, 0.5,"),
+        "{}",
+        check_formatting("days", days)
+    );
+    let branches = "pipeline p { task t { x = if a then 1 /* one */ else 2 // two\n } }\n";
+    assert_eq!(
+        check_formatting("branches", branches),
+        "pipeline p {\n  task t {\n    x = if a\n      then 1  /* one */\n      else 2  // two\n  }\n}\n"
+    );
+}
+
 #[test]
 fn the_language_example_keeps_its_layout() {
     let text =
