@@ -4,8 +4,10 @@
 //! `lower::AttrType`: `policy =` the policies, `on =` the pools and `match`, `data =` the
 //! data sets, a number the names in scope and functions, with distributions, `match` and
 //! `choice` where values are drawn per instance); after an operator or in a user
-//! attribute, any expression; units after a number; the steps of the pipeline after
-//! `after`; members after `alias.` or `dataset.`.
+//! attribute, any expression (in a data set, without declarations, which it cannot read;
+//! in a template, with its data set's attributes as `asset.size`); after `x ==` the labels
+//! `x` can take first; units after a number; the steps of the pipeline after `after`;
+//! members after `alias.` or `dataset.`.
 
 use super::docs::{self, BlockContext, Entry};
 use super::document::{self, Document};
@@ -158,6 +160,11 @@ pub fn complete(context: &Context, offset: usize, options: Options) -> Vec<Compl
                 if typed_values(context, block, attribute, offset, &mut out) {
                     return out.items;
                 }
+            }
+        }
+        if matches!(before_text, Some("==" | "!=")) {
+            if let Some(operand) = before.and_then(|i| i.checked_sub(1)) {
+                compared_labels(context, operand, offset, &mut out);
             }
         }
         values(context, offset, &mut out);
@@ -625,6 +632,11 @@ fn typed_values(
     let Some(ctx) = doc.outline.blocks[block].context() else {
         return false;
     };
+    if ctx == BlockContext::Decl(DeclKind::Dataset) {
+        // Free-form, but drawn per instance and read as numbers by the steps.
+        numbers(context, offset, true, out);
+        return true;
+    }
     let Some(ty) = docs::attribute_type(ctx, resource_kind(doc, block), attribute) else {
         return false;
     };
@@ -698,9 +710,11 @@ fn typed_values(
 fn numbers(context: &Context, offset: usize, drawn: bool, out: &mut Completions) {
     let doc = context.doc;
     if drawn {
-        names_in_scope(doc, offset, out);
-        declared_names(doc, Some(&[DeclKind::Dataset]), out);
-        import_aliases(doc, out);
+        names_in_scope(context, offset, out);
+        if reads_declarations(doc, offset) {
+            declared_names(doc, Some(&[DeclKind::Dataset]), out);
+            import_aliases(doc, out);
+        }
         distributions(out);
     }
     functions(out);
@@ -727,18 +741,50 @@ fn import_aliases(doc: &Document, out: &mut Completions) {
     }
 }
 
-/// Bare names of the enclosing declaration: a pipeline's user attributes (anywhere in it),
-/// a data set's earlier attributes.
-fn names_in_scope(doc: &Document, offset: usize, out: &mut Completions) {
+/// Whether a value at `offset` may name the file's declarations: not in a data set, whose
+/// values read only its own attributes.
+fn reads_declarations(doc: &Document, offset: usize) -> bool {
     let outline = &doc.outline;
-    if let Some(decl) = outline.decl_at(offset) {
-        for attr in outline.attrs_of(decl) {
-            if attr.name.start < offset
-                || outline.blocks[decl].kind == BlockKind::Decl(DeclKind::Pipeline)
-            {
-                let line = doc.line_at(attr.name.start).trim().to_string();
+    outline
+        .decl_at(offset)
+        .is_none_or(|decl| outline.blocks[decl].kind != BlockKind::Decl(DeclKind::Dataset))
+}
+
+/// The names of the enclosing declaration that a value reads: a pipeline's user attributes
+/// (anywhere in it) and its data set's (`asset.size`), a data set's earlier attributes.
+fn names_in_scope(context: &Context, offset: usize, out: &mut Completions) {
+    let doc = context.doc;
+    let outline = &doc.outline;
+    let Some(decl) = outline.decl_at(offset) else {
+        return;
+    };
+    let pipeline = outline.blocks[decl].kind == BlockKind::Decl(DeclKind::Pipeline);
+    // The attribute whose value the cursor is in is not yet defined there.
+    let current = outline
+        .attrs_of(decl)
+        .filter(|a| a.name.start < offset)
+        .last()
+        .map(|a| a.name.start);
+    for attr in outline.attrs_of(decl) {
+        let earlier = attr.name.start < offset && Some(attr.name.start) != current;
+        // `data` names the data set, whose attributes are read instead.
+        if (earlier || pipeline) && !(pipeline && attr.name.text == "data") {
+            let line = doc.line_at(attr.name.start).trim().to_string();
+            out.push(item(
+                &attr.name.text,
+                CompletionItemKind::FIELD,
+                &format!("`{line}`"),
+                None,
+            ));
+        }
+    }
+    if pipeline {
+        if let Some((binding, dataset)) = data_set(context, decl) {
+            let (module, block) = (dataset.doc(doc), dataset.block);
+            for attr in module.outline.attrs_of(block) {
+                let line = module.line_at(attr.name.start).trim().to_string();
                 out.push(item(
-                    &attr.name.text,
+                    &format!("{binding}.{}", attr.name.text),
                     CompletionItemKind::FIELD,
                     &format!("`{line}`"),
                     None,
@@ -748,12 +794,167 @@ fn names_in_scope(doc: &Document, offset: usize, out: &mut Completions) {
     }
 }
 
+/// A declaration block, in the document or in a module it imports.
+struct Found {
+    module: Option<Document>,
+    block: usize,
+}
+
+impl Found {
+    fn doc<'d>(&'d self, here: &'d Document) -> &'d Document {
+        self.module.as_ref().unwrap_or(here)
+    }
+}
+
+/// The data set a pipeline's `data = D` names, and `D` as its steps write it (`asset`,
+/// `aiops.asset`: the prefix of its attributes).
+fn data_set(context: &Context, pipeline: usize) -> Option<(String, Found)> {
+    let doc = context.doc;
+    let outline = &doc.outline;
+    let data = outline.attrs_of(pipeline).find(|a| a.name.text == "data")?;
+    let value = outline.attr_value(data);
+    let (parts, _) = outline.path_at(&doc.text, value.start)?;
+    let binding = parts
+        .iter()
+        .map(|p| p.text.as_str())
+        .collect::<Vec<_>>()
+        .join(".");
+    let is_dataset = |module: &Document, block: usize| {
+        module.outline.blocks[block].kind == BlockKind::Decl(DeclKind::Dataset)
+    };
+    if let [only] = parts.as_slice() {
+        // A data set of this file: no need to resolve (and copy the document).
+        let (block, _) = outline.decl(&only.text)?;
+        return is_dataset(doc, block).then_some((
+            binding,
+            Found {
+                module: None,
+                block,
+            },
+        ));
+    }
+    let last = parts.last()?;
+    let resolved = context.resolve_at(last.start)?;
+    let super::navigate::Symbol::Decl(block) = resolved.symbol else {
+        return None;
+    };
+    is_dataset(&resolved.doc, block).then(|| {
+        let module = (resolved.doc.uri != doc.uri).then_some(resolved.doc);
+        (binding, Found { module, block })
+    })
+}
+
+/// `NAME ==` or `NAME !=`: the labels the attribute `NAME` can take (a pipeline's, or its
+/// data set's as `asset.kind`), which are what it is compared with.
+fn compared_labels(context: &Context, operand: usize, offset: usize, out: &mut Completions) {
+    let doc = context.doc;
+    let outline = &doc.outline;
+    let Some((parts, at)) = outline.path_at(&doc.text, operand) else {
+        return;
+    };
+    if at + 1 != parts.len() {
+        return;
+    }
+    let Some(decl) = outline.decl_at(offset) else {
+        return;
+    };
+    let found = if let [name] = parts.as_slice() {
+        Some((
+            Found {
+                module: None,
+                block: decl,
+            },
+            name.text.clone(),
+        ))
+    } else {
+        let written = parts[..at]
+            .iter()
+            .map(|p| p.text.as_str())
+            .collect::<Vec<_>>()
+            .join(".");
+        data_set(context, decl)
+            .filter(|(binding, _)| *binding == written)
+            .map(|(_, dataset)| (dataset, parts[at].text.clone()))
+    };
+    let Some((owner, name)) = found else {
+        return;
+    };
+    let module = owner.doc(doc);
+    let about = format!(
+        "a label `{}` can take",
+        parts
+            .iter()
+            .map(|p| p.text.as_str())
+            .collect::<Vec<_>>()
+            .join(".")
+    );
+    for label in labels_taken(module, owner.block, &name) {
+        out.push(item(&label, CompletionItemKind::ENUM_MEMBER, &about, None));
+    }
+}
+
+/// The labels attribute `name` of `block` can take: the keys of the `choice`s in its value,
+/// and the names its `match` arms and `if` branches give that some `choice` of the file
+/// produces (as analysis reads a bare name), following a branch that is another attribute.
+fn labels_taken(doc: &Document, block: usize, name: &str) -> Vec<String> {
+    const DEPTH: usize = 8;
+    let outline = &doc.outline;
+    let text = &doc.text;
+    let produced: Vec<String> = outline
+        .decls()
+        .flat_map(|(decl, _)| outline.labels(text, decl))
+        .map(|label| label.text)
+        .collect();
+    let mut labels: Vec<String> = Vec::new();
+    let mut pending = vec![name.to_string()];
+    let mut visited: Vec<String> = Vec::new();
+    while let Some(name) = pending.pop() {
+        if visited.contains(&name) || visited.len() >= DEPTH {
+            continue;
+        }
+        let Some(attr) = outline.attrs_of(block).find(|a| a.name.text == name) else {
+            continue;
+        };
+        visited.push(name);
+        let is = |k: usize, word: &str| k < outline.tokens.len() && outline.text(text, k) == word;
+        let value = outline.attr_value(attr);
+        for k in value.clone() {
+            if outline.tokens[k].kind != TokenKind::Ident {
+                continue;
+            }
+            let word = outline.text(text, k);
+            let key = is(k + 1, ":") && !(k > 0 && is(k - 1, "."));
+            let branch = k == value.start || ["=>", "then", "else"].iter().any(|w| is(k - 1, w));
+            let bare = ![".", "(", "{"].iter().any(|w| is(k + 1, w))
+                && !matches!(word, "if" | "match" | "choice" | "true" | "false");
+            let label = if key {
+                Some(word)
+            } else if branch && bare {
+                if outline.attrs_of(block).any(|a| a.name.text == word) {
+                    pending.push(word.to_string());
+                    None
+                } else {
+                    produced.iter().any(|p| p == word).then_some(word)
+                }
+            } else {
+                None
+            };
+            if let Some(label) = label {
+                if !labels.iter().any(|l| l == label) {
+                    labels.push(label.to_string());
+                }
+            }
+        }
+    }
+    labels
+}
+
 /// Any expression (after an operator, in a user attribute or a data set): names of the
 /// enclosing declaration, labels, declarations, distributions, functions and keywords.
 fn values(context: &Context, offset: usize, out: &mut Completions) {
     let doc = context.doc;
     let outline = &doc.outline;
-    names_in_scope(doc, offset, out);
+    names_in_scope(context, offset, out);
     if let Some(decl) = outline.decl_at(offset) {
         for label in outline.labels(&doc.text, decl) {
             let line = doc.line_at(label.start).trim().to_string();
@@ -766,8 +967,10 @@ fn values(context: &Context, offset: usize, out: &mut Completions) {
             ));
         }
     }
-    declared_names(doc, None, out);
-    import_aliases(doc, out);
+    if reads_declarations(doc, offset) {
+        declared_names(doc, None, out);
+        import_aliases(doc, out);
+    }
     distributions(out);
     functions(out);
     let expression_keywords: Vec<Entry> = ["choice", "match", "if", "true", "false"]

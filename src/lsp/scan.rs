@@ -539,6 +539,34 @@ impl Outline {
         self.attrs.iter().filter(move |a| a.block == block)
     }
 
+    /// The token indices of `attr`'s value: after its `=`, up to the next attribute or nested
+    /// block of its block, or the block's end.
+    pub fn attr_value(&self, attr: &AttrInfo) -> std::ops::Range<usize> {
+        let block = &self.blocks[attr.block];
+        let block_end = if block.closed {
+            block.end - 1
+        } else {
+            block.end
+        };
+        let next_attr = self
+            .attrs_of(attr.block)
+            .map(|a| a.name.start)
+            .find(|&start| start > attr.name.start);
+        let next_block = self
+            .children(attr.block)
+            .filter(|(_, b)| b.kind != BlockKind::Expr)
+            .map(|(_, b)| b.start)
+            .find(|&start| start > attr.name.start);
+        let end = [next_attr, next_block]
+            .into_iter()
+            .flatten()
+            .fold(block_end, usize::min);
+        let name = self.tokens.partition_point(|t| t.start < attr.name.start);
+        let first = (name + 2).min(self.tokens.len());
+        let last = self.tokens.partition_point(|t| t.start < end);
+        first..last.max(first)
+    }
+
     /// The labels the `choice { key: weight }` expressions inside block `root` can produce:
     /// each key's first occurrence.
     pub fn labels(&self, text: &str, root: usize) -> Vec<Name> {

@@ -1168,3 +1168,129 @@ fn a_compared_name_that_a_choice_produces_is_the_label() {
         pair("gpu", "resource gpu { kind = pool  capacity = 4 }")
     );
 }
+
+/// A data set's attributes are free-form and drawn per instance: distributions and its earlier
+/// attributes, not the file's resources, policies or templates, which no data set reads.
+#[test]
+fn completion_in_a_dataset_offers_what_a_drawn_value_can_be() {
+    let f = fixture(SCENARIO);
+    let size = f.labels_at(f.offset("size       = instances", 13));
+    for wanted in [
+        "instances",
+        "lognormal(median = …, sigma = …)",
+        "round(x)",
+        "match",
+        "choice",
+    ] {
+        assert!(
+            size.iter().any(|l| l == wanted),
+            "{wanted} missing from {size:?}"
+        );
+    }
+    for unwanted in [
+        "gpu", "storage", "classic", "asset", "lib", "fifo", "triggers", "size",
+    ] {
+        assert!(
+            !size.iter().any(|l| l == unwanted),
+            "{unwanted} in {size:?}"
+        );
+    }
+    let normal = f
+        .complete_at(f.offset("size       = instances", 13))
+        .into_iter()
+        .find(|i| i.label.starts_with("normal("))
+        .unwrap();
+    assert_eq!(
+        normal.insert_text.as_deref(),
+        Some("normal(mean = ${1}, sd = ${2})")
+    );
+    // An operand inside a data set's value: no declaration either.
+    let operand = f.labels_at(f.offset("instances * 8B", 12));
+    assert!(operand.iter().any(|l| l == "instances"), "{operand:?}");
+    assert!(
+        !operand.iter().any(|l| l == "gpu" || l == "classic"),
+        "{operand:?}"
+    );
+}
+
+/// A template's steps read its data set's attributes through the name `data` gives
+/// (`asset.size`, or `aiops.asset.size` for a module's data set).
+#[test]
+fn completion_in_a_template_offers_its_data_sets_attributes() {
+    let f = fixture(SCENARIO);
+    let duration = f.labels_at(f.offset("    duration = lognormal(median = 25min", 15));
+    for wanted in ["asset.size", "asset.instances", "framework"] {
+        assert!(
+            duration.iter().any(|l| l == wanted),
+            "{wanted} missing from {duration:?}"
+        );
+    }
+    // `data` names the data set: it is no value a step reads.
+    assert!(!duration.iter().any(|l| l == "data"), "{duration:?}");
+    let operand = f.labels_at(f.offset("12s + asset.size", 6));
+    assert!(operand.iter().any(|l| l == "asset.size"), "{operand:?}");
+
+    // A data set of another name, from a module.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("data.pipesim"),
+        "dataset photos {\n  count = 10\n  bytes = count * 1MB\n}\n",
+    )
+    .unwrap();
+    let text = "import \"data.pipesim\" as d\nresource gpu { kind = pool }\npipeline p {\n  data = d.photos\n  train { on = gpu  duration = 1min * d.photos. }\n}\n";
+    let doc = Document::new(
+        Url::from_file_path(dir.path().join("main.pipesim")).unwrap(),
+        text.to_string(),
+        1,
+    );
+    let open = HashMap::new();
+    let context = Context {
+        doc: &doc,
+        open: &open,
+    };
+    let labels = |offset: usize| -> Vec<String> {
+        completion::complete(&context, offset, Options::default())
+            .into_iter()
+            .map(|i| i.label)
+            .collect()
+    };
+    let operand = labels(text.find("d.photos. }").unwrap());
+    for wanted in ["d.photos.count", "d.photos.bytes"] {
+        assert!(
+            operand.iter().any(|l| l == wanted),
+            "{wanted} missing from {operand:?}"
+        );
+    }
+    let members = labels(text.find("d.photos. }").unwrap() + 9);
+    assert_eq!(members, ["count", "bytes"]);
+}
+
+/// After `device ==`, the labels `device` can take come first: the keys of its `choice`, the
+/// labels its `match` arms give (through another attribute too).
+#[test]
+fn completion_after_a_comparison_offers_the_labels_first() {
+    let (f, cursor) = typing(
+        "resource gpu { kind = pool }\n\
+         pipeline p {\n  \
+         mode = choice { fast: 0.5, slow: 0.5 }\n  \
+         device = choice { gpu: 0.7, cpu: 0.3 }\n  \
+         train when device == ",
+        " { on = gpu  duration = 1min }\n}\n",
+    );
+    let labels = f.labels_at(cursor);
+    assert_eq!(&labels[..2], ["gpu", "cpu"], "{labels:?}");
+    assert!(labels.iter().any(|l| l == "mode"), "{labels:?}");
+
+    let (f, cursor) = typing(
+        "resource gpu { kind = pool }\n\
+         pipeline p {\n  \
+         device = choice { gpu: 0.7, cpu: 0.3 }\n  \
+         tier = match device { gpu => premium, _ => if true then basic else premium }\n  \
+         level = tier\n  \
+         train when level != ",
+        " { on = gpu  duration = 1min }\n}\n\
+         pipeline q { x = choice { premium: 1, basic: 1 } }\n",
+    );
+    let labels = f.labels_at(cursor);
+    assert_eq!(&labels[..2], ["premium", "basic"], "{labels:?}");
+}
