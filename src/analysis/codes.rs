@@ -247,8 +247,16 @@ pub const CODES: &[(&str, &str)] = &[
         "arrivals that start at or after the horizon, so none arrive",
     ),
     (
+        NO_ARRIVALS,
+        "a scenario without `arrivals`, so no pipeline ever starts",
+    ),
+    (
         SWEEP_VALUE_REPEATED,
         "a sweep that gives one value twice, so one point would run twice to the same results",
+    ),
+    (
+        CAPACITY_SWEEP_OF_AUTOSCALED,
+        "a sweep of the `capacity` of a pool that autoscales, which moves only its starting size",
     ),
     (
         MODEL_METRIC_WITHOUT_MODEL,
@@ -330,5 +338,7 @@ pub const MANY_TRIGGERS: &str = "W0605";
 pub const STEP_NEVER_RUNS: &str = "W0606";
 pub const TRACE_ROWS_DROPPED: &str = "W0701";
 pub const ARRIVALS_AFTER_HORIZON: &str = "W0702";
+pub const NO_ARRIVALS: &str = "W0703";
 pub const SWEEP_VALUE_REPEATED: &str = "W0801";
 pub const MODEL_METRIC_WITHOUT_MODEL: &str = "W0802";
+pub const CAPACITY_SWEEP_OF_AUTOSCALED: &str = "W0803";

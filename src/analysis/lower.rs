@@ -808,9 +808,14 @@ impl<'a> Analyzer<'a> {
         let sweep_paths: Vec<ast::Path> = written_sweeps.iter().map(|s| s.path.clone()).collect();
         let sweeps = self.sweeps_with_command_line(written_sweeps);
         self.check_estimates_used(&resources, &arrivals, &sweeps);
+        self.warn_capacity_sweeps_of_autoscaled(&resources, &sweeps);
         self.report_unused_overrides();
         if scenario_item.is_some() && !self.diags.has_errors() {
-            self.report_unused_declarations(&sweep_paths);
+            let no_arrivals = self.no_arrivals_written();
+            if no_arrivals {
+                self.report_no_arrivals(scenario_item);
+            }
+            self.report_unused_declarations(&sweep_paths, no_arrivals);
             self.report_unstarted_watched(&arrivals);
         }
         let scenario = ir::Scenario {
@@ -856,7 +861,9 @@ impl<'a> Analyzer<'a> {
     /// library's resource of the intended name, or a sweep of it compares identical points.
     /// Only run on a scenario without errors: an expression that failed to type may have
     /// stopped before the names it holds.
-    fn report_unused_declarations(&mut self, sweeps: &[ast::Path]) {
+    /// Without any `arrivals`, pipelines and profiles are not reported one by one: the
+    /// missing `arrivals` is the mistake, and `W0703` says so once.
+    fn report_unused_declarations(&mut self, sweeps: &[ast::Path], no_arrivals: bool) {
         let items = &self.program.modules[0].ast.items;
         for (index, item) in items.iter().enumerate() {
             let ast::Item::Decl(decl) = item else {
@@ -884,6 +891,7 @@ impl<'a> Analyzer<'a> {
                     "no pipeline reads it",
                     format!("give a pipeline `data = {}`, or delete it", name.name),
                 ),
+                DeclKind::Profile | DeclKind::Pipeline if no_arrivals => continue,
                 DeclKind::Profile => (
                     "no arrivals follow it",
                     format!(
@@ -933,6 +941,42 @@ impl<'a> Analyzer<'a> {
                 "read it in a step (such as `duration = {attr} * 1min` or `when {attr} > 1`), or delete it"
             )));
         }
+    }
+
+    /// A scenario without `arrivals` starts no pipeline (monitors retrain only the models
+    /// that started pipelines deploy): a run reports zeros and empty columns, and exits 0, so
+    /// a forgotten block would pass a CI job unnoticed.
+    /// The entry file declares no `arrivals` (and every item of it parsed: one that did not
+    /// may have been the arrivals).
+    fn no_arrivals_written(&self) -> bool {
+        let ast = &self.program.modules[0].ast;
+        ast.broken.is_empty()
+            && !ast.opener_lost
+            && !ast.items.iter().any(
+                |item| matches!(item, ast::Item::Decl(decl) if decl.kind == DeclKind::Arrivals),
+            )
+    }
+
+    fn report_no_arrivals(&mut self, scenario_item: Option<usize>) {
+        let Some(decl) = scenario_item.and_then(|item| self.decl_of(0, item)) else {
+            return;
+        };
+        let span = decl.name.as_ref().map_or(decl.kind_span, |name| name.span);
+        let example = self
+            .pipeline_decls
+            .iter()
+            .find(|(module, _, _)| *module == 0)
+            .map_or_else(|| "PIPELINE".to_string(), |(_, _, name)| name.clone());
+        self.diags.push(
+            Diagnostic::warning(
+                codes::NO_ARRIVALS,
+                "the scenario starts no pipelines: it has no `arrivals`",
+            )
+            .primary(span, "nothing arrives in this scenario")
+            .help(format!(
+                "add an `arrivals` declaration that starts a pipeline, such as `arrivals triggers {{ rate = 6/h  pipeline = {example} }}` (or `interarrival = ...`, or `trace = \"jobs.csv\"` to replay a trace)"
+            )),
+        );
     }
 
     /// A pipeline a monitor watches that no arrivals start: it never runs, so it has no models
@@ -2299,7 +2343,7 @@ impl<'a> Analyzer<'a> {
                                     format!("the step asks for {} units of `{name}`, which never has more than {most} {slots}", show(units)),
                                 )
                                 .primary(check.span, format!("more than `{name}` can hold; the step gets all {most} {slots} instead"))
-                                .help(format!("ask for at most {most} units, or make `{name}` bigger ({what})")),
+                                .help(format!("ask for at most {most} {}, or make `{name}` bigger ({what})", if most == 1 { "unit" } else { "units" })),
                             );
                         }
                     }
@@ -2493,6 +2537,38 @@ impl<'a> Analyzer<'a> {
     /// Warns where a step's `estimate` can change nothing: only backfilling and `sjf` plan
     /// with it, and none of the pools the step can run on does either, at any sweep point.
     /// As for [`Self::check_units_fit`], imported templates only when arrivals start them.
+    /// `sweep gpu.capacity = [8, 12]` of a pool with `autoscale` moves only its size at the
+    /// start: the autoscaler takes it to the same range at every point, and the points differ
+    /// in their first hours, if at all. The user meant to compare pool sizes.
+    fn warn_capacity_sweeps_of_autoscaled(
+        &mut self,
+        resources: &[ir::Resource],
+        sweeps: &[SweepAxis],
+    ) {
+        for axis in sweeps {
+            let Some(pool) = axis.path.strip_suffix(".capacity") else {
+                continue;
+            };
+            let autoscale = resources.iter().find_map(|resource| match &resource.kind {
+                ir::ResourceKind::Pool(spec) if resource.name == pool => spec.autoscale.as_ref(),
+                _ => None,
+            });
+            let (Some(autoscale), Some((first, _)), Some((last, _))) =
+                (autoscale, axis.values.first(), axis.values.last())
+            else {
+                continue;
+            };
+            self.diags.push(
+                Diagnostic::warning(
+                    codes::CAPACITY_SWEEP_OF_AUTOSCALED,
+                    format!("`sweep {}` changes only the size `{pool}` starts at: it autoscales", axis.path),
+                )
+                .primary(first.span.to(last.span), format!("every point scales between {} and {} slots", autoscale.min, autoscale.max))
+                .help(format!("with `autoscale`, `capacity` is the starting size; to compare sizes, sweep `{pool}.autoscale.max` (and `{pool}.autoscale.min`)")),
+            );
+        }
+    }
+
     fn check_estimates_used(
         &mut self,
         resources: &[ir::Resource],

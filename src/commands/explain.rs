@@ -294,12 +294,20 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         include_str!("../../tests/fixtures/check/err/W0702_arrivals_after_horizon.pipesim"),
     ),
     (
+        "W0703",
+        include_str!("../../tests/fixtures/check/err/W0703_no_arrivals.pipesim"),
+    ),
+    (
         "W0801",
         include_str!("../../tests/fixtures/check/err/W0801_sweep_value_repeated.pipesim"),
     ),
     (
         "W0802",
         include_str!("../../tests/fixtures/check/err/W0802_model_metric_without_model.pipesim"),
+    ),
+    (
+        "W0803",
+        include_str!("../../tests/fixtures/check/err/W0803_capacity_sweep_of_autoscaled.pipesim"),
     ),
 ];
 
