@@ -89,6 +89,9 @@ pub fn main(args: &CheckArgs) -> Exit {
                     diagnostics,
                     several.then_some(name.as_str()),
                 );
+                if let Some(note) = unparsed_note(&checked) {
+                    crate::to_stderr!("{note}");
+                }
                 if all.is_empty() {
                     crate::to_stderr!("{}: ok", file.display());
                 } else if diagnostics.is_empty() {
@@ -527,4 +530,24 @@ fn time(seconds: f64) -> String {
     } else {
         format_duration(seconds)
     }
+}
+
+/// The declarations of the entry file that did not parse are left out of analysis, so their
+/// other mistakes show only once the syntax error is mended: said, so that a count of "8
+/// errors" is not read as all there is.
+fn unparsed_note(checked: &frontend::Checked) -> Option<String> {
+    let broken = &checked.program.modules.first()?.ast.broken;
+    let mut names: Vec<String> = broken
+        .iter()
+        .map(|name| format!("`{}`", name.name))
+        .collect();
+    names.dedup();
+    let (names, them) = match names.as_slice() {
+        [] => return None,
+        [one] => (one.clone(), "it"),
+        [rest @ .., last] => (format!("{} and {last}", rest.join(", ")), "them"),
+    };
+    Some(format!(
+        "note: {names} did not parse, so the rest of {them} is not checked yet: check again once the syntax error is mended"
+    ))
 }

@@ -2,7 +2,8 @@
 //!
 //! The run directory is only read. Exit 0 when every point was accepted; exit 2 when the
 //! options, the run directory or the server are at fault, naming the points not sent so the
-//! user knows the export can simply be repeated.
+//! user knows the export can simply be repeated, and when there was nothing to send (a run
+//! with `--trace none`, or traces without rows).
 
 use crate::cli::{Exit, ExportArgs};
 use crate::output::influx::{self, SendReport};
@@ -18,12 +19,29 @@ pub fn main(args: &ExportArgs) -> Exit {
         // Its traces are still parts; a database is better without half a run in it.
         return super::fail(format!("{note}; then export it"));
     }
+    // A run without traces would send nothing and exit 0: a CI export step would pass having
+    // exported nothing. Said before connecting, so that no server is needed to learn it.
+    if let Ok(manifest) = crate::output::manifest::Manifest::read(&args.run_dir) {
+        if manifest.trace == "none" {
+            return super::fail(format!(
+                "`{}` has no traces to send: it was run with `--trace none`; run the scenario \
+                 again with `--trace first` (the default) or `--trace all`, then export that run",
+                args.run_dir.display()
+            ));
+        }
+    }
     let report = match influx::send_run(&args.run_dir, &args.influx) {
         Ok(report) => report,
         Err(e) => return super::fail(e),
     };
     crate::to_stderr!("{report}");
-    if report.complete() {
+    if report.complete() && report.total_sent() == 0 {
+        super::fail(format!(
+            "sent nothing: the traces of `{}` hold no rows (no pipeline arrived in the traced \
+             replications)",
+            args.run_dir.display()
+        ))
+    } else if report.complete() {
         Exit::Success
     } else {
         super::fail(format!(

@@ -329,11 +329,16 @@ pub fn describe(name: &str) -> Option<String> {
         }
         ["pipeline", quantity @ ("wait" | "makespan"), stat] => {
             let of = if *quantity == "wait" {
-                "a pipeline's wait (the time its steps queued), in seconds"
+                "a pipeline's wait (the time its steps queued for their pools; transfers on links \
+                 are not waits), in seconds"
             } else {
-                "a pipeline's makespan (from arrival to end), in seconds"
+                "a pipeline's makespan (from arrival to end, transfers on links included), in \
+                 seconds"
             };
-            format!("{} of {of}, over completed pipelines", statistic(stat)?)
+            format!(
+                "{} of {of}, over completed pipelines (not those a `validate` rejected)",
+                statistic(stat)?
+            )
         }
         ["step", .., step, "count"] if parts.len() >= 4 => {
             let pipeline = parts[1..parts.len() - 2].join(".");
@@ -344,7 +349,8 @@ pub fn describe(name: &str) -> Option<String> {
             let of = if *quantity == "wait" {
                 "wait (its time queued for its pool)"
             } else {
-                "service time (its time holding its pool)"
+                "service time (its time holding its pool; its `reads` come before and its \
+                 `writes` after)"
             };
             format!(
                 "{} of the {of} of step `{step}` of pipeline `{pipeline}`, in seconds, over its executions",

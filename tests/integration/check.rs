@@ -364,6 +364,35 @@ fn pipesim(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// A declaration with a syntax error is left out of analysis, so its other mistakes (the
+/// `5m` here) are found only once it parses: `check` says so, rather than let "1 error" read
+/// as all there is; and the mistake then shows.
+#[test]
+fn a_declaration_that_does_not_parse_is_named_as_not_checked_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("m.pipesim");
+    let text = "scenario s { horizon = 7d }\n\
+                resource cpu { kind = pool  capacity = 4 }\n\
+                pipeline p {\n\
+                  a { on = cpu  duration = 5m }\n\
+                  b { on = cpu, duration = 2min }\n\
+                }\n\
+                arrivals x { rate = 1/h  pipeline = p }\n";
+    std::fs::write(&file, text).unwrap();
+    let (code, _, stderr) = pipesim(&["check", file.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("E0001"), "{stderr}");
+    assert!(
+        stderr.contains("note: `p` did not parse, so the rest of it is not checked yet"),
+        "{stderr}"
+    );
+    std::fs::write(&file, text.replace("cpu, duration", "cpu  duration")).unwrap();
+    let (code, _, stderr) = pipesim(&["check", file.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("`5m`") || stderr.contains("5m"), "{stderr}");
+    assert!(!stderr.contains("did not parse"), "{stderr}");
+}
+
 /// A mistake in a module is reported once per command, however many of its files import it
 /// or name it: a CI step over a folder (`check scenarios/ --format github`) posted one
 /// annotation per importer. A file whose mistakes were all reported says so instead of `ok`.

@@ -1193,6 +1193,54 @@ fn the_export_command_reports_success_and_failure() {
     assert!(stderr.contains("is not a directory"), "{stderr}");
 }
 
+/// A run with `--trace none` has nothing to send: exporting it fails at once (no server is
+/// asked), where it used to print "sent 0 points" and exit 0, passing a CI step that
+/// exported nothing.
+#[test]
+fn exporting_a_run_without_traces_fails_and_says_why() {
+    let temp = tempfile::tempdir().unwrap();
+    let scenario = temp.path().join("tiny.pipesim");
+    std::fs::write(
+        &scenario,
+        "scenario tiny { horizon = 1d  seed = 2 }\n\
+         resource cpu { kind = pool  capacity = 2 }\n\
+         pipeline job { task { on = cpu  duration = 10min } }\n\
+         arrivals a { rate = 2/h  pipeline = job }\n",
+    )
+    .unwrap();
+    let run_dir = temp.path().join("run");
+    let (code, stderr) = pipesim(
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--trace",
+            "none",
+            "--out",
+            run_dir.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let nowhere = format!("http://127.0.0.1:{}", free_port());
+    let (code, stderr) = pipesim(
+        &[
+            "export",
+            run_dir.to_str().unwrap(),
+            "--influx",
+            &nowhere,
+            "--influx-db",
+            "pipesim",
+        ],
+        &[],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("has no traces to send: it was run with `--trace none`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("attempts"), "no server is asked: {stderr}");
+}
+
 /// VictoriaMetrics' export: one JSON line per series.
 fn victoria_series(server: &Server, selector: &str) -> Vec<Value> {
     let url = format!(
