@@ -1890,6 +1890,19 @@ impl<'a> Analyzer<'a> {
             Some((wanted.span, meant.to_string()))
         };
         let line = format!("import \"{stdlib}\" as {}", first.name);
+        let mut edits = vec![self.import_line_edit(module, &line)?];
+        let mut title = format!("Add `{line}`");
+        if let Some((span, meant)) = renamed {
+            title += &format!(" and change `{}` to `{meant}`", wanted.name);
+            edits.push((span, meant));
+        }
+        Some(crate::diagnostic::Fix { title, edits })
+    }
+
+    /// The edit that adds the import `line` to `module`: after its last import, or above
+    /// its first declaration.
+    pub fn import_line_edit(&self, module: usize, line: &str) -> Option<(Span, String)> {
+        let m = self.program.modules.get(module)?;
         let last_import = m.ast.items.iter().rev().find_map(|item| match item {
             ast::Item::Import(import) => Some(import.span.end as usize),
             ast::Item::Decl(_) => None,
@@ -1905,13 +1918,7 @@ impl<'a> Analyzer<'a> {
             }
             (None, None) => (0, format!("{line}\n")),
         };
-        let mut edits = vec![(Span::new(m.file, at, at), text)];
-        let mut title = format!("Add `{line}`");
-        if let Some((span, meant)) = renamed {
-            title += &format!(" and change `{}` to `{meant}`", wanted.name);
-            edits.push((span, meant));
-        }
-        Some(crate::diagnostic::Fix { title, edits })
+        Some((Span::new(m.file, at, at), text))
     }
 
     /// Whether `file` is a standard library module, which no quick fix may edit.
@@ -3440,6 +3447,7 @@ impl<'a> Analyzer<'a> {
         let entries = self.entries(&decl.body, &rules);
         let prefix = self.attr_prefix(module, &decl);
         let mut scope = Scope::module(module);
+        scope.within = super::types::Within::Dataset;
         let mut vars = Vec::new();
         let mut ok = true;
         for (i, attr) in entries.attrs.iter().enumerate() {
@@ -3542,6 +3550,7 @@ impl<'a> Analyzer<'a> {
         let prefix = prefix.as_deref();
         let mut ok = true;
         let mut scope = Scope::module(module);
+        scope.within = super::types::Within::Pipeline;
         let mut vars: Vec<ir::InstanceVar> = Vec::new();
 
         // The data set's attributes come first.

@@ -470,6 +470,53 @@ impl Analyzer<'_> {
         candidates
     }
 
+    /// For `nlp.train.duration`, a number or quantity of a pipeline written as an expression:
+    /// the way LANGUAGE.md gives to vary it, a factor made an attribute of the pipeline, in
+    /// the user's own names (`padding = 1` in `nlp`, `duration = lognormal(...) * padding`,
+    /// then `--set nlp.padding=1.2`). `how` and `values` write the override or the sweep.
+    fn factor_help(
+        &self,
+        path: &str,
+        written: &ast::Expr,
+        target: &PathTarget,
+        how: &str,
+        values: &str,
+    ) -> Option<String> {
+        if !matches!(target.attr_type, AttrType::Expect(Expect::Dim(_))) {
+            return None;
+        }
+        let parts: Vec<&str> = path.split('.').collect();
+        let (pipeline, attribute) = match parts.as_slice() {
+            [pipeline, _, attribute] | [pipeline, attribute] => (*pipeline, *attribute),
+            _ => return None,
+        };
+        if !matches!(
+            self.symbols[0].names.get(pipeline),
+            Some((
+                Symbol::Decl {
+                    kind: DeclKind::Pipeline,
+                    ..
+                },
+                _
+            ))
+        ) {
+            return None;
+        }
+        let text = self.text(written.span);
+        let value = match &written.kind {
+            ast::ExprKind::Call { callee, .. } => format!("{}(...)", callee.name),
+            ast::ExprKind::Binary {
+                op: ast::BinaryOp::Mul | ast::BinaryOp::Div,
+                ..
+            } if text.len() <= 40 => text,
+            _ if text.len() <= 40 => format!("({text})"),
+            _ => "(...)".to_string(),
+        };
+        Some(format!(
+            "to vary it, make the factor an attribute: `padding = 1` in the pipeline `{pipeline}` and `{attribute} = {value} * padding`, then `{how} {pipeline}.padding{values}`"
+        ))
+    }
+
     /// Reports `--set` paths that name nothing or a non-literal attribute.
     pub fn check_override_paths(&mut self) {
         for i in 0..self.overrides.len() {
@@ -489,11 +536,20 @@ impl Analyzer<'_> {
                     if let Some(written) = &target.written {
                         if !is_literal(written) || !overridable(target.attr_type) {
                             self.override_rejected[i] = true;
+                            let mut help = "only attributes whose value is a literal (a number, a quantity, a name) can be overridden".to_string();
+                            if let Some(factor) =
+                                self.factor_help(&path, written, &target, "--set", "=1.2")
+                            {
+                                help = format!("{help}; {factor}");
+                            }
                             self.diags.push(
-                                Diagnostic::error(codes::NOT_LITERAL, format!("`--set {path}`: the attribute is not a literal"))
-                                    .primary(span, "value for this path")
-                                    .secondary(written.span, "written as an expression here")
-                                    .help("only attributes whose value is a literal (a number, a quantity, a name) can be overridden"),
+                                Diagnostic::error(
+                                    codes::NOT_LITERAL,
+                                    format!("`--set {path}`: the attribute is not a literal"),
+                                )
+                                .primary(span, "value for this path")
+                                .secondary(written.span, "written as an expression here")
+                                .help(help),
                             );
                         }
                     }
@@ -574,11 +630,18 @@ impl Analyzer<'_> {
             };
             if let Some(written) = &target.written {
                 if !is_literal(written) || !overridable(target.attr_type) {
+                    let help = match self.factor_help(&path, written, &target, "sweep", " = [1, 2, 5]") {
+                        Some(factor) => format!("a sweep replaces a literal value (a number, a quantity, a name); {factor}"),
+                        None => "a sweep replaces a literal value (a number, a quantity, a name); write the attribute as a literal".to_string(),
+                    };
                     self.diags.push(
-                        Diagnostic::error(codes::NOT_LITERAL, format!("cannot sweep `{path}`: its value is not a literal"))
-                            .primary(sweep.path.span, "swept here")
-                            .secondary(written.span, "written as an expression here")
-                            .help("a sweep replaces a literal value (a number, a quantity, a name); write the attribute as a literal"),
+                        Diagnostic::error(
+                            codes::NOT_LITERAL,
+                            format!("cannot sweep `{path}`: its value is not a literal"),
+                        )
+                        .primary(sweep.path.span, "swept here")
+                        .secondary(written.span, "written as an expression here")
+                        .help(help),
                     );
                     continue;
                 }
@@ -843,6 +906,18 @@ impl Analyzer<'_> {
                         .or_insert(self.diags.0.len());
                 }
             }
+            // `pipeline.nlp.makespan.p95`: a template's own pipeline metric, which there is
+            // none of; `pipeline.makespan.p95`, one slip away, is all templates' together.
+            if let Some(help) = per_template_help(name, &known) {
+                self.diags.push(unknown_metric(
+                    name,
+                    item.span,
+                    "pipeline metrics cover all templates",
+                    help,
+                    None,
+                ));
+                continue;
+            }
             // `pipeline.wait`, `resource.gpu`: the start of several metrics' names, not a
             // slip from the nearest one (which would be `pipeline.wait.max`).
             let family = metrics_starting(name, &known);
@@ -912,6 +987,54 @@ impl Analyzer<'_> {
 
 const PIPELINE_METRICS_HELP: &str = "a pipeline's metrics are the counts `pipeline.arrived`, `pipeline.completed`, `pipeline.rejected` and `pipeline.unfinished`, and `pipeline.wait.*` (the time its steps queued) and `pipeline.makespan.*` (from arrival to end), each with `mean`, `p50`, `p95`, `p99` and `max`";
 
+/// For `pipeline.TEMPLATE.REST`, `TEMPLATE` one with steps in `known`: that pipeline
+/// metrics are over all templates, and what the template's steps report instead.
+fn per_template_help(name: &str, known: &[String]) -> Option<String> {
+    let rest = name.strip_prefix("pipeline.")?;
+    let parts: Vec<&str> = rest.split('.').collect();
+    // The longest template named first: `aiops.classic` before `aiops`.
+    let (template, after) = (1..parts.len()).rev().find_map(|k| {
+        let template = parts[..k].join(".");
+        let prefix = format!("step.{template}.");
+        known
+            .iter()
+            .any(|m| m.starts_with(&prefix))
+            .then(|| (template, parts[k..].join(".")))
+    })?;
+    let prefix = format!("step.{template}.");
+    let mut steps: Vec<&str> = Vec::new();
+    for metric in known {
+        if let Some(step) = metric
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.split('.').next())
+        {
+            if !steps.contains(&step) {
+                steps.push(step);
+            }
+        }
+    }
+    let statistic = after
+        .rsplit('.')
+        .next()
+        .filter(|s| *s == "mean" || *s == "max" || percentile_level(s).is_some())
+        .unwrap_or("mean");
+    let listed: Vec<String> = steps
+        .iter()
+        .take(4)
+        .map(|step| format!("`step.{template}.{step}.wait.{statistic}`"))
+        .collect();
+    let all = format!("pipeline.{after}");
+    let all = if known.contains(&all) || reported_on_request(&all, known) {
+        format!(" (`{all}` is every pipeline's)")
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "pipeline metrics are over all templates{all}; a template's own figures are its steps': {}, with `wait.*` (the time each queued) and `service.*` (the time each ran)",
+        listed.join(", ")
+    ))
+}
+
 /// "unknown metric `NAME`" at `span` (the quoted name), labelled `label`, with `help` and,
 /// where there is one, the fix that writes `meant`.
 fn unknown_metric(
@@ -948,6 +1071,9 @@ pub enum MetricHint<'k> {
 /// [`MetricHint`] of `name` among `known`; `present` says that only names in `known` may be
 /// offered (`compare`, whose runs report what they report), not ones reported on request.
 pub fn metric_hint<'k>(name: &str, known: &'k [String], present: bool) -> Option<MetricHint<'k>> {
+    if let Some(help) = per_template_help(name, known) {
+        return Some(MetricHint::Help(help));
+    }
     let family = metrics_starting(name, known);
     if !family.is_empty() {
         return Some(MetricHint::Starts(family));

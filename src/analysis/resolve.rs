@@ -380,6 +380,37 @@ pub fn missing_import_help(symbols: &ModuleSymbols, parts: &[ast::Ident]) -> Opt
     })
 }
 
+/// The standard library modules that declare `name`, each with that declaration
+/// (`std/profiles` and its `profile office_hours { ... }` for `office_hours`).
+pub fn stdlib_declaring(name: &str) -> Vec<(&'static str, ast::Decl)> {
+    crate::loader::STDLIB
+        .iter()
+        .filter_map(|(module, text)| {
+            let (tree, _) = crate::syntax::parse_file(crate::source::FileId(0), text);
+            tree.items.into_iter().find_map(|item| match item {
+                ast::Item::Decl(decl) if decl.name.as_ref().is_some_and(|n| n.name == name) => {
+                    Some((*module, decl))
+                }
+                _ => None,
+            })
+        })
+        .collect()
+}
+
+/// `pool` or `link`: what a `resource` declaration's `kind` says it is.
+pub fn resource_kind(decl: &ast::Decl) -> Option<&str> {
+    if decl.kind != ast::DeclKind::Resource {
+        return None;
+    }
+    decl.body.entries.iter().find_map(|entry| match entry {
+        ast::Entry::Attr(attr) if attr.name.name == "kind" => match &attr.value.kind {
+            ast::ExprKind::Path(path) => path.parts.first().map(|p| p.name.as_str()),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
 /// The names of the declarations of the standard library module `module` (`std/profiles`:
 /// `flat`, `office_hours`, ...), in the order written; `None` when there is no such module.
 pub fn stdlib_declarations(module: &str) -> Option<Vec<String>> {

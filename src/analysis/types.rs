@@ -154,6 +154,18 @@ pub struct Scope {
     /// Slots of `vars` that some expression reads, shared likewise: a pipeline attribute
     /// nothing reads is reported ([`codes::UNUSED_DECLARATION`]).
     pub reads: std::rc::Rc<std::cell::RefCell<BTreeSet<u32>>>,
+    /// The kind of block the expression is in, which decides what an unknown name's help
+    /// says a name can be.
+    pub within: Within,
+}
+
+/// The block an expression is in, for what names it sees besides declarations.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Within {
+    Pipeline,
+    Dataset,
+    #[default]
+    Other,
 }
 
 impl Scope {
@@ -164,6 +176,8 @@ impl Scope {
         }
     }
 }
+
+const GROWTH_PER_TIME_HELP: &str = "`growth` multiplies the rate for the whole run (write `1.3` for 30% more), and cannot grow during it: to model traffic that grows over the run, write several `arrivals` of the pipeline, each with a `start`/`stop` window and a larger `growth`";
 
 pub const MODEL_PROPERTIES: &[&str] = &["accuracy", "age", "version"];
 
@@ -346,7 +360,14 @@ impl Analyzer<'_> {
             },
             _ => None,
         };
-        let found = self.describe(&typed.ty);
+        // `30%/w` is found to be "a frequency (%/w)", as written, not in the base unit `/s`.
+        let written_unit = crate::analysis::units::written_quantity(&self.text(span))
+            .map(|q| q.unit)
+            .filter(|unit| !unit.is_empty());
+        let found = match (&typed.ty, &written_unit) {
+            (Ty::Num(dim), Some(unit)) if *dim != Dim::NONE => format!("{} ({unit})", dim.name()),
+            _ => self.describe(&typed.ty),
+        };
         let mut d = Diagnostic::error(
             codes::TYPE_MISMATCH,
             format!("expected {}, found {found}", expect.describe()),
@@ -368,19 +389,35 @@ impl Analyzer<'_> {
                     ),
                 },
             ),
+            // `growth = 30%/w`: a rate of growth, which the language has no way to write;
+            // dropping the unit would multiply the traffic by 30.
+            (Expect::Dim(Dim::NONE), Ty::Num(dim)) if what == "growth" && dim.time < 0 => {
+                Some(GROWTH_PER_TIME_HELP.to_string())
+            }
             (Expect::Dim(Dim::NONE), Ty::Num(_)) => {
                 // `sigma = 0.9min`: a number written with a unit, which the fix removes.
+                // A `%` is part of the number (`90%/d` is `90%` a day): it stays, or the
+                // value would be a hundred times larger.
                 let written = self.text(span);
+                let mut help = format!("`{what}` is a plain number: remove the unit");
                 if let Some(q) = crate::analysis::units::written_quantity(&written)
                     .filter(|q| !q.unit.is_empty() && written.ends_with(q.unit.as_str()))
                 {
-                    let number = written[..written.len() - q.unit.len()].to_string();
+                    let percent = if q.unit.starts_with('%') { "%" } else { "" };
+                    let number = format!("{}{percent}", &written[..written.len() - q.unit.len()]);
+                    if !percent.is_empty() {
+                        help = format!(
+                            "`{what}` is a plain number: remove the `{}` and write `{number}`, which is the number {}",
+                            &q.unit[1..],
+                            crate::analysis::consts::show(q.number / 100.0)
+                        );
+                    }
                     d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
                         title: format!("Write `{number}`"),
                         edits: vec![(span, number)],
                     }];
                 }
-                Some(format!("`{what}` is a plain number: remove the unit"))
+                Some(help)
             }
             (Expect::Dim(want), Ty::Num(_)) => Some(format!(
                 "`{what}` is {}, such as `{}`",
@@ -1396,6 +1433,26 @@ impl Analyzer<'_> {
                     // declaration one slip from it is likelier meant, above): not a slip
                     // where it is declared, however often it is named.
                     d = d.help(format!("did you mean `{meant}`?")).qualified(meant);
+                } else if let Some((module_path, alias)) =
+                    self.stdlib_declaring(scope, &path.parts, &wanted)
+                {
+                    // `profile = office_hours` without `import "std/profiles"`.
+                    let meant = format!("{alias}.{dotted}");
+                    let line = format!("import \"{module_path}\" as {alias}");
+                    d = d.help(format!(
+                        "`{dotted}` is declared by the standard module `{module_path}`: add `{line}` at the top of the file and write `{meant}` here"
+                    ));
+                    if !self.symbols[scope.module].names.contains_key(&alias) {
+                        if let Some(import) = self.import_line_edit(scope.module, &line) {
+                            d.repair
+                                .get_or_insert_default()
+                                .fixes
+                                .push(crate::diagnostic::Fix {
+                                    title: format!("Add `{line}` and write `{meant}`"),
+                                    edits: vec![import, (path.span, meant)],
+                                });
+                        }
+                    }
                 } else if let Some(wrong_kind) = wrong_kind {
                     d = d.help(format!("{wrong_kind}, or declare `{dotted}`"));
                 } else if let (Some(attributes), Some(attribute)) =
@@ -1418,7 +1475,13 @@ impl Analyzer<'_> {
                             .join(", ")
                     ));
                 } else if path.parts.len() == 1 {
-                    d = d.help("a name is a declaration, an attribute of this pipeline or its data set, an import alias, or a label that some `choice` produces");
+                    d = d.help(match scope.within {
+                        Within::Pipeline => "a name is a declaration, an attribute of this pipeline or its data set, an import alias, or a label that some `choice` produces",
+                        Within::Dataset => "a name is a declaration, an attribute of this data set written before it, an import alias, or a label that some `choice` produces",
+                        // A pipeline's attributes are not seen from an `arrivals`, a
+                        // `resource` or the `scenario`.
+                        Within::Other => "a name here is a declaration, an import alias, or a label that some `choice` produces (a pipeline's attributes are seen only inside the pipeline)",
+                    });
                 } else if path.parts.len() > 1
                     && self.is_dataset_name(scope.module, &path.parts[0].name)
                 {
@@ -1514,6 +1577,51 @@ impl Analyzer<'_> {
         });
         let first = found.next()?;
         found.next().is_none().then_some(first)
+    }
+
+    /// `("std/profiles", "profiles")` for a plain `office_hours` that this module does not
+    /// import: the standard module that declares it (of the kind the value needs, where it
+    /// needs one), and the alias its import would have. None where several do, or where the
+    /// module is imported already (under an alias that [`Self::imported_as`] names).
+    fn stdlib_declaring(
+        &self,
+        scope: &Scope,
+        parts: &[ast::Ident],
+        wanted: &Option<(Expect, String)>,
+    ) -> Option<(&'static str, String)> {
+        let [name] = parts else {
+            return None;
+        };
+        let fits = |decl: &ast::Decl| match wanted.as_ref().map(|(expect, _)| *expect) {
+            None => true,
+            Some(Expect::Profile) => decl.kind == ast::DeclKind::Profile,
+            Some(Expect::Pipeline) => decl.kind == ast::DeclKind::Pipeline,
+            Some(Expect::Dataset) => decl.kind == ast::DeclKind::Dataset,
+            Some(Expect::Pool) => super::resolve::resource_kind(decl) == Some("pool"),
+            Some(Expect::Link) => super::resolve::resource_kind(decl) == Some("link"),
+            Some(_) => false,
+        };
+        let mut found = super::resolve::stdlib_declaring(&name.name)
+            .into_iter()
+            .filter(|(_, decl)| fits(decl))
+            .map(|(module, _)| module);
+        let module = found.next()?;
+        if found.next().is_some() {
+            return None;
+        }
+        let imported = self
+            .program
+            .modules
+            .get(scope.module)?
+            .ast
+            .items
+            .iter()
+            .any(|item| {
+                matches!(item, ast::Item::Import(import)
+                if import.path.trim_end_matches(".pipesim") == module)
+            });
+        let alias = module.rsplit('/').next()?.to_string();
+        (!imported).then_some((module, alias))
     }
 
     fn is_dataset_name(&self, module: usize, name: &str) -> bool {

@@ -351,6 +351,55 @@ fn overrides_are_checked_like_written_values() {
     assert_eq!(bad("classic.framework=sklearn")[0].0, "E0802");
 }
 
+/// `--set` of a pipeline's attribute written as an expression is shown the way to vary it
+/// that the language gives: a factor made an attribute of the pipeline, in the user's names.
+#[test]
+fn a_set_of_an_expression_shows_the_factor_to_set_instead() {
+    let path = Path::new(ERR_DIR).join("E0802_sweep_of_a_step_distribution.pipesim");
+    let checked = frontend::check_file(&path, &["nlp.train.duration=30min".to_string()]);
+    let set = checked
+        .diagnostics()
+        .0
+        .iter()
+        .find(|d| d.message.contains("--set nlp.train.duration"))
+        .expect("the `--set` is reported");
+    assert_eq!(set.code, "E0802");
+    let help = set.help.as_deref().unwrap();
+    assert!(
+        help.contains("`padding = 1` in the pipeline `nlp` and `duration = lognormal(...) * padding`, then `--set nlp.padding=1.2`"),
+        "{help}"
+    );
+}
+
+/// A pipeline metric of one template is not answered with the metric of all of them as if a
+/// slip; `run --precision` and `compare --metric` say the same as `check`.
+#[test]
+fn a_pipeline_metric_of_one_template_names_its_steps_metrics() {
+    let known: Vec<String> = [
+        "pipeline.makespan.mean",
+        "step.nlp.train.wait.mean",
+        "step.nlp.validate.wait.mean",
+        "step.ocr.train.wait.mean",
+    ]
+    .map(String::from)
+    .to_vec();
+    let Some(pipesim::analysis::paths::MetricHint::Help(help)) =
+        pipesim::analysis::paths::metric_hint("pipeline.nlp.makespan.p95", &known, false)
+    else {
+        panic!("a help");
+    };
+    assert!(!help.starts_with("did you mean"), "{help}");
+    assert!(
+        help.contains("`pipeline.makespan.p95` is every pipeline's"),
+        "{help}"
+    );
+    assert!(
+        help.contains("`step.nlp.train.wait.p95`, `step.nlp.validate.wait.p95`"),
+        "{help}"
+    );
+    assert!(!help.contains("ocr"), "{help}");
+}
+
 fn pipesim(args: &[&str]) -> (i32, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_pipesim"))
         .args(args)
@@ -663,7 +712,7 @@ fn check_json_has_the_contract_fields() {
     let error = &items[0];
     assert_eq!(error["severity"], "error");
     assert_eq!(error["code"], "E0301");
-    assert_eq!(error["message"], "expected a duration, found a size (B)");
+    assert_eq!(error["message"], "expected a duration, found a size (GB)");
     assert_eq!(
         error["file"],
         "tests/fixtures/check/err/E0301_duration_given_a_size.pipesim"

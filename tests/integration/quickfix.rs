@@ -367,6 +367,38 @@ fn mend_alone(path: &Path, text: &str) -> (Vec<String>, String) {
     (titles, unsaved[&canonical].clone())
 }
 
+/// Removing a unit keeps a `%`, which is part of the number: `pass = 90%/d` is `90%`, never
+/// `90`. A `growth` written per time (a rate of growth, which the language cannot express) is
+/// offered no fix, since the number alone would multiply or cut the traffic.
+#[test]
+fn removing_a_unit_keeps_the_percent_and_leaves_a_growth_rate_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("units.pipesim");
+    for growth in ["30%/w", "0.3%/d", "1.1/w"] {
+        let text = format!(
+            "scenario s {{ horizon = 7d }}\n\
+             resource gpu {{ kind = pool capacity = 8 }}\n\
+             pipeline p {{ train {{ on = gpu duration = 1h }} validate {{ on = gpu duration = 1min pass = 90%/d }} }}\n\
+             arrivals a {{ rate = 6/h pipeline = p growth = {growth} }}\n"
+        );
+        std::fs::write(&path, &text).unwrap();
+        let mut unsaved = Unsaved::new();
+        let mended = quickfix::mend(&path, &[], &mut unsaved, &[]);
+        let titles: Vec<&str> = mended.applied.iter().map(|a| a.title.as_str()).collect();
+        assert_eq!(titles, ["Write `90%`"], "{growth}");
+        let canonical = std::fs::canonicalize(&path).unwrap();
+        let after = &unsaved[&canonical];
+        assert!(after.contains("pass = 90% }"), "{after}");
+        assert!(after.contains(&format!("growth = {growth} }}")), "{after}");
+        let left = &mended.checked.diagnostics().0;
+        assert_eq!(left.len(), 1, "{left:#?}");
+        let help = left[0].help.as_deref().unwrap();
+        assert!(help.contains("write `1.3` for 30% more"), "{help}");
+        assert!(help.contains("`start`/`stop`"), "{help}");
+        assert!(!left[0].message.contains("/s)"), "{}", left[0].message);
+    }
+}
+
 /// A fix that writes new lines into a file whose lines end in `\r\n` writes `\r\n` too, so a
 /// Windows checkout is not left with mixed line endings.
 #[test]
