@@ -22,17 +22,20 @@
 //!   it starts passes; `units` count as the engine takes them (rounded, at least one, at
 //!   most the pool) where their law is known (a constant, a column, `empirical`, a `match`
 //!   or `choice` of numbers) and they read nothing the duration reads, else as one slot;
-//! - arrivals come at their long-run rate, `growth` over the mean interarrival (a profile
-//!   has mean 1: it moves arrivals within the week, not their number), replayed traces row
-//!   by row; retraining runs are not counted.
+//! - arrivals come at their long-run rate, `growth` over the mean interarrival, times the
+//!   mean of their profile's multiplier over the window, on the calendar from
+//!   `scenario.start` (1 over whole weeks: a profile moves arrivals within the week; but a
+//!   working week receives more than its share, a weekend less); replayed traces row by
+//!   row; retraining runs are not counted.
 //!
 //! The window: the horizon is cut where arrivals start or stop, and where `warmup` ends, and
 //! the load of each piece is worked out alone; neighbouring pieces with the same load are
 //! one. Only the last piece, up to the horizon, is judged: a pool overloaded there is still
 //! falling behind when the run ends, while a burst that ends earlier (a day of onboarding)
 //! leaves the queue time to drain, which is what such a scenario studies. The cut at `warmup`
-//! matters for replayed traces, whose rate changes: a trace that starts quietly must be judged
-//! on the window the run counts, not diluted by the quiet weeks before it.
+//! matters for replayed traces and profiles, whose rate changes: a trace that starts quietly
+//! (or a weekend) must be judged on the window the run counts, not diluted by the quiet weeks
+//! (or days) before it.
 
 use crate::analysis::consts;
 use crate::ir::{self, BinaryOp, Distribution, Expr, Func, LabelId, Value, VarRef};
@@ -397,8 +400,18 @@ pub fn offered_load(scenario: &ir::Scenario) -> Vec<Window> {
                 let (work, inexact) = (&mut work, &mut inexact);
                 triggered_work(scenario, arrivals, &[], work, inexact, &mut budget);
                 let rate = arrivals.growth / gap.mean;
+                let profile = arrivals
+                    .profile
+                    .and_then(|id| scenario.profiles.get(id as usize));
                 for window in &mut windows {
                     if window.from >= start && window.to <= stop {
+                        let rate = match profile {
+                            Some(profile) => {
+                                let (from, to) = (window.from, window.to);
+                                rate * profile_mean(profile, scenario.start_unix, from, to)
+                            }
+                            None => rate,
+                        };
                         window.rates.push((index, rate));
                         add_work(window, index, work, rate);
                     }
@@ -449,6 +462,57 @@ pub fn offered_load(scenario: &ir::Scenario) -> Vec<Window> {
         mark_inexact(&mut windows, start, stop, &inexact);
     }
     merge_equal_neighbours(windows)
+}
+
+const HOUR: f64 = 3600.0;
+const HOURS_PER_WEEK: usize = 168;
+const WEEK: f64 = HOURS_PER_WEEK as f64 * HOUR;
+
+/// The mean of `profile`'s multiplier over `from..to` (seconds from the scenario start),
+/// with its hours placed on the calendar as the engine places them (from `start_unix`, the
+/// week starting Monday 00:00 UTC): the arrivals a window receives are its length times the
+/// rate times this. Whole weeks have mean 1 exactly, as the profile is normalised over the
+/// week; only what is left over depends on where it falls.
+pub fn profile_mean(profile: &ir::Profile, start_unix: i64, from: f64, to: f64) -> f64 {
+    let length = to - from;
+    if profile.hourly.is_empty() || !(length > 0.0 && length.is_finite()) {
+        return 1.0;
+    }
+    // As the engine reads them: a short list repeats, and what is not positive is zero.
+    let hourly: Vec<f64> = (0..HOURS_PER_WEEK)
+        .map(|h| crate::sim::eval::non_negative(profile.hourly[h % profile.hourly.len()]))
+        .collect();
+    let week_sum: f64 = hourly.iter().sum();
+    if !(week_sum > 0.0 && week_sum.is_finite()) {
+        // The engine's profile time never advances: no arrivals.
+        return 0.0;
+    }
+    let weeks = (length / WEEK).floor();
+    let rest = length - weeks * WEEK;
+    if rest <= 0.0 {
+        return 1.0;
+    }
+    // The part of a week left over falls where `from` does, the weeks before it being whole.
+    let since_monday =
+        (start_unix - crate::sim::arrivals::FIRST_MONDAY_UNIX).rem_euclid(WEEK as i64) as f64;
+    let mut at = (since_monday + from).rem_euclid(WEEK);
+    let mut left = rest;
+    let mut integral = 0.0;
+    // At most a week's hours and the two it starts and ends within; bounded so that no
+    // rounding can keep it going.
+    for _ in 0..HOURS_PER_WEEK + 2 {
+        if left <= 0.0 {
+            break;
+        }
+        let hour = ((at / HOUR) as usize).min(HOURS_PER_WEEK - 1);
+        let end = (hour + 1) as f64 * HOUR;
+        let piece = (end - at).max(0.0).min(left);
+        integral += hourly[hour] * piece;
+        left -= piece;
+        at = if hour + 1 == HOURS_PER_WEEK { 0.0 } else { end };
+    }
+    let mean_hourly = week_sum / HOURS_PER_WEEK as f64;
+    (weeks * WEEK + integral / mean_hourly) / length
 }
 
 /// Where the window the run counts starts: `warmup`, or 0 for a `warmup` that is none or
@@ -1670,6 +1734,97 @@ mod tests {
             triggers_text(4e6),
             "about 4 million pipelines, for about 2s of simulation"
         );
+    }
+
+    /// std/profiles' office_hours, as its `hours` times its `days` (not normalised:
+    /// `profile_mean` is relative to the week's mean).
+    fn office_hours() -> ir::Profile {
+        let hours = [
+            0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1.0, 2.0, 2.2, 2.2, 1.6, 2.0, 2.2, 2.2, 2.0,
+            1.4, 0.6, 0.3, 0.2, 0.15, 0.1, 0.1,
+        ];
+        let days = [1.0, 1.0, 1.0, 1.0, 0.9, 0.15, 0.15];
+        let hourly = days
+            .iter()
+            .flat_map(|day| hours.iter().map(move |hour| day * hour))
+            .collect();
+        ir::Profile {
+            name: "office_hours".into(),
+            hourly,
+        }
+    }
+
+    const DAY: f64 = 86_400.0;
+    /// 2019-01-07T00:00:00Z, the default `scenario.start`: a Monday.
+    const MONDAY: i64 = 1_546_819_200;
+
+    fn assert_close(got: f64, want: f64) {
+        assert!(
+            (got - want).abs() < 1e-12 * want.abs().max(1.0),
+            "{got} against {want}"
+        );
+    }
+
+    /// Whole days weigh by their `days` factor alone, the hours' cancelling: the week's days
+    /// sum to 5.2, so a day's mean is its factor times 7 / 5.2. Monday to Friday (4.9 over
+    /// five days) is 1.3192; a Tuesday 1.3462, a Saturday 0.2019; Wednesday to Friday 1.3013.
+    #[test]
+    fn a_profile_weighs_a_window_by_the_days_it_covers() {
+        let profile = office_hours();
+        let mean = |from: f64, to: f64| profile_mean(&profile, MONDAY, from, to);
+        assert_close(mean(0.0, 5.0 * DAY), (4.9 / 5.0) * 7.0 / 5.2);
+        assert_close(mean(DAY, 2.0 * DAY), 7.0 / 5.2);
+        assert_close(mean(5.0 * DAY, 6.0 * DAY), 0.15 * 7.0 / 5.2);
+        assert_close(mean(2.0 * DAY, 5.0 * DAY), (2.9 / 3.0) * 7.0 / 5.2);
+        // From the first Saturday to the end of the third week: a weekend and two weeks.
+        let weekend = (14.0 * DAY + 0.3 * 7.0 * DAY / 5.2) / (16.0 * DAY);
+        assert_close(mean(-2.0 * DAY + 7.0 * DAY, 21.0 * DAY), weekend);
+        // Started on a Saturday, the first day is a Saturday.
+        assert_close(
+            profile_mean(&profile, MONDAY + 5 * 86_400, 0.0, DAY),
+            0.15 * 7.0 / 5.2,
+        );
+    }
+
+    /// Within a day the hours count: Monday 09:00 to 09:30 is at the hour's factor 2.0 over
+    /// the week's mean hour (the hours' sum, 21.55, times 5.2 over 168); 08:30 to 09:30 half
+    /// at 1.0 and half at 2.0. A start at 08:30 puts the scenario's first half hour there.
+    #[test]
+    fn a_profile_weighs_a_window_by_its_hours() {
+        let profile = office_hours();
+        let mean_hour = 21.55 * 5.2 / 168.0;
+        let nine = 9.0 * 3600.0;
+        assert_close(
+            profile_mean(&profile, MONDAY, nine, nine + 1800.0),
+            2.0 / mean_hour,
+        );
+        assert_close(
+            profile_mean(&profile, MONDAY, nine - 1800.0, nine + 1800.0),
+            1.5 / mean_hour,
+        );
+        assert_close(
+            profile_mean(&profile, MONDAY + 8 * 3600 + 1800, 0.0, 1800.0),
+            1.0 / mean_hour,
+        );
+    }
+
+    /// Over whole weeks a profile's mean is 1 exactly, wherever they start, so the load of a
+    /// scenario of whole weeks is what it was before profiles counted; the same for a profile
+    /// that is flat, over any window.
+    #[test]
+    fn a_profile_over_whole_weeks_has_mean_one() {
+        let profile = office_hours();
+        for start in [MONDAY, MONDAY + 3 * 86_400 + 1234, MONDAY - 17] {
+            for (from, weeks) in [(0.0, 1.0), (2.0 * DAY + 0.25, 3.0), (1e9, 52.0)] {
+                let to = from + weeks * 7.0 * DAY;
+                assert_eq!(profile_mean(&profile, start, from, to), 1.0);
+            }
+        }
+        let flat = ir::Profile {
+            name: "flat".into(),
+            hourly: vec![3.0; 168],
+        };
+        assert_close(profile_mean(&flat, MONDAY, 1234.5, 5.0 * DAY), 1.0);
     }
 
     #[test]

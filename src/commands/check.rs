@@ -496,8 +496,12 @@ fn load_rows(scenario: &ir::Scenario, windows: &[load::Window], split: bool) -> 
                 ir::ResourceKind::Pool(pool) => {
                     let (slots, most) = match &pool.autoscale {
                         Some(autoscale) => {
+                            // `capacity` is only the size the pool starts at: it shrinks to
+                            // `min` when idle (not below a start already under it) and grows
+                            // to `max`.
+                            let least = autoscale.min.min(pool.capacity);
                             let most = autoscale.max.max(pool.capacity);
-                            (format!("{} to {most}", pool.capacity), most)
+                            (format!("{least} to {most}"), most)
                         }
                         None => (pool.capacity.to_string(), pool.capacity),
                     };

@@ -34,7 +34,7 @@ const WEEK: f64 = HOURS_PER_WEEK as f64 * HOUR;
 /// hour would not move the clock at all.
 const FAR: f64 = 1e15;
 /// 1970-01-05T00:00:00Z, the first Monday after the Unix epoch.
-const FIRST_MONDAY_UNIX: i64 = 4 * 86_400;
+pub const FIRST_MONDAY_UNIX: i64 = 4 * 86_400;
 /// A stream whose interarrival is zero this many times in a row is stopped, so a degenerate
 /// distribution cannot freeze the clock.
 const MAX_ZERO_GAPS: u32 = 1_000_000;

@@ -730,10 +730,13 @@ fn check_load_in_json_gives_a_row_per_point_and_resource() {
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["diagnostics"], serde_json::json!([]));
     let rows = json["load"].as_array().unwrap();
-    // growth: 9 points of cpu, gpu and storage; links: 3 points of cpu, gpu and storage.
-    assert_eq!(rows.len(), 9 * 3 + 3 * 3, "{json:#}");
+    // growth: 9 points of cpu, gpu and storage, before and after its warm-up of a day (its
+    // profile's Monday is busier than its mean); links: 3 points of cpu, gpu and storage.
+    assert_eq!(rows.len(), 9 * 3 * 2 + 3 * 3, "{json:#}");
+    // The last window's row: the one judged.
     let row = |file: &str, param: &str, value: serde_json::Value, resource: &str| {
         rows.iter()
+            .rev()
             .find(|r| {
                 r["file"] == file
                     && r["params"][param] == value
@@ -742,7 +745,7 @@ fn check_load_in_json_gives_a_row_per_point_and_resource() {
             })
             .unwrap_or_else(|| panic!("no row for {resource} at {param}={value}"))
     };
-    // Twice the triggers on 8 GPUs: at least 121.8%, a bound.
+    // Twice the triggers on 8 GPUs after the warm-up: at least 120.0%, a bound.
     let gpu = row(
         "scenarios/growth.pipesim",
         "triggers.growth",
@@ -753,8 +756,8 @@ fn check_load_in_json_gives_a_row_per_point_and_resource() {
     assert_eq!(gpu["capacity"], 8.0);
     assert_eq!(gpu["exact"], false);
     let utilization = gpu["utilization"].as_f64().unwrap();
-    assert!((1.217..1.219).contains(&utilization), "{gpu}");
-    assert_eq!(gpu["from"], 0.0);
+    assert!((1.200..1.201).contains(&utilization), "{gpu}");
+    assert_eq!(gpu["from"], 86400.0);
     assert_eq!(gpu["to"], 14.0 * 86400.0);
     // The links scenario's link at 1 Gbit/s, in bytes per second: exact, 88.6% busy.
     let link = row(
@@ -866,4 +869,116 @@ fn a_monitors_checks_count_its_ticks_times_the_live_models() {
     // Without `pipelines`, a monitor watches every template with a model: 336 live
     // `production` models and 168 `other` ones.
     close(checks(&scenario("", "")), ticks * (1.0 + 336.0 + 168.0));
+}
+
+/// A profile moves arrivals within the week, so a window that is not whole weeks receives
+/// the profile's mean over it, on the calendar from `scenario.start` (a Monday by default).
+/// office_hours' days sum to 5.2, so a day's mean is its factor times 7 / 5.2: Monday to
+/// Friday (4.9 over five days) is 1.3192, and 7.5 pipelines an hour of an hour's work keep
+/// 9.89 of 8 GPUs busy (124%), 1187 pipelines in five days, which a run counts.
+#[test]
+fn a_profile_counts_the_days_a_window_covers() {
+    let text = |warmup: &str| {
+        format!(
+            "import \"std/profiles\" as profiles
+scenario s {{ horizon = 5d  warmup = {warmup} }}
+resource gpu {{ kind = pool  capacity = 8 }}
+pipeline p {{ train {{ on = gpu  duration = exponential(mean = 1h) }} }}
+arrivals a {{ rate = 7.5/h  profile = profiles.office_hours  pipeline = p }}
+experiment {{ replications = 20 }}
+"
+        )
+    };
+    let week = 4.9 / 5.0 * 7.0 / 5.2;
+    let (scenario, diagnostics) = check_text(&text("0s"));
+    let scenario = scenario.unwrap();
+    assert_eq!(codes(&diagnostics), ["W0603"]);
+    let message = &diagnostics[0].message;
+    assert!(message.contains("it would keep 9.89 busy"), "{message}");
+    assert_eq!(diagnostics[0].labels[0].text, "124% of its capacity");
+    let windows = load::offered_load(&scenario);
+    assert_eq!(windows.len(), 1);
+    assert!(
+        (windows[0].busy[0] - 7.5 * week).abs() < 1e-9,
+        "{windows:?}"
+    );
+    let triggers = load::total_triggers(&scenario, &windows);
+    let expected = 7.5 * 120.0 * week;
+    assert!((triggers - expected).abs() < 1e-6, "{triggers}");
+    // Arrivals are a Poisson process in profile time: their mean count is that, exactly.
+    let (arrived, half_width) = measured(&scenario, "pipeline.arrived", 20);
+    assert!(
+        (arrived - expected).abs() < half_width,
+        "{arrived} ± {half_width} against {expected}"
+    );
+
+    // After a warm-up of Monday and Tuesday the run counts Wednesday to Friday (2.9 over
+    // three days): the load is judged there, and the counted window's figure is its.
+    let (scenario, diagnostics) = check_text(&text("2d"));
+    let scenario = scenario.unwrap();
+    assert_eq!(codes(&diagnostics), ["W0603"]);
+    let counted = 7.5 * 2.9 / 3.0 * 7.0 / 5.2;
+    let windows = load::offered_load(&scenario);
+    let spans: Vec<_> = windows.iter().map(|w| (w.from, w.to)).collect();
+    assert_eq!(
+        spans,
+        [(0.0, 2.0 * 86_400.0), (2.0 * 86_400.0, 5.0 * 86_400.0)]
+    );
+    assert!((windows[1].busy[0] - counted).abs() < 1e-9, "{windows:?}");
+    assert!((load::resource_loads(&scenario)[0].busy - counted).abs() < 1e-9);
+    let triggers = load::total_triggers(&scenario, &windows);
+    assert!((triggers - expected).abs() < 1e-6, "{triggers}");
+}
+
+/// Arrivals for one day under a profile start that day's share: 6 an hour on a Tuesday
+/// (factor 1 of the week's 5.2) start 193.8, on a Saturday (0.15) 29.1.
+#[test]
+fn arrivals_for_a_day_start_that_days_share_of_the_week() {
+    let (scenario, diagnostics) = check_text(
+        "import \"std/profiles\" as profiles
+scenario s { horizon = 7d }
+resource gpu { kind = pool  capacity = 8 }
+pipeline p { train { on = gpu  duration = 10min } }
+arrivals tuesday { rate = 6/h  start = 1d  stop = 2d  profile = profiles.office_hours  pipeline = p }
+arrivals saturday { rate = 6/h  start = 5d  stop = 6d  profile = profiles.office_hours  pipeline = p }
+",
+    );
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let scenario = scenario.unwrap();
+    let triggers = load::triggers_per_replication(&scenario, &load::offered_load(&scenario));
+    let day = 6.0 * 24.0 * 7.0 / 5.2;
+    assert_eq!(triggers.len(), 2);
+    assert!((triggers[0] - day).abs() < 1e-9, "{triggers:?}");
+    assert!((triggers[1] - 0.15 * day).abs() < 1e-9, "{triggers:?}");
+}
+
+/// An autoscaled pool's slots in `check --load` run from `min` to `max` at every sweep point:
+/// `capacity` is only the size it starts at, and it shrinks to `min` when idle. A sweep of
+/// that size within the range changes neither the range nor the load: one row.
+#[test]
+fn check_load_gives_an_autoscaled_pool_its_range_at_every_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("autoscaled.pipesim");
+    std::fs::write(
+        &path,
+        "scenario s { horizon = 7d }
+resource gpu {
+  kind = pool  capacity = 8
+  autoscale { min = 8  max = 12  step = 1  when_queue_above = 2  for = 5min  idle_release = 30min  provision = 2min }
+}
+pipeline p { train { on = gpu  duration = 1h } }
+arrivals a { rate = 4/h  pipeline = p }
+experiment { replications = 2  sweep gpu.capacity = [8, 12] }
+",
+    )
+    .unwrap();
+    let output = pipesim(&["check", "--load", path.to_str().unwrap()]);
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(stdout.matches("8 to 12").count(), 1, "{stdout}");
+    assert!(!stdout.contains("12 to 12"), "{stdout}");
+    assert!(
+        stdout.contains("The sweep of `gpu.capacity` changes no load."),
+        "{stdout}"
+    );
 }
