@@ -1439,10 +1439,24 @@ impl Analyzer<'_> {
                     // `profile = office_hours` without `import "std/profiles"`.
                     let meant = format!("{alias}.{dotted}");
                     let line = format!("import \"{module_path}\" as {alias}");
-                    d = d.help(format!(
-                        "`{dotted}` is declared by the standard module `{module_path}`: add `{line}` at the top of the file and write `{meant}` here"
-                    ));
-                    if !self.symbols[scope.module].names.contains_key(&alias) {
+                    // A resource is the platform's own: a missing `resource gpu` is more likely
+                    // forgotten than meant to be the library's, whose size is not the user's.
+                    let declaration = match wanted.as_ref().map(|(expect, _)| *expect) {
+                        Some(Expect::Pool) => Some("kind = pool  capacity = N"),
+                        Some(Expect::Link) => Some("kind = link  bandwidth = 1GB/s"),
+                        _ => None,
+                    };
+                    let resource = declaration.is_some();
+                    d = d.help(if let Some(attributes) = declaration {
+                        format!(
+                            "declare it (`resource {dotted} {{ {attributes} }}`), or use the standard module `{module_path}`'s: add `{line}` at the top of the file and write `{meant}` here"
+                        )
+                    } else {
+                        format!(
+                            "`{dotted}` is declared by the standard module `{module_path}`: add `{line}` at the top of the file and write `{meant}` here"
+                        )
+                    });
+                    if !resource && !self.symbols[scope.module].names.contains_key(&alias) {
                         if let Some(import) = self.import_line_edit(scope.module, &line) {
                             d.repair
                                 .get_or_insert_default()

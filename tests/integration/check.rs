@@ -413,6 +413,42 @@ fn pipesim(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// A pool the scenario forgot to declare is its own to size: `check` names the standard
+/// module's `gpu` in the help, but offers no fix that would bring in the library's pool.
+#[test]
+fn an_undeclared_pool_is_not_fixed_by_importing_the_librarys() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.pipesim");
+    std::fs::write(
+        &file,
+        "scenario s { horizon = 1d }\n\
+         pipeline p { train { on = gpu  duration = 1h } }\n\
+         arrivals a { rate = 1/h  pipeline = p }\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = pipesim(&["check", file.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let diagnostics: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let unknown = diagnostics
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["message"].as_str().unwrap_or("").contains("`gpu`"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let help = unknown["help"].as_str().unwrap_or("");
+    assert!(
+        help.contains("declare it (`resource gpu { kind = pool  capacity = N }`)")
+            && help.contains("std/aiops"),
+        "{help}"
+    );
+    assert!(
+        unknown
+            .get("fixes")
+            .is_none_or(|fixes| !fixes.to_string().contains("aiops")),
+        "{unknown}"
+    );
+}
+
 /// A declaration with a syntax error is left out of analysis, so its other mistakes (the
 /// `5m` here) are found only once it parses: `check` says so, rather than let "1 error" read
 /// as all there is; and the mistake then shows.
