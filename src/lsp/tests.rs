@@ -235,13 +235,15 @@ fn hover_on_a_metrics_name_says_what_it_measures() {
     assert_eq!(
         wait,
         "`pipeline.wait.p95`: the 95th percentile (within 0.39%) of a pipeline's wait (the \
-         time its steps queued), in seconds, over completed pipelines."
+         time its steps queued for their pools; transfers on links are not waits), in seconds, \
+         over completed pipelines (not those a `validate` rejected)."
     );
     let service = f.hover("step.p.train.service.p999", 22);
     assert!(
         service.starts_with("`step.p.train.service.p999`: the 99.9th percentile")
             && service.contains(
-                "service time (its time holding its pool) of step `train` of pipeline `p`"
+                "service time (its time holding its pool; its `reads` come before and its \
+                 `writes` after) of step `train` of pipeline `p`"
             )
             && service.ends_with("Reported because `metrics` names it."),
         "{service}"
