@@ -1097,17 +1097,7 @@ impl<'a> Printer<'a> {
             let mut keyword_column = column;
             if index > 0 {
                 let (trailing, own_line) = gap.before_keyword;
-                for comment in trailing {
-                    out.push_str("  ");
-                    out.push_str(&comment);
-                }
-                for comment in own_line {
-                    out.push('\n');
-                    out.push_str(&inner);
-                    out.push_str(&comment);
-                }
-                out.push('\n');
-                out.push_str(&inner);
+                push_comments_then_break(&mut out, trailing, own_line, &inner);
                 keyword_column = width(&inner);
             }
             out.push_str(keyword);
@@ -1119,17 +1109,7 @@ impl<'a> Printer<'a> {
                     keyword_column + keyword.len() + 1,
                 )
             } else {
-                for comment in after_keyword {
-                    out.push_str("  ");
-                    out.push_str(&comment);
-                }
-                for comment in own_line {
-                    out.push('\n');
-                    out.push_str(&deeper);
-                    out.push_str(&comment);
-                }
-                out.push('\n');
-                out.push_str(&deeper);
+                push_comments_then_break(&mut out, after_keyword, own_line, &deeper);
                 (level + 2, width(&deeper))
             };
             for comment in gap.inline {
@@ -1476,4 +1456,26 @@ fn entry_header_end(entry: &Entry) -> usize {
         Entry::Sweep(sweep) => sweep.values.span.start,
     };
     end as usize
+}
+
+/// Comments in a gap of a broken `if`: those written at the end of a line stay at the end of
+/// the current one, those on lines of their own go on lines of their own at `indent`; then
+/// the line breaks, indented, for what follows.
+fn push_comments_then_break(
+    out: &mut String,
+    trailing: Vec<String>,
+    own_line: Vec<String>,
+    indent: &str,
+) {
+    for comment in trailing {
+        out.push_str("  ");
+        out.push_str(&comment);
+    }
+    for comment in own_line {
+        out.push('\n');
+        out.push_str(indent);
+        out.push_str(&comment);
+    }
+    out.push('\n');
+    out.push_str(indent);
 }
