@@ -1359,6 +1359,17 @@ mod tests {
     }
 
     #[test]
+    fn replications_both_runs_have_pair_on_one_seed_only() {
+        let (ten, twenty): (Vec<u32>, Vec<u32>) = ((0..10).collect(), (0..20).collect());
+        assert_eq!(common_replications((7, 7), (&ten, &twenty)), ten);
+        assert!(common_replications((7, 8), (&ten, &twenty)).is_empty());
+        let values: Vec<f64> = (0..20).map(f64::from).collect();
+        assert_eq!(of_replications(&values, &twenty, &[1, 3]), [1.0, 3.0]);
+        assert_eq!(describe_replications(&ten), "0–9");
+        assert_eq!(describe_replications(&[0, 2, 3, 4, 7]), "0, 2–4, 7");
+    }
+
+    #[test]
     fn thresholds_and_p_values_print_plainly() {
         assert_eq!(format_p_threshold(significance_level(0.95)), "0.05");
         assert_eq!(format_p_threshold(significance_level(0.99)), "0.01");
