@@ -2457,6 +2457,15 @@ fn compare_matches_a_set_run_with_the_point_of_a_sweep_it_ran() {
         serde_json::json!({"gpu.capacity": 4, "gpu.policy": "fifo"})
     );
     assert_eq!(points[0]["test"], "welch");
+    // The capacity A fixes is the one it is matched on, not a difference to note.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("different fixed values"), "{stderr}");
+    let table = sandbox.ok(&["compare", "four", "swept"]).stdout;
+    let table = String::from_utf8_lossy(&table);
+    assert!(
+        table.contains("\npoint A (no sweep) / B gpu.capacity=4 gpu.policy=fifo\n"),
+        "{table}"
+    );
 
     // Replications 0 and 1 ran in both, on one seed and one configuration: paired, they
     // are the same replication by replication, and B's third is left out of the test.
