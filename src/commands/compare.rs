@@ -8,10 +8,13 @@
 //! A compared point that the run's manifest names as overloaded gets a note: its waits and
 //! makespans grow with the horizon, so a difference in them is not a steady-state one.
 //!
-//! Points are matched by their params (two runs without sweeps, such as two files or two
-//! `--set`s, have one point each with empty params, so they match); runs that share no point
-//! are compared only at points the user chooses with `--a` and `--b`, unless they sweep
-//! different paths over the same values (a pool renamed between them), which pair in order.
+//! Points are matched on the configuration they ran at each path either run sweeps: a run's
+//! own sweep value there, else its fixed `--set`, else what its scenario gives the path (a
+//! `--set gpu.capacity=8` run is the point `gpu.capacity=8 gpu.policy=fifo` of a run that
+//! sweeps both, when its scenario's policy is `fifo`). Two runs without sweeps, such as two
+//! files or two `--set`s, have one point each and match. Runs that share no point are
+//! compared only at points the user chooses with `--a` and `--b`, unless they sweep different
+//! paths over the same values (a pool renamed between them), which pair in order.
 //! The confidence level is run A's; the test is significant when p < 1 - confidence. Which
 //! way is better depends on the metric: lower waits, makespans, queues, costs, stale
 //! fractions and unfinished counts; higher completions, accuracies and throughputs; for other
@@ -25,13 +28,16 @@
 //! each point at 4 GPUs with the point at 8 that has the same other params. Such points
 //! share their random streams: `--paired` compares them in pairs.
 
+use crate::analysis::{self, Override};
 use crate::cli::{CompareArgs, CompareFormat, Exit};
 use crate::experiment::Params;
+use crate::frontend;
 use crate::output::manifest::{self, Manifest};
 use crate::output::records::{self, Record};
 use crate::output::{summary, table};
 use crate::stats::{self, Estimate, TTest};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 pub fn main(args: &CompareArgs) -> Exit {
@@ -183,14 +189,27 @@ struct MetricComparison {
     verdict: Verdict,
 }
 
+impl MetricComparison {
+    /// `B - A` and its confidence half-width: exactly 0 ± 0 where every replication gave A
+    /// and B the same value, whatever interval the test would draw around the spread of the
+    /// values themselves.
+    fn difference(&self) -> Option<(f64, f64)> {
+        if self.verdict == Verdict::Identical {
+            return Some((0.0, 0.0));
+        }
+        self.test.map(|t| (t.difference, t.ci))
+    }
+}
+
 struct PointComparison {
     params_a: Params,
     params_b: Params,
     /// The params as the scenarios write them, for the text.
     written_a: Params,
     written_b: Params,
-    /// Whether the replications were paired (see [`paired_replications`]).
-    paired: bool,
+    /// How many replications were compared in pairs (see [`common_replications`]); 0 when
+    /// Welch's test was used.
+    pairs: usize,
     metrics: Vec<MetricComparison>,
 }
 
@@ -259,9 +278,32 @@ fn written(manifest: &Manifest, index: usize) -> &Params {
         .unwrap_or(&manifest.points[index])
 }
 
-/// Says that two runs share no sweep point, and how to choose one of each to compare.
-fn unrelated_sweeps(a: (&Path, &Manifest), b: (&Path, &Manifest)) -> String {
-    let example = |(run, manifest): (&Path, &Manifest), flag: &str| {
+/// Says that two runs share no sweep point, which paths they ran differently, and how to
+/// choose one of each to compare.
+fn unrelated_sweeps(
+    a: (&Path, &Manifest, &[OwnValue]),
+    b: (&Path, &Manifest, &[OwnValue]),
+) -> String {
+    let unmatched: Vec<String> = [(a, b), (b, a)]
+        .iter()
+        .flat_map(|((run, _, own), (other, _, _))| {
+            own.iter().filter(|o| o.value.is_none()).map(move |o| {
+                format!(
+                    "`{}` ran {} at none of the values `{}` sweeps ({})",
+                    run.display(),
+                    o.path,
+                    other.display(),
+                    o.others.join(", ")
+                )
+            })
+        })
+        .collect();
+    let unmatched = if unmatched.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", unmatched.join("; "))
+    };
+    let example = |(run, manifest, _): (&Path, &Manifest, &[OwnValue]), flag: &str| {
         let first = written(manifest, 0);
         let paths: Vec<&str> = first.keys().map(String::as_str).collect();
         let choose: Vec<String> = first
@@ -279,18 +321,152 @@ fn unrelated_sweeps(a: (&Path, &Manifest), b: (&Path, &Manifest)) -> String {
     let (b_says, b_choose) = example(b, "b");
     let choose: Vec<String> = a_choose.into_iter().chain(b_choose).collect();
     format!(
-        "the runs share no sweep point: {a_says} and {b_says}, so no point of one is a configuration of the other\n  help: choose the points to compare, such as `{}`",
+        "the runs share no sweep point: {a_says} and {b_says}, so no point of one is a configuration of the other{unmatched}\n  help: choose the points to compare, such as `{}`",
         choose.join(" ")
     )
 }
 
-/// The params without the paths that the selections fix, to match the rest on.
-fn unselected(params: &Params, selections: &[Selection; 2]) -> Params {
-    let mut rest = params.clone();
-    for (path, _) in selections.iter().flatten() {
-        rest.remove(path);
+/// A run's scenario as it ran (its copy under `scenario/`, with its `--set`s), to find which
+/// value it gives a path it does not sweep.
+struct RunScenario {
+    checked: frontend::Checked,
+    overrides: Vec<Override>,
+    /// The lowered scenario, as JSON so that two lowerings can be compared.
+    lowered: Value,
+}
+
+impl RunScenario {
+    /// `None` when the copy no longer checks (a run of another pipesim version, or edited):
+    /// the run's recorded `--set`s are all there is to go on then.
+    fn load(run: &Path, manifest: &Manifest) -> Option<RunScenario> {
+        let checked = frontend::check_file(&run.join(&manifest.entry), &manifest.overrides);
+        if checked.has_errors() {
+            return None;
+        }
+        let mut sources = checked.sources.clone();
+        let overrides = manifest
+            .overrides
+            .iter()
+            .map(|text| frontend::parse_override(&mut sources, text).ok())
+            .collect::<Option<Vec<_>>>()?;
+        let lowered = analysis::analyze(&sources, &checked.program, &overrides).scenario?;
+        Some(RunScenario {
+            lowered: serde_json::to_value(lowered).ok()?,
+            checked,
+            overrides,
+        })
     }
-    rest
+
+    /// Whether setting `path` to `value` (as written) leaves the scenario as it ran: then
+    /// that is the scenario's own value, however it writes it (`1Gbps` or `125MB/s`, or
+    /// not at all for a default).
+    fn runs_with(&self, path: &str, value: &str) -> bool {
+        let mut sources = self.checked.sources.clone();
+        let Ok(set) = frontend::parse_override(&mut sources, &format!("{path}={value}")) else {
+            return false;
+        };
+        let mut overrides = self.overrides.clone();
+        overrides.push(set);
+        let analysis = analysis::analyze(&sources, &self.checked.program, &overrides);
+        !analysis.diagnostics.has_errors()
+            && analysis
+                .scenario
+                .and_then(|scenario| serde_json::to_value(scenario).ok())
+                .is_some_and(|lowered| lowered == self.lowered)
+    }
+}
+
+/// The swept paths of a run (every point has the same).
+fn swept_paths(manifest: &Manifest) -> Vec<String> {
+    manifest
+        .points
+        .first()
+        .map(|params| params.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// What a run that does not sweep a path the other run sweeps ran with there.
+struct OwnValue {
+    path: String,
+    /// The other run's param it equals; `None` when it is none of the other run's values.
+    value: Option<Value>,
+    /// The other run's values of the path, as written, for the error.
+    others: Vec<String>,
+}
+
+/// For each path that `other` sweeps and `manifest`'s run does not, the value the run used
+/// there: its fixed `--set`, or its scenario's own value, found among the values `other`
+/// sweeps.
+fn own_values(run: &Path, manifest: &Manifest, other: &Manifest) -> Vec<OwnValue> {
+    let ours = swept_paths(manifest);
+    let theirs: Vec<String> = swept_paths(other)
+        .into_iter()
+        .filter(|path| !ours.contains(path))
+        .collect();
+    if theirs.is_empty() {
+        return Vec::new();
+    }
+    let scenario = RunScenario::load(run, manifest);
+    let fixed = table::fixed_overrides(&manifest.overrides);
+    theirs
+        .into_iter()
+        .map(|path| {
+            let mut candidates: Vec<(String, Value)> = Vec::new();
+            for (index, params) in other.points.iter().enumerate() {
+                let (Some(value), Some(shown)) =
+                    (params.get(&path), written(other, index).get(&path))
+                else {
+                    continue;
+                };
+                if !candidates.iter().any(|(_, v)| v == value) {
+                    candidates.push((table::format_param(shown), value.clone()));
+                }
+            }
+            let value = match &scenario {
+                Some(scenario) => candidates
+                    .iter()
+                    .find(|(text, _)| scenario.runs_with(&path, text))
+                    .map(|(_, value)| value.clone()),
+                None => fixed
+                    .iter()
+                    .rev()
+                    .filter_map(|o| o.split_once('='))
+                    .find(|(p, _)| p.trim() == path)
+                    .and_then(|(_, wanted)| {
+                        candidates
+                            .iter()
+                            .find(|(_, value)| param_matches(value, wanted.trim()))
+                    })
+                    .map(|(_, value)| value.clone()),
+            };
+            OwnValue {
+                others: candidates.into_iter().map(|(text, _)| text).collect(),
+                path,
+                value,
+            }
+        })
+        .collect()
+}
+
+/// A point's value of every path either run sweeps, without those the selections fix
+/// (`None` where its run gave a value the other run does not sweep).
+type Configuration = BTreeMap<String, Option<Value>>;
+
+fn configuration(params: &Params, own: &[OwnValue], selections: &[Selection; 2]) -> Configuration {
+    let mut configuration: Configuration = params
+        .iter()
+        .map(|(path, value)| (path.clone(), Some(value.clone())))
+        .chain(own.iter().map(|o| (o.path.clone(), o.value.clone())))
+        .collect();
+    for (path, _) in selections.iter().flatten() {
+        configuration.remove(path);
+    }
+    configuration
+}
+
+/// Whether two points ran the same configuration at every path compared.
+fn same_configuration(a: &Configuration, b: &Configuration) -> bool {
+    a == b && a.values().all(Option::is_some)
 }
 
 /// Says which selection chose nothing, with the values the run has for that path.
@@ -333,12 +509,52 @@ fn replications_of(records: &[Record], point: usize) -> Vec<u32> {
     numbers
 }
 
-/// Whether two points' replications can be compared in pairs: the same seed and the same
-/// replication numbers, so replication `i` of each drew the same random numbers wherever
-/// the scenarios draw alike (common random numbers: a capacity or policy change leaves the
-/// workload as it was). The paired test then removes the variance they share.
-fn paired_replications(seeds: (u64, u64), replications: (&[u32], &[u32])) -> bool {
-    seeds.0 == seeds.1 && replications.0 == replications.1 && replications.0.len() >= 2
+/// The replication numbers two points share when they ran the same seed: replication `i` of
+/// each drew the same random numbers wherever the scenarios draw alike (common random
+/// numbers: a capacity or policy change leaves the workload as it was), so those can be
+/// compared in pairs, which removes the variance they share. A run with more replications
+/// than the other pairs the ones both have. Empty with different seeds.
+fn common_replications(seeds: (u64, u64), replications: (&[u32], &[u32])) -> Vec<u32> {
+    if seeds.0 != seeds.1 {
+        return Vec::new();
+    }
+    replications
+        .0
+        .iter()
+        .copied()
+        .filter(|r| replications.1.binary_search(r).is_ok())
+        .collect()
+}
+
+/// The values of the replications `wanted` among `numbers` (both in order), for the pairs.
+fn of_replications(values: &[f64], numbers: &[u32], wanted: &[u32]) -> Vec<f64> {
+    numbers
+        .iter()
+        .zip(values)
+        .filter(|(number, _)| wanted.binary_search(number).is_ok())
+        .map(|(_, value)| *value)
+        .collect()
+}
+
+/// `0–9`, or `0, 2, 5–9`: replication numbers, runs of consecutive ones shortened.
+fn describe_replications(numbers: &[u32]) -> String {
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for &n in numbers {
+        match runs.last_mut() {
+            Some((_, last)) if *last + 1 == n => *last = n,
+            _ => runs.push((n, n)),
+        }
+    }
+    runs.iter()
+        .map(|&(first, last)| {
+            if first == last {
+                first.to_string()
+            } else {
+                format!("{first}–{last}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The replications' values of each metric of one point, in the order met.
@@ -427,10 +643,17 @@ fn point_name(side: &str, manifest: &Manifest, point: usize) -> String {
 /// When the runs fixed values with different `--set PATH=VALUE` (which their points' params
 /// do not show, unlike a sweep's): what each set, since the difference may explain theirs.
 fn overrides_note(a: &Manifest, b: &Manifest) -> Option<String> {
-    let (fixed_a, fixed_b) = (
-        table::fixed_overrides(&a.overrides),
-        table::fixed_overrides(&b.overrides),
-    );
+    // A value the other run sweeps is matched on, not a difference between the points.
+    let fixed = |ours: &Manifest, theirs: &Manifest| {
+        let swept = swept_paths(theirs);
+        let mut fixed = table::fixed_overrides(&ours.overrides);
+        fixed.retain(|o| {
+            let path = o.split_once('=').map_or(o.as_str(), |(path, _)| path);
+            !swept.iter().any(|s| s == path.trim())
+        });
+        fixed
+    };
+    let (fixed_a, fixed_b) = (fixed(a, b), fixed(b, a));
     let mut sorted = (fixed_a.clone(), fixed_b.clone());
     sorted.0.sort();
     sorted.1.sort();
@@ -463,6 +686,16 @@ fn compare(
 ) -> Result<Comparison, String> {
     let (manifest_a, manifest_b) = (Manifest::read(run_a)?, Manifest::read(run_b)?);
     let (records_a, records_b) = (records::read(run_a)?, records::read(run_b)?);
+    for (dir, records) in [(run_a, &records_a), (run_b, &records_b)] {
+        if records.is_empty() {
+            let why = manifest::interrupted_note(dir)
+                .map_or_else(String::new, |note| format!(": {note}"));
+            return Err(format!(
+                "no replication of `{}` finished, so there is nothing to compare{why}",
+                dir.display()
+            ));
+        }
+    }
     let mut notes = Vec::new();
     for (dir, manifest) in [(run_a, &manifest_a), (run_b, &manifest_b)] {
         if manifest.shard.is_some() {
@@ -499,15 +732,22 @@ fn compare(
         }
     }
     let same_run = run_a == run_b;
+    let own_a = own_values(run_a, &manifest_a, &manifest_b);
+    let own_b = own_values(run_b, &manifest_b, &manifest_a);
     let mut pairs: Vec<(usize, usize)> = Vec::new();
     let mut ambiguous = 0;
     for &index_a in &chosen_a {
-        let params = unselected(&manifest_a.points[index_a], selections);
+        let ran = configuration(&manifest_a.points[index_a], &own_a, selections);
         let candidates: Vec<usize> = chosen_b
             .iter()
             .copied()
             .filter(|&b| !(same_run && b == index_a))
-            .filter(|&b| unselected(&manifest_b.points[b], selections) == params)
+            .filter(|&b| {
+                same_configuration(
+                    &ran,
+                    &configuration(&manifest_b.points[b], &own_b, selections),
+                )
+            })
             .collect();
         if candidates.len() > 1 {
             ambiguous += 1;
@@ -540,7 +780,10 @@ fn compare(
         );
         pairs = (0..manifest_a.points.len()).map(|i| (i, i)).collect();
     } else if pairs.is_empty() && !selecting {
-        return Err(unrelated_sweeps((run_a, &manifest_a), (run_b, &manifest_b)));
+        return Err(unrelated_sweeps(
+            (run_a, &manifest_a, &own_a),
+            (run_b, &manifest_b, &own_b),
+        ));
     } else {
         let unmatched = chosen_a.len() - pairs.len();
         if unmatched > 0 {
@@ -570,23 +813,46 @@ fn compare(
     }
     let mut unpaired = 0;
     let mut pairable = 0;
+    let mut partly_paired: Vec<String> = Vec::new();
     let mut one_sided: [std::collections::BTreeSet<String>; 2] = Default::default();
     let points: Vec<PointComparison> = pairs
         .into_iter()
         .map(|(index_a, index_b)| {
-            let can_pair = paired_replications(
-                (manifest_a.seed, manifest_b.seed),
-                (
-                    &replications_of(&records_a, index_a),
-                    &replications_of(&records_b, index_b),
-                ),
+            let numbers = (
+                replications_of(&records_a, index_a),
+                replications_of(&records_b, index_b),
             );
+            let common = common_replications(
+                (manifest_a.seed, manifest_b.seed),
+                (&numbers.0, &numbers.1),
+            );
+            let can_pair = common.len() >= 2;
             let paired = pair && can_pair;
             if pair && !paired {
                 unpaired += 1;
             }
             if !pair && can_pair {
                 pairable += 1;
+            }
+            let left_out = (numbers.0.len() - common.len(), numbers.1.len() - common.len());
+            if paired && left_out != (0, 0) {
+                let others = |side: &str, count: usize| {
+                    (count > 0).then(|| format!("{side}'s other {count}"))
+                };
+                let others: Vec<String> = [others("A", left_out.0), others("B", left_out.1)]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                let text = format!(
+                    "{} replications ran in both A and B and are paired ({}); {} {} left out of the paired test, not of the means",
+                    common.len(),
+                    describe_replications(&common),
+                    others.join(" and "),
+                    if left_out.0 + left_out.1 == 1 { "is" } else { "are" },
+                );
+                if !partly_paired.contains(&text) {
+                    partly_paired.push(text);
+                }
             }
             let values_b = point_values(&records_b, index_b);
             let values_a = point_values(&records_a, index_a);
@@ -601,8 +867,12 @@ fn compare(
                 .into_iter()
                 .filter_map(|(name, values_a)| {
                     let (_, values_b) = values_b.iter().find(|(n, _)| *n == name)?;
+                    let (pairs_a, pairs_b) = (
+                        of_replications(&values_a, &numbers.0, &common),
+                        of_replications(values_b, &numbers.1, &common),
+                    );
                     let test = if paired {
-                        stats::paired_test(&values_a, values_b, confidence)
+                        stats::paired_test(&pairs_a, &pairs_b, confidence)
                     } else {
                         stats::welch_test(&values_a, values_b, confidence)
                     };
@@ -610,9 +880,14 @@ fn compare(
                         stats::estimate(&values_a, confidence),
                         stats::estimate(values_b, confidence),
                     );
+                    let same = if paired {
+                        same_values(&pairs_a, &pairs_b)
+                    } else {
+                        same_values(&values_a, values_b)
+                    };
                     let verdict = if a.n == 0 && b.n == 0 {
                         Verdict::NotMeasured
-                    } else if same_values(&values_a, values_b) {
+                    } else if same {
                         Verdict::Identical
                     } else {
                         Verdict::decide(&name, test.as_ref(), confidence)
@@ -631,20 +906,21 @@ fn compare(
                 params_b: manifest_b.points[index_b].clone(),
                 written_a: written(&manifest_a, index_a).clone(),
                 written_b: written(&manifest_b, index_b).clone(),
-                paired,
+                pairs: if paired { common.len() } else { 0 },
                 metrics,
             }
         })
         .collect();
+    notes.extend(partly_paired);
     if unpaired > 0 {
         notes.push(format!(
-            "{unpaired} point{} ran with a different seed or other replications in A and B, so Welch's test is used there instead of the paired one",
+            "{unpaired} point{} ran with a different seed in A and B, or share fewer than two replications, so Welch's test is used there instead of the paired one",
             if unpaired == 1 { "" } else { "s" }
         ));
     }
     if pairable > 0 {
         notes.push(
-            "A and B ran the same seed and replications, so their replications share random streams (common random numbers): `--paired` removes the variance they share and detects smaller differences"
+            "A and B ran the same seed, so replications with the same number share random streams (common random numbers): `--paired` removes the variance they share and detects smaller differences"
                 .to_string(),
         );
     }
@@ -798,8 +1074,8 @@ impl Comparison {
                         let value = json!({
                             "a": estimate_json(&m.a),
                             "b": estimate_json(&m.b),
-                            "difference": m.test.map(|t| t.difference),
-                            "ci": m.test.map(|t| t.ci),
+                            "difference": m.difference().map(|(d, _)| d),
+                            "ci": m.difference().map(|(_, ci)| ci),
                             "t": m.test.map(|t| t.t),
                             "df": m.test.map(|t| t.degrees_of_freedom),
                             "p": m.test.map(|t| t.p_value),
@@ -812,7 +1088,10 @@ impl Comparison {
                 if p.params_b != p.params_a {
                     point["params_b"] = json!(p.params_b);
                 }
-                point["test"] = json!(if p.paired { "paired" } else { "welch" });
+                point["test"] = json!(if p.pairs > 0 { "paired" } else { "welch" });
+                if p.pairs > 0 {
+                    point["pairs"] = json!(p.pairs);
+                }
                 point["metrics"] = Value::Object(metrics);
                 point
             })
@@ -827,8 +1106,8 @@ impl Comparison {
 
     pub fn to_table(&self) -> String {
         let test = match (
-            self.points.iter().all(|p| p.paired),
-            self.points.iter().any(|p| p.paired),
+            self.points.iter().all(|p| p.pairs > 0),
+            self.points.iter().any(|p| p.pairs > 0),
         ) {
             (true, _) => {
                 "a paired t-test (same seed: replication i of A and B share their random numbers)"
@@ -855,10 +1134,19 @@ impl Comparison {
                 if point.params_a == point.params_b {
                     out.push_str(&format!("point {}\n", describe_params(&point.written_a)));
                 } else {
+                    // A run that sweeps nothing ran one configuration, which its `--set`s
+                    // and scenario give.
+                    let describe = |params: &Params| {
+                        if params.is_empty() {
+                            "(no sweep)".to_string()
+                        } else {
+                            describe_params(params)
+                        }
+                    };
                     out.push_str(&format!(
                         "point A {} / B {}\n",
-                        describe_params(&point.written_a),
-                        describe_params(&point.written_b)
+                        describe(&point.written_a),
+                        describe(&point.written_b)
                     ));
                 }
             }
@@ -869,9 +1157,14 @@ impl Comparison {
                         m.name.clone(),
                         table::format_estimate(&m.name, &m.a),
                         table::format_estimate(&m.name, &m.b),
-                        m.test.map_or("-".to_string(), |t| {
-                            table::format_value(&m.name, Some(t.difference), Some(t.ci))
-                        }),
+                        match m.difference() {
+                            // Not an estimate: every replication gave both the same value.
+                            _ if m.verdict == Verdict::Identical => "0".to_string(),
+                            Some((difference, ci)) => {
+                                table::format_value(&m.name, Some(difference), Some(ci))
+                            }
+                            None => "-".to_string(),
+                        },
                         m.test.map_or("-".to_string(), |t| format_p(t.p_value)),
                         m.verdict.text().to_string(),
                     ]
@@ -1063,6 +1356,17 @@ mod tests {
         assert!(!same_values(&[1.0, 2.0], &[2.0, 1.0]));
         assert!(!same_values(&[1.0, 2.0], &[1.0, 2.0, 3.0]));
         assert!(!same_values(&[1.0, f64::NAN], &[1.0, 1.0]));
+    }
+
+    #[test]
+    fn replications_both_runs_have_pair_on_one_seed_only() {
+        let (ten, twenty): (Vec<u32>, Vec<u32>) = ((0..10).collect(), (0..20).collect());
+        assert_eq!(common_replications((7, 7), (&ten, &twenty)), ten);
+        assert!(common_replications((7, 8), (&ten, &twenty)).is_empty());
+        let values: Vec<f64> = (0..20).map(f64::from).collect();
+        assert_eq!(of_replications(&values, &twenty, &[1, 3]), [1.0, 3.0]);
+        assert_eq!(describe_replications(&ten), "0–9");
+        assert_eq!(describe_replications(&[0, 2, 3, 4, 7]), "0, 2–4, 7");
     }
 
     #[test]

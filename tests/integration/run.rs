@@ -2430,3 +2430,140 @@ fn fixed_overrides_are_named_in_the_table_title_and_by_compare() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("different fixed values"), "{stderr}");
 }
+
+/// A run that fixes a swept path with `--set` is one configuration of a run that sweeps it:
+/// `compare` finds that point by what each run ran (its sweep, its `--set`s, its scenario's
+/// own values), pairs the replications both ran, and shows a difference that is exactly
+/// nothing as `0`.
+#[test]
+fn compare_matches_a_set_run_with_the_point_of_a_sweep_it_ran() {
+    let sandbox = Sandbox::new();
+    let quiet = ["--trace", "none", "--jobs", "1"];
+    let run = |out: &str, extra: &[&str]| {
+        sandbox.ok(&[&["run", "tiny.pipesim", "--out", out][..], extra, &quiet].concat());
+    };
+    // The scenario sweeps `gpu.capacity = [1, 4]` and does not write `gpu.policy` (fifo).
+    run("four", &["--set", "gpu.capacity=4", "--replications", "2"]);
+    run(
+        "swept",
+        &["--set", "gpu.policy=[fifo, sjf]", "--replications", "3"],
+    );
+    let output = sandbox.ok(&["compare", "four", "swept", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let points = json["points"].as_array().unwrap();
+    assert_eq!(points.len(), 1, "{json}");
+    assert_eq!(
+        points[0]["params_b"],
+        serde_json::json!({"gpu.capacity": 4, "gpu.policy": "fifo"})
+    );
+    assert_eq!(points[0]["test"], "welch");
+    // The capacity A fixes is the one it is matched on, not a difference to note.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("different fixed values"), "{stderr}");
+    let table = sandbox.ok(&["compare", "four", "swept"]).stdout;
+    let table = String::from_utf8_lossy(&table);
+    assert!(
+        table.contains("\npoint A (no sweep) / B gpu.capacity=4 gpu.policy=fifo\n"),
+        "{table}"
+    );
+
+    // Replications 0 and 1 ran in both, on one seed and one configuration: paired, they
+    // are the same replication by replication, and B's third is left out of the test.
+    let output = sandbox.ok(&["compare", "four", "swept", "--paired", "--format", "json"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("note: 2 replications ran in both A and B and are paired (0–1); B's other 1 is left out of the paired test, not of the means"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Welch's test is used"), "{stderr}");
+    let paired: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(paired["points"][0]["test"], "paired");
+    assert_eq!(paired["points"][0]["pairs"], 2);
+    for (name, metric) in paired["points"][0]["metrics"].as_object().unwrap() {
+        // No models deploy in this scenario: nothing to compare there.
+        if metric["verdict"] == "not_measured" {
+            continue;
+        }
+        assert_eq!(metric["verdict"], "identical", "{name}: {metric}");
+        assert_eq!(
+            (metric["difference"].as_f64(), metric["ci"].as_f64()),
+            (Some(0.0), Some(0.0)),
+            "{name}: {metric}"
+        );
+    }
+
+    // The same in every replication: `0`, not an interval around the values' own spread.
+    run(
+        "four-again",
+        &["--set", "gpu.capacity=4", "--replications", "2"],
+    );
+    let output = sandbox.ok(&["compare", "four", "four-again"]);
+    let table = String::from_utf8_lossy(&output.stdout);
+    let completed = table
+        .lines()
+        .find(|l| l.starts_with("pipeline.completed "))
+        .unwrap_or_else(|| panic!("no completed row in\n{table}"));
+    let columns: Vec<&str> = completed.split("  ").filter(|c| !c.is_empty()).collect();
+    assert_eq!(columns[3].trim(), "0", "{completed}");
+    assert!(
+        completed.ends_with("the same in every replication"),
+        "{completed}"
+    );
+    let output = sandbox.ok(&["compare", "four", "four-again", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let completed = compared(&json, "pipeline.completed");
+    assert_eq!(
+        (completed["difference"].as_f64(), completed["ci"].as_f64()),
+        (Some(0.0), Some(0.0)),
+        "{completed}"
+    );
+
+    // A capacity the sweep never ran matches no point: the error names the path and the
+    // values, and how to choose a point anyway.
+    run("three", &["--set", "gpu.capacity=3", "--replications", "2"]);
+    let refused = sandbox.pipesim(&["compare", "three", "swept"]);
+    let stderr = assert_exited(&refused, 2, "the runs share no sweep point");
+    assert!(
+        stderr.contains("`three` ran gpu.capacity at none of the values `swept` sweeps (1, 4)")
+            && stderr.contains("`--b gpu.capacity=1 --b gpu.policy=fifo`"),
+        "{stderr}"
+    );
+}
+
+/// A run stopped before any replication finished has nothing to compare, and `compare`
+/// says that, and how to finish it, rather than that the runs share no point.
+#[test]
+fn compare_says_when_a_run_finished_no_replication() {
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "full.pipesim",
+        r#"scenario full { horizon = 1d  seed = 5 }
+resource gpu { kind = pool  capacity = 1 }
+pipeline job { train { on = gpu  duration = exponential(mean = 1min) } }
+arrivals triggers { rate = 2/min  pipeline = job }
+experiment { replications = 2 }
+"#,
+    );
+    let output = sandbox.pipesim(&[
+        "run",
+        "full.pipesim",
+        "--jobs",
+        "1",
+        "--max-live",
+        "5",
+        "--out",
+        "cut",
+    ]);
+    assert_exited(&output, 2, "held ");
+    let output = sandbox.pipesim(&["compare", "cut", "cut"]);
+    let stderr = assert_exited(
+        &output,
+        2,
+        "no replication of `cut` finished, so there is nothing to compare",
+    );
+    assert!(
+        stderr.contains("finish it with `pipesim resume cut --max-live 50`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("no sweep point in common"), "{stderr}");
+}
