@@ -234,12 +234,18 @@ fn sweep_without_brackets(file: FileId, path: &str, value: &str) -> Option<Diagn
 
 /// How `check` and `run` print diagnostics.
 pub fn print_diagnostics(sources: &SourceMap, diagnostics: &[Diagnostic]) {
-    print_diagnostics_of(sources, diagnostics, None);
+    print_diagnostics_of(sources, diagnostics, None, None);
 }
 
-/// [`print_diagnostics`], with the summary line naming `file` where one is given: in a check
-/// of several files, a count that does not say whose it is reads as the previous file's.
-pub fn print_diagnostics_of(sources: &SourceMap, diagnostics: &[Diagnostic], file: Option<&str>) {
+/// [`print_diagnostics`], with the summary line naming `file` where one is given (in a check
+/// of several files, a count that does not say whose it is reads as the previous file's),
+/// and `note` after the diagnostics, before their count.
+pub fn print_diagnostics_of(
+    sources: &SourceMap,
+    diagnostics: &[Diagnostic],
+    file: Option<&str>,
+    note: Option<&str>,
+) {
     if diagnostics.is_empty() {
         return;
     }
@@ -248,6 +254,9 @@ pub fn print_diagnostics_of(sources: &SourceMap, diagnostics: &[Diagnostic], fil
     let (drawn, folded) = diagnostic::fold_repeats(sources, diagnostics);
     crate::console::print_err(diagnostic::render(sources, &drawn, style, 100));
     for note in folded {
+        crate::to_stderr!("{note}");
+    }
+    if let Some(note) = note {
         crate::to_stderr!("{note}");
     }
     match file {

@@ -88,10 +88,8 @@ pub fn main(args: &CheckArgs) -> Exit {
                     &checked.sources,
                     diagnostics,
                     several.then_some(name.as_str()),
+                    unparsed_note(&checked).as_deref(),
                 );
-                if let Some(note) = unparsed_note(&checked) {
-                    crate::to_stderr!("{note}");
-                }
                 if all.is_empty() {
                     crate::to_stderr!("{}: ok", file.display());
                 } else if diagnostics.is_empty() {
