@@ -251,6 +251,10 @@ pub const CODES: &[(&str, &str)] = &[
         "a scenario without `arrivals`, so no pipeline ever starts",
     ),
     (
+        GROWTH_AS_A_CUT,
+        "a `growth` written as a percentage below 100%, which cuts the arrivals (`30%` is 0.3 times the rate)",
+    ),
+    (
         SWEEP_VALUE_REPEATED,
         "a sweep that gives one value twice, so one point would run twice to the same results",
     ),
@@ -339,6 +343,7 @@ pub const STEP_NEVER_RUNS: &str = "W0606";
 pub const TRACE_ROWS_DROPPED: &str = "W0701";
 pub const ARRIVALS_AFTER_HORIZON: &str = "W0702";
 pub const NO_ARRIVALS: &str = "W0703";
+pub const GROWTH_AS_A_CUT: &str = "W0704";
 pub const SWEEP_VALUE_REPEATED: &str = "W0801";
 pub const MODEL_METRIC_WITHOUT_MODEL: &str = "W0802";
 pub const CAPACITY_SWEEP_OF_AUTOSCALED: &str = "W0803";

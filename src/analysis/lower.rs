@@ -4535,6 +4535,9 @@ impl<'a> Analyzer<'a> {
                         );
                         None
                     } else {
+                        if module == 0 && v < 1.0 {
+                            self.warn_growth_cut(&e, v);
+                        }
                         Some(v)
                     }
                 }),
@@ -4639,6 +4642,31 @@ impl<'a> Analyzer<'a> {
             stop: stop?,
             row: row?,
         })
+    }
+
+    /// `growth = 30%` is 0.3 times the rate, 70% fewer arrivals, where "30% growth" means
+    /// 1.3: a percentage below 100% is said back as the cut it is. A cut written as a plain
+    /// number (`0.3`) is taken as meant.
+    fn warn_growth_cut(&mut self, e: &ast::Expr, v: f64) {
+        let written = self.text(e.span).trim().to_string();
+        let Some(number) = written.strip_suffix('%') else {
+            return;
+        };
+        let number = number.trim();
+        let fewer = show(((1.0 - v) * 1e6).round() / 1e4);
+        let more = show(((1.0 + v) * 1e6).round() / 1e4);
+        self.diags.push(
+            Diagnostic::warning(
+                codes::GROWTH_AS_A_CUT,
+                format!("`growth = {written}` cuts the arrivals to {written} of the rate, {fewer}% fewer"),
+            )
+            .primary(e.span, format!("{} times the rate", show(v)))
+            .help(format!(
+                "`growth` multiplies the rate: for {number}% more arrivals write `{more}%` (or `{}`); to mean the cut, write it as a number, `{}`",
+                show(1.0 + v),
+                show(v)
+            )),
+        );
     }
 
     /// `row { ATTR = EXPR ... }` of a replayed trace: each ATTR is an attribute of every

@@ -298,6 +298,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         include_str!("../../tests/fixtures/check/err/W0703_no_arrivals.pipesim"),
     ),
     (
+        "W0704",
+        include_str!("../../tests/fixtures/check/err/W0704_growth_as_a_cut.pipesim"),
+    ),
+    (
         "W0801",
         include_str!("../../tests/fixtures/check/err/W0801_sweep_value_repeated.pipesim"),
     ),

@@ -413,6 +413,40 @@ fn pipesim(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// `growth = 30%` is 0.3 times the rate: a percentage below 100% is warned of as the cut it
+/// is; the same cut written as a number, and a growth above 100%, are taken as meant.
+#[test]
+fn a_growth_percentage_below_one_hundred_is_warned_of_as_a_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("g.pipesim");
+    let codes = |growth: &str| {
+        std::fs::write(
+            &file,
+            format!(
+                "scenario s {{ horizon = 1d }}\n\
+                 resource cpu {{ kind = pool  capacity = 4 }}\n\
+                 pipeline p {{ task {{ on = cpu  duration = 10min }} }}\n\
+                 arrivals a {{ rate = 1/h  pipeline = p  growth = {growth} }}\n"
+            ),
+        )
+        .unwrap();
+        let (_, stdout, stderr) = pipesim(&["check", file.to_str().unwrap(), "--format", "json"]);
+        let diagnostics: serde_json::Value =
+            serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}{stderr}"));
+        diagnostics
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap_or("").to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(codes("30%"), ["W0704"]);
+    assert_eq!(codes("99.5%"), ["W0704"]);
+    assert!(codes("0.3").is_empty());
+    assert!(codes("130%").is_empty());
+    assert!(codes("100%").is_empty());
+}
+
 /// A pool the scenario forgot to declare is its own to size: `check` names the standard
 /// module's `gpu` in the help, but offers no fix that would bring in the library's pool.
 #[test]
