@@ -40,6 +40,7 @@
 use crate::analysis::consts;
 use crate::ir::{self, BinaryOp, Distribution, Expr, Func, LabelId, Value, VarRef};
 use crate::math::{exp, exp_m1, ln, ln_1p};
+use crate::sim::arrivals::{week_of_multipliers, HOUR, HOURS_PER_WEEK, WEEK};
 
 /// The most a resource can do, in the unit its load is given in.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -464,10 +465,6 @@ pub fn offered_load(scenario: &ir::Scenario) -> Vec<Window> {
     merge_equal_neighbours(windows)
 }
 
-const HOUR: f64 = 3600.0;
-const HOURS_PER_WEEK: usize = 168;
-const WEEK: f64 = HOURS_PER_WEEK as f64 * HOUR;
-
 /// The mean of `profile`'s multiplier over `from..to` (seconds from the scenario start),
 /// with its hours placed on the calendar as the engine places them (from `start_unix`, the
 /// week starting Monday 00:00 UTC): the arrivals a window receives are its length times the
@@ -478,10 +475,7 @@ pub fn profile_mean(profile: &ir::Profile, start_unix: i64, from: f64, to: f64) 
     if profile.hourly.is_empty() || !(length > 0.0 && length.is_finite()) {
         return 1.0;
     }
-    // As the engine reads them: a short list repeats, and what is not positive is zero.
-    let hourly: Vec<f64> = (0..HOURS_PER_WEEK)
-        .map(|h| crate::sim::eval::non_negative(profile.hourly[h % profile.hourly.len()]))
-        .collect();
+    let hourly = week_of_multipliers(profile);
     let week_sum: f64 = hourly.iter().sum();
     if !(week_sum > 0.0 && week_sum.is_finite()) {
         // The engine's profile time never advances: no arrivals.

@@ -26,9 +26,9 @@ use crate::sim::eval;
 use crate::sim::rng::Stream;
 use rand::Rng;
 
-const HOUR: f64 = 3600.0;
-const HOURS_PER_WEEK: usize = 168;
-const WEEK: f64 = HOURS_PER_WEEK as f64 * HOUR;
+pub const HOUR: f64 = 3600.0;
+pub const HOURS_PER_WEEK: usize = 168;
+pub const WEEK: f64 = HOURS_PER_WEEK as f64 * HOUR;
 /// Real times from this many seconds on (about 32 million years) are never reached: the clock
 /// stops there. Far beyond it an hour is below the times' precision, and walking hour by
 /// hour would not move the clock at all.
@@ -61,9 +61,7 @@ impl ProfileClock {
         if profile.hourly.is_empty() {
             return None;
         }
-        let hourly: Vec<f64> = (0..HOURS_PER_WEEK)
-            .map(|h| eval::non_negative(profile.hourly[h % profile.hourly.len()]))
-            .collect();
+        let hourly = week_of_multipliers(profile);
         let since_monday = start_unix - FIRST_MONDAY_UNIX;
         let hour_index = since_monday.div_euclid(3600);
         let into_hour = since_monday.rem_euclid(3600) as f64;
@@ -137,6 +135,15 @@ impl ProfileClock {
             self.step_segment();
         }
     }
+}
+
+/// A profile's multiplier for each hour of the week from Monday 00:00, as the engine reads
+/// it: a shorter list repeats, and what is not positive is zero. `profile.hourly` must not be
+/// empty.
+pub fn week_of_multipliers(profile: &ir::Profile) -> Vec<f64> {
+    (0..HOURS_PER_WEEK)
+        .map(|h| eval::non_negative(profile.hourly[h % profile.hourly.len()]))
+        .collect()
 }
 
 /// One `arrivals` declaration in progress.
