@@ -801,6 +801,7 @@ impl<'a> Simulation<'a> {
         None
     }
 
+    #[inline(always)]
     fn handle(&mut self, event: Event) {
         match event {
             Event::Arrival { stream } => self.arrival(stream),
@@ -1031,26 +1032,43 @@ impl<'a> Simulation<'a> {
     // -----------------------------------------------------------------------------------------
     // Steps
 
-    #[inline]
-    fn step_ready(&mut self, instance: u32, step: u32) {
+    // Inlined into the step end (through `step_done`), so a service end runs as one
+    // function: calls between the small transitions cost more than their bodies. A skipped
+    // step goes out of line, which also breaks the `step_done` -> `step_ready` recursion that
+    // would otherwise stop the inlining.
+    #[inline(always)]
+    fn step_ready(&mut self, instance_index: u32, step: u32) {
         let now = self.now;
-        let run = &mut self.instances[instance as usize].steps[step as usize];
+        let instance = &mut self.instances[instance_index as usize];
+        let run = &mut instance.steps[step as usize];
         run.ready = now;
         if run.skipped {
-            self.step_done(instance, step);
+            self.skip_step(instance_index, step);
             return;
         }
         let (link, read_bytes) = (run.read_link, run.read_bytes);
-        self.instances[instance as usize].in_flight += 1;
+        instance.in_flight += 1;
         if link != NONE && read_bytes > 0.0 {
-            self.start_transfer(instance, step, link, Direction::Read, read_bytes)
+            self.start_transfer(instance_index, step, link, Direction::Read, read_bytes)
         } else {
-            self.step_queue(instance, step)
+            self.step_queue(instance_index, step)
         }
     }
 
+    /// A step whose `when` was false is done as soon as it is ready.
+    #[inline(never)]
+    fn skip_step(&mut self, instance_index: u32, step: u32) {
+        self.step_done(instance_index, step);
+    }
+
+    /// [`Simulation::step_queue`] out of line, for the rare callers (a read that ends).
+    #[inline(never)]
+    fn step_queue_out_of_line(&mut self, instance_index: u32, step: u32) {
+        self.step_queue(instance_index, step);
+    }
+
     /// Reads are done: join the pool's queue (or, without a pool, start the delay).
-    #[inline]
+    #[inline(always)]
     fn step_queue(&mut self, instance_index: u32, step: u32) {
         let now = self.now;
         let instance = &mut self.instances[instance_index as usize];
@@ -1111,16 +1129,39 @@ impl<'a> Simulation<'a> {
     }
 
     /// After any change of a pool: start what fits, update the autoscaler, trace the state.
+    // Inlined at its callers: the usual pool (no autoscale, traces off) only grants.
+    #[inline(always)]
     fn pool_changed(&mut self, pool: u32) {
         let state = &self.pools[pool as usize];
-        // The usual cases: a full pool, or one nobody waits for, without autoscale starts
-        // nothing and, with traces off, has nothing to report.
-        if (state.busy >= state.capacity || state.queue_len() == 0)
-            && state.autoscale.is_none()
-            && !self.tracing
-        {
+        if state.autoscale.is_some() || self.tracing {
+            self.pool_changed_in_full(pool);
             return;
         }
+        // The usual cases: a full pool, or one nobody waits for, starts nothing.
+        if state.busy >= state.capacity || state.queue_len() == 0 {
+            return;
+        }
+        self.grant_waiting(pool);
+    }
+
+    /// [`Simulation::pool_changed`] for a pool with an autoscaler, or with traces on.
+    #[inline(never)]
+    fn pool_changed_in_full(&mut self, pool: u32) {
+        self.grant_waiting(pool);
+        if self.pools[pool as usize].autoscale.is_some() {
+            let now = self.now;
+            let mut actions = std::mem::take(&mut self.scale_actions);
+            actions.clear();
+            self.pools[pool as usize].autoscale_update(now, &mut actions);
+            self.schedule_scale_actions(pool, &mut actions);
+            self.scale_actions = actions;
+        }
+        self.emit_resource(pool);
+    }
+
+    /// Starts the waiting requests the pool grants now.
+    #[inline(always)]
+    fn grant_waiting(&mut self, pool: u32) {
         let now = self.now;
         while let Some(request) = self.pools[pool as usize].grant(now) {
             let instance = &mut self.instances[request.instance as usize];
@@ -1140,14 +1181,6 @@ impl<'a> Simulation<'a> {
                 },
             );
         }
-        if self.pools[pool as usize].autoscale.is_some() {
-            let mut actions = std::mem::take(&mut self.scale_actions);
-            actions.clear();
-            self.pools[pool as usize].autoscale_update(now, &mut actions);
-            self.schedule_scale_actions(pool, &mut actions);
-            self.scale_actions = actions;
-        }
-        self.emit_resource(pool);
     }
 
     fn schedule_scale_actions(&mut self, pool: u32, actions: &mut Vec<ScaleAction>) {
@@ -1179,6 +1212,7 @@ impl<'a> Simulation<'a> {
         });
     }
 
+    #[inline(always)]
     fn service_end(&mut self, instance_index: u32, step: u32) {
         let now = self.now;
         let run = &mut self.instances[instance_index as usize].steps[step as usize];
@@ -1243,16 +1277,22 @@ impl<'a> Simulation<'a> {
                 });
             }
             match record.direction {
-                Direction::Read => self.step_queue(record.instance, record.step),
-                Direction::Write => self.step_finished(record.instance, record.step),
+                Direction::Read => self.step_queue_out_of_line(record.instance, record.step),
+                Direction::Write => self.step_finished_out_of_line(record.instance, record.step),
             }
         }
         self.finished_transfers = finished;
     }
 
+    /// [`Simulation::step_finished`] out of line, for the rare callers (a write that ends).
+    #[inline(never)]
+    fn step_finished_out_of_line(&mut self, instance_index: u32, step: u32) {
+        self.step_finished(instance_index, step);
+    }
+
     /// The step's service and writes are over.
+    #[inline(always)]
     fn step_finished(&mut self, instance_index: u32, step: u32) {
-        let scenario = self.scenario;
         let instance = &mut self.instances[instance_index as usize];
         instance.in_flight -= 1;
         let run = &mut instance.steps[step as usize];
@@ -1263,26 +1303,11 @@ impl<'a> Simulation<'a> {
             let metrics = &mut self.collector.steps[template as usize][step as usize];
             metrics.record(run.start - run.enqueued, run.duration);
         }
+        let (rejects, ended) = (run.rejects, instance.ended);
         if self.tracing {
-            self.sink.step(&StepRow {
-                replication: self.replication,
-                pipeline_id: instance.id,
-                template,
-                step,
-                kind: scenario.pipelines[template as usize].steps[step as usize].kind,
-                resource: (run.pool != NONE).then(|| self.pool_resource[run.pool as usize]),
-                units: if run.pool != NONE { run.units } else { 0 },
-                ready: run.ready,
-                start: run.start,
-                end: run.end,
-                wait: run.start - run.enqueued,
-                // The sampled duration itself (end - start up to rounding).
-                service: run.duration,
-                bytes: run.read_bytes + run.write_bytes,
-            });
+            self.trace_step(instance_index, step);
         }
-        let rejects = run.rejects;
-        if instance.ended {
+        if ended {
             self.maybe_free(instance_index);
             return;
         }
@@ -1293,11 +1318,36 @@ impl<'a> Simulation<'a> {
         self.step_done(instance_index, step);
     }
 
+    #[cold]
+    #[inline(never)]
+    fn trace_step(&mut self, instance_index: u32, step: u32) {
+        let scenario = self.scenario;
+        let instance = &self.instances[instance_index as usize];
+        let run = &instance.steps[step as usize];
+        let template = instance.template;
+        self.sink.step(&StepRow {
+            replication: self.replication,
+            pipeline_id: instance.id,
+            template,
+            step,
+            kind: scenario.pipelines[template as usize].steps[step as usize].kind,
+            resource: (run.pool != NONE).then(|| self.pool_resource[run.pool as usize]),
+            units: if run.pool != NONE { run.units } else { 0 },
+            ready: run.ready,
+            start: run.start,
+            end: run.end,
+            wait: run.start - run.enqueued,
+            // The sampled duration itself (end - start up to rounding).
+            service: run.duration,
+            bytes: run.read_bytes + run.write_bytes,
+        });
+    }
+
     /// The step is done or skipped: release its dependants; the last step ends the pipeline.
-    #[inline]
+    #[inline(always)]
     fn step_done(&mut self, instance_index: u32, step: u32) {
-        let template = self.instances[instance_index as usize].template as usize;
         let instance = &mut self.instances[instance_index as usize];
+        let template = instance.template as usize;
         instance.steps_left -= 1;
         let (first, end) = self.templates[template].steps[step as usize].dependants;
         for k in first..end {
@@ -1318,6 +1368,7 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    #[inline(never)]
     fn end_instance(&mut self, instance_index: u32, outcome: Outcome) {
         let now = self.now;
         let instance = &mut self.instances[instance_index as usize];

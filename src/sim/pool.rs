@@ -336,7 +336,7 @@ impl PoolState {
     }
 
     /// Integrates the current state up to `now`; call before every change.
-    #[inline]
+    #[inline(always)]
     pub fn advance(&mut self, now: f64) {
         // Already integrated up to `now` (several changes at one instant): nothing to add.
         if now == self.last_change {
@@ -376,7 +376,7 @@ impl PoolState {
     }
 
     /// Adds a request to the queue (then call [`PoolState::grant`] until it returns `None`).
-    #[inline]
+    #[inline(always)]
     pub fn enqueue(&mut self, now: f64, request: Request) {
         self.advance(now);
         self.queue.push(request);
@@ -388,7 +388,7 @@ impl PoolState {
     /// [`PoolState::grant`] would do, without touching the queue. Fair share
     /// is left to the queue (its round robin moves on the request's template). Returns
     /// whether it started.
-    #[inline]
+    #[inline(always)]
     pub fn start_now(&mut self, now: f64, units: u32, planned: f64, who: Runner) -> bool {
         let fits = units <= self.capacity.saturating_sub(self.busy);
         let plain_queue = match &self.queue {
@@ -411,7 +411,7 @@ impl PoolState {
     /// Called until it returns `None`, it grants waiting requests in policy order while the
     /// head fits (strict order: nothing behind a head that does not fit starts), and then,
     /// in a backfilling pool, the requests that can start without delaying the head.
-    #[inline]
+    #[inline(always)]
     pub fn grant(&mut self, now: f64) -> Option<Request> {
         // Every request takes at least one slot: a full pool starts nothing (the usual case
         // under load, checked without looking at the queue).
@@ -455,7 +455,7 @@ impl PoolState {
     }
 
     /// Frees `units` slots (then call [`PoolState::grant`] until it returns `None`).
-    #[inline]
+    #[inline(always)]
     pub fn release(&mut self, now: f64, units: u32, who: Runner) {
         self.advance(now);
         self.busy = self.busy.saturating_sub(units);
