@@ -248,8 +248,8 @@ impl Num {
         self.eval_leaf_or(vars, rng, Num::eval_node)
     }
 
-    /// [`Num::eval`] with the common leaves answered inline too, for the one hot site that
-    /// evaluates most (a step's duration): no call for a leaf, one for anything else.
+    /// [`Num::eval`] with the common leaves answered inline too, for the hot sites (a step's
+    /// duration, a numeric instance variable): no call for a leaf, one for anything else.
     #[inline(always)]
     pub fn eval_inline(&self, vars: &[Value], rng: &mut Stream) -> f64 {
         self.eval_leaf_or(vars, rng, Num::eval_other)
@@ -418,7 +418,7 @@ impl Val {
     fn eval_node(&self, vars: &[Value], rng: &mut Stream) -> Value {
         match self {
             Val::Const(value) => value.clone(),
-            Val::Num(num) => Value::Num(num.eval(vars, rng)),
+            Val::Num(num) => Value::Num(num.eval_inline(vars, rng)),
             Val::MatchTable(table) => match table.arm(vars) {
                 Some(arm) => arm.eval(vars, rng),
                 None => Value::Num(f64::NAN),
