@@ -248,11 +248,18 @@ impl Num {
         self.eval_leaf_or(vars, rng, Num::eval_node)
     }
 
-    /// [`Num::eval`] with the common leaves answered inline too, for the hot sites (a step's
-    /// duration, a numeric instance variable): no call for a leaf, one for anything else.
+    /// [`Num::eval`] with the common leaves, and a `match` on a label whose arms are such
+    /// leaves, answered inline too, for the hot sites (a step's duration, a numeric instance
+    /// variable): no call for those, one for anything else.
     #[inline(always)]
     pub fn eval_inline(&self, vars: &[Value], rng: &mut Stream) -> f64 {
-        self.eval_leaf_or(vars, rng, Num::eval_other)
+        self.eval_leaf_or(vars, rng, |num, vars, rng| match num {
+            Num::MatchTable(table) => match table.arm(vars) {
+                Some(arm) => arm.eval_operand(vars, rng),
+                None => f64::NAN,
+            },
+            _ => num.eval_other(vars, rng),
+        })
     }
 
     /// Appends `n` samples of an expression that reads no instance variable, drawn one
