@@ -218,13 +218,48 @@ impl Num {
     /// The leaves the hot paths use most are here; the rest is in [`Num::eval_other`], so
     /// this function stays small (fewer registers to save on each call).
     fn eval_node(&self, vars: &[Value], rng: &mut Stream) -> f64 {
+        self.eval_leaf_or(vars, rng, Num::eval_other)
+    }
+
+    /// The common leaves answered inline, anything else by `rest`. Where a node's operands
+    /// are evaluated (in [`Num::eval_other`]), a leaf operand then costs no call: the
+    /// duration `c + size * k + exponential(mean)` or a `match` arm's lognormal would
+    /// otherwise go through [`Num::eval_node`] once per operand.
+    #[inline(always)]
+    fn eval_leaf_or(
+        &self,
+        vars: &[Value],
+        rng: &mut Stream,
+        rest: impl FnOnce(&Num, &[Value], &mut Stream) -> f64,
+    ) -> f64 {
         match self {
             Num::Const(x) => *x,
             Num::Affine { c, slot, k } => c + var_number(vars, *slot) * k,
             Num::ExponentialConst(mean) => mean * -ln(1.0 - rng.random::<f64>()),
             Num::LogNormalConst(mu, sigma) => lognormal(*mu, *sigma, rng),
-            _ => self.eval_other(vars, rng),
+            _ => rest(self, vars, rng),
         }
+    }
+
+    /// An operand of a node in [`Num::eval_other`]: a leaf inline, anything else through
+    /// [`Num::eval_node`].
+    #[inline(always)]
+    fn eval_operand(&self, vars: &[Value], rng: &mut Stream) -> f64 {
+        self.eval_leaf_or(vars, rng, Num::eval_node)
+    }
+
+    /// [`Num::eval`] with the common leaves, and a `match` on a label whose arms are such
+    /// leaves, answered inline too, for the hot sites (a step's duration, a numeric instance
+    /// variable): no call for those, one for anything else.
+    #[inline(always)]
+    pub fn eval_inline(&self, vars: &[Value], rng: &mut Stream) -> f64 {
+        self.eval_leaf_or(vars, rng, |num, vars, rng| match num {
+            Num::MatchTable(table) => match table.arm(vars) {
+                Some(arm) => arm.eval_operand(vars, rng),
+                None => f64::NAN,
+            },
+            _ => num.eval_other(vars, rng),
+        })
     }
 
     /// Appends `n` samples of an expression that reads no instance variable, drawn one
@@ -255,8 +290,8 @@ impl Num {
             Num::Scaled { slot, k } => var_number(vars, *slot) * k,
             Num::Neg(inner) => -inner.eval(vars, rng),
             Num::Arithmetic(op, operands) => {
-                let l = operands.0.eval(vars, rng);
-                let r = operands.1.eval(vars, rng);
+                let l = operands.0.eval_operand(vars, rng);
+                let r = operands.1.eval_operand(vars, rng);
                 match op {
                     BinaryOp::Add => l + r,
                     BinaryOp::Sub => l - r,
@@ -283,7 +318,7 @@ impl Num {
                 eval::exponweib_inverse_cdf(*a, *c, *scale, rng.random::<f64>())
             }
             Num::MatchTable(table) => match table.arm(vars) {
-                Some(arm) => arm.eval(vars, rng),
+                Some(arm) => arm.eval_operand(vars, rng),
                 None => f64::NAN,
             },
             Num::Other(expr) => eval::num(expr, &Context::instance(vars), rng),
@@ -390,7 +425,7 @@ impl Val {
     fn eval_node(&self, vars: &[Value], rng: &mut Stream) -> Value {
         match self {
             Val::Const(value) => value.clone(),
-            Val::Num(num) => Value::Num(num.eval(vars, rng)),
+            Val::Num(num) => Value::Num(num.eval_inline(vars, rng)),
             Val::MatchTable(table) => match table.arm(vars) {
                 Some(arm) => arm.eval(vars, rng),
                 None => Value::Num(f64::NAN),

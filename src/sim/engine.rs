@@ -218,6 +218,8 @@ struct TemplateInfo {
 /// What [`sample_step`] evaluates, compiled (`when` stays interpreted: it is rare), and what
 /// the step's transitions need of the template, resolved to indices.
 struct CompiledStep {
+    /// The step's `when`, kept here so that sampling reads one table, not the template's too.
+    when: Option<Box<ir::Expr>>,
     /// The pool and units, when they can be resolved without evaluating anything.
     placement: Placement,
     on: Option<Val>,
@@ -386,6 +388,7 @@ impl CompiledStep {
             || step.size_factor.is_some()
             || step.accuracy_loss.is_some();
         CompiledStep {
+            when: step.when.clone().map(Box::new),
             placement,
             on,
             pending,
@@ -975,23 +978,13 @@ impl<'a> Simulation<'a> {
                 var_number(pipeline.deadline_var).map_or(f64::INFINITY, |deadline| now + deadline);
             // A reused slot usually held the same template: its step table is overwritten in
             // place rather than cleared and pushed to.
-            instance
-                .steps
-                .resize(pipeline.steps.len(), StepRun::default());
-            for ((step, compiled), run) in pipeline
-                .steps
-                .iter()
-                .zip(&compiled.steps)
-                .zip(instance.steps.iter_mut())
-            {
-                *run = sample_step(
-                    step,
-                    compiled,
-                    &instance.vars,
-                    &mut rng,
-                    &self.slots,
-                    &self.pools,
-                );
+            if instance.steps.len() != compiled.steps.len() {
+                instance
+                    .steps
+                    .resize(compiled.steps.len(), StepRun::default());
+            }
+            for (compiled, run) in compiled.steps.iter().zip(instance.steps.iter_mut()) {
+                *run = sample_step(compiled, &instance.vars, &mut rng, &self.slots, &self.pools);
             }
             // Estimates come last, after every step's samples, so adding one (or a sweep
             // of them) leaves every duration and choice of the workload as it was.
@@ -1844,14 +1837,13 @@ impl<'a> Simulation<'a> {
 
 /// Samples everything one step execution needs, in the documented fixed order.
 fn sample_step(
-    step: &ir::Step,
     compiled: &CompiledStep,
     vars: &[Value],
     rng: &mut Stream,
     slots: &[Option<Slot>],
     pools: &[PoolState],
 ) -> StepRun {
-    let when = step
+    let when = compiled
         .when
         .as_ref()
         .is_none_or(|condition| eval::boolean(condition, &Context::instance(vars), rng));
@@ -1866,7 +1858,7 @@ fn sample_step(
             (pool, units_taken(units, pool, pools))
         }
     };
-    let duration = eval::non_negative(compiled.duration.eval(vars, rng));
+    let duration = eval::non_negative(compiled.duration.eval_inline(vars, rng));
     // Most steps have none of the optional samples: one test skips them all (the draws keep
     // their documented order either way).
     let (mut read_bytes, mut write_bytes, mut accuracy, mut accuracy_loss) =

@@ -58,6 +58,7 @@ pub fn owner(replication_seed: u64, domain: u64, a: u64) -> u64 {
 }
 
 /// The stream numbered `b` of an [`owner`].
+#[inline]
 pub fn owned_stream(owner: u64, b: u64) -> Stream {
     seed_from_u64(mix(owner ^ b))
 }
