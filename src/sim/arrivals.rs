@@ -116,12 +116,17 @@ impl ProfileClock {
         // Skip whole weeks at a time (aligned with the cursor) when the gap is long. The
         // number of weeks, floor(x) - 1, is at least 1 exactly when x >= 2 (floor(x) is a
         // whole number, and NaN fails both), so the usual short gap skips the call to floor.
-        let gap_weeks = (tau - self.cursor_profile) / self.week_profile;
-        if gap_weeks >= 2.0 {
-            self.skip_weeks(gap_weeks.floor() - 1.0);
-            // Only a skip goes far: hour by hour, the clock would take billions of calls.
-            if self.cursor_time.is_nan() || self.cursor_time >= FAR {
-                return f64::INFINITY;
+        // The quotient is below 2 whenever the gap is below one week's profile time, so the
+        // usual short gap skips the division too (it decides nothing there).
+        let gap = tau - self.cursor_profile;
+        if gap >= self.week_profile {
+            let gap_weeks = gap / self.week_profile;
+            if gap_weeks >= 2.0 {
+                self.skip_weeks(gap_weeks.floor() - 1.0);
+                // Only a skip goes far: hour by hour, the clock would take billions of calls.
+                if self.cursor_time.is_nan() || self.cursor_time >= FAR {
+                    return f64::INFINITY;
+                }
             }
         }
         loop {
@@ -129,8 +134,14 @@ impl ProfileClock {
             let segment_end_profile =
                 self.cursor_profile + multiplier * (self.cursor_end - self.cursor_time);
             if multiplier > 0.0 && tau <= segment_end_profile {
+                // Never NaN (all finite, the multiplier positive), so a plain comparison
+                // does what `min` would.
                 let t = self.cursor_time + (tau - self.cursor_profile) / multiplier;
-                return t.min(self.cursor_end);
+                return if t < self.cursor_end {
+                    t
+                } else {
+                    self.cursor_end
+                };
             }
             self.step_segment();
         }
@@ -236,18 +247,26 @@ impl ArrivalStream {
     /// The next raw interarrival sample.
     #[inline]
     fn raw_gap(&mut self) -> Option<f64> {
+        if let Some(&gap) = self.gaps.get(self.next_gap) {
+            self.next_gap += 1;
+            return Some(gap);
+        }
+        self.raw_gap_slow()
+    }
+
+    /// [`ArrivalStream::raw_gap`] when no sample drawn ahead is left: a new block, or one
+    /// sample. Out of line, so that the usual path, a sample from the block, needs no
+    /// registers saved around calls.
+    #[inline(never)]
+    fn raw_gap_slow(&mut self) -> Option<f64> {
         let interarrival = self.interarrival.as_ref()?;
         if !self.draw_ahead {
             return Some(interarrival.eval(&[], &mut self.rng));
         }
-        if self.next_gap == self.gaps.len() {
-            self.gaps.clear();
-            interarrival.eval_block(&mut self.rng, GAPS_AHEAD, &mut self.gaps);
-            self.next_gap = 0;
-        }
-        let gap = self.gaps[self.next_gap];
-        self.next_gap += 1;
-        Some(gap)
+        self.gaps.clear();
+        interarrival.eval_block(&mut self.rng, GAPS_AHEAD, &mut self.gaps);
+        self.next_gap = 1;
+        self.gaps.first().copied()
     }
 
     /// The next replayed time at or after `start`, each row repeated as growth says.
