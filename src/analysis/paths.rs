@@ -985,7 +985,7 @@ impl Analyzer<'_> {
     }
 }
 
-const PIPELINE_METRICS_HELP: &str = "a pipeline's metrics are the counts `pipeline.arrived`, `pipeline.completed`, `pipeline.rejected` and `pipeline.unfinished`, and `pipeline.wait.*` (the time its steps queued) and `pipeline.makespan.*` (from arrival to end), each with `mean`, `p50`, `p95`, `p99` and `max`";
+const PIPELINE_METRICS_HELP: &str = "a pipeline's metrics are the counts `pipeline.arrived`, `pipeline.completed`, `pipeline.rejected` and `pipeline.unfinished` (and `pipeline.late` where a pipeline has a `deadline`), and `pipeline.wait.*` (the time its steps queued) and `pipeline.makespan.*` (from arrival to end), each with `mean`, `p50`, `p95`, `p99` and `max`";
 
 /// For `pipeline.TEMPLATE.REST`, `TEMPLATE` one with steps in `known`: that pipeline
 /// metrics are over all templates, and what the template's steps report instead.
@@ -1109,6 +1109,8 @@ pub fn metric_word_help(name: &str) -> Option<&'static str> {
         .any(|word| lower.contains(word))
     {
         Some("a pipeline's time from arrival to end is `pipeline.makespan.*`, the part of it spent queueing `pipeline.wait.*`, each with `mean`, `p50`, `p95`, `p99` and `max`; a step's own time is `step.PIPELINE.STEP.service.mean`")
+    } else if lower.contains("deadline") || lower.contains("miss") || lower.ends_with("late") {
+        Some("`pipeline.late` counts the pipelines that completed after their `deadline`; it is reported when a pipeline has a `deadline` (`deadline = 4h`, a duration after its arrival)")
     } else {
         None
     }
@@ -1429,6 +1431,9 @@ pub fn metric_names(resources: &[ir::Resource], pipelines: &[ir::Pipeline]) -> V
         .iter()
         .map(|m| format!("pipeline.{m}"))
         .collect();
+    if pipelines.iter().any(|p| p.deadline_var.is_some()) {
+        names.push("pipeline.late".to_string());
+    }
     // In the order `sim::metrics` reports them.
     use crate::sim::metrics::{PIPELINE_PERCENTILES, STEP_PERCENTILES};
     for what in ["wait", "makespan"] {

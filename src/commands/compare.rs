@@ -99,7 +99,8 @@ impl Better {
             || metric.contains(".queue.")
             || metric.starts_with("cost.")
             || metric.ends_with("stale.fraction")
-            || metric == "pipeline.unfinished";
+            || metric == "pipeline.unfinished"
+            || metric == "pipeline.late";
         let higher = metric == "pipeline.completed"
             || metric.contains("accuracy")
             || metric.contains("throughput");

@@ -1366,7 +1366,7 @@ impl<'a> Simulation<'a> {
         let now = self.now;
         let instance = &mut self.instances[instance_index as usize];
         instance.ended = true;
-        let (id, template, arrival, wait, first_start, counted, model) = (
+        let (id, template, arrival, wait, first_start, counted, model, deadline) = (
             instance.id,
             instance.template,
             instance.arrival,
@@ -1374,6 +1374,7 @@ impl<'a> Simulation<'a> {
             instance.first_start,
             instance.counted,
             instance.model,
+            instance.deadline,
         );
         match outcome {
             Outcome::Completed => self.collector.wait_batches.push(arrival, wait),
@@ -1384,6 +1385,10 @@ impl<'a> Simulation<'a> {
             match outcome {
                 Outcome::Completed => {
                     self.collector.completed += 1;
+                    // Without a deadline it is infinite, never passed.
+                    if now > deadline {
+                        self.collector.late += 1;
+                    }
                     self.collector.waits.push(wait);
                     self.collector.makespans.push(now - arrival);
                 }
@@ -1799,6 +1804,7 @@ impl<'a> Simulation<'a> {
                 .zip(&self.model_totals)
                 .map(|(p, totals)| (p.name.as_str(), p.model.is_some(), *totals))
                 .collect(),
+            deadlines: scenario.pipelines.iter().any(|p| p.deadline_var.is_some()),
             window: to - from,
             requested: &scenario.experiment.metrics,
         };

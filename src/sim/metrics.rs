@@ -215,6 +215,8 @@ pub struct Collector {
     pub completed: u64,
     pub rejected: u64,
     pub unfinished: u64,
+    /// Completed pipelines that ended after their `deadline`.
+    pub late: u64,
     pub waits: Quantiles,
     pub makespans: Quantiles,
     /// Indexed by template, then step.
@@ -326,6 +328,11 @@ pub fn describe(name: &str) -> Option<String> {
         }
         ["pipeline", "unfinished"] => {
             "the pipelines that arrived after `warmup` and had not finished at the end".to_string()
+        }
+        ["pipeline", "late"] => {
+            "the pipelines that arrived after `warmup` and completed after their `deadline` \
+             (reported when a pipeline has a `deadline`; unfinished ones are not counted)"
+                .to_string()
         }
         ["pipeline", quantity @ ("wait" | "makespan"), stat] => {
             let of = if *quantity == "wait" {
@@ -481,6 +488,8 @@ pub struct Totals<'a> {
     /// Per template: its name, whether it declares a `model` (and so gets metrics of its
     /// own), and its models' window totals.
     pub models: Vec<(&'a str, bool, ModelTotals)>,
+    /// Whether some template has a `deadline` (then `pipeline.late` is reported).
+    pub deadlines: bool,
     pub window: f64,
     /// The metric names the scenario asks for (`experiment.metrics`): percentiles among
     /// them beyond the ones always reported are reported too.
@@ -524,6 +533,9 @@ impl Collector {
         out.push(("pipeline.completed".to_string(), self.completed as f64));
         out.push(("pipeline.rejected".to_string(), self.rejected as f64));
         out.push(("pipeline.unfinished".to_string(), self.unfinished as f64));
+        if totals.deadlines {
+            out.push(("pipeline.late".to_string(), self.late as f64));
+        }
         summary(&mut out, "pipeline.wait", &self.waits, totals.requested);
         summary(
             &mut out,

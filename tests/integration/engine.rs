@@ -1232,6 +1232,47 @@ fn edf_and_fair_share_order_the_queue() {
 }
 
 #[test]
+fn late_counts_completed_pipelines_that_end_after_their_deadline() {
+    // One slot, a 15 min job every 10 min from t = 10 min: job j (from 0) waits 5j min and
+    // its makespan is 5j + 15 min. A 30 min deadline is met by jobs 0 to 3 (job 3 ends
+    // exactly at its deadline, which is on time) and missed by the rest.
+    let text = |deadline: &str, warmup: &str| {
+        format!(
+            "scenario late {{ horizon = 100min  warmup = {warmup}  drain = true }}\n\
+             resource gpu {{ kind = pool  capacity = 1 }}\n\
+             pipeline job {{\n  {deadline}\n  train {{ on = gpu  duration = 15min }}\n}}\n\
+             arrivals a {{ interarrival = 10min  pipeline = job }}\n"
+        )
+    };
+    let s = lower_with_files(&text("deadline = 30min", "0s"), &[]);
+    let result = run(&s, 0);
+    assert_eq!(metric(&result, "pipeline.completed"), 9.0);
+    assert_eq!(metric(&result, "pipeline.late"), 5.0);
+    assert!(
+        pipesim::analysis::paths::metric_names(&s.resources, &s.pipelines)
+            .contains(&"pipeline.late".to_string())
+    );
+
+    // Like the other counts, only pipelines that arrived after the warm-up: jobs 2 to 8.
+    let s = lower_with_files(&text("deadline = 30min", "25min"), &[]);
+    assert_eq!(metric(&run(&s, 0), "pipeline.late"), 5.0);
+    let s = lower_with_files(&text("deadline = 30min", "55min"), &[]);
+    assert_eq!(metric(&run(&s, 0), "pipeline.late"), 4.0);
+
+    // Without a deadline nothing is late, and the metric is not reported at all.
+    let s = lower_with_files(&text("", "0s"), &[]);
+    let result = run(&s, 0);
+    assert!(result
+        .metrics
+        .iter()
+        .all(|(name, _)| name != "pipeline.late"));
+    assert!(
+        !pipesim::analysis::paths::metric_names(&s.resources, &s.pipelines)
+            .contains(&"pipeline.late".to_string())
+    );
+}
+
+#[test]
 fn sudden_drops_lower_accuracy_at_sampled_times() {
     // Trained to 0.9 at t = 10; drops of 0.1 every 100 s: 0.8 at 110, 0.7 at 210, 0.6 at 310.
     let mut s = scenario(400.0, 0.0);
