@@ -1539,6 +1539,7 @@ resource LINK { kind = link  bandwidth = 1GB/s }
 dataset d { size = 1GB }
 pipeline PIPELINE {
   data = d
+  deadline = 1h
   task STEP { on = POOL  reads = d.size from LINK  duration = 1s }
 }
 arrivals a { rate = 1/h  pipeline = PIPELINE }
@@ -1560,7 +1561,7 @@ experiment { metrics = ["pipeline.wait.p90", "step.PIPELINE.STEP.service.p95"] }
             .then_some(line),
         })
         .collect();
-    assert_eq!(listed.len(), 30, "{listed:?}");
+    assert_eq!(listed.len(), 31, "{listed:?}");
     for name in listed {
         assert!(
             reported.iter().any(|r| r == name),
