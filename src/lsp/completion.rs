@@ -339,6 +339,9 @@ fn metric_names(doc: &Document, out: &mut Completions) {
         .iter()
         .map(|m| m.to_string())
         .collect();
+    // `pipeline.late`, where one of this file's pipelines has a deadline (a module's are not
+    // looked at here).
+    let mut late = false;
     for (block, decl) in outline.decls() {
         let Some(name) = &decl.name else { continue };
         let name = &name.text;
@@ -356,6 +359,9 @@ fn metric_names(doc: &Document, out: &mut Completions) {
                 ),
             },
             BlockKind::Decl(DeclKind::Pipeline) => {
+                if outline.attrs_of(block).any(|a| a.name.text == "deadline") {
+                    late = true;
+                }
                 for (_, step) in outline.steps(block) {
                     let Some(step) = step.step_name() else {
                         continue;
@@ -371,6 +377,13 @@ fn metric_names(doc: &Document, out: &mut Completions) {
             }
             _ => {}
         }
+    }
+    if late {
+        let after_counts = names
+            .iter()
+            .position(|m| m == "pipeline.unfinished")
+            .map_or(0, |i| i + 1);
+        names.insert(after_counts, "pipeline.late".to_string());
     }
     for name in names {
         out.push(item(

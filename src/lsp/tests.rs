@@ -515,6 +515,20 @@ fn completion_offers_what_fits_the_cursor() {
         );
     }
     assert!(!metrics.contains(&"resource.lake.utilization".to_string()));
+    // `pipeline.late` only where a pipeline has a deadline, after the other counts.
+    assert!(!metrics.contains(&"pipeline.late".to_string()));
+    let (h, cursor) = typing(
+        "resource gpu { kind = pool }\npipeline p {\n  deadline = 2h\n  train { on = gpu }\n}\nexperiment {\n  metrics = [\"pip",
+        "\"]\n}\n",
+    );
+    let metrics = h.labels_at(cursor);
+    let position = |name: &str| metrics.iter().position(|m| m == name);
+    assert!(position("pipeline.late").is_some(), "{metrics:?}");
+    assert_eq!(
+        position("pipeline.late"),
+        position("pipeline.unfinished").map(|i| i + 1),
+        "{metrics:?}"
+    );
 
     // Nothing inside a comment.
     assert!(f.labels_at(f.offset("One month", 3)).is_empty());
