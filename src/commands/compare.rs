@@ -208,6 +208,10 @@ struct PointComparison {
     /// The params as the scenarios write them, for the text.
     written_a: Params,
     written_b: Params,
+    /// The values each run gave the paths only the other sweeps (its `--set`s, its
+    /// scenario's own), as the other run writes them: the configuration it was matched at.
+    unswept_a: Vec<(String, String)>,
+    unswept_b: Vec<(String, String)>,
     /// How many replications were compared in pairs (see [`common_replications`]); 0 when
     /// Welch's test was used.
     pairs: usize,
@@ -389,8 +393,9 @@ fn swept_paths(manifest: &Manifest) -> Vec<String> {
 /// What a run that does not sweep a path the other run sweeps ran with there.
 struct OwnValue {
     path: String,
-    /// The other run's param it equals; `None` when it is none of the other run's values.
-    value: Option<Value>,
+    /// The other run's param it equals, and that value as the other run writes it; `None`
+    /// when it is none of the other run's values.
+    value: Option<(Value, String)>,
     /// The other run's values of the path, as written, for the error.
     others: Vec<String>,
 }
@@ -427,7 +432,7 @@ fn own_values(run: &Path, manifest: &Manifest, other: &Manifest) -> Vec<OwnValue
                 Some(scenario) => candidates
                     .iter()
                     .find(|(text, _)| scenario.runs_with(&path, text))
-                    .map(|(_, value)| value.clone()),
+                    .map(|(text, value)| (value.clone(), text.clone())),
                 None => fixed
                     .iter()
                     .rev()
@@ -438,7 +443,7 @@ fn own_values(run: &Path, manifest: &Manifest, other: &Manifest) -> Vec<OwnValue
                             .iter()
                             .find(|(_, value)| param_matches(value, wanted.trim()))
                     })
-                    .map(|(_, value)| value.clone()),
+                    .map(|(text, value)| (value.clone(), text.clone())),
             };
             OwnValue {
                 others: candidates.into_iter().map(|(text, _)| text).collect(),
@@ -446,6 +451,14 @@ fn own_values(run: &Path, manifest: &Manifest, other: &Manifest) -> Vec<OwnValue
                 value,
             }
         })
+        .collect()
+}
+
+/// The paths a run does not sweep that the other does, with the value it gave them as the
+/// other run writes it (those it gave a value the other does not sweep are left out).
+fn unswept(own: &[OwnValue]) -> Vec<(String, String)> {
+    own.iter()
+        .filter_map(|o| Some((o.path.clone(), o.value.as_ref()?.1.clone())))
         .collect()
 }
 
@@ -457,7 +470,10 @@ fn configuration(params: &Params, own: &[OwnValue], selections: &[Selection; 2])
     let mut configuration: Configuration = params
         .iter()
         .map(|(path, value)| (path.clone(), Some(value.clone())))
-        .chain(own.iter().map(|o| (o.path.clone(), o.value.clone())))
+        .chain(
+            own.iter()
+                .map(|o| (o.path.clone(), o.value.as_ref().map(|(v, _)| v.clone()))),
+        )
         .collect();
     for (path, _) in selections.iter().flatten() {
         configuration.remove(path);
@@ -907,6 +923,8 @@ fn compare(
                 params_b: manifest_b.points[index_b].clone(),
                 written_a: written(&manifest_a, index_a).clone(),
                 written_b: written(&manifest_b, index_b).clone(),
+                unswept_a: unswept(&own_a),
+                unswept_b: unswept(&own_b),
                 pairs: if paired { common.len() } else { 0 },
                 metrics,
             }
@@ -1136,18 +1154,27 @@ impl Comparison {
                     out.push_str(&format!("point {}\n", describe_params(&point.written_a)));
                 } else {
                     // A run that sweeps nothing ran one configuration, which its `--set`s
-                    // and scenario give.
-                    let describe = |params: &Params| {
-                        if params.is_empty() {
-                            "(no sweep)".to_string()
-                        } else {
-                            describe_params(params)
+                    // and scenario give: the values it was matched at are shown with it.
+                    let describe = |params: &Params, unswept: &[(String, String)]| {
+                        let unswept: Vec<String> = unswept
+                            .iter()
+                            .map(|(path, value)| format!("{path}={value}"))
+                            .collect();
+                        match (params.is_empty(), unswept.is_empty()) {
+                            (true, true) => "(no sweep)".to_string(),
+                            (true, false) => format!("(no sweep: {})", unswept.join(" ")),
+                            (false, true) => describe_params(params),
+                            (false, false) => format!(
+                                "{} (unswept: {})",
+                                describe_params(params),
+                                unswept.join(" ")
+                            ),
                         }
                     };
                     out.push_str(&format!(
                         "point A {} / B {}\n",
-                        describe(&point.written_a),
-                        describe(&point.written_b)
+                        describe(&point.written_a, &point.unswept_a),
+                        describe(&point.written_b, &point.unswept_b)
                     ));
                 }
             }

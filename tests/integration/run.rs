@@ -2463,7 +2463,19 @@ fn compare_matches_a_set_run_with_the_point_of_a_sweep_it_ran() {
     let table = sandbox.ok(&["compare", "four", "swept"]).stdout;
     let table = String::from_utf8_lossy(&table);
     assert!(
-        table.contains("\npoint A (no sweep) / B gpu.capacity=4 gpu.policy=fifo\n"),
+        table.contains(
+            "\npoint A (no sweep: gpu.capacity=4 gpu.policy=fifo) / B gpu.capacity=4 gpu.policy=fifo\n"
+        ),
+        "{table}"
+    );
+    // A run that sweeps fewer paths shows the value it ran at of the ones it does not.
+    run("capacities", &["--replications", "2"]);
+    let table = sandbox.ok(&["compare", "capacities", "swept"]).stdout;
+    let table = String::from_utf8_lossy(&table);
+    assert!(
+        table.contains(
+            "\npoint A gpu.capacity=1 (unswept: gpu.policy=fifo) / B gpu.capacity=1 gpu.policy=fifo\n"
+        ),
         "{table}"
     );
 
