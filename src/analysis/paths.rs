@@ -869,6 +869,7 @@ impl Analyzer<'_> {
                 });
             if known.iter().any(|k| k == name)
                 || reported_on_request(name, &known)
+                || of_a_template(name, &known)
                 || of_broken
                 || of_lost
                 || of_unloaded
@@ -906,13 +907,13 @@ impl Analyzer<'_> {
                         .or_insert(self.diags.0.len());
                 }
             }
-            // `pipeline.nlp.makespan.p95`: a template's own pipeline metric, which there is
-            // none of; `pipeline.makespan.p95`, one slip away, is all templates' together.
+            // `pipeline.nlp.latency.p95`: a template's own pipeline metric of no quantity it
+            // has: what its own metrics are, and its steps'.
             if let Some(help) = per_template_help(name, &known) {
                 self.diags.push(unknown_metric(
                     name,
                     item.span,
-                    "pipeline metrics cover all templates",
+                    "not one of a template's own metrics",
                     help,
                     None,
                 ));
@@ -987,8 +988,8 @@ impl Analyzer<'_> {
 
 const PIPELINE_METRICS_HELP: &str = "a pipeline's metrics are the counts `pipeline.arrived`, `pipeline.completed`, `pipeline.rejected` and `pipeline.unfinished` (and `pipeline.late` where a pipeline has a `deadline`), and `pipeline.wait.*` (the time its steps queued) and `pipeline.makespan.*` (from arrival to end), each with `mean`, `p50`, `p95`, `p99` and `max`";
 
-/// For `pipeline.TEMPLATE.REST`, `TEMPLATE` one with steps in `known`: that pipeline
-/// metrics are over all templates, and what the template's steps report instead.
+/// For `pipeline.TEMPLATE.REST`, `TEMPLATE` one with steps in `known` and `REST` none of its
+/// own metrics: what its own metrics are, and what its steps report.
 fn per_template_help(name: &str, known: &[String]) -> Option<String> {
     let rest = name.strip_prefix("pipeline.")?;
     let parts: Vec<&str> = rest.split('.').collect();
@@ -1030,9 +1031,18 @@ fn per_template_help(name: &str, known: &[String]) -> Option<String> {
         String::new()
     };
     Some(format!(
-        "pipeline metrics are over all templates{all}; a template's own figures are its steps': {}, with `wait.*` (the time each queued) and `service.*` (the time each ran)",
+        "a template's own pipeline metrics, reported when `metrics` names them, are `pipeline.{template}.completed`, `pipeline.{template}.wait.*` and `pipeline.{template}.makespan.*`, each with `mean`, `pN` and `max`{all}; its steps' are {}, with `wait.*` (the time each queued) and `service.*` (the time each ran)",
         listed.join(", ")
     ))
+}
+
+/// `pipeline.TEMPLATE.wait.p95` and the like ([`crate::sim::metrics::per_template`]) of a
+/// template of the scenario (one with step metrics in `known`): reported when asked for.
+pub fn of_a_template(name: &str, known: &[String]) -> bool {
+    crate::sim::metrics::per_template(name).is_some_and(|(template, _)| {
+        let prefix = format!("step.{template}.");
+        known.iter().any(|k| k.starts_with(&prefix))
+    })
 }
 
 /// "unknown metric `NAME`" at `span` (the quoted name), labelled `label`, with `help` and,

@@ -511,12 +511,18 @@ fn metrics_topic() -> String {
         "Reported when `metrics` names them: any other percentile of pipeline.wait, \
          pipeline.makespan, step.PIPELINE.STEP.wait and step.PIPELINE.STEP.service (`pN` \
          for N from 1 to 99; digits after the first two are decimals, so `p999` is the \
-         99.9th), and the largest of a step's wait and service time (`.max`), such as:",
+         99.9th), the largest of a step's wait and service time (`.max`), and a template's \
+         own pipeline metrics: pipeline.PIPELINE.completed, pipeline.PIPELINE.wait.* and \
+         pipeline.PIPELINE.makespan.* (`mean`, `pN`, `max`), such as:",
         WIDTH,
         "",
         "",
     );
-    for name in ["pipeline.wait.p90", "step.PIPELINE.STEP.service.p95"] {
+    for name in [
+        "pipeline.wait.p90",
+        "step.PIPELINE.STEP.service.p95",
+        "pipeline.PIPELINE.wait.p95",
+    ] {
         if let Some(words) = crate::sim::metrics::describe(name) {
             text += &wrap(&words, WIDTH, "  ", "    ");
         }

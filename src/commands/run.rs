@@ -558,8 +558,8 @@ fn large_traces_note(run_dir: &Path, trace: TraceMode) -> Option<String> {
 }
 
 /// Whether `--precision` names a metric of the scenario and leaves room to add replications.
-/// A percentile the scenario does not report unless asked (`pipeline.wait.p90`) is asked for,
-/// and shown first in the table.
+/// A metric the scenario does not report unless asked (`pipeline.wait.p90`, a template's own
+/// `pipeline.nlp.wait.mean`) is asked for, and shown first in the table.
 fn check_precision(precision: &Precision, plan: &mut Plan, max: u32) -> Result<(), String> {
     if plan.points.is_empty() {
         return Ok(());
@@ -622,7 +622,8 @@ pub(super) fn ask_for_metric_on_request(precision: &Precision, plan: &mut Plan) 
             .experiment
             .metrics
             .contains(&precision.metric)
-        || !crate::analysis::paths::reported_on_request(&precision.metric, &known)
+        || !(crate::analysis::paths::reported_on_request(&precision.metric, &known)
+            || crate::analysis::paths::of_a_template(&precision.metric, &known))
     {
         return false;
     }

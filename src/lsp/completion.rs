@@ -362,6 +362,11 @@ fn metric_names(doc: &Document, out: &mut Completions) {
                 if outline.attrs_of(block).any(|a| a.name.text == "deadline") {
                     late = true;
                 }
+                on_request.extend(
+                    docs::TEMPLATE_METRICS_ON_REQUEST
+                        .iter()
+                        .map(|m| format!("pipeline.{name}.{m}")),
+                );
                 for (_, step) in outline.steps(block) {
                     let Some(step) = step.step_name() else {
                         continue;

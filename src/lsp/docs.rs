@@ -655,6 +655,15 @@ pub const PIPELINE_METRICS_ON_REQUEST: &[&str] = &[
     "pipeline.makespan.p90",
     "pipeline.makespan.p999",
 ];
+/// A template's own pipeline metrics offered after `pipeline.TEMPLATE.` (any percentile of
+/// them is reported when named).
+pub const TEMPLATE_METRICS_ON_REQUEST: &[&str] = &[
+    "completed",
+    "wait.mean",
+    "wait.p95",
+    "makespan.mean",
+    "makespan.p95",
+];
 pub const STEP_METRICS_ON_REQUEST: &[&str] = &[
     "wait.p50",
     "wait.p99",

@@ -508,6 +508,8 @@ fn completion_offers_what_fits_the_cursor() {
         "pipeline.wait.p90",
         "step.p.train.service.p95",
         "step.p.train.wait.max",
+        "pipeline.p.wait.p95",
+        "pipeline.p.completed",
     ] {
         assert!(
             metrics.contains(&expected.to_string()),

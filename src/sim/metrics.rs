@@ -217,6 +217,8 @@ pub struct Collector {
     pub unfinished: u64,
     /// Completed pipelines that ended after their `deadline`.
     pub late: u64,
+    /// Per template, its own pipeline metrics where `experiment.metrics` names one of them.
+    pub templates: Vec<Option<Box<TemplateMetrics>>>,
     pub waits: Quantiles,
     pub makespans: Quantiles,
     /// Indexed by template, then step.
@@ -295,6 +297,54 @@ pub fn on_request(name: &str) -> Option<(&str, &str)> {
         .then_some((stem, stat))
 }
 
+/// `pipeline.TEMPLATE.completed`, `pipeline.TEMPLATE.wait.STAT`,
+/// `pipeline.TEMPLATE.makespan.STAT` (`STAT` a mean, a percentile or the maximum): one
+/// template's own pipeline metric, reported when `experiment.metrics` names it, as the
+/// template's name (which may hold dots, `aiops.edge`) and the rest (`wait.p95`). Whether the
+/// template exists is the caller's to check.
+pub fn per_template(name: &str) -> Option<(&str, &str)> {
+    let rest = name.strip_prefix("pipeline.")?;
+    if let Some(template) = rest.strip_suffix(".completed") {
+        return (!template.is_empty()).then_some((template, "completed"));
+    }
+    let (stem, stat) = rest.rsplit_once('.')?;
+    if !(stat == "mean" || stat == "max" || percentile_level(stat).is_some()) {
+        return None;
+    }
+    let (template, quantity) = stem.rsplit_once('.')?;
+    (!template.is_empty() && matches!(quantity, "wait" | "makespan"))
+        .then(|| (template, &rest[template.len() + 1..]))
+}
+
+/// One template's completed pipelines, kept where `experiment.metrics` asks for its own
+/// pipeline metrics ([`per_template`]).
+#[derive(Clone, Debug, Default)]
+pub struct TemplateMetrics {
+    pub completed: u64,
+    pub waits: Quantiles,
+    pub makespans: Quantiles,
+}
+
+impl TemplateMetrics {
+    /// The value of `rest` (`completed`, `wait.p95`, ...), or `None` for no such statistic.
+    fn value(&self, rest: &str) -> Option<f64> {
+        if rest == "completed" {
+            return Some(self.completed as f64);
+        }
+        let (quantity, stat) = rest.split_once('.')?;
+        let values = match quantity {
+            "wait" => &self.waits,
+            "makespan" => &self.makespans,
+            _ => return None,
+        };
+        match stat {
+            "mean" => Some(values.mean()),
+            "max" => Some(values.quantile(1.0)),
+            _ => percentile_level(stat).map(|level| values.quantile(level)),
+        }
+    }
+}
+
 /// What the metric `name` measures, in words (for the language server's hover in
 /// `metrics = [...]`, and `pipesim explain metrics`); None for a name of no metric's shape.
 pub fn describe(name: &str) -> Option<String> {
@@ -328,6 +378,20 @@ pub fn describe(name: &str) -> Option<String> {
         }
         ["pipeline", "unfinished"] => {
             "the pipelines that arrived after `warmup` and had not finished at the end".to_string()
+        }
+        ["pipeline", .., "completed"] if parts.len() >= 3 => {
+            let template = parts[1..parts.len() - 1].join(".");
+            format!(
+                "the pipelines of template `{template}` that arrived after `warmup` and completed"
+            )
+        }
+        ["pipeline", .., quantity @ ("wait" | "makespan"), stat] if parts.len() >= 4 => {
+            let template = parts[1..parts.len() - 2].join(".");
+            format!(
+                "{} of a pipeline's {quantity}, in seconds, over the completed pipelines of \
+                 template `{template}`",
+                statistic(stat)?
+            )
         }
         ["pipeline", "late"] => {
             "the pipelines that arrived after `warmup` and completed after their `deadline` \
@@ -398,7 +462,7 @@ pub fn describe(name: &str) -> Option<String> {
             stat == "max" || PIPELINE_PERCENTILES.contains(&stat)
         }
         Some((stem, stat)) => stem.ends_with(".wait") && STEP_PERCENTILES.contains(&stat),
-        None => true,
+        None => per_template(name).is_none(),
     };
     let asked = if always {
         ""
@@ -503,8 +567,13 @@ impl Collector {
         templates: impl Iterator<Item = (&'a str, Vec<&'a str>)>,
         requested: &[String],
     ) -> Self {
+        let mut own: Vec<Option<Box<TemplateMetrics>>> = Vec::new();
         let steps: Vec<Vec<StepMetrics>> = templates
             .map(|(template, step_names)| {
+                let asked = requested
+                    .iter()
+                    .any(|name| per_template(name).is_some_and(|(t, _)| t == template));
+                own.push(asked.then(Box::default));
                 step_names
                     .iter()
                     .map(|step| {
@@ -522,6 +591,7 @@ impl Collector {
         Collector {
             retrains: vec![0; steps.len()],
             steps,
+            templates: own,
             ..Collector::default()
         }
     }
@@ -543,6 +613,22 @@ impl Collector {
             &self.makespans,
             totals.requested,
         );
+        // Templates' own metrics, in the order `metrics` names them.
+        for name in totals.requested {
+            let Some((template, rest)) = per_template(name) else {
+                continue;
+            };
+            let own = totals
+                .templates
+                .iter()
+                .position(|(t, _)| *t == template)
+                .and_then(|index| self.templates.get(index)?.as_deref());
+            if let Some(value) = own.and_then(|own| own.value(rest)) {
+                if !out.iter().any(|(n, _)| n == name) {
+                    out.push((name.clone(), value));
+                }
+            }
+        }
         for ((template, step_names), steps) in totals.templates.iter().zip(&self.steps) {
             for (step_name, step) in step_names.iter().zip(steps) {
                 let prefix = format!("step.{template}.{step_name}");

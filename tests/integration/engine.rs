@@ -1272,6 +1272,68 @@ fn late_counts_completed_pipelines_that_end_after_their_deadline() {
     );
 }
 
+/// `pipeline.TEMPLATE.*`, named in `metrics`, splits the pipeline metrics by template: the
+/// counts add up to `pipeline.completed`, the means weighted by them give the overall mean,
+/// and a template nobody asked about, or a metric nobody named, is not reported.
+#[test]
+fn a_templates_own_pipeline_metrics_are_reported_when_named() {
+    let s = lower_with_files(
+        r#"
+scenario mix { horizon = 30d  warmup = 1d  seed = 3 }
+resource gpu { kind = pool  capacity = 4 }
+pipeline big   { train { on = gpu  duration = exponential(mean = 2h) } }
+pipeline small { train { on = gpu  duration = exponential(mean = 20min) } }
+pipeline idle  { train { on = gpu  duration = 1min } }
+arrivals a { rate = 2/h  pipeline = choice { big: 0.5, small: 0.5 } }
+experiment {
+  metrics = ["pipeline.big.completed", "pipeline.small.completed", "pipeline.big.wait.mean",
+             "pipeline.small.wait.mean", "pipeline.big.makespan.mean",
+             "pipeline.small.makespan.mean", "pipeline.small.makespan.p95"]
+}
+"#,
+        &[],
+    );
+    let result = run(&s, 0);
+    let (big, small) = (
+        metric(&result, "pipeline.big.completed"),
+        metric(&result, "pipeline.small.completed"),
+    );
+    assert!(big > 100.0 && small > 100.0, "{big} {small}");
+    assert_eq!(big + small, metric(&result, "pipeline.completed"));
+    for quantity in ["wait", "makespan"] {
+        let of = |template: &str| metric(&result, &format!("pipeline.{template}.{quantity}.mean"));
+        let weighted = (big * of("big") + small * of("small")) / (big + small);
+        let all = metric(&result, &format!("pipeline.{quantity}.mean"));
+        assert!(
+            (weighted - all).abs() <= 1e-9 * all,
+            "{quantity}: {weighted} against {all}"
+        );
+    }
+    // Small pipelines finish sooner than big ones (20 min against 2 h of service).
+    assert!(
+        metric(&result, "pipeline.small.makespan.p95")
+            > metric(&result, "pipeline.small.makespan.mean")
+    );
+    assert!(
+        metric(&result, "pipeline.small.makespan.mean")
+            < metric(&result, "pipeline.big.makespan.mean")
+    );
+    let names: Vec<&str> = result.metrics.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        !names.iter().any(|n| n.starts_with("pipeline.idle.")),
+        "{names:?}"
+    );
+    assert!(!names.contains(&"pipeline.big.makespan.p95"), "{names:?}");
+    // In the order `metrics` names them, after the pipeline metrics of all templates.
+    let own: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| n.starts_with("pipeline.big.") || n.starts_with("pipeline.small."))
+        .collect();
+    assert_eq!(own.len(), 7, "{own:?}");
+    assert_eq!(own[0], "pipeline.big.completed");
+}
+
 #[test]
 fn sudden_drops_lower_accuracy_at_sampled_times() {
     // Trained to 0.9 at t = 10; drops of 0.1 every 100 s: 0.8 at 110, 0.7 at 210, 0.6 at 310.
@@ -1543,7 +1605,7 @@ pipeline PIPELINE {
   task STEP { on = POOL  reads = d.size from LINK  duration = 1s }
 }
 arrivals a { rate = 1/h  pipeline = PIPELINE }
-experiment { metrics = ["pipeline.wait.p90", "step.PIPELINE.STEP.service.p95"] }
+experiment { metrics = ["pipeline.wait.p90", "step.PIPELINE.STEP.service.p95", "pipeline.PIPELINE.wait.p95"] }
 "#,
         &[],
     );
@@ -1561,7 +1623,7 @@ experiment { metrics = ["pipeline.wait.p90", "step.PIPELINE.STEP.service.p95"] }
             .then_some(line),
         })
         .collect();
-    assert_eq!(listed.len(), 31, "{listed:?}");
+    assert_eq!(listed.len(), 32, "{listed:?}");
     for name in listed {
         assert!(
             reported.iter().any(|r| r == name),

@@ -1863,6 +1863,27 @@ fn asked_for_percentiles_are_reported_in_level_order() {
     let precise = sandbox.json("precise/summary.json");
     let p90 = &precise["points"][0]["metrics"]["pipeline.makespan.p90"];
     assert!(p90["mean"].as_f64().unwrap() > 0.0, "{precise}");
+    // And on a template's own metric: asked for too, equal to all pipelines' with one template.
+    let output = sandbox.ok(&[
+        "run",
+        "tiny.pipesim",
+        "--set",
+        "gpu.capacity=4",
+        "--precision",
+        "pipeline.job.makespan.mean=50%",
+        "--trace",
+        "none",
+        "--out",
+        "own",
+    ]);
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(table.contains("pipeline.job.makespan.mean"), "{table}");
+    let own = sandbox.json("own/summary.json");
+    let metrics = &own["points"][0]["metrics"];
+    assert_eq!(
+        metrics["pipeline.job.makespan.mean"]["mean"], metrics["pipeline.makespan.mean"]["mean"],
+        "{own}"
+    );
 
     // `compare` says which metrics only one run reports, and compares the rest.
     let output = sandbox.ok(&["compare", "asked", "precise", "--format", "json"]);
