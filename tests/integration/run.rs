@@ -1845,40 +1845,30 @@ fn asked_for_percentiles_are_reported_in_level_order() {
     assert!(mean("pipeline.makespan.p999") <= mean("pipeline.makespan.max"));
     assert!(mean("step.job.train.wait.p50") <= mean("step.job.train.wait.p95"));
 
-    // `--precision` on a percentile the scenario does not ask for asks for it.
-    let output = sandbox.ok(&[
-        "run",
-        "tiny.pipesim",
-        "--set",
-        "gpu.capacity=4",
-        "--precision",
-        "pipeline.makespan.p90=50%",
-        "--trace",
-        "none",
-        "--out",
-        "precise",
-    ]);
-    let table = String::from_utf8_lossy(&output.stdout);
-    assert!(table.contains("pipeline.makespan.p90"), "{table}");
-    let precise = sandbox.json("precise/summary.json");
+    // `--precision` on a percentile the scenario does not ask for asks for it, and shows it.
+    let run_precise = |target: &str, out: &str| {
+        let output = sandbox.ok(&[
+            "run",
+            "tiny.pipesim",
+            "--set",
+            "gpu.capacity=4",
+            "--precision",
+            target,
+            "--trace",
+            "none",
+            "--out",
+            out,
+        ]);
+        let table = String::from_utf8_lossy(&output.stdout).to_string();
+        let metric = target.split('=').next().unwrap();
+        assert!(table.contains(metric), "{table}");
+        sandbox.json(&format!("{out}/summary.json"))
+    };
+    let precise = run_precise("pipeline.makespan.p90=50%", "precise");
     let p90 = &precise["points"][0]["metrics"]["pipeline.makespan.p90"];
     assert!(p90["mean"].as_f64().unwrap() > 0.0, "{precise}");
     // And on a template's own metric: asked for too, equal to all pipelines' with one template.
-    let output = sandbox.ok(&[
-        "run",
-        "tiny.pipesim",
-        "--set",
-        "gpu.capacity=4",
-        "--precision",
-        "pipeline.job.makespan.mean=50%",
-        "--trace",
-        "none",
-        "--out",
-        "own",
-    ]);
-    let table = String::from_utf8_lossy(&output.stdout);
-    assert!(table.contains("pipeline.job.makespan.mean"), "{table}");
-    let own = sandbox.json("own/summary.json");
+    let own = run_precise("pipeline.job.makespan.mean=50%", "own");
     let metrics = &own["points"][0]["metrics"];
     assert_eq!(
         metrics["pipeline.job.makespan.mean"]["mean"], metrics["pipeline.makespan.mean"]["mean"],
