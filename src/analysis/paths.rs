@@ -869,7 +869,7 @@ impl Analyzer<'_> {
                 });
             if known.iter().any(|k| k == name)
                 || reported_on_request(name, &known)
-                || of_a_template(name, &known)
+                || of_a_template(name, pipelines)
                 || of_broken
                 || of_lost
                 || of_unloaded
@@ -1037,11 +1037,12 @@ fn per_template_help(name: &str, known: &[String]) -> Option<String> {
 }
 
 /// `pipeline.TEMPLATE.wait.p95` and the like ([`crate::sim::metrics::per_template`]) of a
-/// template of the scenario (one with step metrics in `known`): reported when asked for.
-pub fn of_a_template(name: &str, known: &[String]) -> bool {
-    crate::sim::metrics::per_template(name).is_some_and(|(template, _)| {
-        let prefix = format!("step.{template}.");
-        known.iter().any(|k| k.starts_with(&prefix))
+/// template of the scenario (`late` of one with a `deadline`): reported when asked for.
+pub fn of_a_template(name: &str, pipelines: &[ir::Pipeline]) -> bool {
+    crate::sim::metrics::per_template(name).is_some_and(|(template, rest)| {
+        pipelines
+            .iter()
+            .any(|p| p.name == template && (rest != "late" || p.deadline_var.is_some()))
     })
 }
 

@@ -623,7 +623,7 @@ pub(super) fn ask_for_metric_on_request(precision: &Precision, plan: &mut Plan) 
             .metrics
             .contains(&precision.metric)
         || !(crate::analysis::paths::reported_on_request(&precision.metric, &known)
-            || crate::analysis::paths::of_a_template(&precision.metric, &known))
+            || crate::analysis::paths::of_a_template(&precision.metric, &first.scenario.pipelines))
     {
         return false;
     }

@@ -1392,7 +1392,7 @@ impl<'a> Simulation<'a> {
                     self.collector.waits.push(wait);
                     self.collector.makespans.push(now - arrival);
                     if let Some(Some(own)) = self.collector.templates.get_mut(template as usize) {
-                        own.record(wait, now - arrival);
+                        own.record(wait, now - arrival, now > deadline);
                     }
                 }
                 Outcome::Rejected => self.collector.rejected += 1,

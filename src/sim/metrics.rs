@@ -301,15 +301,17 @@ pub fn on_request(name: &str) -> Option<(&str, &str)> {
         .then_some((stem, stat))
 }
 
-/// `pipeline.TEMPLATE.completed`, `pipeline.TEMPLATE.wait.STAT`,
+/// `pipeline.TEMPLATE.completed`, `pipeline.TEMPLATE.late`, `pipeline.TEMPLATE.wait.STAT`,
 /// `pipeline.TEMPLATE.makespan.STAT` (`STAT` a mean, a percentile or the maximum): one
 /// template's own pipeline metric, reported when `experiment.metrics` names it, as the
 /// template's name (which may hold dots, `aiops.edge`) and the rest (`wait.p95`). Whether the
 /// template exists is the caller's to check.
 pub fn per_template(name: &str) -> Option<(&str, &str)> {
     let rest = name.strip_prefix("pipeline.")?;
-    if let Some(template) = rest.strip_suffix(".completed") {
-        return (!template.is_empty()).then_some((template, "completed"));
+    for count in ["completed", "late"] {
+        if let Some(template) = rest.strip_suffix(count).and_then(|r| r.strip_suffix('.')) {
+            return (!template.is_empty()).then_some((template, count));
+        }
     }
     let (stem, stat) = rest.rsplit_once('.')?;
     if !(stat == "mean" || stat == "max" || percentile_level(stat).is_some()) {
@@ -325,6 +327,8 @@ pub fn per_template(name: &str) -> Option<(&str, &str)> {
 #[derive(Clone, Debug, Default)]
 pub struct TemplateMetrics {
     pub completed: u64,
+    /// Completed after their `deadline`.
+    pub late: u64,
     pub waits: Quantiles,
     pub makespans: Quantiles,
 }
@@ -332,16 +336,19 @@ pub struct TemplateMetrics {
 impl TemplateMetrics {
     /// Out of line: only scenarios that ask for a template's metrics come here.
     #[inline(never)]
-    pub fn record(&mut self, wait: f64, makespan: f64) {
+    pub fn record(&mut self, wait: f64, makespan: f64, late: bool) {
         self.completed += 1;
+        self.late += u64::from(late);
         self.waits.push(wait);
         self.makespans.push(makespan);
     }
 
     /// The value of `rest` (`completed`, `wait.p95`, ...), or `None` for no such statistic.
     fn value(&self, rest: &str) -> Option<f64> {
-        if rest == "completed" {
-            return Some(self.completed as f64);
+        match rest {
+            "completed" => return Some(self.completed as f64),
+            "late" => return Some(self.late as f64),
+            _ => {}
         }
         let (quantity, stat) = rest.split_once('.')?;
         let values = match quantity {
@@ -395,6 +402,13 @@ pub fn describe(name: &str) -> Option<String> {
             let template = parts[1..parts.len() - 1].join(".");
             format!(
                 "the pipelines of template `{template}` that arrived after `warmup` and completed"
+            )
+        }
+        ["pipeline", .., "late"] if parts.len() >= 3 => {
+            let template = parts[1..parts.len() - 1].join(".");
+            format!(
+                "the pipelines of template `{template}` that arrived after `warmup` and completed \
+                 after their `deadline`"
             )
         }
         ["pipeline", .., quantity @ ("wait" | "makespan"), stat] if parts.len() >= 4 => {

@@ -1248,6 +1248,14 @@ fn late_counts_completed_pipelines_that_end_after_their_deadline() {
     let result = run(&s, 0);
     assert_eq!(metric(&result, "pipeline.completed"), 9.0);
     assert_eq!(metric(&result, "pipeline.late"), 5.0);
+    // The template's own count, when `metrics` names it: the same, with one template.
+    let mut asked = s.clone();
+    asked.experiment.metrics = vec!["pipeline.job.late".into()];
+    assert_eq!(metric(&run(&asked, 0), "pipeline.job.late"), 5.0);
+    assert!(pipesim::analysis::paths::of_a_template(
+        "pipeline.job.late",
+        &s.pipelines
+    ));
     assert!(
         pipesim::analysis::paths::metric_names(&s.resources, &s.pipelines)
             .contains(&"pipeline.late".to_string())
@@ -1270,6 +1278,15 @@ fn late_counts_completed_pipelines_that_end_after_their_deadline() {
         !pipesim::analysis::paths::metric_names(&s.resources, &s.pipelines)
             .contains(&"pipeline.late".to_string())
     );
+    // Nor a template's own, which `check` calls unknown without a deadline.
+    assert!(!pipesim::analysis::paths::of_a_template(
+        "pipeline.job.late",
+        &s.pipelines
+    ));
+    assert!(pipesim::analysis::paths::of_a_template(
+        "pipeline.job.completed",
+        &s.pipelines
+    ));
 }
 
 /// `pipeline.TEMPLATE.*`, named in `metrics`, splits the pipeline metrics by template: the
