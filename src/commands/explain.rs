@@ -467,15 +467,10 @@ fn metrics_topic() -> String {
     );
     text.push('\n');
     // In the contract's order, from the language server's lists.
-    use crate::lsp::docs::{LINK_METRICS, METRICS, RESOURCE_METRICS, STEP_METRICS};
-    let (mut pipeline, others): (Vec<&str>, Vec<&str>) =
-        METRICS.iter().partition(|m| m.starts_with("pipeline."));
-    // Not in the contract, reported where a pipeline has a `deadline`, in this place.
-    let after_counts = pipeline
-        .iter()
-        .position(|&m| m == "pipeline.unfinished")
-        .map_or(0, |i| i + 1);
-    pipeline.insert(after_counts, "pipeline.late");
+    use crate::lsp::docs::{self, LINK_METRICS, RESOURCE_METRICS, STEP_METRICS};
+    let (pipeline, others): (Vec<&str>, Vec<&str>) = docs::metrics(true)
+        .into_iter()
+        .partition(|m| m.starts_with("pipeline."));
     let names = pipeline
         .into_iter()
         .map(String::from)

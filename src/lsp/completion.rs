@@ -334,7 +334,8 @@ fn assigned_attribute(doc: &Document, offset: usize) -> Option<String> {
 /// The metric names of the output contract, with this file's resources, links and steps.
 fn metric_names(doc: &Document, out: &mut Completions) {
     let outline = &doc.outline;
-    let mut names: Vec<String> = docs::METRICS.iter().map(|m| m.to_string()).collect();
+    // The declarations' metrics; the contract's go first, once `late` is known.
+    let mut names: Vec<String> = Vec::new();
     let mut on_request: Vec<String> = docs::PIPELINE_METRICS_ON_REQUEST
         .iter()
         .map(|m| m.to_string())
@@ -383,14 +384,8 @@ fn metric_names(doc: &Document, out: &mut Completions) {
             _ => {}
         }
     }
-    if late {
-        let after_counts = names
-            .iter()
-            .position(|m| m == "pipeline.unfinished")
-            .map_or(0, |i| i + 1);
-        names.insert(after_counts, "pipeline.late".to_string());
-    }
-    for name in names {
+    let contract = docs::metrics(late).into_iter().map(String::from);
+    for name in contract.chain(names) {
         out.push(item(
             &name,
             CompletionItemKind::VALUE,

@@ -643,6 +643,20 @@ pub const METRICS: &[&str] = &[
 ];
 
 /// `resource.NAME.*`, `link.NAME.*` and `step.PIPELINE.STEP.*` metrics.
+/// [`METRICS`] in the order a run reports them, with `pipeline.late` after the counts where
+/// `late` (a pipeline has a `deadline`; `sim::metrics` reports it only then).
+pub fn metrics(late: bool) -> Vec<&'static str> {
+    let mut names = METRICS.to_vec();
+    if late {
+        let after_counts = names
+            .iter()
+            .position(|&m| m == "pipeline.unfinished")
+            .map_or(0, |i| i + 1);
+        names.insert(after_counts, "pipeline.late");
+    }
+    names
+}
+
 pub const RESOURCE_METRICS: &[&str] = &["utilization", "queue.mean", "queue.max", "capacity.mean"];
 pub const LINK_METRICS: &[&str] = &["bytes", "utilization"];
 pub const STEP_METRICS: &[&str] = &["count", "wait.mean", "wait.p95", "service.mean"];
