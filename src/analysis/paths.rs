@@ -1031,7 +1031,7 @@ fn per_template_help(name: &str, known: &[String]) -> Option<String> {
         String::new()
     };
     Some(format!(
-        "a template's own pipeline metrics, reported when `metrics` names them, are `pipeline.{template}.completed`, `pipeline.{template}.wait.*` and `pipeline.{template}.makespan.*`, each with `mean`, `pN` and `max`{all}; its steps' are {}, with `wait.*` (the time each queued) and `service.*` (the time each ran)",
+        "a template's own pipeline metrics, reported when `metrics` names them, are the counts `pipeline.{template}.arrived`, `.completed`, `.rejected` and `.unfinished` (and `.late` if it has a `deadline`), and `pipeline.{template}.wait.*` and `pipeline.{template}.makespan.*`, each with `mean`, `pN` and `max`{all}; its steps' are {}, with `wait.*` (the time each queued) and `service.*` (the time each ran)",
         listed.join(", ")
     ))
 }

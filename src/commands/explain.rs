@@ -507,7 +507,8 @@ fn metrics_topic() -> String {
          pipeline.makespan, step.PIPELINE.STEP.wait and step.PIPELINE.STEP.service (`pN` \
          for N from 1 to 99; digits after the first two are decimals, so `p999` is the \
          99.9th), the largest of a step's wait and service time (`.max`), and a template's \
-         own pipeline metrics: pipeline.PIPELINE.completed, pipeline.PIPELINE.wait.* and \
+         own pipeline metrics: the counts pipeline.PIPELINE.arrived, .completed, .rejected, \
+         .unfinished and (with a `deadline`) .late, and pipeline.PIPELINE.wait.* and \
          pipeline.PIPELINE.makespan.* (`mean`, `pN`, `max`), such as:",
         WIDTH,
         "",

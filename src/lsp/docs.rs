@@ -672,7 +672,10 @@ pub const PIPELINE_METRICS_ON_REQUEST: &[&str] = &[
 /// A template's own pipeline metrics offered after `pipeline.TEMPLATE.` (any percentile of
 /// them is reported when named).
 pub const TEMPLATE_METRICS_ON_REQUEST: &[&str] = &[
+    "arrived",
     "completed",
+    "rejected",
+    "unfinished",
     "wait.mean",
     "wait.p95",
     "makespan.mean",

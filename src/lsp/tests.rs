@@ -229,8 +229,13 @@ fn hover_on_a_metrics_name_says_what_it_measures() {
         "resource gpu { kind = pool  capacity = 4 }\n\
          pipeline p { train { on = gpu  duration = 1h } }\n\
          experiment { metrics = [\"pipeline.wait.p95\", \"step.p.train.service.p999\", \
-         \"resource.gpu.queue.max\", \"pipeline.makespan.p90\", \"nonsense\"] }\n",
+         \"resource.gpu.queue.max\", \"pipeline.makespan.p90\", \"nonsense\", \
+         \"pipeline.p.rejected\"] }\n",
     );
+    assert!(f.hover("pipeline.p.rejected", 13).starts_with(
+        "`pipeline.p.rejected`: the pipelines of template `p` that arrived after `warmup` \
+             and a failed `validate` rejected"
+    ));
     let wait = f.hover("pipeline.wait.p95", 15);
     assert_eq!(
         wait,
@@ -510,6 +515,7 @@ fn completion_offers_what_fits_the_cursor() {
         "step.p.train.wait.max",
         "pipeline.p.wait.p95",
         "pipeline.p.completed",
+        "pipeline.p.unfinished",
     ] {
         assert!(
             metrics.contains(&expected.to_string()),

@@ -1395,8 +1395,18 @@ impl<'a> Simulation<'a> {
                         own.record(wait, now - arrival, now > deadline);
                     }
                 }
-                Outcome::Rejected => self.collector.rejected += 1,
-                Outcome::Unfinished => self.collector.unfinished += 1,
+                Outcome::Rejected => {
+                    self.collector.rejected += 1;
+                    if let Some(Some(own)) = self.collector.templates.get_mut(template as usize) {
+                        own.rejected += 1;
+                    }
+                }
+                Outcome::Unfinished => {
+                    self.collector.unfinished += 1;
+                    if let Some(Some(own)) = self.collector.templates.get_mut(template as usize) {
+                        own.unfinished += 1;
+                    }
+                }
             }
         }
         if self.tracing {
@@ -1823,6 +1833,9 @@ impl<'a> Simulation<'a> {
         instance.ended = true;
         if instance.counted {
             self.collector.unfinished += 1;
+            if let Some(Some(own)) = self.collector.templates.get_mut(instance.template as usize) {
+                own.unfinished += 1;
+            }
         }
         self.collector
             .wait_batches

@@ -301,14 +301,14 @@ pub fn on_request(name: &str) -> Option<(&str, &str)> {
         .then_some((stem, stat))
 }
 
-/// `pipeline.TEMPLATE.completed`, `pipeline.TEMPLATE.late`, `pipeline.TEMPLATE.wait.STAT`,
+/// `pipeline.TEMPLATE.COUNT` (one of [`TEMPLATE_COUNTS`]), `pipeline.TEMPLATE.wait.STAT`,
 /// `pipeline.TEMPLATE.makespan.STAT` (`STAT` a mean, a percentile or the maximum): one
 /// template's own pipeline metric, reported when `experiment.metrics` names it, as the
 /// template's name (which may hold dots, `aiops.edge`) and the rest (`wait.p95`). Whether the
 /// template exists is the caller's to check.
 pub fn per_template(name: &str) -> Option<(&str, &str)> {
     let rest = name.strip_prefix("pipeline.")?;
-    for count in ["completed", "late"] {
+    for count in TEMPLATE_COUNTS {
         if let Some(template) = rest.strip_suffix(count).and_then(|r| r.strip_suffix('.')) {
             return (!template.is_empty()).then_some((template, count));
         }
@@ -322,11 +322,17 @@ pub fn per_template(name: &str) -> Option<(&str, &str)> {
         .then(|| (template, &rest[template.len() + 1..]))
 }
 
-/// One template's completed pipelines, kept where `experiment.metrics` asks for its own
-/// pipeline metrics ([`per_template`]).
+/// The counts a template reports of its own pipelines ([`per_template`]), as the pipeline
+/// metrics of all templates name theirs.
+pub const TEMPLATE_COUNTS: [&str; 5] = ["arrived", "completed", "rejected", "unfinished", "late"];
+
+/// One template's pipelines that arrived after the warm-up, kept where `experiment.metrics`
+/// asks for its own pipeline metrics ([`per_template`]).
 #[derive(Clone, Debug, Default)]
 pub struct TemplateMetrics {
     pub completed: u64,
+    pub rejected: u64,
+    pub unfinished: u64,
     /// Completed after their `deadline`.
     pub late: u64,
     pub waits: Quantiles,
@@ -346,7 +352,13 @@ impl TemplateMetrics {
     /// The value of `rest` (`completed`, `wait.p95`, ...), or `None` for no such statistic.
     fn value(&self, rest: &str) -> Option<f64> {
         match rest {
+            // Every pipeline that arrives after the warm-up ends in exactly one of the three
+            // outcomes (at the horizon, those still running are unfinished), so arrivals need
+            // no count of their own on the arrival path.
+            "arrived" => return Some((self.completed + self.rejected + self.unfinished) as f64),
             "completed" => return Some(self.completed as f64),
+            "rejected" => return Some(self.rejected as f64),
+            "unfinished" => return Some(self.unfinished as f64),
             "late" => return Some(self.late as f64),
             _ => {}
         }
@@ -398,11 +410,17 @@ pub fn describe(name: &str) -> Option<String> {
         ["pipeline", "unfinished"] => {
             "the pipelines that arrived after `warmup` and had not finished at the end".to_string()
         }
-        ["pipeline", .., "completed"] if parts.len() >= 3 => {
+        ["pipeline", .., outcome @ ("arrived" | "completed" | "rejected" | "unfinished")]
+            if parts.len() >= 3 =>
+        {
             let template = parts[1..parts.len() - 1].join(".");
-            format!(
-                "the pipelines of template `{template}` that arrived after `warmup` and completed"
-            )
+            let and = match *outcome {
+                "arrived" => "",
+                "completed" => " and completed",
+                "rejected" => " and a failed `validate` rejected",
+                _ => " and had not finished at the end",
+            };
+            format!("the pipelines of template `{template}` that arrived after `warmup`{and}")
         }
         ["pipeline", .., "late"] if parts.len() >= 3 => {
             let template = parts[1..parts.len() - 1].join(".");

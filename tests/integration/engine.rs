@@ -1351,6 +1351,54 @@ experiment {
     assert_eq!(own[0], "pipeline.big.completed");
 }
 
+/// A template's own counts split the pipeline counts: summed over the templates each gives
+/// the pipeline metric of its name, and each template's arrivals end in one of its outcomes.
+#[test]
+fn a_templates_own_counts_add_up_to_the_pipeline_counts() {
+    let s = lower_with_files(
+        r#"
+scenario split { horizon = 10d  warmup = 1d  seed = 5 }
+resource cpu { kind = pool  capacity = 2 }
+resource gpu { kind = pool  capacity = 1 }
+pipeline flaky {
+  train    { on = cpu  duration = exponential(mean = 10min) }
+  validate after train { on = cpu  duration = 1min  pass = 0.5 }
+}
+pipeline slow { train { on = gpu  duration = exponential(mean = 2h) } }
+arrivals a { rate = 2/h  pipeline = choice { flaky: 0.5, slow: 0.5 } }
+experiment {
+  metrics = ["pipeline.flaky.arrived", "pipeline.flaky.completed", "pipeline.flaky.rejected",
+             "pipeline.flaky.unfinished", "pipeline.slow.arrived", "pipeline.slow.completed",
+             "pipeline.slow.rejected", "pipeline.slow.unfinished"]
+}
+"#,
+        &[],
+    );
+    let result = run(&s, 0);
+    let own =
+        |template: &str, count: &str| metric(&result, &format!("pipeline.{template}.{count}"));
+    for count in ["arrived", "completed", "rejected", "unfinished"] {
+        assert_eq!(
+            own("flaky", count) + own("slow", count),
+            metric(&result, &format!("pipeline.{count}")),
+            "{count}"
+        );
+    }
+    // Half the flaky runs fail validation; nothing rejects a slow one. The GPU is offered
+    // one 2 h job an hour, twice what it can do, so slow pipelines pile up unfinished.
+    let (flaky, rejected) = (own("flaky", "arrived"), own("flaky", "rejected"));
+    assert!(
+        (rejected - flaky / 2.0).abs() < 3.0 * (flaky / 4.0).sqrt(),
+        "{rejected} of {flaky}"
+    );
+    assert_eq!(own("slow", "rejected"), 0.0);
+    assert!(
+        own("slow", "unfinished") > own("slow", "completed"),
+        "{result:?}"
+    );
+    assert!(own("slow", "arrived") > 100.0);
+}
+
 #[test]
 fn sudden_drops_lower_accuracy_at_sampled_times() {
     // Trained to 0.9 at t = 10; drops of 0.1 every 100 s: 0.8 at 110, 0.7 at 210, 0.6 at 310.
