@@ -340,8 +340,8 @@ fn metric_names(doc: &Document, out: &mut Completions) {
         .iter()
         .map(|m| m.to_string())
         .collect();
-    // `pipeline.late`, where one of this file's pipelines has a deadline (a module's are not
-    // looked at here).
+    // `pipeline.late`, where one of this file's pipelines has a deadline, or one of an imported
+    // module's did at the last check.
     let mut late = false;
     for (block, decl) in outline.decls() {
         let Some(name) = &decl.name else { continue };
@@ -360,14 +360,9 @@ fn metric_names(doc: &Document, out: &mut Completions) {
                 ),
             },
             BlockKind::Decl(DeclKind::Pipeline) => {
-                if outline.attrs_of(block).any(|a| a.name.text == "deadline") {
-                    late = true;
-                }
-                on_request.extend(
-                    docs::TEMPLATE_METRICS_ON_REQUEST
-                        .iter()
-                        .map(|m| format!("pipeline.{name}.{m}")),
-                );
+                let deadline = outline.attrs_of(block).any(|a| a.name.text == "deadline");
+                late |= deadline;
+                on_request.extend(template_metrics_on_request(name, deadline));
                 for (_, step) in outline.steps(block) {
                     let Some(step) = step.step_name() else {
                         continue;
@@ -382,6 +377,25 @@ fn metric_names(doc: &Document, out: &mut Completions) {
                 }
             }
             _ => {}
+        }
+    }
+    // What the last check lowered adds the imported modules' templates and resources; the
+    // file's own come first, as written now.
+    let lowered = &doc.lowered;
+    late |= lowered.reported.iter().any(|m| m == "pipeline.late");
+    for name in &lowered.reported {
+        let declared = ["step.", "resource.", "link."]
+            .iter()
+            .any(|prefix| name.starts_with(prefix));
+        if declared && !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+    for (template, deadline) in &lowered.templates {
+        for name in template_metrics_on_request(template, *deadline) {
+            if !on_request.contains(&name) {
+                on_request.push(name);
+            }
         }
     }
     let contract = docs::metrics(late).into_iter().map(String::from);
@@ -401,6 +415,17 @@ fn metric_names(doc: &Document, out: &mut Completions) {
             None,
         ));
     }
+}
+
+/// A template's own pipeline metrics offered in completion (`late` where it has a deadline).
+fn template_metrics_on_request(template: &str, deadline: bool) -> Vec<String> {
+    let late = deadline.then_some("late");
+    docs::TEMPLATE_METRICS_ON_REQUEST
+        .iter()
+        .copied()
+        .chain(late)
+        .map(|m| format!("pipeline.{template}.{m}"))
+        .collect()
 }
 
 /// What an import may name: the standard library, and the other `.pipesim` files beside the

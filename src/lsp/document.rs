@@ -20,6 +20,20 @@ pub struct Document {
     /// Each pool's offered load, from the document's last check without errors (hover shows
     /// it on the pool); empty before that, or for a module without a scenario.
     pub loads: Vec<crate::analysis::load::ResourceLoad>,
+    /// What the document's scenario reports, imported modules' templates and resources
+    /// included, from its last check that lowered a scenario (completion offers these
+    /// metrics beside the ones this file declares); kept through checks that do not lower,
+    /// such as while a metric name is half typed.
+    pub lowered: LoweredMetrics,
+}
+
+/// The metric names of a lowered scenario, for completion.
+#[derive(Clone, Debug, Default)]
+pub struct LoweredMetrics {
+    /// Every metric a run reports without being asked (`analysis::paths::metric_names`).
+    pub reported: Vec<String>,
+    /// Each template's name, and whether it has a `deadline` (then its own `late` exists).
+    pub templates: Vec<(String, bool)>,
 }
 
 impl Document {
@@ -35,6 +49,7 @@ impl Document {
             index,
             outline,
             loads: Vec::new(),
+            lowered: LoweredMetrics::default(),
         }
     }
 

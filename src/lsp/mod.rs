@@ -489,21 +489,38 @@ impl Server<'_> {
 
     fn run_pending_checks(&mut self) {
         for uri in std::mem::take(&mut self.pending_checks) {
-            let result = catch_unwind(AssertUnwindSafe(|| {
-                let doc = self.documents.get(&uri)?;
-                let checked = diagnostics::check(doc, &self.documents)?;
-                let loads = match &checked.analysis.scenario {
-                    Some(scenario) if !checked.has_errors() => {
-                        crate::analysis::load::resource_loads(scenario)
-                    }
-                    _ => Vec::new(),
-                };
-                Some((diagnostics::by_file(doc, &checked), loads))
-            }));
+            let result =
+                catch_unwind(AssertUnwindSafe(|| {
+                    let doc = self.documents.get(&uri)?;
+                    let checked = diagnostics::check(doc, &self.documents)?;
+                    let loads = match &checked.analysis.scenario {
+                        Some(scenario) if !checked.has_errors() => {
+                            crate::analysis::load::resource_loads(scenario)
+                        }
+                        _ => Vec::new(),
+                    };
+                    let lowered = checked.analysis.scenario.as_ref().map(|scenario| {
+                        document::LoweredMetrics {
+                            reported: crate::analysis::paths::metric_names(
+                                &scenario.resources,
+                                &scenario.pipelines,
+                            ),
+                            templates: scenario
+                                .pipelines
+                                .iter()
+                                .map(|p| (p.name.clone(), p.deadline_var.is_some()))
+                                .collect(),
+                        }
+                    });
+                    Some((diagnostics::by_file(doc, &checked), loads, lowered))
+                }));
             let files = match result {
-                Ok(Some((found, loads))) => {
+                Ok(Some((found, loads, lowered))) => {
                     if let Some(doc) = self.documents.get_mut(&uri) {
                         doc.loads = loads;
+                        if let Some(lowered) = lowered {
+                            doc.lowered = lowered;
+                        }
                     }
                     found
                 }

@@ -871,6 +871,64 @@ arrivals a { rate = 60/h  pipeline = p }
 }
 
 /// The files rename is tried on: the shipped scenarios and the valid corpus.
+/// Completion in `metrics = [...]` offers the metrics of an imported module's templates (their
+/// steps, their own counts, `late` for one with a deadline) from the last check, and keeps
+/// them while the name being typed makes the file fail to check.
+#[test]
+fn metric_completion_offers_an_imported_modules_templates() {
+    let module = "resource gpu { kind = pool  capacity = 2 }
+pipeline edge {
+  deadline = 6h
+  train { on = gpu  duration = 1h }
+}
+";
+    let text = "import \"edges.pipesim\" as lib
+scenario s { horizon = 7d }
+arrivals a { rate = 1/h  pipeline = lib.edge }
+experiment { metrics = [\"pipeline.wait.p95\"] }
+";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("edges.pipesim"), module).unwrap();
+    let path = dir.path().join("main.pipesim");
+    std::fs::write(&path, text).unwrap();
+    let uri = url(&path);
+    let mut client = Client::start(&dir.path().join("cache"));
+    initialize(&mut client, dir.path());
+    open(&mut client, &uri, text);
+    assert_eq!(client.diagnostics_for(&uri), Vec::<Value>::new());
+    // Typing a new name: `"pi` is no metric, so this text fails to check.
+    let typing = text.replace("p95\"]", "p95\", \"pi\"]");
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": typing}]}),
+    );
+    assert!(!client.diagnostics_for(&uri).is_empty());
+    let completion = client.request(
+        "textDocument/completion",
+        at(&uri, position_of(&typing, "\"pi\"", 3)),
+    );
+    let labels: Vec<&str> = completion
+        .as_array()
+        .or_else(|| completion["items"].as_array())
+        .unwrap()
+        .iter()
+        .map(|item| item["label"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "pipeline.late",
+        "step.lib.edge.train.wait.mean",
+        "resource.lib.gpu.utilization",
+        "pipeline.lib.edge.rejected",
+        "pipeline.lib.edge.late",
+    ] {
+        assert!(
+            labels.contains(&expected),
+            "{expected} missing from {labels:?}"
+        );
+    }
+    shutdown_and_exit(&mut client);
+}
+
 fn renaming_corpus() -> Vec<std::path::PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
