@@ -466,10 +466,13 @@ fn choose(
     rng: &mut Stream,
 ) -> Value {
     let u = rng.random::<f64>() * total;
-    match cumulative.iter().position(|&sum| u < sum) {
-        Some(index) => values.get(index).unwrap_or(fallback).clone(),
-        None => fallback.clone(),
-    }
+    // The running sums never decrease (the weights are non-negative), so the first one
+    // above `u` is at the count of those not above it, and none above it (or a NaN `u`)
+    // counts them all, past the end: the fallback. Counted rather than searched for, the
+    // draw's outcome decides no branch: a search's exit after a random number of sums was
+    // mispredicted about twice per draw (cachegrind).
+    let index: usize = cumulative.iter().map(|&sum| usize::from(!(u < sum))).sum();
+    values.get(index).unwrap_or(fallback).clone()
 }
 
 #[cfg(test)]

@@ -804,11 +804,26 @@ impl<'a> Simulation<'a> {
         None
     }
 
+    /// The two common kinds are tested one after the other, the rest is out of line: a
+    /// `match` on every kind is a jump table, an indirect branch whose target changes with
+    /// the random order of service ends and arrivals (cachegrind put 36,000 mispredictions
+    /// on it per 0.1 simulated year).
     #[inline(always)]
     fn handle(&mut self, event: Event) {
         match event {
-            Event::Arrival { stream } => self.arrival(stream),
             Event::ServiceEnd { instance, step } => self.service_end(instance, step),
+            Event::Arrival { stream } => self.arrival(stream),
+            _ => self.handle_rare(event),
+        }
+    }
+
+    /// Every kind but the two [`Simulation::handle`] answers itself.
+    #[inline(never)]
+    fn handle_rare(&mut self, event: Event) {
+        match event {
+            Event::Arrival { .. } | Event::ServiceEnd { .. } => {
+                unreachable!("handled in `handle`")
+            }
             Event::LinkCompletion { link, generation } => self.link_completion(link, generation),
             Event::ScaleUpCheck { pool, generation } => {
                 let mut actions = std::mem::take(&mut self.scale_actions);
