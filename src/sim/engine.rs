@@ -1128,11 +1128,15 @@ impl<'a> Simulation<'a> {
     #[inline(always)]
     fn step_queue(&mut self, instance_index: u32, step: u32) {
         let now = self.now;
+        // The wait of a step that starts as it queues, `start - enqueued` with both `now` as
+        // it always was: 0, or NaN at an infinite time.
+        #[allow(clippy::eq_op)]
+        let no_wait = now - now;
         let tracing = self.tracing;
         let instance = &mut self.instances[instance_index as usize];
         let run = &mut instance.steps[step as usize];
         if run.pool == NONE {
-            run.queued = now - now;
+            run.queued = no_wait;
             if tracing {
                 instance.cold[step as usize].start = now;
             }
@@ -1157,7 +1161,7 @@ impl<'a> Simulation<'a> {
         };
         if self.pools[pool as usize].start_now(now, run.units, planned, (instance_index, step)) {
             // Free slots and nobody waiting: start here, as granting would (no wait).
-            run.queued = now - now;
+            run.queued = no_wait;
             if tracing {
                 instance.cold[step as usize].start = now;
             }
