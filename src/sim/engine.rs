@@ -142,52 +142,91 @@ enum Slot {
     Link(u32),
 }
 
+/// The state of one step of an instance that its transitions read: 32 bytes, two steps to a
+/// cache line. A step is touched at events minutes of simulated time apart, with the other
+/// pipelines' state in between, so each line it spans is a likely first-level cache miss
+/// (112 bytes, 18 misses per pipeline in the year benchmark, most of them here). What only
+/// transfers, estimates, models and traces need is in [`StepCold`].
 #[derive(Clone, Copy, Debug, Default)]
 struct StepRun {
     /// Dependencies not yet done.
     pending: u32,
-    skipped: bool,
     /// Pool index, or NONE for a pure transfer.
     pool: u32,
     units: u32,
-    /// Link indices of the step's reads and writes, NONE when it has none (or its link has
-    /// no bandwidth): copied from the template here so the transitions need not look there.
-    read_link: u32,
-    write_link: u32,
-    /// A `validate` step whose `pass` draw failed: finishing it rejects the pipeline.
-    rejects: bool,
+    /// [`StepRun::SKIPPED`] and the other flags.
+    flags: u8,
     duration: f64,
+    /// When the step joined its pool's queue; from its start on, how long it waited there
+    /// (start - enqueued, the same bits).
+    queued: f64,
+}
+
+impl StepRun {
+    /// Its `when` was false.
+    const SKIPPED: u8 = 1;
+    /// A `validate` step whose `pass` draw failed: finishing it rejects the pipeline.
+    const REJECTS: u8 = 2;
+    /// Its service and writes are over (what deploying a model looks at).
+    const EXECUTED: u8 = 4;
+    /// It reads [`StepCold::read_bytes`] (more than none) over its link before it queues.
+    const READS: u8 = 8;
+    /// It writes [`StepCold::write_bytes`] over its link after its service.
+    const WRITES: u8 = 16;
+    /// Its `estimate` was drawn: the scheduler plans with [`StepCold::planned`], not with
+    /// `duration`.
+    const ESTIMATED: u8 = 32;
+
+    fn has(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+}
+
+/// What a step needs beside its [`StepRun`] only for transfers, estimates, models and
+/// traces: kept for the instances of a template with such steps ([`TemplateInfo::cold`]),
+/// and for every instance when traces are on.
+#[derive(Clone, Copy, Debug, Default)]
+struct StepCold {
     read_bytes: f64,
     write_bytes: f64,
     accuracy: f64,
     accuracy_loss: f64,
-    /// What the scheduler plans with: the sampled `estimate`, else `duration`.
+    /// The sampled `estimate` (see [`StepRun::ESTIMATED`]).
     planned: f64,
+    /// The trace's times, written only when traces are on.
     ready: f64,
-    enqueued: f64,
     start: f64,
     end: f64,
-    executed: bool,
 }
 
+/// A pipeline instance. What its step transitions read and write is in its first 64 bytes,
+/// aligned to a cache line, so that an event of a pipeline last touched minutes of simulated
+/// time ago misses on one line of it, not on two or three; the rest is read when it arrives,
+/// ends, or with traces on.
 #[derive(Default)]
+#[repr(C, align(64))]
 struct Instance {
-    id: u64,
+    steps: Box<[StepRun]>,
     template: u32,
-    arrival: f64,
-    counted: bool,
-    first_start: f64,
-    wait: f64,
     steps_left: u32,
     /// Steps started (reads, queue, service or writes) and not yet finished.
     in_flight: u32,
-    ended: bool,
     /// The model this run retrains, or NONE.
     model: u32,
-    priority: f64,
+    counted: bool,
+    ended: bool,
+    wait: f64,
+    arrival: f64,
     deadline: f64,
+    // The second line and after.
+    id: u64,
+    /// Kept only with traces on (its one reader).
+    first_start: f64,
+    priority: f64,
     vars: Vec<Value>,
-    steps: Vec<StepRun>,
+    /// Beside `steps` when the template needs it or traces are on, else left as it was
+    /// (and not read).
+    cold: Vec<StepCold>,
 }
 
 #[derive(Clone, Copy)]
@@ -210,6 +249,9 @@ struct TemplateInfo {
     tracks_models: bool,
     /// Whether any step has an `estimate` (drawn after everything else the instance draws).
     estimates: bool,
+    /// Whether any step has an estimate or any of the samples that [`CompiledStep::extras`]
+    /// names: the instances keep [`StepCold`]s.
+    cold: bool,
     /// The template's variables and step samples, compiled.
     vars: Vec<Val>,
     steps: Vec<CompiledStep>,
@@ -595,11 +637,13 @@ impl<'a> Simulation<'a> {
                         range,
                     ));
                 }
+                let estimates = pipeline.steps.iter().any(|s| s.estimate.is_some());
                 TemplateInfo {
                     dependants,
                     roots,
                     tracks_models: pipeline.model.is_some() || monitored(index),
-                    estimates: pipeline.steps.iter().any(|s| s.estimate.is_some()),
+                    estimates,
+                    cold: estimates || steps.iter().any(|s| s.extras),
                     vars: pipeline
                         .vars
                         .iter()
@@ -993,20 +1037,36 @@ impl<'a> Simulation<'a> {
                 var_number(pipeline.deadline_var).map_or(f64::INFINITY, |deadline| now + deadline);
             // A reused slot usually held the same template: its step table is overwritten in
             // place rather than cleared and pushed to.
-            if instance.steps.len() != compiled.steps.len() {
-                instance
-                    .steps
-                    .resize(compiled.steps.len(), StepRun::default());
+            let steps = compiled.steps.len();
+            if instance.steps.len() != steps {
+                instance.steps = vec![StepRun::default(); steps].into_boxed_slice();
             }
-            for (compiled, run) in compiled.steps.iter().zip(instance.steps.iter_mut()) {
-                *run = sample_step(compiled, &instance.vars, &mut rng, &self.slots, &self.pools);
+            let keep_cold = compiled.cold || self.tracing;
+            if keep_cold && instance.cold.len() != steps {
+                instance.cold.resize(steps, StepCold::default());
+            }
+            // One call site, so that `sample_step` is inlined.
+            for (index, (compiled, run)) in compiled
+                .steps
+                .iter()
+                .zip(instance.steps.iter_mut())
+                .enumerate()
+            {
+                let cold;
+                (*run, cold) =
+                    sample_step(compiled, &instance.vars, &mut rng, &self.slots, &self.pools);
+                if keep_cold {
+                    instance.cold[index] = cold;
+                }
             }
             // Estimates come last, after every step's samples, so adding one (or a sweep
             // of them) leaves every duration and choice of the workload as it was.
             if compiled.estimates {
-                for (compiled, run) in compiled.steps.iter().zip(instance.steps.iter_mut()) {
+                let runs = instance.steps.iter_mut().zip(instance.cold.iter_mut());
+                for (compiled, (run, cold)) in compiled.steps.iter().zip(runs) {
                     if let Some(estimate) = &compiled.estimate {
-                        run.planned = eval::non_negative(estimate.eval(&instance.vars, &mut rng));
+                        cold.planned = eval::non_negative(estimate.eval(&instance.vars, &mut rng));
+                        run.flags |= StepRun::ESTIMATED;
                     }
                 }
             }
@@ -1048,16 +1108,20 @@ impl<'a> Simulation<'a> {
     fn step_ready(&mut self, instance_index: u32, step: u32) {
         let now = self.now;
         let instance = &mut self.instances[instance_index as usize];
-        let run = &mut instance.steps[step as usize];
-        run.ready = now;
-        if run.skipped {
+        if self.tracing {
+            instance.cold[step as usize].ready = now;
+        }
+        let run = &instance.steps[step as usize];
+        if run.has(StepRun::SKIPPED) {
             self.skip_step(instance_index, step);
             return;
         }
-        let (link, read_bytes) = (run.read_link, run.read_bytes);
+        let reads = run.has(StepRun::READS);
         instance.in_flight += 1;
-        if link != NONE && read_bytes > 0.0 {
-            self.start_transfer(instance_index, step, link, Direction::Read, read_bytes)
+        if reads {
+            let bytes = instance.cold[step as usize].read_bytes;
+            let link = self.templates[instance.template as usize].steps[step as usize].read_link;
+            self.start_transfer(instance_index, step, link, Direction::Read, bytes)
         } else {
             self.step_queue(instance_index, step)
         }
@@ -1079,12 +1143,19 @@ impl<'a> Simulation<'a> {
     #[inline(always)]
     fn step_queue(&mut self, instance_index: u32, step: u32) {
         let now = self.now;
+        // The wait of a step that starts as it queues, `start - enqueued` with both `now` as
+        // it always was: 0, or NaN at an infinite time.
+        #[allow(clippy::eq_op)]
+        let no_wait = now - now;
+        let tracing = self.tracing;
         let instance = &mut self.instances[instance_index as usize];
         let run = &mut instance.steps[step as usize];
-        run.enqueued = now;
         if run.pool == NONE {
-            run.start = now;
-            if instance.first_start.is_nan() {
+            run.queued = no_wait;
+            if tracing {
+                instance.cold[step as usize].start = now;
+            }
+            if tracing && instance.first_start.is_nan() {
                 instance.first_start = now;
             }
             let duration = run.duration;
@@ -1098,11 +1169,18 @@ impl<'a> Simulation<'a> {
             return;
         }
         let pool = run.pool;
-        if self.pools[pool as usize].start_now(now, run.units, run.planned, (instance_index, step))
-        {
+        let planned = if run.has(StepRun::ESTIMATED) {
+            instance.cold[step as usize].planned
+        } else {
+            run.duration
+        };
+        if self.pools[pool as usize].start_now(now, run.units, planned, (instance_index, step)) {
             // Free slots and nobody waiting: start here, as granting would (no wait).
-            run.start = now;
-            if instance.first_start.is_nan() {
+            run.queued = no_wait;
+            if tracing {
+                instance.cold[step as usize].start = now;
+            }
+            if tracing && instance.first_start.is_nan() {
                 instance.first_start = now;
             }
             let end = now + run.duration;
@@ -1117,8 +1195,9 @@ impl<'a> Simulation<'a> {
             return;
         }
         let policy = self.pool_policies[pool as usize];
+        run.queued = now;
         let key = match policy {
-            ir::Policy::Sjf => run.planned,
+            ir::Policy::Sjf => planned,
             ir::Policy::Priority => -instance.priority,
             ir::Policy::Edf => instance.deadline,
             ir::Policy::Fifo | ir::Policy::FairShare => 0.0,
@@ -1128,7 +1207,7 @@ impl<'a> Simulation<'a> {
             step,
             units: run.units,
             enqueued: now,
-            planned: run.planned,
+            planned,
             key,
             template: instance.template,
         };
@@ -1171,13 +1250,17 @@ impl<'a> Simulation<'a> {
     #[inline(always)]
     fn grant_waiting(&mut self, pool: u32) {
         let now = self.now;
+        let tracing = self.tracing;
         while let Some(request) = self.pools[pool as usize].grant(now) {
             let instance = &mut self.instances[request.instance as usize];
+            if tracing {
+                instance.cold[request.step as usize].start = now;
+            }
             let run = &mut instance.steps[request.step as usize];
-            run.start = now;
-            let wait = now - run.enqueued;
+            let wait = now - run.queued;
+            run.queued = wait;
             instance.wait += wait;
-            if instance.first_start.is_nan() {
+            if tracing && instance.first_start.is_nan() {
                 instance.first_start = now;
             }
             let end = now + run.duration;
@@ -1223,16 +1306,21 @@ impl<'a> Simulation<'a> {
     #[inline(always)]
     fn service_end(&mut self, instance_index: u32, step: u32) {
         let now = self.now;
-        let run = &mut self.instances[instance_index as usize].steps[step as usize];
-        run.end = now;
-        let (pool, units) = (run.pool, run.units);
-        let (link, write_bytes) = (run.write_link, run.write_bytes);
+        let instance = &mut self.instances[instance_index as usize];
+        if self.tracing {
+            instance.cold[step as usize].end = now;
+        }
+        let run = &instance.steps[step as usize];
+        let (pool, units, writes) = (run.pool, run.units, run.has(StepRun::WRITES));
         if pool != NONE {
             self.pools[pool as usize].release(now, units, (instance_index, step));
             self.pool_changed(pool);
         }
-        if link != NONE && write_bytes > 0.0 {
-            self.start_transfer(instance_index, step, link, Direction::Write, write_bytes)
+        if writes {
+            let instance = &self.instances[instance_index as usize];
+            let bytes = instance.cold[step as usize].write_bytes;
+            let link = self.templates[instance.template as usize].steps[step as usize].write_link;
+            self.start_transfer(instance_index, step, link, Direction::Write, bytes)
         } else {
             self.step_finished(instance_index, step)
         }
@@ -1304,14 +1392,14 @@ impl<'a> Simulation<'a> {
         let instance = &mut self.instances[instance_index as usize];
         instance.in_flight -= 1;
         let run = &mut instance.steps[step as usize];
-        run.executed = true;
+        run.flags |= StepRun::EXECUTED;
         let run = &*run;
         let template = instance.template;
         if instance.counted {
             let metrics = &mut self.collector.steps[template as usize][step as usize];
-            metrics.record(run.start - run.enqueued, run.duration);
+            metrics.record(run.queued, run.duration);
         }
-        let (rejects, ended) = (run.rejects, instance.ended);
+        let (rejects, ended) = (run.has(StepRun::REJECTS), instance.ended);
         if self.tracing {
             self.trace_step(instance_index, step);
         }
@@ -1332,6 +1420,7 @@ impl<'a> Simulation<'a> {
         let scenario = self.scenario;
         let instance = &self.instances[instance_index as usize];
         let run = &instance.steps[step as usize];
+        let cold = &instance.cold[step as usize];
         let template = instance.template;
         self.sink.step(&StepRow {
             replication: self.replication,
@@ -1341,13 +1430,13 @@ impl<'a> Simulation<'a> {
             kind: scenario.pipelines[template as usize].steps[step as usize].kind,
             resource: (run.pool != NONE).then(|| self.pool_resource[run.pool as usize]),
             units: if run.pool != NONE { run.units } else { 0 },
-            ready: run.ready,
-            start: run.start,
-            end: run.end,
-            wait: run.start - run.enqueued,
+            ready: cold.ready,
+            start: cold.start,
+            end: cold.end,
+            wait: run.queued,
             // The sampled duration itself (end - start up to rounding).
             service: run.duration,
-            bytes: run.read_bytes + run.write_bytes,
+            bytes: cold.read_bytes + cold.write_bytes,
         });
     }
 
@@ -1381,12 +1470,10 @@ impl<'a> Simulation<'a> {
         let now = self.now;
         let instance = &mut self.instances[instance_index as usize];
         instance.ended = true;
-        let (id, template, arrival, wait, first_start, counted, model, deadline) = (
-            instance.id,
+        let (template, arrival, wait, counted, model, deadline) = (
             instance.template,
             instance.arrival,
             instance.wait,
-            instance.first_start,
             instance.counted,
             instance.model,
             instance.deadline,
@@ -1426,12 +1513,13 @@ impl<'a> Simulation<'a> {
         }
         if self.tracing {
             let finished = outcome != Outcome::Unfinished;
+            let instance = &self.instances[instance_index as usize];
             self.sink.pipeline(&PipelineRow {
                 replication: self.replication,
-                id,
+                id: instance.id,
                 template,
                 arrival,
-                start: first_start,
+                start: instance.first_start,
                 end: if finished { now } else { f64::NAN },
                 wait,
                 makespan: if finished { now - arrival } else { f64::NAN },
@@ -1476,13 +1564,20 @@ impl<'a> Simulation<'a> {
         let pipeline = &scenario.pipelines[template as usize];
         let mut accuracy = f64::NAN;
         let mut loss = 0.0;
-        for (spec, run) in pipeline.steps.iter().zip(&instance.steps) {
-            if !run.executed {
+        // Without cold data no step has an accuracy or a loss (kept with traces on, it
+        // holds defaults, not the samples' NaN accuracy).
+        let cold: &[StepCold] = if self.templates[template as usize].cold {
+            &instance.cold
+        } else {
+            &[]
+        };
+        for ((spec, run), cold) in pipeline.steps.iter().zip(&instance.steps).zip(cold) {
+            if !run.has(StepRun::EXECUTED) {
                 continue;
             }
             match spec.kind {
-                StepKind::Train if !run.accuracy.is_nan() => accuracy = run.accuracy,
-                StepKind::Compress => loss += run.accuracy_loss,
+                StepKind::Train if !cold.accuracy.is_nan() => accuracy = cold.accuracy,
+                StepKind::Compress => loss += cold.accuracy_loss,
                 _ => {}
             }
         }
@@ -1879,7 +1974,7 @@ fn sample_step(
     rng: &mut Stream,
     slots: &[Option<Slot>],
     pools: &[PoolState],
-) -> StepRun {
+) -> (StepRun, StepCold) {
     let when = compiled
         .when
         .as_ref()
@@ -1928,15 +2023,25 @@ fn sample_step(
             accuracy_loss = expr.eval(vars, rng);
         }
     }
-    StepRun {
+    let flag = |set: bool, flag: u8| if set { flag } else { 0 };
+    let run = StepRun {
         pending: compiled.pending,
-        skipped: !when,
         pool,
         units,
-        read_link: compiled.read_link,
-        write_link: compiled.write_link,
-        rejects: compiled.validate && !pass,
+        flags: flag(!when, StepRun::SKIPPED)
+            | flag(compiled.validate && !pass, StepRun::REJECTS)
+            | flag(
+                compiled.read_link != NONE && read_bytes > 0.0,
+                StepRun::READS,
+            )
+            | flag(
+                compiled.write_link != NONE && write_bytes > 0.0,
+                StepRun::WRITES,
+            ),
         duration,
+        queued: f64::NAN,
+    };
+    let cold = StepCold {
         read_bytes,
         write_bytes,
         accuracy,
@@ -1944,11 +2049,10 @@ fn sample_step(
         // The estimate, if any, is drawn once every step is sampled.
         planned: duration,
         ready: f64::NAN,
-        enqueued: f64::NAN,
         start: f64::NAN,
         end: f64::NAN,
-        executed: false,
-    }
+    };
+    (run, cold)
 }
 
 #[cfg(test)]
