@@ -471,6 +471,8 @@ fn choose(
     // counts them all, past the end: the fallback. Counted rather than searched for, the
     // draw's outcome decides no branch: a search's exit after a random number of sums was
     // mispredicted about twice per draw (cachegrind).
+    // `!(u < sum)`, not `u >= sum`: a NaN `u` must count every sum.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
     let index: usize = cumulative.iter().map(|&sum| usize::from(!(u < sum))).sum();
     values.get(index).unwrap_or(fallback).clone()
 }

@@ -122,8 +122,10 @@ impl Quantiles {
         // year benchmark, cachegrind). A zero adds nothing to the window's first bucket,
         // and grows nothing.
         self.zeros += u64::from(!positive);
-        // Asked for as a select: as a plain `if`, LLVM made it a branch again.
-        let index = std::hint::select_unpredictable(positive, Self::bucket(x), self.base);
+        // Chosen by a mask: as a plain `if`, LLVM made it a branch again
+        // (`std::hint::select_unpredictable` needs Rust 1.88, past the crate's MSRV).
+        let mask = usize::from(positive).wrapping_neg();
+        let index = (Self::bucket(x) & mask) | (self.base & !mask);
         let offset = index.wrapping_sub(self.base);
         match self.counts.get_mut(offset) {
             Some(count) if *count < Count::MAX => *count += Count::from(positive),
