@@ -888,9 +888,11 @@ impl Analyzer<'_> {
             {
                 continue;
             }
-            // Two metrics of one declaration that does not exist are one mistake.
+            // Two metrics of one declaration that does not exist are one mistake (a template
+            // of the scenario exists, though its own metrics are not in `known`).
             let prefix = name.split('.').take(2).collect::<Vec<_>>().join(".") + ".";
-            let of_unknown = !known.iter().any(|k| k.starts_with(&prefix));
+            let own = own_template(name, pipelines);
+            let of_unknown = own.is_none() && !known.iter().any(|k| k.starts_with(&prefix));
             if of_unknown {
                 if let Some(&index) = unknown_prefixes.get(&prefix) {
                     self.unknown_again(index, declared, item.span, "also named here");
@@ -906,6 +908,10 @@ impl Analyzer<'_> {
                         .entry(declared.to_string())
                         .or_insert(self.diags.0.len());
                 }
+            }
+            if let Some(diagnostic) = own.and_then(|own| own_metric_mistake(name, own, item.span)) {
+                self.diags.push(diagnostic);
+                continue;
             }
             // `pipeline.nlp.latency.p95`: a template's own pipeline metric of no quantity it
             // has: what its own metrics are, and its steps'.
@@ -1033,6 +1039,54 @@ fn per_template_help(name: &str, known: &[String]) -> Option<String> {
     Some(format!(
         "a template's own pipeline metrics, reported when `metrics` names them, are the counts `pipeline.{template}.arrived`, `.completed`, `.rejected` and `.unfinished` (and `.late` if it has a `deadline`), and `pipeline.{template}.wait.*` and `pipeline.{template}.makespan.*`, each with `mean`, `pN` and `max`{all}; its steps' are {}, with `wait.*` (the time each queued) and `service.*` (the time each ran)",
         listed.join(", ")
+    ))
+}
+
+/// The template of the scenario whose own metric `name` (`pipeline.TEMPLATE.REST`) would be,
+/// the longest name first (`aiops.edge` before `aiops`).
+fn own_template<'p>(name: &str, pipelines: &'p [ir::Pipeline]) -> Option<&'p ir::Pipeline> {
+    let rest = name.strip_prefix("pipeline.")?;
+    pipelines
+        .iter()
+        .filter(|p| {
+            rest.strip_prefix(p.name.as_str())
+                .is_some_and(|after| after.len() > 1 && after.starts_with('.'))
+        })
+        .max_by_key(|p| p.name.len())
+}
+
+/// `pipeline.TEMPLATE.late` of a template without a `deadline`, or a slip from one of the
+/// template's own metrics (`pipeline.flaky.rejectd`): what is wrong, with the fix where one
+/// name is meant.
+fn own_metric_mistake(name: &str, template: &ir::Pipeline, span: Span) -> Option<Diagnostic> {
+    let t = &template.name;
+    let deadline = template.deadline_var.is_some();
+    if name == format!("pipeline.{t}.late") && !deadline {
+        return Some(
+            Diagnostic::error(codes::UNKNOWN_METRIC, format!("unknown metric `{name}`"))
+                .primary(span, format!("`{t}` has no `deadline`"))
+                .help(format!(
+                    "`pipeline.{t}.late` counts the pipelines of `{t}` that completed after their deadline: give `{t}` one (`deadline = 6h`, from its arrival), or name `pipeline.{t}.completed` or `pipeline.{t}.makespan.p95`"
+                )),
+        );
+    }
+    use crate::sim::metrics::{PIPELINE_PERCENTILES, TEMPLATE_COUNTS};
+    let mut own: Vec<String> = TEMPLATE_COUNTS
+        .iter()
+        .filter(|count| deadline || **count != "late")
+        .map(|count| format!("pipeline.{t}.{count}"))
+        .collect();
+    for quantity in ["wait", "makespan"] {
+        let stats = ["mean"].iter().chain(PIPELINE_PERCENTILES).chain(&["max"]);
+        own.extend(stats.map(|stat| format!("pipeline.{t}.{quantity}.{stat}")));
+    }
+    let meant = crate::diagnostic::suggest(name, own.iter().map(String::as_str))?;
+    Some(unknown_metric(
+        name,
+        span,
+        "not one of a template's own metrics",
+        format!("did you mean `{meant}`?"),
+        Some(meant.to_string()),
     ))
 }
 
