@@ -5286,29 +5286,45 @@ impl<'a> Analyzer<'a> {
         if tracked {
             return;
         }
-        for item in items {
+        for (index, item) in items.iter().enumerate() {
             let ast::ExprKind::Str(name) = &item.kind else {
                 continue;
             };
             if !name.starts_with("model.") || !accepted.contains(name) {
                 continue;
             }
+            // The fix takes the name out with the comma and space that part it from its
+            // neighbour: up to the next item, or from the previous one for the last.
+            let removed = match (index.checked_sub(1), items.get(index + 1)) {
+                (_, Some(next)) => Span {
+                    end: next.span.start,
+                    ..item.span
+                },
+                (Some(previous), None) => Span {
+                    start: items[previous].span.end,
+                    ..item.span
+                },
+                (None, None) => item.span,
+            };
             // A count of retrains is a value, zero; the others are averages over no models.
             let outcome = if name.ends_with(".retrains") {
                 "is always 0"
             } else {
                 "has no values"
             };
-            self.diags.push(
-                Diagnostic::warning(
-                    codes::MODEL_METRIC_WITHOUT_MODEL,
-                    format!("no model is declared, so metric `{name}` {outcome}"),
-                )
-                .primary(item.span, "no pipeline deploys a model")
-                .help(
-                    "declare a model in the pipeline whose runs deploy one (`model { drift = 0.4%/d }`), or remove the metric",
-                ),
+            let mut d = Diagnostic::warning(
+                codes::MODEL_METRIC_WITHOUT_MODEL,
+                format!("no model is declared, so metric `{name}` {outcome}"),
+            )
+            .primary(item.span, "no pipeline deploys a model")
+            .help(
+                "declare a model in the pipeline whose runs deploy one (`model { drift = 0.4%/d }`), or remove the metric",
             );
+            d.repair.get_or_insert_default().fixes = vec![crate::diagnostic::Fix {
+                title: format!("Remove `{name}` from `metrics`"),
+                edits: vec![(removed, String::new())],
+            }];
+            self.diags.push(d);
         }
     }
 
