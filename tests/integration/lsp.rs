@@ -809,6 +809,26 @@ fn an_importer_is_checked_against_its_modules_unsaved_text() {
 /// Hovering a pool or a link (its declaration or a use) shows the load its arriving work
 /// offers, as `check --load` works it out, once the document checks without errors; a pool
 /// or link asked for more than it has gets W0603 or W0604 as the user types.
+/// A server over a folder holding `modules` and `main` (name, text), with `main` open and
+/// checked without a diagnostic.
+fn open_without_diagnostics(
+    modules: &[(&str, &str)],
+    (main, text): (&str, &str),
+) -> (tempfile::TempDir, Client, String) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, module) in modules {
+        std::fs::write(dir.path().join(name), module).unwrap();
+    }
+    let path = dir.path().join(main);
+    std::fs::write(&path, text).unwrap();
+    let uri = url(&path);
+    let mut client = Client::start(&dir.path().join("cache"));
+    initialize(&mut client, dir.path());
+    open(&mut client, &uri, text);
+    assert_eq!(client.diagnostics_for(&uri), Vec::<Value>::new());
+    (dir, client, uri)
+}
+
 #[test]
 fn hover_on_a_pool_or_link_shows_its_offered_load() {
     let text = "scenario s { horizon = 7d }
@@ -817,14 +837,7 @@ resource store { kind = link  bandwidth = 100MB/s }
 pipeline p { train { on = gpu  reads = 3GB from store  duration = 4min } }
 arrivals a { rate = 60/h  pipeline = p }
 ";
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("load.pipesim");
-    std::fs::write(&path, text).unwrap();
-    let uri = url(&path);
-    let mut client = Client::start(&dir.path().join("cache"));
-    initialize(&mut client, dir.path());
-    open(&mut client, &uri, text);
-    assert_eq!(client.diagnostics_for(&uri), Vec::<Value>::new());
+    let (_dir, mut client, uri) = open_without_diagnostics(&[], ("load.pipesim", text));
     for (needle, shift) in [("resource gpu", 10), ("on = gpu", 6)] {
         let hover = client.request(
             "textDocument/hover",
@@ -887,15 +900,8 @@ scenario s { horizon = 7d }
 arrivals a { rate = 1/h  pipeline = lib.edge }
 experiment { metrics = [\"pipeline.wait.p95\"] }
 ";
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("edges.pipesim"), module).unwrap();
-    let path = dir.path().join("main.pipesim");
-    std::fs::write(&path, text).unwrap();
-    let uri = url(&path);
-    let mut client = Client::start(&dir.path().join("cache"));
-    initialize(&mut client, dir.path());
-    open(&mut client, &uri, text);
-    assert_eq!(client.diagnostics_for(&uri), Vec::<Value>::new());
+    let (_dir, mut client, uri) =
+        open_without_diagnostics(&[("edges.pipesim", module)], ("main.pipesim", text));
     // Typing a new name: `"pi` is no metric, so this text fails to check.
     let typing = text.replace("p95\"]", "p95\", \"pi\"]");
     client.notify(
