@@ -336,7 +336,7 @@ fn lognormal(mu: f64, sigma: f64, rng: &mut Stream) -> f64 {
 
 /// An instance variable read as a number (booleans as 0 or 1, anything else NaN).
 #[inline(always)]
-fn var_number(vars: &[Value], slot: u32) -> f64 {
+pub(crate) fn var_number(vars: &[Value], slot: u32) -> f64 {
     match vars.get(slot as usize) {
         Some(Value::Num(x)) => *x,
         Some(Value::Bool(b)) => f64::from(u8::from(*b)),

@@ -27,7 +27,7 @@ use crate::ir::{self, StepKind, Value};
 use crate::sim::arrivals::ArrivalStream;
 use crate::sim::batches::WaitBatches;
 use crate::sim::calendar::Calendar;
-use crate::sim::compiled::{Num, Val};
+use crate::sim::compiled::{self, Num, Val};
 use crate::sim::eval::{self, Context, ModelView};
 use crate::sim::link::LinkState;
 use crate::sim::metrics::{Collector, LinkTotals, ModelTotals, PoolTotals, Totals};
@@ -255,6 +255,8 @@ struct TemplateInfo {
     /// The template's variables and step samples, compiled.
     vars: Vec<Val>,
     steps: Vec<CompiledStep>,
+    /// Whether any step's duration is a [`LateExponential`].
+    late: bool,
 }
 
 /// What [`sample_step`] evaluates, compiled (`when` stays interpreted: it is rare), and what
@@ -284,6 +286,52 @@ struct CompiledStep {
     size_factor: Option<Num>,
     accuracy_loss: Option<Num>,
     estimate: Option<Num>,
+    /// `duration` when its logarithm can wait until the instance's draws are all made.
+    late: Option<LateExponential>,
+}
+
+/// A duration `mean * -ln(1 - u)`, or `(c + var * k) + mean * -ln(1 - u)`, with constants
+/// `mean`, `c` and `k` (the year model's shapes): [`sample_step`] draws `u` in its place in
+/// the stream and keeps `1 - u`; the rest is computed once the instance's draws are all
+/// made, one duration after another. The logarithms of an instance's steps then follow each
+/// other without the samplers' branches and calls between them, so the processor overlaps
+/// their latency chains (as drawing interarrivals in blocks did). The same operations in
+/// the same order as [`Num::eval`]: the same bits, and no draw moves.
+#[derive(Clone, Copy)]
+struct LateExponential {
+    mean: f64,
+    affine: Option<(f64, u32, f64)>,
+}
+
+impl LateExponential {
+    fn of(duration: &Num) -> Option<Self> {
+        match duration {
+            Num::ExponentialConst(mean) => Some(LateExponential {
+                mean: *mean,
+                affine: None,
+            }),
+            Num::Arithmetic(ir::BinaryOp::Add, operands) => match operands.as_ref() {
+                (Num::Affine { c, slot, k }, Num::ExponentialConst(mean)) => {
+                    Some(LateExponential {
+                        mean: *mean,
+                        affine: Some((*c, *slot, *k)),
+                    })
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The duration, from the `1 - u` that [`sample_step`] kept.
+    #[inline(always)]
+    fn finish(&self, complement: f64, vars: &[Value]) -> f64 {
+        let draw = self.mean * -crate::math::ln(complement);
+        eval::non_negative(match self.affine {
+            Some((c, slot, k)) => c + compiled::var_number(vars, slot) * k + draw,
+            None => draw,
+        })
+    }
 }
 
 /// A step's pool and units taken, as far as they are known before sampling (`on` and
@@ -424,6 +472,7 @@ impl CompiledStep {
         let on = step.on.as_ref().map(Val::compile);
         let units = Num::compile(&step.units);
         let placement = Placement::new(on.as_ref(), &units, slots, pools);
+        let duration = Num::compile(&step.duration);
         let extras = step.reads.is_some()
             || step.writes.is_some()
             || step.accuracy.is_some()
@@ -440,7 +489,8 @@ impl CompiledStep {
             write_link: link(&step.writes),
             validate: step.kind == StepKind::Validate,
             units,
-            duration: Num::compile(&step.duration),
+            late: LateExponential::of(&duration),
+            duration,
             reads: step.reads.as_ref().map(|t| Num::compile(&t.bytes)),
             writes: step.writes.as_ref().map(|t| Num::compile(&t.bytes)),
             accuracy: compile(&step.accuracy),
@@ -644,6 +694,7 @@ impl<'a> Simulation<'a> {
                     tracks_models: pipeline.model.is_some() || monitored(index),
                     estimates,
                     cold: estimates || steps.iter().any(|s| s.extras),
+                    late: steps.iter().any(|s| s.late.is_some()),
                     vars: pipeline
                         .vars
                         .iter()
@@ -1057,6 +1108,21 @@ impl<'a> Simulation<'a> {
                     sample_step(compiled, &instance.vars, &mut rng, &self.slots, &self.pools);
                 if keep_cold {
                     instance.cold[index] = cold;
+                }
+            }
+            if compiled.late {
+                for (index, (step, run)) in compiled
+                    .steps
+                    .iter()
+                    .zip(instance.steps.iter_mut())
+                    .enumerate()
+                {
+                    if let Some(late) = &step.late {
+                        run.duration = late.finish(run.duration, &instance.vars);
+                        if keep_cold {
+                            instance.cold[index].planned = run.duration;
+                        }
+                    }
                 }
             }
             // Estimates come last, after every step's samples, so adding one (or a sweep
@@ -1990,7 +2056,11 @@ fn sample_step(
             (pool, units_taken(units, pool, pools))
         }
     };
-    let duration = eval::non_negative(compiled.duration.eval_inline(vars, rng));
+    let duration = match compiled.late {
+        // Only the draw here; the duration once every step is sampled.
+        Some(_) => 1.0 - rng.random::<f64>(),
+        None => eval::non_negative(compiled.duration.eval_inline(vars, rng)),
+    };
     // Most steps have none of the optional samples: one test skips them all (the draws keep
     // their documented order either way).
     let (mut read_bytes, mut write_bytes, mut accuracy, mut accuracy_loss) =
