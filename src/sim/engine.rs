@@ -255,7 +255,7 @@ struct TemplateInfo {
     /// The template's variables and step samples, compiled.
     vars: Vec<Val>,
     steps: Vec<CompiledStep>,
-    /// Whether any step's duration is a [`LateExponential`].
+    /// Whether any step's duration is [`Late`].
     late: bool,
 }
 
@@ -287,49 +287,71 @@ struct CompiledStep {
     accuracy_loss: Option<Num>,
     estimate: Option<Num>,
     /// `duration` when its logarithm can wait until the instance's draws are all made.
-    late: Option<LateExponential>,
+    late: Option<Late>,
 }
 
-/// A duration `mean * -ln(1 - u)`, or `(c + var * k) + mean * -ln(1 - u)`, with constants
-/// `mean`, `c` and `k` (the year model's shapes): [`sample_step`] draws `u` in its place in
-/// the stream and keeps `1 - u`; the rest is computed once the instance's draws are all
-/// made, one duration after another. The logarithms of an instance's steps then follow each
-/// other without the samplers' branches and calls between them, so the processor overlaps
-/// their latency chains (as drawing interarrivals in blocks did). The same operations in
-/// the same order as [`Num::eval`]: the same bits, and no draw moves.
+/// A duration whose last function can wait until the instance's draws are all made (the
+/// year model's shapes): [`sample_step`] draws in its place in the stream and keeps a
+/// number, [`Late::finish`] makes the duration of it once every step is sampled, one step
+/// after another. The logarithms and exponentials of an instance's steps then follow each
+/// other without the samplers' dispatch between them, so the processor overlaps their
+/// latency chains (as drawing interarrivals in blocks did). The same operations in the
+/// same order as [`Num::eval`]: the same bits, and no draw moves.
 #[derive(Clone, Copy)]
-struct LateExponential {
-    mean: f64,
-    affine: Option<(f64, u32, f64)>,
+enum Late {
+    /// `mean * -ln(1 - u)`, or `(c + var * k) + mean * -ln(1 - u)`, with constants `mean`,
+    /// `c` and `k`: `1 - u` is kept.
+    Exponential {
+        mean: f64,
+        affine: Option<(f64, u32, f64)>,
+    },
+    /// A `match` on a label with lognormal arms ([`Num::is_lognormal_by_label`]): the
+    /// exponent is kept.
+    LogNormal,
 }
 
-impl LateExponential {
+impl Late {
     fn of(duration: &Num) -> Option<Self> {
         match duration {
-            Num::ExponentialConst(mean) => Some(LateExponential {
+            Num::ExponentialConst(mean) => Some(Late::Exponential {
                 mean: *mean,
                 affine: None,
             }),
             Num::Arithmetic(ir::BinaryOp::Add, operands) => match operands.as_ref() {
                 (Num::Affine { c, slot, k }, Num::ExponentialConst(mean)) => {
-                    Some(LateExponential {
+                    Some(Late::Exponential {
                         mean: *mean,
                         affine: Some((*c, *slot, *k)),
                     })
                 }
                 _ => None,
             },
+            _ if duration.is_lognormal_by_label() => Some(Late::LogNormal),
             _ => None,
         }
     }
 
-    /// The duration, from the `1 - u` that [`sample_step`] kept.
+    /// What [`sample_step`] keeps: the draw.
     #[inline(always)]
-    fn finish(&self, complement: f64, vars: &[Value]) -> f64 {
-        let draw = self.mean * -crate::math::ln(complement);
-        eval::non_negative(match self.affine {
-            Some((c, slot, k)) => c + compiled::var_number(vars, slot) * k + draw,
-            None => draw,
+    fn draw(&self, duration: &Num, vars: &[Value], rng: &mut Stream) -> f64 {
+        match self {
+            Late::Exponential { .. } => 1.0 - rng.random::<f64>(),
+            Late::LogNormal => duration.lognormal_exponent(vars, rng),
+        }
+    }
+
+    /// The duration, from what [`Late::draw`] kept.
+    #[inline(always)]
+    fn finish(&self, kept: f64, vars: &[Value]) -> f64 {
+        eval::non_negative(match *self {
+            Late::Exponential { mean, affine } => {
+                let draw = mean * -crate::math::ln(kept);
+                match affine {
+                    Some((c, slot, k)) => c + compiled::var_number(vars, slot) * k + draw,
+                    None => draw,
+                }
+            }
+            Late::LogNormal => crate::math::exp(kept),
         })
     }
 }
@@ -489,7 +511,7 @@ impl CompiledStep {
             write_link: link(&step.writes),
             validate: step.kind == StepKind::Validate,
             units,
-            late: LateExponential::of(&duration),
+            late: Late::of(&duration),
             duration,
             reads: step.reads.as_ref().map(|t| Num::compile(&t.bytes)),
             writes: step.writes.as_ref().map(|t| Num::compile(&t.bytes)),
@@ -2056,9 +2078,9 @@ fn sample_step(
             (pool, units_taken(units, pool, pools))
         }
     };
-    let duration = match compiled.late {
+    let duration = match &compiled.late {
         // Only the draw here; the duration once every step is sampled.
-        Some(_) => 1.0 - rng.random::<f64>(),
+        Some(late) => late.draw(&compiled.duration, vars, rng),
         None => eval::non_negative(compiled.duration.eval_inline(vars, rng)),
     };
     // Most steps have none of the optional samples: one test skips them all (the draws keep
