@@ -262,6 +262,33 @@ impl Num {
         })
     }
 
+    /// Whether this is a `match` on a label whose arms (and default, if any) are all
+    /// lognormals with constant parameters (the year model's duration by framework).
+    pub fn is_lognormal_by_label(&self) -> bool {
+        match self {
+            Num::MatchTable(table) => table
+                .arms
+                .iter()
+                .chain(&table.default)
+                .all(|arm| matches!(arm, Num::LogNormalConst(..))),
+            _ => false,
+        }
+    }
+
+    /// For a [`Num::is_lognormal_by_label`] expression: the exponent `mu + sigma * z` of
+    /// the value `exp(mu + sigma * z)` that [`Num::eval`] gives, from the same draws; minus
+    /// infinity where it draws nothing and gives NaN (no arm), whose `exp`, zero, makes the
+    /// same duration (a duration is made non-negative: NaN and zero are both zero).
+    pub fn lognormal_exponent(&self, vars: &[Value], rng: &mut Stream) -> f64 {
+        match self {
+            Num::MatchTable(table) => match table.arm(vars) {
+                Some(Num::LogNormalConst(mu, sigma)) => mu + sigma * standard_normal(rng),
+                _ => f64::NEG_INFINITY,
+            },
+            _ => f64::NEG_INFINITY,
+        }
+    }
+
     /// Appends `n` samples of an expression that reads no instance variable, drawn one
     /// after another from `rng`: the same values, from the same draws, as `n` calls of
     /// [`Num::eval`], computed faster where the node allows (see
@@ -336,7 +363,7 @@ fn lognormal(mu: f64, sigma: f64, rng: &mut Stream) -> f64 {
 
 /// An instance variable read as a number (booleans as 0 or 1, anything else NaN).
 #[inline(always)]
-fn var_number(vars: &[Value], slot: u32) -> f64 {
+pub(crate) fn var_number(vars: &[Value], slot: u32) -> f64 {
     match vars.get(slot as usize) {
         Some(Value::Num(x)) => *x,
         Some(Value::Bool(b)) => f64::from(u8::from(*b)),
@@ -614,6 +641,26 @@ mod tests {
             Expr::Choice(Vec::new()),
             Expr::Choice(vec![(Value::Label(0), c(1.0)), (Value::Label(1), size)]),
         ]
+    }
+
+    #[test]
+    fn lognormal_exponents_give_the_durations_of_eval() {
+        for expr in expressions() {
+            let num = Num::compile(&expr);
+            if !num.is_lognormal_by_label() {
+                continue;
+            }
+            for label in [0, 1, 2, 4, 7] {
+                let vars = [Value::Num(2.5e8), Value::Label(label)];
+                let (mut a, mut b) = (rng::stream(3, 1, 0, 0), rng::stream(3, 1, 0, 0));
+                for _ in 0..50 {
+                    let expected = eval::non_negative(num.eval(&vars, &mut a));
+                    let got = eval::non_negative(exp(num.lognormal_exponent(&vars, &mut b)));
+                    assert_eq!(got.to_bits(), expected.to_bits(), "{expr:?}, label {label}");
+                }
+                assert_eq!(a.random::<u64>(), b.random::<u64>());
+            }
+        }
     }
 
     #[test]

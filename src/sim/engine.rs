@@ -27,7 +27,7 @@ use crate::ir::{self, StepKind, Value};
 use crate::sim::arrivals::ArrivalStream;
 use crate::sim::batches::WaitBatches;
 use crate::sim::calendar::Calendar;
-use crate::sim::compiled::{Num, Val};
+use crate::sim::compiled::{self, Num, Val};
 use crate::sim::eval::{self, Context, ModelView};
 use crate::sim::link::LinkState;
 use crate::sim::metrics::{Collector, LinkTotals, ModelTotals, PoolTotals, Totals};
@@ -255,6 +255,8 @@ struct TemplateInfo {
     /// The template's variables and step samples, compiled.
     vars: Vec<Val>,
     steps: Vec<CompiledStep>,
+    /// Whether any step's duration is [`Late`].
+    late: bool,
 }
 
 /// What [`sample_step`] evaluates, compiled (`when` stays interpreted: it is rare), and what
@@ -284,6 +286,74 @@ struct CompiledStep {
     size_factor: Option<Num>,
     accuracy_loss: Option<Num>,
     estimate: Option<Num>,
+    /// `duration` when its logarithm can wait until the instance's draws are all made.
+    late: Option<Late>,
+}
+
+/// A duration whose last function can wait until the instance's draws are all made (the
+/// year model's shapes): [`sample_step`] draws in its place in the stream and keeps a
+/// number, [`Late::finish`] makes the duration of it once every step is sampled, one step
+/// after another. The logarithms and exponentials of an instance's steps then follow each
+/// other without the samplers' dispatch between them, so the processor overlaps their
+/// latency chains (as drawing interarrivals in blocks did). The same operations in the
+/// same order as [`Num::eval`]: the same bits, and no draw moves.
+#[derive(Clone, Copy)]
+enum Late {
+    /// `mean * -ln(1 - u)`, or `(c + var * k) + mean * -ln(1 - u)`, with constants `mean`,
+    /// `c` and `k`: `1 - u` is kept.
+    Exponential {
+        mean: f64,
+        affine: Option<(f64, u32, f64)>,
+    },
+    /// A `match` on a label with lognormal arms ([`Num::is_lognormal_by_label`]): the
+    /// exponent is kept.
+    LogNormal,
+}
+
+impl Late {
+    fn of(duration: &Num) -> Option<Self> {
+        match duration {
+            Num::ExponentialConst(mean) => Some(Late::Exponential {
+                mean: *mean,
+                affine: None,
+            }),
+            Num::Arithmetic(ir::BinaryOp::Add, operands) => match operands.as_ref() {
+                (Num::Affine { c, slot, k }, Num::ExponentialConst(mean)) => {
+                    Some(Late::Exponential {
+                        mean: *mean,
+                        affine: Some((*c, *slot, *k)),
+                    })
+                }
+                _ => None,
+            },
+            _ if duration.is_lognormal_by_label() => Some(Late::LogNormal),
+            _ => None,
+        }
+    }
+
+    /// What [`sample_step`] keeps: the draw.
+    #[inline(always)]
+    fn draw(&self, duration: &Num, vars: &[Value], rng: &mut Stream) -> f64 {
+        match self {
+            Late::Exponential { .. } => 1.0 - rng.random::<f64>(),
+            Late::LogNormal => duration.lognormal_exponent(vars, rng),
+        }
+    }
+
+    /// The duration, from what [`Late::draw`] kept.
+    #[inline(always)]
+    fn finish(&self, kept: f64, vars: &[Value]) -> f64 {
+        eval::non_negative(match *self {
+            Late::Exponential { mean, affine } => {
+                let draw = mean * -crate::math::ln(kept);
+                match affine {
+                    Some((c, slot, k)) => c + compiled::var_number(vars, slot) * k + draw,
+                    None => draw,
+                }
+            }
+            Late::LogNormal => crate::math::exp(kept),
+        })
+    }
 }
 
 /// A step's pool and units taken, as far as they are known before sampling (`on` and
@@ -424,6 +494,7 @@ impl CompiledStep {
         let on = step.on.as_ref().map(Val::compile);
         let units = Num::compile(&step.units);
         let placement = Placement::new(on.as_ref(), &units, slots, pools);
+        let duration = Num::compile(&step.duration);
         let extras = step.reads.is_some()
             || step.writes.is_some()
             || step.accuracy.is_some()
@@ -440,7 +511,8 @@ impl CompiledStep {
             write_link: link(&step.writes),
             validate: step.kind == StepKind::Validate,
             units,
-            duration: Num::compile(&step.duration),
+            late: Late::of(&duration),
+            duration,
             reads: step.reads.as_ref().map(|t| Num::compile(&t.bytes)),
             writes: step.writes.as_ref().map(|t| Num::compile(&t.bytes)),
             accuracy: compile(&step.accuracy),
@@ -644,6 +716,7 @@ impl<'a> Simulation<'a> {
                     tracks_models: pipeline.model.is_some() || monitored(index),
                     estimates,
                     cold: estimates || steps.iter().any(|s| s.extras),
+                    late: steps.iter().any(|s| s.late.is_some()),
                     vars: pipeline
                         .vars
                         .iter()
@@ -1057,6 +1130,21 @@ impl<'a> Simulation<'a> {
                     sample_step(compiled, &instance.vars, &mut rng, &self.slots, &self.pools);
                 if keep_cold {
                     instance.cold[index] = cold;
+                }
+            }
+            if compiled.late {
+                for (index, (step, run)) in compiled
+                    .steps
+                    .iter()
+                    .zip(instance.steps.iter_mut())
+                    .enumerate()
+                {
+                    if let Some(late) = &step.late {
+                        run.duration = late.finish(run.duration, &instance.vars);
+                        if keep_cold {
+                            instance.cold[index].planned = run.duration;
+                        }
+                    }
                 }
             }
             // Estimates come last, after every step's samples, so adding one (or a sweep
@@ -1990,7 +2078,11 @@ fn sample_step(
             (pool, units_taken(units, pool, pools))
         }
     };
-    let duration = eval::non_negative(compiled.duration.eval_inline(vars, rng));
+    let duration = match &compiled.late {
+        // Only the draw here; the duration once every step is sampled.
+        Some(late) => late.draw(&compiled.duration, vars, rng),
+        None => eval::non_negative(compiled.duration.eval_inline(vars, rng)),
+    };
     // Most steps have none of the optional samples: one test skips them all (the draws keep
     // their documented order either way).
     let (mut read_bytes, mut write_bytes, mut accuracy, mut accuracy_loss) =
