@@ -1581,19 +1581,19 @@ impl<'a> Simulation<'a> {
                     }
                     self.collector.waits.push(wait);
                     self.collector.makespans.push(now - arrival);
-                    if let Some(Some(own)) = self.collector.templates.get_mut(template as usize) {
+                    if let Some(own) = self.collector.own(template) {
                         own.record(wait, now - arrival, now > deadline);
                     }
                 }
                 Outcome::Rejected => {
                     self.collector.rejected += 1;
-                    if let Some(Some(own)) = self.collector.templates.get_mut(template as usize) {
+                    if let Some(own) = self.collector.own(template) {
                         own.rejected += 1;
                     }
                 }
                 Outcome::Unfinished => {
                     self.collector.unfinished += 1;
-                    if let Some(Some(own)) = self.collector.templates.get_mut(template as usize) {
+                    if let Some(own) = self.collector.own(template) {
                         own.unfinished += 1;
                     }
                 }
@@ -2031,7 +2031,7 @@ impl<'a> Simulation<'a> {
         instance.ended = true;
         if instance.counted {
             self.collector.unfinished += 1;
-            if let Some(Some(own)) = self.collector.templates.get_mut(instance.template as usize) {
+            if let Some(own) = self.collector.own(instance.template) {
                 own.unfinished += 1;
             }
         }

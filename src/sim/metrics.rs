@@ -643,6 +643,12 @@ pub struct Totals<'a> {
 }
 
 impl Collector {
+    /// `template`'s own metrics, where `experiment.metrics` names one of them.
+    #[inline(always)]
+    pub fn own(&mut self, template: u32) -> Option<&mut TemplateMetrics> {
+        self.templates.get_mut(template as usize)?.as_deref_mut()
+    }
+
     /// For templates named with their steps' names; `requested` is `experiment.metrics`,
     /// which says whose service times to keep.
     pub fn new<'a>(
