@@ -328,6 +328,32 @@ pub enum Expr {
 }
 
 impl Expr {
+    /// Whether the expression reads the instance variable in `slot` anywhere.
+    pub fn reads_instance(&self, slot: u32) -> bool {
+        let reads = |expr: &Expr| expr.reads_instance(slot);
+        match self {
+            Expr::Const(_) => false,
+            Expr::Var(var) => *var == VarRef::Instance(slot),
+            Expr::Neg(operand) | Expr::Not(operand) => reads(operand),
+            Expr::Binary(_, left, right) => reads(left) || reads(right),
+            Expr::If(condition, then, otherwise) => {
+                reads(condition) || reads(then) || reads(otherwise)
+            }
+            Expr::Match {
+                scrutinee,
+                arms,
+                default,
+            } => {
+                reads(scrutinee)
+                    || arms.iter().any(|(_, arm)| reads(arm))
+                    || default.as_deref().is_some_and(reads)
+            }
+            Expr::Func(_, arguments) => arguments.iter().any(reads),
+            Expr::Dist(distribution) => distribution.parameters().into_iter().any(reads),
+            Expr::Choice(options) => options.iter().any(|(_, weight)| reads(weight)),
+        }
+    }
+
     /// Calls `found` on every constant the expression can yield as its value: itself, the
     /// branches of `if` and `match`, the options of `choice` (not operands of arithmetic).
     /// What pools an `on` can name, what templates arrivals can start.
@@ -445,4 +471,23 @@ pub enum Distribution {
     Empirical {
         values: Vec<f64>,
     },
+}
+
+impl Distribution {
+    /// The parameters' expressions, in their declared order.
+    pub fn parameters(&self) -> Vec<&Expr> {
+        match self {
+            Distribution::Exponential { mean } | Distribution::Poisson { mean } => vec![mean],
+            Distribution::Normal { mean, sd } => vec![mean, sd],
+            Distribution::LogNormal { mu, sigma } => vec![mu, sigma],
+            Distribution::Uniform { min, max } => vec![min, max],
+            Distribution::Triangular { min, mode, max } => vec![min, mode, max],
+            Distribution::Gamma { shape, scale } | Distribution::Weibull { shape, scale } => {
+                vec![shape, scale]
+            }
+            Distribution::ExpWeib { a, c, scale } => vec![a, c, scale],
+            Distribution::Bernoulli { p } => vec![p],
+            Distribution::Empirical { .. } => Vec::new(),
+        }
+    }
 }

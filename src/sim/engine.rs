@@ -34,6 +34,7 @@ use crate::sim::metrics::{Collector, LinkTotals, ModelTotals, PoolTotals, Totals
 use crate::sim::model::{DriftState, Model};
 use crate::sim::pool::{PoolState, Request, ScaleAction};
 use crate::sim::rng::{self, Stream};
+use crate::sim::sample::standard_normal;
 use crate::sim::trace::{
     ArrivalRow, Direction, LinkRow, ModelEvent, ModelRow, Outcome, PipelineRow, ResourceRow,
     StepRow, TraceSink,
@@ -253,10 +254,80 @@ struct TemplateInfo {
     /// names: the instances keep [`StepCold`]s.
     cold: bool,
     /// The template's variables and step samples, compiled.
-    vars: Vec<Val>,
+    vars: Vec<VarSampler>,
     steps: Vec<CompiledStep>,
     /// Whether any step's duration is [`Late`].
     late: bool,
+    /// The slots of the [`VarSampler::LateLogNormal`] variables.
+    late_vars: Vec<u32>,
+}
+
+/// How an instance variable is sampled.
+enum VarSampler {
+    /// Evaluated in its place.
+    Now(Val),
+    /// `lognormal(mu, sigma)` with constant parameters, which nothing reads before the
+    /// instance's late pass (the year model's data set size, read only by the affine part
+    /// of a [`Late`] duration): the exponent `mu + sigma * z` is drawn in its place and
+    /// kept in the slot, and its `exp` is taken in the late pass, beside the durations'
+    /// logarithms, where the processor overlaps the latency chains. The same operations as
+    /// [`Val::eval`]: the same bits, and no draw moves.
+    LateLogNormal { mu: f64, sigma: f64 },
+}
+
+impl VarSampler {
+    /// What [`start_instance`](Simulation::start_instance) keeps in the slot until the late
+    /// pass.
+    #[inline(always)]
+    fn draw(&self, vars: &[Value], rng: &mut Stream) -> Value {
+        match self {
+            VarSampler::Now(val) => val.eval(vars, rng),
+            VarSampler::LateLogNormal { mu, sigma } => {
+                Value::Num(mu + sigma * standard_normal(rng))
+            }
+        }
+    }
+
+    /// The variable's value, at once.
+    fn eval(&self, vars: &[Value], rng: &mut Stream) -> Value {
+        match self.draw(vars, rng) {
+            Value::Num(exponent) if matches!(self, VarSampler::LateLogNormal { .. }) => {
+                Value::Num(crate::math::exp(exponent))
+            }
+            value => value,
+        }
+    }
+}
+
+/// Whether variable `slot` of `pipeline` can be a [`VarSampler::LateLogNormal`] (given that
+/// it is a lognormal with constant parameters): nothing reads it before the late pass. Not
+/// another variable, the priority or the deadline; and of what a step samples, only the
+/// affine part of a [`Late`] duration (which reads it in the late pass, after it is made).
+fn read_only_late(pipeline: &ir::Pipeline, steps: &[CompiledStep], slot: u32) -> bool {
+    let reads = |expr: &ir::Expr| expr.reads_instance(slot);
+    let reads_any = |expr: &Option<ir::Expr>| expr.as_ref().is_some_and(reads);
+    let transfer_reads =
+        |transfer: &Option<ir::Transfer>| transfer.as_ref().is_some_and(|t| reads(&t.bytes));
+    pipeline.priority_var != Some(slot)
+        && pipeline.deadline_var != Some(slot)
+        && !pipeline.vars.iter().any(|var| reads(&var.expr))
+        && pipeline.steps.iter().zip(steps).all(|(step, compiled)| {
+            let late_affine = matches!(
+                compiled.late,
+                Some(Late::Exponential { affine: Some((_, read, _)), .. }) if read == slot
+            );
+            !(reads_any(&step.when)
+                || reads_any(&step.on)
+                || reads(&step.units)
+                || (reads(&step.duration) && !late_affine)
+                || transfer_reads(&step.reads)
+                || transfer_reads(&step.writes)
+                || reads_any(&step.accuracy)
+                || reads_any(&step.pass)
+                || reads_any(&step.size_factor)
+                || reads_any(&step.accuracy_loss)
+                || reads_any(&step.estimate))
+        })
 }
 
 /// What [`sample_step`] evaluates, compiled (`when` stays interpreted: it is rare), and what
@@ -710,6 +781,24 @@ impl<'a> Simulation<'a> {
                     ));
                 }
                 let estimates = pipeline.steps.iter().any(|s| s.estimate.is_some());
+                let vars: Vec<VarSampler> = pipeline
+                    .vars
+                    .iter()
+                    .zip(0u32..)
+                    .map(|(var, slot)| match Val::compile(&var.expr) {
+                        Val::Num(Num::LogNormalConst(mu, sigma))
+                            if read_only_late(pipeline, &steps, slot) =>
+                        {
+                            VarSampler::LateLogNormal { mu, sigma }
+                        }
+                        val => VarSampler::Now(val),
+                    })
+                    .collect();
+                let late_vars = (0u32..)
+                    .zip(&vars)
+                    .filter(|(_, var)| matches!(var, VarSampler::LateLogNormal { .. }))
+                    .map(|(slot, _)| slot)
+                    .collect();
                 TemplateInfo {
                     dependants,
                     roots,
@@ -717,11 +806,8 @@ impl<'a> Simulation<'a> {
                     estimates,
                     cold: estimates || steps.iter().any(|s| s.extras),
                     late: steps.iter().any(|s| s.late.is_some()),
-                    vars: pipeline
-                        .vars
-                        .iter()
-                        .map(|v| Val::compile(&v.expr))
-                        .collect(),
+                    late_vars,
+                    vars,
                     steps,
                 }
             })
@@ -1065,7 +1151,7 @@ impl<'a> Simulation<'a> {
             match from_row {
                 None => {
                     for var in &compiled.vars {
-                        let value = var.eval(&instance.vars, &mut rng);
+                        let value = var.draw(&instance.vars, &mut rng);
                         instance.vars.push(value);
                     }
                 }
@@ -1130,6 +1216,15 @@ impl<'a> Simulation<'a> {
                     sample_step(compiled, &instance.vars, &mut rng, &self.slots, &self.pools);
                 if keep_cold {
                     instance.cold[index] = cold;
+                }
+            }
+            // On a replayed row every variable was made in its place (a row's attribute
+            // may read any of them).
+            if from_row.is_none() {
+                for &slot in &compiled.late_vars {
+                    if let Some(Value::Num(exponent)) = instance.vars.get_mut(slot as usize) {
+                        *exponent = crate::math::exp(*exponent);
+                    }
                 }
             }
             if compiled.late {
@@ -2193,6 +2288,90 @@ monitor stale { every = 6h  when = model.accuracy < 0.88  retrain = true }
 
     /// A placement resolved once gives what evaluating `on` and `units` gives, for each
     /// label of the variable matched on and for a value that is no label.
+    /// A lognormal variable is made late only where nothing but a late duration's affine
+    /// part reads it: any other reader would see its exponent.
+    #[test]
+    fn only_variables_that_late_durations_alone_read_are_made_late() {
+        let c = |x: f64| Expr::Const(Value::Num(x));
+        let size = || Expr::Var(VarRef::Instance(0));
+        let binary = |op, l, r| Expr::Binary(op, Box::new(l), Box::new(r));
+        let exponential =
+            |mean: f64| Expr::Dist(Box::new(ir::Distribution::Exponential { mean: c(mean) }));
+        // `10 + size * 0.8e-9 + exponential(20)`, a late duration that reads the size.
+        let late_duration = binary(
+            ir::BinaryOp::Add,
+            binary(
+                ir::BinaryOp::Add,
+                c(10.0),
+                binary(ir::BinaryOp::Mul, size(), c(0.8e-9)),
+            ),
+            exponential(20.0),
+        );
+        let step = |duration: Expr| ir::Step {
+            name: "work".into(),
+            kind: StepKind::Task,
+            after: Vec::new(),
+            when: None,
+            when_text: None,
+            on: None,
+            units: c(1.0),
+            duration,
+            reads: None,
+            writes: None,
+            accuracy: None,
+            pass: None,
+            size_factor: None,
+            accuracy_loss: None,
+            estimate: None,
+        };
+        let var = |name: &str, expr: Expr| ir::InstanceVar {
+            name: name.into(),
+            expr,
+        };
+        let lognormal = Expr::Dist(Box::new(ir::Distribution::LogNormal {
+            mu: c(19.0),
+            sigma: c(1.2),
+        }));
+        let pipeline = ir::Pipeline {
+            name: "p".into(),
+            vars: vec![var("size", lognormal), var("other", c(1.0))],
+            priority_var: None,
+            deadline_var: None,
+            steps: vec![step(late_duration.clone()), step(exponential(60.0))],
+            model: None,
+        };
+        let late = |pipeline: &ir::Pipeline| {
+            let steps: Vec<CompiledStep> = pipeline
+                .steps
+                .iter()
+                .map(|step| CompiledStep::new(step, &[], &[], 0, (0, 0)))
+                .collect();
+            read_only_late(pipeline, &steps, 0)
+        };
+        assert!(late(&pipeline));
+        let read_by = |change: &dyn Fn(&mut ir::Pipeline)| {
+            let mut changed = pipeline.clone();
+            change(&mut changed);
+            late(&changed)
+        };
+        // The duration that reads it is not late (a lognormal is added to it).
+        assert!(!read_by(&|p| {
+            p.steps[0].duration = binary(ir::BinaryOp::Add, late_duration.clone(), c(1.0))
+        }));
+        assert!(!read_by(&|p| p.steps[1].duration = size()));
+        assert!(!read_by(&|p| p.steps[1].units = size()));
+        assert!(!read_by(&|p| p.steps[1].pass = Some(size())));
+        assert!(!read_by(&|p| p.steps[1].estimate = Some(size())));
+        assert!(!read_by(&|p| p.steps[1].when = Some(size())));
+        assert!(!read_by(
+            &|p| p.vars[1].expr = binary(ir::BinaryOp::Mul, size(), c(2.0))
+        ));
+        assert!(!read_by(&|p| p.priority_var = Some(0)));
+        assert!(!read_by(&|p| p.deadline_var = Some(0)));
+        // Read by nothing at all: late too.
+        assert!(read_by(&|p| p.steps[0].duration = exponential(20.0)));
+    }
+
     #[test]
     fn placements_resolve_as_sampled() {
         let pool = |capacity| ir::Pool {
