@@ -447,6 +447,24 @@ impl Val {
         }
     }
 
+    /// [`Val::eval`] written into `out`, for an instance variable's slot. A `choice` (the
+    /// usual label variable) is drawn inline and its value stored in place: a [`Value`]
+    /// returned from a call comes back through memory, written in two parts and read back
+    /// whole, which the processor cannot forward from its store buffer (a stall on the
+    /// instance's critical path, once per such variable).
+    #[inline(always)]
+    pub fn eval_into(&self, vars: &[Value], rng: &mut Stream, out: &mut Value) {
+        match self {
+            Val::Choice {
+                values,
+                cumulative,
+                total,
+                fallback,
+            } => *out = choose(values, cumulative, *total, fallback, rng),
+            _ => *out = self.eval(vars, rng),
+        }
+    }
+
     /// The common nodes are here; the rest is in [`Val::eval_other`], so this function
     /// stays small (fewer registers to save on each call).
     fn eval_node(&self, vars: &[Value], rng: &mut Stream) -> Value {

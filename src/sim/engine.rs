@@ -276,25 +276,25 @@ enum VarSampler {
 }
 
 impl VarSampler {
-    /// What [`start_instance`](Simulation::start_instance) keeps in the slot until the late
-    /// pass.
+    /// What [`start_instance`](Simulation::start_instance) keeps in the variable's slot
+    /// until the late pass, written there (see [`Val::eval_into`]).
     #[inline(always)]
-    fn draw(&self, vars: &[Value], rng: &mut Stream) -> Value {
+    fn draw_into(&self, vars: &[Value], rng: &mut Stream, out: &mut Value) {
         match self {
-            VarSampler::Now(val) => val.eval(vars, rng),
+            VarSampler::Now(val) => val.eval_into(vars, rng, out),
             VarSampler::LateLogNormal { mu, sigma } => {
-                Value::Num(mu + sigma * standard_normal(rng))
+                *out = Value::Num(mu + sigma * standard_normal(rng))
             }
         }
     }
 
     /// The variable's value, at once.
     fn eval(&self, vars: &[Value], rng: &mut Stream) -> Value {
-        match self.draw(vars, rng) {
-            Value::Num(exponent) if matches!(self, VarSampler::LateLogNormal { .. }) => {
-                Value::Num(crate::math::exp(exponent))
+        match self {
+            VarSampler::Now(val) => val.eval(vars, rng),
+            VarSampler::LateLogNormal { mu, sigma } => {
+                Value::Num(crate::math::exp(mu + sigma * standard_normal(rng)))
             }
-            value => value,
         }
     }
 }
@@ -1147,15 +1147,25 @@ impl<'a> Simulation<'a> {
             instance.ended = false;
             instance.model = model;
             let compiled = &self.templates[template as usize];
-            instance.vars.clear();
             match from_row {
                 None => {
-                    for var in &compiled.vars {
-                        let value = var.draw(&instance.vars, &mut rng);
-                        instance.vars.push(value);
+                    // Each variable is written in its slot, and sees the ones before it. A
+                    // reused slot usually held the same template, whose vector has the
+                    // length already.
+                    let vars = &mut instance.vars;
+                    if vars.len() != compiled.vars.len() {
+                        vars.clear();
+                        vars.resize(compiled.vars.len(), Value::Num(f64::NAN));
+                    }
+                    for (slot, var) in compiled.vars.iter().enumerate() {
+                        let (before, rest) = vars.split_at_mut(slot);
+                        if let Some(out) = rest.first_mut() {
+                            var.draw_into(before, &mut rng, out);
+                        }
                     }
                 }
                 Some((arrivals, row)) => {
+                    instance.vars.clear();
                     let row_attributes = &scenario.arrivals[arrivals as usize].row;
                     let width = row_attributes.width as usize;
                     let columns = row_attributes
