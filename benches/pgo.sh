@@ -8,8 +8,8 @@
 # Usage: benches/pgo.sh DEST     (then: YEAR_BIN=DEST benches/compare.sh, or
 #                                 benches/alternate.sh target/release/deps/year-HASH DEST)
 # It also leaves a PGO build of pipesim itself in target/pgo-use/release/pipesim.
-# Needs: an llvm-profdata that reads rustc's profiles (LLVM 19 or later here: `rustup
-# component add llvm-tools`, or Debian's llvm-19). Builds go to target/pgo-*, apart from
+# Needs: an llvm-profdata that reads rustc's profiles, as new as rustc's own LLVM (`rustc
+# -vV`; 22 with Rust 1.95): `rustup component add llvm-tools`, or Debian's llvm-NN. Builds go to target/pgo-*, apart from
 # the usual ones; a build takes a few minutes on two cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
