@@ -1042,6 +1042,41 @@ fn per_template_help(name: &str, known: &[String]) -> Option<String> {
     ))
 }
 
+/// For [`metric_hint`], which sees a run's metric names and not its scenario: the own
+/// metric of a template (one with step metrics in `known`) that `name` is a slip from.
+/// `late` is among them where some pipeline has a deadline (`pipeline.late` is known).
+fn own_metric_slip(name: &str, known: &[String]) -> Option<String> {
+    let deadline = known.iter().any(|k| k == "pipeline.late");
+    let rest = name.strip_prefix("pipeline.")?;
+    known
+        .iter()
+        .filter_map(|k| {
+            // `step.T.S.count`, `step.T.S.wait.mean`: the template is what comes before the
+            // step's name, which comes before its quantity.
+            let (before, last) = k.strip_prefix("step.")?.rsplit_once('.')?;
+            let step = if last == "count" {
+                before
+            } else {
+                before.rsplit_once('.')?.0
+            };
+            let template = step.rsplit_once('.')?.0;
+            rest.strip_prefix(template)?
+                .starts_with('.')
+                .then_some(template)
+        })
+        .max_by_key(|template| template.len())
+        // A name of the right shape (`pipeline.nlp.wait.p90`, any level) is no slip.
+        .filter(|template| {
+            crate::sim::metrics::per_template(name).is_none_or(|(of, _)| of != *template)
+        })
+        .and_then(|template| {
+            let own = own_metric_names(template, deadline);
+            crate::diagnostic::suggest(name, own.iter().map(String::as_str))
+                .filter(|meant| *meant != name)
+                .map(String::from)
+        })
+}
+
 /// The template of the scenario whose own metric `name` (`pipeline.TEMPLATE.REST`) would be,
 /// the longest name first (`aiops.edge` before `aiops`).
 fn own_template<'p>(name: &str, pipelines: &'p [ir::Pipeline]) -> Option<&'p ir::Pipeline> {
@@ -1053,6 +1088,22 @@ fn own_template<'p>(name: &str, pipelines: &'p [ir::Pipeline]) -> Option<&'p ir:
                 .is_some_and(|after| after.len() > 1 && after.starts_with('.'))
         })
         .max_by_key(|p| p.name.len())
+}
+
+/// Template `t`'s own pipeline metrics (`late` where it has a `deadline`), as a run reports
+/// them when named: the counts, then the wait's and the makespan's statistics.
+fn own_metric_names(t: &str, deadline: bool) -> Vec<String> {
+    use crate::sim::metrics::{PIPELINE_PERCENTILES, TEMPLATE_COUNTS};
+    let mut own: Vec<String> = TEMPLATE_COUNTS
+        .iter()
+        .filter(|count| deadline || **count != "late")
+        .map(|count| format!("pipeline.{t}.{count}"))
+        .collect();
+    for quantity in ["wait", "makespan"] {
+        let stats = ["mean"].iter().chain(PIPELINE_PERCENTILES).chain(&["max"]);
+        own.extend(stats.map(|stat| format!("pipeline.{t}.{quantity}.{stat}")));
+    }
+    own
 }
 
 /// `pipeline.TEMPLATE.late` of a template without a `deadline`, or a slip from one of the
@@ -1070,16 +1121,7 @@ fn own_metric_mistake(name: &str, template: &ir::Pipeline, span: Span) -> Option
                 )),
         );
     }
-    use crate::sim::metrics::{PIPELINE_PERCENTILES, TEMPLATE_COUNTS};
-    let mut own: Vec<String> = TEMPLATE_COUNTS
-        .iter()
-        .filter(|count| deadline || **count != "late")
-        .map(|count| format!("pipeline.{t}.{count}"))
-        .collect();
-    for quantity in ["wait", "makespan"] {
-        let stats = ["mean"].iter().chain(PIPELINE_PERCENTILES).chain(&["max"]);
-        own.extend(stats.map(|stat| format!("pipeline.{t}.{quantity}.{stat}")));
-    }
+    let own = own_metric_names(t, deadline);
     let meant = crate::diagnostic::suggest(name, own.iter().map(String::as_str))?;
     Some(unknown_metric(
         name,
@@ -1137,7 +1179,13 @@ pub enum MetricHint<'k> {
 /// offered (`compare`, whose runs report what they report), not ones reported on request.
 pub fn metric_hint<'k>(name: &str, known: &'k [String], present: bool) -> Option<MetricHint<'k>> {
     if let Some(help) = per_template_help(name, known) {
-        return Some(MetricHint::Help(help));
+        // `pipeline.nlp.rejectd`: a slip from one of the template's own metrics (which
+        // `compare` offers only where its runs report it).
+        let meant = own_metric_slip(name, known).filter(|meant| !present || known.contains(meant));
+        return Some(MetricHint::Help(match meant {
+            Some(meant) => format!("did you mean `{meant}`? ({help})"),
+            None => help,
+        }));
     }
     let family = metrics_starting(name, known);
     if !family.is_empty() {

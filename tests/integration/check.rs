@@ -400,6 +400,54 @@ fn a_pipeline_metric_of_one_template_names_its_steps_metrics() {
     assert!(!help.contains("ocr"), "{help}");
 }
 
+/// A slip from a template's own metric (`pipeline.nlp.rejectd`) is told the one meant by
+/// `run --precision`, as `check` tells it; `compare` offers it only where its runs report it.
+#[test]
+fn a_slip_from_a_templates_own_metric_is_told_the_one_meant() {
+    use pipesim::analysis::paths::{metric_hint, MetricHint};
+    let mut known: Vec<String> = [
+        "pipeline.completed",
+        "step.nlp.train.count",
+        "step.nlp.train.wait.mean",
+        "step.aiops.edge.wait.count",
+    ]
+    .map(String::from)
+    .to_vec();
+    let help = |name: &str, known: &[String], present: bool| match metric_hint(name, known, present)
+    {
+        Some(MetricHint::Help(help)) => help,
+        _ => panic!("a help for {name}"),
+    };
+    for (slip, meant) in [
+        ("pipeline.nlp.rejectd", "pipeline.nlp.rejected"),
+        ("pipeline.nlp.makespn.p95", "pipeline.nlp.makespan.p95"),
+        // The template `aiops.edge`, whose step is named `wait`.
+        ("pipeline.aiops.edge.arived", "pipeline.aiops.edge.arrived"),
+    ] {
+        let told = help(slip, &known, false);
+        assert!(
+            told.starts_with(&format!("did you mean `{meant}`? (a template's own")),
+            "{told}"
+        );
+        // `compare`: only a name its runs report.
+        assert!(
+            !help(slip, &known, true).starts_with("did you mean"),
+            "{slip}"
+        );
+    }
+    // Any level is a percentile of the right shape, reported when asked for: no slip.
+    assert!(!help("pipeline.nlp.makespan.p59", &known, false).starts_with("did you mean"));
+    known.push("pipeline.nlp.rejected".into());
+    assert!(help("pipeline.nlp.rejectd", &known, true)
+        .starts_with("did you mean `pipeline.nlp.rejected`?"));
+    // `late` only where some pipeline has a deadline.
+    assert!(!help("pipeline.nlp.lat", &known, false).contains("`pipeline.nlp.late`?"));
+    known.push("pipeline.late".into());
+    assert!(
+        help("pipeline.nlp.lat", &known, false).starts_with("did you mean `pipeline.nlp.late`?")
+    );
+}
+
 fn pipesim(args: &[&str]) -> (i32, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_pipesim"))
         .args(args)
