@@ -157,6 +157,9 @@ struct StepRun {
     units: u32,
     /// [`StepRun::SKIPPED`] and the other flags.
     flags: u8,
+    /// The step's one dependant, or [`StepRun::NO_DEPENDANT`] or [`StepRun::DEPENDANTS`]
+    /// (see [`CompiledStep::next`]).
+    next: u8,
     duration: f64,
     /// When the step joined its pool's queue; from its start on, how long it waited there
     /// (start - enqueued, the same bits).
@@ -180,6 +183,21 @@ impl StepRun {
 
     fn has(&self, flag: u8) -> bool {
         self.flags & flag != 0
+    }
+
+    /// [`StepRun::next`]: nothing waits for the step.
+    const NO_DEPENDANT: u8 = u8::MAX - 1;
+    /// [`StepRun::next`]: several steps wait for it (or one numbered past 253), listed in
+    /// [`TemplateInfo::dependants`].
+    const DEPENDANTS: u8 = u8::MAX;
+
+    /// [`StepRun::next`] of a step whose dependants are `dependants`.
+    fn next_of(dependants: &[u32]) -> u8 {
+        match dependants {
+            [] => StepRun::NO_DEPENDANT,
+            &[one] if one < u32::from(StepRun::NO_DEPENDANT) => one as u8,
+            _ => StepRun::DEPENDANTS,
+        }
     }
 }
 
@@ -394,6 +412,10 @@ struct CompiledStep {
     extras: bool,
     /// The range of this step's dependants in [`TemplateInfo::dependants`].
     dependants: (u32, u32),
+    /// The one step that waits for this one, where there is one (the usual chain of
+    /// steps), kept in each [`StepRun`]: a step that ends then releases its dependant
+    /// without looking up the template's tables.
+    next: u8,
     read_link: u32,
     write_link: u32,
     validate: bool,
@@ -627,6 +649,7 @@ impl CompiledStep {
             pending,
             extras,
             dependants,
+            next: StepRun::DEPENDANTS,
             read_link: link(&step.reads),
             write_link: link(&step.writes),
             validate: step.kind == StepKind::Validate,
@@ -821,13 +844,10 @@ impl<'a> Simulation<'a> {
                     let start = dependants.len() as u32;
                     dependants.extend_from_slice(&dependants_of[step_index]);
                     let range = (start, dependants.len() as u32);
-                    steps.push(CompiledStep::new(
-                        step,
-                        &slots,
-                        &pools,
-                        pending[step_index],
-                        range,
-                    ));
+                    let mut compiled =
+                        CompiledStep::new(step, &slots, &pools, pending[step_index], range);
+                    compiled.next = StepRun::next_of(&dependants_of[step_index]);
+                    steps.push(compiled);
                 }
                 let estimates = pipeline.steps.iter().any(|s| s.estimate.is_some());
                 let vars: Vec<VarSampler> = pipeline
@@ -1688,23 +1708,43 @@ impl<'a> Simulation<'a> {
         let instance = &mut self.instances[instance_index as usize];
         let template = instance.template as usize;
         instance.steps_left -= 1;
-        let (first, end) = self.templates[template].steps[step as usize].dependants;
-        for k in first..end {
-            let dependant = self.templates[template].dependants[k as usize];
-            let instance = &mut self.instances[instance_index as usize];
-            if instance.ended {
-                return;
+        match instance.steps[step as usize].next {
+            StepRun::NO_DEPENDANT => {}
+            StepRun::DEPENDANTS => {
+                let (first, end) = self.templates[template].steps[step as usize].dependants;
+                for k in first..end {
+                    let dependant = self.templates[template].dependants[k as usize];
+                    if !self.release_dependant(instance_index, dependant) {
+                        return;
+                    }
+                }
             }
-            let run = &mut instance.steps[dependant as usize];
-            run.pending -= 1;
-            if run.pending == 0 {
-                self.step_ready(instance_index, dependant);
+            dependant => {
+                if !self.release_dependant(instance_index, u32::from(dependant)) {
+                    return;
+                }
             }
         }
         let instance = &self.instances[instance_index as usize];
         if instance.steps_left == 0 && !instance.ended {
             self.end_instance(instance_index, Outcome::Completed);
         }
+    }
+
+    /// One of a done step's dependants has one dependency fewer: it is ready at none. False
+    /// when the instance has ended (a rejection), which releases nothing more.
+    #[inline(always)]
+    fn release_dependant(&mut self, instance_index: u32, dependant: u32) -> bool {
+        let instance = &mut self.instances[instance_index as usize];
+        if instance.ended {
+            return false;
+        }
+        let run = &mut instance.steps[dependant as usize];
+        run.pending -= 1;
+        if run.pending == 0 {
+            self.step_ready(instance_index, dependant);
+        }
+        true
     }
 
     #[inline(never)]
@@ -2274,6 +2314,7 @@ fn sample_step(
         pending: compiled.pending,
         pool,
         units,
+        next: compiled.next,
         flags: flag(!when, StepRun::SKIPPED)
             | flag(compiled.validate && !pass, StepRun::REJECTS)
             | flag(
@@ -2429,6 +2470,18 @@ monitor stale { every = 6h  when = model.accuracy < 0.88  retrain = true }
         assert!(!read_by(&|p| p.deadline_var = Some(0)));
         // Read by nothing at all: late too.
         assert!(read_by(&|p| p.steps[0].duration = exponential(20.0)));
+    }
+
+    /// A step's one dependant is kept in its state; none, several, or one whose index does
+    /// not fit below the two markers send `step_done` to the template's list.
+    #[test]
+    fn a_steps_one_dependant_is_kept_in_its_state() {
+        assert_eq!(StepRun::next_of(&[]), StepRun::NO_DEPENDANT);
+        assert_eq!(StepRun::next_of(&[3]), 3);
+        assert_eq!(StepRun::next_of(&[253]), 253);
+        for many in [&[1, 2][..], &[254], &[255], &[300]] {
+            assert_eq!(StepRun::next_of(many), StepRun::DEPENDANTS, "{many:?}");
+        }
     }
 
     #[test]
