@@ -36,21 +36,9 @@ const SKLEARN: u32 = 2;
 
 fn step(name: &str, kind: ir::StepKind, on: Expr, duration: Expr, after: Vec<u32>) -> ir::Step {
     ir::Step {
-        name: name.into(),
-        kind,
         after,
-        when: None,
-        when_text: None,
         on: Some(on),
-        units: c(1.0),
-        duration,
-        reads: None,
-        writes: None,
-        accuracy: None,
-        pass: None,
-        size_factor: None,
-        accuracy_loss: None,
-        estimate: None,
+        ..ir::Step::new(name, kind, duration)
     }
 }
 

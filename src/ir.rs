@@ -173,6 +173,30 @@ pub struct Step {
     pub estimate: Option<Expr>,
 }
 
+impl Step {
+    /// A step of `kind` taking `duration`, one unit, on no resource, with nothing else set
+    /// (what the language gives a step that names only its duration).
+    pub fn new(name: impl Into<String>, kind: StepKind, duration: Expr) -> Step {
+        Step {
+            name: name.into(),
+            kind,
+            after: Vec::new(),
+            when: None,
+            when_text: None,
+            on: None,
+            units: Expr::Const(Value::Num(1.0)),
+            duration,
+            reads: None,
+            writes: None,
+            accuracy: None,
+            pass: None,
+            size_factor: None,
+            accuracy_loss: None,
+            estimate: None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Transfer {
     /// Bytes, sampled per execution, clamped at 0.

@@ -694,23 +694,7 @@ mod tests {
     }
 
     fn scenario() -> ir::Scenario {
-        let step = |name: &str, kind| ir::Step {
-            name: name.to_string(),
-            kind,
-            after: Vec::new(),
-            when: None,
-            when_text: None,
-            on: None,
-            units: constant(1.0),
-            duration: constant(1.0),
-            reads: None,
-            writes: None,
-            accuracy: None,
-            pass: None,
-            size_factor: None,
-            accuracy_loss: None,
-            estimate: None,
-        };
+        let step = |name: &str, kind| ir::Step::new(name, kind, constant(1.0));
         ir::Scenario {
             name: "s".into(),
             start_unix: 0,

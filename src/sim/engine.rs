@@ -2407,23 +2407,7 @@ monitor stale { every = 6h  when = model.accuracy < 0.88  retrain = true }
             ),
             exponential(20.0),
         );
-        let step = |duration: Expr| ir::Step {
-            name: "work".into(),
-            kind: StepKind::Task,
-            after: Vec::new(),
-            when: None,
-            when_text: None,
-            on: None,
-            units: c(1.0),
-            duration,
-            reads: None,
-            writes: None,
-            accuracy: None,
-            pass: None,
-            size_factor: None,
-            accuracy_loss: None,
-            estimate: None,
-        };
+        let step = |duration: Expr| ir::Step::new("work", StepKind::Task, duration);
         let var = |name: &str, expr: Expr| ir::InstanceVar {
             name: name.into(),
             expr,

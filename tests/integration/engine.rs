@@ -81,21 +81,9 @@ fn link(name: &str, bandwidth: f64) -> ir::Resource {
 
 fn step(name: &str, on: Option<u32>, duration: Expr, after: Vec<u32>) -> ir::Step {
     ir::Step {
-        name: name.into(),
-        kind: ir::StepKind::Task,
         after,
-        when: None,
-        when_text: None,
         on: on.and_then(resource_ref),
-        units: c(1.0),
-        duration,
-        reads: None,
-        writes: None,
-        accuracy: None,
-        pass: None,
-        size_factor: None,
-        accuracy_loss: None,
-        estimate: None,
+        ..ir::Step::new(name, ir::StepKind::Task, duration)
     }
 }
 
