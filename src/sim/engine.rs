@@ -616,14 +616,15 @@ fn units_taken(units: f64, pool: u32, pools: &[PoolState]) -> u32 {
 }
 
 impl CompiledStep {
-    /// `slots` maps resource ids to pools and links; `pending` and `dependants` come from the
-    /// template's graph.
+    /// `slots` maps resource ids to pools and links; `pending`, `dependants` and `next` come
+    /// from the template's graph.
     fn new(
         step: &ir::Step,
         slots: &[Option<Slot>],
         pools: &[PoolState],
         pending: u32,
         dependants: (u32, u32),
+        next: u8,
     ) -> Self {
         let compile = |expr: &Option<ir::Expr>| expr.as_ref().map(Num::compile);
         let link = |transfer: &Option<ir::Transfer>| match transfer
@@ -649,7 +650,7 @@ impl CompiledStep {
             pending,
             extras,
             dependants,
-            next: StepRun::DEPENDANTS,
+            next,
             read_link: link(&step.reads),
             write_link: link(&step.writes),
             validate: step.kind == StepKind::Validate,
@@ -844,10 +845,14 @@ impl<'a> Simulation<'a> {
                     let start = dependants.len() as u32;
                     dependants.extend_from_slice(&dependants_of[step_index]);
                     let range = (start, dependants.len() as u32);
-                    let mut compiled =
-                        CompiledStep::new(step, &slots, &pools, pending[step_index], range);
-                    compiled.next = StepRun::next_of(&dependants_of[step_index]);
-                    steps.push(compiled);
+                    steps.push(CompiledStep::new(
+                        step,
+                        &slots,
+                        &pools,
+                        pending[step_index],
+                        range,
+                        StepRun::next_of(&dependants_of[step_index]),
+                    ));
                 }
                 let estimates = pipeline.steps.iter().any(|s| s.estimate.is_some());
                 let vars: Vec<VarSampler> = pipeline
@@ -2428,7 +2433,7 @@ monitor stale { every = 6h  when = model.accuracy < 0.88  retrain = true }
             let steps: Vec<CompiledStep> = pipeline
                 .steps
                 .iter()
-                .map(|step| CompiledStep::new(step, &[], &[], 0, (0, 0)))
+                .map(|step| CompiledStep::new(step, &[], &[], 0, (0, 0), StepRun::NO_DEPENDANT))
                 .collect();
             read_only_late(pipeline, &steps, 0)
         };
