@@ -997,17 +997,7 @@ const PIPELINE_METRICS_HELP: &str = "a pipeline's metrics are the counts `pipeli
 /// For `pipeline.TEMPLATE.REST`, `TEMPLATE` one with steps in `known` and `REST` none of its
 /// own metrics: what its own metrics are, and what its steps report.
 fn per_template_help(name: &str, known: &[String]) -> Option<String> {
-    let rest = name.strip_prefix("pipeline.")?;
-    let parts: Vec<&str> = rest.split('.').collect();
-    // The longest template named first: `aiops.classic` before `aiops`.
-    let (template, after) = (1..parts.len()).rev().find_map(|k| {
-        let template = parts[..k].join(".");
-        let prefix = format!("step.{template}.");
-        known
-            .iter()
-            .any(|m| m.starts_with(&prefix))
-            .then(|| (template, parts[k..].join(".")))
-    })?;
+    let (template, after) = named_template(name, known)?;
     let prefix = format!("step.{template}.");
     let mut steps: Vec<&str> = Vec::new();
     for metric in known {
@@ -1042,39 +1032,35 @@ fn per_template_help(name: &str, known: &[String]) -> Option<String> {
     ))
 }
 
+/// `pipeline.TEMPLATE.REST` as `(TEMPLATE, REST)`, `TEMPLATE` the longest start of the
+/// name (`aiops.classic` before `aiops`) with step metrics in `known`.
+fn named_template(name: &str, known: &[String]) -> Option<(String, String)> {
+    let rest = name.strip_prefix("pipeline.")?;
+    let parts: Vec<&str> = rest.split('.').collect();
+    (1..parts.len()).rev().find_map(|k| {
+        let template = parts[..k].join(".");
+        let prefix = format!("step.{template}.");
+        known
+            .iter()
+            .any(|m| m.starts_with(&prefix))
+            .then(|| (template, parts[k..].join(".")))
+    })
+}
+
 /// For [`metric_hint`], which sees a run's metric names and not its scenario: the own
 /// metric of a template (one with step metrics in `known`) that `name` is a slip from.
 /// `late` is among them where some pipeline has a deadline (`pipeline.late` is known).
 fn own_metric_slip(name: &str, known: &[String]) -> Option<String> {
+    let (template, _) = named_template(name, known)?;
+    // A name of the right shape (`pipeline.nlp.wait.p90`, any level) is no slip.
+    if crate::sim::metrics::per_template(name).is_some_and(|(of, _)| of == template) {
+        return None;
+    }
     let deadline = known.iter().any(|k| k == "pipeline.late");
-    let rest = name.strip_prefix("pipeline.")?;
-    known
-        .iter()
-        .filter_map(|k| {
-            // `step.T.S.count`, `step.T.S.wait.mean`: the template is what comes before the
-            // step's name, which comes before its quantity.
-            let (before, last) = k.strip_prefix("step.")?.rsplit_once('.')?;
-            let step = if last == "count" {
-                before
-            } else {
-                before.rsplit_once('.')?.0
-            };
-            let template = step.rsplit_once('.')?.0;
-            rest.strip_prefix(template)?
-                .starts_with('.')
-                .then_some(template)
-        })
-        .max_by_key(|template| template.len())
-        // A name of the right shape (`pipeline.nlp.wait.p90`, any level) is no slip.
-        .filter(|template| {
-            crate::sim::metrics::per_template(name).is_none_or(|(of, _)| of != *template)
-        })
-        .and_then(|template| {
-            let own = own_metric_names(template, deadline);
-            crate::diagnostic::suggest(name, own.iter().map(String::as_str))
-                .filter(|meant| *meant != name)
-                .map(String::from)
-        })
+    let own = own_metric_names(&template, deadline);
+    crate::diagnostic::suggest(name, own.iter().map(String::as_str))
+        .filter(|meant| *meant != name)
+        .map(String::from)
 }
 
 /// The template of the scenario whose own metric `name` (`pipeline.TEMPLATE.REST`) would be,
