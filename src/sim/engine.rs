@@ -1136,8 +1136,7 @@ impl<'a> Simulation<'a> {
             Event::ModelRetire { model } => self.model_retire(model),
             Event::WarmupStart => {
                 for pool in &mut self.pools {
-                    pool.advance(self.now);
-                    pool.note_window_start();
+                    pool.start_window(self.now);
                 }
             }
         }
@@ -1441,7 +1440,9 @@ impl<'a> Simulation<'a> {
         } else {
             run.duration
         };
-        if self.pools[pool as usize].start_now(now, run.units, planned, (instance_index, step)) {
+        let end = now + run.duration;
+        if self.pools[pool as usize].start_now(now, run.units, planned, end, (instance_index, step))
+        {
             // Free slots and nobody waiting: start here, as granting would (no wait).
             run.queued = no_wait;
             if tracing {
@@ -1450,7 +1451,6 @@ impl<'a> Simulation<'a> {
             if tracing && instance.first_start.is_nan() {
                 instance.first_start = now;
             }
-            let end = now + run.duration;
             self.calendar.schedule(
                 end,
                 Event::ServiceEnd {
@@ -1531,6 +1531,7 @@ impl<'a> Simulation<'a> {
                 instance.first_start = now;
             }
             let end = now + run.duration;
+            self.pools[pool as usize].serve(now, end, request.units);
             self.calendar.schedule(
                 end,
                 Event::ServiceEnd {
@@ -1580,7 +1581,7 @@ impl<'a> Simulation<'a> {
         let run = &instance.steps[step as usize];
         let (pool, units, writes) = (run.pool, run.units, run.has(StepRun::WRITES));
         if pool != NONE {
-            self.pools[pool as usize].release(now, units, (instance_index, step));
+            self.pools[pool as usize].release(units, (instance_index, step));
             self.pool_changed(pool);
         }
         if writes {
@@ -2162,7 +2163,7 @@ impl<'a> Simulation<'a> {
             );
         }
         for pool in &mut self.pools {
-            pool.advance(end);
+            pool.finish(end);
         }
         for link in &mut self.links {
             link.advance(end);

@@ -100,6 +100,15 @@ impl Queue {
         }
     }
 
+    /// Calls `f` with every waiting request, in no particular order.
+    fn for_each(&self, mut f: impl FnMut(&Request)) {
+        match self {
+            Queue::Fifo(queue) => queue.iter().for_each(f),
+            Queue::Keyed(heap, _) => heap.iter().for_each(|keyed| f(&keyed.request)),
+            Queue::FairShare { queues, .. } => queues.iter().flatten().for_each(f),
+        }
+    }
+
     /// The template whose turn it is (fair share), given the queues are not all empty.
     fn fair_turn(queues: &[VecDeque<Request>], next: usize) -> usize {
         let n = queues.len();
@@ -284,7 +293,10 @@ pub struct PoolState {
     /// Present when the pool backfills.
     backfill: Option<Box<Backfill>>,
     pub stats: PoolStats,
-    last_change: f64,
+    /// Since when the capacity has been what it is (see [`PoolState::integrate_capacity`]).
+    capacity_since: f64,
+    /// Since when the queue has had its length (see [`PoolState::note_queue`]).
+    queue_since: f64,
     window_start: f64,
     window_end: f64,
 }
@@ -325,7 +337,8 @@ impl PoolState {
             backfill: (pool.backfill && pool.policy != ir::Policy::FairShare)
                 .then(Box::<Backfill>::default),
             stats: PoolStats::default(),
-            last_change: 0.0,
+            capacity_since: 0.0,
+            queue_since: 0.0,
             window_start,
             window_end,
         }
@@ -335,62 +348,99 @@ impl PoolState {
         self.waiting
     }
 
-    /// Integrates the current state up to `now`; call before every change.
+    /// The part of `[from, to]` inside the window, in seconds (0 for none). Plain
+    /// comparisons rather than `f64::max`/`min`, whose NaN handling costs instructions: a
+    /// NaN `from` or `to` (never produced) reads as the window's edge.
     #[inline(always)]
-    pub fn advance(&mut self, now: f64) {
-        // Without branches on the times: whether a change falls at the instant of the last
-        // one (a release, then a grant) or later follows the random order of events, and
-        // was mispredicted about once per pipeline (cachegrind). An interval that is empty
-        // (several changes at one instant) or outside the window adds `0.0` to each area,
-        // which leaves it the same bits (areas are sums of non-negative terms, never -0).
-        // Plain comparisons rather than `f64::max`/`min`, whose NaN handling costs several
-        // instructions; these times are never NaN.
-        let from = if self.last_change > self.window_start {
-            self.last_change
+    fn in_window(&self, from: f64, to: f64) -> f64 {
+        let from = if from > self.window_start {
+            from
         } else {
             self.window_start
         };
-        let to = if now < self.window_end {
-            now
+        let to = if to < self.window_end {
+            to
         } else {
             self.window_end
         };
-        let dt = if to > from { to - from } else { 0.0 };
-        self.stats.busy_area += dt * f64::from(self.busy);
-        self.stats.queue_area += dt * f64::from(self.waiting);
-        self.stats.capacity_area += dt * f64::from(self.capacity);
-        // The queue's length over [last_change, now) is what the changes at `last_change`
-        // left: a request that joins and is granted at one instant never waited, so the
-        // longest queue is of lengths held for some time (inside the window), as
-        // `queue.mean` and the resource trace see it. None is held over an empty interval.
-        let held = (now != self.last_change)
-            & (now > self.window_start)
-            & (self.last_change < self.window_end);
-        let longest = self.stats.queue_max.max(self.waiting);
-        self.stats.queue_max = if held { longest } else { self.stats.queue_max };
-        self.last_change = now;
+        if to > from {
+            to - from
+        } else {
+            0.0
+        }
     }
 
-    /// Records the queue length at the start of the window (it may be non-zero at warmup).
-    pub fn note_window_start(&mut self) {
+    /// Accounts a service of `units` slots from `start` to `end` (its scheduled end, which
+    /// may be infinite): call once for every request [`PoolState::grant`] returns
+    /// ([`PoolState::start_now`] does it itself).
+    ///
+    /// The busy area is summed per service rather than integrated at every change of the
+    /// pool: a service runs to its scheduled end (nothing cancels one), so its share of the
+    /// window is known when it starts, and the pool's hot path does no integration. The same
+    /// holds for the queue's area, summed per request as it leaves the queue.
+    #[inline(always)]
+    pub fn serve(&mut self, start: f64, end: f64, units: u32) {
+        self.stats.busy_area += f64::from(units) * self.in_window(start, end);
+    }
+
+    /// Integrates the capacity up to `now`; call before the capacity changes, and at the
+    /// end.
+    fn integrate_capacity(&mut self, now: f64) {
+        self.stats.capacity_area +=
+            f64::from(self.capacity) * self.in_window(self.capacity_since, now);
+        self.capacity_since = now;
+    }
+
+    /// Notes the queue's length up to `now`; call before the length changes, and at the
+    /// end. The longest queue is of lengths held for some time inside the window, as
+    /// `queue.mean` and the resource trace see it: a request that joins and is granted at
+    /// one instant never waited.
+    #[inline(always)]
+    fn note_queue(&mut self, now: f64) {
+        // Without branches: whether a change falls at the instant of the last one follows
+        // the random order of events (mispredicted about once per pipeline, cachegrind).
+        let held = (now != self.queue_since)
+            & (now > self.window_start)
+            & (self.queue_since < self.window_end);
+        let longest = self.stats.queue_max.max(self.waiting);
+        self.stats.queue_max = if held { longest } else { self.stats.queue_max };
+        self.queue_since = now;
+    }
+
+    /// Brings the statistics up to `end`: the capacity's integral, the queue length held
+    /// since its last change, and the queue's area of the requests still waiting.
+    pub fn finish(&mut self, end: f64) {
+        self.integrate_capacity(end);
+        self.note_queue(end);
+        let mut waited = 0.0;
+        self.queue
+            .for_each(|request| waited += self.in_window(request.enqueued, end));
+        self.stats.queue_area += waited;
+    }
+
+    /// At the start of the window (the end of the warm-up): integrates the capacity up to
+    /// it, and records the queue's length then (it may be non-zero).
+    pub fn start_window(&mut self, now: f64) {
+        self.integrate_capacity(now);
+        self.note_queue(now);
         self.stats.queue_max = self.stats.queue_max.max(self.waiting);
     }
 
     /// Adds a request to the queue (then call [`PoolState::grant`] until it returns `None`).
     #[inline(always)]
     pub fn enqueue(&mut self, now: f64, request: Request) {
-        self.advance(now);
+        self.note_queue(now);
         self.queue.push(request);
         self.waiting += 1;
     }
 
     /// Starts a request at once when the queue is empty, it fits in the free slots and the
     /// pool has no autoscaler: exactly what [`PoolState::enqueue`] then
-    /// [`PoolState::grant`] would do, without touching the queue. Fair share
-    /// is left to the queue (its round robin moves on the request's template). Returns
-    /// whether it started.
+    /// [`PoolState::grant`] then [`PoolState::serve`] would do, without touching the queue
+    /// (`end` is the service's scheduled end). Fair share is left to the queue (its round
+    /// robin moves on the request's template). Returns whether it started.
     #[inline(always)]
-    pub fn start_now(&mut self, now: f64, units: u32, planned: f64, who: Runner) -> bool {
+    pub fn start_now(&mut self, now: f64, units: u32, planned: f64, end: f64, who: Runner) -> bool {
         let fits = units <= self.capacity.saturating_sub(self.busy);
         let plain_queue = match &self.queue {
             Queue::Fifo(queue) => queue.is_empty(),
@@ -400,7 +450,7 @@ impl PoolState {
         if !fits || !plain_queue || self.autoscale.is_some() {
             return false;
         }
-        self.advance(now);
+        self.serve(now, end, units);
         self.busy += units;
         if let Some(backfill) = &mut self.backfill {
             backfill.started(now + planned, units, who);
@@ -408,7 +458,8 @@ impl PoolState {
         true
     }
 
-    /// Grants the request at the head of the policy's order if it fits in the free slots.
+    /// Grants the request at the head of the policy's order if it fits in the free slots
+    /// (then call [`PoolState::serve`] with its service's end).
     /// Called until it returns `None`, it grants waiting requests in policy order while the
     /// head fits (strict order: nothing behind a head that does not fit starts), and then,
     /// in a backfilling pool, the requests that can start without delaying the head.
@@ -422,7 +473,7 @@ impl PoolState {
         }
         let head_units = self.queue.peek()?.units;
         let request = if head_units <= free {
-            self.advance(now);
+            self.note_queue(now);
             self.queue.pop()?
         } else if self.backfill.is_some() {
             self.backfill_one(now, free, head_units)?
@@ -430,6 +481,7 @@ impl PoolState {
             return None;
         };
         self.waiting -= 1;
+        self.stats.queue_area += self.in_window(request.enqueued, now);
         self.busy += request.units;
         if let Some(backfill) = &mut self.backfill {
             backfill.started(
@@ -451,14 +503,13 @@ impl PoolState {
         let request = self.queue.take_first_fitting(|r| {
             r.units <= free && (now + r.planned <= reserved || r.units <= spare)
         })?;
-        self.advance(now);
+        self.note_queue(now);
         Some(request)
     }
 
     /// Frees `units` slots (then call [`PoolState::grant`] until it returns `None`).
     #[inline(always)]
-    pub fn release(&mut self, now: f64, units: u32, who: Runner) {
-        self.advance(now);
+    pub fn release(&mut self, units: u32, who: Runner) {
         self.busy = self.busy.saturating_sub(units);
         if let Some(backfill) = &mut self.backfill {
             backfill.ended(who);
@@ -467,7 +518,7 @@ impl PoolState {
 
     /// Adds provisioned slots.
     pub fn add_capacity(&mut self, now: f64, slots: u32) {
-        self.advance(now);
+        self.integrate_capacity(now);
         self.capacity += slots;
         if let Some(autoscale) = &mut self.autoscale {
             autoscale.pending = autoscale.pending.saturating_sub(slots);
@@ -562,7 +613,7 @@ impl PoolState {
         if !valid {
             return false;
         }
-        self.advance(now);
+        self.integrate_capacity(now);
         let autoscale = self.autoscale.as_mut().expect("checked");
         let step = autoscale.spec.step.max(1);
         self.capacity -= step;
@@ -650,10 +701,10 @@ mod tests {
             pool.enqueue(0.0, job(4, 2, 1.0, 4.0));
             assert_eq!(granted_at(&mut pool, 0.0), vec![2], "{policy:?}");
             // Job 2 ends: its slot is free again, but nothing else may start before t = 10.
-            pool.release(5.0, 1, (2, 0));
+            pool.release(1, (2, 0));
             assert_eq!(granted_at(&mut pool, 5.0), Vec::<u32>::new());
             // Job 0 ends at 10: the head starts, then nothing fits beside it.
-            pool.release(10.0, 3, (0, 0));
+            pool.release(3, (0, 0));
             assert_eq!(granted_at(&mut pool, 10.0), vec![1], "{policy:?}");
         }
     }
@@ -671,7 +722,7 @@ mod tests {
         pool.enqueue(0.0, job(3, 1, 50.0, 0.0));
         assert_eq!(granted_at(&mut pool, 0.0), vec![2]);
         // At t = 10 four slots free up: four free, the head takes three, job 3 the last.
-        pool.release(10.0, 4, (0, 0));
+        pool.release(4, (0, 0));
         assert_eq!(granted_at(&mut pool, 10.0), vec![1, 3]);
     }
 
@@ -720,7 +771,7 @@ mod tests {
                 now = next;
                 ends.retain(|&(end, units, instance)| {
                     if end == now {
-                        pool.release(now, units, (instance, 0));
+                        pool.release(units, (instance, 0));
                         false
                     } else {
                         true
@@ -765,7 +816,7 @@ mod tests {
         pool.enqueue(0.0, job(1, 4, 10.0, 0.0));
         pool.enqueue(0.0, job(2, 1, 5.0, 0.0));
         assert_eq!(granted_at(&mut pool, 0.0), vec![2]);
-        pool.release(10.0, 3, (0, 0));
+        pool.release(3, (0, 0));
         assert_eq!(granted_at(&mut pool, 10.0), Vec::<u32>::new());
         // Past its planned end, job 2 is planned to end at once: the reservation is now,
         // and nothing else is backfilled in front of the head.
@@ -773,7 +824,7 @@ mod tests {
         assert_eq!(granted_at(&mut pool, 20.0), Vec::<u32>::new());
         let backfill = pool.backfill.as_mut().unwrap();
         assert_eq!(backfill.reservation(20.0, 3, 4), (20.0, 0));
-        pool.release(50.0, 1, (2, 0));
+        pool.release(1, (2, 0));
         assert_eq!(granted_at(&mut pool, 50.0), vec![1]);
     }
 
@@ -804,7 +855,7 @@ mod tests {
         pool.enqueue(0.0, request(2, 1, 0.0, 0));
         // 0 takes one slot; 1 needs two and blocks; 2 must wait behind it.
         assert_eq!(granted(&mut pool), vec![0]);
-        pool.release(1.0, 1, (0, 0));
+        pool.release(1, (0, 0));
         assert_eq!(granted(&mut pool), vec![1]);
     }
 
@@ -836,7 +887,7 @@ mod tests {
     fn statistics_integrate_over_the_window() {
         let mut pool = PoolState::new(
             &ir::Pool {
-                capacity: 2,
+                capacity: 1,
                 policy: ir::Policy::Fifo,
                 backfill: false,
                 cost_per_slot_hour: 0.0,
@@ -847,11 +898,33 @@ mod tests {
             20.0,
         );
         pool.enqueue(0.0, request(0, 1, 0.0, 0));
-        granted(&mut pool);
-        pool.release(15.0, 1, (0, 0));
-        pool.advance(30.0);
-        // Busy 1 slot from 0 to 15: 5 slot-seconds inside [10, 20].
-        assert_eq!(pool.stats.busy_area, 5.0);
-        assert_eq!(pool.stats.capacity_area, 20.0);
+        assert_eq!(granted_at(&mut pool, 0.0), vec![0]);
+        pool.serve(0.0, 15.0, 1);
+        pool.enqueue(
+            5.0,
+            Request {
+                enqueued: 5.0,
+                ..request(1, 1, 0.0, 0)
+            },
+        );
+        pool.enqueue(
+            12.0,
+            Request {
+                enqueued: 12.0,
+                ..request(2, 1, 0.0, 0)
+            },
+        );
+        pool.release(1, (0, 0));
+        assert_eq!(granted_at(&mut pool, 15.0), vec![1]);
+        // Runs past the window's end.
+        pool.serve(15.0, 40.0, 1);
+        pool.finish(30.0);
+        // Busy from 0 to 15, then from 15 on: 5 + 5 slot-seconds inside [10, 20].
+        assert_eq!(pool.stats.busy_area, 10.0);
+        // Request 1 waited from 5 to 15 (5 s inside), request 2 from 12 to the end (8 s).
+        assert_eq!(pool.stats.queue_area, 13.0);
+        assert_eq!(pool.stats.capacity_area, 10.0);
+        // Two waited from 12 to 15.
+        assert_eq!(pool.stats.queue_max, 2);
     }
 }

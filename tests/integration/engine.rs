@@ -1564,6 +1564,89 @@ fn the_longest_queue_counts_only_steps_that_waited() {
     );
 }
 
+/// A pool's time averages over the window, as the resource trace shows the pool over time:
+/// (busy, capacity and queue length after every change) integrated over `[warmup, horizon]`.
+fn trace_integrals(rows: &Rows, resource: u32, from: f64, to: f64) -> (f64, f64, f64, u32) {
+    let rows: Vec<&ResourceRow> = rows
+        .resources
+        .iter()
+        .filter(|r| r.resource == resource)
+        .collect();
+    let (mut busy, mut capacity, mut queue, mut longest) = (0.0, 0.0, 0.0, 0);
+    for (index, row) in rows.iter().enumerate() {
+        // A row's state holds until the next row's time (the last until the window's end).
+        let until = rows.get(index + 1).map_or(to, |next| next.time);
+        let held = until.min(to) - row.time.max(from);
+        if held > 0.0 {
+            busy += held * f64::from(row.busy);
+            capacity += held * f64::from(row.capacity);
+            queue += held * f64::from(row.queue);
+            longest = longest.max(row.queue);
+        }
+    }
+    (busy, capacity, queue, longest)
+}
+
+/// The pools' statistics are summed per service and per wait, not integrated at every
+/// change of the pool: they must agree with the trace's integrals wherever a service or a
+/// wait crosses an edge of the window (the warm-up, the horizon without drain), with several
+/// units per step, a backfilling pool, fair share, and an autoscaler changing the capacity.
+#[test]
+fn pool_statistics_are_the_integrals_of_the_resource_trace() {
+    let text = r#"
+scenario edges { horizon = 6h  warmup = 1h  seed = 5 }
+resource cpu { kind = pool  capacity = 1  policy = fair_share }
+resource gpu { kind = pool  capacity = 6  backfill = true }
+resource burst {
+  kind = pool  capacity = 1
+  autoscale { min = 1  max = 4  step = 1  when_queue_above = 0  for = 1min  idle_release = 10min  provision = 2min }
+}
+pipeline wide {
+  preprocess { on = cpu  duration = exponential(mean = 5min) }
+  train      { on = gpu  units = 2  duration = lognormal(median = 20min, sigma = 0.8)  estimate = 30min }
+  compress   { on = burst  duration = exponential(mean = 6min) }
+}
+pipeline narrow {
+  preprocess { on = cpu  duration = exponential(mean = 2min) }
+  task big   { on = gpu  units = 5  duration = exponential(mean = 10min)  estimate = 10min }
+}
+arrivals a { rate = 9/h  pipeline = wide }
+arrivals b { rate = 3/h  pipeline = narrow }
+"#;
+    let s = lower(text, &[]);
+    let (from, to) = (s.warmup, s.horizon);
+    for replication in 0..3 {
+        let (result, rows) = run_traced(&s, replication);
+        for (resource, name) in s.resources.iter().enumerate() {
+            let name = &name.name;
+            let (busy, capacity, queue, longest) =
+                trace_integrals(&rows, resource as u32, from, to);
+            assert!(queue > 0.0 && busy > 0.0, "{name}: the pool is loaded");
+            if name == "burst" {
+                assert!(capacity > to - from, "the autoscaler added slots");
+            }
+            let close = |metric_name: String, expected: f64| {
+                let reported = metric(&result, &metric_name);
+                assert!(
+                    (reported - expected).abs() <= 1e-9 * expected.abs(),
+                    "{metric_name}: reported {reported}, the trace gives {expected}"
+                );
+            };
+            close(format!("resource.{name}.utilization"), busy / capacity);
+            close(format!("resource.{name}.queue.mean"), queue / (to - from));
+            close(
+                format!("resource.{name}.capacity.mean"),
+                capacity / (to - from),
+            );
+            assert_eq!(
+                metric(&result, &format!("resource.{name}.queue.max")),
+                f64::from(longest),
+                "{name}"
+            );
+        }
+    }
+}
+
 /// A step's service-time percentiles and maximum, and its wait's maximum, are reported when
 /// the scenario asks for them: the p95 of an exponential service is its quantile
 /// `-ln(0.05)` times the mean, within the replications' 99% interval and the sketch's
