@@ -45,18 +45,22 @@ fn ordered_bits(time: f64) -> u64 {
 
 /// Pending events in delivery order.
 pub struct Calendar<E> {
-    /// The event of each entry, at the same index as its time (sorted layout) or its key
-    /// (heap layout).
-    events: Vec<E>,
-    /// Sorted layout: the [`ordered_bits`] of each entry's time, in descending order of
-    /// delivery (the next event last). Equal times are ordered by their place alone (the
-    /// one scheduled first is nearer the end), so the sorted layout needs no sequence
-    /// numbers. Empty in the heap layout.
-    times: Vec<u64>,
+    /// Sorted layout: the [`ordered_bits`] of each entry's time in `times[..len]`, in
+    /// descending order of delivery (the next event last). Equal times are ordered by their
+    /// place alone (the one scheduled first is nearer the end), so the sorted layout needs
+    /// no sequence numbers. Arrays rather than vectors: a schedule or a pop then updates
+    /// one length and checks no capacity. Empty (`len` 0) in the heap layout.
+    times: [u64; SORTED_MAX],
+    /// Sorted layout: the event of each entry, at the same index as its time.
+    events: [E; SORTED_MAX],
+    /// Sorted layout: the number of entries.
+    len: usize,
     /// Heap layout: `(ordered bits of the time) << 64 | sequence` of each entry, heap
     /// ordered (every key is at most its children's, `4i + 1` to `4i + 4`): one integer
     /// comparison orders entries by time, then by insertion. Empty in the sorted layout.
     keys: Vec<u128>,
+    /// Heap layout: the event of each entry, at the same index as its key.
+    heap_events: Vec<E>,
     /// Which layout the entries are in.
     heap: bool,
     /// Heap layout: the sequence of the next entry scheduled (greater than every key's).
@@ -68,19 +72,22 @@ pub struct Calendar<E> {
     delivered: bool,
 }
 
-impl<E: Copy> Default for Calendar<E> {
+impl<E: Copy + Default> Default for Calendar<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-/// Events are small `Copy` values (the delivered root is copied out and left in place).
-impl<E: Copy> Calendar<E> {
+/// Events are small `Copy` values (the delivered root is copied out and left in place);
+/// `Default` fills the sorted layout's unused places.
+impl<E: Copy + Default> Calendar<E> {
     pub fn new() -> Self {
         Calendar {
-            events: Vec::with_capacity(1024),
-            times: Vec::with_capacity(SORTED_MAX),
+            times: [0; SORTED_MAX],
+            events: [E::default(); SORTED_MAX],
+            len: 0,
             keys: Vec::new(),
+            heap_events: Vec::new(),
             heap: false,
             next_sequence: 0,
             delivered: false,
@@ -95,30 +102,27 @@ impl<E: Copy> Calendar<E> {
             return;
         }
         let bits = ordered_bits(time);
-        if self.heap || self.times.len() >= SORTED_MAX {
+        let len = self.len;
+        if self.heap || len >= SORTED_MAX {
             self.schedule_in_heap(bits, event);
             return;
         }
         // Sorted layout: move the entries delivered before this one (the earlier times, and
         // equal times scheduled before it) one place up, from the end, then write it into
         // the place left.
-        self.times.push(bits);
-        self.events.push(event);
-        let times = self.times.as_mut_slice();
-        let events = &mut self.events[..times.len()];
-        let last = times.len() - 1;
-        let mut place = last;
-        for index in (0..last).rev() {
-            let previous = times[index];
+        let mut place = len;
+        while place > 0 {
+            let previous = self.times[place - 1];
             if previous > bits {
                 break;
             }
-            times[index + 1] = previous;
-            events[index + 1] = events[index];
-            place = index;
+            self.times[place] = previous;
+            self.events[place] = self.events[place - 1];
+            place -= 1;
         }
-        times[place] = bits;
-        events[place] = event;
+        self.times[place] = bits;
+        self.events[place] = event;
+        self.len = len + 1;
     }
 
     /// Schedules an entry in the heap layout, switching to it first if needed.
@@ -127,17 +131,20 @@ impl<E: Copy> Calendar<E> {
         if !self.heap {
             // The sorted entries read backwards are in delivery order: number them in that
             // order, and they are ascending, which is heap ordered.
-            self.events.reverse();
+            let len = self.len;
+            self.heap_events.clear();
+            self.heap_events
+                .extend(self.events[..len].iter().rev().copied());
             self.keys.clear();
             self.keys.extend(
-                self.times
+                self.times[..len]
                     .iter()
                     .rev()
                     .zip(0u64..)
                     .map(|(&bits, sequence)| (u128::from(bits) << 64) | u128::from(sequence)),
             );
-            self.next_sequence = self.keys.len() as u64;
-            self.times.clear();
+            self.next_sequence = len as u64;
+            self.len = 0;
             self.heap = true;
         }
         let sequence = self.next_sequence;
@@ -152,7 +159,7 @@ impl<E: Copy> Calendar<E> {
         // Sift up: move parents down into the hole until the new key's place is found.
         let mut index = self.keys.len();
         self.keys.push(key);
-        self.events.push(event);
+        self.heap_events.push(event);
         while index > 0 {
             let parent = (index - 1) / 4;
             let parent_key = self.keys[parent];
@@ -160,11 +167,11 @@ impl<E: Copy> Calendar<E> {
                 break;
             }
             self.keys[index] = parent_key;
-            self.events[index] = self.events[parent];
+            self.heap_events[index] = self.heap_events[parent];
             index = parent;
         }
         self.keys[index] = key;
-        self.events[index] = event;
+        self.heap_events[index] = event;
     }
 
     /// Heap layout: writes the entry `(key, event)` at the root (whose old entry is
@@ -192,11 +199,11 @@ impl<E: Copy> Calendar<E> {
                 break;
             }
             self.keys[hole] = smallest_key;
-            self.events[hole] = self.events[smallest];
+            self.heap_events[hole] = self.heap_events[smallest];
             hole = smallest;
         }
         self.keys[hole] = key;
-        self.events[hole] = event;
+        self.heap_events[hole] = event;
     }
 
     /// Heap layout: removes the root delivered by the last `pop`, if it is still there,
@@ -204,7 +211,7 @@ impl<E: Copy> Calendar<E> {
     fn remove_delivered(&mut self) {
         if self.delivered {
             self.delivered = false;
-            if let (Some(key), Some(event)) = (self.keys.pop(), self.events.pop()) {
+            if let (Some(key), Some(event)) = (self.keys.pop(), self.heap_events.pop()) {
                 if !self.keys.is_empty() {
                     self.sift_down_from_root(key, event);
                 }
@@ -215,14 +222,16 @@ impl<E: Copy> Calendar<E> {
                 .keys
                 .iter()
                 .copied()
-                .zip(self.events.iter().copied())
+                .zip(self.heap_events.iter().copied())
                 .collect();
             entries.sort_unstable_by_key(|entry| std::cmp::Reverse(entry.0));
             self.keys.clear();
-            self.events.clear();
-            for (key, event) in entries {
-                self.times.push((key >> 64) as u64);
-                self.events.push(event);
+            self.heap_events.clear();
+            // At most SORTED_MIN entries, below SORTED_MAX.
+            for (place, (key, event)) in entries.into_iter().enumerate() {
+                self.times[place] = (key >> 64) as u64;
+                self.events[place] = event;
+                self.len = place + 1;
             }
             self.heap = false;
         }
@@ -236,7 +245,7 @@ impl<E: Copy> Calendar<E> {
             return self.pop();
         }
         let key = *self.keys.first()?;
-        let event = *self.events.first()?;
+        let event = *self.heap_events.first()?;
         self.delivered = true;
         Some((time_of((key >> 64) as u64), event))
     }
@@ -249,7 +258,9 @@ impl<E: Copy> Calendar<E> {
                 return self.keys.first().map(|key| time_of((key >> 64) as u64));
             }
         }
-        self.times.last().map(|&bits| time_of(bits))
+        self.len
+            .checked_sub(1)
+            .map(|last| time_of(self.times[last]))
     }
 
     /// Removes and returns the next event in (time, sequence) order.
@@ -258,13 +269,17 @@ impl<E: Copy> Calendar<E> {
         if self.heap {
             return self.pop_from_heap();
         }
-        let bits = self.times.pop()?;
-        let event = self.events.pop()?;
-        Some((time_of(bits), event))
+        let last = self.len.checked_sub(1)?;
+        self.len = last;
+        Some((time_of(self.times[last]), self.events[last]))
     }
 
     pub fn len(&self) -> usize {
-        self.events.len() - usize::from(self.delivered)
+        if self.heap {
+            self.keys.len() - usize::from(self.delivered)
+        } else {
+            self.len
+        }
     }
 
     pub fn is_empty(&self) -> bool {

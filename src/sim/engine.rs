@@ -66,7 +66,7 @@ enum Event {
 /// Why: an enum of three `u32`s is copied into the calendar's vectors through a stack slot
 /// written field by field and read back in wider pieces, which stalls store-to-load
 /// forwarding on every schedule; an integer built in registers is stored directly.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct PackedEvent(u128);
 
 impl Event {
