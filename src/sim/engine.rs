@@ -2285,8 +2285,11 @@ fn sample_step(
     };
     // Most steps have none of the optional samples: one test skips them all (the draws keep
     // their documented order either way).
+    let flag = |set: bool, flag: u8| if set { flag } else { 0 };
     let (mut read_bytes, mut write_bytes, mut accuracy, mut accuracy_loss) =
         (0.0, 0.0, f64::NAN, 0.0);
+    // Transfers only where a step reads or writes something.
+    let mut transfers = 0;
     if compiled.extras {
         if let Some(bytes) = &compiled.reads {
             read_bytes = eval::non_negative(bytes.eval(vars, rng));
@@ -2297,6 +2300,13 @@ fn sample_step(
         if let Some(expr) = &compiled.accuracy {
             accuracy = expr.eval(vars, rng);
         }
+        transfers = flag(
+            compiled.read_link != NONE && read_bytes > 0.0,
+            StepRun::READS,
+        ) | flag(
+            compiled.write_link != NONE && write_bytes > 0.0,
+            StepRun::WRITES,
+        );
     }
     let pass = match &compiled.pass {
         Some(probability) => {
@@ -2315,7 +2325,6 @@ fn sample_step(
             accuracy_loss = expr.eval(vars, rng);
         }
     }
-    let flag = |set: bool, flag: u8| if set { flag } else { 0 };
     let run = StepRun {
         pending: compiled.pending,
         pool,
@@ -2323,14 +2332,7 @@ fn sample_step(
         next: compiled.next,
         flags: flag(!when, StepRun::SKIPPED)
             | flag(compiled.validate && !pass, StepRun::REJECTS)
-            | flag(
-                compiled.read_link != NONE && read_bytes > 0.0,
-                StepRun::READS,
-            )
-            | flag(
-                compiled.write_link != NONE && write_bytes > 0.0,
-                StepRun::WRITES,
-            ),
+            | transfers,
         duration,
         queued: f64::NAN,
     };
