@@ -228,10 +228,10 @@ impl<E: Copy + Default> Calendar<E> {
             self.keys.clear();
             self.heap_events.clear();
             // At most SORTED_MIN entries, below SORTED_MAX.
+            self.len = entries.len();
             for (place, (key, event)) in entries.into_iter().enumerate() {
                 self.times[place] = (key >> 64) as u64;
                 self.events[place] = event;
-                self.len = place + 1;
             }
             self.heap = false;
         }

@@ -63,7 +63,7 @@ enum Event {
 
 /// An [`Event`] packed into one integer for the calendar: `kind << 64 | a << 32 | b`.
 ///
-/// Why: an enum of three `u32`s is copied into the calendar's vectors through a stack slot
+/// Why: an enum of three `u32`s is copied into the calendar's arrays through a stack slot
 /// written field by field and read back in wider pieces, which stalls store-to-load
 /// forwarding on every schedule; an integer built in registers is stored directly.
 #[derive(Clone, Copy, Default)]
