@@ -781,6 +781,52 @@ fn dag_steps_run_in_parallel_and_skipped_steps_count_as_done() {
     assert_eq!(steps, vec![(0, 0.0, 1.0), (1, 1.0, 3.0), (3, 3.0, 6.0)]);
 }
 
+/// A template of more steps than an instance keeps inline (four) runs each of them in its
+/// order, also when its instance's slot held a template of fewer steps before, and after.
+#[test]
+fn long_and_short_templates_take_turns_in_the_same_slots() {
+    let mut s = scenario(1_000.0, 0.0);
+    s.resources.push(pool("cpu", 1, ir::Policy::Fifo));
+    let chain = |n: u32| -> Vec<ir::Step> {
+        (0..n)
+            .map(|k| {
+                let after = if k == 0 { vec![] } else { vec![k - 1] };
+                step(&format!("s{k}"), Some(0), c(f64::from(k + 1)), after)
+            })
+            .collect()
+    };
+    s.pipelines.push(pipeline("long", chain(7)));
+    s.pipelines.push(pipeline("short", chain(2)));
+    s.arrivals.push(replay(vec![0.0, 100.0, 200.0], 0));
+    s.arrivals.push(replay(vec![50.0, 150.0, 250.0], 1));
+    let (result, rows) = run_traced(&s, 0);
+    assert_eq!(metric(&result, "pipeline.completed"), 6.0);
+    assert_eq!(metric(&result, "pipeline.makespan.max"), 28.0);
+    let mut steps: Vec<_> = rows
+        .steps
+        .iter()
+        .map(|r| (r.start, r.step, r.end))
+        .collect();
+    steps.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut expected = Vec::new();
+    for (arrival, n) in [
+        (0.0, 7),
+        (50.0, 2),
+        (100.0, 7),
+        (150.0, 2),
+        (200.0, 7),
+        (250.0, 2),
+    ] {
+        let mut start = arrival;
+        for k in 0..n {
+            let end = start + f64::from(k + 1);
+            expected.push((start, k, end));
+            start = end;
+        }
+    }
+    assert_eq!(steps, expected);
+}
+
 #[test]
 fn a_failed_validation_rejects_the_pipeline() {
     let mut s = scenario(100.0, 0.0);
