@@ -1559,11 +1559,18 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    #[inline]
+    /// The test inline, the row out of line: called at every start and release, it was a
+    /// call that only returned (and an instruction cache line) in a run without traces.
+    #[inline(always)]
     fn emit_resource(&mut self, pool: u32) {
-        if !self.tracing {
-            return;
+        if self.tracing {
+            self.emit_resource_row(pool);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn emit_resource_row(&mut self, pool: u32) {
         let state = &self.pools[pool as usize];
         self.sink.resource(&ResourceRow {
             replication: self.replication,
